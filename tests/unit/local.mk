@@ -1,0 +1,1 @@
+# unit tests are declared next to the module they test (see each */local.mk)

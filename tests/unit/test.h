@@ -1,0 +1,88 @@
+/* A tiny unit-test harness that speaks TAP, so automake's tap-driver counts
+ * every test case.  A test binary is one module's tests:
+ *
+ *	static void test_hex_roundtrip(void) { CHECK(...); }
+ *	int main(void) { RUN(test_hex_roundtrip); return test_done(); }
+ *
+ * CHECK records a failure with file:line and carries on, so one run shows
+ * every broken expectation in a case; the case is reported "not ok" once.
+ * Vector files are found through $OHM_VECTORS (set by `make check`).
+ */
+#ifndef OHM_TESTS_UNIT_TEST_H
+#define OHM_TESTS_UNIT_TEST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int test_count;
+static int test_failures;
+static bool test_case_failed;
+
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			printf("# %s:%d: CHECK(%s) failed\n", __FILE__,      \
+			       __LINE__, #cond);                             \
+			test_case_failed = true;                             \
+		}                                                            \
+	} while (0)
+
+#define CHECK_MSG(cond, ...)                                                 \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			printf("# %s:%d: CHECK(%s) failed: ", __FILE__,      \
+			       __LINE__, #cond);                             \
+			printf(__VA_ARGS__);                                 \
+			printf("\n");                                        \
+			test_case_failed = true;                             \
+		}                                                            \
+	} while (0)
+
+#define CHECK_STREQ(a, b)                                                    \
+	do {                                                                 \
+		const char *check_a_ = (a), *check_b_ = (b);                 \
+		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_)) {  \
+			printf("# %s:%d: \"%s\" != \"%s\"\n", __FILE__,      \
+			       __LINE__, check_a_ ? check_a_ : "(null)",     \
+			       check_b_ ? check_b_ : "(null)");              \
+			test_case_failed = true;                             \
+		}                                                            \
+	} while (0)
+
+#define CHECK_MEMEQ(a, b, len) CHECK(memcmp((a), (b), (len)) == 0)
+
+#define RUN(fn)                                                              \
+	do {                                                                 \
+		test_case_failed = false;                                    \
+		fn();                                                        \
+		test_count++;                                                \
+		if (test_case_failed)                                        \
+			test_failures++;                                     \
+		printf("%s %d - %s\n", test_case_failed ? "not ok" : "ok",   \
+		       test_count, #fn);                                     \
+		fflush(stdout);                                              \
+	} while (0)
+
+static inline int test_done(void)
+{
+	printf("1..%d\n", test_count);
+	return test_failures ? 1 : 0;
+}
+
+/* Path of a vector file under $OHM_VECTORS; aborts the binary with a
+ * clear message if the variable is unset (run through `make check`). */
+static inline const char *test_vector_path(const char *name)
+{
+	static char path[4096];
+	const char *dir = getenv("OHM_VECTORS");
+	if (!dir) {
+		printf("Bail out! OHM_VECTORS is not set; run via make check\n");
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+#endif /* OHM_TESTS_UNIT_TEST_H */

@@ -1,0 +1,1 @@
+# wire/: (filled in by its owner)
