@@ -1,1 +1,327 @@
-int main(void) { return 0; }
+/* ohmd: start-up, the event loop, and an orderly shutdown.
+ *
+ * Start-up order matters: options first (errors before anything touches
+ * disk), then --daemon's fork, the data directory and its lock, the log,
+ * the node secret, the database, and last the RPC socket, so a client that
+ * can connect finds a node that is ready.  Shutdown undoes it in reverse.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bitcoin/chainparams.h"
+#include "common/hex.h"
+#include "daemon/config.h"
+#include "daemon/datadir.h"
+#include "daemon/jsonrpc.h"
+#include "daemon/log.h"
+#include "daemon/ohmd.h"
+#include "db/db.h"
+
+/* With --daemon, start-up errors travel to the waiting parent through this
+ * pipe; otherwise they go to stderr. */
+static int startup_report_fd = -1;
+
+static void startup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void startup_error(const char *fmt, ...)
+{
+	char message[4600];
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(message, sizeof(message) - 1, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		len = 0;
+	if ((size_t)len > sizeof(message) - 2)
+		len = (int)sizeof(message) - 2;
+	message[len++] = '\n';
+	if (startup_report_fd >= 0) {
+		if (write(startup_report_fd, message, (size_t)len) < 0) {
+			/* The parent is gone; nobody is left to tell. */
+		}
+	} else {
+		fputs("ohmd: ", stderr);
+		fwrite(message, 1, (size_t)len, stderr);
+	}
+}
+
+/* Forks; the parent waits for the child to report start-up success (an
+ * empty report) or failure (the message), then exits accordingly. */
+static void daemonize_start(void)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) != 0) {
+		fprintf(stderr, "ohmd: cannot create pipe for --daemon: %s\n", strerror(errno));
+		exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "ohmd: cannot fork for --daemon: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		char message[4600];
+		ssize_t n, total = 0;
+		close(fds[1]);
+		while ((n = read(fds[0], message + total, sizeof(message) - 1 - (size_t)total)) > 0)
+			total += n;
+		message[total] = '\0';
+		if (total > 0) {
+			fprintf(stderr, "ohmd: %s", message);
+			exit(1);
+		}
+		exit(0);
+	}
+	close(fds[0]);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	startup_report_fd = fds[1];
+	setsid();
+}
+
+/* Tells the parent we are up and detaches from the terminal. */
+static void daemonize_finish(void)
+{
+	int null_fd = open("/dev/null", O_RDWR);
+
+	if (null_fd >= 0) {
+		dup2(null_fd, STDIN_FILENO);
+		dup2(null_fd, STDOUT_FILENO);
+		dup2(null_fd, STDERR_FILENO);
+		if (null_fd > STDERR_FILENO)
+			close(null_fd);
+	}
+	if (chdir("/") != 0) {
+		/* Every path we use is absolute; staying put is harmless. */
+	}
+	close(startup_report_fd);
+	startup_report_fd = -1;
+}
+
+void ohmd_shutdown(struct ohmd *ohmd)
+{
+	event_base_loopexit(ohmd->base, NULL);
+}
+
+static void on_signal(evutil_socket_t signo, short events, void *arg)
+{
+	struct ohmd *ohmd = arg;
+	log_info(ohmd->log, "ohmd", "received %s, shutting down",
+		 signo == SIGTERM ? "SIGTERM" : "SIGINT");
+	ohmd_shutdown(ohmd);
+}
+
+/* The node id names the node everywhere; the database remembers it so
+ * that a swapped node secret cannot silently take over existing state. */
+static bool node_identity_setup(struct ohmd *ohmd, char *err, size_t errlen)
+{
+	char path[4200];
+	bool is_created;
+	secp256k1_pubkey pubkey;
+	size_t len = sizeof(ohmd->node_id);
+
+	snprintf(path, sizeof(path), "%s/node_secret", ohmd->config->net_dir);
+	if (!node_secret_load_or_create(ohmd->secp, path, ohmd->node_secret, &is_created,
+					err, errlen))
+		return false;
+	if (!secp256k1_ec_pubkey_create(ohmd->secp, &pubkey, ohmd->node_secret)) {
+		snprintf(err, errlen, "cannot derive the node id from %s", path);
+		return false;
+	}
+	secp256k1_ec_pubkey_serialize(ohmd->secp, ohmd->node_id, &len, &pubkey,
+				      SECP256K1_EC_COMPRESSED);
+	hex_encode(ohmd->node_id_hex, ohmd->node_id, sizeof(ohmd->node_id));
+	if (is_created)
+		log_info(ohmd->log, "ohmd", "created a new node secret; node id %s",
+			 ohmd->node_id_hex);
+
+	/* Defaults from the node id, as Core Lightning does. */
+	if (ohmd->config->alias)
+		snprintf(ohmd->alias, sizeof(ohmd->alias), "%s", ohmd->config->alias);
+	else
+		snprintf(ohmd->alias, sizeof(ohmd->alias), "ohm-%.8s", ohmd->node_id_hex + 2);
+	memcpy(ohmd->rgb, ohmd->config->has_rgb ? ohmd->config->rgb : ohmd->node_id + 1, 3);
+	return true;
+}
+
+static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
+{
+	char path[4200];
+	uint8_t stored_id[33];
+	size_t stored_len;
+	int found;
+
+	snprintf(path, sizeof(path), "%s/ohm.sqlite3", ohmd->config->net_dir);
+	ohmd->db = db_open(path, ohm_migrations, ohm_migrations_count, err, errlen);
+	if (!ohmd->db)
+		return false;
+	found = db_var_get_blob(ohmd->db, "node_id", stored_id, sizeof(stored_id), &stored_len);
+	if (found < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, db_errmsg(ohmd->db));
+		return false;
+	}
+	if (found == 0) {
+		if (!db_var_set_blob(ohmd->db, "node_id", ohmd->node_id, sizeof(ohmd->node_id))) {
+			snprintf(err, errlen, "cannot write %s: %s", path, db_errmsg(ohmd->db));
+			return false;
+		}
+	} else if (stored_len != sizeof(stored_id)
+		   || memcmp(stored_id, ohmd->node_id, sizeof(stored_id)) != 0) {
+		snprintf(err, errlen,
+			 "database %s belongs to another node id than node_secret's (%s); "
+			 "refusing to start with the wrong secret", path, ohmd->node_id_hex);
+		return false;
+	}
+	return true;
+}
+
+static int run(struct ohmd *ohmd)
+{
+	struct config *config = ohmd->config;
+	struct event *sigterm_event = NULL, *sigint_event = NULL;
+	char err[4400];
+	int lock_fd = -1, status = 1;
+
+	if (!datadir_make(config->ohm_dir, err, sizeof(err))
+	    || !datadir_make(config->net_dir, err, sizeof(err))) {
+		startup_error("%s", err);
+		return 1;
+	}
+	lock_fd = datadir_lock(config->net_dir, err, sizeof(err));
+	if (lock_fd < 0) {
+		startup_error("%s", err);
+		return 1;
+	}
+	ohmd->log = log_new(config->log_file, config->log_level);
+	if (!ohmd->log) {
+		startup_error("cannot open log file %s: %s", config->log_file, strerror(errno));
+		goto out;
+	}
+
+	uint8_t seed[32];
+	randombytes_buf(seed, sizeof(seed));
+	ohmd->secp = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
+	if (!secp256k1_context_randomize(ohmd->secp, seed)) {
+		startup_error("cannot randomize the secp256k1 context");
+		goto out;
+	}
+	sodium_memzero(seed, sizeof(seed));
+
+	if (!node_identity_setup(ohmd, err, sizeof(err)) || !database_setup(ohmd, err, sizeof(err))) {
+		startup_error("%s", err);
+		goto out;
+	}
+
+	ohmd->base = event_base_new();
+	if (!ohmd->base) {
+		startup_error("cannot create the event loop");
+		goto out;
+	}
+	ohmd->rpc = rpc_server_new(ohmd, ohmd->base, ohmd->log, config->rpc_file, err, sizeof(err));
+	if (!ohmd->rpc) {
+		startup_error("%s", err);
+		goto out;
+	}
+	sigterm_event = evsignal_new(ohmd->base, SIGTERM, on_signal, ohmd);
+	sigint_event = evsignal_new(ohmd->base, SIGINT, on_signal, ohmd);
+	if (!sigterm_event || !sigint_event || evsignal_add(sigterm_event, NULL) != 0
+	    || evsignal_add(sigint_event, NULL) != 0) {
+		startup_error("cannot install signal handlers");
+		goto out;
+	}
+
+	log_info(ohmd->log, "ohmd", "ohmd %s ready: node %s on %s, RPC at %s", OHM_VERSION,
+		 ohmd->node_id_hex, config->chainparams->network, config->rpc_file);
+	if (startup_report_fd >= 0)
+		daemonize_finish();
+
+	if (event_base_dispatch(ohmd->base) < 0)
+		log_broken(ohmd->log, "ohmd", "event loop failed");
+	else
+		status = 0;
+	log_info(ohmd->log, "ohmd", "shutting down");
+
+out:
+	/* Reverse order of start-up.  The RPC socket goes first so no client
+	 * reaches a half-closed node. */
+	rpc_server_free(ohmd->rpc);
+	if (sigterm_event)
+		event_free(sigterm_event);
+	if (sigint_event)
+		event_free(sigint_event);
+	db_close(ohmd->db);
+	if (ohmd->base)
+		event_base_free(ohmd->base);
+	if (ohmd->secp)
+		secp256k1_context_destroy(ohmd->secp);
+	sodium_memzero(ohmd->node_secret, sizeof(ohmd->node_secret));
+	if (ohmd->log && status == 0)
+		log_info(ohmd->log, "ohmd", "shutdown complete");
+	log_free(ohmd->log);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return status;
+}
+
+int main(int argc, char *argv[])
+{
+	struct ohmd ohmd;
+	char err[4400];
+	const char *home = getenv("HOME");
+	int status;
+
+	memset(&ohmd, 0, sizeof(ohmd));
+	if (sodium_init() < 0) {
+		fprintf(stderr, "ohmd: cannot initialize libsodium\n");
+		return 1;
+	}
+	/* A client that hangs up mid-answer must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Everything we create (database, logs, secret) is ours alone. */
+	umask(0077);
+
+	ohmd.config = config_new();
+	if (!ohmd.config) {
+		fprintf(stderr, "ohmd: out of memory\n");
+		return 1;
+	}
+	switch (config_parse_args(ohmd.config, argc, argv, err, sizeof(err))) {
+	case CONFIG_OK:
+		break;
+	case CONFIG_HELP:
+		config_print_usage(stdout, "ohmd");
+		config_free(ohmd.config);
+		return 0;
+	case CONFIG_VERSION:
+		printf("ohmd %s\n", OHM_VERSION);
+		config_free(ohmd.config);
+		return 0;
+	case CONFIG_ERROR:
+		fprintf(stderr, "ohmd: %s\n", err);
+		config_free(ohmd.config);
+		return 1;
+	}
+	if (!config_load_file(ohmd.config, home, err, sizeof(err))
+	    || !config_finalize(ohmd.config, home, err, sizeof(err))) {
+		fprintf(stderr, "ohmd: %s\n", err);
+		config_free(ohmd.config);
+		return 1;
+	}
+
+	if (ohmd.config->daemonize)
+		daemonize_start();
+	status = run(&ohmd);
+	config_free(ohmd.config);
+	return status;
+}

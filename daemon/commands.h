@@ -1,0 +1,10 @@
+/* The command tables of ohmd's subsystems; daemon/jsonrpc.c serves them
+ * all.  Each table ends with an entry whose name is NULL. */
+#ifndef OHM_DAEMON_COMMANDS_H
+#define OHM_DAEMON_COMMANDS_H
+
+#include "daemon/rpc_command.h"
+
+extern const struct rpc_command node_commands[];	/* daemon/rpc_node.c */
+
+#endif /* OHM_DAEMON_COMMANDS_H */

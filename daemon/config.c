@@ -1,0 +1,535 @@
+#include "daemon/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bitcoin/chainparams.h"
+#include "common/hex.h"
+
+enum option_kind {
+	OPT_STRING,	/* key=value; the last one wins */
+	OPT_FLAG,	/* bare key (or key=true|false) */
+	OPT_MULTI,	/* key=value, repeatable */
+};
+
+struct config_option {
+	const char *name;
+	enum option_kind kind;
+	bool is_cmdline_only;	/* meaningless inside the config file */
+	const char *arg;	/* placeholder for --help */
+	const char *default_value;	/* NULL: none, or computed */
+	const char *help;
+};
+
+/* Every option ohmd knows.  Later subsystems add their options here. */
+static const struct config_option options[] = {
+	{"ohm-dir", OPT_STRING, true, "DIR", NULL,
+	 "data directory (default ~/.ohm)"},
+	{"conf", OPT_STRING, true, "FILE", NULL,
+	 "config file (default <ohm-dir>/config)"},
+	{"network", OPT_STRING, false, "NET", "regtest",
+	 "bitcoin, testnet, signet or regtest"},
+	{"addr", OPT_MULTI, false, "HOST[:PORT]", NULL,
+	 "listen for peers on this address (repeatable; default port 9735)"},
+	{"alias", OPT_STRING, false, "NAME", NULL,
+	 "node alias, up to 32 bytes (default from the node id)"},
+	{"rgb", OPT_STRING, false, "RRGGBB", NULL,
+	 "node color as 6 hex digits (default from the node id)"},
+	{"log-level", OPT_STRING, false, "LEVEL", "info",
+	 "io, debug, info, unusual or broken"},
+	{"log-file", OPT_STRING, false, "FILE", NULL,
+	 "log to FILE instead of stderr"},
+	{"daemon", OPT_FLAG, false, NULL, NULL,
+	 "run in the background (logs to <ohm-dir>/<network>/log)"},
+	{"rpc-file", OPT_STRING, false, "FILE", "ohm-rpc",
+	 "JSON-RPC socket, relative to <ohm-dir>/<network>"},
+};
+#define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+struct config_setting {
+	const struct config_option *option;
+	char *value;		/* NULL for a flag */
+	char *source;		/* "cmdline" or "FILE:LINE" */
+	bool is_cmdline;
+};
+
+static const struct config_option *option_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NUM_OPTIONS; i++)
+		if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+			return &options[i];
+	return NULL;
+}
+
+struct config *config_new(void)
+{
+	struct config *config = calloc(1, sizeof(*config));
+	if (config)
+		config->log_level = LOG_INFO;
+	return config;
+}
+
+void config_free(struct config *config)
+{
+	if (!config)
+		return;
+	for (size_t i = 0; i < config->num_settings; i++) {
+		free(config->settings[i].value);
+		free(config->settings[i].source);
+	}
+	free(config->settings);
+	free(config->ohm_dir);
+	free(config->net_dir);
+	free(config->addrs);
+	free(config->alias);
+	free(config->log_file);
+	free(config->rpc_file);
+	free(config->conf_file);
+	free(config);
+}
+
+static bool setting_add(struct config *config, const struct config_option *option,
+			const char *value, size_t value_len, const char *source,
+			bool is_cmdline)
+{
+	struct config_setting *grown = realloc(config->settings,
+		(config->num_settings + 1) * sizeof(*grown));
+	if (!grown)
+		return false;
+	config->settings = grown;
+	struct config_setting *setting = &config->settings[config->num_settings];
+	setting->option = option;
+	setting->value = value ? strndup(value, value_len) : NULL;
+	setting->source = strdup(source);
+	setting->is_cmdline = is_cmdline;
+	if ((value && !setting->value) || !setting->source) {
+		free(setting->value);
+		free(setting->source);
+		return false;
+	}
+	config->num_settings++;
+	return true;
+}
+
+/* The winning setting of a single-valued option, or NULL. */
+static const struct config_setting *setting_last(const struct config *config,
+						 const char *name)
+{
+	const struct config_setting *found = NULL;
+	for (size_t i = 0; i < config->num_settings; i++) {
+		const struct config_setting *s = &config->settings[i];
+		if (strcmp(s->option->name, name) != 0)
+			continue;
+		/* The command line wins over the file, whatever the order. */
+		if (!found || s->is_cmdline || !found->is_cmdline)
+			found = s;
+	}
+	return found;
+}
+
+static bool cmdline_has(const struct config *config, const char *name)
+{
+	for (size_t i = 0; i < config->num_settings; i++)
+		if (config->settings[i].is_cmdline
+		    && strcmp(config->settings[i].option->name, name) == 0)
+			return true;
+	return false;
+}
+
+enum config_result config_parse_args(struct config *config, int argc,
+				     char *const argv[], char *err, size_t errlen)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *name, *eq, *value = NULL;
+		size_t name_len;
+
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+			return CONFIG_HELP;
+		if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0)
+			return CONFIG_VERSION;
+		if (strncmp(arg, "--", 2) != 0) {
+			snprintf(err, errlen, "unexpected argument '%s' (options start with --)", arg);
+			return CONFIG_ERROR;
+		}
+		name = arg + 2;
+		eq = strchr(name, '=');
+		name_len = eq ? (size_t)(eq - name) : strlen(name);
+		const struct config_option *option = option_find(name, name_len);
+		if (!option) {
+			snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)name_len, name);
+			return CONFIG_ERROR;
+		}
+		if (eq)
+			value = eq + 1;
+		else if (option->kind != OPT_FLAG) {
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "option '--%s' needs a value", option->name);
+				return CONFIG_ERROR;
+			}
+			value = argv[++i];
+		}
+		if (!setting_add(config, option, value, value ? strlen(value) : 0, "cmdline", true)) {
+			snprintf(err, errlen, "out of memory");
+			return CONFIG_ERROR;
+		}
+	}
+	return CONFIG_OK;
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *trim_end(const char *start, const char *end)
+{
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	return end;
+}
+
+bool config_parse_file_text(struct config *config, const char *path,
+			    const char *text, char *err, size_t errlen)
+{
+	const char *line = text;
+	for (unsigned line_no = 1; *line; line_no++) {
+		const char *line_end = strchr(line, '\n');
+		const char *next = line_end ? line_end + 1 : line + strlen(line);
+		const char *hash, *eq, *key, *key_end, *value = NULL, *value_end = NULL;
+		char source[4200];
+
+		if (!line_end)
+			line_end = next;
+		hash = memchr(line, '#', (size_t)(line_end - line));
+		if (hash)
+			line_end = hash;
+		key = skip_space(line, line_end);
+		line_end = trim_end(key, line_end);
+		if (key == line_end) {
+			line = next;
+			continue;
+		}
+		eq = memchr(key, '=', (size_t)(line_end - key));
+		key_end = trim_end(key, eq ? eq : line_end);
+		if (eq) {
+			value = skip_space(eq + 1, line_end);
+			value_end = line_end;
+		}
+
+		const struct config_option *option = option_find(key, (size_t)(key_end - key));
+		if (!option) {
+			snprintf(err, errlen, "%s:%u: unknown option '%.*s'", path, line_no,
+				 (int)(key_end - key), key);
+			return false;
+		}
+		if (option->is_cmdline_only) {
+			snprintf(err, errlen, "%s:%u: option '%s' is only valid on the command line",
+				 path, line_no, option->name);
+			return false;
+		}
+		if (!eq && option->kind != OPT_FLAG) {
+			snprintf(err, errlen, "%s:%u: expected '%s=VALUE'", path, line_no, option->name);
+			return false;
+		}
+		snprintf(source, sizeof(source), "%s:%u", path, line_no);
+		if (!setting_add(config, option, value, value ? (size_t)(value_end - value) : 0,
+				 source, false)) {
+			snprintf(err, errlen, "out of memory");
+			return false;
+		}
+		line = next;
+	}
+	return true;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	char *path;
+	if (name[0] == '/')
+		return strdup(name);
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return NULL;
+	return path;
+}
+
+/* A path argument made absolute against the current directory, so it
+ * survives --daemon's chdir("/"). */
+static char *path_absolute(const char *path)
+{
+	char cwd[4096];
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	return path_join(cwd, path);
+}
+
+static char *ohm_dir_path(const struct config *config, const char *home)
+{
+	const struct config_setting *dir = setting_last(config, "ohm-dir");
+
+	if (!dir)
+		return path_join(home ? home : "/", ".ohm");
+	return path_absolute(dir->value);
+}
+
+char *config_file_path(const struct config *config, const char *home,
+		       bool *is_explicit)
+{
+	const struct config_setting *conf = setting_last(config, "conf");
+	char *dir, *path;
+
+	*is_explicit = conf != NULL;
+	if (conf)
+		return path_absolute(conf->value);
+	dir = ohm_dir_path(config, home);
+	path = dir ? path_join(dir, "config") : NULL;
+	free(dir);
+	return path;
+}
+
+bool config_load_file(struct config *config, const char *home, char *err, size_t errlen)
+{
+	bool is_explicit, ok;
+	char *path = config_file_path(config, home, &is_explicit);
+	FILE *file;
+	char *text = NULL;
+	size_t text_len = 0;
+
+	if (!path) {
+		snprintf(err, errlen, "cannot work out the config file path");
+		return false;
+	}
+	file = fopen(path, "r");
+	if (!file) {
+		ok = (errno == ENOENT && !is_explicit);
+		if (!ok)
+			snprintf(err, errlen, "cannot read config file %s: %s", path, strerror(errno));
+		free(path);
+		return ok;
+	}
+	FILE *mem = open_memstream(&text, &text_len);
+	char chunk[4096];
+	size_t n;
+	while (mem && (n = fread(chunk, 1, sizeof(chunk), file)) > 0)
+		fwrite(chunk, 1, n, mem);
+	ok = mem && !ferror(file);
+	if (mem)
+		fclose(mem);
+	fclose(file);
+	if (!ok) {
+		snprintf(err, errlen, "cannot read config file %s", path);
+	} else if (memchr(text, '\0', text_len)) {
+		snprintf(err, errlen, "config file %s contains a NUL byte", path);
+		ok = false;
+	} else {
+		ok = config_parse_file_text(config, path, text, err, errlen);
+	}
+	free(text);
+	free(path);
+	return ok;
+}
+
+static bool parse_bool_value(const struct config_setting *s, bool *out, char *err, size_t errlen)
+{
+	if (!s->value || strcmp(s->value, "true") == 0 || strcmp(s->value, "1") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcmp(s->value, "false") == 0 || strcmp(s->value, "0") == 0) {
+		*out = false;
+		return true;
+	}
+	snprintf(err, errlen, "%s: option '%s' takes no value or true/false, not '%s'",
+		 s->source, s->option->name, s->value);
+	return false;
+}
+
+static bool finalize_addrs(struct config *config, char *err, size_t errlen)
+{
+	bool use_cmdline = cmdline_has(config, "addr");
+	for (size_t i = 0; i < config->num_settings; i++) {
+		const struct config_setting *s = &config->settings[i];
+		char why[400];
+		if (strcmp(s->option->name, "addr") != 0 || s->is_cmdline != use_cmdline)
+			continue;
+		struct netaddr *grown = realloc(config->addrs, (config->num_addrs + 1) * sizeof(*grown));
+		if (!grown)
+			return false;
+		config->addrs = grown;
+		if (!netaddr_parse(&config->addrs[config->num_addrs], s->value,
+				   config->chainparams->default_lightning_port, why, sizeof(why))) {
+			snprintf(err, errlen, "%s: option 'addr': %s", s->source, why);
+			return false;
+		}
+		config->num_addrs++;
+	}
+	return true;
+}
+
+bool config_finalize(struct config *config, const char *home, char *err, size_t errlen)
+{
+	const struct config_setting *s;
+	bool is_explicit;
+
+	config->ohm_dir = ohm_dir_path(config, home);
+	config->conf_file = config_file_path(config, home, &is_explicit);
+	if (!config->ohm_dir || !config->conf_file) {
+		snprintf(err, errlen, "cannot work out the data directory path");
+		return false;
+	}
+
+	s = setting_last(config, "network");
+	config->chainparams = chainparams_for_network(s ? s->value : "regtest");
+	if (!config->chainparams) {
+		snprintf(err, errlen, "%s: option 'network' must be one of %s, not '%s'",
+			 s->source, chainparams_network_names(), s->value);
+		return false;
+	}
+	config->net_dir = path_join(config->ohm_dir, config->chainparams->network);
+
+	if (!finalize_addrs(config, err, errlen))
+		return false;
+
+	if ((s = setting_last(config, "alias")) != NULL) {
+		/* BOLT #7: alias is 32 bytes. */
+		if (strlen(s->value) > 32) {
+			snprintf(err, errlen, "%s: option 'alias' is %zu bytes, at most 32 allowed",
+				 s->source, strlen(s->value));
+			return false;
+		}
+		config->alias = strdup(s->value);
+	}
+
+	if ((s = setting_last(config, "rgb")) != NULL) {
+		if (!hex_decode(config->rgb, 3, s->value, strlen(s->value))) {
+			snprintf(err, errlen, "%s: option 'rgb' must be 6 hex digits (RRGGBB), not '%s'",
+				 s->source, s->value);
+			return false;
+		}
+		config->has_rgb = true;
+	}
+
+	if ((s = setting_last(config, "log-level")) != NULL
+	    && !log_level_parse(s->value, &config->log_level)) {
+		snprintf(err, errlen,
+			 "%s: option 'log-level' must be io, debug, info, unusual or broken, not '%s'",
+			 s->source, s->value);
+		return false;
+	}
+
+	if ((s = setting_last(config, "log-file")) != NULL) {
+		if (!*s->value) {
+			snprintf(err, errlen, "%s: option 'log-file' is empty", s->source);
+			return false;
+		}
+		config->log_file = path_join(config->net_dir, s->value);
+	}
+
+	if ((s = setting_last(config, "daemon")) != NULL
+	    && !parse_bool_value(s, &config->daemonize, err, errlen))
+		return false;
+	if (config->daemonize && !config->log_file)
+		config->log_file = path_join(config->net_dir, "log");
+
+	s = setting_last(config, "rpc-file");
+	if (s && !*s->value) {
+		snprintf(err, errlen, "%s: option 'rpc-file' is empty", s->source);
+		return false;
+	}
+	config->rpc_file = path_join(config->net_dir, s ? s->value : "ohm-rpc");
+	if (!config->net_dir || !config->rpc_file || (config->daemonize && !config->log_file)) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+void config_print_usage(FILE *out, const char *program)
+{
+	fprintf(out, "Usage: %s [OPTIONS]\n\nA Lightning Network node.\n\nOptions:\n", program);
+	for (size_t i = 0; i < NUM_OPTIONS; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", options[i].name,
+			 options[i].arg ? "=" : "", options[i].arg ? options[i].arg : "");
+		fprintf(out, "  %-24s %s%s%s%s\n", left, options[i].help,
+			options[i].default_value ? " (default " : "",
+			options[i].default_value ? options[i].default_value : "",
+			options[i].default_value ? ")" : "");
+	}
+	fprintf(out, "  %-24s %s\n  %-24s %s\n", "--help", "show this help",
+		"--version", "show the version");
+	fprintf(out, "\nThe config file takes the same options as key=value lines.\n");
+}
+
+/* The value an option has in effect, as shown by listconfigs. */
+static json_t *option_json(const struct config *config, const struct config_option *option)
+{
+	json_t *entry = json_object();
+	const struct config_setting *s;
+
+	if (option->kind == OPT_MULTI) {
+		json_t *values = json_array(), *sources = json_array();
+		bool use_cmdline = cmdline_has(config, option->name);
+		for (size_t i = 0; i < config->num_settings; i++) {
+			s = &config->settings[i];
+			if (s->option != option || s->is_cmdline != use_cmdline)
+				continue;
+			json_array_append_new(values, json_string(s->value));
+			json_array_append_new(sources, json_string(s->source));
+		}
+		json_object_set_new(entry, "values_str", values);
+		json_object_set_new(entry, "sources", sources);
+		return entry;
+	}
+
+	s = setting_last(config, option->name);
+	if (option->kind == OPT_FLAG) {
+		bool set = false;
+		if (s)
+			parse_bool_value(s, &set, NULL, 0);
+		json_object_set_new(entry, "set", json_boolean(set));
+	} else if (strcmp(option->name, "ohm-dir") == 0) {
+		json_object_set_new(entry, "value_str", json_string(config->ohm_dir));
+	} else if (strcmp(option->name, "conf") == 0) {
+		json_object_set_new(entry, "value_str", json_string(config->conf_file));
+	} else if (s) {
+		json_object_set_new(entry, "value_str", json_string(s->value));
+	} else if (option->default_value) {
+		json_object_set_new(entry, "value_str", json_string(option->default_value));
+	} else {
+		json_decref(entry);
+		return NULL;	/* unset, and no default worth showing */
+	}
+	json_object_set_new(entry, "source", json_string(s ? s->source : "default"));
+	return entry;
+}
+
+json_t *config_to_json(const struct config *config, const char *name)
+{
+	json_t *configs = json_object(), *result;
+
+	for (size_t i = 0; i < NUM_OPTIONS; i++) {
+		if (name && strcmp(name, options[i].name) != 0)
+			continue;
+		json_t *entry = option_json(config, &options[i]);
+		if (entry)
+			json_object_set_new(configs, options[i].name, entry);
+		else if (name)
+			json_object_set_new(configs, options[i].name, json_object());
+	}
+	if (name && json_object_size(configs) == 0) {
+		json_decref(configs);
+		return NULL;
+	}
+	result = json_object();
+	json_object_set_new(result, "configs", configs);
+	return result;
+}

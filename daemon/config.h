@@ -1,0 +1,88 @@
+/* ohmd's options: one table describes every option once, and drives the
+ * command line, the config file, --help and the listconfigs command.
+ *
+ * The config file (default <ohm-dir>/config) holds "key=value" lines (a
+ * flag may be just "key"), '#' starts a comment.  The command line wins over
+ * the file; for options that may repeat (addr), command-line values replace
+ * the file's.  Every error names the option, and for the file, its line.
+ *
+ * Parsing is separate from reading the file so it is unit-testable.
+ */
+#ifndef OHM_DAEMON_CONFIG_H
+#define OHM_DAEMON_CONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/log.h"
+#include "daemon/netaddr.h"
+
+struct chainparams;
+
+enum config_result {
+	CONFIG_OK,
+	CONFIG_ERROR,	/* err holds the message */
+	CONFIG_HELP,	/* --help was given */
+	CONFIG_VERSION,	/* --version was given */
+};
+
+struct config_setting;
+
+struct config {
+	/* Typed values, filled by config_finalize(). */
+	char *ohm_dir;		/* absolute */
+	const struct chainparams *chainparams;
+	char *net_dir;		/* <ohm-dir>/<network> */
+	struct netaddr *addrs;	/* where to listen */
+	size_t num_addrs;
+	char *alias;		/* NULL: derived from the node id */
+	bool has_rgb;
+	uint8_t rgb[3];
+	enum log_level log_level;
+	char *log_file;		/* NULL: stderr (or <net-dir>/log with --daemon) */
+	bool daemonize;
+	char *rpc_file;		/* absolute path of the RPC socket */
+	char *conf_file;	/* absolute path of the config file */
+
+	/* Raw settings in the order given, with their sources. */
+	struct config_setting *settings;
+	size_t num_settings;
+};
+
+struct config *config_new(void);
+void config_free(struct config *config);
+
+/* Parses the command line (argv[0] is skipped).  home is $HOME, used for
+ * the default --ohm-dir. */
+enum config_result config_parse_args(struct config *config, int argc,
+				     char *const argv[], char *err, size_t errlen);
+
+/* Parses the text of a config file; path names it in messages. */
+bool config_parse_file_text(struct config *config, const char *path,
+			    const char *text, char *err, size_t errlen);
+
+/* Where the config file is: --conf, else <ohm-dir>/config.  Needs the
+ * command line parsed.  Returns a malloc'd path; *explicit tells whether
+ * --conf named it (then a missing file is an error). */
+char *config_file_path(const struct config *config, const char *home,
+		       bool *is_explicit);
+
+/* Reads and parses the config file (a missing default file is fine). */
+bool config_load_file(struct config *config, const char *home, char *err,
+		      size_t errlen);
+
+/* Validates every setting and fills the typed fields. */
+bool config_finalize(struct config *config, const char *home, char *err,
+		     size_t errlen);
+
+/* Usage text for --help, generated from the option table. */
+void config_print_usage(FILE *out, const char *program);
+
+/* The listconfigs result in Core Lightning's shape:
+ * {"configs": {name: {"value_str"|"set"|"values_str": ..., "source": ...}}}.
+ * Only one option when name is non-NULL; NULL if that name is unknown. */
+json_t *config_to_json(const struct config *config, const char *name);
+
+#endif /* OHM_DAEMON_CONFIG_H */

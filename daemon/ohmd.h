@@ -1,0 +1,35 @@
+/* The daemon's state: one struct ohmd, owned by main() and passed to every
+ * subsystem (there are no globals).  Subsystems keep their own state in
+ * their own structs, reached from here. */
+#ifndef OHM_DAEMON_OHMD_H
+#define OHM_DAEMON_OHMD_H
+
+#include <secp256k1.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config;
+struct db;
+struct event_base;
+struct log;
+struct rpc_server;
+
+struct ohmd {
+	struct config *config;
+	struct log *log;
+	struct event_base *base;
+	struct db *db;
+	struct rpc_server *rpc;
+	secp256k1_context *secp;
+
+	uint8_t node_secret[32];	/* wiped at exit; never logged */
+	uint8_t node_id[33];		/* compressed public key */
+	char node_id_hex[67];
+	char alias[33];
+	uint8_t rgb[3];
+};
+
+/* Leaves the event loop; main() then shuts everything down in order. */
+void ohmd_shutdown(struct ohmd *ohmd);
+
+#endif /* OHM_DAEMON_OHMD_H */

@@ -1,0 +1,78 @@
+/* The JSON-RPC command table.  Each command declares its parameters once
+ * (name, type, required or optional, default, description) and that one
+ * declaration drives parameter checking, `help`, and through `help` the
+ * CLI's help text.
+ *
+ * rpc_params_parse() is pure: it turns the request's "params" (an array of
+ * positional values or an object of named ones) into one object of named
+ * values with defaults filled in, or an error message naming the parameter.
+ */
+#ifndef OHM_DAEMON_RPC_COMMAND_H
+#define OHM_DAEMON_RPC_COMMAND_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ohmd;
+struct rpc_request;
+
+/* JSON-RPC 2.0 error codes, and ours (Core Lightning's where it has one). */
+enum rpc_error_code {
+	RPC_PARSE_ERROR = -32700,
+	RPC_INVALID_REQUEST = -32600,
+	RPC_METHOD_NOT_FOUND = -32601,
+	RPC_INVALID_PARAMS = -32602,
+	RPC_INTERNAL_ERROR = -32603,
+	RPC_LIGHTNINGD = -1,	/* a command failed for a reason it explains */
+};
+
+enum rpc_param_type {
+	RPC_PARAM_STRING,
+	RPC_PARAM_INTEGER,	/* any JSON integer */
+	RPC_PARAM_UNSIGNED,	/* a JSON integer >= 0 */
+	RPC_PARAM_NUMBER,	/* integer or real */
+	RPC_PARAM_BOOLEAN,
+	RPC_PARAM_OBJECT,
+	RPC_PARAM_ARRAY,
+	RPC_PARAM_ANY,
+};
+
+struct rpc_param {
+	const char *name;
+	enum rpc_param_type type;
+	bool is_required;
+	const char *default_json;	/* JSON text of the default, or NULL */
+	const char *description;
+};
+
+/* A handler answers through rpc_respond() / rpc_respond_error(), now or
+ * later (the request stays valid until answered). params is the object
+ * rpc_params_parse() built; it is freed after the handler returns, so a
+ * handler that answers later takes its own reference. */
+typedef void (*rpc_handler)(struct ohmd *ohmd, struct rpc_request *request,
+			    json_t *params);
+
+struct rpc_command {
+	const char *name;
+	const char *category;
+	const char *description;
+	const struct rpc_param *params;	/* ends with a { NULL } entry */
+	rpc_handler handler;
+};
+
+/* Name of a parameter type as it appears in help and in errors. */
+const char *rpc_param_type_name(enum rpc_param_type type);
+
+/* Checks params (NULL, an array or an object) against command; returns a
+ * new object of named values, or NULL with a message in err[errlen]. */
+json_t *rpc_params_parse(const struct rpc_command *command, const json_t *params,
+			 char *err, size_t errlen);
+
+/* "connect id [host] [port]": the usage line, malloc'd. */
+char *rpc_command_usage(const struct rpc_command *command);
+
+/* One entry of the help result: command, category, description, params. */
+json_t *rpc_command_help_json(const struct rpc_command *command);
+
+#endif /* OHM_DAEMON_RPC_COMMAND_H */

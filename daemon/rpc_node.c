@@ -1,0 +1,99 @@
+/* Commands about the node itself: getinfo, help, stop, listconfigs. */
+#include <jansson.h>
+#include <string.h>
+
+#include "bitcoin/chainparams.h"
+#include "common/hex.h"
+#include "daemon/commands.h"
+#include "daemon/config.h"
+#include "daemon/jsonrpc.h"
+#include "daemon/ohmd.h"
+
+static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
+{
+	const struct config *config = ohmd->config;
+	char color[7];
+	json_t *address = json_array(), *binding = json_array();
+
+	/* Announced addresses (address) and listening sockets (binding) come
+	 * with the peer layer; until then there are none. */
+	rpc_respond(request, json_pack(
+		"{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:s, s:i, s:s, s:i, s:s}",
+		"id", ohmd->node_id_hex,
+		"alias", ohmd->alias,
+		"color", hex_encode(color, ohmd->rgb, 3),
+		"num_peers", 0,
+		"num_pending_channels", 0,
+		"num_active_channels", 0,
+		"num_inactive_channels", 0,
+		"address", address,
+		"binding", binding,
+		"version", OHM_VERSION,
+		"blockheight", 0,
+		"network", config->chainparams->network,
+		"fees_collected_msat", 0,
+		"ohm-dir", config->net_dir));
+}
+
+static void help(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
+{
+	const char *name = json_string_value(json_object_get(params, "command"));
+	json_t *list = json_array();
+
+	if (name) {
+		const struct rpc_command *command = rpc_command_find(name);
+		if (!command) {
+			json_decref(list);
+			rpc_respond_error(request, RPC_METHOD_NOT_FOUND,
+					  "Unknown command '%.200s'", name);
+			return;
+		}
+		json_array_append_new(list, rpc_command_help_json(command));
+	} else {
+		for (size_t i = 0; i < rpc_command_count(); i++)
+			json_array_append_new(list, rpc_command_help_json(rpc_command_at(i)));
+	}
+	rpc_respond(request, json_pack("{s:o, s:s}", "help", list, "format-hint", "simple"));
+}
+
+static void stop(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
+{
+	/* The caller hears back before the daemon goes away. */
+	rpc_respond_then(request, json_string("Shutdown complete"), ohmd_shutdown);
+}
+
+static void listconfigs(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
+{
+	const char *name = json_string_value(json_object_get(params, "config"));
+	json_t *result = config_to_json(ohmd->config, name);
+
+	if (!result) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'config': unknown option '%.200s'", name);
+		return;
+	}
+	rpc_respond(request, result);
+}
+
+static const struct rpc_param no_params[] = {{NULL}};
+
+static const struct rpc_param help_params[] = {
+	{"command", RPC_PARAM_STRING, false, NULL, "show only this command"},
+	{NULL},
+};
+
+static const struct rpc_param listconfigs_params[] = {
+	{"config", RPC_PARAM_STRING, false, NULL, "show only this option"},
+	{NULL},
+};
+
+const struct rpc_command node_commands[] = {
+	{"getinfo", "utility", "Show this node's id, alias, peers, channels and chain",
+	 no_params, getinfo},
+	{"help", "utility", "List commands, or show one command's parameters",
+	 help_params, help},
+	{"stop", "utility", "Shut the node down cleanly", no_params, stop},
+	{"listconfigs", "utility", "Show every option's value and where it was set",
+	 listconfigs_params, listconfigs},
+	{NULL},
+};
