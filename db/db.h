@@ -1,0 +1,92 @@
+/* ohm's database: one SQLite connection, opened so that a commit is on disk
+ * before db_commit() returns.
+ *
+ * Durability: the daemon commits channel state before it sends any message
+ * that depends on it, and `kill -9` (or a power cut) at any moment must lose
+ * nothing it committed.  So the connection runs in WAL mode with
+ * synchronous=FULL (the WAL is fsync'd at every commit), and anything that
+ * changes more than one row does so between db_begin() and db_commit().
+ *
+ * A struct db belongs to one thread (the daemon's event loop).  It is
+ * opaque: all SQL goes through db_prepare() and db_exec(), so every
+ * statement on the connection is one the wrapper knows about.
+ */
+#ifndef OHM_DB_DB_H
+#define OHM_DB_DB_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/migrations.h"
+
+struct db;
+
+/* Opens or creates the database at path with journal_mode=WAL,
+ * synchronous=FULL, foreign_keys=ON and a busy timeout, then applies every
+ * migration it lacks in ONE transaction: all of them or none.
+ *
+ * Returns the open database, or NULL with a message naming path and the
+ * cause in err[errlen] (err may be NULL).  Refuses a file that is not a
+ * database, a database of another application, and a database whose schema
+ * version is newer than num_migrations (written by a newer ohm).
+ * migrations: the ordered list (normally ohm_migrations). */
+struct db *db_open(const char *path, const struct db_migration *migrations,
+		   size_t num_migrations, char *err, size_t errlen);
+
+/* Finalizes every cached statement and closes the connection; an open
+ * transaction is rolled back.  NULL is fine. */
+void db_close(struct db *db);
+
+/* Number of migrations applied (after db_open, the length of its list). */
+int db_schema_version(const struct db *db);
+
+/* Text of the last failure: SQLite's message, or the wrapper's own when a
+ * db_var_get_* found a value of the wrong type. */
+const char *db_errmsg(const struct db *db);
+
+/* Returns the cached statement for the single SQL statement sql, preparing
+ * it the first time; the same text always gives the same statement, reset
+ * and with its bindings cleared.  NULL on error (see db_errmsg), including
+ * when sql holds more than one statement.
+ * Preconditions: sql is a constant text (values are bound, never formatted
+ * in, or the cache grows without bound); the previous user of the same SQL
+ * is finished with it. Reset the statement when done so it releases its
+ * read snapshot. */
+sqlite3_stmt *db_prepare(struct db *db, const char *sql);
+
+/* Runs sql, which returns no rows and may hold several statements.
+ * Returns true on success, false on error (see db_errmsg). */
+bool db_exec(struct db *db, const char *sql);
+
+/* BEGIN IMMEDIATE: takes the write lock now, so a busy database fails here
+ * rather than halfway through.  Precondition: no transaction is open (no
+ * nesting).  Returns false on error. */
+bool db_begin(struct db *db);
+
+/* Commits; when it returns true the transaction is durable.  On false the
+ * transaction may still be open: call db_rollback(). */
+bool db_commit(struct db *db);
+
+/* Discards the open transaction, if any.  Returns false on error. */
+bool db_rollback(struct db *db);
+
+/* True between db_begin() and the end of the transaction (including one
+ * SQLite ended by itself after an error). */
+bool db_in_transaction(const struct db *db);
+
+/* The vars table: small named settings.  Setters insert or replace and
+ * return false on error.  Getters return 1 if found (output written), 0 if
+ * not found (output untouched), -1 on error, including a value of the other
+ * type (see db_errmsg). */
+bool db_var_set_blob(struct db *db, const char *name, const void *data,
+		     size_t len);
+/* Copies min(maxlen, length) bytes into data and sets *len to the full
+ * length, so a caller can check for truncation. */
+int db_var_get_blob(struct db *db, const char *name, void *data,
+		    size_t maxlen, size_t *len);
+bool db_var_set_int(struct db *db, const char *name, int64_t value);
+int db_var_get_int(struct db *db, const char *name, int64_t *value);
+
+#endif /* OHM_DB_DB_H */
