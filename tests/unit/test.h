@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int test_count;
-static int test_failures;
-static bool test_case_failed;
+static int test_count __attribute__((unused));
+static int test_failures __attribute__((unused));
+static bool test_case_failed __attribute__((unused));
 
 #define CHECK(cond)                                                          \
 	do {                                                                 \
