@@ -8,8 +8,11 @@
 
 struct chainparams {
 	const char *network;	/* "bitcoin", "testnet", "signet", "regtest" */
-	/* BOLT #0: chain_hash is the genesis block hash "in internal byte
-	 * order", i.e. the reverse of how block explorers display it. */
+	/* BOLT #0:
+	 * Unlike `bitcoin-cli`, the hash is not reversed but is used directly.
+	 *
+	 * So this is the genesis block hash in internal byte order, the
+	 * reverse of how block explorers display it. */
 	uint8_t chain_hash[32];
 	const char *bip173_hrp;	/* bech32 prefix: bc, tb, tb, bcrt */
 	uint16_t default_lightning_port;

@@ -6,5 +6,6 @@
 #include "daemon/rpc_command.h"
 
 extern const struct rpc_command node_commands[];	/* daemon/rpc_node.c */
+extern const struct rpc_command peer_commands[];	/* daemon/rpc_peer.c */
 
 #endif /* OHM_DAEMON_COMMANDS_H */

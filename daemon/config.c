@@ -46,6 +46,10 @@ static const struct config_option options[] = {
 	 "run in the background (logs to <ohm-dir>/<network>/log)"},
 	{"rpc-file", OPT_STRING, false, "FILE", "ohm-rpc",
 	 "JSON-RPC socket, relative to <ohm-dir>/<network>"},
+	{"dev-handshake-timeout", OPT_STRING, false, "SECS", "30",
+	 "(testing) seconds a new connection has to finish handshake and init"},
+	{"dev-ping-interval", OPT_STRING, false, "SECS", "60",
+	 "(testing) seconds between pings; no pong by the next one disconnects"},
 };
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -374,6 +378,26 @@ static bool finalize_addrs(struct config *config, char *err, size_t errlen)
 	return true;
 }
 
+/* A whole number of seconds from 1 to a day. */
+static bool finalize_seconds(struct config *config, const char *name, unsigned *out,
+			     char *err, size_t errlen)
+{
+	const struct config_setting *s = setting_last(config, name);
+	char *end;
+	unsigned long value;
+
+	if (!s)
+		return true;
+	value = strtoul(s->value, &end, 10);
+	if (!*s->value || *end || s->value[0] == '-' || value < 1 || value > 86400) {
+		snprintf(err, errlen, "%s: option '%s' must be a number of seconds from 1 to 86400, not '%s'",
+			 s->source, name, s->value);
+		return false;
+	}
+	*out = (unsigned)value;
+	return true;
+}
+
 bool config_finalize(struct config *config, const char *home, char *err, size_t errlen)
 {
 	const struct config_setting *s;
@@ -399,7 +423,7 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 		return false;
 
 	if ((s = setting_last(config, "alias")) != NULL) {
-		/* BOLT #7: alias is 32 bytes. */
+		/* BOLT #7: [`32*byte`:`alias`] */
 		if (strlen(s->value) > 32) {
 			snprintf(err, errlen, "%s: option 'alias' is %zu bytes, at most 32 allowed",
 				 s->source, strlen(s->value));
@@ -438,6 +462,12 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 		return false;
 	if (config->daemonize && !config->log_file)
 		config->log_file = path_join(config->net_dir, "log");
+
+	if (!finalize_seconds(config, "dev-handshake-timeout", &config->dev_handshake_timeout_secs,
+			      err, errlen)
+	    || !finalize_seconds(config, "dev-ping-interval", &config->dev_ping_interval_secs,
+				 err, errlen))
+		return false;
 
 	s = setting_last(config, "rpc-file");
 	if (s && !*s->value) {

@@ -45,6 +45,8 @@ struct config {
 	bool daemonize;
 	char *rpc_file;		/* absolute path of the RPC socket */
 	char *conf_file;	/* absolute path of the config file */
+	unsigned dev_handshake_timeout_secs;	/* 0: the default */
+	unsigned dev_ping_interval_secs;	/* 0: the default */
 
 	/* Raw settings in the order given, with their sources. */
 	struct config_setting *settings;

@@ -8,8 +8,11 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/netaddr.c daemon/netaddr.h \
 	daemon/ohmd.h \
+	daemon/peer.c daemon/peer.h \
+	daemon/peers.c daemon/peers.h \
 	daemon/rpc_command.c daemon/rpc_command.h \
-	daemon/rpc_node.c
+	daemon/rpc_node.c \
+	daemon/rpc_peer.c
 
 bin_PROGRAMS += daemon/ohmd
 daemon_ohmd_SOURCES = daemon/ohmd.c

@@ -19,11 +19,13 @@
 
 #include "bitcoin/chainparams.h"
 #include "common/hex.h"
+#include "crypto/secp.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
+#include "daemon/peers.h"
 #include "db/db.h"
 
 /* With --daemon, start-up errors travel to the waiting parent through this
@@ -209,14 +211,11 @@ static int run(struct ohmd *ohmd)
 		goto out;
 	}
 
-	uint8_t seed[32];
-	randombytes_buf(seed, sizeof(seed));
-	ohmd->secp = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
-	if (!secp256k1_context_randomize(ohmd->secp, seed)) {
-		startup_error("cannot randomize the secp256k1 context");
+	ohmd->secp = crypto_secp_context_new();
+	if (!ohmd->secp) {
+		startup_error("cannot create the secp256k1 context");
 		goto out;
 	}
-	sodium_memzero(seed, sizeof(seed));
 
 	if (!node_identity_setup(ohmd, err, sizeof(err)) || !database_setup(ohmd, err, sizeof(err))) {
 		startup_error("%s", err);
@@ -226,6 +225,11 @@ static int run(struct ohmd *ohmd)
 	ohmd->base = event_base_new();
 	if (!ohmd->base) {
 		startup_error("cannot create the event loop");
+		goto out;
+	}
+	ohmd->peers = peer_manager_new(ohmd, err, sizeof(err));
+	if (!ohmd->peers) {
+		startup_error("%s", err);
 		goto out;
 	}
 	ohmd->rpc = rpc_server_new(ohmd, ohmd->base, ohmd->log, config->rpc_file, err, sizeof(err));
@@ -256,6 +260,7 @@ out:
 	/* Reverse order of start-up.  The RPC socket goes first so no client
 	 * reaches a half-closed node. */
 	rpc_server_free(ohmd->rpc);
+	peer_manager_free(ohmd->peers);
 	if (sigterm_event)
 		event_free(sigterm_event);
 	if (sigint_event)
@@ -264,7 +269,7 @@ out:
 	if (ohmd->base)
 		event_base_free(ohmd->base);
 	if (ohmd->secp)
-		secp256k1_context_destroy(ohmd->secp);
+		crypto_secp_context_destroy(ohmd->secp);
 	sodium_memzero(ohmd->node_secret, sizeof(ohmd->node_secret));
 	if (ohmd->log && status == 0)
 		log_info(ohmd->log, "ohmd", "shutdown complete");

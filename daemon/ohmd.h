@@ -12,6 +12,7 @@ struct config;
 struct db;
 struct event_base;
 struct log;
+struct peer_manager;
 struct rpc_server;
 
 struct ohmd {
@@ -20,6 +21,7 @@ struct ohmd {
 	struct event_base *base;
 	struct db *db;
 	struct rpc_server *rpc;
+	struct peer_manager *peers;
 	secp256k1_context *secp;
 
 	uint8_t node_secret[32];	/* wiped at exit; never logged */

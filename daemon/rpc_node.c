@@ -8,21 +8,22 @@
 #include "daemon/config.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
+#include "daemon/peers.h"
 
 static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	const struct config *config = ohmd->config;
 	char color[7];
-	json_t *address = json_array(), *binding = json_array();
+	/* address: what we announce (nothing until gossip); binding: where
+	 * we listen. */
+	json_t *address = json_array(), *binding = peer_manager_bindings_json(ohmd->peers);
 
-	/* Announced addresses (address) and listening sockets (binding) come
-	 * with the peer layer; until then there are none. */
 	rpc_respond(request, json_pack(
 		"{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:s, s:i, s:s, s:i, s:s}",
 		"id", ohmd->node_id_hex,
 		"alias", ohmd->alias,
 		"color", hex_encode(color, ohmd->rgb, 3),
-		"num_peers", 0,
+		"num_peers", (int)peer_manager_num_active(ohmd->peers),
 		"num_pending_channels", 0,
 		"num_active_channels", 0,
 		"num_inactive_channels", 0,
@@ -75,16 +76,16 @@ static void listconfigs(struct ohmd *ohmd, struct rpc_request *request, json_t *
 	rpc_respond(request, result);
 }
 
-static const struct rpc_param no_params[] = {{NULL}};
+static const struct rpc_param no_params[] = {{0}};
 
 static const struct rpc_param help_params[] = {
 	{"command", RPC_PARAM_STRING, false, NULL, "show only this command"},
-	{NULL},
+	{0},
 };
 
 static const struct rpc_param listconfigs_params[] = {
 	{"config", RPC_PARAM_STRING, false, NULL, "show only this option"},
-	{NULL},
+	{0},
 };
 
 const struct rpc_command node_commands[] = {
@@ -95,5 +96,5 @@ const struct rpc_command node_commands[] = {
 	{"stop", "utility", "Shut the node down cleanly", no_params, stop},
 	{"listconfigs", "utility", "Show every option's value and where it was set",
 	 listconfigs_params, listconfigs},
-	{NULL},
+	{0},
 };

@@ -10,7 +10,7 @@ static const struct rpc_param connect_params[] = {
 	{"id", RPC_PARAM_STRING, true, NULL, "node id"},
 	{"host", RPC_PARAM_STRING, false, NULL, "host"},
 	{"port", RPC_PARAM_UNSIGNED, false, "9735", "port"},
-	{NULL},
+	{0},
 };
 
 static const struct rpc_command connect_command = {

@@ -1,0 +1,442 @@
+/* The peer manager: listeners, outgoing dials, the registry of live
+ * connections, and the peers table.
+ *
+ * Invariant: at most one connection per node id is past the handshake; a
+ * newer one replaces an older one (the older may be a dead TCP link the
+ * peer has already given up on).
+ */
+#include "daemon/peers.h"
+
+#include <errno.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bitcoin/chainparams.h"
+#include "crypto/secp.h"
+#include "daemon/config.h"
+#include "daemon/jsonrpc.h"
+#include "daemon/log.h"
+#include "daemon/ohmd.h"
+#include "daemon/peer.h"
+#include "db/db.h"
+#include "wire/features.h"
+
+struct listener {
+	struct evconnlistener *evl;
+	struct sockaddr_storage addr;
+	struct listener *next;
+};
+
+struct peer_manager {
+	struct ohmd *ohmd;
+	struct evdns_base *dns;
+	struct listener *listeners;
+	struct peer *peers;
+	struct featurebits *our_features;
+	unsigned handshake_timeout_secs;
+	unsigned ping_interval_secs;
+};
+
+struct ohmd *peer_manager_ohmd(const struct peer_manager *manager)
+{
+	return manager->ohmd;
+}
+
+const struct featurebits *peer_manager_our_features(const struct peer_manager *manager)
+{
+	return manager->our_features;
+}
+
+unsigned peer_manager_handshake_timeout(const struct peer_manager *manager)
+{
+	return manager->handshake_timeout_secs;
+}
+
+unsigned peer_manager_ping_interval(const struct peer_manager *manager)
+{
+	return manager->ping_interval_secs;
+}
+
+void peer_manager_add(struct peer_manager *manager, struct peer *peer)
+{
+	peer->next = manager->peers;
+	if (manager->peers)
+		manager->peers->prev = peer;
+	manager->peers = peer;
+}
+
+void peer_manager_remove(struct peer_manager *manager, struct peer *peer)
+{
+	if (peer->prev)
+		peer->prev->next = peer->next;
+	else if (manager->peers == peer)
+		manager->peers = peer->next;
+	if (peer->next)
+		peer->next->prev = peer->prev;
+	peer->prev = peer->next = NULL;
+}
+
+static struct peer *first_active(struct peer *peer)
+{
+	while (peer && peer->phase != PEER_ACTIVE)
+		peer = peer->next;
+	return peer;
+}
+
+struct peer *peer_manager_first(const struct peer_manager *manager)
+{
+	return first_active(manager->peers);
+}
+
+struct peer *peer_manager_next(const struct peer *peer)
+{
+	return first_active(peer->next);
+}
+
+size_t peer_manager_num_active(const struct peer_manager *manager)
+{
+	size_t n = 0;
+	for (struct peer *p = peer_manager_first(manager); p; p = peer_manager_next(p))
+		n++;
+	return n;
+}
+
+struct peer *peer_manager_find(const struct peer_manager *manager,
+			       const uint8_t node_id[PUBKEY_CMPR_LEN])
+{
+	for (struct peer *p = manager->peers; p; p = p->next)
+		if (p->has_node_id && memcmp(p->node_id_bytes, node_id, PUBKEY_CMPR_LEN) == 0)
+			return p;
+	return NULL;
+}
+
+/* Moves connect waiters from one connection to another. */
+static void waiters_move(struct peer *from, struct peer *to)
+{
+	struct peer_waiter **tail = &to->connect_waiters;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = from->connect_waiters;
+	from->connect_waiters = NULL;
+}
+
+void peer_manager_identified(struct peer_manager *manager, struct peer *peer)
+{
+	struct peer *other = manager->peers;
+
+	while (other) {
+		struct peer *next = other->next;
+		if (other != peer && other->has_node_id
+		    && memcmp(other->node_id_bytes, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
+			waiters_move(other, peer);
+			peer_close(other, "replaced by a newer connection (%s)", peer_direction(peer));
+		}
+		other = next;
+	}
+}
+
+/* Remembers the peer (and, for outgoing, the address that worked). */
+static void store_peer(struct peer_manager *manager, const struct peer *peer)
+{
+	struct db *db = manager->ohmd->db;
+	sqlite3_stmt *stmt = db_prepare(db,
+		"INSERT INTO peers (node_id, address, last_connected) VALUES (?, ?, ?)"
+		" ON CONFLICT (node_id) DO UPDATE SET"
+		" address = COALESCE(excluded.address, address),"
+		" last_connected = excluded.last_connected");
+
+	if (!stmt) {
+		log_broken(manager->ohmd->log, "peer", "cannot store peer: %s", db_errmsg(db));
+		return;
+	}
+	sqlite3_bind_blob(stmt, 1, peer->node_id_bytes, PUBKEY_CMPR_LEN, SQLITE_STATIC);
+	if (peer->is_outgoing)
+		sqlite3_bind_text(stmt, 2, peer->address, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 2);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		log_broken(manager->ohmd->log, "peer", "cannot store peer: %s", db_errmsg(db));
+}
+
+json_t *peer_connect_result(const struct peer *peer);
+
+void peer_manager_activated(struct peer_manager *manager, struct peer *peer)
+{
+	log_info(manager->ohmd->log, "peer", "peer %s connected (%s, %s)", peer->node_id_hex,
+		 peer_direction(peer), peer->address);
+	store_peer(manager, peer);
+	while (peer->connect_waiters) {
+		struct peer_waiter *waiter = peer->connect_waiters;
+		peer->connect_waiters = waiter->next;
+		rpc_respond(waiter->request, peer_connect_result(peer));
+		free(waiter);
+	}
+}
+
+static bool add_waiter(struct peer_waiter **list, struct rpc_request *request)
+{
+	struct peer_waiter *waiter = calloc(1, sizeof(*waiter));
+	if (!waiter)
+		return false;
+	waiter->request = request;
+	waiter->next = *list;
+	*list = waiter;
+	return true;
+}
+
+static void dial_resolved(int result, struct evutil_addrinfo *addrs, void *arg)
+{
+	struct dial *dial = arg;
+	struct peer *peer = dial->peer;
+
+	free(dial);
+	if (!peer) {
+		if (addrs)
+			evutil_freeaddrinfo(addrs);
+		return;
+	}
+	peer->dial = NULL;
+	if (result != 0) {
+		peer_close(peer, "cannot resolve %s: %s", peer->dial_host, evutil_gai_strerror(result));
+		return;
+	}
+	peer_dial(peer, addrs);
+}
+
+/* The address we last reached node_id at, from the peers table. */
+static bool stored_address(struct peer_manager *manager, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			   struct netaddr *addr)
+{
+	struct db *db = manager->ohmd->db;
+	sqlite3_stmt *stmt = db_prepare(db, "SELECT address FROM peers WHERE node_id = ?");
+	char why[300];
+	bool found = false;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, node_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT)
+		found = netaddr_parse(addr, (const char *)sqlite3_column_text(stmt, 0),
+				      manager->ohmd->config->chainparams->default_lightning_port,
+				      why, sizeof(why));
+	sqlite3_reset(stmt);
+	return found;
+}
+
+void peer_manager_connect(struct peer_manager *manager, struct rpc_request *request,
+			  const struct pubkey *node_id, const char *host, uint16_t port)
+{
+	uint8_t node_id_bytes[PUBKEY_CMPR_LEN];
+	struct netaddr stored;
+	struct evutil_addrinfo hints;
+	struct peer *peer;
+	struct dial *dial;
+
+	pubkey_serialize(manager->ohmd->secp, node_id_bytes, node_id);
+	peer = peer_manager_find(manager, node_id_bytes);
+	if (peer && peer->phase == PEER_ACTIVE) {
+		rpc_respond(request, peer_connect_result(peer));
+		return;
+	}
+	if (peer) {
+		/* Already on its way: answer with that connection's outcome. */
+		if (!add_waiter(&peer->connect_waiters, request))
+			rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	if (!host) {
+		if (!stored_address(manager, node_id_bytes, &stored)) {
+			rpc_respond_error(request, 400,
+					  "no address known for this peer: give host (and port)");
+			return;
+		}
+		host = stored.host;
+		port = stored.port;
+	}
+
+	peer = peer_new_outgoing(manager, node_id, host, port);
+	dial = calloc(1, sizeof(*dial));
+	if (!peer || !dial || !add_waiter(&peer->connect_waiters, request)) {
+		free(dial);
+		if (peer)
+			peer_close(peer, "out of memory");
+		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	dial->peer = peer;
+	dial->port = port;
+	peer->dial = dial;
+
+	char port_text[8];
+	snprintf(port_text, sizeof(port_text), "%u", port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_NUMERICSERV;
+	/* May answer at once (numeric hosts); the peer must not be touched
+	 * after this call. */
+	evdns_getaddrinfo(manager->dns, host, port_text, &hints, dial_resolved, dial);
+}
+
+/* ---- Listening ---- */
+
+static void accept_peer(struct evconnlistener *evl, evutil_socket_t fd,
+			struct sockaddr *addr, int addr_len, void *arg)
+{
+	struct peer_manager *manager = arg;
+	unsigned unauthenticated = 0;
+
+	for (struct peer *p = manager->peers; p; p = p->next)
+		if (!p->is_outgoing && p->phase != PEER_ACTIVE)
+			unauthenticated++;
+	if (unauthenticated >= PEER_MAX_UNAUTHENTICATED) {
+		log_unusual(manager->ohmd->log, "peer",
+			    "refusing a connection: %u unauthenticated connections already",
+			    unauthenticated);
+		evutil_closesocket(fd);
+		return;
+	}
+	peer_new_incoming(manager, fd, addr, (socklen_t)addr_len);
+}
+
+static void accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct peer_manager *manager = arg;
+	log_unusual(manager->ohmd->log, "peer", "accept failed: %s", strerror(errno));
+}
+
+static bool listen_on(struct peer_manager *manager, const struct netaddr *addr,
+		      char *err, size_t errlen)
+{
+	struct addrinfo hints, *addrs, *ai;
+	char port_text[8];
+	int rc;
+
+	snprintf(port_text, sizeof(port_text), "%u", addr->port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	/* Start-up only: a blocking lookup is fine before the loop runs. */
+	rc = getaddrinfo(addr->host, port_text, &hints, &addrs);
+	if (rc != 0) {
+		snprintf(err, errlen, "option 'addr': cannot resolve %s: %s", addr->host,
+			 gai_strerror(rc));
+		return false;
+	}
+	for (ai = addrs; ai; ai = ai->ai_next) {
+		struct listener *listener = calloc(1, sizeof(*listener));
+		unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+		if (ai->ai_family == AF_INET6)
+			flags |= LEV_OPT_BIND_IPV6ONLY;
+		if (listener)
+			listener->evl = evconnlistener_new_bind(manager->ohmd->base, accept_peer, manager,
+								flags, 128, ai->ai_addr,
+								(int)ai->ai_addrlen);
+		if (!listener || !listener->evl) {
+			char where[NETADDR_HOST_MAX + 10];
+			snprintf(where, sizeof(where), ai->ai_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+				 addr->host, addr->port);
+			snprintf(err, errlen, "option 'addr': cannot listen on %s: %s", where,
+				 strerror(errno));
+			free(listener);
+			freeaddrinfo(addrs);
+			return false;
+		}
+		socklen_t len = sizeof(listener->addr);
+		getsockname(evconnlistener_get_fd(listener->evl), (struct sockaddr *)&listener->addr,
+			    &len);
+		evconnlistener_set_error_cb(listener->evl, accept_error);
+		listener->next = manager->listeners;
+		manager->listeners = listener;
+		log_info(manager->ohmd->log, "peer", "listening on %s port %u", addr->host, addr->port);
+	}
+	freeaddrinfo(addrs);
+	return true;
+}
+
+json_t *peer_manager_bindings_json(const struct peer_manager *manager)
+{
+	json_t *bindings = json_array();
+
+	for (const struct listener *l = manager->listeners; l; l = l->next) {
+		char host[INET6_ADDRSTRLEN] = "";
+		unsigned port = 0;
+		const char *type = "ipv4";
+		if (l->addr.ss_family == AF_INET) {
+			const struct sockaddr_in *in = (const struct sockaddr_in *)&l->addr;
+			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+			port = ntohs(in->sin_port);
+		} else {
+			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&l->addr;
+			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+			port = ntohs(in6->sin6_port);
+			type = "ipv6";
+		}
+		/* Oldest first, as configured. */
+		json_array_insert_new(bindings, 0, json_pack("{s:s, s:s, s:i}", "type", type,
+							     "address", host, "port", (int)port));
+	}
+	return bindings;
+}
+
+struct peer_manager *peer_manager_new(struct ohmd *ohmd, char *err, size_t errlen)
+{
+	struct peer_manager *manager = calloc(1, sizeof(*manager));
+
+	if (!manager) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	manager->ohmd = ohmd;
+	manager->handshake_timeout_secs = ohmd->config->dev_handshake_timeout_secs
+		? ohmd->config->dev_handshake_timeout_secs : PEER_HANDSHAKE_TIMEOUT_SECS;
+	manager->ping_interval_secs = ohmd->config->dev_ping_interval_secs
+		? ohmd->config->dev_ping_interval_secs : PEER_PING_INTERVAL_SECS;
+	manager->our_features = ohm_featurebits(FEATURE_CTX_INIT);
+	manager->dns = evdns_base_new(ohmd->base, EVDNS_BASE_INITIALIZE_NAMESERVERS
+				      | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (!manager->dns)
+		manager->dns = evdns_base_new(ohmd->base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (!manager->dns) {
+		snprintf(err, errlen, "cannot set up name resolution");
+		peer_manager_free(manager);
+		return NULL;
+	}
+	for (size_t i = 0; i < ohmd->config->num_addrs; i++) {
+		if (!listen_on(manager, &ohmd->config->addrs[i], err, errlen)) {
+			peer_manager_free(manager);
+			return NULL;
+		}
+	}
+	return manager;
+}
+
+void peer_manager_free(struct peer_manager *manager)
+{
+	if (!manager)
+		return;
+	while (manager->listeners) {
+		struct listener *l = manager->listeners;
+		manager->listeners = l->next;
+		evconnlistener_free(l->evl);
+		free(l);
+	}
+	while (manager->peers)
+		peer_close(manager->peers, "shutting down");
+	if (manager->dns)
+		evdns_base_free(manager->dns, 1);
+	featurebits_free(manager->our_features);
+	free(manager);
+}
