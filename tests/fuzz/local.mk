@@ -1,0 +1,19 @@
+# tests/fuzz/: a fuzz target for every parser of outside input.  In make
+# check each runs under tests/fuzz/driver.c (seeds plus deterministic
+# mutations); see tests/fuzz/README.md for libFuzzer.
+OHM_FUZZ_TARGETS = tests/fuzz/fuzz_peer_wire tests/fuzz/fuzz_transport \
+	tests/fuzz/fuzz_config tests/fuzz/fuzz_rpc
+check_PROGRAMS += $(OHM_FUZZ_TARGETS)
+TESTS += $(OHM_FUZZ_TARGETS)
+EXTRA_DIST += tests/fuzz/README.md
+
+OHM_FUZZ_DRIVER = tests/fuzz/driver.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_peer_wire_SOURCES = tests/fuzz/fuzz_peer_wire.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_peer_wire_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+tests/fuzz/fuzz_peer_wire.$(OBJEXT): wire/peer_wire_gen.h
+tests_fuzz_fuzz_transport_SOURCES = tests/fuzz/fuzz_transport.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_transport_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_config_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+tests_fuzz_fuzz_rpc_SOURCES = tests/fuzz/fuzz_rpc.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_rpc_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
