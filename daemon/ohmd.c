@@ -257,10 +257,12 @@ static int run(struct ohmd *ohmd)
 	log_info(ohmd->log, "ohmd", "shutting down");
 
 out:
-	/* Reverse order of start-up.  The RPC socket goes first so no client
-	 * reaches a half-closed node. */
-	rpc_server_free(ohmd->rpc);
+	/* Reverse order of start-up.  Peers go first: closing them answers the
+	 * RPC requests still waiting on them (a connect, a ping) while the RPC
+	 * server can still take the answers; the loop has stopped, so no new
+	 * request arrives meanwhile. */
 	peer_manager_free(ohmd->peers);
+	rpc_server_free(ohmd->rpc);
 	if (sigterm_event)
 		event_free(sigterm_event);
 	if (sigint_event)

@@ -237,3 +237,28 @@ def test_handshake_with_unknown_key_fails_at_act_three(target, node_factory):
         peer.recv_act2()
     peer.close()
     healthy(target, node_factory)
+
+
+def test_stop_with_requests_waiting_on_a_peer(target):
+    """ohmd stops cleanly (no leak, exit 0) while a ping waits for a pong
+    that never comes."""
+    import json
+    from ohmtest import assert_clean_exit, read_response
+    key = Keypair.generate()
+    peer = LnPeer.connect("127.0.0.1", target.port, target.id, local=key)
+    peer.exchange_init(networks=[REGTEST_CHAIN_HASH])
+    sock = target.connect_rpc()
+    sock.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping",
+                             "params": [key.pubkey.hex()]}).encode())
+    kind, _ = peer.recv_msg()
+    assert kind == PING       # received, and never answered
+    target.signal(15)
+    assert_clean_exit(target, target.wait_exit())
+    # The waiting client was told (or at least not left hanging).
+    try:
+        answer = read_response(sock, timeout=5)
+        assert "error" in answer
+    except ConnectionError:
+        pass
+    sock.close()
+    peer.close()
