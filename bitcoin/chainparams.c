@@ -17,6 +17,10 @@ static const struct chainparams networks[] = {
 		.bip173_hrp = "bc",
 		.default_lightning_port = 9735,
 		.default_bitcoin_rpc_port = 8332,
+		.p2pkh_version = 0x00,
+		.p2sh_version = 0x05,
+		.bip32_pubkey_version = 0x0488B21E,
+		.bip32_privkey_version = 0x0488ADE4,
 	},
 	{
 		.network = "testnet",
@@ -30,6 +34,10 @@ static const struct chainparams networks[] = {
 		.bip173_hrp = "tb",
 		.default_lightning_port = 9735,
 		.default_bitcoin_rpc_port = 18332,
+		.p2pkh_version = 0x6f,
+		.p2sh_version = 0xc4,
+		.bip32_pubkey_version = 0x043587CF,
+		.bip32_privkey_version = 0x04358394,
 	},
 	{
 		.network = "signet",
@@ -43,6 +51,10 @@ static const struct chainparams networks[] = {
 		.bip173_hrp = "tb",
 		.default_lightning_port = 9735,
 		.default_bitcoin_rpc_port = 38332,
+		.p2pkh_version = 0x6f,
+		.p2sh_version = 0xc4,
+		.bip32_pubkey_version = 0x043587CF,
+		.bip32_privkey_version = 0x04358394,
 	},
 	{
 		.network = "regtest",
@@ -56,6 +68,10 @@ static const struct chainparams networks[] = {
 		.bip173_hrp = "bcrt",
 		.default_lightning_port = 9735,
 		.default_bitcoin_rpc_port = 18443,
+		.p2pkh_version = 0x6f,
+		.p2sh_version = 0xc4,
+		.bip32_pubkey_version = 0x043587CF,
+		.bip32_privkey_version = 0x04358394,
 	},
 };
 
@@ -71,6 +87,23 @@ const struct chainparams *chainparams_by_chain_hash(const uint8_t chain_hash[32]
 {
 	for (size_t i = 0; i < sizeof(networks) / sizeof(networks[0]); i++)
 		if (memcmp(networks[i].chain_hash, chain_hash, 32) == 0)
+			return &networks[i];
+	return NULL;
+}
+
+const struct chainparams *chainparams_for_bip173_hrp(const char *hrp)
+{
+	for (size_t i = 0; i < sizeof(networks) / sizeof(networks[0]); i++)
+		if (strcmp(networks[i].bip173_hrp, hrp) == 0)
+			return &networks[i];
+	return NULL;
+}
+
+const struct chainparams *chainparams_for_base58_version(uint8_t version)
+{
+	for (size_t i = 0; i < sizeof(networks) / sizeof(networks[0]); i++)
+		if (networks[i].p2pkh_version == version
+		    || networks[i].p2sh_version == version)
 			return &networks[i];
 	return NULL;
 }
