@@ -33,27 +33,27 @@ TESTS += tests/unit/test_bitcoin_tx tests/unit/test_bitcoin_script \
 	tests/unit/test_bitcoin_bech32 tests/unit/test_bitcoin_address \
 	tests/unit/test_bitcoin_bip32 tests/unit/test_bitcoin_block
 tests_unit_test_bitcoin_tx_SOURCES = tests/unit/test_bitcoin_tx.c \
-	tests/unit/test_bitcoin_util.h tests/unit/test.h
+	tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_tx_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_unit_test_bitcoin_script_SOURCES = tests/unit/test_bitcoin_script.c \
-	tests/unit/test_bitcoin_util.h tests/unit/test.h
+	tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_script_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_unit_test_bitcoin_sighash_SOURCES = tests/unit/test_bitcoin_sighash.c \
 	tests/unit/test_bitcoin_sighash_bip341.h \
-	tests/unit/test_bitcoin_util.h tests/unit/test.h
+	tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_sighash_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_unit_test_bitcoin_taproot_SOURCES = tests/unit/test_bitcoin_taproot.c \
-	tests/unit/test_bitcoin_util.h tests/unit/test.h
+	tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_taproot_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_unit_test_bitcoin_bech32_SOURCES = tests/unit/test_bitcoin_bech32.c \
-	tests/unit/test_bitcoin_util.h tests/unit/test.h
+	tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_bech32_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_unit_test_bitcoin_address_SOURCES = tests/unit/test_bitcoin_address.c \
-	tests/unit/test_bitcoin_util.h tests/unit/test.h
+	tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_address_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_unit_test_bitcoin_bip32_SOURCES = tests/unit/test_bitcoin_bip32.c \
-	tests/unit/test_bitcoin_util.h tests/unit/test.h
+	tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_bip32_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_unit_test_bitcoin_block_SOURCES = tests/unit/test_bitcoin_block.c \
-	tests/unit/test_bitcoin_util.h tests/unit/test.h
+	tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_block_LDADD = $(OHM_BITCOIN_TEST_LIBS)

@@ -19,10 +19,12 @@ check_PROGRAMS += tests/unit/test_crypto tests/unit/test_ripemd160 \
 	tests/unit/test_noise
 TESTS += tests/unit/test_crypto tests/unit/test_ripemd160 \
 	tests/unit/test_noise
-tests_unit_test_crypto_SOURCES = tests/unit/test_crypto.c tests/unit/test.h
+tests_unit_test_crypto_SOURCES = tests/unit/test_crypto.c \
+	tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_crypto_LDADD = $(OHM_CRYPTO_TEST_LIBS)
 tests_unit_test_ripemd160_SOURCES = tests/unit/test_ripemd160.c \
-	tests/unit/test.h
+	tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_ripemd160_LDADD = $(OHM_CRYPTO_TEST_LIBS)
-tests_unit_test_noise_SOURCES = tests/unit/test_noise.c tests/unit/test.h
+tests_unit_test_noise_SOURCES = tests/unit/test_noise.c \
+	tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_noise_LDADD = $(OHM_CRYPTO_TEST_LIBS)

@@ -44,25 +44,29 @@ WIRE_TEST_LIBS = wire/libohmwire.a common/libohmcommon.a $(OHM_DEP_LIBS)
 check_PROGRAMS += tests/unit/test_wire_primitives
 TESTS += tests/unit/test_wire_primitives
 tests_unit_test_wire_primitives_SOURCES = \
-	tests/unit/test_wire_primitives.c tests/unit/test_wire_vectors.h
+	tests/unit/test_wire_primitives.c tests/unit/vectors.h \
+	tests/unit/test.h
 tests_unit_test_wire_primitives_LDADD = $(WIRE_TEST_LIBS)
 
 check_PROGRAMS += tests/unit/test_wire_tlv
 TESTS += tests/unit/test_wire_tlv
 tests_unit_test_wire_tlv_SOURCES = \
-	tests/unit/test_wire_tlv.c tests/unit/test_wire_vectors.h
+	tests/unit/test_wire_tlv.c tests/unit/vectors.h \
+	tests/unit/test.h
 tests_unit_test_wire_tlv_LDADD = $(WIRE_TEST_LIBS)
 
 check_PROGRAMS += tests/unit/test_wire_messages
 TESTS += tests/unit/test_wire_messages
 tests_unit_test_wire_messages_SOURCES = \
-	tests/unit/test_wire_messages.c tests/unit/test_wire_vectors.h
+	tests/unit/test_wire_messages.c tests/unit/vectors.h \
+	tests/unit/test.h
 tests_unit_test_wire_messages_LDADD = $(WIRE_TEST_LIBS)
 
 check_PROGRAMS += tests/unit/test_wire_features
 TESTS += tests/unit/test_wire_features
 tests_unit_test_wire_features_SOURCES = \
-	tests/unit/test_wire_features.c tests/unit/test_wire_vectors.h
+	tests/unit/test_wire_features.c tests/unit/vectors.h \
+	tests/unit/test.h
 tests_unit_test_wire_features_LDADD = $(WIRE_TEST_LIBS)
 
 # wire/ against the spec text: the CSV table, BOLT #9's table, and every
@@ -70,7 +74,8 @@ tests_unit_test_wire_features_LDADD = $(WIRE_TEST_LIBS)
 check_PROGRAMS += tests/unit/test_wire_spec
 TESTS += tests/unit/test_wire_spec
 tests_unit_test_wire_spec_SOURCES = \
-	tests/unit/test_wire_spec.c tests/unit/test_wire_vectors.h
+	tests/unit/test_wire_spec.c tests/unit/vectors.h \
+	tests/unit/test.h
 tests_unit_test_wire_spec_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DOHM_SRCDIR='"$(abs_top_srcdir)"' -DOHM_BUILDDIR='"$(abs_top_builddir)"'
 tests_unit_test_wire_spec_LDADD = $(WIRE_TEST_LIBS)

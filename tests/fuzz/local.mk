@@ -2,7 +2,8 @@
 # check each runs under tests/fuzz/driver.c (seeds plus deterministic
 # mutations); see tests/fuzz/README.md for libFuzzer.
 OHM_FUZZ_TARGETS = tests/fuzz/fuzz_peer_wire tests/fuzz/fuzz_transport \
-	tests/fuzz/fuzz_config tests/fuzz/fuzz_rpc
+	tests/fuzz/fuzz_config tests/fuzz/fuzz_rpc tests/fuzz/fuzz_bitcoin_tx \
+	tests/fuzz/fuzz_bitcoin_block tests/fuzz/fuzz_bitcoin_address
 check_PROGRAMS += $(OHM_FUZZ_TARGETS)
 TESTS += $(OHM_FUZZ_TARGETS)
 EXTRA_DIST += tests/fuzz/README.md
@@ -17,3 +18,9 @@ tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c $(OHM_FUZZ_DRIVER)
 tests_fuzz_fuzz_config_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
 tests_fuzz_fuzz_rpc_SOURCES = tests/fuzz/fuzz_rpc.c $(OHM_FUZZ_DRIVER)
 tests_fuzz_fuzz_rpc_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+tests_fuzz_fuzz_bitcoin_tx_SOURCES = tests/fuzz/fuzz_bitcoin_tx.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_bitcoin_tx_LDADD = $(OHM_BITCOIN_TEST_LIBS)
+tests_fuzz_fuzz_bitcoin_block_SOURCES = tests/fuzz/fuzz_bitcoin_block.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_bitcoin_block_LDADD = $(OHM_BITCOIN_TEST_LIBS)
+tests_fuzz_fuzz_bitcoin_address_SOURCES = tests/fuzz/fuzz_bitcoin_address.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_bitcoin_address_LDADD = $(OHM_BITCOIN_TEST_LIBS)

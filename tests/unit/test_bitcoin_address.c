@@ -5,7 +5,7 @@
 #include "bitcoin/base58.h"
 #include "bitcoin/chainparams.h"
 #include "bitcoin/script.h"
-#include "tests/unit/test_bitcoin_util.h"
+#include "tests/unit/vectors.h"
 
 /* The hrp of an address: its lowercased prefix before the last '1'. */
 static void hrp_of(char hrp[ADDRESS_MAX_LEN + 1], const char *addr)
@@ -31,8 +31,9 @@ static int check_valid(const char *from, const char *end_marker,
 	char *line;
 	int count = 0;
 
-	while ((line = test_next_bullet(&pos, end))) {
-		char *addr = test_tt(line, 0), *spk_hex = test_tt(line, 1);
+	while ((line = mediawiki_next_bullet(&pos, end))) {
+		char *addr = mediawiki_tt(line, 0);
+		char *spk_hex = mediawiki_tt(line, 1);
 		char hrp[ADDRESS_MAX_LEN + 1], err[ADDRESS_ERROR_LEN] = "";
 		char again[ADDRESS_MAX_LEN + 1], lower[ADDRESS_MAX_LEN + 1];
 		uint8_t program[40];
@@ -55,7 +56,7 @@ static int check_valid(const char *from, const char *end_marker,
 			CHECK_MSG(ok, "%s: %s", addr, err);
 			CHECK(script_witness_output(script, version, program,
 						    program_len));
-			CHECK(test_buf_eq_hex(script, spk_hex));
+			CHECK(bytes_are(script->data, script->len, spk_hex));
 			for (size_t i = 0; i <= strlen(addr); i++)
 				lower[i] = (addr[i] >= 'A' && addr[i] <= 'Z')
 					? (char)(addr[i] - 'A' + 'a') : addr[i];
@@ -80,8 +81,8 @@ static int check_invalid(const char *from, const char *end_marker)
 	char *line;
 	int count = 0;
 
-	while ((line = test_next_bullet(&pos, end))) {
-		char *addr = test_tt(line, 0);
+	while ((line = mediawiki_next_bullet(&pos, end))) {
+		char *addr = mediawiki_tt(line, 0);
 		const char *hrps[] = { "bc", "tb", "bcrt" };
 
 		for (size_t i = 0; i < 3; i++) {
@@ -105,8 +106,8 @@ static int check_invalid(const char *from, const char *end_marker)
 
 static void test_bip173_segwit_address_vectors(void)
 {
-	char *text = test_read_spec("bips/bip-0173.mediawiki");
-	char *section = test_section(text, "===Test vectors===");
+	char *text = spec_read("bips", "bip-0173.mediawiki");
+	char *section = mediawiki_section(text, "===Test vectors===");
 	const char *valid = strstr(section, "The following list gives valid");
 	const char *invalid = strstr(section, "The following list gives invalid");
 	int superseded = 0;
@@ -121,8 +122,8 @@ static void test_bip173_segwit_address_vectors(void)
 
 static void test_bip350_segwit_address_vectors(void)
 {
-	char *text = test_read_spec("bips/bip-0350.mediawiki");
-	char *section = test_section(text, "===Test vectors for v0-v16");
+	char *text = spec_read("bips", "bip-0350.mediawiki");
+	char *section = mediawiki_section(text, "===Test vectors for v0-v16");
 	const char *valid = strstr(section, "The following list gives valid");
 	const char *invalid = strstr(section, "The following list gives invalid");
 
@@ -165,7 +166,7 @@ static void test_bip173_examples_through_chainparams(void)
 		CHECK_MSG(address_to_script(script, err, params,
 					    cases[i].address), "%s: %s",
 			  cases[i].address, err);
-		CHECK(test_buf_eq_hex(script, cases[i].script));
+		CHECK(bytes_are(script->data, script->len, cases[i].script));
 		CHECK(address_from_script(back, params, script->data,
 					  script->len));
 		CHECK_STREQ(back, cases[i].address);

@@ -2,7 +2,7 @@
  * vector, parsed from the mediawiki text at run time, plus the 5-bit
  * conversion and the length limit BOLT #11 needs lifted. */
 #include "bitcoin/bech32.h"
-#include "tests/unit/test_bitcoin_util.h"
+#include "tests/unit/vectors.h"
 
 #include <stdint.h>
 
@@ -10,7 +10,7 @@
  * or " + 0xNN" after it, meaning that raw byte.  Returns malloc'd string. */
 static char *vector_string(const char *line)
 {
-	char *tt = test_tt(line, 0), *out;
+	char *tt = mediawiki_tt(line, 0), *out;
 	const char *pre = strstr(line, "0x"), *post;
 	size_t len = strlen(tt);
 	unsigned byte;
@@ -57,7 +57,7 @@ static int check_valid(const char *section, const char *end_marker,
 	char *line;
 	int count = 0;
 
-	while ((line = test_next_bullet(&pos, end))) {
+	while ((line = mediawiki_next_bullet(&pos, end))) {
 		char *str = vector_string(line);
 		size_t n = strlen(str) + 1, data_len;
 		char *hrp = malloc(n), *again = malloc(n + 1), *lower = malloc(n);
@@ -94,7 +94,7 @@ static int check_invalid(const char *from, const char *end_marker)
 	char *line;
 	int count = 0;
 
-	while ((line = test_next_bullet(&pos, end))) {
+	while ((line = mediawiki_next_bullet(&pos, end))) {
 		char *str = vector_string(line);
 		const char *err = NULL;
 
@@ -110,8 +110,8 @@ static int check_invalid(const char *from, const char *end_marker)
 
 static void test_bip173_bech32_vectors(void)
 {
-	char *text = test_read_spec("bips/bip-0173.mediawiki");
-	char *section = test_section(text, "===Test vectors===");
+	char *text = spec_read("bips", "bip-0173.mediawiki");
+	char *section = mediawiki_section(text, "===Test vectors===");
 	const char *invalid = strstr(section,
 				     "The following string are not valid Bech32");
 
@@ -125,8 +125,9 @@ static void test_bip173_bech32_vectors(void)
 
 static void test_bip350_bech32m_vectors(void)
 {
-	char *text = test_read_spec("bips/bip-0350.mediawiki");
-	char *section = test_section(text, "===Test vectors for Bech32m===");
+	char *text = spec_read("bips", "bip-0350.mediawiki");
+	char *section = mediawiki_section(text,
+					  "===Test vectors for Bech32m===");
 	const char *invalid = strstr(section,
 				     "The following string are not valid Bech32m");
 

@@ -3,7 +3,7 @@
 #include "bitcoin/bip32.h"
 #include "bitcoin/chainparams.h"
 #include "crypto/secp.h"
-#include "tests/unit/test_bitcoin_util.h"
+#include "tests/unit/keys.h"
 
 static secp256k1_context *ctx;
 
@@ -102,7 +102,7 @@ static void check_chain(const struct bip32_key *master, const char *path,
 
 static void test_bip32_vectors_1_to_4(void)
 {
-	char *text = test_read_spec("bips/bip-0032.mediawiki");
+	char *text = spec_read("bips", "bip-0032.mediawiki");
 	/* Vectors 1 to 4 run from the heading to vector 5's. */
 	const char *start = strstr(text, "==Test Vectors==");
 	const char *end = strstr(text, "===Test vector 5===");
@@ -123,7 +123,7 @@ static void test_bip32_vectors_1_to_4(void)
 		if (strncmp(line, "Seed (hex):", 11) == 0) {
 			char *hex = line_value(line, "Seed (hex):");
 			size_t seed_len;
-			uint8_t *seed = test_hex(hex, &seed_len);
+			uint8_t *seed = hex_to_bytes(hex, &seed_len);
 
 			CHECK(bip32_from_seed(ctx, &master, seed, seed_len));
 			have_master = true;
@@ -161,13 +161,13 @@ static void test_bip32_vectors_1_to_4(void)
 static void test_bip32_vector_5_invalid_keys(void)
 {
 	const struct chainparams *bitcoin = chainparams_for_network("bitcoin");
-	char *text = test_read_spec("bips/bip-0032.mediawiki");
-	char *section = test_section(text, "===Test vector 5===");
+	char *text = spec_read("bips", "bip-0032.mediawiki");
+	char *section = mediawiki_section(text, "===Test vector 5===");
 	const char *pos = section;
 	char *line;
 	int count = 0;
 
-	while ((line = test_next_bullet(&pos, NULL))) {
+	while ((line = mediawiki_next_bullet(&pos, NULL))) {
 		char key_str[200];
 		struct bip32_key key;
 		const char *err = NULL;
@@ -244,7 +244,7 @@ static void test_path_parsing(void)
 
 int main(void)
 {
-	ctx = crypto_secp_context_new();
+	ctx = keys_context_new();
 	RUN(test_bip32_vectors_1_to_4);
 	RUN(test_bip32_vector_5_invalid_keys);
 	RUN(test_vector_1_fingerprint_and_errors);

@@ -4,9 +4,7 @@
 #include "bitcoin/block.h"
 #include "bitcoin/chainparams.h"
 #include "crypto/hash.h"
-#include "tests/unit/test_bitcoin_util.h"
-
-#include <jansson.h>
+#include "tests/unit/vectors.h"
 
 static const char mainnet_genesis_header[] =
 	"0100000000000000000000000000000000000000000000000000000000000000"
@@ -16,7 +14,7 @@ static const char mainnet_genesis_header[] =
 static struct bitcoin_block *parse_hex(const char *hex, const char **err)
 {
 	size_t len;
-	uint8_t *bytes = test_hex(hex, &len);
+	uint8_t *bytes = hex_to_bytes(hex, &len);
 	struct bitcoin_block *block = bitcoin_block_parse(bytes, len, err);
 
 	free(bytes);
@@ -25,11 +23,10 @@ static struct bitcoin_block *parse_hex(const char *hex, const char **err)
 
 static void test_bolt3_regtest_blocks(void)
 {
-	json_t *root = json_load_file(test_vector_path("bolt03-funding-tx.json"),
-				      0, NULL);
+	json_t *root = vectors_load("bolt03-funding-tx.json");
 	json_t *v = json_array_get(json_object_get(root, "vectors"), 0);
-	const char *hex0 = json_string_value(json_object_get(v, "block0_hex"));
-	const char *hex1 = json_string_value(json_object_get(v, "block1_hex"));
+	const char *hex0 = json_str(v, "block0_hex");
+	const char *hex1 = json_str(v, "block1_hex");
 	const char *err = NULL;
 	struct bitcoin_block *b0 = parse_hex(hex0, &err), *b1;
 	struct bitcoin_blkid id0, id1;
@@ -60,10 +57,10 @@ static void test_bolt3_regtest_blocks(void)
 		struct wirebuf *buf = wirebuf_new();
 
 		bitcoin_block_serialize(buf, b1, true);
-		CHECK(test_buf_eq_hex(buf, hex1));
+		CHECK(bytes_are(buf->data, buf->len, hex1));
 		wirebuf_reset(buf);
 		bitcoin_block_serialize(buf, b0, false);
-		CHECK(test_buf_eq_hex(buf, hex0));
+		CHECK(bytes_are(buf->data, buf->len, hex0));
 		wirebuf_free(buf);
 	}
 	/* A block of txs without witness: witness root of one tx is 0. */
@@ -87,7 +84,7 @@ out:
 static void test_mainnet_genesis_header(void)
 {
 	size_t len;
-	uint8_t *bytes = test_hex(mainnet_genesis_header, &len);
+	uint8_t *bytes = hex_to_bytes(mainnet_genesis_header, &len);
 	const uint8_t *cursor = bytes;
 	size_t max = len;
 	struct bitcoin_block_header h;

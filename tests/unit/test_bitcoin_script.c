@@ -3,9 +3,7 @@
  * parsing. */
 #include "bitcoin/script.h"
 #include "crypto/secp.h"
-#include "tests/unit/test_bitcoin_util.h"
-
-#include <jansson.h>
+#include "tests/unit/keys.h"
 
 static secp256k1_context *ctx;
 
@@ -16,7 +14,7 @@ static bool push_is(const uint8_t *data, size_t len, const char *want_prefix,
 {
 	struct wirebuf *s = wirebuf_new();
 	size_t plen;
-	uint8_t *prefix = test_hex(want_prefix, &plen);
+	uint8_t *prefix = hex_to_bytes(want_prefix, &plen);
 	bool ok;
 
 	script_push_data(s, data, len);
@@ -86,14 +84,14 @@ static void test_scriptnum(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t out[9];
 		size_t len = scriptnum_encode(out, cases[i].n), want_len;
-		uint8_t *want = test_hex(cases[i].bytes, &want_len);
+		uint8_t *want = hex_to_bytes(cases[i].bytes, &want_len);
 		struct wirebuf *s = wirebuf_new();
 		int64_t back;
 
 		CHECK_MSG(len == want_len && memcmp(out, want, len) == 0,
 			  "n=%lld", (long long)cases[i].n);
 		script_push_num(s, cases[i].n);
-		CHECK(test_buf_eq_hex(s, cases[i].push));
+		CHECK(bytes_are(s->data, s->len, cases[i].push));
 		if (len <= 8) {
 			CHECK(scriptnum_decode(&back, out, len, 8, true));
 			CHECK(back == cases[i].n);
@@ -122,25 +120,22 @@ static void test_scriptnum(void)
 /* BIP173's examples use the key 0279BE66...1798 (the generator). */
 static void test_templates_bip173_examples(void)
 {
-	uint8_t der[33];
-	struct pubkey g;
+	struct pubkey g = pubkey_from_hex(ctx, "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
 	struct wirebuf *s = wirebuf_new(), *ws = wirebuf_new();
 
-	test_hex_fixed(der, 33, "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
-	CHECK(pubkey_parse(ctx, &g, der));
 	script_p2wpkh_for_pubkey(s, ctx, &g);
-	CHECK(test_buf_eq_hex(s, "0014751e76e8199196d454941c45d1b3a323f1433bd6"));
+	CHECK(bytes_are(s->data, s->len, "0014751e76e8199196d454941c45d1b3a323f1433bd6"));
 	CHECK(script_is_p2wpkh(s->data, s->len));
 	wirebuf_reset(s);
 	script_p2pkh_for_pubkey(s, ctx, &g);
-	CHECK(test_buf_eq_hex(s, "76a914751e76e8199196d454941c45d1b3a323f1433bd688ac"));
+	CHECK(bytes_are(s->data, s->len, "76a914751e76e8199196d454941c45d1b3a323f1433bd688ac"));
 	CHECK(script_is_p2pkh(s->data, s->len));
 	/* "key OP_CHECKSIG" as P2WSH. */
 	script_push_pubkey(ws, ctx, &g);
 	script_push_op(ws, OP_CHECKSIG);
 	wirebuf_reset(s);
 	script_p2wsh_for_witness_script(s, ws->data, ws->len);
-	CHECK(test_buf_eq_hex(s, "00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262"));
+	CHECK(bytes_are(s->data, s->len, "00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262"));
 	CHECK(script_is_p2wsh(s->data, s->len));
 	CHECK(!script_is_p2wpkh(s->data, s->len));
 	/* P2SH of the same script: HASH160 <20> EQUAL. */
@@ -156,41 +151,35 @@ static void test_templates_bip173_examples(void)
  * CSV building blocks. */
 static void test_bolt3_scripts(void)
 {
-	json_t *root = json_load_file(test_vector_path("bolt03-commitment-tx.json"),
-				      0, NULL);
+	json_t *root = vectors_load("bolt03-commitment-tx.json");
 	json_t *common = json_object_get(root, "common");
 	json_t *first = json_array_get(json_object_get(root, "tests"), 0);
 	json_t *outputs = json_object_get(first, "outputs"), *o;
 	const char *want_to_local = NULL;
 	struct pubkey local, remote, revocation, delayed;
-	uint8_t der[33];
 	struct wirebuf *s = wirebuf_new();
 	size_t i;
 
-#define KEY(name, out)                                                       \
-	test_hex_fixed(der, 33, json_string_value(json_object_get(common, name))); \
-	CHECK(pubkey_parse(ctx, out, der))
-	KEY("local_funding_pubkey", &local);
-	KEY("remote_funding_pubkey", &remote);
-	KEY("local_revocation_pubkey", &revocation);
-	KEY("local_delayedpubkey", &delayed);
-#undef KEY
+	local = pubkey_from_hex(ctx, json_str(common, "local_funding_pubkey"));
+	remote = pubkey_from_hex(ctx, json_str(common, "remote_funding_pubkey"));
+	revocation = pubkey_from_hex(ctx,
+				     json_str(common, "local_revocation_pubkey"));
+	delayed = pubkey_from_hex(ctx, json_str(common, "local_delayedpubkey"));
 	script_funding_2of2(s, ctx, &local, &remote);
-	CHECK(test_buf_eq_hex(s, json_string_value(json_object_get(common,
-					"funding_witness_script"))));
+	CHECK(bytes_are(s->data, s->len,
+			json_str(common, "funding_witness_script")));
 	wirebuf_reset(s);
 	script_funding_2of2(s, ctx, &remote, &local);
-	CHECK(test_buf_eq_hex(s, json_string_value(json_object_get(common,
-					"funding_witness_script"))));
+	CHECK(bytes_are(s->data, s->len,
+			json_str(common, "funding_witness_script")));
 
 	/* OP_IF <revocationpubkey> OP_ELSE `to_self_delay`
 	 * OP_CHECKSEQUENCEVERIFY OP_DROP <local_delayedpubkey> OP_ENDIF
 	 * OP_CHECKSIG */
 	json_array_foreach(outputs, i, o)
-		if (strcmp(json_string_value(json_object_get(o, "type")),
+		if (strcmp(json_str(o, "type"),
 			   "to_local") == 0)
-			want_to_local = json_string_value(json_object_get(o,
-							  "witness_script"));
+			want_to_local = json_str(o, "witness_script");
 	wirebuf_reset(s);
 	script_push_op(s, OP_IF);
 	script_push_pubkey(s, ctx, &revocation);
@@ -202,7 +191,7 @@ static void test_bolt3_scripts(void)
 	script_push_pubkey(s, ctx, &delayed);
 	script_push_op(s, OP_ENDIF);
 	script_push_op(s, OP_CHECKSIG);
-	CHECK(want_to_local && test_buf_eq_hex(s, want_to_local));
+	CHECK(want_to_local && bytes_are(s->data, s->len, want_to_local));
 	wirebuf_free(s);
 	json_decref(root);
 }
@@ -210,7 +199,7 @@ static void test_bolt3_scripts(void)
 static bool program_of(const char *hex, unsigned *version, size_t *len)
 {
 	size_t n;
-	uint8_t *s = test_hex(hex, &n);
+	uint8_t *s = hex_to_bytes(hex, &n);
 	const uint8_t *program;
 	bool ok = script_witness_program(version, &program, len, s, n);
 
@@ -254,7 +243,7 @@ static void test_witness_program_recognition(void)
 static void test_get_op_and_push_only(void)
 {
 	size_t n;
-	uint8_t *s = test_hex("004c02abcd4d0100ff4e01000000ee5187", &n);
+	uint8_t *s = hex_to_bytes("004c02abcd4d0100ff4e01000000ee5187", &n);
 	const uint8_t *cursor = s, *data;
 	size_t max = n, len;
 	uint8_t op;
@@ -282,7 +271,7 @@ static void test_get_op_and_push_only(void)
 
 int main(void)
 {
-	ctx = crypto_secp_context_new();
+	ctx = keys_context_new();
 	RUN(test_minimal_push);
 	RUN(test_scriptnum);
 	RUN(test_templates_bip173_examples);

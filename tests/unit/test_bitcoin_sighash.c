@@ -9,9 +9,7 @@
 #include "bitcoin/tx.h"
 #include "crypto/secp.h"
 #include "tests/unit/test_bitcoin_sighash_bip341.h"
-#include "tests/unit/test_bitcoin_util.h"
-
-#include <jansson.h>
+#include "tests/unit/keys.h"
 
 static secp256k1_context *ctx;
 
@@ -144,30 +142,16 @@ static struct bitcoin_tx *bip143_txs[NUM_BIP143_TXS];
 static char *bip143_signed_hex[6];
 static char *bip143_text;
 
-static char *hex_token_after(const char *from, const char *marker,
-			     const char **next)
-{
-	const char *p = strstr(from, marker);
-
-	if (!p)
-		return NULL;
-	p += strlen(marker);
-	p += strspn(p, " \t\n");
-	if (next)
-		*next = p;
-	return strndup(p, strspn(p, "0123456789abcdef"));
-}
-
 static void load_bip143(void)
 {
 	const char *p;
 	size_t i;
 
-	bip143_text = test_read_spec("bips/bip-0143.mediawiki");
+	bip143_text = spec_read("bips", "bip-0143.mediawiki");
 	p = bip143_text;
 	for (i = 0; i < TX_CHECKMULTISIGVERIFY; i++) {
-		char *hex = hex_token_after(p, "The following is an unsigned "
-					    "transaction:", &p);
+		char *hex = text_hex_after(p, "The following is an unsigned "
+					   "transaction:", &p);
 
 		bip143_txs[i] = hex ? bitcoin_tx_from_hex(hex, strlen(hex),
 							  NULL) : NULL;
@@ -175,12 +159,12 @@ static void load_bip143(void)
 	}
 	p = bip143_text;
 	for (i = 0; i < 6; i++)
-		bip143_signed_hex[i] = hex_token_after(p, "The serialized "
-						       "signed transaction is:",
-						       &p);
+		bip143_signed_hex[i] = text_hex_after(p, "The serialized "
+						      "signed transaction is:",
+						      &p);
 	{
-		char *hex = hex_token_after(bip143_text, "<code>FindAndDelete"
-					    "</code> examples:", NULL);
+		char *hex = text_hex_after(bip143_text, "<code>FindAndDelete"
+					   "</code> examples:", NULL);
 
 		bip143_txs[TX_CHECKMULTISIGVERIFY] =
 			hex ? bitcoin_tx_from_hex(hex, strlen(hex), NULL) : NULL;
@@ -196,7 +180,7 @@ static void test_bip143_sighashes(void)
 		const struct bip143_case *c = &bip143_cases[i];
 		const struct bitcoin_tx *tx = bip143_txs[c->tx];
 		size_t code_len;
-		uint8_t *code = test_hex(c->script_code, &code_len);
+		uint8_t *code = hex_to_bytes(c->script_code, &code_len);
 		struct wirebuf *pre = wirebuf_new();
 		struct sha256 digest, want;
 
@@ -204,10 +188,11 @@ static void test_bip143_sighashes(void)
 			continue;
 		bip143_sighash_preimage(pre, tx, c->input, code, code_len,
 					c->amount_sat, c->sighash_type);
-		CHECK_MSG(test_buf_eq_hex(pre, c->preimage), "case %zu", i);
+		CHECK_MSG(bytes_are(pre->data, pre->len, c->preimage),
+			  "case %zu", i);
 		CHECK(bip143_sighash(&digest, tx, c->input, code, code_len,
 				     c->amount_sat, c->sighash_type));
-		test_hex_fixed(want.u8, 32, c->sighash);
+		hex_to_array(want.u8, 32, c->sighash);
 		CHECK_MSG(memcmp(digest.u8, want.u8, 32) == 0, "case %zu", i);
 		/* Out-of-range input index. */
 		CHECK(!bip143_sighash(&digest, tx, tx->num_inputs, code,
@@ -229,7 +214,7 @@ static void test_bip143_table_covers_text(void)
 		const char *p = bip143_text;
 		char *hex;
 
-		while ((hex = hex_token_after(p, markers[m], &p))) {
+		while ((hex = text_hex_after(p, markers[m], &p))) {
 			bool listed = false;
 
 			for (size_t i = 0; i < sizeof(bip143_cases) / sizeof(bip143_cases[0]); i++)
@@ -259,12 +244,12 @@ static void test_bip143_signatures(void)
 
 		if (!c->privkey)
 			continue;
-		test_hex_fixed(digest.u8, 32, c->sighash);
-		test_hex_fixed(key.secret.data, 32, c->privkey);
+		hex_to_array(digest.u8, 32, c->sighash);
+		key = privkey_from_hex(c->privkey);
 		CHECK(bitcoin_signature_sign(ctx, &sig, &digest, &key,
 					     (uint8_t)c->sighash_type));
 		der_len = bitcoin_signature_serialize(ctx, der, &sig);
-		want = test_hex(c->signature, &want_len);
+		want = hex_to_bytes(c->signature, &want_len);
 		CHECK_MSG(der_len == want_len && memcmp(der, want, der_len) == 0,
 			  "case %zu", i);
 		CHECK(pubkey_from_privkey(ctx, &pub, &key));
@@ -298,16 +283,13 @@ static void test_bip143_no_findanddelete_signatures(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t der_len;
-		uint8_t *der = test_hex(cases[i].sig, &der_len);
-		uint8_t pk[33];
+		uint8_t *der = hex_to_bytes(cases[i].sig, &der_len);
 		struct ecdsa_signature sig;
-		struct pubkey pub;
+		struct pubkey pub = pubkey_from_hex(ctx, cases[i].pubkey);
 		struct sha256 digest;
 
-		test_hex_fixed(pk, 33, cases[i].pubkey);
-		test_hex_fixed(digest.u8, 32, cases[i].sighash);
+		hex_to_array(digest.u8, 32, cases[i].sighash);
 		CHECK(ecdsa_signature_parse_der(ctx, &sig, der, der_len));
-		CHECK(pubkey_parse(ctx, &pub, pk));
 		CHECK(!ecdsa_verify(ctx, &sig, &digest, &pub));
 		secp256k1_ecdsa_signature_normalize(ctx, &sig.sig, &sig.sig);
 		CHECK(ecdsa_verify(ctx, &sig, &digest, &pub));
@@ -322,7 +304,7 @@ static void test_bip143_no_findanddelete_signatures(void)
 static void push_case_sig(struct bitcoin_tx *tx, size_t input, size_t i)
 {
 	size_t len;
-	uint8_t *sig = test_hex(bip143_cases[i].signature, &len);
+	uint8_t *sig = hex_to_bytes(bip143_cases[i].signature, &len);
 
 	bitcoin_tx_push_witness(tx, input, sig, len);
 	free(sig);
@@ -331,7 +313,7 @@ static void push_case_sig(struct bitcoin_tx *tx, size_t input, size_t i)
 static void push_hex(struct bitcoin_tx *tx, size_t input, const char *hex)
 {
 	size_t len;
-	uint8_t *bytes = test_hex(hex, &len);
+	uint8_t *bytes = hex_to_bytes(hex, &len);
 
 	bitcoin_tx_push_witness(tx, input, bytes, len);
 	free(bytes);
@@ -342,15 +324,14 @@ static void sign_p2pk_legacy(struct bitcoin_tx *tx, size_t input,
 			     const char *script_pubkey, const char *privkey)
 {
 	size_t spk_len;
-	uint8_t *spk = test_hex(script_pubkey, &spk_len);
-	struct privkey key;
+	uint8_t *spk = hex_to_bytes(script_pubkey, &spk_len);
+	struct privkey key = privkey_from_hex(privkey);
 	struct sha256 digest;
 	struct bitcoin_signature sig;
 	uint8_t der[BITCOIN_SIGNATURE_MAX_LEN];
 	size_t der_len;
 	struct wirebuf *script_sig = wirebuf_new();
 
-	test_hex_fixed(key.secret.data, 32, privkey);
 	CHECK(legacy_sighash(&digest, tx, input, spk, spk_len, SIGHASH_ALL));
 	CHECK(bitcoin_signature_sign(ctx, &sig, &digest, &key, SIGHASH_ALL));
 	der_len = bitcoin_signature_serialize(ctx, der, &sig);
@@ -364,7 +345,7 @@ static void set_script_sig_push(struct bitcoin_tx *tx, size_t input,
 				const char *redeem_hex)
 {
 	size_t len;
-	uint8_t *redeem = test_hex(redeem_hex, &len);
+	uint8_t *redeem = hex_to_bytes(redeem_hex, &len);
 	struct wirebuf *script_sig = wirebuf_new();
 
 	script_push_data(script_sig, redeem, len);
@@ -378,7 +359,7 @@ static void check_signed(struct bitcoin_tx *tx, const char *want_hex)
 	struct wirebuf *buf = wirebuf_new();
 
 	bitcoin_tx_serialize(buf, tx, true);
-	CHECK(want_hex && test_buf_eq_hex(buf, want_hex));
+	CHECK(want_hex && bytes_are(buf->data, buf->len, want_hex));
 	wirebuf_free(buf);
 	bitcoin_tx_free(tx);
 }
@@ -472,8 +453,8 @@ static struct bitcoin_tx_output *bip341_spent(void)
 
 	for (size_t i = 0; i < 9; i++) {
 		spent[i].amount_sat = bip341_utxos_spent[i].amount_sat;
-		spent[i].script = test_hex(bip341_utxos_spent[i].script_pubkey,
-					   &spent[i].script_len);
+		spent[i].script = hex_to_bytes(bip341_utxos_spent[i].script_pubkey,
+					       &spent[i].script_len);
 	}
 	return spent;
 }
@@ -503,26 +484,26 @@ static void test_bip341_keypath_sighashes(void)
 
 		CHECK(bip341_sighash_preimage(pre, tx, v->txin_index, spent,
 					      v->hash_type, NULL, 0, NULL));
-		CHECK_MSG(test_buf_eq_hex(pre, v->sig_msg), "input %u",
-			  v->txin_index);
+		CHECK_MSG(bytes_are(pre->data, pre->len, v->sig_msg),
+			  "input %u", v->txin_index);
 		CHECK(bip341_sighash(&digest, tx, v->txin_index, spent,
 				     v->hash_type, NULL, 0, NULL));
-		test_hex_fixed(want.u8, 32, v->sig_hash);
+		hex_to_array(want.u8, 32, v->sig_hash);
 		CHECK_MEMEQ(digest.u8, want.u8, 32);
 
 		/* BIP341 taproot_tweak_seckey, then sign: the vectors use
 		 * an all-zero aux_rand. */
-		test_hex_fixed(key.secret.data, 32, v->internal_privkey);
+		key = privkey_from_hex(v->internal_privkey);
 		if (v->merkle_root)
-			test_hex_fixed(root.u8, 32, v->merkle_root);
+			hex_to_array(root.u8, 32, v->merkle_root);
 		CHECK(taproot_tweak_privkey(ctx, &tweaked, &key,
 					    v->merkle_root ? &root : NULL));
-		test_hex_fixed(want_tweaked.secret.data, 32, v->tweaked_privkey);
+		want_tweaked = privkey_from_hex(v->tweaked_privkey);
 		CHECK_MEMEQ(tweaked.secret.data, want_tweaked.secret.data, 32);
 		CHECK(taproot_sign_keypath(ctx, sig, &sig_len, &digest, &key,
 					   v->merkle_root ? &root : NULL,
 					   v->hash_type, zero));
-		want_sig = test_hex(v->witness_sig, &want_sig_len);
+		want_sig = hex_to_bytes(v->witness_sig, &want_sig_len);
 		CHECK(sig_len == want_sig_len
 		      && memcmp(sig, want_sig, sig_len) == 0);
 		free(want_sig);
@@ -565,7 +546,7 @@ static void test_bip341_fully_signed_tx(void)
 		goto out;
 	for (size_t i = 0; i < 7; i++) {
 		size_t len;
-		uint8_t *w = test_hex(bip341_input_spending[i].witness_sig, &len);
+		uint8_t *w = hex_to_bytes(bip341_input_spending[i].witness_sig, &len);
 
 		bitcoin_tx_push_witness(tx, bip341_input_spending[i].txin_index,
 					w, len);
@@ -600,7 +581,7 @@ static void test_bip341_fully_signed_tx(void)
 		struct wirebuf *buf = wirebuf_new();
 
 		bitcoin_tx_serialize(buf, tx, true);
-		CHECK(test_buf_eq_hex(buf, bip341_fully_signed_tx));
+		CHECK(bytes_are(buf->data, buf->len, bip341_fully_signed_tx));
 		wirebuf_free(buf);
 	}
 out:
@@ -665,11 +646,9 @@ out:
  * P2WPKH change, BIP69 order, nVersion 2, nLockTime 0. */
 static void test_bolt3_funding_tx(void)
 {
-	json_t *root = json_load_file(test_vector_path("bolt03-funding-tx.json"),
-				      0, NULL);
+	json_t *root = vectors_load("bolt03-funding-tx.json");
 	json_t *v = json_array_get(json_object_get(root, "vectors"), 0);
-#define STR(name) json_string_value(json_object_get(v, name))
-	const char *coinbase_hex = STR("coinbase_tx_hex");
+	const char *coinbase_hex = json_str(v, "coinbase_tx_hex");
 	struct bitcoin_tx *coinbase = bitcoin_tx_from_hex(coinbase_hex,
 							  strlen(coinbase_hex),
 							  NULL);
@@ -690,21 +669,21 @@ static void test_bolt3_funding_tx(void)
 	CHECK(coinbase != NULL);
 	if (!coinbase)
 		goto out;
-	test_hex_fixed(pk, 33, STR("local_funding_pubkey"));
-	CHECK(pubkey_parse(ctx, &local, pk));
-	test_hex_fixed(pk, 33, STR("remote_funding_pubkey"));
-	CHECK(pubkey_parse(ctx, &remote, pk));
+	local = pubkey_from_hex(ctx, json_str(v, "local_funding_pubkey"));
+	remote = pubkey_from_hex(ctx, json_str(v, "remote_funding_pubkey"));
 	script_funding_2of2(ws, ctx, &local, &remote);
-	CHECK(test_buf_eq_hex(ws, STR("funding_witness_script")));
+	CHECK(bytes_are(ws->data, ws->len,
+			json_str(v, "funding_witness_script")));
 	script_p2wsh_for_witness_script(p2wsh, ws->data, ws->len);
 
-	test_hex_fixed(key.secret.data, 32, STR("coinbase_privkey"));
+	key = privkey_from_hex(json_str(v, "coinbase_privkey"));
 	CHECK(pubkey_from_privkey(ctx, &pub, &key));
 	script_p2wpkh_for_pubkey(change, ctx, &pub);
 
 	/* The input: block 1's coinbase, output 0. */
 	bitcoin_tx_txid(&op.txid, coinbase);
-	CHECK_STREQ(bitcoin_txid_to_hex(shown, &op.txid), STR("input_txid"));
+	CHECK_STREQ(bitcoin_txid_to_hex(shown, &op.txid),
+		    json_str(v, "input_txid"));
 	op.vout = 0;
 	bitcoin_tx_add_input(tx, &op, BITCOIN_SEQUENCE_FINAL);
 	bitcoin_tx_add_output(tx, 10000000, p2wsh->data, p2wsh->len);
@@ -720,10 +699,10 @@ static void test_bolt3_funding_tx(void)
 	bitcoin_tx_set_script_sig(tx, 0, script_sig->data, script_sig->len);
 
 	bitcoin_tx_serialize(buf, tx, true);
-	CHECK(test_buf_eq_hex(buf, STR("funding_tx_hex")));
+	CHECK(bytes_are(buf->data, buf->len, json_str(v, "funding_tx_hex")));
 	bitcoin_tx_txid(&txid, tx);
-	CHECK_STREQ(bitcoin_txid_to_hex(shown, &txid), STR("funding_txid"));
-#undef STR
+	CHECK_STREQ(bitcoin_txid_to_hex(shown, &txid),
+		    json_str(v, "funding_txid"));
 out:
 	wirebuf_free(ws);
 	wirebuf_free(p2wsh);
@@ -740,25 +719,20 @@ out:
  * one. */
 static void test_bolt3_commitment_signatures(void)
 {
-	json_t *root = json_load_file(test_vector_path("bolt03-commitment-tx.json"),
-				      0, NULL);
+	json_t *root = vectors_load("bolt03-commitment-tx.json");
 	json_t *common = json_object_get(root, "common"), *t;
-	const char *ws_hex = json_string_value(json_object_get(common,
-						"funding_witness_script"));
+	const char *ws_hex = json_str(common, "funding_witness_script");
 	uint64_t amount = json_integer_value(json_object_get(common,
 						"funding_amount_satoshi"));
 	size_t ws_len, index, n = 0;
-	uint8_t *ws = test_hex(ws_hex, &ws_len), pk[33];
-	struct privkey key;
-	struct pubkey remote;
+	uint8_t *ws = hex_to_bytes(ws_hex, &ws_len);
+	struct privkey key =
+		privkey_from_hex(json_str(common, "local_funding_privkey"));
+	struct pubkey remote =
+		pubkey_from_hex(ctx, json_str(common, "remote_funding_pubkey"));
 
-	test_hex_fixed(key.secret.data, 32, json_string_value(
-		json_object_get(common, "local_funding_privkey")));
-	test_hex_fixed(pk, 33, json_string_value(
-		json_object_get(common, "remote_funding_pubkey")));
-	CHECK(pubkey_parse(ctx, &remote, pk));
 	json_array_foreach(json_object_get(root, "tests"), index, t) {
-		const char *hex = json_string_value(json_object_get(t, "commit_tx_hex"));
+		const char *hex = json_str(t, "commit_tx_hex");
 		struct bitcoin_tx *tx = bitcoin_tx_from_hex(hex, strlen(hex), NULL);
 		struct sha256 digest;
 		struct bitcoin_signature sig;
@@ -775,12 +749,12 @@ static void test_bolt3_commitment_signatures(void)
 		CHECK(bitcoin_signature_sign(ctx, &sig, &digest, &key,
 					     SIGHASH_ALL));
 		der_len = bitcoin_signature_serialize(ctx, der, &sig);
-		want = test_hex(json_string_value(json_object_get(t, "local_signature")),
+		want = hex_to_bytes(json_str(t, "local_signature"),
 				&want_len);
 		CHECK_MSG(der_len == want_len + 1
 			  && memcmp(der, want, want_len) == 0, "test %zu", index);
 		free(want);
-		want = test_hex(json_string_value(json_object_get(t, "remote_signature")),
+		want = hex_to_bytes(json_str(t, "remote_signature"),
 				&want_len);
 		CHECK(ecdsa_signature_parse_der(ctx, &theirs, want, want_len));
 		CHECK(ecdsa_verify(ctx, &theirs, &digest, &remote));
@@ -795,7 +769,7 @@ static void test_bolt3_commitment_signatures(void)
 
 int main(void)
 {
-	ctx = crypto_secp_context_new();
+	ctx = keys_context_new();
 	load_bip143();
 	RUN(test_bip143_sighashes);
 	RUN(test_bip143_table_covers_text);

@@ -6,7 +6,7 @@
 #include "bitcoin/script.h"
 #include "bitcoin/taproot.h"
 #include "crypto/secp.h"
-#include "tests/unit/test_bitcoin_util.h"
+#include "tests/unit/keys.h"
 
 static secp256k1_context *ctx;
 
@@ -25,22 +25,9 @@ static size_t split_csv(char *line, char **fields, size_t max)
 	return n;
 }
 
-static uint8_t *hex_any_case(const char *hex, size_t *len)
-{
-	char *lower = strdup(hex);
-	uint8_t *out;
-
-	for (char *p = lower; *p; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
-	out = test_hex(lower, len);
-	free(lower);
-	return out;
-}
-
 static void test_bip340_vectors(void)
 {
-	char *csv = test_read_spec("bips/bip-0340-test-vectors.csv");
+	char *csv = spec_read("bips", "bip-0340-test-vectors.csv");
 	char *save = NULL, *line;
 	int rows = 0, signed_rows = 0;
 
@@ -56,26 +43,23 @@ static void test_bip340_vectors(void)
 
 		if (split_csv(line, f, 8) < 7)
 			continue;
-		msg = hex_any_case(f[4], &msg_len);
-		sig = hex_any_case(f[5], &sig_len);
-		pk = hex_any_case(f[2], &pk_len);
+		msg = hex_to_bytes(f[4], &msg_len);
+		sig = hex_to_bytes(f[5], &sig_len);
+		pk = hex_to_bytes(f[2], &pk_len);
 		expect = strcmp(f[6], "TRUE") == 0;
 		CHECK(sig_len == 64 && pk_len == 32);
 		if (f[1][0]) {
-			struct privkey key;
+			struct privkey key = privkey_from_hex(f[1]);
 			struct xonly_pubkey derived;
-			uint8_t *sk = hex_any_case(f[1], &len), *aux, out[64];
+			uint8_t *aux = hex_to_bytes(f[3], &len), out[64];
 			uint8_t x[32];
 
-			memcpy(key.secret.data, sk, 32);
-			aux = hex_any_case(f[3], &len);
 			CHECK(xonly_pubkey_from_privkey(ctx, &derived, &key));
 			xonly_pubkey_serialize(ctx, x, &derived);
 			CHECK_MSG(memcmp(x, pk, 32) == 0, "row %s", f[0]);
 			CHECK(bip340_sign(ctx, out, msg, msg_len, &key, aux));
 			CHECK_MSG(memcmp(out, sig, 64) == 0, "row %s", f[0]);
 			signed_rows++;
-			free(sk);
 			free(aux);
 		}
 		parsed = xonly_pubkey_parse(ctx, &pub, pk);
@@ -188,11 +172,11 @@ static void test_bip341_script_pubkey_vectors(void)
 
 		for (size_t j = 0; j < nleaves; j++) {
 			size_t len;
-			uint8_t *script = test_hex(v->leaves[j].script, &len);
+			uint8_t *script = hex_to_bytes(v->leaves[j].script, &len);
 
 			taproot_leaf_hash(&leaf[j], v->leaves[j].version,
 					  script, len);
-			test_hex_fixed(want.u8, 32, v->leaves[j].leaf_hash);
+			hex_to_array(want.u8, 32, v->leaves[j].leaf_hash);
 			CHECK_MSG(memcmp(leaf[j].u8, want.u8, 32) == 0,
 				  "vector %zu leaf %zu", i, j);
 			free(script);
@@ -206,11 +190,11 @@ static void test_bip341_script_pubkey_vectors(void)
 			taproot_branch_hash(&root, &leaf[0], &branch);
 		}
 		if (v->merkle_root) {
-			test_hex_fixed(want.u8, 32, v->merkle_root);
+			hex_to_array(want.u8, 32, v->merkle_root);
 			CHECK_MSG(memcmp(root.u8, want.u8, 32) == 0,
 				  "vector %zu root", i);
 		}
-		test_hex_fixed(x, 32, v->internal_pubkey);
+		hex_to_array(x, 32, v->internal_pubkey);
 		CHECK(xonly_pubkey_parse(ctx, &internal, x));
 		/* The tweak t = hashTapTweak(p || root). */
 		{
@@ -220,17 +204,17 @@ static void test_bip341_script_pubkey_vectors(void)
 			memcpy(buf + 32, root.u8, 32);
 			bip340_tagged_hash(&tweak, "TapTweak", buf,
 					   v->merkle_root ? 64 : 32);
-			test_hex_fixed(want.u8, 32, v->tweak);
+			hex_to_array(want.u8, 32, v->tweak);
 			CHECK_MEMEQ(tweak.u8, want.u8, 32);
 		}
 		CHECK(taproot_tweak_pubkey(ctx, &output, NULL, &internal,
 					   v->merkle_root ? &root : NULL));
 		xonly_pubkey_serialize(ctx, x, &output);
-		test_hex_fixed(want.u8, 32, v->tweaked_pubkey);
+		hex_to_array(want.u8, 32, v->tweaked_pubkey);
 		CHECK_MEMEQ(x, want.u8, 32);
 		CHECK(taproot_output_script(ctx, spk, &internal,
 					    v->merkle_root ? &root : NULL));
-		CHECK(test_buf_eq_hex(spk, v->script_pubkey));
+		CHECK(bytes_are(spk->data, spk->len, v->script_pubkey));
 		CHECK(script_is_p2tr(spk->data, spk->len));
 		CHECK(address_from_script(addr, bitcoin, spk->data, spk->len));
 		CHECK_STREQ(addr, v->address);
@@ -268,7 +252,7 @@ static void test_xonly_keys(void)
 
 int main(void)
 {
-	ctx = crypto_secp_context_new();
+	ctx = keys_context_new();
 	RUN(test_bip340_vectors);
 	RUN(test_bip341_script_pubkey_vectors);
 	RUN(test_xonly_keys);

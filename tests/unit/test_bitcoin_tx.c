@@ -4,25 +4,7 @@
  * hostile inputs. */
 #include "bitcoin/serialize.h"
 #include "bitcoin/tx.h"
-#include "tests/unit/test_bitcoin_util.h"
-
-#include <jansson.h>
-
-/* The hex token after each occurrence of marker in text (skipping spaces
- * and newlines), as malloc'd strings; returns how many (at most max). */
-static size_t hex_after(char **out, size_t max, const char *text,
-			const char *marker)
-{
-	size_t n = 0;
-
-	for (const char *p = strstr(text, marker); p && n < max;
-	     p = strstr(p, marker)) {
-		p += strlen(marker);
-		p += strspn(p, " \t\n");
-		out[n++] = strndup(p, strspn(p, "0123456789abcdef"));
-	}
-	return n;
-}
+#include "tests/unit/vectors.h"
 
 /* Parses hex, checks the serialization round-trips byte for byte, and
  * returns the tx (caller frees) or NULL. */
@@ -37,7 +19,7 @@ static struct bitcoin_tx *roundtrip(const char *hex)
 		return NULL;
 	buf = wirebuf_new();
 	bitcoin_tx_serialize(buf, tx, true);
-	CHECK(test_buf_eq_hex(buf, hex));
+	CHECK(bytes_are(buf->data, buf->len, hex));
 	CHECK(bitcoin_tx_total_size(tx) == buf->len);
 	wirebuf_free(buf);
 	return tx;
@@ -71,7 +53,7 @@ static void test_compactsize(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t len;
-		uint8_t *bytes = test_hex(cases[i].hex, &len);
+		uint8_t *bytes = hex_to_bytes(cases[i].hex, &len);
 		const uint8_t *cursor = bytes;
 		size_t max = len;
 		uint64_t v = fromwire_compactsize(&cursor, &max);
@@ -82,7 +64,7 @@ static void test_compactsize(void)
 
 			CHECK(v == cases[i].value && max == 0);
 			towire_compactsize(buf, v);
-			CHECK(test_buf_eq_hex(buf, cases[i].hex));
+			CHECK(bytes_are(buf->data, buf->len, cases[i].hex));
 			CHECK(compactsize_len(v) == len);
 			wirebuf_free(buf);
 		}
@@ -108,7 +90,7 @@ static void test_little_endian(void)
 	towire_le16(buf, 0x0201);
 	towire_le32(buf, 0x06050403);
 	towire_le64(buf, 0x0807060504030201ULL);
-	CHECK(test_buf_eq_hex(buf, "0102030405060102030405060708"));
+	CHECK(bytes_are(buf->data, buf->len, "0102030405060102030405060708"));
 	CHECK_STREQ(hex_encode_reversed(hex, bytes, 4), "04030201");
 	CHECK(hex_decode_reversed(back, 4, "04030201", 8));
 	CHECK_MEMEQ(back, bytes, 4);
@@ -119,15 +101,16 @@ static void test_little_endian(void)
 /* Every transaction printed in BIP143, signed and unsigned. */
 static void test_bip143_transactions_roundtrip(void)
 {
-	char *text = test_read_spec("bips/bip-0143.mediawiki");
+	char *text = spec_read("bips", "bip-0143.mediawiki");
 	char *signed_hex[10], *unsigned_hex[10], *extra[2];
 	size_t n_signed, n_unsigned, n_extra;
 
-	n_signed = hex_after(signed_hex, 10, text,
-			     "The serialized signed transaction is:");
-	n_unsigned = hex_after(unsigned_hex, 10, text,
-			       "The following is an unsigned transaction:");
-	n_extra = hex_after(extra, 2, text, "<code>FindAndDelete</code> examples:");
+	n_signed = text_hex_after_each(signed_hex, 10, text,
+				       "The serialized signed transaction is:");
+	n_unsigned = text_hex_after_each(unsigned_hex, 10, text,
+					 "The following is an unsigned transaction:");
+	n_extra = text_hex_after_each(extra, 2, text,
+				      "<code>FindAndDelete</code> examples:");
 	CHECK(n_signed == 6);
 	CHECK(n_unsigned == 6);
 	CHECK(n_extra == 1);
@@ -190,12 +173,12 @@ static void test_bip143_transactions_roundtrip(void)
  * one), so base size 233 and weight 233*3 + 343 = 1042, vsize 261. */
 static void test_weight_known_value(void)
 {
-	char *text = test_read_spec("bips/bip-0143.mediawiki");
+	char *text = spec_read("bips", "bip-0143.mediawiki");
 	char *hex[1];
 	struct bitcoin_tx *tx;
 
-	CHECK(hex_after(hex, 1, text, "The serialized signed transaction is:")
-	      == 1);
+	CHECK(text_hex_after_each(hex, 1, text,
+				  "The serialized signed transaction is:") == 1);
 	tx = bitcoin_tx_from_hex(hex[0], strlen(hex[0]), NULL);
 	CHECK(tx != NULL);
 	if (tx) {
@@ -211,12 +194,11 @@ static void test_weight_known_value(void)
 
 static void test_bolt3_funding_txid(void)
 {
-	json_t *root = json_load_file(test_vector_path("bolt03-funding-tx.json"),
-				      0, NULL);
+	json_t *root = vectors_load("bolt03-funding-tx.json");
 	json_t *v = json_array_get(json_object_get(root, "vectors"), 0);
-	const char *hex = json_string_value(json_object_get(v, "funding_tx_hex"));
-	const char *txid_hex = json_string_value(json_object_get(v, "funding_txid"));
-	const char *input_hex = json_string_value(json_object_get(v, "input_txid"));
+	const char *hex = json_str(v, "funding_tx_hex");
+	const char *txid_hex = json_str(v, "funding_txid");
+	const char *input_hex = json_str(v, "input_txid");
 	struct bitcoin_tx *tx = roundtrip(hex);
 	struct bitcoin_txid txid, input;
 	char shown[65];
@@ -293,14 +275,14 @@ static bool parses(const char *hex, const char **err)
 /* Every proper prefix of a segwit transaction is rejected. */
 static void test_truncated_transactions_rejected(void)
 {
-	char *text = test_read_spec("bips/bip-0143.mediawiki");
+	char *text = spec_read("bips", "bip-0143.mediawiki");
 	char *hex[6];
-	size_t n = hex_after(hex, 6, text,
-			     "The serialized signed transaction is:");
+	size_t n = text_hex_after_each(hex, 6, text,
+				       "The serialized signed transaction is:");
 
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
-		uint8_t *bytes = test_hex(hex[i], &len);
+		uint8_t *bytes = hex_to_bytes(hex[i], &len);
 
 		for (size_t cut = 0; cut < len; cut++) {
 			const char *err = NULL;
@@ -365,16 +347,16 @@ static void test_hostile_transactions_rejected(void)
  * no transaction has two accepted encodings. */
 static void test_mutated_transactions_are_canonical(void)
 {
-	char *text = test_read_spec("bips/bip-0143.mediawiki");
+	char *text = spec_read("bips", "bip-0143.mediawiki");
 	char *hex[6];
-	size_t n = hex_after(hex, 6, text,
-			     "The serialized signed transaction is:");
+	size_t n = text_hex_after_each(hex, 6, text,
+				       "The serialized signed transaction is:");
 	uint64_t state = 0x9e3779b97f4a7c15ULL;
 	size_t accepted = 0;
 
 	for (size_t round = 0; round < 20000; round++) {
 		size_t len, pos;
-		uint8_t *bytes = test_hex(hex[round % n], &len);
+		uint8_t *bytes = hex_to_bytes(hex[round % n], &len);
 		struct bitcoin_tx *tx;
 
 		for (int k = 0; k < 1 + (int)(round % 3); k++) {
@@ -401,8 +383,7 @@ static void test_mutated_transactions_are_canonical(void)
 			struct wirebuf *buf = wirebuf_new();
 
 			bitcoin_tx_serialize(buf, tx, true);
-			CHECK_MSG(buf->len == len
-				  && memcmp(buf->data, bytes, len) == 0,
+			CHECK_MSG(bytes_equal(buf->data, buf->len, bytes, len),
 				  "round %zu re-serialized differently", round);
 			accepted++;
 			wirebuf_free(buf);

@@ -3,63 +3,13 @@
  * first (FIPS 180, RFC 4231, RFC 5869, the BOLT #8 trace, BOLT #3 key
  * derivation, BOLT #11 signatures), then the properties the headers
  * promise. */
-#include <jansson.h>
-
-#include "common/hex.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
-#include "tests/unit/test.h"
+#include "tests/unit/keys.h"
 
 static secp256k1_context *secp_ctx;
-
-static void from_hex(void *out, size_t len, const char *hex)
-{
-	if (!hex_decode(out, len, hex, strlen(hex))) {
-		printf("# bad hex of %zu bytes in test: %s\n", len, hex);
-		test_case_failed = true;
-	}
-}
-
-/* True if p[0..len) is hex; prints both on mismatch. */
-static bool bytes_are(const void *p, size_t len, const char *hex)
-{
-	char *str = malloc(2 * len + 1);
-	bool same;
-
-	hex_encode(str, p, len);
-	same = strcmp(str, hex) == 0;
-	if (!same)
-		printf("# got  %s\n# want %s\n", str, hex);
-	free(str);
-	return same;
-}
-
-static json_t *load_vectors(const char *name)
-{
-	json_error_t err;
-	json_t *root = json_load_file(test_vector_path(name), 0, &err);
-
-	if (!root) {
-		printf("Bail out! %s: %s (line %d)\n", name, err.text,
-		       err.line);
-		exit(1);
-	}
-	return root;
-}
-
-static const char *json_str(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	if (!s) {
-		printf("# vector field \"%s\" missing\n", key);
-		test_case_failed = true;
-		return "";
-	}
-	return s;
-}
 
 /* FIPS 180-2 examples. */
 static void test_sha256_known_answers(void)
@@ -166,13 +116,13 @@ static void test_hkdf_two_keys_bolt8(void)
 {
 	struct secret ck, ss, out1, out2, k;
 
-	from_hex(ck.data, 32, "2640f52eebcd9e882958951c794250eedb28002c05d7dc2ea0f195406042caf1");
-	from_hex(ss.data, 32, "1e2fb3c8fe8fb9f262f649f64d26ecf0f2c0a805a767cf02dc2d77a6ef1fdcc3");
+	hex_to_array(ck.data, 32, "2640f52eebcd9e882958951c794250eedb28002c05d7dc2ea0f195406042caf1");
+	hex_to_array(ss.data, 32, "1e2fb3c8fe8fb9f262f649f64d26ecf0f2c0a805a767cf02dc2d77a6ef1fdcc3");
 	hkdf_two_keys(&out1, &out2, &ck, ss.data, sizeof(ss.data));
 	CHECK(bytes_are(out1.data, 32, "b61ec1191326fa240decc9564369dbb3ae2b34341d1e11ad64ed89f89180582f"));
 	CHECK(bytes_are(out2.data, 32, "e68f69b7f096d7917245f5e5cf8ae1595febe4d4644333c99f9c4a1282031c9f"));
 
-	from_hex(ck.data, 32, "919219dbb2920afa8db80f9a51787a840bcf111ed8d588caf9ab4be716e42b01");
+	hex_to_array(ck.data, 32, "919219dbb2920afa8db80f9a51787a840bcf111ed8d588caf9ab4be716e42b01");
 	hkdf_two_keys(&out1, &out2, &ck, NULL, 0);
 	CHECK(bytes_are(out1.data, 32, "969ab31b4d288cedf6218839b27a3e2140827047f2c0f01bf5c04435d43511a9"));
 	CHECK(bytes_are(out2.data, 32, "bb9020b8965f4df047e07f955f3c4b88418984aadc5cdb35096b9ea8fa5c3442"));
@@ -200,15 +150,15 @@ static void test_aead_bolt8_vectors(void)
 	struct secret k;
 	uint8_t h[32], spub[33], out[49], back[33];
 
-	from_hex(k.data, 32, "e68f69b7f096d7917245f5e5cf8ae1595febe4d4644333c99f9c4a1282031c9f");
-	from_hex(h, 32, "9e0e7de8bb75554f21db034633de04be41a2b8a18da7a319a03c803bf02b396c");
+	hex_to_array(k.data, 32, "e68f69b7f096d7917245f5e5cf8ae1595febe4d4644333c99f9c4a1282031c9f");
+	hex_to_array(h, 32, "9e0e7de8bb75554f21db034633de04be41a2b8a18da7a319a03c803bf02b396c");
 	aead_encrypt(out, &k, 0, h, sizeof(h), NULL, 0);
 	CHECK(bytes_are(out, 16, "0df6086551151f58b8afe6c195782c6a"));
 	CHECK(aead_decrypt(NULL, &k, 0, h, sizeof(h), out, 16));
 
-	from_hex(k.data, 32, "908b166535c01a935cf1e130a5fe895ab4e6f3ef8855d87e9b7581c4ab663ddc");
-	from_hex(h, 32, "90578e247e98674e661013da3c5c1ca6a8c8f48c90b485c0dfa1494e23d56d72");
-	from_hex(spub, 33, "034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa");
+	hex_to_array(k.data, 32, "908b166535c01a935cf1e130a5fe895ab4e6f3ef8855d87e9b7581c4ab663ddc");
+	hex_to_array(h, 32, "90578e247e98674e661013da3c5c1ca6a8c8f48c90b485c0dfa1494e23d56d72");
+	hex_to_array(spub, 33, "034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa");
 	aead_encrypt(out, &k, 1, h, sizeof(h), spub, sizeof(spub));
 	CHECK(bytes_are(out, 49, "b9e3a702e93e3a9948c2ed6e5fd7590a6e1c3a0344cfc9d5b57357049aa22355361aa02e55a8fc28fef5bd6d71ad0c3822"));
 	CHECK(aead_decrypt(back, &k, 1, h, sizeof(h), out, sizeof(out)));
@@ -260,33 +210,6 @@ static void test_util_memeq_wipe_random(void)
 	CHECK_MEMEQ(a, zero, sizeof(zero));
 }
 
-static struct privkey privkey_from_hex(const char *hex)
-{
-	struct privkey key;
-
-	from_hex(key.secret.data, 32, hex);
-	return key;
-}
-
-static struct pubkey pubkey_from_hex(const char *hex)
-{
-	uint8_t der[PUBKEY_CMPR_LEN];
-	struct pubkey key;
-
-	memset(&key, 0, sizeof(key));
-	from_hex(der, sizeof(der), hex);
-	CHECK(pubkey_parse(secp_ctx, &key, der));
-	return key;
-}
-
-static bool pubkey_is(const struct pubkey *key, const char *hex)
-{
-	uint8_t der[PUBKEY_CMPR_LEN];
-
-	pubkey_serialize(secp_ctx, der, key);
-	return bytes_are(der, sizeof(der), hex);
-}
-
 static void test_privkey_validity(void)
 {
 	/* The group order n. */
@@ -315,19 +238,19 @@ static void test_pubkey_from_privkey_and_encoding(void)
 	uint8_t der[PUBKEY_CMPR_LEN];
 
 	CHECK(pubkey_from_privkey(secp_ctx, &g, &one));
-	CHECK(pubkey_is(&g, "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"));
+	CHECK(pubkey_is(secp_ctx, &g, "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"));
 	CHECK(pubkey_from_privkey(secp_ctx, &pub, &ls));
-	CHECK(pubkey_is(&pub, "034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa"));
+	CHECK(pubkey_is(secp_ctx, &pub, "034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa"));
 
 	untouched = pub;
 	CHECK(!pubkey_from_privkey(secp_ctx, &pub, &zero));
 	CHECK_MEMEQ(&pub, &untouched, sizeof(pub));
 
 	/* Only 02/03 compressed points parse, and only points on the curve. */
-	from_hex(der, sizeof(der), "0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+	hex_to_array(der, sizeof(der), "0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
 	CHECK(!pubkey_parse(secp_ctx, &pub, der));
 	/* x = 5: 5^3 + 7 is not a square mod p. */
-	from_hex(der, sizeof(der), "020000000000000000000000000000000000000000000000000000000000000005");
+	hex_to_array(der, sizeof(der), "020000000000000000000000000000000000000000000000000000000000000005");
 	CHECK(!pubkey_parse(secp_ctx, &pub, der));
 	CHECK_MEMEQ(&pub, &untouched, sizeof(pub));
 
@@ -344,7 +267,7 @@ static void test_pubkey_from_privkey_and_encoding(void)
 static void test_ecdh_is_sha256_of_compressed_point(void)
 {
 	struct privkey e = privkey_from_hex("1212121212121212121212121212121212121212121212121212121212121212");
-	struct pubkey rs = pubkey_from_hex("028d7500dd4c12685d1f568b4c2b5048e8534b873319f3a8daa612b469132ec7f7");
+	struct pubkey rs = pubkey_from_hex(secp_ctx, "028d7500dd4c12685d1f568b4c2b5048e8534b873319f3a8daa612b469132ec7f7");
 	struct privkey zero = privkey_from_hex("0000000000000000000000000000000000000000000000000000000000000000");
 	struct secret ss, untouched;
 	struct pubkey point;
@@ -368,13 +291,15 @@ static void test_ecdh_is_sha256_of_compressed_point(void)
  * combine. */
 static void test_tweaks_bolt3_key_derivation(void)
 {
-	json_t *root = load_vectors("bolt03-key-derivation.json");
+	json_t *root = vectors_load("bolt03-key-derivation.json");
 	const json_t *common = json_object_get(root, "common");
 	const json_t *tests = json_object_get(root, "tests");
 	struct privkey base_secret = privkey_from_hex(json_str(common, "base_secret"));
 	struct privkey pc_secret = privkey_from_hex(json_str(common, "per_commitment_secret"));
-	struct pubkey base = pubkey_from_hex(json_str(common, "base_point"));
-	struct pubkey pc_point = pubkey_from_hex(json_str(common, "per_commitment_point"));
+	struct pubkey base =
+		pubkey_from_hex(secp_ctx, json_str(common, "base_point"));
+	struct pubkey pc_point =
+		pubkey_from_hex(secp_ctx, json_str(common, "per_commitment_point"));
 	uint8_t base_der[33], pc_der[33], buf[66];
 	struct sha256 pc_then_base, base_then_pc;
 	struct pubkey pub, a, b, check;
@@ -392,7 +317,8 @@ static void test_tweaks_bolt3_key_derivation(void)
 
 	/* localpubkey = basepoint + SHA256(per_commitment_point || basepoint)*G */
 	CHECK(pubkey_tweak_add(secp_ctx, &pub, &base, pc_then_base.u8));
-	CHECK(pubkey_is(&pub, json_str(json_array_get(tests, 0), "output")));
+	CHECK(pubkey_is(secp_ctx, &pub,
+			json_str(json_array_get(tests, 0), "output")));
 
 	/* localprivkey = basepoint_secret + SHA256(...), in place. */
 	priv = base_secret;
@@ -406,7 +332,8 @@ static void test_tweaks_bolt3_key_derivation(void)
 	CHECK(pubkey_tweak_mul(secp_ctx, &a, &base, base_then_pc.u8));
 	CHECK(pubkey_tweak_mul(secp_ctx, &b, &pc_point, pc_then_base.u8));
 	CHECK(pubkey_combine(secp_ctx, &pub, &a, &b));
-	CHECK(pubkey_is(&pub, json_str(json_array_get(tests, 2), "output")));
+	CHECK(pubkey_is(secp_ctx, &pub,
+			json_str(json_array_get(tests, 2), "output")));
 
 	CHECK(privkey_tweak_mul(secp_ctx, &x, &base_secret, base_then_pc.u8));
 	CHECK(privkey_tweak_mul(secp_ctx, &y, &pc_secret, pc_then_base.u8));
@@ -426,8 +353,8 @@ static void test_tweak_failures_leave_outputs_untouched(void)
 	struct pubkey pub, pub_out, neg;
 	uint8_t n[32], zero[32] = {0}, n_minus_3[32];
 
-	from_hex(n, 32, "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
-	from_hex(n_minus_3, 32, "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd036413e");
+	hex_to_array(n, 32, "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+	hex_to_array(n_minus_3, 32, "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd036413e");
 	CHECK(pubkey_from_privkey(secp_ctx, &pub, &key));
 	pub_out = pub;
 
@@ -453,9 +380,10 @@ static void test_tweak_failures_leave_outputs_untouched(void)
  * verification, and our signature of it is the low-S twin. */
 static void test_ecdsa_bolt11_signatures(void)
 {
-	json_t *root = load_vectors("bolt11-invoices.json");
+	json_t *root = vectors_load("bolt11-invoices.json");
 	struct privkey key = privkey_from_hex(json_str(root, "priv_key"));
-	struct pubkey payee = pubkey_from_hex(json_str(root, "payee_pubkey"));
+	struct pubkey payee =
+		pubkey_from_hex(secp_ctx, json_str(root, "payee_pubkey"));
 	const json_t *examples = json_object_get(root, "valid_examples");
 	size_t i, low_s = 0, high_s = 0;
 	const json_t *ex;
@@ -468,8 +396,8 @@ static void test_ecdsa_bolt11_signatures(void)
 
 		if (!sb)
 			continue;
-		from_hex(sighash.u8, 32, json_str(sb, "sighash_hex"));
-		from_hex(rs, 64, json_str(sb, "signature_rs_hex"));
+		hex_to_array(sighash.u8, 32, json_str(sb, "sighash_hex"));
+		hex_to_array(rs, 64, json_str(sb, "signature_rs_hex"));
 		CHECK(ecdsa_sign(secp_ctx, &sig, &sighash, &key));
 		ecdsa_signature_serialize_compact(secp_ctx, ours, &sig);
 		CHECK(ecdsa_verify(secp_ctx, &sig, &sighash, &payee));
@@ -499,7 +427,7 @@ static void test_ecdsa_verify_rejects_wrong_inputs(void)
 	uint8_t compact[64];
 
 	CHECK(pubkey_from_privkey(secp_ctx, &pub, &key));
-	other = pubkey_from_hex("034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa");
+	other = pubkey_from_hex(secp_ctx, "034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa");
 	sha256(&msg, "Satoshi Nakamoto", 16);
 	sha256(&msg2, "Satoshi Nakamotp", 16);
 
@@ -523,7 +451,7 @@ static void test_ecdsa_der_roundtrip(void)
 	struct ecdsa_signature sig, sig2;
 	size_t len;
 
-	from_hex(compact, 64, compact_hex);
+	hex_to_array(compact, 64, compact_hex);
 	CHECK(ecdsa_signature_parse_compact(secp_ctx, &sig, compact));
 	len = ecdsa_signature_serialize_der(secp_ctx, der, &sig);
 	CHECK(len == 71);
@@ -543,15 +471,7 @@ static void test_ecdsa_der_roundtrip(void)
 
 int main(void)
 {
-	if (!crypto_init()) {
-		printf("Bail out! libsodium failed to initialise\n");
-		return 1;
-	}
-	secp_ctx = crypto_secp_context_new();
-	if (!secp_ctx) {
-		printf("Bail out! could not create a secp256k1 context\n");
-		return 1;
-	}
+	secp_ctx = keys_context_new();
 
 	RUN(test_sha256_known_answers);
 	RUN(test_sha256_streaming_matches_one_shot);

@@ -1,91 +1,14 @@
 /* Tests for crypto/handshake and crypto/cryptomsg: every BOLT #8 test
  * vector (appendix A, via bolt08-transport.json) byte for byte, then the
  * failure behaviour the headers promise. */
-#include <jansson.h>
-
-#include "common/hex.h"
 #include "crypto/cryptomsg.h"
 #include "crypto/handshake.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
-#include "tests/unit/test.h"
+#include "tests/unit/keys.h"
 
 static secp256k1_context *secp_ctx;
 static json_t *vectors;
-
-static const char *json_str(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	if (!s) {
-		printf("# vector field \"%s\" missing\n", key);
-		test_case_failed = true;
-		return "";
-	}
-	return s;
-}
-
-/* Decodes hex of any length into a malloc'd buffer; *len gets its size. */
-static uint8_t *bytes_from_hex(const char *hex, size_t *len)
-{
-	uint8_t *out;
-
-	*len = strlen(hex) / 2;
-	out = malloc(*len ? *len : 1);
-	if (!hex_decode(out, *len, hex, strlen(hex))) {
-		printf("# bad hex in vector: %s\n", hex);
-		test_case_failed = true;
-	}
-	return out;
-}
-
-static void from_hex(void *out, size_t len, const char *hex)
-{
-	if (!hex_decode(out, len, hex, strlen(hex))) {
-		printf("# bad hex of %zu bytes in test: %s\n", len, hex);
-		test_case_failed = true;
-	}
-}
-
-static bool bytes_are(const void *p, size_t len, const char *hex)
-{
-	char *str = malloc(2 * len + 1);
-	bool same;
-
-	hex_encode(str, p, len);
-	same = strcmp(str, hex) == 0;
-	if (!same)
-		printf("# got  %s\n# want %s\n", str, hex);
-	free(str);
-	return same;
-}
-
-static struct privkey privkey_from_hex(const char *hex)
-{
-	struct privkey key;
-
-	from_hex(key.secret.data, 32, hex);
-	return key;
-}
-
-static struct pubkey pubkey_from_hex(const char *hex)
-{
-	uint8_t der[PUBKEY_CMPR_LEN];
-	struct pubkey key;
-
-	memset(&key, 0, sizeof(key));
-	from_hex(der, sizeof(der), hex);
-	CHECK(pubkey_parse(secp_ctx, &key, der));
-	return key;
-}
-
-static bool pubkey_is(const struct pubkey *key, const char *hex)
-{
-	uint8_t der[PUBKEY_CMPR_LEN];
-
-	pubkey_serialize(secp_ctx, der, key);
-	return bytes_are(der, sizeof(der), hex);
-}
 
 /* Runs one act of a vector on hs: produces and compares a "send" act, or
  * feeds a "receive" act.  Returns the step's result. */
@@ -97,7 +20,7 @@ static enum handshake_error run_act(struct handshake *hs, bool is_initiator,
 	uint8_t out[HANDSHAKE_ACT3_LEN];
 	enum handshake_error err = HANDSHAKE_WRONG_STATE;
 	size_t len;
-	uint8_t *in = bytes_from_hex(json_str(act, "hex"), &len);
+	uint8_t *in = hex_to_bytes(json_str(act, "hex"), &len);
 
 	/* Who sends which act is fixed by the protocol. */
 	CHECK(is_send == (is_initiator == (number != 2)));
@@ -150,18 +73,19 @@ static void run_handshake_vector(const json_t *test, const char *message_ck)
 	const json_t *act;
 
 	CHECK(pubkey_from_privkey(secp_ctx, &pub, &ls));
-	CHECK(pubkey_is(&pub, json_str(keys, "ls_pub")));
+	CHECK(pubkey_is(secp_ctx, &pub, json_str(keys, "ls_pub")));
 	CHECK(pubkey_from_privkey(secp_ctx, &pub, &e));
-	CHECK(pubkey_is(&pub, json_str(keys, "e_pub")));
+	CHECK(pubkey_is(secp_ctx, &pub, json_str(keys, "e_pub")));
 
 	if (is_initiator) {
-		expected_remote = pubkey_from_hex(json_str(keys, "rs_pub"));
+		expected_remote = pubkey_from_hex(secp_ctx,
+						  json_str(keys, "rs_pub"));
 		CHECK(handshake_init_initiator(secp_ctx, &hs, &ls,
 					       &expected_remote, &e));
 	} else {
 		/* The initiator of the responder vectors is the initiator
 		 * of the initiator vectors: static key 0x11...11. */
-		expected_remote = pubkey_from_hex("034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa");
+		expected_remote = pubkey_from_hex(secp_ctx, "034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa");
 		CHECK(handshake_init_responder(secp_ctx, &hs, &ls, &e));
 	}
 
@@ -219,11 +143,9 @@ static void run_handshake_vectors(const char *group, size_t expected_count)
 	const json_t *test;
 	size_t i;
 
-	if (json_array_size(tests) != expected_count) {
-		printf("Bail out! %s has %zu vectors, expected %zu\n", group,
-		       json_array_size(tests), expected_count);
-		exit(1);
-	}
+	if (json_array_size(tests) != expected_count)
+		test_bail_out("%s has %zu vectors, expected %zu", group,
+			      json_array_size(tests), expected_count);
 	json_array_foreach(tests, i, test) {
 		test_case_failed = false;
 		run_handshake_vector(test, message_test_ck());
@@ -239,7 +161,7 @@ static void test_handshake_rejects_steps_out_of_order(void)
 {
 	struct privkey ls = privkey_from_hex("1111111111111111111111111111111111111111111111111111111111111111");
 	struct privkey e = privkey_from_hex("1212121212121212121212121212121212121212121212121212121212121212");
-	struct pubkey rs = pubkey_from_hex("028d7500dd4c12685d1f568b4c2b5048e8534b873319f3a8daa612b469132ec7f7");
+	struct pubkey rs = pubkey_from_hex(secp_ctx, "028d7500dd4c12685d1f568b4c2b5048e8534b873319f3a8daa612b469132ec7f7");
 	struct privkey zero = privkey_from_hex("0000000000000000000000000000000000000000000000000000000000000000");
 	uint8_t act[HANDSHAKE_ACT3_LEN];
 	struct handshake hs;
@@ -278,7 +200,7 @@ static void test_handshake_failure_wipes_secrets(void)
 	struct handshake hs;
 	uint8_t zero[sizeof(struct privkey)] = {0};
 
-	from_hex(act1, sizeof(act1), "00036360e856310ce5d294e8be33fc807077dc56ac80d95d9cd4ddbd21325eff73f70df6086551151f58b8afe6c195782c6b");
+	hex_to_array(act1, sizeof(act1), "00036360e856310ce5d294e8be33fc807077dc56ac80d95d9cd4ddbd21325eff73f70df6086551151f58b8afe6c195782c6b");
 	CHECK(handshake_init_responder(secp_ctx, &hs, &ls, &e));
 	CHECK(handshake_act1_read(secp_ctx, &hs, act1, sizeof(act1)) == HANDSHAKE_ACT1_BAD_TAG);
 	CHECK_MEMEQ(&hs.local_static, zero, sizeof(zero));
@@ -378,10 +300,10 @@ static void test_cryptomsg_vectors(void)
 	uint16_t got_len;
 	size_t matched = 0, rotations_checked = 0;
 
-	from_hex(sk.data, 32, json_str(test, "sk"));
-	from_hex(rk.data, 32, json_str(test, "rk"));
-	from_hex(ck.data, 32, json_str(test, "ck"));
-	from_hex(plain, sizeof(plain), json_str(test, "plaintext_hex"));
+	hex_to_array(sk.data, 32, json_str(test, "sk"));
+	hex_to_array(rk.data, 32, json_str(test, "rk"));
+	hex_to_array(ck.data, 32, json_str(test, "ck"));
+	hex_to_array(plain, sizeof(plain), json_str(test, "plaintext_hex"));
 	CHECK(json_object_size(outputs) == 6);
 	CHECK(json_array_size(rotations) == 2);
 
@@ -559,24 +481,8 @@ static void test_cryptomsg_length_limits(void)
 
 int main(void)
 {
-	json_error_t err;
-
-	if (!crypto_init()) {
-		printf("Bail out! libsodium failed to initialise\n");
-		return 1;
-	}
-	secp_ctx = crypto_secp_context_new();
-	if (!secp_ctx) {
-		printf("Bail out! could not create a secp256k1 context\n");
-		return 1;
-	}
-	vectors = json_load_file(test_vector_path("bolt08-transport.json"), 0,
-				 &err);
-	if (!vectors) {
-		printf("Bail out! bolt08-transport.json: %s (line %d)\n",
-		       err.text, err.line);
-		return 1;
-	}
+	secp_ctx = keys_context_new();
+	vectors = vectors_load("bolt08-transport.json");
 
 	run_handshake_vectors("initiator_tests", 5);
 	run_handshake_vectors("responder_tests", 10);

@@ -2,26 +2,14 @@
  * vectors, streaming in awkward chunk sizes, and HASH160. */
 #include "common/hex.h"
 #include "crypto/ripemd160.h"
-#include "tests/unit/test.h"
-
-static bool digest_is(const struct ripemd160 *digest, const char *hex)
-{
-	char str[2 * RIPEMD160_LEN + 1];
-
-	hex_encode(str, digest->u8, sizeof(digest->u8));
-	if (strcmp(str, hex) != 0) {
-		printf("# got %s, want %s\n", str, hex);
-		return false;
-	}
-	return true;
-}
+#include "tests/unit/vectors.h"
 
 static bool ripemd160_of_string_is(const char *msg, const char *hex)
 {
 	struct ripemd160 digest;
 
 	ripemd160(&digest, msg, strlen(msg));
-	return digest_is(&digest, hex);
+	return bytes_are(digest.u8, sizeof(digest.u8), hex);
 }
 
 /* From the RIPEMD-160 page by Bosselaers
@@ -58,7 +46,7 @@ static void test_ripemd160_million_a(void)
 
 	memset(a, 'a', sizeof(a));
 	ripemd160(&digest, a, sizeof(a));
-	CHECK(digest_is(&digest, "52783243c1697bdbe16d37f97f68f08325dc1528"));
+	CHECK(bytes_are(digest.u8, sizeof(digest.u8), "52783243c1697bdbe16d37f97f68f08325dc1528"));
 }
 
 /* Padding edge cases: lengths around the 55/56/64-byte boundaries, and
@@ -91,7 +79,7 @@ static void test_ripemd160_streaming_matches_one_shot(void)
 	for (size_t i = 0; i < 1000000; i++)
 		ripemd160_update(&ctx, "a", 1);
 	ripemd160_final(&streamed, &ctx);
-	CHECK(digest_is(&streamed, "52783243c1697bdbe16d37f97f68f08325dc1528"));
+	CHECK(bytes_are(streamed.u8, sizeof(streamed.u8), "52783243c1697bdbe16d37f97f68f08325dc1528"));
 }
 
 static void test_hash160_of_generator(void)
@@ -105,7 +93,7 @@ static void test_hash160_of_generator(void)
 			 "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
 			 66));
 	hash160(&digest, g, sizeof(g));
-	CHECK(digest_is(&digest, "751e76e8199196d454941c45d1b3a323f1433bd6"));
+	CHECK(bytes_are(digest.u8, sizeof(digest.u8), "751e76e8199196d454941c45d1b3a323f1433bd6"));
 }
 
 int main(void)

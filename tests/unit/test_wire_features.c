@@ -1,6 +1,6 @@
 /* Tests for wire/features.h: BOLT #9 feature bits, the features ohm
  * offers, and the BOLT #1 init checks on a peer's features. */
-#include "tests/unit/test_wire_vectors.h"
+#include "tests/unit/vectors.h"
 #include "wire/features.h"
 
 static const char *to_hex(const struct featurebits *bits)

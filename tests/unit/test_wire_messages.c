@@ -1,14 +1,8 @@
 /* Tests for wire/peer_wire.h: the BOLT #1 messages generated from
  * wire/peer_wire.csv.  The Appendix C init vectors first, then known
  * encodings, round trips, truncation at every byte, and the type rules. */
-#include "tests/unit/test_wire_vectors.h"
+#include "tests/unit/vectors.h"
 #include "wire/peer_wire.h"
-
-static bool bytes_equal(const struct wirebuf *buf, const uint8_t *bytes,
-			size_t len)
-{
-	return buf->len == len && (len == 0 || memcmp(buf->data, bytes, len) == 0);
-}
 
 /* BOLT #1 Appendix C: 2 valid and 3 invalid init messages.  The valid
  * ones re-serialise byte for byte, unknown extension records included. */
@@ -31,7 +25,7 @@ static void test_init_extension_vectors(void)
 			struct wirebuf *again = towire_init(init);
 
 			CHECK(init->gflen == 0 && init->flen == 0);
-			CHECK(bytes_equal(again, bytes, len));
+			CHECK(bytes_equal(again->data, again->len, bytes, len));
 			wirebuf_free(again);
 			num_valid++;
 		} else {
@@ -86,7 +80,7 @@ static void test_init_known_encoding_and_round_trip(void)
 			    "2222222222222222222222222222222222222222222222222222222222222222"
 			    "03" "07" "017f0000012607", &len);
 	buf = towire_init(&msg);
-	CHECK(bytes_equal(buf, want, len));
+	CHECK(bytes_equal(buf->data, buf->len, want, len));
 
 	CHECK(fromwire_init(buf->data, buf->len, &back));
 	CHECK(back->gflen == 1 && back->globalfeatures[0] == 0x02);
@@ -97,7 +91,7 @@ static void test_init_known_encoding_and_round_trip(void)
 	CHECK_MEMEQ(back->tlvs->remote_addr->data, addr, sizeof(addr));
 	CHECK(back->tlvs->unknowns.num == 0);
 	again = towire_init(back);
-	CHECK(bytes_equal(again, want, len));
+	CHECK(bytes_equal(again->data, again->len, want, len));
 
 	wirebuf_free(again);
 	msg_init_free(back);
@@ -234,7 +228,7 @@ static void test_ping_pong(void)
 						0x02, 0x00 };
 	struct wirebuf *buf = towire_ping(&ping);
 
-	CHECK(bytes_equal(buf, want_ping, sizeof(want_ping)));
+	CHECK(bytes_equal(buf->data, buf->len, want_ping, sizeof(want_ping)));
 	CHECK(fromwire_ping(buf->data, buf->len, &ping_back));
 	CHECK(ping_back->num_pong_bytes == 10 && ping_back->byteslen == 4);
 	CHECK(ping_wants_pong(ping_back));
@@ -328,7 +322,7 @@ static void test_empty_messages_round_trip(void)
 	struct wirebuf *buf = towire_init(&init);
 	const uint8_t want[] = { 0x00, 0x10, 0, 0, 0, 0 };
 
-	CHECK(bytes_equal(buf, want, sizeof(want)));
+	CHECK(bytes_equal(buf->data, buf->len, want, sizeof(want)));
 	CHECK(fromwire_init(buf->data, buf->len, &init_back));
 	CHECK(init_back->tlvs != NULL);
 	msg_init_free(init_back);

@@ -10,7 +10,7 @@
 #include <ctype.h>
 #include <dirent.h>
 
-#include "tests/unit/test_wire_vectors.h"
+#include "tests/unit/vectors.h"
 #include "wire/features.h"
 #include "wire/peer_wire.h"
 
@@ -55,7 +55,7 @@ static const char *skip_spaces(const char *p)
 /* Collects message and TLV record definitions from one BOLT file. */
 static void spec_parse(struct spec_defs *s, const char *file)
 {
-	char *text = read_whole_file(spec_bolt_path(file));
+	char *text = spec_read("bolts", file);
 	char stream[MAX_NAME] = "", name[MAX_NAME], ftype[MAX_NAME];
 	struct spec_def *cur = NULL;
 	unsigned long long type;
@@ -223,7 +223,7 @@ static void cell(char *out, size_t out_len, const char *start,
 /* BOLT #9's table, row for row, is wire/features.c's. */
 static void test_feature_table_matches_bolt9(void)
 {
-	char *text = read_whole_file(spec_bolt_path("09-features.md"));
+	char *text = spec_read("bolts", "09-features.md");
 	size_t rows = 0;
 
 	for (char *line = text, *next; line; line = next) {
@@ -357,7 +357,7 @@ static void load_bolts(char *bolts[100])
 	DIR *dir;
 	struct dirent *e;
 
-	snprintf(dir_path, sizeof(dir_path), "%s", spec_bolt_path(""));
+	snprintf(dir_path, sizeof(dir_path), "%s", spec_path("bolts", ""));
 	dir = opendir(dir_path);
 	CHECK(dir != NULL);
 	while (dir && (e = readdir(dir)) != NULL) {
@@ -365,7 +365,7 @@ static void load_bolts(char *bolts[100])
 
 		if (sscanf(e->d_name, "%2u-", &n) == 1 && n < 100
 		    && strstr(e->d_name, ".md")) {
-			bolts[n] = read_whole_file(spec_bolt_path(e->d_name));
+			bolts[n] = spec_read("bolts", e->d_name);
 			normalise_spaces(bolts[n]);
 		}
 	}
