@@ -7,3 +7,9 @@ bench_rpc_LDADD = -lpthread
 noinst_PROGRAMS += bench/transport
 bench_transport_SOURCES = bench/transport.c
 bench_transport_LDADD = crypto/libohmcrypto.a $(SECP256K1_LIBS) $(SODIUM_LIBS)
+
+# bench/chain: blocks of 2,000 transactions the chain client processes per
+# second (hex decode, parse, wallet scan, database commit).
+noinst_PROGRAMS += bench/chain
+bench_chain_SOURCES = bench/chain.c
+bench_chain_LDADD = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)

@@ -50,6 +50,18 @@ static const struct config_option options[] = {
 	 "(testing) seconds a new connection has to finish handshake and init"},
 	{"dev-ping-interval", OPT_STRING, false, "SECS", "60",
 	 "(testing) seconds between pings; no pong by the next one disconnects"},
+	{"bitcoin-rpcconnect", OPT_STRING, false, "HOST", "127.0.0.1",
+	 "host of bitcoind's JSON-RPC"},
+	{"bitcoin-rpcport", OPT_STRING, false, "PORT", NULL,
+	 "port of bitcoind's JSON-RPC (default 8332, 18332, 38332 or 18443 by network)"},
+	{"bitcoin-rpcuser", OPT_STRING, false, "USER", NULL,
+	 "bitcoind RPC user (default: bitcoind's .cookie file)"},
+	{"bitcoin-rpcpassword", OPT_STRING, false, "PASSWORD", NULL,
+	 "bitcoind RPC password (with bitcoin-rpcuser)"},
+	{"bitcoin-datadir", OPT_STRING, false, "DIR", NULL,
+	 "bitcoind's data directory, where its .cookie is (default ~/.bitcoin)"},
+	{"dev-poll-interval", OPT_STRING, false, "SECS", "30",
+	 "(testing) seconds between polls of bitcoind for new blocks"},
 };
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -92,6 +104,10 @@ void config_free(struct config *config)
 	free(config->log_file);
 	free(config->rpc_file);
 	free(config->conf_file);
+	free(config->bitcoin_rpcconnect);
+	free(config->bitcoin_rpcuser);
+	free(config->bitcoin_rpcpassword);
+	free(config->bitcoin_datadir);
 	free(config);
 }
 
@@ -398,6 +414,59 @@ static bool finalize_seconds(struct config *config, const char *name, unsigned *
 	return true;
 }
 
+/* The bitcoin-* options: where bitcoind's JSON-RPC is and how to log in. */
+static bool finalize_bitcoind(struct config *config, const char *home, char *err, size_t errlen)
+{
+	const struct config_setting *s, *user, *password;
+
+	s = setting_last(config, "bitcoin-rpcconnect");
+	if (s && !*s->value) {
+		snprintf(err, errlen, "%s: option 'bitcoin-rpcconnect' is empty", s->source);
+		return false;
+	}
+	config->bitcoin_rpcconnect = strdup(s ? s->value : "127.0.0.1");
+
+	config->bitcoin_rpcport = config->chainparams->default_bitcoin_rpc_port;
+	if ((s = setting_last(config, "bitcoin-rpcport")) != NULL) {
+		char *end;
+		unsigned long port = strtoul(s->value, &end, 10);
+		if (!*s->value || *end || s->value[0] == '-' || port < 1 || port > 65535) {
+			snprintf(err, errlen, "%s: option 'bitcoin-rpcport' must be a port from 1 to "
+				 "65535, not '%s'", s->source, s->value);
+			return false;
+		}
+		config->bitcoin_rpcport = (uint16_t)port;
+	}
+
+	user = setting_last(config, "bitcoin-rpcuser");
+	password = setting_last(config, "bitcoin-rpcpassword");
+	if ((user != NULL) != (password != NULL)) {
+		snprintf(err, errlen, "%s: option '%s' needs '%s' too (or neither, to use "
+			 "bitcoind's .cookie file)", (user ? user : password)->source,
+			 user ? "bitcoin-rpcuser" : "bitcoin-rpcpassword",
+			 user ? "bitcoin-rpcpassword" : "bitcoin-rpcuser");
+		return false;
+	}
+	if (user) {
+		config->bitcoin_rpcuser = strdup(user->value);
+		config->bitcoin_rpcpassword = strdup(password->value);
+	}
+
+	s = setting_last(config, "bitcoin-datadir");
+	if (s && !*s->value) {
+		snprintf(err, errlen, "%s: option 'bitcoin-datadir' is empty", s->source);
+		return false;
+	}
+	config->bitcoin_datadir = s ? path_absolute(s->value) : path_join(home ? home : "/",
+									   ".bitcoin");
+	if (!config->bitcoin_rpcconnect || !config->bitcoin_datadir
+	    || (user && (!config->bitcoin_rpcuser || !config->bitcoin_rpcpassword))) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	return true;
+}
+
 bool config_finalize(struct config *config, const char *home, char *err, size_t errlen)
 {
 	const struct config_setting *s;
@@ -469,6 +538,11 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				 err, errlen))
 		return false;
 
+	if (!finalize_seconds(config, "dev-poll-interval", &config->dev_poll_interval_secs,
+			      err, errlen)
+	    || !finalize_bitcoind(config, home, err, errlen))
+		return false;
+
 	s = setting_last(config, "rpc-file");
 	if (s && !*s->value) {
 		snprintf(err, errlen, "%s: option 'rpc-file' is empty", s->source);
@@ -530,6 +604,10 @@ static json_t *option_json(const struct config *config, const struct config_opti
 		json_object_set_new(entry, "value_str", json_string(config->ohm_dir));
 	} else if (strcmp(option->name, "conf") == 0) {
 		json_object_set_new(entry, "value_str", json_string(config->conf_file));
+	} else if (!s && strcmp(option->name, "bitcoin-rpcport") == 0 && config->chainparams) {
+		json_object_set_new(entry, "value_str", json_sprintf("%u", config->bitcoin_rpcport));
+	} else if (!s && strcmp(option->name, "bitcoin-datadir") == 0 && config->bitcoin_datadir) {
+		json_object_set_new(entry, "value_str", json_string(config->bitcoin_datadir));
 	} else if (s) {
 		json_object_set_new(entry, "value_str", json_string(s->value));
 	} else if (option->default_value) {

@@ -47,6 +47,13 @@ struct config {
 	char *conf_file;	/* absolute path of the config file */
 	unsigned dev_handshake_timeout_secs;	/* 0: the default */
 	unsigned dev_ping_interval_secs;	/* 0: the default */
+	unsigned dev_poll_interval_secs;	/* 0: the default */
+	/* Where bitcoind's JSON-RPC is, and how to log in to it. */
+	char *bitcoin_rpcconnect;
+	uint16_t bitcoin_rpcport;	/* the network's default if not given */
+	char *bitcoin_rpcuser;		/* NULL: use bitcoind's .cookie */
+	char *bitcoin_rpcpassword;
+	char *bitcoin_datadir;		/* absolute; default ~/.bitcoin */
 
 	/* Raw settings in the order given, with their sources. */
 	struct config_setting *settings;

@@ -1,9 +1,14 @@
 # daemon/: ohmd, the node process (all I/O lives here).
 noinst_LIBRARIES += daemon/libohmdaemon.a
 daemon_libohmdaemon_a_SOURCES = \
+	daemon/bitcoind.c daemon/bitcoind.h \
+	daemon/byteset.c daemon/byteset.h \
+	daemon/chain.c daemon/chain.h \
+	daemon/coin_select.c daemon/coin_select.h \
 	daemon/commands.h \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
+	daemon/feerate.c daemon/feerate.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
 	daemon/log.c daemon/log.h \
 	daemon/netaddr.c daemon/netaddr.h \
@@ -12,7 +17,12 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/peers.c daemon/peers.h \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_node.c \
-	daemon/rpc_peer.c
+	daemon/rpc_peer.c \
+	daemon/rpc_wallet.c \
+	daemon/wallet.c daemon/wallet.h daemon/wallet_internal.h \
+	daemon/wallet_keys.c daemon/wallet_keys.h \
+	daemon/wallet_list.c \
+	daemon/wallet_spend.c
 
 bin_PROGRAMS += daemon/ohmd
 daemon_ohmd_SOURCES = daemon/ohmd.c
@@ -24,3 +34,25 @@ tests_unit_test_daemon_config_SOURCES = tests/unit/test_daemon_config.c
 tests_unit_test_daemon_config_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
 tests_unit_test_daemon_rpc_command_SOURCES = tests/unit/test_daemon_rpc_command.c
 tests_unit_test_daemon_rpc_command_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+
+# The chain client and wallet: pure parts alone, then block processing and
+# bookkeeping against a real database with synthetic blocks.
+OHM_DAEMON_TEST_LIBS = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+check_PROGRAMS += tests/unit/test_daemon_coin_select tests/unit/test_daemon_feerate \
+	tests/unit/test_daemon_byteset tests/unit/test_daemon_wallet_keys \
+	tests/unit/test_daemon_wallet tests/unit/test_daemon_bitcoind
+TESTS += tests/unit/test_daemon_coin_select tests/unit/test_daemon_feerate \
+	tests/unit/test_daemon_byteset tests/unit/test_daemon_wallet_keys \
+	tests/unit/test_daemon_wallet tests/unit/test_daemon_bitcoind
+tests_unit_test_daemon_coin_select_SOURCES = tests/unit/test_daemon_coin_select.c
+tests_unit_test_daemon_coin_select_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_feerate_SOURCES = tests/unit/test_daemon_feerate.c
+tests_unit_test_daemon_feerate_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_byteset_SOURCES = tests/unit/test_daemon_byteset.c
+tests_unit_test_daemon_byteset_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_wallet_keys_SOURCES = tests/unit/test_daemon_wallet_keys.c
+tests_unit_test_daemon_wallet_keys_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_wallet_SOURCES = tests/unit/test_daemon_wallet.c
+tests_unit_test_daemon_wallet_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_bitcoind_SOURCES = tests/unit/test_daemon_bitcoind.c
+tests_unit_test_daemon_bitcoind_LDADD = $(OHM_DAEMON_TEST_LIBS)

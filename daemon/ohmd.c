@@ -2,8 +2,10 @@
  *
  * Start-up order matters: options first (errors before anything touches
  * disk), then --daemon's fork, the data directory and its lock, the log,
- * the node secret, the database, and last the RPC socket, so a client that
- * can connect finds a node that is ready.  Shutdown undoes it in reverse.
+ * the node secret, the database, the chain client and wallet (which start
+ * following bitcoind, reachable or not: it may come later), and last the
+ * RPC socket, so a client that can connect finds a node that is ready.
+ * Shutdown undoes it in reverse.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -20,12 +22,15 @@
 #include "bitcoin/chainparams.h"
 #include "common/hex.h"
 #include "crypto/secp.h"
+#include "daemon/bitcoind.h"
+#include "daemon/chain.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/peers.h"
+#include "daemon/wallet.h"
 #include "db/db.h"
 
 /* With --daemon, start-up errors travel to the waiting parent through this
@@ -188,6 +193,47 @@ static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 	return true;
 }
 
+/* The bitcoind client, the chain client and the wallet.  bitcoind need not
+ * be reachable: polling waits for it, with a warning in getinfo. */
+static bool chain_setup(struct ohmd *ohmd, char *err, size_t errlen)
+{
+	const struct config *config = ohmd->config;
+	unsigned poll_secs = config->dev_poll_interval_secs ? config->dev_poll_interval_secs : 30;
+	struct bitcoind_options bitcoind_opts = {
+		.host = config->bitcoin_rpcconnect,
+		.port = config->bitcoin_rpcport,
+		.user = config->bitcoin_rpcuser,
+		.password = config->bitcoin_rpcpassword,
+		.datadir = config->bitcoin_datadir,
+		.network_subdir = bitcoind_network_subdir(config->chainparams->network),
+		.timeout_secs = 60,
+		/* Retry at least as often as we poll. */
+		.retry_max_secs = poll_secs,
+	};
+	struct chain_options chain_opts = {
+		.params = config->chainparams,
+		.poll_interval_secs = poll_secs,
+	};
+
+	ohmd->bitcoind = bitcoind_new(ohmd->base, ohmd->log, &bitcoind_opts);
+	if (!ohmd->bitcoind) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	ohmd->chain = chain_new(ohmd->base, ohmd->log, ohmd->db, ohmd->bitcoind, &chain_opts,
+				err, errlen);
+	if (!ohmd->chain)
+		return false;
+	ohmd->wallet = wallet_new(ohmd->secp, ohmd->log, ohmd->db, ohmd->chain,
+				  config->chainparams, ohmd->node_secret, err, errlen);
+	if (!ohmd->wallet)
+		return false;
+	log_info(ohmd->log, "chain", "following bitcoind at %s, polling every %u s",
+		 bitcoind_endpoint(ohmd->bitcoind), poll_secs);
+	chain_start(ohmd->chain);
+	return true;
+}
+
 static int run(struct ohmd *ohmd)
 {
 	struct config *config = ohmd->config;
@@ -227,6 +273,10 @@ static int run(struct ohmd *ohmd)
 		startup_error("cannot create the event loop");
 		goto out;
 	}
+	if (!chain_setup(ohmd, err, sizeof(err))) {
+		startup_error("%s", err);
+		goto out;
+	}
 	ohmd->peers = peer_manager_new(ohmd, err, sizeof(err));
 	if (!ohmd->peers) {
 		startup_error("%s", err);
@@ -257,12 +307,16 @@ static int run(struct ohmd *ohmd)
 	log_info(ohmd->log, "ohmd", "shutting down");
 
 out:
-	/* Reverse order of start-up.  Peers go first: closing them answers the
-	 * RPC requests still waiting on them (a connect, a ping) while the RPC
-	 * server can still take the answers; the loop has stopped, so no new
-	 * request arrives meanwhile. */
+	/* Reverse order of start-up.  Peers and the wallet go first: closing
+	 * them answers the RPC requests still waiting on them (a connect, a
+	 * ping, a withdraw waiting for bitcoind) while the RPC server can
+	 * still take the answers; the loop has stopped, so no new request
+	 * arrives meanwhile. */
 	peer_manager_free(ohmd->peers);
+	wallet_free(ohmd->wallet);
 	rpc_server_free(ohmd->rpc);
+	chain_free(ohmd->chain);
+	bitcoind_free(ohmd->bitcoind);
 	if (sigterm_event)
 		event_free(sigterm_event);
 	if (sigint_event)

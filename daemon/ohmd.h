@@ -8,12 +8,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct bitcoind;
+struct chain;
 struct config;
 struct db;
 struct event_base;
 struct log;
 struct peer_manager;
 struct rpc_server;
+struct wallet;
 
 struct ohmd {
 	struct config *config;
@@ -22,6 +25,9 @@ struct ohmd {
 	struct db *db;
 	struct rpc_server *rpc;
 	struct peer_manager *peers;
+	struct bitcoind *bitcoind;	/* bitcoind's JSON-RPC */
+	struct chain *chain;		/* follows the block chain */
+	struct wallet *wallet;		/* on-chain funds */
 	secp256k1_context *secp;
 
 	uint8_t node_secret[32];	/* wiped at exit; never logged */

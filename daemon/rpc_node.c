@@ -4,6 +4,7 @@
 
 #include "bitcoin/chainparams.h"
 #include "common/hex.h"
+#include "daemon/chain.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/jsonrpc.h"
@@ -17,8 +18,10 @@ static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	/* address: what we announce (nothing until gossip); binding: where
 	 * we listen. */
 	json_t *address = json_array(), *binding = peer_manager_bindings_json(ohmd->peers);
+	const char *bitcoind_warning = ohmd->chain ? chain_backend_warning(ohmd->chain) : NULL;
+	json_t *info;
 
-	rpc_respond(request, json_pack(
+	info = json_pack(
 		"{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:s, s:i, s:s, s:i, s:s}",
 		"id", ohmd->node_id_hex,
 		"alias", ohmd->alias,
@@ -30,10 +33,18 @@ static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 		"address", address,
 		"binding", binding,
 		"version", OHM_VERSION,
-		"blockheight", 0,
+		"blockheight", ohmd->chain ? (int)chain_height(ohmd->chain) : 0,
 		"network", config->chainparams->network,
 		"fees_collected_msat", 0,
-		"ohm-dir", config->net_dir));
+		"ohm-dir", config->net_dir);
+	/* Core Lightning's warnings: present only when there is one.  An
+	 * unreachable bitcoind is told in the same field. */
+	if (bitcoind_warning)
+		json_object_set_new(info, "warning_bitcoind_sync", json_string(bitcoind_warning));
+	if (ohmd->chain && chain_is_catching_up(ohmd->chain))
+		json_object_set_new(info, "warning_lightningd_sync",
+				    json_string("Still loading latest blocks from bitcoind."));
+	rpc_respond(request, info);
 }
 
 static void help(struct ohmd *ohmd, struct rpc_request *request, json_t *params)

@@ -12,6 +12,50 @@ const struct db_migration ohm_migrations[] = {
 	 "  node_id BLOB PRIMARY KEY CHECK (length(node_id) = 33),"
 	 "  address TEXT,"
 	 "  last_connected INTEGER)"},
+	/* 3: the blocks the chain client processed (daemon/chain.c): one per
+	 * height from its start height up, each the child of the one below.
+	 * Hashes in internal byte order. */
+	{"CREATE TABLE blocks ("
+	 "  height INTEGER PRIMARY KEY CHECK (height >= 0),"
+	 "  hash BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),"
+	 "  prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32))"},
+	/* 4: the wallet keys handed out, by BIP32 position (see
+	 * daemon/wallet_keys.h): addrtype 0 is P2WPKH, 1 is P2TR; is_change 1
+	 * for our own change.  script is the scriptPubKey the key pays to. */
+	{"CREATE TABLE wallet_keys ("
+	 "  addrtype INTEGER NOT NULL CHECK (addrtype IN (0, 1)),"
+	 "  is_change INTEGER NOT NULL CHECK (is_change IN (0, 1)),"
+	 "  keyindex INTEGER NOT NULL CHECK (keyindex >= 0 AND keyindex < 2147483648),"
+	 "  script BLOB NOT NULL UNIQUE,"
+	 "  PRIMARY KEY (addrtype, is_change, keyindex))"},
+	/* 5: the wallet's transactions (those paying or spending our keys)
+	 * and outputs.  blockheight and txindex are NULL while unconfirmed;
+	 * is_ours marks transactions we made, re-sent until confirmed.  An
+	 * output's spent_by is the transaction spending it (confirmed or
+	 * not); reserved_til the block height until which withdraw keeps
+	 * others off it.  Dropping a transaction drops its outputs and
+	 * frees the outputs it spent. */
+	{"CREATE TABLE transactions ("
+	 "  txid BLOB PRIMARY KEY CHECK (length(txid) = 32),"
+	 "  rawtx BLOB NOT NULL,"
+	 "  blockheight INTEGER,"
+	 "  txindex INTEGER,"
+	 "  is_coinbase INTEGER NOT NULL DEFAULT 0,"
+	 "  is_ours INTEGER NOT NULL DEFAULT 0,"
+	 "  CHECK ((blockheight IS NULL) = (txindex IS NULL)));"
+	 "CREATE INDEX transactions_by_height ON transactions (blockheight);"
+	 "CREATE TABLE utxos ("
+	 "  txid BLOB NOT NULL REFERENCES transactions (txid) ON DELETE CASCADE,"
+	 "  outnum INTEGER NOT NULL CHECK (outnum >= 0),"
+	 "  amount_sat INTEGER NOT NULL CHECK (amount_sat >= 0),"
+	 "  script BLOB NOT NULL,"
+	 "  addrtype INTEGER NOT NULL,"
+	 "  is_change INTEGER NOT NULL,"
+	 "  keyindex INTEGER NOT NULL,"
+	 "  spent_by BLOB REFERENCES transactions (txid) ON DELETE SET NULL,"
+	 "  reserved_til INTEGER,"
+	 "  PRIMARY KEY (txid, outnum));"
+	 "CREATE INDEX utxos_by_spender ON utxos (spent_by)"},
 };
 
 const size_t ohm_migrations_count =

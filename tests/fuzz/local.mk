@@ -3,7 +3,8 @@
 # mutations); see tests/fuzz/README.md for libFuzzer.
 OHM_FUZZ_TARGETS = tests/fuzz/fuzz_peer_wire tests/fuzz/fuzz_transport \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_rpc tests/fuzz/fuzz_bitcoin_tx \
-	tests/fuzz/fuzz_bitcoin_block tests/fuzz/fuzz_bitcoin_address
+	tests/fuzz/fuzz_bitcoin_block tests/fuzz/fuzz_bitcoin_address \
+	tests/fuzz/fuzz_coin_select
 check_PROGRAMS += $(OHM_FUZZ_TARGETS)
 TESTS += $(OHM_FUZZ_TARGETS)
 EXTRA_DIST += tests/fuzz/README.md
@@ -24,3 +25,5 @@ tests_fuzz_fuzz_bitcoin_block_SOURCES = tests/fuzz/fuzz_bitcoin_block.c $(OHM_FU
 tests_fuzz_fuzz_bitcoin_block_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_fuzz_fuzz_bitcoin_address_SOURCES = tests/fuzz/fuzz_bitcoin_address.c $(OHM_FUZZ_DRIVER)
 tests_fuzz_fuzz_bitcoin_address_LDADD = $(OHM_BITCOIN_TEST_LIBS)
+tests_fuzz_fuzz_coin_select_SOURCES = tests/fuzz/fuzz_coin_select.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_coin_select_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)

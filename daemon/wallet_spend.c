@@ -1,0 +1,440 @@
+/* withdraw: choose coins, build and sign the transaction, store it, then
+ * send it.  Persist, then send: if ohmd dies after the commit, the stored
+ * transaction is re-sent at the next start; if bitcoind refuses it, it is
+ * forgotten and its coins freed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitcoin/script.h"
+#include "crypto/util.h"
+#include "daemon/bitcoind.h"
+#include "daemon/chain.h"
+#include "daemon/coin_select.h"
+#include "daemon/log.h"
+#include "daemon/rpc_command.h"
+#include "daemon/wallet_internal.h"
+#include "db/db.h"
+
+/* BIP125: opts in to replacement (nSequence below 0xfffffffe), as Core
+ * Lightning's withdraw does; also enables nLockTime. */
+#define WITHDRAW_SEQUENCE 0xfffffffdu
+
+struct withdraw {
+	struct wallet *wallet;
+	struct bitcoin_tx *tx;
+	struct bitcoin_txid txid;
+	wallet_withdraw_cb cb;
+	void *arg;
+	struct withdraw *prev, *next;
+};
+
+/* A coin we might spend. */
+struct candidate {
+	struct bitcoin_outpoint outpoint;
+	uint64_t amount_sat;
+	struct wallet_key_path path;
+	uint8_t script[WALLET_SCRIPT_MAX_LEN];
+	size_t script_len;
+};
+
+struct candidates {
+	struct candidate *list;
+	size_t num;
+};
+
+static const char *outpoint_text(char out[80], const struct bitcoin_outpoint *outpoint)
+{
+	char hex[65];
+	snprintf(out, 80, "%s:%u", bitcoin_txid_to_hex(hex, &outpoint->txid), outpoint->vout);
+	return out;
+}
+
+static bool candidates_add(struct candidates *c, sqlite3_stmt *stmt)
+{
+	struct candidate *grown = realloc(c->list, (c->num + 1) * sizeof(*grown));
+	struct candidate *coin;
+	size_t script_len = (size_t)sqlite3_column_bytes(stmt, 3);
+
+	if (!grown || sqlite3_column_bytes(stmt, 0) != 32 || script_len > WALLET_SCRIPT_MAX_LEN) {
+		if (grown)
+			c->list = grown;
+		return false;
+	}
+	c->list = grown;
+	coin = &c->list[c->num++];
+	memcpy(coin->outpoint.txid.shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
+	coin->outpoint.vout = (uint32_t)sqlite3_column_int64(stmt, 1);
+	coin->amount_sat = (uint64_t)sqlite3_column_int64(stmt, 2);
+	memcpy(coin->script, sqlite3_column_blob(stmt, 3), script_len);
+	coin->script_len = script_len;
+	coin->path.type = (enum wallet_addrtype)sqlite3_column_int(stmt, 4);
+	coin->path.is_change = sqlite3_column_int(stmt, 5) != 0;
+	coin->path.index = (uint32_t)sqlite3_column_int64(stmt, 6);
+	return true;
+}
+
+/* Columns 0-6 as candidates_add() reads them, then the checks. */
+#define COIN_COLUMNS \
+	"SELECT u.txid, u.outnum, u.amount_sat, u.script, u.addrtype, u.is_change," \
+	"       u.keyindex, t.blockheight, t.is_coinbase, u.spent_by IS NOT NULL," \
+	"       u.reserved_til FROM utxos u JOIN transactions t ON t.txid = u.txid"
+
+/* Why the coin in stmt's row cannot be spent now, or NULL. */
+static const char *coin_unusable(sqlite3_stmt *stmt, uint32_t tip, uint32_t minconf,
+				 char *why, size_t whylen)
+{
+	uint32_t confirmations = 0;
+
+	if (sqlite3_column_type(stmt, 7) != SQLITE_NULL
+	    && sqlite3_column_int64(stmt, 7) <= tip)
+		confirmations = tip - (uint32_t)sqlite3_column_int64(stmt, 7) + 1;
+	if (sqlite3_column_int(stmt, 9))
+		return "is already spent";
+	if (sqlite3_column_type(stmt, 10) != SQLITE_NULL && sqlite3_column_int64(stmt, 10) > tip) {
+		snprintf(why, whylen, "is reserved until block %lld",
+			 (long long)sqlite3_column_int64(stmt, 10));
+		return why;
+	}
+	if (confirmations < minconf) {
+		snprintf(why, whylen, "has %u confirmations, fewer than minconf %u",
+			 confirmations, minconf);
+		return why;
+	}
+	/* Consensus: a coinbase output is spendable after 100 blocks. */
+	if (sqlite3_column_int(stmt, 8) && confirmations < WALLET_COINBASE_MATURITY) {
+		snprintf(why, whylen, "is an immature coinbase output (%u of %u confirmations)",
+			 confirmations, WALLET_COINBASE_MATURITY);
+		return why;
+	}
+	return NULL;
+}
+
+/* The coins params may spend: exactly its utxos, or every usable one. */
+static bool load_candidates(struct wallet *wallet, const struct wallet_withdraw_params *params,
+			    struct candidates *c, int *code, char *err, size_t errlen)
+{
+	uint32_t tip = chain_height(wallet->chain);
+	char why[100], text[80];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (params->utxos) {
+		stmt = db_prepare(wallet->db, COIN_COLUMNS " WHERE u.txid = ? AND u.outnum = ?");
+		for (size_t i = 0; stmt && i < params->num_utxos; i++) {
+			const char *unusable;
+			for (size_t j = 0; j < i; j++) {
+				if (bitcoin_txid_eq(&params->utxos[j].txid, &params->utxos[i].txid)
+				    && params->utxos[j].vout == params->utxos[i].vout) {
+					*code = RPC_INVALID_PARAMS;
+					snprintf(err, errlen, "parameter 'utxos': %s is given twice",
+						 outpoint_text(text, &params->utxos[i]));
+					return false;
+				}
+			}
+			sqlite3_bind_blob(stmt, 1, params->utxos[i].txid.shad.sha.u8, 32, SQLITE_STATIC);
+			sqlite3_bind_int64(stmt, 2, params->utxos[i].vout);
+			rc = sqlite3_step(stmt);
+			unusable = rc == SQLITE_ROW ? coin_unusable(stmt, tip, params->minconf, why,
+								    sizeof(why))
+				: "is not an output of this wallet";
+			if (rc == SQLITE_ROW && !unusable && !candidates_add(c, stmt))
+				rc = SQLITE_ERROR;
+			sqlite3_reset(stmt);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				break;
+			if (unusable) {
+				*code = RPC_INVALID_PARAMS;
+				snprintf(err, errlen, "parameter 'utxos': %s %s",
+					 outpoint_text(text, &params->utxos[i]), unusable);
+				return false;
+			}
+		}
+		if (stmt)
+			return true;
+	} else {
+		stmt = db_prepare(wallet->db, COIN_COLUMNS " WHERE u.spent_by IS NULL");
+		while (stmt && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			if (!coin_unusable(stmt, tip, params->minconf, why, sizeof(why))
+			    && !candidates_add(c, stmt)) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+		}
+		if (stmt) {
+			sqlite3_reset(stmt);
+			if (rc == SQLITE_DONE)
+				return true;
+		}
+	}
+	*code = RPC_INTERNAL_ERROR;
+	snprintf(err, errlen, "cannot read the wallet: %s", db_errmsg(wallet->db));
+	return false;
+}
+
+/* Marks our coin outpoint spent by txid and reserved until reserved_til.
+ * Returns: false if it is not there unspent, or on a database error. */
+static bool coin_take(struct wallet *wallet, const struct bitcoin_outpoint *outpoint,
+		      const struct bitcoin_txid *txid, uint32_t reserved_til)
+{
+	sqlite3_stmt *stmt = db_prepare(wallet->db,
+		"UPDATE utxos SET spent_by = ?, reserved_til = ?"
+		" WHERE txid = ? AND outnum = ? AND spent_by IS NULL");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, reserved_til);
+	sqlite3_bind_blob(stmt, 3, outpoint->txid.shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, outpoint->vout);
+	ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(sqlite3_db_handle(stmt)) == 1;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+/* Builds and signs the transaction spending the chosen coins; stores it,
+ * its spends and its change.  Inside the caller's transaction. */
+static struct bitcoin_tx *build_and_store(struct wallet *wallet,
+					  const struct wallet_withdraw_params *params,
+					  const struct candidates *c,
+					  const struct coin_selection *selection,
+					  char *err, size_t errlen)
+{
+	uint32_t tip = chain_height(wallet->chain);
+	/* Anti fee sniping, as Core and Core Lightning do: valid only on
+	 * top of the block we know. */
+	struct bitcoin_tx *tx = bitcoin_tx_new(2, tip);
+	struct wallet_spend *spends = wire_calloc(selection->num_chosen + 1, sizeof(*spends));
+	uint8_t (*aux_rand)[32] = wire_calloc(selection->num_chosen + 1, 32);
+	struct wirebuf *change_script = wirebuf_new();
+	struct wallet_key_path change_path;
+	struct bitcoin_txid txid;
+	size_t n = 0, change_index = 0;
+	uint8_t coin_flip;
+	bool ok = true;
+
+	for (size_t i = 0; i < c->num; i++) {
+		if (!selection->is_chosen[i])
+			continue;
+		bitcoin_tx_add_input(tx, &c->list[i].outpoint, WITHDRAW_SEQUENCE);
+		spends[n].path = c->list[i].path;
+		spends[n].amount_sat = c->list[i].amount_sat;
+		spends[n].script = c->list[i].script;
+		spends[n].script_len = c->list[i].script_len;
+		n++;
+	}
+	if (selection->change_sat && !wallet_issue_key(wallet, WALLET_P2WPKH, true, &change_path,
+						       change_script)) {
+		snprintf(err, errlen, "cannot store a change key: %s", db_errmsg(wallet->db));
+		ok = false;
+		goto out;
+	}
+	/* The change goes first or second at random, so it cannot be told
+	 * from the payment by its position. */
+	crypto_random_bytes(&coin_flip, 1);
+	if (selection->change_sat && (coin_flip & 1))
+		change_index = bitcoin_tx_add_output(tx, selection->change_sat, change_script->data,
+						     change_script->len);
+	bitcoin_tx_add_output(tx, selection->amount_sat, params->destination_script,
+			      params->destination_script_len);
+	if (selection->change_sat && !(coin_flip & 1))
+		change_index = bitcoin_tx_add_output(tx, selection->change_sat, change_script->data,
+						     change_script->len);
+
+	crypto_random_bytes(aux_rand, 32 * n);
+	if (!wallet_keys_sign_tx(wallet->secp, tx, &wallet->keys, spends,
+				 (const uint8_t (*)[32])aux_rand)) {
+		snprintf(err, errlen, "cannot sign the transaction");
+		ok = false;
+		goto out;
+	}
+	bitcoin_tx_txid(&txid, tx);
+	ok = wallet_tx_record(wallet, &txid, tx, -1, 0, false, true);
+	for (size_t i = 0; ok && i < tx->num_inputs; i++)
+		ok = coin_take(wallet, &tx->inputs[i].prevout, &txid,
+			       tip + WALLET_RESERVATION_BLOCKS);
+	if (ok && selection->change_sat)
+		ok = wallet_utxo_add(wallet, &txid, (uint32_t)change_index,
+				     &tx->outputs[change_index], &change_path);
+	if (!ok)
+		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
+out:
+	crypto_wipe(aux_rand, 32 * n);
+	free(aux_rand);
+	free(spends);
+	wirebuf_free(change_script);
+	if (!ok) {
+		bitcoin_tx_free(tx);
+		return NULL;
+	}
+	return tx;
+}
+
+static void withdraw_unlink(struct wallet *wallet, struct withdraw *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		wallet->withdraws = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+}
+
+/* bitcoind refused the transaction: forget it and free its coins. */
+static void withdraw_abandon(struct wallet *wallet, const struct bitcoin_txid *txid)
+{
+	sqlite3_stmt *stmt;
+	bool ok = db_begin(wallet->db);
+	char hex[65];
+
+	stmt = ok ? db_prepare(wallet->db, "UPDATE utxos SET reserved_til = NULL WHERE spent_by = ?")
+		  : NULL;
+	if (stmt) {
+		sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+		ok = sqlite3_step(stmt) == SQLITE_DONE;
+		sqlite3_reset(stmt);
+	}
+	if (!stmt || !ok || !wallet_tx_forget(wallet, txid, "bitcoind refused it", 0)
+	    || !db_commit(wallet->db)) {
+		log_broken(wallet->log, "wallet", "cannot forget refused transaction %s: %s",
+			   bitcoin_txid_to_hex(hex, txid), db_errmsg(wallet->db));
+		db_rollback(wallet->db);
+	}
+}
+
+static void withdraw_sent(const struct bitcoind_error *error, void *arg)
+{
+	struct withdraw *w = arg;
+	struct wallet *wallet = w->wallet;
+	char hex[65], message[700];
+
+	withdraw_unlink(wallet, w);
+	bitcoin_txid_to_hex(hex, &w->txid);
+	if (error) {
+		log_unusual(wallet->log, "wallet", "bitcoind refused withdrawal %s: %s", hex,
+			    error->message);
+		withdraw_abandon(wallet, &w->txid);
+		snprintf(message, sizeof(message), "Error broadcasting transaction: %s",
+			 error->message);
+		w->cb(NULL, RPC_LIGHTNINGD, message, w->arg);
+	} else {
+		log_info(wallet->log, "wallet", "sent withdrawal %s", hex);
+		w->cb(w->tx, 0, NULL, w->arg);
+	}
+	bitcoin_tx_free(w->tx);
+	free(w);
+}
+
+bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params *params,
+		     wallet_withdraw_cb cb, void *arg, int *code, char *err, size_t errlen)
+{
+	struct candidates c = {0};
+	struct coin *coins = NULL;
+	struct coin_selection selection = {0};
+	struct coin_select_params select = {
+		.amount_sat = params->amount_sat,
+		.is_all = params->is_all,
+		.must_use_all = params->utxos != NULL,
+		.feerate_perkw = params->feerate_perkw,
+		.destination_script_len = params->destination_script_len,
+		.change_script_len = SCRIPT_P2WPKH_LEN,
+	};
+	uint64_t dest_dust = coin_dust_limit_sat(params->destination_script,
+						 params->destination_script_len);
+	uint8_t change_template[SCRIPT_P2WPKH_LEN] = {OP_0, 20};
+	struct bitcoin_tx *tx = NULL;
+	struct withdraw *w;
+
+	/* BEGIN IMMEDIATE: choosing, reserving and storing are one step, so
+	 * no other spend can pick the same coins. */
+	if (!db_begin(wallet->db)) {
+		*code = RPC_INTERNAL_ERROR;
+		snprintf(err, errlen, "cannot begin a transaction: %s", db_errmsg(wallet->db));
+		return false;
+	}
+	if (!load_candidates(wallet, params, &c, code, err, errlen))
+		goto fail;
+	coins = wire_calloc(c.num + 1, sizeof(*coins));
+	for (size_t i = 0; i < c.num; i++) {
+		coins[i].amount_sat = c.list[i].amount_sat;
+		coins[i].input_weight = c.list[i].path.type == WALLET_P2TR
+			? COIN_P2TR_INPUT_WEIGHT : COIN_P2WPKH_INPUT_WEIGHT;
+	}
+	switch (coin_select(&selection, coins, c.num, &select, dest_dust,
+			    coin_dust_limit_sat(change_template, sizeof(change_template)))) {
+	case COIN_SELECT_OK:
+		break;
+	case COIN_SELECT_INSUFFICIENT:
+		*code = WALLET_ERROR_INSUFFICIENT_FUNDS;
+		snprintf(err, errlen, "Could not afford %s using %s%zu available UTXOs: "
+			 "%llusat needed (fee at %u perkw), %llusat available",
+			 params->is_all ? "the fee" : "the amount",
+			 params->utxos ? "the " : "all ", c.num,
+			 (unsigned long long)selection.needed_sat, params->feerate_perkw,
+			 (unsigned long long)selection.available_sat);
+		goto fail;
+	case COIN_SELECT_DUST:
+		*code = RPC_INVALID_PARAMS;
+		if (params->is_all)
+			snprintf(err, errlen, "parameter 'satoshi': all, %llusat after the fee, "
+				 "is below the dust limit of %llusat for this destination",
+				 (unsigned long long)(selection.input_sat - selection.fee_sat),
+				 (unsigned long long)dest_dust);
+		else
+			snprintf(err, errlen, "parameter 'satoshi': %llusat is below the dust "
+				 "limit of %llusat for this destination",
+				 (unsigned long long)params->amount_sat,
+				 (unsigned long long)dest_dust);
+		goto fail;
+	}
+	tx = build_and_store(wallet, params, &c, &selection, err, errlen);
+	if (!tx) {
+		*code = RPC_INTERNAL_ERROR;
+		goto fail;
+	}
+	if (!db_commit(wallet->db)) {
+		*code = RPC_INTERNAL_ERROR;
+		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
+		goto fail;
+	}
+	free(selection.is_chosen);
+	free(coins);
+	free(c.list);
+
+	w = wire_calloc(1, sizeof(*w));
+	w->wallet = wallet;
+	w->tx = tx;
+	bitcoin_tx_txid(&w->txid, tx);
+	w->cb = cb;
+	w->arg = arg;
+	w->next = wallet->withdraws;
+	if (w->next)
+		w->next->prev = w;
+	wallet->withdraws = w;
+	chain_broadcast(wallet->chain, tx, withdraw_sent, w);
+	return true;
+
+fail:
+	db_rollback(wallet->db);
+	bitcoin_tx_free(tx);
+	free(selection.is_chosen);
+	free(coins);
+	free(c.list);
+	return false;
+}
+
+void wallet_withdraws_abort(struct wallet *wallet)
+{
+	while (wallet->withdraws) {
+		struct withdraw *w = wallet->withdraws;
+		char hex[65], message[300];
+		wallet->withdraws = w->next;
+		snprintf(message, sizeof(message), "ohmd is shutting down: transaction %s is "
+			 "stored and will be sent when ohmd starts again",
+			 bitcoin_txid_to_hex(hex, &w->txid));
+		w->cb(NULL, RPC_LIGHTNINGD, message, w->arg);
+		bitcoin_tx_free(w->tx);
+		free(w);
+	}
+}

@@ -1,0 +1,542 @@
+/* The chain client's block processing and the wallet's bookkeeping, fed
+ * synthetic blocks and mempool transactions directly (no bitcoind):
+ * deposits, spends, reorgs, conflicts, restarts, and withdraw's coin
+ * handling.  Each test gets a fresh database under a mkdtemp directory. */
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bitcoin/address.h"
+#include "bitcoin/block.h"
+#include "bitcoin/chainparams.h"
+#include "bitcoin/script.h"
+#include "crypto/secp.h"
+#include "daemon/byteset.h"
+#include "daemon/chain.h"
+#include "daemon/log.h"
+#include "daemon/rpc_command.h"
+#include "daemon/wallet.h"
+#include "db/db.h"
+#include "tests/unit/test.h"
+
+static char test_dir[] = "/tmp/ohm-test-wallet-XXXXXX";
+static unsigned db_number;
+static secp256k1_context *secp;
+
+struct node {
+	char path[200];
+	struct event_base *base;
+	struct log *log;
+	struct db *db;
+	struct chain *chain;
+	struct wallet *wallet;
+};
+
+static const uint8_t node_secret[32] = {7, 7, 7};
+
+static void node_open(struct node *n)
+{
+	char err[300];
+	struct chain_options opts = {chainparams_for_network("regtest"), 1};
+
+	n->base = event_base_new();
+	n->log = log_new("/dev/null", LOG_BROKEN);
+	n->db = db_open(n->path, ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	CHECK_MSG(n->db != NULL, "%s", err);
+	n->chain = chain_new(n->base, n->log, n->db, NULL, &opts, err, sizeof(err));
+	CHECK_MSG(n->chain != NULL, "%s", err);
+	n->wallet = wallet_new(secp, n->log, n->db, n->chain, opts.params, node_secret, err,
+			       sizeof(err));
+	CHECK_MSG(n->wallet != NULL, "%s", err);
+}
+
+static void node_close(struct node *n)
+{
+	wallet_free(n->wallet);
+	chain_free(n->chain);
+	db_close(n->db);
+	log_free(n->log);
+	event_base_free(n->base);
+}
+
+static void node_new(struct node *n)
+{
+	snprintf(n->path, sizeof(n->path), "%s/%u.sqlite3", test_dir, db_number++);
+	node_open(n);
+}
+
+/* A fresh script of ours (P2WPKH unless is_p2tr). */
+static struct wirebuf *our_script(struct node *n, bool is_p2tr)
+{
+	char address[ADDRESS_MAX_LEN + 1], err[200];
+	struct wirebuf *script = wirebuf_new();
+
+	CHECK(wallet_new_address(n->wallet, is_p2tr ? WALLET_P2TR : WALLET_P2WPKH, address, err,
+				 sizeof(err)));
+	CHECK(address_to_script(script, err, chainparams_for_network("regtest"), address));
+	return script;
+}
+
+static const uint8_t other_script[22] = {OP_0, 20, 0xee, 0xee};
+
+/* A coinbase of block height paying amount_sat to script. */
+static struct bitcoin_tx *coinbase(uint32_t height, uint64_t amount_sat, const uint8_t *script,
+				   size_t script_len)
+{
+	struct bitcoin_tx *tx = bitcoin_tx_new(2, 0);
+	struct bitcoin_outpoint null = {.vout = 0xffffffff};
+	struct wirebuf *sig = wirebuf_new();
+
+	bitcoin_tx_add_input(tx, &null, 0xffffffff);
+	/* BIP34: the height first. */
+	script_push_num(sig, height);
+	script_push_num(sig, 0);
+	bitcoin_tx_set_script_sig(tx, 0, sig->data, sig->len);
+	bitcoin_tx_add_output(tx, amount_sat, script, script_len);
+	wirebuf_free(sig);
+	return tx;
+}
+
+/* A transaction spending prevout, paying amount_sat to script.  Its
+ * (meaningless) witness makes it a segwit transaction like ours. */
+static struct bitcoin_tx *spend(const struct bitcoin_txid *txid, uint32_t vout,
+				uint64_t amount_sat, const uint8_t *script, size_t script_len)
+{
+	struct bitcoin_tx *tx = bitcoin_tx_new(2, 0);
+	struct bitcoin_outpoint prevout = {*txid, vout};
+	uint8_t junk[3] = {1, 2, 3};
+
+	bitcoin_tx_add_input(tx, &prevout, 0xfffffffd);
+	bitcoin_tx_push_witness(tx, 0, junk, sizeof(junk));
+	bitcoin_tx_add_output(tx, amount_sat, script, script_len);
+	return tx;
+}
+
+/* The hash of our tip: the parent of the next block mined. */
+static struct bitcoin_blkid last_hash;
+
+/* Mines a block on last_hash holding txs (taken over), with a coinbase
+ * paying 50 BTC to someone else unless the first tx is a coinbase.
+ * Returns: whether the chain took it. */
+static bool mine(struct node *n, struct bitcoin_tx **txs, size_t num_txs)
+{
+	struct bitcoin_block_header header = {.version = 0x20000000, .timestamp = 1700000000,
+					      .bits = 0x207fffff};
+	struct bitcoin_block *block;
+	struct wirebuf *raw = wirebuf_new();
+	uint32_t height = chain_height(n->chain) + 1;
+	char err[300];
+	bool ok;
+
+	header.prev_hash = last_hash;
+	block = bitcoin_block_new(&header);
+	if (num_txs == 0 || txs[0]->inputs[0].prevout.vout != 0xffffffff)
+		bitcoin_block_add_tx(block, coinbase(height, 5000000000ULL, other_script,
+						     sizeof(other_script)));
+	for (size_t i = 0; i < num_txs; i++)
+		bitcoin_block_add_tx(block, txs[i]);
+	bitcoin_block_merkle_root(&block->header.merkle_root, NULL, block);
+	bitcoin_block_serialize(raw, block, true);
+	ok = chain_block_connect(n->chain, height, raw->data, raw->len, err, sizeof(err));
+	if (ok)
+		bitcoin_block_header_hash(&last_hash, &block->header);
+	bitcoin_block_free(block);
+	wirebuf_free(raw);
+	return ok;
+}
+
+static bool mine_one(struct node *n, struct bitcoin_tx *tx)
+{
+	return mine(n, &tx, 1);
+}
+
+static void mine_empty(struct node *n, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++)
+		CHECK(mine(n, NULL, 0));
+}
+
+static void disconnect(struct node *n)
+{
+	char err[300];
+	sqlite3_stmt *stmt;
+
+	CHECK(chain_block_disconnect_tip(n->chain, err, sizeof(err)));
+	/* The next block builds on the new tip. */
+	memset(&last_hash, 0, sizeof(last_hash));
+	stmt = db_prepare(n->db, "SELECT hash FROM blocks ORDER BY height DESC LIMIT 1");
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		memcpy(&last_hash, sqlite3_column_blob(stmt, 0), 32);
+	sqlite3_reset(stmt);
+}
+
+static json_t *outputs(struct node *n, bool include_spent)
+{
+	json_t *list = wallet_outputs_json(n->wallet, include_spent);
+	CHECK(json_is_array(list));
+	return list;
+}
+
+static const char *status_of(json_t *output)
+{
+	return json_string_value(json_object_get(output, "status"));
+}
+
+static void test_coinbase_deposit_is_confirmed(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	json_t *list, *out;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	mine_empty(&n, 3);
+	script = our_script(&n, false);
+	CHECK(mine_one(&n, coinbase(4, 5000000000ULL, script->data, script->len)));
+	CHECK(chain_height(n.chain) == 4);
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	out = json_array_get(list, 0);
+	CHECK_STREQ(status_of(out), "confirmed");
+	CHECK(json_integer_value(json_object_get(out, "blockheight")) == 4);
+	CHECK(json_integer_value(json_object_get(out, "amount_msat")) == 5000000000000LL);
+	CHECK(json_integer_value(json_object_get(out, "output")) == 0);
+	CHECK(json_is_false(json_object_get(out, "reserved")));
+	CHECK(strncmp(json_string_value(json_object_get(out, "address")), "bcrt1q", 6) == 0);
+	json_decref(list);
+
+	/* Someone else's coins are not ours. */
+	CHECK(mine_one(&n, coinbase(5, 100000, other_script, sizeof(other_script))));
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	list = wallet_transactions_json(n.wallet);
+	CHECK(json_array_size(list) == 1);
+	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "blockheight")) == 4);
+	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "txindex")) == 0);
+	json_decref(list);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_block_must_build_on_our_tip(void)
+{
+	struct node n;
+	struct bitcoin_blkid saved;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	mine_empty(&n, 2);
+	saved = last_hash;
+	memset(&last_hash, 9, sizeof(last_hash));
+	CHECK(!mine(&n, NULL, 0));
+	CHECK(chain_height(n.chain) == 2);
+	last_hash = saved;
+	CHECK(mine(&n, NULL, 0));
+	CHECK(chain_height(n.chain) == 3);
+	node_close(&n);
+}
+
+static void test_mempool_deposit_then_confirmed(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid funding = {{{{1}}}}, txid;
+	struct bitcoin_tx *tx;
+	json_t *list;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	mine_empty(&n, 1);
+	script = our_script(&n, true);
+	tx = spend(&funding, 0, 123456, script->data, script->len);
+	bitcoin_tx_txid(&txid, tx);
+	chain_mempool_tx(n.chain, tx);
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "unconfirmed");
+	CHECK(json_object_get(json_array_get(list, 0), "blockheight") == NULL);
+	CHECK(strncmp(json_string_value(json_object_get(json_array_get(list, 0), "address")),
+		      "bcrt1p", 6) == 0);
+	json_decref(list);
+	/* Seen again: nothing changes. */
+	chain_mempool_tx(n.chain, tx);
+	CHECK(mine_one(&n, tx));
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
+	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "blockheight")) == 2);
+	json_decref(list);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_spend_is_recorded(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_tx *deposit, *payment;
+	struct bitcoin_txid deposit_txid, funding = {{{{2}}}};
+	json_t *list;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	script = our_script(&n, false);
+	deposit = spend(&funding, 1, 50000, script->data, script->len);
+	bitcoin_tx_txid(&deposit_txid, deposit);
+	CHECK(mine_one(&n, deposit));
+	/* Spent by someone holding our key, in the same block as another
+	 * deposit that the spend pays back to us. */
+	payment = spend(&deposit_txid, 0, 40000, script->data, script->len);
+	CHECK(mine_one(&n, payment));
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "amount_msat")) == 40000000);
+	json_decref(list);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 2);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
+	json_decref(list);
+	list = wallet_transactions_json(n.wallet);
+	CHECK(json_array_size(list) == 2);
+	json_decref(list);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_reorg_unconfirms_and_drops_coinbase(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_tx *txs[2], *deposit;
+	struct bitcoin_txid funding = {{{{3}}}}, deposit_txid;
+	struct byteset *mempool = byteset_new(32);
+	json_t *list;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	mine_empty(&n, 5);
+	script = our_script(&n, false);
+	txs[0] = coinbase(6, 5000000000ULL, script->data, script->len);
+	txs[1] = deposit = spend(&funding, 0, 77777, script->data, script->len);
+	bitcoin_tx_txid(&deposit_txid, deposit);
+	deposit = bitcoin_tx_dup(deposit);
+	CHECK(mine(&n, txs, 2));
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 2);
+	json_decref(list);
+
+	disconnect(&n);
+	CHECK(chain_height(n.chain) == 5);
+	/* The coinbase is gone; the deposit is unconfirmed. */
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "unconfirmed");
+	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "amount_msat")) == 77777000);
+	json_decref(list);
+
+	/* Still in the mempool: kept. */
+	byteset_put(mempool, deposit_txid.shad.sha.u8, 0);
+	chain_mempool_snapshot(n.chain, mempool);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	/* Mined again on the new chain: confirmed at the new height. */
+	mine_empty(&n, 2);
+	CHECK(mine_one(&n, bitcoin_tx_dup(deposit)));
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "blockheight")) == 8);
+	json_decref(list);
+
+	/* Undone again, and this time it left the mempool: forgotten. */
+	disconnect(&n);
+	byteset_clear(mempool);
+	chain_mempool_snapshot(n.chain, mempool);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 0);
+	json_decref(list);
+	list = wallet_transactions_json(n.wallet);
+	CHECK(json_array_size(list) == 0);
+	json_decref(list);
+
+	byteset_free(mempool);
+	bitcoin_tx_free(deposit);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_confirmed_conflict_replaces_unconfirmed_spend(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_tx *deposit, *ours, *theirs, *child;
+	struct bitcoin_txid funding = {{{{4}}}}, deposit_txid, ours_txid;
+	json_t *list;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	script = our_script(&n, false);
+	deposit = spend(&funding, 0, 90000, script->data, script->len);
+	bitcoin_tx_txid(&deposit_txid, deposit);
+	CHECK(mine_one(&n, deposit));
+	/* Unconfirmed: a spend paying us, and a child spending that. */
+	ours = spend(&deposit_txid, 0, 80000, script->data, script->len);
+	bitcoin_tx_txid(&ours_txid, ours);
+	child = spend(&ours_txid, 0, 70000, script->data, script->len);
+	chain_mempool_tx(n.chain, ours);
+	chain_mempool_tx(n.chain, child);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 3);
+	json_decref(list);
+	/* A conflicting spend of the deposit confirms. */
+	theirs = spend(&deposit_txid, 0, 85000, other_script, sizeof(other_script));
+	CHECK(mine_one(&n, theirs));
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
+	json_decref(list);
+	list = wallet_transactions_json(n.wallet);
+	CHECK(json_array_size(list) == 2);
+	json_decref(list);
+	/* The loser comes by again (a stale mempool): refused. */
+	chain_mempool_tx(n.chain, ours);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	bitcoin_tx_free(ours);
+	bitcoin_tx_free(child);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_restart_keeps_everything(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_tx *deposit;
+	struct bitcoin_txid funding = {{{{5}}}}, deposit_txid;
+	json_t *list;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	mine_empty(&n, 2);
+	script = our_script(&n, false);
+	deposit = spend(&funding, 0, 60000, script->data, script->len);
+	bitcoin_tx_txid(&deposit_txid, deposit);
+	CHECK(mine_one(&n, deposit));
+	node_close(&n);
+
+	node_open(&n);
+	CHECK(chain_height(n.chain) == 3);
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	/* The reloaded wallet still recognises its coin being spent, and
+	 * its script being paid. */
+	CHECK(mine_one(&n, spend(&deposit_txid, 0, 50000, other_script, sizeof(other_script))));
+	CHECK(mine_one(&n, spend(&funding, 1, 1000, script->data, script->len)));
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 2);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
+	CHECK_STREQ(status_of(json_array_get(list, 1)), "confirmed");
+	json_decref(list);
+	/* Addresses carry on from where they were. */
+	struct wirebuf *next = our_script(&n, false);
+	CHECK(next->len == script->len && memcmp(next->data, script->data, script->len) != 0);
+	wirebuf_free(next);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+struct withdraw_outcome {
+	bool is_done;
+	int code;
+	char message[500];
+};
+
+static void withdraw_done(const struct bitcoin_tx *tx, int code, const char *error, void *arg)
+{
+	struct withdraw_outcome *outcome = arg;
+
+	outcome->is_done = true;
+	outcome->code = code;
+	snprintf(outcome->message, sizeof(outcome->message), "%s", error ? error : "");
+}
+
+static void test_withdraw_chooses_mature_coins_and_frees_them_when_refused(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct wallet_withdraw_params params = {
+		.destination_script = other_script,
+		.destination_script_len = sizeof(other_script),
+		.amount_sat = 100000,
+		.feerate_perkw = 253,
+		.minconf = 1,
+	};
+	struct withdraw_outcome outcome = {0};
+	char err[500];
+	int code = 0;
+	json_t *list;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	script = our_script(&n, false);
+	CHECK(mine_one(&n, coinbase(1, 5000000000ULL, script->data, script->len)));
+	/* An immature coinbase cannot pay. */
+	mine_empty(&n, 98);
+	CHECK(!wallet_withdraw(n.wallet, &params, withdraw_done, &outcome, &code, err, sizeof(err)));
+	CHECK(code == WALLET_ERROR_INSUFFICIENT_FUNDS);
+	CHECK(strstr(err, "Could not afford") != NULL);
+	/* The 100th confirmation makes it spendable. */
+	mine_empty(&n, 1);
+	CHECK(wallet_withdraw(n.wallet, &params, withdraw_done, &outcome, &code, err, sizeof(err)));
+	/* No bitcoind to send it: refused at once, and forgotten. */
+	CHECK(outcome.is_done && outcome.code == RPC_LIGHTNINGD);
+	CHECK(strstr(outcome.message, "Error broadcasting transaction") != NULL);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
+	CHECK(json_is_false(json_object_get(json_array_get(list, 0), "reserved")));
+	json_decref(list);
+	list = wallet_transactions_json(n.wallet);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+
+	/* More than there is. */
+	params.amount_sat = 5000000000ULL;
+	CHECK(!wallet_withdraw(n.wallet, &params, withdraw_done, &outcome, &code, err, sizeof(err)));
+	CHECK(code == WALLET_ERROR_INSUFFICIENT_FUNDS);
+	/* Dust. */
+	params.amount_sat = 293;
+	CHECK(!wallet_withdraw(n.wallet, &params, withdraw_done, &outcome, &code, err, sizeof(err)));
+	CHECK(code == RPC_INVALID_PARAMS && strstr(err, "dust") != NULL);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+int main(void)
+{
+	secp = crypto_secp_context_new();
+	if (!mkdtemp(test_dir)) {
+		printf("Bail out! mkdtemp %s failed\n", test_dir);
+		return 1;
+	}
+	RUN(test_coinbase_deposit_is_confirmed);
+	RUN(test_block_must_build_on_our_tip);
+	RUN(test_mempool_deposit_then_confirmed);
+	RUN(test_spend_is_recorded);
+	RUN(test_reorg_unconfirms_and_drops_coinbase);
+	RUN(test_confirmed_conflict_replaces_unconfirmed_spend);
+	RUN(test_restart_keeps_everything);
+	RUN(test_withdraw_chooses_mature_coins_and_frees_them_when_refused);
+	crypto_secp_context_destroy(secp);
+	char command[300];
+	snprintf(command, sizeof(command), "rm -rf %s", test_dir);
+	if (system(command) != 0)
+		printf("# could not remove %s\n", test_dir);
+	return test_done();
+}
