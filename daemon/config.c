@@ -573,6 +573,11 @@ void config_print_usage(FILE *out, const char *program)
 	fprintf(out, "\nThe config file takes the same options as key=value lines.\n");
 }
 
+static bool option_is_secret(const struct config_option *option)
+{
+	return strcmp(option->name, "bitcoin-rpcpassword") == 0;
+}
+
 /* The value an option has in effect, as shown by listconfigs. */
 static json_t *option_json(const struct config *config, const struct config_option *option)
 {
@@ -608,6 +613,9 @@ static json_t *option_json(const struct config *config, const struct config_opti
 		json_object_set_new(entry, "value_str", json_sprintf("%u", config->bitcoin_rpcport));
 	} else if (!s && strcmp(option->name, "bitcoin-datadir") == 0 && config->bitcoin_datadir) {
 		json_object_set_new(entry, "value_str", json_string(config->bitcoin_datadir));
+	} else if (s && option_is_secret(option)) {
+		/* A password is not for RPC clients to read back. */
+		json_object_set_new(entry, "value_str", json_string("(redacted)"));
 	} else if (s) {
 		json_object_set_new(entry, "value_str", json_string(s->value));
 	} else if (option->default_value) {

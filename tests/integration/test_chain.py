@@ -207,6 +207,10 @@ def test_bitcoin_options(node_factory, tmp_path):
     assert configs["bitcoin-datadir"]["value_str"].endswith("/.bitcoin")
     assert configs["dev-poll-interval"] == {"value_str": "7", "source": "cmdline"}
     assert "bitcoin-rpcuser" not in configs
+    # A password set is never read back over RPC.
+    secret = node_factory.new(args=["--bitcoin-rpcuser=u", "--bitcoin-rpcpassword=hunter2"])
+    shown = secret.rpc("listconfigs", ["bitcoin-rpcpassword"])["configs"]["bitcoin-rpcpassword"]
+    assert shown == {"value_str": "(redacted)", "source": "cmdline"}
     assert "Cannot reach bitcoind at localhost:18443" in \
         wait_for(lambda: node.rpc("getinfo").get("warning_bitcoind_sync"))
 
