@@ -13,3 +13,10 @@ bench_transport_LDADD = crypto/libohmcrypto.a $(SECP256K1_LIBS) $(SODIUM_LIBS)
 noinst_PROGRAMS += bench/chain
 bench_chain_SOURCES = bench/chain.c
 bench_chain_LDADD = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+
+# bench/devchain: how long ohm-devchain takes to validate a block of 2,000
+# signed P2WPKH transactions, and to accept one transaction to its mempool.
+noinst_PROGRAMS += bench/devchain
+bench_devchain_SOURCES = bench/devchain.c
+bench_devchain_LDADD = contrib/devchain/libohmdevchain.a db/libohmdb.a \
+	$(OHM_DEVCHAIN_PURE_LIBS) $(SQLITE3_LIBS)
