@@ -12,12 +12,16 @@ import hmac
 from lnpeer import _G, _N, _P, _point_add, _point_mul, decode_pubkey, encode_pubkey
 
 
+def sha256(data):
+    return hashlib.sha256(data).digest()
+
+
 def dsha256(data):
-    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
+    return sha256(sha256(data))
 
 
 def hash160(data):
-    return hashlib.new("ripemd160", hashlib.sha256(data).digest()).digest()
+    return hashlib.new("ripemd160", sha256(data)).digest()
 
 
 class Reader:
@@ -58,9 +62,32 @@ def varint(n):
     return b"\xff" + n.to_bytes(8, "little")
 
 
+def varbytes(data):
+    return varint(len(data)) + data
+
+
+SEQUENCE_FINAL = 0xFFFFFFFF
+
+
 class Tx:
     """A transaction: version, inputs (prev_txid as displayed, vout,
-    script_sig, sequence, witness), outputs (value, script), locktime."""
+    script_sig, sequence, witness), outputs (value, script), locktime.
+    Parsed from bytes, or built with add_input/add_output."""
+
+    def __init__(self, version=2, locktime=0):
+        self.version = version
+        self.locktime = locktime
+        self.inputs = []
+        self.outputs = []
+
+    def add_input(self, txid, vout, sequence=SEQUENCE_FINAL):
+        self.inputs.append({"txid": txid, "vout": vout, "script_sig": b"",
+                            "sequence": sequence, "witness": []})
+        return self
+
+    def add_output(self, value, script):
+        self.outputs.append({"value": value, "script": script})
+        return self
 
     @classmethod
     def parse(cls, data):
@@ -109,17 +136,17 @@ class Tx:
         out += varint(len(self.inputs))
         for i in self.inputs:
             out += bytes.fromhex(i["txid"])[::-1] + i["vout"].to_bytes(4, "little")
-            out += varint(len(i["script_sig"])) + i["script_sig"]
-            out += i["sequence"].to_bytes(4, "little")
+            out += varbytes(i["script_sig"]) + i["sequence"].to_bytes(4, "little")
         out += varint(len(self.outputs))
         for o in self.outputs:
-            out += o["value"].to_bytes(8, "little") + varint(len(o["script"])) + o["script"]
+            out += o["value"].to_bytes(8, "little") + varbytes(o["script"])
         if has_witness:
             for i in self.inputs:
-                out += varint(len(i["witness"]))
-                for item in i["witness"]:
-                    out += varint(len(item)) + item
+                out += varint(len(i["witness"])) + b"".join(varbytes(w) for w in i["witness"])
         return out + self.locktime.to_bytes(4, "little")
+
+    def hex(self):
+        return self.serialize().hex()
 
     def txid(self):
         return dsha256(self.serialize(False))[::-1].hex()
@@ -143,24 +170,30 @@ def parse_block(data):
 
 def bip143_sighash(tx, index, script_code, amount, sighash_type=1):
     """BIP143's digest for input index (SIGHASH_ALL only, as the wallet
-    signs)."""
+    and the tests sign)."""
     assert sighash_type == 1
     prevouts = b"".join(bytes.fromhex(i["txid"])[::-1] + i["vout"].to_bytes(4, "little")
                         for i in tx.inputs)
     sequences = b"".join(i["sequence"].to_bytes(4, "little") for i in tx.inputs)
-    outputs = b"".join(o["value"].to_bytes(8, "little") + varint(len(o["script"])) + o["script"]
+    outputs = b"".join(o["value"].to_bytes(8, "little") + varbytes(o["script"])
                        for o in tx.outputs)
     tin = tx.inputs[index]
     preimage = (tx.version.to_bytes(4, "little")
                 + dsha256(prevouts) + dsha256(sequences)
                 + bytes.fromhex(tin["txid"])[::-1] + tin["vout"].to_bytes(4, "little")
-                + varint(len(script_code)) + script_code
+                + varbytes(script_code)
                 + amount.to_bytes(8, "little")
                 + tin["sequence"].to_bytes(4, "little")
                 + dsha256(outputs)
                 + tx.locktime.to_bytes(4, "little")
                 + sighash_type.to_bytes(4, "little"))
     return dsha256(preimage)
+
+
+def p2wpkh_script_code(keyhash):
+    """BIP143: "For P2WPKH witness program, the scriptCode is
+    0x1976a914{20-byte-pubkey-hash}88ac" (here without the length byte)."""
+    return b"\x76\xa9\x14" + keyhash + b"\x88\xac"
 
 
 def parse_der(sig):
@@ -203,9 +236,7 @@ def verify_p2wpkh_input(tx, index, prev_script, amount):
     assert sig[-1] == 1, "sighash type must be SIGHASH_ALL"
     assert len(pubkey) == 33 and hash160(pubkey) == prev_script[2:]
     r, s = parse_der(sig[:-1])
-    # BIP143: "For P2WPKH witness program, the scriptCode is
-    # 0x1976a914{20-byte-pubkey-hash}88ac."
-    script_code = b"\x76\xa9\x14" + prev_script[2:] + b"\x88\xac"
+    script_code = p2wpkh_script_code(prev_script[2:])
     digest = bip143_sighash(tx, index, script_code, amount)
     assert ecdsa_verify(pubkey, digest, r, s), "bad signature on input {}".format(index)
     # A signature for another amount must not verify.
@@ -213,16 +244,6 @@ def verify_p2wpkh_input(tx, index, prev_script, amount):
 
 
 # ---- Keys, as the wallet documents them (README: "Keys") ----
-
-def hkdf_sha256(ikm, info, length=32, salt=b""):
-    """RFC 5869; an empty salt means HashLen zero bytes."""
-    prk = hmac.new(salt or b"\0" * 32, ikm, hashlib.sha256).digest()
-    out, block = b"", b""
-    for counter in range(1, -(-length // 32) + 1):
-        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
-        out += block
-    return out[:length]
-
 
 def bip32_derive(seed, path):
     """The secret key at path (a list of indices, hardened ones with

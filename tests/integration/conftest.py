@@ -1,5 +1,6 @@
-"""pytest fixtures: nodes that are always stopped and cleaned up, and whose
-clean exit (no sanitizer report, exit code 0) is part of every test."""
+"""pytest fixtures: nodes and an ohm-devchain that are always stopped and
+cleaned up, and whose clean exit (no sanitizer report, exit code 0) is part
+of every test."""
 import os
 import sys
 
@@ -7,6 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from devchain import DevChain  # noqa: E402
 from ohmtest import OhmNode, assert_clean_exit, OHMD  # noqa: E402
 
 
@@ -53,3 +55,15 @@ def node_factory():
 @pytest.fixture
 def node(node_factory):
     return node_factory.new()
+
+
+@pytest.fixture
+def devchain():
+    """A running ohm-devchain on its own datadir and port."""
+    chain = DevChain()
+    try:
+        chain.start()
+        yield chain
+        assert_clean_exit(chain, chain.stop())
+    finally:
+        chain.cleanup()

@@ -23,41 +23,39 @@ Binaries come from $OHM_BUILD (see ohmtest.py).
 import base64
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 import urllib.error
 import urllib.request
 
-from ohmtest import BUILD, free_port, wait_for
+from ohmtest import BUILD, ManagedProcess, RpcError, free_port
 
 DEVCHAIN = os.path.join(BUILD, "contrib", "devchain", "ohm-devchain")
 
 
-class DevChainRpcError(Exception):
+class DevChainRpcError(RpcError):
     """A JSON-RPC error: .code and .message as Core sends them."""
 
     def __init__(self, error, http_status=None):
-        super().__init__("{}: {}".format(error.get("code"), error.get("message")))
-        self.error = error
-        self.code = error.get("code")
-        self.message = error.get("message")
+        super().__init__(error)
         self.http_status = http_status
 
 
-class DevChain:
+class DevChain(ManagedProcess):
+    PROGRAM = "ohm-devchain"
+    READY_CALL, READY_WHAT = "getblockcount", "ohm-devchain to answer"
+    STOP_REPLY = "ohm-devchain stopping"
+    RPC_DOWN = (OSError, DevChainRpcError)
+
     def __init__(self, datadir=None, port=None, rpcuser=None, rpcpassword=None,
                  args=()):
         # A short path: ohmd tests may put Unix sockets beside it.
-        self.base_dir = tempfile.mkdtemp(prefix="dc-", dir="/tmp")
+        base_dir = tempfile.mkdtemp(prefix="dc-", dir="/tmp")
+        super().__init__(base_dir, os.path.join(base_dir, "devchain.log"))
         self.datadir = datadir or os.path.join(self.base_dir, "chain")
         self.port = port or free_port()
         self.rpcuser = rpcuser
         self.rpcpassword = rpcpassword
         self.args = list(args)
-        self.log_path = os.path.join(self.base_dir, "devchain.log")
-        self.proc = None
-        self._log_file = None
         self._ids = 0
 
     # ---- Process ----
@@ -69,73 +67,13 @@ class DevChain:
         return cmd + self.args
 
     def start(self, wait=True):
-        self._log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.cmdline(), stdout=self._log_file,
-                                     stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        if wait:
-            self.wait_ready()
-        return self
-
-    def wait_ready(self, timeout=15):
-        def ready():
-            if self.proc.poll() is not None:
-                raise RuntimeError("ohm-devchain exited with {} during start-up:\n{}".format(
-                    self.proc.returncode, self.log()))
-            try:
-                self.rpc("getblockcount")
-                return True
-            except (OSError, DevChainRpcError):
-                return False
-        wait_for(ready, timeout, what="ohm-devchain to answer")
-
-    def stop(self, timeout=30):
-        """Stops through the stop RPC; returns the exit code."""
-        if not self.proc or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        try:
-            assert self.rpc("stop") == "ohm-devchain stopping"
-        except (OSError, DevChainRpcError):
-            self.proc.terminate()
-        return self.wait_exit(timeout)
-
-    def wait_exit(self, timeout=30):
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise
-        self._close_log()
-        return rc
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._close_log()
+        return self._launch(self.cmdline(), wait)
 
     def restart(self):
         """Stops (cleanly) and starts again on the same datadir and port."""
         rc = self.stop()
         assert rc == 0, "ohm-devchain exited {}:\n{}".format(rc, self.log()[-3000:])
         return self.start()
-
-    def cleanup(self):
-        self.kill()
-        shutil.rmtree(self.base_dir, ignore_errors=True)
-
-    def _close_log(self):
-        if self._log_file:
-            self._log_file.close()
-            self._log_file = None
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
 
     def __enter__(self):
         if not self.proc:

@@ -193,12 +193,20 @@ class Keypair:
 # --------------------------------------------------------------------------
 # BOLT 8 primitives
 
+def hkdf_sha256(ikm, info, length=32, salt=b""):
+    """RFC 5869; an empty salt means HashLen zero bytes."""
+    prk = hmac.new(salt or b"\0" * 32, ikm, hashlib.sha256).digest()
+    out, block = b"", b""
+    for counter in range(1, -(-length // 32) + 1):
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+    return out[:length]
+
+
 def hkdf(salt, ikm):
     """BOLT 8 HKDF(salt, ikm): RFC 5869, empty info, 64 bytes split in two."""
-    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
-    t1 = hmac.new(prk, b"\x01", hashlib.sha256).digest()
-    t2 = hmac.new(prk, t1 + b"\x02", hashlib.sha256).digest()
-    return t1, t2
+    okm = hkdf_sha256(ikm, b"", 64, salt)
+    return okm[:32], okm[32:]
 
 
 def _nonce(n):

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -51,6 +50,15 @@ def wait_for(predicate, timeout=10.0, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+def listening_node(node_factory, name=None, extra=()):
+    """A started node from node_factory (conftest.py) that listens on a free
+    127.0.0.1 port: .port and .id (its node id) are set."""
+    port = free_port()
+    node = node_factory.new(name, args=["--addr=127.0.0.1:{}".format(port)] + list(extra))
+    node.port, node.id = port, node.rpc("getinfo")["id"]
+    return node
+
+
 def read_response(sock, timeout=10.0):
     """Reads one JSON message from sock (answers end with a newline)."""
     sock.settimeout(timeout)
@@ -70,28 +78,28 @@ def read_response(sock, timeout=10.0):
         data += chunk
 
 
-class OhmNode:
-    def __init__(self, name="node", base_dir=None, network="regtest", args=()):
-        # Short paths: a Unix socket path must fit in 108 bytes.
-        self.base_dir = base_dir or tempfile.mkdtemp(prefix="ohm-", dir="/tmp")
-        self.ohm_dir = os.path.join(self.base_dir, name)
-        self.network = network
-        self.net_dir = os.path.join(self.ohm_dir, network)
-        self.rpc_path = os.path.join(self.net_dir, "ohm-rpc")
-        self.log_path = os.path.join(self.base_dir, name + ".log")
-        self.args = list(args)
+class ManagedProcess:
+    """A child process of a test: started with its output appended to
+    log_path, waited on until its RPC answers, stopped through its RPC (or
+    SIGTERM, SIGKILL as the last resort), always reaped, its log file
+    closed, and base_dir removed by cleanup().
+
+    A subclass sets PROGRAM and READY_WHAT (for messages), READY_CALL (the
+    RPC that tells it is up), STOP_REPLY (what its stop RPC answers) and RPC_DOWN (the
+    exceptions that mean its RPC is not there), and has rpc() and
+    cmdline()."""
+    PROGRAM = READY_CALL = READY_WHAT = STOP_REPLY = None
+    RPC_DOWN = (OSError,)
+
+    def __init__(self, base_dir, log_path):
+        self.base_dir = base_dir
+        self.log_path = log_path
         self.proc = None
-        self.name = name
         self._log_file = None
 
-    def cmdline(self, extra=()):
-        return [OHMD, "--ohm-dir=" + self.ohm_dir, "--network=" + self.network,
-                "--log-level=debug"] + self.args + list(extra)
-
-    def start(self, extra=(), wait=True):
-        os.makedirs(self.ohm_dir, exist_ok=True)
+    def _launch(self, cmd, wait):
         self._log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.cmdline(extra), stdout=self._log_file,
+        self.proc = subprocess.Popen(cmd, stdout=self._log_file,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         if wait:
             self.wait_ready()
@@ -100,14 +108,14 @@ class OhmNode:
     def wait_ready(self, timeout=15):
         def ready():
             if self.proc.poll() is not None:
-                raise RuntimeError("ohmd exited with {} during start-up:\n{}".format(
-                    self.proc.returncode, self.log()))
+                raise RuntimeError("{} exited with {} during start-up:\n{}".format(
+                    self.PROGRAM, self.proc.returncode, self.log()))
             try:
-                self.rpc("getinfo")
+                self.rpc(self.READY_CALL)
                 return True
-            except (OSError, ConnectionError):
+            except self.RPC_DOWN:
                 return False
-        wait_for(ready, timeout, what="ohmd to answer getinfo")
+        wait_for(ready, timeout, what=self.READY_WHAT)
 
     def log(self):
         try:
@@ -119,6 +127,67 @@ class OhmNode:
     def wait_for_log(self, pattern, timeout=10):
         return wait_for(lambda: re.search(pattern, self.log()), timeout,
                         what="log line /{}/".format(pattern))
+
+    def stop(self, timeout=30):
+        """Stops through the stop RPC; returns the exit code."""
+        if not self.proc or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        try:
+            assert self.rpc("stop") == self.STOP_REPLY
+        except self.RPC_DOWN:
+            self.proc.terminate()
+        return self.wait_exit(timeout)
+
+    def wait_exit(self, timeout=30):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+        self._close_log()
+        return rc
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._close_log()
+
+    def cleanup(self):
+        self.kill()
+        shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def _close_log(self):
+        if self._log_file:
+            self._log_file.close()
+            self._log_file = None
+
+
+class OhmNode(ManagedProcess):
+    PROGRAM = "ohmd"
+    READY_CALL, READY_WHAT = "getinfo", "ohmd to answer getinfo"
+    STOP_REPLY = "Shutdown complete"
+    RPC_DOWN = (OSError, ConnectionError)
+
+    def __init__(self, name="node", base_dir=None, network="regtest", args=()):
+        # Short paths: a Unix socket path must fit in 108 bytes.
+        base_dir = base_dir or tempfile.mkdtemp(prefix="ohm-", dir="/tmp")
+        super().__init__(base_dir, os.path.join(base_dir, name + ".log"))
+        self.ohm_dir = os.path.join(self.base_dir, name)
+        self.network = network
+        self.net_dir = os.path.join(self.ohm_dir, network)
+        self.rpc_path = os.path.join(self.net_dir, "ohm-rpc")
+        self.args = list(args)
+        self.name = name
+
+    def cmdline(self, extra=()):
+        return [OHMD, "--ohm-dir=" + self.ohm_dir, "--network=" + self.network,
+                "--log-level=debug"] + self.args + list(extra)
+
+    def start(self, extra=(), wait=True):
+        os.makedirs(self.ohm_dir, exist_ok=True)
+        return self._launch(self.cmdline(extra), wait)
 
     def connect_rpc(self):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -150,45 +219,15 @@ class OhmNode:
 
     def stop(self, timeout=30):
         """Stops through the stop command; returns ohmd's exit code."""
-        if not self.proc or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        try:
-            assert self.rpc("stop") == "Shutdown complete"
-        except (OSError, ConnectionError):
-            self.proc.terminate()
-        return self.wait_exit(timeout)
-
-    def wait_exit(self, timeout=30):
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise
-        if self._log_file:
-            self._log_file.close()
-            self._log_file = None
-        return rc
+        return super().stop(timeout)
 
     def signal(self, signo):
         self.proc.send_signal(signo)
 
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self._log_file:
-            self._log_file.close()
-            self._log_file = None
 
-    def cleanup(self):
-        self.kill()
-        shutil.rmtree(self.base_dir, ignore_errors=True)
-
-
-def assert_clean_exit(node, rc):
-    """ohmd must exit 0 and, under sanitizers, report nothing."""
-    log = node.log()
-    assert "AddressSanitizer" not in log and "runtime error" not in log \
-        and "LeakSanitizer" not in log, log[-4000:]
-    assert rc == 0, "ohmd exited {}:\n{}".format(rc, log[-4000:])
+def assert_clean_exit(proc, rc):
+    """ohmd (or ohm-devchain: any ManagedProcess) must exit 0 and, under
+    sanitizers, report nothing."""
+    log = proc.log()
+    assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]
+    assert rc == 0, "{} exited {}:\n{}".format(proc.PROGRAM, rc, log[-4000:])

@@ -2,24 +2,11 @@
 reorgs, restarts of either side, and a backend that is down."""
 import subprocess
 
-import pytest
-
 from btcverify import Tx
 from chainutil import (BURN_ADDRESS, backend_args, blockheight, fund, outputs, raw_block,
                        wait_for_output, wait_synced)
 from devchain import DevChain
 from ohmtest import OHMD, free_port, wait_for
-
-
-@pytest.fixture
-def devchain():
-    chain = DevChain()
-    try:
-        chain.start()
-        yield chain
-        assert chain.stop() == 0, chain.log()[-3000:]
-    finally:
-        chain.cleanup()
 
 
 def test_no_backend_still_serves_rpc(node):

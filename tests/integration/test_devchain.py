@@ -2,10 +2,10 @@
 and error codes, every RPC's result shape, spending coins with real
 signatures, Core's rejection reasons, restart, and reorgs.
 
-Transactions are built and signed here (segwit v0, BIP143, low-S ECDSA
-through python3-cryptography), exactly as a Lightning node would.
+Transactions are built and signed here (segwit v0 with btcverify.py's
+serialization and BIP143 digest, low-S ECDSA through python3-cryptography),
+exactly as a Lightning node would.
 """
-import hashlib
 import json
 import os
 import signal
@@ -13,77 +13,22 @@ import stat
 import subprocess
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
+import btcverify
+from btcverify import (SEQUENCE_FINAL, bip143_sighash, dsha256, hash160, p2wpkh_script_code,
+                       segwit_address, sha256)
 from devchain import DEVCHAIN, DevChain, DevChainRpcError
+from lnpeer import _N, Keypair
+from ohmtest import assert_clean_exit
 
 # --------------------------------------------------------------------------
-# Segwit v0 transactions for the tests
+# Segwit v0 transactions for the tests (serialized and BIP143-hashed by
+# btcverify.py)
 
-N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 COIN = 100_000_000
-SEQUENCE_FINAL = 0xFFFFFFFF
 OP_CHECKSIG, OP_CHECKSEQUENCEVERIFY, OP_DROP = 0xAC, 0xB2, 0x75
-
-
-def sha256(b):
-    return hashlib.sha256(b).digest()
-
-
-def dsha(b):
-    return sha256(sha256(b))
-
-
-def hash160(b):
-    return hashlib.new("ripemd160", sha256(b)).digest()
-
-
-def compact(n):
-    if n < 0xFD:
-        return bytes([n])
-    if n <= 0xFFFF:
-        return b"\xfd" + n.to_bytes(2, "little")
-    if n <= 0xFFFFFFFF:
-        return b"\xfe" + n.to_bytes(4, "little")
-    return b"\xff" + n.to_bytes(8, "little")
-
-
-def varbytes(b):
-    return compact(len(b)) + b
-
-
-_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-
-
-def _polymod(values):
-    gen = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
-    chk = 1
-    for v in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            if (top >> i) & 1:
-                chk ^= gen[i]
-    return chk
-
-
-def segwit_address(program, version=0, hrp="bcrt"):
-    """BIP173/BIP350 address of a witness program."""
-    acc = bits = 0
-    data = [version]
-    for byte in program:
-        acc = (acc << 8) | byte
-        bits += 8
-        while bits >= 5:
-            bits -= 5
-            data.append((acc >> bits) & 31)
-    if bits:
-        data.append((acc << (5 - bits)) & 31)
-    hrp_exp = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
-    const = 1 if version == 0 else 0x2BC830A3
-    pm = _polymod(hrp_exp + data + [0] * 6) ^ const
-    return hrp + "1" + "".join(_BECH32[d] for d in data + [(pm >> 5 * (5 - i)) & 31 for i in range(6)])
 
 
 def push(data):
@@ -99,88 +44,35 @@ def script_num(n):
     return push(out)
 
 
-class Key:
+class Key(Keypair):
     """A secp256k1 key that signs BIP143 digests (low-S, DER)."""
 
     def __init__(self, secret):
-        self.secret = secret
-        self._key = ec.derive_private_key(secret, ec.SECP256K1())
-        self.pub = self._key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+        super().__init__(ec.derive_private_key(secret, ec.SECP256K1()))
+        self.pub = self.pubkey
 
     def p2wpkh(self):
         return b"\x00\x14" + hash160(self.pub)
 
     def address(self):
-        return segwit_address(hash160(self.pub))
+        return segwit_address("bcrt", 0, hash160(self.pub))
 
     def script_code(self):
         """BIP143's scriptCode for a P2WPKH input."""
-        return b"\x76\xa9\x14" + hash160(self.pub) + b"\x88\xac"
+        return p2wpkh_script_code(hash160(self.pub))
 
     def sign(self, digest, hashtype=1):
         der = self._key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
         r, s = utils.decode_dss_signature(der)
-        if s > N // 2:
-            s = N - s
+        if s > _N // 2:
+            s = _N - s
         return utils.encode_dss_signature(r, s) + bytes([hashtype])
 
 
-class Tx:
-    def __init__(self, version=2, locktime=0):
-        self.version = version
-        self.locktime = locktime
-        self.inputs = []    # [txid_hex, vout, sequence, witness list]
-        self.outputs = []   # [amount_sat, script]
-
-    def add_input(self, txid, vout, sequence=SEQUENCE_FINAL):
-        self.inputs.append([txid, vout, sequence, []])
-        return self
-
-    def add_output(self, amount_sat, script):
-        self.outputs.append([amount_sat, script])
-        return self
-
-    def serialize(self, witness=True):
-        witness = witness and any(i[3] for i in self.inputs)
-        out = self.version.to_bytes(4, "little")
-        if witness:
-            out += b"\x00\x01"
-        out += compact(len(self.inputs))
-        for txid, vout, seq, _ in self.inputs:
-            out += bytes.fromhex(txid)[::-1] + vout.to_bytes(4, "little") + b"\x00"
-            out += seq.to_bytes(4, "little")
-        out += compact(len(self.outputs))
-        for amount, script in self.outputs:
-            out += amount.to_bytes(8, "little") + varbytes(script)
-        if witness:
-            for i in self.inputs:
-                out += compact(len(i[3])) + b"".join(varbytes(w) for w in i[3])
-        return out + self.locktime.to_bytes(4, "little")
-
-    def hex(self):
-        return self.serialize().hex()
-
-    def txid(self):
-        return dsha(self.serialize(False))[::-1].hex()
-
-    def sighash(self, i, script_code, amount_sat, hashtype=1):
-        """BIP143 digest of input i (SIGHASH_ALL)."""
-        prevouts = b"".join(bytes.fromhex(t)[::-1] + v.to_bytes(4, "little")
-                            for t, v, _, _ in self.inputs)
-        sequences = b"".join(s.to_bytes(4, "little") for _, _, s, _ in self.inputs)
-        outputs = b"".join(a.to_bytes(8, "little") + varbytes(s) for a, s in self.outputs)
-        txid, vout, seq, _ = self.inputs[i]
-        preimage = (self.version.to_bytes(4, "little") + dsha(prevouts) + dsha(sequences)
-                    + bytes.fromhex(txid)[::-1] + vout.to_bytes(4, "little")
-                    + varbytes(script_code) + amount_sat.to_bytes(8, "little")
-                    + seq.to_bytes(4, "little") + dsha(outputs)
-                    + self.locktime.to_bytes(4, "little") + hashtype.to_bytes(4, "little"))
-        return dsha(preimage)
-
+class Tx(btcverify.Tx):
     def sign_p2wpkh(self, i, key, amount_sat):
-        sig = key.sign(self.sighash(i, key.script_code(), amount_sat))
-        self.inputs[i][3] = [sig, key.pub]
+        sig = key.sign(bip143_sighash(self, i, key.script_code(), amount_sat))
+        self.inputs[i]["witness"] = [sig, key.pub]
         return self
 
 
@@ -196,22 +88,10 @@ ALICE, BOB = Key(0xA11CE), Key(0xB0B)
 # Fixtures
 
 
-def assert_clean(chain, rc):
-    log = chain.log()
-    assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]
-    assert rc == 0, "ohm-devchain exited {}:\n{}".format(rc, log[-4000:])
-
-
 @pytest.fixture
-def chain():
-    c = DevChain()
-    c.start()
-    yield c
-    try:
-        if c.proc.poll() is None:
-            assert_clean(c, c.stop())
-    finally:
-        c.cleanup()
+def chain(devchain):
+    """conftest's devchain, under a shorter name."""
+    return devchain
 
 
 @pytest.fixture
@@ -256,7 +136,7 @@ def test_cookie_is_private_and_removed_at_stop(chain):
     user, secret = chain.cookie().split(":")
     assert user == "__cookie__" and len(secret) == 64
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert_clean(chain, chain.stop())
+    assert_clean_exit(chain, chain.stop())
     assert not os.path.exists(path)
 
 
@@ -269,7 +149,7 @@ def test_auth_cookie_and_password():
             status, headers, body = c.post(b'{"method":"getblockcount"}', auth=auth)
             assert status == 401 and body == b""
             assert headers["WWW-Authenticate"] == 'Basic realm="jsonrpc"'
-        assert_clean(c, c.stop())
+        assert_clean_exit(c, c.stop())
 
 
 def test_auth_without_password_only_cookie(chain):
@@ -287,7 +167,7 @@ def test_second_instance_on_datadir_refused(chain):
 
 def test_sigterm_exits_cleanly(chain):
     chain.proc.send_signal(signal.SIGTERM)
-    assert_clean(chain, chain.wait_exit())
+    assert_clean_exit(chain, chain.wait_exit())
     assert not os.path.exists(os.path.join(chain.datadir, ".cookie"))
 
 
@@ -423,7 +303,7 @@ def test_block_and_header_shapes(funded):
     assert header["confirmations"] == 101 and header["bits"] == "207fffff"
     assert header["nextblockhash"] == h2 and header["nTx"] == 1
     raw_header = funded.rpc("getblockheader", [h1, False])
-    assert len(raw_header) == 160 and dsha(bytes.fromhex(raw_header))[::-1].hex() == h1
+    assert len(raw_header) == 160 and dsha256(bytes.fromhex(raw_header))[::-1].hex() == h1
     block = funded.rpc("getblock", [h1])
     for field in ("hash", "confirmations", "size", "strippedsize", "weight", "height",
                   "version", "versionHex", "merkleroot", "tx", "time", "mediantime",
@@ -432,7 +312,7 @@ def test_block_and_header_shapes(funded):
         assert field in block
     assert block["weight"] == 3 * block["strippedsize"] + block["size"]
     raw = funded.rpc("getblock", [h1, 0])
-    assert dsha(bytes.fromhex(raw)[:80])[::-1].hex() == h1
+    assert dsha256(bytes.fromhex(raw)[:80])[::-1].hex() == h1
     assert funded.rpc("getblock", [h1, False]) == raw
     tx = funded.rpc("getblock", [h1, 2])["tx"][0]
     # BIP34 height 1 (OP_1), paying ALICE 50 BTC, with a witness commitment.
@@ -526,8 +406,8 @@ def test_rejections_carry_cores_codes_and_reasons(funded):
 
     # A bad signature.
     bad = spend(ALICE, txid_cb, 0, amount, BOB.p2wpkh())
-    bad.inputs[0][3][0] = bad.inputs[0][3][0][:10] + bytes([bad.inputs[0][3][0][10] ^ 1]) \
-        + bad.inputs[0][3][0][11:]
+    sig = bad.inputs[0]["witness"][0]
+    bad.inputs[0]["witness"][0] = sig[:10] + bytes([sig[10] ^ 1]) + sig[11:]
     e = rpc_error(funded, "sendrawtransaction", [bad.hex()])
     assert e.code == -26 and e.message == (
         "mandatory-script-verify-flag-failed (Script evaluated without error but "
@@ -613,7 +493,7 @@ def test_premature_csv_spend_rejected(funded):
 
     def csv_spend(sequence):
         tx = Tx().add_input(fund.txid(), 0, sequence).add_output(locked - 1000, BOB.p2wpkh())
-        tx.inputs[0][3] = [BOB.sign(tx.sighash(0, script, locked)), script]
+        tx.inputs[0]["witness"] = [BOB.sign(bip143_sighash(tx, 0, script, locked)), script]
         return tx
 
     early = csv_spend(10)

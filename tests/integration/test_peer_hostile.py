@@ -6,17 +6,13 @@ import pytest
 
 from lnpeer import (ERROR, INIT, PING, PONG, WARNING, Keypair, LnPeer,
                     PeerDisconnected, REGTEST_CHAIN_HASH, parse_error)
-from ohmtest import free_port, wait_for
+from ohmtest import listening_node
 
 
 @pytest.fixture
 def target(node_factory):
     """A listening node, and a well-behaved second node to prove it still works."""
-    port = free_port()
-    node = node_factory.new("target", args=["--addr=127.0.0.1:{}".format(port)])
-    node.port = port
-    node.id = node.rpc("getinfo")["id"]
-    return node
+    return listening_node(node_factory, "target")
 
 
 def healthy(node, node_factory):
@@ -76,9 +72,7 @@ def test_oversized_length_then_garbage(target, node_factory):
 
 
 def test_stalled_frame_is_dropped_by_ping_timeout(node_factory):
-    port = free_port()
-    node = node_factory.new(args=["--addr=127.0.0.1:{}".format(port), "--dev-ping-interval=1"])
-    node.port, node.id = port, node.rpc("getinfo")["id"]
+    node = listening_node(node_factory, extra=["--dev-ping-interval=1"])
     peer, _ = connected(node)
     peer.send_length_header(65535)
     peer.send_raw(b"\x00" * 100)       # and never the rest
@@ -173,9 +167,7 @@ def test_unsolicited_pong(target, node_factory):
 
 
 def test_no_pong_disconnects(node_factory):
-    port = free_port()
-    node = node_factory.new(args=["--addr=127.0.0.1:{}".format(port), "--dev-ping-interval=1"])
-    node.port, node.id = port, node.rpc("getinfo")["id"]
+    node = listening_node(node_factory, extra=["--dev-ping-interval=1"])
     peer, _ = connected(node)
     pings = 0
     with pytest.raises(PeerDisconnected):

@@ -1,18 +1,10 @@
 """Two real nodes over BOLT 8: connect, listpeers, ping, disconnect."""
-import json
 import socket
 import time
 
 import pytest
 
-from ohmtest import RpcError, free_port, wait_for
-
-
-def listening_node(node_factory, name=None, extra=()):
-    port = free_port()
-    node = node_factory.new(name, args=["--addr=127.0.0.1:{}".format(port)] + list(extra))
-    node.port = port
-    return node
+from ohmtest import free_port, listening_node, wait_for
 
 
 def peer_ids(node):

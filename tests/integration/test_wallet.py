@@ -9,26 +9,14 @@ import threading
 
 import pytest
 
-from btcverify import (Tx, bip32_derive, hash160, hkdf_sha256, segwit_address,
-                       taproot_output_key, verify_p2wpkh_input)
+from btcverify import (Tx, bip32_derive, hash160, segwit_address, taproot_output_key,
+                       verify_p2wpkh_input)
 from chainutil import (BURN_ADDRESS, backend_args, balance_sat, find_tx, fund, mempool_tx,
                        outputs, wait_for_output, wait_synced)
-from devchain import DevChain
-from lnpeer import _G, _point_mul, encode_pubkey
+from lnpeer import _G, _point_mul, encode_pubkey, hkdf_sha256
 from ohmtest import RpcError
 
 HARDENED = 0x80000000
-
-
-@pytest.fixture
-def devchain():
-    chain = DevChain()
-    try:
-        chain.start()
-        yield chain
-        assert chain.stop() == 0, chain.log()[-3000:]
-    finally:
-        chain.cleanup()
 
 
 def estimated_weight(tx):
