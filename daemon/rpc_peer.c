@@ -22,9 +22,19 @@
 
 static json_t *features_json(const struct peer *peer)
 {
-	char hex[2 * 65535 + 1];
 	const struct featurebits *bits = peer->their_features;
-	return json_string(bits ? hex_encode(hex, bits->bytes, bits->len) : "");
+	char *hex;
+	json_t *json;
+
+	if (!bits)
+		return json_string("");
+	/* Up to 64 KiB of feature bytes: too much for the stack. */
+	hex = malloc(2 * bits->len + 1);
+	if (!hex)
+		return json_string("");
+	json = json_string(hex_encode(hex, bits->bytes, bits->len));
+	free(hex);
+	return json;
 }
 
 /* connect's result, in Core Lightning's shape. */
