@@ -641,6 +641,37 @@ static bool handle_error_or_warning(struct peer *peer, const uint8_t *msg, size_
 	return true;
 }
 
+/* Channel messages, until the daemon runs channels: every channel a peer
+ * names is unknown to us. */
+static bool reply_unknown_channel(struct peer *peer, uint16_t type, const uint8_t *msg,
+				  size_t len)
+{
+	/* open_channel carries chain_hash before its temporary_channel_id;
+	 * every other channel message starts with the channel_id. */
+	size_t offset = type == WIRE_OPEN_CHANNEL ? 2 + 32 : 2;
+	struct channel_id channel_id;
+
+	if (len < offset + sizeof(channel_id.bytes)) {
+		peer_warn_and_close(peer, "%s message of %zu bytes is too short",
+				    peer_wire_name(type), len);
+		return false;
+	}
+	memcpy(channel_id.bytes, msg + offset, sizeof(channel_id.bytes));
+	/* BOLT #1: SHOULD send `error` with the unknown `channel_id` in reply
+	 * to messages of type `32`-`255` related to unknown channels.
+	 *
+	 * The connection stays: nothing else is wrong with it. */
+	log_unusual(peer_log(peer), "peer", "%s: %s for a channel we do not have",
+		    peer_name(peer), peer_wire_name(type));
+	if (!peer_send_buf(peer, towire_error_text(&channel_id,
+			type == WIRE_OPEN_CHANNEL ? "ohm does not open channels yet"
+						  : "unknown channel"))) {
+		peer_close(peer, "cannot send error");
+		return false;
+	}
+	return true;
+}
+
 static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 {
 	uint16_t type;
@@ -676,6 +707,22 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 		return handle_error_or_warning(peer, msg, len, true);
 	case WIRE_WARNING:
 		return handle_error_or_warning(peer, msg, len, false);
+	case WIRE_OPEN_CHANNEL:
+	case WIRE_ACCEPT_CHANNEL:
+	case WIRE_FUNDING_CREATED:
+	case WIRE_FUNDING_SIGNED:
+	case WIRE_CHANNEL_READY:
+	case WIRE_SHUTDOWN:
+	case WIRE_CLOSING_SIGNED:
+	case WIRE_UPDATE_ADD_HTLC:
+	case WIRE_UPDATE_FULFILL_HTLC:
+	case WIRE_UPDATE_FAIL_HTLC:
+	case WIRE_COMMITMENT_SIGNED:
+	case WIRE_REVOKE_AND_ACK:
+	case WIRE_UPDATE_FEE:
+	case WIRE_UPDATE_FAIL_MALFORMED_HTLC:
+	case WIRE_CHANNEL_REESTABLISH:
+		return reply_unknown_channel(peer, type, msg, len);
 	}
 
 	/* BOLT #1:

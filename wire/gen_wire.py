@@ -77,11 +77,14 @@ while bool true false'''.split())
 
 
 class Field:
-    def __init__(self, name, typename, count):
+    def __init__(self, name, typename, count, is_listed=True):
         self.name = name
         self.typename = typename
         self.count = count          # None, int, '...', or a Field
         self.type = None            # WireType or TlvStream, once resolved
+        # False for a `msgtlvs` extension, which the spec defines beside
+        # the message's data list: the descriptor table leaves it out.
+        self.is_listed = is_listed
 
     @property
     def is_tlv(self):
@@ -190,6 +193,11 @@ def parse_csv(path):
                                 parse_count(msg.fields, row[4]))
                     msg.fields.append(fld)
                     pending.append((where, fld))
+                elif row[0] == 'msgtlvs':
+                    msg = next(m for m in messages if m.name == row[1])
+                    fld = Field(row[2], row[3], None, is_listed=False)
+                    msg.fields.append(fld)
+                    pending.append((where, fld))
                 elif row[0] == 'tlvtype':
                     stream = streams.setdefault(row[1], TlvStream(row[1]))
                     stream.records.append(TlvRecord(stream, row[2],
@@ -213,6 +221,9 @@ def parse_csv(path):
         fld.type = streams.get(fld.typename) or FUNDAMENTAL.get(fld.typename)
         if fld.type is None:
             raise CsvError('%s: unknown type %s' % (where, fld.typename))
+        if not fld.is_listed and not fld.is_tlv:
+            raise CsvError('%s: msgtlvs needs a tlv_stream, not %s'
+                           % (where, fld.typename))
     seen = {}
     for m in messages:
         if not m.fields:
@@ -530,6 +541,7 @@ def emit_message(m):
 
 
 def field_descs(cname, fields):
+    fields = [f for f in fields if f.is_listed]
     if not fields:
         return [], 'NULL'
     L = ['static const struct wire_field_desc %s[] = {' % cname]
@@ -557,7 +569,8 @@ def emit_source(messages, streams, prefix, csv_name, header):
         d, name = field_descs('%s_fields' % m.name, m.fields)
         L += d
         table.append('\t{ %s, "%s", %s, %d },'
-                     % (enum_name(m), m.name, name, len(m.fields)))
+                     % (enum_name(m), m.name, name,
+                        len([f for f in m.fields if f.is_listed])))
     L += ['const struct wire_msg_desc %s_msg_descs[] = {' % prefix] + table
     L += ['};', 'const size_t %s_num_msg_descs = %d;' % (prefix, len(table)),
           '']

@@ -254,3 +254,30 @@ def test_stop_with_requests_waiting_on_a_peer(target):
         pass
     sock.close()
     peer.close()
+
+
+def test_channel_messages_for_unknown_channels_get_an_error(target):
+    """BOLT 1: an `error` naming the unknown channel, and the connection
+    stays (ohm does not run channels yet)."""
+    peer, _ = connected(target)
+    temp_id = bytes(range(32))
+    peer.send_msg(32, REGTEST_CHAIN_HASH + temp_id + b"\x00" * 200)   # open_channel
+    kind, payload = peer.recv_msg()
+    assert kind == ERROR
+    channel_id, text = parse_error(payload)
+    assert channel_id == temp_id
+    channel = bytes([7]) * 32
+    peer.send_msg(128, channel + b"\x00" * 50)                       # update_add_htlc
+    kind, payload = peer.recv_msg()
+    assert kind == ERROR and parse_error(payload)[0] == channel
+    peer.send_ping(3, 0)
+    peer.expect_pong(3)
+    peer.close()
+
+
+def test_channel_message_too_short(target, node_factory):
+    peer, _ = connected(target)
+    peer.send_msg(132, b"\x01\x02")                                   # commitment_signed
+    messages = peer.expect_disconnect()
+    assert "too short" in warning_text(messages)
+    healthy(target, node_factory)
