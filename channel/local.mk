@@ -1,5 +1,6 @@
 # channel/: BOLT #3 keys, per-commitment secrets (shachain), scripts, fees,
-# and commitment and HTLC transactions.  Pure: no I/O, no globals.
+# and commitment and HTLC transactions; the BOLT #2 channel engine
+# (state*.c, htlcs, open, close).  Pure: no I/O, no globals.
 noinst_LIBRARIES += channel/libohmchannel.a
 channel_libohmchannel_a_SOURCES = \
 	channel/params.h \
@@ -9,7 +10,14 @@ channel_libohmchannel_a_SOURCES = \
 	channel/fee.c channel/fee.h \
 	channel/htlc_tx.c channel/htlc_tx.h \
 	channel/commitment.c channel/commitment.h \
-	channel/commitment_sign.c channel/commitment_sign.h
+	channel/commitment_sign.c channel/commitment_sign.h \
+	channel/htlcs.c channel/htlcs.h \
+	channel/open.c channel/open.h \
+	channel/close.c channel/close.h \
+	channel/state.c channel/state.h channel/state_internal.h \
+	channel/state_open.c channel/state_htlc.c channel/state_commit.c \
+	channel/state_reestablish.c channel/state_close.c \
+	channel/state_serialize.c
 
 OHM_CHANNEL_TEST_LIBS = channel/libohmchannel.a bitcoin/libohmbitcoin.a \
 	wire/libohmwire.a crypto/libohmcrypto.a common/libohmcommon.a \
@@ -36,3 +44,37 @@ tests_unit_test_channel_commitment_edges_SOURCES = \
 	tests/unit/test_channel_commitment_edges.c \
 	tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_channel_commitment_edges_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+
+# The channel engine (channel/state*.c) needs the generated peer messages.
+channel/state.$(OBJEXT) channel/state_open.$(OBJEXT) \
+channel/state_htlc.$(OBJEXT) channel/state_commit.$(OBJEXT) \
+channel/state_reestablish.$(OBJEXT) \
+channel/state_close.$(OBJEXT) channel/state_serialize.$(OBJEXT) \
+channel/open.$(OBJEXT): wire/peer_wire_gen.h
+
+# The engine between two instances (tests/unit/channel_pair.h): scenarios,
+# peer violations, and a seeded random walk (OHM_CHANNEL_RANDOM_RUNS and
+# OHM_CHANNEL_RANDOM_STEPS size it).
+check_PROGRAMS += tests/unit/test_channel_state \
+	tests/unit/test_channel_state_errors \
+	tests/unit/test_channel_state_random
+TESTS += tests/unit/test_channel_state \
+	tests/unit/test_channel_state_errors \
+	tests/unit/test_channel_state_random
+tests_unit_test_channel_state_SOURCES = tests/unit/test_channel_state.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_state_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+tests_unit_test_channel_state_errors_SOURCES = \
+	tests/unit/test_channel_state_errors.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_state_errors_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+tests_unit_test_channel_state_random_SOURCES = \
+	tests/unit/test_channel_state_random.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_state_random_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+tests/unit/test_channel_state.$(OBJEXT) \
+tests/unit/test_channel_state_errors.$(OBJEXT) \
+tests/unit/test_channel_state_random.$(OBJEXT): wire/peer_wire_gen.h

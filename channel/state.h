@@ -1,0 +1,332 @@
+/* The channel engine: one channel's BOLT #2 state machine ("Channel
+ * Establishment v1", "Normal Operation", "Message Retransmission" and the
+ * legacy "Channel Close"), as data in and data out.
+ *
+ * Inputs are the peer's messages (channel_handle_message) and the daemon's
+ * events (channel_open, channel_add_htlc, channel_send_commit, ...).  Each
+ * call appends to a struct channel_effects what the daemon must do, in
+ * this order:
+ *
+ *   1. persist fx->snapshot (the whole channel, channel_serialize's form)
+ *      in one database transaction;
+ *   2. then send fx->msgs to the peer, in order;
+ *   3. then act on fx->events (broadcast a transaction, forward an HTLC,
+ *      fulfill or fail one upstream, ...).
+ *
+ * The engine never emits an event twice for the same fact, except that a
+ * fulfill the peer repeats after a reconnection is reported again (act on
+ * it idempotently).  Events are not in the snapshot: a daemon that must
+ * not lose them (HTLC_FULFILLED, HTLC_FAILED) writes them in the same
+ * database transaction as the snapshot.  After a restart, the incoming
+ * HTLCs still waiting for a decision are the ones channel_get_htlcs()
+ * shows offered by CHANNEL_REMOTE, added UPDATE_COMPLETE and not removed.
+ *
+ * If the step failed the channel, fx->failure says why; the `error`
+ * carrying that text is among fx->msgs and, once funds are committed, an
+ * event hands over our latest commitment transaction for broadcast.  A
+ * call the engine refuses (a bad request from the daemon, not from the
+ * peer) returns false with fx->refusal and changes nothing.
+ *
+ * The engine is pure: no I/O, no clock (block heights come in as
+ * parameters), no globals; randomness (our channel secrets, the
+ * temporary_channel_id) comes from the caller.  The same engine runs in
+ * tests/unit/test_channel_state*.c with two instances wired together.
+ *
+ * Batching: updates (channel_add_htlc, channel_fulfill_htlc, ...) only
+ * send their update_* message; the daemon decides when to sign them all
+ * with one channel_send_commit.  The engine answers a commitment_signed
+ * with revoke_and_ack by itself, as BOLT #2 requires, and signs by itself
+ * only to get a shutdown out (which must follow signed updates) and, after
+ * a reconnection, to sign again what a lost commitment_signed carried.
+ * After a reconnection it may also withdraw our unsigned HTLCs that no
+ * longer fit the channel (CHANNEL_EVENT_HTLC_FAILED with is_withdrawn).
+ *
+ * Ownership: channel_new and channel_deserialize return a channel the
+ * caller releases with channel_free, which wipes its secrets.  The context
+ * passed to them must outlive the channel.
+ */
+#ifndef OHM_CHANNEL_STATE_H
+#define OHM_CHANNEL_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <secp256k1.h>
+
+#include "bitcoin/tx.h"
+#include "channel/htlcs.h"
+#include "channel/keys.h"
+#include "channel/open.h"
+#include "channel/params.h"
+#include "wire/peer_wire.h"
+#include "wire/wirebuf.h"
+
+enum channel_state {
+	/* Created; as fundee, waiting for open_channel. */
+	CHANNEL_AWAITING_OPEN,
+	/* Funder: open_channel sent. */
+	CHANNEL_AWAITING_ACCEPT,
+	/* Funder: accepted; the daemon builds the funding transaction. */
+	CHANNEL_AWAITING_FUNDING_TX,
+	/* Fundee: accept_channel sent. */
+	CHANNEL_AWAITING_FUNDING_CREATED,
+	/* Funder: funding_created sent. */
+	CHANNEL_AWAITING_FUNDING_SIGNED,
+	/* Both first commitments signed: waiting for the funding depth and
+	 * channel_ready both ways. */
+	CHANNEL_AWAITING_LOCKIN,
+	/* Both channel_ready exchanged: HTLCs flow. */
+	CHANNEL_NORMAL,
+	/* A shutdown was sent or received; HTLCs drain, none are added. */
+	CHANNEL_SHUTTING_DOWN,
+	/* No HTLC left: closing_signed fee negotiation. */
+	CHANNEL_NEGOTIATING_CLOSE,
+	/* Mutual close agreed; the closing transaction was handed over. */
+	CHANNEL_CLOSED,
+	/* Failed: our latest commitment was handed over for broadcast. */
+	CHANNEL_AWAITING_UNILATERAL,
+	/* The peer proved we lost state: we must not broadcast our
+	 * commitment, only wait for theirs (BOLT #2 data loss protection). */
+	CHANNEL_DATA_LOSS,
+	/* Failed or disconnected before any funds were committed. */
+	CHANNEL_FORGOTTEN,
+};
+
+/* "CHANNEL_NORMAL" and so on. */
+const char *channel_state_name(enum channel_state state);
+
+enum channel_event_type {
+	/* Funder: build (do not broadcast) a funding transaction paying
+	 * funding_sat to script, then call channel_funding_built. */
+	CHANNEL_EVENT_FUNDING_NEEDED,
+	/* Funder: funding_signed arrived: broadcast the funding transaction. */
+	CHANNEL_EVENT_FUNDING_BROADCAST,
+	/* channel_ready was exchanged both ways. */
+	CHANNEL_EVENT_NORMAL,
+	/* An HTLC the peer offered is irrevocably committed: decode its
+	 * onion (channel_find_htlc) and forward, fulfill or fail it. */
+	CHANNEL_EVENT_HTLC_ADDED,
+	/* The peer fulfilled an HTLC we offered: preimage is the proof;
+	 * fulfill the incoming HTLC upstream now. */
+	CHANNEL_EVENT_HTLC_FULFILLED,
+	/* The peer's failure of an HTLC we offered is irrevocably committed:
+	 * fail the incoming HTLC upstream. */
+	CHANNEL_EVENT_HTLC_FAILED,
+	/* Mutual close agreed: broadcast tx. */
+	CHANNEL_EVENT_CLOSE_BROADCAST,
+	/* The channel failed: broadcast tx, our latest commitment. */
+	CHANNEL_EVENT_COMMITMENT_BROADCAST,
+	/* The channel is gone with nothing on chain: forget it (and, as
+	 * funder, release the funding transaction's inputs). */
+	CHANNEL_EVENT_FORGET,
+};
+
+struct channel_event {
+	enum channel_event_type type;
+	/* HTLC events: the HTLC, by its id among those offerer offered. */
+	enum channel_side offerer;
+	uint64_t htlc_id;
+	uint64_t amount_msat;
+	struct sha256 payment_hash;
+	uint32_t cltv_expiry;
+	struct preimage preimage;		/* HTLC_FULFILLED */
+	/* HTLC_FAILED: the peer's update_fail_htlc reason (malloc'd), or for
+	 * update_fail_malformed_htlc is_malformed with its fields. */
+	uint8_t *fail_reason;
+	size_t fail_reason_len;
+	/* HTLC_FAILED of an HTLC we withdrew after a reconnection, before
+	 * the peer ever committed to it (it no longer fitted the channel):
+	 * fail it upstream as a temporary channel failure. */
+	bool is_withdrawn;
+	bool is_malformed;
+	uint16_t failure_code;
+	struct sha256 sha256_of_onion;
+	/* *_BROADCAST (not FUNDING_BROADCAST): the signed transaction. */
+	struct bitcoin_tx *tx;
+	/* FUNDING_NEEDED: the funding output's scriptPubKey and amount. */
+	uint8_t *funding_script;
+	size_t funding_script_len;
+	uint64_t funding_sat;
+};
+
+/* What one or more steps ask of the daemon.  Calls append; the daemon
+ * acts, then channel_effects_clear()s. */
+struct channel_effects {
+	/* The channel after the last step that changed it (malloc'd), or
+	 * NULL if nothing needs persisting. */
+	uint8_t *snapshot;
+	size_t snapshot_len;
+	struct wirebuf **msgs;		/* to send, in order */
+	size_t num_msgs;
+	struct channel_event *events;
+	size_t num_events;
+	/* Why the channel failed (also sent to the peer), or NULL. */
+	char *failure;
+	/* Why the last call was refused (nothing else happened), or NULL. */
+	char *refusal;
+};
+
+void channel_effects_init(struct channel_effects *fx);
+/* Frees everything fx holds and makes it empty again. */
+void channel_effects_clear(struct channel_effects *fx);
+
+/* What we bring to a new channel, funder or fundee. */
+struct channel_setup {
+	/* Our secrets for it (see channel_secrets_derive); copied. */
+	const struct channel_secrets *secrets;
+	/* What we announce.  As fundee, config.channel_reserve_sat is raised
+	 * to the funder's dust limit if below it, as BOLT #2 asks. */
+	struct channel_config config;
+	struct channel_policy policy;
+	/* Where our funds go on a mutual close; copied. */
+	const uint8_t *shutdown_script;
+	size_t shutdown_script_len;
+	/* option_upfront_shutdown_script negotiated: commit to it in
+	 * open_channel / accept_channel. */
+	bool upfront_shutdown_script;
+};
+
+struct channel;
+
+/* A new channel in CHANNEL_AWAITING_OPEN, connected.  As funder, call
+ * channel_open next; as fundee, pass it the peer's open_channel.
+ * Returns: NULL if setup's secrets are invalid or its shutdown script is
+ *          not a valid shutdown form. */
+struct channel *channel_new(const secp256k1_context *ctx,
+			    const struct channel_setup *setup);
+
+/* Releases ch (NULL is fine), wiping its secrets. */
+void channel_free(struct channel *ch);
+
+/* Replaces the policy (fee estimates move; the daemon's configuration may
+ * change between restarts).  The policy is not part of the snapshot. */
+void channel_set_policy(struct channel *ch, const struct channel_policy *policy);
+
+/* ---- Events ---- */
+
+/* We fund: sends open_channel.  channel_flags bit 0 is announce_channel.
+ * Refused unless CHANNEL_AWAITING_OPEN, or if the amounts or the type are
+ * not ones we may propose. */
+bool channel_open(struct channel *ch, struct channel_effects *fx,
+		  const struct channel_id *temporary_channel_id,
+		  uint64_t funding_sat, uint64_t push_msat,
+		  uint32_t feerate_per_kw, enum channel_type type,
+		  uint8_t channel_flags);
+
+/* A message from the peer for this channel.  Refused if it is not a
+ * channel message or names another channel; protocol violations fail
+ * the channel (fx->failure). */
+bool channel_handle_message(struct channel *ch, struct channel_effects *fx,
+			    const uint8_t *msg, size_t len);
+
+/* Funder: the funding transaction (unbroadcast) pays the
+ * CHANNEL_EVENT_FUNDING_NEEDED output at funding.  Sends
+ * funding_created. */
+bool channel_funding_built(struct channel *ch, struct channel_effects *fx,
+			   const struct bitcoin_outpoint *funding);
+
+/* The funding transaction has depth confirmations (0: unconfirmed) at
+ * scid.  Sends channel_ready once depth reaches minimum_depth. */
+bool channel_funding_depth(struct channel *ch, struct channel_effects *fx,
+			   uint32_t depth, const struct short_channel_id *scid);
+
+/* Offers an HTLC: sends update_add_htlc, with path_key (33 bytes) as
+ * blinded_path if not NULL; *id gets its id.  Refused, naming the limit,
+ * if the peer would have to reject it (amount, count, value in flight,
+ * reserve, fee), if the channel is not normal or shutting down, or if a
+ * shutdown was sent or received. */
+bool channel_add_htlc(struct channel *ch, struct channel_effects *fx,
+		      uint64_t *id, uint64_t amount_msat,
+		      const struct sha256 *payment_hash, uint32_t cltv_expiry,
+		      const uint8_t onion[HTLC_ONION_LEN],
+		      const uint8_t *path_key);
+
+/* Removes an HTLC the peer offered, once irrevocably committed
+ * (CHANNEL_EVENT_HTLC_ADDED): sends update_fulfill_htlc,
+ * update_fail_htlc (reason: the onion error, copied) or
+ * update_fail_malformed_htlc (failure_code must have BADONION). */
+bool channel_fulfill_htlc(struct channel *ch, struct channel_effects *fx,
+			  uint64_t id, const struct preimage *preimage);
+bool channel_fail_htlc(struct channel *ch, struct channel_effects *fx,
+		       uint64_t id, const uint8_t *reason, size_t reason_len);
+bool channel_fail_malformed_htlc(struct channel *ch,
+				 struct channel_effects *fx, uint64_t id,
+				 const struct sha256 *sha256_of_onion,
+				 uint16_t failure_code);
+
+/* Funder: sends update_fee.  Refused if we are not the funder, the
+ * feerate is outside the policy's bounds, we cannot afford it, or our
+ * previous update_fee is not yet signed (channel_send_commit first). */
+bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
+			uint32_t feerate_per_kw);
+
+/* Signs every update so far into the peer's next commitment: sends
+ * commitment_signed.  Refused if there is nothing to sign or we still
+ * await the peer's revoke_and_ack for the last one. */
+bool channel_send_commit(struct channel *ch, struct channel_effects *fx);
+
+/* Starts a mutual close, paying us to script (NULL: the setup's).  The
+ * shutdown goes out once our updates are committed; closing_signed
+ * negotiation starts by itself once no HTLC is left. */
+bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
+		      const uint8_t *script, size_t script_len);
+
+/* The transport to the peer is up again: sends channel_reestablish (or,
+ * for a failed channel, our error again). */
+bool channel_reconnected(struct channel *ch, struct channel_effects *fx);
+
+/* The transport dropped: forgets the peer's uncommitted updates (and the
+ * whole channel if it was still being opened). */
+bool channel_disconnected(struct channel *ch, struct channel_effects *fx);
+
+/* The daemon fails the channel (an HTLC timed out, the fundee gave up on
+ * the funding transaction, ...): as a peer violation would. */
+bool channel_fail(struct channel *ch, struct channel_effects *fx,
+		  const char *why);
+
+/* ---- Reading the channel ---- */
+
+enum channel_state channel_get_state(const struct channel *ch);
+/* The channel_id, or the temporary_channel_id before funding_created. */
+const struct channel_id *channel_get_id(const struct channel *ch);
+bool channel_is_opener(const struct channel *ch);
+const struct channel_params *channel_get_params(const struct channel *ch);
+/* The number of side's latest commitment. */
+uint64_t channel_commitment_number(const struct channel *ch,
+				   enum channel_side side);
+/* Whether channel_send_commit would sign something now. */
+bool channel_can_send_commit(const struct channel *ch);
+/* Whether the peer's transport is up and channel_reestablish done. */
+bool channel_is_connected(const struct channel *ch);
+/* owner's latest commitment: balances, feerate and HTLCs (free it with
+ * htlc_view_free). */
+void channel_get_view(const struct channel *ch, enum channel_side owner,
+		      struct htlc_view *out);
+/* Every HTLC in flight, with its state. */
+const struct htlc_set *channel_get_htlcs(const struct channel *ch);
+/* The HTLC offerer offered with id, or NULL. */
+const struct htlc *channel_find_htlc(const struct channel *ch,
+				     enum channel_side offerer, uint64_t id);
+/* Our latest commitment transaction with both signatures, as a failure
+ * would broadcast it; NULL before funding is signed.  Free with
+ * bitcoin_tx_free. */
+struct bitcoin_tx *channel_signed_commitment(const struct channel *ch);
+
+/* ---- Persistence ---- */
+
+/* Appends the whole channel (not its secrets or policy) to out:
+ * see channel/state_serialize.c for the format. */
+void channel_serialize(struct wirebuf *out, const struct channel *ch);
+
+/* Restores a channel from channel_serialize's output, exactly: serializing
+ * it again gives the same bytes.  A daemon restarting calls
+ * channel_disconnected on it, since the transport did not survive.
+ * Returns: the channel, or NULL with *err naming the problem. */
+struct channel *channel_deserialize(const secp256k1_context *ctx,
+				    const uint8_t *data, size_t len,
+				    const struct channel_secrets *secrets,
+				    const struct channel_policy *policy,
+				    const char **err);
+
+#endif /* OHM_CHANNEL_STATE_H */
