@@ -39,10 +39,12 @@ static const char *const point_names[6] = {
 	"first_per_commitment_point",
 };
 
-/* Parses the peer's keys into params and its first point.
- * Returns: NULL, or the name of the field that is not a valid point. */
-static const char *parse_points(struct channel *ch,
-				const struct announced_points *in)
+/* Parses the peer's keys, as msg_name carried them, into params and its
+ * first point.  Returns: NULL, or why (which names the message and the
+ * field that is not a valid point). */
+static const char *parse_points(struct channel *ch, const char *msg_name,
+				const struct announced_points *in,
+				char why[OPEN_WHY_MAX])
 {
 	struct channel_party *them = &ch->params.party[CHANNEL_REMOTE];
 	struct pubkey *out[6] = {
@@ -55,9 +57,13 @@ static const char *parse_points(struct channel *ch,
 	 *   - `funding_pubkey`, `revocation_basepoint`, `htlc_basepoint`, `payment_basepoint`, or `delayed_payment_basepoint`
 	 * are not valid secp256k1 pubkeys in compressed format.
 	 */
-	for (size_t i = 0; i < 6; i++)
-		if (!pubkey_parse(ch->ctx, out[i], in->wire[i]->bytes))
-			return point_names[i];
+	for (size_t i = 0; i < 6; i++) {
+		if (!pubkey_parse(ch->ctx, out[i], in->wire[i]->bytes)) {
+			snprintf(why, OPEN_WHY_MAX, "%s: %s is not a valid point",
+				 msg_name, point_names[i]);
+			return why;
+		}
+	}
 	ch->has_remote_point[POINT_CURRENT] = true;
 	ch->has_remote_keys = true;
 	return NULL;
@@ -288,12 +294,7 @@ bool channel_handle_open_channel(struct channel *ch, struct channel_effects *fx,
 			&m->funding_pubkey, &m->revocation_basepoint,
 			&m->payment_basepoint, &m->delayed_payment_basepoint,
 			&m->htlc_basepoint, &m->first_per_commitment_point } };
-		bad = parse_points(ch, &points);
-		if (bad) {
-			snprintf(why, sizeof(why), "open_channel: %s is not a "
-				 "valid point", bad);
-			bad = why;
-		}
+		bad = parse_points(ch, "open_channel", &points, why);
 	}
 	/* BOLT #2:
 	 * The sender:
@@ -405,12 +406,7 @@ bool channel_handle_accept_channel(struct channel *ch,
 			&m->funding_pubkey, &m->revocation_basepoint,
 			&m->payment_basepoint, &m->delayed_payment_basepoint,
 			&m->htlc_basepoint, &m->first_per_commitment_point } };
-		bad = parse_points(ch, &points);
-		if (bad) {
-			snprintf(why, sizeof(why), "accept_channel: %s is not "
-				 "a valid point", bad);
-			bad = why;
-		}
+		bad = parse_points(ch, "accept_channel", &points, why);
 	}
 	if (bad) {
 		msg_accept_channel_free(m);
