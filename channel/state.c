@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "channel/commitment_sign.h"
+#include "channel/fee.h"
+#include "channel/scripts.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
 
@@ -488,6 +490,46 @@ bool channel_is_opener(const struct channel *ch)
 const struct channel_params *channel_get_params(const struct channel *ch)
 {
 	return &ch->params;
+}
+
+const struct channel_config *channel_get_config(const struct channel *ch,
+					       enum channel_side side)
+{
+	return &ch->config[side];
+}
+
+const struct short_channel_id *channel_get_scid(const struct channel *ch)
+{
+	return &ch->scid;
+}
+
+uint64_t channel_sendable_msat(const struct channel *ch, enum channel_side side)
+{
+	enum channel_side other = channel_side_other(side);
+	struct htlc_view view;
+	uint64_t in_flight_msat, limit_msat;
+	int64_t left;
+
+	if (ch->state != CHANNEL_NORMAL)
+		return 0;
+	/* The HTLC would go into the other side's next commitment first. */
+	htlc_set_view(&view, &ch->htlcs, other, true);
+	htlc_view_count(&view, side, &in_flight_msat);
+	left = view.balance_msat[side]
+		- (int64_t)(ch->config[other].channel_reserve_sat * 1000);
+	if (ch->params.opener == side)
+		left -= (int64_t)(1000 * (channel_commitment_fee_sat(view.feerate_per_kw,
+								     view.num_htlcs + 1,
+								     ch->params.option_anchors)
+					  + (ch->params.option_anchors
+					     ? 2 * CHANNEL_ANCHOR_OUTPUT_SAT : 0)));
+	htlc_view_free(&view);
+	limit_msat = ch->config[other].max_htlc_value_in_flight_msat;
+	if (left <= 0 || in_flight_msat >= limit_msat)
+		return 0;
+	if ((uint64_t)left > limit_msat - in_flight_msat)
+		return limit_msat - in_flight_msat;
+	return (uint64_t)left;
 }
 
 uint64_t channel_commitment_number(const struct channel *ch,

@@ -292,6 +292,17 @@ enum channel_state channel_get_state(const struct channel *ch);
 const struct channel_id *channel_get_id(const struct channel *ch);
 bool channel_is_opener(const struct channel *ch);
 const struct channel_params *channel_get_params(const struct channel *ch);
+/* What side announced in open_channel / accept_channel (reserve, limits). */
+const struct channel_config *channel_get_config(const struct channel *ch,
+					       enum channel_side side);
+/* The short_channel_id channel_funding_depth was last given (all zero
+ * before the funding transaction confirmed). */
+const struct short_channel_id *channel_get_scid(const struct channel *ch);
+/* Roughly the largest HTLC side could offer now: its balance in the next
+ * commitment less the reserve the other side asked of it, the fee it would
+ * pay for one more HTLC (if it is the opener) and the room left under the
+ * other side's max_htlc_value_in_flight_msat; 0 if that is negative. */
+uint64_t channel_sendable_msat(const struct channel *ch, enum channel_side side);
 /* The number of side's latest commitment. */
 uint64_t channel_commitment_number(const struct channel *ch,
 				   enum channel_side side);

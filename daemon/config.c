@@ -62,6 +62,8 @@ static const struct config_option options[] = {
 	 "bitcoind's data directory, where its .cookie is (default ~/.bitcoin)"},
 	{"dev-poll-interval", OPT_STRING, false, "SECS", "30",
 	 "(testing) seconds between polls of bitcoind for new blocks"},
+	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
+	 "confirmations we ask of a channel's funding transaction before using it"},
 };
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -395,8 +397,11 @@ static bool finalize_addrs(struct config *config, char *err, size_t errlen)
 }
 
 /* A whole number of seconds from 1 to a day. */
-static bool finalize_seconds(struct config *config, const char *name, unsigned *out,
-			     char *err, size_t errlen)
+/* An option that is a whole number of what (e.g. "seconds") from min to
+ * max; *out is left alone if it is not set. */
+static bool finalize_number(struct config *config, const char *name, const char *what,
+			    unsigned long min, unsigned long max, unsigned *out,
+			    char *err, size_t errlen)
 {
 	const struct config_setting *s = setting_last(config, name);
 	char *end;
@@ -405,13 +410,19 @@ static bool finalize_seconds(struct config *config, const char *name, unsigned *
 	if (!s)
 		return true;
 	value = strtoul(s->value, &end, 10);
-	if (!*s->value || *end || s->value[0] == '-' || value < 1 || value > 86400) {
-		snprintf(err, errlen, "%s: option '%s' must be a number of seconds from 1 to 86400, not '%s'",
-			 s->source, name, s->value);
+	if (!*s->value || *end || s->value[0] == '-' || value < min || value > max) {
+		snprintf(err, errlen, "%s: option '%s' must be a number of %s from %lu to %lu, not '%s'",
+			 s->source, name, what, min, max, s->value);
 		return false;
 	}
 	*out = (unsigned)value;
 	return true;
+}
+
+static bool finalize_seconds(struct config *config, const char *name, unsigned *out,
+			     char *err, size_t errlen)
+{
+	return finalize_number(config, name, "seconds", 1, 86400, out, err, errlen);
 }
 
 /* The bitcoin-* options: where bitcoind's JSON-RPC is and how to log in. */
@@ -538,8 +549,11 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				 err, errlen))
 		return false;
 
+	config->funding_confirms = 3;
 	if (!finalize_seconds(config, "dev-poll-interval", &config->dev_poll_interval_secs,
 			      err, errlen)
+	    || !finalize_number(config, "funding-confirms", "blocks", 1, 100,
+				&config->funding_confirms, err, errlen)
 	    || !finalize_bitcoind(config, home, err, errlen))
 		return false;
 

@@ -48,6 +48,7 @@ struct config {
 	unsigned dev_handshake_timeout_secs;	/* 0: the default */
 	unsigned dev_ping_interval_secs;	/* 0: the default */
 	unsigned dev_poll_interval_secs;	/* 0: the default */
+	unsigned funding_confirms;	/* minimum_depth we ask as fundee */
 	/* Where bitcoind's JSON-RPC is, and how to log in to it. */
 	char *bitcoin_rpcconnect;
 	uint16_t bitcoin_rpcport;	/* the network's default if not given */

@@ -26,6 +26,7 @@ static const struct rpc_command *const command_tables[] = {
 	node_commands,
 	peer_commands,
 	wallet_commands,
+	channel_commands,
 };
 #define NUM_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 

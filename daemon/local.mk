@@ -2,6 +2,7 @@
 noinst_LIBRARIES += daemon/libohmdaemon.a
 daemon_libohmdaemon_a_SOURCES = \
 	daemon/bitcoind.c daemon/bitcoind.h \
+	daemon/channels.c daemon/channels.h \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
 	daemon/coin_select.c daemon/coin_select.h \
@@ -15,8 +16,10 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/ohmd.h \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
+	daemon/rpc_channel.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_node.c \
+	daemon/rpc_params.c daemon/rpc_params.h \
 	daemon/rpc_peer.c \
 	daemon/rpc_wallet.c \
 	daemon/wallet.c daemon/wallet.h daemon/wallet_internal.h \

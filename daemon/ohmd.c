@@ -24,6 +24,7 @@
 #include "crypto/secp.h"
 #include "daemon/bitcoind.h"
 #include "daemon/chain.h"
+#include "daemon/channels.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
 #include "daemon/jsonrpc.h"
@@ -230,7 +231,6 @@ static bool chain_setup(struct ohmd *ohmd, char *err, size_t errlen)
 		return false;
 	log_info(ohmd->log, "chain", "following bitcoind at %s, polling every %u s",
 		 bitcoind_endpoint(ohmd->bitcoind), poll_secs);
-	chain_start(ohmd->chain);
 	return true;
 }
 
@@ -282,6 +282,14 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
+	/* Channels listen to the chain, so the chain starts after them. */
+	ohmd->channels = channels_new(ohmd, err, sizeof(err));
+	if (!ohmd->channels) {
+		startup_error("%s", err);
+		goto out;
+	}
+	chain_start(ohmd->chain);
+	channels_start(ohmd->channels);
 	ohmd->rpc = rpc_server_new(ohmd, ohmd->base, ohmd->log, config->rpc_file, err, sizeof(err));
 	if (!ohmd->rpc) {
 		startup_error("%s", err);
@@ -313,6 +321,9 @@ out:
 	 * still take the answers; the loop has stopped, so no new request
 	 * arrives meanwhile. */
 	peer_manager_free(ohmd->peers);
+	ohmd->peers = NULL;
+	channels_free(ohmd->channels);
+	ohmd->channels = NULL;
 	wallet_free(ohmd->wallet);
 	rpc_server_free(ohmd->rpc);
 	chain_free(ohmd->chain);

@@ -10,6 +10,7 @@
 
 struct bitcoind;
 struct chain;
+struct channels;
 struct config;
 struct db;
 struct event_base;
@@ -28,6 +29,7 @@ struct ohmd {
 	struct bitcoind *bitcoind;	/* bitcoind's JSON-RPC */
 	struct chain *chain;		/* follows the block chain */
 	struct wallet *wallet;		/* on-chain funds */
+	struct channels *channels;	/* Lightning channels */
 	secp256k1_context *secp;
 
 	uint8_t node_secret[32];	/* wiped at exit; never logged */

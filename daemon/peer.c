@@ -26,6 +26,7 @@
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
+#include "daemon/channels.h"
 #include "daemon/config.h"
 #include "daemon/peers.h"
 #include "bitcoin/chainparams.h"
@@ -283,6 +284,8 @@ static void peer_free(struct peer *peer, const char *reason)
 	char message[600];
 
 	snprintf(message, sizeof(message), "%s", reason);
+	if (peer->phase == PEER_ACTIVE && peer_manager_ohmd(peer->manager)->channels)
+		channels_peer_gone(peer_manager_ohmd(peer->manager)->channels, peer);
 	peer_manager_remove(peer->manager, peer);
 	if (peer->dial)
 		peer->dial->peer = NULL;
@@ -606,6 +609,7 @@ static bool handle_error_or_warning(struct peer *peer, const uint8_t *msg, size_
 	char text[1024];
 	const uint8_t *data;
 	uint16_t data_len;
+	struct channel_id channel_id, zero = {{0}};
 
 	if (is_error) {
 		struct msg_error *error;
@@ -616,12 +620,19 @@ static bool handle_error_or_warning(struct peer *peer, const uint8_t *msg, size_
 		data = error->data;
 		data_len = error->len;
 		printable_text(text, sizeof(text), data, data_len);
+		channel_id = error->channel_id;
 		msg_error_free(error);
 		/* BOLT #1:
 		 * - if `channel_id` is all zero:
 		 *   - MUST fail all channels with the sending node.
+		 * - otherwise:
+		 *   - MUST fail the channel referred to by `channel_id`, if that channel is with the
+		 *   sending node.
 		 *
-		 * We have no channels yet, so we just part. */
+		 * Then we part. */
+		channels_peer_error(peer_manager_ohmd(peer->manager)->channels, peer,
+				    memcmp(channel_id.bytes, zero.bytes, sizeof(zero.bytes)) == 0
+				    ? NULL : &channel_id, text);
 		peer_close(peer, "peer sent error: %s", text);
 		return false;
 	}
@@ -641,31 +652,30 @@ static bool handle_error_or_warning(struct peer *peer, const uint8_t *msg, size_
 	return true;
 }
 
-/* Channel messages, until the daemon runs channels: every channel a peer
- * names is unknown to us. */
-static bool reply_unknown_channel(struct peer *peer, uint16_t type, const uint8_t *msg,
-				  size_t len)
+/* A channel message: the channel's business, or an unknown channel. */
+static bool channel_message(struct peer *peer, uint16_t type, const uint8_t *msg, size_t len)
 {
-	/* open_channel carries chain_hash before its temporary_channel_id;
-	 * every other channel message starts with the channel_id. */
-	size_t offset = type == WIRE_OPEN_CHANNEL ? 2 + 32 : 2;
 	struct channel_id channel_id;
 
-	if (len < offset + sizeof(channel_id.bytes)) {
-		peer_warn_and_close(peer, "%s message of %zu bytes is too short",
-				    peer_wire_name(type), len);
+	switch (channels_peer_message(peer_manager_ohmd(peer->manager)->channels, peer, type,
+				      msg, len)) {
+	case CHANNELS_HANDLED:
+		return true;
+	case CHANNELS_PEER_CLOSED:
 		return false;
+	case CHANNELS_UNKNOWN_CHANNEL:
+		break;
 	}
-	memcpy(channel_id.bytes, msg + offset, sizeof(channel_id.bytes));
+	/* Every channel message but open_channel starts with the channel_id
+	 * (channels_peer_message checked the length). */
+	memcpy(channel_id.bytes, msg + 2, sizeof(channel_id.bytes));
 	/* BOLT #1: SHOULD send `error` with the unknown `channel_id` in reply
 	 * to messages of type `32`-`255` related to unknown channels.
 	 *
 	 * The connection stays: nothing else is wrong with it. */
 	log_unusual(peer_log(peer), "peer", "%s: %s for a channel we do not have",
 		    peer_name(peer), peer_wire_name(type));
-	if (!peer_send_buf(peer, towire_error_text(&channel_id,
-			type == WIRE_OPEN_CHANNEL ? "ohm does not open channels yet"
-						  : "unknown channel"))) {
+	if (!peer_send_buf(peer, towire_error_text(&channel_id, "unknown channel"))) {
 		peer_close(peer, "cannot send error");
 		return false;
 	}
@@ -722,7 +732,7 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 	case WIRE_UPDATE_FEE:
 	case WIRE_UPDATE_FAIL_MALFORMED_HTLC:
 	case WIRE_CHANNEL_REESTABLISH:
-		return reply_unknown_channel(peer, type, msg, len);
+		return channel_message(peer, type, msg, len);
 	}
 
 	/* BOLT #1:

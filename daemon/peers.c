@@ -22,6 +22,7 @@
 
 #include "bitcoin/chainparams.h"
 #include "crypto/secp.h"
+#include "daemon/channels.h"
 #include "daemon/config.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
@@ -181,6 +182,8 @@ void peer_manager_activated(struct peer_manager *manager, struct peer *peer)
 		rpc_respond(waiter->request, peer_connect_result(peer));
 		free(waiter);
 	}
+	if (manager->ohmd->channels)
+		channels_peer_active(manager->ohmd->channels, peer);
 }
 
 static bool add_waiter(struct peer_waiter **list, struct rpc_request *request)
@@ -245,19 +248,21 @@ void peer_manager_connect(struct peer_manager *manager, struct rpc_request *requ
 	pubkey_serialize(manager->ohmd->secp, node_id_bytes, node_id);
 	peer = peer_manager_find(manager, node_id_bytes);
 	if (peer && peer->phase == PEER_ACTIVE) {
-		rpc_respond(request, peer_connect_result(peer));
+		if (request)
+			rpc_respond(request, peer_connect_result(peer));
 		return;
 	}
 	if (peer) {
 		/* Already on its way: answer with that connection's outcome. */
-		if (!add_waiter(&peer->connect_waiters, request))
+		if (request && !add_waiter(&peer->connect_waiters, request))
 			rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
 	if (!host) {
 		if (!stored_address(manager, node_id_bytes, &stored)) {
-			rpc_respond_error(request, 400,
-					  "no address known for this peer: give host (and port)");
+			if (request)
+				rpc_respond_error(request, 400, "no address known for this peer: "
+						  "give host (and port)");
 			return;
 		}
 		host = stored.host;
@@ -266,11 +271,12 @@ void peer_manager_connect(struct peer_manager *manager, struct rpc_request *requ
 
 	peer = peer_new_outgoing(manager, node_id, host, port);
 	dial = calloc(1, sizeof(*dial));
-	if (!peer || !dial || !add_waiter(&peer->connect_waiters, request)) {
+	if (!peer || !dial || (request && !add_waiter(&peer->connect_waiters, request))) {
 		free(dial);
 		if (peer)
 			peer_close(peer, "out of memory");
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+		if (request)
+			rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
 	dial->peer = peer;

@@ -49,7 +49,8 @@ struct peer *peer_manager_find(const struct peer_manager *manager,
 json_t *peer_manager_bindings_json(const struct peer_manager *manager);
 
 /* `connect`: answers request once the peer is ACTIVE or has failed.  host
- * NULL means the last address stored for the peer. */
+ * NULL means the last address stored for the peer.  request NULL: nobody
+ * waits (the channels redialling a peer). */
 void peer_manager_connect(struct peer_manager *manager, struct rpc_request *request,
 			  const struct pubkey *node_id, const char *host, uint16_t port);
 

@@ -14,6 +14,7 @@
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
 #include "daemon/peers.h"
+#include "daemon/rpc_params.h"
 #include "wire/features.h"
 
 /* Largest ping `ignored` length: the message is type, num_pong_bytes,
@@ -51,22 +52,6 @@ json_t *peer_connect_result(const struct peer *peer)
 			 "port", (int)peer->remote_port);
 }
 
-/* Parses a node id parameter; on failure answers the request. */
-static bool parse_node_id(struct ohmd *ohmd, struct rpc_request *request, const char *name,
-			  const char *text, size_t len, struct pubkey *node_id)
-{
-	uint8_t bytes[PUBKEY_CMPR_LEN];
-
-	if (!hex_decode(bytes, sizeof(bytes), text, len)
-	    || !pubkey_parse(ohmd->secp, node_id, bytes)) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter '%s' must be a node id: 66 hex digits of a compressed "
-				  "public key, got '%.*s'", name, (int)(len > 80 ? 80 : len), text);
-		return false;
-	}
-	return true;
-}
-
 static void connect_command(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	const char *id = json_string_value(json_object_get(params, "id"));
@@ -78,7 +63,7 @@ static void connect_command(struct ohmd *ohmd, struct rpc_request *request, json
 	struct pubkey node_id;
 	char why[400];
 
-	if (!parse_node_id(ohmd, request, "id", id, at ? (size_t)(at - id) : strlen(id), &node_id))
+	if (!rpc_parse_node_id(ohmd, request, "id", id, at ? (size_t)(at - id) : strlen(id), &node_id))
 		return;
 	if (port_json) {
 		json_int_t value = json_integer_value(port_json);
@@ -115,27 +100,9 @@ static void connect_command(struct ohmd *ohmd, struct rpc_request *request, json
 	peer_manager_connect(ohmd->peers, request, &node_id, host, port);
 }
 
-static struct peer *active_peer(struct ohmd *ohmd, struct rpc_request *request,
-				const char *id_text)
-{
-	struct pubkey node_id;
-	uint8_t bytes[PUBKEY_CMPR_LEN];
-	struct peer *peer;
-
-	if (!parse_node_id(ohmd, request, "id", id_text, strlen(id_text), &node_id))
-		return NULL;
-	pubkey_serialize(ohmd->secp, bytes, &node_id);
-	peer = peer_manager_find(ohmd->peers, bytes);
-	if (!peer || peer->phase != PEER_ACTIVE) {
-		rpc_respond_error(request, RPC_LIGHTNINGD, "Peer %s is not connected", id_text);
-		return NULL;
-	}
-	return peer;
-}
-
 static void disconnect_command(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	struct peer *peer = active_peer(ohmd, request,
+	struct peer *peer = rpc_active_peer(ohmd, request,
 					json_string_value(json_object_get(params, "id")));
 
 	/* force matters once channels exist: without it, a peer with live
@@ -164,7 +131,7 @@ static void listpeers_command(struct ohmd *ohmd, struct rpc_request *request, js
 	uint8_t bytes[PUBKEY_CMPR_LEN];
 
 	if (id) {
-		if (!parse_node_id(ohmd, request, "id", id, strlen(id), &node_id)) {
+		if (!rpc_parse_node_id(ohmd, request, "id", id, strlen(id), &node_id)) {
 			json_decref(list);
 			return;
 		}
@@ -194,7 +161,7 @@ static void ping_command(struct ohmd *ohmd, struct rpc_request *request, json_t 
 				  (long long)pongbytes);
 		return;
 	}
-	peer = active_peer(ohmd, request, json_string_value(json_object_get(params, "id")));
+	peer = rpc_active_peer(ohmd, request, json_string_value(json_object_get(params, "id")));
 	if (!peer)
 		return;
 	if (!peer_send_ping(peer, (uint16_t)pongbytes, (uint16_t)len, request))

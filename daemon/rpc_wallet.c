@@ -9,11 +9,13 @@
 #include "bitcoin/address.h"
 #include "common/hex.h"
 #include "daemon/chain.h"
+#include "daemon/channels.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/feerate.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
+#include "daemon/rpc_params.h"
 #include "daemon/wallet.h"
 
 static void newaddr(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -57,8 +59,8 @@ static void listfunds(struct ohmd *ohmd, struct rpc_request *request, json_t *pa
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot read the wallet");
 		return;
 	}
-	/* No channels yet. */
-	rpc_respond(request, json_pack("{s:o, s:[]}", "outputs", outputs, "channels"));
+	rpc_respond(request, json_pack("{s:o, s:o}", "outputs", outputs,
+				       "channels", channels_funds_json(ohmd->channels)));
 }
 
 static void listtransactions(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -70,69 +72,6 @@ static void listtransactions(struct ohmd *ohmd, struct rpc_request *request, jso
 		return;
 	}
 	rpc_respond(request, json_pack("{s:o}", "transactions", list));
-}
-
-/* satoshi: a whole number of satoshis, "NNNsat", "NNNmsat" (whole
- * satoshis) or "all". */
-static bool parse_satoshi(const json_t *value, bool *is_all, uint64_t *amount_sat,
-			  char *err, size_t errlen)
-{
-	const char *text = json_string_value(value);
-	unsigned long long number;
-	char *end;
-
-	*is_all = false;
-	if (json_is_integer(value) && json_integer_value(value) >= 0) {
-		*amount_sat = (uint64_t)json_integer_value(value);
-		return true;
-	}
-	if (text && strcmp(text, "all") == 0) {
-		*is_all = true;
-		return true;
-	}
-	if (text && text[0] >= '0' && text[0] <= '9') {
-		errno = 0;
-		number = strtoull(text, &end, 10);
-		if (errno == 0 && (strcmp(end, "") == 0 || strcmp(end, "sat") == 0)) {
-			*amount_sat = number;
-			return true;
-		}
-		if (errno == 0 && strcmp(end, "msat") == 0 && number % 1000 == 0) {
-			*amount_sat = number / 1000;
-			return true;
-		}
-	}
-	snprintf(err, errlen, "parameter 'satoshi': expected a whole number of satoshis, "
-		 "'NNNsat', 'NNNmsat' (whole satoshis) or 'all'");
-	return false;
-}
-
-/* The 2.1 billion BTC that cannot exist: guards every sum below. */
-#define MAX_SATOSHIS (21000000ULL * 100000000ULL)
-
-/* feerate: a number of perkw, or feerate_parse()'s strings. */
-static bool parse_feerate(struct ohmd *ohmd, const json_t *value, uint32_t *perkw,
-			  char *err, size_t errlen)
-{
-	struct feerate_param feerate;
-	char why[200];
-
-	if (json_is_integer(value)) {
-		if (json_integer_value(value) < 0
-		    || !feerate_from_perkw(&feerate, (uint64_t)json_integer_value(value), why,
-					   sizeof(why)))
-			goto bad;
-	} else if (!json_is_string(value)
-		   || !feerate_parse(&feerate, json_string_value(value), why, sizeof(why))) {
-		if (!json_is_string(value))
-			snprintf(why, sizeof(why), "expected a string or a whole number (perkw)");
-		goto bad;
-	}
-	*perkw = feerate.is_target ? chain_feerate(ohmd->chain, feerate.target) : feerate.perkw;
-	return true;
-bad:
-	snprintf(err, errlen, "parameter 'feerate': %s", why);
-	return false;
 }
 
 /* utxos: ["txid:vout", ...]. */
@@ -214,15 +153,11 @@ static void withdraw(struct ohmd *ohmd, struct rpc_request *request, json_t *par
 	}
 	wp.destination_script = script->data;
 	wp.destination_script_len = script->len;
-	if (!parse_satoshi(json_object_get(params, "satoshi"), &wp.is_all, &wp.amount_sat, err,
-			   sizeof(err)))
+	if (!rpc_parse_satoshi(json_object_get(params, "satoshi"), "satoshi", &wp.is_all,
+			       &wp.amount_sat, err, sizeof(err)))
 		goto fail;
-	if (!wp.is_all && wp.amount_sat > MAX_SATOSHIS) {
-		snprintf(err, sizeof(err), "parameter 'satoshi': more than 21 million bitcoin");
-		goto fail;
-	}
-	if (!parse_feerate(ohmd, json_object_get(params, "feerate"), &wp.feerate_perkw, err,
-			   sizeof(err)))
+	if (!rpc_parse_feerate(ohmd, json_object_get(params, "feerate"), "feerate",
+			       &wp.feerate_perkw, err, sizeof(err)))
 		goto fail;
 	if (minconf > UINT32_MAX) {
 		snprintf(err, sizeof(err), "parameter 'minconf': too large");

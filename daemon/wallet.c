@@ -128,27 +128,57 @@ bool wallet_issue_key(struct wallet *wallet, enum wallet_addrtype type, bool is_
 	return true;
 }
 
+/* Issues the next receiving (not change) key of type into script: in the
+ * caller's database transaction if one is open, else in its own. */
+static bool issue_receive_key(struct wallet *wallet, enum wallet_addrtype type,
+			      struct wallet_key_path *path, struct wirebuf *script, char *err,
+			      size_t errlen)
+{
+	bool is_own_transaction = !db_in_transaction(wallet->db);
+	bool ok = (!is_own_transaction || db_begin(wallet->db))
+		&& wallet_issue_key(wallet, type, false, path, script)
+		&& (!is_own_transaction || db_commit(wallet->db));
+
+	if (!ok) {
+		snprintf(err, errlen, "cannot store a new key: %s", db_errmsg(wallet->db));
+		if (is_own_transaction)
+			db_rollback(wallet->db);
+	}
+	return ok;
+}
+
 bool wallet_new_address(struct wallet *wallet, enum wallet_addrtype type,
 			char address[ADDRESS_MAX_LEN + 1], char *err, size_t errlen)
 {
 	struct wirebuf *script = wirebuf_new();
 	struct wallet_key_path path;
 	char path_text[64];
-	bool ok = db_begin(wallet->db)
-		&& wallet_issue_key(wallet, type, false, &path, script)
-		&& db_commit(wallet->db);
+	bool ok = issue_receive_key(wallet, type, &path, script, err, errlen);
 
-	if (!ok) {
-		snprintf(err, errlen, "cannot store a new key: %s", db_errmsg(wallet->db));
-		db_rollback(wallet->db);
-	} else if (!address_from_script(address, wallet->params, script->data, script->len)) {
+	if (ok && !address_from_script(address, wallet->params, script->data, script->len)) {
 		snprintf(err, errlen, "cannot encode an address");
 		ok = false;
-	} else {
+	} else if (ok) {
 		wallet_key_path_text(path_text, &path, wallet->params);
 		log_debug(wallet->log, "wallet", "new address %s (%s)", address, path_text);
 	}
 	wirebuf_free(script);
+	return ok;
+}
+
+bool wallet_new_script(struct wallet *wallet, struct wirebuf *script, char *err, size_t errlen)
+{
+	struct wirebuf *issued = wirebuf_new();
+	struct wallet_key_path path;
+	char path_text[64];
+	bool ok = issue_receive_key(wallet, WALLET_P2WPKH, &path, issued, err, errlen);
+
+	if (ok) {
+		wirebuf_append(script, issued->data, issued->len);
+		wallet_key_path_text(path_text, &path, wallet->params);
+		log_debug(wallet->log, "wallet", "new script (%s)", path_text);
+	}
+	wirebuf_free(issued);
 	return ok;
 }
 
@@ -160,7 +190,8 @@ static char *txid_hex(char out[65], const struct bitcoin_txid *txid)
 }
 
 /* Stores tx (or, if known, updates where it is confirmed).  height < 0:
- * unconfirmed, and a known transaction is left as it is. */
+ * unconfirmed, and a known transaction is left as it is.  A held
+ * transaction that confirms was sent by someone: it is held no longer. */
 bool wallet_tx_record(struct wallet *wallet, const struct bitcoin_txid *txid,
 		      const struct bitcoin_tx *tx, int64_t height, size_t txindex,
 		      bool is_coinbase, bool is_ours)
@@ -170,7 +201,7 @@ bool wallet_tx_record(struct wallet *wallet, const struct bitcoin_txid *txid,
 		? "INSERT INTO transactions (txid, rawtx, blockheight, txindex, is_coinbase, is_ours)"
 		  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (txid) DO UPDATE SET"
 		  " rawtx = excluded.rawtx, blockheight = excluded.blockheight,"
-		  " txindex = excluded.txindex"
+		  " txindex = excluded.txindex, is_held = 0"
 		: "INSERT INTO transactions (txid, rawtx, blockheight, txindex, is_coinbase, is_ours)"
 		  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (txid) DO NOTHING");
 	bool ok;
@@ -436,7 +467,6 @@ static bool txids_at_height(struct wallet *wallet, const char *sql, uint32_t hei
 	return rc == SQLITE_DONE;
 }
 
-/* A stored transaction, parsed; NULL if unknown. */
 struct bitcoin_tx *wallet_tx_load(struct wallet *wallet, const struct bitcoin_txid *txid)
 {
 	sqlite3_stmt *stmt = db_prepare(wallet->db, "SELECT rawtx FROM transactions WHERE txid = ?");
@@ -465,12 +495,13 @@ static bool block_disconnected(void *arg, uint32_t height, char *err, size_t err
 			     " WHERE blockheight = ? AND is_coinbase = 1", height, &txids, &num);
 	for (size_t i = 0; ok && i < num; i++)
 		ok = wallet_tx_forget(wallet, &txids[i], "its block left the best chain", 0);
-	/* Ours go back to being re-sent until confirmed again. */
+	/* Ours go back to being re-sent until confirmed again (a confirmed
+	 * one is never held, but a held one must never be sent). */
 	free(txids);
 	txids = NULL;
 	if (ok) {
-		ok = txids_at_height(wallet, "SELECT txid FROM transactions"
-				     " WHERE blockheight = ? AND is_ours = 1 ORDER BY rowid",
+		ok = txids_at_height(wallet, "SELECT txid FROM transactions WHERE blockheight = ?"
+				     " AND is_ours = 1 AND is_held = 0 ORDER BY rowid",
 				     height, &txids, &num);
 	}
 	for (size_t i = 0; ok && i < num; i++) {
@@ -608,16 +639,23 @@ static bool load_sets(struct wallet *wallet, char *err, size_t errlen)
 	if (rc != SQLITE_DONE)
 		goto fail;
 
-	/* Our unconfirmed transactions are re-sent until confirmed. */
+	/* Our unconfirmed transactions are re-sent until confirmed; held
+	 * ones wait for their channel (wallet_fund_unhold). */
 	stmt = db_prepare(wallet->db, "SELECT rawtx FROM transactions"
-			  " WHERE blockheight IS NULL AND is_ours = 1 ORDER BY rowid");
+			  " WHERE blockheight IS NULL AND is_ours = 1 AND is_held = 0 ORDER BY rowid");
 	if (!stmt)
 		goto fail;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct bitcoin_tx *tx = bitcoin_tx_parse(sqlite3_column_blob(stmt, 0),
 							 (size_t)sqlite3_column_bytes(stmt, 0), NULL);
-		if (tx)
-			chain_rebroadcast_add(wallet->chain, tx);
+		struct bitcoin_txid txid;
+		char hex[65];
+		if (!tx)
+			continue;
+		chain_rebroadcast_add(wallet->chain, tx);
+		bitcoin_tx_txid(&txid, tx);
+		log_info(wallet->log, "wallet", "re-sending our unconfirmed transaction %s",
+			 txid_hex(hex, &txid));
 		bitcoin_tx_free(tx);
 	}
 	sqlite3_reset(stmt);

@@ -1,7 +1,8 @@
 /* The on-chain wallet: addresses from keys derived from the node secret
  * (daemon/wallet_keys.h), the coins paying them and the transactions
  * moving them, learnt from the chain client's blocks and mempool scans
- * (it is a chain_listener), and spending them (withdraw).
+ * (it is a chain_listener), and spending them (withdraw, channel
+ * funding).
  *
  * What is ours: an output paying a script we handed out (newaddr, or our
  * change), and any transaction spending such an output.  Both are kept in
@@ -20,6 +21,16 @@
  * signed transaction is stored with its inputs marked spent and reserved
  * for 72 blocks (so two withdraws can never pick the same coin) BEFORE it
  * is sent; if bitcoind refuses it, it is forgotten and its coins freed.
+ *
+ * Funding a channel: its transaction is made the same way but held
+ * (is_held): stored, its coins spent and reserved, its change ours, but
+ * never sent or re-sent until the channel code unholds it (and sends it;
+ * from then on it is an ordinary unconfirmed transaction of ours) or
+ * releases it (forgotten, its coins free again).  listfunds and
+ * listtransactions show it like any unconfirmed transaction of ours (its
+ * coins are taken, its change will be ours), but no spend may use its
+ * change: a child would be lost with a release.  A held transaction that
+ * confirms anyway (someone else sent it) is held no longer.
  */
 #ifndef OHM_DAEMON_WALLET_H
 #define OHM_DAEMON_WALLET_H
@@ -39,6 +50,7 @@ struct chainparams;
 struct db;
 struct log;
 struct wallet;
+struct wirebuf;
 
 /* CLN's error code for withdraw without the funds. */
 #define WALLET_ERROR_INSUFFICIENT_FUNDS 301
@@ -58,9 +70,17 @@ struct wallet *wallet_new(const secp256k1_context *secp, struct log *log, struct
 void wallet_free(struct wallet *wallet);
 
 /* Hands out the next address of type (stored before it is returned).
+ * Inside the caller's database transaction if one is open (the key is
+ * then stored when it commits), else in its own.
  * Returns: false with err on a database error. */
 bool wallet_new_address(struct wallet *wallet, enum wallet_addrtype type,
 			char address[ADDRESS_MAX_LEN + 1], char *err, size_t errlen);
+
+/* Hands out the next P2WPKH key, as wallet_new_address does, appending
+ * its scriptPubKey to script (e.g. a channel's closing output, so the
+ * wallet sees the closed channel's funds).  Same transaction rules.
+ * Returns: false with err on a database error (script unchanged). */
+bool wallet_new_script(struct wallet *wallet, struct wirebuf *script, char *err, size_t errlen);
 
 /* listfunds' "outputs" array (Core Lightning's shape); spent outputs only
  * with include_spent.  NULL on a database error. */
@@ -68,6 +88,10 @@ json_t *wallet_outputs_json(struct wallet *wallet, bool include_spent);
 
 /* listtransactions' "transactions" array.  NULL on a database error. */
 json_t *wallet_transactions_json(struct wallet *wallet);
+
+/* A stored transaction, parsed (bitcoin_tx_free() it); NULL if unknown or
+ * on a database error. */
+struct bitcoin_tx *wallet_tx_load(struct wallet *wallet, const struct bitcoin_txid *txid);
 
 struct wallet_withdraw_params {
 	const uint8_t *destination_script;
@@ -90,5 +114,37 @@ typedef void (*wallet_withdraw_cb)(const struct bitcoin_tx *tx, int code, const 
  * funds, dust); otherwise cb hears how sending went, later. */
 bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params *params,
 		     wallet_withdraw_cb cb, void *arg, int *code, char *err, size_t errlen);
+
+/* Builds, signs and stores, held, a channel's funding transaction paying
+ * params (destination_script: the funding output's P2WSH), as withdraw
+ * would, but does not send it.  *outnum is the index of the funding
+ * output.  Errors as withdraw's, a dust amount naming parameter 'amount'.
+ * Precondition: inside the caller's database transaction (which stores
+ * the channel with it); on failure nothing of it is written.
+ * Returns: the transaction (bitcoin_tx_free() it), or NULL with *code (a
+ * JSON-RPC error code) and err. */
+struct bitcoin_tx *wallet_fund_prepare(struct wallet *wallet,
+				       const struct wallet_withdraw_params *params, uint32_t *outnum,
+				       int *code, char *err, size_t errlen);
+
+/* Forgets the held transaction txid and frees its coins (the channel will
+ * not be funded).  A txid not held (unknown, or unheld already) is left
+ * alone.  Precondition: inside the caller's database transaction.
+ * Returns: false with err on a database error. */
+bool wallet_fund_release(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
+			 size_t errlen);
+
+/* Stops holding txid back: from now on it is an ordinary unconfirmed
+ * transaction of ours, re-sent at start-up until it confirms.  The caller
+ * sends it (chain_broadcast) once its transaction commits.  Unholding
+ * twice is fine.  Precondition: inside the caller's database transaction.
+ * Returns: false with err if txid is not a transaction we made, or on a
+ * database error. */
+bool wallet_fund_unhold(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
+			size_t errlen);
+
+/* Sets *held to whether txid is a transaction we hold back (false if
+ * unknown).  Returns: false on a database error (*held untouched). */
+bool wallet_fund_is_held(struct wallet *wallet, const struct bitcoin_txid *txid, bool *held);
 
 #endif /* OHM_DAEMON_WALLET_H */

@@ -1,6 +1,7 @@
 /* The wallet's insides, shared by its files: wallet.c (keys, and what the
  * chain shows), wallet_list.c (listfunds, listtransactions) and
- * wallet_spend.c (withdraw).  Nothing else includes this. */
+ * wallet_spend.c (withdraw, channel funding).  Nothing else includes
+ * this. */
 #ifndef OHM_DAEMON_WALLET_INTERNAL_H
 #define OHM_DAEMON_WALLET_INTERNAL_H
 
@@ -62,9 +63,6 @@ bool wallet_utxo_add(struct wallet *wallet, const struct bitcoin_txid *txid, uin
  * spent; why goes to the log.  Inside the caller's transaction. */
 bool wallet_tx_forget(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why,
 		      unsigned depth);
-
-/* A stored transaction, parsed (bitcoin_tx_free() it); NULL if unknown. */
-struct bitcoin_tx *wallet_tx_load(struct wallet *wallet, const struct bitcoin_txid *txid);
 
 /* Answers every pending withdraw with a shutdown error (wallet_free). */
 void wallet_withdraws_abort(struct wallet *wallet);

@@ -1,7 +1,9 @@
-/* withdraw: choose coins, build and sign the transaction, store it, then
- * send it.  Persist, then send: if ohmd dies after the commit, the stored
- * transaction is re-sent at the next start; if bitcoind refuses it, it is
- * forgotten and its coins freed. */
+/* withdraw and channel funding: choose coins, build and sign the
+ * transaction, store it, then send it (withdraw) or hold it back for the
+ * channel code (funding).  Persist, then send: if ohmd dies after the
+ * commit, the stored transaction is re-sent at the next start (unless
+ * held); if bitcoind refuses it, it is forgotten and its coins freed. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +80,7 @@ static bool candidates_add(struct candidates *c, sqlite3_stmt *stmt)
 #define COIN_COLUMNS \
 	"SELECT u.txid, u.outnum, u.amount_sat, u.script, u.addrtype, u.is_change," \
 	"       u.keyindex, t.blockheight, t.is_coinbase, u.spent_by IS NOT NULL," \
-	"       u.reserved_til FROM utxos u JOIN transactions t ON t.txid = u.txid"
+	"       u.reserved_til, t.is_held FROM utxos u JOIN transactions t ON t.txid = u.txid"
 
 /* Why the coin in stmt's row cannot be spent now, or NULL. */
 static const char *coin_unusable(sqlite3_stmt *stmt, uint32_t tip, uint32_t minconf,
@@ -91,6 +93,9 @@ static const char *coin_unusable(sqlite3_stmt *stmt, uint32_t tip, uint32_t minc
 		confirmations = tip - (uint32_t)sqlite3_column_int64(stmt, 7) + 1;
 	if (sqlite3_column_int(stmt, 9))
 		return "is already spent";
+	/* A child of a held transaction would go with its release. */
+	if (sqlite3_column_int(stmt, 11))
+		return "is the change of a transaction not sent yet";
 	if (sqlite3_column_type(stmt, 10) != SQLITE_NULL && sqlite3_column_int64(stmt, 10) > tip) {
 		snprintf(why, whylen, "is reserved until block %lld",
 			 (long long)sqlite3_column_int64(stmt, 10));
@@ -193,13 +198,33 @@ static bool coin_take(struct wallet *wallet, const struct bitcoin_outpoint *outp
 	return ok;
 }
 
-/* Builds and signs the transaction spending the chosen coins; stores it,
- * its spends and its change.  Inside the caller's transaction. */
+/* Sets whether our transaction txid is held back.  Returns: 1, 0 if txid
+ * is not a transaction we made, -1 on a database error. */
+static int tx_set_held(struct wallet *wallet, const struct bitcoin_txid *txid, bool is_held)
+{
+	sqlite3_stmt *stmt = db_prepare(wallet->db,
+		"UPDATE transactions SET is_held = ? WHERE txid = ? AND is_ours = 1");
+	int rc;
+
+	if (!stmt)
+		return -1;
+	sqlite3_bind_int(stmt, 1, is_held);
+	sqlite3_bind_blob(stmt, 2, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt) != SQLITE_DONE ? -1
+		: sqlite3_changes(sqlite3_db_handle(stmt)) == 1 ? 1 : 0;
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+/* Builds and signs the transaction spending the chosen coins; stores it
+ * (held back if is_held), its spends and its change.  *outnum is the
+ * output paying params.  Inside the caller's transaction, which may hold
+ * part of it on failure. */
 static struct bitcoin_tx *build_and_store(struct wallet *wallet,
 					  const struct wallet_withdraw_params *params,
 					  const struct candidates *c,
-					  const struct coin_selection *selection,
-					  char *err, size_t errlen)
+					  const struct coin_selection *selection, bool is_held,
+					  uint32_t *outnum, char *err, size_t errlen)
 {
 	uint32_t tip = chain_height(wallet->chain);
 	/* Anti fee sniping, as Core and Core Lightning do: valid only on
@@ -210,7 +235,7 @@ static struct bitcoin_tx *build_and_store(struct wallet *wallet,
 	struct wirebuf *change_script = wirebuf_new();
 	struct wallet_key_path change_path;
 	struct bitcoin_txid txid;
-	size_t n = 0, change_index = 0;
+	size_t n = 0, change_index = 0, destination_index = 0;
 	uint8_t coin_flip;
 	bool ok = true;
 
@@ -236,8 +261,9 @@ static struct bitcoin_tx *build_and_store(struct wallet *wallet,
 	if (selection->change_sat && (coin_flip & 1))
 		change_index = bitcoin_tx_add_output(tx, selection->change_sat, change_script->data,
 						     change_script->len);
-	bitcoin_tx_add_output(tx, selection->amount_sat, params->destination_script,
-			      params->destination_script_len);
+	destination_index = bitcoin_tx_add_output(tx, selection->amount_sat,
+						  params->destination_script,
+						  params->destination_script_len);
 	if (selection->change_sat && !(coin_flip & 1))
 		change_index = bitcoin_tx_add_output(tx, selection->change_sat, change_script->data,
 						     change_script->len);
@@ -251,6 +277,8 @@ static struct bitcoin_tx *build_and_store(struct wallet *wallet,
 	}
 	bitcoin_tx_txid(&txid, tx);
 	ok = wallet_tx_record(wallet, &txid, tx, -1, 0, false, true);
+	if (ok && is_held)
+		ok = tx_set_held(wallet, &txid, true) == 1;
 	for (size_t i = 0; ok && i < tx->num_inputs; i++)
 		ok = coin_take(wallet, &tx->inputs[i].prevout, &txid,
 			       tip + WALLET_RESERVATION_BLOCKS);
@@ -268,6 +296,7 @@ out:
 		bitcoin_tx_free(tx);
 		return NULL;
 	}
+	*outnum = (uint32_t)destination_index;
 	return tx;
 }
 
@@ -281,21 +310,29 @@ static void withdraw_unlink(struct wallet *wallet, struct withdraw *w)
 		w->next->prev = w->prev;
 }
 
+/* Forgets our transaction txid (and what spends its outputs) and frees
+ * the coins it spent.  Inside the caller's transaction. */
+static bool tx_abandon(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why)
+{
+	sqlite3_stmt *stmt = db_prepare(wallet->db,
+		"UPDATE utxos SET reserved_til = NULL WHERE spent_by = ?");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	/* Deleting it clears the spent_by of its inputs (ON DELETE SET NULL). */
+	return ok && wallet_tx_forget(wallet, txid, why, 0);
+}
+
 /* bitcoind refused the transaction: forget it and free its coins. */
 static void withdraw_abandon(struct wallet *wallet, const struct bitcoin_txid *txid)
 {
-	sqlite3_stmt *stmt;
-	bool ok = db_begin(wallet->db);
 	char hex[65];
 
-	stmt = ok ? db_prepare(wallet->db, "UPDATE utxos SET reserved_til = NULL WHERE spent_by = ?")
-		  : NULL;
-	if (stmt) {
-		sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-		ok = sqlite3_step(stmt) == SQLITE_DONE;
-		sqlite3_reset(stmt);
-	}
-	if (!stmt || !ok || !wallet_tx_forget(wallet, txid, "bitcoind refused it", 0)
+	if (!db_begin(wallet->db) || !tx_abandon(wallet, txid, "bitcoind refused it")
 	    || !db_commit(wallet->db)) {
 		log_broken(wallet->log, "wallet", "cannot forget refused transaction %s: %s",
 			   bitcoin_txid_to_hex(hex, txid), db_errmsg(wallet->db));
@@ -326,8 +363,15 @@ static void withdraw_sent(const struct bitcoind_error *error, void *arg)
 	free(w);
 }
 
-bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params *params,
-		     wallet_withdraw_cb cb, void *arg, int *code, char *err, size_t errlen)
+/* Chooses coins for params, then builds, signs and stores the transaction
+ * (held back if is_held); *outnum is its output paying params.  A dust
+ * amount is blamed on the RPC parameter amount_name.  Inside the caller's
+ * transaction, which keeps nothing of it on failure (a savepoint).
+ * Returns: NULL with *code and err on failure. */
+static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
+					const struct wallet_withdraw_params *params,
+					const char *amount_name, bool is_held, uint32_t *outnum,
+					int *code, char *err, size_t errlen)
 {
 	struct candidates c = {0};
 	struct coin *coins = NULL;
@@ -344,17 +388,9 @@ bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params 
 						 params->destination_script_len);
 	uint8_t change_template[SCRIPT_P2WPKH_LEN] = {OP_0, 20};
 	struct bitcoin_tx *tx = NULL;
-	struct withdraw *w;
 
-	/* BEGIN IMMEDIATE: choosing, reserving and storing are one step, so
-	 * no other spend can pick the same coins. */
-	if (!db_begin(wallet->db)) {
-		*code = RPC_INTERNAL_ERROR;
-		snprintf(err, errlen, "cannot begin a transaction: %s", db_errmsg(wallet->db));
-		return false;
-	}
 	if (!load_candidates(wallet, params, &c, code, err, errlen))
-		goto fail;
+		goto out;
 	coins = wire_calloc(c.num + 1, sizeof(*coins));
 	for (size_t i = 0; i < c.num; i++) {
 		coins[i].amount_sat = c.list[i].amount_sat;
@@ -373,34 +409,70 @@ bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params 
 			 params->utxos ? "the " : "all ", c.num,
 			 (unsigned long long)selection.needed_sat, params->feerate_perkw,
 			 (unsigned long long)selection.available_sat);
-		goto fail;
+		goto out;
 	case COIN_SELECT_DUST:
 		*code = RPC_INVALID_PARAMS;
 		if (params->is_all)
-			snprintf(err, errlen, "parameter 'satoshi': all, %llusat after the fee, "
+			snprintf(err, errlen, "parameter '%s': all, %llusat after the fee, "
 				 "is below the dust limit of %llusat for this destination",
+				 amount_name,
 				 (unsigned long long)(selection.input_sat - selection.fee_sat),
 				 (unsigned long long)dest_dust);
 		else
-			snprintf(err, errlen, "parameter 'satoshi': %llusat is below the dust "
-				 "limit of %llusat for this destination",
+			snprintf(err, errlen, "parameter '%s': %llusat is below the dust "
+				 "limit of %llusat for this destination", amount_name,
 				 (unsigned long long)params->amount_sat,
 				 (unsigned long long)dest_dust);
-		goto fail;
+		goto out;
 	}
-	tx = build_and_store(wallet, params, &c, &selection, err, errlen);
-	if (!tx) {
+	if (!db_exec(wallet->db, "SAVEPOINT spend_prepare")) {
 		*code = RPC_INTERNAL_ERROR;
-		goto fail;
+		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
+		goto out;
+	}
+	tx = build_and_store(wallet, params, &c, &selection, is_held, outnum, err, errlen);
+	if (!tx)
+		db_exec(wallet->db, "ROLLBACK TO spend_prepare");
+	if (!db_exec(wallet->db, "RELEASE spend_prepare") && tx) {
+		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
+		bitcoin_tx_free(tx);
+		tx = NULL;
+	}
+	if (!tx)
+		*code = RPC_INTERNAL_ERROR;
+out:
+	free(selection.is_chosen);
+	free(coins);
+	free(c.list);
+	return tx;
+}
+
+bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params *params,
+		     wallet_withdraw_cb cb, void *arg, int *code, char *err, size_t errlen)
+{
+	struct bitcoin_tx *tx;
+	struct withdraw *w;
+	uint32_t outnum;
+
+	/* BEGIN IMMEDIATE: choosing, reserving and storing are one step, so
+	 * no other spend can pick the same coins. */
+	if (!db_begin(wallet->db)) {
+		*code = RPC_INTERNAL_ERROR;
+		snprintf(err, errlen, "cannot begin a transaction: %s", db_errmsg(wallet->db));
+		return false;
+	}
+	tx = spend_prepare(wallet, params, "satoshi", false, &outnum, code, err, errlen);
+	if (!tx) {
+		db_rollback(wallet->db);
+		return false;
 	}
 	if (!db_commit(wallet->db)) {
 		*code = RPC_INTERNAL_ERROR;
 		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
-		goto fail;
+		db_rollback(wallet->db);
+		bitcoin_tx_free(tx);
+		return false;
 	}
-	free(selection.is_chosen);
-	free(coins);
-	free(c.list);
 
 	w = wire_calloc(1, sizeof(*w));
 	w->wallet = wallet;
@@ -414,14 +486,82 @@ bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params 
 	wallet->withdraws = w;
 	chain_broadcast(wallet->chain, tx, withdraw_sent, w);
 	return true;
+}
 
-fail:
-	db_rollback(wallet->db);
-	bitcoin_tx_free(tx);
-	free(selection.is_chosen);
-	free(coins);
-	free(c.list);
-	return false;
+/* ---- Channel funding ---- */
+
+struct bitcoin_tx *wallet_fund_prepare(struct wallet *wallet,
+				       const struct wallet_withdraw_params *params, uint32_t *outnum,
+				       int *code, char *err, size_t errlen)
+{
+	struct bitcoin_tx *tx;
+	struct bitcoin_txid txid;
+	char hex[65];
+
+	/* The caller's BEGIN IMMEDIATE makes choosing, reserving and
+	 * storing one step with its channel, as withdraw's does. */
+	assert(db_in_transaction(wallet->db));
+	tx = spend_prepare(wallet, params, "amount", true, outnum, code, err, errlen);
+	if (tx) {
+		bitcoin_tx_txid(&txid, tx);
+		log_info(wallet->log, "wallet", "holding funding transaction %s (not sent)",
+			 bitcoin_txid_to_hex(hex, &txid));
+	}
+	return tx;
+}
+
+bool wallet_fund_is_held(struct wallet *wallet, const struct bitcoin_txid *txid, bool *held)
+{
+	sqlite3_stmt *stmt = db_prepare(wallet->db, "SELECT is_held FROM transactions WHERE txid = ?");
+	int rc;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		*held = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+bool wallet_fund_release(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
+			 size_t errlen)
+{
+	bool held;
+	char hex[65];
+
+	assert(db_in_transaction(wallet->db));
+	/* Once unheld it may be out there: its coins are no longer ours to
+	 * free. */
+	if (!wallet_fund_is_held(wallet, txid, &held)
+	    || (held && !tx_abandon(wallet, txid, "its channel will not be funded"))) {
+		snprintf(err, errlen, "cannot release transaction %s: %s",
+			 bitcoin_txid_to_hex(hex, txid), db_errmsg(wallet->db));
+		return false;
+	}
+	return true;
+}
+
+bool wallet_fund_unhold(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
+			size_t errlen)
+{
+	char hex[65];
+
+	assert(db_in_transaction(wallet->db));
+	bitcoin_txid_to_hex(hex, txid);
+	switch (tx_set_held(wallet, txid, false)) {
+	case 1:
+		log_info(wallet->log, "wallet", "funding transaction %s is to be sent", hex);
+		return true;
+	case 0:
+		snprintf(err, errlen, "transaction %s is not one this wallet made", hex);
+		return false;
+	default:
+		snprintf(err, errlen, "cannot unhold transaction %s: %s", hex,
+			 db_errmsg(wallet->db));
+		return false;
+	}
 }
 
 void wallet_withdraws_abort(struct wallet *wallet)

@@ -56,6 +56,32 @@ const struct db_migration ohm_migrations[] = {
 	 "  reserved_til INTEGER,"
 	 "  PRIMARY KEY (txid, outnum));"
 	 "CREATE INDEX utxos_by_spender ON utxos (spent_by)"},
+	/* 6: a transaction we made but hold back (a channel's funding
+	 * transaction until the peer signed our first commitment): not sent,
+	 * not re-sent at start-up, its coins spent and reserved. */
+	{"ALTER TABLE transactions ADD COLUMN is_held INTEGER NOT NULL DEFAULT 0"},
+	/* 7: channels (daemon/channels.c).  id is also the index their
+	 * secrets derive from (channel_secrets_derive); channel_id is the
+	 * temporary one until funding_created (not unique: peers pick
+	 * temporary ids, and ohmd refuses duplicates itself); snapshot is the engine's
+	 * channel_serialize form.  funding_height/funding_txindex say where the
+	 * funding transaction confirmed, spend_txid/spend_height what spent it
+	 * and where; last_tx is the close or commitment transaction we
+	 * broadcast, re-sent until it confirms. */
+	{"CREATE TABLE channels ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  peer_id BLOB NOT NULL CHECK (length(peer_id) = 33),"
+	 "  channel_id BLOB NOT NULL CHECK (length(channel_id) = 32),"
+	 "  snapshot BLOB NOT NULL,"
+	 "  funding_txid BLOB CHECK (length(funding_txid) = 32),"
+	 "  funding_outnum INTEGER,"
+	 "  funding_height INTEGER,"
+	 "  funding_txindex INTEGER,"
+	 "  spend_txid BLOB CHECK (length(spend_txid) = 32),"
+	 "  spend_height INTEGER,"
+	 "  last_tx BLOB,"
+	 "  CHECK ((funding_height IS NULL) = (funding_txindex IS NULL)));"
+	 "CREATE INDEX channels_by_peer ON channels (peer_id)"},
 };
 
 const size_t ohm_migrations_count =

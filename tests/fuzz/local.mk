@@ -4,7 +4,7 @@
 OHM_FUZZ_TARGETS = tests/fuzz/fuzz_peer_wire tests/fuzz/fuzz_transport \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_rpc tests/fuzz/fuzz_bitcoin_tx \
 	tests/fuzz/fuzz_bitcoin_block tests/fuzz/fuzz_bitcoin_address \
-	tests/fuzz/fuzz_coin_select
+	tests/fuzz/fuzz_coin_select tests/fuzz/fuzz_channel_message
 check_PROGRAMS += $(OHM_FUZZ_TARGETS)
 TESTS += $(OHM_FUZZ_TARGETS)
 EXTRA_DIST += tests/fuzz/README.md
@@ -27,3 +27,8 @@ tests_fuzz_fuzz_bitcoin_address_SOURCES = tests/fuzz/fuzz_bitcoin_address.c $(OH
 tests_fuzz_fuzz_bitcoin_address_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_fuzz_fuzz_coin_select_SOURCES = tests/fuzz/fuzz_coin_select.c $(OHM_FUZZ_DRIVER)
 tests_fuzz_fuzz_coin_select_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+tests_fuzz_fuzz_channel_message_SOURCES = tests/fuzz/fuzz_channel_message.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_channel_message_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+tests/fuzz/fuzz_channel_message.$(OBJEXT): wire/peer_wire_gen.h

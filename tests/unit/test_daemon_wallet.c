@@ -1,7 +1,9 @@
 /* The chain client's block processing and the wallet's bookkeeping, fed
  * synthetic blocks and mempool transactions directly (no bitcoind):
- * deposits, spends, reorgs, conflicts, restarts, and withdraw's coin
- * handling.  Each test gets a fresh database under a mkdtemp directory. */
+ * deposits, spends, reorgs, conflicts, restarts, withdraw's coin handling,
+ * and held channel funding transactions.  Each test gets a fresh database
+ * (and log, read to see what the wallet re-sends at start-up) under a
+ * mkdtemp directory. */
 #include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +14,11 @@
 #include "bitcoin/block.h"
 #include "bitcoin/chainparams.h"
 #include "bitcoin/script.h"
+#include "bitcoin/sighash.h"
+#include "bitcoin/signature.h"
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "crypto/ripemd160.h"
 #include "crypto/secp.h"
 #include "daemon/byteset.h"
 #include "daemon/chain.h"
@@ -27,6 +34,8 @@ static secp256k1_context *secp;
 
 struct node {
 	char path[200];
+	char log_path[210];
+	long log_start;		/* where this opening's log lines begin */
 	struct event_base *base;
 	struct log *log;
 	struct db *db;
@@ -40,9 +49,18 @@ static void node_open(struct node *n)
 {
 	char err[300];
 	struct chain_options opts = {chainparams_for_network("regtest"), 1};
+	FILE *log_file;
 
+	snprintf(n->log_path, sizeof(n->log_path), "%s.log", n->path);
+	n->log_start = 0;
+	log_file = fopen(n->log_path, "r");
+	if (log_file) {
+		fseek(log_file, 0, SEEK_END);
+		n->log_start = ftell(log_file);
+		fclose(log_file);
+	}
 	n->base = event_base_new();
-	n->log = log_new("/dev/null", LOG_BROKEN);
+	n->log = log_new(n->log_path, LOG_DEBUG);
 	n->db = db_open(n->path, ohm_migrations, ohm_migrations_count, err, sizeof(err));
 	CHECK_MSG(n->db != NULL, "%s", err);
 	n->chain = chain_new(n->base, n->log, n->db, NULL, &opts, err, sizeof(err));
@@ -182,6 +200,23 @@ static json_t *outputs(struct node *n, bool include_spent)
 static const char *status_of(json_t *output)
 {
 	return json_string_value(json_object_get(output, "status"));
+}
+
+/* Returns: true if a line this opening of n logged holds text and txid. */
+static bool log_mentions(struct node *n, const char *text, const struct bitcoin_txid *txid)
+{
+	FILE *log_file = fopen(n->log_path, "r");
+	char line[1000], hex[65];
+	bool is_found = false;
+
+	if (!log_file)
+		return false;
+	bitcoin_txid_to_hex(hex, txid);
+	fseek(log_file, n->log_start, SEEK_SET);
+	while (!is_found && fgets(line, sizeof(line), log_file))
+		is_found = strstr(line, text) && strstr(line, hex);
+	fclose(log_file);
+	return is_found;
 }
 
 static void test_coinbase_deposit_is_confirmed(void)
@@ -514,6 +549,424 @@ static void test_withdraw_chooses_mature_coins_and_frees_them_when_refused(void)
 	params.amount_sat = 293;
 	CHECK(!wallet_withdraw(n.wallet, &params, withdraw_done, &outcome, &code, err, sizeof(err)));
 	CHECK(code == RPC_INVALID_PARAMS && strstr(err, "dust") != NULL);
+	CHECK(strstr(err, "parameter 'satoshi'") != NULL);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+/* A channel's funding output: a P2WSH. */
+static const uint8_t funding_script[34] = {OP_0, 32, 0xf0, 0x0d};
+
+/* A fresh node with one confirmed deposit of amount_sat to a P2WPKH
+ * script of its own (*script: wirebuf_free() it). */
+static void node_with_deposit(struct node *n, uint64_t amount_sat,
+			      struct bitcoin_txid *deposit_txid, struct wirebuf **script)
+{
+	struct bitcoin_txid funding = {{{{9}}}};
+	struct bitcoin_tx *tx;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(n);
+	mine_empty(n, 1);
+	*script = our_script(n, false);
+	tx = spend(&funding, 0, amount_sat, (*script)->data, (*script)->len);
+	bitcoin_tx_txid(deposit_txid, tx);
+	CHECK(mine_one(n, tx));
+}
+
+static struct wallet_withdraw_params fund_params(uint64_t amount_sat)
+{
+	struct wallet_withdraw_params params = {
+		.destination_script = funding_script,
+		.destination_script_len = sizeof(funding_script),
+		.amount_sat = amount_sat,
+		.feerate_perkw = 253,
+		.minconf = 1,
+	};
+	return params;
+}
+
+/* wallet_fund_prepare inside a database transaction that then commits, as
+ * the channel code does. */
+static struct bitcoin_tx *fund_committed(struct node *n, uint64_t amount_sat, uint32_t *outnum)
+{
+	struct wallet_withdraw_params params = fund_params(amount_sat);
+	struct bitcoin_tx *tx;
+	char err[500];
+	int code = 0;
+
+	CHECK(db_begin(n->db));
+	tx = wallet_fund_prepare(n->wallet, &params, outnum, &code, err, sizeof(err));
+	CHECK_MSG(tx != NULL, "%d %s", code, err);
+	CHECK(db_commit(n->db));
+	return tx;
+}
+
+/* Returns: true if input i of tx carries a valid P2WPKH signature
+ * spending amount_sat paid to script. */
+static bool p2wpkh_input_is_signed(const struct bitcoin_tx *tx, size_t i, uint64_t amount_sat,
+				   const struct wirebuf *script)
+{
+	struct bitcoin_signature sig;
+	struct pubkey pubkey;
+	struct ripemd160 key_hash;
+	struct sha256 sighash;
+	struct wirebuf *script_code = wirebuf_new();
+	bool ok = tx->inputs[i].num_witness == 2 && tx->inputs[i].witness[1].len == 33
+		&& pubkey_parse(secp, &pubkey, tx->inputs[i].witness[1].data)
+		&& bitcoin_signature_parse(secp, &sig, tx->inputs[i].witness[0].data,
+					   tx->inputs[i].witness[0].len);
+
+	if (ok) {
+		hash160(&key_hash, tx->inputs[i].witness[1].data, 33);
+		script_code_for_p2wpkh(script_code, &key_hash);
+		ok = memcmp(key_hash.u8, script->data + 2, 20) == 0
+			&& bip143_sighash(&sighash, tx, i, script_code->data, script_code->len,
+					  amount_sat, SIGHASH_ALL)
+			&& bitcoin_signature_verify(secp, &sig, &sighash, &pubkey);
+	}
+	wirebuf_free(script_code);
+	return ok;
+}
+
+static bool txs_equal(const struct bitcoin_tx *a, const struct bitcoin_tx *b)
+{
+	struct wirebuf *raw_a = wirebuf_new(), *raw_b = wirebuf_new();
+	bool is_equal;
+
+	bitcoin_tx_serialize(raw_a, a, true);
+	bitcoin_tx_serialize(raw_b, b, true);
+	is_equal = raw_a->len == raw_b->len && memcmp(raw_a->data, raw_b->data, raw_a->len) == 0;
+	wirebuf_free(raw_a);
+	wirebuf_free(raw_b);
+	return is_equal;
+}
+
+static bool is_held(struct node *n, const struct bitcoin_txid *txid)
+{
+	bool held = false;
+
+	CHECK(wallet_fund_is_held(n->wallet, txid, &held));
+	return held;
+}
+
+static void test_fund_prepare_holds_a_signed_unsent_transaction(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid, txid;
+	struct bitcoin_outpoint change;
+	struct bitcoin_tx *tx, *stored;
+	struct byteset *mempool = byteset_new(32);
+	struct wallet_withdraw_params all = {
+		.destination_script = other_script,
+		.destination_script_len = sizeof(other_script),
+		.is_all = true,
+		.feerate_perkw = 253,
+	};
+	struct withdraw_outcome outcome = {0};
+	uint32_t outnum = 99;
+	char err[500];
+	int code = 0;
+	json_t *list;
+
+	node_with_deposit(&n, 100000, &deposit_txid, &script);
+	tx = fund_committed(&n, 60000, &outnum);
+	bitcoin_tx_txid(&txid, tx);
+	/* Signed, spending the deposit, paying the funding output at outnum
+	 * and the change at the other. */
+	CHECK(tx->num_inputs == 1 && bitcoin_txid_eq(&tx->inputs[0].prevout.txid, &deposit_txid));
+	CHECK(p2wpkh_input_is_signed(tx, 0, 100000, script));
+	CHECK(tx->num_outputs == 2 && outnum < 2);
+	CHECK(tx->outputs[outnum].amount_sat == 60000);
+	CHECK(tx->outputs[outnum].script_len == sizeof(funding_script)
+	      && memcmp(tx->outputs[outnum].script, funding_script, sizeof(funding_script)) == 0);
+	change.txid = txid;
+	change.vout = 1 - outnum;
+	/* Stored as made, held, and never re-sent. */
+	stored = wallet_tx_load(n.wallet, &txid);
+	CHECK(stored && txs_equal(stored, tx));
+	bitcoin_tx_free(stored);
+	CHECK(is_held(&n, &txid));
+	CHECK(log_mentions(&n, "holding funding transaction", &txid));
+	CHECK(!log_mentions(&n, "re-sending", &txid));
+	/* The deposit is spent and reserved; the change is ours,
+	 * unconfirmed. */
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 2);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
+	CHECK(json_is_true(json_object_get(json_array_get(list, 0), "reserved")));
+	CHECK_STREQ(status_of(json_array_get(list, 1)), "unconfirmed");
+	CHECK(json_integer_value(json_object_get(json_array_get(list, 1), "output")) == change.vout);
+	json_decref(list);
+	/* Nothing else can spend them: not the deposit, not the change. */
+	CHECK(!wallet_withdraw(n.wallet, &all, withdraw_done, &outcome, &code, err, sizeof(err)));
+	CHECK(code == WALLET_ERROR_INSUFFICIENT_FUNDS
+	      && strstr(err, "using all 0 available UTXOs") != NULL);
+	all.utxos = &change;
+	all.num_utxos = 1;
+	CHECK(!wallet_withdraw(n.wallet, &all, withdraw_done, &outcome, &code, err, sizeof(err)));
+	CHECK(code == RPC_INVALID_PARAMS && strstr(err, "not sent yet") != NULL);
+	CHECK(!outcome.is_done);
+	/* Ours, so a mempool without it does not forget it. */
+	chain_mempool_snapshot(n.chain, mempool);
+	CHECK(is_held(&n, &txid));
+
+	/* Restarted: still held, still not re-sent, its coins still taken. */
+	node_close(&n);
+	node_open(&n);
+	CHECK(is_held(&n, &txid));
+	CHECK(!log_mentions(&n, "re-sending", &txid));
+	all.utxos = NULL;
+	all.num_utxos = 0;
+	CHECK(!wallet_withdraw(n.wallet, &all, withdraw_done, &outcome, &code, err, sizeof(err)));
+	CHECK(code == WALLET_ERROR_INSUFFICIENT_FUNDS);
+
+	byteset_free(mempool);
+	bitcoin_tx_free(tx);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_fund_release_frees_the_coins_and_forgets_the_tx(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid, txid, unknown = {{{{0xab}}}};
+	struct bitcoin_tx *tx, *next;
+	uint32_t outnum;
+	char err[500];
+	json_t *list;
+
+	node_with_deposit(&n, 100000, &deposit_txid, &script);
+	tx = fund_committed(&n, 60000, &outnum);
+	bitcoin_tx_txid(&txid, tx);
+	CHECK(db_begin(n.db));
+	CHECK(wallet_fund_release(n.wallet, &txid, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	CHECK(wallet_tx_load(n.wallet, &txid) == NULL);
+	CHECK(!is_held(&n, &txid));
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
+	CHECK(json_is_false(json_object_get(json_array_get(list, 0), "reserved")));
+	json_decref(list);
+	list = wallet_transactions_json(n.wallet);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	/* Again, or an unknown transaction: nothing to do. */
+	CHECK(db_begin(n.db));
+	CHECK(wallet_fund_release(n.wallet, &txid, err, sizeof(err)));
+	CHECK(wallet_fund_release(n.wallet, &unknown, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	/* The coin pays for the next channel. */
+	next = fund_committed(&n, 60000, &outnum);
+	CHECK(next && bitcoin_txid_eq(&next->inputs[0].prevout.txid, &deposit_txid));
+
+	bitcoin_tx_free(next);
+	bitcoin_tx_free(tx);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_fund_unhold_makes_it_an_unconfirmed_tx_resent_at_start(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid, txid, unknown = {{{{0xab}}}};
+	struct bitcoin_tx *tx, *stored;
+	uint32_t outnum;
+	char err[500];
+	json_t *list;
+
+	node_with_deposit(&n, 100000, &deposit_txid, &script);
+	tx = fund_committed(&n, 60000, &outnum);
+	bitcoin_tx_txid(&txid, tx);
+	CHECK(db_begin(n.db));
+	CHECK(wallet_fund_unhold(n.wallet, &txid, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	CHECK(!is_held(&n, &txid));
+	/* Unheld, it may be out there: a release leaves it be. */
+	CHECK(db_begin(n.db));
+	CHECK(wallet_fund_release(n.wallet, &txid, err, sizeof(err)));
+	CHECK(wallet_fund_unhold(n.wallet, &txid, err, sizeof(err)));
+	CHECK(!wallet_fund_unhold(n.wallet, &unknown, err, sizeof(err)));
+	CHECK(strstr(err, "not one this wallet made") != NULL);
+	CHECK(db_commit(n.db));
+	stored = wallet_tx_load(n.wallet, &txid);
+	CHECK(stored != NULL);
+	bitcoin_tx_free(stored);
+
+	node_close(&n);
+	node_open(&n);
+	CHECK(log_mentions(&n, "re-sending", &txid));
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "unconfirmed");
+	json_decref(list);
+
+	bitcoin_tx_free(tx);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_fund_prepare_errors_as_withdraw_does(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid;
+	struct wallet_withdraw_params params = fund_params(200000);
+	uint32_t outnum = 99;
+	char err[500];
+	int code = 0;
+	json_t *list;
+
+	node_with_deposit(&n, 100000, &deposit_txid, &script);
+	CHECK(db_begin(n.db));
+	CHECK(!wallet_fund_prepare(n.wallet, &params, &outnum, &code, err, sizeof(err)));
+	CHECK(code == WALLET_ERROR_INSUFFICIENT_FUNDS);
+	CHECK_MSG(strncmp(err, "Could not afford the amount using all 1 available UTXOs: ",
+			  strlen("Could not afford the amount using all 1 available UTXOs: ")) == 0,
+		  "%s", err);
+	CHECK(strstr(err, "100000sat available") != NULL);
+	params.amount_sat = 293;
+	CHECK(!wallet_fund_prepare(n.wallet, &params, &outnum, &code, err, sizeof(err)));
+	CHECK(code == RPC_INVALID_PARAMS);
+	CHECK_MSG(strstr(err, "parameter 'amount': 293sat is below the dust limit") != NULL, "%s",
+		  err);
+	CHECK(outnum == 99);
+	/* Nothing was written. */
+	CHECK(db_commit(n.db));
+	list = wallet_transactions_json(n.wallet);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
+	json_decref(list);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_fund_prepare_rolled_back_leaves_no_trace(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid, txid;
+	struct wallet_withdraw_params params = fund_params(60000);
+	struct bitcoin_tx *tx, *next;
+	uint32_t outnum;
+	char err[500];
+	int code = 0;
+	json_t *list;
+
+	node_with_deposit(&n, 100000, &deposit_txid, &script);
+	CHECK(db_begin(n.db));
+	tx = wallet_fund_prepare(n.wallet, &params, &outnum, &code, err, sizeof(err));
+	CHECK_MSG(tx != NULL, "%s", err);
+	CHECK(db_rollback(n.db));
+	bitcoin_tx_txid(&txid, tx);
+	CHECK(wallet_tx_load(n.wallet, &txid) == NULL);
+	CHECK(!is_held(&n, &txid));
+	list = wallet_transactions_json(n.wallet);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
+	CHECK(json_is_false(json_object_get(json_array_get(list, 0), "reserved")));
+	json_decref(list);
+	/* The coin is free for the next attempt. */
+	next = fund_committed(&n, 60000, &outnum);
+	CHECK(next && bitcoin_txid_eq(&next->inputs[0].prevout.txid, &deposit_txid));
+
+	bitcoin_tx_free(next);
+	bitcoin_tx_free(tx);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_held_tx_confirmed_anyway_is_held_no_longer(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid, txid;
+	struct bitcoin_tx *tx, *stored;
+	uint32_t outnum;
+	char err[500];
+	json_t *list;
+
+	node_with_deposit(&n, 100000, &deposit_txid, &script);
+	tx = fund_committed(&n, 60000, &outnum);
+	bitcoin_tx_txid(&txid, tx);
+	/* Someone else sent it, and it confirmed. */
+	CHECK(mine_one(&n, bitcoin_tx_dup(tx)));
+	CHECK(!is_held(&n, &txid));
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
+	json_decref(list);
+	CHECK(db_begin(n.db));
+	CHECK(wallet_fund_release(n.wallet, &txid, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	stored = wallet_tx_load(n.wallet, &txid);
+	CHECK(stored != NULL);
+	bitcoin_tx_free(stored);
+	/* Reorged out: an ordinary unconfirmed transaction of ours. */
+	disconnect(&n);
+	CHECK(!is_held(&n, &txid));
+	node_close(&n);
+	node_open(&n);
+	CHECK(log_mentions(&n, "re-sending", &txid));
+
+	bitcoin_tx_free(tx);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_new_script_pays_a_p2wpkh_key_of_ours(void)
+{
+	struct node n;
+	struct wirebuf *script = wirebuf_new(), *second = wirebuf_new();
+	struct bitcoin_txid funding = {{{{0x5c}}}};
+	uint8_t prefix = 0x42;
+	char err[300], hex[2 * SCRIPT_P2WPKH_LEN + 1];
+	json_t *list;
+
+	memset(&last_hash, 0, sizeof(last_hash));
+	node_new(&n);
+	mine_empty(&n, 1);
+	/* Appended to what script holds. */
+	wirebuf_append(script, &prefix, 1);
+	CHECK(wallet_new_script(n.wallet, script, err, sizeof(err)));
+	CHECK(script->len == 1 + SCRIPT_P2WPKH_LEN && script->data[0] == prefix);
+	CHECK(script_is_p2wpkh(script->data + 1, SCRIPT_P2WPKH_LEN));
+	/* Inside the caller's transaction too: another key. */
+	CHECK(db_begin(n.db));
+	CHECK(wallet_new_script(n.wallet, second, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	CHECK(second->len == SCRIPT_P2WPKH_LEN && script_is_p2wpkh(second->data, second->len));
+	CHECK(memcmp(second->data, script->data + 1, SCRIPT_P2WPKH_LEN) != 0);
+
+	/* An output paying it is ours. */
+	CHECK(mine_one(&n, spend(&funding, 0, 70000, script->data + 1, SCRIPT_P2WPKH_LEN)));
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 1);
+	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "amount_msat")) == 70000000);
+	hex_encode(hex, script->data + 1, SCRIPT_P2WPKH_LEN);
+	CHECK_STREQ(json_string_value(json_object_get(json_array_get(list, 0), "scriptpubkey")), hex);
+	CHECK(strncmp(json_string_value(json_object_get(json_array_get(list, 0), "address")),
+		      "bcrt1q", 6) == 0);
+	json_decref(list);
+	/* And after a restart. */
+	node_close(&n);
+	node_open(&n);
+	CHECK(mine_one(&n, spend(&funding, 1, 80000, second->data, second->len)));
+	list = outputs(&n, false);
+	CHECK(json_array_size(list) == 2);
+	json_decref(list);
+
+	wirebuf_free(second);
 	wirebuf_free(script);
 	node_close(&n);
 }
@@ -533,6 +986,13 @@ int main(void)
 	RUN(test_confirmed_conflict_replaces_unconfirmed_spend);
 	RUN(test_restart_keeps_everything);
 	RUN(test_withdraw_chooses_mature_coins_and_frees_them_when_refused);
+	RUN(test_fund_prepare_holds_a_signed_unsent_transaction);
+	RUN(test_fund_release_frees_the_coins_and_forgets_the_tx);
+	RUN(test_fund_unhold_makes_it_an_unconfirmed_tx_resent_at_start);
+	RUN(test_fund_prepare_errors_as_withdraw_does);
+	RUN(test_fund_prepare_rolled_back_leaves_no_trace);
+	RUN(test_held_tx_confirmed_anyway_is_held_no_longer);
+	RUN(test_new_script_pays_a_p2wpkh_key_of_ours);
 	crypto_secp_context_destroy(secp);
 	char command[300];
 	snprintf(command, sizeof(command), "rm -rf %s", test_dir);

@@ -1,0 +1,1669 @@
+/* ohmd's channels: the engine of each, driven by peers, blocks, timers
+ * and RPC (see channels.h for the rules every step follows). */
+#include "daemon/channels.h"
+
+#include <event2/event.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitcoin/chainparams.h"
+#include "channel/scripts.h"
+#include "channel/state.h"
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "crypto/secp.h"
+#include "crypto/util.h"
+#include "daemon/chain.h"
+#include "daemon/config.h"
+#include "daemon/feerate.h"
+#include "daemon/jsonrpc.h"
+#include "daemon/log.h"
+#include "daemon/ohmd.h"
+#include "daemon/peer.h"
+#include "daemon/peers.h"
+#include "daemon/rpc_params.h"
+#include "daemon/wallet.h"
+#include "db/db.h"
+#include "wire/peer_wire.h"
+#include "wire/short_channel_id.h"
+
+/* What we announce in open_channel / accept_channel. */
+#define OUR_DUST_LIMIT_SAT 546
+#define OUR_TO_SELF_DELAY 144
+#define OUR_MAX_ACCEPTED_HTLCS 483
+#define OUR_HTLC_MINIMUM_MSAT 1
+/* Our limits on what a peer announces. */
+#define MAX_TO_SELF_DELAY 2016
+#define MAX_MINIMUM_DEPTH 144
+#define MIN_FUNDING_SAT 20000
+#define MAX_DUST_LIMIT_SAT 10000
+/* The dev- HTLCs' default CLTV distance from the tip. */
+#define DEV_HTLC_CLTV_DELTA 144
+/* An HTLC we offered that is this many blocks past its cltv_expiry fails
+ * the channel (BOLT #2 deadline; our own grace). */
+#define HTLC_TIMEOUT_GRACE 1
+
+/* One channel: the engine and everything around it. */
+struct dchannel {
+	struct channels *owner;
+	int64_t dbid;			/* row id, also the secrets' index */
+	uint8_t peer_id[PUBKEY_CMPR_LEN];
+	char peer_id_hex[2 * PUBKEY_CMPR_LEN + 1];
+	struct channel *ch;
+	struct channel_secrets secrets;
+	struct peer *peer;		/* while connected */
+
+	/* Funder: the funding transaction from the wallet (held until the
+	 * peer signs our first commitment). */
+	struct bitcoin_tx *funding_tx;
+	/* Where the funding transaction confirmed and what spent it. */
+	bool funding_confirmed;
+	uint32_t funding_height, funding_txindex;
+	bool is_funding_bad;		/* it does not pay the channel */
+	uint32_t depth_told;		/* last depth given to the engine */
+	bool is_spent;
+	struct bitcoin_txid spend_txid;
+	uint32_t spend_height;
+
+	/* Requests waiting on it. */
+	struct rpc_request *fund_request;
+	struct channels_fund_params fund;
+	struct rpc_request *close_request;
+	struct event *close_timer;
+
+	struct event *commit_timer;
+	char *failure;			/* why it failed, for status */
+	struct dchannel *next;
+};
+
+/* A peer we redial. */
+struct redial {
+	struct channels *owner;
+	uint8_t node_id[PUBKEY_CMPR_LEN];
+	unsigned delay_secs;
+	struct event *timer;
+	struct redial *next;
+};
+
+struct channels {
+	struct ohmd *ohmd;
+	struct dchannel *list;
+	struct redial *redials;
+	bool is_fatal;			/* a database error: we are stopping */
+};
+
+static void apply(struct dchannel *dc, struct channel_effects *fx);
+
+/* ---- Small helpers ---- */
+
+static struct log *chlog(const struct channels *m)
+{
+	return m->ohmd->log;
+}
+
+static const char *cid_hex(char out[65], const struct dchannel *dc)
+{
+	return hex_encode(out, channel_get_id(dc->ch)->bytes, 32);
+}
+
+static bool has_funding(const struct dchannel *dc)
+{
+	enum channel_state state = channel_get_state(dc->ch);
+
+	return state >= CHANNEL_AWAITING_FUNDING_SIGNED && state != CHANNEL_FORGOTTEN;
+}
+
+static const struct bitcoin_outpoint *funding_outpoint(const struct dchannel *dc)
+{
+	return &channel_get_params(dc->ch)->funding;
+}
+
+/* Core Lightning's name for the state. */
+static const char *state_name(const struct dchannel *dc)
+{
+	switch (channel_get_state(dc->ch)) {
+	case CHANNEL_AWAITING_OPEN:
+	case CHANNEL_AWAITING_ACCEPT:
+	case CHANNEL_AWAITING_FUNDING_TX:
+	case CHANNEL_AWAITING_FUNDING_CREATED:
+	case CHANNEL_AWAITING_FUNDING_SIGNED:
+		return "OPENINGD";
+	case CHANNEL_AWAITING_LOCKIN:
+		return "CHANNELD_AWAITING_LOCKIN";
+	case CHANNEL_NORMAL:
+		return "CHANNELD_NORMAL";
+	case CHANNEL_SHUTTING_DOWN:
+		return "CHANNELD_SHUTTING_DOWN";
+	case CHANNEL_NEGOTIATING_CLOSE:
+		return "CLOSINGD_SIGEXCHANGE";
+	case CHANNEL_CLOSED:
+		return dc->is_spent ? "ONCHAIN" : "CLOSINGD_COMPLETE";
+	case CHANNEL_AWAITING_UNILATERAL:
+	case CHANNEL_DATA_LOSS:
+		return dc->is_spent ? "ONCHAIN" : "AWAITING_UNILATERAL";
+	case CHANNEL_FORGOTTEN:
+		return "CLOSED";
+	}
+	return "UNKNOWN";
+}
+
+/* Whether the channel still needs its peer (to open, update or close). */
+static bool needs_peer(const struct dchannel *dc)
+{
+	enum channel_state state = channel_get_state(dc->ch);
+
+	return state != CHANNEL_CLOSED && state != CHANNEL_AWAITING_UNILATERAL
+		&& state != CHANNEL_FORGOTTEN;
+}
+
+static void fatal(struct channels *m, const char *what)
+{
+	log_broken(chlog(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
+	m->is_fatal = true;
+	ohmd_shutdown(m->ohmd);
+}
+
+static char *tx_hex_alloc(const struct bitcoin_tx *tx)
+{
+	struct wirebuf *raw = wirebuf_new();
+	char *hex;
+
+	bitcoin_tx_serialize(raw, tx, true);
+	hex = malloc(raw->len * 2 + 1);
+	if (hex)
+		hex_encode(hex, raw->data, raw->len);
+	wirebuf_free(raw);
+	return hex;
+}
+
+/* {"tx": hex, "txid": hex} plus extra fields, for fundchannel and close. */
+static json_t *tx_result(const struct bitcoin_tx *tx)
+{
+	struct bitcoin_txid txid;
+	char txid_hex[65], *hex = tx_hex_alloc(tx);
+	json_t *result;
+
+	bitcoin_tx_txid(&txid, tx);
+	result = json_pack("{s:s, s:s}", "tx", hex ? hex : "",
+			   "txid", bitcoin_txid_to_hex(txid_hex, &txid));
+	free(hex);
+	return result;
+}
+
+/* ---- Policy and set-up ---- */
+
+static void fill_policy(struct channels *m, struct channel_policy *policy)
+{
+	struct ohmd *ohmd = m->ohmd;
+	uint32_t urgent = chain_feerate(ohmd->chain, FEERATE_URGENT);
+
+	memset(policy, 0, sizeof(*policy));
+	memcpy(policy->chain_hash.bytes, ohmd->config->chainparams->chain_hash, 32);
+	policy->max_to_self_delay = MAX_TO_SELF_DELAY;
+	policy->max_minimum_depth = MAX_MINIMUM_DEPTH;
+	policy->min_funding_sat = MIN_FUNDING_SAT;
+	policy->max_dust_limit_sat = MAX_DUST_LIMIT_SAT;
+	policy->min_feerate_per_kw = FEERATE_FLOOR_PERKW;
+	policy->max_feerate_per_kw = urgent > 10000 ? 10 * urgent : 100000;
+	policy->closing_feerate_per_kw = chain_feerate(ohmd->chain, FEERATE_NORMAL);
+	policy->allow_anchors = false;
+	policy->allow_shutdown_anysegwit = false;
+}
+
+/* The next secrets index: never reused, even for forgotten channels. */
+static bool next_index(struct channels *m, int64_t *index)
+{
+	int64_t next = 1;
+
+	if (db_var_get_int(m->ohmd->db, "next_channel_index", &next) < 0)
+		return false;
+	*index = next;
+	return db_var_set_int(m->ohmd->db, "next_channel_index", next + 1);
+}
+
+static struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN])
+{
+	struct dchannel *dc = calloc(1, sizeof(*dc));
+
+	if (!dc)
+		return NULL;
+	dc->owner = m;
+	memcpy(dc->peer_id, peer_id, PUBKEY_CMPR_LEN);
+	hex_encode(dc->peer_id_hex, peer_id, PUBKEY_CMPR_LEN);
+	return dc;
+}
+
+static void commit_timer_fired(evutil_socket_t fd, short events, void *arg);
+static void close_timer_fired(evutil_socket_t fd, short events, void *arg);
+
+/* Derives the secrets and the timers; links dc in. */
+static bool dchannel_setup(struct channels *m, struct dchannel *dc)
+{
+	struct secret node_secret;
+	bool ok;
+
+	memcpy(node_secret.data, m->ohmd->node_secret, sizeof(node_secret.data));
+	ok = channel_secrets_derive(m->ohmd->secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
+	crypto_wipe(&node_secret, sizeof(node_secret));
+	dc->commit_timer = evtimer_new(m->ohmd->base, commit_timer_fired, dc);
+	dc->close_timer = evtimer_new(m->ohmd->base, close_timer_fired, dc);
+	if (!ok || !dc->commit_timer || !dc->close_timer)
+		return false;
+	dc->next = m->list;
+	m->list = dc;
+	return true;
+}
+
+static void dchannel_free(struct dchannel *dc)
+{
+	struct channels *m = dc->owner;
+
+	for (struct dchannel **p = &m->list; *p; p = &(*p)->next) {
+		if (*p == dc) {
+			*p = dc->next;
+			break;
+		}
+	}
+	if (dc->fund_request)
+		rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD, "Channel was forgotten: %s",
+				  dc->failure ? dc->failure : "ohmd is shutting down");
+	if (dc->close_request)
+		rpc_respond_error(dc->close_request, RPC_LIGHTNINGD, "ohmd is shutting down");
+	if (dc->commit_timer)
+		event_free(dc->commit_timer);
+	if (dc->close_timer)
+		event_free(dc->close_timer);
+	channel_free(dc->ch);
+	channel_secrets_wipe(&dc->secrets);
+	bitcoin_tx_free(dc->funding_tx);
+	free(dc->failure);
+	free(dc);
+}
+
+/* A new channel's engine, as funder (funding_sat known) or fundee. */
+static bool dchannel_engine_new(struct channels *m, struct dchannel *dc, uint64_t funding_sat,
+				char *err, size_t errlen)
+{
+	struct channel_setup setup = {0};
+	struct wirebuf *script = wirebuf_new();
+	uint64_t reserve = funding_sat / 100;
+
+	if (!wallet_new_script(m->ohmd->wallet, script, err, errlen)) {
+		wirebuf_free(script);
+		return false;
+	}
+	setup.secrets = &dc->secrets;
+	setup.config.dust_limit_sat = OUR_DUST_LIMIT_SAT;
+	setup.config.max_htlc_value_in_flight_msat = RPC_MAX_SATOSHIS * 1000;
+	setup.config.channel_reserve_sat = reserve < OUR_DUST_LIMIT_SAT ? OUR_DUST_LIMIT_SAT : reserve;
+	setup.config.htlc_minimum_msat = OUR_HTLC_MINIMUM_MSAT;
+	setup.config.to_self_delay = OUR_TO_SELF_DELAY;
+	setup.config.max_accepted_htlcs = OUR_MAX_ACCEPTED_HTLCS;
+	setup.config.minimum_depth = m->ohmd->config->funding_confirms;
+	fill_policy(m, &setup.policy);
+	setup.shutdown_script = script->data;
+	setup.shutdown_script_len = script->len;
+	dc->ch = channel_new(m->ohmd->secp, &setup);
+	wirebuf_free(script);
+	if (!dc->ch) {
+		snprintf(err, errlen, "cannot create the channel");
+		return false;
+	}
+	return true;
+}
+
+/* ---- Applying a step ---- */
+
+static bool db_step(sqlite3_stmt *stmt)
+{
+	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
+
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+static bool row_save(struct dchannel *dc, const struct channel_effects *fx)
+{
+	struct db *db = dc->owner->ohmd->db;
+	sqlite3_stmt *stmt = db_prepare(db,
+		"INSERT INTO channels (id, peer_id, channel_id, snapshot, funding_txid, funding_outnum)"
+		" VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+		" channel_id = excluded.channel_id, snapshot = excluded.snapshot,"
+		" funding_txid = excluded.funding_txid, funding_outnum = excluded.funding_outnum");
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, dc->dbid);
+	sqlite3_bind_blob(stmt, 2, dc->peer_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 3, channel_get_id(dc->ch)->bytes, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 4, fx->snapshot, (int)fx->snapshot_len, SQLITE_STATIC);
+	if (has_funding(dc)) {
+		sqlite3_bind_blob(stmt, 5, funding_outpoint(dc)->txid.shad.sha.u8, 32,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 6, funding_outpoint(dc)->vout);
+	} else {
+		sqlite3_bind_null(stmt, 5);
+		sqlite3_bind_null(stmt, 6);
+	}
+	return db_step(stmt);
+}
+
+static bool row_exec(struct dchannel *dc, const char *sql)
+{
+	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db, sql);
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, dc->dbid);
+	return db_step(stmt);
+}
+
+static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
+{
+	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db,
+					"UPDATE channels SET last_tx = ? WHERE id = ?");
+	struct wirebuf *raw = wirebuf_new();
+	bool ok;
+
+	if (!stmt) {
+		wirebuf_free(raw);
+		return false;
+	}
+	bitcoin_tx_serialize(raw, tx, true);
+	sqlite3_bind_blob(stmt, 1, raw->data, (int)raw->len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 2, dc->dbid);
+	ok = db_step(stmt);
+	wirebuf_free(raw);
+	return ok;
+}
+
+/* The database half of a step, inside the caller's transaction. */
+static bool persist(struct dchannel *dc, const struct channel_effects *fx)
+{
+	struct wallet *wallet = dc->owner->ohmd->wallet;
+	char err[300];
+	struct bitcoin_txid txid;
+
+	if (fx->snapshot && !row_save(dc, fx))
+		return false;
+	for (size_t i = 0; i < fx->num_events; i++) {
+		const struct channel_event *ev = &fx->events[i];
+		switch (ev->type) {
+		case CHANNEL_EVENT_FORGET:
+			if (dc->funding_tx) {
+				bitcoin_tx_txid(&txid, dc->funding_tx);
+				if (!wallet_fund_release(wallet, &txid, err, sizeof(err)))
+					return false;
+			}
+			if (!row_exec(dc, "DELETE FROM channels WHERE id = ?"))
+				return false;
+			break;
+		case CHANNEL_EVENT_FUNDING_BROADCAST:
+			if (dc->funding_tx) {
+				bitcoin_tx_txid(&txid, dc->funding_tx);
+				if (!wallet_fund_unhold(wallet, &txid, err, sizeof(err)))
+					return false;
+			}
+			break;
+		case CHANNEL_EVENT_CLOSE_BROADCAST:
+		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
+			if (!row_set_last_tx(dc, ev->tx))
+				return false;
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static void send_msgs(struct dchannel *dc, const struct channel_effects *fx)
+{
+	for (size_t i = 0; i < fx->num_msgs; i++) {
+		if (!dc->peer)
+			return;
+		if (!peer_send(dc->peer, fx->msgs[i]->data, fx->msgs[i]->len)) {
+			log_unusual(chlog(dc->owner), "channel", "%s: cannot send to the peer",
+				    dc->peer_id_hex);
+			return;
+		}
+	}
+}
+
+static void fund_answer(struct dchannel *dc)
+{
+	struct bitcoin_txid txid;
+	char cid[65];
+	json_t *result;
+
+	if (!dc->fund_request || !dc->funding_tx)
+		return;
+	result = tx_result(dc->funding_tx);
+	bitcoin_tx_txid(&txid, dc->funding_tx);
+	json_object_set_new(result, "outnum", json_integer(funding_outpoint(dc)->vout));
+	json_object_set_new(result, "channel_id", json_string(cid_hex(cid, dc)));
+	json_object_set_new(result, "channel_type",
+			    json_pack("{s:[i], s:[s]}", "bits", 12, "names", "static_remotekey/even"));
+	rpc_respond(dc->fund_request, result);
+	dc->fund_request = NULL;
+}
+
+static void close_answer(struct dchannel *dc, const struct bitcoin_tx *tx, const char *type)
+{
+	json_t *result;
+
+	if (!dc->close_request)
+		return;
+	result = tx_result(tx);
+	json_object_set_new(result, "type", json_string(type));
+	rpc_respond(dc->close_request, result);
+	dc->close_request = NULL;
+	evtimer_del(dc->close_timer);
+}
+
+static bool build_funding(struct dchannel *dc, const struct channel_event *ev);
+
+static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
+{
+	char hash[65];
+	static const char *const what[] = {
+		[CHANNEL_EVENT_HTLC_ADDED] = "offered us",
+		[CHANNEL_EVENT_HTLC_FULFILLED] = "fulfilled",
+		[CHANNEL_EVENT_HTLC_FAILED] = "failed",
+	};
+
+	hex_encode(hash, ev->payment_hash.u8, 32);
+	log_info(chlog(dc->owner), "channel", "%s: HTLC %s %llu (%llu msat, hash %s) was %s",
+		 dc->peer_id_hex, ev->offerer == CHANNEL_LOCAL ? "out" : "in",
+		 (unsigned long long)ev->htlc_id, (unsigned long long)ev->amount_msat, hash,
+		 ev->type == CHANNEL_EVENT_HTLC_ADDED ? "committed" : what[ev->type]);
+}
+
+/* The half of a step after the commit.  Returns: false if dc is gone. */
+static bool act(struct dchannel *dc, struct channel_effects *fx)
+{
+	struct channels *m = dc->owner;
+	char cid[65];
+	bool forget = false;
+
+	send_msgs(dc, fx);
+	if (fx->failure) {
+		log_unusual(chlog(m), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
+			    cid_hex(cid, dc), fx->failure);
+		free(dc->failure);
+		dc->failure = strdup(fx->failure);
+	}
+	for (size_t i = 0; i < fx->num_events; i++) {
+		const struct channel_event *ev = &fx->events[i];
+		switch (ev->type) {
+		case CHANNEL_EVENT_FUNDING_NEEDED:
+			/* The engine asks nothing else in that step. */
+			return build_funding(dc, ev);
+		case CHANNEL_EVENT_FUNDING_BROADCAST:
+			if (dc->funding_tx) {
+				chain_broadcast(m->ohmd->chain, dc->funding_tx, NULL, NULL);
+				fund_answer(dc);
+			}
+			break;
+		case CHANNEL_EVENT_NORMAL:
+			log_info(chlog(m), "channel", "%s: channel %s is normal", dc->peer_id_hex,
+				 cid_hex(cid, dc));
+			break;
+		case CHANNEL_EVENT_HTLC_ADDED:
+		case CHANNEL_EVENT_HTLC_FULFILLED:
+		case CHANNEL_EVENT_HTLC_FAILED:
+			/* Payments come with the payments issue: until then
+			 * HTLCs are the dev- commands' business. */
+			log_htlc_event(dc, ev);
+			break;
+		case CHANNEL_EVENT_CLOSE_BROADCAST:
+			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
+			close_answer(dc, ev->tx, "mutual");
+			break;
+		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
+			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
+			close_answer(dc, ev->tx, "unilateral");
+			if (dc->fund_request)
+				rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD,
+						  "Channel failed: %s",
+						  dc->failure ? dc->failure : "unknown");
+			dc->fund_request = NULL;
+			break;
+		case CHANNEL_EVENT_FORGET:
+			forget = true;
+			break;
+		}
+	}
+	if (forget) {
+		log_info(chlog(m), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
+			 cid_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
+		dchannel_free(dc);
+		return false;
+	}
+	if (dc->peer && channel_can_send_commit(dc->ch)) {
+		struct timeval now = {0, 0};
+		evtimer_add(dc->commit_timer, &now);
+	}
+	return true;
+}
+
+/* Persists and acts on fx (then clears it).  Returns: false if dc is
+ * gone (forgotten, or we are stopping on a database error). */
+static bool apply_step(struct dchannel *dc, struct channel_effects *fx)
+{
+	struct channels *m = dc->owner;
+	struct db *db = m->ohmd->db;
+	bool alive;
+
+	if (m->is_fatal) {
+		channel_effects_clear(fx);
+		return true;
+	}
+	if (fx->snapshot || fx->num_events) {
+		if (!db_begin(db)) {
+			fatal(m, "cannot begin a channel update");
+			channel_effects_clear(fx);
+			return true;
+		}
+		if (!persist(dc, fx) || !db_commit(db)) {
+			db_rollback(db);
+			fatal(m, "cannot store a channel update");
+			channel_effects_clear(fx);
+			return true;
+		}
+	}
+	alive = act(dc, fx);
+	channel_effects_clear(fx);
+	return alive;
+}
+
+static void apply(struct dchannel *dc, struct channel_effects *fx)
+{
+	apply_step(dc, fx);
+}
+
+/* An engine call the engine refused: only logged (or answered). */
+static void refused(struct dchannel *dc, struct channel_effects *fx, const char *what)
+{
+	log_unusual(chlog(dc->owner), "channel", "%s: %s refused: %s", dc->peer_id_hex, what,
+		    fx->refusal ? fx->refusal : "?");
+	channel_effects_clear(fx);
+}
+
+/* ---- Funding ---- */
+
+/* Builds the funding transaction and hands it to the engine, storing both
+ * in one transaction.  Returns: false if dc is gone. */
+static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
+{
+	struct channels *m = dc->owner;
+	struct db *db = m->ohmd->db;
+	struct wallet_withdraw_params wp = {
+		.destination_script = ev->funding_script,
+		.destination_script_len = ev->funding_script_len,
+		.amount_sat = ev->funding_sat,
+		.feerate_perkw = dc->fund.feerate_perkw,
+		.minconf = dc->fund.minconf,
+	};
+	struct channel_effects fx;
+	struct bitcoin_outpoint outpoint;
+	uint32_t outnum;
+	int code = RPC_INTERNAL_ERROR;
+	char err[1024];
+	bool alive;
+
+	channel_effects_init(&fx);
+	if (!db_begin(db)) {
+		fatal(m, "cannot begin storing the funding transaction");
+		return true;
+	}
+	dc->funding_tx = wallet_fund_prepare(m->ohmd->wallet, &wp, &outnum, &code, err,
+					     sizeof(err));
+	if (!dc->funding_tx) {
+		db_rollback(db);
+		if (dc->fund_request)
+			rpc_respond_error(dc->fund_request, code, "%s", err);
+		dc->fund_request = NULL;
+		if (channel_fail(dc->ch, &fx, "the funder cannot build the funding transaction"))
+			return apply_step(dc, &fx);
+		refused(dc, &fx, "channel_fail");
+		return true;
+	}
+	bitcoin_tx_txid(&outpoint.txid, dc->funding_tx);
+	outpoint.vout = outnum;
+	if (!channel_funding_built(dc->ch, &fx, &outpoint)) {
+		db_rollback(db);
+		bitcoin_tx_free(dc->funding_tx);
+		dc->funding_tx = NULL;
+		if (dc->fund_request)
+			rpc_respond_error(dc->fund_request, RPC_INTERNAL_ERROR, "%s",
+					  fx.refusal ? fx.refusal : "funding refused");
+		dc->fund_request = NULL;
+		channel_effects_clear(&fx);
+		return true;
+	}
+	if (!persist(dc, &fx) || !db_commit(db)) {
+		db_rollback(db);
+		channel_effects_clear(&fx);
+		fatal(m, "cannot store the funding transaction");
+		return true;
+	}
+	alive = act(dc, &fx);
+	channel_effects_clear(&fx);
+	return alive;
+}
+
+void channels_fund(struct channels *m, struct rpc_request *request, struct peer *peer,
+		   const struct channels_fund_params *params)
+{
+	struct channel_effects fx;
+	struct channel_id temporary_id;
+	struct dchannel *dc;
+	char err[300];
+
+	for (dc = m->list; dc; dc = dc->next) {
+		if (dc->fund_request && memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
+			rpc_respond_error(request, RPC_LIGHTNINGD,
+					  "Already opening a channel with peer %s", dc->peer_id_hex);
+			return;
+		}
+	}
+	dc = dchannel_alloc(m, peer->node_id_bytes);
+	if (!dc) {
+		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	if (!next_index(m, &dc->dbid) || !dchannel_setup(m, dc)) {
+		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot set up the channel: %s",
+				  db_errmsg(m->ohmd->db));
+		if (dc->commit_timer || dc->close_timer)
+			dchannel_free(dc);
+		else
+			free(dc);
+		return;
+	}
+	if (!dchannel_engine_new(m, dc, params->amount_sat, err, sizeof(err))) {
+		rpc_respond_error(request, RPC_INTERNAL_ERROR, "%s", err);
+		dchannel_free(dc);
+		return;
+	}
+	dc->peer = peer;
+	dc->fund = *params;
+	channel_effects_init(&fx);
+	crypto_random_bytes(temporary_id.bytes, sizeof(temporary_id.bytes));
+	if (!channel_open(dc->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
+			  chain_feerate(m->ohmd->chain, FEERATE_NORMAL),
+			  CHANNEL_TYPE_STATIC_REMOTEKEY, params->announce ? 1 : 0)) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
+				  fx.refusal ? fx.refusal : "cannot open the channel");
+		channel_effects_clear(&fx);
+		dchannel_free(dc);
+		return;
+	}
+	dc->fund_request = request;
+	log_info(chlog(m), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
+		 (unsigned long long)params->amount_sat);
+	apply(dc, &fx);
+}
+
+/* ---- The peer layer ---- */
+
+static bool same_peer(const struct dchannel *dc, const struct peer *peer)
+{
+	return memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0;
+}
+
+static struct dchannel *find_by_id(struct channels *m, const struct peer *peer,
+				   const uint8_t id[32])
+{
+	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+		if ((!peer || same_peer(dc, peer))
+		    && memcmp(channel_get_id(dc->ch)->bytes, id, 32) == 0)
+			return dc;
+	return NULL;
+}
+
+static struct redial *redial_find(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN])
+{
+	for (struct redial *r = m->redials; r; r = r->next)
+		if (memcmp(r->node_id, node_id, PUBKEY_CMPR_LEN) == 0)
+			return r;
+	return NULL;
+}
+
+void channels_peer_active(struct channels *m, struct peer *peer)
+{
+	struct redial *r = redial_find(m, peer->node_id_bytes);
+	struct dchannel *dc, *next;
+
+	if (r) {
+		r->delay_secs = 0;
+		evtimer_del(r->timer);
+	}
+	for (dc = m->list; dc; dc = next) {
+		struct channel_effects fx;
+		next = dc->next;
+		if (!same_peer(dc, peer) || channel_get_state(dc->ch) == CHANNEL_FORGOTTEN)
+			continue;
+		dc->peer = peer;
+		channel_effects_init(&fx);
+		if (channel_reconnected(dc->ch, &fx))
+			apply(dc, &fx);
+		else
+			refused(dc, &fx, "channel_reconnected");
+	}
+}
+
+static void redial_fired(evutil_socket_t fd, short events, void *arg);
+
+/* Dials node_id after its backoff, if we have a live channel with it. */
+static void redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			    bool at_once)
+{
+	struct redial *r = redial_find(m, node_id);
+	struct timeval delay = {0, 0};
+	bool wanted = false;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+		if (memcmp(dc->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && needs_peer(dc))
+			wanted = true;
+	if (!wanted)
+		return;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return;
+		r->owner = m;
+		memcpy(r->node_id, node_id, PUBKEY_CMPR_LEN);
+		r->timer = evtimer_new(m->ohmd->base, redial_fired, r);
+		if (!r->timer) {
+			free(r);
+			return;
+		}
+		r->next = m->redials;
+		m->redials = r;
+	}
+	if (!at_once)
+		r->delay_secs = r->delay_secs ? r->delay_secs * 2 : 1;
+	if (r->delay_secs > CHANNELS_RECONNECT_MAX_SECS)
+		r->delay_secs = CHANNELS_RECONNECT_MAX_SECS;
+	delay.tv_sec = at_once ? 0 : r->delay_secs;
+	evtimer_add(r->timer, &delay);
+}
+
+static void redial_fired(evutil_socket_t fd, short events, void *arg)
+{
+	struct redial *r = arg;
+	struct channels *m = r->owner;
+	struct pubkey node_id;
+
+	if (peer_manager_find(m->ohmd->peers, r->node_id))
+		return;
+	if (!pubkey_parse(m->ohmd->secp, &node_id, r->node_id))
+		return;
+	peer_manager_connect(m->ohmd->peers, NULL, &node_id, NULL, 0);
+	/* If it fails, channels_peer_gone is not called (the peer never
+	 * became active): try again after the next backoff anyway. */
+	redial_schedule(m, r->node_id, false);
+}
+
+void channels_peer_gone(struct channels *m, struct peer *peer)
+{
+	struct dchannel *dc, *next;
+	bool had_channels = false;
+
+	for (dc = m->list; dc; dc = next) {
+		struct channel_effects fx;
+		next = dc->next;
+		if (dc->peer != peer)
+			continue;
+		dc->peer = NULL;
+		had_channels = true;
+		evtimer_del(dc->commit_timer);
+		channel_effects_init(&fx);
+		if (channel_disconnected(dc->ch, &fx))
+			apply(dc, &fx);
+		else
+			refused(dc, &fx, "channel_disconnected");
+	}
+	if (had_channels && peer->is_outgoing)
+		redial_schedule(m, peer->node_id_bytes, false);
+}
+
+/* An open_channel: a new channel, as fundee. */
+static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
+					 const uint8_t *msg, size_t len)
+{
+	struct msg_open_channel *open = NULL;
+	struct channel_effects fx;
+	struct dchannel *dc;
+	uint64_t funding_sat = 0;
+	char err[300];
+
+	if (fromwire_open_channel(msg, len, &open)) {
+		funding_sat = open->funding_satoshis;
+		msg_open_channel_free(open);
+	}
+	for (dc = m->list; dc; dc = dc->next) {
+		if (same_peer(dc, peer) && channel_get_state(dc->ch) < CHANNEL_AWAITING_LOCKIN) {
+			peer_warn_and_close(peer, "open_channel while another channel with us is "
+					    "still opening");
+			return CHANNELS_PEER_CLOSED;
+		}
+	}
+	dc = dchannel_alloc(m, peer->node_id_bytes);
+	if (!dc || !next_index(m, &dc->dbid) || !dchannel_setup(m, dc)
+	    || !dchannel_engine_new(m, dc, funding_sat, err, sizeof(err))) {
+		log_broken(chlog(m), "channel", "cannot set up a channel for %s's open_channel",
+			   peer->node_id_hex);
+		if (dc && (dc->commit_timer || dc->close_timer))
+			dchannel_free(dc);
+		else
+			free(dc);
+		peer_close(peer, "cannot set up a channel");
+		return CHANNELS_PEER_CLOSED;
+	}
+	dc->peer = peer;
+	channel_effects_init(&fx);
+	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
+		refused(dc, &fx, "open_channel");
+		dchannel_free(dc);
+		return CHANNELS_HANDLED;
+	}
+	apply(dc, &fx);
+	return CHANNELS_HANDLED;
+}
+
+/* BOLT #2 funding_created: the channel_id it implies must not be one we
+ * already have (a peer pointing at another channel's outpoint). */
+static bool funding_outpoint_taken(struct channels *m, const uint8_t *msg, size_t len)
+{
+	uint8_t id[32];
+
+	if (len < 2 + 32 + 32 + 2)
+		return false;
+	memcpy(id, msg + 2 + 32, 32);
+	id[30] ^= msg[2 + 64];
+	id[31] ^= msg[2 + 65];
+	return find_by_id(m, NULL, id) != NULL;
+}
+
+enum channels_verdict channels_peer_message(struct channels *m, struct peer *peer,
+					    uint16_t type, const uint8_t *msg, size_t len)
+{
+	struct channel_effects fx;
+	struct dchannel *dc;
+
+	if (type == WIRE_OPEN_CHANNEL)
+		return handle_open(m, peer, msg, len);
+	if (len < 2 + 32) {
+		peer_warn_and_close(peer, "%s message of %zu bytes is too short",
+				    peer_wire_name(type), len);
+		return CHANNELS_PEER_CLOSED;
+	}
+	dc = find_by_id(m, peer, msg + 2);
+	if (!dc)
+		return CHANNELS_UNKNOWN_CHANNEL;
+	channel_effects_init(&fx);
+	if (type == WIRE_FUNDING_CREATED && funding_outpoint_taken(m, msg, len)) {
+		if (channel_fail(dc->ch, &fx, "funding_created names the funding outpoint of "
+				 "another channel"))
+			apply(dc, &fx);
+		else
+			refused(dc, &fx, "channel_fail");
+		return CHANNELS_HANDLED;
+	}
+	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
+		refused(dc, &fx, peer_wire_name(type));
+		return CHANNELS_HANDLED;
+	}
+	apply(dc, &fx);
+	return CHANNELS_HANDLED;
+}
+
+void channels_peer_error(struct channels *m, struct peer *peer,
+			 const struct channel_id *channel_id, const char *text)
+{
+	struct dchannel *dc, *next;
+	char why[600];
+
+	snprintf(why, sizeof(why), "peer sent error: %s", text);
+	for (dc = m->list; dc; dc = next) {
+		struct channel_effects fx;
+		next = dc->next;
+		if (!same_peer(dc, peer)
+		    || (channel_id && memcmp(channel_get_id(dc->ch)->bytes, channel_id->bytes, 32)))
+			continue;
+		if (channel_get_state(dc->ch) == CHANNEL_CLOSED
+		    || channel_get_state(dc->ch) == CHANNEL_AWAITING_UNILATERAL)
+			continue;
+		channel_effects_init(&fx);
+		if (channel_fail(dc->ch, &fx, why))
+			apply(dc, &fx);
+		else
+			refused(dc, &fx, "channel_fail");
+	}
+}
+
+/* ---- Timers ---- */
+
+static void commit_timer_fired(evutil_socket_t fd, short events, void *arg)
+{
+	struct dchannel *dc = arg;
+	struct channel_effects fx;
+
+	if (!dc->peer || !channel_can_send_commit(dc->ch))
+		return;
+	channel_effects_init(&fx);
+	if (channel_send_commit(dc->ch, &fx))
+		apply(dc, &fx);
+	else
+		refused(dc, &fx, "channel_send_commit");
+}
+
+static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
+{
+	struct dchannel *dc = arg;
+	struct channel_effects fx;
+
+	channel_effects_init(&fx);
+	if (channel_fail(dc->ch, &fx, "the mutual close timed out: closing unilaterally"))
+		apply(dc, &fx);
+	else
+		refused(dc, &fx, "channel_fail");
+}
+
+/* ---- The chain ---- */
+
+static bool row_update_chain(struct dchannel *dc)
+{
+	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db,
+		"UPDATE channels SET funding_height = ?, funding_txindex = ?,"
+		" spend_txid = ?, spend_height = ? WHERE id = ?");
+
+	if (!stmt)
+		return false;
+	if (dc->funding_confirmed) {
+		sqlite3_bind_int64(stmt, 1, dc->funding_height);
+		sqlite3_bind_int64(stmt, 2, dc->funding_txindex);
+	} else {
+		sqlite3_bind_null(stmt, 1);
+		sqlite3_bind_null(stmt, 2);
+	}
+	if (dc->is_spent) {
+		sqlite3_bind_blob(stmt, 3, dc->spend_txid.shad.sha.u8, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 4, dc->spend_height);
+	} else {
+		sqlite3_bind_null(stmt, 3);
+		sqlite3_bind_null(stmt, 4);
+	}
+	sqlite3_bind_int64(stmt, 5, dc->dbid);
+	return db_step(stmt);
+}
+
+/* Whether tx's output outnum is the channel's funding output. */
+static bool pays_channel(const struct dchannel *dc, const struct bitcoin_tx *tx, uint32_t outnum)
+{
+	const struct channel_params *params = channel_get_params(dc->ch);
+	struct wirebuf *script;
+	bool ok;
+
+	if (outnum >= tx->num_outputs || tx->outputs[outnum].amount_sat != params->funding_sat)
+		return false;
+	script = wirebuf_new();
+	channel_script_funding_output(script, dc->owner->ohmd->secp,
+				      &params->party[CHANNEL_LOCAL].funding_pubkey,
+				      &params->party[CHANNEL_REMOTE].funding_pubkey);
+	ok = tx->outputs[outnum].script_len == script->len
+		&& memcmp(tx->outputs[outnum].script, script->data, script->len) == 0;
+	wirebuf_free(script);
+	return ok;
+}
+
+static bool block_connected(void *arg, uint32_t height, const struct bitcoin_blkid *hash,
+			    const struct bitcoin_block *block, char *err, size_t errlen)
+{
+	struct channels *m = arg;
+	struct bitcoin_txid *txids;
+
+	if (!m->list)
+		return true;
+	txids = calloc(block->num_txs + 1, sizeof(*txids));
+	if (!txids) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < block->num_txs; i++)
+		bitcoin_tx_txid(&txids[i], block->txs[i]);
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		const struct bitcoin_outpoint *funding;
+		bool changed = false;
+		if (!has_funding(dc))
+			continue;
+		funding = funding_outpoint(dc);
+		for (size_t i = 0; i < block->num_txs; i++) {
+			const struct bitcoin_tx *tx = block->txs[i];
+			if (!dc->funding_confirmed && bitcoin_txid_eq(&txids[i], &funding->txid)) {
+				dc->funding_confirmed = true;
+				dc->funding_height = height;
+				dc->funding_txindex = (uint32_t)i;
+				dc->is_funding_bad = !pays_channel(dc, tx, funding->vout);
+				changed = true;
+			}
+			for (size_t j = 0; !dc->is_spent && j < tx->num_inputs; j++) {
+				const struct bitcoin_outpoint *prev = &tx->inputs[j].prevout;
+				if (prev->vout == funding->vout
+				    && bitcoin_txid_eq(&prev->txid, &funding->txid)) {
+					dc->is_spent = true;
+					dc->spend_txid = txids[i];
+					dc->spend_height = height;
+					changed = true;
+				}
+			}
+		}
+		if (changed && !row_update_chain(dc)) {
+			snprintf(err, errlen, "cannot store a channel's funding: %s",
+				 db_errmsg(m->ohmd->db));
+			free(txids);
+			return false;
+		}
+	}
+	free(txids);
+	return true;
+}
+
+static bool block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
+{
+	struct channels *m = arg;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		bool changed = false;
+		if (dc->funding_confirmed && dc->funding_height == height) {
+			dc->funding_confirmed = false;
+			dc->is_funding_bad = false;
+			changed = true;
+		}
+		if (dc->is_spent && dc->spend_height == height) {
+			dc->is_spent = false;
+			changed = true;
+		}
+		if (changed && !row_update_chain(dc)) {
+			snprintf(err, errlen, "cannot store a channel's funding: %s",
+				 db_errmsg(m->ohmd->db));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* An HTLC we offered that is past its deadline, or NULL. */
+static const struct htlc *expired_htlc(const struct dchannel *dc, uint32_t height)
+{
+	const struct htlc_set *set = channel_get_htlcs(dc->ch);
+
+	for (size_t i = 0; i < set->num; i++) {
+		const struct htlc *h = &set->htlcs[i];
+		if (h->h.offerer == CHANNEL_LOCAL && h->removal == HTLC_NOT_REMOVED
+		    && (htlc_in_commitment(h, CHANNEL_LOCAL, false)
+			|| htlc_in_commitment(h, CHANNEL_REMOTE, false))
+		    && height >= h->h.cltv_expiry + HTLC_TIMEOUT_GRACE)
+			return h;
+	}
+	return NULL;
+}
+
+/* Tells one channel what the chain says at height. */
+static void channel_tip(struct dchannel *dc, uint32_t height)
+{
+	struct channel_effects fx;
+	enum channel_state state = channel_get_state(dc->ch);
+	const struct htlc *expired;
+	char why[200];
+
+	channel_effects_init(&fx);
+	if (dc->funding_confirmed && dc->is_funding_bad && state < CHANNEL_CLOSED) {
+		if (channel_fail(dc->ch, &fx, "the funding transaction does not pay the channel"))
+			apply(dc, &fx);
+		else
+			refused(dc, &fx, "channel_fail");
+		return;
+	}
+	if (dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= dc->funding_height) {
+		uint32_t depth = height - dc->funding_height + 1;
+		struct short_channel_id scid;
+		if (depth != dc->depth_told
+		    && short_channel_id_from_parts(&scid, dc->funding_height, dc->funding_txindex,
+						   (uint16_t)funding_outpoint(dc)->vout)) {
+			dc->depth_told = depth;
+			if (channel_funding_depth(dc->ch, &fx, depth, &scid))
+				apply(dc, &fx);
+			else
+				refused(dc, &fx, "channel_funding_depth");
+		}
+		return;
+	}
+	expired = (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
+		? expired_htlc(dc, height) : NULL;
+	if (expired) {
+		/* BOLT #2 "Requirements" for HTLC timeouts: the HTLC must be
+		 * resolved on chain before the incoming one expires. */
+		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
+			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
+		if (channel_fail(dc->ch, &fx, why))
+			apply(dc, &fx);
+		else
+			refused(dc, &fx, "channel_fail");
+	}
+}
+
+static void tip_changed(void *arg, uint32_t height)
+{
+	struct channels *m = arg;
+	struct dchannel *dc, *next;
+
+	for (dc = m->list; dc; dc = next) {
+		next = dc->next;
+		channel_tip(dc, height);
+	}
+}
+
+/* ---- RPC ---- */
+
+/* The channel id names: a peer id (its only channel still open, else the
+ * newest), a channel_id, or a short_channel_id.  NULL: answered. */
+static struct dchannel *find_for_rpc(struct channels *m, struct rpc_request *request,
+				     const char *id)
+{
+	size_t len = strlen(id);
+	uint8_t bytes[32];
+	struct short_channel_id scid;
+	struct dchannel *found = NULL;
+
+	if (len == 2 * PUBKEY_CMPR_LEN) {
+		uint8_t peer_id[PUBKEY_CMPR_LEN];
+		if (hex_decode(peer_id, sizeof(peer_id), id, len)) {
+			for (struct dchannel *dc = m->list; dc; dc = dc->next)
+				if (memcmp(dc->peer_id, peer_id, sizeof(peer_id)) == 0
+				    && (!found || needs_peer(dc)))
+					found = dc;
+		}
+	} else if (len == 64 && hex_decode(bytes, sizeof(bytes), id, len)) {
+		found = find_by_id(m, NULL, bytes);
+	} else if (short_channel_id_from_str(&scid, id, len)) {
+		for (struct dchannel *dc = m->list; dc; dc = dc->next)
+			if (dc->funding_confirmed
+			    && channel_get_scid(dc->ch)->u64 == scid.u64)
+				found = dc;
+	} else {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'id': expected a peer id, channel_id or "
+				  "short_channel_id, got '%.80s'", id);
+		return NULL;
+	}
+	if (!found)
+		rpc_respond_error(request, RPC_LIGHTNINGD, "No channel found for '%.80s'", id);
+	return found;
+}
+
+void channels_close(struct channels *m, struct rpc_request *request, const char *id,
+		    const uint8_t *script, size_t script_len, unsigned timeout_secs)
+{
+	struct dchannel *dc = find_for_rpc(m, request, id);
+	struct channel_effects fx;
+	struct timeval timeout = {timeout_secs, 0};
+	char cid[65];
+
+	if (!dc)
+		return;
+	if (dc->close_request) {
+		rpc_respond_error(request, RPC_LIGHTNINGD, "Channel is already being closed");
+		return;
+	}
+	switch (channel_get_state(dc->ch)) {
+	case CHANNEL_CLOSED:
+	case CHANNEL_AWAITING_UNILATERAL:
+	case CHANNEL_DATA_LOSS:
+	case CHANNEL_FORGOTTEN:
+		rpc_respond_error(request, RPC_LIGHTNINGD, "Channel is in state %s",
+				  state_name(dc));
+		return;
+	default:
+		break;
+	}
+	channel_effects_init(&fx);
+	if (!channel_shutdown(dc->ch, &fx, script, script_len)) {
+		rpc_respond_error(request, RPC_LIGHTNINGD, "%s",
+				  fx.refusal ? fx.refusal : "cannot close");
+		channel_effects_clear(&fx);
+		return;
+	}
+	dc->close_request = request;
+	if (timeout_secs)
+		evtimer_add(dc->close_timer, &timeout);
+	log_info(chlog(m), "channel", "%s: closing channel %s (peer %s)", dc->peer_id_hex,
+		 cid_hex(cid, dc), dc->peer ? "connected" : "not connected: waiting for it");
+	apply(dc, &fx);
+}
+
+static json_t *htlcs_json(const struct dchannel *dc)
+{
+	const struct htlc_set *set = channel_get_htlcs(dc->ch);
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < set->num; i++) {
+		const struct htlc *h = &set->htlcs[i];
+		char hash[65];
+		json_array_append_new(list, json_pack(
+			"{s:s, s:I, s:I, s:I, s:s, s:s}",
+			"direction", h->h.offerer == CHANNEL_LOCAL ? "out" : "in",
+			"id", (json_int_t)h->h.id,
+			"amount_msat", (json_int_t)h->h.amount_msat,
+			"expiry", (json_int_t)h->h.cltv_expiry,
+			"payment_hash", hex_encode(hash, h->h.payment_hash.u8, 32),
+			"state", htlc_state_name(h)));
+	}
+	return list;
+}
+
+/* Core Lightning's "status" lines: "STATE:what is going on". */
+static json_t *status_json(const struct dchannel *dc)
+{
+	json_t *lines = json_array();
+	char line[700];
+
+	snprintf(line, sizeof(line), "%s:%s", state_name(dc),
+		 !dc->peer ? "Peer not connected"
+		 : channel_is_connected(dc->ch) ? "Peer connected" : "Reestablishing with the peer");
+	json_array_append_new(lines, json_string(line));
+	if (channel_get_state(dc->ch) == CHANNEL_AWAITING_LOCKIN) {
+		/* The fundee's minimum_depth is the one that counts. */
+		snprintf(line, sizeof(line), "%s:Funding needs %u confirmations, has %u",
+			 state_name(dc), channel_get_config(dc->ch, channel_is_opener(dc->ch)
+							    ? CHANNEL_REMOTE
+							    : CHANNEL_LOCAL)->minimum_depth,
+			 dc->funding_confirmed ? dc->depth_told : 0);
+		json_array_append_new(lines, json_string(line));
+	}
+	if (dc->failure) {
+		snprintf(line, sizeof(line), "%s:%s", state_name(dc), dc->failure);
+		json_array_append_new(lines, json_string(line));
+	}
+	return lines;
+}
+
+static json_t *channel_json(const struct dchannel *dc)
+{
+	const struct channel_params *params = channel_get_params(dc->ch);
+	const struct channel_config *ours = channel_get_config(dc->ch, CHANNEL_LOCAL);
+	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
+	struct htlc_view view;
+	char cid[65], hex[65], scid[SHORT_CHANNEL_ID_STR_MAX];
+	json_t *obj;
+	uint64_t total_msat = params->funding_sat * 1000;
+
+	channel_get_view(dc->ch, CHANNEL_LOCAL, &view);
+	obj = json_pack("{s:s, s:b, s:s, s:s, s:s, s:I, s:I}",
+			"peer_id", dc->peer_id_hex,
+			"peer_connected", dc->peer != NULL,
+			"state", state_name(dc),
+			"opener", channel_is_opener(dc->ch) ? "local" : "remote",
+			"channel_id", cid_hex(cid, dc),
+			"to_us_msat", (json_int_t)(view.balance_msat[CHANNEL_LOCAL] > 0
+						   ? view.balance_msat[CHANNEL_LOCAL] : 0),
+			"total_msat", (json_int_t)total_msat);
+	if (has_funding(dc)) {
+		json_object_set_new(obj, "funding_txid",
+				    json_string(bitcoin_txid_to_hex(hex, &params->funding.txid)));
+		json_object_set_new(obj, "funding_outnum", json_integer(params->funding.vout));
+	}
+	if (dc->funding_confirmed && channel_get_scid(dc->ch)->u64)
+		json_object_set_new(obj, "short_channel_id",
+				    json_string(short_channel_id_to_str(scid,
+									channel_get_scid(dc->ch))));
+	if (dc->is_spent)
+		json_object_set_new(obj, "close_txid",
+				    json_string(bitcoin_txid_to_hex(hex, &dc->spend_txid)));
+	json_object_set_new(obj, "private", json_boolean(!(dc->fund.announce)));
+	json_object_set_new(obj, "feerate", json_pack("{s:I, s:I}",
+		"perkw", (json_int_t)view.feerate_per_kw,
+		"perkb", (json_int_t)view.feerate_per_kw * 4));
+	json_object_set_new(obj, "our_reserve_msat",
+			    json_integer((json_int_t)theirs->channel_reserve_sat * 1000));
+	json_object_set_new(obj, "their_reserve_msat",
+			    json_integer((json_int_t)ours->channel_reserve_sat * 1000));
+	json_object_set_new(obj, "spendable_msat",
+			    json_integer((json_int_t)channel_sendable_msat(dc->ch, CHANNEL_LOCAL)));
+	json_object_set_new(obj, "receivable_msat",
+			    json_integer((json_int_t)channel_sendable_msat(dc->ch, CHANNEL_REMOTE)));
+	json_object_set_new(obj, "minimum_htlc_in_msat",
+			    json_integer((json_int_t)ours->htlc_minimum_msat));
+	json_object_set_new(obj, "minimum_htlc_out_msat",
+			    json_integer((json_int_t)theirs->htlc_minimum_msat));
+	json_object_set_new(obj, "our_to_self_delay",
+			    json_integer(params->party[CHANNEL_REMOTE].to_self_delay));
+	json_object_set_new(obj, "their_to_self_delay",
+			    json_integer(params->party[CHANNEL_LOCAL].to_self_delay));
+	json_object_set_new(obj, "max_accepted_htlcs", json_integer(ours->max_accepted_htlcs));
+	json_object_set_new(obj, "dust_limit_msat",
+			    json_integer((json_int_t)ours->dust_limit_sat * 1000));
+	json_object_set_new(obj, "channel_type",
+			    params->option_anchors
+			    ? json_pack("{s:[i,i], s:[s,s]}", "bits", 12, 22, "names",
+					"static_remotekey/even", "anchors/even")
+			    : json_pack("{s:[i], s:[s]}", "bits", 12, "names",
+					"static_remotekey/even"));
+	json_object_set_new(obj, "htlcs", htlcs_json(dc));
+	json_object_set_new(obj, "status", status_json(dc));
+	htlc_view_free(&view);
+	return obj;
+}
+
+json_t *channels_list_json(struct channels *m, const uint8_t *peer_id)
+{
+	json_t *list = json_array();
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+		if (!peer_id || memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0)
+			json_array_insert_new(list, 0, channel_json(dc));
+	return list;
+}
+
+json_t *channels_funds_json(struct channels *m)
+{
+	json_t *list = json_array();
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		const struct channel_params *params = channel_get_params(dc->ch);
+		struct htlc_view view;
+		char cid[65], hex[65], scid[SHORT_CHANNEL_ID_STR_MAX];
+		json_t *obj;
+
+		if (!has_funding(dc))
+			continue;
+		channel_get_view(dc->ch, CHANNEL_LOCAL, &view);
+		obj = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:s, s:i}",
+				"peer_id", dc->peer_id_hex,
+				"connected", dc->peer != NULL,
+				"state", state_name(dc),
+				"channel_id", cid_hex(cid, dc),
+				"our_amount_msat", (json_int_t)(view.balance_msat[CHANNEL_LOCAL] > 0
+								? view.balance_msat[CHANNEL_LOCAL] : 0),
+				"amount_msat", (json_int_t)params->funding_sat * 1000,
+				"funding_txid", bitcoin_txid_to_hex(hex, &params->funding.txid),
+				"funding_output", (int)params->funding.vout);
+		if (dc->funding_confirmed && channel_get_scid(dc->ch)->u64)
+			json_object_set_new(obj, "short_channel_id",
+					    json_string(short_channel_id_to_str(
+						    scid, channel_get_scid(dc->ch))));
+		htlc_view_free(&view);
+		json_array_insert_new(list, 0, obj);
+	}
+	return list;
+}
+
+void channels_dev_send_htlc(struct channels *m, struct rpc_request *request, const char *id,
+			    uint64_t amount_msat, const uint8_t preimage[32], uint32_t cltv_expiry)
+{
+	struct dchannel *dc = find_for_rpc(m, request, id);
+	static const uint8_t onion[HTLC_ONION_LEN];
+	struct channel_effects fx;
+	struct sha256 hash;
+	uint64_t htlc_id;
+	char hash_hex[65], preimage_hex[65];
+
+	if (!dc)
+		return;
+	sha256(&hash, preimage, 32);
+	if (!cltv_expiry)
+		cltv_expiry = chain_height(m->ohmd->chain) + DEV_HTLC_CLTV_DELTA;
+	channel_effects_init(&fx);
+	if (!channel_add_htlc(dc->ch, &fx, &htlc_id, amount_msat, &hash, cltv_expiry, onion,
+			      NULL)) {
+		rpc_respond_error(request, RPC_LIGHTNINGD, "%s",
+				  fx.refusal ? fx.refusal : "cannot add the HTLC");
+		channel_effects_clear(&fx);
+		return;
+	}
+	rpc_respond(request, json_pack("{s:I, s:s, s:s}", "htlc_id", (json_int_t)htlc_id,
+				       "payment_hash", hex_encode(hash_hex, hash.u8, 32),
+				       "preimage", hex_encode(preimage_hex, preimage, 32)));
+	apply(dc, &fx);
+}
+
+void channels_dev_settle_htlc(struct channels *m, struct rpc_request *request,
+			      const char *id, uint64_t htlc_id, const uint8_t *preimage)
+{
+	struct dchannel *dc = find_for_rpc(m, request, id);
+	struct channel_effects fx;
+	struct preimage p;
+	bool ok;
+	/* A failure reason the origin cannot decode: the dev- HTLCs have no
+	 * onion to answer through. */
+	static const uint8_t reason[32];
+
+	if (!dc)
+		return;
+	channel_effects_init(&fx);
+	if (preimage) {
+		memcpy(p.r, preimage, sizeof(p.r));
+		ok = channel_fulfill_htlc(dc->ch, &fx, htlc_id, &p);
+	} else {
+		ok = channel_fail_htlc(dc->ch, &fx, htlc_id, reason, sizeof(reason));
+	}
+	if (!ok) {
+		rpc_respond_error(request, RPC_LIGHTNINGD, "%s",
+				  fx.refusal ? fx.refusal : "cannot settle the HTLC");
+		channel_effects_clear(&fx);
+		return;
+	}
+	rpc_respond(request, json_pack("{s:I}", "htlc_id", (json_int_t)htlc_id));
+	apply(dc, &fx);
+}
+
+/* ---- Life cycle ---- */
+
+/* One channels row, copied out of the statement. */
+struct row {
+	int64_t id;
+	uint8_t peer_id[PUBKEY_CMPR_LEN];
+	uint8_t *snapshot;
+	size_t snapshot_len;
+	bool funding_confirmed;
+	uint32_t funding_height, funding_txindex;
+	bool is_spent;
+	struct bitcoin_txid spend_txid;
+	uint32_t spend_height;
+	uint8_t *last_tx;
+	size_t last_tx_len;
+};
+
+static uint8_t *blob_dup(sqlite3_stmt *stmt, int col, size_t *len)
+{
+	const void *data = sqlite3_column_blob(stmt, col);
+	uint8_t *copy;
+
+	*len = (size_t)sqlite3_column_bytes(stmt, col);
+	if (!data)
+		return NULL;
+	copy = malloc(*len ? *len : 1);
+	if (copy)
+		memcpy(copy, data, *len);
+	return copy;
+}
+
+static bool row_read(sqlite3_stmt *stmt, struct row *row)
+{
+	size_t len;
+	uint8_t *peer_id = blob_dup(stmt, 1, &len);
+
+	memset(row, 0, sizeof(*row));
+	row->id = sqlite3_column_int64(stmt, 0);
+	if (!peer_id || len != PUBKEY_CMPR_LEN) {
+		free(peer_id);
+		return false;
+	}
+	memcpy(row->peer_id, peer_id, PUBKEY_CMPR_LEN);
+	free(peer_id);
+	row->snapshot = blob_dup(stmt, 2, &row->snapshot_len);
+	if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
+		row->funding_confirmed = true;
+		row->funding_height = (uint32_t)sqlite3_column_int64(stmt, 3);
+		row->funding_txindex = (uint32_t)sqlite3_column_int64(stmt, 4);
+	}
+	if (sqlite3_column_bytes(stmt, 5) == 32) {
+		row->is_spent = true;
+		memcpy(row->spend_txid.shad.sha.u8, sqlite3_column_blob(stmt, 5), 32);
+		row->spend_height = (uint32_t)sqlite3_column_int64(stmt, 6);
+	}
+	row->last_tx = blob_dup(stmt, 7, &row->last_tx_len);
+	return row->snapshot != NULL;
+}
+
+/* Brings a stored channel back, disconnected. */
+static bool load_row(struct channels *m, const struct row *row, char *err, size_t errlen)
+{
+	struct channel_policy policy;
+	struct dchannel *dc;
+	struct channel_effects fx;
+	const char *why = NULL;
+
+	dc = dchannel_alloc(m, row->peer_id);
+	if (!dc) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	dc->dbid = row->id;
+	if (!dchannel_setup(m, dc)) {
+		snprintf(err, errlen, "cannot set up channel %lld", (long long)dc->dbid);
+		if (dc->commit_timer || dc->close_timer)
+			dchannel_free(dc);
+		else
+			free(dc);
+		return false;
+	}
+	fill_policy(m, &policy);
+	dc->ch = channel_deserialize(m->ohmd->secp, row->snapshot, row->snapshot_len,
+				     &dc->secrets, &policy, &why);
+	if (!dc->ch) {
+		snprintf(err, errlen, "channel %lld in the database is damaged: %s",
+			 (long long)dc->dbid, why ? why : "?");
+		dchannel_free(dc);
+		return false;
+	}
+	dc->funding_confirmed = row->funding_confirmed;
+	dc->funding_height = row->funding_height;
+	dc->funding_txindex = row->funding_txindex;
+	dc->is_spent = row->is_spent;
+	dc->spend_txid = row->spend_txid;
+	dc->spend_height = row->spend_height;
+	if (row->last_tx && !dc->is_spent) {
+		struct bitcoin_tx *tx = bitcoin_tx_parse(row->last_tx, row->last_tx_len, NULL);
+		if (tx) {
+			chain_rebroadcast_add(m->ohmd->chain, tx);
+			bitcoin_tx_free(tx);
+		}
+	}
+	/* Ours to release if the channel is forgotten now. */
+	if (channel_is_opener(dc->ch) && has_funding(dc))
+		dc->funding_tx = wallet_tx_load(m->ohmd->wallet, &funding_outpoint(dc)->txid);
+	/* The transport did not survive the restart. */
+	channel_effects_init(&fx);
+	if (channel_disconnected(dc->ch, &fx))
+		apply(dc, &fx);
+	else
+		channel_effects_clear(&fx);
+	return !m->is_fatal;
+}
+
+struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
+{
+	struct channels *m = calloc(1, sizeof(*m));
+	struct chain_listener listener = {
+		.block_connected = block_connected,
+		.block_disconnected = block_disconnected,
+		.tip_changed = tip_changed,
+	};
+	struct row *rows = NULL;
+	size_t num = 0;
+	sqlite3_stmt *stmt;
+	bool ok = true;
+	int rc;
+
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->ohmd = ohmd;
+	/* Every row is read before any channel is loaded: loading applies
+	 * steps, which write. */
+	stmt = db_prepare(ohmd->db, "SELECT id, peer_id, snapshot, funding_height, funding_txindex,"
+			  " spend_txid, spend_height, last_tx FROM channels ORDER BY id");
+	if (!stmt) {
+		snprintf(err, errlen, "cannot read channels: %s", db_errmsg(ohmd->db));
+		free(m);
+		return NULL;
+	}
+	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct row *more = realloc(rows, (num + 1) * sizeof(*rows));
+		if (!more) {
+			snprintf(err, errlen, "out of memory");
+			ok = false;
+			break;
+		}
+		rows = more;
+		if (!row_read(stmt, &rows[num])) {
+			snprintf(err, errlen, "channel %lld in the database is damaged",
+				 (long long)rows[num].id);
+			ok = false;
+		}
+		num++;
+	}
+	sqlite3_reset(stmt);
+	for (size_t i = 0; ok && i < num; i++)
+		ok = load_row(m, &rows[i], err, errlen);
+	for (size_t i = 0; i < num; i++) {
+		free(rows[i].snapshot);
+		free(rows[i].last_tx);
+	}
+	free(rows);
+	if (!ok) {
+		channels_free(m);
+		return NULL;
+	}
+	listener.arg = m;
+	chain_add_listener(ohmd->chain, &listener);
+	return m;
+}
+
+void channels_start(struct channels *m)
+{
+	uint32_t height = chain_height(m->ohmd->chain);
+	struct dchannel *dc, *next;
+
+	for (dc = m->list; dc; dc = next) {
+		next = dc->next;
+		if (height)
+			channel_tip(dc, height);
+	}
+	for (dc = m->list; dc; dc = dc->next)
+		if (needs_peer(dc))
+			redial_schedule(m, dc->peer_id, true);
+}
+
+void channels_free(struct channels *m)
+{
+	if (!m)
+		return;
+	while (m->list)
+		dchannel_free(m->list);
+	while (m->redials) {
+		struct redial *r = m->redials;
+		m->redials = r->next;
+		event_free(r->timer);
+		free(r);
+	}
+	free(m);
+}

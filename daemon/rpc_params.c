@@ -1,0 +1,150 @@
+/* Parameter parsers the RPC commands share (see rpc_params.h). */
+#include "daemon/rpc_params.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "crypto/secp.h"
+#include "daemon/chain.h"
+#include "daemon/feerate.h"
+#include "daemon/jsonrpc.h"
+#include "daemon/ohmd.h"
+#include "daemon/peer.h"
+#include "daemon/peers.h"
+
+bool rpc_parse_node_id(struct ohmd *ohmd, struct rpc_request *request, const char *name,
+		       const char *text, size_t len, struct pubkey *node_id)
+{
+	uint8_t bytes[PUBKEY_CMPR_LEN];
+
+	if (!hex_decode(bytes, sizeof(bytes), text, len)
+	    || !pubkey_parse(ohmd->secp, node_id, bytes)) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter '%s' must be a node id: 66 hex digits of a compressed "
+				  "public key, got '%.*s'", name, (int)(len > 80 ? 80 : len), text);
+		return false;
+	}
+	return true;
+}
+
+struct peer *rpc_active_peer(struct ohmd *ohmd, struct rpc_request *request,
+			     const char *id_text)
+{
+	struct pubkey node_id;
+	uint8_t bytes[PUBKEY_CMPR_LEN];
+	struct peer *peer;
+
+	if (!rpc_parse_node_id(ohmd, request, "id", id_text, strlen(id_text), &node_id))
+		return NULL;
+	pubkey_serialize(ohmd->secp, bytes, &node_id);
+	peer = peer_manager_find(ohmd->peers, bytes);
+	if (!peer || peer->phase != PEER_ACTIVE) {
+		rpc_respond_error(request, RPC_LIGHTNINGD, "Peer %s is not connected", id_text);
+		return NULL;
+	}
+	return peer;
+}
+
+/* A decimal number followed by one of the units ("" counts as the first);
+ * *unit is the index of the one found.  Returns: false if it is not that. */
+static bool parse_with_unit(const char *text, const char *const *units, size_t num_units,
+			    unsigned long long *number, size_t *unit)
+{
+	char *end;
+
+	if (!text || text[0] < '0' || text[0] > '9')
+		return false;
+	errno = 0;
+	*number = strtoull(text, &end, 10);
+	if (errno)
+		return false;
+	for (size_t i = 0; i < num_units; i++) {
+		if (strcmp(end, units[i]) == 0 || (i == 0 && *end == '\0')) {
+			*unit = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool rpc_parse_satoshi(const json_t *value, const char *name, bool *is_all,
+		       uint64_t *amount_sat, char *err, size_t errlen)
+{
+	static const char *const units[] = {"sat", "msat"};
+	const char *text = json_string_value(value);
+	unsigned long long number;
+	size_t unit;
+
+	if (is_all)
+		*is_all = false;
+	if (json_is_integer(value) && json_integer_value(value) >= 0) {
+		*amount_sat = (uint64_t)json_integer_value(value);
+	} else if (is_all && text && strcmp(text, "all") == 0) {
+		*is_all = true;
+		return true;
+	} else if (parse_with_unit(text, units, 2, &number, &unit)
+		   && (unit == 0 || number % 1000 == 0)) {
+		*amount_sat = unit == 0 ? number : number / 1000;
+	} else {
+		snprintf(err, errlen, "parameter '%s': expected a whole number of satoshis, "
+			 "'NNNsat', 'NNNmsat' (whole satoshis)%s", name, is_all ? " or 'all'" : "");
+		return false;
+	}
+	if (*amount_sat > RPC_MAX_SATOSHIS) {
+		snprintf(err, errlen, "parameter '%s': more than 21 million bitcoin", name);
+		return false;
+	}
+	return true;
+}
+
+bool rpc_parse_msat(const json_t *value, const char *name, uint64_t *amount_msat,
+		    char *err, size_t errlen)
+{
+	static const char *const units[] = {"msat", "sat"};
+	const char *text = json_string_value(value);
+	unsigned long long number;
+	size_t unit;
+
+	if (json_is_integer(value) && json_integer_value(value) >= 0) {
+		*amount_msat = (uint64_t)json_integer_value(value);
+	} else if (parse_with_unit(text, units, 2, &number, &unit)
+		   && (unit == 0 || number <= RPC_MAX_SATOSHIS)) {
+		*amount_msat = unit == 0 ? number : number * 1000;
+	} else {
+		snprintf(err, errlen, "parameter '%s': expected a whole number of millisatoshis, "
+			 "'NNNmsat' or 'NNNsat'", name);
+		return false;
+	}
+	if (*amount_msat > RPC_MAX_SATOSHIS * 1000) {
+		snprintf(err, errlen, "parameter '%s': more than 21 million bitcoin", name);
+		return false;
+	}
+	return true;
+}
+
+bool rpc_parse_feerate(struct ohmd *ohmd, const json_t *value, const char *name,
+		       uint32_t *perkw, char *err, size_t errlen)
+{
+	struct feerate_param feerate;
+	char why[200];
+
+	if (json_is_integer(value)) {
+		if (json_integer_value(value) < 0
+		    || !feerate_from_perkw(&feerate, (uint64_t)json_integer_value(value), why,
+					   sizeof(why)))
+			goto bad;
+	} else if (!json_is_string(value)
+		   || !feerate_parse(&feerate, json_string_value(value), why, sizeof(why))) {
+		if (!json_is_string(value))
+			snprintf(why, sizeof(why), "expected a string or a whole number (perkw)");
+		goto bad;
+	}
+	*perkw = feerate.is_target ? chain_feerate(ohmd->chain, feerate.target) : feerate.perkw;
+	return true;
+bad:
+	snprintf(err, errlen, "parameter '%s': %s", name, why);
+	return false;
+}

@@ -1,0 +1,45 @@
+/* Parameter parsers the RPC commands share: node ids, amounts and
+ * feerates, in Core Lightning's forms.  On failure each writes an error
+ * naming the parameter into err (or, where it takes the request, answers
+ * it with RPC_INVALID_PARAMS). */
+#ifndef OHM_DAEMON_RPC_PARAMS_H
+#define OHM_DAEMON_RPC_PARAMS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/types.h"
+
+struct ohmd;
+struct peer;
+struct rpc_request;
+
+/* The 2.1 quadrillion satoshis that cannot exist: guards sums. */
+#define RPC_MAX_SATOSHIS (21000000ULL * 100000000ULL)
+
+/* A node id: 66 hex digits of a compressed public key. */
+bool rpc_parse_node_id(struct ohmd *ohmd, struct rpc_request *request, const char *name,
+		       const char *text, size_t len, struct pubkey *node_id);
+
+/* The connected (init exchanged) peer whose id is id_text; otherwise
+ * answers request with an error and returns NULL. */
+struct peer *rpc_active_peer(struct ohmd *ohmd, struct rpc_request *request,
+			     const char *id_text);
+
+/* A whole number of satoshis, "NNNsat", "NNNmsat" (whole satoshis) or, if
+ * is_all is not NULL, "all". */
+bool rpc_parse_satoshi(const json_t *value, const char *name, bool *is_all,
+		       uint64_t *amount_sat, char *err, size_t errlen);
+
+/* A number of millisatoshis, "NNNmsat" or "NNNsat". */
+bool rpc_parse_msat(const json_t *value, const char *name, uint64_t *amount_msat,
+		    char *err, size_t errlen);
+
+/* A feerate: a number of perkw, or feerate_parse()'s strings (urgent,
+ * normal, slow, NNNperkw, NNNperkb). */
+bool rpc_parse_feerate(struct ohmd *ohmd, const json_t *value, const char *name,
+		       uint32_t *perkw, char *err, size_t errlen);
+
+#endif /* OHM_DAEMON_RPC_PARAMS_H */

