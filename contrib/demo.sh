@@ -2,8 +2,10 @@
 # The ohm demo: a local regtest chain (ohm-devchain) and two nodes, alice and
 # bob, on temporary directories.  Both wallets are funded by mining to their
 # `newaddr`; alice connects to bob over the Lightning transport (BOLT 8),
-# pings him, and sends him 0.1 BTC on chain; everything stops cleanly.
-# Later it grows into a payment network.
+# pings him, and sends him 0.1 BTC on chain; then she opens a channel to
+# him (BOLT 2), moves an HTLC across it with the dev- commands (payments
+# proper come with invoices and onions), and they close it mutually; the
+# closing transaction pays both wallets.  Everything stops cleanly.
 #
 #   contrib/demo.sh BUILD_DIR
 set -euo pipefail
@@ -58,6 +60,39 @@ wait_height() {
 	return 1
 }
 
+# field NODE KEY: KEY of the node's only channel, from listpeerchannels.
+field() {
+	"$cli" --ohm-dir="$dir/$1" listpeerchannels | "$python" -c '
+import json, sys
+channels = json.load(sys.stdin)["channels"]
+print(json.dumps(channels[0][sys.argv[1]]) if channels else "")' "$2"
+}
+
+# wait_state NODE STATE: until the node's only channel is in that state.
+wait_state() {
+	for _ in $(seq 600); do
+		[ "$(field "$1" state)" = "\"$2\"" ] && return 0
+		sleep 0.1
+	done
+	echo "demo: $1's channel did not reach $2" >&2
+	return 1
+}
+
+# balances: each side's to_us_msat.
+balances() {
+	for node in alice bob; do
+		printf '%s: to_us_msat %s\n' "$node" "$(field "$node" to_us_msat)"
+	done
+}
+
+# mine N: N blocks to nobody, and both nodes caught up.
+mine() {
+	chain generatetoaddress "[$1, \"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\"]" >/dev/null
+	height=$(chain getblockcount)
+	wait_height alice "$height"
+	wait_height bob "$height"
+}
+
 step() { printf '\n== %s\n' "$*"; }
 
 chain_port=$(free_port)
@@ -109,6 +144,45 @@ height=$(chain getblockcount)
 wait_height bob "$height"
 step "bob: ohm-cli listfunds (the 0.1 BTC has arrived)"
 "$cli" --ohm-dir="$dir/bob" listfunds
+
+alice_id=$("$cli" --ohm-dir="$dir/alice" -H getinfo | sed -n 's/^id: //p')
+step "alice: ohm-cli fundchannel $bob_id 1000000 (0.01 BTC, pushing bob 10000 sat)"
+"$cli" --ohm-dir="$dir/alice" -k fundchannel id="$bob_id" amount=1000000 push_msat=10000000 \
+	| grep -v '"tx"'
+step "three blocks lock the channel in"
+mine 3
+wait_state alice CHANNELD_NORMAL
+wait_state bob CHANNELD_NORMAL
+for key in state short_channel_id spendable_msat receivable_msat; do
+	printf 'alice: %s %s\n' "$key" "$(field alice "$key")"
+done
+balances
+
+step "alice offers bob an HTLC of 250000 msat (dev-sendhtlc); bob fulfills it"
+htlc=$("$cli" --ohm-dir="$dir/alice" -H dev-sendhtlc "$bob_id" 250000)
+echo "$htlc"
+preimage=$(echo "$htlc" | sed -n 's/^preimage: //p')
+for _ in $(seq 300); do
+	in_id=$(field bob htlcs | "$python" -c '
+import json, sys
+print(next((h["id"] for h in json.load(sys.stdin) if h["state"] == "RCVD_ADD_ACK_REVOCATION"), ""))')
+	[ -n "$in_id" ] && break
+	sleep 0.1
+done
+"$cli" --ohm-dir="$dir/bob" dev-fulfillhtlc "$alice_id" "$in_id" "$preimage"
+for _ in $(seq 300); do
+	[ "$(field alice htlcs)" = "[]" ] && [ "$(field bob htlcs)" = "[]" ] && break
+	sleep 0.1
+done
+balances
+
+step "bob: ohm-cli close $alice_id (mutual close), then one block"
+"$cli" --ohm-dir="$dir/bob" close "$alice_id" | grep -v '"tx"'
+mine 1
+wait_state alice ONCHAIN
+wait_state bob ONCHAIN
+step "bob: ohm-cli listfunds (his channel balance is back on chain)"
+"$cli" --ohm-dir="$dir/bob" listfunds | grep -E '"(amount_msat|status|state)"'
 
 step "stopping"
 "$cli" --ohm-dir="$dir/alice" stop
