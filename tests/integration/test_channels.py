@@ -7,6 +7,7 @@ from ohm, and every closing or commitment transaction is parsed from the
 chain with btcverify.py."""
 import concurrent.futures
 import hashlib
+import os
 import json
 
 import pytest
@@ -238,3 +239,71 @@ def test_restart_before_lockin_and_close_while_peer_away(node_factory, devchain)
     wait_state(a, "ONCHAIN")
     wait_state(b, "ONCHAIN")
     assert find_tx(devchain, closed["txid"])[1].inputs[0]["txid"] == funded["txid"]
+
+
+def test_link_cut_with_htlc_in_flight(node_factory, devchain):
+    """The TCP link drops right after an HTLC is offered, before the
+    commitment dance can finish: a redials, both resume with
+    channel_reestablish and agree."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    for amount in (1000000, 2000000, 3000000):
+        sent = a.rpc("dev-sendhtlc", [b.id, amount])
+        a.rpc("disconnect", [b.id, True])
+        wait_connected(a, b)
+        incoming = wait_for(lambda: [h for h in channel(b)["htlcs"]
+                                     if h["state"] == "RCVD_ADD_ACK_REVOCATION"],
+                            30, interval=0.05, what="the HTLC at b")
+        assert incoming[0]["payment_hash"] == sent["payment_hash"]
+        b.rpc("dev-fulfillhtlc", [a.id, incoming[0]["id"], sent["preimage"]])
+        b.rpc("disconnect", [a.id, True])
+        wait_connected(a, b)
+        wait_no_htlcs(a, b)
+    assert channel(a)["to_us_msat"] == FUNDING_SAT * 1000 - PUSH_MSAT - 6000000
+    assert channel(b)["to_us_msat"] == PUSH_MSAT + 6000000
+
+
+def db_files(node):
+    return [os.path.join(node.net_dir, name) for name in os.listdir(node.net_dir)
+            if name.startswith("ohm.sqlite3")]
+
+
+def test_data_loss_protect(node_factory, devchain):
+    """b comes back from an old backup: a's channel_reestablish proves b is
+    behind, so b must not broadcast its (revoked) commitment; a fails the
+    channel and broadcasts its own, which devchain accepts."""
+    a, b = chain_pair(node_factory, devchain)
+    funded = open_channel(a, b, devchain)
+    assert b.stop() == 0
+    backup = {path: open(path, "rb").read() for path in db_files(b)}
+    b.start()
+    wait_connected(a, b)
+    pay(a, b, 3000000)
+    pay(a, b, 4000000)
+    assert b.stop() == 0
+    for path in db_files(b):
+        os.unlink(path)
+    for path, data in backup.items():
+        with open(path, "wb") as f:
+            f.write(data)
+    b.start()
+    wait_state(b, "AWAITING_UNILATERAL")
+    wait_state(a, "AWAITING_UNILATERAL")
+    assert any("lost" in line or "behind" in line or "data loss" in line.lower()
+               for line in channel(b)["status"]), channel(b)["status"]
+
+    def commitment_in_mempool():
+        for txid in devchain.rpc("getrawmempool"):
+            tx = Tx.parse(bytes.fromhex(devchain.rpc("getrawtransaction", [txid])))
+            if tx.inputs[0]["txid"] == funded["txid"]:
+                return txid, tx
+        return None
+    txid, tx = wait_for(commitment_in_mempool, 30, interval=0.1,
+                        what="a's commitment transaction in the mempool")
+    # It is a's: its to_remote output pays b its latest balance, which b's
+    # old state does not know.
+    assert PUSH_MSAT // 1000 + 7000 in [o["value"] for o in tx.outputs]
+    mine(devchain, 1, a, b)
+    wait_state(a, "ONCHAIN")
+    wait_state(b, "ONCHAIN")
+    assert channel(a)["close_txid"] == channel(b)["close_txid"] == txid
