@@ -379,7 +379,8 @@ static bool handle_error(struct channel *ch, struct channel_effects *fx,
 		return fx_refuse(fx, "malformed error message");
 	n = m->len < sizeof(text) - 1 ? m->len : sizeof(text) - 1;
 	if (error_data_is_printable(m->data, n)) {
-		memcpy(text, m->data, n);
+		if (n)	/* data is NULL when empty */
+			memcpy(text, m->data, n);
 		text[n] = '\0';
 	} else {
 		snprintf(text, sizeof(text), "(%u unprintable bytes)", m->len);

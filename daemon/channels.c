@@ -1,6 +1,6 @@
 /* ohmd's channels: the engine of each, driven by peers, blocks, timers
  * and RPC (see channels.h for the rules every step follows). */
-#include "daemon/channels.h"
+#include "daemon/channels_internal.h"
 
 #include <event2/event.h>
 #include <sqlite3.h>
@@ -30,99 +30,32 @@
 #include "wire/peer_wire.h"
 #include "wire/short_channel_id.h"
 
-/* What we announce in open_channel / accept_channel. */
-#define OUR_DUST_LIMIT_SAT 546
-#define OUR_TO_SELF_DELAY 144
-#define OUR_MAX_ACCEPTED_HTLCS 483
-#define OUR_HTLC_MINIMUM_MSAT 1
-/* Our limits on what a peer announces. */
-#define MAX_TO_SELF_DELAY 2016
-#define MAX_MINIMUM_DEPTH 144
-#define MIN_FUNDING_SAT 20000
-#define MAX_DUST_LIMIT_SAT 10000
-/* The dev- HTLCs' default CLTV distance from the tip. */
-#define DEV_HTLC_CLTV_DELTA 144
-/* An HTLC we offered that is this many blocks past its cltv_expiry fails
- * the channel (BOLT #2 deadline; our own grace). */
-#define HTLC_TIMEOUT_GRACE 1
-
-/* One channel: the engine and everything around it. */
-struct dchannel {
-	struct channels *owner;
-	int64_t dbid;			/* row id, also the secrets' index */
-	uint8_t peer_id[PUBKEY_CMPR_LEN];
-	char peer_id_hex[2 * PUBKEY_CMPR_LEN + 1];
-	struct channel *ch;
-	struct channel_secrets secrets;
-	struct peer *peer;		/* while connected */
-
-	/* Funder: the funding transaction from the wallet (held until the
-	 * peer signs our first commitment). */
-	struct bitcoin_tx *funding_tx;
-	/* Where the funding transaction confirmed and what spent it. */
-	bool funding_confirmed;
-	uint32_t funding_height, funding_txindex;
-	bool is_funding_bad;		/* it does not pay the channel */
-	uint32_t depth_told;		/* last depth given to the engine */
-	bool is_spent;
-	struct bitcoin_txid spend_txid;
-	uint32_t spend_height;
-
-	/* Requests waiting on it. */
-	struct rpc_request *fund_request;
-	struct channels_fund_params fund;
-	struct rpc_request *close_request;
-	struct event *close_timer;
-
-	struct event *commit_timer;
-	char *failure;			/* why it failed, for status */
-	struct dchannel *next;
-};
-
-/* A peer we redial. */
-struct redial {
-	struct channels *owner;
-	uint8_t node_id[PUBKEY_CMPR_LEN];
-	unsigned delay_secs;
-	struct event *timer;
-	struct redial *next;
-};
-
-struct channels {
-	struct ohmd *ohmd;
-	struct dchannel *list;
-	struct redial *redials;
-	bool is_fatal;			/* a database error: we are stopping */
-};
-
-static void apply(struct dchannel *dc, struct channel_effects *fx);
-
 /* ---- Small helpers ---- */
 
-static struct log *chlog(const struct channels *m)
+struct log *channels_log(const struct channels *m)
 {
 	return m->ohmd->log;
 }
 
-static const char *cid_hex(char out[65], const struct dchannel *dc)
+const char *dchannel_id_hex(char out[65], const struct dchannel *dc)
 {
 	return hex_encode(out, channel_get_id(dc->ch)->bytes, 32);
 }
 
-static bool has_funding(const struct dchannel *dc)
+bool dchannel_has_funding(const struct dchannel *dc)
 {
 	enum channel_state state = channel_get_state(dc->ch);
 
 	return state >= CHANNEL_AWAITING_FUNDING_SIGNED && state != CHANNEL_FORGOTTEN;
 }
 
-static const struct bitcoin_outpoint *funding_outpoint(const struct dchannel *dc)
+const struct bitcoin_outpoint *dchannel_funding(const struct dchannel *dc)
 {
 	return &channel_get_params(dc->ch)->funding;
 }
 
 /* Core Lightning's name for the state. */
-static const char *state_name(const struct dchannel *dc)
+const char *dchannel_state_name(const struct dchannel *dc)
 {
 	switch (channel_get_state(dc->ch)) {
 	case CHANNEL_AWAITING_OPEN:
@@ -151,7 +84,7 @@ static const char *state_name(const struct dchannel *dc)
 }
 
 /* Whether the channel still needs its peer (to open, update or close). */
-static bool needs_peer(const struct dchannel *dc)
+bool dchannel_needs_peer(const struct dchannel *dc)
 {
 	enum channel_state state = channel_get_state(dc->ch);
 
@@ -161,7 +94,7 @@ static bool needs_peer(const struct dchannel *dc)
 
 static void fatal(struct channels *m, const char *what)
 {
-	log_broken(chlog(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
+	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
 	m->is_fatal = true;
 	ohmd_shutdown(m->ohmd);
 }
@@ -317,7 +250,7 @@ static bool dchannel_engine_new(struct channels *m, struct dchannel *dc, uint64_
 
 /* ---- Applying a step ---- */
 
-static bool db_step(sqlite3_stmt *stmt)
+bool channels_db_step(sqlite3_stmt *stmt)
 {
 	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
 
@@ -340,15 +273,15 @@ static bool row_save(struct dchannel *dc, const struct channel_effects *fx)
 	sqlite3_bind_blob(stmt, 2, dc->peer_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 3, channel_get_id(dc->ch)->bytes, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 4, fx->snapshot, (int)fx->snapshot_len, SQLITE_STATIC);
-	if (has_funding(dc)) {
-		sqlite3_bind_blob(stmt, 5, funding_outpoint(dc)->txid.shad.sha.u8, 32,
+	if (dchannel_has_funding(dc)) {
+		sqlite3_bind_blob(stmt, 5, dchannel_funding(dc)->txid.shad.sha.u8, 32,
 				  SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 6, funding_outpoint(dc)->vout);
+		sqlite3_bind_int64(stmt, 6, dchannel_funding(dc)->vout);
 	} else {
 		sqlite3_bind_null(stmt, 5);
 		sqlite3_bind_null(stmt, 6);
 	}
-	return db_step(stmt);
+	return channels_db_step(stmt);
 }
 
 static bool row_exec(struct dchannel *dc, const char *sql)
@@ -358,7 +291,7 @@ static bool row_exec(struct dchannel *dc, const char *sql)
 	if (!stmt)
 		return false;
 	sqlite3_bind_int64(stmt, 1, dc->dbid);
-	return db_step(stmt);
+	return channels_db_step(stmt);
 }
 
 static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
@@ -375,7 +308,7 @@ static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
 	bitcoin_tx_serialize(raw, tx, true);
 	sqlite3_bind_blob(stmt, 1, raw->data, (int)raw->len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, 2, dc->dbid);
-	ok = db_step(stmt);
+	ok = channels_db_step(stmt);
 	wirebuf_free(raw);
 	return ok;
 }
@@ -426,7 +359,7 @@ static void send_msgs(struct dchannel *dc, const struct channel_effects *fx)
 		if (!dc->peer)
 			return;
 		if (!peer_send(dc->peer, fx->msgs[i]->data, fx->msgs[i]->len)) {
-			log_unusual(chlog(dc->owner), "channel", "%s: cannot send to the peer",
+			log_unusual(channels_log(dc->owner), "channel", "%s: cannot send to the peer",
 				    dc->peer_id_hex);
 			return;
 		}
@@ -443,8 +376,8 @@ static void fund_answer(struct dchannel *dc)
 		return;
 	result = tx_result(dc->funding_tx);
 	bitcoin_tx_txid(&txid, dc->funding_tx);
-	json_object_set_new(result, "outnum", json_integer(funding_outpoint(dc)->vout));
-	json_object_set_new(result, "channel_id", json_string(cid_hex(cid, dc)));
+	json_object_set_new(result, "outnum", json_integer(dchannel_funding(dc)->vout));
+	json_object_set_new(result, "channel_id", json_string(dchannel_id_hex(cid, dc)));
 	json_object_set_new(result, "channel_type",
 			    json_pack("{s:[i], s:[s]}", "bits", 12, "names", "static_remotekey/even"));
 	rpc_respond(dc->fund_request, result);
@@ -476,7 +409,7 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 	};
 
 	hex_encode(hash, ev->payment_hash.u8, 32);
-	log_info(chlog(dc->owner), "channel", "%s: HTLC %s %llu (%llu msat, hash %s) was %s",
+	log_info(channels_log(dc->owner), "channel", "%s: HTLC %s %llu (%llu msat, hash %s) was %s",
 		 dc->peer_id_hex, ev->offerer == CHANNEL_LOCAL ? "out" : "in",
 		 (unsigned long long)ev->htlc_id, (unsigned long long)ev->amount_msat, hash,
 		 ev->type == CHANNEL_EVENT_HTLC_ADDED ? "committed" : what[ev->type]);
@@ -491,8 +424,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 
 	send_msgs(dc, fx);
 	if (fx->failure) {
-		log_unusual(chlog(m), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
-			    cid_hex(cid, dc), fx->failure);
+		log_unusual(channels_log(m), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
+			    dchannel_id_hex(cid, dc), fx->failure);
 		free(dc->failure);
 		dc->failure = strdup(fx->failure);
 	}
@@ -509,8 +442,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 			}
 			break;
 		case CHANNEL_EVENT_NORMAL:
-			log_info(chlog(m), "channel", "%s: channel %s is normal", dc->peer_id_hex,
-				 cid_hex(cid, dc));
+			log_info(channels_log(m), "channel", "%s: channel %s is normal", dc->peer_id_hex,
+				 dchannel_id_hex(cid, dc));
 			break;
 		case CHANNEL_EVENT_HTLC_ADDED:
 		case CHANNEL_EVENT_HTLC_FULFILLED:
@@ -538,8 +471,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 		}
 	}
 	if (forget) {
-		log_info(chlog(m), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
-			 cid_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
+		log_info(channels_log(m), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
+			 dchannel_id_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
 		dchannel_free(dc);
 		return false;
 	}
@@ -552,7 +485,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 
 /* Persists and acts on fx (then clears it).  Returns: false if dc is
  * gone (forgotten, or we are stopping on a database error). */
-static bool apply_step(struct dchannel *dc, struct channel_effects *fx)
+bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx)
 {
 	struct channels *m = dc->owner;
 	struct db *db = m->ohmd->db;
@@ -580,15 +513,15 @@ static bool apply_step(struct dchannel *dc, struct channel_effects *fx)
 	return alive;
 }
 
-static void apply(struct dchannel *dc, struct channel_effects *fx)
+void dchannel_apply(struct dchannel *dc, struct channel_effects *fx)
 {
-	apply_step(dc, fx);
+	dchannel_apply_step(dc, fx);
 }
 
 /* An engine call the engine refused: only logged (or answered). */
-static void refused(struct dchannel *dc, struct channel_effects *fx, const char *what)
+void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const char *what)
 {
-	log_unusual(chlog(dc->owner), "channel", "%s: %s refused: %s", dc->peer_id_hex, what,
+	log_unusual(channels_log(dc->owner), "channel", "%s: %s refused: %s", dc->peer_id_hex, what,
 		    fx->refusal ? fx->refusal : "?");
 	channel_effects_clear(fx);
 }
@@ -628,8 +561,8 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 			rpc_respond_error(dc->fund_request, code, "%s", err);
 		dc->fund_request = NULL;
 		if (channel_fail(dc->ch, &fx, "the funder cannot build the funding transaction"))
-			return apply_step(dc, &fx);
-		refused(dc, &fx, "channel_fail");
+			return dchannel_apply_step(dc, &fx);
+		dchannel_refused(dc, &fx, "channel_fail");
 		return true;
 	}
 	bitcoin_tx_txid(&outpoint.txid, dc->funding_tx);
@@ -704,9 +637,9 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 		return;
 	}
 	dc->fund_request = request;
-	log_info(chlog(m), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
+	log_info(channels_log(m), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
 		 (unsigned long long)params->amount_sat);
-	apply(dc, &fx);
+	dchannel_apply(dc, &fx);
 }
 
 /* ---- The peer layer ---- */
@@ -716,7 +649,7 @@ static bool same_peer(const struct dchannel *dc, const struct peer *peer)
 	return memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0;
 }
 
-static struct dchannel *find_by_id(struct channels *m, const struct peer *peer,
+struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
 				   const uint8_t id[32])
 {
 	for (struct dchannel *dc = m->list; dc; dc = dc->next)
@@ -751,9 +684,9 @@ void channels_peer_active(struct channels *m, struct peer *peer)
 		dc->peer = peer;
 		channel_effects_init(&fx);
 		if (channel_reconnected(dc->ch, &fx))
-			apply(dc, &fx);
+			dchannel_apply(dc, &fx);
 		else
-			refused(dc, &fx, "channel_reconnected");
+			dchannel_refused(dc, &fx, "channel_reconnected");
 	}
 }
 
@@ -768,7 +701,7 @@ static void redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMP
 	bool wanted = false;
 
 	for (struct dchannel *dc = m->list; dc; dc = dc->next)
-		if (memcmp(dc->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && needs_peer(dc))
+		if (memcmp(dc->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && dchannel_needs_peer(dc))
 			wanted = true;
 	if (!wanted)
 		return;
@@ -825,9 +758,9 @@ void channels_peer_gone(struct channels *m, struct peer *peer)
 		evtimer_del(dc->commit_timer);
 		channel_effects_init(&fx);
 		if (channel_disconnected(dc->ch, &fx))
-			apply(dc, &fx);
+			dchannel_apply(dc, &fx);
 		else
-			refused(dc, &fx, "channel_disconnected");
+			dchannel_refused(dc, &fx, "channel_disconnected");
 	}
 	if (had_channels && peer->is_outgoing)
 		redial_schedule(m, peer->node_id_bytes, false);
@@ -857,7 +790,7 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 	dc = dchannel_alloc(m, peer->node_id_bytes);
 	if (!dc || !next_index(m, &dc->dbid) || !dchannel_setup(m, dc)
 	    || !dchannel_engine_new(m, dc, funding_sat, err, sizeof(err))) {
-		log_broken(chlog(m), "channel", "cannot set up a channel for %s's open_channel",
+		log_broken(channels_log(m), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);
 		if (dc && (dc->commit_timer || dc->close_timer))
 			dchannel_free(dc);
@@ -869,11 +802,11 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 	dc->peer = peer;
 	channel_effects_init(&fx);
 	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
-		refused(dc, &fx, "open_channel");
+		dchannel_refused(dc, &fx, "open_channel");
 		dchannel_free(dc);
 		return CHANNELS_HANDLED;
 	}
-	apply(dc, &fx);
+	dchannel_apply(dc, &fx);
 	return CHANNELS_HANDLED;
 }
 
@@ -888,7 +821,7 @@ static bool funding_outpoint_taken(struct channels *m, const uint8_t *msg, size_
 	memcpy(id, msg + 2 + 32, 32);
 	id[30] ^= msg[2 + 64];
 	id[31] ^= msg[2 + 65];
-	return find_by_id(m, NULL, id) != NULL;
+	return channels_find_by_id(m, NULL, id) != NULL;
 }
 
 enum channels_verdict channels_peer_message(struct channels *m, struct peer *peer,
@@ -904,23 +837,23 @@ enum channels_verdict channels_peer_message(struct channels *m, struct peer *pee
 				    peer_wire_name(type), len);
 		return CHANNELS_PEER_CLOSED;
 	}
-	dc = find_by_id(m, peer, msg + 2);
+	dc = channels_find_by_id(m, peer, msg + 2);
 	if (!dc)
 		return CHANNELS_UNKNOWN_CHANNEL;
 	channel_effects_init(&fx);
 	if (type == WIRE_FUNDING_CREATED && funding_outpoint_taken(m, msg, len)) {
 		if (channel_fail(dc->ch, &fx, "funding_created names the funding outpoint of "
 				 "another channel"))
-			apply(dc, &fx);
+			dchannel_apply(dc, &fx);
 		else
-			refused(dc, &fx, "channel_fail");
+			dchannel_refused(dc, &fx, "channel_fail");
 		return CHANNELS_HANDLED;
 	}
 	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
-		refused(dc, &fx, peer_wire_name(type));
+		dchannel_refused(dc, &fx, peer_wire_name(type));
 		return CHANNELS_HANDLED;
 	}
-	apply(dc, &fx);
+	dchannel_apply(dc, &fx);
 	return CHANNELS_HANDLED;
 }
 
@@ -937,14 +870,15 @@ void channels_peer_error(struct channels *m, struct peer *peer,
 		if (!same_peer(dc, peer)
 		    || (channel_id && memcmp(channel_get_id(dc->ch)->bytes, channel_id->bytes, 32)))
 			continue;
-		if (channel_get_state(dc->ch) == CHANNEL_CLOSED
-		    || channel_get_state(dc->ch) == CHANNEL_AWAITING_UNILATERAL)
+		/* Nothing left to fail, or (data loss) nothing we may
+		 * broadcast. */
+		if (!dchannel_needs_peer(dc) || channel_get_state(dc->ch) == CHANNEL_DATA_LOSS)
 			continue;
 		channel_effects_init(&fx);
 		if (channel_fail(dc->ch, &fx, why))
-			apply(dc, &fx);
+			dchannel_apply(dc, &fx);
 		else
-			refused(dc, &fx, "channel_fail");
+			dchannel_refused(dc, &fx, "channel_fail");
 	}
 }
 
@@ -959,9 +893,9 @@ static void commit_timer_fired(evutil_socket_t fd, short events, void *arg)
 		return;
 	channel_effects_init(&fx);
 	if (channel_send_commit(dc->ch, &fx))
-		apply(dc, &fx);
+		dchannel_apply(dc, &fx);
 	else
-		refused(dc, &fx, "channel_send_commit");
+		dchannel_refused(dc, &fx, "channel_send_commit");
 }
 
 static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
@@ -971,496 +905,9 @@ static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 
 	channel_effects_init(&fx);
 	if (channel_fail(dc->ch, &fx, "the mutual close timed out: closing unilaterally"))
-		apply(dc, &fx);
+		dchannel_apply(dc, &fx);
 	else
-		refused(dc, &fx, "channel_fail");
-}
-
-/* ---- The chain ---- */
-
-static bool row_update_chain(struct dchannel *dc)
-{
-	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db,
-		"UPDATE channels SET funding_height = ?, funding_txindex = ?,"
-		" spend_txid = ?, spend_height = ? WHERE id = ?");
-
-	if (!stmt)
-		return false;
-	if (dc->funding_confirmed) {
-		sqlite3_bind_int64(stmt, 1, dc->funding_height);
-		sqlite3_bind_int64(stmt, 2, dc->funding_txindex);
-	} else {
-		sqlite3_bind_null(stmt, 1);
-		sqlite3_bind_null(stmt, 2);
-	}
-	if (dc->is_spent) {
-		sqlite3_bind_blob(stmt, 3, dc->spend_txid.shad.sha.u8, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 4, dc->spend_height);
-	} else {
-		sqlite3_bind_null(stmt, 3);
-		sqlite3_bind_null(stmt, 4);
-	}
-	sqlite3_bind_int64(stmt, 5, dc->dbid);
-	return db_step(stmt);
-}
-
-/* Whether tx's output outnum is the channel's funding output. */
-static bool pays_channel(const struct dchannel *dc, const struct bitcoin_tx *tx, uint32_t outnum)
-{
-	const struct channel_params *params = channel_get_params(dc->ch);
-	struct wirebuf *script;
-	bool ok;
-
-	if (outnum >= tx->num_outputs || tx->outputs[outnum].amount_sat != params->funding_sat)
-		return false;
-	script = wirebuf_new();
-	channel_script_funding_output(script, dc->owner->ohmd->secp,
-				      &params->party[CHANNEL_LOCAL].funding_pubkey,
-				      &params->party[CHANNEL_REMOTE].funding_pubkey);
-	ok = tx->outputs[outnum].script_len == script->len
-		&& memcmp(tx->outputs[outnum].script, script->data, script->len) == 0;
-	wirebuf_free(script);
-	return ok;
-}
-
-static bool block_connected(void *arg, uint32_t height, const struct bitcoin_blkid *hash,
-			    const struct bitcoin_block *block, char *err, size_t errlen)
-{
-	struct channels *m = arg;
-	struct bitcoin_txid *txids;
-
-	if (!m->list)
-		return true;
-	txids = calloc(block->num_txs + 1, sizeof(*txids));
-	if (!txids) {
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	for (size_t i = 0; i < block->num_txs; i++)
-		bitcoin_tx_txid(&txids[i], block->txs[i]);
-	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
-		const struct bitcoin_outpoint *funding;
-		bool changed = false;
-		if (!has_funding(dc))
-			continue;
-		funding = funding_outpoint(dc);
-		for (size_t i = 0; i < block->num_txs; i++) {
-			const struct bitcoin_tx *tx = block->txs[i];
-			if (!dc->funding_confirmed && bitcoin_txid_eq(&txids[i], &funding->txid)) {
-				dc->funding_confirmed = true;
-				dc->funding_height = height;
-				dc->funding_txindex = (uint32_t)i;
-				dc->is_funding_bad = !pays_channel(dc, tx, funding->vout);
-				changed = true;
-			}
-			for (size_t j = 0; !dc->is_spent && j < tx->num_inputs; j++) {
-				const struct bitcoin_outpoint *prev = &tx->inputs[j].prevout;
-				if (prev->vout == funding->vout
-				    && bitcoin_txid_eq(&prev->txid, &funding->txid)) {
-					dc->is_spent = true;
-					dc->spend_txid = txids[i];
-					dc->spend_height = height;
-					changed = true;
-				}
-			}
-		}
-		if (changed && !row_update_chain(dc)) {
-			snprintf(err, errlen, "cannot store a channel's funding: %s",
-				 db_errmsg(m->ohmd->db));
-			free(txids);
-			return false;
-		}
-	}
-	free(txids);
-	return true;
-}
-
-static bool block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
-{
-	struct channels *m = arg;
-
-	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
-		bool changed = false;
-		if (dc->funding_confirmed && dc->funding_height == height) {
-			dc->funding_confirmed = false;
-			dc->is_funding_bad = false;
-			changed = true;
-		}
-		if (dc->is_spent && dc->spend_height == height) {
-			dc->is_spent = false;
-			changed = true;
-		}
-		if (changed && !row_update_chain(dc)) {
-			snprintf(err, errlen, "cannot store a channel's funding: %s",
-				 db_errmsg(m->ohmd->db));
-			return false;
-		}
-	}
-	return true;
-}
-
-/* An HTLC we offered that is past its deadline, or NULL. */
-static const struct htlc *expired_htlc(const struct dchannel *dc, uint32_t height)
-{
-	const struct htlc_set *set = channel_get_htlcs(dc->ch);
-
-	for (size_t i = 0; i < set->num; i++) {
-		const struct htlc *h = &set->htlcs[i];
-		if (h->h.offerer == CHANNEL_LOCAL && h->removal == HTLC_NOT_REMOVED
-		    && (htlc_in_commitment(h, CHANNEL_LOCAL, false)
-			|| htlc_in_commitment(h, CHANNEL_REMOTE, false))
-		    && height >= h->h.cltv_expiry + HTLC_TIMEOUT_GRACE)
-			return h;
-	}
-	return NULL;
-}
-
-/* Tells one channel what the chain says at height. */
-static void channel_tip(struct dchannel *dc, uint32_t height)
-{
-	struct channel_effects fx;
-	enum channel_state state = channel_get_state(dc->ch);
-	const struct htlc *expired;
-	char why[200];
-
-	channel_effects_init(&fx);
-	if (dc->funding_confirmed && dc->is_funding_bad && state < CHANNEL_CLOSED) {
-		if (channel_fail(dc->ch, &fx, "the funding transaction does not pay the channel"))
-			apply(dc, &fx);
-		else
-			refused(dc, &fx, "channel_fail");
-		return;
-	}
-	if (dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= dc->funding_height) {
-		uint32_t depth = height - dc->funding_height + 1;
-		struct short_channel_id scid;
-		if (depth != dc->depth_told
-		    && short_channel_id_from_parts(&scid, dc->funding_height, dc->funding_txindex,
-						   (uint16_t)funding_outpoint(dc)->vout)) {
-			dc->depth_told = depth;
-			if (channel_funding_depth(dc->ch, &fx, depth, &scid))
-				apply(dc, &fx);
-			else
-				refused(dc, &fx, "channel_funding_depth");
-		}
-		return;
-	}
-	expired = (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
-		? expired_htlc(dc, height) : NULL;
-	if (expired) {
-		/* BOLT #2 "Requirements" for HTLC timeouts: the HTLC must be
-		 * resolved on chain before the incoming one expires. */
-		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
-			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
-		if (channel_fail(dc->ch, &fx, why))
-			apply(dc, &fx);
-		else
-			refused(dc, &fx, "channel_fail");
-	}
-}
-
-static void tip_changed(void *arg, uint32_t height)
-{
-	struct channels *m = arg;
-	struct dchannel *dc, *next;
-
-	for (dc = m->list; dc; dc = next) {
-		next = dc->next;
-		channel_tip(dc, height);
-	}
-}
-
-/* ---- RPC ---- */
-
-/* The channel id names: a peer id (its only channel still open, else the
- * newest), a channel_id, or a short_channel_id.  NULL: answered. */
-static struct dchannel *find_for_rpc(struct channels *m, struct rpc_request *request,
-				     const char *id)
-{
-	size_t len = strlen(id);
-	uint8_t bytes[32];
-	struct short_channel_id scid;
-	struct dchannel *found = NULL;
-
-	if (len == 2 * PUBKEY_CMPR_LEN) {
-		uint8_t peer_id[PUBKEY_CMPR_LEN];
-		if (hex_decode(peer_id, sizeof(peer_id), id, len)) {
-			for (struct dchannel *dc = m->list; dc; dc = dc->next)
-				if (memcmp(dc->peer_id, peer_id, sizeof(peer_id)) == 0
-				    && (!found || needs_peer(dc)))
-					found = dc;
-		}
-	} else if (len == 64 && hex_decode(bytes, sizeof(bytes), id, len)) {
-		found = find_by_id(m, NULL, bytes);
-	} else if (short_channel_id_from_str(&scid, id, len)) {
-		for (struct dchannel *dc = m->list; dc; dc = dc->next)
-			if (dc->funding_confirmed
-			    && channel_get_scid(dc->ch)->u64 == scid.u64)
-				found = dc;
-	} else {
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter 'id': expected a peer id, channel_id or "
-				  "short_channel_id, got '%.80s'", id);
-		return NULL;
-	}
-	if (!found)
-		rpc_respond_error(request, RPC_LIGHTNINGD, "No channel found for '%.80s'", id);
-	return found;
-}
-
-void channels_close(struct channels *m, struct rpc_request *request, const char *id,
-		    const uint8_t *script, size_t script_len, unsigned timeout_secs)
-{
-	struct dchannel *dc = find_for_rpc(m, request, id);
-	struct channel_effects fx;
-	struct timeval timeout = {timeout_secs, 0};
-	char cid[65];
-
-	if (!dc)
-		return;
-	if (dc->close_request) {
-		rpc_respond_error(request, RPC_LIGHTNINGD, "Channel is already being closed");
-		return;
-	}
-	switch (channel_get_state(dc->ch)) {
-	case CHANNEL_CLOSED:
-	case CHANNEL_AWAITING_UNILATERAL:
-	case CHANNEL_DATA_LOSS:
-	case CHANNEL_FORGOTTEN:
-		rpc_respond_error(request, RPC_LIGHTNINGD, "Channel is in state %s",
-				  state_name(dc));
-		return;
-	default:
-		break;
-	}
-	channel_effects_init(&fx);
-	if (!channel_shutdown(dc->ch, &fx, script, script_len)) {
-		rpc_respond_error(request, RPC_LIGHTNINGD, "%s",
-				  fx.refusal ? fx.refusal : "cannot close");
-		channel_effects_clear(&fx);
-		return;
-	}
-	dc->close_request = request;
-	if (timeout_secs)
-		evtimer_add(dc->close_timer, &timeout);
-	log_info(chlog(m), "channel", "%s: closing channel %s (peer %s)", dc->peer_id_hex,
-		 cid_hex(cid, dc), dc->peer ? "connected" : "not connected: waiting for it");
-	apply(dc, &fx);
-}
-
-static json_t *htlcs_json(const struct dchannel *dc)
-{
-	const struct htlc_set *set = channel_get_htlcs(dc->ch);
-	json_t *list = json_array();
-
-	for (size_t i = 0; i < set->num; i++) {
-		const struct htlc *h = &set->htlcs[i];
-		char hash[65];
-		json_array_append_new(list, json_pack(
-			"{s:s, s:I, s:I, s:I, s:s, s:s}",
-			"direction", h->h.offerer == CHANNEL_LOCAL ? "out" : "in",
-			"id", (json_int_t)h->h.id,
-			"amount_msat", (json_int_t)h->h.amount_msat,
-			"expiry", (json_int_t)h->h.cltv_expiry,
-			"payment_hash", hex_encode(hash, h->h.payment_hash.u8, 32),
-			"state", htlc_state_name(h)));
-	}
-	return list;
-}
-
-/* Core Lightning's "status" lines: "STATE:what is going on". */
-static json_t *status_json(const struct dchannel *dc)
-{
-	json_t *lines = json_array();
-	char line[700];
-
-	snprintf(line, sizeof(line), "%s:%s", state_name(dc),
-		 !dc->peer ? "Peer not connected"
-		 : channel_is_connected(dc->ch) ? "Peer connected" : "Reestablishing with the peer");
-	json_array_append_new(lines, json_string(line));
-	if (channel_get_state(dc->ch) == CHANNEL_AWAITING_LOCKIN) {
-		/* The fundee's minimum_depth is the one that counts. */
-		snprintf(line, sizeof(line), "%s:Funding needs %u confirmations, has %u",
-			 state_name(dc), channel_get_config(dc->ch, channel_is_opener(dc->ch)
-							    ? CHANNEL_REMOTE
-							    : CHANNEL_LOCAL)->minimum_depth,
-			 dc->funding_confirmed ? dc->depth_told : 0);
-		json_array_append_new(lines, json_string(line));
-	}
-	if (dc->failure) {
-		snprintf(line, sizeof(line), "%s:%s", state_name(dc), dc->failure);
-		json_array_append_new(lines, json_string(line));
-	}
-	return lines;
-}
-
-static json_t *channel_json(const struct dchannel *dc)
-{
-	const struct channel_params *params = channel_get_params(dc->ch);
-	const struct channel_config *ours = channel_get_config(dc->ch, CHANNEL_LOCAL);
-	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
-	struct htlc_view view;
-	char cid[65], hex[65], scid[SHORT_CHANNEL_ID_STR_MAX];
-	json_t *obj;
-	uint64_t total_msat = params->funding_sat * 1000;
-
-	channel_get_view(dc->ch, CHANNEL_LOCAL, &view);
-	obj = json_pack("{s:s, s:b, s:s, s:s, s:s, s:I, s:I}",
-			"peer_id", dc->peer_id_hex,
-			"peer_connected", dc->peer != NULL,
-			"state", state_name(dc),
-			"opener", channel_is_opener(dc->ch) ? "local" : "remote",
-			"channel_id", cid_hex(cid, dc),
-			"to_us_msat", (json_int_t)(view.balance_msat[CHANNEL_LOCAL] > 0
-						   ? view.balance_msat[CHANNEL_LOCAL] : 0),
-			"total_msat", (json_int_t)total_msat);
-	if (has_funding(dc)) {
-		json_object_set_new(obj, "funding_txid",
-				    json_string(bitcoin_txid_to_hex(hex, &params->funding.txid)));
-		json_object_set_new(obj, "funding_outnum", json_integer(params->funding.vout));
-	}
-	if (dc->funding_confirmed && channel_get_scid(dc->ch)->u64)
-		json_object_set_new(obj, "short_channel_id",
-				    json_string(short_channel_id_to_str(scid,
-									channel_get_scid(dc->ch))));
-	if (dc->is_spent)
-		json_object_set_new(obj, "close_txid",
-				    json_string(bitcoin_txid_to_hex(hex, &dc->spend_txid)));
-	json_object_set_new(obj, "private", json_boolean(!(dc->fund.announce)));
-	json_object_set_new(obj, "feerate", json_pack("{s:I, s:I}",
-		"perkw", (json_int_t)view.feerate_per_kw,
-		"perkb", (json_int_t)view.feerate_per_kw * 4));
-	json_object_set_new(obj, "our_reserve_msat",
-			    json_integer((json_int_t)theirs->channel_reserve_sat * 1000));
-	json_object_set_new(obj, "their_reserve_msat",
-			    json_integer((json_int_t)ours->channel_reserve_sat * 1000));
-	json_object_set_new(obj, "spendable_msat",
-			    json_integer((json_int_t)channel_sendable_msat(dc->ch, CHANNEL_LOCAL)));
-	json_object_set_new(obj, "receivable_msat",
-			    json_integer((json_int_t)channel_sendable_msat(dc->ch, CHANNEL_REMOTE)));
-	json_object_set_new(obj, "minimum_htlc_in_msat",
-			    json_integer((json_int_t)ours->htlc_minimum_msat));
-	json_object_set_new(obj, "minimum_htlc_out_msat",
-			    json_integer((json_int_t)theirs->htlc_minimum_msat));
-	json_object_set_new(obj, "our_to_self_delay",
-			    json_integer(params->party[CHANNEL_REMOTE].to_self_delay));
-	json_object_set_new(obj, "their_to_self_delay",
-			    json_integer(params->party[CHANNEL_LOCAL].to_self_delay));
-	json_object_set_new(obj, "max_accepted_htlcs", json_integer(ours->max_accepted_htlcs));
-	json_object_set_new(obj, "dust_limit_msat",
-			    json_integer((json_int_t)ours->dust_limit_sat * 1000));
-	json_object_set_new(obj, "channel_type",
-			    params->option_anchors
-			    ? json_pack("{s:[i,i], s:[s,s]}", "bits", 12, 22, "names",
-					"static_remotekey/even", "anchors/even")
-			    : json_pack("{s:[i], s:[s]}", "bits", 12, "names",
-					"static_remotekey/even"));
-	json_object_set_new(obj, "htlcs", htlcs_json(dc));
-	json_object_set_new(obj, "status", status_json(dc));
-	htlc_view_free(&view);
-	return obj;
-}
-
-json_t *channels_list_json(struct channels *m, const uint8_t *peer_id)
-{
-	json_t *list = json_array();
-
-	for (struct dchannel *dc = m->list; dc; dc = dc->next)
-		if (!peer_id || memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0)
-			json_array_insert_new(list, 0, channel_json(dc));
-	return list;
-}
-
-json_t *channels_funds_json(struct channels *m)
-{
-	json_t *list = json_array();
-
-	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
-		const struct channel_params *params = channel_get_params(dc->ch);
-		struct htlc_view view;
-		char cid[65], hex[65], scid[SHORT_CHANNEL_ID_STR_MAX];
-		json_t *obj;
-
-		if (!has_funding(dc))
-			continue;
-		channel_get_view(dc->ch, CHANNEL_LOCAL, &view);
-		obj = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:s, s:i}",
-				"peer_id", dc->peer_id_hex,
-				"connected", dc->peer != NULL,
-				"state", state_name(dc),
-				"channel_id", cid_hex(cid, dc),
-				"our_amount_msat", (json_int_t)(view.balance_msat[CHANNEL_LOCAL] > 0
-								? view.balance_msat[CHANNEL_LOCAL] : 0),
-				"amount_msat", (json_int_t)params->funding_sat * 1000,
-				"funding_txid", bitcoin_txid_to_hex(hex, &params->funding.txid),
-				"funding_output", (int)params->funding.vout);
-		if (dc->funding_confirmed && channel_get_scid(dc->ch)->u64)
-			json_object_set_new(obj, "short_channel_id",
-					    json_string(short_channel_id_to_str(
-						    scid, channel_get_scid(dc->ch))));
-		htlc_view_free(&view);
-		json_array_insert_new(list, 0, obj);
-	}
-	return list;
-}
-
-void channels_dev_send_htlc(struct channels *m, struct rpc_request *request, const char *id,
-			    uint64_t amount_msat, const uint8_t preimage[32], uint32_t cltv_expiry)
-{
-	struct dchannel *dc = find_for_rpc(m, request, id);
-	static const uint8_t onion[HTLC_ONION_LEN];
-	struct channel_effects fx;
-	struct sha256 hash;
-	uint64_t htlc_id;
-	char hash_hex[65], preimage_hex[65];
-
-	if (!dc)
-		return;
-	sha256(&hash, preimage, 32);
-	if (!cltv_expiry)
-		cltv_expiry = chain_height(m->ohmd->chain) + DEV_HTLC_CLTV_DELTA;
-	channel_effects_init(&fx);
-	if (!channel_add_htlc(dc->ch, &fx, &htlc_id, amount_msat, &hash, cltv_expiry, onion,
-			      NULL)) {
-		rpc_respond_error(request, RPC_LIGHTNINGD, "%s",
-				  fx.refusal ? fx.refusal : "cannot add the HTLC");
-		channel_effects_clear(&fx);
-		return;
-	}
-	rpc_respond(request, json_pack("{s:I, s:s, s:s}", "htlc_id", (json_int_t)htlc_id,
-				       "payment_hash", hex_encode(hash_hex, hash.u8, 32),
-				       "preimage", hex_encode(preimage_hex, preimage, 32)));
-	apply(dc, &fx);
-}
-
-void channels_dev_settle_htlc(struct channels *m, struct rpc_request *request,
-			      const char *id, uint64_t htlc_id, const uint8_t *preimage)
-{
-	struct dchannel *dc = find_for_rpc(m, request, id);
-	struct channel_effects fx;
-	struct preimage p;
-	bool ok;
-	/* A failure reason the origin cannot decode: the dev- HTLCs have no
-	 * onion to answer through. */
-	static const uint8_t reason[32];
-
-	if (!dc)
-		return;
-	channel_effects_init(&fx);
-	if (preimage) {
-		memcpy(p.r, preimage, sizeof(p.r));
-		ok = channel_fulfill_htlc(dc->ch, &fx, htlc_id, &p);
-	} else {
-		ok = channel_fail_htlc(dc->ch, &fx, htlc_id, reason, sizeof(reason));
-	}
-	if (!ok) {
-		rpc_respond_error(request, RPC_LIGHTNINGD, "%s",
-				  fx.refusal ? fx.refusal : "cannot settle the HTLC");
-		channel_effects_clear(&fx);
-		return;
-	}
-	rpc_respond(request, json_pack("{s:I}", "htlc_id", (json_int_t)htlc_id));
-	apply(dc, &fx);
+		dchannel_refused(dc, &fx, "channel_fail");
 }
 
 /* ---- Life cycle ---- */
@@ -1567,12 +1014,12 @@ static bool load_row(struct channels *m, const struct row *row, char *err, size_
 		}
 	}
 	/* Ours to release if the channel is forgotten now. */
-	if (channel_is_opener(dc->ch) && has_funding(dc))
-		dc->funding_tx = wallet_tx_load(m->ohmd->wallet, &funding_outpoint(dc)->txid);
+	if (channel_is_opener(dc->ch) && dchannel_has_funding(dc))
+		dc->funding_tx = wallet_tx_load(m->ohmd->wallet, &dchannel_funding(dc)->txid);
 	/* The transport did not survive the restart. */
 	channel_effects_init(&fx);
 	if (channel_disconnected(dc->ch, &fx))
-		apply(dc, &fx);
+		dchannel_apply(dc, &fx);
 	else
 		channel_effects_clear(&fx);
 	return !m->is_fatal;
@@ -1582,9 +1029,9 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 {
 	struct channels *m = calloc(1, sizeof(*m));
 	struct chain_listener listener = {
-		.block_connected = block_connected,
-		.block_disconnected = block_disconnected,
-		.tip_changed = tip_changed,
+		.block_connected = channels_block_connected,
+		.block_disconnected = channels_block_disconnected,
+		.tip_changed = channels_tip_changed,
 	};
 	struct row *rows = NULL;
 	size_t num = 0;
@@ -1646,10 +1093,10 @@ void channels_start(struct channels *m)
 	for (dc = m->list; dc; dc = next) {
 		next = dc->next;
 		if (height)
-			channel_tip(dc, height);
+			channels_channel_tip(dc, height);
 	}
 	for (dc = m->list; dc; dc = dc->next)
-		if (needs_peer(dc))
+		if (dchannel_needs_peer(dc))
 			redial_schedule(m, dc->peer_id, true);
 }
 

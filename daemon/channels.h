@@ -97,6 +97,14 @@ void channels_close(struct channels *channels, struct rpc_request *request, cons
 /* listpeerchannels' "channels" (peer_id NULL: all). */
 json_t *channels_list_json(struct channels *channels, const uint8_t *peer_id);
 
+/* How many channels (with peer_id, or all if NULL) are opening or locking
+ * in, normal (or shutting down), or anything else. */
+struct channels_counts {
+	unsigned pending, active, inactive;
+};
+void channels_count(const struct channels *channels, const uint8_t *peer_id,
+		    struct channels_counts *counts);
+
 /* listfunds' "channels". */
 json_t *channels_funds_json(struct channels *channels);
 

@@ -2,7 +2,8 @@
 noinst_LIBRARIES += daemon/libohmdaemon.a
 daemon_libohmdaemon_a_SOURCES = \
 	daemon/bitcoind.c daemon/bitcoind.h \
-	daemon/channels.c daemon/channels.h \
+	daemon/channels.c daemon/channels.h daemon/channels_internal.h \
+	daemon/channels_chain.c daemon/channels_rpc.c \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
 	daemon/coin_select.c daemon/coin_select.h \

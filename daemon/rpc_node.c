@@ -5,6 +5,7 @@
 #include "bitcoin/chainparams.h"
 #include "common/hex.h"
 #include "daemon/chain.h"
+#include "daemon/channels.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/jsonrpc.h"
@@ -19,17 +20,20 @@ static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	 * we listen. */
 	json_t *address = json_array(), *binding = peer_manager_bindings_json(ohmd->peers);
 	const char *bitcoind_warning = ohmd->chain ? chain_backend_warning(ohmd->chain) : NULL;
+	struct channels_counts counts = {0};
 	json_t *info;
 
+	if (ohmd->channels)
+		channels_count(ohmd->channels, NULL, &counts);
 	info = json_pack(
 		"{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:s, s:i, s:s, s:i, s:s}",
 		"id", ohmd->node_id_hex,
 		"alias", ohmd->alias,
 		"color", hex_encode(color, ohmd->rgb, 3),
 		"num_peers", (int)peer_manager_num_active(ohmd->peers),
-		"num_pending_channels", 0,
-		"num_active_channels", 0,
-		"num_inactive_channels", 0,
+		"num_pending_channels", (int)counts.pending,
+		"num_active_channels", (int)counts.active,
+		"num_inactive_channels", (int)counts.inactive,
 		"address", address,
 		"binding", binding,
 		"version", OHM_VERSION,

@@ -7,6 +7,7 @@
 #include "bitcoin/chainparams.h"
 #include "common/hex.h"
 #include "crypto/secp.h"
+#include "daemon/channels.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/jsonrpc.h"
@@ -113,12 +114,16 @@ static void disconnect_command(struct ohmd *ohmd, struct rpc_request *request, j
 	rpc_respond(request, json_object());
 }
 
-static json_t *peer_json(const struct peer *peer)
+static json_t *peer_json(struct ohmd *ohmd, const struct peer *peer)
 {
+	struct channels_counts counts = {0};
+
+	if (ohmd->channels)
+		channels_count(ohmd->channels, peer->node_id_bytes, &counts);
 	return json_pack("{s:s, s:b, s:i, s:[s], s:o}",
 			 "id", peer->node_id_hex,
 			 "connected", 1,
-			 "num_channels", 0,
+			 "num_channels", (int)(counts.pending + counts.active + counts.inactive),
 			 "netaddr", peer->address,
 			 "features", features_json(peer));
 }
@@ -139,7 +144,7 @@ static void listpeers_command(struct ohmd *ohmd, struct rpc_request *request, js
 	}
 	for (struct peer *p = peer_manager_first(ohmd->peers); p; p = peer_manager_next(p))
 		if (!id || memcmp(p->node_id_bytes, bytes, sizeof(bytes)) == 0)
-			json_array_append_new(list, peer_json(p));
+			json_array_append_new(list, peer_json(ohmd, p));
 	rpc_respond(request, json_pack("{s:o}", "peers", list));
 }
 

@@ -1,0 +1,214 @@
+/* The channels' chain listener: where each funding transaction confirmed
+ * and what spent it (stored with the block), and what a new tip means for
+ * each channel (lock-in depth, a funding output that does not pay the
+ * channel, an offered HTLC past its deadline). */
+#include "daemon/channels_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel/scripts.h"
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "daemon/chain.h"
+#include "daemon/jsonrpc.h"
+#include "daemon/log.h"
+#include "daemon/ohmd.h"
+#include "db/db.h"
+#include "wire/short_channel_id.h"
+
+/* ---- The chain ---- */
+
+static bool row_update_chain(struct dchannel *dc)
+{
+	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db,
+		"UPDATE channels SET funding_height = ?, funding_txindex = ?,"
+		" spend_txid = ?, spend_height = ? WHERE id = ?");
+
+	if (!stmt)
+		return false;
+	if (dc->funding_confirmed) {
+		sqlite3_bind_int64(stmt, 1, dc->funding_height);
+		sqlite3_bind_int64(stmt, 2, dc->funding_txindex);
+	} else {
+		sqlite3_bind_null(stmt, 1);
+		sqlite3_bind_null(stmt, 2);
+	}
+	if (dc->is_spent) {
+		sqlite3_bind_blob(stmt, 3, dc->spend_txid.shad.sha.u8, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 4, dc->spend_height);
+	} else {
+		sqlite3_bind_null(stmt, 3);
+		sqlite3_bind_null(stmt, 4);
+	}
+	sqlite3_bind_int64(stmt, 5, dc->dbid);
+	return channels_db_step(stmt);
+}
+
+/* Whether tx's output outnum is the channel's funding output. */
+static bool pays_channel(const struct dchannel *dc, const struct bitcoin_tx *tx, uint32_t outnum)
+{
+	const struct channel_params *params = channel_get_params(dc->ch);
+	struct wirebuf *script;
+	bool ok;
+
+	if (outnum >= tx->num_outputs || tx->outputs[outnum].amount_sat != params->funding_sat)
+		return false;
+	script = wirebuf_new();
+	channel_script_funding_output(script, dc->owner->ohmd->secp,
+				      &params->party[CHANNEL_LOCAL].funding_pubkey,
+				      &params->party[CHANNEL_REMOTE].funding_pubkey);
+	ok = tx->outputs[outnum].script_len == script->len
+		&& memcmp(tx->outputs[outnum].script, script->data, script->len) == 0;
+	wirebuf_free(script);
+	return ok;
+}
+
+bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_blkid *hash,
+			    const struct bitcoin_block *block, char *err, size_t errlen)
+{
+	struct channels *m = arg;
+	struct bitcoin_txid *txids;
+
+	if (!m->list)
+		return true;
+	txids = calloc(block->num_txs + 1, sizeof(*txids));
+	if (!txids) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < block->num_txs; i++)
+		bitcoin_tx_txid(&txids[i], block->txs[i]);
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		const struct bitcoin_outpoint *funding;
+		bool changed = false;
+		if (!dchannel_has_funding(dc))
+			continue;
+		funding = dchannel_funding(dc);
+		for (size_t i = 0; i < block->num_txs; i++) {
+			const struct bitcoin_tx *tx = block->txs[i];
+			if (!dc->funding_confirmed && bitcoin_txid_eq(&txids[i], &funding->txid)) {
+				dc->funding_confirmed = true;
+				dc->funding_height = height;
+				dc->funding_txindex = (uint32_t)i;
+				dc->is_funding_bad = !pays_channel(dc, tx, funding->vout);
+				changed = true;
+			}
+			for (size_t j = 0; !dc->is_spent && j < tx->num_inputs; j++) {
+				const struct bitcoin_outpoint *prev = &tx->inputs[j].prevout;
+				if (prev->vout == funding->vout
+				    && bitcoin_txid_eq(&prev->txid, &funding->txid)) {
+					dc->is_spent = true;
+					dc->spend_txid = txids[i];
+					dc->spend_height = height;
+					changed = true;
+				}
+			}
+		}
+		if (changed && !row_update_chain(dc)) {
+			snprintf(err, errlen, "cannot store a channel's funding: %s",
+				 db_errmsg(m->ohmd->db));
+			free(txids);
+			return false;
+		}
+	}
+	free(txids);
+	return true;
+}
+
+bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
+{
+	struct channels *m = arg;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		bool changed = false;
+		if (dc->funding_confirmed && dc->funding_height == height) {
+			dc->funding_confirmed = false;
+			dc->is_funding_bad = false;
+			changed = true;
+		}
+		if (dc->is_spent && dc->spend_height == height) {
+			dc->is_spent = false;
+			changed = true;
+		}
+		if (changed && !row_update_chain(dc)) {
+			snprintf(err, errlen, "cannot store a channel's funding: %s",
+				 db_errmsg(m->ohmd->db));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* An HTLC we offered that is past its deadline, or NULL. */
+static const struct htlc *expired_htlc(const struct dchannel *dc, uint32_t height)
+{
+	const struct htlc_set *set = channel_get_htlcs(dc->ch);
+
+	for (size_t i = 0; i < set->num; i++) {
+		const struct htlc *h = &set->htlcs[i];
+		if (h->h.offerer == CHANNEL_LOCAL && h->removal == HTLC_NOT_REMOVED
+		    && (htlc_in_commitment(h, CHANNEL_LOCAL, false)
+			|| htlc_in_commitment(h, CHANNEL_REMOTE, false))
+		    && height >= h->h.cltv_expiry + HTLC_TIMEOUT_GRACE)
+			return h;
+	}
+	return NULL;
+}
+
+/* Tells one channel what the chain says at height. */
+void channels_channel_tip(struct dchannel *dc, uint32_t height)
+{
+	struct channel_effects fx;
+	enum channel_state state = channel_get_state(dc->ch);
+	const struct htlc *expired;
+	char why[200];
+
+	channel_effects_init(&fx);
+	if (dc->funding_confirmed && dc->is_funding_bad && state < CHANNEL_CLOSED) {
+		if (channel_fail(dc->ch, &fx, "the funding transaction does not pay the channel"))
+			dchannel_apply(dc, &fx);
+		else
+			dchannel_refused(dc, &fx, "channel_fail");
+		return;
+	}
+	if (dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= dc->funding_height) {
+		uint32_t depth = height - dc->funding_height + 1;
+		struct short_channel_id scid;
+		if (depth != dc->depth_told
+		    && short_channel_id_from_parts(&scid, dc->funding_height, dc->funding_txindex,
+						   (uint16_t)dchannel_funding(dc)->vout)) {
+			dc->depth_told = depth;
+			if (channel_funding_depth(dc->ch, &fx, depth, &scid))
+				dchannel_apply(dc, &fx);
+			else
+				dchannel_refused(dc, &fx, "channel_funding_depth");
+		}
+		return;
+	}
+	expired = (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
+		? expired_htlc(dc, height) : NULL;
+	if (expired) {
+		/* BOLT #2 "Requirements" for HTLC timeouts: the HTLC must be
+		 * resolved on chain before the incoming one expires. */
+		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
+			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
+		if (channel_fail(dc->ch, &fx, why))
+			dchannel_apply(dc, &fx);
+		else
+			dchannel_refused(dc, &fx, "channel_fail");
+	}
+}
+
+void channels_tip_changed(void *arg, uint32_t height)
+{
+	struct channels *m = arg;
+	struct dchannel *dc, *next;
+
+	for (dc = m->list; dc; dc = next) {
+		next = dc->next;
+		channels_channel_tip(dc, height);
+	}
+}
+

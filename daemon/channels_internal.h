@@ -1,0 +1,117 @@
+/* What daemon/channels.c, channels_chain.c and channels_rpc.c share: one
+ * channel as ohmd runs it (the engine and what surrounds it), and the
+ * helpers every part uses.  See channels.h for the rules. */
+#ifndef OHM_DAEMON_CHANNELS_INTERNAL_H
+#define OHM_DAEMON_CHANNELS_INTERNAL_H
+
+#include <event2/event.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bitcoin/tx.h"
+#include "channel/state.h"
+#include "daemon/channels.h"
+
+struct bitcoin_blkid;
+struct bitcoin_block;
+struct log;
+
+/* What we announce in open_channel / accept_channel. */
+#define OUR_DUST_LIMIT_SAT 546
+#define OUR_TO_SELF_DELAY 144
+#define OUR_MAX_ACCEPTED_HTLCS 483
+#define OUR_HTLC_MINIMUM_MSAT 1
+/* Our limits on what a peer announces. */
+#define MAX_TO_SELF_DELAY 2016
+#define MAX_MINIMUM_DEPTH 144
+#define MIN_FUNDING_SAT 20000
+#define MAX_DUST_LIMIT_SAT 10000
+/* The dev- HTLCs' default CLTV distance from the tip. */
+#define DEV_HTLC_CLTV_DELTA 144
+/* An HTLC we offered that is this many blocks past its cltv_expiry fails
+ * the channel (BOLT #2 deadline; our own grace). */
+#define HTLC_TIMEOUT_GRACE 1
+
+/* One channel: the engine and everything around it. */
+struct dchannel {
+	struct channels *owner;
+	int64_t dbid;			/* row id, also the secrets' index */
+	uint8_t peer_id[PUBKEY_CMPR_LEN];
+	char peer_id_hex[2 * PUBKEY_CMPR_LEN + 1];
+	struct channel *ch;
+	struct channel_secrets secrets;
+	struct peer *peer;		/* while connected */
+
+	/* Funder: the funding transaction from the wallet (held until the
+	 * peer signs our first commitment). */
+	struct bitcoin_tx *funding_tx;
+	/* Where the funding transaction confirmed and what spent it. */
+	bool funding_confirmed;
+	uint32_t funding_height, funding_txindex;
+	bool is_funding_bad;		/* it does not pay the channel */
+	uint32_t depth_told;		/* last depth given to the engine */
+	bool is_spent;
+	struct bitcoin_txid spend_txid;
+	uint32_t spend_height;
+
+	/* Requests waiting on it. */
+	struct rpc_request *fund_request;
+	struct channels_fund_params fund;
+	struct rpc_request *close_request;
+	struct event *close_timer;
+
+	struct event *commit_timer;
+	char *failure;			/* why it failed, for status */
+	struct dchannel *next;
+};
+
+/* A peer we redial. */
+struct redial {
+	struct channels *owner;
+	uint8_t node_id[PUBKEY_CMPR_LEN];
+	unsigned delay_secs;
+	struct event *timer;
+	struct redial *next;
+};
+
+struct channels {
+	struct ohmd *ohmd;
+	struct dchannel *list;
+	struct redial *redials;
+	bool is_fatal;			/* a database error: we are stopping */
+};
+
+struct log *channels_log(const struct channels *m);
+/* Hex of the channel_id (the temporary one before funding_created). */
+const char *dchannel_id_hex(char out[65], const struct dchannel *dc);
+/* Whether the funding outpoint is known (funding_created sent or received). */
+bool dchannel_has_funding(const struct dchannel *dc);
+const struct bitcoin_outpoint *dchannel_funding(const struct dchannel *dc);
+/* Core Lightning's name for the channel's state. */
+const char *dchannel_state_name(const struct dchannel *dc);
+/* Whether the channel still needs its peer (to open, update or close). */
+bool dchannel_needs_peer(const struct dchannel *dc);
+/* A channel with id (channel_id or temporary), with peer if not NULL. */
+struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
+				     const uint8_t id[32]);
+/* Steps a prepared statement to the end and resets it. */
+bool channels_db_step(sqlite3_stmt *stmt);
+
+/* Stores fx in one database transaction, then sends its messages and acts
+ * on its events; clears fx.  Returns: false if dc is gone. */
+bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx);
+/* The same, for callers that do not touch dc afterwards. */
+void dchannel_apply(struct dchannel *dc, struct channel_effects *fx);
+/* An engine call the engine refused: logged, fx cleared. */
+void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const char *what);
+
+/* channels_chain.c: the chain listener's calls, and one channel told what
+ * the chain says at height (depth, bad funding, expired HTLCs). */
+bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_blkid *hash,
+			      const struct bitcoin_block *block, char *err, size_t errlen);
+bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen);
+void channels_tip_changed(void *arg, uint32_t height);
+void channels_channel_tip(struct dchannel *dc, uint32_t height);
+
+#endif /* OHM_DAEMON_CHANNELS_INTERNAL_H */
