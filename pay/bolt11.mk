@@ -1,0 +1,1 @@
+# pay/bolt11.mk: BOLT #11 invoices (filled in by its module).
