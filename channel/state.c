@@ -466,6 +466,7 @@ bool channel_handle_message(struct channel *ch, struct channel_effects *fx,
 	case WIRE_INIT:
 	case WIRE_PING:
 	case WIRE_PONG:
+	case WIRE_CHANNEL_UPDATE:
 		break;
 	}
 	return fx_refuse(fx, "message type %u is not a channel message", type);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bitcoin/chainparams.h"
 #include "channel/scripts.h"
@@ -26,6 +27,7 @@
 #include "daemon/peers.h"
 #include "daemon/rpc_params.h"
 #include "daemon/wallet.h"
+#include "gossip/channel_update.h"
 #include "db/db.h"
 #include "wire/peer_wire.h"
 #include "wire/short_channel_id.h"
@@ -398,6 +400,7 @@ static void close_answer(struct dchannel *dc, const struct bitcoin_tx *tx, const
 }
 
 static bool build_funding(struct dchannel *dc, const struct channel_event *ev);
+static void send_local_update(struct dchannel *dc);
 
 static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 {
@@ -420,7 +423,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 {
 	struct channels *m = dc->owner;
 	char cid[65];
-	bool forget = false;
+	bool forget = false, send_update = false;
 
 	send_msgs(dc, fx);
 	if (fx->failure) {
@@ -444,6 +447,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 		case CHANNEL_EVENT_NORMAL:
 			log_info(channels_log(m), "channel", "%s: channel %s is normal", dc->peer_id_hex,
 				 dchannel_id_hex(cid, dc));
+			send_update = true;
 			break;
 		case CHANNEL_EVENT_HTLC_ADDED:
 		case CHANNEL_EVENT_HTLC_FULFILLED:
@@ -476,6 +480,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 		dchannel_free(dc);
 		return false;
 	}
+	if (send_update)
+		send_local_update(dc);
 	if (dc->peer && channel_can_send_commit(dc->ch)) {
 		struct timeval now = {0, 0};
 		evtimer_add(dc->commit_timer, &now);
@@ -649,6 +655,97 @@ static bool same_peer(const struct dchannel *dc, const struct peer *peer)
 	return memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0;
 }
 
+
+struct wirebuf *dchannel_local_update(struct dchannel *dc)
+{
+	struct channels *m = dc->owner;
+	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
+	uint64_t capacity_msat = channel_get_params(dc->ch)->funding_sat * 1000;
+	struct msg_channel_update update = {0};
+	struct privkey node_key;
+	struct wirebuf *msg;
+	uint32_t now = (uint32_t)time(NULL);
+
+	if (!dc->funding_confirmed || !channel_get_scid(dc->ch)->u64)
+		return NULL;
+	memcpy(update.chain_hash.bytes, m->ohmd->config->chainparams->chain_hash, 32);
+	update.short_channel_id = *channel_get_scid(dc->ch);
+	/* BOLT #7: MUST set `timestamp` to greater than 0, AND to greater than
+	 * any previously-sent `channel_update` for this `short_channel_id`. */
+	dc->local_update_timestamp = now > dc->local_update_timestamp
+		? now : dc->local_update_timestamp + 1;
+	update.timestamp = dc->local_update_timestamp;
+	update.message_flags = CHANNEL_UPDATE_MUST_BE_ONE;
+	update.channel_flags = (uint8_t)channel_update_direction(m->ohmd->node_id, dc->peer_id);
+	if (channel_get_state(dc->ch) != CHANNEL_NORMAL)
+		update.channel_flags |= CHANNEL_UPDATE_DISABLE;
+	update.cltv_expiry_delta = (uint16_t)m->ohmd->config->cltv_delta;
+	/* We forward into the peer: its limits are the ones that bind. */
+	update.htlc_minimum_msat = theirs->htlc_minimum_msat;
+	update.htlc_maximum_msat = theirs->max_htlc_value_in_flight_msat < capacity_msat
+		? theirs->max_htlc_value_in_flight_msat : capacity_msat;
+	update.fee_base_msat = m->ohmd->config->fee_base_msat;
+	update.fee_proportional_millionths = m->ohmd->config->fee_per_satoshi;
+	memcpy(node_key.secret.data, m->ohmd->node_secret, sizeof(node_key.secret.data));
+	msg = channel_update_sign(m->ohmd->secp, &update, &node_key);
+	crypto_wipe(&node_key, sizeof(node_key));
+	return msg;
+}
+
+/* A private channel's channel_update goes to the peer (as BOLT #7
+ * allows), so it can route to us, e.g. in its invoices' route hints. */
+static void send_local_update(struct dchannel *dc)
+{
+	struct wirebuf *msg;
+
+	if (!dc->peer || channel_get_state(dc->ch) != CHANNEL_NORMAL)
+		return;
+	msg = dchannel_local_update(dc);
+	if (msg && !peer_send(dc->peer, msg->data, msg->len))
+		log_unusual(channels_log(dc->owner), "channel", "%s: cannot send channel_update",
+			    dc->peer_id_hex);
+	wirebuf_free(msg);
+}
+
+void channels_peer_update(struct channels *m, struct peer *peer, const uint8_t *msg, size_t len)
+{
+	struct msg_channel_update update;
+	const char *why;
+	sqlite3_stmt *stmt;
+
+	if (!channel_update_check(m->ohmd->secp, &update, msg, len, &peer->node_id, &why)) {
+		log_unusual(channels_log(m), "channel", "%s: ignoring channel_update: %s",
+			    peer->node_id_hex, why);
+		return;
+	}
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		if (!same_peer(dc, peer) || !dc->funding_confirmed
+		    || channel_get_scid(dc->ch)->u64 != update.short_channel_id.u64)
+			continue;
+		if ((update.channel_flags & CHANNEL_UPDATE_DIRECTION)
+		    != channel_update_direction(dc->peer_id, m->ohmd->node_id)
+		    || (dc->has_remote_update && update.timestamp <= dc->remote_update.timestamp))
+			return;
+		stmt = db_prepare(m->ohmd->db, "UPDATE channels SET remote_update = ? WHERE id = ?");
+		if (!stmt) {
+			fatal(m, "cannot store a channel_update");
+			return;
+		}
+		sqlite3_bind_blob(stmt, 1, msg, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, dc->dbid);
+		if (!channels_db_step(stmt)) {
+			fatal(m, "cannot store a channel_update");
+			return;
+		}
+		dc->remote_update = update;
+		dc->has_remote_update = true;
+		log_debug(channels_log(m), "channel", "%s: channel_update for %u: fee %u+%u ppm, "
+			  "cltv delta %u", dc->peer_id_hex, update.timestamp, update.fee_base_msat,
+			  update.fee_proportional_millionths, update.cltv_expiry_delta);
+		return;
+	}
+}
+
 struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
 				   const uint8_t id[32])
 {
@@ -683,10 +780,10 @@ void channels_peer_active(struct channels *m, struct peer *peer)
 			continue;
 		dc->peer = peer;
 		channel_effects_init(&fx);
-		if (channel_reconnected(dc->ch, &fx))
-			dchannel_apply(dc, &fx);
-		else
+		if (!channel_reconnected(dc->ch, &fx))
 			dchannel_refused(dc, &fx, "channel_reconnected");
+		else if (dchannel_apply_step(dc, &fx))
+			send_local_update(dc);
 	}
 }
 
@@ -925,6 +1022,8 @@ struct row {
 	uint32_t spend_height;
 	uint8_t *last_tx;
 	size_t last_tx_len;
+	uint8_t *remote_update;
+	size_t remote_update_len;
 };
 
 static uint8_t *blob_dup(sqlite3_stmt *stmt, int col, size_t *len)
@@ -966,6 +1065,7 @@ static bool row_read(sqlite3_stmt *stmt, struct row *row)
 		row->spend_height = (uint32_t)sqlite3_column_int64(stmt, 6);
 	}
 	row->last_tx = blob_dup(stmt, 7, &row->last_tx_len);
+	row->remote_update = blob_dup(stmt, 8, &row->remote_update_len);
 	return row->snapshot != NULL;
 }
 
@@ -1013,6 +1113,14 @@ static bool load_row(struct channels *m, const struct row *row, char *err, size_
 			bitcoin_tx_free(tx);
 		}
 	}
+	if (row->remote_update) {
+		struct msg_channel_update *update;
+		if (fromwire_channel_update(row->remote_update, row->remote_update_len, &update)) {
+			dc->remote_update = *update;
+			dc->has_remote_update = true;
+			msg_channel_update_free(update);
+		}
+	}
 	/* Ours to release if the channel is forgotten now. */
 	if (channel_is_opener(dc->ch) && dchannel_has_funding(dc))
 		dc->funding_tx = wallet_tx_load(m->ohmd->wallet, &dchannel_funding(dc)->txid);
@@ -1047,7 +1155,7 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 	/* Every row is read before any channel is loaded: loading applies
 	 * steps, which write. */
 	stmt = db_prepare(ohmd->db, "SELECT id, peer_id, snapshot, funding_height, funding_txindex,"
-			  " spend_txid, spend_height, last_tx FROM channels ORDER BY id");
+			  " spend_txid, spend_height, last_tx, remote_update FROM channels ORDER BY id");
 	if (!stmt) {
 		snprintf(err, errlen, "cannot read channels: %s", db_errmsg(ohmd->db));
 		free(m);
@@ -1074,6 +1182,7 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 	for (size_t i = 0; i < num; i++) {
 		free(rows[i].snapshot);
 		free(rows[i].last_tx);
+		free(rows[i].remote_update);
 	}
 	free(rows);
 	if (!ok) {

@@ -69,6 +69,11 @@ enum channels_verdict {
 enum channels_verdict channels_peer_message(struct channels *channels, struct peer *peer,
 					    uint16_t type, const uint8_t *msg, size_t len);
 
+/* The peer sent a channel_update: kept if it is the peer's, for one of
+ * our channels with it (route hints use it); ignored otherwise. */
+void channels_peer_update(struct channels *channels, struct peer *peer, const uint8_t *msg,
+			  size_t len);
+
 /* The peer sent `error` for channel_id (NULL: all zero, every channel
  * with it): BOLT #1 says fail them. */
 void channels_peer_error(struct channels *channels, struct peer *peer,

@@ -61,6 +61,12 @@ struct dchannel {
 	struct rpc_request *close_request;
 	struct event *close_timer;
 
+	/* BOLT #7 channel_update: the peer's for its direction (what it
+	 * charges to forward to us), and when we last signed ours. */
+	bool has_remote_update;
+	struct msg_channel_update remote_update;
+	uint32_t local_update_timestamp;
+
 	struct event *commit_timer;
 	char *failure;			/* why it failed, for status */
 	struct dchannel *next;
@@ -97,6 +103,10 @@ struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer
 				     const uint8_t id[32]);
 /* Steps a prepared statement to the end and resets it. */
 bool channels_db_step(sqlite3_stmt *stmt);
+
+/* Our channel_update for the channel (NULL before it has a
+ * short_channel_id), newly signed. */
+struct wirebuf *dchannel_local_update(struct dchannel *dc);
 
 /* Stores fx in one database transaction, then sends its messages and acts
  * on its events; clears fx.  Returns: false if dc is gone. */

@@ -11,6 +11,7 @@
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "daemon/chain.h"
+#include "daemon/config.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
@@ -142,6 +143,39 @@ static json_t *status_json(const struct dchannel *dc)
 	return lines;
 }
 
+static json_t *update_json(uint64_t htlc_min, uint64_t htlc_max, unsigned cltv_delta,
+			   unsigned fee_base, unsigned fee_ppm)
+{
+	return json_pack("{s:I, s:I, s:i, s:I, s:I}",
+			 "htlc_minimum_msat", (json_int_t)htlc_min,
+			 "htlc_maximum_msat", (json_int_t)htlc_max,
+			 "cltv_expiry_delta", (int)cltv_delta,
+			 "fee_base_msat", (json_int_t)fee_base,
+			 "fee_proportional_millionths", (json_int_t)fee_ppm);
+}
+
+/* Core Lightning's "updates": what each side charges to forward over the
+ * channel ("remote" once the peer's channel_update arrived). */
+static json_t *updates_json(const struct dchannel *dc)
+{
+	const struct config *config = dc->owner->ohmd->config;
+	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
+	const struct msg_channel_update *r = &dc->remote_update;
+	uint64_t capacity_msat = channel_get_params(dc->ch)->funding_sat * 1000;
+	json_t *updates = json_object();
+
+	json_object_set_new(updates, "local", update_json(
+		theirs->htlc_minimum_msat,
+		theirs->max_htlc_value_in_flight_msat < capacity_msat
+		? theirs->max_htlc_value_in_flight_msat : capacity_msat,
+		config->cltv_delta, config->fee_base_msat, config->fee_per_satoshi));
+	if (dc->has_remote_update)
+		json_object_set_new(updates, "remote", update_json(
+			r->htlc_minimum_msat, r->htlc_maximum_msat, r->cltv_expiry_delta,
+			r->fee_base_msat, r->fee_proportional_millionths));
+	return updates;
+}
+
 static json_t *channel_json(const struct dchannel *dc)
 {
 	const struct channel_params *params = channel_get_params(dc->ch);
@@ -203,6 +237,7 @@ static json_t *channel_json(const struct dchannel *dc)
 					"static_remotekey/even", "anchors/even")
 			    : json_pack("{s:[i], s:[s]}", "bits", 12, "names",
 					"static_remotekey/even"));
+	json_object_set_new(obj, "updates", updates_json(dc));
 	json_object_set_new(obj, "htlcs", htlcs_json(dc));
 	json_object_set_new(obj, "status", status_json(dc));
 	htlc_view_free(&view);

@@ -1,6 +1,7 @@
 #include "daemon/config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,14 @@ static const struct config_option options[] = {
 	 "(testing) seconds between polls of bitcoind for new blocks"},
 	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
 	 "confirmations we ask of a channel's funding transaction before using it"},
+	{"fee-base", OPT_STRING, false, "MSAT", "1000",
+	 "base fee we charge for forwarding a payment, in millisatoshi"},
+	{"fee-per-satoshi", OPT_STRING, false, "PPM", "10",
+	 "proportional fee we charge for forwarding, in millionths of the amount"},
+	{"cltv-delta", OPT_STRING, false, "BLOCKS", "34",
+	 "blocks we ask between an incoming and an outgoing HTLC we forward"},
+	{"cltv-final", OPT_STRING, false, "BLOCKS", "18",
+	 "min_final_cltv_expiry_delta our invoices ask for"},
 };
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -550,10 +559,22 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 		return false;
 
 	config->funding_confirms = 3;
+	config->fee_base_msat = 1000;
+	config->fee_per_satoshi = 10;
+	config->cltv_delta = 34;
+	config->cltv_final = 18;
 	if (!finalize_seconds(config, "dev-poll-interval", &config->dev_poll_interval_secs,
 			      err, errlen)
 	    || !finalize_number(config, "funding-confirms", "blocks", 1, 100,
 				&config->funding_confirms, err, errlen)
+	    || !finalize_number(config, "fee-base", "millisatoshi", 0, UINT32_MAX,
+				&config->fee_base_msat, err, errlen)
+	    || !finalize_number(config, "fee-per-satoshi", "millionths", 0, 1000000,
+				&config->fee_per_satoshi, err, errlen)
+	    || !finalize_number(config, "cltv-delta", "blocks", 9, 2016,
+				&config->cltv_delta, err, errlen)
+	    || !finalize_number(config, "cltv-final", "blocks", 9, 2016,
+				&config->cltv_final, err, errlen)
 	    || !finalize_bitcoind(config, home, err, errlen))
 		return false;
 

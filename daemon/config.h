@@ -49,6 +49,10 @@ struct config {
 	unsigned dev_ping_interval_secs;	/* 0: the default */
 	unsigned dev_poll_interval_secs;	/* 0: the default */
 	unsigned funding_confirms;	/* minimum_depth we ask as fundee */
+	unsigned fee_base_msat;		/* forwarding fees we charge */
+	unsigned fee_per_satoshi;	/* (millionths) */
+	unsigned cltv_delta;		/* we ask of HTLCs we forward */
+	unsigned cltv_final;		/* our invoices' min_final_cltv_expiry_delta */
 	/* Where bitcoind's JSON-RPC is, and how to log in to it. */
 	char *bitcoin_rpcconnect;
 	uint16_t bitcoin_rpcport;	/* the network's default if not given */

@@ -733,6 +733,18 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 	case WIRE_UPDATE_FAIL_MALFORMED_HTLC:
 	case WIRE_CHANNEL_REESTABLISH:
 		return channel_message(peer, type, msg, len);
+	case WIRE_CHANNEL_UPDATE:
+		channels_peer_update(peer_manager_ohmd(peer->manager)->channels, peer, msg, len);
+		return true;
+	}
+
+	/* The other BOLT #7 announcements (channel_announcement 256,
+	 * node_announcement 257, announcement_signatures 259) are known to
+	 * us, just not used until ohm gossips: ignored, not "unknown even". */
+	if (type == 256 || type == 257 || type == 259) {
+		log_debug(peer_log(peer), "peer", "%s: ignoring gossip message type %u",
+			  peer_name(peer), type);
+		return true;
 	}
 
 	/* BOLT #1:

@@ -82,6 +82,9 @@ const struct db_migration ohm_migrations[] = {
 	 "  last_tx BLOB,"
 	 "  CHECK ((funding_height IS NULL) = (funding_txindex IS NULL)));"
 	 "CREATE INDEX channels_by_peer ON channels (peer_id)"},
+	/* 8: the peer's latest channel_update for its direction of the
+	 * channel (BOLT #7, as received). */
+	{"ALTER TABLE channels ADD COLUMN remote_update BLOB"},
 };
 
 const size_t ohm_migrations_count =

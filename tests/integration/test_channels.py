@@ -135,10 +135,18 @@ def test_open_restart_pay_close_to_the_satoshi(node_factory, devchain):
     assert [c["channel_id"] for c in funds] == [funded["channel_id"]]
     assert funds[0]["our_amount_msat"] == ca["to_us_msat"]
 
+    # Each side sent the other its channel_update (BOLT 7, private channel).
+    for node, peer in ((a, b), (b, a)):
+        remote = wait_for(lambda: channel(node)["updates"].get("remote"), 10,
+                          what="{}'s channel_update at {}".format(peer.name, node.name))
+        assert remote == channel(peer)["updates"]["local"]
+        assert remote["fee_base_msat"] == 1000 and remote["cltv_expiry_delta"] == 34
+
     restart(a, b)
     wait_connected(a, b)
     assert channel(a)["state"] == channel(b)["state"] == "CHANNELD_NORMAL"
     assert channel(a)["to_us_msat"] == ca["to_us_msat"]
+    assert channel(a)["updates"]["remote"] == channel(b)["updates"]["local"]
 
     pay(a, b, 12345678)
     assert channel(a)["to_us_msat"] == ca["to_us_msat"] - 12345678
