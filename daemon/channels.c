@@ -491,7 +491,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 
 /* Persists and acts on fx (then clears it).  Returns: false if dc is
  * gone (forgotten, or we are stopping on a database error). */
-bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx)
+bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
+			 void *arg, uint64_t htlc_id)
 {
 	struct channels *m = dc->owner;
 	struct db *db = m->ohmd->db;
@@ -501,13 +502,13 @@ bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx)
 		channel_effects_clear(fx);
 		return true;
 	}
-	if (fx->snapshot || fx->num_events) {
+	if (fx->snapshot || fx->num_events || fn) {
 		if (!db_begin(db)) {
 			fatal(m, "cannot begin a channel update");
 			channel_effects_clear(fx);
 			return true;
 		}
-		if (!persist(dc, fx) || !db_commit(db)) {
+		if (!persist(dc, fx) || (fn && !fn(arg, htlc_id)) || !db_commit(db)) {
 			db_rollback(db);
 			fatal(m, "cannot store a channel update");
 			channel_effects_clear(fx);
@@ -517,6 +518,11 @@ bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx)
 	alive = act(dc, fx);
 	channel_effects_clear(fx);
 	return alive;
+}
+
+bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx)
+{
+	return dchannel_apply_with(dc, fx, NULL, NULL, 0);
 }
 
 void dchannel_apply(struct dchannel *dc, struct channel_effects *fx)

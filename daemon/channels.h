@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "crypto/types.h"
+#include "wire/peer_wire.h"
 
 struct channel_id;
 struct channels;
@@ -122,5 +123,58 @@ void channels_dev_send_htlc(struct channels *channels, struct rpc_request *reque
 /* dev-fulfillhtlc / dev-failhtlc: settles an HTLC the peer offered us. */
 void channels_dev_settle_htlc(struct channels *channels, struct rpc_request *request,
 			      const char *id, uint64_t htlc_id, const uint8_t *preimage);
+
+/* ---- For payments (daemon/payflow.c) ---- */
+
+struct channel;
+struct dchannel;
+struct preimage;
+struct sha256;
+struct short_channel_id;
+struct wirebuf;
+
+/* Extra database writes that must commit with a step (a payment or a
+ * forward recorded with the HTLC that carries it); htlc_id is the HTLC
+ * the step is about.  Runs inside the transaction; false rolls it back
+ * (and stops ohmd: the engine has moved on). */
+typedef bool (*channels_db_fn)(void *arg, uint64_t htlc_id);
+
+/* Channels by short_channel_id, by database id, or the first usable one
+ * with a peer; NULL if none. */
+struct dchannel *channels_by_scid(struct channels *channels, const struct short_channel_id *scid);
+struct dchannel *channels_by_dbid(struct channels *channels, int64_t dbid);
+struct dchannel *channels_usable_with(struct channels *channels,
+				      const uint8_t peer_id[PUBKEY_CMPR_LEN]);
+/* Every channel in turn (first: prev NULL). */
+struct dchannel *channels_next(struct channels *channels, struct dchannel *prev);
+
+int64_t dchannel_dbid(const struct dchannel *dc);
+const uint8_t *dchannel_peer_id(const struct dchannel *dc);
+const struct channel *dchannel_engine(const struct dchannel *dc);
+/* Normal, with its peer connected and reestablished: HTLCs can go. */
+bool dchannel_is_usable(const struct dchannel *dc);
+/* The short_channel_id, or NULL before the funding confirmed. */
+const struct short_channel_id *dchannel_scid(const struct dchannel *dc);
+/* The peer's channel_update (its fees toward us), or NULL. */
+const struct msg_channel_update *dchannel_remote_update(const struct dchannel *dc);
+/* Our channel_update, newly signed (NULL before a short_channel_id). */
+struct wirebuf *dchannel_local_update(struct dchannel *dc);
+
+/* Offers an HTLC; fn (may be NULL) stores what goes with it.  Returns:
+ * false with why (the engine's refusal: over a limit, not normal...). */
+bool dchannel_offer(struct dchannel *dc, uint64_t amount_msat, const struct sha256 *payment_hash,
+		    uint32_t cltv_expiry, const uint8_t *onion, channels_db_fn fn, void *arg,
+		    uint64_t *htlc_id, char *why, size_t whylen);
+
+/* Removes an HTLC the peer offered: fulfills it (preimage), or fails it
+ * with reason (an onion error for the origin), or as malformed
+ * (failure_code with BADONION, sha256_of_onion).  fn as above. */
+bool dchannel_fulfill(struct dchannel *dc, uint64_t htlc_id, const struct preimage *preimage,
+		      channels_db_fn fn, void *arg);
+bool dchannel_fail(struct dchannel *dc, uint64_t htlc_id, const uint8_t *reason,
+		   size_t reason_len, channels_db_fn fn, void *arg);
+bool dchannel_fail_malformed(struct dchannel *dc, uint64_t htlc_id,
+			     const struct sha256 *sha256_of_onion, uint16_t failure_code,
+			     channels_db_fn fn, void *arg);
 
 #endif /* OHM_DAEMON_CHANNELS_H */

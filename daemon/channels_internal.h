@@ -104,13 +104,12 @@ struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer
 /* Steps a prepared statement to the end and resets it. */
 bool channels_db_step(sqlite3_stmt *stmt);
 
-/* Our channel_update for the channel (NULL before it has a
- * short_channel_id), newly signed. */
-struct wirebuf *dchannel_local_update(struct dchannel *dc);
-
 /* Stores fx in one database transaction, then sends its messages and acts
  * on its events; clears fx.  Returns: false if dc is gone. */
 bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx);
+/* The same, with fn's writes (for htlc_id) in the transaction. */
+bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
+			 void *arg, uint64_t htlc_id);
 /* The same, for callers that do not touch dc afterwards. */
 void dchannel_apply(struct dchannel *dc, struct channel_effects *fx);
 /* An engine call the engine refused: logged, fx cleared. */

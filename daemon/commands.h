@@ -9,5 +9,6 @@ extern const struct rpc_command node_commands[];	/* daemon/rpc_node.c */
 extern const struct rpc_command peer_commands[];	/* daemon/rpc_peer.c */
 extern const struct rpc_command wallet_commands[];	/* daemon/rpc_wallet.c */
 extern const struct rpc_command channel_commands[];	/* daemon/rpc_channel.c */
+extern const struct rpc_command invoice_commands[];	/* daemon/rpc_invoice.c */
 
 #endif /* OHM_DAEMON_COMMANDS_H */

@@ -27,6 +27,7 @@ static const struct rpc_command *const command_tables[] = {
 	peer_commands,
 	wallet_commands,
 	channel_commands,
+	invoice_commands,
 };
 #define NUM_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 

@@ -3,7 +3,7 @@ noinst_LIBRARIES += daemon/libohmdaemon.a
 daemon_libohmdaemon_a_SOURCES = \
 	daemon/bitcoind.c daemon/bitcoind.h \
 	daemon/channels.c daemon/channels.h daemon/channels_internal.h \
-	daemon/channels_chain.c daemon/channels_rpc.c \
+	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_rpc.c \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
 	daemon/coin_select.c daemon/coin_select.h \
@@ -11,6 +11,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/feerate.c daemon/feerate.h \
+	daemon/invoices.c daemon/invoices.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
 	daemon/log.c daemon/log.h \
 	daemon/netaddr.c daemon/netaddr.h \
@@ -19,6 +20,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/peers.c daemon/peers.h \
 	daemon/rpc_channel.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
+	daemon/rpc_invoice.c \
 	daemon/rpc_node.c \
 	daemon/rpc_params.c daemon/rpc_params.h \
 	daemon/rpc_peer.c \

@@ -25,6 +25,7 @@
 #include "daemon/bitcoind.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
+#include "daemon/invoices.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
 #include "daemon/jsonrpc.h"
@@ -288,6 +289,11 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
+	ohmd->invoices = invoices_new(ohmd);
+	if (!ohmd->invoices) {
+		startup_error("out of memory");
+		goto out;
+	}
 	chain_start(ohmd->chain);
 	channels_start(ohmd->channels);
 	ohmd->rpc = rpc_server_new(ohmd, ohmd->base, ohmd->log, config->rpc_file, err, sizeof(err));
@@ -324,6 +330,8 @@ out:
 	ohmd->peers = NULL;
 	channels_free(ohmd->channels);
 	ohmd->channels = NULL;
+	invoices_free(ohmd->invoices);
+	ohmd->invoices = NULL;
 	wallet_free(ohmd->wallet);
 	rpc_server_free(ohmd->rpc);
 	chain_free(ohmd->chain);

@@ -13,6 +13,7 @@ struct chain;
 struct channels;
 struct config;
 struct db;
+struct invoices;
 struct event_base;
 struct log;
 struct peer_manager;
@@ -30,6 +31,7 @@ struct ohmd {
 	struct chain *chain;		/* follows the block chain */
 	struct wallet *wallet;		/* on-chain funds */
 	struct channels *channels;	/* Lightning channels */
+	struct invoices *invoices;	/* what we are to be paid */
 	secp256k1_context *secp;
 
 	uint8_t node_secret[32];	/* wiped at exit; never logged */

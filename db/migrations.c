@@ -85,6 +85,68 @@ const struct db_migration ohm_migrations[] = {
 	/* 8: the peer's latest channel_update for its direction of the
 	 * channel (BOLT #7, as received). */
 	{"ALTER TABLE channels ADD COLUMN remote_update BLOB"},
+	/* 9: payments (daemon/invoices.c, daemon/payments.c,
+	 * daemon/forwards.c).  invoices: what we are asked to be paid;
+	 * status 'unpaid' or 'paid' ('expired' is computed from expires_at);
+	 * pay_index orders payments for waitanyinvoice.  payments: HTLCs we
+	 * send (one row per part), with the onion's shared secrets to decode
+	 * a failure and the route as JSON; channel/htlc_id name the HTLC on
+	 * our first hop (channels.id, its id).  forwards: HTLCs we pass on,
+	 * keyed by the incoming HTLC; preimage or fail_reason is stored as
+	 * soon as the outgoing side resolves, in the same transaction. */
+	{"CREATE TABLE invoices ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  label TEXT NOT NULL UNIQUE,"
+	 "  payment_hash BLOB NOT NULL UNIQUE CHECK (length(payment_hash) = 32),"
+	 "  preimage BLOB NOT NULL CHECK (length(preimage) = 32),"
+	 "  payment_secret BLOB CHECK (length(payment_secret) = 32),"
+	 "  amount_msat INTEGER,"
+	 "  description TEXT NOT NULL,"
+	 "  bolt11 TEXT,"
+	 "  created_at INTEGER NOT NULL,"
+	 "  expires_at INTEGER NOT NULL,"
+	 "  status TEXT NOT NULL DEFAULT 'unpaid' CHECK (status IN ('unpaid', 'paid')),"
+	 "  pay_index INTEGER UNIQUE,"
+	 "  amount_received_msat INTEGER,"
+	 "  paid_at INTEGER);"
+	 "CREATE TABLE payments ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  payment_hash BLOB NOT NULL CHECK (length(payment_hash) = 32),"
+	 "  partid INTEGER NOT NULL DEFAULT 0,"
+	 "  status TEXT NOT NULL CHECK (status IN ('pending', 'complete', 'failed')),"
+	 "  destination BLOB,"
+	 "  amount_msat INTEGER NOT NULL,"
+	 "  amount_sent_msat INTEGER NOT NULL,"
+	 "  created_at INTEGER NOT NULL,"
+	 "  completed_at INTEGER,"
+	 "  label TEXT,"
+	 "  bolt11 TEXT,"
+	 "  preimage BLOB,"
+	 "  channel INTEGER,"
+	 "  htlc_id INTEGER,"
+	 "  shared_secrets BLOB,"
+	 "  route TEXT,"
+	 "  erring_index INTEGER,"
+	 "  failcode INTEGER,"
+	 "  failreason TEXT,"
+	 "  UNIQUE (payment_hash, partid));"
+	 "CREATE INDEX payments_by_htlc ON payments (channel, htlc_id);"
+	 "CREATE TABLE forwards ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  in_channel INTEGER NOT NULL,"
+	 "  in_htlc_id INTEGER NOT NULL,"
+	 "  in_msat INTEGER NOT NULL,"
+	 "  out_channel INTEGER,"
+	 "  out_htlc_id INTEGER,"
+	 "  out_msat INTEGER,"
+	 "  status TEXT NOT NULL CHECK (status IN ('offered', 'settled', 'failed', 'local_failed')),"
+	 "  received_time INTEGER NOT NULL,"
+	 "  resolved_time INTEGER,"
+	 "  preimage BLOB,"
+	 "  fail_reason BLOB,"
+	 "  failcode INTEGER,"
+	 "  UNIQUE (in_channel, in_htlc_id));"
+	 "CREATE INDEX forwards_by_out ON forwards (out_channel, out_htlc_id)"},
 };
 
 const size_t ohm_migrations_count =

@@ -1,6 +1,11 @@
-# pay/: payments: BOLT #11 invoices (pay/bolt11.mk) and BOLT #4 onions
-# (pay/onion.mk).  Pure: no I/O, no globals.
+# pay/: payments: routes (below), BOLT #11 invoices (pay/bolt11.mk) and
+# BOLT #4 onions (pay/onion.mk).  Pure: no I/O, no globals.
 noinst_LIBRARIES += pay/libohmpay.a
-pay_libohmpay_a_SOURCES =
+pay_libohmpay_a_SOURCES = pay/route.c pay/route.h
 OHM_PAY_TEST_LIBS = pay/libohmpay.a gossip/libohmgossip.a channel/libohmchannel.a bitcoin/libohmbitcoin.a \
 	wire/libohmwire.a crypto/libohmcrypto.a common/libohmcommon.a $(OHM_DEP_LIBS)
+
+check_PROGRAMS += tests/unit/test_pay_route
+TESTS += tests/unit/test_pay_route
+tests_unit_test_pay_route_SOURCES = tests/unit/test_pay_route.c tests/unit/test.h
+tests_unit_test_pay_route_LDADD = $(OHM_PAY_TEST_LIBS)
