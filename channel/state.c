@@ -494,6 +494,16 @@ const struct channel_params *channel_get_params(const struct channel *ch)
 	return &ch->params;
 }
 
+uint8_t channel_get_flags(const struct channel *ch)
+{
+	return ch->channel_flags;
+}
+
+const char *channel_get_failure(const struct channel *ch)
+{
+	return ch->error_text;
+}
+
 const struct channel_config *channel_get_config(const struct channel *ch,
 					       enum channel_side side)
 {

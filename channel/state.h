@@ -292,6 +292,10 @@ enum channel_state channel_get_state(const struct channel *ch);
 const struct channel_id *channel_get_id(const struct channel *ch);
 bool channel_is_opener(const struct channel *ch);
 const struct channel_params *channel_get_params(const struct channel *ch);
+/* open_channel's channel_flags (bit 0: announce_channel). */
+uint8_t channel_get_flags(const struct channel *ch);
+/* Why the channel failed (the text of the error we sent), or NULL. */
+const char *channel_get_failure(const struct channel *ch);
 /* What side announced in open_channel / accept_channel (reserve, limits). */
 const struct channel_config *channel_get_config(const struct channel *ch,
 					       enum channel_side side);

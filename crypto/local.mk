@@ -1,6 +1,6 @@
-# crypto/: hashes, AEAD, secp256k1 keys and the BOLT #8 transport.
-# Pure: no I/O, no globals.  Wraps libsodium and libsecp256k1; RIPEMD-160
-# is our own.
+# crypto/: hashes, AEAD, ChaCha20 keystreams, secp256k1 keys and the BOLT #8
+# transport.  Pure: no I/O, no globals.  Wraps libsodium and libsecp256k1;
+# RIPEMD-160 is our own.
 noinst_LIBRARIES += crypto/libohmcrypto.a
 crypto_libohmcrypto_a_SOURCES = \
 	crypto/types.h \
@@ -8,6 +8,7 @@ crypto_libohmcrypto_a_SOURCES = \
 	crypto/hash.c crypto/hash.h \
 	crypto/ripemd160.c crypto/ripemd160.h \
 	crypto/aead.c crypto/aead.h \
+	crypto/chacha20.c crypto/chacha20.h \
 	crypto/secp.c crypto/secp.h \
 	crypto/cryptomsg.c crypto/cryptomsg.h \
 	crypto/handshake.c crypto/handshake.h

@@ -24,6 +24,7 @@
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
+#include "daemon/payflow.h"
 #include "daemon/peers.h"
 #include "daemon/rpc_params.h"
 #include "daemon/wallet.h"
@@ -348,6 +349,11 @@ static bool persist(struct dchannel *dc, const struct channel_effects *fx)
 			if (!row_set_last_tx(dc, ev->tx))
 				return false;
 			break;
+		case CHANNEL_EVENT_HTLC_FULFILLED:
+		case CHANNEL_EVENT_HTLC_FAILED:
+			if (!payflow_resolved_db(dc->owner->ohmd->payflow, dc, ev))
+				return false;
+			break;
 		default:
 			break;
 		}
@@ -450,11 +456,13 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 			send_update = true;
 			break;
 		case CHANNEL_EVENT_HTLC_ADDED:
+			log_htlc_event(dc, ev);
+			payflow_htlc_added(m->ohmd->payflow, dc, ev->htlc_id);
+			break;
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
-			/* Payments come with the payments issue: until then
-			 * HTLCs are the dev- commands' business. */
 			log_htlc_event(dc, ev);
+			payflow_resolved(m->ohmd->payflow, dc, ev);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
@@ -482,6 +490,12 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 	}
 	if (send_update)
 		send_local_update(dc);
+	/* Reestablished (or newly normal): incoming HTLCs still waiting
+	 * for a decision get one now. */
+	if (!dc->was_usable && dchannel_is_usable(dc)) {
+		dc->was_usable = true;
+		payflow_channel_usable(m->ohmd->payflow, dc);
+	}
 	if (dc->peer && channel_can_send_commit(dc->ch)) {
 		struct timeval now = {0, 0};
 		evtimer_add(dc->commit_timer, &now);
@@ -857,6 +871,7 @@ void channels_peer_gone(struct channels *m, struct peer *peer)
 		if (dc->peer != peer)
 			continue;
 		dc->peer = NULL;
+		dc->was_usable = false;
 		had_channels = true;
 		evtimer_del(dc->commit_timer);
 		channel_effects_init(&fx);
@@ -1106,6 +1121,8 @@ static bool load_row(struct channels *m, const struct row *row, char *err, size_
 		dchannel_free(dc);
 		return false;
 	}
+	if (channel_get_failure(dc->ch))
+		dc->failure = strdup(channel_get_failure(dc->ch));
 	dc->funding_confirmed = row->funding_confirmed;
 	dc->funding_height = row->funding_height;
 	dc->funding_txindex = row->funding_txindex;

@@ -67,6 +67,9 @@ struct dchannel {
 	struct msg_channel_update remote_update;
 	uint32_t local_update_timestamp;
 
+	/* dchannel_is_usable() was true after the last step. */
+	bool was_usable;
+
 	struct event *commit_timer;
 	char *failure;			/* why it failed, for status */
 	struct dchannel *next;

@@ -208,7 +208,7 @@ static json_t *channel_json(const struct dchannel *dc)
 	if (dc->is_spent)
 		json_object_set_new(obj, "close_txid",
 				    json_string(bitcoin_txid_to_hex(hex, &dc->spend_txid)));
-	json_object_set_new(obj, "private", json_boolean(!(dc->fund.announce)));
+	json_object_set_new(obj, "private", json_boolean(!(channel_get_flags(dc->ch) & 1)));
 	json_object_set_new(obj, "feerate", json_pack("{s:I, s:I}",
 		"perkw", (json_int_t)view.feerate_per_kw,
 		"perkb", (json_int_t)view.feerate_per_kw * 4));

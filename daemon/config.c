@@ -63,6 +63,8 @@ static const struct config_option options[] = {
 	 "bitcoind's data directory, where its .cookie is (default ~/.bitcoin)"},
 	{"dev-poll-interval", OPT_STRING, false, "SECS", "30",
 	 "(testing) seconds between polls of bitcoind for new blocks"},
+	{"dev-hold-htlcs", OPT_FLAG, false, NULL, NULL,
+	 "(testing) hold HTLCs with an all-zero onion (dev-sendhtlc's) for dev-fulfillhtlc"},
 	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
 	 "confirmations we ask of a channel's funding transaction before using it"},
 	{"fee-base", OPT_STRING, false, "MSAT", "1000",
@@ -548,6 +550,9 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 
 	if ((s = setting_last(config, "daemon")) != NULL
 	    && !parse_bool_value(s, &config->daemonize, err, errlen))
+		return false;
+	if ((s = setting_last(config, "dev-hold-htlcs")) != NULL
+	    && !parse_bool_value(s, &config->dev_hold_htlcs, err, errlen))
 		return false;
 	if (config->daemonize && !config->log_file)
 		config->log_file = path_join(config->net_dir, "log");

@@ -28,6 +28,7 @@ static const struct rpc_command *const command_tables[] = {
 	wallet_commands,
 	channel_commands,
 	invoice_commands,
+	pay_commands,
 };
 #define NUM_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 
@@ -219,6 +220,21 @@ void rpc_respond_error(struct rpc_request *request, int code, const char *fmt, .
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	request_finish(request, error_object(code, message), "error");
+}
+
+void rpc_respond_error_data(struct rpc_request *request, int code, json_t *data,
+			    const char *fmt, ...)
+{
+	char message[1024];
+	json_t *error;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	error = error_object(code, message);
+	json_object_set_new(error, "data", data);
+	request_finish(request, error, "error");
 }
 
 static bool id_is_valid(const json_t *id)

@@ -49,6 +49,12 @@ void rpc_respond_error(struct rpc_request *request, int code, const char *fmt, .
 
 /* Like rpc_respond, then calls after(ohmd) once the answer has left (or
  * the client has gone).  For `stop`: the client hears back first. */
+/* An error with a "data" member (taken over), as Core Lightning gives
+ * for failed payments. */
+void rpc_respond_error_data(struct rpc_request *request, int code, json_t *data,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 void rpc_respond_then(struct rpc_request *request, json_t *result,
 		      void (*after)(struct ohmd *ohmd));
 

@@ -16,11 +16,14 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/netaddr.c daemon/netaddr.h \
 	daemon/ohmd.h \
+	daemon/payflow.c daemon/payflow.h \
+	daemon/payments.c daemon/payments.h \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
 	daemon/rpc_channel.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_invoice.c \
+	daemon/rpc_pay.c \
 	daemon/rpc_node.c \
 	daemon/rpc_params.c daemon/rpc_params.h \
 	daemon/rpc_peer.c \

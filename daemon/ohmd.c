@@ -26,6 +26,8 @@
 #include "daemon/chain.h"
 #include "daemon/channels.h"
 #include "daemon/invoices.h"
+#include "daemon/payflow.h"
+#include "daemon/payments.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
 #include "daemon/jsonrpc.h"
@@ -290,7 +292,9 @@ static int run(struct ohmd *ohmd)
 		goto out;
 	}
 	ohmd->invoices = invoices_new(ohmd);
-	if (!ohmd->invoices) {
+	ohmd->payflow = payflow_new(ohmd);
+	ohmd->payments = payments_new(ohmd);
+	if (!ohmd->invoices || !ohmd->payflow || !ohmd->payments) {
 		startup_error("out of memory");
 		goto out;
 	}
@@ -332,6 +336,10 @@ out:
 	ohmd->channels = NULL;
 	invoices_free(ohmd->invoices);
 	ohmd->invoices = NULL;
+	payments_free(ohmd->payments);
+	ohmd->payments = NULL;
+	payflow_free(ohmd->payflow);
+	ohmd->payflow = NULL;
 	wallet_free(ohmd->wallet);
 	rpc_server_free(ohmd->rpc);
 	chain_free(ohmd->chain);

@@ -14,6 +14,8 @@ struct channels;
 struct config;
 struct db;
 struct invoices;
+struct payflow;
+struct payments;
 struct event_base;
 struct log;
 struct peer_manager;
@@ -32,6 +34,8 @@ struct ohmd {
 	struct wallet *wallet;		/* on-chain funds */
 	struct channels *channels;	/* Lightning channels */
 	struct invoices *invoices;	/* what we are to be paid */
+	struct payflow *payflow;	/* where HTLCs go */
+	struct payments *payments;	/* what we pay */
 	secp256k1_context *secp;
 
 	uint8_t node_secret[32];	/* wiped at exit; never logged */

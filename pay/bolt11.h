@@ -179,6 +179,15 @@ void bolt11_add_route(struct bolt11 *b11, const struct bolt11_route_hop *hops,
  * unknown odd bits are ignored.  A feature without its BOLT #9 dependency
  * fails too.
  *
+ * A `p`, `h`, `s` or `n` of the wrong data_length fails the decode, as
+ * BOLT #11 now says (older text, and its "fields which must be ignored"
+ * example, skipped them).  A repeat of a field allowed once is kept in
+ * extra_fields and the first one used; so is an `f` of unknown version.
+ * Where the spec is silent, anything that would not re-encode to the same
+ * string also fails, each with its own message: an amount with a leading
+ * 0, non-zero padding bits, a `d` that is not UTF-8, an `f` or `r` of the
+ * wrong size, an `x` or `c` over 64 bits.
+ *
  * The `h` field cannot be checked here: see
  * bolt11_description_hash_matches().
  * Returns: true with *out set; false with err filled and *out untouched. */
@@ -197,8 +206,10 @@ typedef bool (*bolt11_sign_fn)(uint8_t sig[SIGNATURE_COMPACT_LEN],
  * signing SHA256(hrp || data part, zero-padded to a byte) with sign.
  * Fields come in field_order (as decoded) and then, for any not listed
  * there, in the canonical order p, s, d/h, n, x, c, f..., r..., 9, m,
- * extra fields.  Unlisted, x is written only if not the default and 9
- * only if some bit is set; c is always written.
+ * extra fields.  A field listed in field_order is written even if it
+ * holds the default.  Unlisted, x is written only if not the default, 9
+ * only if some bit is set, and c always for a built struct (empty
+ * field_order), else only if not the default.
  * Returns: false (with err filled, *out untouched) if b11 breaks a writer
  *          requirement (no network, zero amount, both or neither of
  *          description and description_hash, a field too long for its

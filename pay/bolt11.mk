@@ -1,1 +1,11 @@
-# pay/bolt11.mk: BOLT #11 invoices (filled in by its module).
+# pay/bolt11.mk: BOLT #11 invoices, their unit test and fuzz target.
+pay_libohmpay_a_SOURCES += pay/bolt11.c pay/bolt11.h
+
+check_PROGRAMS += tests/unit/test_pay_bolt11 tests/fuzz/fuzz_bolt11
+TESTS += tests/unit/test_pay_bolt11 tests/fuzz/fuzz_bolt11
+tests_unit_test_pay_bolt11_SOURCES = tests/unit/test_pay_bolt11.c \
+	tests/unit/vectors.h tests/unit/test.h
+tests_unit_test_pay_bolt11_LDADD = $(OHM_PAY_TEST_LIBS)
+tests_fuzz_fuzz_bolt11_SOURCES = tests/fuzz/fuzz_bolt11.c tests/fuzz/driver.c \
+	tests/fuzz/fuzz.h
+tests_fuzz_fuzz_bolt11_LDADD = $(OHM_PAY_TEST_LIBS)

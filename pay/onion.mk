@@ -1,1 +1,15 @@
-# pay/onion.mk: BOLT #4 onions (filled in by its module).
+# pay/onion.mk: BOLT #4 onions: Sphinx packets (pay/onion), hop payloads
+# (pay/hop_payload) and failure messages and return packets
+# (pay/onion_error).
+pay_libohmpay_a_SOURCES += pay/onion.c pay/onion.h \
+	pay/hop_payload.c pay/hop_payload.h \
+	pay/onion_error.c pay/onion_error.h
+
+check_PROGRAMS += tests/unit/test_pay_onion tests/fuzz/fuzz_onion
+TESTS += tests/unit/test_pay_onion tests/fuzz/fuzz_onion
+tests_unit_test_pay_onion_SOURCES = tests/unit/test_pay_onion.c \
+	tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
+tests_unit_test_pay_onion_LDADD = $(OHM_PAY_TEST_LIBS)
+tests_fuzz_fuzz_onion_SOURCES = tests/fuzz/fuzz_onion.c \
+	tests/fuzz/driver.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_onion_LDADD = $(OHM_PAY_TEST_LIBS)

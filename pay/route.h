@@ -38,8 +38,10 @@ struct route_edge {
 	uint16_t cltv_expiry_delta;
 };
 
-/* BOLT #7: fee_base_msat + amount_to_forward * fee_proportional_millionths
- * / 1000000.  Returns: false on overflow. */
+/* BOLT #7:
+ *     - fee_base_msat + ( amount_to_forward * fee_proportional_millionths / 1000000 )
+ *
+ * Returns: false on overflow. */
 bool route_fee(uint64_t *fee_msat, const struct route_edge *edge, uint64_t amount_msat);
 
 /* Fills out[0..num_edges] for a payment of amount_msat arriving at the

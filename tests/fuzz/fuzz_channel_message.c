@@ -36,11 +36,27 @@
 #include "tests/fuzz/fuzz.h"
 
 const struct fuzz_seed fuzz_seeds[] = {
-	/* The peer's warning (type, channel_id, len, "oops"), then a
-	 * replayed step. */
+	/* The peer's error or warning (type, channel_id, len, "oops"): for
+	 * this channel, for every channel (all zero), before funding, once
+	 * failed; and an error with no text. */
+	{"02" "80" "0028" "0011"
+	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
+	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f1" "0004" "6f6f7073"},
 	{"03" "80" "0028" "0001"
 	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
 	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f1" "0004" "6f6f7073" "0000000001"},
+	{"06" "80" "0028" "0011"
+	 "00000000000000000000000000000000"
+	 "00000000000000000000000000000000" "0004" "6f6f7073"},
+	{"00" "0000000001" "80" "0028" "0011"
+	 "77777777777777777777777777777777"
+	 "77777777777777777777777777777777" "0004" "6f6f7073"},
+	{"07" "0000000001" "0100000001" "0200000001" "80" "0028" "0011"
+	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
+	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f1" "0004" "6f6f7073"},
+	{"02" "80" "0024" "0011"
+	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
+	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f1" "0000"},
 	/* Replays, each step with an edit that does nothing (kind 0).  Print
 	 * them again with OHM_FUZZ_SCENES=1 if the scenario changes. */
 	/* fundee_new: 4 steps */

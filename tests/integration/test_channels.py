@@ -13,84 +13,23 @@ import json
 import pytest
 
 from btcverify import Tx
-from chainutil import (BURN_ADDRESS, backend_args, balance_sat, find_tx, fund, wait_synced)
-from ohmtest import RpcError, listening_node, wait_for
+from chainutil import balance_sat, find_tx, wait_synced
+from channelutil import (FUNDING_SAT, PUSH_MSAT, chain_node, channel, connect, mine,
+                         open_channel, restart, wait_connected, wait_no_htlcs, wait_state)
+from ohmtest import RpcError, wait_for
 
-FUNDING_SAT = 500000
-PUSH_MSAT = 100000000
 # BOLT 3: a commitment transaction with no HTLCs weighs 724.
 COMMIT_WEIGHT = 724
 
 
 def chain_pair(node_factory, devchain, extra=()):
-    """Two nodes following devchain; a has a mature coinbase, b listens."""
-    b = listening_node(node_factory, "b", extra=backend_args(devchain) + list(extra))
-    a = node_factory.new("a", args=backend_args(devchain) + list(extra))
-    a.id = a.rpc("getinfo")["id"]
-    fund(a, devchain)
+    """Two nodes following devchain; a has a mature coinbase.  They hold
+    dev-sendhtlc's HTLCs for the dev- commands to settle."""
+    extra = ["--dev-hold-htlcs"] + list(extra)
+    b = chain_node(node_factory, devchain, "b", extra)
+    a = chain_node(node_factory, devchain, "a", extra, funded=True)
     wait_synced(b, devchain)
     return a, b
-
-
-def connect(a, b):
-    a.rpc("connect", [b.id, "127.0.0.1", b.port])
-
-
-def channel(node, peer_id=None):
-    channels = node.rpc("listpeerchannels", [peer_id] if peer_id else [])["channels"]
-    assert len(channels) == 1, channels
-    return channels[0]
-
-
-def wait_state(node, state, timeout=30):
-    return wait_for(lambda: channel(node)["state"] == state and channel(node), timeout,
-                    interval=0.1, what="{} to reach {}".format(node.name, state))
-
-
-def mine(devchain, n, *nodes):
-    devchain.generate(n, BURN_ADDRESS)
-    for node in nodes:
-        wait_synced(node, devchain)
-
-
-def open_channel(a, b, devchain, amount=FUNDING_SAT, push_msat=PUSH_MSAT):
-    """a funds a channel to b from the CLI (lightning-cli's -k form); 3
-    blocks lock it in."""
-    connect(a, b)
-    cli = a.cli("-k", "fundchannel", "id=" + b.id, "amount={}".format(amount),
-                "push_msat={}".format(push_msat))
-    assert cli.returncode == 0, cli.stderr
-    result = json.loads(cli.stdout)
-    assert set(result) >= {"tx", "txid", "outnum", "channel_id", "channel_type"}
-    wait_for(lambda: result["txid"] in devchain.rpc("getrawmempool"), 10,
-             what="funding transaction in the mempool")
-    assert channel(a)["state"] == "CHANNELD_AWAITING_LOCKIN"
-    mine(devchain, 2, a, b)
-    assert channel(a)["state"] == channel(b)["state"] == "CHANNELD_AWAITING_LOCKIN"
-    mine(devchain, 1, a, b)
-    wait_state(a, "CHANNELD_NORMAL")
-    wait_state(b, "CHANNELD_NORMAL")
-    return result
-
-
-def restart(*nodes):
-    for node in nodes:
-        assert node.stop() == 0
-    for node in nodes:
-        node.start()
-
-
-def wait_connected(*nodes):
-    for node in nodes:
-        wait_for(lambda: channel(node)["peer_connected"]
-                 and channel(node)["status"][0].endswith("Peer connected"), 30,
-                 interval=0.1, what="{} to be reconnected".format(node.name))
-
-
-def wait_no_htlcs(*nodes):
-    for node in nodes:
-        wait_for(lambda: channel(node)["htlcs"] == [], 30, interval=0.05,
-                 what="{}'s HTLCs to settle".format(node.name))
 
 
 def pay(a, b, amount_msat):

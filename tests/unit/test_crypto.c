@@ -4,6 +4,7 @@
  * derivation, BOLT #11 signatures), then the properties the headers
  * promise. */
 #include "crypto/aead.h"
+#include "crypto/chacha20.h"
 #include "crypto/hash.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
@@ -192,6 +193,44 @@ static void test_aead_rejects_tampering(void)
 	/* Never unauthenticated plaintext: zeros. */
 	for (size_t i = 0; i < sizeof(plain); i++)
 		CHECK(plain[i] == 0);
+}
+
+/* RFC 8439 appendix A.1 test vectors #1 and #5 (block counter 0), and
+ * BOLT #4's ammag stream for the erring node of its error trace. */
+static void test_chacha20_keystream_vectors(void)
+{
+	struct secret key;
+	uint8_t nonce[CHACHA20_NONCE_LEN] = {0}, out[64];
+
+	memset(key.data, 0, sizeof(key.data));
+	chacha20_stream(out, sizeof(out), &key, nonce);
+	CHECK(bytes_are(out, sizeof(out), "76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586"));
+	nonce[11] = 2;
+	chacha20_stream(out, sizeof(out), &key, nonce);
+	CHECK(bytes_are(out, sizeof(out), "c2c64d378cd536374ae204b9ef933fcd1a8b2288b3dfa49672ab765b54ee27c78a970e0e955c14f3a88e741b97c286f75f8fc299e8148362fa198a39531bed6d"));
+
+	nonce[11] = 0;
+	hex_to_array(key.data, 32, "2f36bb8822e1f0d04c27b7d8bb7d7dd586e032a3218b8d414afbba6f169a4d68");
+	chacha20_stream(out, 32, &key, nonce);
+	CHECK(bytes_are(out, 32, "e9c975b07c9a374ba64fd9be3aae955e917d34d1fa33f2e90f53bbf4394713c6"));
+}
+
+/* XOR applies the same keystream, in place or not, and twice is identity. */
+static void test_chacha20_xor(void)
+{
+	struct secret key;
+	uint8_t nonce[CHACHA20_NONCE_LEN] = {0}, stream[100], in[100], out[100];
+
+	memset(key.data, 0x5a, sizeof(key.data));
+	nonce[0] = 7;
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 13);
+	chacha20_stream(stream, sizeof(stream), &key, nonce);
+	chacha20_xor(out, in, sizeof(in), &key, nonce);
+	for (size_t i = 0; i < sizeof(in); i++)
+		CHECK(out[i] == (in[i] ^ stream[i]));
+	chacha20_xor(out, out, sizeof(out), &key, nonce);
+	CHECK_MEMEQ(out, in, sizeof(in));
 }
 
 static void test_util_memeq_wipe_random(void)
@@ -482,6 +521,8 @@ int main(void)
 	RUN(test_aead_nonce_layout);
 	RUN(test_aead_bolt8_vectors);
 	RUN(test_aead_rejects_tampering);
+	RUN(test_chacha20_keystream_vectors);
+	RUN(test_chacha20_xor);
 	RUN(test_util_memeq_wipe_random);
 	RUN(test_privkey_validity);
 	RUN(test_pubkey_from_privkey_and_encoding);

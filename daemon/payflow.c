@@ -1,0 +1,721 @@
+/* Deciding incoming HTLCs, forwarding, and passing outcomes back (see
+ * payflow.h). */
+#include "daemon/payflow.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel/state.h"
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "crypto/secp.h"
+#include "crypto/util.h"
+#include "daemon/chain.h"
+#include "daemon/channels.h"
+#include "daemon/config.h"
+#include "daemon/invoices.h"
+#include "daemon/log.h"
+#include "daemon/ohmd.h"
+#include "daemon/payments.h"
+#include "db/db.h"
+#include "pay/hop_payload.h"
+#include "pay/onion.h"
+#include "pay/onion_error.h"
+#include "pay/route.h"
+
+/* An outgoing HTLC's CLTV must leave us this many blocks to act. */
+#define MIN_BLOCKS_TO_EXPIRY 3
+/* BOLT #4 expiry_too_far: more than this ahead of the tip. */
+#define MAX_CLTV_AHEAD 2016
+
+struct payflow {
+	struct ohmd *ohmd;
+};
+
+struct payflow *payflow_new(struct ohmd *ohmd)
+{
+	struct payflow *pf = calloc(1, sizeof(*pf));
+
+	if (pf)
+		pf->ohmd = ohmd;
+	return pf;
+}
+
+void payflow_free(struct payflow *pf)
+{
+	free(pf);
+}
+
+static struct log *pflog(const struct payflow *pf)
+{
+	return pf->ohmd->log;
+}
+
+static uint32_t height(const struct payflow *pf)
+{
+	return chain_height(pf->ohmd->chain);
+}
+
+/* ---- Peeling ---- */
+
+/* An incoming HTLC and what its onion told us. */
+struct incoming {
+	struct dchannel *dc;
+	const struct htlc *htlc;
+	uint16_t onion_failure;		/* 0: peeled */
+	const char *why;
+	struct secret shared_secret;
+	bool has_secret;
+	struct onion_peeled peeled;
+};
+
+static void peel(struct payflow *pf, struct incoming *in, struct dchannel *dc, uint64_t htlc_id)
+{
+	struct privkey node_key;
+	struct pubkey path_key;
+	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
+
+	memset(in, 0, sizeof(*in));
+	in->dc = dc;
+	in->htlc = h;
+	if (!h)
+		return;
+	if (h->has_path_key && !pubkey_parse(pf->ohmd->secp, &path_key, h->path_key)) {
+		in->onion_failure = ONION_FAILURE_INVALID_ONION_BLINDING;
+		in->why = "invalid path_key";
+		return;
+	}
+	memcpy(node_key.secret.data, pf->ohmd->node_secret, sizeof(node_key.secret.data));
+	in->onion_failure = onion_process_with_key(pf->ohmd->secp, &in->peeled, &in->shared_secret,
+						   &in->why, h->onion, h->h.payment_hash.u8, 32,
+						   h->has_path_key ? &path_key : NULL, &node_key);
+	crypto_wipe(&node_key, sizeof(node_key));
+	/* invalid_onion_payload still gives the secret, to answer through. */
+	in->has_secret = in->onion_failure == 0
+		|| in->onion_failure == ONION_FAILURE_INVALID_ONION_PAYLOAD;
+}
+
+/* ---- Failing back ---- */
+
+/* A forward we record with the incoming HTLC's failure ('local_failed'). */
+struct local_fail {
+	struct payflow *pf;
+	int64_t in_channel;
+	uint64_t in_msat;
+	uint16_t failcode;
+};
+
+static bool store_local_fail(void *arg, uint64_t htlc_id)
+{
+	struct local_fail *lf = arg;
+	sqlite3_stmt *stmt = db_prepare(lf->pf->ohmd->db,
+		"INSERT OR IGNORE INTO forwards (in_channel, in_htlc_id, in_msat, status,"
+		" received_time, resolved_time, failcode) VALUES (?, ?, ?, 'local_failed', ?, ?, ?)");
+	int64_t now = (int64_t)time(NULL);
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, lf->in_channel);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)lf->in_msat);
+	sqlite3_bind_int64(stmt, 4, now);
+	sqlite3_bind_int64(stmt, 5, now);
+	sqlite3_bind_int(stmt, 6, lf->failcode);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+/* Fails the incoming HTLC with failure, as its onion allows: an error
+ * packet for the origin, or update_fail_malformed_htlc for a BADONION
+ * code.  is_forward records it among the forwards (listforwards shows
+ * local_failed forwards, not failed payments to us). */
+static void fail_incoming(struct payflow *pf, struct incoming *in,
+			  const struct onion_failure *failure, bool is_forward)
+{
+	struct local_fail lf = {pf, dchannel_dbid(in->dc), in->htlc->h.amount_msat, failure->code};
+	struct wirebuf *msg, *packet;
+	char hash[65];
+
+	log_info(pflog(pf), "pay", "failing incoming HTLC %llu (hash %s): %s%s%s",
+		 (unsigned long long)in->htlc->h.id,
+		 hex_encode(hash, in->htlc->h.payment_hash.u8, 32),
+		 onion_failure_name(failure->code) ? onion_failure_name(failure->code) : "?",
+		 in->why ? ": " : "", in->why ? in->why : "");
+	if ((failure->code & ONION_FAILURE_BADONION) || !in->has_secret) {
+		struct sha256 sha;
+		sha256(&sha, in->htlc->onion, HTLC_ONION_LEN);
+		dchannel_fail_malformed(in->dc, in->htlc->h.id, &sha,
+					(failure->code & ONION_FAILURE_BADONION)
+					? failure->code : ONION_FAILURE_INVALID_ONION_KEY,
+					is_forward ? store_local_fail : NULL, &lf);
+		return;
+	}
+	msg = wirebuf_new();
+	packet = wirebuf_new();
+	onion_failure_towire(msg, failure);
+	if (onion_error_create(packet, &in->shared_secret, msg->data, msg->len,
+			       ONION_ERROR_PADDED_LEN))
+		dchannel_fail(in->dc, in->htlc->h.id, packet->data, packet->len,
+			      is_forward ? store_local_fail : NULL, &lf);
+	wirebuf_free(msg);
+	wirebuf_free(packet);
+}
+
+static void fail_code(struct payflow *pf, struct incoming *in, uint16_t code, bool is_forward)
+{
+	struct onion_failure failure;
+
+	onion_failure_init(&failure, code);
+	fail_incoming(pf, in, &failure, is_forward);
+}
+
+/* incorrect_or_unknown_payment_details, as a final node answers any
+ * problem with what it was paid (so probing learns nothing more). */
+static void fail_unknown(struct payflow *pf, struct incoming *in, const char *why)
+{
+	struct onion_failure failure;
+
+	onion_failure_init(&failure, ONION_FAILURE_INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS);
+	failure.htlc_msat = in->htlc->h.amount_msat;
+	failure.height = height(pf);
+	in->why = why;
+	fail_incoming(pf, in, &failure, false);
+}
+
+/* A channel failure carrying out's channel_update. */
+static void fail_update(struct payflow *pf, struct incoming *in, uint16_t code,
+			struct dchannel *out, const char *why)
+{
+	struct onion_failure failure;
+	struct wirebuf *update = out ? dchannel_local_update(out) : NULL;
+
+	onion_failure_init(&failure, code);
+	failure.htlc_msat = in->htlc->h.amount_msat;
+	failure.cltv_expiry = in->htlc->h.cltv_expiry;
+	if (update) {
+		failure.channel_update = update->data;
+		failure.channel_update_len = update->len;
+	}
+	in->why = why;
+	fail_incoming(pf, in, &failure, true);
+	wirebuf_free(update);
+}
+
+/* ---- Paying us ---- */
+
+struct paid {
+	struct payflow *pf;
+	int64_t invoice_id;
+	uint64_t amount_msat;
+	const uint8_t *keysend_preimage;
+};
+
+static bool store_paid(void *arg, uint64_t htlc_id)
+{
+	struct paid *p = arg;
+
+	return invoices_mark_paid_db(p->pf->ohmd->invoices, &p->invoice_id, p->amount_msat,
+				     p->keysend_preimage);
+}
+
+static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_payload *payload)
+{
+	const struct htlc *h = in->htlc;
+	struct invoice_match invoice;
+	struct preimage keysend;
+	struct paid paid = {pf, 0, h->h.amount_msat, NULL};
+	struct sha256 hash;
+	bool is_keysend = payload->has_keysend_preimage;
+
+	if (is_keysend)
+		keysend = payload->keysend_preimage;
+
+	/* BOLT #4:
+	 *   - if `amount_msat` from the final node's HTLC is below `amt_to_forward`:
+	 *     - MUST return a `final_incorrect_htlc_amount` error.
+	 */
+	if (payload->amt_to_forward_msat > h->h.amount_msat) {
+		struct onion_failure failure;
+		onion_failure_init(&failure, ONION_FAILURE_FINAL_INCORRECT_HTLC_AMOUNT);
+		failure.htlc_msat = h->h.amount_msat;
+		fail_incoming(pf, in, &failure, false);
+		return;
+	}
+	if (payload->outgoing_cltv_value > h->h.cltv_expiry) {
+		struct onion_failure failure;
+		onion_failure_init(&failure, ONION_FAILURE_FINAL_INCORRECT_CLTV_EXPIRY);
+		failure.cltv_expiry = h->h.cltv_expiry;
+		fail_incoming(pf, in, &failure, false);
+		return;
+	}
+	if (h->h.cltv_expiry < height(pf) + pf->ohmd->config->cltv_final) {
+		fail_unknown(pf, in, "cltv_expiry too near");
+		return;
+	}
+	if (!invoices_find(pf->ohmd->invoices, &h->h.payment_hash, &invoice)) {
+		if (!is_keysend) {
+			fail_unknown(pf, in, "no invoice for this payment_hash");
+			return;
+		}
+		sha256(&hash, keysend.r, sizeof(keysend.r));
+		if (memcmp(hash.u8, h->h.payment_hash.u8, 32) != 0) {
+			fail_unknown(pf, in, "keysend preimage does not match");
+			return;
+		}
+		paid.keysend_preimage = keysend.r;
+		invoice.preimage = keysend;
+	} else if (invoice.is_paid) {
+		fail_unknown(pf, in, "invoice already paid");
+		return;
+	} else if (invoice.is_expired) {
+		fail_unknown(pf, in, "invoice expired");
+		return;
+	} else if (invoice.has_secret
+		   && (!payload->has_payment_data
+		       || memcmp(payload->payment_secret.data, invoice.payment_secret.data, 32))) {
+		fail_unknown(pf, in, "wrong or missing payment_secret");
+		return;
+	} else if (payload->has_payment_data
+		   && payload->payment_data_total_msat != payload->amt_to_forward_msat) {
+		/* Without basic_mpp (BOLT #4), total_msat must be the amount. */
+		fail_unknown(pf, in, "a part of a multi-part payment (not supported)");
+		return;
+	} else if (invoice.has_amount && (h->h.amount_msat < invoice.amount_msat
+					  || h->h.amount_msat > 2 * invoice.amount_msat)) {
+		fail_unknown(pf, in, h->h.amount_msat < invoice.amount_msat
+			     ? "amount below the invoice's" : "more than twice the invoice's amount");
+		return;
+	} else {
+		paid.invoice_id = invoice.id;
+	}
+	log_info(pflog(pf), "pay", "paid: HTLC %llu of %llu msat", (unsigned long long)h->h.id,
+		 (unsigned long long)h->h.amount_msat);
+	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid))
+		invoices_paid(pf->ohmd->invoices);
+	crypto_wipe(&invoice, sizeof(invoice));
+	crypto_wipe(&keysend, sizeof(keysend));
+}
+
+/* ---- Forwarding ---- */
+
+struct forward_row {
+	struct payflow *pf;
+	int64_t in_channel, out_channel;
+	uint64_t in_htlc_id, in_msat, out_msat;
+};
+
+static bool store_forward(void *arg, uint64_t out_htlc_id)
+{
+	struct forward_row *f = arg;
+	sqlite3_stmt *stmt = db_prepare(f->pf->ohmd->db,
+		"INSERT INTO forwards (in_channel, in_htlc_id, in_msat, out_channel, out_htlc_id,"
+		" out_msat, status, received_time) VALUES (?, ?, ?, ?, ?, ?, 'offered', ?)");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, f->in_channel);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)f->in_htlc_id);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)f->in_msat);
+	sqlite3_bind_int64(stmt, 4, f->out_channel);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)out_htlc_id);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)f->out_msat);
+	sqlite3_bind_int64(stmt, 7, (int64_t)time(NULL));
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+static void forward(struct payflow *pf, struct incoming *in, const struct hop_payload *payload)
+{
+	const struct htlc *h = in->htlc;
+	const struct config *config = pf->ohmd->config;
+	struct dchannel *out = channels_by_scid(pf->ohmd->channels, &payload->short_channel_id);
+	struct route_edge ours = {
+		.fee_base_msat = config->fee_base_msat,
+		.fee_proportional_millionths = config->fee_per_satoshi,
+	};
+	struct forward_row row;
+	uint64_t fee, out_id;
+	uint32_t tip = height(pf);
+	char why[300];
+
+	if (!out) {
+		in->why = "no channel with that short_channel_id";
+		fail_code(pf, in, ONION_FAILURE_UNKNOWN_NEXT_PEER, true);
+		return;
+	}
+	if (!dchannel_is_usable(out)) {
+		fail_update(pf, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out,
+			    "next channel not usable now");
+		return;
+	}
+	/* BOLT #7 fee: fee_base_msat + amount_to_forward *
+	 * fee_proportional_millionths / 1000000. */
+	if (!route_fee(&fee, &ours, payload->amt_to_forward_msat)
+	    || h->h.amount_msat < payload->amt_to_forward_msat
+	    || h->h.amount_msat - payload->amt_to_forward_msat < fee) {
+		fail_update(pf, in, ONION_FAILURE_FEE_INSUFFICIENT, out, "fee too low");
+		return;
+	}
+	if (h->h.cltv_expiry < payload->outgoing_cltv_value
+	    || h->h.cltv_expiry - payload->outgoing_cltv_value < config->cltv_delta) {
+		fail_update(pf, in, ONION_FAILURE_INCORRECT_CLTV_EXPIRY, out,
+			    "cltv_expiry delta too small");
+		return;
+	}
+	if (payload->outgoing_cltv_value < tip + MIN_BLOCKS_TO_EXPIRY) {
+		fail_update(pf, in, ONION_FAILURE_EXPIRY_TOO_SOON, out, "expiry too soon");
+		return;
+	}
+	if (payload->outgoing_cltv_value > tip + MAX_CLTV_AHEAD) {
+		in->why = "expiry too far";
+		fail_code(pf, in, ONION_FAILURE_EXPIRY_TOO_FAR, true);
+		return;
+	}
+	if (payload->amt_to_forward_msat
+	    < channel_get_config(dchannel_engine(out), CHANNEL_REMOTE)->htlc_minimum_msat) {
+		fail_update(pf, in, ONION_FAILURE_AMOUNT_BELOW_MINIMUM, out,
+			    "below the next channel's minimum");
+		return;
+	}
+	row = (struct forward_row){pf, dchannel_dbid(in->dc), dchannel_dbid(out), h->h.id,
+				   h->h.amount_msat, payload->amt_to_forward_msat};
+	if (!dchannel_offer(out, payload->amt_to_forward_msat, &h->h.payment_hash,
+			    payload->outgoing_cltv_value, in->peeled.next_packet, store_forward, &row,
+			    &out_id, why, sizeof(why))) {
+		fail_update(pf, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out, why);
+		return;
+	}
+	log_info(pflog(pf), "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
+		 (unsigned long long)h->h.id, (unsigned long long)h->h.amount_msat,
+		 (unsigned long long)out_id, (unsigned long long)payload->amt_to_forward_msat);
+}
+
+/* ---- Deciding an incoming HTLC ---- */
+
+static bool onion_is_zero(const uint8_t *onion)
+{
+	for (size_t i = 0; i < HTLC_ONION_LEN; i++)
+		if (onion[i])
+			return false;
+	return true;
+}
+
+static void decide(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+{
+	struct incoming in;
+	struct hop_payload payload;
+	struct hop_payload_error perr;
+
+	peel(pf, &in, dc, htlc_id);
+	if (!in.htlc)
+		return;
+	/* --dev-hold-htlcs: dev-sendhtlc's HTLCs (an all-zero onion) wait
+	 * for dev-fulfillhtlc or dev-failhtlc. */
+	if (pf->ohmd->config->dev_hold_htlcs && onion_is_zero(in.htlc->onion))
+		return;
+	if (in.onion_failure) {
+		fail_code(pf, &in, in.onion_failure, false);
+		return;
+	}
+	hop_payload_init(&payload);
+	if (!hop_payload_decode(pf->ohmd->secp, &payload, &perr, in.peeled.payload,
+				in.peeled.payload_len, in.peeled.is_final, in.htlc->has_path_key)) {
+		in.why = perr.why;
+		fail_incoming(pf, &in, &perr.failure, !in.peeled.is_final);
+	} else if (in.peeled.is_final) {
+		final_hop(pf, &in, &payload);
+	} else {
+		forward(pf, &in, &payload);
+	}
+	hop_payload_clear(&payload);
+	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
+}
+
+void payflow_htlc_added(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+{
+	decide(pf, dc, htlc_id);
+}
+
+/* ---- Outcomes of HTLCs we offered ---- */
+
+/* The forward whose outgoing HTLC this is: its id, or 0. */
+static int64_t forward_of(struct payflow *pf, int64_t out_channel, uint64_t out_htlc_id)
+{
+	sqlite3_stmt *stmt = db_prepare(pf->ohmd->db,
+		"SELECT id FROM forwards WHERE out_channel = ? AND out_htlc_id = ?");
+	int64_t id = 0;
+
+	if (!stmt)
+		return 0;
+	sqlite3_bind_int64(stmt, 1, out_channel);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)out_htlc_id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return id;
+}
+
+bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev)
+{
+	int64_t fwd = forward_of(pf, dchannel_dbid(dc), ev->htlc_id);
+	sqlite3_stmt *stmt;
+	bool ok;
+
+	if (!fwd)
+		return payments_resolved_db(pf->ohmd->payments, dchannel_dbid(dc), ev);
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
+		stmt = db_prepare(pf->ohmd->db, "UPDATE forwards SET status = 'settled', preimage = ?,"
+				  " resolved_time = ? WHERE id = ? AND status = 'offered'");
+		if (!stmt)
+			return false;
+		sqlite3_bind_blob(stmt, 1, ev->preimage.r, 32, SQLITE_STATIC);
+	} else {
+		stmt = db_prepare(pf->ohmd->db, "UPDATE forwards SET status = 'failed', fail_reason = ?,"
+				  " resolved_time = ?, failcode = ? WHERE id = ? AND status = 'offered'");
+		if (!stmt)
+			return false;
+		if (ev->is_malformed || ev->is_withdrawn || !ev->fail_reason_len)
+			sqlite3_bind_null(stmt, 1);
+		else
+			sqlite3_bind_blob(stmt, 1, ev->fail_reason, (int)ev->fail_reason_len,
+					  SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
+		sqlite3_bind_int64(stmt, 3, fwd);
+	} else {
+		sqlite3_bind_int(stmt, 3, ev->is_malformed ? ev->failure_code
+				 : ev->is_withdrawn ? ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE : 0);
+		sqlite3_bind_int64(stmt, 4, fwd);
+	}
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+/* What a forward's outgoing side resolved to. */
+struct outcome {
+	int64_t in_channel;
+	uint64_t in_htlc_id;
+	int64_t out_channel;
+	bool is_settled, is_failed;
+	struct preimage preimage;
+	uint8_t *fail_reason;		/* malloc'd, or NULL */
+	size_t fail_reason_len;
+	uint16_t failcode;
+};
+
+static bool outcome_read(sqlite3_stmt *stmt, struct outcome *o)
+{
+	const char *status = (const char *)sqlite3_column_text(stmt, 3);
+
+	memset(o, 0, sizeof(*o));
+	o->in_channel = sqlite3_column_int64(stmt, 0);
+	o->in_htlc_id = (uint64_t)sqlite3_column_int64(stmt, 1);
+	o->out_channel = sqlite3_column_int64(stmt, 2);
+	o->is_settled = strcmp(status, "settled") == 0 && sqlite3_column_bytes(stmt, 4) == 32;
+	o->is_failed = strcmp(status, "failed") == 0;
+	if (o->is_settled)
+		memcpy(o->preimage.r, sqlite3_column_blob(stmt, 4), 32);
+	if (sqlite3_column_type(stmt, 5) == SQLITE_BLOB && sqlite3_column_bytes(stmt, 5) > 0) {
+		o->fail_reason_len = (size_t)sqlite3_column_bytes(stmt, 5);
+		o->fail_reason = malloc(o->fail_reason_len);
+		if (o->fail_reason)
+			memcpy(o->fail_reason, sqlite3_column_blob(stmt, 5), o->fail_reason_len);
+	}
+	o->failcode = (uint16_t)sqlite3_column_int(stmt, 6);
+	return true;
+}
+
+/* Passes a forward's outcome to the incoming HTLC, if it is still there
+ * and its channel can take it. */
+static void pass_upstream(struct payflow *pf, const struct outcome *o)
+{
+	struct dchannel *in_dc = channels_by_dbid(pf->ohmd->channels, o->in_channel);
+	struct incoming in;
+
+	if (!in_dc || !dchannel_is_usable(in_dc))
+		return;		/* payflow_channel_usable comes back to it */
+	if (o->is_settled) {
+		const struct htlc *h = channel_find_htlc(dchannel_engine(in_dc), CHANNEL_REMOTE,
+							 o->in_htlc_id);
+		if (h && h->removal == HTLC_NOT_REMOVED)
+			dchannel_fulfill(in_dc, o->in_htlc_id, &o->preimage, NULL, NULL);
+		return;
+	}
+	peel(pf, &in, in_dc, o->in_htlc_id);
+	if (!in.htlc || in.htlc->removal != HTLC_NOT_REMOVED)
+		return;
+	if (o->fail_reason && in.has_secret) {
+		/* Each hop on the way back obfuscates the error with its own
+		 * ammag key (BOLT #4 "Returning Errors"). */
+		uint8_t *packet = malloc(o->fail_reason_len);
+		if (packet) {
+			memcpy(packet, o->fail_reason, o->fail_reason_len);
+			onion_error_wrap(packet, o->fail_reason_len, &in.shared_secret);
+			dchannel_fail(in_dc, o->in_htlc_id, packet, o->fail_reason_len, NULL, NULL);
+			free(packet);
+		}
+	} else {
+		/* Malformed downstream or withdrawn: we speak for it. */
+		struct dchannel *out = channels_by_dbid(pf->ohmd->channels, o->out_channel);
+		struct onion_failure failure;
+		if (o->failcode & ONION_FAILURE_BADONION) {
+			onion_failure_init(&failure, o->failcode);
+			fail_incoming(pf, &in, &failure, false);
+		} else {
+			fail_update(pf, &in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out,
+				    "next hop failed");
+		}
+	}
+	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
+}
+
+static const char *const forward_columns =
+	"in_channel, in_htlc_id, out_channel, status, preimage, fail_reason, failcode";
+
+void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev)
+{
+	char sql[300];
+	sqlite3_stmt *stmt;
+	struct outcome o;
+	bool found = false;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM forwards WHERE out_channel = ? AND out_htlc_id = ?",
+		 forward_columns);
+	stmt = db_prepare(pf->ohmd->db, sql);
+	if (!stmt)
+		return;
+	sqlite3_bind_int64(stmt, 1, dchannel_dbid(dc));
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)ev->htlc_id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		found = outcome_read(stmt, &o);
+	sqlite3_reset(stmt);
+	if (!found) {
+		payments_resolved(pf->ohmd->payments, dchannel_dbid(dc), ev);
+		return;
+	}
+	pass_upstream(pf, &o);
+	free(o.fail_reason);
+	crypto_wipe(&o.preimage, sizeof(o.preimage));
+}
+
+void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
+{
+	const struct htlc_set *set = channel_get_htlcs(dchannel_engine(dc));
+	uint64_t *pending;
+	size_t num = 0;
+	char sql[300];
+
+	/* The engine's set changes as we decide: collect the ids first. */
+	pending = calloc(set->num + 1, sizeof(*pending));
+	if (!pending)
+		return;
+	for (size_t i = 0; i < set->num; i++) {
+		const struct htlc *h = &set->htlcs[i];
+		if (h->h.offerer == CHANNEL_REMOTE && h->add_step == UPDATE_COMPLETE
+		    && h->removal == HTLC_NOT_REMOVED)
+			pending[num++] = h->h.id;
+	}
+	snprintf(sql, sizeof(sql), "SELECT %s FROM forwards WHERE in_channel = ? AND in_htlc_id = ?",
+		 forward_columns);
+	for (size_t i = 0; i < num; i++) {
+		sqlite3_stmt *stmt = db_prepare(pf->ohmd->db, sql);
+		struct outcome o;
+		bool found = false;
+		if (!stmt)
+			break;
+		sqlite3_bind_int64(stmt, 1, dchannel_dbid(dc));
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pending[i]);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			found = outcome_read(stmt, &o);
+		sqlite3_reset(stmt);
+		if (!found) {
+			decide(pf, dc, pending[i]);
+			continue;
+		}
+		if (o.is_settled || o.is_failed)
+			pass_upstream(pf, &o);
+		free(o.fail_reason);
+		crypto_wipe(&o.preimage, sizeof(o.preimage));
+	}
+	free(pending);
+}
+
+/* ---- listforwards ---- */
+
+static json_t *scid_json(struct payflow *pf, sqlite3_stmt *stmt, int col)
+{
+	struct dchannel *dc;
+	char text[SHORT_CHANNEL_ID_STR_MAX];
+
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return NULL;
+	dc = channels_by_dbid(pf->ohmd->channels, sqlite3_column_int64(stmt, col));
+	if (!dc || !dchannel_scid(dc))
+		return NULL;
+	return json_string(short_channel_id_to_str(text, dchannel_scid(dc)));
+}
+
+json_t *payflow_forwards_json(struct payflow *pf, const char *status, const char *in_channel,
+			      const char *out_channel)
+{
+	sqlite3_stmt *stmt = db_prepare(pf->ohmd->db,
+		"SELECT in_channel, in_htlc_id, in_msat, out_channel, out_htlc_id, out_msat,"
+		" status, received_time, resolved_time, failcode FROM forwards"
+		" WHERE ?1 IS NULL OR status = ?1 ORDER BY id");
+	json_t *list = json_array();
+
+	if (!stmt)
+		return list;
+	if (status)
+		sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		json_t *in = scid_json(pf, stmt, 0), *out = scid_json(pf, stmt, 3);
+		json_t *obj;
+		if ((in_channel && (!in || strcmp(json_string_value(in), in_channel)))
+		    || (out_channel && (!out || strcmp(json_string_value(out), out_channel)))) {
+			json_decref(in);
+			json_decref(out);
+			continue;
+		}
+		obj = json_pack("{s:I, s:I, s:s, s:I}",
+				"in_htlc_id", (json_int_t)sqlite3_column_int64(stmt, 1),
+				"in_msat", (json_int_t)sqlite3_column_int64(stmt, 2),
+				"status", (const char *)sqlite3_column_text(stmt, 6),
+				"received_time", (json_int_t)sqlite3_column_int64(stmt, 7));
+		if (in)
+			json_object_set_new(obj, "in_channel", in);
+		if (out)
+			json_object_set_new(obj, "out_channel", out);
+		if (sqlite3_column_type(stmt, 4) != SQLITE_NULL)
+			json_object_set_new(obj, "out_htlc_id",
+					    json_integer(sqlite3_column_int64(stmt, 4)));
+		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
+			json_int_t in_msat = sqlite3_column_int64(stmt, 2);
+			json_int_t out_msat = sqlite3_column_int64(stmt, 5);
+			json_object_set_new(obj, "out_msat", json_integer(out_msat));
+			json_object_set_new(obj, "fee_msat", json_integer(in_msat - out_msat));
+		}
+		if (sqlite3_column_type(stmt, 8) != SQLITE_NULL)
+			json_object_set_new(obj, "resolved_time",
+					    json_integer(sqlite3_column_int64(stmt, 8)));
+		if (sqlite3_column_int(stmt, 9)) {
+			int code = sqlite3_column_int(stmt, 9);
+			const char *name = onion_failure_name((uint16_t)code);
+			json_object_set_new(obj, "failcode", json_integer(code));
+			if (name)
+				json_object_set_new(obj, "failreason", json_string(name));
+		}
+		json_array_append_new(list, obj);
+	}
+	sqlite3_reset(stmt);
+	return list;
+}

@@ -1,0 +1,1026 @@
+/* Our payments: sending HTLCs with onions, recording their outcomes, and
+ * pay/keysend's route choice and retries (see payments.h). */
+#include "daemon/payments.h"
+
+#include <event2/event.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "channel/state.h"
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "crypto/secp.h"
+#include "crypto/util.h"
+#include "daemon/chain.h"
+#include "daemon/channels.h"
+#include "daemon/jsonrpc.h"
+#include "daemon/log.h"
+#include "daemon/ohmd.h"
+#include "db/db.h"
+#include "gossip/channel_update.h"
+#include "pay/hop_payload.h"
+#include "pay/onion.h"
+#include "pay/onion_error.h"
+
+/* Core Lightning's exemptfee: fees below this never count as too much. */
+#define PAY_EXEMPT_FEE_MSAT 5000
+/* A block may arrive while the HTLC travels. */
+#define FINAL_CLTV_MARGIN 1
+
+/* A request waiting for one payment part (waitsendpay). */
+struct waiter {
+	struct payments *owner;
+	struct rpc_request *request;
+	struct sha256 payment_hash;
+	uint64_t partid;
+	struct event *timer;
+	struct waiter *next;
+};
+
+/* A pay or keysend in progress. */
+struct pay {
+	struct payments *owner;
+	struct rpc_request *request;
+	struct pay_params p;		/* strings, destination, hints copied */
+	uint8_t destination[PUBKEY_CMPR_LEN];
+	struct route_edge *edges;
+	size_t *hint_lens;
+	struct short_channel_id *excluded;
+	size_t num_excluded;
+	bool *hint_updated;		/* a hint's fees replaced once */
+	uint64_t deadline;
+	uint64_t partid;		/* of the attempt in flight */
+	struct route_hop route[ROUTE_MAX_HOPS];
+	size_t num_hops;
+	int last_code;
+	char last_error[400];
+	struct pay *next;
+};
+
+struct payments {
+	struct ohmd *ohmd;
+	struct waiter *waiters;
+	struct pay *pays;
+};
+
+static const char *const payment_columns =
+	"id, payment_hash, partid, status, destination, amount_msat, amount_sent_msat,"
+	" created_at, completed_at, label, bolt11, preimage, erring_index, failcode,"
+	" failreason, route";
+
+struct payments *payments_new(struct ohmd *ohmd)
+{
+	struct payments *pm = calloc(1, sizeof(*pm));
+
+	if (pm)
+		pm->ohmd = ohmd;
+	return pm;
+}
+
+static void waiter_free(struct payments *pm, struct waiter *w)
+{
+	for (struct waiter **p = &pm->waiters; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	if (w->timer)
+		event_free(w->timer);
+	free(w);
+}
+
+static void pay_free(struct payments *pm, struct pay *pay)
+{
+	for (struct pay **p = &pm->pays; *p; p = &(*p)->next) {
+		if (*p == pay) {
+			*p = pay->next;
+			break;
+		}
+	}
+	free((char *)pay->p.bolt11);
+	free((char *)pay->p.label);
+	free(pay->edges);
+	free(pay->hint_lens);
+	free(pay->excluded);
+	free(pay->hint_updated);
+	crypto_wipe(pay->p.keysend_preimage, sizeof(pay->p.keysend_preimage));
+	free(pay);
+}
+
+void payments_free(struct payments *pm)
+{
+	if (!pm)
+		return;
+	while (pm->waiters) {
+		rpc_respond_error(pm->waiters->request, RPC_LIGHTNINGD, "ohmd is shutting down");
+		waiter_free(pm, pm->waiters);
+	}
+	while (pm->pays) {
+		rpc_respond_error(pm->pays->request, RPC_LIGHTNINGD,
+				  "ohmd is shutting down; the payment is stored and settles "
+				  "when it starts again (see listpays)");
+		pay_free(pm, pm->pays);
+	}
+	free(pm);
+}
+
+static struct log *pmlog(const struct payments *pm)
+{
+	return pm->ohmd->log;
+}
+
+/* ---- Reading payments ---- */
+
+static void set_hex(json_t *obj, const char *key, sqlite3_stmt *stmt, int col, int len)
+{
+	char hex[2 * 33 + 1];
+
+	if (sqlite3_column_type(stmt, col) == SQLITE_BLOB && sqlite3_column_bytes(stmt, col) == len)
+		json_object_set_new(obj, key, json_string(hex_encode(
+			hex, sqlite3_column_blob(stmt, col), (size_t)len)));
+}
+
+static void set_text(json_t *obj, const char *key, sqlite3_stmt *stmt, int col)
+{
+	if (sqlite3_column_type(stmt, col) == SQLITE_TEXT)
+		json_object_set_new(obj, key, json_string((const char *)sqlite3_column_text(stmt, col)));
+}
+
+/* One sendpay part, in Core Lightning's listsendpays shape. */
+static json_t *payment_json(sqlite3_stmt *stmt)
+{
+	json_t *obj = json_pack("{s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I}",
+		"created_index", (json_int_t)sqlite3_column_int64(stmt, 0),
+		"id", (json_int_t)sqlite3_column_int64(stmt, 0),
+		"groupid", (json_int_t)0,
+		"partid", (json_int_t)sqlite3_column_int64(stmt, 2),
+		"status", (const char *)sqlite3_column_text(stmt, 3),
+		"amount_msat", (json_int_t)sqlite3_column_int64(stmt, 5),
+		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
+		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7));
+
+	set_hex(obj, "payment_hash", stmt, 1, 32);
+	set_hex(obj, "destination", stmt, 4, PUBKEY_CMPR_LEN);
+	if (sqlite3_column_type(stmt, 8) != SQLITE_NULL)
+		json_object_set_new(obj, "completed_at", json_integer(sqlite3_column_int64(stmt, 8)));
+	set_text(obj, "label", stmt, 9);
+	set_text(obj, "bolt11", stmt, 10);
+	set_hex(obj, "payment_preimage", stmt, 11, 32);
+	return obj;
+}
+
+/* Core Lightning's failure data for waitsendpay and pay. */
+static json_t *failure_json(sqlite3_stmt *stmt)
+{
+	json_t *obj = payment_json(stmt);
+	json_t *route = json_loads((const char *)sqlite3_column_text(stmt, 15), 0, NULL);
+
+	if (sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
+		int64_t index = sqlite3_column_int64(stmt, 12);
+		int code = sqlite3_column_int(stmt, 13);
+		const char *name = onion_failure_name((uint16_t)code);
+		size_t hops = json_array_size(route);
+		json_t *hop = json_array_get(route, (size_t)index < hops ? (size_t)index : hops - 1);
+		json_object_set_new(obj, "erring_index", json_integer(index));
+		json_object_set_new(obj, "failcode", json_integer(code));
+		json_object_set_new(obj, "failcodename", json_string(name ? name : "unknown"));
+		/* Index 0 is us: our channel failed it. */
+		if (index > 0 && json_array_get(route, (size_t)index - 1))
+			json_object_set(obj, "erring_node",
+					json_object_get(json_array_get(route, (size_t)index - 1), "id"));
+		/* The channel out of the erring node. */
+		if (hop)
+			json_object_set(obj, "erring_channel", json_object_get(hop, "channel"));
+	}
+	set_text(obj, "failreason", stmt, 14);
+	json_decref(route);
+	return obj;
+}
+
+/* Runs fn on the part (payment_hash, partid); false if it is not there. */
+static bool with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
+		      void (*fn)(void *arg, sqlite3_stmt *stmt), void *arg)
+{
+	char sql[400];
+	sqlite3_stmt *stmt;
+	bool found = false;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE payment_hash = ? AND partid = ?",
+		 payment_columns);
+	stmt = db_prepare(pm->ohmd->db, sql);
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, hash->u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)partid);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		found = true;
+		fn(arg, stmt);
+	}
+	sqlite3_reset(stmt);
+	return found;
+}
+
+/* ---- Sending one part ---- */
+
+struct part {
+	struct payments *pm;
+	const struct sendpay_params *params;
+	int64_t channel;
+	const struct secret *secrets;
+	const char *route_json;
+};
+
+static bool store_part(void *arg, uint64_t htlc_id)
+{
+	struct part *part = arg;
+	const struct sendpay_params *p = part->params;
+	struct db *db = part->pm->ohmd->db;
+	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM payments WHERE payment_hash = ?"
+					" AND partid = ? AND status = 'failed'");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, p->payment_hash.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->partid);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	stmt = ok ? db_prepare(db, "INSERT INTO payments (payment_hash, partid, status, destination,"
+			       " amount_msat, amount_sent_msat, created_at, label, bolt11, channel,"
+			       " htlc_id, shared_secrets, route)"
+			       " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") : NULL;
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, p->payment_hash.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->partid);
+	sqlite3_bind_blob(stmt, 3, p->route[p->num_hops - 1].node_id, PUBKEY_CMPR_LEN,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)p->amount_msat);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)p->route[0].amount_msat);
+	sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
+	if (p->label)
+		sqlite3_bind_text(stmt, 7, p->label, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 7);
+	if (p->bolt11)
+		sqlite3_bind_text(stmt, 8, p->bolt11, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 8);
+	sqlite3_bind_int64(stmt, 9, part->channel);
+	sqlite3_bind_int64(stmt, 10, (sqlite3_int64)htlc_id);
+	sqlite3_bind_blob(stmt, 11, part->secrets, (int)(p->num_hops * sizeof(struct secret)),
+			  SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 12, part->route_json, -1, SQLITE_STATIC);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+static char *route_json_text(const struct route_hop *route, size_t num_hops)
+{
+	json_t *list = json_array();
+	char *text;
+
+	for (size_t i = 0; i < num_hops; i++) {
+		char id[67], scid[SHORT_CHANNEL_ID_STR_MAX];
+		json_array_append_new(list, json_pack(
+			"{s:s, s:s, s:I, s:i}",
+			"id", hex_encode(id, route[i].node_id, PUBKEY_CMPR_LEN),
+			"channel", short_channel_id_to_str(scid, &route[i].scid),
+			"amount_msat", (json_int_t)route[i].amount_msat,
+			"delay", (int)route[i].delay));
+	}
+	text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	return text;
+}
+
+/* The payload hop i reads: where to forward, or (last) what it is paid. */
+static bool build_payloads(struct payments *pm, struct wirebuf **payloads,
+			   const struct sendpay_params *p, const uint8_t *keysend_preimage)
+{
+	for (size_t i = 0; i < p->num_hops; i++) {
+		struct hop_payload payload;
+		bool is_last = i + 1 == p->num_hops;
+		const struct route_hop *next = is_last ? &p->route[i] : &p->route[i + 1];
+		hop_payload_init(&payload);
+		payload.has_amt_to_forward = true;
+		payload.amt_to_forward_msat = next->amount_msat;
+		payload.has_outgoing_cltv_value = true;
+		payload.outgoing_cltv_value = next->delay;
+		if (!is_last) {
+			payload.has_short_channel_id = true;
+			payload.short_channel_id = next->scid;
+		} else if (p->has_payment_secret) {
+			payload.has_payment_data = true;
+			payload.payment_secret = p->payment_secret;
+			payload.payment_data_total_msat = p->amount_msat;
+		}
+		if (is_last && keysend_preimage) {
+			payload.has_keysend_preimage = true;
+			memcpy(payload.keysend_preimage.r, keysend_preimage, 32);
+		}
+		payloads[i] = wirebuf_new();
+		hop_payload_towire(pm->ohmd->secp, payloads[i], &payload);
+		hop_payload_clear(&payload);
+	}
+	return true;
+}
+
+/* Sends one part.  Returns: 0, or an error code with err. */
+static int send_part(struct payments *pm, const struct sendpay_params *p,
+		     const uint8_t *keysend_preimage, char *err, size_t errlen)
+{
+	struct dchannel *first = channels_by_scid(pm->ohmd->channels, &p->route[0].scid);
+	struct wirebuf *payloads[ROUTE_MAX_HOPS] = {0};
+	struct onion_hop hops[ROUTE_MAX_HOPS];
+	struct secret secrets[ROUTE_MAX_HOPS];
+	uint8_t packet[ONION_PACKET_LEN];
+	struct privkey session;
+	struct part part = {pm, p, 0, secrets, NULL};
+	uint64_t htlc_id;
+	int code = 0;
+	char why[300];
+
+	if (!first || memcmp(dchannel_peer_id(first), p->route[0].node_id, PUBKEY_CMPR_LEN) != 0) {
+		snprintf(err, errlen, "First peer not ready: no channel %s with that peer",
+			 "in route[0]");
+		return PAY_TRY_OTHER_ROUTE;
+	}
+	if (!build_payloads(pm, payloads, p, keysend_preimage)) {
+		snprintf(err, errlen, "cannot build the payloads");
+		code = RPC_INTERNAL_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < p->num_hops; i++) {
+		if (!pubkey_parse(pm->ohmd->secp, &hops[i].node_id, p->route[i].node_id)) {
+			snprintf(err, errlen, "route[%zu]: id is not a valid node id", i);
+			code = RPC_INVALID_PARAMS;
+			goto out;
+		}
+		hops[i].payload = payloads[i]->data;
+		hops[i].payload_len = payloads[i]->len;
+	}
+	privkey_generate(pm->ohmd->secp, &session);
+	if (!onion_create(pm->ohmd->secp, packet, secrets, &session, hops, p->num_hops,
+			  p->payment_hash.u8, 32)) {
+		crypto_wipe(&session, sizeof(session));
+		snprintf(err, errlen, "the route's payloads do not fit in an onion");
+		code = RPC_INVALID_PARAMS;
+		goto out;
+	}
+	crypto_wipe(&session, sizeof(session));
+	part.channel = dchannel_dbid(first);
+	part.route_json = route_json_text(p->route, p->num_hops);
+	if (!dchannel_offer(first, p->route[0].amount_msat, &p->payment_hash, p->route[0].delay,
+			    packet, store_part, &part, &htlc_id, why, sizeof(why))) {
+		snprintf(err, errlen, "First peer not ready: %s", why);
+		code = PAY_TRY_OTHER_ROUTE;
+	}
+	free((char *)part.route_json);
+out:
+	for (size_t i = 0; i < p->num_hops; i++)
+		wirebuf_free(payloads[i]);
+	crypto_wipe(secrets, sizeof(secrets));
+	return code;
+}
+
+/* The state of (hash, partid): "pending", "complete", "failed" or NULL. */
+static void read_status(void *arg, sqlite3_stmt *stmt)
+{
+	snprintf(arg, 16, "%s", (const char *)sqlite3_column_text(stmt, 3));
+}
+
+static void respond_json(void *arg, sqlite3_stmt *stmt)
+{
+	rpc_respond(arg, payment_json(stmt));
+}
+
+void payments_sendpay(struct payments *pm, struct rpc_request *request,
+		      const struct sendpay_params *params)
+{
+	char status[16] = "", err[400];
+	int code;
+
+	if (with_part(pm, &params->payment_hash, params->partid, read_status, status)
+	    && strcmp(status, "failed") != 0) {
+		if (strcmp(status, "complete") == 0)
+			with_part(pm, &params->payment_hash, params->partid, respond_json, request);
+		else
+			rpc_respond_error(request, PAY_IN_PROGRESS,
+					  "Already have %s payment in progress", status);
+		return;
+	}
+	code = send_part(pm, params, NULL, err, sizeof(err));
+	if (code) {
+		rpc_respond_error(request, code, "%s", err);
+		return;
+	}
+	with_part(pm, &params->payment_hash, params->partid, respond_json, request);
+}
+
+/* ---- Outcomes ---- */
+
+/* Decodes a failed part's error with its shared secrets. */
+static bool decode_failure(const struct channel_event *ev, const struct secret *secrets,
+			   size_t num_hops, size_t *erring_index, struct onion_failure *failure,
+			   struct wirebuf *buf)
+{
+	if (ev->is_malformed) {
+		*erring_index = 1;
+		onion_failure_init(failure, ev->failure_code);
+		return true;
+	}
+	if (ev->is_withdrawn || !ev->fail_reason_len) {
+		*erring_index = 0;
+		onion_failure_init(failure, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE);
+		return true;
+	}
+	/* Index i from onion_error_decode is route hop i, which the route
+	 * JSON calls erring_index i + 1 (0 is us). */
+	if (!onion_error_decode(buf, erring_index, secrets, num_hops, ev->fail_reason,
+				ev->fail_reason_len)
+	    || !onion_failure_fromwire(failure, buf->data, buf->len))
+		return false;
+	(*erring_index)++;
+	return true;
+}
+
+/* The shared secrets of the pending part on (channel, htlc_id). */
+static bool part_secrets(struct payments *pm, int64_t channel, uint64_t htlc_id,
+			 int64_t *id, struct secret *secrets, size_t *num)
+{
+	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT id, shared_secrets FROM payments"
+					" WHERE channel = ? AND htlc_id = ? AND status = 'pending'");
+	bool found = false;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, channel);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(stmt, 1);
+		*id = sqlite3_column_int64(stmt, 0);
+		*num = len / sizeof(struct secret);
+		if (*num <= ROUTE_MAX_HOPS) {
+			memcpy(secrets, sqlite3_column_blob(stmt, 1), *num * sizeof(struct secret));
+			found = true;
+		}
+	}
+	sqlite3_reset(stmt);
+	return found;
+}
+
+bool payments_resolved_db(struct payments *pm, int64_t channel, const struct channel_event *ev)
+{
+	struct secret secrets[ROUTE_MAX_HOPS];
+	struct onion_failure failure;
+	struct wirebuf *buf;
+	sqlite3_stmt *stmt;
+	size_t num = 0, erring = 0;
+	int64_t id;
+	bool ok, decoded;
+
+	if (!part_secrets(pm, channel, ev->htlc_id, &id, secrets, &num))
+		return true;	/* not ours (a dev- HTLC), or settled already */
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
+		stmt = db_prepare(pm->ohmd->db, "UPDATE payments SET status = 'complete',"
+				  " preimage = ?, completed_at = ? WHERE id = ?");
+		if (!stmt)
+			return false;
+		sqlite3_bind_blob(stmt, 1, ev->preimage.r, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
+		sqlite3_bind_int64(stmt, 3, id);
+		ok = sqlite3_step(stmt) == SQLITE_DONE;
+		sqlite3_reset(stmt);
+		crypto_wipe(secrets, sizeof(secrets));
+		return ok;
+	}
+	buf = wirebuf_new();
+	decoded = decode_failure(ev, secrets, num, &erring, &failure, buf);
+	stmt = db_prepare(pm->ohmd->db, "UPDATE payments SET status = 'failed', completed_at = ?,"
+			  " erring_index = ?, failcode = ?, failreason = ? WHERE id = ?");
+	if (!stmt) {
+		wirebuf_free(buf);
+		return false;
+	}
+	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
+	if (decoded) {
+		const char *name = onion_failure_name(failure.code);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)erring);
+		sqlite3_bind_int(stmt, 3, failure.code);
+		sqlite3_bind_text(stmt, 4, name ? name : "unknown failure code", -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(stmt, 2);
+		sqlite3_bind_null(stmt, 3);
+		sqlite3_bind_text(stmt, 4, "unreadable error onion", -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(stmt, 5, id);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	wirebuf_free(buf);
+	crypto_wipe(secrets, sizeof(secrets));
+	return ok;
+}
+
+/* A part's row, looked up by its HTLC after the outcome was stored. */
+struct settled {
+	struct sha256 hash;
+	uint64_t partid;
+	bool found;
+};
+
+static void read_key(void *arg, sqlite3_stmt *stmt)
+{
+	struct settled *s = arg;
+
+	memcpy(s->hash.u8, sqlite3_column_blob(stmt, 1), 32);
+	s->partid = (uint64_t)sqlite3_column_int64(stmt, 2);
+	s->found = true;
+}
+
+static void by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_id, struct settled *s)
+{
+	char sql[400];
+	sqlite3_stmt *stmt;
+
+	s->found = false;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE channel = ? AND htlc_id = ?"
+		 " ORDER BY id DESC LIMIT 1", payment_columns);
+	stmt = db_prepare(pm->ohmd->db, sql);
+	if (!stmt)
+		return;
+	sqlite3_bind_int64(stmt, 1, channel);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
+	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 1) == 32)
+		read_key(s, stmt);
+	sqlite3_reset(stmt);
+}
+
+static void answer_waiter(void *arg, sqlite3_stmt *stmt)
+{
+	struct waiter *w = arg;
+	const char *status = (const char *)sqlite3_column_text(stmt, 3);
+
+	if (strcmp(status, "complete") == 0)
+		rpc_respond(w->request, payment_json(stmt));
+	else
+		rpc_respond_error_data(w->request, PAY_TRY_OTHER_ROUTE, failure_json(stmt),
+				       "failed: %s", sqlite3_column_type(stmt, 14) == SQLITE_TEXT
+				       ? (const char *)sqlite3_column_text(stmt, 14) : "?");
+}
+
+static void pay_attempt(struct payments *pm, struct pay *pay);
+static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev);
+
+void payments_resolved(struct payments *pm, int64_t channel, const struct channel_event *ev)
+{
+	struct settled s;
+	char status[16] = "";
+
+	by_htlc(pm, channel, ev->htlc_id, &s);
+	if (!s.found || !with_part(pm, &s.hash, s.partid, read_status, status)
+	    || strcmp(status, "pending") == 0)
+		return;
+	for (struct waiter *w = pm->waiters, *next; w; w = next) {
+		next = w->next;
+		if (memcmp(w->payment_hash.u8, s.hash.u8, 32) == 0 && w->partid == s.partid) {
+			with_part(pm, &s.hash, s.partid, answer_waiter, w);
+			waiter_free(pm, w);
+		}
+	}
+	for (struct pay *pay = pm->pays, *next; pay; pay = next) {
+		next = pay->next;
+		if (memcmp(pay->p.payment_hash.u8, s.hash.u8, 32) == 0 && pay->partid == s.partid)
+			pay_part_done(pm, pay, ev);
+	}
+}
+
+static void waiter_timeout(evutil_socket_t fd, short events, void *arg)
+{
+	struct waiter *w = arg;
+
+	rpc_respond_error(w->request, PAY_IN_PROGRESS, "Timed out while waiting");
+	waiter_free(w->owner, w);
+}
+
+void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
+			  const struct sha256 *payment_hash, uint64_t partid,
+			  uint64_t timeout_secs)
+{
+	struct waiter *w;
+	char status[16] = "";
+	struct timeval tv = {(time_t)timeout_secs, 0};
+
+	if (!with_part(pm, payment_hash, partid, read_status, status)) {
+		rpc_respond_error(request, PAY_NO_SUCH_PAYMENT, "Never attempted payment part %llu",
+				  (unsigned long long)partid);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	w->owner = pm;
+	w->request = request;
+	w->payment_hash = *payment_hash;
+	w->partid = partid;
+	if (strcmp(status, "pending") != 0) {
+		with_part(pm, payment_hash, partid, answer_waiter, w);
+		free(w);
+		return;
+	}
+	w->next = pm->waiters;
+	pm->waiters = w;
+	if (timeout_secs) {
+		w->timer = evtimer_new(pm->ohmd->base, waiter_timeout, w);
+		if (w->timer)
+			evtimer_add(w->timer, &tv);
+	}
+}
+
+/* ---- pay and keysend ---- */
+
+static bool is_excluded(const struct pay *pay, const struct short_channel_id *scid)
+{
+	for (size_t i = 0; i < pay->num_excluded; i++)
+		if (pay->excluded[i].u64 == scid->u64)
+			return true;
+	return false;
+}
+
+static void exclude(struct pay *pay, const struct short_channel_id *scid)
+{
+	struct short_channel_id *more = realloc(pay->excluded,
+						(pay->num_excluded + 1) * sizeof(*more));
+
+	if (!more)
+		return;
+	pay->excluded = more;
+	pay->excluded[pay->num_excluded++] = *scid;
+}
+
+/* The cheapest usable route, or false with pay->last_error saying why. */
+static bool choose_route(struct payments *pm, struct pay *pay)
+{
+	uint32_t final_cltv = chain_height(pm->ohmd->chain) + pay->p.min_final_cltv_expiry
+		+ FINAL_CLTV_MARGIN;
+	uint64_t best_fee = UINT64_MAX, limit = pay->p.maxfee_msat > PAY_EXEMPT_FEE_MSAT
+		? pay->p.maxfee_msat : PAY_EXEMPT_FEE_MSAT;
+	struct route_hop candidate[ROUTE_MAX_HOPS];
+	size_t offset = 0;
+	bool too_expensive = false;
+
+	/* Candidate -1: straight to the destination; then each hint. */
+	for (ssize_t h = -1; h < (ssize_t)pay->p.num_hints; h++) {
+		const struct route_edge *edges = h < 0 ? NULL : pay->edges + offset;
+		size_t len = h < 0 ? 0 : pay->hint_lens[h];
+		const uint8_t *entry = h < 0 ? pay->destination : edges[0].from;
+		struct dchannel *first = channels_usable_with(pm->ohmd->channels, entry);
+		bool usable = first && dchannel_scid(first) && !is_excluded(pay, dchannel_scid(first));
+		uint64_t fee;
+
+		if (h >= 0)
+			offset += len;
+		for (size_t e = 0; usable && e < len; e++)
+			usable = !is_excluded(pay, &edges[e].scid);
+		if (!usable || !route_along(candidate, entry, dchannel_scid(first), edges, len,
+					    pay->p.amount_msat, final_cltv))
+			continue;
+		fee = route_fees(candidate, len + 1);
+		if (fee > limit || candidate[0].delay - chain_height(pm->ohmd->chain)
+				   > pay->p.maxdelay) {
+			too_expensive = true;
+			continue;
+		}
+		if (channel_sendable_msat(dchannel_engine(first), CHANNEL_LOCAL)
+		    < candidate[0].amount_msat)
+			continue;
+		if (fee < best_fee) {
+			best_fee = fee;
+			memcpy(pay->route, candidate, (len + 1) * sizeof(candidate[0]));
+			pay->num_hops = len + 1;
+		}
+	}
+	if (best_fee != UINT64_MAX)
+		return true;
+	if (pay->last_code == 0) {
+		pay->last_code = too_expensive ? PAY_ROUTE_TOO_EXPENSIVE : PAY_ROUTE_NOT_FOUND;
+		snprintf(pay->last_error, sizeof(pay->last_error), "%s",
+			 too_expensive ? "Fee or delay exceeds the limits on every route"
+			 : "Could not find a route: no usable channel to the destination or "
+			   "to any of the invoice's route hints with enough to send");
+	}
+	return false;
+}
+
+static void pay_fail(struct payments *pm, struct pay *pay)
+{
+	rpc_respond_error(pay->request, pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING,
+			  "%s", pay->last_error);
+	pay_free(pm, pay);
+}
+
+static void pay_attempt(struct payments *pm, struct pay *pay)
+{
+	struct sendpay_params sp = {
+		.payment_hash = pay->p.payment_hash,
+		.label = pay->p.label,
+		.bolt11 = pay->p.bolt11,
+		.has_payment_secret = pay->p.has_payment_secret,
+		.payment_secret = pay->p.payment_secret,
+		.amount_msat = pay->p.amount_msat,
+	};
+	char err[400];
+	int code;
+
+	while ((uint64_t)time(NULL) <= pay->deadline && choose_route(pm, pay)) {
+		sp.route = pay->route;
+		sp.num_hops = pay->num_hops;
+		sp.partid = pay->partid;
+		code = send_part(pm, &sp, pay->p.has_keysend ? pay->p.keysend_preimage : NULL, err,
+				 sizeof(err));
+		if (code == 0)
+			return;		/* pay_part_done goes on */
+		pay->last_code = code;
+		snprintf(pay->last_error, sizeof(pay->last_error), "%s", err);
+		if (code != PAY_TRY_OTHER_ROUTE)
+			break;
+		exclude(pay, &pay->route[0].scid);
+	}
+	pay_fail(pm, pay);
+}
+
+/* A failure that came with the channel_update of the channel it names: a
+ * route hint's fees or CLTV delta were out of date.  Returns: whether a
+ * hint was updated (once per hint), so the same route is worth a retry. */
+static bool apply_update(struct payments *pm, struct pay *pay, const struct onion_failure *f,
+			 size_t erring)
+{
+	struct msg_channel_update *update;
+	const uint8_t *bytes = f->channel_update;
+	size_t len = f->channel_update_len, offset = 0;
+	bool applied = false;
+
+	if (!len || erring == 0 || erring >= pay->num_hops)
+		return false;
+	uint8_t *prefixed;
+	bool ok;
+
+	/* BOLT #4 carries the message with its type; older nodes left the
+	 * type out. */
+	if (len >= 2 && bytes[0] == 0x01 && bytes[1] == 0x02)
+		offset = 2;
+	prefixed = malloc(len - offset + 2);
+	if (!prefixed)
+		return false;
+	prefixed[0] = 0x01;
+	prefixed[1] = 0x02;
+	memcpy(prefixed + 2, bytes + offset, len - offset);
+	ok = fromwire_channel_update(prefixed, len - offset + 2, &update);
+	free(prefixed);
+	if (!ok)
+		return false;
+	for (size_t h = 0, base = 0; h < pay->p.num_hints; base += pay->hint_lens[h], h++) {
+		for (size_t e = 0; e < pay->hint_lens[h]; e++) {
+			struct route_edge *edge = &pay->edges[base + e];
+			if (edge->scid.u64 != update->short_channel_id.u64 || pay->hint_updated[h])
+				continue;
+			edge->fee_base_msat = update->fee_base_msat;
+			edge->fee_proportional_millionths = update->fee_proportional_millionths;
+			edge->cltv_expiry_delta = update->cltv_expiry_delta;
+			pay->hint_updated[h] = true;
+			applied = true;
+		}
+	}
+	msg_channel_update_free(update);
+	return applied;
+}
+
+struct pay_done {
+	struct pay *pay;
+	bool is_complete;
+	json_t *result;
+	int64_t erring_index;
+	uint16_t failcode;
+};
+
+static void read_done(void *arg, sqlite3_stmt *stmt)
+{
+	struct pay_done *d = arg;
+
+	d->is_complete = strcmp((const char *)sqlite3_column_text(stmt, 3), "complete") == 0;
+	d->erring_index = sqlite3_column_type(stmt, 12) == SQLITE_NULL
+		? -1 : sqlite3_column_int64(stmt, 12);
+	d->failcode = (uint16_t)sqlite3_column_int(stmt, 13);
+	if (!d->is_complete)
+		return;
+	d->result = json_pack("{s:I, s:i, s:I, s:I, s:s}",
+		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7),
+		"parts", 1,
+		"amount_msat", (json_int_t)sqlite3_column_int64(stmt, 5),
+		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
+		"status", "complete");
+	set_hex(d->result, "payment_preimage", stmt, 11, 32);
+	set_hex(d->result, "payment_hash", stmt, 1, 32);
+	set_hex(d->result, "destination", stmt, 4, PUBKEY_CMPR_LEN);
+}
+
+static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
+{
+	struct pay_done d = {pay, false, NULL, -1, 0};
+	const char *name;
+
+	with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
+	if (d.is_complete) {
+		rpc_respond(pay->request, d.result);
+		pay_free(pm, pay);
+		return;
+	}
+	name = onion_failure_name(d.failcode);
+	pay->partid++;
+	if (d.erring_index == (int64_t)pay->num_hops) {
+		/* The destination itself refused: no other route helps. */
+		pay->last_code = PAY_DESTINATION_PERM_FAIL;
+		snprintf(pay->last_error, sizeof(pay->last_error),
+			 "Destination refused the payment: %s", name ? name : "unknown failure");
+		pay_fail(pm, pay);
+		return;
+	}
+	pay->last_code = PAY_STOPPED_RETRYING;
+	snprintf(pay->last_error, sizeof(pay->last_error),
+		 "Ran out of routes to try; last failure at hop %lld: %s",
+		 (long long)d.erring_index, name ? name : "unreadable");
+	{
+		/* Re-read the failure for a channel_update (fees changed). */
+		struct secret secrets[ROUTE_MAX_HOPS];
+		struct onion_failure failure;
+		struct wirebuf *buf = wirebuf_new();
+		size_t erring;
+		sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
+						" WHERE payment_hash = ? AND partid = ?");
+		bool updated = false;
+		if (stmt) {
+			sqlite3_bind_blob(stmt, 1, pay->p.payment_hash.u8, 32, SQLITE_STATIC);
+			sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pay->partid - 1);
+			if (sqlite3_step(stmt) == SQLITE_ROW
+			    && (size_t)sqlite3_column_bytes(stmt, 0) == pay->num_hops * sizeof(secrets[0])) {
+				memcpy(secrets, sqlite3_column_blob(stmt, 0),
+				       pay->num_hops * sizeof(secrets[0]));
+				if (decode_failure(ev, secrets, pay->num_hops, &erring, &failure, buf))
+					updated = apply_update(pm, pay, &failure, erring);
+			}
+			sqlite3_reset(stmt);
+		}
+		crypto_wipe(secrets, sizeof(secrets));
+		wirebuf_free(buf);
+		if (!updated) {
+			/* Avoid the channel after the erring node next time
+			 * (for index 0, our own first channel). */
+			size_t at = d.erring_index < 0 ? 0 : (size_t)d.erring_index;
+			exclude(pay, &pay->route[at < pay->num_hops ? at : pay->num_hops - 1].scid);
+		}
+	}
+	log_info(pmlog(pm), "pay", "payment attempt %llu failed (%s); retrying",
+		 (unsigned long long)pay->partid - 1, name ? name : "unreadable");
+	pay_attempt(pm, pay);
+}
+
+void payments_pay(struct payments *pm, struct rpc_request *request, const struct pay_params *p)
+{
+	struct pay *pay = calloc(1, sizeof(*pay));
+	size_t num_edges = 0;
+	char status[16] = "";
+
+	if (!pay) {
+		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	/* Already paid, or on its way? */
+	for (uint64_t part = 0; with_part(pm, &p->payment_hash, part, read_status, status); part++) {
+		struct pay_done d = {NULL, false, NULL, -1, 0};
+		if (strcmp(status, "pending") == 0) {
+			rpc_respond_error(request, PAY_IN_PROGRESS,
+					  "Payment already in progress (part %llu)",
+					  (unsigned long long)part);
+			free(pay);
+			return;
+		}
+		if (strcmp(status, "complete") == 0) {
+			with_part(pm, &p->payment_hash, part, read_done, &d);
+			rpc_respond(request, d.result);
+			free(pay);
+			return;
+		}
+		pay->partid = part + 1;
+	}
+	pay->owner = pm;
+	pay->request = request;
+	pay->p = *p;
+	memcpy(pay->destination, p->destination, PUBKEY_CMPR_LEN);
+	pay->p.bolt11 = p->bolt11 ? strdup(p->bolt11) : NULL;
+	pay->p.label = p->label ? strdup(p->label) : NULL;
+	for (size_t h = 0; h < p->num_hints; h++)
+		num_edges += p->hint_lens[h];
+	pay->edges = calloc(num_edges + 1, sizeof(*pay->edges));
+	pay->hint_lens = calloc(p->num_hints + 1, sizeof(*pay->hint_lens));
+	pay->hint_updated = calloc(p->num_hints + 1, sizeof(*pay->hint_updated));
+	if (!pay->edges || !pay->hint_lens || !pay->hint_updated) {
+		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+		pay_free(pm, pay);
+		return;
+	}
+	memcpy(pay->edges, p->hint_edges, num_edges * sizeof(*pay->edges));
+	memcpy(pay->hint_lens, p->hint_lens, p->num_hints * sizeof(*pay->hint_lens));
+	pay->p.hint_edges = pay->edges;
+	pay->p.hint_lens = pay->hint_lens;
+	pay->deadline = (uint64_t)time(NULL) + p->retry_for_secs;
+	pay->next = pm->pays;
+	pm->pays = pay;
+	pay_attempt(pm, pay);
+}
+
+/* ---- Listing ---- */
+
+static json_t *list_parts(struct payments *pm, const char *bolt11, const uint8_t *payment_hash,
+			  const char *status, json_t *(*row_json)(sqlite3_stmt *))
+{
+	char sql[600];
+	sqlite3_stmt *stmt;
+	json_t *list = json_array();
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE (?1 IS NULL OR bolt11 = ?1)"
+		 " AND (?2 IS NULL OR payment_hash = ?2) AND (?3 IS NULL OR status = ?3)"
+		 " ORDER BY id", payment_columns);
+	stmt = db_prepare(pm->ohmd->db, sql);
+	if (!stmt)
+		return list;
+	if (bolt11)
+		sqlite3_bind_text(stmt, 1, bolt11, -1, SQLITE_STATIC);
+	if (payment_hash)
+		sqlite3_bind_blob(stmt, 2, payment_hash, 32, SQLITE_STATIC);
+	if (status)
+		sqlite3_bind_text(stmt, 3, status, -1, SQLITE_STATIC);
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		json_array_append_new(list, row_json(stmt));
+	sqlite3_reset(stmt);
+	return list;
+}
+
+json_t *payments_listsendpays_json(struct payments *pm, const char *bolt11,
+				   const uint8_t *payment_hash, const char *status)
+{
+	return list_parts(pm, bolt11, payment_hash, status, payment_json);
+}
+
+/* listpays: one entry per payment_hash; the complete part if any, else the
+ * latest. */
+json_t *payments_listpays_json(struct payments *pm, const char *bolt11,
+			       const uint8_t *payment_hash, const char *status)
+{
+	json_t *parts = list_parts(pm, bolt11, payment_hash, NULL, payment_json);
+	json_t *pays = json_array(), *by_hash = json_object();
+	size_t i;
+	json_t *part;
+
+	json_array_foreach(parts, i, part) {
+		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
+		json_t *seen = json_object_get(by_hash, hash);
+		if (seen && strcmp(json_string_value(json_object_get(seen, "status")), "complete") == 0)
+			continue;
+		json_object_set(by_hash, hash, part);
+	}
+	json_array_foreach(parts, i, part) {
+		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
+		json_t *chosen = json_object_get(by_hash, hash), *pay;
+		if (chosen != part)
+			continue;
+		if (status && strcmp(json_string_value(json_object_get(chosen, "status")), status))
+			continue;
+		pay = json_pack("{s:O, s:O, s:O, s:O, s:O, s:i}",
+				"payment_hash", json_object_get(chosen, "payment_hash"),
+				"status", json_object_get(chosen, "status"),
+				"created_at", json_object_get(chosen, "created_at"),
+				"amount_msat", json_object_get(chosen, "amount_msat"),
+				"amount_sent_msat", json_object_get(chosen, "amount_sent_msat"),
+				"number_of_parts", 1);
+		if (json_object_get(chosen, "destination"))
+			json_object_set(pay, "destination", json_object_get(chosen, "destination"));
+		if (json_object_get(chosen, "payment_preimage"))
+			json_object_set(pay, "preimage", json_object_get(chosen, "payment_preimage"));
+		if (json_object_get(chosen, "bolt11"))
+			json_object_set(pay, "bolt11", json_object_get(chosen, "bolt11"));
+		if (json_object_get(chosen, "label"))
+			json_object_set(pay, "label", json_object_get(chosen, "label"));
+		json_array_append_new(pays, pay);
+	}
+	json_decref(parts);
+	json_decref(by_hash);
+	return pays;
+}

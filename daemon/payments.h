@@ -1,0 +1,98 @@
+/* Our payments: sendpay (an HTLC along a given route, with its onion),
+ * waitsendpay, and pay / keysend, which find routes over our channels and
+ * an invoice's route hints and retry over the next route when one fails.
+ *
+ * Each attempt is a row of the payments table written in the same
+ * database transaction as the HTLC that carries it, holding the onion's
+ * shared secrets; the HTLC's outcome is written in the transaction of the
+ * channel step that reports it (payflow.c calls payments_resolved_db).
+ */
+#ifndef OHM_DAEMON_PAYMENTS_H
+#define OHM_DAEMON_PAYMENTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/types.h"
+#include "pay/route.h"
+
+struct channel_event;
+struct ohmd;
+struct payments;
+struct rpc_request;
+
+/* Core Lightning's error codes. */
+#define PAY_IN_PROGRESS 200
+#define PAY_RHASH_ALREADY_USED 201
+#define PAY_UNPARSEABLE_ONION 202
+#define PAY_DESTINATION_PERM_FAIL 203
+#define PAY_TRY_OTHER_ROUTE 204
+#define PAY_ROUTE_NOT_FOUND 205
+#define PAY_ROUTE_TOO_EXPENSIVE 206
+#define PAY_INVOICE_EXPIRED 207
+#define PAY_NO_SUCH_PAYMENT 208
+#define PAY_STATUS_UNEXPECTED 209
+#define PAY_STOPPED_RETRYING 210
+
+struct payments *payments_new(struct ohmd *ohmd);
+/* Answers waiting requests, frees. */
+void payments_free(struct payments *payments);
+
+/* sendpay: route[0] must be one of our channels. */
+struct sendpay_params {
+	const struct route_hop *route;
+	size_t num_hops;
+	struct sha256 payment_hash;
+	const char *label;
+	const char *bolt11;
+	bool has_payment_secret;
+	struct secret payment_secret;
+	uint64_t amount_msat;		/* what the destination gets in total */
+	uint64_t partid;
+};
+void payments_sendpay(struct payments *payments, struct rpc_request *request,
+		      const struct sendpay_params *params);
+
+void payments_waitsendpay(struct payments *payments, struct rpc_request *request,
+			  const struct sha256 *payment_hash, uint64_t partid,
+			  uint64_t timeout_secs);
+
+/* pay: a decoded-and-checked invoice's payment.  amount_msat is what the
+ * payee gets; maxfee_msat caps the fees; retry_for_secs bounds retries. */
+struct pay_params {
+	const char *bolt11;		/* NULL for keysend */
+	const uint8_t *destination;	/* PUBKEY_CMPR_LEN */
+	struct sha256 payment_hash;
+	bool has_payment_secret;
+	struct secret payment_secret;
+	bool has_keysend;
+	uint8_t keysend_preimage[32];
+	uint64_t amount_msat;
+	uint64_t maxfee_msat;
+	uint32_t maxdelay;
+	uint32_t min_final_cltv_expiry;
+	uint64_t retry_for_secs;
+	/* The invoice's route hints, as edges ending at the destination. */
+	const struct route_edge *hint_edges;
+	const size_t *hint_lens;	/* hops per hint; edges are consecutive */
+	size_t num_hints;
+	const char *label;
+};
+void payments_pay(struct payments *payments, struct rpc_request *request,
+		  const struct pay_params *params);
+
+json_t *payments_listsendpays_json(struct payments *payments, const char *bolt11,
+				   const uint8_t *payment_hash, const char *status);
+json_t *payments_listpays_json(struct payments *payments, const char *bolt11,
+			       const uint8_t *payment_hash, const char *status);
+
+/* From payflow.c: our HTLC (channel's database id, ev->htlc_id) was
+ * resolved.  _db runs in the step's transaction (returns false on a
+ * database error; a HTLC that is not a payment of ours is fine). */
+bool payments_resolved_db(struct payments *payments, int64_t channel,
+			  const struct channel_event *ev);
+void payments_resolved(struct payments *payments, int64_t channel,
+		       const struct channel_event *ev);
+
+#endif /* OHM_DAEMON_PAYMENTS_H */

@@ -1,0 +1,804 @@
+"""An independent Python fundee for BOLT 2 channels, and the BOLT 3 pieces
+it stands on, to cross-check what ohmd signs and to play a hostile peer.
+
+Nothing here shares code with ohm: keys, scripts, commitment transactions
+and signatures are written from the BOLT 3 text, on top of lnpeer.py's
+secp256k1 arithmetic and btcverify.py's transactions and BIP143 digest.
+Signatures are deterministic (RFC 6979, as libsecp256k1 makes them), so
+BOLT 3's vectors are reproduced byte for byte (test_lnchannel_vectors.py).
+
+Layers, bottom up:
+  * keys: per-commitment secrets and points, BOLT 3 key derivation;
+  * ECDSA signing, DER and the 64-byte compact form BOLT 2 carries;
+  * scripts and commitment / HTLC transactions (static_remotekey, no anchors);
+  * message codecs for the BOLT 2 channel messages, from field tables that
+    mirror the spec;
+  * FundeeChannel: accepts an open_channel over an LnPeer and drives the
+    channel, letting a test send any field it likes, right or wrong.
+"""
+import hashlib
+import hmac
+import os
+import struct
+from collections import namedtuple
+
+from btcverify import Tx, bip143_sighash, ecdsa_verify, hash160, sha256
+from lnpeer import (ERROR, PING, PONG, REGTEST_CHAIN_HASH, WARNING, _G, _N, _point_add,
+                    _point_mul, decode_pubkey, decode_tlvs, encode_pubkey, encode_tlvs,
+                    features_from_bits, parse_error)
+
+# --------------------------------------------------------------------------
+# Keys (BOLT 3 "Keys")
+
+MAX_COMMITMENT_INDEX = 2**48 - 1
+
+
+def _scalar(secret):
+    return int.from_bytes(secret, "big")
+
+
+def pubkey_of(secret):
+    """The compressed public key of a 32-byte secret."""
+    return encode_pubkey(_point_mul(_scalar(secret), _G))
+
+
+def _hash_scalar(a, b):
+    return int.from_bytes(sha256(a + b), "big")
+
+
+def derive_pubkey(basepoint, per_commitment_point):
+    """pubkey = basepoint + SHA256(per_commitment_point || basepoint) * G"""
+    tweak = _hash_scalar(per_commitment_point, basepoint)
+    return encode_pubkey(_point_add(decode_pubkey(basepoint), _point_mul(tweak, _G)))
+
+
+def derive_privkey(base_secret, per_commitment_point):
+    """privkey = basepoint_secret + SHA256(per_commitment_point || basepoint)"""
+    tweak = _hash_scalar(per_commitment_point, pubkey_of(base_secret))
+    return ((_scalar(base_secret) + tweak) % _N).to_bytes(32, "big")
+
+
+def revocation_pubkey(revocation_basepoint, per_commitment_point):
+    """revocation_basepoint * SHA256(revocation_basepoint || per_commitment_point)
+    + per_commitment_point * SHA256(per_commitment_point || revocation_basepoint)"""
+    return encode_pubkey(_point_add(
+        _point_mul(_hash_scalar(revocation_basepoint, per_commitment_point),
+                   decode_pubkey(revocation_basepoint)),
+        _point_mul(_hash_scalar(per_commitment_point, revocation_basepoint),
+                   decode_pubkey(per_commitment_point))))
+
+
+def revocation_privkey(revocation_base_secret, per_commitment_secret):
+    basepoint, point = pubkey_of(revocation_base_secret), pubkey_of(per_commitment_secret)
+    key = (_scalar(revocation_base_secret) * _hash_scalar(basepoint, point)
+           + _scalar(per_commitment_secret) * _hash_scalar(point, basepoint)) % _N
+    return key.to_bytes(32, "big")
+
+
+def generate_from_seed(seed, index):
+    """BOLT 3 "Per-commitment Secret Requirements": flip bit B and hash, for
+    every bit B set in the 48-bit index, from bit 47 down."""
+    value = bytearray(seed)
+    for bit in range(47, -1, -1):
+        if index >> bit & 1:
+            value[bit // 8] ^= 1 << (bit % 8)
+            value = bytearray(sha256(bytes(value)))
+    return bytes(value)
+
+
+def per_commitment_secret(seed, commitment_number):
+    """The first secret is index 2^48 - 1, and from there the index is
+    decremented: commitment n uses index 2^48 - 1 - n."""
+    return generate_from_seed(seed, MAX_COMMITMENT_INDEX - commitment_number)
+
+
+def per_commitment_point(seed, commitment_number):
+    return pubkey_of(per_commitment_secret(seed, commitment_number))
+
+
+# --------------------------------------------------------------------------
+# Signatures
+
+def _rfc6979_nonces(secret, digest):
+    """RFC 6979 section 3.2 with HMAC-SHA256 and no extra data, the nonce
+    libsecp256k1 uses by default; yields candidate k values."""
+    h1 = (int.from_bytes(digest, "big") % _N).to_bytes(32, "big")
+    v, k = b"\x01" * 32, b"\x00" * 32
+    k = hmac.new(k, v + b"\x00" + secret + h1, hashlib.sha256).digest()
+    v = hmac.new(k, v, hashlib.sha256).digest()
+    k = hmac.new(k, v + b"\x01" + secret + h1, hashlib.sha256).digest()
+    v = hmac.new(k, v, hashlib.sha256).digest()
+    while True:
+        v = hmac.new(k, v, hashlib.sha256).digest()
+        candidate = int.from_bytes(v, "big")
+        if 1 <= candidate < _N:
+            yield candidate
+        k = hmac.new(k, v + b"\x00", hashlib.sha256).digest()
+        v = hmac.new(k, v, hashlib.sha256).digest()
+
+
+def ecdsa_sign(secret, digest):
+    """A deterministic low-S ECDSA signature of a 32-byte digest: (r, s)."""
+    z, x = int.from_bytes(digest, "big"), _scalar(secret)
+    for k in _rfc6979_nonces(secret, digest):
+        r = _point_mul(k, _G)[0] % _N
+        s = pow(k, -1, _N) * (z + r * x) % _N
+        if r and s:
+            return r, min(s, _N - s)
+    raise AssertionError("unreachable")
+
+
+def der_encode(r, s):
+    def integer(value):
+        data = value.to_bytes(33, "big").lstrip(b"\x00")
+        if not data or data[0] & 0x80:
+            data = b"\x00" + data
+        return b"\x02" + bytes([len(data)]) + data
+    body = integer(r) + integer(s)
+    return b"\x30" + bytes([len(body)]) + body
+
+
+def compact_sig(r, s):
+    """BOLT 2's `signature`: 64 bytes, r then s, big-endian."""
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def parse_compact_sig(sig):
+    if len(sig) != 64:
+        raise ValueError("a signature is 64 bytes, got {}".format(len(sig)))
+    return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
+
+
+# --------------------------------------------------------------------------
+# Scripts (BOLT 3 "Transactions")
+
+OP_0, OP_2, OP_CHECKMULTISIG = b"\x00", b"\x52", b"\xae"
+OP_IF, OP_NOTIF, OP_ELSE, OP_ENDIF = b"\x63", b"\x64", b"\x67", b"\x68"
+OP_DROP, OP_DUP, OP_SWAP, OP_SIZE = b"\x75", b"\x76", b"\x7c", b"\x82"
+OP_EQUAL, OP_EQUALVERIFY, OP_HASH160 = b"\x87", b"\x88", b"\xa9"
+OP_CHECKSIG, OP_CHECKLOCKTIMEVERIFY, OP_CHECKSEQUENCEVERIFY = b"\xac", b"\xb1", b"\xb2"
+
+
+def push(data):
+    assert len(data) < 0x4c
+    return bytes([len(data)]) + data
+
+
+def push_number(n):
+    """A script number pushed minimally (BIP62): OP_0, OP_1..OP_16, or the
+    little-endian bytes with a clear sign bit."""
+    if n == 0:
+        return OP_0
+    if 1 <= n <= 16:
+        return bytes([0x50 + n])
+    data = n.to_bytes((n.bit_length() + 8) // 8, "little")
+    return push(data)
+
+
+def ripemd160(data):
+    return hashlib.new("ripemd160", data).digest()
+
+
+def p2wsh(witness_script):
+    return b"\x00\x20" + sha256(witness_script)
+
+
+def p2wpkh(pubkey):
+    return b"\x00\x14" + hash160(pubkey)
+
+
+def funding_script(pubkey_a, pubkey_b):
+    """2 <pubkey1> <pubkey2> 2 OP_CHECKMULTISIG, the lesser key first."""
+    first, second = sorted([pubkey_a, pubkey_b])
+    return OP_2 + push(first) + push(second) + OP_2 + OP_CHECKMULTISIG
+
+
+def funding_witness(script, sig_a, pubkey_a, sig_b, pubkey_b):
+    """Witness spending the funding output: 0 <sig for pubkey1> <sig for
+    pubkey2> <script>; sigs are DER with the sighash byte."""
+    sigs = dict([(pubkey_a, sig_a), (pubkey_b, sig_b)])
+    return [b""] + [sigs[key] for key in sorted(sigs)] + [script]
+
+
+def to_local_script(revocation_pubkey, to_self_delay, local_delayed_pubkey):
+    """Also the output script of HTLC-timeout and HTLC-success transactions."""
+    return (OP_IF + push(revocation_pubkey) + OP_ELSE + push_number(to_self_delay)
+            + OP_CHECKSEQUENCEVERIFY + OP_DROP + push(local_delayed_pubkey) + OP_ENDIF
+            + OP_CHECKSIG)
+
+
+def _htlc_script_head(revocation_pubkey, remote_htlc_pubkey):
+    return (OP_DUP + OP_HASH160 + push(hash160(revocation_pubkey)) + OP_EQUAL + OP_IF
+            + OP_CHECKSIG + OP_ELSE + push(remote_htlc_pubkey) + OP_SWAP + OP_SIZE
+            + push_number(32) + OP_EQUAL)
+
+
+def offered_htlc_script(revocation_pubkey, local_htlc_pubkey, remote_htlc_pubkey,
+                        payment_hash):
+    return (_htlc_script_head(revocation_pubkey, remote_htlc_pubkey)
+            + OP_NOTIF + OP_DROP + OP_2 + OP_SWAP + push(local_htlc_pubkey) + OP_2
+            + OP_CHECKMULTISIG
+            + OP_ELSE + OP_HASH160 + push(ripemd160(payment_hash)) + OP_EQUALVERIFY
+            + OP_CHECKSIG + OP_ENDIF + OP_ENDIF)
+
+
+def received_htlc_script(revocation_pubkey, local_htlc_pubkey, remote_htlc_pubkey,
+                         payment_hash, cltv_expiry):
+    return (_htlc_script_head(revocation_pubkey, remote_htlc_pubkey)
+            + OP_IF + OP_HASH160 + push(ripemd160(payment_hash)) + OP_EQUALVERIFY
+            + OP_2 + OP_SWAP + push(local_htlc_pubkey) + OP_2 + OP_CHECKMULTISIG
+            + OP_ELSE + OP_DROP + push_number(cltv_expiry) + OP_CHECKLOCKTIMEVERIFY
+            + OP_DROP + OP_CHECKSIG + OP_ENDIF + OP_ENDIF)
+
+
+# --------------------------------------------------------------------------
+# Commitment and HTLC transactions (no option_anchors)
+
+COMMITMENT_WEIGHT, HTLC_OUTPUT_WEIGHT = 724, 172
+HTLC_TIMEOUT_WEIGHT, HTLC_SUCCESS_WEIGHT = 663, 703
+
+# One HTLC as one commitment carries it: offered is from the point of view
+# of the commitment's owner (True: the owner offered it).
+Htlc = namedtuple("Htlc", "offered amount_msat payment_hash cltv_expiry")
+
+# The keys of one commitment, named from its owner's side (BOLT 3).
+CommitmentKeys = namedtuple(
+    "CommitmentKeys",
+    "revocation local_delayed local_htlc remote_htlc remote_payment")
+
+# tx: the unsigned commitment; htlc_outputs: [(output index, Htlc, witness script)] in output order;
+# htlc_txs: the matching unsigned HTLC-timeout/-success transactions.
+Commitment = namedtuple("Commitment", "tx htlc_outputs htlc_txs")
+
+
+def htlc_tx_fee_sat(htlc, feerate_per_kw):
+    weight = HTLC_TIMEOUT_WEIGHT if htlc.offered else HTLC_SUCCESS_WEIGHT
+    return feerate_per_kw * weight // 1000
+
+
+def htlc_is_trimmed(htlc, feerate_per_kw, dust_limit_sat):
+    return htlc.amount_msat // 1000 - htlc_tx_fee_sat(htlc, feerate_per_kw) < dust_limit_sat
+
+
+def commitment_fee_sat(feerate_per_kw, num_untrimmed_htlcs):
+    return feerate_per_kw * (COMMITMENT_WEIGHT + HTLC_OUTPUT_WEIGHT * num_untrimmed_htlcs) // 1000
+
+
+def obscuring_factor(opener_payment_basepoint, accepter_payment_basepoint):
+    """The lower 48 bits of SHA256(opener's payment_basepoint ||
+    accepter's payment_basepoint)."""
+    return int.from_bytes(sha256(opener_payment_basepoint + accepter_payment_basepoint)[-6:],
+                          "big")
+
+
+def build_commitment(funding_txid, funding_outnum, obscured_number, to_local_msat,
+                     to_remote_msat, owner_is_opener, feerate_per_kw, dust_limit_sat,
+                     to_self_delay, keys, htlcs=()):
+    """BOLT 3 "Commitment Transaction Construction" for one owner.
+    to_local_msat/to_remote_msat are the balances before the fee and exclude
+    the HTLCs; to_self_delay is the delay on the owner's outputs (the one
+    the other side asked for); dust_limit_sat is the owner's."""
+    tx = Tx(version=2, locktime=0x20000000 | (obscured_number & 0xFFFFFF))
+    tx.add_input(funding_txid, funding_outnum, 0x80000000 | (obscured_number >> 24))
+    untrimmed = [h for h in htlcs if not htlc_is_trimmed(h, feerate_per_kw, dust_limit_sat)]
+    base_fee_sat = commitment_fee_sat(feerate_per_kw, len(untrimmed))
+    if owner_is_opener:
+        to_local_msat = max(0, to_local_msat - base_fee_sat * 1000)
+    else:
+        to_remote_msat = max(0, to_remote_msat - base_fee_sat * 1000)
+
+    # (value, scriptpubkey, cltv_expiry, witness script, Htlc or None)
+    outputs = []
+    for htlc in untrimmed:
+        if htlc.offered:
+            script = offered_htlc_script(keys.revocation, keys.local_htlc, keys.remote_htlc,
+                                         htlc.payment_hash)
+        else:
+            script = received_htlc_script(keys.revocation, keys.local_htlc, keys.remote_htlc,
+                                          htlc.payment_hash, htlc.cltv_expiry)
+        outputs.append((htlc.amount_msat // 1000, p2wsh(script), htlc.cltv_expiry, script, htlc))
+    if to_local_msat // 1000 >= dust_limit_sat:
+        script = to_local_script(keys.revocation, to_self_delay, keys.local_delayed)
+        outputs.append((to_local_msat // 1000, p2wsh(script), 0, script, None))
+    if to_remote_msat // 1000 >= dust_limit_sat:
+        outputs.append((to_remote_msat // 1000, p2wpkh(keys.remote_payment), 0, None, None))
+    # BIP69 and then cltv_expiry: Python compares bytes as memcmp, the
+    # shorter first on a common prefix, as BOLT 3 asks.
+    outputs.sort(key=lambda o: o[:3])
+    for value, script_pubkey, _, _, _ in outputs:
+        tx.add_output(value, script_pubkey)
+
+    txid = tx.txid()
+    htlc_outputs, htlc_txs = [], []
+    for index, (value, _, _, script, htlc) in enumerate(outputs):
+        if htlc is None:
+            continue
+        htlc_outputs.append((index, htlc, script))
+        second = Tx(version=2, locktime=htlc.cltv_expiry if htlc.offered else 0)
+        second.add_input(txid, index, sequence=0)
+        second.add_output(value - htlc_tx_fee_sat(htlc, feerate_per_kw),
+                          p2wsh(to_local_script(keys.revocation, to_self_delay,
+                                                keys.local_delayed)))
+        htlc_txs.append(second)
+    return Commitment(tx, htlc_outputs, htlc_txs)
+
+
+def commitment_sighash(commitment_tx, funding_script_bytes, funding_sat):
+    return bip143_sighash(commitment_tx, 0, funding_script_bytes, funding_sat)
+
+
+def htlc_sighash(commitment, position):
+    """Digest of the position'th HTLC transaction of a commitment."""
+    index, htlc, script = commitment.htlc_outputs[position]
+    return bip143_sighash(commitment.htlc_txs[position], 0, script,
+                          commitment.tx.outputs[index]["value"])
+
+
+def verify_compact(pubkey, digest, sig):
+    """A BOLT 2 signature is valid and low-S (ecdsa_verify refuses high S)."""
+    return ecdsa_verify(pubkey, digest, *parse_compact_sig(sig))
+
+
+# --------------------------------------------------------------------------
+# BOLT 2 messages
+
+OPEN_CHANNEL, ACCEPT_CHANNEL, FUNDING_CREATED, FUNDING_SIGNED, CHANNEL_READY = 32, 33, 34, 35, 36
+UPDATE_ADD_HTLC, COMMITMENT_SIGNED, REVOKE_AND_ACK, CHANNEL_REESTABLISH = 128, 132, 133, 136
+ONION_PACKET_LEN = 1366
+
+# Field tables in spec order.  A type is a byte count (fixed-size bytes),
+# "u8"/"u16"/"u32"/"u64", "u16_bytes" (u16 length then the bytes),
+# "signatures" (u16 count then 64-byte signatures) or "tlvs" (the rest).
+_POINTS = [("funding_pubkey", 33), ("revocation_basepoint", 33), ("payment_basepoint", 33),
+           ("delayed_payment_basepoint", 33), ("htlc_basepoint", 33),
+           ("first_per_commitment_point", 33)]
+MESSAGES = {
+    "open_channel": (OPEN_CHANNEL, [
+        ("chain_hash", 32), ("temporary_channel_id", 32), ("funding_satoshis", "u64"),
+        ("push_msat", "u64"), ("dust_limit_satoshis", "u64"),
+        ("max_htlc_value_in_flight_msat", "u64"), ("channel_reserve_satoshis", "u64"),
+        ("htlc_minimum_msat", "u64"), ("feerate_per_kw", "u32"), ("to_self_delay", "u16"),
+        ("max_accepted_htlcs", "u16")] + _POINTS + [("channel_flags", "u8"), ("tlvs", "tlvs")],
+        {0, 1}),
+    "accept_channel": (ACCEPT_CHANNEL, [
+        ("temporary_channel_id", 32), ("dust_limit_satoshis", "u64"),
+        ("max_htlc_value_in_flight_msat", "u64"), ("channel_reserve_satoshis", "u64"),
+        ("htlc_minimum_msat", "u64"), ("minimum_depth", "u32"), ("to_self_delay", "u16"),
+        ("max_accepted_htlcs", "u16")] + _POINTS + [("tlvs", "tlvs")],
+        {0, 1}),
+    "funding_created": (FUNDING_CREATED, [
+        ("temporary_channel_id", 32), ("funding_txid", 32), ("funding_output_index", "u16"),
+        ("signature", 64), ("tlvs", "tlvs")], set()),
+    "funding_signed": (FUNDING_SIGNED, [
+        ("channel_id", 32), ("signature", 64), ("tlvs", "tlvs")], set()),
+    "channel_ready": (CHANNEL_READY, [
+        ("channel_id", 32), ("second_per_commitment_point", 33), ("tlvs", "tlvs")], {1}),
+    "update_add_htlc": (UPDATE_ADD_HTLC, [
+        ("channel_id", 32), ("id", "u64"), ("amount_msat", "u64"), ("payment_hash", 32),
+        ("cltv_expiry", "u32"), ("onion_routing_packet", ONION_PACKET_LEN), ("tlvs", "tlvs")],
+        {0}),
+    "commitment_signed": (COMMITMENT_SIGNED, [
+        ("channel_id", 32), ("signature", 64), ("htlc_signatures", "signatures"),
+        ("tlvs", "tlvs")], {1}),
+    "revoke_and_ack": (REVOKE_AND_ACK, [
+        ("channel_id", 32), ("per_commitment_secret", 32), ("next_per_commitment_point", 33),
+        ("tlvs", "tlvs")], set()),
+    "channel_reestablish": (CHANNEL_REESTABLISH, [
+        ("channel_id", 32), ("next_commitment_number", "u64"),
+        ("next_revocation_number", "u64"), ("your_last_per_commitment_secret", 32),
+        ("my_current_per_commitment_point", 33), ("tlvs", "tlvs")], {1, 5}),
+    "error": (ERROR, [("channel_id", 32), ("data", "u16_bytes")], None),
+}
+MESSAGE_NAMES = {spec[0]: name for name, spec in MESSAGES.items()}
+_INTS = {"u8": ">B", "u16": ">H", "u32": ">I", "u64": ">Q"}
+
+
+def encode_message(name, **fields):
+    """The payload (without the type) of message name; "tlvs" is a
+    {type: bytes} dict (or a list of pairs) and defaults to none."""
+    _, table, _ = MESSAGES[name]
+    out = b""
+    for field, kind in table:
+        if kind == "tlvs":
+            out += encode_tlvs(fields.get("tlvs") or {})
+            continue
+        value = fields[field]
+        if kind in _INTS:
+            out += struct.pack(_INTS[kind], value)
+        elif kind == "u16_bytes":
+            out += struct.pack(">H", len(value)) + value
+        elif kind == "signatures":
+            out += struct.pack(">H", len(value)) + b"".join(value)
+        else:
+            if len(value) != kind:
+                raise ValueError("{}.{} must be {} bytes".format(name, field, kind))
+            out += value
+    return out
+
+
+def decode_message(name, payload):
+    """{field: value}; ValueError if payload is short or its TLV stream is
+    bad (including an unknown even type)."""
+    _, table, known_tlvs = MESSAGES[name]
+    fields, pos = {}, 0
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(payload):
+            raise ValueError("{} truncated at {}".format(name, field))
+        pos += n
+        return payload[pos - n:pos]
+
+    for field, kind in table:
+        if kind == "tlvs":
+            fields[field] = decode_tlvs(payload[pos:], known=known_tlvs)
+            pos = len(payload)
+        elif kind in _INTS:
+            fmt = _INTS[kind]
+            fields[field] = struct.unpack(fmt, take(struct.calcsize(fmt)))[0]
+        elif kind == "u16_bytes":
+            fields[field] = take(struct.unpack(">H", take(2))[0])
+        elif kind == "signatures":
+            count = struct.unpack(">H", take(2))[0]
+            fields[field] = [take(64) for _ in range(count)]
+        else:
+            fields[field] = take(kind)
+    return fields
+
+
+def channel_id_of(funding_txid_wire, funding_outnum):
+    """BOLT 2: funding_txid (wire byte order) XOR funding_output_index in
+    its last 2 bytes, big-endian."""
+    cid = bytearray(funding_txid_wire)
+    cid[30] ^= funding_outnum >> 8
+    cid[31] ^= funding_outnum & 0xFF
+    return bytes(cid)
+
+
+# --------------------------------------------------------------------------
+# The fundee
+
+# init features the Python side sends: option_data_loss_protect,
+# option_static_remotekey and option_channel_type, all optional.
+FUNDEE_INIT_FEATURES = {1, 13, 45}
+STATIC_REMOTEKEY_TYPE = features_from_bits({12})
+BASEPOINTS = ("revocation", "payment", "delayed_payment", "htlc")
+LOCAL, REMOTE = "local", "remote"
+# Messages a channel conversation may skip over: pings (answered), pongs,
+# and BOLT 7 gossip.
+_SKIPPABLE = {PONG} | set(range(256, 266))
+
+
+class ChannelProtocolError(AssertionError):
+    """ohm sent something a correct funder must not."""
+
+
+class FundeeChannel:
+    """The fundee ("local", the Python side) of a channel that ohm ("remote")
+    opens over peer, an LnPeer past init.
+
+    Every step checks what ohm sent against BOLT 2 and 3 (raising
+    ChannelProtocolError or AssertionError), and every send_* takes
+    overrides so a test can send wrong fields on purpose.  The HTLC model
+    is deliberately small: every HTLC added so far is in every commitment
+    built next, which holds while HTLCs are only added, never removed.
+    secrets optionally fixes ours by name: "funding", "seed" (the BOLT 3
+    per-commitment seed) and the basepoint names of BASEPOINTS."""
+
+    def __init__(self, peer, minimum_depth=3, to_self_delay=144, dust_limit_sat=546,
+                 max_accepted_htlcs=483, htlc_minimum_msat=1,
+                 max_htlc_value_in_flight_msat=2**64 - 1, secrets=None):
+        self.peer = peer
+        secrets = secrets or {}
+        self.funding_secret = secrets.get("funding") or os.urandom(32)
+        self.base_secrets = {name: secrets.get(name) or os.urandom(32) for name in BASEPOINTS}
+        self.seed = secrets.get("seed") or os.urandom(32)
+        self.minimum_depth = minimum_depth
+        # What each side asked for, by BOLT 2 field name.
+        self.params = {LOCAL: dict(
+            dust_limit_satoshis=dust_limit_sat, to_self_delay=to_self_delay,
+            max_accepted_htlcs=max_accepted_htlcs, htlc_minimum_msat=htlc_minimum_msat,
+            max_htlc_value_in_flight_msat=max_htlc_value_in_flight_msat,
+            funding_pubkey=pubkey_of(self.funding_secret),
+            **{name + "_basepoint": pubkey_of(secret)
+               for name, secret in self.base_secrets.items()})}
+        self.open = None
+        self.channel_id = None
+        self.remote_points = {}     # ohm's per-commitment points by number
+        self.balance_msat = {}
+        self.htlcs = []             # dicts: offerer, id, amount_msat, payment_hash, cltv_expiry
+        self.next_htlc_id = 0
+        # Each side's latest commitment validly signed by the other, and
+        # the HTLCs it holds; our signatures on ohm's, by number.
+        self.commitment_number = {LOCAL: 0, REMOTE: 0}
+        self.signed_htlcs = {LOCAL: [], REMOTE: []}
+        self.our_signatures = {}
+        self.revealed_secrets = {}  # ohm's per-commitment secrets by number
+
+    # -- messages ----------------------------------------------------------
+    def send(self, name, **fields):
+        self.peer.send_msg(MESSAGES[name][0], encode_message(name, **fields))
+
+    def _next_message(self, expected, timeout):
+        """The next message that matters, which must be of type expected:
+        pings are answered (BOLT 1), pongs and gossip skipped; anything
+        else raises ChannelProtocolError."""
+        while True:
+            kind, payload = self.peer.recv_msg(timeout)
+            if kind == expected:
+                return payload
+            if kind == PING:
+                num_pong_bytes = struct.unpack(">H", payload[:2])[0]
+                if num_pong_bytes < 65532:
+                    self.peer.send_pong(num_pong_bytes)
+            elif kind not in _SKIPPABLE:
+                got = MESSAGE_NAMES.get(kind, "message type {}".format(kind))
+                if kind in (ERROR, WARNING):
+                    got = "{} {!r}".format("error" if kind == ERROR else "warning",
+                                           parse_error(payload)[1])
+                raise ChannelProtocolError("expected {}, got {}".format(
+                    MESSAGE_NAMES.get(expected, expected), got))
+
+    def receive(self, name, timeout=30):
+        """The next channel message, which must be name; its fields."""
+        return decode_message(name, self._next_message(MESSAGES[name][0], timeout))
+
+    def expect_error(self, timeout=30):
+        """The next message must be ohm's `error` (a warning is not enough
+        where the channel must fail): returns (channel_id, text)."""
+        return parse_error(self._next_message(ERROR, timeout))
+
+    # -- keys --------------------------------------------------------------
+    def point(self, side, number):
+        if side == LOCAL:
+            return per_commitment_point(self.seed, number)
+        return self.remote_points[number]
+
+    def commitment_keys(self, owner, number):
+        other = REMOTE if owner == LOCAL else LOCAL
+        mine, theirs, point = self.params[owner], self.params[other], self.point(owner, number)
+        return CommitmentKeys(
+            revocation=revocation_pubkey(theirs["revocation_basepoint"], point),
+            local_delayed=derive_pubkey(mine["delayed_payment_basepoint"], point),
+            local_htlc=derive_pubkey(mine["htlc_basepoint"], point),
+            remote_htlc=derive_pubkey(theirs["htlc_basepoint"], point),
+            remote_payment=theirs["payment_basepoint"])
+
+    # -- opening -----------------------------------------------------------
+    def check_open(self, o):
+        """The requirements BOLT 2 puts on an open_channel's receiver."""
+        def check(ok, what):
+            if not ok:
+                raise ChannelProtocolError("open_channel: " + what)
+        check(o["chain_hash"] == REGTEST_CHAIN_HASH, "not regtest")
+        check(o["funding_satoshis"] < 2**24, "funding_satoshis >= 2^24 (no large channels)")
+        check(o["push_msat"] <= o["funding_satoshis"] * 1000, "push_msat above funding")
+        check(o["max_accepted_htlcs"] <= 483, "max_accepted_htlcs above 483")
+        check(o["dust_limit_satoshis"] <= o["channel_reserve_satoshis"],
+              "dust_limit_satoshis above channel_reserve_satoshis")
+        check(o["dust_limit_satoshis"] >= 354, "dust_limit_satoshis below 354")
+        check(o["to_self_delay"] <= 2016, "to_self_delay unreasonably large")
+        check(253 <= o["feerate_per_kw"] <= 100000, "feerate_per_kw unreasonable")
+        for field, _ in _POINTS:
+            decode_pubkey(o[field])
+        check(o["channel_flags"] & 0xFE == 0, "undefined channel_flags bits set")
+        # "if it includes open_channel_tlvs: MUST include upfront_shutdown_script"
+        check(0 in o["tlvs"], "channel_type without upfront_shutdown_script")
+        check(o["tlvs"].get(1) == STATIC_REMOTEKEY_TYPE,
+              "channel_type {} is not static_remotekey".format(o["tlvs"].get(1)))
+        fee_msat = commitment_fee_sat(o["feerate_per_kw"], 0) * 1000
+        funder_msat = o["funding_satoshis"] * 1000 - o["push_msat"]
+        check(funder_msat >= fee_msat, "the funder cannot pay the commitment fee")
+        check(max(funder_msat - fee_msat, o["push_msat"]) > o["channel_reserve_satoshis"] * 1000,
+              "both outputs at or below channel_reserve_satoshis")
+
+    def accept_open(self, timeout=30, **overrides):
+        """Receives and checks open_channel, answers accept_channel (fields
+        in overrides replace ours).  Returns the open_channel fields."""
+        o = self.receive("open_channel", timeout)
+        self.check_open(o)
+        self.open = o
+        remote = {name: o[name] for name in (
+            "dust_limit_satoshis", "to_self_delay", "max_accepted_htlcs", "htlc_minimum_msat",
+            "max_htlc_value_in_flight_msat", "channel_reserve_satoshis")}
+        remote.update({field: o[field] for field, _ in _POINTS})
+        self.params[REMOTE] = remote
+        self.remote_points[0] = o["first_per_commitment_point"]
+        local = self.params[LOCAL]
+        # 1% of the channel, and never below either dust limit (BOLT 2).
+        local["channel_reserve_satoshis"] = max(o["funding_satoshis"] // 100,
+                                                o["dust_limit_satoshis"],
+                                                local["dust_limit_satoshis"])
+        self.balance_msat = {LOCAL: o["push_msat"],
+                             REMOTE: o["funding_satoshis"] * 1000 - o["push_msat"]}
+        fields = dict(temporary_channel_id=o["temporary_channel_id"],
+                      minimum_depth=self.minimum_depth,
+                      first_per_commitment_point=self.point(LOCAL, 0),
+                      tlvs={0: b"", 1: o["tlvs"][1]},
+                      **{name: local[name] for name in (
+                          "dust_limit_satoshis", "max_htlc_value_in_flight_msat",
+                          "channel_reserve_satoshis", "htlc_minimum_msat", "to_self_delay",
+                          "max_accepted_htlcs")},
+                      **{field: local[field] for field, _ in _POINTS[:-1]})
+        fields.update(overrides)
+        # What we send is what our commitments are built with.
+        local.update({name: value for name, value in overrides.items() if name in local})
+        self.send("accept_channel", **fields)
+        return o
+
+    @property
+    def funding_script(self):
+        return funding_script(self.params[LOCAL]["funding_pubkey"],
+                              self.params[REMOTE]["funding_pubkey"])
+
+    @property
+    def funding_sat(self):
+        return self.open["funding_satoshis"]
+
+    def receive_funding_created(self, timeout=60):
+        """Receives funding_created and checks ohm's signature on our
+        commitment #0 (the cross-check of ohm's BOLT 3)."""
+        m = self.receive("funding_created", timeout)
+        if m["temporary_channel_id"] != self.open["temporary_channel_id"]:
+            raise ChannelProtocolError("funding_created for another temporary_channel_id")
+        self.funding_txid = m["funding_txid"][::-1].hex()
+        self.funding_outnum = m["funding_output_index"]
+        self.channel_id = channel_id_of(m["funding_txid"], self.funding_outnum)
+        self.verify_commitment_signature(LOCAL, 0, m["signature"], [])
+        return m
+
+    def send_funding_signed(self):
+        """Our signature on ohm's commitment #0."""
+        self.our_signatures[0] = self.sign_commitment(REMOTE, 0)
+        self.send("funding_signed", channel_id=self.channel_id, signature=self.our_signatures[0])
+
+    def send_channel_ready(self):
+        self.send("channel_ready", channel_id=self.channel_id,
+                  second_per_commitment_point=self.point(LOCAL, 1))
+
+    def receive_channel_ready(self, timeout=60):
+        m = self.receive("channel_ready", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("channel_ready for another channel")
+        decode_pubkey(m["second_per_commitment_point"])
+        self.remote_points[1] = m["second_per_commitment_point"]
+        return m
+
+    # -- commitments -------------------------------------------------------
+    def obscured_number(self, number):
+        # ohm is the opener: its payment_basepoint comes first.
+        return number ^ obscuring_factor(self.params[REMOTE]["payment_basepoint"],
+                                         self.params[LOCAL]["payment_basepoint"])
+
+    def commitment(self, owner, number, htlcs=None):
+        """owner's commitment transaction number `number` with htlcs (a list
+        of self.htlcs-style dicts; all added so far by default)."""
+        other = REMOTE if owner == LOCAL else LOCAL
+        htlcs = self.htlcs if htlcs is None else htlcs
+        to_owner = self.balance_msat[owner] - sum(
+            h["amount_msat"] for h in htlcs if h["offerer"] == owner)
+        to_other = self.balance_msat[other] - sum(
+            h["amount_msat"] for h in htlcs if h["offerer"] == other)
+        return build_commitment(
+            self.funding_txid, self.funding_outnum, self.obscured_number(number),
+            to_owner, to_other, owner_is_opener=owner == REMOTE,
+            feerate_per_kw=self.open["feerate_per_kw"],
+            dust_limit_sat=self.params[owner]["dust_limit_satoshis"],
+            to_self_delay=self.params[other]["to_self_delay"],
+            keys=self.commitment_keys(owner, number),
+            htlcs=[Htlc(h["offerer"] == owner, h["amount_msat"], h["payment_hash"],
+                        h["cltv_expiry"]) for h in htlcs])
+
+    def latest_commitment(self, owner):
+        """owner's newest commitment that the other side signed validly."""
+        return self.commitment(owner, self.commitment_number[owner], self.signed_htlcs[owner])
+
+    def sign_commitment(self, owner, number, htlcs=None):
+        digest = commitment_sighash(self.commitment(owner, number, htlcs).tx,
+                                    self.funding_script, self.funding_sat)
+        return compact_sig(*ecdsa_sign(self.funding_secret, digest))
+
+    def sign_htlcs(self, commitment, owner_point):
+        """Our signatures on the HTLC transactions of ohm's commitment."""
+        key = derive_privkey(self.base_secrets["htlc"], owner_point)
+        return [compact_sig(*ecdsa_sign(key, htlc_sighash(commitment, i)))
+                for i in range(len(commitment.htlc_txs))]
+
+    def verify_commitment_signature(self, owner, number, signature, htlc_signatures,
+                                    htlcs=None):
+        """Asserts ohm's signature (and HTLC signatures) on the given
+        commitment; returns the Commitment."""
+        commitment = self.commitment(owner, number, htlcs)
+        digest = commitment_sighash(commitment.tx, self.funding_script, self.funding_sat)
+        if not verify_compact(self.params[REMOTE]["funding_pubkey"], digest, signature):
+            raise ChannelProtocolError(
+                "ohm's signature does not verify on our commitment #{} (txid {}, {})".format(
+                    number, commitment.tx.txid(), commitment.tx.hex()))
+        if len(htlc_signatures) != len(commitment.htlc_txs):
+            raise ChannelProtocolError("{} htlc signatures for {} HTLC outputs".format(
+                len(htlc_signatures), len(commitment.htlc_txs)))
+        remote_htlc = self.commitment_keys(LOCAL, number).remote_htlc
+        for i, sig in enumerate(htlc_signatures):
+            if not verify_compact(remote_htlc, htlc_sighash(commitment, i), sig):
+                raise ChannelProtocolError(
+                    "ohm's HTLC signature {} does not verify (HTLC tx {})".format(
+                        i, commitment.htlc_txs[i].hex()))
+        return commitment
+
+    # -- normal operation --------------------------------------------------
+    def send_update_add_htlc(self, amount_msat, cltv_expiry, payment_hash=None, htlc_id=None,
+                             onion=None):
+        """Offers an HTLC (recorded as ours); returns its dict."""
+        htlc = dict(offerer=LOCAL, id=self.next_htlc_id if htlc_id is None else htlc_id,
+                    amount_msat=amount_msat, payment_hash=payment_hash or os.urandom(32),
+                    cltv_expiry=cltv_expiry)
+        self.next_htlc_id += 1
+        self.htlcs.append(htlc)
+        self.send("update_add_htlc", channel_id=self.channel_id, id=htlc["id"],
+                  amount_msat=amount_msat, payment_hash=htlc["payment_hash"],
+                  cltv_expiry=cltv_expiry,
+                  onion_routing_packet=onion or b"\x00" * ONION_PACKET_LEN)
+        return htlc
+
+    def receive_update_add_htlc(self, timeout=30):
+        m = self.receive("update_add_htlc", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("update_add_htlc for another channel")
+        expected = sum(1 for h in self.htlcs if h["offerer"] == REMOTE)
+        if m["id"] != expected:
+            raise ChannelProtocolError("update_add_htlc id {}, expected {}".format(
+                m["id"], expected))
+        self.htlcs.append(dict(offerer=REMOTE, id=m["id"], amount_msat=m["amount_msat"],
+                               payment_hash=m["payment_hash"], cltv_expiry=m["cltv_expiry"]))
+        return m
+
+    def send_commitment_signed(self, signature=None, htlc_signatures=None):
+        """Signs ohm's next commitment with every HTLC added so far; a
+        given signature is sent instead (and the commitment is then not
+        counted as signed)."""
+        number = self.commitment_number[REMOTE] + 1
+        commitment = self.commitment(REMOTE, number)
+        if htlc_signatures is None:
+            htlc_signatures = self.sign_htlcs(commitment, self.point(REMOTE, number))
+        if signature is None:
+            signature = self.our_signatures[number] = self.sign_commitment(REMOTE, number)
+            self.commitment_number[REMOTE] = number
+            self.signed_htlcs[REMOTE] = list(self.htlcs)
+        self.send("commitment_signed", channel_id=self.channel_id, signature=signature,
+                  htlc_signatures=htlc_signatures)
+        return commitment
+
+    def receive_revoke_and_ack(self, timeout=30):
+        """ohm revokes its commitment before the one we signed last: the
+        secret must give that commitment's point (BOLT 2)."""
+        m = self.receive("revoke_and_ack", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("revoke_and_ack for another channel")
+        revoked = self.commitment_number[REMOTE] - 1
+        if pubkey_of(m["per_commitment_secret"]) != self.remote_points[revoked]:
+            raise ChannelProtocolError(
+                "revoke_and_ack: per_commitment_secret is not commitment #{}'s".format(revoked))
+        decode_pubkey(m["next_per_commitment_point"])
+        self.revealed_secrets[revoked] = m["per_commitment_secret"]
+        self.remote_points[revoked + 2] = m["next_per_commitment_point"]
+        return m
+
+    def receive_commitment_signed(self, timeout=30):
+        """Receives and verifies ohm's signatures on our next commitment."""
+        m = self.receive("commitment_signed", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("commitment_signed for another channel")
+        number = self.commitment_number[LOCAL] + 1
+        commitment = self.verify_commitment_signature(LOCAL, number, m["signature"],
+                                                      m["htlc_signatures"])
+        self.commitment_number[LOCAL] = number
+        self.signed_htlcs[LOCAL] = list(self.htlcs)
+        return m, commitment
+
+    def send_revoke_and_ack(self, per_commitment_secret_override=None):
+        """Revokes our previous commitment (with the right secret unless
+        overridden) and gives the point after our current one."""
+        current = self.commitment_number[LOCAL]
+        secret = per_commitment_secret_override or per_commitment_secret(self.seed, current - 1)
+        self.send("revoke_and_ack", channel_id=self.channel_id, per_commitment_secret=secret,
+                  next_per_commitment_point=self.point(LOCAL, current + 1))
