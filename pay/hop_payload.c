@@ -248,6 +248,8 @@ void hop_payload_clear(struct hop_payload *payload)
 void hop_payload_towire(const secp256k1_context *ctx, struct wirebuf *buf,
 			const struct hop_payload *payload)
 {
+	/* The writers only read the payload: the cast lets them share the
+	 * readers' stream struct. */
 	struct hop_payload_stream stream = {
 		ctx, (struct hop_payload *)payload
 	};

@@ -60,7 +60,8 @@ struct hop_payload {
 	bool has_payment_data;
 	struct secret payment_secret;
 	uint64_t payment_data_total_msat;
-	/* Variable-length records: malloc'd copies (NULL when empty). */
+	/* Variable-length records: malloc'd (NULL when empty), as
+	 * hop_payload_clear() frees them. */
 	bool has_encrypted_recipient_data;
 	uint8_t *encrypted_recipient_data;
 	size_t encrypted_recipient_data_len;
@@ -105,7 +106,7 @@ void hop_payload_towire(const secp256k1_context *ctx, struct wirebuf *buf,
  * rules for a hop that is_final (the onion ends with us) or not, and
  * whose update_add_htlc carried a path_key (has_path_key) or not.
  * Returns: true on success, out filled (clear it when done); false with
- *          *err saying what to answer, out left empty. */
+ *          *err saying what to answer, out untouched. */
 bool hop_payload_decode(const secp256k1_context *ctx, struct hop_payload *out,
 			struct hop_payload_error *err,
 			const uint8_t *bytes, size_t len,

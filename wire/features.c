@@ -63,9 +63,9 @@ const size_t feature_table_len = sizeof(feature_table) / sizeof(feature_table[0]
  * gossip".  Everything else is optional and offered where BOLT #9 says. */
 const struct ohm_feature ohm_features[] = {
 	{ FEATURE_DATA_LOSS_PROTECT, true, "IN", true },
-	{ FEATURE_VAR_ONION_OPTIN, true, "IN9", false },
+	{ FEATURE_VAR_ONION_OPTIN, true, "IN9", true },
 	{ FEATURE_STATIC_REMOTEKEY, true, "IN", true },
-	{ FEATURE_PAYMENT_SECRET, true, "IN9", false },
+	{ FEATURE_PAYMENT_SECRET, true, "IN9", true },
 	{ FEATURE_CHANNEL_TYPE, true, "IN", true },
 	{ FEATURE_UPFRONT_SHUTDOWN_SCRIPT, false, "IN", false },
 	{ FEATURE_GOSSIP_QUERIES, false, "IN", false },

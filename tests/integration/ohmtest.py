@@ -30,6 +30,7 @@ class RpcError(Exception):
         self.error = error
         self.code = error.get("code")
         self.message = error.get("message")
+        self.data = error.get("data")
 
 
 def free_port():

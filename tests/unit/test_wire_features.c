@@ -112,20 +112,21 @@ static void test_feature_table_lookups(void)
 		CHECK(feature_table[i - 1].feature < feature_table[i].feature);
 }
 
-/* Only implemented features are offered: with channels, the ASSUMED
- * option_data_loss_protect, option_static_remotekey and
- * option_channel_type (required 0, 12, 44); update this when one more
- * lands. */
+/* Only implemented features are offered: with channels and payments, the
+ * ASSUMED option_data_loss_protect, var_onion_optin,
+ * option_static_remotekey, payment_secret and option_channel_type
+ * (required 0, 8, 12, 14, 44; var_onion_optin and payment_secret in
+ * invoices too); update this when one more lands. */
 static void test_ohm_offers_only_implemented(void)
 {
 	struct featurebits *init = ohm_featurebits(FEATURE_CTX_INIT);
 	size_t implemented = 0;
 	char why[FEATURES_WHY_MAX];
 
-	CHECK_STREQ(to_hex(init), "100000001001");
+	CHECK_STREQ(to_hex(init), "100000005101");
 	for (size_t i = 0; i < ohm_features_len; i++)
 		implemented += ohm_features[i].is_implemented;
-	CHECK(implemented == 3);
+	CHECK(implemented == 5);
 	CHECK(features_check_dependencies(init, why));
 	featurebits_free(init);
 }
