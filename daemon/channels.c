@@ -534,6 +534,17 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 	return alive;
 }
 
+bool dchannel_fail_with(struct dchannel *dc, const char *why)
+{
+	struct channel_effects fx;
+
+	channel_effects_init(&fx);
+	if (channel_fail(dc->ch, &fx, why))
+		return dchannel_apply_step(dc, &fx);
+	dchannel_refused(dc, &fx, "channel_fail");
+	return true;
+}
+
 bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx)
 {
 	return dchannel_apply_with(dc, fx, NULL, NULL, 0);
@@ -586,10 +597,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 		if (dc->fund_request)
 			rpc_respond_error(dc->fund_request, code, "%s", err);
 		dc->fund_request = NULL;
-		if (channel_fail(dc->ch, &fx, "the funder cannot build the funding transaction"))
-			return dchannel_apply_step(dc, &fx);
-		dchannel_refused(dc, &fx, "channel_fail");
-		return true;
+		return dchannel_fail_with(dc, "the funder cannot build the funding transaction");
 	}
 	bitcoin_tx_txid(&outpoint.txid, dc->funding_tx);
 	outpoint.vout = outnum;
@@ -958,15 +966,11 @@ enum channels_verdict channels_peer_message(struct channels *m, struct peer *pee
 	dc = channels_find_by_id(m, peer, msg + 2);
 	if (!dc)
 		return CHANNELS_UNKNOWN_CHANNEL;
-	channel_effects_init(&fx);
 	if (type == WIRE_FUNDING_CREATED && funding_outpoint_taken(m, msg, len)) {
-		if (channel_fail(dc->ch, &fx, "funding_created names the funding outpoint of "
-				 "another channel"))
-			dchannel_apply(dc, &fx);
-		else
-			dchannel_refused(dc, &fx, "channel_fail");
+		dchannel_fail_with(dc, "funding_created names the funding outpoint of another channel");
 		return CHANNELS_HANDLED;
 	}
+	channel_effects_init(&fx);
 	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
 		dchannel_refused(dc, &fx, peer_wire_name(type));
 		return CHANNELS_HANDLED;
@@ -983,7 +987,6 @@ void channels_peer_error(struct channels *m, struct peer *peer,
 
 	snprintf(why, sizeof(why), "peer sent error: %s", text);
 	for (dc = m->list; dc; dc = next) {
-		struct channel_effects fx;
 		next = dc->next;
 		if (!same_peer(dc, peer)
 		    || (channel_id && memcmp(channel_get_id(dc->ch)->bytes, channel_id->bytes, 32)))
@@ -992,11 +995,7 @@ void channels_peer_error(struct channels *m, struct peer *peer,
 		 * broadcast. */
 		if (!dchannel_needs_peer(dc) || channel_get_state(dc->ch) == CHANNEL_DATA_LOSS)
 			continue;
-		channel_effects_init(&fx);
-		if (channel_fail(dc->ch, &fx, why))
-			dchannel_apply(dc, &fx);
-		else
-			dchannel_refused(dc, &fx, "channel_fail");
+		dchannel_fail_with(dc, why);
 	}
 }
 
@@ -1018,14 +1017,7 @@ static void commit_timer_fired(evutil_socket_t fd, short events, void *arg)
 
 static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 {
-	struct dchannel *dc = arg;
-	struct channel_effects fx;
-
-	channel_effects_init(&fx);
-	if (channel_fail(dc->ch, &fx, "the mutual close timed out: closing unilaterally"))
-		dchannel_apply(dc, &fx);
-	else
-		dchannel_refused(dc, &fx, "channel_fail");
+	dchannel_fail_with(arg, "the mutual close timed out: closing unilaterally");
 }
 
 /* ---- Life cycle ---- */

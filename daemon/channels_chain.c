@@ -167,10 +167,7 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 
 	channel_effects_init(&fx);
 	if (dc->funding_confirmed && dc->is_funding_bad && state < CHANNEL_CLOSED) {
-		if (channel_fail(dc->ch, &fx, "the funding transaction does not pay the channel"))
-			dchannel_apply(dc, &fx);
-		else
-			dchannel_refused(dc, &fx, "channel_fail");
+		dchannel_fail_with(dc, "the funding transaction does not pay the channel");
 		return;
 	}
 	if (dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= dc->funding_height) {
@@ -194,10 +191,7 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 		 * resolved on chain before the incoming one expires. */
 		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
 			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
-		if (channel_fail(dc->ch, &fx, why))
-			dchannel_apply(dc, &fx);
-		else
-			dchannel_refused(dc, &fx, "channel_fail");
+		dchannel_fail_with(dc, why);
 	}
 }
 

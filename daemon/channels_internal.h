@@ -115,6 +115,9 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 			 void *arg, uint64_t htlc_id);
 /* The same, for callers that do not touch dc afterwards. */
 void dchannel_apply(struct dchannel *dc, struct channel_effects *fx);
+/* Fails the channel (channel_fail) and applies that.  Returns: false if
+ * dc is gone. */
+bool dchannel_fail_with(struct dchannel *dc, const char *why);
 /* An engine call the engine refused: logged, fx cleared. */
 void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const char *what);
 
