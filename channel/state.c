@@ -258,7 +258,10 @@ static void fail_channel(struct channel *ch, struct channel_effects *fx,
 		free(ch->error_text);
 		ch->error_text = wire_memdup(why, strlen(why) + 1);
 	}
-	if (ch->state == CHANNEL_DATA_LOSS)
+	/* Nothing of ours to broadcast: we lost state, or the mutual close is
+	 * agreed and its transaction handed over (our commitment would only
+	 * compete with it). */
+	if (ch->state == CHANNEL_DATA_LOSS || ch->state == CHANNEL_CLOSED)
 		return;
 	if (!ch->has_commitments) {
 		ch->state = CHANNEL_FORGOTTEN;

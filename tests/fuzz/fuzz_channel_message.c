@@ -821,6 +821,8 @@ static void run_step(const struct scene *s, struct channel *ch,
 	    && !is_failed(old_state))
 		FUZZ_CHECK(fx.failure != NULL);
 	FUZZ_CHECK(!is_finished(old_state) || is_finished(state));
+	/* A mutual close, once agreed, is never replaced by our commitment. */
+	FUZZ_CHECK(old_state != CHANNEL_CLOSED || state == CHANNEL_CLOSED);
 	FUZZ_CHECK(channel_commitment_number(ch, CHANNEL_LOCAL) >= old_local);
 	for (size_t k = 0; k < fx.num_msgs; k++)
 		FUZZ_CHECK(decodes(fx.msgs[k]->data, fx.msgs[k]->len));

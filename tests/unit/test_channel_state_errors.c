@@ -784,8 +784,41 @@ static void test_bad_closing_signature_fails(void)
 	pair_free(&p);
 }
 
+/* Once the mutual close is agreed, a peer breaking the protocol (here a
+ * bad channel_reestablish, found by tests/fuzz/fuzz_channel_message) gets
+ * an error, but our commitment is not broadcast against the closing
+ * transaction, and the channel stays closed. */
+static void test_violation_after_mutual_close_keeps_it_closed(void)
+{
+	struct pair_options o;
+	struct pair p;
+	struct msg_channel_reestablish m;
+
+	pair_default_options(&o);
+	pair_init(&p, &o);
+	CHECK(pair_open(&p));
+	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
+	pair_run(&p);
+	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_CLOSED);
+	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_CLOSED);
+	pair_disconnect(&p);
+	p.connected = true;
+	PAIR_CALL(&p, 0, channel_reconnected);
+	memset(&m, 0, sizeof(m));
+	m.channel_id = *channel_get_id(p.node[0].ch);
+	m.next_commitment_number = 7;
+	m.next_revocation_number = 1;
+	memset(m.your_last_per_commitment_secret, 0x13, 32);
+	feed(&p, 0, towire_channel_reestablish(&m));
+	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_CLOSED);
+	CHECK(pair_count(&p, 0, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 0);
+	CHECK(p.node[0].sent_types[p.node[0].num_sent - 1] == WIRE_ERROR);
+	pair_free(&p);
+}
+
 int main(void)
 {
+	RUN(test_violation_after_mutual_close_keeps_it_closed);
 	RUN(test_every_open_channel_violation_fails);
 	RUN(test_valid_open_channel_with_anchors_when_allowed);
 	RUN(test_every_accept_channel_violation_fails);
