@@ -798,11 +798,11 @@ static void run_step(const struct scene *s, struct channel *ch,
 	free(before);
 	free(after);
 
-	/* A failure fails the channel, says so to the peer (unless it was
-	 * the peer's error) and, once funds are committed, hands over our
-	 * commitment. */
+	/* A failure fails the channel (a mutually closed one stays closed),
+	 * says so to the peer (unless it was the peer's error) and, once
+	 * funds are committed, hands over our commitment. */
 	if (fx.failure) {
-		FUZZ_CHECK(is_failed(state));
+		FUZZ_CHECK(is_failed(state) || state == CHANNEL_CLOSED);
 		if (type != WIRE_ERROR) {
 			uint16_t last = 0;
 
