@@ -720,10 +720,27 @@ static bool choose_route(struct payments *pm, struct pay *pay)
 	return false;
 }
 
+static void read_failure(void *arg, sqlite3_stmt *stmt)
+{
+	*(json_t **)arg = failure_json(stmt);
+}
+
+/* Answers pay with its last error; the data is the last attempt that
+ * failed (erring_index, erring_channel, failcode...), if any. */
 static void pay_fail(struct payments *pm, struct pay *pay)
 {
-	rpc_respond_error(pay->request, pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING,
-			  "%s", pay->last_error);
+	int code = pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING;
+	json_t *data = NULL;
+	char status[16] = "";
+
+	for (uint64_t part = pay->partid + 1; part-- > 0 && !data;)
+		if (with_part(pm, &pay->p.payment_hash, part, read_status, status)
+		    && strcmp(status, "failed") == 0)
+			with_part(pm, &pay->p.payment_hash, part, read_failure, &data);
+	if (data)
+		rpc_respond_error_data(pay->request, code, data, "%s", pay->last_error);
+	else
+		rpc_respond_error(pay->request, code, "%s", pay->last_error);
 	pay_free(pm, pay);
 }
 

@@ -111,6 +111,7 @@ def test_failures_come_back_with_the_right_code(abc, devchain):
     c.rpc("delinvoice", ["gone", "unpaid"])
     error = rpc_error(a, "pay", [unknown["bolt11"]])
     assert error.code == 203 and "incorrect_or_unknown_payment_details" in error.message
+    assert error.data["erring_index"] == 2 and error.data["erring_node"] == c.id
     # An expired invoice: the payer will not even try...
     short = c.rpc("invoice", [5000000, "short", "expires", 1])
     time.sleep(2)
@@ -130,6 +131,11 @@ def test_failures_come_back_with_the_right_code(abc, devchain):
     error = rpc_error(a, "waitsendpay", [low["payment_hash"], 30])
     assert error.data["failcode"] == INCORRECT_OR_UNKNOWN
     assert error.data["failcodename"] == "incorrect_or_unknown_payment_details"
+    # More than twice the invoice's amount (BOLT 4 "SHOULD fail").
+    a.rpc("sendpay", [route_to_c(a, b, c, 10000001), low["payment_hash"], None, 10000001,
+                      low["bolt11"], low["payment_secret"]])
+    error = rpc_error(a, "waitsendpay", [low["payment_hash"], 30])
+    assert error.data["failcode"] == INCORRECT_OR_UNKNOWN
     # A wrong payment_secret.
     a.rpc("sendpay", [route_to_c(a, b, c, 5000000), low["payment_hash"], None, 5000000,
                       low["bolt11"], "11" * 32])
@@ -148,6 +154,9 @@ def test_failures_come_back_with_the_right_code(abc, devchain):
     big = c.rpc("invoice", [450000000, "big", "more than B has"])
     error = rpc_error(a, "pay", [big["bolt11"]])
     assert error.code == 210 and "temporary_channel_failure" in error.message
+    assert error.data["failcode"] == TEMPORARY_CHANNEL_FAILURE
+    assert error.data["erring_node"] == b.id
+    assert error.data["erring_channel"] == channel(b, c)["short_channel_id"]
     wait_no_htlcs(a, b, c)
     assert balances(a, b, c) == before
     statuses = {f["status"] for f in b.rpc("listforwards")["forwards"]}
