@@ -1,5 +1,7 @@
-# pay/bolt11.mk: BOLT #11 invoices, their unit test and fuzz target.
-pay_libohmpay_a_SOURCES += pay/bolt11.c pay/bolt11.h
+# pay/bolt11.mk: BOLT #11 invoices (reading in pay/bolt11_decode, building
+# and writing in pay/bolt11_encode), their unit test and fuzz target.
+pay_libohmpay_a_SOURCES += pay/bolt11_decode.c pay/bolt11_encode.c \
+	pay/bolt11.h pay/bolt11_internal.h
 
 check_PROGRAMS += tests/unit/test_pay_bolt11 tests/fuzz/fuzz_bolt11
 TESTS += tests/unit/test_pay_bolt11 tests/fuzz/fuzz_bolt11
