@@ -467,7 +467,7 @@ static bool part_secrets(struct payments *pm, int64_t channel, uint64_t htlc_id,
 		size_t len = (size_t)sqlite3_column_bytes(stmt, 1);
 		*id = sqlite3_column_int64(stmt, 0);
 		*num = len / sizeof(struct secret);
-		if (*num <= ROUTE_MAX_HOPS) {
+		if (*num > 0 && *num <= ROUTE_MAX_HOPS) {
 			memcpy(secrets, sqlite3_column_blob(stmt, 1), *num * sizeof(struct secret));
 			found = true;
 		}
@@ -953,8 +953,11 @@ void payments_pay(struct payments *pm, struct rpc_request *request, const struct
 		pay_free(pm, pay);
 		return;
 	}
-	memcpy(pay->edges, p->hint_edges, num_edges * sizeof(*pay->edges));
-	memcpy(pay->hint_lens, p->hint_lens, p->num_hints * sizeof(*pay->hint_lens));
+	/* keysend has no hints (and NULL pointers memcpy must not see). */
+	if (num_edges)
+		memcpy(pay->edges, p->hint_edges, num_edges * sizeof(*pay->edges));
+	if (p->num_hints)
+		memcpy(pay->hint_lens, p->hint_lens, p->num_hints * sizeof(*pay->hint_lens));
 	pay->p.hint_edges = pay->edges;
 	pay->p.hint_lens = pay->hint_lens;
 	pay->deadline = (uint64_t)time(NULL) + p->retry_for_secs;
