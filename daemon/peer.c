@@ -15,6 +15,7 @@
 #include <event2/util.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,18 @@ static struct peer *peer_alloc(struct peer_manager *manager, bool is_outgoing)
 	return peer;
 }
 
+/* Lightning messages are small and answered one by one (an update_add
+ * then commitment_signed, then the peer's revoke_and_ack): Nagle's
+ * algorithm would hold the second write for the peer's delayed ACK, about
+ * 40 ms a round trip.  So every peer socket sends at once. */
+static void set_nodelay(evutil_socket_t fd)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void peer_setup_bev(struct peer *peer)
 {
 	bufferevent_setcb(peer->bev, peer_read, peer_written, peer_event, peer);
@@ -153,6 +166,7 @@ struct peer *peer_new_incoming(struct peer_manager *manager, int fd,
 		peer_close(peer, "out of memory");
 		return NULL;
 	}
+	set_nodelay(fd);
 	peer->phase = PEER_HANDSHAKE;
 	memcpy(local.secret.data, ohmd->node_secret, sizeof(local.secret.data));
 	privkey_generate(ohmd->secp, &ephemeral);
@@ -826,6 +840,7 @@ static void peer_event(struct bufferevent *bev, short events, void *arg)
 	struct peer *peer = arg;
 
 	if (events & BEV_EVENT_CONNECTED) {
+		set_nodelay(bufferevent_getfd(bev));
 		log_debug(peer_log(peer), "peer", "connected to %s, starting handshake", peer->address);
 		start_initiator(peer);
 		return;
