@@ -20,3 +20,7 @@ noinst_PROGRAMS += bench/devchain
 bench_devchain_SOURCES = bench/devchain.c
 bench_devchain_LDADD = contrib/devchain/libohmdevchain.a db/libohmdb.a \
 	$(OHM_DEVCHAIN_PURE_LIBS) $(SQLITE3_LIBS)
+
+# bench/pay.py: payments per second and latency between real ohmd processes
+# on ohm-devchain (A->B and A->B->C, one at a time and 100 in flight).
+dist_noinst_SCRIPTS += bench/pay.py
