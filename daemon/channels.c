@@ -212,9 +212,13 @@ static void dchannel_free(struct dchannel *dc)
 		event_free(dc->commit_timer);
 	if (dc->close_timer)
 		event_free(dc->close_timer);
+	for (struct queued_step *q = m->queue; q; q = q->next)
+		if (q->dc == dc)
+			q->dc = NULL;
 	channel_free(dc->ch);
 	channel_secrets_wipe(&dc->secrets);
 	bitcoin_tx_free(dc->funding_tx);
+	free(dc->pending_snapshot);
 	free(dc->failure);
 	free(dc);
 }
@@ -261,7 +265,7 @@ bool channels_db_step(sqlite3_stmt *stmt)
 	return ok;
 }
 
-static bool row_save(struct dchannel *dc, const struct channel_effects *fx)
+static bool row_save(struct dchannel *dc, const uint8_t *snapshot, size_t snapshot_len)
 {
 	struct db *db = dc->owner->ohmd->db;
 	sqlite3_stmt *stmt = db_prepare(db,
@@ -275,7 +279,7 @@ static bool row_save(struct dchannel *dc, const struct channel_effects *fx)
 	sqlite3_bind_int64(stmt, 1, dc->dbid);
 	sqlite3_bind_blob(stmt, 2, dc->peer_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 3, channel_get_id(dc->ch)->bytes, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 4, fx->snapshot, (int)fx->snapshot_len, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 4, snapshot, (int)snapshot_len, SQLITE_STATIC);
 	if (dchannel_has_funding(dc)) {
 		sqlite3_bind_blob(stmt, 5, dchannel_funding(dc)->txid.shad.sha.u8, 32,
 				  SQLITE_STATIC);
@@ -284,7 +288,10 @@ static bool row_save(struct dchannel *dc, const struct channel_effects *fx)
 		sqlite3_bind_null(stmt, 5);
 		sqlite3_bind_null(stmt, 6);
 	}
-	return channels_db_step(stmt);
+	if (!channels_db_step(stmt))
+		return false;
+	dc->has_row = true;
+	return true;
 }
 
 static bool row_exec(struct dchannel *dc, const char *sql)
@@ -316,15 +323,40 @@ static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
 	return ok;
 }
 
-/* The database half of a step, inside the caller's transaction. */
-static bool persist(struct dchannel *dc, const struct channel_effects *fx)
+/* Whether a step's events write to the channel's row (which must then
+ * exist, with the step's snapshot). */
+static bool events_need_row(const struct channel_effects *fx)
+{
+	for (size_t i = 0; i < fx->num_events; i++)
+		if (fx->events[i].type == CHANNEL_EVENT_CLOSE_BROADCAST
+		    || fx->events[i].type == CHANNEL_EVENT_COMMITMENT_BROADCAST)
+			return true;
+	return false;
+}
+
+/* The database half of a step, inside the group transaction.  A plain
+ * step's snapshot is only kept (taken from fx): the flush writes each
+ * channel's latest one once, so a hundred HTLC steps on one channel in
+ * one turn cost one snapshot write, not a hundred. */
+static bool persist(struct dchannel *dc, struct channel_effects *fx)
 {
 	struct wallet *wallet = dc->owner->ohmd->wallet;
 	char err[300];
 	struct bitcoin_txid txid;
 
-	if (fx->snapshot && !row_save(dc, fx))
-		return false;
+	if (fx->snapshot) {
+		free(dc->pending_snapshot);
+		dc->pending_snapshot = fx->snapshot;
+		dc->pending_snapshot_len = fx->snapshot_len;
+		fx->snapshot = NULL;
+		fx->snapshot_len = 0;
+		if (!dc->has_row || events_need_row(fx)) {
+			if (!row_save(dc, dc->pending_snapshot, dc->pending_snapshot_len))
+				return false;
+			free(dc->pending_snapshot);
+			dc->pending_snapshot = NULL;
+		}
+	}
 	for (size_t i = 0; i < fx->num_events; i++) {
 		const struct channel_event *ev = &fx->events[i];
 		switch (ev->type) {
@@ -336,6 +368,9 @@ static bool persist(struct dchannel *dc, const struct channel_effects *fx)
 			}
 			if (!row_exec(dc, "DELETE FROM channels WHERE id = ?"))
 				return false;
+			free(dc->pending_snapshot);
+			dc->pending_snapshot = NULL;
+			dc->has_row = false;
 			break;
 		case CHANNEL_EVENT_FUNDING_BROADCAST:
 			if (dc->funding_tx) {
@@ -361,10 +396,12 @@ static bool persist(struct dchannel *dc, const struct channel_effects *fx)
 	return true;
 }
 
-static void send_msgs(struct dchannel *dc, const struct channel_effects *fx)
+/* Sends a step's messages, if the connection they were made for is still
+ * the one we have (after a reconnection, channel_reestablish decides). */
+static void send_msgs(struct dchannel *dc, const struct channel_effects *fx, uint64_t link_gen)
 {
 	for (size_t i = 0; i < fx->num_msgs; i++) {
-		if (!dc->peer)
+		if (!dc->peer || dc->link_gen != link_gen)
 			return;
 		if (!peer_send(dc->peer, fx->msgs[i]->data, fx->msgs[i]->len)) {
 			log_unusual(channels_log(dc->owner), "channel", "%s: cannot send to the peer",
@@ -424,14 +461,17 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 		 ev->type == CHANNEL_EVENT_HTLC_ADDED ? "committed" : what[ev->type]);
 }
 
-/* The half of a step after the commit.  Returns: false if dc is gone. */
-static bool act(struct dchannel *dc, struct channel_effects *fx)
+/* The half of a step after the commit.  Returns: false if the channel is
+ * forgotten (dc stays allocated until the flush frees it). */
+static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_gen)
 {
 	struct channels *m = dc->owner;
 	char cid[65];
 	bool forget = false, send_update = false;
 
-	send_msgs(dc, fx);
+	if (dc->forgotten)
+		return false;
+	send_msgs(dc, fx, link_gen);
 	if (fx->failure) {
 		log_unusual(channels_log(m), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
 			    dchannel_id_hex(cid, dc), fx->failure);
@@ -485,17 +525,23 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 	if (forget) {
 		log_info(channels_log(m), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
 			 dchannel_id_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
-		dchannel_free(dc);
+		if (dc->fund_request)
+			rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD, "Channel was forgotten: %s",
+					  dc->failure ? dc->failure : "unknown");
+		dc->fund_request = NULL;
+		dc->forgotten = true;
 		return false;
+	}
+	/* Reestablished (or newly normal): our channel_update goes after
+	 * channel_reestablish, and incoming HTLCs still waiting for a
+	 * decision get one now. */
+	if (!dc->was_usable && dchannel_is_usable(dc)) {
+		dc->was_usable = true;
+		send_update = true;
+		payflow_channel_usable(m->ohmd->payflow, dc);
 	}
 	if (send_update)
 		send_local_update(dc);
-	/* Reestablished (or newly normal): incoming HTLCs still waiting
-	 * for a decision get one now. */
-	if (!dc->was_usable && dchannel_is_usable(dc)) {
-		dc->was_usable = true;
-		payflow_channel_usable(m->ohmd->payflow, dc);
-	}
 	if (dc->peer && channel_can_send_commit(dc->ch)) {
 		struct timeval now = {0, 0};
 		evtimer_add(dc->commit_timer, &now);
@@ -503,35 +549,129 @@ static bool act(struct dchannel *dc, struct channel_effects *fx)
 	return true;
 }
 
-/* Persists and acts on fx (then clears it).  Returns: false if dc is
- * gone (forgotten, or we are stopping on a database error). */
+/* ---- Group commit ---- */
+
+static void queue_drop(struct channels *m)
+{
+	while (m->queue) {
+		struct queued_step *q = m->queue;
+		m->queue = q->next;
+		channel_effects_clear(&q->fx);
+		free(q);
+	}
+	m->queue_tail = &m->queue;
+}
+
+/* Opens the group transaction if it is not open, and has the flush run
+ * once the event loop has handled what is ready now. */
+static bool batch_join(struct channels *m)
+{
+	if (m->batch_open)
+		return true;
+	if (db_in_transaction(m->ohmd->db)) {
+		log_broken(channels_log(m), "channel", "a channel step inside another transaction");
+		return false;
+	}
+	if (!db_begin(m->ohmd->db))
+		return false;
+	m->batch_open = true;
+	event_active(m->flush_event, EV_TIMEOUT, 0);
+	return true;
+}
+
+/* Commits the group transaction: each channel's latest snapshot, then the
+ * commit.  db_begin calls this too (another writer wants its own
+ * transaction); the queued steps are acted on by the flush either way. */
+static bool batch_commit(void *arg)
+{
+	struct channels *m = arg;
+	struct db *db = m->ohmd->db;
+
+	if (!m->batch_open)
+		return true;
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		if (!dc->pending_snapshot)
+			continue;
+		if (!row_save(dc, dc->pending_snapshot, dc->pending_snapshot_len))
+			goto fail;
+		free(dc->pending_snapshot);
+		dc->pending_snapshot = NULL;
+	}
+	if (!db_commit(db))
+		goto fail;
+	m->batch_open = false;
+	return true;
+fail:
+	db_rollback(db);
+	m->batch_open = false;
+	fatal(m, "cannot store channel updates");
+	queue_drop(m);
+	return false;
+}
+
+/* The loop ran what was ready: commit, then act on the steps in order.
+ * Steps the acting starts go into a new group, flushed next. */
+static void flush(evutil_socket_t fd, short events, void *arg)
+{
+	struct channels *m = arg;
+	struct queued_step *list;
+
+	if (!batch_commit(m))
+		return;
+	list = m->queue;
+	m->queue = NULL;
+	m->queue_tail = &m->queue;
+	while (list) {
+		struct queued_step *q = list;
+		list = q->next;
+		if (!m->is_fatal && q->dc)
+			act(q->dc, &q->fx, q->link_gen);
+		channel_effects_clear(&q->fx);
+		free(q);
+	}
+	for (struct dchannel *dc = m->list, *next; dc; dc = next) {
+		next = dc->next;
+		if (dc->forgotten)
+			dchannel_free(dc);
+	}
+}
+
 bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
 			 void *arg, uint64_t htlc_id)
 {
 	struct channels *m = dc->owner;
-	struct db *db = m->ohmd->db;
-	bool alive;
+	struct queued_step *q;
 
 	if (m->is_fatal) {
 		channel_effects_clear(fx);
 		return true;
 	}
-	if (fx->snapshot || fx->num_events || fn) {
-		if (!db_begin(db)) {
-			fatal(m, "cannot begin a channel update");
-			channel_effects_clear(fx);
-			return true;
-		}
-		if (!persist(dc, fx) || (fn && !fn(arg, htlc_id)) || !db_commit(db)) {
-			db_rollback(db);
-			fatal(m, "cannot store a channel update");
-			channel_effects_clear(fx);
-			return true;
-		}
+	if (!batch_join(m)) {
+		fatal(m, "cannot begin a channel update");
+		channel_effects_clear(fx);
+		return true;
 	}
-	alive = act(dc, fx);
-	channel_effects_clear(fx);
-	return alive;
+	if (!persist(dc, fx) || (fn && !fn(arg, htlc_id))) {
+		db_rollback(m->ohmd->db);
+		m->batch_open = false;
+		fatal(m, "cannot store a channel update");
+		queue_drop(m);
+		channel_effects_clear(fx);
+		return true;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		fatal(m, "out of memory");
+		channel_effects_clear(fx);
+		return true;
+	}
+	q->dc = dc;
+	q->link_gen = dc->link_gen;
+	q->fx = *fx;
+	channel_effects_init(fx);
+	*m->queue_tail = q;
+	m->queue_tail = &q->next;
+	return !dc->forgotten;
 }
 
 bool dchannel_fail_with(struct dchannel *dc, const char *why)
@@ -570,7 +710,6 @@ void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const cha
 static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 {
 	struct channels *m = dc->owner;
-	struct db *db = m->ohmd->db;
 	struct wallet_withdraw_params wp = {
 		.destination_script = ev->funding_script,
 		.destination_script_len = ev->funding_script_len,
@@ -583,17 +722,16 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	uint32_t outnum;
 	int code = RPC_INTERNAL_ERROR;
 	char err[1024];
-	bool alive;
 
-	channel_effects_init(&fx);
-	if (!db_begin(db)) {
+	/* The funding transaction is stored in the same group transaction
+	 * as the step that hands it to the engine. */
+	if (!batch_join(m)) {
 		fatal(m, "cannot begin storing the funding transaction");
 		return true;
 	}
 	dc->funding_tx = wallet_fund_prepare(m->ohmd->wallet, &wp, &outnum, &code, err,
 					     sizeof(err));
 	if (!dc->funding_tx) {
-		db_rollback(db);
 		if (dc->fund_request)
 			rpc_respond_error(dc->fund_request, code, "%s", err);
 		dc->fund_request = NULL;
@@ -601,8 +739,10 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	}
 	bitcoin_tx_txid(&outpoint.txid, dc->funding_tx);
 	outpoint.vout = outnum;
+	channel_effects_init(&fx);
 	if (!channel_funding_built(dc->ch, &fx, &outpoint)) {
-		db_rollback(db);
+		if (!wallet_fund_release(m->ohmd->wallet, &outpoint.txid, err, sizeof(err)))
+			fatal(m, "cannot release the funding transaction");
 		bitcoin_tx_free(dc->funding_tx);
 		dc->funding_tx = NULL;
 		if (dc->fund_request)
@@ -612,15 +752,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 		channel_effects_clear(&fx);
 		return true;
 	}
-	if (!persist(dc, &fx) || !db_commit(db)) {
-		db_rollback(db);
-		channel_effects_clear(&fx);
-		fatal(m, "cannot store the funding transaction");
-		return true;
-	}
-	alive = act(dc, &fx);
-	channel_effects_clear(&fx);
-	return alive;
+	return dchannel_apply_step(dc, &fx);
 }
 
 void channels_fund(struct channels *m, struct rpc_request *request, struct peer *peer,
@@ -807,11 +939,12 @@ void channels_peer_active(struct channels *m, struct peer *peer)
 		if (!same_peer(dc, peer) || channel_get_state(dc->ch) == CHANNEL_FORGOTTEN)
 			continue;
 		dc->peer = peer;
+		dc->link_gen++;
 		channel_effects_init(&fx);
-		if (!channel_reconnected(dc->ch, &fx))
+		if (channel_reconnected(dc->ch, &fx))
+			dchannel_apply(dc, &fx);
+		else
 			dchannel_refused(dc, &fx, "channel_reconnected");
-		else if (dchannel_apply_step(dc, &fx))
-			send_local_update(dc);
 	}
 }
 
@@ -879,6 +1012,7 @@ void channels_peer_gone(struct channels *m, struct peer *peer)
 		if (dc->peer != peer)
 			continue;
 		dc->peer = NULL;
+		dc->link_gen++;
 		dc->was_usable = false;
 		had_channels = true;
 		evtimer_del(dc->commit_timer);
@@ -1115,6 +1249,7 @@ static bool load_row(struct channels *m, const struct row *row, char *err, size_
 	}
 	if (channel_get_failure(dc->ch))
 		dc->failure = strdup(channel_get_failure(dc->ch));
+	dc->has_row = true;
 	dc->funding_confirmed = row->funding_confirmed;
 	dc->funding_height = row->funding_height;
 	dc->funding_txindex = row->funding_txindex;
@@ -1167,13 +1302,21 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 		return NULL;
 	}
 	m->ohmd = ohmd;
+	m->queue_tail = &m->queue;
+	m->flush_event = event_new(ohmd->base, -1, 0, flush, m);
+	if (!m->flush_event) {
+		snprintf(err, errlen, "out of memory");
+		free(m);
+		return NULL;
+	}
+	db_set_group_closer(ohmd->db, batch_commit, m);
 	/* Every row is read before any channel is loaded: loading applies
 	 * steps, which write. */
 	stmt = db_prepare(ohmd->db, "SELECT id, peer_id, snapshot, funding_height, funding_txindex,"
 			  " spend_txid, spend_height, last_tx, remote_update FROM channels ORDER BY id");
 	if (!stmt) {
 		snprintf(err, errlen, "cannot read channels: %s", db_errmsg(ohmd->db));
-		free(m);
+		channels_free(m);
 		return NULL;
 	}
 	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -1228,6 +1371,14 @@ void channels_free(struct channels *m)
 {
 	if (!m)
 		return;
+	/* What is stored stays stored; the steps not acted on yet are
+	 * redone from it at the next start (reestablish retransmits, and
+	 * undecided HTLCs are decided again). */
+	batch_commit(m);
+	queue_drop(m);
+	db_set_group_closer(m->ohmd->db, NULL, NULL);
+	if (m->flush_event)
+		event_free(m->flush_event);
 	while (m->list)
 		dchannel_free(m->list);
 	while (m->redials) {

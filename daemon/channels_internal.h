@@ -69,6 +69,14 @@ struct dchannel {
 
 	/* dchannel_is_usable() was true after the last step. */
 	bool was_usable;
+	/* Group commit (see channels.c): the latest snapshot not yet
+	 * written, whether the row exists, and which connection a step's
+	 * messages were made for (bumped on every connect and disconnect). */
+	uint8_t *pending_snapshot;
+	size_t pending_snapshot_len;
+	bool has_row;
+	bool forgotten;			/* FORGET acted on: freed at the flush */
+	uint64_t link_gen;
 
 	struct event *commit_timer;
 	char *failure;			/* why it failed, for status */
@@ -84,11 +92,26 @@ struct redial {
 	struct redial *next;
 };
 
+/* A step stored in the open group transaction, waiting for its commit to
+ * be acted on (its messages sent, its events handled). */
+struct queued_step {
+	struct dchannel *dc;
+	uint64_t link_gen;
+	struct channel_effects fx;
+	struct queued_step *next;
+};
+
 struct channels {
 	struct ohmd *ohmd;
 	struct dchannel *list;
 	struct redial *redials;
 	bool is_fatal;			/* a database error: we are stopping */
+	/* Group commit: the transaction the steps of this turn of the event
+	 * loop share, the steps waiting for it, and the event that commits
+	 * it and acts on them once the loop has run what was ready. */
+	bool batch_open;
+	struct queued_step *queue, **queue_tail;
+	struct event *flush_event;
 };
 
 struct log *channels_log(const struct channels *m);
@@ -107,8 +130,9 @@ struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer
 /* Steps a prepared statement to the end and resets it. */
 bool channels_db_step(sqlite3_stmt *stmt);
 
-/* Stores fx in one database transaction, then sends its messages and acts
- * on its events; clears fx.  Returns: false if dc is gone. */
+/* Stores fx in the group transaction and queues it: its messages are sent
+ * and its events acted on once that commits (later in this turn of the
+ * event loop).  Clears fx.  Returns: false if dc is gone. */
 bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx);
 /* The same, with fn's writes (for htlc_id) in the transaction. */
 bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,

@@ -244,6 +244,7 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 	char *encoded = NULL;
 	sqlite3_stmt *stmt;
 	uint64_t now = now_secs();
+	int64_t id;
 	bool ok;
 
 	if (params->preimage)
@@ -280,10 +281,13 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 		goto out;
 	}
 
-	stmt = db_prepare(ohmd->db,
+	/* Its own transaction: committed before we answer with the invoice. */
+	stmt = db_begin(ohmd->db) ? db_prepare(ohmd->db,
 		"INSERT INTO invoices (label, payment_hash, preimage, payment_secret, amount_msat,"
-		" description, bolt11, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" description, bolt11, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		: NULL;
 	if (!stmt) {
+		db_rollback(ohmd->db);
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot store the invoice: %s",
 				  db_errmsg(ohmd->db));
 		goto out;
@@ -302,9 +306,11 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)(now + params->expiry_secs));
 	ok = sqlite3_step(stmt) == SQLITE_DONE;
 	sqlite3_reset(stmt);
-	if (!ok) {
+	id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
+	if (!ok || !db_commit(ohmd->db)) {
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot store the invoice: %s",
 				  db_errmsg(ohmd->db));
+		db_rollback(ohmd->db);
 		goto out;
 	}
 	rpc_respond(request, json_pack("{s:s, s:I, s:s, s:s, s:I}",
@@ -312,7 +318,7 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 		"expires_at", (json_int_t)(now + params->expiry_secs),
 		"bolt11", encoded,
 		"payment_secret", hex_encode(secret_hex, b11->payment_secret.data, 32),
-		"created_index", (json_int_t)sqlite3_last_insert_rowid(sqlite3_db_handle(stmt))));
+		"created_index", (json_int_t)id));
 out:
 	crypto_wipe(&preimage, sizeof(preimage));
 	featurebits_free(features);

@@ -42,6 +42,9 @@ struct db {
 	int schema_version;
 	struct cached_stmt *stmts;
 	char own_error[160];
+	/* The owner of an open group transaction (db_set_group_closer). */
+	bool (*group_close)(void *arg);
+	void *group_arg;
 };
 
 /* Writes "path: <message>" into err, closes conn (rolling back any open
@@ -292,8 +295,18 @@ bool db_exec(struct db *db, const char *sql)
 	return sqlite3_exec(db->conn, sql, NULL, NULL, NULL) == SQLITE_OK;
 }
 
+void db_set_group_closer(struct db *db, bool (*close)(void *arg), void *arg)
+{
+	db->group_close = close;
+	db->group_arg = arg;
+}
+
 bool db_begin(struct db *db)
 {
+	/* An open group transaction commits first: whoever begins wants
+	 * its own unit of work. */
+	if (db_in_transaction(db) && db->group_close && !db->group_close(db->group_arg))
+		return false;
 	assert(!db_in_transaction(db));
 	return db_exec(db, "BEGIN IMMEDIATE");
 }

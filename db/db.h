@@ -62,8 +62,16 @@ bool db_exec(struct db *db, const char *sql);
 
 /* BEGIN IMMEDIATE: takes the write lock now, so a busy database fails here
  * rather than halfway through.  Precondition: no transaction is open (no
- * nesting).  Returns false on error. */
+ * nesting), except a group transaction, which is committed first (see
+ * db_set_group_closer).  Returns false on error. */
 bool db_begin(struct db *db);
+
+/* A group transaction: one owner (the channels) may leave a transaction
+ * open across many of its steps so they share one commit.  Its close
+ * function commits it (returning false on failure); db_begin calls it
+ * first when a transaction is open, so other writers get their own.
+ * close NULL: none. */
+void db_set_group_closer(struct db *db, bool (*close)(void *arg), void *arg);
 
 /* Commits; when it returns true the transaction is durable.  On false the
  * transaction may still be open: call db_rollback(). */
