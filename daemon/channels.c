@@ -172,7 +172,6 @@ static struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id
 	return dc;
 }
 
-static void commit_timer_fired(evutil_socket_t fd, short events, void *arg);
 static void close_timer_fired(evutil_socket_t fd, short events, void *arg);
 
 /* Derives the secrets and the timers; links dc in. */
@@ -184,9 +183,8 @@ static bool dchannel_setup(struct channels *m, struct dchannel *dc)
 	memcpy(node_secret.data, m->ohmd->node_secret, sizeof(node_secret.data));
 	ok = channel_secrets_derive(m->ohmd->secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
 	crypto_wipe(&node_secret, sizeof(node_secret));
-	dc->commit_timer = evtimer_new(m->ohmd->base, commit_timer_fired, dc);
 	dc->close_timer = evtimer_new(m->ohmd->base, close_timer_fired, dc);
-	if (!ok || !dc->commit_timer || !dc->close_timer)
+	if (!ok || !dc->close_timer)
 		return false;
 	dc->next = m->list;
 	m->list = dc;
@@ -208,8 +206,6 @@ static void dchannel_free(struct dchannel *dc)
 				  dc->failure ? dc->failure : "ohmd is shutting down");
 	if (dc->close_request)
 		rpc_respond_error(dc->close_request, RPC_LIGHTNINGD, "ohmd is shutting down");
-	if (dc->commit_timer)
-		event_free(dc->commit_timer);
 	if (dc->close_timer)
 		event_free(dc->close_timer);
 	for (struct queued_step *q = m->queue; q; q = q->next)
@@ -542,10 +538,6 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_g
 	}
 	if (send_update)
 		send_local_update(dc);
-	if (dc->peer && channel_can_send_commit(dc->ch)) {
-		struct timeval now = {0, 0};
-		evtimer_add(dc->commit_timer, &now);
-	}
 	return true;
 }
 
@@ -616,6 +608,19 @@ static void flush(evutil_socket_t fd, short events, void *arg)
 	struct channels *m = arg;
 	struct queued_step *list;
 
+	/* Every update of this turn is in: sign them, one commitment_signed
+	 * per channel, in this same transaction (and after the updates on
+	 * the wire). */
+	for (struct dchannel *dc = m->list; dc && !m->is_fatal; dc = dc->next) {
+		struct channel_effects fx;
+		if (!dc->peer || dc->forgotten || !channel_can_send_commit(dc->ch))
+			continue;
+		channel_effects_init(&fx);
+		if (channel_send_commit(dc->ch, &fx))
+			dchannel_apply(dc, &fx);
+		else
+			dchannel_refused(dc, &fx, "channel_send_commit");
+	}
 	if (!batch_commit(m))
 		return;
 	list = m->queue;
@@ -778,7 +783,7 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 	if (!next_index(m, &dc->dbid) || !dchannel_setup(m, dc)) {
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot set up the channel: %s",
 				  db_errmsg(m->ohmd->db));
-		if (dc->commit_timer || dc->close_timer)
+		if (dc->close_timer)
 			dchannel_free(dc);
 		else
 			free(dc);
@@ -1015,7 +1020,6 @@ void channels_peer_gone(struct channels *m, struct peer *peer)
 		dc->link_gen++;
 		dc->was_usable = false;
 		had_channels = true;
-		evtimer_del(dc->commit_timer);
 		channel_effects_init(&fx);
 		if (channel_disconnected(dc->ch, &fx))
 			dchannel_apply(dc, &fx);
@@ -1052,7 +1056,7 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 	    || !dchannel_engine_new(m, dc, funding_sat, err, sizeof(err))) {
 		log_broken(channels_log(m), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);
-		if (dc && (dc->commit_timer || dc->close_timer))
+		if (dc && dc->close_timer)
 			dchannel_free(dc);
 		else
 			free(dc);
@@ -1134,20 +1138,6 @@ void channels_peer_error(struct channels *m, struct peer *peer,
 }
 
 /* ---- Timers ---- */
-
-static void commit_timer_fired(evutil_socket_t fd, short events, void *arg)
-{
-	struct dchannel *dc = arg;
-	struct channel_effects fx;
-
-	if (!dc->peer || !channel_can_send_commit(dc->ch))
-		return;
-	channel_effects_init(&fx);
-	if (channel_send_commit(dc->ch, &fx))
-		dchannel_apply(dc, &fx);
-	else
-		dchannel_refused(dc, &fx, "channel_send_commit");
-}
 
 static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 {
@@ -1232,7 +1222,7 @@ static bool load_row(struct channels *m, const struct row *row, char *err, size_
 	dc->dbid = row->id;
 	if (!dchannel_setup(m, dc)) {
 		snprintf(err, errlen, "cannot set up channel %lld", (long long)dc->dbid);
-		if (dc->commit_timer || dc->close_timer)
+		if (dc->close_timer)
 			dchannel_free(dc);
 		else
 			free(dc);

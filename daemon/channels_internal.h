@@ -78,7 +78,6 @@ struct dchannel {
 	bool forgotten;			/* FORGET acted on: freed at the flush */
 	uint64_t link_gen;
 
-	struct event *commit_timer;
 	char *failure;			/* why it failed, for status */
 	struct dchannel *next;
 };
