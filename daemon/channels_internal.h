@@ -1,6 +1,7 @@
-/* What daemon/channels.c, channels_chain.c and channels_rpc.c share: one
- * channel as ohmd runs it (the engine and what surrounds it), and the
- * helpers every part uses.  See channels.h for the rules. */
+/* What daemon/channels.c, channels_chain.c, channels_htlc.c,
+ * channels_peer.c and channels_rpc.c share: one channel as ohmd runs it
+ * (the engine and what surrounds it), and the helpers every part uses.
+ * See channels.h for the rules. */
 #ifndef OHM_DAEMON_CHANNELS_INTERNAL_H
 #define OHM_DAEMON_CHANNELS_INTERNAL_H
 
@@ -128,6 +129,21 @@ struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer
 				     const uint8_t id[32]);
 /* Steps a prepared statement to the end and resets it. */
 bool channels_db_step(sqlite3_stmt *stmt);
+/* A database error: logged with what failed, and ohmd stops. */
+void channels_fatal(struct channels *m, const char *what);
+
+/* A new channel for peer_id, not linked in yet.  NULL: out of memory. */
+struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
+/* The next secrets index (stored): never reused, even for forgotten channels. */
+bool channels_next_index(struct channels *m, int64_t *index);
+/* Derives dc's secrets and makes its close timer; links dc into m. */
+bool dchannel_setup(struct channels *m, struct dchannel *dc);
+/* A new engine for dc, as funder or fundee (funding_sat sizes our reserve). */
+bool dchannel_engine_new(struct channels *m, struct dchannel *dc, uint64_t funding_sat,
+			 char *err, size_t errlen);
+/* Unlinks dc, answers its waiting requests, wipes its secrets, frees it
+ * (once dchannel_setup made its timer; before that, plain free()). */
+void dchannel_free(struct dchannel *dc);
 
 /* Stores fx in the group transaction and queues it: its messages are sent
  * and its events acted on once that commits (later in this turn of the
@@ -151,5 +167,15 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen);
 void channels_tip_changed(void *arg, uint32_t height);
 void channels_channel_tip(struct dchannel *dc, uint32_t height);
+
+/* channels_peer.c: our channel_update to dc's peer, if it is connected
+ * and the channel is normal. */
+void dchannel_send_local_update(struct dchannel *dc);
+/* Dials node_id after its backoff (at once: now), if we have a channel
+ * that still needs it. */
+void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			      bool at_once);
+/* Stops and frees every redial timer. */
+void channels_redials_free(struct channels *m);
 
 #endif /* OHM_DAEMON_CHANNELS_INTERNAL_H */

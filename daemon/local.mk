@@ -3,7 +3,8 @@ noinst_LIBRARIES += daemon/libohmdaemon.a
 daemon_libohmdaemon_a_SOURCES = \
 	daemon/bitcoind.c daemon/bitcoind.h \
 	daemon/channels.c daemon/channels.h daemon/channels_internal.h \
-	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_rpc.c \
+	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_peer.c \
+	daemon/channels_rpc.c \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
 	daemon/coin_select.c daemon/coin_select.h \
@@ -17,7 +18,8 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/netaddr.c daemon/netaddr.h \
 	daemon/ohmd.h \
 	daemon/payflow.c daemon/payflow.h \
-	daemon/payments.c daemon/payments.h \
+	daemon/payments.c daemon/payments.h daemon/payments_internal.h \
+	daemon/payments_pay.c \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
 	daemon/rpc_channel.c \

@@ -1,13 +1,13 @@
-/* Our payments: sending HTLCs with onions, recording their outcomes, and
- * pay/keysend's route choice and retries (see payments.h). */
-#include "daemon/payments.h"
+/* Our payments: sending one part (an HTLC with its onion), recording its
+ * outcome, sendpay and waitsendpay, and listing (see payments.h).
+ * pay/keysend's route choice and retries are in payments_pay.c. */
+#include "daemon/payments_internal.h"
 
 #include <event2/event.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 #include <time.h>
 
 #include "channel/state.h"
@@ -15,21 +15,13 @@
 #include "crypto/hash.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
-#include "daemon/chain.h"
 #include "daemon/channels.h"
 #include "daemon/jsonrpc.h"
-#include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "db/db.h"
-#include "gossip/channel_update.h"
 #include "pay/hop_payload.h"
 #include "pay/onion.h"
 #include "pay/onion_error.h"
-
-/* Core Lightning's exemptfee: fees below this never count as too much. */
-#define PAY_EXEMPT_FEE_MSAT 5000
-/* A block may arrive while the HTLC travels. */
-#define FINAL_CLTV_MARGIN 1
 
 /* A request waiting for one payment part (waitsendpay). */
 struct waiter {
@@ -39,32 +31,6 @@ struct waiter {
 	uint64_t partid;
 	struct event *timer;
 	struct waiter *next;
-};
-
-/* A pay or keysend in progress. */
-struct pay {
-	struct payments *owner;
-	struct rpc_request *request;
-	struct pay_params p;		/* strings, destination, hints copied */
-	uint8_t destination[PUBKEY_CMPR_LEN];
-	struct route_edge *edges;
-	size_t *hint_lens;
-	struct short_channel_id *excluded;
-	size_t num_excluded;
-	bool *hint_updated;		/* a hint's fees replaced once */
-	uint64_t deadline;
-	uint64_t partid;		/* of the attempt in flight */
-	struct route_hop route[ROUTE_MAX_HOPS];
-	size_t num_hops;
-	int last_code;
-	char last_error[400];
-	struct pay *next;
-};
-
-struct payments {
-	struct ohmd *ohmd;
-	struct waiter *waiters;
-	struct pay *pays;
 };
 
 static const char *const payment_columns =
@@ -94,24 +60,6 @@ static void waiter_free(struct payments *pm, struct waiter *w)
 	free(w);
 }
 
-static void pay_free(struct payments *pm, struct pay *pay)
-{
-	for (struct pay **p = &pm->pays; *p; p = &(*p)->next) {
-		if (*p == pay) {
-			*p = pay->next;
-			break;
-		}
-	}
-	free((char *)pay->p.bolt11);
-	free((char *)pay->p.label);
-	free(pay->edges);
-	free(pay->hint_lens);
-	free(pay->excluded);
-	free(pay->hint_updated);
-	crypto_wipe(pay->p.keysend_preimage, sizeof(pay->p.keysend_preimage));
-	free(pay);
-}
-
 void payments_free(struct payments *pm)
 {
 	if (!pm)
@@ -120,23 +68,13 @@ void payments_free(struct payments *pm)
 		rpc_respond_error(pm->waiters->request, RPC_LIGHTNINGD, "ohmd is shutting down");
 		waiter_free(pm, pm->waiters);
 	}
-	while (pm->pays) {
-		rpc_respond_error(pm->pays->request, RPC_LIGHTNINGD,
-				  "ohmd is shutting down; the payment is stored and settles "
-				  "when it starts again (see listpays)");
-		pay_free(pm, pm->pays);
-	}
+	payments_pays_free(pm);
 	free(pm);
-}
-
-static struct log *pmlog(const struct payments *pm)
-{
-	return pm->ohmd->log;
 }
 
 /* ---- Reading payments ---- */
 
-static void set_hex(json_t *obj, const char *key, sqlite3_stmt *stmt, int col, int len)
+void payments_set_hex(json_t *obj, const char *key, sqlite3_stmt *stmt, int col, int len)
 {
 	char hex[2 * 33 + 1];
 
@@ -164,18 +102,18 @@ static json_t *payment_json(sqlite3_stmt *stmt)
 		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
 		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7));
 
-	set_hex(obj, "payment_hash", stmt, 1, 32);
-	set_hex(obj, "destination", stmt, 4, PUBKEY_CMPR_LEN);
+	payments_set_hex(obj, "payment_hash", stmt, 1, 32);
+	payments_set_hex(obj, "destination", stmt, 4, PUBKEY_CMPR_LEN);
 	if (sqlite3_column_type(stmt, 8) != SQLITE_NULL)
 		json_object_set_new(obj, "completed_at", json_integer(sqlite3_column_int64(stmt, 8)));
 	set_text(obj, "label", stmt, 9);
 	set_text(obj, "bolt11", stmt, 10);
-	set_hex(obj, "payment_preimage", stmt, 11, 32);
+	payments_set_hex(obj, "payment_preimage", stmt, 11, 32);
 	return obj;
 }
 
 /* Core Lightning's failure data for waitsendpay and pay. */
-static json_t *failure_json(sqlite3_stmt *stmt)
+json_t *payments_failure_json(sqlite3_stmt *stmt)
 {
 	json_t *obj = payment_json(stmt);
 	json_t *route = json_loads((const char *)sqlite3_column_text(stmt, 15), 0, NULL);
@@ -203,8 +141,8 @@ static json_t *failure_json(sqlite3_stmt *stmt)
 }
 
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
-static bool with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
-		      void (*fn)(void *arg, sqlite3_stmt *stmt), void *arg)
+bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
+			void (*fn)(void *arg, sqlite3_stmt *stmt), void *arg)
 {
 	char sql[400];
 	sqlite3_stmt *stmt;
@@ -333,8 +271,8 @@ static bool build_payloads(struct payments *pm, struct wirebuf **payloads,
 }
 
 /* Sends one part.  Returns: 0, or an error code with err. */
-static int send_part(struct payments *pm, const struct sendpay_params *p,
-		     const uint8_t *keysend_preimage, char *err, size_t errlen)
+int payments_send_part(struct payments *pm, const struct sendpay_params *p,
+		       const uint8_t *keysend_preimage, char *err, size_t errlen)
 {
 	struct dchannel *first = channels_by_scid(pm->ohmd->channels, &p->route[0].scid);
 	struct wirebuf *payloads[ROUTE_MAX_HOPS] = {0};
@@ -391,7 +329,7 @@ out:
 }
 
 /* The state of (hash, partid): "pending", "complete", "failed" or NULL. */
-static void read_status(void *arg, sqlite3_stmt *stmt)
+void payments_read_status(void *arg, sqlite3_stmt *stmt)
 {
 	snprintf(arg, 16, "%s", (const char *)sqlite3_column_text(stmt, 3));
 }
@@ -407,29 +345,31 @@ void payments_sendpay(struct payments *pm, struct rpc_request *request,
 	char status[16] = "", err[400];
 	int code;
 
-	if (with_part(pm, &params->payment_hash, params->partid, read_status, status)
+	if (payments_with_part(pm, &params->payment_hash, params->partid, payments_read_status,
+			       status)
 	    && strcmp(status, "failed") != 0) {
 		if (strcmp(status, "complete") == 0)
-			with_part(pm, &params->payment_hash, params->partid, respond_json, request);
+			payments_with_part(pm, &params->payment_hash, params->partid, respond_json,
+					   request);
 		else
 			rpc_respond_error(request, PAY_IN_PROGRESS,
 					  "Already have %s payment in progress", status);
 		return;
 	}
-	code = send_part(pm, params, NULL, err, sizeof(err));
+	code = payments_send_part(pm, params, NULL, err, sizeof(err));
 	if (code) {
 		rpc_respond_error(request, code, "%s", err);
 		return;
 	}
-	with_part(pm, &params->payment_hash, params->partid, respond_json, request);
+	payments_with_part(pm, &params->payment_hash, params->partid, respond_json, request);
 }
 
 /* ---- Outcomes ---- */
 
 /* Decodes a failed part's error with its shared secrets. */
-static bool decode_failure(const struct channel_event *ev, const struct secret *secrets,
-			   size_t num_hops, size_t *erring_index, struct onion_failure *failure,
-			   struct wirebuf *buf)
+bool payments_decode_failure(const struct channel_event *ev, const struct secret *secrets,
+			     size_t num_hops, size_t *erring_index, struct onion_failure *failure,
+			     struct wirebuf *buf)
 {
 	if (ev->is_malformed) {
 		*erring_index = 1;
@@ -502,7 +442,7 @@ bool payments_resolved_db(struct payments *pm, int64_t channel, const struct cha
 		return ok;
 	}
 	buf = wirebuf_new();
-	decoded = decode_failure(ev, secrets, num, &erring, &failure, buf);
+	decoded = payments_decode_failure(ev, secrets, num, &erring, &failure, buf);
 	stmt = db_prepare(pm->ohmd->db, "UPDATE payments SET status = 'failed', completed_at = ?,"
 			  " erring_index = ?, failcode = ?, failreason = ? WHERE id = ?");
 	if (!stmt) {
@@ -570,13 +510,10 @@ static void answer_waiter(void *arg, sqlite3_stmt *stmt)
 	if (strcmp(status, "complete") == 0)
 		rpc_respond(w->request, payment_json(stmt));
 	else
-		rpc_respond_error_data(w->request, PAY_TRY_OTHER_ROUTE, failure_json(stmt),
+		rpc_respond_error_data(w->request, PAY_TRY_OTHER_ROUTE, payments_failure_json(stmt),
 				       "failed: %s", sqlite3_column_type(stmt, 14) == SQLITE_TEXT
 				       ? (const char *)sqlite3_column_text(stmt, 14) : "?");
 }
-
-static void pay_attempt(struct payments *pm, struct pay *pay);
-static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev);
 
 void payments_resolved(struct payments *pm, int64_t channel, const struct channel_event *ev)
 {
@@ -584,21 +521,17 @@ void payments_resolved(struct payments *pm, int64_t channel, const struct channe
 	char status[16] = "";
 
 	by_htlc(pm, channel, ev->htlc_id, &s);
-	if (!s.found || !with_part(pm, &s.hash, s.partid, read_status, status)
+	if (!s.found || !payments_with_part(pm, &s.hash, s.partid, payments_read_status, status)
 	    || strcmp(status, "pending") == 0)
 		return;
 	for (struct waiter *w = pm->waiters, *next; w; w = next) {
 		next = w->next;
 		if (memcmp(w->payment_hash.u8, s.hash.u8, 32) == 0 && w->partid == s.partid) {
-			with_part(pm, &s.hash, s.partid, answer_waiter, w);
+			payments_with_part(pm, &s.hash, s.partid, answer_waiter, w);
 			waiter_free(pm, w);
 		}
 	}
-	for (struct pay *pay = pm->pays, *next; pay; pay = next) {
-		next = pay->next;
-		if (memcmp(pay->p.payment_hash.u8, s.hash.u8, 32) == 0 && pay->partid == s.partid)
-			pay_part_done(pm, pay, ev);
-	}
+	payments_pays_part_done(pm, &s.hash, s.partid, ev);
 }
 
 static void waiter_timeout(evutil_socket_t fd, short events, void *arg)
@@ -617,7 +550,7 @@ void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
 	char status[16] = "";
 	struct timeval tv = {(time_t)timeout_secs, 0};
 
-	if (!with_part(pm, payment_hash, partid, read_status, status)) {
+	if (!payments_with_part(pm, payment_hash, partid, payments_read_status, status)) {
 		rpc_respond_error(request, PAY_NO_SUCH_PAYMENT, "Never attempted payment part %llu",
 				  (unsigned long long)partid);
 		return;
@@ -632,7 +565,7 @@ void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
 	w->payment_hash = *payment_hash;
 	w->partid = partid;
 	if (strcmp(status, "pending") != 0) {
-		with_part(pm, payment_hash, partid, answer_waiter, w);
+		payments_with_part(pm, payment_hash, partid, answer_waiter, w);
 		free(w);
 		return;
 	}
@@ -643,327 +576,6 @@ void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
 		if (w->timer)
 			evtimer_add(w->timer, &tv);
 	}
-}
-
-/* ---- pay and keysend ---- */
-
-static bool is_excluded(const struct pay *pay, const struct short_channel_id *scid)
-{
-	for (size_t i = 0; i < pay->num_excluded; i++)
-		if (pay->excluded[i].u64 == scid->u64)
-			return true;
-	return false;
-}
-
-static void exclude(struct pay *pay, const struct short_channel_id *scid)
-{
-	struct short_channel_id *more = realloc(pay->excluded,
-						(pay->num_excluded + 1) * sizeof(*more));
-
-	if (!more)
-		return;
-	pay->excluded = more;
-	pay->excluded[pay->num_excluded++] = *scid;
-}
-
-/* The cheapest usable route, or false with pay->last_error saying why. */
-static bool choose_route(struct payments *pm, struct pay *pay)
-{
-	uint32_t final_cltv = chain_height(pm->ohmd->chain) + pay->p.min_final_cltv_expiry
-		+ FINAL_CLTV_MARGIN;
-	uint64_t best_fee = UINT64_MAX, limit = pay->p.maxfee_msat > PAY_EXEMPT_FEE_MSAT
-		? pay->p.maxfee_msat : PAY_EXEMPT_FEE_MSAT;
-	struct route_hop candidate[ROUTE_MAX_HOPS];
-	size_t offset = 0;
-	bool too_expensive = false;
-
-	/* Candidate -1: straight to the destination; then each hint. */
-	for (ssize_t h = -1; h < (ssize_t)pay->p.num_hints; h++) {
-		const struct route_edge *edges = h < 0 ? NULL : pay->edges + offset;
-		size_t len = h < 0 ? 0 : pay->hint_lens[h];
-		const uint8_t *entry = h < 0 ? pay->destination : edges[0].from;
-		struct dchannel *first = channels_usable_with(pm->ohmd->channels, entry);
-		bool usable = first && dchannel_scid(first) && !is_excluded(pay, dchannel_scid(first));
-		uint64_t fee;
-
-		if (h >= 0)
-			offset += len;
-		for (size_t e = 0; usable && e < len; e++)
-			usable = !is_excluded(pay, &edges[e].scid);
-		if (!usable || !route_along(candidate, entry, dchannel_scid(first), edges, len,
-					    pay->p.amount_msat, final_cltv))
-			continue;
-		fee = route_fees(candidate, len + 1);
-		if (fee > limit || candidate[0].delay - chain_height(pm->ohmd->chain)
-				   > pay->p.maxdelay) {
-			too_expensive = true;
-			continue;
-		}
-		if (channel_sendable_msat(dchannel_engine(first), CHANNEL_LOCAL)
-		    < candidate[0].amount_msat)
-			continue;
-		if (fee < best_fee) {
-			best_fee = fee;
-			memcpy(pay->route, candidate, (len + 1) * sizeof(candidate[0]));
-			pay->num_hops = len + 1;
-		}
-	}
-	if (best_fee != UINT64_MAX)
-		return true;
-	if (pay->last_code == 0) {
-		pay->last_code = too_expensive ? PAY_ROUTE_TOO_EXPENSIVE : PAY_ROUTE_NOT_FOUND;
-		snprintf(pay->last_error, sizeof(pay->last_error), "%s",
-			 too_expensive ? "Fee or delay exceeds the limits on every route"
-			 : "Could not find a route: no usable channel to the destination or "
-			   "to any of the invoice's route hints with enough to send");
-	}
-	return false;
-}
-
-static void read_failure(void *arg, sqlite3_stmt *stmt)
-{
-	*(json_t **)arg = failure_json(stmt);
-}
-
-/* Answers pay with its last error; the data is the last attempt that
- * failed (erring_index, erring_channel, failcode...), if any. */
-static void pay_fail(struct payments *pm, struct pay *pay)
-{
-	int code = pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING;
-	json_t *data = NULL;
-	char status[16] = "";
-
-	for (uint64_t part = pay->partid + 1; part-- > 0 && !data;)
-		if (with_part(pm, &pay->p.payment_hash, part, read_status, status)
-		    && strcmp(status, "failed") == 0)
-			with_part(pm, &pay->p.payment_hash, part, read_failure, &data);
-	if (data)
-		rpc_respond_error_data(pay->request, code, data, "%s", pay->last_error);
-	else
-		rpc_respond_error(pay->request, code, "%s", pay->last_error);
-	pay_free(pm, pay);
-}
-
-static void pay_attempt(struct payments *pm, struct pay *pay)
-{
-	struct sendpay_params sp = {
-		.payment_hash = pay->p.payment_hash,
-		.label = pay->p.label,
-		.bolt11 = pay->p.bolt11,
-		.has_payment_secret = pay->p.has_payment_secret,
-		.payment_secret = pay->p.payment_secret,
-		.amount_msat = pay->p.amount_msat,
-	};
-	char err[400];
-	int code;
-
-	while ((uint64_t)time(NULL) <= pay->deadline && choose_route(pm, pay)) {
-		sp.route = pay->route;
-		sp.num_hops = pay->num_hops;
-		sp.partid = pay->partid;
-		code = send_part(pm, &sp, pay->p.has_keysend ? pay->p.keysend_preimage : NULL, err,
-				 sizeof(err));
-		if (code == 0)
-			return;		/* pay_part_done goes on */
-		pay->last_code = code;
-		snprintf(pay->last_error, sizeof(pay->last_error), "%s", err);
-		if (code != PAY_TRY_OTHER_ROUTE)
-			break;
-		exclude(pay, &pay->route[0].scid);
-	}
-	pay_fail(pm, pay);
-}
-
-/* A failure that came with the channel_update of the channel it names: a
- * route hint's fees or CLTV delta were out of date.  Returns: whether a
- * hint was updated (once per hint), so the same route is worth a retry. */
-static bool apply_update(struct payments *pm, struct pay *pay, const struct onion_failure *f,
-			 size_t erring)
-{
-	struct msg_channel_update *update;
-	const uint8_t *bytes = f->channel_update;
-	size_t len = f->channel_update_len, offset = 0;
-	bool applied = false;
-
-	if (!len || erring == 0 || erring >= pay->num_hops)
-		return false;
-	uint8_t *prefixed;
-	bool ok;
-
-	/* BOLT #4 carries the message with its type; older nodes left the
-	 * type out. */
-	if (len >= 2 && bytes[0] == 0x01 && bytes[1] == 0x02)
-		offset = 2;
-	prefixed = malloc(len - offset + 2);
-	if (!prefixed)
-		return false;
-	prefixed[0] = 0x01;
-	prefixed[1] = 0x02;
-	memcpy(prefixed + 2, bytes + offset, len - offset);
-	ok = fromwire_channel_update(prefixed, len - offset + 2, &update);
-	free(prefixed);
-	if (!ok)
-		return false;
-	for (size_t h = 0, base = 0; h < pay->p.num_hints; base += pay->hint_lens[h], h++) {
-		for (size_t e = 0; e < pay->hint_lens[h]; e++) {
-			struct route_edge *edge = &pay->edges[base + e];
-			if (edge->scid.u64 != update->short_channel_id.u64 || pay->hint_updated[h])
-				continue;
-			edge->fee_base_msat = update->fee_base_msat;
-			edge->fee_proportional_millionths = update->fee_proportional_millionths;
-			edge->cltv_expiry_delta = update->cltv_expiry_delta;
-			pay->hint_updated[h] = true;
-			applied = true;
-		}
-	}
-	msg_channel_update_free(update);
-	return applied;
-}
-
-struct pay_done {
-	struct pay *pay;
-	bool is_complete;
-	json_t *result;
-	int64_t erring_index;
-	uint16_t failcode;
-};
-
-static void read_done(void *arg, sqlite3_stmt *stmt)
-{
-	struct pay_done *d = arg;
-
-	d->is_complete = strcmp((const char *)sqlite3_column_text(stmt, 3), "complete") == 0;
-	d->erring_index = sqlite3_column_type(stmt, 12) == SQLITE_NULL
-		? -1 : sqlite3_column_int64(stmt, 12);
-	d->failcode = (uint16_t)sqlite3_column_int(stmt, 13);
-	if (!d->is_complete)
-		return;
-	d->result = json_pack("{s:I, s:i, s:I, s:I, s:s}",
-		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7),
-		"parts", 1,
-		"amount_msat", (json_int_t)sqlite3_column_int64(stmt, 5),
-		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
-		"status", "complete");
-	set_hex(d->result, "payment_preimage", stmt, 11, 32);
-	set_hex(d->result, "payment_hash", stmt, 1, 32);
-	set_hex(d->result, "destination", stmt, 4, PUBKEY_CMPR_LEN);
-}
-
-static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
-{
-	struct pay_done d = {pay, false, NULL, -1, 0};
-	const char *name;
-
-	with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
-	if (d.is_complete) {
-		rpc_respond(pay->request, d.result);
-		pay_free(pm, pay);
-		return;
-	}
-	name = onion_failure_name(d.failcode);
-	pay->partid++;
-	if (d.erring_index == (int64_t)pay->num_hops) {
-		/* The destination itself refused: no other route helps. */
-		pay->last_code = PAY_DESTINATION_PERM_FAIL;
-		snprintf(pay->last_error, sizeof(pay->last_error),
-			 "Destination refused the payment: %s", name ? name : "unknown failure");
-		pay_fail(pm, pay);
-		return;
-	}
-	pay->last_code = PAY_STOPPED_RETRYING;
-	snprintf(pay->last_error, sizeof(pay->last_error),
-		 "Ran out of routes to try; last failure at hop %lld: %s",
-		 (long long)d.erring_index, name ? name : "unreadable");
-	{
-		/* Re-read the failure for a channel_update (fees changed). */
-		struct secret secrets[ROUTE_MAX_HOPS];
-		struct onion_failure failure;
-		struct wirebuf *buf = wirebuf_new();
-		size_t erring;
-		sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
-						" WHERE payment_hash = ? AND partid = ?");
-		bool updated = false;
-		if (stmt) {
-			sqlite3_bind_blob(stmt, 1, pay->p.payment_hash.u8, 32, SQLITE_STATIC);
-			sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pay->partid - 1);
-			if (sqlite3_step(stmt) == SQLITE_ROW
-			    && (size_t)sqlite3_column_bytes(stmt, 0) == pay->num_hops * sizeof(secrets[0])) {
-				memcpy(secrets, sqlite3_column_blob(stmt, 0),
-				       pay->num_hops * sizeof(secrets[0]));
-				if (decode_failure(ev, secrets, pay->num_hops, &erring, &failure, buf))
-					updated = apply_update(pm, pay, &failure, erring);
-			}
-			sqlite3_reset(stmt);
-		}
-		crypto_wipe(secrets, sizeof(secrets));
-		wirebuf_free(buf);
-		if (!updated) {
-			/* Avoid the channel after the erring node next time
-			 * (for index 0, our own first channel). */
-			size_t at = d.erring_index < 0 ? 0 : (size_t)d.erring_index;
-			exclude(pay, &pay->route[at < pay->num_hops ? at : pay->num_hops - 1].scid);
-		}
-	}
-	log_info(pmlog(pm), "pay", "payment attempt %llu failed (%s); retrying",
-		 (unsigned long long)pay->partid - 1, name ? name : "unreadable");
-	pay_attempt(pm, pay);
-}
-
-void payments_pay(struct payments *pm, struct rpc_request *request, const struct pay_params *p)
-{
-	struct pay *pay = calloc(1, sizeof(*pay));
-	size_t num_edges = 0;
-	char status[16] = "";
-
-	if (!pay) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
-	/* Already paid, or on its way? */
-	for (uint64_t part = 0; with_part(pm, &p->payment_hash, part, read_status, status); part++) {
-		struct pay_done d = {NULL, false, NULL, -1, 0};
-		if (strcmp(status, "pending") == 0) {
-			rpc_respond_error(request, PAY_IN_PROGRESS,
-					  "Payment already in progress (part %llu)",
-					  (unsigned long long)part);
-			free(pay);
-			return;
-		}
-		if (strcmp(status, "complete") == 0) {
-			with_part(pm, &p->payment_hash, part, read_done, &d);
-			rpc_respond(request, d.result);
-			free(pay);
-			return;
-		}
-		pay->partid = part + 1;
-	}
-	pay->owner = pm;
-	pay->request = request;
-	pay->p = *p;
-	memcpy(pay->destination, p->destination, PUBKEY_CMPR_LEN);
-	pay->p.bolt11 = p->bolt11 ? strdup(p->bolt11) : NULL;
-	pay->p.label = p->label ? strdup(p->label) : NULL;
-	for (size_t h = 0; h < p->num_hints; h++)
-		num_edges += p->hint_lens[h];
-	pay->edges = calloc(num_edges + 1, sizeof(*pay->edges));
-	pay->hint_lens = calloc(p->num_hints + 1, sizeof(*pay->hint_lens));
-	pay->hint_updated = calloc(p->num_hints + 1, sizeof(*pay->hint_updated));
-	if (!pay->edges || !pay->hint_lens || !pay->hint_updated) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		pay_free(pm, pay);
-		return;
-	}
-	/* keysend has no hints (and NULL pointers memcpy must not see). */
-	if (num_edges)
-		memcpy(pay->edges, p->hint_edges, num_edges * sizeof(*pay->edges));
-	if (p->num_hints)
-		memcpy(pay->hint_lens, p->hint_lens, p->num_hints * sizeof(*pay->hint_lens));
-	pay->p.hint_edges = pay->edges;
-	pay->p.hint_lens = pay->hint_lens;
-	pay->deadline = (uint64_t)time(NULL) + p->retry_for_secs;
-	pay->next = pm->pays;
-	pm->pays = pay;
-	pay_attempt(pm, pay);
 }
 
 /* ---- Listing ---- */

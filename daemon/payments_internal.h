@@ -1,0 +1,56 @@
+/* What daemon/payments.c (sendpay, outcomes, listing) and payments_pay.c
+ * (pay and keysend) share: the module's state and the helpers that read
+ * and send one payment part.  See payments.h. */
+#ifndef OHM_DAEMON_PAYMENTS_INTERNAL_H
+#define OHM_DAEMON_PAYMENTS_INTERNAL_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/payments.h"
+
+struct channel_event;
+struct onion_failure;
+struct pay;
+struct secret;
+struct sha256;
+struct waiter;
+struct wirebuf;
+
+struct payments {
+	struct ohmd *ohmd;
+	struct waiter *waiters;		/* waitsendpay requests (payments.c) */
+	struct pay *pays;		/* pays in progress (payments_pay.c) */
+};
+
+/* payments.c */
+
+/* Sets obj's key to the hex of column col if it is a blob of len bytes. */
+void payments_set_hex(json_t *obj, const char *key, sqlite3_stmt *stmt, int col, int len);
+/* Core Lightning's failure data for waitsendpay and pay, from a part's row. */
+json_t *payments_failure_json(sqlite3_stmt *stmt);
+/* Runs fn on the part (payment_hash, partid); false if it is not there. */
+bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
+			void (*fn)(void *arg, sqlite3_stmt *stmt), void *arg);
+/* A payments_with_part fn: the part's status into arg (char[16]). */
+void payments_read_status(void *arg, sqlite3_stmt *stmt);
+/* Sends one part.  Returns: 0, or an error code with err. */
+int payments_send_part(struct payments *pm, const struct sendpay_params *p,
+		       const uint8_t *keysend_preimage, char *err, size_t errlen);
+/* Decodes a failed part's error with its shared secrets. */
+bool payments_decode_failure(const struct channel_event *ev, const struct secret *secrets,
+			     size_t num_hops, size_t *erring_index, struct onion_failure *failure,
+			     struct wirebuf *buf);
+
+/* payments_pay.c */
+
+/* Answers every pay in progress (ohmd is stopping) and frees it. */
+void payments_pays_free(struct payments *pm);
+/* The part (payment_hash, partid) settled: the pay waiting on it goes on. */
+void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_hash,
+			     uint64_t partid, const struct channel_event *ev);
+
+#endif /* OHM_DAEMON_PAYMENTS_INTERNAL_H */
