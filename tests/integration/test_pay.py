@@ -7,15 +7,13 @@ Fees are recomputed here from B's channel_update values (BOLT 7:
 fee_base_msat + amount * fee_proportional_millionths / 1000000)."""
 import concurrent.futures
 import hashlib
-import os
 import signal
 import time
 
 import pytest
 
 from chainutil import wait_synced
-from channelutil import (channel, chain_node, connect, mine, open_channel, wait_connected,
-                         wait_no_htlcs)
+from channelutil import channel, chain_node, open_channel, wait_connected, wait_no_htlcs
 from ohmtest import RpcError, wait_for
 
 FEE_BASE, FEE_PPM, CLTV_DELTA = 1000, 10, 34
@@ -206,3 +204,31 @@ def test_keysend_and_restart_b_mid_payment(abc, devchain):
     assert after[0] == before[0] - 3000000 - fee and after[3] == before[3] + 3000000
     assert [f["status"] for f in b.rpc("listforwards")["forwards"]] == ["settled"]
     assert c.rpc("listinvoices", ["slow"])["invoices"][0]["status"] == "paid"
+
+
+def test_payer_killed_mid_payment_learns_the_outcome(abc):
+    """A is killed while its payment waits at a frozen C: after restarting,
+    A reconnects, the payment completes, and listpays shows the preimage
+    (stored in the same transaction as the channel step that revealed it)."""
+    a, b, c = abc
+    invoice = c.rpc("invoice", [4000000, "payer-crash", "payer restarts"])
+    c.signal(signal.SIGSTOP)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            paying = pool.submit(a.rpc, "pay", [invoice["bolt11"]], 60)
+            wait_for(lambda: channel(b, c)["htlcs"], 30, interval=0.05,
+                     what="the forward to reach B->C")
+            a.kill()
+            with pytest.raises(Exception):
+                paying.result(60)
+    finally:
+        c.signal(signal.SIGCONT)
+    a.start()
+    wait_connected(a, b, c)
+    wait_no_htlcs(a, b, c)
+    pays = wait_for(lambda: [p for p in a.rpc("listpays")["pays"]
+                             if p["payment_hash"] == invoice["payment_hash"]
+                             and p["status"] == "complete"], 30,
+                    what="the payment to complete at A")
+    preimage = c.rpc("listinvoices", ["payer-crash"])["invoices"][0]["payment_preimage"]
+    assert pays[0]["preimage"] == preimage
