@@ -317,6 +317,21 @@ bool channel_fail(struct channel *ch, struct channel_effects *fx,
 	return channel_fail_with(ch, fx, "%s", why);
 }
 
+bool channel_forget_unfunded(struct channel *ch, struct channel_effects *fx,
+			     const char *why)
+{
+	if (ch->params.opener != CHANNEL_REMOTE || ch->state != CHANNEL_AWAITING_LOCKIN)
+		return fx_refuse(fx, "only a fundee waiting for lock-in forgets a channel");
+	/* BOLT #2:
+	 * A non-funding node (fundee):
+	 *   - SHOULD forget the channel if it does not see the correct funding
+	 *     transaction after a timeout of 2016 blocks.
+	 *
+	 * Our commitment spends nothing that exists: no broadcast. */
+	ch->has_commitments = false;
+	return channel_fail_with(ch, fx, "%s", why);
+}
+
 /* ---- Steps ---- */
 
 bool channel_is_operational(const struct channel *ch)

@@ -280,8 +280,14 @@ bool channel_reconnected(struct channel *ch, struct channel_effects *fx);
  * whole channel if it was still being opened). */
 bool channel_disconnected(struct channel *ch, struct channel_effects *fx);
 
-/* The daemon fails the channel (an HTLC timed out, the fundee gave up on
- * the funding transaction, ...): as a peer violation would. */
+/* Fundee in CHANNEL_AWAITING_LOCKIN whose funding transaction never
+ * confirmed (BOLT #2: after 2016 blocks): sends an error and forgets the
+ * channel (CHANNEL_EVENT_FORGET, no broadcast).  Refused otherwise. */
+bool channel_forget_unfunded(struct channel *ch, struct channel_effects *fx,
+			     const char *why);
+
+/* The daemon fails the channel (an HTLC timed out, ...): as a peer
+ * violation would. */
 bool channel_fail(struct channel *ch, struct channel_effects *fx,
 		  const char *why);
 

@@ -265,15 +265,18 @@ static bool row_save(struct dchannel *dc, const uint8_t *snapshot, size_t snapsh
 {
 	struct db *db = dc->owner->ohmd->db;
 	sqlite3_stmt *stmt = db_prepare(db,
-		"INSERT INTO channels (id, peer_id, channel_id, snapshot, funding_txid, funding_outnum)"
-		" VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+		"INSERT INTO channels (id, peer_id, channel_id, snapshot, funding_txid, funding_outnum,"
+		" opened_height) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
 		" channel_id = excluded.channel_id, snapshot = excluded.snapshot,"
 		" funding_txid = excluded.funding_txid, funding_outnum = excluded.funding_outnum");
 
 	if (!stmt)
 		return false;
+	if (!dc->opened_height)
+		dc->opened_height = chain_height(dc->owner->ohmd->chain);
 	sqlite3_bind_int64(stmt, 1, dc->dbid);
 	sqlite3_bind_blob(stmt, 2, dc->peer_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, dc->opened_height);
 	sqlite3_bind_blob(stmt, 3, channel_get_id(dc->ch)->bytes, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 4, snapshot, (int)snapshot_len, SQLITE_STATIC);
 	if (dchannel_has_funding(dc)) {
@@ -836,6 +839,7 @@ struct row {
 	size_t last_tx_len;
 	uint8_t *remote_update;
 	size_t remote_update_len;
+	uint32_t opened_height;
 };
 
 static uint8_t *blob_dup(sqlite3_stmt *stmt, int col, size_t *len)
@@ -878,6 +882,7 @@ static bool row_read(sqlite3_stmt *stmt, struct row *row)
 	}
 	row->last_tx = blob_dup(stmt, 7, &row->last_tx_len);
 	row->remote_update = blob_dup(stmt, 8, &row->remote_update_len);
+	row->opened_height = (uint32_t)sqlite3_column_int64(stmt, 9);
 	return row->snapshot != NULL;
 }
 
@@ -915,6 +920,7 @@ static bool load_row(struct channels *m, const struct row *row, char *err, size_
 	if (channel_get_failure(dc->ch))
 		dc->failure = strdup(channel_get_failure(dc->ch));
 	dc->has_row = true;
+	dc->opened_height = row->opened_height;
 	dc->funding_confirmed = row->funding_confirmed;
 	dc->funding_height = row->funding_height;
 	dc->funding_txindex = row->funding_txindex;
@@ -978,7 +984,8 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 	/* Every row is read before any channel is loaded: loading applies
 	 * steps, which write. */
 	stmt = db_prepare(ohmd->db, "SELECT id, peer_id, snapshot, funding_height, funding_txindex,"
-			  " spend_txid, spend_height, last_tx, remote_update FROM channels ORDER BY id");
+			  " spend_txid, spend_height, last_tx, remote_update, opened_height FROM channels"
+			  " ORDER BY id");
 	if (!stmt) {
 		snprintf(err, errlen, "cannot read channels: %s", db_errmsg(ohmd->db));
 		channels_free(m);

@@ -12,6 +12,7 @@
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "daemon/chain.h"
+#include "daemon/config.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
@@ -168,6 +169,16 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 	channel_effects_init(&fx);
 	if (dc->funding_confirmed && dc->is_funding_bad && state < CHANNEL_CLOSED) {
 		dchannel_fail_with(dc, "the funding transaction does not pay the channel");
+		return;
+	}
+	if (!dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN
+	    && !channel_is_opener(dc->ch) && dc->opened_height
+	    && height >= dc->opened_height + dc->owner->ohmd->config->fundee_timeout_blocks) {
+		if (channel_forget_unfunded(dc->ch, &fx, "the funding transaction did not confirm "
+					    "in time"))
+			dchannel_apply(dc, &fx);
+		else
+			dchannel_refused(dc, &fx, "channel_forget_unfunded");
 		return;
 	}
 	if (dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= dc->funding_height) {

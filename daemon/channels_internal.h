@@ -55,6 +55,8 @@ struct dchannel {
 	bool is_spent;
 	struct bitcoin_txid spend_txid;
 	uint32_t spend_height;
+	/* Our tip when the channel was first stored (0: unknown). */
+	uint32_t opened_height;
 
 	/* Requests waiting on it. */
 	struct rpc_request *fund_request;

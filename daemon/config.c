@@ -63,6 +63,8 @@ static const struct config_option options[] = {
 	 "bitcoind's data directory, where its .cookie is (default ~/.bitcoin)"},
 	{"dev-poll-interval", OPT_STRING, false, "SECS", "30",
 	 "(testing) seconds between polls of bitcoind for new blocks"},
+	{"dev-fundee-timeout", OPT_STRING, false, "BLOCKS", "2016",
+	 "(testing) blocks a fundee waits for the funding transaction before forgetting"},
 	{"dev-hold-htlcs", OPT_FLAG, false, NULL, NULL,
 	 "(testing) hold HTLCs with an all-zero onion (dev-sendhtlc's) for dev-fulfillhtlc"},
 	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
@@ -564,6 +566,7 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 		return false;
 
 	config->funding_confirms = 3;
+	config->fundee_timeout_blocks = 2016;
 	config->fee_base_msat = 1000;
 	config->fee_per_satoshi = 10;
 	config->cltv_delta = 34;
@@ -572,6 +575,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 			      err, errlen)
 	    || !finalize_number(config, "funding-confirms", "blocks", 1, 100,
 				&config->funding_confirms, err, errlen)
+	    || !finalize_number(config, "dev-fundee-timeout", "blocks", 1, 100000,
+				&config->fundee_timeout_blocks, err, errlen)
 	    || !finalize_number(config, "fee-base", "millisatoshi", 0, UINT32_MAX,
 				&config->fee_base_msat, err, errlen)
 	    || !finalize_number(config, "fee-per-satoshi", "millionths", 0, 1000000,

@@ -147,6 +147,9 @@ const struct db_migration ohm_migrations[] = {
 	 "  failcode INTEGER,"
 	 "  UNIQUE (in_channel, in_htlc_id));"
 	 "CREATE INDEX forwards_by_out ON forwards (out_channel, out_htlc_id)"},
+	/* 10: the block height when a channel was first stored, from which
+	 * a fundee counts the blocks it waits for the funding transaction. */
+	{"ALTER TABLE channels ADD COLUMN opened_height INTEGER"},
 };
 
 const size_t ohm_migrations_count =

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from btcverify import Tx
-from chainutil import balance_sat, find_tx, wait_synced
+from chainutil import BURN_ADDRESS, balance_sat, find_tx, wait_synced
 from channelutil import (FUNDING_SAT, PUSH_MSAT, chain_node, channel, connect, mine,
                          open_channel, restart, wait_connected, wait_no_htlcs, wait_state)
 from ohmtest import RpcError, wait_for
@@ -254,3 +254,25 @@ def test_data_loss_protect(node_factory, devchain):
     wait_state(a, "ONCHAIN")
     wait_state(b, "ONCHAIN")
     assert channel(a)["close_txid"] == channel(b)["close_txid"] == txid
+
+
+def test_fundee_forgets_a_funding_that_never_confirms(node_factory, devchain):
+    """BOLT 2: the fundee forgets the channel if the funding transaction
+    does not confirm in time (2016 blocks; 5 here).  Empty blocks keep the
+    funding transaction out of the chain."""
+    b = chain_node(node_factory, devchain, "b", ["--dev-fundee-timeout=5"])
+    a = chain_node(node_factory, devchain, "a", funded=True)
+    wait_synced(b, devchain)
+    connect(a, b)
+    funded = a.rpc("fundchannel", [b.id, FUNDING_SAT])
+    assert channel(b)["state"] == "CHANNELD_AWAITING_LOCKIN"
+    for _ in range(4):
+        devchain.rpc("generateblock", [BURN_ADDRESS, []])
+    wait_synced(b, devchain)
+    assert channel(b)["state"] == "CHANNELD_AWAITING_LOCKIN"
+    devchain.rpc("generateblock", [BURN_ADDRESS, []])
+    wait_synced(b, devchain)
+    wait_for(lambda: b.rpc("listpeerchannels")["channels"] == [], 10,
+             what="the fundee to forget the channel")
+    b.wait_for_log("forgot channel .*did not confirm in time")
+    assert funded["txid"] in devchain.rpc("getrawmempool")

@@ -345,7 +345,8 @@ static inline bool pair_is_failed(const struct pair *p, int i)
 }
 
 /* Node 0 opens and funds the channel; both reach CHANNEL_NORMAL. */
-static inline bool pair_open(struct pair *p)
+/* Opens up to both first commitments signed: CHANNEL_AWAITING_LOCKIN. */
+static inline bool pair_fund(struct pair *p)
 {
 	struct channel_effects fx;
 	struct channel_id temp;
@@ -368,6 +369,17 @@ static inline bool pair_open(struct pair *p)
 	channel_funding_built(p->node[0].ch, &fx, &funding);
 	pair_absorb(p, 0, &fx);
 	pair_run(p);
+	return channel_get_state(p->node[0].ch) == CHANNEL_AWAITING_LOCKIN
+		&& channel_get_state(p->node[1].ch) == CHANNEL_AWAITING_LOCKIN;
+}
+
+/* Opens all the way: the funding reaches its depth, CHANNEL_NORMAL. */
+static inline bool pair_open(struct pair *p)
+{
+	struct channel_effects fx;
+
+	if (!pair_fund(p))
+		return false;
 	for (int i = 0; i < 2; i++) {
 		struct short_channel_id scid = { 0x0000640000010001ULL };
 

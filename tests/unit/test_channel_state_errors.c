@@ -816,9 +816,30 @@ static void test_violation_after_mutual_close_keeps_it_closed(void)
 	pair_free(&p);
 }
 
+/* BOLT #2: a fundee that never sees the funding transaction forgets the
+ * channel; nothing of it is broadcast, since it spends nothing real. */
+static void test_fundee_forgets_an_unfunded_channel(void)
+{
+	struct pair_options o;
+	struct pair p;
+
+	pair_default_options(&o);
+	pair_init(&p, &o);
+	CHECK(pair_fund(&p));
+	CHECK(!PAIR_CALL(&p, 0, channel_forget_unfunded, "no funding"));
+	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_AWAITING_LOCKIN);
+	CHECK(PAIR_CALL(&p, 1, channel_forget_unfunded, "funding not seen in 2016 blocks"));
+	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_FORGOTTEN);
+	CHECK(pair_count(&p, 1, CHANNEL_EVENT_FORGET) == 1);
+	CHECK(pair_count(&p, 1, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 0);
+	CHECK(p.node[1].sent_types[p.node[1].num_sent - 1] == WIRE_ERROR);
+	pair_free(&p);
+}
+
 int main(void)
 {
 	RUN(test_violation_after_mutual_close_keeps_it_closed);
+	RUN(test_fundee_forgets_an_unfunded_channel);
 	RUN(test_every_open_channel_violation_fails);
 	RUN(test_valid_open_channel_with_anchors_when_allowed);
 	RUN(test_every_accept_channel_violation_fails);
