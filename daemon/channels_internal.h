@@ -147,6 +147,12 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, uint64_t fundi
  * (once dchannel_setup made its timer; before that, plain free()). */
 void dchannel_free(struct dchannel *dc);
 
+/* Our limits and fee opinions for a channel (the policy is not stored). */
+void channels_fill_policy(struct channels *m, struct channel_policy *policy);
+/* channels_load.c: every stored channel, back and disconnected.
+ * Returns: false with err if a row cannot be read or restored. */
+bool channels_load(struct channels *m, char *err, size_t errlen);
+
 /* Stores fx in the group transaction and queues it: its messages are sent
  * and its events acted on once that commits (later in this turn of the
  * event loop).  Clears fx.  Returns: false if dc is gone. */

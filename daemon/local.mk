@@ -3,7 +3,7 @@ noinst_LIBRARIES += daemon/libohmdaemon.a
 daemon_libohmdaemon_a_SOURCES = \
 	daemon/bitcoind.c daemon/bitcoind.h \
 	daemon/channels.c daemon/channels.h daemon/channels_internal.h \
-	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_peer.c \
+	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_load.c daemon/channels_peer.c \
 	daemon/channels_rpc.c \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
