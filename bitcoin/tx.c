@@ -422,6 +422,19 @@ struct bitcoin_tx *bitcoin_tx_from_hex(const char *hex, size_t hex_len,
 	return tx;
 }
 
+char *bitcoin_tx_to_hex(const struct bitcoin_tx *tx)
+{
+	struct wirebuf *buf = wirebuf_new();
+	char *hex;
+
+	bitcoin_tx_serialize(buf, tx, true);
+	hex = malloc(buf->len * 2 + 1);
+	if (hex)
+		hex_encode(hex, buf->data, buf->len);
+	wirebuf_free(buf);
+	return hex;
+}
+
 /* ---- Identifiers and sizes ---- */
 
 static void tx_hash(struct bitcoin_txid *out, const struct bitcoin_tx *tx,

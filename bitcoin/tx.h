@@ -128,6 +128,10 @@ struct bitcoin_tx *bitcoin_tx_parse(const uint8_t *bytes, size_t len,
 struct bitcoin_tx *bitcoin_tx_from_hex(const char *hex, size_t hex_len,
 				       const char **err);
 
+/* The BIP144 serialization as lowercase hex (what sendrawtransaction and
+ * Core Lightning's "tx" fields carry), malloc'd; NULL if out of memory. */
+char *bitcoin_tx_to_hex(const struct bitcoin_tx *tx);
+
 /* BIP141: txid = dSHA256 of the legacy serialization, wtxid = dSHA256 of
  * the BIP144 one (equal to the txid when there is no witness). */
 void bitcoin_tx_txid(struct bitcoin_txid *out, const struct bitcoin_tx *tx);

@@ -323,19 +323,6 @@ static struct rebroadcast *rebroadcast_find(struct chain *chain, const struct bi
 	return NULL;
 }
 
-static char *tx_hex(const struct bitcoin_tx *tx)
-{
-	struct wirebuf *buf = wirebuf_new();
-	char *hex;
-
-	bitcoin_tx_serialize(buf, tx, true);
-	hex = malloc(buf->len * 2 + 1);
-	if (hex)
-		hex_encode(hex, buf->data, buf->len);
-	wirebuf_free(buf);
-	return hex;
-}
-
 void chain_rebroadcast_add(struct chain *chain, const struct bitcoin_tx *tx)
 {
 	struct rebroadcast *r, **tail;
@@ -345,7 +332,7 @@ void chain_rebroadcast_add(struct chain *chain, const struct bitcoin_tx *tx)
 	if (rebroadcast_find(chain, &txid))
 		return;
 	r = calloc(1, sizeof(*r));
-	if (!r || !(r->hex = tx_hex(tx))) {
+	if (!r || !(r->hex = bitcoin_tx_to_hex(tx))) {
 		free(r);
 		return;
 	}
@@ -422,7 +409,7 @@ void chain_broadcast(struct chain *chain, const struct bitcoin_tx *tx, chain_bro
 		     void *arg)
 {
 	struct broadcast *b = calloc(1, sizeof(*b));
-	char *hex = tx_hex(tx);
+	char *hex = bitcoin_tx_to_hex(tx);
 	struct bitcoind_error error = {.is_transport = true, .message = "out of memory"};
 
 	if (!b || !hex || !chain->bitcoind) {

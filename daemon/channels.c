@@ -102,33 +102,6 @@ void channels_fatal(struct channels *m, const char *what)
 	ohmd_shutdown(m->ohmd);
 }
 
-static char *tx_hex_alloc(const struct bitcoin_tx *tx)
-{
-	struct wirebuf *raw = wirebuf_new();
-	char *hex;
-
-	bitcoin_tx_serialize(raw, tx, true);
-	hex = malloc(raw->len * 2 + 1);
-	if (hex)
-		hex_encode(hex, raw->data, raw->len);
-	wirebuf_free(raw);
-	return hex;
-}
-
-/* {"tx": hex, "txid": hex} plus extra fields, for fundchannel and close. */
-static json_t *tx_result(const struct bitcoin_tx *tx)
-{
-	struct bitcoin_txid txid;
-	char txid_hex[65], *hex = tx_hex_alloc(tx);
-	json_t *result;
-
-	bitcoin_tx_txid(&txid, tx);
-	result = json_pack("{s:s, s:s}", "tx", hex ? hex : "",
-			   "txid", bitcoin_txid_to_hex(txid_hex, &txid));
-	free(hex);
-	return result;
-}
-
 /* ---- Policy and set-up ---- */
 
 void channels_fill_policy(struct channels *m, struct channel_policy *policy)
@@ -412,18 +385,15 @@ static void send_msgs(struct dchannel *dc, const struct channel_effects *fx, uin
 
 static void fund_answer(struct dchannel *dc)
 {
-	struct bitcoin_txid txid;
 	char cid[65];
 	json_t *result;
 
 	if (!dc->fund_request || !dc->funding_tx)
 		return;
-	result = tx_result(dc->funding_tx);
-	bitcoin_tx_txid(&txid, dc->funding_tx);
+	result = rpc_tx_result(dc->funding_tx);
 	json_object_set_new(result, "outnum", json_integer(dchannel_funding(dc)->vout));
 	json_object_set_new(result, "channel_id", json_string(dchannel_id_hex(cid, dc)));
-	json_object_set_new(result, "channel_type",
-			    json_pack("{s:[i], s:[s]}", "bits", 12, "names", "static_remotekey/even"));
+	json_object_set_new(result, "channel_type", dchannel_type_json(dc));
 	rpc_respond(dc->fund_request, result);
 	dc->fund_request = NULL;
 }
@@ -434,7 +404,7 @@ static void close_answer(struct dchannel *dc, const struct bitcoin_tx *tx, const
 
 	if (!dc->close_request)
 		return;
-	result = tx_result(tx);
+	result = rpc_tx_result(tx);
 	json_object_set_new(result, "type", json_string(type));
 	rpc_respond(dc->close_request, result);
 	dc->close_request = NULL;

@@ -153,6 +153,9 @@ void channels_fill_policy(struct channels *m, struct channel_policy *policy);
  * Returns: false with err if a row cannot be read or restored. */
 bool channels_load(struct channels *m, char *err, size_t errlen);
 
+/* Core Lightning's "channel_type": {"bits": [...], "names": [...]}. */
+json_t *dchannel_type_json(const struct dchannel *dc);
+
 /* Stores fx in the group transaction and queues it: its messages are sent
  * and its events acted on once that commits (later in this turn of the
  * event loop).  Clears fx.  Returns: false if dc is gone. */

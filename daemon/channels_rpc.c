@@ -176,6 +176,14 @@ static json_t *updates_json(const struct dchannel *dc)
 	return updates;
 }
 
+json_t *dchannel_type_json(const struct dchannel *dc)
+{
+	return channel_get_params(dc->ch)->option_anchors
+		? json_pack("{s:[i,i], s:[s,s]}", "bits", 12, 22, "names",
+			    "static_remotekey/even", "anchors/even")
+		: json_pack("{s:[i], s:[s]}", "bits", 12, "names", "static_remotekey/even");
+}
+
 static json_t *channel_json(const struct dchannel *dc)
 {
 	const struct channel_params *params = channel_get_params(dc->ch);
@@ -231,12 +239,7 @@ static json_t *channel_json(const struct dchannel *dc)
 	json_object_set_new(obj, "max_accepted_htlcs", json_integer(ours->max_accepted_htlcs));
 	json_object_set_new(obj, "dust_limit_msat",
 			    json_integer((json_int_t)ours->dust_limit_sat * 1000));
-	json_object_set_new(obj, "channel_type",
-			    params->option_anchors
-			    ? json_pack("{s:[i,i], s:[s,s]}", "bits", 12, 22, "names",
-					"static_remotekey/even", "anchors/even")
-			    : json_pack("{s:[i], s:[s]}", "bits", 12, "names",
-					"static_remotekey/even"));
+	json_object_set_new(obj, "channel_type", dchannel_type_json(dc));
 	json_object_set_new(obj, "updates", updates_json(dc));
 	json_object_set_new(obj, "htlcs", htlcs_json(dc));
 	json_object_set_new(obj, "status", status_json(dc));

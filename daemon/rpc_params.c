@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitcoin/tx.h"
 #include "common/hex.h"
 #include "crypto/secp.h"
 #include "daemon/chain.h"
@@ -14,6 +15,19 @@
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
 #include "daemon/peers.h"
+
+json_t *rpc_tx_result(const struct bitcoin_tx *tx)
+{
+	struct bitcoin_txid txid;
+	char txid_hex[65], *hex = bitcoin_tx_to_hex(tx);
+	json_t *result;
+
+	bitcoin_tx_txid(&txid, tx);
+	result = json_pack("{s:s, s:s}", "tx", hex ? hex : "",
+			   "txid", bitcoin_txid_to_hex(txid_hex, &txid));
+	free(hex);
+	return result;
+}
 
 bool rpc_parse_node_id(struct ohmd *ohmd, struct rpc_request *request, const char *name,
 		       const char *text, size_t len, struct pubkey *node_id)

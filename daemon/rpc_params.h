@@ -19,6 +19,12 @@ struct rpc_request;
 /* The 2.1 quadrillion satoshis that cannot exist: guards sums. */
 #define RPC_MAX_SATOSHIS (21000000ULL * 100000000ULL)
 
+struct bitcoin_tx;
+
+/* {"tx": hex, "txid": hex}, Core Lightning's answer for a transaction we
+ * sent (withdraw, fundchannel, close); callers add their own fields. */
+json_t *rpc_tx_result(const struct bitcoin_tx *tx);
+
 /* A node id: 66 hex digits of a compressed public key. */
 bool rpc_parse_node_id(struct ohmd *ohmd, struct rpc_request *request, const char *name,
 		       const char *text, size_t len, struct pubkey *node_id);

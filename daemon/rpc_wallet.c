@@ -112,28 +112,12 @@ static struct bitcoin_outpoint *parse_utxos(const json_t *value, size_t *num,
 static void withdraw_done(const struct bitcoin_tx *tx, int code, const char *error, void *arg)
 {
 	struct rpc_request *request = arg;
-	struct bitcoin_txid txid;
-	struct wirebuf *raw;
-	char txid_hex[65], *tx_hex;
 
 	if (!tx) {
 		rpc_respond_error(request, code, "%s", error);
 		return;
 	}
-	raw = wirebuf_new();
-	bitcoin_tx_serialize(raw, tx, true);
-	tx_hex = malloc(raw->len * 2 + 1);
-	if (!tx_hex) {
-		wirebuf_free(raw);
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
-	hex_encode(tx_hex, raw->data, raw->len);
-	bitcoin_tx_txid(&txid, tx);
-	rpc_respond(request, json_pack("{s:s, s:s}", "tx", tx_hex,
-				       "txid", bitcoin_txid_to_hex(txid_hex, &txid)));
-	free(tx_hex);
-	wirebuf_free(raw);
+	rpc_respond(request, rpc_tx_result(tx));
 }
 
 static void withdraw(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
