@@ -20,6 +20,7 @@
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
+#include "daemon/row_json.h"
 #include "db/db.h"
 #include "pay/bolt11.h"
 #include "wire/features.h"
@@ -95,17 +96,6 @@ static const char *status_of(sqlite3_stmt *stmt)
 	return (uint64_t)sqlite3_column_int64(stmt, 9) <= now_secs() ? "expired" : "unpaid";
 }
 
-static void set_hex(json_t *obj, const char *key, sqlite3_stmt *stmt, int col)
-{
-	char hex[65];
-	int n = sqlite3_column_bytes(stmt, col);
-
-	if (sqlite3_column_type(stmt, col) == SQLITE_BLOB && n == 32) {
-		hex_encode(hex, sqlite3_column_blob(stmt, col), 32);
-		json_object_set_new(obj, key, json_string(hex));
-	}
-}
-
 /* One invoice in Core Lightning's shape. */
 static json_t *invoice_json(sqlite3_stmt *stmt)
 {
@@ -117,20 +107,18 @@ static json_t *invoice_json(sqlite3_stmt *stmt)
 				"expires_at", (json_int_t)sqlite3_column_int64(stmt, 9),
 				"created_index", (json_int_t)sqlite3_column_int64(stmt, 0));
 
-	set_hex(obj, "payment_hash", stmt, 2);
-	if (sqlite3_column_type(stmt, 7) == SQLITE_TEXT)
-		json_object_set_new(obj, "bolt11",
-				    json_string((const char *)sqlite3_column_text(stmt, 7)));
+	row_json_hex(obj, "payment_hash", stmt, 2, 32);
+	row_json_text(obj, "bolt11", stmt, 7);
 	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
 		json_object_set_new(obj, "amount_msat",
 				    json_integer(sqlite3_column_int64(stmt, 5)));
-	set_hex(obj, "payment_secret", stmt, 4);
+	row_json_hex(obj, "payment_secret", stmt, 4, 32);
 	if (strcmp(status, "paid") == 0) {
 		json_object_set_new(obj, "pay_index", json_integer(sqlite3_column_int64(stmt, 11)));
 		json_object_set_new(obj, "amount_received_msat",
 				    json_integer(sqlite3_column_int64(stmt, 12)));
 		json_object_set_new(obj, "paid_at", json_integer(sqlite3_column_int64(stmt, 13)));
-		set_hex(obj, "payment_preimage", stmt, 3);
+		row_json_hex(obj, "payment_preimage", stmt, 3, 32);
 	}
 	return obj;
 }

@@ -25,6 +25,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/rpc_channel.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_invoice.c \
+	daemon/row_json.c daemon/row_json.h \
 	daemon/rpc_pay.c \
 	daemon/rpc_node.c \
 	daemon/rpc_params.c daemon/rpc_params.h \

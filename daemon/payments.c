@@ -18,6 +18,7 @@
 #include "daemon/channels.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
+#include "daemon/row_json.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
 #include "pay/onion.h"
@@ -74,21 +75,6 @@ void payments_free(struct payments *pm)
 
 /* ---- Reading payments ---- */
 
-void payments_set_hex(json_t *obj, const char *key, sqlite3_stmt *stmt, int col, int len)
-{
-	char hex[2 * 33 + 1];
-
-	if (sqlite3_column_type(stmt, col) == SQLITE_BLOB && sqlite3_column_bytes(stmt, col) == len)
-		json_object_set_new(obj, key, json_string(hex_encode(
-			hex, sqlite3_column_blob(stmt, col), (size_t)len)));
-}
-
-static void set_text(json_t *obj, const char *key, sqlite3_stmt *stmt, int col)
-{
-	if (sqlite3_column_type(stmt, col) == SQLITE_TEXT)
-		json_object_set_new(obj, key, json_string((const char *)sqlite3_column_text(stmt, col)));
-}
-
 /* One sendpay part, in Core Lightning's listsendpays shape. */
 static json_t *payment_json(sqlite3_stmt *stmt)
 {
@@ -102,13 +88,13 @@ static json_t *payment_json(sqlite3_stmt *stmt)
 		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
 		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7));
 
-	payments_set_hex(obj, "payment_hash", stmt, 1, 32);
-	payments_set_hex(obj, "destination", stmt, 4, PUBKEY_CMPR_LEN);
+	row_json_hex(obj, "payment_hash", stmt, 1, 32);
+	row_json_hex(obj, "destination", stmt, 4, PUBKEY_CMPR_LEN);
 	if (sqlite3_column_type(stmt, 8) != SQLITE_NULL)
 		json_object_set_new(obj, "completed_at", json_integer(sqlite3_column_int64(stmt, 8)));
-	set_text(obj, "label", stmt, 9);
-	set_text(obj, "bolt11", stmt, 10);
-	payments_set_hex(obj, "payment_preimage", stmt, 11, 32);
+	row_json_text(obj, "label", stmt, 9);
+	row_json_text(obj, "bolt11", stmt, 10);
+	row_json_hex(obj, "payment_preimage", stmt, 11, 32);
 	return obj;
 }
 
@@ -135,7 +121,7 @@ json_t *payments_failure_json(sqlite3_stmt *stmt)
 		if (hop)
 			json_object_set(obj, "erring_channel", json_object_get(hop, "channel"));
 	}
-	set_text(obj, "failreason", stmt, 14);
+	row_json_text(obj, "failreason", stmt, 14);
 	json_decref(route);
 	return obj;
 }

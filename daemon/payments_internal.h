@@ -28,8 +28,6 @@ struct payments {
 
 /* payments.c */
 
-/* Sets obj's key to the hex of column col if it is a blob of len bytes. */
-void payments_set_hex(json_t *obj, const char *key, sqlite3_stmt *stmt, int col, int len);
 /* Core Lightning's failure data for waitsendpay and pay, from a part's row. */
 json_t *payments_failure_json(sqlite3_stmt *stmt);
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */

@@ -21,6 +21,7 @@
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
+#include "daemon/row_json.h"
 #include "db/db.h"
 #include "pay/onion_error.h"
 #include "wire/peer_wire.h"
@@ -285,9 +286,9 @@ static void read_done(void *arg, sqlite3_stmt *stmt)
 		"amount_msat", (json_int_t)sqlite3_column_int64(stmt, 5),
 		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
 		"status", "complete");
-	payments_set_hex(d->result, "payment_preimage", stmt, 11, 32);
-	payments_set_hex(d->result, "payment_hash", stmt, 1, 32);
-	payments_set_hex(d->result, "destination", stmt, 4, PUBKEY_CMPR_LEN);
+	row_json_hex(d->result, "payment_preimage", stmt, 11, 32);
+	row_json_hex(d->result, "payment_hash", stmt, 1, 32);
+	row_json_hex(d->result, "destination", stmt, 4, PUBKEY_CMPR_LEN);
 }
 
 static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
