@@ -585,6 +585,10 @@ static void flush(evutil_socket_t fd, short events, void *arg)
 	 * the wire). */
 	for (struct dchannel *dc = m->list; dc && !m->is_fatal; dc = dc->next) {
 		struct channel_effects fx;
+		/* Only a step makes something to sign. */
+		if (!dc->stepped)
+			continue;
+		dc->stepped = false;
 		if (!dc->peer || dc->forgotten || !channel_can_send_commit(dc->ch))
 			continue;
 		channel_effects_init(&fx);
@@ -642,6 +646,7 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 		channel_effects_clear(fx);
 		return true;
 	}
+	dc->stepped = true;
 	q->dc = dc;
 	q->link_gen = dc->link_gen;
 	q->fx = *fx;

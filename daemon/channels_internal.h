@@ -79,6 +79,7 @@ struct dchannel {
 	size_t pending_snapshot_len;
 	bool has_row;
 	bool forgotten;			/* FORGET acted on: freed at the flush */
+	bool stepped;			/* a step since the last flush */
 	uint64_t link_gen;
 
 	char *failure;			/* why it failed, for status */
