@@ -377,6 +377,17 @@ bool payments_decode_failure(const struct channel_event *ev, const struct secret
 	return true;
 }
 
+bool payments_secrets_column(sqlite3_stmt *stmt, int col, struct secret *secrets, size_t *num)
+{
+	size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+
+	*num = len / sizeof(struct secret);
+	if (*num == 0 || *num > ROUTE_MAX_HOPS || len % sizeof(struct secret))
+		return false;
+	memcpy(secrets, sqlite3_column_blob(stmt, col), len);
+	return true;
+}
+
 /* The shared secrets of the pending part on (channel, htlc_id). */
 static bool part_secrets(struct payments *pm, int64_t channel, uint64_t htlc_id,
 			 int64_t *id, struct secret *secrets, size_t *num)
@@ -390,13 +401,8 @@ static bool part_secrets(struct payments *pm, int64_t channel, uint64_t htlc_id,
 	sqlite3_bind_int64(stmt, 1, channel);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		size_t len = (size_t)sqlite3_column_bytes(stmt, 1);
 		*id = sqlite3_column_int64(stmt, 0);
-		*num = len / sizeof(struct secret);
-		if (*num > 0 && *num <= ROUTE_MAX_HOPS) {
-			memcpy(secrets, sqlite3_column_blob(stmt, 1), *num * sizeof(struct secret));
-			found = true;
-		}
+		found = payments_secrets_column(stmt, 1, secrets, num);
 	}
 	sqlite3_reset(stmt);
 	return found;

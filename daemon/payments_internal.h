@@ -28,6 +28,10 @@ struct payments {
 
 /* payments.c */
 
+/* A shared_secrets column (one secret per hop, 1 to ROUTE_MAX_HOPS) into
+ * secrets and *num.  Returns: false if it is not that. */
+bool payments_secrets_column(sqlite3_stmt *stmt, int col, struct secret *secrets, size_t *num);
+
 /* Core Lightning's failure data for waitsendpay and pay, from a part's row. */
 json_t *payments_failure_json(sqlite3_stmt *stmt);
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */

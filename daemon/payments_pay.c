@@ -321,7 +321,7 @@ static void pay_part_done(struct payments *pm, struct pay *pay, const struct cha
 		struct secret secrets[ROUTE_MAX_HOPS];
 		struct onion_failure failure;
 		struct wirebuf *buf = wirebuf_new();
-		size_t erring;
+		size_t erring, num;
 		sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
 						" WHERE payment_hash = ? AND partid = ?");
 		bool updated = false;
@@ -329,9 +329,8 @@ static void pay_part_done(struct payments *pm, struct pay *pay, const struct cha
 			sqlite3_bind_blob(stmt, 1, pay->p.payment_hash.u8, 32, SQLITE_STATIC);
 			sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pay->partid - 1);
 			if (sqlite3_step(stmt) == SQLITE_ROW
-			    && (size_t)sqlite3_column_bytes(stmt, 0) == pay->num_hops * sizeof(secrets[0])) {
-				memcpy(secrets, sqlite3_column_blob(stmt, 0),
-				       pay->num_hops * sizeof(secrets[0]));
+			    && payments_secrets_column(stmt, 0, secrets, &num)
+			    && num == pay->num_hops) {
 				if (payments_decode_failure(ev, secrets, pay->num_hops, &erring,
 							    &failure, buf))
 					updated = apply_update(pm, pay, &failure, erring);
