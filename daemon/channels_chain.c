@@ -87,6 +87,13 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 		if (!dchannel_has_funding(dc))
 			continue;
 		funding = dchannel_funding(dc);
+		/* What this block already taught us counts as new again: if the
+		 * chain's transaction rolled back (and the block is retried),
+		 * memory kept it but the row did not. */
+		if (dc->funding_confirmed && dc->funding_height == height)
+			dc->funding_confirmed = false;
+		if (dc->is_spent && dc->spend_height == height)
+			dc->is_spent = false;
 		for (size_t i = 0; i < block->num_txs; i++) {
 			const struct bitcoin_tx *tx = block->txs[i];
 			if (!dc->funding_confirmed && bitcoin_txid_eq(&txids[i], &funding->txid)) {
