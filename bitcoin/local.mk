@@ -23,7 +23,7 @@ TESTS += tests/unit/test_bitcoin_chainparams
 tests_unit_test_bitcoin_chainparams_SOURCES = tests/unit/test_bitcoin_chainparams.c
 tests_unit_test_bitcoin_chainparams_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 
-# One test binary per module; BIP vectors are read from $(OHM_SPEC)/bips.
+# One test binary per module; BIP vectors are read from $(OHM_VECTORS).
 check_PROGRAMS += tests/unit/test_bitcoin_tx tests/unit/test_bitcoin_script \
 	tests/unit/test_bitcoin_sighash tests/unit/test_bitcoin_taproot \
 	tests/unit/test_bitcoin_bech32 tests/unit/test_bitcoin_address \

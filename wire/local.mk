@@ -69,8 +69,8 @@ tests_unit_test_wire_features_SOURCES = \
 	tests/unit/test.h
 tests_unit_test_wire_features_LDADD = $(WIRE_TEST_LIBS)
 
-# wire/ against the spec text: the CSV table, BOLT #9's table, and every
-# `BOLT #N:` quote in wire/ sources (so it reads the source tree).
+# wire/ against the spec: the CSV table and BOLT #9's table, as extracted
+# into tests/vectors/ (the quotes: `make check-spec`, tests/vectors/local.mk).
 check_PROGRAMS += tests/unit/test_wire_spec
 TESTS += tests/unit/test_wire_spec
 tests_unit_test_wire_spec_SOURCES = \

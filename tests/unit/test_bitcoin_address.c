@@ -1,5 +1,6 @@
 /* Tests for bitcoin/address: every BIP173 and BIP350 segwit address
- * vector (parsed from the mediawiki text), network checks with their
+ * vector (tests/vectors/bip173-test-vectors.json and bip350-...), network
+ * checks with their
  * error messages, and Base58 P2PKH/P2SH addresses. */
 #include "bitcoin/address.h"
 #include "bitcoin/base58.h"
@@ -24,16 +25,14 @@ static void hrp_of(char hrp[ADDRESS_MAX_LEN + 1], const char *addr)
 /* Valid: decodes to the scriptPubKey given and re-encodes to the
  * lowercase address.  Returns the number of vectors; *superseded counts
  * BIP173 v1+ addresses that BIP350 made invalid (they must fail). */
-static int check_valid(const char *from, const char *end_marker,
-		       int *superseded)
+static size_t check_valid(const json_t *vectors, int *superseded)
 {
-	const char *pos = from, *end = strstr(from, end_marker);
-	char *line;
-	int count = 0;
+	const json_t *v;
+	size_t k;
 
-	while ((line = mediawiki_next_bullet(&pos, end))) {
-		char *addr = mediawiki_tt(line, 0);
-		char *spk_hex = mediawiki_tt(line, 1);
+	json_array_foreach(vectors, k, v) {
+		const char *addr = json_str(v, "address");
+		const char *spk_hex = json_str(v, "script_pubkey");
 		char hrp[ADDRESS_MAX_LEN + 1], err[ADDRESS_ERROR_LEN] = "";
 		char again[ADDRESS_MAX_LEN + 1], lower[ADDRESS_MAX_LEN + 1];
 		uint8_t program[40];
@@ -65,24 +64,18 @@ static int check_valid(const char *from, const char *end_marker,
 			CHECK_STREQ(again, lower);
 			wirebuf_free(script);
 		}
-		free(addr);
-		free(spk_hex);
-		free(line);
-		count++;
 	}
-	return count;
+	return json_array_size(vectors);
 }
 
 /* Invalid: rejected whichever network's hrp we expect, with a reason. */
-static int check_invalid(const char *from, const char *end_marker)
+static size_t check_invalid(const json_t *vectors)
 {
-	const char *pos = from;
-	const char *end = end_marker ? strstr(from, end_marker) : NULL;
-	char *line;
-	int count = 0;
+	const json_t *v;
+	size_t k;
 
-	while ((line = mediawiki_next_bullet(&pos, end))) {
-		char *addr = mediawiki_tt(line, 0);
+	json_array_foreach(vectors, k, v) {
+		const char *addr = json_str(v, "address");
 		const char *hrps[] = { "bc", "tb", "bcrt" };
 
 		for (size_t i = 0; i < 3; i++) {
@@ -94,44 +87,33 @@ static int check_invalid(const char *from, const char *end_marker)
 			CHECK_MSG(!segwit_address_decode(&version, program,
 							 &program_len, err,
 							 hrps[i], addr),
-				  "accepted %s", line);
+				  "accepted %s (%s)", addr,
+				  json_str(v, "reason"));
 			CHECK(err[0] != '\0');
 		}
-		free(addr);
-		free(line);
-		count++;
 	}
-	return count;
+	return json_array_size(vectors);
 }
 
 static void test_bip173_segwit_address_vectors(void)
 {
-	char *text = spec_read("bips", "bip-0173.mediawiki");
-	char *section = mediawiki_section(text, "===Test vectors===");
-	const char *valid = strstr(section, "The following list gives valid");
-	const char *invalid = strstr(section, "The following list gives invalid");
+	json_t *root = vectors_load("bip173-test-vectors.json");
 	int superseded = 0;
 
-	CHECK(valid && check_valid(valid, "The following list gives invalid",
-				   &superseded) == 6);
+	CHECK(check_valid(json_object_get(root, "address_valid"), &superseded)
+	      == 6);
 	CHECK(superseded == 3);
-	CHECK(invalid && check_invalid(invalid, NULL) == 10);
-	free(section);
-	free(text);
+	CHECK(check_invalid(json_object_get(root, "address_invalid")) == 10);
+	json_decref(root);
 }
 
 static void test_bip350_segwit_address_vectors(void)
 {
-	char *text = spec_read("bips", "bip-0350.mediawiki");
-	char *section = mediawiki_section(text, "===Test vectors for v0-v16");
-	const char *valid = strstr(section, "The following list gives valid");
-	const char *invalid = strstr(section, "The following list gives invalid");
+	json_t *root = vectors_load("bip350-test-vectors.json");
 
-	CHECK(valid && check_valid(valid, "The following list gives invalid",
-				   NULL) == 8);
-	CHECK(invalid && check_invalid(invalid, NULL) == 15);
-	free(section);
-	free(text);
+	CHECK(check_valid(json_object_get(root, "address_valid"), NULL) == 8);
+	CHECK(check_invalid(json_object_get(root, "address_invalid")) == 15);
+	json_decref(root);
 }
 
 /* BIP173's examples: pubkey 0279BE66...1798 as P2WPKH, and "key

@@ -1,33 +1,27 @@
 /* Tests for bitcoin/bech32: every BIP173 and BIP350 bech32/bech32m string
- * vector, parsed from the mediawiki text at run time, plus the 5-bit
- * conversion and the length limit BOLT #11 needs lifted. */
+ * vector (tests/vectors/bip173-test-vectors.json and bip350-...), plus the
+ * 5-bit conversion and the length limit BOLT #11 needs lifted. */
 #include "bitcoin/bech32.h"
 #include "tests/unit/vectors.h"
 
 #include <stdint.h>
 
-/* A vector line: "* <tt>X</tt>", optionally with "0xNN + " before the <tt>
- * or " + 0xNN" after it, meaning that raw byte.  Returns malloc'd string. */
-static char *vector_string(const char *line)
+/* A vector's string: "string", or "string_hex" where the BIP adds raw
+ * bytes JSON cannot carry (0x80, 0xFF).  Returns malloc'd string. */
+static char *vector_string(const json_t *v)
 {
-	char *tt = mediawiki_tt(line, 0), *out;
-	const char *pre = strstr(line, "0x"), *post;
-	size_t len = strlen(tt);
-	unsigned byte;
+	const char *hex = json_string_value(json_object_get(v, "string_hex"));
+	size_t len;
+	uint8_t *bytes;
+	char *out;
 
-	out = malloc(len + 2);
-	post = strstr(line, "</tt> + 0x");
-	if (pre && pre < strstr(line, "<tt>") && sscanf(pre, "0x%2x", &byte) == 1) {
-		out[0] = (char)byte;
-		memcpy(out + 1, tt, len + 1);
-	} else if (post && sscanf(post + 8, "0x%2x", &byte) == 1) {
-		memcpy(out, tt, len);
-		out[len] = (char)byte;
-		out[len + 1] = '\0';
-	} else {
-		memcpy(out, tt, len + 1);
-	}
-	free(tt);
+	if (!hex)
+		return strdup(json_str(v, "string"));
+	bytes = hex_to_bytes(hex, &len);
+	out = malloc(len + 1);
+	memcpy(out, bytes, len);
+	out[len] = '\0';
+	free(bytes);
 	return out;
 }
 
@@ -50,15 +44,13 @@ static enum bech32_encoding decode(const char *str, size_t max_len,
 
 /* Valid strings decode with the right checksum and re-encode to their
  * lowercase form. */
-static int check_valid(const char *section, const char *end_marker,
-		       enum bech32_encoding want)
+static size_t check_valid(const json_t *vectors, enum bech32_encoding want)
 {
-	const char *pos = section, *end = strstr(section, end_marker);
-	char *line;
-	int count = 0;
+	const json_t *v;
+	size_t k;
 
-	while ((line = mediawiki_next_bullet(&pos, end))) {
-		char *str = vector_string(line);
+	json_array_foreach(vectors, k, v) {
+		char *str = vector_string(v);
 		size_t n = strlen(str) + 1, data_len;
 		char *hrp = malloc(n), *again = malloc(n + 1), *lower = malloc(n);
 		uint8_t *data = malloc(n);
@@ -80,62 +72,47 @@ static int check_valid(const char *section, const char *end_marker,
 		free(lower);
 		free(data);
 		free(str);
-		free(line);
-		count++;
 	}
-	return count;
+	return json_array_size(vectors);
 }
 
 /* Invalid strings fail to decode as either encoding, with a reason. */
-static int check_invalid(const char *from, const char *end_marker)
+static size_t check_invalid(const json_t *vectors)
 {
-	const char *pos = from;
-	const char *end = end_marker ? strstr(from, end_marker) : NULL;
-	char *line;
-	int count = 0;
+	const json_t *v;
+	size_t i;
 
-	while ((line = mediawiki_next_bullet(&pos, end))) {
-		char *str = vector_string(line);
+	json_array_foreach(vectors, i, v) {
+		char *str = vector_string(v);
 		const char *err = NULL;
 
 		CHECK_MSG(decode(str, BECH32_MAX_LEN, &err)
-			  == BECH32_ENCODING_NONE, "accepted %s", line);
+			  == BECH32_ENCODING_NONE, "accepted %s (%s)", str,
+			  json_str(v, "reason"));
 		CHECK(err != NULL);
 		free(str);
-		free(line);
-		count++;
 	}
-	return count;
+	return json_array_size(vectors);
 }
 
 static void test_bip173_bech32_vectors(void)
 {
-	char *text = spec_read("bips", "bip-0173.mediawiki");
-	char *section = mediawiki_section(text, "===Test vectors===");
-	const char *invalid = strstr(section,
-				     "The following string are not valid Bech32");
+	json_t *root = vectors_load("bip173-test-vectors.json");
 
-	CHECK(check_valid(section, "The following string are not valid",
+	CHECK(check_valid(json_object_get(root, "bech32_valid"),
 			  BECH32_ENCODING_BECH32) == 7);
-	CHECK(invalid && check_invalid(invalid, "The following list gives valid")
-	      == 12);
-	free(section);
-	free(text);
+	CHECK(check_invalid(json_object_get(root, "bech32_invalid")) == 12);
+	json_decref(root);
 }
 
 static void test_bip350_bech32m_vectors(void)
 {
-	char *text = spec_read("bips", "bip-0350.mediawiki");
-	char *section = mediawiki_section(text,
-					  "===Test vectors for Bech32m===");
-	const char *invalid = strstr(section,
-				     "The following string are not valid Bech32m");
+	json_t *root = vectors_load("bip350-test-vectors.json");
 
-	CHECK(check_valid(section, "No string can be simultaneously",
+	CHECK(check_valid(json_object_get(root, "bech32m_valid"),
 			  BECH32_ENCODING_BECH32M) == 7);
-	CHECK(invalid && check_invalid(invalid, NULL) == 14);
-	free(section);
-	free(text);
+	CHECK(check_invalid(json_object_get(root, "bech32m_invalid")) == 14);
+	json_decref(root);
 }
 
 static void test_error_messages_name_the_problem(void)

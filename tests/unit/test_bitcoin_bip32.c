@@ -1,48 +1,12 @@
-/* Tests for bitcoin/bip32: every BIP32 test vector (1 to 5), parsed from
- * bip-0032.mediawiki at run time, plus paths and public derivation. */
+/* Tests for bitcoin/bip32: every BIP32 test vector (1 to 5, from
+ * tests/vectors/bip32-test-vectors.json), plus paths and public
+ * derivation. */
 #include "bitcoin/bip32.h"
 #include "bitcoin/chainparams.h"
 #include "crypto/secp.h"
 #include "tests/unit/keys.h"
 
 static secp256k1_context *ctx;
-
-/* "m/0<sub>H</sub>/1" -> "m/0H/1" (malloc'd). */
-static char *plain_path(const char *chain)
-{
-	char *out = malloc(strlen(chain) + 1), *o = out;
-
-	for (const char *p = chain; *p;) {
-		if (strncmp(p, "<sub>", 5) == 0) {
-			p += 5;
-		} else if (strncmp(p, "</sub>", 6) == 0) {
-			p += 6;
-		} else {
-			*o++ = *p++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-/* The value after "label" on the line, to the end of the line. */
-static char *line_value(const char *line, const char *label)
-{
-	const char *p = strstr(line, label);
-	const char *end;
-	char *out;
-
-	if (!p)
-		return NULL;
-	p += strlen(label);
-	while (*p == ' ')
-		p++;
-	end = p + strcspn(p, " \n");
-	out = malloc((size_t)(end - p) + 1);
-	memcpy(out, p, (size_t)(end - p));
-	out[end - p] = '\0';
-	return out;
-}
 
 /* Checks one chain: derivation from the master matches both strings,
  * both strings parse back to the same key, and, for a non-hardened last
@@ -102,86 +66,51 @@ static void check_chain(const struct bip32_key *master, const char *path,
 
 static void test_bip32_vectors_1_to_4(void)
 {
-	char *text = spec_read("bips", "bip-0032.mediawiki");
-	/* Vectors 1 to 4 run from the heading to vector 5's. */
-	const char *start = strstr(text, "==Test Vectors==");
-	const char *end = strstr(text, "===Test vector 5===");
-	char *section = strndup(start, (size_t)(end - start));
-	const char *p = section;
-	struct bip32_key master;
-	bool have_master = false;
-	char *path = NULL, *pub = NULL;
-	int vectors = 0, chains = 0;
+	json_t *root = vectors_load("bip32-test-vectors.json");
+	json_t *vectors = json_object_get(root, "vectors"), *v, *chain;
+	int chains = 0;
+	size_t i, j;
 
-	/* Lines: "Seed (hex): ...", "* Chain m/...", "** ext pub: ...",
-	 * "** ext prv: ...". */
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = strndup(p, len);
+	json_array_foreach(vectors, i, v) {
+		struct bip32_key master;
+		size_t seed_len;
+		uint8_t *seed = hex_to_bytes(json_str(v, "seed"), &seed_len);
 
-		if (strncmp(line, "Seed (hex):", 11) == 0) {
-			char *hex = line_value(line, "Seed (hex):");
-			size_t seed_len;
-			uint8_t *seed = hex_to_bytes(hex, &seed_len);
-
-			CHECK(bip32_from_seed(ctx, &master, seed, seed_len));
-			have_master = true;
-			vectors++;
-			free(seed);
-			free(hex);
-		} else if (strncmp(line, "* Chain ", 8) == 0) {
-			free(path);
-			path = plain_path(line + 8);
-		} else if (strncmp(line, "** ext pub:", 11) == 0) {
-			free(pub);
-			pub = line_value(line, "** ext pub:");
-		} else if (strncmp(line, "** ext prv:", 11) == 0) {
-			char *prv = line_value(line, "** ext prv:");
-
-			CHECK(have_master && path && pub);
-			if (have_master && path && pub)
-				check_chain(&master, path, pub, prv);
+		CHECK(bip32_from_seed(ctx, &master, seed, seed_len));
+		json_array_foreach(json_object_get(v, "chains"), j, chain) {
+			check_chain(&master, json_str(chain, "chain"),
+				    json_str(chain, "ext_pub"),
+				    json_str(chain, "ext_prv"));
 			chains++;
-			free(prv);
 		}
-		free(line);
-		p += len + (nl ? 1 : 0);
+		bip32_key_wipe(&master);
+		free(seed);
 	}
-	CHECK(vectors == 4);
+	CHECK(json_array_size(vectors) == 4);
 	/* 6 + 6 + 2 + 3 chains in vectors 1 to 4. */
 	CHECK(chains == 17);
-	free(path);
-	free(pub);
-	bip32_key_wipe(&master);
-	free(section);
-	free(text);
+	json_decref(root);
 }
 
 static void test_bip32_vector_5_invalid_keys(void)
 {
 	const struct chainparams *bitcoin = chainparams_for_network("bitcoin");
-	char *text = spec_read("bips", "bip-0032.mediawiki");
-	char *section = mediawiki_section(text, "===Test vector 5===");
-	const char *pos = section;
-	char *line;
-	int count = 0;
+	json_t *root = vectors_load("bip32-test-vectors.json");
+	json_t *keys = json_object_get(root, "invalid_keys"), *k;
+	size_t i;
 
-	while ((line = mediawiki_next_bullet(&pos, NULL))) {
-		char key_str[200];
+	json_array_foreach(keys, i, k) {
 		struct bip32_key key;
 		const char *err = NULL;
 
-		CHECK(sscanf(line, "* %199s", key_str) == 1);
-		CHECK_MSG(!bip32_parse(ctx, &key, bitcoin, key_str, &err),
-			  "accepted %s", line);
+		CHECK_MSG(!bip32_parse(ctx, &key, bitcoin, json_str(k, "key"),
+				       &err),
+			  "accepted %s (%s)", json_str(k, "key"),
+			  json_str(k, "reason"));
 		CHECK(err != NULL);
-		free(line);
-		count++;
 	}
-	CHECK(count == 16);
-	free(section);
-	free(text);
+	CHECK(json_array_size(keys) == 16);
+	json_decref(root);
 }
 
 static void test_vector_1_fingerprint_and_errors(void)

@@ -137,39 +137,36 @@ static const struct bip143_case {
 	  NULL, NULL },
 };
 
-/* The BIP143 transactions, extracted from the text in order. */
+/* The BIP143 transactions (tests/vectors/bip143-examples.json), in the
+ * order the BIP prints them. */
 static struct bitcoin_tx *bip143_txs[NUM_BIP143_TXS];
 static char *bip143_signed_hex[6];
-static char *bip143_text;
+static json_t *bip143;
+
+static struct bitcoin_tx *tx_from_json(const json_t *array, size_t i)
+{
+	const char *hex = json_string_value(json_array_get(array, i));
+
+	return hex ? bitcoin_tx_from_hex(hex, strlen(hex), NULL) : NULL;
+}
 
 static void load_bip143(void)
 {
-	const char *p;
+	json_t *signed_txs;
 	size_t i;
 
-	bip143_text = spec_read("bips", "bip-0143.mediawiki");
-	p = bip143_text;
-	for (i = 0; i < TX_CHECKMULTISIGVERIFY; i++) {
-		char *hex = text_hex_after(p, "The following is an unsigned "
-					   "transaction:", &p);
+	bip143 = vectors_load("bip143-examples.json");
+	for (i = 0; i < TX_CHECKMULTISIGVERIFY; i++)
+		bip143_txs[i] = tx_from_json(json_object_get(bip143,
+					"unsigned_transactions"), i);
+	signed_txs = json_object_get(bip143, "signed_transactions");
+	for (i = 0; i < 6; i++) {
+		const char *hex = json_string_value(json_array_get(signed_txs, i));
 
-		bip143_txs[i] = hex ? bitcoin_tx_from_hex(hex, strlen(hex),
-							  NULL) : NULL;
-		free(hex);
+		bip143_signed_hex[i] = hex ? strdup(hex) : NULL;
 	}
-	p = bip143_text;
-	for (i = 0; i < 6; i++)
-		bip143_signed_hex[i] = text_hex_after(p, "The serialized "
-						      "signed transaction is:",
-						      &p);
-	{
-		char *hex = text_hex_after(bip143_text, "<code>FindAndDelete"
-					   "</code> examples:", NULL);
-
-		bip143_txs[TX_CHECKMULTISIGVERIFY] =
-			hex ? bitcoin_tx_from_hex(hex, strlen(hex), NULL) : NULL;
-		free(hex);
-	}
+	bip143_txs[TX_CHECKMULTISIGVERIFY] = tx_from_json(
+		json_object_get(bip143, "findanddelete_transactions"), 0);
 }
 
 static void test_bip143_sighashes(void)
@@ -207,23 +204,18 @@ static void test_bip143_sighashes(void)
  * checks, so no vector in the text goes untested. */
 static void test_bip143_table_covers_text(void)
 {
-	const char *markers[] = { "sigHash:", "sighash:" };
+	json_t *sighashes = json_object_get(bip143, "sighashes");
 	size_t found = 0;
 
-	for (size_t m = 0; m < 2; m++) {
-		const char *p = bip143_text;
-		char *hex;
+	for (size_t j = 0; j < json_array_size(sighashes); j++) {
+		const char *hex = json_str_at(sighashes, j);
+		bool listed = false;
 
-		while ((hex = text_hex_after(p, markers[m], &p))) {
-			bool listed = false;
-
-			for (size_t i = 0; i < sizeof(bip143_cases) / sizeof(bip143_cases[0]); i++)
-				if (strcmp(bip143_cases[i].sighash, hex) == 0)
-					listed = true;
-			CHECK_MSG(listed, "sighash %s not in table", hex);
-			found++;
-			free(hex);
-		}
+		for (size_t i = 0; i < sizeof(bip143_cases) / sizeof(bip143_cases[0]); i++)
+			if (strcmp(bip143_cases[i].sighash, hex) == 0)
+				listed = true;
+		CHECK_MSG(listed, "sighash %s not in table", hex);
+		found++;
 	}
 	CHECK(found == sizeof(bip143_cases) / sizeof(bip143_cases[0]));
 }
@@ -787,7 +779,7 @@ int main(void)
 		bitcoin_tx_free(bip143_txs[i]);
 	for (size_t i = 0; i < 6; i++)
 		free(bip143_signed_hex[i]);
-	free(bip143_text);
+	json_decref(bip143);
 	crypto_secp_context_destroy(ctx);
 	return test_done();
 }

@@ -1,7 +1,7 @@
-/* Tests for bitcoin/taproot: all BIP340 vectors (the CSV in shared/spec,
- * read at run time: signing where a secret key is given, verification of
- * every row), and BIP341's "scriptPubKey" wallet vectors (checked in here:
- * the JSON is not in shared/spec; see test_bitcoin_sighash_bip341.h). */
+/* Tests for bitcoin/taproot: all BIP340 vectors (BIP340's CSV, as
+ * tests/vectors/bip340-test-vectors.json: signing where a secret key is
+ * given, verification of every row), and BIP341's "scriptPubKey" wallet
+ * vectors (checked in here: see test_bitcoin_sighash_bip341.h). */
 #include "bitcoin/address.h"
 #include "bitcoin/script.h"
 #include "bitcoin/taproot.h"
@@ -10,61 +10,43 @@
 
 static secp256k1_context *ctx;
 
-/* Splits a CSV line in place into at most max fields. */
-static size_t split_csv(char *line, char **fields, size_t max)
-{
-	size_t n = 0;
-
-	fields[n++] = line;
-	for (char *p = line; *p && n < max; p++) {
-		if (*p == ',') {
-			*p = '\0';
-			fields[n++] = p + 1;
-		}
-	}
-	return n;
-}
-
 static void test_bip340_vectors(void)
 {
-	char *csv = spec_read("bips", "bip-0340-test-vectors.csv");
-	char *save = NULL, *line;
+	json_t *root = vectors_load("bip340-test-vectors.json");
+	json_t *tests = json_object_get(root, "tests"), *t;
 	int rows = 0, signed_rows = 0;
+	size_t i;
 
-	/* index,secret key,public key,aux_rand,message,signature,
-	 * verification result,comment */
-	line = strtok_r(csv, "\r\n", &save);	/* header */
-	while ((line = strtok_r(NULL, "\r\n", &save))) {
-		char *f[8];
+	json_array_foreach(tests, i, t) {
+		const char *index = json_str(t, "index");
+		const char *secret = json_str(t, "secret_key");
 		size_t msg_len, sig_len, pk_len, len;
 		uint8_t *msg, *sig, *pk;
 		struct xonly_pubkey pub;
 		bool expect, parsed, ok;
 
-		if (split_csv(line, f, 8) < 7)
-			continue;
-		msg = hex_to_bytes(f[4], &msg_len);
-		sig = hex_to_bytes(f[5], &sig_len);
-		pk = hex_to_bytes(f[2], &pk_len);
-		expect = strcmp(f[6], "TRUE") == 0;
+		msg = hex_to_bytes(json_str(t, "message"), &msg_len);
+		sig = hex_to_bytes(json_str(t, "signature"), &sig_len);
+		pk = hex_to_bytes(json_str(t, "public_key"), &pk_len);
+		expect = json_is_true(json_object_get(t, "verification_result"));
 		CHECK(sig_len == 64 && pk_len == 32);
-		if (f[1][0]) {
-			struct privkey key = privkey_from_hex(f[1]);
+		if (secret[0]) {
+			struct privkey key = privkey_from_hex(secret);
 			struct xonly_pubkey derived;
-			uint8_t *aux = hex_to_bytes(f[3], &len), out[64];
-			uint8_t x[32];
+			uint8_t *aux = hex_to_bytes(json_str(t, "aux_rand"), &len);
+			uint8_t out[64], x[32];
 
 			CHECK(xonly_pubkey_from_privkey(ctx, &derived, &key));
 			xonly_pubkey_serialize(ctx, x, &derived);
-			CHECK_MSG(memcmp(x, pk, 32) == 0, "row %s", f[0]);
+			CHECK_MSG(memcmp(x, pk, 32) == 0, "row %s", index);
 			CHECK(bip340_sign(ctx, out, msg, msg_len, &key, aux));
-			CHECK_MSG(memcmp(out, sig, 64) == 0, "row %s", f[0]);
+			CHECK_MSG(memcmp(out, sig, 64) == 0, "row %s", index);
 			signed_rows++;
 			free(aux);
 		}
 		parsed = xonly_pubkey_parse(ctx, &pub, pk);
 		ok = parsed && bip340_verify(ctx, sig, msg, msg_len, &pub);
-		CHECK_MSG(ok == expect, "row %s: %s", f[0], f[7]);
+		CHECK_MSG(ok == expect, "row %s: %s", index, json_str(t, "comment"));
 		free(msg);
 		free(sig);
 		free(pk);
@@ -72,7 +54,7 @@ static void test_bip340_vectors(void)
 	}
 	CHECK(rows == 19);
 	CHECK(signed_rows == 8);
-	free(csv);
+	json_decref(root);
 }
 
 /* BIP341 wallet vectors, "scriptPubKey" group.  Trees are described by

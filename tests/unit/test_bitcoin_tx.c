@@ -101,21 +101,20 @@ static void test_little_endian(void)
 /* Every transaction printed in BIP143, signed and unsigned. */
 static void test_bip143_transactions_roundtrip(void)
 {
-	char *text = spec_read("bips", "bip-0143.mediawiki");
-	char *signed_hex[10], *unsigned_hex[10], *extra[2];
-	size_t n_signed, n_unsigned, n_extra;
+	json_t *root = vectors_load("bip143-examples.json");
+	json_t *signed_txs = json_object_get(root, "signed_transactions");
+	json_t *unsigned_txs = json_object_get(root, "unsigned_transactions");
+	json_t *extra = json_object_get(root, "findanddelete_transactions");
+	size_t n_signed = json_array_size(signed_txs);
+	size_t n_unsigned = json_array_size(unsigned_txs);
+	size_t n_extra = json_array_size(extra);
 
-	n_signed = text_hex_after_each(signed_hex, 10, text,
-				       "The serialized signed transaction is:");
-	n_unsigned = text_hex_after_each(unsigned_hex, 10, text,
-					 "The following is an unsigned transaction:");
-	n_extra = text_hex_after_each(extra, 2, text,
-				      "<code>FindAndDelete</code> examples:");
 	CHECK(n_signed == 6);
 	CHECK(n_unsigned == 6);
 	CHECK(n_extra == 1);
 	for (size_t i = 0; i < n_signed + n_extra; i++) {
-		const char *hex = i < n_signed ? signed_hex[i] : extra[0];
+		const char *hex = i < n_signed ? json_str_at(signed_txs, i)
+			: json_str_at(extra, 0);
 		struct bitcoin_tx *tx = roundtrip(hex);
 		struct bitcoin_txid txid, wtxid;
 		struct wirebuf *legacy = wirebuf_new();
@@ -151,20 +150,15 @@ static void test_bip143_transactions_roundtrip(void)
 		bitcoin_tx_free(tx);
 	}
 	for (size_t i = 0; i < n_unsigned; i++) {
-		struct bitcoin_tx *tx = roundtrip(unsigned_hex[i]);
+		const char *hex = json_str_at(unsigned_txs, i);
+		struct bitcoin_tx *tx = roundtrip(hex);
 
 		CHECK(tx && !bitcoin_tx_has_witness(tx));
 		/* No witness: weight is 4 bytes per byte. */
-		CHECK(tx && bitcoin_tx_weight(tx) == 4 * strlen(unsigned_hex[i]) / 2);
+		CHECK(tx && bitcoin_tx_weight(tx) == 4 * strlen(hex) / 2);
 		bitcoin_tx_free(tx);
 	}
-	for (size_t i = 0; i < n_signed; i++)
-		free(signed_hex[i]);
-	for (size_t i = 0; i < n_unsigned; i++)
-		free(unsigned_hex[i]);
-	for (size_t i = 0; i < n_extra; i++)
-		free(extra[i]);
-	free(text);
+	json_decref(root);
 }
 
 /* A hand-checked weight: BIP143's native P2WPKH example, signed, is 343
@@ -173,13 +167,12 @@ static void test_bip143_transactions_roundtrip(void)
  * one), so base size 233 and weight 233*3 + 343 = 1042, vsize 261. */
 static void test_weight_known_value(void)
 {
-	char *text = spec_read("bips", "bip-0143.mediawiki");
-	char *hex[1];
+	json_t *root = vectors_load("bip143-examples.json");
+	const char *hex = json_str_at(json_object_get(root,
+						      "signed_transactions"), 0);
 	struct bitcoin_tx *tx;
 
-	CHECK(text_hex_after_each(hex, 1, text,
-				  "The serialized signed transaction is:") == 1);
-	tx = bitcoin_tx_from_hex(hex[0], strlen(hex[0]), NULL);
+	tx = bitcoin_tx_from_hex(hex, strlen(hex), NULL);
 	CHECK(tx != NULL);
 	if (tx) {
 		CHECK(bitcoin_tx_base_size(tx) == 233);
@@ -188,8 +181,7 @@ static void test_weight_known_value(void)
 		CHECK(bitcoin_tx_vsize(tx) == 261);
 	}
 	bitcoin_tx_free(tx);
-	free(hex[0]);
-	free(text);
+	json_decref(root);
 }
 
 static void test_bolt3_funding_txid(void)
@@ -275,14 +267,14 @@ static bool parses(const char *hex, const char **err)
 /* Every proper prefix of a segwit transaction is rejected. */
 static void test_truncated_transactions_rejected(void)
 {
-	char *text = spec_read("bips", "bip-0143.mediawiki");
-	char *hex[6];
-	size_t n = text_hex_after_each(hex, 6, text,
-				       "The serialized signed transaction is:");
+	json_t *root = vectors_load("bip143-examples.json");
+	json_t *signed_txs = json_object_get(root, "signed_transactions");
+	size_t n = json_array_size(signed_txs);
 
+	CHECK(n == 6);
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
-		uint8_t *bytes = hex_to_bytes(hex[i], &len);
+		uint8_t *bytes = hex_to_bytes(json_str_at(signed_txs, i), &len);
 
 		for (size_t cut = 0; cut < len; cut++) {
 			const char *err = NULL;
@@ -294,9 +286,8 @@ static void test_truncated_transactions_rejected(void)
 			bitcoin_tx_free(tx);
 		}
 		free(bytes);
-		free(hex[i]);
 	}
-	free(text);
+	json_decref(root);
 }
 
 static void test_hostile_transactions_rejected(void)
@@ -347,16 +338,18 @@ static void test_hostile_transactions_rejected(void)
  * no transaction has two accepted encodings. */
 static void test_mutated_transactions_are_canonical(void)
 {
-	char *text = spec_read("bips", "bip-0143.mediawiki");
-	char *hex[6];
-	size_t n = text_hex_after_each(hex, 6, text,
-				       "The serialized signed transaction is:");
+	json_t *root = vectors_load("bip143-examples.json");
+	json_t *signed_txs = json_object_get(root, "signed_transactions");
+	size_t n = json_array_size(signed_txs);
 	uint64_t state = 0x9e3779b97f4a7c15ULL;
 	size_t accepted = 0;
 
+	if (n == 0)
+		test_bail_out("no BIP143 signed transactions");
 	for (size_t round = 0; round < 20000; round++) {
 		size_t len, pos;
-		uint8_t *bytes = hex_to_bytes(hex[round % n], &len);
+		uint8_t *bytes = hex_to_bytes(json_str_at(signed_txs, round % n),
+					      &len);
 		struct bitcoin_tx *tx;
 
 		for (int k = 0; k < 1 + (int)(round % 3); k++) {
@@ -392,9 +385,7 @@ static void test_mutated_transactions_are_canonical(void)
 		free(bytes);
 	}
 	printf("# %zu of 20000 mutated transactions parsed\n", accepted);
-	for (size_t i = 0; i < n; i++)
-		free(hex[i]);
-	free(text);
+	json_decref(root);
 }
 
 int main(void)

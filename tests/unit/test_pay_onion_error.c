@@ -84,101 +84,74 @@ static void test_vector_error_json(void)
 	json_decref(root);
 }
 
-/* The hex after the first "label = " in text[0..end). */
-static char *trace_value(const char *text, const char *end, const char *label)
-{
-	char marker[64];
-	const char *next;
-	char *hex;
-
-	snprintf(marker, sizeof(marker), "%s = ", label);
-	hex = text_hex_after(text, marker, &next);
-	if (!hex || next > end)
-		test_bail_out("spec trace: no %s", label);
-	return hex;
-}
-
-/* BOLT #4 "Test Vector / Returning Errors": the spec's own trace, a
- * 320-byte failure padded to 1024, packet by packet from node 4 back. */
+/* BOLT #4 "Test Vector / Returning Errors": the spec's own trace
+ * (tests/vectors/bolt04-returning-errors-trace.json), a 320-byte failure
+ * padded to 1024, packet by packet from node 4 back. */
 static void test_spec_error_trace(void)
 {
-	char *spec = spec_read("bolts", "04-onion-routing.md");
-	const char *trace = strstr(spec, "# creating error message");
-	const char *blocks[6];
+	json_t *trace = vectors_load("bolt04-returning-errors-trace.json");
+	json_t *creation = json_object_get(trace, "creation");
+	json_t *forwarding = json_object_get(trace, "forwarding");
 	struct wirebuf *packet = wirebuf_new(), *failure = wirebuf_new();
 	struct secret secrets[5], key;
 	struct onion_failure decoded;
-	char *failure_hex, *payload_hex, *hex;
+	const char *failure_hex, *payload_hex, *hex;
 	uint8_t *msg, *stream;
 	size_t msg_len, index = 99;
 	json_t *root = vectors_load("bolt04-onion-error-test.json");
 	json_t *hops = json_object_get(json_object_get(root, "generate"), "hops");
 
-	if (!trace)
-		test_bail_out("no error trace in BOLT #4");
-	/* blocks[0]: creation; blocks[1..5]: forwarding at nodes 4..0. */
-	blocks[0] = trace;
-	for (size_t b = 1; b < 6; b++) {
-		blocks[b] = strstr(blocks[b - 1] + 1, "# forwarding error packet");
-		if (!blocks[b])
-			test_bail_out("spec trace: forwarding block %zu missing", b);
-	}
+	if (json_array_size(forwarding) != 5)
+		test_bail_out("spec trace: %zu forwarding blocks, not 5",
+			      json_array_size(forwarding));
 	route_secrets(secrets, hops, "4141414141414141414141414141414141414141414141414141414141414141");
 
 	/* The trace's encoded_failure_message runs on into pad_len and pad,
 	 * the payload less failure_len: the failure is what failure_len
 	 * says of it. */
-	failure_hex = trace_value(blocks[0], blocks[1], "encoded_failure_message");
-	payload_hex = trace_value(blocks[0], blocks[1], "payload");
+	failure_hex = json_str(creation, "encoded_failure_message");
+	payload_hex = json_str(creation, "payload");
+	if (strlen(payload_hex) < 8)
+		test_bail_out("spec trace: payload too short");
 	CHECK_STREQ(failure_hex, payload_hex + 4);
 	msg = hex_to_bytes(failure_hex, &msg_len);
 	msg_len = strtoul((char[5]){ payload_hex[0], payload_hex[1],
 				     payload_hex[2], payload_hex[3], '\0' },
 			  NULL, 16);
 	CHECK(msg_len == 320);
-	hex = trace_value(blocks[0], blocks[1], "shared_secret");
-	CHECK(bytes_are(secrets[4].data, 32, hex));
-	free(hex);
-	hex = trace_value(blocks[0], blocks[1], "um_key");
+	CHECK(bytes_are(secrets[4].data, 32, json_str(creation, "shared_secret")));
 	onion_key_generate(&key, ONION_KEY_UM, &secrets[4]);
-	CHECK(bytes_are(key.data, 32, hex));
-	free(hex);
+	CHECK(bytes_are(key.data, 32, json_str(creation, "um_key")));
 
 	/* failure_len + pad_len: the payload less its two lengths. */
 	CHECK(onion_error_create(packet, &secrets[4], msg, msg_len,
 				 strlen(payload_hex) / 2 - 4));
 	onion_error_wrap(packet->data, packet->len, &secrets[4]);
-	hex = trace_value(blocks[0], blocks[1], "raw_error_packet");
-	CHECK(bytes_are(packet->data, packet->len, hex));
-	free(hex);
+	CHECK(bytes_are(packet->data, packet->len,
+			json_str(creation, "raw_error_packet")));
 	onion_error_wrap(packet->data, packet->len, &secrets[4]);
 
 	for (size_t b = 1; b < 6; b++) {
 		size_t node = 5 - b;
-		const char *end = b < 5 ? blocks[b + 1] : blocks[b] + strlen(blocks[b]);
-		char marker[64];
+		json_t *hop = json_array_get(forwarding, b - 1);
 
+		CHECK(json_integer_value(json_object_get(hop, "node"))
+		      == (json_int_t)node);
 		if (b > 1)
 			onion_error_wrap(packet->data, packet->len, &secrets[node]);
-		hex = trace_value(blocks[b], end, "shared_secret");
-		CHECK(bytes_are(secrets[node].data, 32, hex));
-		free(hex);
-		hex = trace_value(blocks[b], end, "ammag_key");
+		CHECK(bytes_are(secrets[node].data, 32,
+				json_str(hop, "shared_secret")));
 		onion_key_generate(&key, ONION_KEY_AMMAG, &secrets[node]);
-		CHECK(bytes_are(key.data, 32, hex));
-		free(hex);
-		hex = trace_value(blocks[b], end, "stream");
-		stream = malloc(strlen(hex) / 2);
+		CHECK(bytes_are(key.data, 32, json_str(hop, "ammag_key")));
+		hex = json_str(hop, "stream");
+		stream = malloc(strlen(hex) / 2 + 1);
 		chacha20_stream(stream, strlen(hex) / 2, &key,
 				(const uint8_t[CHACHA20_NONCE_LEN]){ 0 });
 		CHECK(bytes_are(stream, strlen(hex) / 2, hex));
 		free(stream);
-		free(hex);
-		snprintf(marker, sizeof(marker), "error packet for node %zu:", node);
-		hex = text_hex_after(blocks[b], marker, NULL);
-		CHECK_MSG(hex && bytes_are(packet->data, packet->len, hex),
+		CHECK_MSG(bytes_are(packet->data, packet->len,
+				    json_str(hop, "error_packet")),
 			  "error packet for node %zu", node);
-		free(hex);
 	}
 
 	CHECK(onion_error_decode(failure, &index, secrets, 5, packet->data,
@@ -191,12 +164,10 @@ static void test_spec_error_trace(void)
 	CHECK(decoded.htlc_msat == 100 && decoded.height == 800000);
 
 	free(msg);
-	free(failure_hex);
-	free(payload_hex);
 	wirebuf_free(packet);
 	wirebuf_free(failure);
 	json_decref(root);
-	free(spec);
+	json_decref(trace);
 }
 static const uint16_t all_failure_codes[] = {
 	ONION_FAILURE_INVALID_REALM,
@@ -333,27 +304,25 @@ static size_t spec_field_size(const char *type, size_t len)
 	return 0;
 }
 
-/* BOLT #4 "Failure Messages", definition by definition: the code from
- * its flags and number, our name for it, and the size of its data. */
+/* BOLT #4 "Failure Messages" (tests/vectors/bolt04-failure-messages.json),
+ * definition by definition: the code from its flags and number, our name
+ * for it, and the size of its data. */
 static void test_failure_codes_match_spec(void)
 {
-	char *spec = spec_read("bolts", "04-onion-routing.md");
-	const char *p = strstr(spec, "## Failure Messages");
-	const char *end = p ? strstr(p, "### Requirements") : NULL;
-	size_t count = 0;
+	json_t *root = vectors_load("bolt04-failure-messages.json");
+	json_t *messages = json_object_get(root, "failure_messages"), *m, *field;
+	size_t i, j;
 
-	if (!end)
-		test_bail_out("no Failure Messages section in BOLT #4");
-	while ((p = strstr(p, "1. type: ")) && p < end) {
+	json_array_foreach(messages, i, m) {
 		uint16_t code = 0;
-		size_t data_size = 0, name_len;
-		const char *name, *line;
-		char name_copy[64];
+		size_t data_size = 0;
+		const char *name = json_str(m, "name");
 		struct onion_failure f;
 		struct wirebuf *buf = wirebuf_new();
 
-		for (p += strlen("1. type: "); *p != ' '; p += *p == '|') {
-			size_t n = strcspn(p, "| ");
+		/* "PERM|NODE|2": flags and a number. */
+		for (const char *p = json_str(m, "type"); *p; p += *p == '|') {
+			size_t n = strcspn(p, "|");
 
 			if (strncmp(p, "BADONION", n) == 0)
 				code |= ONION_FAILURE_BADONION;
@@ -367,32 +336,26 @@ static void test_failure_codes_match_spec(void)
 				code |= (uint16_t)strtoul(p, NULL, 10);
 			p += n;
 		}
-		name = strchr(p, '`') + 1;
-		name_len = strcspn(name, "`");
-		snprintf(name_copy, sizeof(name_copy), "%.*s", (int)name_len, name);
-		CHECK_STREQ(onion_failure_name(code), name_copy);
+		CHECK_STREQ(onion_failure_name(code), name);
 
 		/* "2. data:" then "   * [`type`:`field`]" lines. */
-		line = strchr(p, '\n') + 1;
-		if (strncmp(line, "2. data:", 8) == 0) {
-			for (line = strchr(line, '\n') + 1;
-			     strncmp(line, "   * [`", 7) == 0;
-			     line = strchr(line, '\n') + 1)
-				data_size += spec_field_size(line + 7,
-							     strcspn(line + 7, "`"));
+		json_array_foreach(json_object_get(m, "data"), j, field) {
+			const char *type = json_str_at(field, 0);
+
+			data_size += spec_field_size(type, strlen(type));
 		}
 		onion_failure_init(&f, code);
 		onion_failure_towire(buf, &f);
 		CHECK_MSG(buf->len == 2 + data_size, "%s: %zu bytes, spec %zu",
-			  name_copy, buf->len, 2 + data_size);
+			  name, buf->len, 2 + data_size);
 		wirebuf_free(buf);
-		count++;
 	}
-	CHECK(count == 22);
+	CHECK(json_array_size(messages) == 22);
 	CHECK(onion_failure_name(0x1234) == NULL);
 	CHECK_STREQ(onion_failure_name(ONION_FAILURE_INVALID_REALM), "invalid_realm");
-	free(spec);
+	json_decref(root);
 }
+
 int main(void)
 {
 	ctx = keys_context_new();

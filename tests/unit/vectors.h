@@ -1,6 +1,6 @@
 /* What the unit tests share for reading their inputs: vector files
- * ($OHM_VECTORS) and spec texts ($OHM_SPEC), hex in and out, JSON fields,
- * and the test vectors printed in the BIPs' mediawiki text.
+ * ($OHM_VECTORS: tests/vectors/, extracted from the BOLTs and BIPs by
+ * contrib/extract-vectors.py), hex in and out, and JSON fields.
  *
  * Two kinds of failure, kept apart on purpose:
  * - The test's own input is broken (a variable unset, a file missing, bad
@@ -49,12 +49,6 @@ static inline const char *vectors_path(const char *name)
 	return env_path("OHM_VECTORS", NULL, name);
 }
 
-/* Path of a spec file, e.g. spec_path("bips", "bip-0173.mediawiki"). */
-static inline const char *spec_path(const char *dir, const char *file)
-{
-	return env_path("OHM_SPEC", dir, file);
-}
-
 /* The whole file, NUL-terminated; bails out if it cannot be read. */
 static inline char *read_whole_file(const char *path)
 {
@@ -81,12 +75,6 @@ static inline char *read_whole_file(const char *path)
 	return text;
 }
 
-/* A spec file's text, e.g. spec_read("bolts", "09-features.md"). */
-static inline char *spec_read(const char *dir, const char *file)
-{
-	return read_whole_file(spec_path(dir, file));
-}
-
 static inline json_t *vectors_load_with_flags(const char *name, size_t flags)
 {
 	json_error_t error;
@@ -107,7 +95,7 @@ static inline json_t *vectors_load(const char *name)
 
 /* For files with integers above INT64_MAX (bolt01-bigsize.json): every
  * number loads as a real, so read exact values from the *_str fields
- * (see vectors/README.md). */
+ * (see tests/vectors/README.md). */
 static inline json_t *vectors_load_reals(const char *name)
 {
 	return vectors_load_with_flags(name, JSON_DECODE_INT_AS_REAL);
@@ -123,6 +111,20 @@ static inline const char *json_str(const json_t *obj, const char *key)
 
 	if (!s) {
 		printf("# vector field \"%s\" missing\n", key);
+		test_case_failed = true;
+		return "";
+	}
+	return s;
+}
+
+/* The string at index i of array; like json_str, "" (and the case fails)
+ * if there is none. */
+static inline const char *json_str_at(const json_t *array, size_t i)
+{
+	const char *s = json_string_value(json_array_get(array, i));
+
+	if (!s) {
+		printf("# vector string [%zu] missing\n", i);
 		test_case_failed = true;
 		return "";
 	}
@@ -187,102 +189,6 @@ static inline bool bytes_equal(const void *got, size_t got_len,
 	same = bytes_are(got, got_len, want_hex);
 	free(want_hex);
 	return same;
-}
-
-/* ---- Test vectors in spec text ---- */
-
-/* The run of hex digits after the first marker at or after from (blanks
- * skipped), or NULL if there is no marker; *next (if not NULL) gets where
- * the digits start, to look for the next marker from. */
-static inline char *text_hex_after(const char *from, const char *marker,
-				   const char **next)
-{
-	const char *p = strstr(from, marker);
-
-	if (!p)
-		return NULL;
-	p += strlen(marker);
-	p += strspn(p, " \t\n");
-	if (next)
-		*next = p;
-	return strndup(p, strspn(p, "0123456789abcdef"));
-}
-
-/* text_hex_after for each marker in text, into out[]; returns how many
- * (at most max). */
-static inline size_t text_hex_after_each(char **out, size_t max,
-					 const char *text, const char *marker)
-{
-	const char *p = text;
-	size_t n = 0;
-	char *hex;
-
-	while (n < max && (hex = text_hex_after(p, marker, &p)))
-		out[n++] = hex;
-	return n;
-}
-
-/* The text from the line after the first line containing start up to the
- * next mediawiki heading (a line starting "==") or the end.  Bails out if
- * start is not found. */
-static inline char *mediawiki_section(const char *text, const char *start)
-{
-	const char *p = strstr(text, start), *end;
-	char *copy;
-
-	if (!p)
-		test_bail_out("section '%s' not found", start);
-	p = strchr(p, '\n');
-	p = p ? p + 1 : text + strlen(text);
-	for (end = p; *end; end = strchr(end, '\n') ? strchr(end, '\n') + 1
-		     : end + strlen(end))
-		if (end[0] == '=' && end[1] == '=')
-			break;
-	copy = malloc((size_t)(end - p) + 1);
-	if (!copy)
-		test_bail_out("out of memory");
-	memcpy(copy, p, (size_t)(end - p));
-	copy[end - p] = '\0';
-	return copy;
-}
-
-/* The next bullet line ("* ...", without its newline) at or after *pos
- * and before end (NULL: the end of the text), advancing *pos past it; NULL
- * when there is none.  "** " lines are not bullets here. */
-static inline char *mediawiki_next_bullet(const char **pos, const char *end)
-{
-	const char *p = *pos;
-
-	while (p && *p && (!end || p < end)) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-		*pos = nl ? nl + 1 : p + len;
-		if (len > 2 && p[0] == '*' && p[1] == ' ')
-			return strndup(p, len);
-		p = *pos;
-	}
-	return NULL;
-}
-
-/* The n-th (from 0) <tt>...</tt> of line, or NULL if there is none. */
-static inline char *mediawiki_tt(const char *line, int n)
-{
-	const char *p = line;
-
-	for (;;) {
-		const char *start = strstr(p, "<tt>"), *end;
-
-		if (!start)
-			return NULL;
-		start += 4;
-		end = strstr(start, "</tt>");
-		if (!end)
-			return NULL;
-		if (n-- == 0)
-			return strndup(start, (size_t)(end - start));
-		p = end + 5;
-	}
 }
 
 #endif /* OHM_TESTS_UNIT_VECTORS_H */
