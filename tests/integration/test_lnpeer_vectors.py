@@ -20,8 +20,8 @@ from lnpeer import (  # noqa: E402
     PeerDisconnected, PeerTimeout, Transport)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VECTORS = os.environ.get("OHM_VECTORS") or os.path.join(
-    HERE, "..", "..", "..", "shared", "spec", "vectors")
+# The repository's own vectors (tests/vectors/, from contrib/extract-vectors.py).
+VECTORS = os.environ.get("OHM_VECTORS") or os.path.join(HERE, "..", "vectors")
 
 
 def load(name):

@@ -1,7 +1,8 @@
 /* BIP341 wallet test vectors, "keyPathSpending" group: bip-0341.mediawiki
  * links them as bip-0341/wallet-test-vectors.json, which is not in
- * shared/spec, so they are checked in here, copied from that JSON
- * (identical to Bitcoin Core's src/test/data/bip341_wallet_vectors.json).
+ * the spec checkout contrib/extract-vectors.py reads, so they are checked
+ * in here, copied from that JSON (identical to Bitcoin Core's
+ * src/test/data/bip341_wallet_vectors.json).
  * Included by test_bitcoin_sighash.c only. */
 #ifndef OHM_TESTS_UNIT_TEST_BITCOIN_SIGHASH_BIP341_H
 #define OHM_TESTS_UNIT_TEST_BITCOIN_SIGHASH_BIP341_H
