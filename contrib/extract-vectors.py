@@ -304,17 +304,30 @@ def bip340(spec):
 
 # ---- BOLTs ----
 
+BOLTS_LICENSE = "CC-BY-4.0"
+
+
+def bolts_license(spec):
+    text = read(os.path.join(spec, "bolts", "README.md"))
+    need("Creative Commons Attribution 4.0 International License" in text,
+         "bolts/README.md no longer says CC-BY 4.0: check the license")
+    return BOLTS_LICENSE
+
+
 def bolt_header(commit, source):
-    return {"source": source, "bolts_commit": commit}
+    return {"source": source, "bolts_commit": commit, "license": BOLTS_LICENSE}
 
 
 def bolt_json(spec, commit, name):
+    """A vector file of vectors/, as it is but for a license member."""
     with open(os.path.join(spec, "vectors", name), encoding="utf-8") as f:
         data = json.load(f)
     need(isinstance(data, dict) and data.get("source"), name + ": no source")
     need(data.get("bolts_commit") == commit,
          "{}: bolts_commit {} is not bolts/ at {}".format(name, data.get("bolts_commit"), commit))
-    return data
+    out = bolt_header(commit, data["source"])
+    out.update((k, v) for k, v in data.items() if k not in out)
+    return out
 
 
 MESSAGE_FILES = ["01-messaging.md", "02-peer-protocol.md", "07-routing-gossip.md"]
@@ -440,6 +453,7 @@ def extract(spec):
     """{file name: content bytes} for every file of tests/vectors/ but the
     README and local.mk (files.mk lists the others)."""
     commit = bolts_commit(spec)
+    bolts_license(spec)
     files = {name: bolt_json(spec, commit, name) for name in BOLT_JSON}
     files.update({
         "bolt-message-definitions.json": message_definitions(spec, commit),
