@@ -59,8 +59,13 @@ def bolts_commit(spec):
         m = re.search(r"commit ([0-9a-f]{40})", read(source))
         need(m, "no commit in " + source)
         return m.group(1)
-    return subprocess.check_output(["git", "-C", os.path.join(spec, "bolts"),
-                                    "rev-parse", "HEAD"], text=True).strip()
+    try:
+        return subprocess.check_output(["git", "-C", os.path.join(spec, "bolts"),
+                                        "rev-parse", "HEAD"], text=True,
+                                       stderr=subprocess.DEVNULL).strip()
+    except (OSError, subprocess.CalledProcessError):
+        raise ExtractError("{}: no SOURCE.txt naming the BOLT commit, and not a git "
+                           "checkout".format(os.path.join(spec, "bolts")))
 
 
 def bip_header(spec, name, doc, section):
