@@ -45,6 +45,7 @@ struct peer_manager {
 	struct featurebits *our_features;
 	unsigned handshake_timeout_secs;
 	unsigned ping_interval_secs;
+	unsigned write_timeout_secs;
 };
 
 struct ohmd *peer_manager_ohmd(const struct peer_manager *manager)
@@ -65,6 +66,11 @@ unsigned peer_manager_handshake_timeout(const struct peer_manager *manager)
 unsigned peer_manager_ping_interval(const struct peer_manager *manager)
 {
 	return manager->ping_interval_secs;
+}
+
+unsigned peer_manager_write_timeout(const struct peer_manager *manager)
+{
+	return manager->write_timeout_secs;
 }
 
 void peer_manager_add(struct peer_manager *manager, struct peer *peer)
@@ -410,6 +416,8 @@ struct peer_manager *peer_manager_new(struct ohmd *ohmd, char *err, size_t errle
 		? ohmd->config->dev_handshake_timeout_secs : PEER_HANDSHAKE_TIMEOUT_SECS;
 	manager->ping_interval_secs = ohmd->config->dev_ping_interval_secs
 		? ohmd->config->dev_ping_interval_secs : PEER_PING_INTERVAL_SECS;
+	manager->write_timeout_secs = ohmd->config->dev_peer_write_timeout_secs
+		? ohmd->config->dev_peer_write_timeout_secs : PEER_WRITE_TIMEOUT_SECS;
 	manager->our_features = ohm_featurebits(FEATURE_CTX_INIT);
 	manager->dns = evdns_base_new(ohmd->base, EVDNS_BASE_INITIALIZE_NAMESERVERS
 				      | EVDNS_BASE_DISABLE_WHEN_INACTIVE);

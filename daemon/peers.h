@@ -22,6 +22,9 @@ struct rpc_request;
 /* Timeouts and limits; the dev- options shorten them for tests. */
 #define PEER_HANDSHAKE_TIMEOUT_SECS 30
 #define PEER_PING_INTERVAL_SECS 60
+/* A peer that accepts none of what we send for this long does not read:
+ * it is dropped (libevent's write timeout: no progress while output waits). */
+#define PEER_WRITE_TIMEOUT_SECS 60
 #define PEER_MAX_UNAUTHENTICATED 64
 
 /* Starts listening on the configured addresses.  NULL with err on failure
@@ -65,5 +68,6 @@ void peer_manager_activated(struct peer_manager *manager, struct peer *peer);
 
 unsigned peer_manager_handshake_timeout(const struct peer_manager *manager);
 unsigned peer_manager_ping_interval(const struct peer_manager *manager);
+unsigned peer_manager_write_timeout(const struct peer_manager *manager);
 
 #endif /* OHM_DAEMON_PEERS_H */

@@ -90,7 +90,6 @@ def real_peer_works(target, real):
     assert target.rpc("ping", [real_id, 0, 100], timeout=10)["totlen"] == 2 + 2 + 100
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D4: no ping limit, no output cap")
 def test_ping_flood_without_reading_keeps_memory_bounded(node_factory):
     target = listening_node(node_factory, "target")
     real = node_factory.new("real")
@@ -138,7 +137,6 @@ def answers(socks, timeout):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D4: no cap on a peer's queued output")
 def test_output_over_the_cap_disconnects(node_factory):
     """Our own messages to a peer that stopped reading pile up in its output
     buffer; past the cap (16 MiB) the connection is dropped at once."""
@@ -160,7 +158,6 @@ def test_output_over_the_cap_disconnects(node_factory):
     real_peer_works(target, real)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D4: a peer that stops reading is kept forever")
 def test_peer_that_stops_reading_is_dropped(node_factory):
     """A peer that accepts nothing more for the write timeout loses its
     connection, and requests waiting on it are answered."""
