@@ -225,3 +225,49 @@ def test_idle_sockets_from_many_addresses_do_not_lock_peers_out(node_factory):
     assert target.rpc("listpeers", [real_id])["peers"][0]["connected"]
     for _, s in socks:
         s.close()
+
+
+def handshaken(node, source):
+    """A connection from source that completes the handshake with a fresh
+    key and then sends nothing (not even init)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((source, 0))
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", node.port))
+    local = Keypair.generate()
+    peer = LnPeer(sock, local, Handshake.initiator(local, bytes.fromhex(node.id)))
+    peer.send_act1()
+    peer.recv_act2()
+    peer.send_act3()
+    return peer
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10 D5: strangers' connections crowd out peers")
+def test_strangers_cannot_crowd_out_a_channel_peer(node_factory, devchain):
+    from channelutil import chain_node, open_channel, wait_connected
+    target = chain_node(node_factory, devchain, "target")
+    real = chain_node(node_factory, devchain, "real", funded=True)
+    open_channel(real, target, devchain)
+    real.rpc("disconnect", [target.id, True])
+    wait_for(lambda: not target.rpc("listpeers")["peers"], what="the channel peer to leave")
+
+    # 140 nodes we have no channel with finish the handshake and idle, and
+    # 100 more sockets never start it, from many addresses.
+    strangers = [handshaken(target, "127.0.1.{}".format(1 + i % 50)) for i in range(140)]
+    idle = idle_sockets(target, ["127.0.2.{}".format(i) for i in range(1, 51)], 2)
+    time.sleep(0.5)
+    held = [p for p in strangers if not is_closed(p.sock)]
+    assert len(held) <= 128, len(held)
+    assert not is_closed(strangers[-1].sock) and is_closed(strangers[0].sock)
+    assert len(still_open(idle)) <= 64
+
+    # The channel peer comes back at once, and more strangers do not evict it.
+    real_peer_works(target, real)
+    wait_connected(real, target)
+    strangers += [handshaken(target, "127.0.3.{}".format(i)) for i in range(1, 21)]
+    assert target.rpc("ping", [real.id, 0, 8], timeout=10)["totlen"] == 12
+    assert target.rpc("listpeers", [real.id])["peers"][0]["connected"]
+    for p in strangers:
+        p.close()
+    for _, s in idle:
+        s.close()
