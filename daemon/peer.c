@@ -172,6 +172,12 @@ static void peer_set_remote(struct peer *peer, const struct sockaddr *addr)
 		port = ntohs(in6->sin6_port);
 	}
 	peer->is_ipv6 = addr->sa_family == AF_INET6;
+	memset(peer->source_group, 0, sizeof(peer->source_group));
+	peer->source_group[0] = (uint8_t)addr->sa_family;
+	if (addr->sa_family == AF_INET)
+		memcpy(peer->source_group + 1, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+	else if (addr->sa_family == AF_INET6)
+		memcpy(peer->source_group + 1, &((const struct sockaddr_in6 *)addr)->sin6_addr, 8);
 	snprintf(peer->remote_host, sizeof(peer->remote_host), "%s", host);
 	peer->remote_port = port;
 	snprintf(peer->address, sizeof(peer->address), peer->is_ipv6 ? "[%s]:%u" : "%s:%u",

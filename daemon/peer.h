@@ -92,6 +92,9 @@ struct peer {
 	char remote_host[NETADDR_HOST_MAX + 1];	/* numeric address of the other end */
 	uint16_t remote_port;
 	bool is_ipv6;
+	/* Whose share of the unauthenticated slots this connection takes: the
+	 * IPv4 address, or the IPv6 /64 (one host's usual allocation). */
+	uint8_t source_group[1 + 8];
 	char dial_host[NETADDR_HOST_MAX + 1];	/* outgoing: the host asked for */
 
 	struct handshake handshake;

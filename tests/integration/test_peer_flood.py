@@ -191,7 +191,6 @@ def still_open(socks):
     return [(source, s) for source, s in socks if not is_closed(s)]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D5: idle sockets lock every peer out")
 def test_idle_sockets_from_one_address_do_not_lock_peers_out(node_factory):
     target = listening_node(node_factory, "target")
     real = listening_node(node_factory, "real")
@@ -204,7 +203,6 @@ def test_idle_sockets_from_one_address_do_not_lock_peers_out(node_factory):
         s.close()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D5: idle sockets lock every peer out")
 def test_idle_sockets_from_many_addresses_do_not_lock_peers_out(node_factory):
     target = listening_node(node_factory, "target")
     real = listening_node(node_factory, "real")
@@ -242,7 +240,6 @@ def handshaken(node, source):
     return peer
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D5: strangers' connections crowd out peers")
 def test_strangers_cannot_crowd_out_a_channel_peer(node_factory, devchain):
     from channelutil import chain_node, open_channel, wait_connected
     target = chain_node(node_factory, devchain, "target")
