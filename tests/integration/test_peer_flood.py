@@ -26,6 +26,13 @@ def proc_status(node, field):
     raise KeyError(field)
 
 
+def quarantine_allowance(node):
+    """ASan keeps freed memory in quarantine (256 MiB by default), so under
+    it the peak counts what was ever allocated, not what was held."""
+    with open("/proc/{}/maps".format(node.proc.pid)) as f:
+        return 256 * MIB if "libasan" in f.read() else 0
+
+
 def settled_peak(node, timeout=30):
     """ohmd's peak RSS (VmHWM) once its RSS has stopped changing for a
     second: it has worked through whatever it accepted."""
@@ -152,7 +159,7 @@ def test_output_over_the_cap_disconnects(node_factory):
     target.wait_for_log("queued output passed")
     peak = proc_status(target, "VmHWM")
     print("ohmd VmRSS before {:.1f} MiB, peak {:.1f} MiB".format(rss_before / MIB, peak / MIB))
-    assert peak - rss_before < 100 * MIB
+    assert peak - rss_before < 48 * MIB + quarantine_allowance(target)
     assert wait_for(lambda: is_closed(sleeper.sock), timeout=10, what="sleeper dropped")
     sleeper.close()
     real_peer_works(target, real)
