@@ -3,7 +3,9 @@
  * Reading is a small loop over what has arrived: in HANDSHAKE it waits for
  * a whole act (50 or 66 bytes), afterwards for an 18-byte encrypted header
  * and then the body it announces.  The input buffer is capped at one
- * largest frame, so a peer can never make us hold more than ~64 KiB.
+ * largest frame, so a peer can never make us hold more than ~64 KiB of
+ * input; the output is bounded as peer.h describes (backpressure, then a
+ * cap and a write timeout).
  * Every failure of the peer's making ends in peer_close() or
  * peer_warn_and_close(); nothing a peer sends can affect another peer.
  */
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/hex.h"
 #include "crypto/secp.h"
@@ -82,7 +85,21 @@ static void deadline_expired(evutil_socket_t fd, short events, void *arg)
 
 static void close_timer_expired(evutil_socket_t fd, short events, void *arg)
 {
-	peer_close(arg, "did not read our last message");
+	struct peer *peer = arg;
+
+	if (peer->is_overflowing)
+		peer_close(peer, "its queued output passed %u bytes: it does not read",
+			   PEER_OUTPUT_MAX);
+	else
+		peer_close(peer, "did not read our last message");
+}
+
+static uint64_t monotonic_msec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static struct peer *peer_alloc(struct peer_manager *manager, bool is_outgoing)
@@ -96,6 +113,8 @@ static struct peer *peer_alloc(struct peer_manager *manager, bool is_outgoing)
 	peer->manager = manager;
 	peer->is_outgoing = is_outgoing;
 	peer->pongs_tail = &peer->pongs;
+	peer->ping_budget = (uint64_t)PEER_PING_BURST * 1000;
+	peer->ping_budget_msec = monotonic_msec();
 	peer->deadline = evtimer_new(ohmd->base, deadline_expired, peer);
 	if (!peer->deadline) {
 		free(peer);
@@ -118,11 +137,22 @@ static void set_nodelay(evutil_socket_t fd)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* Input: never more than one largest frame buffered.  Output: peer_written
+ * runs whenever the queue is at or below the low-water mark (to resume
+ * reading), and a peer that takes nothing for the write timeout is gone. */
+static void peer_set_limits(struct peer *peer)
+{
+	struct timeval write_timeout = {peer_manager_write_timeout(peer->manager), 0};
+
+	bufferevent_setwatermark(peer->bev, EV_READ, 0, CRYPTOMSG_MAX_FRAME_LEN);
+	bufferevent_setwatermark(peer->bev, EV_WRITE, PEER_OUTPUT_LOW_WATER, 0);
+	bufferevent_set_timeouts(peer->bev, NULL, &write_timeout);
+}
+
 static void peer_setup_bev(struct peer *peer)
 {
 	bufferevent_setcb(peer->bev, peer_read, peer_written, peer_event, peer);
-	/* Never buffer more than one largest frame of the peer's input. */
-	bufferevent_setwatermark(peer->bev, EV_READ, 0, CRYPTOMSG_MAX_FRAME_LEN);
+	peer_set_limits(peer);
 	bufferevent_enable(peer->bev, EV_READ | EV_WRITE);
 }
 
@@ -142,6 +172,12 @@ static void peer_set_remote(struct peer *peer, const struct sockaddr *addr)
 		port = ntohs(in6->sin6_port);
 	}
 	peer->is_ipv6 = addr->sa_family == AF_INET6;
+	memset(peer->source_group, 0, sizeof(peer->source_group));
+	peer->source_group[0] = (uint8_t)addr->sa_family;
+	if (addr->sa_family == AF_INET)
+		memcpy(peer->source_group + 1, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+	else if (addr->sa_family == AF_INET6)
+		memcpy(peer->source_group + 1, &((const struct sockaddr_in6 *)addr)->sin6_addr, 8);
 	snprintf(peer->remote_host, sizeof(peer->remote_host), "%s", host);
 	peer->remote_port = port;
 	snprintf(peer->address, sizeof(peer->address), peer->is_ipv6 ? "[%s]:%u" : "%s:%u",
@@ -251,10 +287,26 @@ static bool start_initiator(struct peer *peer)
 		peer_close(peer, "internal error writing act one");
 		return false;
 	}
-	bufferevent_setwatermark(peer->bev, EV_READ, 0, CRYPTOMSG_MAX_FRAME_LEN);
+	peer_set_limits(peer);
 	bufferevent_write(peer->bev, act1, sizeof(act1));
 	bufferevent_enable(peer->bev, EV_READ | EV_WRITE);
 	return true;
+}
+
+/* The peer's output passed the cap: it goes on the next turn of the loop
+ * (our caller may still hold it), reading nothing more meanwhile. */
+static void peer_overflowed(struct peer *peer)
+{
+	struct timeval now = {0, 0};
+
+	peer->is_closing = true;
+	peer->is_overflowing = true;
+	bufferevent_disable(peer->bev, EV_READ);
+	if (!peer->close_timer)
+		peer->close_timer = evtimer_new(peer_manager_ohmd(peer->manager)->base,
+						close_timer_expired, peer);
+	if (peer->close_timer)
+		evtimer_add(peer->close_timer, &now);
 }
 
 bool peer_send(struct peer *peer, const uint8_t *msg, size_t len)
@@ -266,6 +318,12 @@ bool peer_send(struct peer *peer, const uint8_t *msg, size_t len)
 	if (!peer->bev || peer->is_closing || peer->phase < PEER_AWAITING_INIT)
 		return false;
 	output = bufferevent_get_output(peer->bev);
+	/* Dropping this one message would leave the channel protocol out of
+	 * step; losing the connection does not (channel_reestablish). */
+	if (evbuffer_get_length(output) + frame_len > PEER_OUTPUT_MAX) {
+		peer_overflowed(peer);
+		return false;
+	}
 	if (evbuffer_reserve_space(output, (ev_ssize_t)frame_len, &vec, 1) < 1)
 		return false;
 	if (!cryptomsg_encrypt(&peer->crypto, vec.iov_base, msg, len))
@@ -551,6 +609,26 @@ static bool handle_init(struct peer *peer, const uint8_t *msg, size_t len)
 	return true;
 }
 
+/* Takes a ping's cost from the peer's budget (peer.h); false when the
+ * budget cannot pay it. */
+static bool ping_budget_take(struct peer *peer, uint16_t num_pong_bytes)
+{
+	uint64_t now = monotonic_msec();
+	uint64_t cost = 1000;
+
+	if (num_pong_bytes < 65532)
+		cost += 1000 * (uint64_t)(num_pong_bytes / PEER_PING_BYTES_PER_TOKEN);
+	/* Milliseconds times tokens a second: thousandths of a token. */
+	peer->ping_budget += (now - peer->ping_budget_msec) * PEER_PING_TOKENS_PER_SEC;
+	if (peer->ping_budget > (uint64_t)PEER_PING_BURST * 1000)
+		peer->ping_budget = (uint64_t)PEER_PING_BURST * 1000;
+	peer->ping_budget_msec = now;
+	if (peer->ping_budget < cost)
+		return false;
+	peer->ping_budget -= cost;
+	return true;
+}
+
 static bool handle_ping(struct peer *peer, const uint8_t *msg, size_t len)
 {
 	struct msg_ping *ping;
@@ -558,6 +636,15 @@ static bool handle_ping(struct peer *peer, const uint8_t *msg, size_t len)
 
 	if (!fromwire_ping(msg, len, &ping)) {
 		peer_warn_and_close(peer, "malformed ping message");
+		return false;
+	}
+	/* BOLT #1 rationale: "Limited precautions are recommended against
+	 * `ping` flooding".  Pings that ask for no pong pay too, or they would
+	 * be a free flood. */
+	if (!ping_budget_take(peer, ping->num_pong_bytes)) {
+		msg_ping_free(ping);
+		peer_warn_and_close(peer, "too many pings: more than %u pong-weighted a second",
+				    PEER_PING_TOKENS_PER_SEC);
 		return false;
 	}
 	/* BOLT #1:
@@ -575,7 +662,7 @@ static bool handle_ping(struct peer *peer, const uint8_t *msg, size_t len)
 		free(pong.ignored);
 	}
 	msg_ping_free(ping);
-	if (!ok)
+	if (!ok && !peer->is_closing)
 		peer_close(peer, "cannot send pong");
 	return ok;
 }
@@ -812,6 +899,21 @@ static bool read_frame(struct peer *peer, struct evbuffer *input, bool *need_mor
 	return keep && !peer->is_closing;
 }
 
+/* Backpressure: while the peer leaves more than the high-water mark of our
+ * output unread, we read nothing from it (peer_written resumes), so what
+ * it asks of us cannot pile up. */
+static bool output_over_high_water(struct peer *peer)
+{
+	if (evbuffer_get_length(bufferevent_get_output(peer->bev)) <= PEER_OUTPUT_HIGH_WATER)
+		return false;
+	if (!peer->is_read_paused)
+		log_debug(peer_log(peer), "peer", "%s: %zu bytes wait to be sent; reading paused",
+			  peer_name(peer), evbuffer_get_length(bufferevent_get_output(peer->bev)));
+	peer->is_read_paused = true;
+	bufferevent_disable(peer->bev, EV_READ);
+	return true;
+}
+
 static void peer_read(struct bufferevent *bev, void *arg)
 {
 	struct peer *peer = arg;
@@ -819,6 +921,8 @@ static void peer_read(struct bufferevent *bev, void *arg)
 	bool need_more = false;
 
 	while (!peer->is_closing) {
+		if (output_over_high_water(peer))
+			return;
 		bool keep = peer->phase == PEER_HANDSHAKE
 			? read_handshake(peer, input, &need_more)
 			: read_frame(peer, input, &need_more);
@@ -827,12 +931,22 @@ static void peer_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* Runs when the output is at or below the low-water mark. */
 static void peer_written(struct bufferevent *bev, void *arg)
 {
 	struct peer *peer = arg;
 
-	if (peer->is_closing)
-		peer_close(peer, "closed after warning");
+	if (peer->is_closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			peer_close(peer, "closed after warning");
+		return;
+	}
+	if (peer->is_read_paused) {
+		peer->is_read_paused = false;
+		bufferevent_enable(bev, EV_READ);
+		/* Frames may wait in the input already: no read event for them. */
+		peer_read(bev, peer);
+	}
 }
 
 static void peer_event(struct bufferevent *bev, short events, void *arg)
@@ -849,7 +963,11 @@ static void peer_event(struct bufferevent *bev, short events, void *arg)
 		dial_next(peer, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		return;
 	}
-	if (events & BEV_EVENT_EOF)
+	if (events & BEV_EVENT_TIMEOUT)
+		peer_close(peer, "it does not read: took nothing of %zu bytes for %us",
+			   evbuffer_get_length(bufferevent_get_output(bev)),
+			   peer_manager_write_timeout(peer->manager));
+	else if (events & BEV_EVENT_EOF)
 		peer_close(peer, "connection closed by peer");
 	else
 		peer_close(peer, "connection error: %s",

@@ -21,6 +21,30 @@
 #include "crypto/types.h"
 #include "daemon/netaddr.h"
 
+/* What a peer may make us hold (issue 10: a ping flood that never read its
+ * pongs grew ohmd to 1.3 GB).
+ *
+ * Pings: BOLT #1 asks every ping below 65532 pong bytes to be answered and
+ * recommends "limited precautions" against flooding.  As LND does, each
+ * peer has a token bucket: PEER_PING_TOKENS_PER_SEC refill it up to
+ * PEER_PING_BURST; a ping costs one token plus one per
+ * PEER_PING_BYTES_PER_TOKEN pong bytes it asks for (a largest pong costs
+ * 8).  Every ping within the budget is answered; a peer that exhausts it is
+ * warned and disconnected, never quietly left without a pong.
+ *
+ * Output: once more than PEER_OUTPUT_HIGH_WATER bytes wait to be sent we
+ * stop reading from the peer (what it sends waits in the kernel) until the
+ * queue drains to PEER_OUTPUT_LOW_WATER.  Messages we send unprompted (a
+ * forward, a channel update) are never dropped one by one: past
+ * PEER_OUTPUT_MAX, or when the peer accepts nothing for the write timeout,
+ * the connection goes, and channel_reestablish retransmits what was lost. */
+#define PEER_PING_TOKENS_PER_SEC 10
+#define PEER_PING_BURST 200
+#define PEER_PING_BYTES_PER_TOKEN 8192
+#define PEER_OUTPUT_HIGH_WATER (256 * 1024)
+#define PEER_OUTPUT_LOW_WATER (64 * 1024)
+#define PEER_OUTPUT_MAX (16 * 1024 * 1024)
+
 struct addrinfo;
 struct bufferevent;
 struct event;
@@ -56,6 +80,8 @@ struct peer {
 	enum peer_phase phase;
 	bool is_outgoing;
 	bool is_closing;		/* flushing a last warning, then gone */
+	bool is_overflowing;		/* closing: output passed PEER_OUTPUT_MAX */
+	bool is_read_paused;		/* output over the high-water mark */
 
 	/* Known from the start for outgoing, after act three for incoming. */
 	bool has_node_id;
@@ -66,6 +92,9 @@ struct peer {
 	char remote_host[NETADDR_HOST_MAX + 1];	/* numeric address of the other end */
 	uint16_t remote_port;
 	bool is_ipv6;
+	/* Whose share of the unauthenticated slots this connection takes: the
+	 * IPv4 address, or the IPv6 /64 (one host's usual allocation). */
+	uint8_t source_group[1 + 8];
 	char dial_host[NETADDR_HOST_MAX + 1];	/* outgoing: the host asked for */
 
 	struct handshake handshake;
@@ -81,6 +110,8 @@ struct peer {
 	struct peer_waiter *connect_waiters;
 	struct peer_waiter *pongs, **pongs_tail;	/* pings in flight, in order */
 	unsigned pings_unanswered;	/* our automatic pings */
+	uint64_t ping_budget;		/* thousandths of a token */
+	uint64_t ping_budget_msec;	/* when it was last refilled */
 
 	struct evutil_addrinfo *addrs, *next_addr;	/* outgoing candidates */
 	struct dial *dial;		/* name lookup in progress */
@@ -99,7 +130,9 @@ struct peer *peer_new_outgoing(struct peer_manager *manager,
 /* Starts dialling the resolved addresses (taken over by the peer). */
 bool peer_dial(struct peer *peer, struct evutil_addrinfo *addrs);
 
-/* Encrypts and queues msg.  Returns false if the peer cannot send. */
+/* Encrypts and queues msg.  Returns false if the peer cannot send: it is
+ * closing, or its output would pass PEER_OUTPUT_MAX (then it closes on the
+ * next turn of the loop, so the caller may still use it now). */
 bool peer_send(struct peer *peer, const uint8_t *msg, size_t len);
 
 /* Sends ping with num_pong_bytes and ignored_len; request (may be NULL)

@@ -45,6 +45,7 @@ struct peer_manager {
 	struct featurebits *our_features;
 	unsigned handshake_timeout_secs;
 	unsigned ping_interval_secs;
+	unsigned write_timeout_secs;
 };
 
 struct ohmd *peer_manager_ohmd(const struct peer_manager *manager)
@@ -65,6 +66,11 @@ unsigned peer_manager_handshake_timeout(const struct peer_manager *manager)
 unsigned peer_manager_ping_interval(const struct peer_manager *manager)
 {
 	return manager->ping_interval_secs;
+}
+
+unsigned peer_manager_write_timeout(const struct peer_manager *manager)
+{
+	return manager->write_timeout_secs;
 }
 
 void peer_manager_add(struct peer_manager *manager, struct peer *peer)
@@ -130,6 +136,109 @@ static void waiters_move(struct peer *from, struct peer *to)
 	from->connect_waiters = NULL;
 }
 
+/* ---- What strangers may hold (peers.h) ---- */
+
+static bool is_unauthenticated(const struct peer *peer)
+{
+	return !peer->is_outgoing && peer->phase == PEER_HANDSHAKE;
+}
+
+/* An incoming connection past the handshake from a node we have no
+ * channel with. */
+static bool is_stranger(const struct peer_manager *manager, const struct peer *peer)
+{
+	struct channels_counts counts = {0};
+
+	if (peer->is_outgoing || peer->phase == PEER_HANDSHAKE || peer->is_closing)
+		return false;
+	if (manager->ohmd->channels)
+		channels_count(manager->ohmd->channels, peer->node_id_bytes, &counts);
+	return counts.pending + counts.active + counts.inactive == 0;
+}
+
+static bool same_source(const struct peer *a, const struct peer *b)
+{
+	return memcmp(a->source_group, b->source_group, sizeof(a->source_group)) == 0;
+}
+
+static unsigned count_unauthenticated(const struct peer_manager *manager,
+				      const struct peer *from)
+{
+	unsigned n = 0;
+
+	for (const struct peer *p = manager->peers; p; p = p->next)
+		if (is_unauthenticated(p) && (!from || same_source(p, from)))
+			n++;
+	return n;
+}
+
+/* The unauthenticated connection to evict for newest: the oldest of
+ * newest's source when that source is over its share, else the oldest of
+ * the source with the most (the list runs newest first). */
+static struct peer *eviction_victim(const struct peer_manager *manager,
+				    const struct peer *newest, bool same_source_only)
+{
+	struct peer *victim = NULL;
+	unsigned victim_group = 0;
+
+	for (struct peer *p = manager->peers; p; p = p->next) {
+		if (p == newest || !is_unauthenticated(p))
+			continue;
+		if (same_source_only) {
+			if (same_source(p, newest))
+				victim = p;
+			continue;
+		}
+		unsigned group = count_unauthenticated(manager, p);
+		if (group >= victim_group) {
+			victim = p;
+			victim_group = group;
+		}
+	}
+	return victim;
+}
+
+/* newest was just accepted: evict older unauthenticated connections until
+ * its source and the whole are within their limits. */
+static void make_room_unauthenticated(struct peer_manager *manager, struct peer *newest)
+{
+	for (;;) {
+		bool source_full = count_unauthenticated(manager, newest)
+			> PEER_MAX_UNAUTHENTICATED_PER_SOURCE;
+		struct peer *victim;
+
+		if (!source_full && count_unauthenticated(manager, NULL) <= PEER_MAX_UNAUTHENTICATED)
+			return;
+		victim = eviction_victim(manager, newest, source_full);
+		if (!victim)
+			return;
+		peer_close(victim, "evicted for a newer connection from %s: at most %u "
+			   "unauthenticated connections (%u from one source)", newest->remote_host,
+			   PEER_MAX_UNAUTHENTICATED, PEER_MAX_UNAUTHENTICATED_PER_SOURCE);
+	}
+}
+
+/* peer just finished the handshake: if it is a stranger, evict the oldest
+ * other strangers over their limit. */
+static void make_room_strangers(struct peer_manager *manager, struct peer *peer)
+{
+	unsigned strangers = 0;
+	struct peer *oldest = NULL;
+
+	if (!is_stranger(manager, peer))
+		return;
+	for (struct peer *p = manager->peers; p; p = p->next) {
+		if (!is_stranger(manager, p))
+			continue;
+		strangers++;
+		if (p != peer)
+			oldest = p;
+	}
+	if (strangers > PEER_MAX_INBOUND_WITHOUT_CHANNEL && oldest)
+		peer_close(oldest, "evicted for a newer connection: at most %u inbound "
+			   "connections from nodes without a channel", PEER_MAX_INBOUND_WITHOUT_CHANNEL);
+}
+
 void peer_manager_identified(struct peer_manager *manager, struct peer *peer)
 {
 	struct peer *other = manager->peers;
@@ -143,6 +252,7 @@ void peer_manager_identified(struct peer_manager *manager, struct peer *peer)
 		}
 		other = next;
 	}
+	make_room_strangers(manager, peer);
 }
 
 /* Remembers the peer (and, for outgoing, the address that worked). */
@@ -301,19 +411,12 @@ static void accept_peer(struct evconnlistener *evl, evutil_socket_t fd,
 			struct sockaddr *addr, int addr_len, void *arg)
 {
 	struct peer_manager *manager = arg;
-	unsigned unauthenticated = 0;
+	struct peer *peer = peer_new_incoming(manager, fd, addr, (socklen_t)addr_len);
 
-	for (struct peer *p = manager->peers; p; p = p->next)
-		if (!p->is_outgoing && p->phase != PEER_ACTIVE)
-			unauthenticated++;
-	if (unauthenticated >= PEER_MAX_UNAUTHENTICATED) {
-		log_unusual(manager->ohmd->log, "peer",
-			    "refusing a connection: %u unauthenticated connections already",
-			    unauthenticated);
-		evutil_closesocket(fd);
-		return;
-	}
-	peer_new_incoming(manager, fd, addr, (socklen_t)addr_len);
+	/* The newest is never the one refused: a real peer reconnecting gets
+	 * in however many idle sockets are held (peers.h). */
+	if (peer)
+		make_room_unauthenticated(manager, peer);
 }
 
 static void accept_error(struct evconnlistener *evl, void *arg)
@@ -410,6 +513,8 @@ struct peer_manager *peer_manager_new(struct ohmd *ohmd, char *err, size_t errle
 		? ohmd->config->dev_handshake_timeout_secs : PEER_HANDSHAKE_TIMEOUT_SECS;
 	manager->ping_interval_secs = ohmd->config->dev_ping_interval_secs
 		? ohmd->config->dev_ping_interval_secs : PEER_PING_INTERVAL_SECS;
+	manager->write_timeout_secs = ohmd->config->dev_peer_write_timeout_secs
+		? ohmd->config->dev_peer_write_timeout_secs : PEER_WRITE_TIMEOUT_SECS;
 	manager->our_features = ohm_featurebits(FEATURE_CTX_INIT);
 	manager->dns = evdns_base_new(ohmd->base, EVDNS_BASE_INITIALIZE_NAMESERVERS
 				      | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
