@@ -58,11 +58,12 @@ static void invoice_command(struct ohmd *ohmd, struct rpc_request *request, json
 
 	if (json_is_string(amount) && strcmp(json_string_value(amount), "any") == 0) {
 		ip.has_amount = false;
-	} else if (!rpc_parse_msat(amount, "amount_msat", &ip.amount_msat, err, sizeof(err))
-		   || ip.amount_msat == 0) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
-				  ip.amount_msat == 0 && json_is_integer(amount)
-				  ? "parameter 'amount_msat': must be positive (or \"any\")" : err);
+	} else if (!rpc_parse_msat(amount, "amount_msat", &ip.amount_msat, err, sizeof(err))) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
+		return;
+	} else if (ip.amount_msat == 0) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'amount_msat': must be positive (or \"any\")");
 		return;
 	} else {
 		ip.has_amount = true;

@@ -178,10 +178,13 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 		goto out;
 	}
 	pp.amount_msat = b11->amount_msat;
-	if (amount && (!rpc_parse_msat(amount, "amount_msat", &pp.amount_msat, err, sizeof(err))
-		       || pp.amount_msat == 0)) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
-				  pp.amount_msat ? err : "parameter 'amount_msat': must be positive");
+	if (amount && !rpc_parse_msat(amount, "amount_msat", &pp.amount_msat, err, sizeof(err))) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
+		goto out;
+	}
+	if (amount && pp.amount_msat == 0) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'amount_msat': must be positive");
 		goto out;
 	}
 	if (!parse_limits(request, params, &pp))
@@ -240,9 +243,13 @@ static void keysend(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 		return;
 	hex_decode(destination, sizeof(destination), dest, strlen(dest));
 	if (!rpc_parse_msat(json_object_get(params, "amount_msat"), "amount_msat", &pp.amount_msat,
-			    err, sizeof(err)) || pp.amount_msat == 0) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
-				  pp.amount_msat ? err : "parameter 'amount_msat': must be positive");
+			    err, sizeof(err))) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
+		return;
+	}
+	if (pp.amount_msat == 0) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'amount_msat': must be positive");
 		return;
 	}
 	if (!parse_limits(request, params, &pp))

@@ -27,7 +27,6 @@ def cli_invalid_params(node, *args):
     return error["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D3: zero amounts answer with an unfilled error")
 def test_zero_invoice_amount_is_refused_by_name(node):
     positive = "parameter 'amount_msat': must be positive (or \"any\")"
     for label, amount in (("zero1", "0sat"), ("zero2", "0msat"), ("zero3", "0sat"),
@@ -39,7 +38,6 @@ def test_zero_invoice_amount_is_refused_by_name(node):
     assert "cannot serialize" not in node.log()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D3: a negative feerate reads stack bytes")
 def test_negative_feerate_is_refused_by_name(node):
     assert cli_invalid_params(node, "withdraw", BURN_ADDRESS, "10000", "-1") == (
         "parameter 'feerate': -1 perkw is below the minimum of 253 perkw (1 sat/vB)")
@@ -50,8 +48,6 @@ def test_negative_feerate_is_refused_by_name(node):
         "parameter 'feerate': -253 perkw is below the minimum of 253 perkw (1 sat/vB)")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D3: a message cut inside a UTF-8 character "
-                   "is never sent")
 def test_error_echoing_text_cut_mid_character_is_answered(node):
     # "parameter 'id': ... got '%.80s'" keeps 80 bytes: 'a', 39 'é' and half of one.
     message = invalid_params(node, "close", ["a" + "\u00e9" * 100])

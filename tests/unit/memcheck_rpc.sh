@@ -6,7 +6,7 @@
 # installs it) and in a sanitizer build, whose binaries valgrind cannot run.
 tests="tests/unit/test_daemon_rpc_params tests/unit/test_daemon_rpc_command"
 # Known failures until their fix lands (TAP TODO: they do not fail the run).
-todo="tests/unit/test_daemon_rpc_params"
+todo=""
 
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "1..0 # SKIP valgrind is not installed"
@@ -28,7 +28,7 @@ for t in $tests; do
 		echo "ok $n - memcheck $t"
 	else
 		case " $todo " in
-		*" $t "*) echo "not ok $n - memcheck $t # TODO issue 10 D3: error text from uninitialised memory" ;;
+		*" $t "*) echo "not ok $n - memcheck $t # TODO a known failure" ;;
 		*) echo "not ok $n - memcheck $t" ;;
 		esac
 		sed 's/^/# /' "$log" | head -60

@@ -17,19 +17,6 @@ void ohmd_shutdown(struct ohmd *ohmd)
 	abort();
 }
 
-/* A known-failing case, reported with TAP's TODO directive until its fix
- * lands: it does not fail the run. */
-#define RUN_TODO(fn, why)                                                    \
-	do {                                                                 \
-		test_case_failed = false;                                    \
-		fn();                                                        \
-		test_count++;                                                \
-		printf("%s %d - %s # TODO %s\n",                             \
-		       test_case_failed ? "not ok" : "ok", test_count, #fn,  \
-		       why);                                                 \
-		fflush(stdout);                                              \
-	} while (0)
-
 static json_t *json(const char *text)
 {
 	json_t *value = json_loads(text, JSON_DECODE_ANY, NULL);
@@ -172,8 +159,8 @@ int main(void)
 	RUN(test_satoshi_errors);
 	RUN(test_msat_errors);
 	RUN(test_feerate_errors);
-	RUN_TODO(test_amount_too_large_says_so, "issue 10 D3: too large reads as a bad form");
-	RUN_TODO(test_feerate_perkb_named_once, "issue 10 D3: the unit is printed twice");
-	RUN_TODO(test_feerate_negative, "issue 10 D3: rpc_parse_feerate leaves 'why' unfilled");
+	RUN(test_amount_too_large_says_so);
+	RUN(test_feerate_perkb_named_once);
+	RUN(test_feerate_negative);
 	return test_done();
 }
