@@ -9,6 +9,10 @@ import pytest
 from chainutil import BURN_ADDRESS
 
 NODE_ID = "02" + "11" * 32
+# A valid node id that is not ours (secp256k1's generator).
+OTHER_ID = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+HASH = "00" * 32
+ROUTE = [{"id": OTHER_ID, "channel": "1x1x1", "amount_msat": 1000, "delay": 10}]
 
 
 def invalid_params(node, method, params):
@@ -54,3 +58,49 @@ def test_error_echoing_text_cut_mid_character_is_answered(node):
     assert message == ("parameter 'id': expected a peer id, channel_id or short_channel_id, "
                        "got 'a" + "\u00e9" * 39 + "?'")
     assert "cannot serialize" not in node.log()
+
+
+def too_long(name, limit, got):
+    return "parameter '{}': at most {} bytes, got {}".format(name, limit, got)
+
+
+# (method, params, the message): one free-text parameter each, one byte
+# (or, for the label of issue 10, 5,000,000 bytes) past its limit.
+CAPPED = [
+    ("invoice", [1000, "x" * 5000000, "d"], too_long("label", 1024, 5000000)),
+    ("invoice", [1000, "y" * 1025, "d"], too_long("label", 1024, 1025)),
+    ("invoice", [1000, "l", "\u00e9" * 320], too_long("description", 639, 640)),
+    ("listinvoices", ["x" * 1025], too_long("label", 1024, 1025)),
+    ("listinvoices", [None, "x" * 7090], too_long("invstring", 7089, 7090)),
+    ("waitinvoice", ["x" * 1025], too_long("label", 1024, 1025)),
+    ("delinvoice", ["x" * 1025, "unpaid"], too_long("label", 1024, 1025)),
+    ("decode", ["x" * 7090], too_long("string", 7089, 7090)),
+    ("pay", ["x" * 7090], too_long("bolt11", 7089, 7090)),
+    ("pay", {"bolt11": "lnbcrt1", "label": "x" * 1025}, too_long("label", 1024, 1025)),
+    ("keysend", [OTHER_ID, 1000, "x" * 1025], too_long("label", 1024, 1025)),
+    ("sendpay", [ROUTE, HASH, "x" * 1025], too_long("label", 1024, 1025)),
+    ("sendpay", {"route": ROUTE, "payment_hash": HASH, "bolt11": "x" * 7090},
+     too_long("bolt11", 7089, 7090)),
+    ("listsendpays", ["x" * 7090], too_long("bolt11", 7089, 7090)),
+    ("listpays", ["x" * 7090], too_long("bolt11", 7089, 7090)),
+    ("withdraw", ["1" + "z" * 1000000, 1000], too_long("destination", 90, 1000001)),
+    ("close", ["1x1x1", 0, "bcrt1" + "q" * 90], too_long("destination", 90, 95)),
+    ("connect", [OTHER_ID, "h" * 256], too_long("host", 255, 256)),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: free-text parameters have no size limit")
+@pytest.mark.parametrize("method,params,message", CAPPED,
+                         ids=["{}-{}".format(c[0], i) for i, c in enumerate(CAPPED)])
+def test_free_text_is_capped_by_name(node, method, params, message):
+    assert invalid_params(node, method, params) == message
+    assert node.rpc("listinvoices")["invoices"] == []
+
+
+def test_free_text_at_its_limit_still_works(node):
+    label, description = "\u00e9" * 512, "d" * 639
+    invoice = node.rpc("invoice", [1000, label, description])
+    listed = node.rpc("listinvoices", [label])["invoices"]
+    assert [i["bolt11"] for i in listed] == [invoice["bolt11"]]
+    assert node.rpc("decode", [invoice["bolt11"]])["description"] == description
+    assert node.rpc("listinvoices", [None, invoice["bolt11"]])["invoices"][0]["label"] == label
