@@ -74,13 +74,8 @@ static void invoice_command(struct ohmd *ohmd, struct rpc_request *request, json
 				  "parameter 'label': expected a non-empty string or a number");
 		return;
 	}
+	/* rpc_params_parse held it to RPC_DESCRIPTION_MAX: it fits a `d` field. */
 	ip.description = json_string_value(json_object_get(params, "description"));
-	if (strlen(ip.description) > 639) {
-		/* A BOLT #11 field holds at most 1023 5-bit words. */
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter 'description': at most 639 bytes");
-		return;
-	}
 	ip.expiry_secs = expiry ? (uint64_t)json_integer_value(expiry) : INVOICE_DEFAULT_EXPIRY;
 	if (ip.expiry_secs == 0 || ip.expiry_secs > 10ULL * 365 * 86400) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS,

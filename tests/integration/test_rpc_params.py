@@ -89,7 +89,6 @@ CAPPED = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: free-text parameters have no size limit")
 @pytest.mark.parametrize("method,params,message", CAPPED,
                          ids=["{}-{}".format(c[0], i) for i, c in enumerate(CAPPED)])
 def test_free_text_is_capped_by_name(node, method, params, message):
