@@ -124,6 +124,19 @@ static void waitsendpay(struct ohmd *ohmd, struct rpc_request *request, json_t *
 			     (uint64_t)json_integer_value(json_object_get(params, "timeout")));
 }
 
+/* Paying ourselves would go out to a peer and back, for a fee, to settle
+ * what is already ours: refused with Core Lightning's code and words
+ * (its renepay and xpay plugins). */
+static bool is_ourselves(struct ohmd *ohmd, struct rpc_request *request,
+			 const uint8_t destination[PUBKEY_CMPR_LEN])
+{
+	if (memcmp(destination, ohmd->node_id, PUBKEY_CMPR_LEN) != 0)
+		return false;
+	rpc_respond_error(request, RPC_INVALID_PARAMS, "This payment is destined for ourselves. "
+			  "Self-payments are not supported");
+	return true;
+}
+
 /* The limits pay and keysend share. */
 static bool parse_limits(struct rpc_request *request, json_t *params, struct pay_params *pp)
 {
@@ -163,6 +176,8 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 				  b11->chain->network, ohmd->config->chainparams->network);
 		goto out;
 	}
+	if (is_ourselves(ohmd, request, b11->payee))
+		goto out;
 	if (bolt11_is_expired(b11, (uint64_t)time(NULL))) {
 		rpc_respond_error(request, PAY_INVOICE_EXPIRED, "Invoice expired");
 		goto out;
@@ -242,6 +257,8 @@ static void keysend(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	if (!rpc_parse_node_id(ohmd, request, "destination", dest, strlen(dest), &node_id))
 		return;
 	hex_decode(destination, sizeof(destination), dest, strlen(dest));
+	if (is_ourselves(ohmd, request, destination))
+		return;
 	if (!rpc_parse_msat(json_object_get(params, "amount_msat"), "amount_msat", &pp.amount_msat,
 			    err, sizeof(err))) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);

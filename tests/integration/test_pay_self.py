@@ -29,7 +29,6 @@ def self_payment_refused(node, method, params):
     assert (info.value.code, info.value.message) == (-32602, SELF_PAYMENT)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: pay of our own invoice routes out and back")
 def test_paying_ourselves_is_refused(ab):
     a, b = ab
     before = channel(a, b)["to_us_msat"], channel(b, a)["to_us_msat"]
