@@ -159,6 +159,22 @@ too_large:
 	return false;
 }
 
+bool rpc_parse_label(const json_t *value, const char *name, char buf[RPC_LABEL_NUMBER_LEN],
+		     const char **label, char *err, size_t errlen)
+{
+	if (json_is_integer(value)) {
+		snprintf(buf, RPC_LABEL_NUMBER_LEN, "%lld", (long long)json_integer_value(value));
+		*label = buf;
+		return true;
+	}
+	if (json_is_string(value) && json_string_length(value) > 0) {
+		*label = json_string_value(value);
+		return true;
+	}
+	snprintf(err, errlen, "parameter '%s': expected a non-empty string or a number", name);
+	return false;
+}
+
 bool rpc_parse_feerate(struct ohmd *ohmd, const json_t *value, const char *name,
 		       uint32_t *perkw, char *err, size_t errlen)
 {

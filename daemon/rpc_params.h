@@ -50,6 +50,13 @@ bool rpc_parse_satoshi(const json_t *value, const char *name, bool *is_all,
 bool rpc_parse_msat(const json_t *value, const char *name, uint64_t *amount_msat,
 		    char *err, size_t errlen);
 
+/* A label, as Core Lightning takes it: a non-empty string, or a whole
+ * number (written into buf) standing for its decimal text.  Error:
+ * "parameter 'NAME': expected a non-empty string or a number". */
+#define RPC_LABEL_NUMBER_LEN 24
+bool rpc_parse_label(const json_t *value, const char *name, char buf[RPC_LABEL_NUMBER_LEN],
+		     const char **label, char *err, size_t errlen);
+
 /* A feerate: a number of perkw, or feerate_parse()'s strings (urgent,
  * normal, slow, NNNperkw, NNNperkb).  Errors: "parameter 'NAME': " and
  * feerate_parse()'s reason, "N perkw is below the minimum of 253 perkw

@@ -137,22 +137,28 @@ static bool is_ourselves(struct ohmd *ohmd, struct rpc_request *request,
 	return true;
 }
 
-/* The limits pay and keysend share. */
-static bool parse_limits(struct rpc_request *request, json_t *params, struct pay_params *pp)
+/* The limits pay and keysend share, checked before anything else; the fee
+ * limit is *percent of the amount, known later. */
+static bool parse_limits(struct rpc_request *request, json_t *params, struct pay_params *pp,
+			 double *percent)
 {
 	json_t *pct = json_object_get(params, "maxfeepercent");
-	double percent = json_number_value(pct);
+	json_int_t maxdelay = json_integer_value(json_object_get(params, "maxdelay"));
 
-	if (pct && (!json_is_number(pct) || percent < 0 || percent > 100)) {
+	*percent = pct ? json_number_value(pct) : DEFAULT_MAXFEEPERCENT;
+	if (*percent < 0 || *percent > 100) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS,
 				  "parameter 'maxfeepercent': a number from 0 to 100");
 		return false;
 	}
-	if (!pct)
-		percent = DEFAULT_MAXFEEPERCENT;
-	pp->maxfee_msat = (uint64_t)((double)pp->amount_msat * percent / 100.0);
 	pp->retry_for_secs = (uint64_t)json_integer_value(json_object_get(params, "retry_for"));
-	pp->maxdelay = (uint32_t)json_integer_value(json_object_get(params, "maxdelay"));
+	if (maxdelay > UINT32_MAX) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'maxdelay': at most %u, got %lld", UINT32_MAX,
+				  (long long)maxdelay);
+		return false;
+	}
+	pp->maxdelay = (uint32_t)maxdelay;
 	return true;
 }
 
@@ -165,7 +171,10 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 	size_t *lens = NULL, num_edges = 0;
 	struct bolt11 *b11;
 	char err[BOLT11_ERROR_LEN + 100];
+	double percent;
 
+	if (!parse_limits(request, params, &pp, &percent))
+		return;
 	if (!bolt11_decode(ohmd->secp, &b11, err, text, NULL)) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "parameter 'bolt11': %s", err);
 		return;
@@ -202,8 +211,7 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 				  "parameter 'amount_msat': must be positive");
 		goto out;
 	}
-	if (!parse_limits(request, params, &pp))
-		goto out;
+	pp.maxfee_msat = (uint64_t)((double)pp.amount_msat * percent / 100.0);
 	pp.bolt11 = text;
 	pp.destination = b11->payee;
 	pp.payment_hash = b11->payment_hash;
@@ -253,8 +261,10 @@ static void keysend(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	uint8_t destination[PUBKEY_CMPR_LEN];
 	struct pubkey node_id;
 	char err[300];
+	double percent;
 
-	if (!rpc_parse_node_id(ohmd, request, "destination", dest, strlen(dest), &node_id))
+	if (!parse_limits(request, params, &pp, &percent)
+	    || !rpc_parse_node_id(ohmd, request, "destination", dest, strlen(dest), &node_id))
 		return;
 	hex_decode(destination, sizeof(destination), dest, strlen(dest));
 	if (is_ourselves(ohmd, request, destination))
@@ -269,8 +279,7 @@ static void keysend(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 				  "parameter 'amount_msat': must be positive");
 		return;
 	}
-	if (!parse_limits(request, params, &pp))
-		return;
+	pp.maxfee_msat = (uint64_t)((double)pp.amount_msat * percent / 100.0);
 	pp.destination = destination;
 	pp.has_keysend = true;
 	crypto_random_bytes(pp.keysend_preimage, sizeof(pp.keysend_preimage));

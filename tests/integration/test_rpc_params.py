@@ -108,8 +108,6 @@ def test_free_text_at_its_limit_still_works(node):
 LABEL_FORMS = "parameter 'label': expected a non-empty string or a number"
 
 
-@pytest.mark.xfail(strict=True, reason="a label that is neither text nor a whole number was "
-                   "read as no label (listinvoices listed all, waitinvoice said unknown)")
 @pytest.mark.parametrize("method,params,message", [
     ("listinvoices", [True], LABEL_FORMS),
     ("listinvoices", [1.5], LABEL_FORMS),

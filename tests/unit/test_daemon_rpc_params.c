@@ -147,6 +147,29 @@ static void test_feerate_negative(void)
 			    "perkw (1 sat/vB)"));
 }
 
+static void test_label(void)
+{
+	static const char *const refused[] = {"true", "null", "1.5", "\"\"", "[\"a\"]", "{}"};
+	char buf[RPC_LABEL_NUMBER_LEN], err[100];
+	const char *label;
+	json_t *value;
+
+	value = json("-9223372036854775808");
+	CHECK(rpc_parse_label(value, "label", buf, &label, err, sizeof(err)));
+	CHECK_STREQ(label, "-9223372036854775808");
+	json_decref(value);
+	value = json("\"coffee\"");
+	CHECK(rpc_parse_label(value, "label", buf, &label, err, sizeof(err)));
+	CHECK_STREQ(label, "coffee");
+	json_decref(value);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		value = json(refused[i]);
+		CHECK(!rpc_parse_label(value, "label", buf, &label, err, sizeof(err)));
+		CHECK_STREQ(err, "parameter 'label': expected a non-empty string or a number");
+		json_decref(value);
+	}
+}
+
 /* The rate below the floor is named once, not as "1000perkbperkb". */
 static void test_feerate_perkb_named_once(void)
 {
@@ -159,6 +182,7 @@ int main(void)
 	RUN(test_satoshi_errors);
 	RUN(test_msat_errors);
 	RUN(test_feerate_errors);
+	RUN(test_label);
 	RUN(test_amount_too_large_says_so);
 	RUN(test_feerate_perkb_named_once);
 	RUN(test_feerate_negative);
