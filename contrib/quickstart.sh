@@ -13,9 +13,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-# Debian packages needed to build and test ohm.
+# Debian packages needed to build and test ohm (valgrind: the RPC parsing
+# tests also run under memcheck, which sees reads ASan cannot).
 packages="build-essential autoconf automake pkg-config libsodium-dev libsecp256k1-dev
-libsqlite3-dev libevent-dev libjansson-dev python3 python3-pytest clang"
+libsqlite3-dev libevent-dev libjansson-dev python3 python3-pytest clang valgrind"
 
 install_missing() {
 	local missing=() pkg

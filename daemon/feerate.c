@@ -54,8 +54,8 @@ bool feerate_parse(struct feerate_param *out, const char *text, char *err, size_
 	if (strcmp(end, "perkb") == 0) {
 		/* perkw = perkb / 4; the floor applies to what we would use. */
 		if (number / 4 < FEERATE_FLOOR_PERKW) {
-			snprintf(err, errlen, "%sperkb is below the minimum of %uperkb (1 sat/vB)",
-				 text, FEERATE_FLOOR_PERKW * 4);
+			snprintf(err, errlen, "%lluperkb is below the minimum of %uperkb (1 sat/vB)",
+				 number, FEERATE_FLOOR_PERKW * 4);
 			return false;
 		}
 		return feerate_from_perkw(out, number / 4, err, errlen);

@@ -7,6 +7,7 @@
 #include <event2/listener.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,9 +144,56 @@ static void conn_send(struct rpc_conn *conn, json_t *message)
 	free(text);
 }
 
+/* Length of the well-formed UTF-8 sequence at text (as jansson checks
+ * it: no overlong forms, surrogates or code points past U+10FFFF), or 0. */
+static size_t utf8_sequence_len(const unsigned char *text)
+{
+	unsigned char c = text[0];
+	size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+		   : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	uint32_t point = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+
+	for (size_t i = 1; i < len; i++) {
+		if ((text[i] & 0xC0) != 0x80)
+			return 0;
+		point = (point << 6) | (text[i] & 0x3F);
+	}
+	if ((len == 3 && (point < 0x800 || (point >= 0xD800 && point <= 0xDFFF)))
+	    || (len == 4 && (point < 0x10000 || point > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+/* jansson refuses a string that is not UTF-8, and an answer it cannot build
+ * is never sent: a message echoing a client's text, cut by "%.80s" or by
+ * the message buffer in the middle of a character, would leave the request
+ * unanswered.  Each byte that is not part of a character becomes '?'. */
+static json_t *message_json(const char *message)
+{
+	json_t *text = json_string(message);
+	char *copy;
+
+	if (text)
+		return text;
+	copy = strdup(message);
+	if (!copy)
+		return json_string("out of memory");
+	for (size_t i = 0; copy[i];) {
+		size_t len = utf8_sequence_len((const unsigned char *)copy + i);
+		if (len == 0) {
+			copy[i] = '?';
+			len = 1;
+		}
+		i += len;
+	}
+	text = json_string(copy);
+	free(copy);
+	return text;
+}
+
 static json_t *error_object(int code, const char *message)
 {
-	return json_pack("{s:i, s:s}", "code", code, "message", message);
+	return json_pack("{s:i, s:o}", "code", code, "message", message_json(message));
 }
 
 /* An error answer not tied to a parsed request (id is null). */

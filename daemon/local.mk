@@ -47,6 +47,15 @@ tests_unit_test_daemon_config_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(O
 tests_unit_test_daemon_rpc_command_SOURCES = tests/unit/test_daemon_rpc_command.c
 tests_unit_test_daemon_rpc_command_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
 
+# The RPC parameter parsers' error messages, and the same tests under
+# valgrind's memcheck (ASan cannot see a read of uninitialised memory).
+check_PROGRAMS += tests/unit/test_daemon_rpc_params
+TESTS += tests/unit/test_daemon_rpc_params tests/unit/memcheck_rpc.sh
+EXTRA_DIST += tests/unit/memcheck_rpc.sh
+tests_unit_test_daemon_rpc_params_SOURCES = tests/unit/test_daemon_rpc_params.c
+tests_unit_test_daemon_rpc_params_LDADD = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) \
+	$(OHM_DEP_LIBS)
+
 # The chain client and wallet: pure parts alone, then block processing and
 # bookkeeping against a real database with synthetic blocks.
 OHM_DAEMON_TEST_LIBS = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)

@@ -15,6 +15,27 @@ static const char *const type_names[] = {
 	[RPC_PARAM_ANY] = "any",
 };
 
+static const struct {
+	const char *name;
+	size_t max_bytes;
+} text_caps[] = {
+	{"label", RPC_LABEL_MAX},
+	{"description", RPC_DESCRIPTION_MAX},
+	{"bolt11", RPC_INVSTRING_MAX},
+	{"invstring", RPC_INVSTRING_MAX},
+	{"string", RPC_INVSTRING_MAX},		/* decode's */
+	{"destination", RPC_ADDRESS_MAX},
+	{"host", RPC_HOST_MAX},
+};
+
+size_t rpc_param_max_bytes(const struct rpc_param *param)
+{
+	for (size_t i = 0; i < sizeof(text_caps) / sizeof(text_caps[0]); i++)
+		if (strcmp(param->name, text_caps[i].name) == 0)
+			return text_caps[i].max_bytes;
+	return RPC_TEXT_MAX;
+}
+
 const char *rpc_param_type_name(enum rpc_param_type type)
 {
 	return type_names[type];
@@ -76,8 +97,15 @@ static size_t count_params(const struct rpc_command *command)
 static bool check_value(const struct rpc_param *param, const json_t *value,
 			char *err, size_t errlen)
 {
-	if (value_has_type(value, param->type))
-		return true;
+	size_t max = rpc_param_max_bytes(param);
+
+	if (value_has_type(value, param->type)) {
+		if (!json_is_string(value) || json_string_length(value) <= max)
+			return true;
+		snprintf(err, errlen, "parameter '%s': at most %zu bytes, got %zu", param->name,
+			 max, json_string_length(value));
+		return false;
+	}
 	if (param->type == RPC_PARAM_UNSIGNED && json_is_integer(value))
 		snprintf(err, errlen, "parameter '%s' must be an unsigned integer, got %lld",
 			 param->name, (long long)json_integer_value(value));

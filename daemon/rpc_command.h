@@ -38,6 +38,23 @@ enum rpc_param_type {
 	RPC_PARAM_ANY,
 };
 
+/* The longest a string parameter may be, in bytes (README, "JSON-RPC"): a
+ * longer one is refused with "parameter 'NAME': at most N bytes, got M".
+ * The cap goes by the parameter's name, which means the same in every
+ * command (rpc_param_max_bytes); any other string gets RPC_TEXT_MAX. */
+#define RPC_TEXT_MAX 1024
+#define RPC_LABEL_MAX 1024	/* "label": invoices' and payments' */
+/* BOLT #11: a tagged field's data_length is 10 bits, so a `d` field holds
+ * at most 1023 5-bit values: 639 whole bytes. */
+#define RPC_DESCRIPTION_MAX 639
+/* A BOLT 11 invoice: BOLT 11 sets no length, LND refuses past 7089
+ * characters (the most a QR code holds), so no wallet makes longer ones. */
+#define RPC_INVSTRING_MAX 7089
+/* "destination": BIP 173 makes a bech32 address at most 90 characters
+ * (keysend's node id is 66). */
+#define RPC_ADDRESS_MAX 90
+#define RPC_HOST_MAX 255	/* "host": a DNS name */
+
 struct rpc_param {
 	const char *name;
 	enum rpc_param_type type;
@@ -61,11 +78,15 @@ struct rpc_command {
 	rpc_handler handler;
 };
 
+/* The most bytes a string value of param may have. */
+size_t rpc_param_max_bytes(const struct rpc_param *param);
+
 /* Name of a parameter type as it appears in help and in errors. */
 const char *rpc_param_type_name(enum rpc_param_type type);
 
-/* Checks params (NULL, an array or an object) against command; returns a
- * new object of named values, or NULL with a message in err[errlen]. */
+/* Checks params (NULL, an array or an object) against command, string
+ * lengths included; returns a new object of named values, or NULL with a
+ * message in err[errlen]. */
 json_t *rpc_params_parse(const struct rpc_command *command, const json_t *params,
 			 char *err, size_t errlen);
 

@@ -21,14 +21,18 @@
 #define INVOICE_DEFAULT_EXPIRY (7 * 24 * 3600)
 #define MAX_FALLBACKS 8
 
-/* A label: a string, or a number (as Core Lightning takes it). */
-static const char *label_text(const json_t *value, char buf[32])
+/* The "label" parameter, NULL if not given; false: answered. */
+static bool get_label(struct rpc_request *request, json_t *params,
+		      char buf[RPC_LABEL_NUMBER_LEN], const char **label)
 {
-	if (json_is_integer(value)) {
-		snprintf(buf, 32, "%lld", (long long)json_integer_value(value));
-		return buf;
-	}
-	return json_string_value(value);
+	json_t *value = json_object_get(params, "label");
+	char err[100];
+
+	*label = NULL;
+	if (!value || rpc_parse_label(value, "label", buf, label, err, sizeof(err)))
+		return true;
+	rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
+	return false;
 }
 
 static bool parse_hash(struct rpc_request *request, const json_t *value, const char *name,
@@ -54,32 +58,24 @@ static void invoice_command(struct ohmd *ohmd, struct rpc_request *request, json
 	const uint8_t *script_data[MAX_FALLBACKS];
 	size_t script_lens[MAX_FALLBACKS];
 	uint8_t preimage[32];
-	char label_buf[32], err[300];
+	char label_buf[RPC_LABEL_NUMBER_LEN], err[300];
 
 	if (json_is_string(amount) && strcmp(json_string_value(amount), "any") == 0) {
 		ip.has_amount = false;
-	} else if (!rpc_parse_msat(amount, "amount_msat", &ip.amount_msat, err, sizeof(err))
-		   || ip.amount_msat == 0) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
-				  ip.amount_msat == 0 && json_is_integer(amount)
-				  ? "parameter 'amount_msat': must be positive (or \"any\")" : err);
+	} else if (!rpc_parse_msat(amount, "amount_msat", &ip.amount_msat, err, sizeof(err))) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
+		return;
+	} else if (ip.amount_msat == 0) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'amount_msat': must be positive (or \"any\")");
 		return;
 	} else {
 		ip.has_amount = true;
 	}
-	ip.label = label_text(json_object_get(params, "label"), label_buf);
-	if (!ip.label || !*ip.label) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter 'label': expected a non-empty string or a number");
+	if (!get_label(request, params, label_buf, &ip.label))
 		return;
-	}
+	/* rpc_params_parse held it to RPC_DESCRIPTION_MAX: it fits a `d` field. */
 	ip.description = json_string_value(json_object_get(params, "description"));
-	if (strlen(ip.description) > 639) {
-		/* A BOLT #11 field holds at most 1023 5-bit words. */
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter 'description': at most 639 bytes");
-		return;
-	}
 	ip.expiry_secs = expiry ? (uint64_t)json_integer_value(expiry) : INVOICE_DEFAULT_EXPIRY;
 	if (ip.expiry_secs == 0 || ip.expiry_secs > 10ULL * 365 * 86400) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS,
@@ -125,21 +121,24 @@ static void listinvoices(struct ohmd *ohmd, struct rpc_request *request, json_t 
 {
 	json_t *hash = json_object_get(params, "payment_hash");
 	uint8_t hash_bytes[32];
-	char label_buf[32];
+	char label_buf[RPC_LABEL_NUMBER_LEN];
+	const char *label;
 
-	if (hash && !parse_hash(request, hash, "payment_hash", hash_bytes))
+	if (!get_label(request, params, label_buf, &label)
+	    || (hash && !parse_hash(request, hash, "payment_hash", hash_bytes)))
 		return;
 	rpc_respond(request, json_pack("{s:o}", "invoices", invoices_list_json(
-		ohmd->invoices, label_text(json_object_get(params, "label"), label_buf),
-		json_string_value(json_object_get(params, "invstring")), hash ? hash_bytes : NULL)));
+		ohmd->invoices, label, json_string_value(json_object_get(params, "invstring")),
+		hash ? hash_bytes : NULL)));
 }
 
 static void waitinvoice(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	char label_buf[32];
+	char label_buf[RPC_LABEL_NUMBER_LEN];
+	const char *label;
 
-	invoices_wait(ohmd->invoices, request,
-		      label_text(json_object_get(params, "label"), label_buf));
+	if (get_label(request, params, label_buf, &label))
+		invoices_wait(ohmd->invoices, request, label);
 }
 
 static void waitanyinvoice(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -152,16 +151,18 @@ static void waitanyinvoice(struct ohmd *ohmd, struct rpc_request *request, json_
 static void delinvoice(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	const char *status = json_string_value(json_object_get(params, "status"));
-	char label_buf[32];
+	char label_buf[RPC_LABEL_NUMBER_LEN];
+	const char *label;
 
+	if (!get_label(request, params, label_buf, &label))
+		return;
 	if (strcmp(status, "paid") != 0 && strcmp(status, "unpaid") != 0
 	    && strcmp(status, "expired") != 0) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS,
 				  "parameter 'status': expected paid, unpaid or expired");
 		return;
 	}
-	invoices_delete(ohmd->invoices, request,
-			label_text(json_object_get(params, "label"), label_buf), status);
+	invoices_delete(ohmd->invoices, request, label, status);
 }
 
 /* ---- decode ---- */

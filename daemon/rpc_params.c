@@ -63,25 +63,36 @@ struct peer *rpc_active_peer(struct ohmd *ohmd, struct rpc_request *request,
 }
 
 /* A decimal number followed by one of the units ("" counts as the first);
- * *unit is the index of the one found.  Returns: false if it is not that. */
-static bool parse_with_unit(const char *text, const char *const *units, size_t num_units,
-			    unsigned long long *number, size_t *unit)
+ * *unit is the index of the one found.  A number too large for 64 bits
+ * is that, not a bad form. */
+enum unit_parse { UNIT_BAD_FORM, UNIT_TOO_LARGE, UNIT_OK };
+
+static enum unit_parse parse_with_unit(const char *text, const char *const *units,
+				       size_t num_units, unsigned long long *number,
+				       size_t *unit)
 {
 	char *end;
+	bool overflow;
 
 	if (!text || text[0] < '0' || text[0] > '9')
-		return false;
+		return UNIT_BAD_FORM;
 	errno = 0;
 	*number = strtoull(text, &end, 10);
-	if (errno)
-		return false;
+	overflow = errno == ERANGE;
 	for (size_t i = 0; i < num_units; i++) {
 		if (strcmp(end, units[i]) == 0 || (i == 0 && *end == '\0')) {
 			*unit = i;
-			return true;
+			return overflow ? UNIT_TOO_LARGE : UNIT_OK;
 		}
 	}
-	return false;
+	return UNIT_BAD_FORM;
+}
+
+/* Every parser starts its error with this, so no path out can leave it
+ * unwritten; the paths that know better say more. */
+static void err_start(char *err, size_t errlen, const char *name)
+{
+	snprintf(err, errlen, "parameter '%s' is invalid", name);
 }
 
 bool rpc_parse_satoshi(const json_t *value, const char *name, bool *is_all,
@@ -89,9 +100,11 @@ bool rpc_parse_satoshi(const json_t *value, const char *name, bool *is_all,
 {
 	static const char *const units[] = {"sat", "msat"};
 	const char *text = json_string_value(value);
-	unsigned long long number;
-	size_t unit;
+	unsigned long long number = 0;
+	size_t unit = 0;
+	enum unit_parse parsed = parse_with_unit(text, units, 2, &number, &unit);
 
+	err_start(err, errlen, name);
 	if (is_all)
 		*is_all = false;
 	if (json_is_integer(value) && json_integer_value(value) >= 0) {
@@ -99,19 +112,20 @@ bool rpc_parse_satoshi(const json_t *value, const char *name, bool *is_all,
 	} else if (is_all && text && strcmp(text, "all") == 0) {
 		*is_all = true;
 		return true;
-	} else if (parse_with_unit(text, units, 2, &number, &unit)
-		   && (unit == 0 || number % 1000 == 0)) {
+	} else if (parsed == UNIT_OK && (unit == 0 || number % 1000 == 0)) {
 		*amount_sat = unit == 0 ? number : number / 1000;
+	} else if (parsed == UNIT_TOO_LARGE) {
+		goto too_large;
 	} else {
 		snprintf(err, errlen, "parameter '%s': expected a whole number of satoshis, "
 			 "'NNNsat', 'NNNmsat' (whole satoshis)%s", name, is_all ? " or 'all'" : "");
 		return false;
 	}
-	if (*amount_sat > RPC_MAX_SATOSHIS) {
-		snprintf(err, errlen, "parameter '%s': more than 21 million bitcoin", name);
-		return false;
-	}
-	return true;
+	if (*amount_sat <= RPC_MAX_SATOSHIS)
+		return true;
+too_large:
+	snprintf(err, errlen, "parameter '%s': more than 21 million bitcoin", name);
+	return false;
 }
 
 bool rpc_parse_msat(const json_t *value, const char *name, uint64_t *amount_msat,
@@ -119,24 +133,46 @@ bool rpc_parse_msat(const json_t *value, const char *name, uint64_t *amount_msat
 {
 	static const char *const units[] = {"msat", "sat"};
 	const char *text = json_string_value(value);
-	unsigned long long number;
-	size_t unit;
+	unsigned long long number = 0;
+	size_t unit = 0;
+	enum unit_parse parsed = parse_with_unit(text, units, 2, &number, &unit);
 
+	err_start(err, errlen, name);
 	if (json_is_integer(value) && json_integer_value(value) >= 0) {
 		*amount_msat = (uint64_t)json_integer_value(value);
-	} else if (parse_with_unit(text, units, 2, &number, &unit)
-		   && (unit == 0 || number <= RPC_MAX_SATOSHIS)) {
+	} else if (parsed == UNIT_OK) {
+		/* number * 1000 must not wrap. */
+		if (unit == 1 && number > RPC_MAX_SATOSHIS)
+			goto too_large;
 		*amount_msat = unit == 0 ? number : number * 1000;
+	} else if (parsed == UNIT_TOO_LARGE) {
+		goto too_large;
 	} else {
 		snprintf(err, errlen, "parameter '%s': expected a whole number of millisatoshis, "
 			 "'NNNmsat' or 'NNNsat'", name);
 		return false;
 	}
-	if (*amount_msat > RPC_MAX_SATOSHIS * 1000) {
-		snprintf(err, errlen, "parameter '%s': more than 21 million bitcoin", name);
-		return false;
+	if (*amount_msat <= RPC_MAX_SATOSHIS * 1000)
+		return true;
+too_large:
+	snprintf(err, errlen, "parameter '%s': more than 21 million bitcoin", name);
+	return false;
+}
+
+bool rpc_parse_label(const json_t *value, const char *name, char buf[RPC_LABEL_NUMBER_LEN],
+		     const char **label, char *err, size_t errlen)
+{
+	if (json_is_integer(value)) {
+		snprintf(buf, RPC_LABEL_NUMBER_LEN, "%lld", (long long)json_integer_value(value));
+		*label = buf;
+		return true;
 	}
-	return true;
+	if (json_is_string(value) && json_string_length(value) > 0) {
+		*label = json_string_value(value);
+		return true;
+	}
+	snprintf(err, errlen, "parameter '%s': expected a non-empty string or a number", name);
+	return false;
 }
 
 bool rpc_parse_feerate(struct ohmd *ohmd, const json_t *value, const char *name,
@@ -145,15 +181,22 @@ bool rpc_parse_feerate(struct ohmd *ohmd, const json_t *value, const char *name,
 	struct feerate_param feerate;
 	char why[200];
 
+	err_start(err, errlen, name);
+	if (json_is_integer(value) && json_integer_value(value) < 0) {
+		/* Below the floor like any other small number (feerate_from_perkw
+		 * takes only what can be a rate). */
+		snprintf(why, sizeof(why), "%lld perkw is below the minimum of %u perkw (1 sat/vB)",
+			 (long long)json_integer_value(value), FEERATE_FLOOR_PERKW);
+		goto bad;
+	}
 	if (json_is_integer(value)) {
-		if (json_integer_value(value) < 0
-		    || !feerate_from_perkw(&feerate, (uint64_t)json_integer_value(value), why,
-					   sizeof(why)))
+		if (!feerate_from_perkw(&feerate, (uint64_t)json_integer_value(value), why,
+					sizeof(why)))
 			goto bad;
-	} else if (!json_is_string(value)
-		   || !feerate_parse(&feerate, json_string_value(value), why, sizeof(why))) {
-		if (!json_is_string(value))
-			snprintf(why, sizeof(why), "expected a string or a whole number (perkw)");
+	} else if (!json_is_string(value)) {
+		snprintf(why, sizeof(why), "expected a string or a whole number (perkw)");
+		goto bad;
+	} else if (!feerate_parse(&feerate, json_string_value(value), why, sizeof(why))) {
 		goto bad;
 	}
 	*perkw = feerate.is_target ? chain_feerate(ohmd->chain, feerate.target) : feerate.perkw;

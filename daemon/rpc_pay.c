@@ -124,22 +124,41 @@ static void waitsendpay(struct ohmd *ohmd, struct rpc_request *request, json_t *
 			     (uint64_t)json_integer_value(json_object_get(params, "timeout")));
 }
 
-/* The limits pay and keysend share. */
-static bool parse_limits(struct rpc_request *request, json_t *params, struct pay_params *pp)
+/* Paying ourselves would go out to a peer and back, for a fee, to settle
+ * what is already ours: refused with Core Lightning's code and words
+ * (its renepay and xpay plugins). */
+static bool is_ourselves(struct ohmd *ohmd, struct rpc_request *request,
+			 const uint8_t destination[PUBKEY_CMPR_LEN])
+{
+	if (memcmp(destination, ohmd->node_id, PUBKEY_CMPR_LEN) != 0)
+		return false;
+	rpc_respond_error(request, RPC_INVALID_PARAMS, "This payment is destined for ourselves. "
+			  "Self-payments are not supported");
+	return true;
+}
+
+/* The limits pay and keysend share, checked before anything else; the fee
+ * limit is *percent of the amount, known later. */
+static bool parse_limits(struct rpc_request *request, json_t *params, struct pay_params *pp,
+			 double *percent)
 {
 	json_t *pct = json_object_get(params, "maxfeepercent");
-	double percent = json_number_value(pct);
+	json_int_t maxdelay = json_integer_value(json_object_get(params, "maxdelay"));
 
-	if (pct && (!json_is_number(pct) || percent < 0 || percent > 100)) {
+	*percent = pct ? json_number_value(pct) : DEFAULT_MAXFEEPERCENT;
+	if (*percent < 0 || *percent > 100) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS,
 				  "parameter 'maxfeepercent': a number from 0 to 100");
 		return false;
 	}
-	if (!pct)
-		percent = DEFAULT_MAXFEEPERCENT;
-	pp->maxfee_msat = (uint64_t)((double)pp->amount_msat * percent / 100.0);
 	pp->retry_for_secs = (uint64_t)json_integer_value(json_object_get(params, "retry_for"));
-	pp->maxdelay = (uint32_t)json_integer_value(json_object_get(params, "maxdelay"));
+	if (maxdelay > UINT32_MAX) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'maxdelay': at most %u, got %lld", UINT32_MAX,
+				  (long long)maxdelay);
+		return false;
+	}
+	pp->maxdelay = (uint32_t)maxdelay;
 	return true;
 }
 
@@ -152,7 +171,10 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 	size_t *lens = NULL, num_edges = 0;
 	struct bolt11 *b11;
 	char err[BOLT11_ERROR_LEN + 100];
+	double percent;
 
+	if (!parse_limits(request, params, &pp, &percent))
+		return;
 	if (!bolt11_decode(ohmd->secp, &b11, err, text, NULL)) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "parameter 'bolt11': %s", err);
 		return;
@@ -163,6 +185,8 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 				  b11->chain->network, ohmd->config->chainparams->network);
 		goto out;
 	}
+	if (is_ourselves(ohmd, request, b11->payee))
+		goto out;
 	if (bolt11_is_expired(b11, (uint64_t)time(NULL))) {
 		rpc_respond_error(request, PAY_INVOICE_EXPIRED, "Invoice expired");
 		goto out;
@@ -178,14 +202,16 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 		goto out;
 	}
 	pp.amount_msat = b11->amount_msat;
-	if (amount && (!rpc_parse_msat(amount, "amount_msat", &pp.amount_msat, err, sizeof(err))
-		       || pp.amount_msat == 0)) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
-				  pp.amount_msat ? err : "parameter 'amount_msat': must be positive");
+	if (amount && !rpc_parse_msat(amount, "amount_msat", &pp.amount_msat, err, sizeof(err))) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
 		goto out;
 	}
-	if (!parse_limits(request, params, &pp))
+	if (amount && pp.amount_msat == 0) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'amount_msat': must be positive");
 		goto out;
+	}
+	pp.maxfee_msat = (uint64_t)((double)pp.amount_msat * percent / 100.0);
 	pp.bolt11 = text;
 	pp.destination = b11->payee;
 	pp.payment_hash = b11->payment_hash;
@@ -235,18 +261,25 @@ static void keysend(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	uint8_t destination[PUBKEY_CMPR_LEN];
 	struct pubkey node_id;
 	char err[300];
+	double percent;
 
-	if (!rpc_parse_node_id(ohmd, request, "destination", dest, strlen(dest), &node_id))
+	if (!parse_limits(request, params, &pp, &percent)
+	    || !rpc_parse_node_id(ohmd, request, "destination", dest, strlen(dest), &node_id))
 		return;
 	hex_decode(destination, sizeof(destination), dest, strlen(dest));
+	if (is_ourselves(ohmd, request, destination))
+		return;
 	if (!rpc_parse_msat(json_object_get(params, "amount_msat"), "amount_msat", &pp.amount_msat,
-			    err, sizeof(err)) || pp.amount_msat == 0) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
-				  pp.amount_msat ? err : "parameter 'amount_msat': must be positive");
+			    err, sizeof(err))) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
 		return;
 	}
-	if (!parse_limits(request, params, &pp))
+	if (pp.amount_msat == 0) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'amount_msat': must be positive");
 		return;
+	}
+	pp.maxfee_msat = (uint64_t)((double)pp.amount_msat * percent / 100.0);
 	pp.destination = destination;
 	pp.has_keysend = true;
 	crypto_random_bytes(pp.keysend_preimage, sizeof(pp.keysend_preimage));
