@@ -5,7 +5,7 @@
 # the version and the install paths, as autoconf's manual advises for
 # installation directories (configure cannot: they may name ${prefix}).
 OHM_MANS = doc/ohmd.8 doc/ohm-cli.1 doc/ohm-devchain.1 doc/ohm-config.5
-man_MANS = $(OHM_MANS)
+nodist_man_MANS = $(OHM_MANS)
 EXTRA_DIST += doc/ohmd.8.in doc/ohm-cli.1.in doc/ohm-devchain.1.in \
 	doc/ohm-config.5.in
 CLEANFILES += $(OHM_MANS)
