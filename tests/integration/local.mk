@@ -1,0 +1,31 @@
+# tests/integration/: pytest against real processes (tests/run runs them).
+# Shipped in the release tarball; test_install.py checks that every file
+# git tracks is in it.
+EXTRA_DIST += \
+	tests/integration/btcverify.py \
+	tests/integration/chainutil.py \
+	tests/integration/channelutil.py \
+	tests/integration/conftest.py \
+	tests/integration/devchain.py \
+	tests/integration/lnchannel.py \
+	tests/integration/lnpeer.py \
+	tests/integration/ohmtest.py \
+	tests/integration/test_build.py \
+	tests/integration/test_chain.py \
+	tests/integration/test_channel_hostile.py \
+	tests/integration/test_channels.py \
+	tests/integration/test_cli.py \
+	tests/integration/test_daemon.py \
+	tests/integration/test_devchain.py \
+	tests/integration/test_install.py \
+	tests/integration/test_jsonrpc.py \
+	tests/integration/test_lnchannel_vectors.py \
+	tests/integration/test_lnpeer_vectors.py \
+	tests/integration/test_pay.py \
+	tests/integration/test_pay_self.py \
+	tests/integration/test_peer_flood.py \
+	tests/integration/test_peer_hostile.py \
+	tests/integration/test_peers.py \
+	tests/integration/test_rpc_params.py \
+	tests/integration/test_runner.py \
+	tests/integration/test_wallet.py
