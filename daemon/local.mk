@@ -12,6 +12,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/feerate.c daemon/feerate.h \
+	daemon/fee_policy.c daemon/fee_policy.h \
 	daemon/invoices.c daemon/invoices.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
 	daemon/log.c daemon/log.h \
@@ -60,6 +61,10 @@ tests_unit_test_daemon_coin_select_SOURCES = tests/unit/test_daemon_coin_select.
 tests_unit_test_daemon_coin_select_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_feerate_SOURCES = tests/unit/test_daemon_feerate.c
 tests_unit_test_daemon_feerate_LDADD = $(OHM_DAEMON_TEST_LIBS)
+check_PROGRAMS += tests/unit/test_daemon_fee_policy
+TESTS += tests/unit/test_daemon_fee_policy
+tests_unit_test_daemon_fee_policy_SOURCES = tests/unit/test_daemon_fee_policy.c
+tests_unit_test_daemon_fee_policy_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_byteset_SOURCES = tests/unit/test_daemon_byteset.c
 tests_unit_test_daemon_byteset_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_wallet_keys_SOURCES = tests/unit/test_daemon_wallet_keys.c
