@@ -165,6 +165,10 @@ struct channel_effects {
 	char *failure;
 	/* Why the last call was refused (nothing else happened), or NULL. */
 	char *refusal;
+	/* Why the connection must close once msgs (a `warning` saying so
+	 * among them) are sent, or NULL.  The engine already acts as
+	 * disconnected: call channel_reconnected on the next connection. */
+	char *disconnect;
 };
 
 void channel_effects_init(struct channel_effects *fx);
@@ -277,7 +281,8 @@ bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
 bool channel_reconnected(struct channel *ch, struct channel_effects *fx);
 
 /* The transport dropped: forgets the peer's uncommitted updates (and the
- * whole channel if it was still being opened). */
+ * whole channel if it was still being opened).  Nothing to do if the
+ * engine already disconnected (fx->disconnect). */
 bool channel_disconnected(struct channel *ch, struct channel_effects *fx);
 
 /* Fundee in CHANNEL_AWAITING_LOCKIN whose funding transaction never

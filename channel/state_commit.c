@@ -6,6 +6,7 @@
 #include "channel/state_internal.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,27 @@ static bool fee_affordable(const struct channel *ch, enum channel_side owner,
 	return ok;
 }
 
+/* A disagreement the peer can fix without a force close: a `warning`, then
+ * we act as disconnected (its unsigned updates forgotten, and what else it
+ * sent on this connection ignored) and the daemon closes the connection. */
+static bool warn_and_disconnect(struct channel *ch, struct channel_effects *fx,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool warn_and_disconnect(struct channel *ch, struct channel_effects *fx,
+				const char *fmt, ...)
+{
+	char text[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fx_send(fx, towire_warning_text(&ch->channel_id, text));
+	free(fx->disconnect);
+	fx->disconnect = wire_memdup(text, strlen(text) + 1);
+	return channel_disconnected(ch, fx);
+}
+
 bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
 			uint32_t feerate_per_kw)
 {
@@ -192,13 +214,16 @@ bool channel_handle_update_fee(struct channel *ch, struct channel_effects *fx,
 					 "which is not the funder");
 	/* BOLT #2:
 	 *   - if the `update_fee` is too low for timely processing, OR is unreasonably large:
-	 */
+	 *     - MUST send a `warning` and close the connection, or send an
+	 *       `error` and fail the channel.
+	 *
+	 * Estimates differ between nodes: a warning, not a force close. */
 	if (feerate < ch->policy.min_feerate_per_kw
 	    || feerate > ch->policy.max_feerate_per_kw)
-		return channel_fail_with(ch, fx, "update_fee: feerate_per_kw "
-					 "%u is outside %u..%u", feerate,
-					 ch->policy.min_feerate_per_kw,
-					 ch->policy.max_feerate_per_kw);
+		return warn_and_disconnect(ch, fx, "update_fee: feerate_per_kw "
+					   "%u is outside %u..%u", feerate,
+					   ch->policy.min_feerate_per_kw,
+					   ch->policy.max_feerate_per_kw);
 	/* BOLT #2:
 	 *   - if the sender cannot afford the new fee rate on the receiving node's
 	 *   current commitment transaction:

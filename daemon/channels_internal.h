@@ -180,6 +180,10 @@ bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t e
 void channels_tip_changed(void *arg, uint32_t height);
 void channels_channel_tip(struct dchannel *dc, uint32_t height);
 
+/* channels_fee.c: bitcoind's estimates. */
+struct fee_estimates;
+void channels_fee_estimates(const struct channels *m, struct fee_estimates *est);
+
 /* channels_peer.c: our channel_update to dc's peer, if it is connected
  * and the channel is normal. */
 void dchannel_send_local_update(struct dchannel *dc);

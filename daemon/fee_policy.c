@@ -35,10 +35,12 @@ uint32_t fee_policy_update_feerate(const struct fee_estimates *est,
 	if (target * 100 < current * (100 + FEE_POLICY_UPDATE_PERCENT)
 	    && target * 100 > current * (100 - FEE_POLICY_UPDATE_PERCENT))
 		return 0;
-	/* BOLT #2: "The node responsible for paying the Bitcoin fee ...
-	 * SHOULD send update_fee to ensure the current fee rate is
-	 * sufficient" -- but only what it can pay while keeping its
-	 * reserve. */
+	/* BOLT #2:
+	 * The node _responsible_ for paying the Bitcoin fee:
+	 *   - SHOULD send `update_fee` to ensure the current fee rate is sufficient (by a
+	 *       significant margin) for timely processing of the commitment transaction.
+	 *
+	 * As much of it as the funder can pay, keeping its reserve. */
 	if (max_affordable_perkw < FEERATE_FLOOR_PERKW)
 		return 0;
 	if (target > max_affordable_perkw)

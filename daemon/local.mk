@@ -5,6 +5,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels.c daemon/channels.h daemon/channels_internal.h \
 	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_load.c daemon/channels_peer.c \
 	daemon/channels_rpc.c \
+	daemon/channels_fee.c \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
 	daemon/coin_select.c daemon/coin_select.h \

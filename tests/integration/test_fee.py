@@ -102,7 +102,6 @@ def state(node, ch):
     return entry(node, ch)["state"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 item 5: a feerate above the cap force-closes")
 def test_update_fee_above_the_cap_warns_and_disconnects(node_factory, devchain):
     node, ch = python_funds(node_factory, devchain)
     assert entry(node, ch)["feerate"]["perkw"] == 253
