@@ -321,6 +321,13 @@ uint64_t channel_sendable_msat(const struct channel *ch, enum channel_side side)
 /* The number of side's latest commitment. */
 uint64_t channel_commitment_number(const struct channel *ch,
 				   enum channel_side side);
+/* Funder: the highest feerate_per_kw channel_update_fee could afford now
+ * (BOLT #2: the funder pays it on both commitments and keeps its reserve),
+ * 0 if none. */
+uint32_t channel_max_affordable_feerate(const struct channel *ch);
+/* The feerate of the peer's next commitment, with our unsigned
+ * update_fee if any (what a new update_fee would replace). */
+uint32_t channel_next_feerate(const struct channel *ch);
 /* Whether channel_send_commit would sign something now. */
 bool channel_can_send_commit(const struct channel *ch);
 /* Whether the peer's transport is up and channel_reestablish done. */

@@ -120,18 +120,68 @@ bool channel_retransmit(struct channel *ch, struct channel_effects *fx,
 
 /* ---- update_fee ---- */
 
-/* Whether the opener can pay feerate's fee on owner's next commitment. */
-static bool fee_affordable(const struct channel *ch, enum channel_side owner,
-			   uint32_t feerate_per_kw)
+/* Whether the opener can pay feerate's fee on owner's next commitment
+ * (and keep its reserve, if with_reserve). */
+static bool fee_affordable_with(const struct channel *ch,
+				enum channel_side owner,
+				uint32_t feerate_per_kw, bool with_reserve)
 {
 	struct htlc_view view;
 	bool ok;
 
 	htlc_set_view(&view, &ch->htlcs, owner, true);
 	view.feerate_per_kw = feerate_per_kw;
-	ok = channel_can_afford(ch, &view, owner, ch->params.opener, false);
+	ok = channel_can_afford(ch, &view, owner, ch->params.opener,
+				with_reserve);
 	htlc_view_free(&view);
 	return ok;
+}
+
+static bool fee_affordable(const struct channel *ch, enum channel_side owner,
+			   uint32_t feerate_per_kw)
+{
+	return fee_affordable_with(ch, owner, feerate_per_kw, false);
+}
+
+/* Our own proposals keep the reserve the peer asked of us. */
+static bool fee_affordable_both(const struct channel *ch,
+				uint32_t feerate_per_kw)
+{
+	return fee_affordable_with(ch, CHANNEL_REMOTE, feerate_per_kw, true)
+		&& fee_affordable_with(ch, CHANNEL_LOCAL, feerate_per_kw, true);
+}
+
+uint32_t channel_max_affordable_feerate(const struct channel *ch)
+{
+	uint32_t low = 0, high = UINT32_MAX;
+
+	if (ch->params.opener != CHANNEL_LOCAL || !ch->has_commitments
+	    || !fee_affordable_both(ch, 1))
+		return 0;
+	/* The fee grows with the feerate: the highest affordable one is
+	 * where it stops fitting.  Invariant: low fits. */
+	low = 1;
+	while (low < high) {
+		uint32_t mid = low + (high - low) / 2 + 1;
+		if (fee_affordable_both(ch, mid))
+			low = mid;
+		else
+			high = mid - 1;
+	}
+	return low;
+}
+
+uint32_t channel_next_feerate(const struct channel *ch)
+{
+	struct htlc_view view;
+	uint32_t feerate;
+
+	if (ch->htlcs.feerate[UPDATE_SENT])
+		return ch->htlcs.feerate[UPDATE_SENT];
+	htlc_set_view(&view, &ch->htlcs, CHANNEL_REMOTE, true);
+	feerate = view.feerate_per_kw;
+	htlc_view_free(&view);
+	return feerate;
 }
 
 /* A disagreement the peer can fix without a force close: a `warning`, then
@@ -173,9 +223,11 @@ bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
 		return fx_refuse(fx, "feerate_per_kw %u is outside %u..%u",
 				 feerate_per_kw, ch->policy.min_feerate_per_kw,
 				 ch->policy.max_feerate_per_kw);
-	if (ch->sent_shutdown && ch->received_shutdown
-	    && ch->htlcs.num == 0)
-		return fx_refuse(fx, "no updates once shut down and clear");
+	/* BOLT #2 would allow it until the channel is clear; we leave the
+	 * feerate alone once a close is under way (the closing transaction
+	 * negotiates its own fee). */
+	if (ch->shutdown_wanted || ch->sent_shutdown || ch->received_shutdown)
+		return fx_refuse(fx, "no update_fee once a shutdown is under way");
 	/* One unsigned update_fee at a time: a second would replace the
 	 * first, and a retransmission could no longer repeat what the peer
 	 * checked our later updates against. */

@@ -517,6 +517,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_g
 		dc->was_usable = true;
 		send_update = true;
 		payflow_channel_usable(m->ohmd->payflow, dc);
+		/* Estimates may have moved while we were apart. */
+		dchannel_update_fee(dc);
 	}
 	if (send_update)
 		dchannel_send_local_update(dc);
@@ -752,6 +754,7 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 {
 	struct channel_effects fx;
 	struct channel_id temporary_id;
+	struct fee_estimates est;
 	struct dchannel *dc;
 	char err[300];
 
@@ -785,8 +788,9 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 	dc->fund = *params;
 	channel_effects_init(&fx);
 	crypto_random_bytes(temporary_id.bytes, sizeof(temporary_id.bytes));
+	channels_fee_estimates(m, &est);
 	if (!channel_open(dc->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
-			  chain_feerate(m->ohmd->chain, FEERATE_NORMAL),
+			  fee_policy_commitment_feerate(&est, CHANNEL_TYPE_STATIC_REMOTEKEY),
 			  CHANNEL_TYPE_STATIC_REMOTEKEY, params->announce ? 1 : 0)) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
 				  fx.refusal ? fx.refusal : "cannot open the channel");
@@ -816,6 +820,7 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 		.block_connected = channels_block_connected,
 		.block_disconnected = channels_block_disconnected,
 		.tip_changed = channels_tip_changed,
+		.feerates_changed = channels_feerates_changed,
 	};
 	if (!m) {
 		snprintf(err, errlen, "out of memory");

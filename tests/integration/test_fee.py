@@ -32,7 +32,6 @@ def urgent_estimate_perkw(devchain):
     return int(devchain.rpc("estimatesmartfee", [2, "CONSERVATIVE"])["feerate"] * 1e8 / 4)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 item 2: ohm never sends update_fee as the funder")
 def test_funder_follows_the_estimate_within_one_block(node_factory, devchain):
     b = chain_node(node_factory, devchain, "b")
     a = chain_node(node_factory, devchain, "a", funded=True)

@@ -720,6 +720,57 @@ static void test_update_fee_warning_ignores_the_rest(void)
 	pair_free(&p);
 }
 
+/* What the funder can afford: the highest feerate channel_update_fee
+ * takes, keeping the reserve. */
+static void test_max_affordable_feerate(void)
+{
+	struct pair_options o;
+	struct pair p;
+	uint32_t max;
+
+	pair_default_options(&o);
+	o.push_msat = 900000000;
+	pair_init(&p, &o);
+	p.node[0].policy.max_feerate_per_kw = UINT32_MAX;
+	p.node[1].policy.max_feerate_per_kw = UINT32_MAX;
+	CHECK(pair_open(&p));
+	channel_set_policy(p.node[0].ch, &p.node[0].policy);
+	channel_set_policy(p.node[1].ch, &p.node[1].policy);
+	CHECK(channel_max_affordable_feerate(p.node[1].ch) == 0);
+	max = channel_max_affordable_feerate(p.node[0].ch);
+	/* 100000 sat, less the 10000 sat reserve, pays 724 weight units:
+	 * 124310 * 724 / 1000 = 89999 sat fits, 124311 would take 90001. */
+	CHECK(max == 124310);
+	CHECK(PAIR_CALL(&p, 0, channel_update_fee, max));
+	CHECK(channel_next_feerate(p.node[0].ch) == max);
+	pair_settle(&p);
+	CHECK(pair_check_agree(&p));
+	pair_free(&p);
+}
+
+/* Our policy: no update_fee once a close is under way, from either side. */
+static void test_no_update_fee_once_shutting_down(void)
+{
+	struct pair_options o;
+	struct pair p;
+
+	for (int closer = 0; closer < 2; closer++) {
+		/* HTLCs in flight keep the channel shutting down. */
+		open_with_htlc(&p, &o);
+		pair_settle(&p);
+		CHECK(PAIR_CALL(&p, closer, channel_shutdown, NULL, 0));
+		/* Our own shutdown, even before it left; the peer's, as soon
+		 * as it arrived. */
+		if (closer == 1)
+			feed(&p, 0, take(&p, 0));
+		CHECK(!PAIR_CALL(&p, 0, channel_update_fee, 3000));
+		CHECK_MSG(p.node[0].last_refusal
+			  && strstr(p.node[0].last_refusal, "shutdown"),
+			  "closer %d: %s", closer, p.node[0].last_refusal);
+		pair_free(&p);
+	}
+}
+
 static void test_unaffordable_update_fee_fails(void)
 {
 	struct pair_options o;
@@ -912,6 +963,8 @@ int main(void)
 	RUN(test_update_fee_from_fundee_fails);
 	RUN(test_update_fee_out_of_bounds_warns);
 	RUN(test_update_fee_warning_ignores_the_rest);
+	RUN(test_max_affordable_feerate);
+	RUN(test_no_update_fee_once_shutting_down);
 	RUN(test_unaffordable_update_fee_fails);
 	RUN(test_bad_reestablish_fails);
 	RUN(test_shutdown_violations);
