@@ -133,3 +133,29 @@ def test_update_fee_above_the_cap_warns_and_disconnects(node_factory, devchain):
     assert entry(node, ch)["htlcs"][0]["payment_hash"] == htlc["payment_hash"].hex()
     assert state(node, ch) == "CHANNELD_NORMAL"
     assert entry(node, ch)["feerate"]["perkw"] == 253
+
+
+def test_max_fee_multiplier_is_the_cap(node_factory, devchain):
+    """--max-fee-multiplier=2: twice the urgent estimate (253) is accepted
+    and signed into both commitments; one more is refused with a warning."""
+    node, ch = python_funds(node_factory, devchain, extra=["--max-fee-multiplier=2"])
+    ch.send_update_fee(507)
+    _, text = ch.receive_warning()
+    assert text == "update_fee: feerate_per_kw 507 is outside 253..506"
+    with pytest.raises(PeerDisconnected):
+        ch.peer.recv_msg(10)
+    wait_for(lambda: not entry(node, ch)["peer_connected"], 10, interval=0.1,
+             what="ohm to see the disconnection")
+    ch.peer.close()
+    ch.peer, _ = connect(node, local=ch.peer.local)
+    ch.reestablish()
+
+    ch.send_update_fee(506)
+    ch.open["feerate_per_kw"] = 506     # both next commitments carry it
+    ch.send_commitment_signed()
+    ch.receive_revoke_and_ack()
+    ch.receive_commitment_signed()
+    ch.send_revoke_and_ack()
+    wait_for(lambda: entry(node, ch)["feerate"]["perkw"] == 506, 15, interval=0.1,
+             what="ohm's commitment to carry 506 perkw")
+    assert state(node, ch) == "CHANNELD_NORMAL"
