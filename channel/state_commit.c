@@ -153,14 +153,13 @@ static bool fee_affordable_both(const struct channel *ch,
 
 uint32_t channel_max_affordable_feerate(const struct channel *ch)
 {
-	uint32_t low = 0, high = UINT32_MAX;
+	uint32_t low = 1, high = UINT32_MAX;
 
 	if (ch->params.opener != CHANNEL_LOCAL || !ch->has_commitments
-	    || !fee_affordable_both(ch, 1))
+	    || !fee_affordable_both(ch, low))
 		return 0;
 	/* The fee grows with the feerate: the highest affordable one is
 	 * where it stops fitting.  Invariant: low fits. */
-	low = 1;
 	while (low < high) {
 		uint32_t mid = low + (high - low) / 2 + 1;
 		if (fee_affordable_both(ch, mid))

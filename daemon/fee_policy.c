@@ -40,13 +40,14 @@ uint32_t fee_policy_update_feerate(const struct fee_estimates *est,
 	 *   - SHOULD send `update_fee` to ensure the current fee rate is sufficient (by a
 	 *       significant margin) for timely processing of the commitment transaction.
 	 *
-	 * As much of it as the funder can pay, keeping its reserve. */
-	if (max_affordable_perkw < FEERATE_FLOOR_PERKW)
-		return 0;
-	if (target > max_affordable_perkw)
-		target = max_affordable_perkw;
-	if (target == current)
-		return 0;
+	 * As much of a raise as the funder can pay, keeping its reserve (a
+	 * lower feerate only leaves it more). */
+	if (target > current) {
+		if (max_affordable_perkw <= current)
+			return 0;
+		if (target > max_affordable_perkw)
+			target = max_affordable_perkw;
+	}
 	return (uint32_t)target;
 }
 

@@ -48,10 +48,10 @@ uint32_t fee_policy_commitment_feerate(const struct fee_estimates *est,
  * current_perkw is the channel's feerate (with our unsigned update_fee, if
  * any); max_affordable_perkw the highest the funder can pay on both
  * commitments while keeping its reserve (0: none).
- * Returns: the target clamped to what we can afford (never below
- *          FEERATE_FLOOR_PERKW), or 0 if it is within
- *          FEE_POLICY_UPDATE_PERCENT of current_perkw, equal to it after
- *          clamping, or not affordable at all. */
+ * Returns: the target (never below FEERATE_FLOOR_PERKW), a raise clamped
+ *          to what we can afford, or 0 if it is within
+ *          FEE_POLICY_UPDATE_PERCENT of current_perkw or we cannot afford
+ *          any raise. */
 uint32_t fee_policy_update_feerate(const struct fee_estimates *est,
 				   enum channel_type type,
 				   uint32_t current_perkw,

@@ -46,11 +46,13 @@ static void test_update_clamped_to_affordable(void)
 	CHECK(fee_policy_update_feerate(&est_1000, t, 500, 700) == 700);
 	/* Already at what we can afford: nothing. */
 	CHECK(fee_policy_update_feerate(&est_1000, t, 700, 700) == 0);
-	/* Cannot afford even the floor: nothing. */
+	/* The estimate rose but we can afford less than we pay now (HTLCs
+	 * took our balance): no raise, and certainly no cut. */
+	CHECK(fee_policy_update_feerate(&est_1000, t, 800, 700) == 0);
 	CHECK(fee_policy_update_feerate(&est_1000, t, 500, 0) == 0);
-	CHECK(fee_policy_update_feerate(&est_1000, t, 500, 252) == 0);
-	/* Going down, the clamp never raises it. */
+	/* Going down needs no money: the clamp does not apply. */
 	CHECK(fee_policy_update_feerate(&est_1000, t, 3000, 2000) == 1000);
+	CHECK(fee_policy_update_feerate(&est_1000, t, 3000, 0) == 1000);
 }
 
 static void test_update_never_below_floor(void)
