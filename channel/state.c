@@ -67,6 +67,7 @@ void channel_effects_clear(struct channel_effects *fx)
 	free(fx->events);
 	free(fx->failure);
 	free(fx->refusal);
+	free(fx->disconnect);
 	channel_effects_init(fx);
 }
 

@@ -165,6 +165,10 @@ struct channel_effects {
 	char *failure;
 	/* Why the last call was refused (nothing else happened), or NULL. */
 	char *refusal;
+	/* Why the connection must close once msgs (a `warning` saying so
+	 * among them) are sent, or NULL.  The engine already acts as
+	 * disconnected: call channel_reconnected on the next connection. */
+	char *disconnect;
 };
 
 void channel_effects_init(struct channel_effects *fx);
@@ -277,7 +281,8 @@ bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
 bool channel_reconnected(struct channel *ch, struct channel_effects *fx);
 
 /* The transport dropped: forgets the peer's uncommitted updates (and the
- * whole channel if it was still being opened). */
+ * whole channel if it was still being opened).  Nothing to do if the
+ * engine already disconnected (fx->disconnect). */
 bool channel_disconnected(struct channel *ch, struct channel_effects *fx);
 
 /* Fundee in CHANNEL_AWAITING_LOCKIN whose funding transaction never
@@ -316,6 +321,13 @@ uint64_t channel_sendable_msat(const struct channel *ch, enum channel_side side)
 /* The number of side's latest commitment. */
 uint64_t channel_commitment_number(const struct channel *ch,
 				   enum channel_side side);
+/* Funder: the highest feerate_per_kw channel_update_fee could afford now
+ * (BOLT #2: the funder pays it on both commitments and keeps its reserve),
+ * 0 if none. */
+uint32_t channel_max_affordable_feerate(const struct channel *ch);
+/* The feerate of the peer's next commitment, with our unsigned
+ * update_fee if any (what a new update_fee would replace). */
+uint32_t channel_next_feerate(const struct channel *ch);
 /* Whether channel_send_commit would sign something now. */
 bool channel_can_send_commit(const struct channel *ch);
 /* Whether the peer's transport is up and channel_reestablish done. */

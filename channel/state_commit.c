@@ -6,6 +6,7 @@
 #include "channel/state_internal.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,18 +120,88 @@ bool channel_retransmit(struct channel *ch, struct channel_effects *fx,
 
 /* ---- update_fee ---- */
 
-/* Whether the opener can pay feerate's fee on owner's next commitment. */
-static bool fee_affordable(const struct channel *ch, enum channel_side owner,
-			   uint32_t feerate_per_kw)
+/* Whether the opener can pay feerate's fee on owner's next commitment
+ * (and keep its reserve, if with_reserve). */
+static bool fee_affordable_with(const struct channel *ch,
+				enum channel_side owner,
+				uint32_t feerate_per_kw, bool with_reserve)
 {
 	struct htlc_view view;
 	bool ok;
 
 	htlc_set_view(&view, &ch->htlcs, owner, true);
 	view.feerate_per_kw = feerate_per_kw;
-	ok = channel_can_afford(ch, &view, owner, ch->params.opener, false);
+	ok = channel_can_afford(ch, &view, owner, ch->params.opener,
+				with_reserve);
 	htlc_view_free(&view);
 	return ok;
+}
+
+static bool fee_affordable(const struct channel *ch, enum channel_side owner,
+			   uint32_t feerate_per_kw)
+{
+	return fee_affordable_with(ch, owner, feerate_per_kw, false);
+}
+
+/* Our own proposals keep the reserve the peer asked of us. */
+static bool fee_affordable_both(const struct channel *ch,
+				uint32_t feerate_per_kw)
+{
+	return fee_affordable_with(ch, CHANNEL_REMOTE, feerate_per_kw, true)
+		&& fee_affordable_with(ch, CHANNEL_LOCAL, feerate_per_kw, true);
+}
+
+uint32_t channel_max_affordable_feerate(const struct channel *ch)
+{
+	uint32_t low = 1, high = UINT32_MAX;
+
+	if (ch->params.opener != CHANNEL_LOCAL || !ch->has_commitments
+	    || !fee_affordable_both(ch, low))
+		return 0;
+	/* The fee grows with the feerate: the highest affordable one is
+	 * where it stops fitting.  Invariant: low fits. */
+	while (low < high) {
+		uint32_t mid = low + (high - low) / 2 + 1;
+		if (fee_affordable_both(ch, mid))
+			low = mid;
+		else
+			high = mid - 1;
+	}
+	return low;
+}
+
+uint32_t channel_next_feerate(const struct channel *ch)
+{
+	struct htlc_view view;
+	uint32_t feerate;
+
+	if (ch->htlcs.feerate[UPDATE_SENT])
+		return ch->htlcs.feerate[UPDATE_SENT];
+	htlc_set_view(&view, &ch->htlcs, CHANNEL_REMOTE, true);
+	feerate = view.feerate_per_kw;
+	htlc_view_free(&view);
+	return feerate;
+}
+
+/* A disagreement the peer can fix without a force close: a `warning`, then
+ * we act as disconnected (its unsigned updates forgotten, and what else it
+ * sent on this connection ignored) and the daemon closes the connection. */
+static bool warn_and_disconnect(struct channel *ch, struct channel_effects *fx,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool warn_and_disconnect(struct channel *ch, struct channel_effects *fx,
+				const char *fmt, ...)
+{
+	char text[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fx_send(fx, towire_warning_text(&ch->channel_id, text));
+	free(fx->disconnect);
+	fx->disconnect = wire_memdup(text, strlen(text) + 1);
+	return channel_disconnected(ch, fx);
 }
 
 bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
@@ -151,9 +222,11 @@ bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
 		return fx_refuse(fx, "feerate_per_kw %u is outside %u..%u",
 				 feerate_per_kw, ch->policy.min_feerate_per_kw,
 				 ch->policy.max_feerate_per_kw);
-	if (ch->sent_shutdown && ch->received_shutdown
-	    && ch->htlcs.num == 0)
-		return fx_refuse(fx, "no updates once shut down and clear");
+	/* BOLT #2 would allow it until the channel is clear; we leave the
+	 * feerate alone once a close is under way (the closing transaction
+	 * negotiates its own fee). */
+	if (ch->shutdown_wanted || ch->sent_shutdown || ch->received_shutdown)
+		return fx_refuse(fx, "no update_fee once a shutdown is under way");
 	/* One unsigned update_fee at a time: a second would replace the
 	 * first, and a retransmission could no longer repeat what the peer
 	 * checked our later updates against. */
@@ -192,13 +265,16 @@ bool channel_handle_update_fee(struct channel *ch, struct channel_effects *fx,
 					 "which is not the funder");
 	/* BOLT #2:
 	 *   - if the `update_fee` is too low for timely processing, OR is unreasonably large:
-	 */
+	 *     - MUST send a `warning` and close the connection, or send an
+	 *       `error` and fail the channel.
+	 *
+	 * Estimates differ between nodes: a warning, not a force close. */
 	if (feerate < ch->policy.min_feerate_per_kw
 	    || feerate > ch->policy.max_feerate_per_kw)
-		return channel_fail_with(ch, fx, "update_fee: feerate_per_kw "
-					 "%u is outside %u..%u", feerate,
-					 ch->policy.min_feerate_per_kw,
-					 ch->policy.max_feerate_per_kw);
+		return warn_and_disconnect(ch, fx, "update_fee: feerate_per_kw "
+					   "%u is outside %u..%u", feerate,
+					   ch->policy.min_feerate_per_kw,
+					   ch->policy.max_feerate_per_kw);
 	/* BOLT #2:
 	 *   - if the sender cannot afford the new fee rate on the receiving node's
 	 *   current commitment transaction:

@@ -27,8 +27,9 @@ bool channel_disconnected(struct channel *ch, struct channel_effects *fx)
 {
 	uint64_t lowest;
 
+	/* Already down: we closed the connection ourselves. */
 	if (ch->link == LINK_DOWN)
-		return fx_refuse(fx, "already disconnected");
+		return true;
 	ch->link = LINK_DOWN;
 	if (channel_is_finished(ch))
 		return channel_step_done(ch, fx);

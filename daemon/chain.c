@@ -70,6 +70,7 @@ struct chain {
 
 	uint32_t feerates[FEERATE_NUM_TARGETS];	/* 0: no estimate */
 	bool is_fee_stale;	/* a new block since the last estimate */
+	bool did_fees_change;	/* an estimate differs from the last */
 	size_t fee_next;
 
 	struct event *poll_timer;
@@ -673,8 +674,11 @@ static void got_estimate(const json_t *result, const struct bitcoind_error *erro
 		log_unusual(chain->log, "chain", "estimatesmartfee: %d: %s", error->code,
 			    error->message);
 	} else if (json_is_number(feerate)) {
-		chain->feerates[target] = feerate_perkw_from_btc_per_kvb(json_number_value(feerate));
+		uint32_t perkw = feerate_perkw_from_btc_per_kvb(json_number_value(feerate));
+		chain->did_fees_change |= perkw != chain->feerates[target];
+		chain->feerates[target] = perkw;
 	} else {
+		chain->did_fees_change |= chain->feerates[target] != 0;
 		/* No estimate yet (a young node, regtest): the fallback. */
 		if (chain->feerates[target])
 			log_debug(chain->log, "chain", "no %s fee estimate any more",
@@ -689,6 +693,13 @@ static void estimate_next(struct chain *chain)
 {
 	if (chain->fee_next >= FEERATE_NUM_TARGETS) {
 		chain->is_fee_stale = false;
+		if (chain->did_fees_change) {
+			chain->did_fees_change = false;
+			for (size_t i = 0; i < chain->num_listeners; i++)
+				if (chain->listeners[i].feerates_changed)
+					chain->listeners[i].feerates_changed(
+						chain->listeners[i].arg);
+		}
 		mempool_scan(chain);
 		return;
 	}

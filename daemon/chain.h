@@ -81,6 +81,9 @@ struct chain_listener {
 	void (*mempool_snapshot)(void *arg, const struct byteset *txids);
 	/* Our tip moved to height (after a catch-up step). */
 	void (*tip_changed)(void *arg, uint32_t height);
+	/* chain_feerate() changed for some target (new estimates, after
+	 * the blocks that brought them).  Outside any transaction. */
+	void (*feerates_changed)(void *arg);
 };
 
 struct chain_options {

@@ -21,6 +21,7 @@
 #include "crypto/util.h"
 #include "daemon/chain.h"
 #include "daemon/config.h"
+#include "daemon/fee_policy.h"
 #include "daemon/feerate.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
@@ -107,16 +108,20 @@ void channels_fatal(struct channels *m, const char *what)
 void channels_fill_policy(struct channels *m, struct channel_policy *policy)
 {
 	struct ohmd *ohmd = m->ohmd;
-	uint32_t urgent = chain_feerate(ohmd->chain, FEERATE_URGENT);
+	struct fee_estimates est;
+	struct fee_bounds bounds;
 
+	channels_fee_estimates(m, &est);
+	fee_policy_bounds(&bounds, &est, ohmd->config->max_fee_multiplier);
 	memset(policy, 0, sizeof(*policy));
 	memcpy(policy->chain_hash.bytes, ohmd->config->chainparams->chain_hash, 32);
 	policy->max_to_self_delay = MAX_TO_SELF_DELAY;
 	policy->max_minimum_depth = MAX_MINIMUM_DEPTH;
 	policy->min_funding_sat = MIN_FUNDING_SAT;
 	policy->max_dust_limit_sat = MAX_DUST_LIMIT_SAT;
-	policy->min_feerate_per_kw = FEERATE_FLOOR_PERKW;
-	policy->max_feerate_per_kw = urgent > 10000 ? 10 * urgent : 100000;
+	/* Peers' open_channel and update_fee must be within these. */
+	policy->min_feerate_per_kw = bounds.min_perkw;
+	policy->max_feerate_per_kw = bounds.max_perkw;
 	policy->closing_feerate_per_kw = chain_feerate(ohmd->chain, FEERATE_NORMAL);
 	policy->allow_anchors = false;
 	policy->allow_shutdown_anysegwit = false;
@@ -440,6 +445,11 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_g
 	if (dc->forgotten)
 		return false;
 	send_msgs(dc, fx, link_gen);
+	if (fx->disconnect && dc->peer && dc->link_gen == link_gen) {
+		log_unusual(channels_log(m), "channel", "%s: warned and disconnecting: %s",
+			    dc->peer_id_hex, fx->disconnect);
+		peer_close_once_sent(dc->peer);
+	}
 	if (fx->failure) {
 		log_unusual(channels_log(m), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
 			    dchannel_id_hex(cid, dc), fx->failure);
@@ -507,6 +517,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_g
 		dc->was_usable = true;
 		send_update = true;
 		payflow_channel_usable(m->ohmd->payflow, dc);
+		/* Estimates may have moved while we were apart. */
+		dchannel_update_fee(dc);
 	}
 	if (send_update)
 		dchannel_send_local_update(dc);
@@ -742,6 +754,7 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 {
 	struct channel_effects fx;
 	struct channel_id temporary_id;
+	struct fee_estimates est;
 	struct dchannel *dc;
 	char err[300];
 
@@ -775,8 +788,9 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 	dc->fund = *params;
 	channel_effects_init(&fx);
 	crypto_random_bytes(temporary_id.bytes, sizeof(temporary_id.bytes));
+	channels_fee_estimates(m, &est);
 	if (!channel_open(dc->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
-			  chain_feerate(m->ohmd->chain, FEERATE_NORMAL),
+			  fee_policy_commitment_feerate(&est, CHANNEL_TYPE_STATIC_REMOTEKEY),
 			  CHANNEL_TYPE_STATIC_REMOTEKEY, params->announce ? 1 : 0)) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
 				  fx.refusal ? fx.refusal : "cannot open the channel");
@@ -806,6 +820,7 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 		.block_connected = channels_block_connected,
 		.block_disconnected = channels_block_disconnected,
 		.tip_changed = channels_tip_changed,
+		.feerates_changed = channels_feerates_changed,
 	};
 	if (!m) {
 		snprintf(err, errlen, "out of memory");

@@ -180,6 +180,14 @@ bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t e
 void channels_tip_changed(void *arg, uint32_t height);
 void channels_channel_tip(struct dchannel *dc, uint32_t height);
 
+/* channels_fee.c: bitcoind's estimates; the chain listener's call when
+ * they change (every channel's policy follows, and funders propose a new
+ * feerate); and dc's update_fee, if we fund it and the policy wants one. */
+struct fee_estimates;
+void channels_fee_estimates(const struct channels *m, struct fee_estimates *est);
+void channels_feerates_changed(void *arg);
+void dchannel_update_fee(struct dchannel *dc);
+
 /* channels_peer.c: our channel_update to dc's peer, if it is connected
  * and the channel is normal. */
 void dchannel_send_local_update(struct dchannel *dc);

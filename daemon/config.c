@@ -79,6 +79,8 @@ static const struct config_option options[] = {
 	 "blocks we ask between an incoming and an outgoing HTLC we forward"},
 	{"cltv-final", OPT_STRING, false, "BLOCKS", "18",
 	 "min_final_cltv_expiry_delta our invoices ask for"},
+	{"max-fee-multiplier", OPT_STRING, false, "N", "10",
+	 "highest commitment feerate we accept from a peer, in times our urgent estimate"},
 };
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -575,6 +577,7 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	config->fee_per_satoshi = 10;
 	config->cltv_delta = 34;
 	config->cltv_final = 18;
+	config->max_fee_multiplier = 10;
 	if (!finalize_seconds(config, "dev-poll-interval", &config->dev_poll_interval_secs,
 			      err, errlen)
 	    || !finalize_number(config, "funding-confirms", "blocks", 1, 100,
@@ -589,6 +592,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				&config->cltv_delta, err, errlen)
 	    || !finalize_number(config, "cltv-final", "blocks", 9, 2016,
 				&config->cltv_final, err, errlen)
+	    || !finalize_number(config, "max-fee-multiplier", "times", 1, 1000,
+				&config->max_fee_multiplier, err, errlen)
 	    || !finalize_bitcoind(config, home, err, errlen))
 		return false;
 

@@ -5,6 +5,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels.c daemon/channels.h daemon/channels_internal.h \
 	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_load.c daemon/channels_peer.c \
 	daemon/channels_rpc.c \
+	daemon/channels_fee.c \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
 	daemon/coin_select.c daemon/coin_select.h \
@@ -12,6 +13,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/feerate.c daemon/feerate.h \
+	daemon/fee_policy.c daemon/fee_policy.h \
 	daemon/invoices.c daemon/invoices.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
 	daemon/log.c daemon/log.h \
@@ -69,6 +71,10 @@ tests_unit_test_daemon_coin_select_SOURCES = tests/unit/test_daemon_coin_select.
 tests_unit_test_daemon_coin_select_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_feerate_SOURCES = tests/unit/test_daemon_feerate.c
 tests_unit_test_daemon_feerate_LDADD = $(OHM_DAEMON_TEST_LIBS)
+check_PROGRAMS += tests/unit/test_daemon_fee_policy
+TESTS += tests/unit/test_daemon_fee_policy
+tests_unit_test_daemon_fee_policy_SOURCES = tests/unit/test_daemon_fee_policy.c
+tests_unit_test_daemon_fee_policy_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_byteset_SOURCES = tests/unit/test_daemon_byteset.c
 tests_unit_test_daemon_byteset_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_wallet_keys_SOURCES = tests/unit/test_daemon_wallet_keys.c

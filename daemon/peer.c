@@ -399,7 +399,6 @@ void peer_close(struct peer *peer, const char *fmt, ...)
 void peer_warn_and_close(struct peer *peer, const char *fmt, ...)
 {
 	char reason[512];
-	struct timeval flush = {PEER_CLOSE_FLUSH_SECS, 0};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -412,13 +411,26 @@ void peer_warn_and_close(struct peer *peer, const char *fmt, ...)
 		return;
 	}
 	log_unusual(peer_log(peer), "peer", "sending warning to %s: %s", peer_name(peer), reason);
+	peer_close_once_sent(peer);
+}
+
+void peer_close_once_sent(struct peer *peer)
+{
+	struct timeval flush = {PEER_CLOSE_FLUSH_SECS, 0};
+
+	if (peer->is_closing)
+		return;
+	if (!peer->bev || evbuffer_get_length(bufferevent_get_output(peer->bev)) == 0) {
+		peer_close(peer, "closed after warning");
+		return;
+	}
 	peer->is_closing = true;
 	bufferevent_disable(peer->bev, EV_READ);
 	peer->close_timer = evtimer_new(peer_manager_ohmd(peer->manager)->base,
 					close_timer_expired, peer);
 	if (peer->close_timer)
 		evtimer_add(peer->close_timer, &flush);
-	/* peer_written() finishes the close once the warning has left. */
+	/* peer_written() finishes the close once what was queued has left. */
 }
 
 /* ---- Handshake ---- */

@@ -148,6 +148,10 @@ void peer_close(struct peer *peer, const char *fmt, ...)
 void peer_warn_and_close(struct peer *peer, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Reads nothing more and closes once what is queued (a channel's
+ * `warning`) has been sent. */
+void peer_close_once_sent(struct peer *peer);
+
 /* "in" or "out", as Core Lightning's connect reports it. */
 const char *peer_direction(const struct peer *peer);
 

@@ -14,7 +14,8 @@ Layers, bottom up:
   * message codecs for the BOLT 2 channel messages, from field tables that
     mirror the spec;
   * FundeeChannel: accepts an open_channel over an LnPeer and drives the
-    channel, letting a test send any field it likes, right or wrong.
+    channel, letting a test send any field it likes, right or wrong;
+    FunderChannel: the same channel opened from the Python side.
 """
 import hashlib
 import hmac
@@ -22,7 +23,7 @@ import os
 import struct
 from collections import namedtuple
 
-from btcverify import Tx, bip143_sighash, ecdsa_verify, hash160, sha256
+from btcverify import Tx, bip143_sighash, ecdsa_verify, hash160, segwit_address, sha256
 from lnpeer import (ERROR, PING, PONG, REGTEST_CHAIN_HASH, WARNING, _G, _N, _point_add,
                     _point_mul, decode_pubkey, decode_tlvs, encode_pubkey, encode_tlvs,
                     features_from_bits, parse_error)
@@ -344,6 +345,7 @@ def verify_compact(pubkey, digest, sig):
 
 OPEN_CHANNEL, ACCEPT_CHANNEL, FUNDING_CREATED, FUNDING_SIGNED, CHANNEL_READY = 32, 33, 34, 35, 36
 UPDATE_ADD_HTLC, COMMITMENT_SIGNED, REVOKE_AND_ACK, CHANNEL_REESTABLISH = 128, 132, 133, 136
+UPDATE_FEE = 134
 ONION_PACKET_LEN = 1366
 
 # Field tables in spec order.  A type is a byte count (fixed-size bytes),
@@ -387,7 +389,9 @@ MESSAGES = {
         ("channel_id", 32), ("next_commitment_number", "u64"),
         ("next_revocation_number", "u64"), ("your_last_per_commitment_secret", 32),
         ("my_current_per_commitment_point", 33), ("tlvs", "tlvs")], {1, 5}),
+    "update_fee": (UPDATE_FEE, [("channel_id", 32), ("feerate_per_kw", "u32")], set()),
     "error": (ERROR, [("channel_id", 32), ("data", "u16_bytes")], None),
+    "warning": (WARNING, [("channel_id", 32), ("data", "u16_bytes")], None),
 }
 MESSAGE_NAMES = {spec[0]: name for name, spec in MESSAGES.items()}
 _INTS = {"u8": ">B", "u16": ">H", "u32": ">I", "u64": ">Q"}
@@ -503,6 +507,7 @@ class FundeeChannel:
             **{name + "_basepoint": pubkey_of(secret)
                for name, secret in self.base_secrets.items()})}
         self.open = None
+        self.opener = REMOTE        # ohm opens (FunderChannel: we do)
         self.channel_id = None
         self.remote_points = {}     # ohm's per-commitment points by number
         self.balance_msat = {}
@@ -666,9 +671,10 @@ class FundeeChannel:
 
     # -- commitments -------------------------------------------------------
     def obscured_number(self, number):
-        # ohm is the opener: its payment_basepoint comes first.
-        return number ^ obscuring_factor(self.params[REMOTE]["payment_basepoint"],
-                                         self.params[LOCAL]["payment_basepoint"])
+        # The opener's payment_basepoint comes first.
+        other = LOCAL if self.opener == REMOTE else REMOTE
+        return number ^ obscuring_factor(self.params[self.opener]["payment_basepoint"],
+                                         self.params[other]["payment_basepoint"])
 
     def commitment(self, owner, number, htlcs=None):
         """owner's commitment transaction number `number` with htlcs (a list
@@ -681,7 +687,7 @@ class FundeeChannel:
             h["amount_msat"] for h in htlcs if h["offerer"] == other)
         return build_commitment(
             self.funding_txid, self.funding_outnum, self.obscured_number(number),
-            to_owner, to_other, owner_is_opener=owner == REMOTE,
+            to_owner, to_other, owner_is_opener=owner == self.opener,
             feerate_per_kw=self.open["feerate_per_kw"],
             dust_limit_sat=self.params[owner]["dust_limit_satoshis"],
             to_self_delay=self.params[other]["to_self_delay"],
@@ -802,3 +808,110 @@ class FundeeChannel:
         secret = per_commitment_secret_override or per_commitment_secret(self.seed, current - 1)
         self.send("revoke_and_ack", channel_id=self.channel_id, per_commitment_secret=secret,
                   next_per_commitment_point=self.point(LOCAL, current + 1))
+
+
+# --------------------------------------------------------------------------
+# The funder
+
+class FunderChannel(FundeeChannel):
+    """The funder ("local", the Python side) of a channel it opens to ohm
+    ("remote") over peer: it pays the commitment fee, so it may send
+    update_fee.  The funding transaction is whatever pays
+    funding_address() (the test makes one)."""
+
+    def __init__(self, peer, **kwargs):
+        super().__init__(peer, **kwargs)
+        self.opener = LOCAL
+
+    def send_open(self, funding_sat, push_msat=0, feerate_per_kw=253, channel_reserve_sat=None,
+                  **overrides):
+        """Sends open_channel (fields in overrides replace ours)."""
+        local = self.params[LOCAL]
+        local["channel_reserve_satoshis"] = channel_reserve_sat or max(
+            funding_sat // 100, local["dust_limit_satoshis"])
+        fields = dict(chain_hash=REGTEST_CHAIN_HASH, temporary_channel_id=os.urandom(32),
+                      funding_satoshis=funding_sat, push_msat=push_msat,
+                      feerate_per_kw=feerate_per_kw, channel_flags=0,
+                      first_per_commitment_point=self.point(LOCAL, 0),
+                      tlvs={0: b"", 1: STATIC_REMOTEKEY_TYPE},
+                      **{name: local[name] for name in (
+                          "dust_limit_satoshis", "max_htlc_value_in_flight_msat",
+                          "channel_reserve_satoshis", "htlc_minimum_msat", "to_self_delay",
+                          "max_accepted_htlcs")},
+                      **{field: local[field] for field, _ in _POINTS[:-1]})
+        fields.update(overrides)
+        self.open = fields
+        self.balance_msat = {LOCAL: funding_sat * 1000 - push_msat, REMOTE: push_msat}
+        self.send("open_channel", **fields)
+        return fields
+
+    def receive_accept(self, timeout=30):
+        """ohm's accept_channel: its limits and points."""
+        a = self.receive("accept_channel", timeout)
+        if a["temporary_channel_id"] != self.open["temporary_channel_id"]:
+            raise ChannelProtocolError("accept_channel for another temporary_channel_id")
+        if a["tlvs"].get(1) != STATIC_REMOTEKEY_TYPE:
+            raise ChannelProtocolError("accept_channel: channel_type {}".format(a["tlvs"].get(1)))
+        remote = {name: a[name] for name in (
+            "dust_limit_satoshis", "to_self_delay", "max_accepted_htlcs", "htlc_minimum_msat",
+            "max_htlc_value_in_flight_msat", "channel_reserve_satoshis")}
+        remote.update({field: a[field] for field, _ in _POINTS})
+        self.params[REMOTE] = remote
+        self.remote_points[0] = a["first_per_commitment_point"]
+        self.minimum_depth = a["minimum_depth"]
+        return a
+
+    def funding_address(self):
+        """The regtest P2WSH address of the 2-of-2 funding output."""
+        return segwit_address("bcrt", 0, sha256(self.funding_script))
+
+    def send_funding_created(self, funding_txid, funding_outnum):
+        """Our signature on ohm's commitment #0 for the funding output at
+        funding_txid (hex, display order):funding_outnum."""
+        self.funding_txid, self.funding_outnum = funding_txid, funding_outnum
+        wire_txid = bytes.fromhex(funding_txid)[::-1]
+        self.channel_id = channel_id_of(wire_txid, funding_outnum)
+        self.our_signatures[0] = self.sign_commitment(REMOTE, 0)
+        self.send("funding_created", temporary_channel_id=self.open["temporary_channel_id"],
+                  funding_txid=wire_txid, funding_output_index=funding_outnum,
+                  signature=self.our_signatures[0])
+
+    def receive_funding_signed(self, timeout=30):
+        """ohm's signature on our commitment #0, checked."""
+        m = self.receive("funding_signed", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("funding_signed for another channel")
+        self.verify_commitment_signature(LOCAL, 0, m["signature"], [])
+        return m
+
+    def send_update_fee(self, feerate_per_kw):
+        self.send("update_fee", channel_id=self.channel_id, feerate_per_kw=feerate_per_kw)
+
+    def receive_warning(self, timeout=30):
+        """The next message must be a `warning`: (channel_id, text)."""
+        return parse_error(self._next_message(WARNING, timeout))
+
+    def reestablish(self, timeout=30):
+        """After a reconnection: our channel_reestablish, and ohm's, which
+        must agree with ours (BOLT 2 "Message Retransmission").  Nothing
+        was in flight, so nothing is retransmitted but channel_ready while
+        no update was ever signed."""
+        number = {side: self.commitment_number[side] for side in (LOCAL, REMOTE)}
+        last_secret = (self.revealed_secrets[max(self.revealed_secrets)]
+                       if self.revealed_secrets else bytes(32))
+        self.send("channel_reestablish", channel_id=self.channel_id,
+                  next_commitment_number=number[LOCAL] + 1,
+                  next_revocation_number=number[REMOTE],
+                  your_last_per_commitment_secret=last_secret,
+                  my_current_per_commitment_point=self.point(LOCAL, number[LOCAL]))
+        m = self.receive("channel_reestablish", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("channel_reestablish for another channel")
+        if (m["next_commitment_number"], m["next_revocation_number"]) != (
+                number[REMOTE] + 1, number[LOCAL]):
+            raise ChannelProtocolError("channel_reestablish numbers {} {}".format(
+                m["next_commitment_number"], m["next_revocation_number"]))
+        if number[LOCAL] == 0 and number[REMOTE] == 0:
+            self.send_channel_ready()
+            self.receive_channel_ready(timeout)
+        return m

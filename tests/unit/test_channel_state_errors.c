@@ -645,7 +645,7 @@ static void test_bad_removals_fail(void)
 
 /* ---- update_fee ---- */
 
-static void test_update_fee_violations_fail(void)
+static void test_update_fee_from_fundee_fails(void)
 {
 	struct pair_options o;
 	struct pair p;
@@ -660,13 +660,115 @@ static void test_update_fee_violations_fail(void)
 	CHECK(failed_with(&p, 0, "not the funder"));
 	CHECK(broadcast_commitment(&p, 0));
 	pair_free(&p);
+}
 
+/* BOLT #2 lets the receiver of a feerate out of its bounds warn and
+ * disconnect instead of failing the channel: ohm does. */
+static void test_update_fee_out_of_bounds_warns(void)
+{
+	struct pair_options o;
+	struct pair p;
+	struct msg_update_fee m;
+	const uint32_t rates[] = {100, 150000};
+
+	pair_default_options(&o);
+	for (size_t k = 0; k < 2; k++) {
+		pair_init(&p, &o);
+		CHECK(pair_open(&p));
+		m.channel_id = *channel_get_id(p.node[1].ch);
+		m.feerate_per_kw = rates[k];
+		feed(&p, 1, towire_update_fee(&m));
+		CHECK(p.node[1].last_failure == NULL);
+		CHECK(p.node[1].num_sent > 0
+		      && p.node[1].sent_types[p.node[1].num_sent - 1] == WIRE_WARNING);
+		CHECK(channel_get_state(p.node[1].ch) == CHANNEL_NORMAL);
+		CHECK(!channel_is_connected(p.node[1].ch));
+		CHECK(pair_count(&p, 1, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 0);
+		/* The funder's update_fee is forgotten with the connection;
+		 * after reconnecting the channel works at the old feerate. */
+		pair_disconnect(&p);
+		pair_reconnect(&p);
+		CHECK(channel_is_connected(p.node[0].ch)
+		      && channel_is_connected(p.node[1].ch));
+		CHECK(PAIR_CALL(&p, 0, channel_update_fee, 3000));
+		pair_settle(&p);
+		CHECK(pair_check_agree(&p));
+		pair_free(&p);
+	}
+}
+
+/* The engine disconnects as the warning leaves: what the peer sent after
+ * it on that connection (a commitment_signed at the refused feerate) is
+ * ignored, not taken as a bad signature. */
+static void test_update_fee_warning_ignores_the_rest(void)
+{
+	struct pair_options o;
+	struct pair p;
+
+	pair_default_options(&o);
 	pair_init(&p, &o);
+	p.node[0].policy.max_feerate_per_kw = 1000000;
 	CHECK(pair_open(&p));
-	m.feerate_per_kw = 100;
-	feed(&p, 1, towire_update_fee(&m));
-	CHECK(failed_with(&p, 1, "feerate_per_kw"));
+	channel_set_policy(p.node[0].ch, &p.node[0].policy);
+	CHECK(PAIR_CALL(&p, 0, channel_update_fee, 150000));
+	CHECK(PAIR_CALL(&p, 0, channel_send_commit));
+	pair_run(&p);
+	CHECK(p.node[1].last_failure == NULL);
+	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_NORMAL);
+	CHECK(!channel_is_connected(p.node[1].ch));
+	CHECK(pair_count(&p, 1, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 0);
 	pair_free(&p);
+}
+
+/* What the funder can afford: the highest feerate channel_update_fee
+ * takes, keeping the reserve. */
+static void test_max_affordable_feerate(void)
+{
+	struct pair_options o;
+	struct pair p;
+	uint32_t max;
+
+	pair_default_options(&o);
+	o.push_msat = 900000000;
+	pair_init(&p, &o);
+	p.node[0].policy.max_feerate_per_kw = UINT32_MAX;
+	p.node[1].policy.max_feerate_per_kw = UINT32_MAX;
+	CHECK(pair_open(&p));
+	channel_set_policy(p.node[0].ch, &p.node[0].policy);
+	channel_set_policy(p.node[1].ch, &p.node[1].policy);
+	CHECK(channel_max_affordable_feerate(p.node[1].ch) == 0);
+	max = channel_max_affordable_feerate(p.node[0].ch);
+	/* 100000 sat, less the 10000 sat reserve, pays 724 weight units:
+	 * 124310 * 724 / 1000 = 89999 sat fits, 124311 would take 90001. */
+	CHECK(max == 124310);
+	CHECK(PAIR_CALL(&p, 0, channel_update_fee, max));
+	CHECK(channel_next_feerate(p.node[0].ch) == max);
+	pair_settle(&p);
+	CHECK(pair_check_agree(&p));
+	pair_free(&p);
+}
+
+/* Our policy: no update_fee once a close is under way, from either side. */
+static void test_no_update_fee_once_shutting_down(void)
+{
+	struct pair_options o;
+	struct pair p;
+
+	for (int closer = 0; closer < 2; closer++) {
+		/* HTLCs in flight keep the channel shutting down. */
+		open_with_htlc(&p, &o);
+		pair_settle(&p);
+		CHECK(PAIR_CALL(&p, closer, channel_shutdown, NULL, 0));
+		/* Our own shutdown, even before it left; the peer's, as soon
+		 * as it arrived. */
+		if (closer == 1)
+			feed(&p, 0, take(&p, 0));
+		CHECK(!PAIR_CALL(&p, 0, channel_update_fee, 3000));
+		CHECK_MSG(p.node[0].last_refusal
+			  && strstr(p.node[0].last_refusal, "shutdown"),
+			  "closer %d: %s", closer, p.node[0].last_refusal);
+		pair_free(&p);
+	}
 }
 
 static void test_unaffordable_update_fee_fails(void)
@@ -858,7 +960,11 @@ int main(void)
 	RUN(test_bad_cltv_and_id_fail);
 	RUN(test_add_after_shutdown_fails);
 	RUN(test_bad_removals_fail);
-	RUN(test_update_fee_violations_fail);
+	RUN(test_update_fee_from_fundee_fails);
+	RUN(test_update_fee_out_of_bounds_warns);
+	RUN(test_update_fee_warning_ignores_the_rest);
+	RUN(test_max_affordable_feerate);
+	RUN(test_no_update_fee_once_shutting_down);
 	RUN(test_unaffordable_update_fee_fails);
 	RUN(test_bad_reestablish_fails);
 	RUN(test_shutdown_violations);

@@ -148,6 +148,25 @@ static void test_errors_name_the_option(void)
 	CHECK_ERROR(1, plain, "network=moon\n", "/etc/ohm/config:1: option 'network' must be one of");
 }
 
+static void test_max_fee_multiplier(void)
+{
+	char *plain[] = {"ohmd"};
+	char *three[] = {"ohmd", "--max-fee-multiplier=3"};
+	char *zero[] = {"ohmd", "--max-fee-multiplier=0"};
+	struct config *config = parse(1, plain, NULL);
+
+	CHECK(config && config->max_fee_multiplier == 10);
+	config_free(config);
+	config = parse(2, three, NULL);
+	CHECK_MSG(config && config->max_fee_multiplier == 3, "%s", err);
+	config_free(config);
+	config = parse(1, plain, "max-fee-multiplier=1000\n");
+	CHECK_MSG(config && config->max_fee_multiplier == 1000, "%s", err);
+	config_free(config);
+	CHECK_ERROR(2, zero, NULL, "max-fee-multiplier");
+	CHECK_ERROR(1, plain, "max-fee-multiplier=1001\n", "max-fee-multiplier");
+}
+
 static void test_help_and_version(void)
 {
 	char *help[] = {"ohmd", "--alias=x", "--help"};
@@ -190,5 +209,6 @@ int main(void)
 	RUN(test_errors_name_the_option);
 	RUN(test_help_and_version);
 	RUN(test_netaddr_forms);
+	RUN(test_max_fee_multiplier);
 	return test_done();
 }
