@@ -6,7 +6,8 @@
 #
 # "test" builds twice: a normal build (gcc) and one with AddressSanitizer and
 # UndefinedBehaviorSanitizer, and runs the unit and integration suites in
-# both; it also compiles everything with clang to keep both compilers clean.
+# both; it also compiles everything with clang to keep both compilers clean,
+# and checks the release tarball (make distcheck).
 # It ends with one line "N passed, M failed" and exits non-zero on failure.
 set -euo pipefail
 
@@ -58,7 +59,7 @@ test)
 	build build-asan --enable-sanitizers
 	echo "quickstart: compiling with clang (warnings are errors)"
 	build build-clang CC=clang
-	exec "$top/tests/run" "$top/build" "$top/build-asan"
+	OHM_DISTCHECK="$top/build" exec "$top/tests/run" "$top/build" "$top/build-asan"
 	;;
 *)
 	echo "usage: $0 demo|test" >&2
