@@ -14,7 +14,9 @@ Layers, bottom up:
   * message codecs for the BOLT 2 channel messages, from field tables that
     mirror the spec;
   * FundeeChannel: accepts an open_channel over an LnPeer and drives the
-    channel, letting a test send any field it likes, right or wrong.
+    channel, letting a test send any field it likes, right or wrong;
+    FunderChannel opens one instead (and may send update_fee); both can
+    close it mutually (shutdown, closing_signed).
 """
 import hashlib
 import hmac
@@ -343,7 +345,9 @@ def verify_compact(pubkey, digest, sig):
 # BOLT 2 messages
 
 OPEN_CHANNEL, ACCEPT_CHANNEL, FUNDING_CREATED, FUNDING_SIGNED, CHANNEL_READY = 32, 33, 34, 35, 36
-UPDATE_ADD_HTLC, COMMITMENT_SIGNED, REVOKE_AND_ACK, CHANNEL_REESTABLISH = 128, 132, 133, 136
+SHUTDOWN, CLOSING_SIGNED = 38, 39
+UPDATE_ADD_HTLC, UPDATE_FULFILL_HTLC, COMMITMENT_SIGNED, REVOKE_AND_ACK = 128, 130, 132, 133
+UPDATE_FEE, CHANNEL_REESTABLISH = 134, 136
 ONION_PACKET_LEN = 1366
 
 # Field tables in spec order.  A type is a byte count (fixed-size bytes),
@@ -373,10 +377,17 @@ MESSAGES = {
         ("channel_id", 32), ("signature", 64), ("tlvs", "tlvs")], set()),
     "channel_ready": (CHANNEL_READY, [
         ("channel_id", 32), ("second_per_commitment_point", 33), ("tlvs", "tlvs")], {1}),
+    "shutdown": (SHUTDOWN, [("channel_id", 32), ("scriptpubkey", "u16_bytes")], None),
+    "closing_signed": (CLOSING_SIGNED, [
+        ("channel_id", 32), ("fee_satoshis", "u64"), ("signature", 64), ("tlvs", "tlvs")],
+        {1}),
     "update_add_htlc": (UPDATE_ADD_HTLC, [
         ("channel_id", 32), ("id", "u64"), ("amount_msat", "u64"), ("payment_hash", 32),
         ("cltv_expiry", "u32"), ("onion_routing_packet", ONION_PACKET_LEN), ("tlvs", "tlvs")],
         {0}),
+    "update_fulfill_htlc": (UPDATE_FULFILL_HTLC, [
+        ("channel_id", 32), ("id", "u64"), ("payment_preimage", 32), ("tlvs", "tlvs")], set()),
+    "update_fee": (UPDATE_FEE, [("channel_id", 32), ("feerate_per_kw", "u32")], None),
     "commitment_signed": (COMMITMENT_SIGNED, [
         ("channel_id", 32), ("signature", 64), ("htlc_signatures", "signatures"),
         ("tlvs", "tlvs")], {1}),
@@ -503,6 +514,12 @@ class FundeeChannel:
             **{name + "_basepoint": pubkey_of(secret)
                for name, secret in self.base_secrets.items()})}
         self.open = None
+        self.is_opener = False
+        # A side's commitment feerate once an update_fee changed it (else
+        # open_channel's); the one our update_fee proposes, not yet in ours.
+        self.feerate = {}
+        self.proposed_feerate = None
+        self.shutdown_script = {}
         self.channel_id = None
         self.remote_points = {}     # ohm's per-commitment points by number
         self.balance_msat = {}
@@ -665,10 +682,18 @@ class FundeeChannel:
         return m
 
     # -- commitments -------------------------------------------------------
+    @property
+    def opener(self):
+        return LOCAL if self.is_opener else REMOTE
+
     def obscured_number(self, number):
-        # ohm is the opener: its payment_basepoint comes first.
-        return number ^ obscuring_factor(self.params[REMOTE]["payment_basepoint"],
-                                         self.params[LOCAL]["payment_basepoint"])
+        # The opener's payment_basepoint comes first.
+        other = REMOTE if self.opener == LOCAL else LOCAL
+        return number ^ obscuring_factor(self.params[self.opener]["payment_basepoint"],
+                                         self.params[other]["payment_basepoint"])
+
+    def feerate_of(self, owner):
+        return self.feerate.get(owner, self.open["feerate_per_kw"])
 
     def commitment(self, owner, number, htlcs=None):
         """owner's commitment transaction number `number` with htlcs (a list
@@ -681,8 +706,8 @@ class FundeeChannel:
             h["amount_msat"] for h in htlcs if h["offerer"] == other)
         return build_commitment(
             self.funding_txid, self.funding_outnum, self.obscured_number(number),
-            to_owner, to_other, owner_is_opener=owner == REMOTE,
-            feerate_per_kw=self.open["feerate_per_kw"],
+            to_owner, to_other, owner_is_opener=owner == self.opener,
+            feerate_per_kw=self.feerate_of(owner),
             dust_limit_sat=self.params[owner]["dust_limit_satoshis"],
             to_self_delay=self.params[other]["to_self_delay"],
             keys=self.commitment_keys(owner, number),
@@ -757,6 +782,8 @@ class FundeeChannel:
         given signature is sent instead (and the commitment is then not
         counted as signed)."""
         number = self.commitment_number[REMOTE] + 1
+        if self.proposed_feerate:
+            self.feerate[REMOTE] = self.proposed_feerate
         commitment = self.commitment(REMOTE, number)
         if htlc_signatures is None:
             htlc_signatures = self.sign_htlcs(commitment, self.point(REMOTE, number))
@@ -789,6 +816,9 @@ class FundeeChannel:
         if m["channel_id"] != self.channel_id:
             raise ChannelProtocolError("commitment_signed for another channel")
         number = self.commitment_number[LOCAL] + 1
+        if self.proposed_feerate:
+            # ohm signs after it received our update_fee.
+            self.feerate[LOCAL], self.proposed_feerate = self.proposed_feerate, None
         commitment = self.verify_commitment_signature(LOCAL, number, m["signature"],
                                                       m["htlc_signatures"])
         self.commitment_number[LOCAL] = number
@@ -802,3 +832,136 @@ class FundeeChannel:
         secret = per_commitment_secret_override or per_commitment_secret(self.seed, current - 1)
         self.send("revoke_and_ack", channel_id=self.channel_id, per_commitment_secret=secret,
                   next_per_commitment_point=self.point(LOCAL, current + 1))
+
+    def send_update_fulfill_htlc(self, htlc_id, preimage):
+        """Fulfills the HTLC ohm offered with htlc_id: it leaves every
+        commitment built next, its amount ours."""
+        [htlc] = [h for h in self.htlcs if h["offerer"] == REMOTE and h["id"] == htlc_id]
+        assert sha256(preimage) == htlc["payment_hash"]
+        self.htlcs.remove(htlc)
+        self.balance_msat[REMOTE] -= htlc["amount_msat"]
+        self.balance_msat[LOCAL] += htlc["amount_msat"]
+        self.send("update_fulfill_htlc", channel_id=self.channel_id, id=htlc_id,
+                  payment_preimage=preimage)
+
+    def send_update_fee(self, feerate_per_kw):
+        """As opener: the feerate of the commitments signed from now on."""
+        self.proposed_feerate = feerate_per_kw
+        self.send("update_fee", channel_id=self.channel_id, feerate_per_kw=feerate_per_kw)
+
+    # -- mutual close ------------------------------------------------------
+    def send_shutdown(self, script=None):
+        """Our shutdown, paying us to script (a fresh P2WPKH by default)."""
+        self.shutdown_script[LOCAL] = script or p2wpkh(pubkey_of(os.urandom(32)))
+        self.send("shutdown", channel_id=self.channel_id,
+                  scriptpubkey=self.shutdown_script[LOCAL])
+
+    def receive_shutdown(self, timeout=30):
+        m = self.receive("shutdown", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("shutdown for another channel")
+        self.shutdown_script[REMOTE] = m["scriptpubkey"]
+        return m
+
+    def closing_tx(self, fee_sat):
+        """BOLT 3 "Closing Transaction": the funding input (sequence
+        0xFFFFFFFF), each side's balance to its shutdown script, the opener
+        paying fee_sat, in BIP69 order.  Both outputs must be above dust
+        (the tests keep them so)."""
+        amounts = {side: self.balance_msat[side] // 1000 for side in (LOCAL, REMOTE)}
+        amounts[self.opener] -= fee_sat
+        for side in (LOCAL, REMOTE):
+            assert amounts[side] >= self.params[side]["dust_limit_satoshis"], amounts
+        tx = Tx(version=2, locktime=0)
+        tx.add_input(self.funding_txid, self.funding_outnum, 0xFFFFFFFF)
+        for value, script in sorted((amounts[side], self.shutdown_script[side])
+                                    for side in (LOCAL, REMOTE)):
+            tx.add_output(value, script)
+        return tx
+
+    def send_closing_signed(self, fee_sat, fee_range=None):
+        """Our signature on the closing transaction paying fee_sat, with
+        fee_range (min, max) if given."""
+        digest = commitment_sighash(self.closing_tx(fee_sat), self.funding_script,
+                                    self.funding_sat)
+        tlvs = {1: struct.pack(">QQ", *fee_range)} if fee_range else {}
+        self.send("closing_signed", channel_id=self.channel_id, fee_satoshis=fee_sat,
+                  signature=compact_sig(*ecdsa_sign(self.funding_secret, digest)), tlvs=tlvs)
+
+    def receive_closing_signed(self, timeout=30):
+        """ohm's closing_signed, its signature checked on the closing
+        transaction for its fee_satoshis.  Returns (fee_satoshis,
+        fee_range or None, the closing transaction)."""
+        m = self.receive("closing_signed", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("closing_signed for another channel")
+        tx = self.closing_tx(m["fee_satoshis"])
+        digest = commitment_sighash(tx, self.funding_script, self.funding_sat)
+        if not verify_compact(self.params[REMOTE]["funding_pubkey"], digest, m["signature"]):
+            raise ChannelProtocolError("closing_signed: signature does not verify for "
+                                       "fee_satoshis {} (tx {})".format(m["fee_satoshis"],
+                                                                        tx.hex()))
+        fee_range = struct.unpack(">QQ", m["tlvs"][1]) if 1 in m["tlvs"] else None
+        return m["fee_satoshis"], fee_range, tx
+
+
+class FunderChannel(FundeeChannel):
+    """The funder ("local", the Python side) of a channel it opens to ohm
+    ("remote") over peer.  The funding transaction is whatever pays the
+    2-of-2 (the test makes it); the rest is FundeeChannel's."""
+
+    def __init__(self, peer, **kwargs):
+        super().__init__(peer, **kwargs)
+        self.is_opener = True
+
+    def send_open(self, funding_sat, push_msat=0, feerate_per_kw=253, **overrides):
+        """open_channel (fields in overrides replace ours)."""
+        local = self.params[LOCAL]
+        local["channel_reserve_satoshis"] = max(funding_sat // 100, local["dust_limit_satoshis"])
+        fields = dict(chain_hash=REGTEST_CHAIN_HASH, temporary_channel_id=os.urandom(32),
+                      funding_satoshis=funding_sat, push_msat=push_msat,
+                      feerate_per_kw=feerate_per_kw, channel_flags=0,
+                      first_per_commitment_point=self.point(LOCAL, 0),
+                      tlvs={0: b"", 1: STATIC_REMOTEKEY_TYPE},
+                      **{name: local[name] for name in (
+                          "dust_limit_satoshis", "max_htlc_value_in_flight_msat",
+                          "channel_reserve_satoshis", "htlc_minimum_msat", "to_self_delay",
+                          "max_accepted_htlcs")},
+                      **{field: local[field] for field, _ in _POINTS[:-1]})
+        fields.update(overrides)
+        self.open = fields
+        self.balance_msat = {LOCAL: funding_sat * 1000 - push_msat, REMOTE: push_msat}
+        self.send("open_channel", **fields)
+        return fields
+
+    def receive_accept(self, timeout=30):
+        a = self.receive("accept_channel", timeout)
+        if a["temporary_channel_id"] != self.open["temporary_channel_id"]:
+            raise ChannelProtocolError("accept_channel for another temporary_channel_id")
+        remote = {name: a[name] for name in (
+            "dust_limit_satoshis", "to_self_delay", "max_accepted_htlcs", "htlc_minimum_msat",
+            "max_htlc_value_in_flight_msat", "channel_reserve_satoshis")}
+        remote.update({field: a[field] for field, _ in _POINTS})
+        self.params[REMOTE] = remote
+        self.remote_points[0] = a["first_per_commitment_point"]
+        self.minimum_depth = a["minimum_depth"]
+        return a
+
+    def send_funding_created(self, funding_txid, funding_outnum):
+        """Our signature on ohm's commitment #0, spending funding_txid
+        (as displayed) at funding_outnum."""
+        self.funding_txid, self.funding_outnum = funding_txid, funding_outnum
+        wire_txid = bytes.fromhex(funding_txid)[::-1]
+        self.channel_id = channel_id_of(wire_txid, funding_outnum)
+        self.our_signatures[0] = self.sign_commitment(REMOTE, 0)
+        self.send("funding_created", temporary_channel_id=self.open["temporary_channel_id"],
+                  funding_txid=wire_txid, funding_output_index=funding_outnum,
+                  signature=self.our_signatures[0])
+
+    def receive_funding_signed(self, timeout=30):
+        """ohm's signature on our commitment #0, checked."""
+        m = self.receive("funding_signed", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("funding_signed for another channel")
+        self.verify_commitment_signature(LOCAL, 0, m["signature"], [])
+        return m
