@@ -10,8 +10,6 @@ update into the peer's commitment, and only then send its shutdown.  Both
 roles: the peer as funder (update_fee) and as fundee (a fulfill, as the
 fundee cannot send update_fee).  Every signature is checked both ways; the
 close must end with the agreed closing transaction in the mempool."""
-import pytest
-
 from btcverify import Tx, segwit_address, sha256
 from chainutil import BURN_ADDRESS, backend_args, fund, mempool_tx
 from lnchannel import LOCAL, REMOTE, FunderChannel, p2wsh
@@ -40,8 +38,6 @@ def check_closed(o_node, devchain, pyid, tx):
     assert not any("AWAITING_UNILATERAL" in line for line in entry["status"])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.1: ohm sends shutdown before signing the "
-                   "peer's update into the peer's commitment")
 def test_peer_fundee_fulfills_signs_and_shuts_down_in_one_flight(node_factory, devchain):
     """ohm the funder: the peer fulfills ohm's HTLC, signs and shuts down
     at once; ohm signs the fulfill back before its shutdown, then proposes
@@ -92,8 +88,6 @@ def open_to_ohm(node_factory, devchain):
     return node, channel
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.1: ohm sends shutdown before signing the "
-                   "peer's update into the peer's commitment")
 def test_peer_funder_updates_fee_signs_and_shuts_down_in_one_flight(node_factory, devchain):
     """ohm the fundee, the peer doing what Core Lightning does: update_fee,
     commitment_signed, shutdown; ohm signs the new feerate into the peer's

@@ -120,8 +120,9 @@ static void test_peer_fundee_fulfill_commit_shutdown_in_one_flight(void)
 		CHECK(pair_deliver(&p, 0));
 	CHECK(sent_exactly(&p, 0, from, want, 3));
 	/* Its revoke_and_ack: the channel is clear, the funder proposes. */
+	for (int k = 0; k < 3; k++)
+		CHECK(pair_deliver(&p, 1));
 	from = p.node[0].num_sent;
-	CHECK(pair_deliver(&p, 1));
 	CHECK(pair_deliver(&p, 0));
 	{
 		static const uint16_t closing[] = { WIRE_CLOSING_SIGNED };
@@ -186,12 +187,9 @@ static void test_funder_proposes_right_after_the_last_htlc(void)
 
 int main(void)
 {
-	RUN_TODO(test_peer_funder_fee_commit_shutdown_in_one_flight,
-		 "shutdown goes out before we sign the peer's update_fee");
-	RUN_TODO(test_peer_fundee_fulfill_commit_shutdown_in_one_flight,
-		 "shutdown goes out before we sign the peer's fulfill");
-	RUN_TODO(test_our_shutdown_signs_the_peers_fee_first,
-		 "shutdown goes out before we sign the peer's update_fee");
+	RUN(test_peer_funder_fee_commit_shutdown_in_one_flight);
+	RUN(test_peer_fundee_fulfill_commit_shutdown_in_one_flight);
+	RUN(test_our_shutdown_signs_the_peers_fee_first);
 	RUN(test_funder_proposes_right_after_the_last_htlc);
 	return test_done();
 }
