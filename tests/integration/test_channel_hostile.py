@@ -197,6 +197,33 @@ def test_open_channel_python_fundee(node_factory, devchain):
     assert_survives_restart(o, entry)
 
 
+@pytest.mark.xfail(strict=True, reason="issue 19.4: fundchannel sets announce_channel by "
+                   "default, yet ohm never sends announcement_signatures")
+def test_fundchannel_opens_private_by_default(node_factory, devchain):
+    """ohm cannot send announcement_signatures yet (BOLT 7 MUST for a
+    channel with announce_channel set), so its channels are private."""
+    o = start_funding(node_factory, devchain)
+    assert o.channel.open["channel_flags"] & 1 == 0
+    assert peer_channel(o.node, peer_id(o))["private"] is True
+
+
+@pytest.mark.xfail(strict=True, reason="issue 19.4: fundchannel announce=true is accepted")
+def test_fundchannel_refuses_announce(node_factory, devchain):
+    node = listening_node(node_factory, "funder", extra=backend_args(devchain))
+    fund(node, devchain)
+    peer, _ = connect(node)
+    with pytest.raises(RpcError) as e:
+        node.rpc("fundchannel", {"id": peer.local.pubkey.hex(), "amount": FUNDING_SAT,
+                                 "announce": True})
+    assert e.value.code == -32602
+    assert "'announce'" in e.value.message and "cannot announce" in e.value.message
+    # Nothing went to the peer, nothing is left behind.
+    with pytest.raises(PeerTimeout):
+        FundeeChannel(peer).receive("open_channel", timeout=2)
+    assert node.rpc("listpeerchannels")["channels"] == []
+    peer.close()
+
+
 def ohm_adds(o, amount_msat):
     """dev-sendhtlc: ohm offers an HTLC and signs our next commitment,
     which must be the one Python builds with it.  Returns (dev-sendhtlc's
