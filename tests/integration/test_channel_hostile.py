@@ -197,8 +197,6 @@ def test_open_channel_python_fundee(node_factory, devchain):
     assert_survives_restart(o, entry)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.4: fundchannel sets announce_channel by "
-                   "default, yet ohm never sends announcement_signatures")
 def test_fundchannel_opens_private_by_default(node_factory, devchain):
     """ohm cannot send announcement_signatures yet (BOLT 7 MUST for a
     channel with announce_channel set), so its channels are private."""
@@ -207,7 +205,6 @@ def test_fundchannel_opens_private_by_default(node_factory, devchain):
     assert peer_channel(o.node, peer_id(o))["private"] is True
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.4: fundchannel announce=true is accepted")
 def test_fundchannel_refuses_announce(node_factory, devchain):
     node = listening_node(node_factory, "funder", extra=backend_args(devchain))
     fund(node, devchain)
