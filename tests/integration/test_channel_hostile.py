@@ -482,9 +482,6 @@ def test_wrong_revocation_secret_fails_the_channel(node_factory, devchain, secre
                              r"the previous per_commitment_point")
 
 
-
-@pytest.mark.xfail(strict=True, reason="issue 19.1: ohm stops redialling a peer once it failed "
-                   "their channel, so a peer that missed the error never hears it")
 def test_failed_channel_redials_the_peer_to_repeat_its_error(node_factory, devchain):
     """The connection drops before ohm's error reaches the peer: ohm (which
     dialled it) dials again and repeats the error at once (BOLT 2), so the
