@@ -185,11 +185,56 @@ static void test_funder_proposes_right_after_the_last_htlc(void)
 	pair_free(&p);
 }
 
+/* BOLT #2 tells the receiver of closing_signed what it may expect: "the
+ * channel is empty of HTLCs, there are no commitments for which a
+ * revocation is owed, and all updates are included on both commitments".
+ * A closing_signed that comes while we still await the revoke_and_ack
+ * that completes the last HTLC (here: lost, which only a broken peer or
+ * link does) fails the channel rather than sign a close on balances the
+ * peer has not made irrevocable. */
+static void test_closing_signed_before_we_see_the_channel_clear_fails(void)
+{
+	struct pair_options o;
+	struct pair p;
+	struct preimage pre;
+	struct sha256 hash;
+	struct pair_queue *q;
+	uint64_t id;
+
+	pair_default_options(&o);
+	pair_init(&p, &o);
+	CHECK(pair_open(&p));
+	CHECK(pair_add_htlc_k(&p, 1, 20000000, 3, &id));
+	pair_settle(&p);
+	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
+	pair_run(&p);
+	pair_preimage(&pre, &hash, 3);
+	CHECK(PAIR_CALL(&p, 0, channel_fulfill_htlc, id, &pre));
+	CHECK(PAIR_CALL(&p, 0, channel_send_commit));
+	CHECK(pair_deliver(&p, 1));	/* update_fulfill_htlc */
+	CHECK(pair_deliver(&p, 1));	/* commitment_signed: revoke */
+	CHECK(PAIR_CALL(&p, 1, channel_send_commit));
+	CHECK(pair_deliver(&p, 0));	/* revoke_and_ack */
+	CHECK(pair_deliver(&p, 0));	/* commitment_signed: revoke, propose */
+	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_NEGOTIATING_CLOSE);
+	q = &p.node[1].inbox;
+	CHECK(q->tail - q->head == 2);	/* revoke_and_ack, closing_signed */
+	if (q->tail - q->head == 2) {
+		wirebuf_free(q->msgs[q->head++ % PAIR_MAX_QUEUE]);
+		CHECK(pair_deliver(&p, 1));
+	}
+	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_AWAITING_UNILATERAL);
+	CHECK(p.node[1].last_failure
+	      && strstr(p.node[1].last_failure, "before the channel is clear"));
+	pair_free(&p);
+}
+
 int main(void)
 {
 	RUN(test_peer_funder_fee_commit_shutdown_in_one_flight);
 	RUN(test_peer_fundee_fulfill_commit_shutdown_in_one_flight);
 	RUN(test_our_shutdown_signs_the_peers_fee_first);
 	RUN(test_funder_proposes_right_after_the_last_htlc);
+	RUN(test_closing_signed_before_we_see_the_channel_clear_fails);
 	return test_done();
 }
