@@ -9,10 +9,16 @@ send a `shutdown`": ohm must answer revoke_and_ack, then sign the peer's
 update into the peer's commitment, and only then send its shutdown.  Both
 roles: the peer as funder (update_fee) and as fundee (a fulfill, as the
 fundee cannot send update_fee).  Every signature is checked both ways; the
-close must end with the agreed closing transaction in the mempool."""
+close must end with the agreed closing transaction in the mempool.
+
+The same Python funder also opens a public channel to ohm, which accepts
+it though it cannot announce it (README)."""
+import time
+
 from btcverify import Tx, segwit_address, sha256
-from chainutil import BURN_ADDRESS, backend_args, fund, mempool_tx
+from chainutil import BURN_ADDRESS, backend_args, fund, mempool_tx, wait_synced
 from lnchannel import LOCAL, REMOTE, FunderChannel, p2wsh
+from lnpeer import PeerTimeout
 from ohmtest import listening_node, wait_for
 from test_channel_hostile import (FUNDING_SAT, PUSH_MSAT, connect, open_channel, peer_channel,
                                   peer_id, wait_state)
@@ -64,7 +70,7 @@ def test_peer_fundee_fulfills_signs_and_shuts_down_in_one_flight(node_factory, d
         channel.balance_msat[LOCAL] // 1000, channel.balance_msat[REMOTE] // 1000 - fee}
 
 
-def open_to_ohm(node_factory, devchain):
+def open_to_ohm(node_factory, devchain, **open_overrides):
     """The Python funder opens a channel to a fresh ohmd (the funding
     transaction paid by ohm's wallet with withdraw: any transaction paying
     the 2-of-2 does) and both reach CHANNELD_NORMAL.  Returns (node,
@@ -73,7 +79,7 @@ def open_to_ohm(node_factory, devchain):
     fund(node, devchain)
     peer, _ = connect(node)
     channel = FunderChannel(peer)
-    channel.send_open(FUNDING_SAT, push_msat=PUSH_MSAT)
+    channel.send_open(FUNDING_SAT, push_msat=PUSH_MSAT, **open_overrides)
     channel.receive_accept()
     address = segwit_address("bcrt", 0, sha256(channel.funding_script))
     withdrawn = node.rpc("withdraw", [address, FUNDING_SAT])
@@ -112,3 +118,24 @@ def test_peer_funder_updates_fee_signs_and_shuts_down_in_one_flight(node_factory
         assert ours[0] <= got <= ours[1] and theirs
         channel.send_closing_signed(got, fee_range=ours)
     check_closed(node, devchain, pyid, tx)
+
+
+def test_peer_opens_a_public_channel(node_factory, devchain):
+    """open_channel with announce_channel set: ohm accepts it (BOLT 2 gives
+    no reason to refuse), but sends no announcement_signatures, even past
+    6 confirmations, since it cannot announce channels yet.  The channel
+    stays unannounced, and works."""
+    node, channel = open_to_ohm(node_factory, devchain, channel_flags=1)
+    pyid = channel.peer.local.pubkey.hex()
+    assert peer_channel(node, pyid)["private"] is False
+    devchain.generate(6, BURN_ADDRESS)
+    wait_synced(node, devchain)
+    deadline = time.monotonic() + 3
+    seen = []
+    try:
+        while time.monotonic() < deadline:
+            seen.append(channel.peer.recv_msg(max(0.01, deadline - time.monotonic()))[0])
+    except PeerTimeout:
+        pass
+    assert 259 not in seen, seen
+    assert peer_channel(node, pyid)["state"] == "CHANNELD_NORMAL"
