@@ -170,14 +170,16 @@ void channels_peer_active(struct channels *m, struct peer *peer)
 static void redial_fired(evutil_socket_t fd, short events, void *arg);
 
 /* Whether dc keeps us dialling its peer: while the channel needs it, and
- * once we failed it, until the funding output is spent.  BOLT 2: "if a
- * channel is in an error state: SHOULD retransmit the error packet" upon
- * reconnection; a peer that missed our error (one waiting for our
- * closing_signed, say) would otherwise wait for its own timeout. */
+ * once we failed it with an error of ours, until the funding output is
+ * spent.  BOLT 2: "if a channel is in an error state: SHOULD retransmit
+ * the error packet" upon reconnection; a peer that missed our error (one
+ * waiting for our closing_signed, say) would otherwise wait for its own
+ * timeout.  (A channel the peer's error failed has nothing to tell.) */
 static bool wants_redial(const struct dchannel *dc)
 {
 	return dchannel_needs_peer(dc)
-		|| (channel_get_state(dc->ch) == CHANNEL_AWAITING_UNILATERAL && !dc->is_spent);
+		|| (channel_get_state(dc->ch) == CHANNEL_AWAITING_UNILATERAL && !dc->is_spent
+		    && channel_get_failure(dc->ch));
 }
 
 /* Dials node_id after its backoff, if we have a channel that wants it. */
