@@ -1,12 +1,13 @@
 /* Mutual close (BOLT #2 "Closing Initiation: `shutdown`" and "Legacy
  * Closing Negotiation: `closing_signed`").
  *
- * shutdown goes out once every update is signed into the peer's
- * commitment (the peer's too); after both, HTLCs drain; once none is left (and no update or
- * revocation is outstanding) the funder proposes a fee with its fee_range,
- * and the fundee agrees or counters within the overlap.  We always send
- * fee_range; a peer that does not gets the legacy "strictly between"
- * negotiation.  Both sides end with a fully signed closing transaction. */
+ * shutdown goes out once every update (the peer's too) is signed into
+ * the peer's commitment; after both, HTLCs drain; once none is left (and
+ * no update or revocation is outstanding) the funder proposes a fee with
+ * its fee_range, and the fundee agrees or counters within the overlap.  We
+ * always send fee_range; a peer that does not gets the legacy "strictly
+ * between" negotiation.  Both sides end with a fully signed closing
+ * transaction. */
 #include "channel/state_internal.h"
 
 #include <inttypes.h>

@@ -16,9 +16,9 @@
  *
  * Reconnection: we dial the peers we have live channels with (or a
  * channel we failed whose funding output is unspent, to repeat our error)
- * and reached by dialling before (the peers table keeps only outgoing addresses), at
- * start-up and after a disconnection, retrying with a backoff from 1 s
- * doubling to CHANNELS_RECONNECT_MAX_SECS.
+ * and reached by dialling before (the peers table keeps only outgoing
+ * addresses), at start-up and after a disconnection, retrying with a
+ * backoff from 1 s doubling to CHANNELS_RECONNECT_MAX_SECS.
  */
 #ifndef OHM_DAEMON_CHANNELS_H
 #define OHM_DAEMON_CHANNELS_H
