@@ -492,7 +492,9 @@ class FundeeChannel:
     ChannelProtocolError or AssertionError), and every send_* takes
     overrides so a test can send wrong fields on purpose.  The HTLC model
     is deliberately small: every HTLC added so far is in every commitment
-    built next, which holds while HTLCs are only added, never removed.
+    built next, which holds while HTLCs are only added; a fulfill we send
+    takes its HTLC out of both next commitments at once (sign it before
+    anything else), and latest_commitment is then no longer exact.
     secrets optionally fixes ours by name: "funding", "seed" (the BOLT 3
     per-commitment seed) and the basepoint names of BASEPOINTS."""
 
