@@ -57,9 +57,11 @@ channel/open.$(OBJEXT): wire/peer_wire_gen.h
 # OHM_CHANNEL_RANDOM_STEPS size it).
 check_PROGRAMS += tests/unit/test_channel_state \
 	tests/unit/test_channel_state_errors \
+	tests/unit/test_channel_state_close \
 	tests/unit/test_channel_state_random
 TESTS += tests/unit/test_channel_state \
 	tests/unit/test_channel_state_errors \
+	tests/unit/test_channel_state_close \
 	tests/unit/test_channel_state_random
 tests_unit_test_channel_state_SOURCES = tests/unit/test_channel_state.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
@@ -70,6 +72,11 @@ tests_unit_test_channel_state_errors_SOURCES = \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
 	tests/unit/test.h
 tests_unit_test_channel_state_errors_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+tests_unit_test_channel_state_close_SOURCES = \
+	tests/unit/test_channel_state_close.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_state_close_LDADD = $(OHM_CHANNEL_TEST_LIBS)
 tests_unit_test_channel_state_random_SOURCES = \
 	tests/unit/test_channel_state_random.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
@@ -77,4 +84,5 @@ tests_unit_test_channel_state_random_SOURCES = \
 tests_unit_test_channel_state_random_LDADD = $(OHM_CHANNEL_TEST_LIBS)
 tests/unit/test_channel_state.$(OBJEXT) \
 tests/unit/test_channel_state_errors.$(OBJEXT) \
+tests/unit/test_channel_state_close.$(OBJEXT) \
 tests/unit/test_channel_state_random.$(OBJEXT): wire/peer_wire_gen.h

@@ -271,8 +271,9 @@ bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
 bool channel_send_commit(struct channel *ch, struct channel_effects *fx);
 
 /* Starts a mutual close, paying us to script (NULL: the setup's).  The
- * shutdown goes out once our updates are committed; closing_signed
- * negotiation starts by itself once no HTLC is left. */
+ * shutdown goes out once every update (the peer's too) is signed into
+ * the peer's commitment; closing_signed negotiation starts by itself once
+ * no HTLC is left. */
 bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
 		      const uint8_t *script, size_t script_len);
 

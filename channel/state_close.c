@@ -1,12 +1,13 @@
 /* Mutual close (BOLT #2 "Closing Initiation: `shutdown`" and "Legacy
  * Closing Negotiation: `closing_signed`").
  *
- * shutdown goes out once our updates are signed into the peer's
- * commitment; after both, HTLCs drain; once none is left (and no update or
- * revocation is outstanding) the funder proposes a fee with its fee_range,
- * and the fundee agrees or counters within the overlap.  We always send
- * fee_range; a peer that does not gets the legacy "strictly between"
- * negotiation.  Both sides end with a fully signed closing transaction. */
+ * shutdown goes out once every update (the peer's too) is signed into
+ * the peer's commitment; after both, HTLCs drain; once none is left (and
+ * no update or revocation is outstanding) the funder proposes a fee with
+ * its fee_range, and the fundee agrees or counters within the overlap.  We
+ * always send fee_range; a peer that does not gets the legacy "strictly
+ * between" negotiation.  Both sides end with a fully signed closing
+ * transaction. */
 #include "channel/state_internal.h"
 
 #include <inttypes.h>
@@ -241,7 +242,15 @@ bool channel_close_progress(struct channel *ch, struct channel_effects *fx)
 	if (!ch->has_commitments)
 		return true;
 	if (ch->shutdown_wanted && !ch->sent_shutdown) {
-		if (htlc_set_has_uncommitted(&ch->htlcs, CHANNEL_LOCAL)) {
+		/* BOLT #2:
+		 *   - if there are updates pending on the receiving node's commitment transaction:
+		 *     - MUST NOT send a `shutdown`.
+		 *
+		 * Pending there is anything our commitment_signed would
+		 * carry: our unsigned updates, and the peer's that we
+		 * acknowledged but have not signed back (an update_fee
+		 * from a funder that sends shutdown right after it). */
+		if (htlc_set_has_changes(&ch->htlcs, CHANNEL_LOCAL)) {
 			if (!channel_is_operational(ch) || ch->awaiting_revoke
 			    || !ch->has_remote_point[POINT_NEXT])
 				return true;

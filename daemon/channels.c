@@ -855,8 +855,7 @@ void channels_start(struct channels *m)
 			channels_channel_tip(dc, height);
 	}
 	for (dc = m->list; dc; dc = dc->next)
-		if (dchannel_needs_peer(dc))
-			channels_redial_schedule(m, dc->peer_id, true);
+		channels_redial_schedule(m, dc->peer_id, true);
 }
 
 void channels_free(struct channels *m)

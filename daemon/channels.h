@@ -14,10 +14,11 @@
  * one commitment_signed covering all of them goes out when the event loop
  * next runs (a zero timer), or once the peer's revoke_and_ack lets us.
  *
- * Reconnection: we dial the peers we have live channels with and reached
- * by dialling before (the peers table keeps only outgoing addresses), at
- * start-up and after a disconnection, retrying with a backoff from 1 s
- * doubling to CHANNELS_RECONNECT_MAX_SECS.
+ * Reconnection: we dial the peers we have live channels with (or a
+ * channel we failed whose funding output is unspent, to repeat our error)
+ * and reached by dialling before (the peers table keeps only outgoing
+ * addresses), at start-up and after a disconnection, retrying with a
+ * backoff from 1 s doubling to CHANNELS_RECONNECT_MAX_SECS.
  */
 #ifndef OHM_DAEMON_CHANNELS_H
 #define OHM_DAEMON_CHANNELS_H

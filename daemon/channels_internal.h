@@ -192,7 +192,8 @@ void dchannel_update_fee(struct dchannel *dc);
  * and the channel is normal. */
 void dchannel_send_local_update(struct dchannel *dc);
 /* Dials node_id after its backoff (at once: now), if we have a channel
- * that still needs it. */
+ * that still needs it, or one we failed whose funding output is unspent
+ * (to repeat our error). */
 void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN],
 			      bool at_once);
 /* Stops and frees every redial timer. */

@@ -169,7 +169,20 @@ void channels_peer_active(struct channels *m, struct peer *peer)
 
 static void redial_fired(evutil_socket_t fd, short events, void *arg);
 
-/* Dials node_id after its backoff, if we have a live channel with it. */
+/* Whether dc keeps us dialling its peer: while the channel needs it, and
+ * once we failed it with an error of ours, until the funding output is
+ * spent.  BOLT 2: "if a channel is in an error state: SHOULD retransmit
+ * the error packet" upon reconnection; a peer that missed our error (one
+ * waiting for our closing_signed, say) would otherwise wait for its own
+ * timeout.  (A channel the peer's error failed has nothing to tell.) */
+static bool wants_redial(const struct dchannel *dc)
+{
+	return dchannel_needs_peer(dc)
+		|| (channel_get_state(dc->ch) == CHANNEL_AWAITING_UNILATERAL && !dc->is_spent
+		    && channel_get_failure(dc->ch));
+}
+
+/* Dials node_id after its backoff, if we have a channel that wants it. */
 void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN],
 			      bool at_once)
 {
@@ -178,7 +191,7 @@ void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_C
 	bool wanted = false;
 
 	for (struct dchannel *dc = m->list; dc; dc = dc->next)
-		if (memcmp(dc->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && dchannel_needs_peer(dc))
+		if (memcmp(dc->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && wants_redial(dc))
 			wanted = true;
 	if (!wanted)
 		return;

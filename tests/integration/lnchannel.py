@@ -15,7 +15,8 @@ Layers, bottom up:
     mirror the spec;
   * FundeeChannel: accepts an open_channel over an LnPeer and drives the
     channel, letting a test send any field it likes, right or wrong;
-    FunderChannel: the same channel opened from the Python side.
+    FunderChannel opens one instead (and may send update_fee); both can
+    close it mutually (shutdown, closing_signed).
 """
 import hashlib
 import hmac
@@ -344,8 +345,9 @@ def verify_compact(pubkey, digest, sig):
 # BOLT 2 messages
 
 OPEN_CHANNEL, ACCEPT_CHANNEL, FUNDING_CREATED, FUNDING_SIGNED, CHANNEL_READY = 32, 33, 34, 35, 36
-UPDATE_ADD_HTLC, COMMITMENT_SIGNED, REVOKE_AND_ACK, CHANNEL_REESTABLISH = 128, 132, 133, 136
-UPDATE_FEE = 134
+SHUTDOWN, CLOSING_SIGNED = 38, 39
+UPDATE_ADD_HTLC, UPDATE_FULFILL_HTLC, COMMITMENT_SIGNED, REVOKE_AND_ACK = 128, 130, 132, 133
+UPDATE_FEE, CHANNEL_REESTABLISH = 134, 136
 ONION_PACKET_LEN = 1366
 
 # Field tables in spec order.  A type is a byte count (fixed-size bytes),
@@ -375,10 +377,17 @@ MESSAGES = {
         ("channel_id", 32), ("signature", 64), ("tlvs", "tlvs")], set()),
     "channel_ready": (CHANNEL_READY, [
         ("channel_id", 32), ("second_per_commitment_point", 33), ("tlvs", "tlvs")], {1}),
+    "shutdown": (SHUTDOWN, [("channel_id", 32), ("scriptpubkey", "u16_bytes")], None),
+    "closing_signed": (CLOSING_SIGNED, [
+        ("channel_id", 32), ("fee_satoshis", "u64"), ("signature", 64), ("tlvs", "tlvs")],
+        {1}),
     "update_add_htlc": (UPDATE_ADD_HTLC, [
         ("channel_id", 32), ("id", "u64"), ("amount_msat", "u64"), ("payment_hash", 32),
         ("cltv_expiry", "u32"), ("onion_routing_packet", ONION_PACKET_LEN), ("tlvs", "tlvs")],
         {0}),
+    "update_fulfill_htlc": (UPDATE_FULFILL_HTLC, [
+        ("channel_id", 32), ("id", "u64"), ("payment_preimage", 32), ("tlvs", "tlvs")], set()),
+    "update_fee": (UPDATE_FEE, [("channel_id", 32), ("feerate_per_kw", "u32")], None),
     "commitment_signed": (COMMITMENT_SIGNED, [
         ("channel_id", 32), ("signature", 64), ("htlc_signatures", "signatures"),
         ("tlvs", "tlvs")], {1}),
@@ -389,7 +398,6 @@ MESSAGES = {
         ("channel_id", 32), ("next_commitment_number", "u64"),
         ("next_revocation_number", "u64"), ("your_last_per_commitment_secret", 32),
         ("my_current_per_commitment_point", 33), ("tlvs", "tlvs")], {1, 5}),
-    "update_fee": (UPDATE_FEE, [("channel_id", 32), ("feerate_per_kw", "u32")], set()),
     "error": (ERROR, [("channel_id", 32), ("data", "u16_bytes")], None),
     "warning": (WARNING, [("channel_id", 32), ("data", "u16_bytes")], None),
 }
@@ -485,7 +493,9 @@ class FundeeChannel:
     ChannelProtocolError or AssertionError), and every send_* takes
     overrides so a test can send wrong fields on purpose.  The HTLC model
     is deliberately small: every HTLC added so far is in every commitment
-    built next, which holds while HTLCs are only added, never removed.
+    built next, which holds while HTLCs are only added; a fulfill we send
+    takes its HTLC out of both next commitments at once (sign it before
+    anything else), and latest_commitment is then no longer exact.
     secrets optionally fixes ours by name: "funding", "seed" (the BOLT 3
     per-commitment seed) and the basepoint names of BASEPOINTS."""
 
@@ -507,7 +517,12 @@ class FundeeChannel:
             **{name + "_basepoint": pubkey_of(secret)
                for name, secret in self.base_secrets.items()})}
         self.open = None
-        self.opener = REMOTE        # ohm opens (FunderChannel: we do)
+        self.is_opener = False
+        # A side's commitment feerate once an update_fee changed it (else
+        # open_channel's); the one our update_fee proposes, not yet in ours.
+        self.feerate = {}
+        self.proposed_feerate = None
+        self.shutdown_script = {}
         self.channel_id = None
         self.remote_points = {}     # ohm's per-commitment points by number
         self.balance_msat = {}
@@ -670,11 +685,18 @@ class FundeeChannel:
         return m
 
     # -- commitments -------------------------------------------------------
+    @property
+    def opener(self):
+        return LOCAL if self.is_opener else REMOTE
+
     def obscured_number(self, number):
         # The opener's payment_basepoint comes first.
-        other = LOCAL if self.opener == REMOTE else REMOTE
+        other = REMOTE if self.opener == LOCAL else LOCAL
         return number ^ obscuring_factor(self.params[self.opener]["payment_basepoint"],
                                          self.params[other]["payment_basepoint"])
+
+    def feerate_of(self, owner):
+        return self.feerate.get(owner, self.open["feerate_per_kw"])
 
     def commitment(self, owner, number, htlcs=None):
         """owner's commitment transaction number `number` with htlcs (a list
@@ -688,7 +710,7 @@ class FundeeChannel:
         return build_commitment(
             self.funding_txid, self.funding_outnum, self.obscured_number(number),
             to_owner, to_other, owner_is_opener=owner == self.opener,
-            feerate_per_kw=self.open["feerate_per_kw"],
+            feerate_per_kw=self.feerate_of(owner),
             dust_limit_sat=self.params[owner]["dust_limit_satoshis"],
             to_self_delay=self.params[other]["to_self_delay"],
             keys=self.commitment_keys(owner, number),
@@ -763,6 +785,8 @@ class FundeeChannel:
         given signature is sent instead (and the commitment is then not
         counted as signed)."""
         number = self.commitment_number[REMOTE] + 1
+        if self.proposed_feerate:
+            self.feerate[REMOTE] = self.proposed_feerate
         commitment = self.commitment(REMOTE, number)
         if htlc_signatures is None:
             htlc_signatures = self.sign_htlcs(commitment, self.point(REMOTE, number))
@@ -795,6 +819,9 @@ class FundeeChannel:
         if m["channel_id"] != self.channel_id:
             raise ChannelProtocolError("commitment_signed for another channel")
         number = self.commitment_number[LOCAL] + 1
+        if self.proposed_feerate:
+            # ohm signs after it received our update_fee.
+            self.feerate[LOCAL], self.proposed_feerate = self.proposed_feerate, None
         commitment = self.verify_commitment_signature(LOCAL, number, m["signature"],
                                                       m["htlc_signatures"])
         self.commitment_number[LOCAL] = number
@@ -809,23 +836,90 @@ class FundeeChannel:
         self.send("revoke_and_ack", channel_id=self.channel_id, per_commitment_secret=secret,
                   next_per_commitment_point=self.point(LOCAL, current + 1))
 
+    def send_update_fulfill_htlc(self, htlc_id, preimage):
+        """Fulfills the HTLC ohm offered with htlc_id: it leaves every
+        commitment built next, its amount ours."""
+        [htlc] = [h for h in self.htlcs if h["offerer"] == REMOTE and h["id"] == htlc_id]
+        assert sha256(preimage) == htlc["payment_hash"]
+        self.htlcs.remove(htlc)
+        self.balance_msat[REMOTE] -= htlc["amount_msat"]
+        self.balance_msat[LOCAL] += htlc["amount_msat"]
+        self.send("update_fulfill_htlc", channel_id=self.channel_id, id=htlc_id,
+                  payment_preimage=preimage)
 
-# --------------------------------------------------------------------------
-# The funder
+    def send_update_fee(self, feerate_per_kw):
+        """As opener: the feerate of the commitments signed from now on."""
+        self.proposed_feerate = feerate_per_kw
+        self.send("update_fee", channel_id=self.channel_id, feerate_per_kw=feerate_per_kw)
+
+    # -- mutual close ------------------------------------------------------
+    def send_shutdown(self, script=None):
+        """Our shutdown, paying us to script (a fresh P2WPKH by default)."""
+        self.shutdown_script[LOCAL] = script or p2wpkh(pubkey_of(os.urandom(32)))
+        self.send("shutdown", channel_id=self.channel_id,
+                  scriptpubkey=self.shutdown_script[LOCAL])
+
+    def receive_shutdown(self, timeout=30):
+        m = self.receive("shutdown", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("shutdown for another channel")
+        self.shutdown_script[REMOTE] = m["scriptpubkey"]
+        return m
+
+    def closing_tx(self, fee_sat):
+        """BOLT 3 "Closing Transaction": the funding input (sequence
+        0xFFFFFFFF), each side's balance to its shutdown script, the opener
+        paying fee_sat, in BIP69 order.  Both outputs must be above dust
+        (the tests keep them so)."""
+        amounts = {side: self.balance_msat[side] // 1000 for side in (LOCAL, REMOTE)}
+        amounts[self.opener] -= fee_sat
+        for side in (LOCAL, REMOTE):
+            assert amounts[side] >= self.params[side]["dust_limit_satoshis"], amounts
+        tx = Tx(version=2, locktime=0)
+        tx.add_input(self.funding_txid, self.funding_outnum, 0xFFFFFFFF)
+        for value, script in sorted((amounts[side], self.shutdown_script[side])
+                                    for side in (LOCAL, REMOTE)):
+            tx.add_output(value, script)
+        return tx
+
+    def send_closing_signed(self, fee_sat, fee_range=None):
+        """Our signature on the closing transaction paying fee_sat, with
+        fee_range (min, max) if given."""
+        digest = commitment_sighash(self.closing_tx(fee_sat), self.funding_script,
+                                    self.funding_sat)
+        tlvs = {1: struct.pack(">QQ", *fee_range)} if fee_range else {}
+        self.send("closing_signed", channel_id=self.channel_id, fee_satoshis=fee_sat,
+                  signature=compact_sig(*ecdsa_sign(self.funding_secret, digest)), tlvs=tlvs)
+
+    def receive_closing_signed(self, timeout=30):
+        """ohm's closing_signed, its signature checked on the closing
+        transaction for its fee_satoshis.  Returns (fee_satoshis,
+        fee_range or None, the closing transaction)."""
+        m = self.receive("closing_signed", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("closing_signed for another channel")
+        tx = self.closing_tx(m["fee_satoshis"])
+        digest = commitment_sighash(tx, self.funding_script, self.funding_sat)
+        if not verify_compact(self.params[REMOTE]["funding_pubkey"], digest, m["signature"]):
+            raise ChannelProtocolError("closing_signed: signature does not verify for "
+                                       "fee_satoshis {} (tx {})".format(m["fee_satoshis"],
+                                                                        tx.hex()))
+        fee_range = struct.unpack(">QQ", m["tlvs"][1]) if 1 in m["tlvs"] else None
+        return m["fee_satoshis"], fee_range, tx
+
 
 class FunderChannel(FundeeChannel):
     """The funder ("local", the Python side) of a channel it opens to ohm
-    ("remote") over peer: it pays the commitment fee, so it may send
-    update_fee.  The funding transaction is whatever pays
-    funding_address() (the test makes one)."""
+    ("remote") over peer.  The funding transaction is whatever pays the
+    2-of-2 (the test makes it); the rest is FundeeChannel's."""
 
     def __init__(self, peer, **kwargs):
         super().__init__(peer, **kwargs)
-        self.opener = LOCAL
+        self.is_opener = True
 
     def send_open(self, funding_sat, push_msat=0, feerate_per_kw=253, channel_reserve_sat=None,
                   **overrides):
-        """Sends open_channel (fields in overrides replace ours)."""
+        """open_channel (fields in overrides replace ours)."""
         local = self.params[LOCAL]
         local["channel_reserve_satoshis"] = channel_reserve_sat or max(
             funding_sat // 100, local["dust_limit_satoshis"])
@@ -846,7 +940,6 @@ class FunderChannel(FundeeChannel):
         return fields
 
     def receive_accept(self, timeout=30):
-        """ohm's accept_channel: its limits and points."""
         a = self.receive("accept_channel", timeout)
         if a["temporary_channel_id"] != self.open["temporary_channel_id"]:
             raise ChannelProtocolError("accept_channel for another temporary_channel_id")
@@ -866,8 +959,8 @@ class FunderChannel(FundeeChannel):
         return segwit_address("bcrt", 0, sha256(self.funding_script))
 
     def send_funding_created(self, funding_txid, funding_outnum):
-        """Our signature on ohm's commitment #0 for the funding output at
-        funding_txid (hex, display order):funding_outnum."""
+        """Our signature on ohm's commitment #0, spending funding_txid
+        (as displayed) at funding_outnum."""
         self.funding_txid, self.funding_outnum = funding_txid, funding_outnum
         wire_txid = bytes.fromhex(funding_txid)[::-1]
         self.channel_id = channel_id_of(wire_txid, funding_outnum)
@@ -884,9 +977,6 @@ class FunderChannel(FundeeChannel):
         self.verify_commitment_signature(LOCAL, 0, m["signature"], [])
         return m
 
-    def send_update_fee(self, feerate_per_kw):
-        self.send("update_fee", channel_id=self.channel_id, feerate_per_kw=feerate_per_kw)
-
     def receive_warning(self, timeout=30):
         """The next message must be a `warning`: (channel_id, text)."""
         return parse_error(self._next_message(WARNING, timeout))
@@ -895,7 +985,9 @@ class FunderChannel(FundeeChannel):
         """After a reconnection: our channel_reestablish, and ohm's, which
         must agree with ours (BOLT 2 "Message Retransmission").  Nothing
         was in flight, so nothing is retransmitted but channel_ready while
-        no update was ever signed."""
+        no update was ever signed; an update_fee we sent and never signed
+        is forgotten, as ohm forgets it."""
+        self.proposed_feerate = None
         number = {side: self.commitment_number[side] for side in (LOCAL, REMOTE)}
         last_secret = (self.revealed_secrets[max(self.revealed_secrets)]
                        if self.revealed_secrets else bytes(32))

@@ -563,6 +563,7 @@ class LnPeer:
         self.hs = handshake
         self.timeout = timeout
         self.transport = None
+        self.corked = None          # frames held by flight(), sent together
 
     # -- construction -----------------------------------------------------
     @classmethod
@@ -640,7 +641,26 @@ class LnPeer:
         return rs
 
     # -- raw I/O --------------------------------------------------------------
+    def flight(self):
+        """with peer.flight(): messages sent inside go out in one write
+        (as one TCP segment, when small), like another implementation's
+        batch of messages the receiver reads at once."""
+        peer = self
+
+        class Flight:
+            def __enter__(self):
+                peer.corked = []
+
+            def __exit__(self, *exc):
+                frames, peer.corked = peer.corked, None
+                if exc[0] is None:
+                    peer.send_raw(b"".join(frames))
+        return Flight()
+
     def send_raw(self, data):
+        if self.corked is not None:
+            self.corked.append(data)
+            return
         try:
             self.sock.settimeout(self.timeout)
             self.sock.sendall(data)

@@ -12,6 +12,7 @@ EXTRA_DIST += \
 	tests/integration/ohmtest.py \
 	tests/integration/test_build.py \
 	tests/integration/test_chain.py \
+	tests/integration/test_channel_close.py \
 	tests/integration/test_channel_hostile.py \
 	tests/integration/test_channels.py \
 	tests/integration/test_cli.py \

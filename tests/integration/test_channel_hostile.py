@@ -20,8 +20,8 @@ from lnchannel import (FUNDEE_INIT_FEATURES, LOCAL, REMOTE, FundeeChannel, commi
                        commitment_sighash, compact_sig, der_encode, funding_witness, p2wsh,
                        parse_compact_sig, per_commitment_secret, pubkey_of, sha256,
                        verify_compact)
-from lnpeer import (REGTEST_CHAIN_HASH, LnPeer, PeerTimeout, bits_from_features,
-                    features_from_bits)
+from lnpeer import (REGTEST_CHAIN_HASH, Keypair, LnPeer, PeerTimeout, bits_from_features,
+                    features_from_bits, listen)
 from ohmtest import RpcError, listening_node, wait_for
 
 FUNDING_SAT = 1000000
@@ -84,14 +84,28 @@ def peer_id(o):
     return o.channel.peer.local.pubkey.hex()
 
 
-def start_funding(node_factory, devchain, push_msat=PUSH_MSAT, minimum_depth=MINIMUM_DEPTH):
-    """A funded ohmd with a Python fundee connected; fundchannel runs until
-    funding_signed, the Python side checking ohm's open_channel and its
-    signature on our commitment #0 on the way.  Returns Opened."""
+def dialled_by(node, listener):
+    """ohmd connects to the Python node listening on listener (so ohmd is
+    the side that redials); returns the Python side's LnPeer past init."""
+    local = Keypair.generate()
+    host, port = listener.getsockname()
+    call = BackgroundRpc(node, "connect", [local.pubkey.hex(), host, port])
+    peer = LnPeer.accept(listener, local, timeout=30)
+    peer.exchange_init(FUNDEE_INIT_FEATURES, networks=[REGTEST_CHAIN_HASH])
+    call.wait()
+    return peer
+
+
+def start_funding(node_factory, devchain, push_msat=PUSH_MSAT, minimum_depth=MINIMUM_DEPTH,
+                  listener=None):
+    """A funded ohmd with a Python fundee connected (by ohmd, to listener,
+    if given); fundchannel runs until funding_signed, the Python side
+    checking ohm's open_channel and its signature on our commitment #0 on
+    the way.  Returns Opened."""
     node = listening_node(node_factory, "funder",
                           extra=backend_args(devchain) + ["--dev-hold-htlcs"])
     fund(node, devchain)
-    peer, _ = connect(node)
+    peer = dialled_by(node, listener) if listener else connect(node)[0]
     channel = FundeeChannel(peer, minimum_depth=minimum_depth)
     call = BackgroundRpc(node, "fundchannel", {"id": peer.local.pubkey.hex(),
                                                "amount": FUNDING_SAT, "push_msat": push_msat})
@@ -195,6 +209,30 @@ def test_open_channel_python_fundee(node_factory, devchain):
     assert entry["private"] is not bool(theirs["channel_flags"] & 1)
     assert "CHANNELD_NORMAL:Peer connected" in entry["status"]
     assert_survives_restart(o, entry)
+
+
+def test_fundchannel_opens_private_by_default(node_factory, devchain):
+    """ohm cannot send announcement_signatures yet (BOLT 7 MUST for a
+    channel with announce_channel set), so its channels are private."""
+    o = start_funding(node_factory, devchain)
+    assert o.channel.open["channel_flags"] & 1 == 0
+    assert peer_channel(o.node, peer_id(o))["private"] is True
+
+
+def test_fundchannel_refuses_announce(node_factory, devchain):
+    node = listening_node(node_factory, "funder", extra=backend_args(devchain))
+    fund(node, devchain)
+    peer, _ = connect(node)
+    with pytest.raises(RpcError) as e:
+        node.rpc("fundchannel", {"id": peer.local.pubkey.hex(), "amount": FUNDING_SAT,
+                                 "announce": True})
+    assert e.value.code == -32602
+    assert "'announce'" in e.value.message and "cannot announce" in e.value.message
+    # Nothing went to the peer, nothing is left behind.
+    with pytest.raises(PeerTimeout):
+        FundeeChannel(peer).receive("open_channel", timeout=2)
+    assert node.rpc("listpeerchannels")["channels"] == []
+    peer.close()
 
 
 def ohm_adds(o, amount_msat):
@@ -443,3 +481,31 @@ def test_wrong_revocation_secret_fails_the_channel(node_factory, devchain, secre
     assert_channel_failed(o, r"revoke_and_ack: per_commitment_secret does not generate "
                              r"the previous per_commitment_point")
 
+
+def test_failed_channel_redials_the_peer_to_repeat_its_error(node_factory, devchain):
+    """The connection drops before ohm's error reaches the peer: ohm (which
+    dialled it) dials again and repeats the error at once (BOLT 2), so the
+    peer fails the channel too instead of waiting for its own timeout.
+    Once ohm's commitment confirms, ohm stops dialling."""
+    listener = listen()
+    o = open_channel(node_factory, devchain, listener=listener)
+    channel, node = o.channel, o.node
+    channel.send_update_add_htlc(30000000, expiry(o))
+    channel.send_commitment_signed(signature=channel.sign_commitment(REMOTE, 1, htlcs=[]))
+    local = channel.peer.local
+    channel.peer.close()
+    wait_state(node, peer_id(o), "AWAITING_UNILATERAL")
+    channel.peer = LnPeer.accept(listener, local, timeout=30)
+    channel.peer.exchange_init(FUNDEE_INIT_FEATURES, networks=[REGTEST_CHAIN_HASH])
+    channel_id, text = channel.expect_error()
+    assert channel_id == channel.channel_id and "commitment_signed" in text
+
+    # Confirmed on chain: the peer sees the channel end there; no more dials.
+    tx = check_broadcast_commitment(o)
+    o.devchain.generate(1, BURN_ADDRESS)
+    wait_state(node, peer_id(o), "ONCHAIN")
+    assert peer_channel(node, peer_id(o))["close_txid"] == tx.txid()
+    channel.peer.close()
+    with pytest.raises(PeerTimeout):
+        LnPeer.accept(listener, local, timeout=5)
+    listener.close()

@@ -151,7 +151,6 @@ def test_max_fee_multiplier_is_the_cap(node_factory, devchain):
     ch.reestablish()
 
     ch.send_update_fee(506)
-    ch.open["feerate_per_kw"] = 506     # both next commitments carry it
     ch.send_commitment_signed()
     ch.receive_revoke_and_ack()
     ch.receive_commitment_signed()
