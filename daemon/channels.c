@@ -310,7 +310,8 @@ static bool events_need_row(const struct channel_effects *fx)
  * step's snapshot is only kept (taken from fx): the flush writes each
  * channel's latest one once, so a hundred HTLC steps on one channel in
  * one turn cost one snapshot write, not a hundred. */
-static bool persist(struct dchannel *dc, struct channel_effects *fx)
+static bool persist(struct dchannel *dc, struct channel_effects *fx,
+		    struct payflow_owner *owners)
 {
 	struct wallet *wallet = dc->owner->ohmd->wallet;
 	char err[300];
@@ -358,7 +359,7 @@ static bool persist(struct dchannel *dc, struct channel_effects *fx)
 			break;
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
-			if (!payflow_resolved_db(dc->owner->ohmd->payflow, dc, ev))
+			if (!payflow_resolved_db(dc->owner->ohmd->payflow, dc, ev, &owners[i]))
 				return false;
 			break;
 		default:
@@ -431,7 +432,8 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 
 /* The half of a step after the commit.  Returns: false if the channel is
  * forgotten (dc stays allocated until the flush frees it). */
-static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_gen)
+static bool act(struct dchannel *dc, struct channel_effects *fx,
+		const struct payflow_owner *owners, uint64_t link_gen)
 {
 	struct channels *m = dc->owner;
 	char cid[65];
@@ -470,7 +472,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_g
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
 			log_htlc_event(dc, ev);
-			payflow_resolved(m->ohmd->payflow, dc, ev);
+			payflow_resolved(m->ohmd->payflow, dc, ev, &owners[i]);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
@@ -521,6 +523,7 @@ static void queue_drop(struct channels *m)
 		struct queued_step *q = m->queue;
 		m->queue = q->next;
 		channel_effects_clear(&q->fx);
+		free(q->owners);
 		free(q);
 	}
 	m->queue_tail = &m->queue;
@@ -606,8 +609,9 @@ static void flush(evutil_socket_t fd, short events, void *arg)
 		struct queued_step *q = list;
 		list = q->next;
 		if (!m->is_fatal && q->dc)
-			act(q->dc, &q->fx, q->link_gen);
+			act(q->dc, &q->fx, q->owners, q->link_gen);
 		channel_effects_clear(&q->fx);
+		free(q->owners);
 		free(q);
 	}
 	for (struct dchannel *dc = m->list, *next; dc; dc = next) {
@@ -621,6 +625,7 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 			 void *arg, uint64_t htlc_id)
 {
 	struct channels *m = dc->owner;
+	struct payflow_owner *owners;
 	struct queued_step *q;
 
 	if (m->is_fatal) {
@@ -632,7 +637,18 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 		channel_effects_clear(fx);
 		return true;
 	}
-	if (!persist(dc, fx) || (fn && !fn(arg, htlc_id))) {
+	q = calloc(1, sizeof(*q));
+	owners = fx->num_events ? calloc(fx->num_events, sizeof(*owners)) : NULL;
+	if (!q || (fx->num_events && !owners)) {
+		free(q);
+		free(owners);
+		channels_fatal(m, "out of memory");
+		channel_effects_clear(fx);
+		return true;
+	}
+	if (!persist(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
+		free(q);
+		free(owners);
 		db_rollback(m->ohmd->db);
 		m->batch_open = false;
 		channels_fatal(m, "cannot store a channel update");
@@ -640,12 +656,7 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 		channel_effects_clear(fx);
 		return true;
 	}
-	q = calloc(1, sizeof(*q));
-	if (!q) {
-		channels_fatal(m, "out of memory");
-		channel_effects_clear(fx);
-		return true;
-	}
+	q->owners = owners;
 	dc->stepped = true;
 	q->dc = dc;
 	q->link_gen = dc->link_gen;

@@ -13,6 +13,7 @@
 #include "bitcoin/tx.h"
 #include "channel/state.h"
 #include "daemon/channels.h"
+#include "daemon/payflow.h"
 
 struct bitcoin_blkid;
 struct bitcoin_block;
@@ -101,6 +102,9 @@ struct queued_step {
 	struct dchannel *dc;
 	uint64_t link_gen;
 	struct channel_effects fx;
+	/* Per event of fx: the owner of an HTLC outcome, found when it was
+	 * stored (payflow.h); NULL if fx has no events. */
+	struct payflow_owner *owners;
 	struct queued_step *next;
 };
 

@@ -26,8 +26,6 @@ import socket
 import threading
 import time
 
-import pytest
-
 from chainutil import wait_synced
 from channelutil import chain_node, channel, channels, mine
 from ohmtest import RpcError, wait_for
@@ -226,8 +224,6 @@ def check_preimages(payer_node, payee):
     return paid
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D1/D2: B decides an incoming HTLC twice after a"
-                   " reconnection, and a reused outgoing HTLC id finds the old forward")
 def test_forwarder_links_cut_during_payment_storm(node_factory, devchain):
     a = chain_node(node_factory, devchain, "a", funded=True)
     b = chain_node(node_factory, devchain, "b", funded=True)
