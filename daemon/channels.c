@@ -99,7 +99,7 @@ void channels_fatal(struct channels *m, const char *what)
 {
 	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
 	m->is_fatal = true;
-	ohmd_shutdown(m->ohmd);
+	ohmd_fatal(m->ohmd);
 }
 
 /* ---- Policy and set-up ---- */
@@ -524,9 +524,11 @@ static void queue_drop(struct channels *m)
 		m->queue = q->next;
 		channel_effects_clear(&q->fx);
 		free(q->owners);
+		free(q->note);
 		free(q);
 	}
 	m->queue_tail = &m->queue;
+	m->last_queued = NULL;
 }
 
 /* Opens the group transaction if it is not open, and has the flush run
@@ -569,9 +571,9 @@ static bool batch_commit(void *arg)
 	m->batch_open = false;
 	return true;
 fail:
+	channels_fatal(m, "cannot store channel updates");
 	db_rollback(db);
 	m->batch_open = false;
-	channels_fatal(m, "cannot store channel updates");
 	queue_drop(m);
 	return false;
 }
@@ -605,13 +607,18 @@ static void flush(evutil_socket_t fd, short events, void *arg)
 	list = m->queue;
 	m->queue = NULL;
 	m->queue_tail = &m->queue;
+	m->last_queued = NULL;
 	while (list) {
 		struct queued_step *q = list;
 		list = q->next;
-		if (!m->is_fatal && q->dc)
+		if (!m->is_fatal && q->dc) {
+			if (q->note)
+				log_info(channels_log(m), q->note_subsystem, "%s", q->note);
 			act(q->dc, &q->fx, q->owners, q->link_gen);
+		}
 		channel_effects_clear(&q->fx);
 		free(q->owners);
+		free(q->note);
 		free(q);
 	}
 	for (struct dchannel *dc = m->list, *next; dc; dc = next) {
@@ -649,9 +656,10 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 	if (!persist(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
 		free(q);
 		free(owners);
+		/* Logged before the rollback, which clears the error. */
+		channels_fatal(m, "cannot store a channel update");
 		db_rollback(m->ohmd->db);
 		m->batch_open = false;
-		channels_fatal(m, "cannot store a channel update");
 		queue_drop(m);
 		channel_effects_clear(fx);
 		return true;
@@ -664,7 +672,24 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 	channel_effects_init(fx);
 	*m->queue_tail = q;
 	m->queue_tail = &q->next;
+	m->last_queued = q;
 	return !dc->forgotten;
+}
+
+void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const char *fmt, ...)
+{
+	struct channels *m = dc->owner;
+	struct queued_step *q = m->last_queued;
+	char text[600];
+	va_list ap;
+
+	if (m->is_fatal || !q || q->dc != dc || q->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	q->note = strdup(text);
+	q->note_subsystem = subsystem;
 }
 
 bool dchannel_fail_with(struct dchannel *dc, const char *why)

@@ -105,6 +105,9 @@ struct queued_step {
 	/* Per event of fx: the owner of an HTLC outcome, found when it was
 	 * stored (payflow.h); NULL if fx has no events. */
 	struct payflow_owner *owners;
+	/* Logged once the step is committed (dchannel_log_committed). */
+	char *note;
+	const char *note_subsystem;
 	struct queued_step *next;
 };
 
@@ -117,7 +120,7 @@ struct channels {
 	 * loop share, the steps waiting for it, and the event that commits
 	 * it and acts on them once the loop has run what was ready. */
 	bool batch_open;
-	struct queued_step *queue, **queue_tail;
+	struct queued_step *queue, **queue_tail, *last_queued;
 	struct event *flush_event;
 };
 

@@ -140,31 +140,36 @@ static void fail_incoming(struct payflow *pf, struct incoming *in,
 {
 	struct local_fail lf = {pf, dchannel_dbid(in->dc), in->htlc->h.amount_msat, failure->code};
 	struct wirebuf *msg, *packet;
+	uint64_t id = in->htlc->h.id;
+	struct sha256 payment_hash = in->htlc->h.payment_hash;
 	char hash[65];
+	bool failed = false;
 
-	log_info(pflog(pf), "pay", "failing incoming HTLC %llu (hash %s): %s%s%s",
-		 (unsigned long long)in->htlc->h.id,
-		 hex_encode(hash, in->htlc->h.payment_hash.u8, 32),
-		 onion_failure_name(failure->code) ? onion_failure_name(failure->code) : "?",
-		 in->why ? ": " : "", in->why ? in->why : "");
 	if ((failure->code & ONION_FAILURE_BADONION) || !in->has_secret) {
 		struct sha256 sha;
 		sha256(&sha, in->htlc->onion, HTLC_ONION_LEN);
-		dchannel_fail_malformed(in->dc, in->htlc->h.id, &sha,
-					(failure->code & ONION_FAILURE_BADONION)
-					? failure->code : ONION_FAILURE_INVALID_ONION_KEY,
-					is_forward ? store_local_fail : NULL, &lf);
-		return;
+		failed = dchannel_fail_malformed(in->dc, id, &sha,
+						 (failure->code & ONION_FAILURE_BADONION)
+						 ? failure->code : ONION_FAILURE_INVALID_ONION_KEY,
+						 is_forward ? store_local_fail : NULL, &lf);
+	} else {
+		msg = wirebuf_new();
+		packet = wirebuf_new();
+		onion_failure_towire(msg, failure);
+		if (onion_error_create(packet, &in->shared_secret, msg->data, msg->len,
+				       ONION_ERROR_PADDED_LEN))
+			failed = dchannel_fail(in->dc, id, packet->data, packet->len,
+					       is_forward ? store_local_fail : NULL, &lf);
+		wirebuf_free(msg);
+		wirebuf_free(packet);
 	}
-	msg = wirebuf_new();
-	packet = wirebuf_new();
-	onion_failure_towire(msg, failure);
-	if (onion_error_create(packet, &in->shared_secret, msg->data, msg->len,
-			       ONION_ERROR_PADDED_LEN))
-		dchannel_fail(in->dc, in->htlc->h.id, packet->data, packet->len,
-			      is_forward ? store_local_fail : NULL, &lf);
-	wirebuf_free(msg);
-	wirebuf_free(packet);
+	if (failed)
+		dchannel_log_committed(in->dc, "pay", "failing incoming HTLC %llu (hash %s): %s%s%s",
+				       (unsigned long long)id,
+				       hex_encode(hash, payment_hash.u8, 32),
+				       onion_failure_name(failure->code)
+				       ? onion_failure_name(failure->code) : "?",
+				       in->why ? ": " : "", in->why ? in->why : "");
 }
 
 static void fail_code(struct payflow *pf, struct incoming *in, uint16_t code, bool is_forward)
@@ -230,6 +235,7 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 	struct invoice_match invoice;
 	struct preimage keysend;
 	struct paid paid = {pf, 0, h->h.amount_msat, NULL};
+	uint64_t paid_id = h->h.id;
 	struct sha256 hash;
 	bool is_keysend = payload->has_keysend_preimage;
 
@@ -294,10 +300,11 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 	} else {
 		paid.invoice_id = invoice.id;
 	}
-	log_info(pflog(pf), "pay", "paid: HTLC %llu of %llu msat", (unsigned long long)h->h.id,
-		 (unsigned long long)h->h.amount_msat);
-	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid))
+	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid)) {
+		dchannel_log_committed(in->dc, "pay", "paid: HTLC %llu of %llu msat",
+				       (unsigned long long)paid_id, (unsigned long long)paid.amount_msat);
 		invoices_paid(pf->ohmd->invoices);
+	}
 	crypto_wipe(&invoice, sizeof(invoice));
 	crypto_wipe(&keysend, sizeof(keysend));
 }
@@ -393,9 +400,9 @@ static void forward(struct payflow *pf, struct incoming *in, const struct hop_pa
 		fail_update(pf, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out, why);
 		return;
 	}
-	log_info(pflog(pf), "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
-		 (unsigned long long)h->h.id, (unsigned long long)h->h.amount_msat,
-		 (unsigned long long)out_id, (unsigned long long)payload->amt_to_forward_msat);
+	dchannel_log_committed(out, "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
+			       (unsigned long long)row.in_htlc_id, (unsigned long long)row.in_msat,
+			       (unsigned long long)out_id, (unsigned long long)row.out_msat);
 }
 
 /* ---- Deciding an incoming HTLC ---- */

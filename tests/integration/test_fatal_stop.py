@@ -11,8 +11,6 @@ import os
 import re
 import sqlite3
 
-import pytest
-
 from chainutil import wait_synced
 from channelutil import chain_node, channel, open_channel, wait_connected, wait_no_htlcs
 from ohmtest import wait_for
@@ -29,8 +27,6 @@ def db_exec(node, sql):
         conn.close()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 D6: a fatal stop exits 0 and logs the forward"
-                   " that was never stored")
 def test_forward_that_cannot_be_stored_stops_the_node_non_zero(node_factory, devchain):
     a = chain_node(node_factory, devchain, "a", funded=True)
     b = chain_node(node_factory, devchain, "b", funded=True)
