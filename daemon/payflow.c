@@ -451,7 +451,7 @@ static void decide(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
 /* The owner of our HTLC (dc, htlc_id): the record live for it now (see
  * htlc_switch.h, invariant 2).  The newest rows of each table are enough:
  * a live one is newer than every row its id had before. */
-static void owner_of(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id,
+static bool owner_of(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id,
 		     struct payflow_owner *owner)
 {
 	struct switch_row rows[2 * PAYFLOW_ROWS_PER_TABLE];
@@ -459,28 +459,32 @@ static void owner_of(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id,
 	sqlite3_stmt *stmt = db_prepare(pf->ohmd->db,
 		"SELECT id, status = 'offered' AS is_live FROM forwards"
 		" WHERE out_channel = ? AND out_htlc_id = ? ORDER BY id DESC LIMIT ?");
-	size_t num = 0;
+	size_t num = 0, parts;
+	int rc = SQLITE_DONE;
 
 	memset(owner, 0, sizeof(*owner));
 	if (!stmt)
-		return;
+		return false;
 	sqlite3_bind_int64(stmt, 1, dchannel_dbid(dc));
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
 	sqlite3_bind_int(stmt, 3, PAYFLOW_ROWS_PER_TABLE);
-	while (num < PAYFLOW_ROWS_PER_TABLE && sqlite3_step(stmt) == SQLITE_ROW) {
+	while (num < PAYFLOW_ROWS_PER_TABLE && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rows[num].is_forward = true;
 		rows[num].id = sqlite3_column_int64(stmt, 0);
 		rows[num].is_live = sqlite3_column_int(stmt, 1) != 0;
 		num++;
 	}
 	sqlite3_reset(stmt);
-	num += payments_rows_by_htlc(pf->ohmd->payments, dchannel_dbid(dc), htlc_id, rows + num,
-				     PAYFLOW_ROWS_PER_TABLE);
-	live = switch_owner(rows, num);
+	if ((rc != SQLITE_DONE && rc != SQLITE_ROW)
+	    || !payments_rows_by_htlc(pf->ohmd->payments, dchannel_dbid(dc), htlc_id, rows + num,
+				      PAYFLOW_ROWS_PER_TABLE, &parts))
+		return false;
+	live = switch_owner(rows, num + parts);
 	if (live) {
 		owner->is_forward = live->is_forward;
 		owner->id = live->id;
 	}
+	return true;
 }
 
 bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
@@ -490,7 +494,8 @@ bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct c
 	sqlite3_stmt *stmt;
 	bool ok;
 
-	owner_of(pf, dc, ev->htlc_id, owner);
+	if (!owner_of(pf, dc, ev->htlc_id, owner))
+		return false;
 	if (!owner->id)
 		return true;	/* not ours (a dev- HTLC), or resolved already */
 	if (!owner->is_forward)
@@ -609,27 +614,32 @@ static const char *const forward_columns =
 	"in_channel, in_htlc_id, out_channel, status, preimage, fail_reason, failcode";
 
 /* The forward row id, or the one of the incoming HTLC (in_channel,
- * in_htlc_id) if id is 0.  Returns: whether there is one (o filled). */
-static bool forward_read(struct payflow *pf, int64_t id, int64_t in_channel, uint64_t in_htlc_id,
-			 struct outcome *o)
+ * in_htlc_id) if id is 0.  Returns: 1 if there is one (o filled), 0 if
+ * not, -1 if the database cannot tell. */
+static int forward_read(struct payflow *pf, int64_t id, int64_t in_channel, uint64_t in_htlc_id,
+			struct outcome *o)
 {
 	char sql[300];
 	sqlite3_stmt *stmt;
-	bool found = false;
+	int found = 0;
+	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT %s FROM forwards WHERE %s", forward_columns,
 		 id ? "id = ?" : "in_channel = ? AND in_htlc_id = ?");
 	stmt = db_prepare(pf->ohmd->db, sql);
 	if (!stmt)
-		return false;
+		return -1;
 	if (id) {
 		sqlite3_bind_int64(stmt, 1, id);
 	} else {
 		sqlite3_bind_int64(stmt, 1, in_channel);
 		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)in_htlc_id);
 	}
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		found = outcome_read(stmt, o);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		found = outcome_read(stmt, o) ? 1 : -1;
+	else if (rc != SQLITE_DONE)
+		found = -1;
 	sqlite3_reset(stmt);
 	return found;
 }
@@ -651,7 +661,7 @@ void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct chan
 		payments_resolved(pf->ohmd->payments, owner->id, ev);
 		return;
 	}
-	if (!forward_read(pf, owner->id, 0, 0, &o))
+	if (forward_read(pf, owner->id, 0, 0, &o) != 1)
 		return;
 	pass_upstream(pf, &o);
 	outcome_clear(&o);
@@ -667,9 +677,15 @@ static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint
 	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
 	enum switch_record record = SWITCH_RECORD_NONE;
 	struct outcome o;
-	bool found = forward_read(pf, 0, dchannel_dbid(dc), htlc_id, &o);
+	int found = forward_read(pf, 0, dchannel_dbid(dc), htlc_id, &o);
 	enum switch_action action;
 
+	/* Not knowing whether it was decided is no licence to decide it. */
+	if (found < 0) {
+		log_broken(pflog(pf), "pay", "cannot read the forward of HTLC %llu: %s",
+			   (unsigned long long)htlc_id, db_errmsg(pf->ohmd->db));
+		return SWITCH_WAIT;
+	}
 	if (found)
 		record = o.is_settled || o.is_failed ? SWITCH_RECORD_RESOLVED
 			: o.is_failed_back ? SWITCH_RECORD_FAILED_BACK : SWITCH_RECORD_OFFERED;

@@ -389,27 +389,28 @@ bool payments_secrets_column(sqlite3_stmt *stmt, int col, struct secret *secrets
 	return true;
 }
 
-size_t payments_rows_by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_id,
-			     struct switch_row *rows, size_t max)
+bool payments_rows_by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_id,
+			   struct switch_row *rows, size_t max, size_t *num)
 {
 	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT id, status = 'pending' AS is_live"
 					" FROM payments WHERE channel = ? AND htlc_id = ?"
 					" ORDER BY id DESC LIMIT ?");
-	size_t num = 0;
+	int rc = SQLITE_DONE;
 
+	*num = 0;
 	if (!stmt)
-		return 0;
+		return false;
 	sqlite3_bind_int64(stmt, 1, channel);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
-	while (num < max && sqlite3_step(stmt) == SQLITE_ROW) {
-		rows[num].is_forward = false;
-		rows[num].id = sqlite3_column_int64(stmt, 0);
-		rows[num].is_live = sqlite3_column_int(stmt, 1) != 0;
-		num++;
+	while (*num < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rows[*num].is_forward = false;
+		rows[*num].id = sqlite3_column_int64(stmt, 0);
+		rows[*num].is_live = sqlite3_column_int(stmt, 1) != 0;
+		(*num)++;
 	}
 	sqlite3_reset(stmt);
-	return num;
+	return rc == SQLITE_DONE || rc == SQLITE_ROW;
 }
 
 /* The shared secrets of the part id, if it is still pending. */

@@ -89,10 +89,10 @@ json_t *payments_listpays_json(struct payments *payments, const char *bolt11,
 
 /* From payflow.c: the parts sent as HTLC htlc_id on channel (its
  * database id), newest first, at most max, as switch rows (live: still
- * pending).  Returns: how many. */
+ * pending); *num gets how many.  Returns: false on a database error. */
 struct switch_row;
-size_t payments_rows_by_htlc(struct payments *payments, int64_t channel, uint64_t htlc_id,
-			     struct switch_row *rows, size_t max);
+bool payments_rows_by_htlc(struct payments *payments, int64_t channel, uint64_t htlc_id,
+			   struct switch_row *rows, size_t max, size_t *num);
 
 /* From payflow.c: the HTLC of our part part_id (its row id, from
  * payments_rows_by_htlc) was resolved (ev).  _db runs in the step's
