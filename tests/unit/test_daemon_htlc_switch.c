@@ -104,8 +104,10 @@ static void test_reestablish_and_commit_in_one_turn_decide_once(void)
 	pair_reconnect(&p);		/* reestablish, then the revoke_and_ack */
 	CHECK(!pair_is_failed(&p, 0) && !pair_is_failed(&p, 1));
 	CHECK(pair_count(&p, 1, CHANNEL_EVENT_HTLC_ADDED) == 1);
-	/* The turn, acted on in order. */
+	/* The turn, acted on in order: the re-scan already sees the HTLC
+	 * committed (and decides it); its HTLC_ADDED must not decide again. */
 	rescan(&l, p.node[1].ch);
+	CHECK(l.decisions[id] == 1);
 	added_events(&l, &p, 1, first);
 	CHECK_MSG(l.decisions[id] == 1, "decided %d times", l.decisions[id]);
 	/* A later reconnection's re-scan does not decide it again either. */
