@@ -100,7 +100,7 @@ void channels_fatal(struct channels *m, const char *what)
 {
 	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
 	m->is_fatal = true;
-	ohmd_shutdown(m->ohmd);
+	ohmd_fatal(m->ohmd);
 }
 
 /* ---- Policy and set-up ---- */
@@ -315,7 +315,8 @@ static bool events_need_row(const struct channel_effects *fx)
  * step's snapshot is only kept (taken from fx): the flush writes each
  * channel's latest one once, so a hundred HTLC steps on one channel in
  * one turn cost one snapshot write, not a hundred. */
-static bool persist(struct dchannel *dc, struct channel_effects *fx)
+static bool persist(struct dchannel *dc, struct channel_effects *fx,
+		    struct payflow_owner *owners)
 {
 	struct wallet *wallet = dc->owner->ohmd->wallet;
 	char err[300];
@@ -363,7 +364,7 @@ static bool persist(struct dchannel *dc, struct channel_effects *fx)
 			break;
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
-			if (!payflow_resolved_db(dc->owner->ohmd->payflow, dc, ev))
+			if (!payflow_resolved_db(dc->owner->ohmd->payflow, dc, ev, &owners[i]))
 				return false;
 			break;
 		default:
@@ -436,7 +437,8 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 
 /* The half of a step after the commit.  Returns: false if the channel is
  * forgotten (dc stays allocated until the flush frees it). */
-static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_gen)
+static bool act(struct dchannel *dc, struct channel_effects *fx,
+		const struct payflow_owner *owners, uint64_t link_gen)
 {
 	struct channels *m = dc->owner;
 	char cid[65];
@@ -480,7 +482,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, uint64_t link_g
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
 			log_htlc_event(dc, ev);
-			payflow_resolved(m->ohmd->payflow, dc, ev);
+			payflow_resolved(m->ohmd->payflow, dc, ev, &owners[i]);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
@@ -533,9 +535,12 @@ static void queue_drop(struct channels *m)
 		struct queued_step *q = m->queue;
 		m->queue = q->next;
 		channel_effects_clear(&q->fx);
+		free(q->owners);
+		free(q->note);
 		free(q);
 	}
 	m->queue_tail = &m->queue;
+	m->last_queued = NULL;
 }
 
 /* Opens the group transaction if it is not open, and has the flush run
@@ -578,9 +583,9 @@ static bool batch_commit(void *arg)
 	m->batch_open = false;
 	return true;
 fail:
+	channels_fatal(m, "cannot store channel updates");
 	db_rollback(db);
 	m->batch_open = false;
-	channels_fatal(m, "cannot store channel updates");
 	queue_drop(m);
 	return false;
 }
@@ -614,12 +619,18 @@ static void flush(evutil_socket_t fd, short events, void *arg)
 	list = m->queue;
 	m->queue = NULL;
 	m->queue_tail = &m->queue;
+	m->last_queued = NULL;
 	while (list) {
 		struct queued_step *q = list;
 		list = q->next;
-		if (!m->is_fatal && q->dc)
-			act(q->dc, &q->fx, q->link_gen);
+		if (!m->is_fatal && q->dc) {
+			if (q->note)
+				log_info(channels_log(m), q->note_subsystem, "%s", q->note);
+			act(q->dc, &q->fx, q->owners, q->link_gen);
+		}
 		channel_effects_clear(&q->fx);
+		free(q->owners);
+		free(q->note);
 		free(q);
 	}
 	for (struct dchannel *dc = m->list, *next; dc; dc = next) {
@@ -633,6 +644,7 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 			 void *arg, uint64_t htlc_id)
 {
 	struct channels *m = dc->owner;
+	struct payflow_owner *owners;
 	struct queued_step *q;
 
 	if (m->is_fatal) {
@@ -644,20 +656,27 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 		channel_effects_clear(fx);
 		return true;
 	}
-	if (!persist(dc, fx) || (fn && !fn(arg, htlc_id))) {
-		db_rollback(m->ohmd->db);
-		m->batch_open = false;
-		channels_fatal(m, "cannot store a channel update");
-		queue_drop(m);
-		channel_effects_clear(fx);
-		return true;
-	}
 	q = calloc(1, sizeof(*q));
-	if (!q) {
+	owners = fx->num_events ? calloc(fx->num_events, sizeof(*owners)) : NULL;
+	if (!q || (fx->num_events && !owners)) {
+		free(q);
+		free(owners);
 		channels_fatal(m, "out of memory");
 		channel_effects_clear(fx);
 		return true;
 	}
+	if (!persist(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
+		free(q);
+		free(owners);
+		/* Logged before the rollback, which clears the error. */
+		channels_fatal(m, "cannot store a channel update");
+		db_rollback(m->ohmd->db);
+		m->batch_open = false;
+		queue_drop(m);
+		channel_effects_clear(fx);
+		return true;
+	}
+	q->owners = owners;
 	dc->stepped = true;
 	q->dc = dc;
 	q->link_gen = dc->link_gen;
@@ -665,7 +684,24 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 	channel_effects_init(fx);
 	*m->queue_tail = q;
 	m->queue_tail = &q->next;
+	m->last_queued = q;
 	return !dc->forgotten;
+}
+
+void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const char *fmt, ...)
+{
+	struct channels *m = dc->owner;
+	struct queued_step *q = m->last_queued;
+	char text[600];
+	va_list ap;
+
+	if (m->is_fatal || !q || q->dc != dc || q->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	q->note = strdup(text);
+	q->note_subsystem = subsystem;
 }
 
 bool dchannel_fail_with(struct dchannel *dc, const char *why)

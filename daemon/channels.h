@@ -162,14 +162,23 @@ const struct msg_channel_update *dchannel_remote_update(const struct dchannel *d
 struct wirebuf *dchannel_local_update(struct dchannel *dc);
 
 /* Offers an HTLC; fn (may be NULL) stores what goes with it.  Returns:
- * false with why (the engine's refusal: over a limit, not normal...). */
+ * false with why (the engine's refusal: over a limit, not normal...; or
+ * the step could not be stored and ohmd is stopping). */
 bool dchannel_offer(struct dchannel *dc, uint64_t amount_msat, const struct sha256 *payment_hash,
 		    uint32_t cltv_expiry, const uint8_t *onion, channels_db_fn fn, void *arg,
 		    uint64_t *htlc_id, char *why, size_t whylen);
 
+/* What payments log about a step they just applied on dc (an offer, a
+ * fulfill, a failure): logged (info, under subsystem, a static string)
+ * once the step is committed, just before its messages go out; never if
+ * it is not (ohmd stopped on a database error first). */
+void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Removes an HTLC the peer offered: fulfills it (preimage), or fails it
  * with reason (an onion error for the origin), or as malformed
- * (failure_code with BADONION, sha256_of_onion).  fn as above. */
+ * (failure_code with BADONION, sha256_of_onion).  fn as above.
+ * Returns: false if the engine refused or the step could not be stored. */
 bool dchannel_fulfill(struct dchannel *dc, uint64_t htlc_id, const struct preimage *preimage,
 		      channels_db_fn fn, void *arg);
 bool dchannel_fail(struct dchannel *dc, uint64_t htlc_id, const uint8_t *reason,

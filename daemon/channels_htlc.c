@@ -93,6 +93,10 @@ bool dchannel_offer(struct dchannel *dc, uint64_t amount_msat, const struct sha2
 		return false;
 	}
 	dchannel_apply_with(dc, &fx, fn, arg, *htlc_id);
+	if (dc->owner->is_fatal) {
+		snprintf(why, whylen, "ohmd is stopping: the HTLC could not be stored");
+		return false;
+	}
 	return true;
 }
 
@@ -105,7 +109,7 @@ static bool removed(struct dchannel *dc, struct channel_effects *fx, bool ok, ui
 		return false;
 	}
 	dchannel_apply_with(dc, fx, fn, arg, htlc_id);
-	return true;
+	return !dc->owner->is_fatal;
 }
 
 bool dchannel_fulfill(struct dchannel *dc, uint64_t htlc_id, const struct preimage *preimage,

@@ -13,6 +13,7 @@
 #include "bitcoin/tx.h"
 #include "channel/state.h"
 #include "daemon/channels.h"
+#include "daemon/payflow.h"
 
 struct bitcoin_blkid;
 struct bitcoin_block;
@@ -101,6 +102,12 @@ struct queued_step {
 	struct dchannel *dc;
 	uint64_t link_gen;
 	struct channel_effects fx;
+	/* Per event of fx: the owner of an HTLC outcome, found when it was
+	 * stored (payflow.h); NULL if fx has no events. */
+	struct payflow_owner *owners;
+	/* Logged once the step is committed (dchannel_log_committed). */
+	char *note;
+	const char *note_subsystem;
 	struct queued_step *next;
 };
 
@@ -113,7 +120,7 @@ struct channels {
 	 * loop share, the steps waiting for it, and the event that commits
 	 * it and acts on them once the loop has run what was ready. */
 	bool batch_open;
-	struct queued_step *queue, **queue_tail;
+	struct queued_step *queue, **queue_tail, *last_queued;
 	struct event *flush_event;
 };
 

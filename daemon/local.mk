@@ -14,6 +14,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/feerate.c daemon/feerate.h \
 	daemon/fee_policy.c daemon/fee_policy.h \
+	daemon/htlc_switch.c daemon/htlc_switch.h \
 	daemon/invoices.c daemon/invoices.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
 	daemon/log.c daemon/log.h \
@@ -83,3 +84,10 @@ tests_unit_test_daemon_wallet_SOURCES = tests/unit/test_daemon_wallet.c
 tests_unit_test_daemon_wallet_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_bitcoind_SOURCES = tests/unit/test_daemon_bitcoind.c
 tests_unit_test_daemon_bitcoind_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
+# The HTLC switch's decisions, fed by two real channel engines.
+check_PROGRAMS += tests/unit/test_daemon_htlc_switch
+TESTS += tests/unit/test_daemon_htlc_switch
+tests_unit_test_daemon_htlc_switch_SOURCES = tests/unit/test_daemon_htlc_switch.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/test.h
+tests_unit_test_daemon_htlc_switch_LDADD = $(OHM_DAEMON_TEST_LIBS)

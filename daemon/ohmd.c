@@ -125,6 +125,13 @@ void ohmd_shutdown(struct ohmd *ohmd)
 	event_base_loopexit(ohmd->base, NULL);
 }
 
+void ohmd_fatal(struct ohmd *ohmd)
+{
+	ohmd->is_fatal = true;
+	/* Not loopexit: no other callback of this turn may run. */
+	event_base_loopbreak(ohmd->base);
+}
+
 static void on_signal(evutil_socket_t signo, short events, void *arg)
 {
 	struct ohmd *ohmd = arg;
@@ -321,8 +328,8 @@ static int run(struct ohmd *ohmd)
 	if (event_base_dispatch(ohmd->base) < 0)
 		log_broken(ohmd->log, "ohmd", "event loop failed");
 	else
-		status = 0;
-	log_info(ohmd->log, "ohmd", "shutting down");
+		status = ohmd->is_fatal ? OHMD_EXIT_FATAL : OHMD_EXIT_OK;
+	log_info(ohmd->log, "ohmd", "shutting down%s", ohmd->is_fatal ? " after a fatal error" : "");
 
 out:
 	/* Reverse order of start-up.  Peers and the wallet go first: closing

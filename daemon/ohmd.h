@@ -43,9 +43,21 @@ struct ohmd {
 	char node_id_hex[67];
 	char alias[33];
 	uint8_t rgb[3];
+	bool is_fatal;			/* ohmd_fatal() was called */
 };
+
+/* ohmd's exit statuses (README "Running ohmd"): stopped cleanly (the
+ * stop command, SIGTERM, SIGINT); could not start; stopped by a fatal
+ * error while running (something it must store could not be stored). */
+#define OHMD_EXIT_OK 0
+#define OHMD_EXIT_STARTUP 1
+#define OHMD_EXIT_FATAL 2
 
 /* Leaves the event loop; main() then shuts everything down in order. */
 void ohmd_shutdown(struct ohmd *ohmd);
+
+/* A fatal error (already logged): leaves the event loop at once, nothing
+ * else runs, and ohmd exits with OHMD_EXIT_FATAL. */
+void ohmd_fatal(struct ohmd *ohmd);
 
 #endif /* OHM_DAEMON_OHMD_H */

@@ -16,6 +16,7 @@
 #include "daemon/chain.h"
 #include "daemon/channels.h"
 #include "daemon/config.h"
+#include "daemon/htlc_switch.h"
 #include "daemon/invoices.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
@@ -139,31 +140,36 @@ static void fail_incoming(struct payflow *pf, struct incoming *in,
 {
 	struct local_fail lf = {pf, dchannel_dbid(in->dc), in->htlc->h.amount_msat, failure->code};
 	struct wirebuf *msg, *packet;
+	uint64_t id = in->htlc->h.id;
+	struct sha256 payment_hash = in->htlc->h.payment_hash;
 	char hash[65];
+	bool failed = false;
 
-	log_info(pflog(pf), "pay", "failing incoming HTLC %llu (hash %s): %s%s%s",
-		 (unsigned long long)in->htlc->h.id,
-		 hex_encode(hash, in->htlc->h.payment_hash.u8, 32),
-		 onion_failure_name(failure->code) ? onion_failure_name(failure->code) : "?",
-		 in->why ? ": " : "", in->why ? in->why : "");
 	if ((failure->code & ONION_FAILURE_BADONION) || !in->has_secret) {
 		struct sha256 sha;
 		sha256(&sha, in->htlc->onion, HTLC_ONION_LEN);
-		dchannel_fail_malformed(in->dc, in->htlc->h.id, &sha,
-					(failure->code & ONION_FAILURE_BADONION)
-					? failure->code : ONION_FAILURE_INVALID_ONION_KEY,
-					is_forward ? store_local_fail : NULL, &lf);
-		return;
+		failed = dchannel_fail_malformed(in->dc, id, &sha,
+						 (failure->code & ONION_FAILURE_BADONION)
+						 ? failure->code : ONION_FAILURE_INVALID_ONION_KEY,
+						 is_forward ? store_local_fail : NULL, &lf);
+	} else {
+		msg = wirebuf_new();
+		packet = wirebuf_new();
+		onion_failure_towire(msg, failure);
+		if (onion_error_create(packet, &in->shared_secret, msg->data, msg->len,
+				       ONION_ERROR_PADDED_LEN))
+			failed = dchannel_fail(in->dc, id, packet->data, packet->len,
+					       is_forward ? store_local_fail : NULL, &lf);
+		wirebuf_free(msg);
+		wirebuf_free(packet);
 	}
-	msg = wirebuf_new();
-	packet = wirebuf_new();
-	onion_failure_towire(msg, failure);
-	if (onion_error_create(packet, &in->shared_secret, msg->data, msg->len,
-			       ONION_ERROR_PADDED_LEN))
-		dchannel_fail(in->dc, in->htlc->h.id, packet->data, packet->len,
-			      is_forward ? store_local_fail : NULL, &lf);
-	wirebuf_free(msg);
-	wirebuf_free(packet);
+	if (failed)
+		dchannel_log_committed(in->dc, "pay", "failing incoming HTLC %llu (hash %s): %s%s%s",
+				       (unsigned long long)id,
+				       hex_encode(hash, payment_hash.u8, 32),
+				       onion_failure_name(failure->code)
+				       ? onion_failure_name(failure->code) : "?",
+				       in->why ? ": " : "", in->why ? in->why : "");
 }
 
 static void fail_code(struct payflow *pf, struct incoming *in, uint16_t code, bool is_forward)
@@ -229,6 +235,7 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 	struct invoice_match invoice;
 	struct preimage keysend;
 	struct paid paid = {pf, 0, h->h.amount_msat, NULL};
+	uint64_t paid_id = h->h.id;
 	struct sha256 hash;
 	bool is_keysend = payload->has_keysend_preimage;
 
@@ -293,10 +300,11 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 	} else {
 		paid.invoice_id = invoice.id;
 	}
-	log_info(pflog(pf), "pay", "paid: HTLC %llu of %llu msat", (unsigned long long)h->h.id,
-		 (unsigned long long)h->h.amount_msat);
-	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid))
+	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid)) {
+		dchannel_log_committed(in->dc, "pay", "paid: HTLC %llu of %llu msat",
+				       (unsigned long long)paid_id, (unsigned long long)paid.amount_msat);
 		invoices_paid(pf->ohmd->invoices);
+	}
 	crypto_wipe(&invoice, sizeof(invoice));
 	crypto_wipe(&keysend, sizeof(keysend));
 }
@@ -392,9 +400,9 @@ static void forward(struct payflow *pf, struct incoming *in, const struct hop_pa
 		fail_update(pf, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out, why);
 		return;
 	}
-	log_info(pflog(pf), "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
-		 (unsigned long long)h->h.id, (unsigned long long)h->h.amount_msat,
-		 (unsigned long long)out_id, (unsigned long long)payload->amt_to_forward_msat);
+	dchannel_log_committed(out, "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
+			       (unsigned long long)row.in_htlc_id, (unsigned long long)row.in_msat,
+			       (unsigned long long)out_id, (unsigned long long)row.out_msat);
 }
 
 /* ---- Deciding an incoming HTLC ---- */
@@ -438,38 +446,61 @@ static void decide(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
 	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
 }
 
-void payflow_htlc_added(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
-{
-	decide(pf, dc, htlc_id);
-}
-
 /* ---- Outcomes of HTLCs we offered ---- */
 
-/* The forward whose outgoing HTLC this is: its id, or 0. */
-static int64_t forward_of(struct payflow *pf, int64_t out_channel, uint64_t out_htlc_id)
+/* The owner of our HTLC (dc, htlc_id): the record live for it now (see
+ * htlc_switch.h, invariant 2).  The newest rows of each table are enough:
+ * a live one is newer than every row its id had before. */
+static bool owner_of(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id,
+		     struct payflow_owner *owner)
 {
+	struct switch_row rows[2 * PAYFLOW_ROWS_PER_TABLE];
+	const struct switch_row *live;
 	sqlite3_stmt *stmt = db_prepare(pf->ohmd->db,
-		"SELECT id FROM forwards WHERE out_channel = ? AND out_htlc_id = ?");
-	int64_t id = 0;
+		"SELECT id, status = 'offered' AS is_live FROM forwards"
+		" WHERE out_channel = ? AND out_htlc_id = ? ORDER BY id DESC LIMIT ?");
+	size_t num = 0, parts;
+	int rc = SQLITE_DONE;
 
+	memset(owner, 0, sizeof(*owner));
 	if (!stmt)
-		return 0;
-	sqlite3_bind_int64(stmt, 1, out_channel);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)out_htlc_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		id = sqlite3_column_int64(stmt, 0);
+		return false;
+	sqlite3_bind_int64(stmt, 1, dchannel_dbid(dc));
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
+	sqlite3_bind_int(stmt, 3, PAYFLOW_ROWS_PER_TABLE);
+	while (num < PAYFLOW_ROWS_PER_TABLE && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rows[num].is_forward = true;
+		rows[num].id = sqlite3_column_int64(stmt, 0);
+		rows[num].is_live = sqlite3_column_int(stmt, 1) != 0;
+		num++;
+	}
 	sqlite3_reset(stmt);
-	return id;
+	if ((rc != SQLITE_DONE && rc != SQLITE_ROW)
+	    || !payments_rows_by_htlc(pf->ohmd->payments, dchannel_dbid(dc), htlc_id, rows + num,
+				      PAYFLOW_ROWS_PER_TABLE, &parts))
+		return false;
+	live = switch_owner(rows, num + parts);
+	if (live) {
+		owner->is_forward = live->is_forward;
+		owner->id = live->id;
+	}
+	return true;
 }
 
-bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev)
+bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
+			 struct payflow_owner *owner)
 {
-	int64_t fwd = forward_of(pf, dchannel_dbid(dc), ev->htlc_id);
+	int64_t fwd;
 	sqlite3_stmt *stmt;
 	bool ok;
 
-	if (!fwd)
-		return payments_resolved_db(pf->ohmd->payments, dchannel_dbid(dc), ev);
+	if (!owner_of(pf, dc, ev->htlc_id, owner))
+		return false;
+	if (!owner->id)
+		return true;	/* not ours (a dev- HTLC), or resolved already */
+	if (!owner->is_forward)
+		return payments_resolved_db(pf->ohmd->payments, owner->id, ev);
+	fwd = owner->id;
 	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
 		stmt = db_prepare(pf->ohmd->db, "UPDATE forwards SET status = 'settled', preimage = ?,"
 				  " resolved_time = ? WHERE id = ? AND status = 'offered'");
@@ -505,7 +536,7 @@ struct outcome {
 	int64_t in_channel;
 	uint64_t in_htlc_id;
 	int64_t out_channel;
-	bool is_settled, is_failed;
+	bool is_settled, is_failed, is_failed_back;
 	struct preimage preimage;
 	uint8_t *fail_reason;		/* malloc'd, or NULL */
 	size_t fail_reason_len;
@@ -522,6 +553,7 @@ static bool outcome_read(sqlite3_stmt *stmt, struct outcome *o)
 	o->out_channel = sqlite3_column_int64(stmt, 2);
 	o->is_settled = strcmp(status, "settled") == 0 && sqlite3_column_bytes(stmt, 4) == 32;
 	o->is_failed = strcmp(status, "failed") == 0;
+	o->is_failed_back = strcmp(status, "local_failed") == 0;
 	if (o->is_settled)
 		memcpy(o->preimage.r, sqlite3_column_blob(stmt, 4), 32);
 	if (sqlite3_column_type(stmt, 5) == SQLITE_BLOB && sqlite3_column_bytes(stmt, 5) > 0) {
@@ -581,30 +613,106 @@ static void pass_upstream(struct payflow *pf, const struct outcome *o)
 static const char *const forward_columns =
 	"in_channel, in_htlc_id, out_channel, status, preimage, fail_reason, failcode";
 
-void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev)
+/* The forward row id, or the one of the incoming HTLC (in_channel,
+ * in_htlc_id) if id is 0.  Returns: 1 if there is one (o filled), 0 if
+ * not, -1 if the database cannot tell. */
+static int forward_read(struct payflow *pf, int64_t id, int64_t in_channel, uint64_t in_htlc_id,
+			struct outcome *o)
 {
 	char sql[300];
 	sqlite3_stmt *stmt;
-	struct outcome o;
-	bool found = false;
+	int found = 0;
+	int rc;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM forwards WHERE out_channel = ? AND out_htlc_id = ?",
-		 forward_columns);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM forwards WHERE %s", forward_columns,
+		 id ? "id = ?" : "in_channel = ? AND in_htlc_id = ?");
 	stmt = db_prepare(pf->ohmd->db, sql);
 	if (!stmt)
-		return;
-	sqlite3_bind_int64(stmt, 1, dchannel_dbid(dc));
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)ev->htlc_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		found = outcome_read(stmt, &o);
+		return -1;
+	if (id) {
+		sqlite3_bind_int64(stmt, 1, id);
+	} else {
+		sqlite3_bind_int64(stmt, 1, in_channel);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)in_htlc_id);
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		found = outcome_read(stmt, o) ? 1 : -1;
+	else if (rc != SQLITE_DONE)
+		found = -1;
 	sqlite3_reset(stmt);
-	if (!found) {
-		payments_resolved(pf->ohmd->payments, dchannel_dbid(dc), ev);
+	return found;
+}
+
+static void outcome_clear(struct outcome *o)
+{
+	free(o->fail_reason);
+	crypto_wipe(&o->preimage, sizeof(o->preimage));
+}
+
+void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
+		      const struct payflow_owner *owner)
+{
+	struct outcome o;
+
+	if (!owner->id)
+		return;
+	if (!owner->is_forward) {
+		payments_resolved(pf->ohmd->payments, owner->id, ev);
 		return;
 	}
+	if (forward_read(pf, owner->id, 0, 0, &o) != 1)
+		return;
 	pass_upstream(pf, &o);
-	free(o.fail_reason);
-	crypto_wipe(&o.preimage, sizeof(o.preimage));
+	outcome_clear(&o);
+}
+
+/* ---- Deciding, once ---- */
+
+/* The only way an incoming HTLC is decided (htlc_switch.h, invariant 1):
+ * from what is on record for it now, whichever trigger asks.  Returns:
+ * what the switch said. */
+static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+{
+	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
+	enum switch_record record = SWITCH_RECORD_NONE;
+	struct outcome o;
+	int found = forward_read(pf, 0, dchannel_dbid(dc), htlc_id, &o);
+	enum switch_action action;
+
+	/* Not knowing whether it was decided is no licence to decide it. */
+	if (found < 0) {
+		log_broken(pflog(pf), "pay", "cannot read the forward of HTLC %llu: %s",
+			   (unsigned long long)htlc_id, db_errmsg(pf->ohmd->db));
+		return SWITCH_WAIT;
+	}
+	if (found)
+		record = o.is_settled || o.is_failed ? SWITCH_RECORD_RESOLVED
+			: o.is_failed_back ? SWITCH_RECORD_FAILED_BACK : SWITCH_RECORD_OFFERED;
+	action = switch_incoming(h, record);
+	switch (action) {
+	case SWITCH_DECIDE:
+		decide(pf, dc, htlc_id);
+		break;
+	case SWITCH_PASS_OUTCOME:
+		pass_upstream(pf, &o);
+		break;
+	case SWITCH_WAIT:
+	case SWITCH_DONE:
+		break;
+	}
+	if (found)
+		outcome_clear(&o);
+	return action;
+}
+
+void payflow_htlc_added(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+{
+	/* The re-scan of a channel reestablished in the same turn may have
+	 * come first. */
+	if (consider(pf, dc, htlc_id) == SWITCH_DONE)
+		log_debug(pflog(pf), "pay", "HTLC %llu was decided already",
+			  (unsigned long long)htlc_id);
 }
 
 void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
@@ -612,40 +720,16 @@ void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
 	const struct htlc_set *set = channel_get_htlcs(dchannel_engine(dc));
 	uint64_t *pending;
 	size_t num = 0;
-	char sql[300];
 
 	/* The engine's set changes as we decide: collect the ids first. */
 	pending = calloc(set->num + 1, sizeof(*pending));
 	if (!pending)
 		return;
-	for (size_t i = 0; i < set->num; i++) {
-		const struct htlc *h = &set->htlcs[i];
-		if (h->h.offerer == CHANNEL_REMOTE && h->add_step == UPDATE_COMPLETE
-		    && h->removal == HTLC_NOT_REMOVED)
-			pending[num++] = h->h.id;
-	}
-	snprintf(sql, sizeof(sql), "SELECT %s FROM forwards WHERE in_channel = ? AND in_htlc_id = ?",
-		 forward_columns);
-	for (size_t i = 0; i < num; i++) {
-		sqlite3_stmt *stmt = db_prepare(pf->ohmd->db, sql);
-		struct outcome o;
-		bool found = false;
-		if (!stmt)
-			break;
-		sqlite3_bind_int64(stmt, 1, dchannel_dbid(dc));
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pending[i]);
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			found = outcome_read(stmt, &o);
-		sqlite3_reset(stmt);
-		if (!found) {
-			decide(pf, dc, pending[i]);
-			continue;
-		}
-		if (o.is_settled || o.is_failed)
-			pass_upstream(pf, &o);
-		free(o.fail_reason);
-		crypto_wipe(&o.preimage, sizeof(o.preimage));
-	}
+	for (size_t i = 0; i < set->num; i++)
+		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE)
+			pending[num++] = set->htlcs[i].h.id;
+	for (size_t i = 0; i < num; i++)
+		consider(pf, dc, pending[i]);
 	free(pending);
 }
 

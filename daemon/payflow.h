@@ -30,20 +30,38 @@ void payflow_free(struct payflow *payflow);
 
 /* From the channels. */
 
-/* The peer's HTLC htlc_id on dc is irrevocably committed: decide it. */
+/* The peer's HTLC htlc_id on dc is irrevocably committed: decide it,
+ * unless it is already decided (see htlc_switch.h, invariant 1). */
 void payflow_htlc_added(struct payflow *payflow, struct dchannel *dc, uint64_t htlc_id);
 
-/* Our HTLC on dc was fulfilled or failed (ev): store what that means,
- * inside the step's transaction.  Returns: false on a database error. */
-bool payflow_resolved_db(struct payflow *payflow, struct dchannel *dc,
-			 const struct channel_event *ev);
+/* Whose HTLC we offered an outcome belongs to: a forward or one of our
+ * payment parts (by row id; id 0: nobody's).  Found when the outcome is
+ * stored and kept for the action after the commit, so that action goes
+ * to the same record even if the HTLC's id is offered again meanwhile
+ * (see htlc_switch.h, invariant 2). */
+struct payflow_owner {
+	bool is_forward;
+	int64_t id;
+};
 
-/* The same, after the transaction committed: act on it upstream. */
+/* How many of the newest rows of each table naming one outgoing HTLC are
+ * read to find its owner. */
+#define PAYFLOW_ROWS_PER_TABLE 8
+
+/* Our HTLC on dc was fulfilled or failed (ev): finds its owner and stores
+ * what that means, inside the step's transaction.  Returns: false on a
+ * database error. */
+bool payflow_resolved_db(struct payflow *payflow, struct dchannel *dc,
+			 const struct channel_event *ev, struct payflow_owner *owner);
+
+/* The same, after the transaction committed: act on it upstream (or tell
+ * the payment). */
 void payflow_resolved(struct payflow *payflow, struct dchannel *dc,
-		      const struct channel_event *ev);
+		      const struct channel_event *ev, const struct payflow_owner *owner);
 
 /* dc can carry updates again (reestablished): decide its incoming HTLCs
- * still waiting, from what is stored. */
+ * still waiting, or pass them their forward's outcome, from what is
+ * stored (each at most once: see htlc_switch.h). */
 void payflow_channel_usable(struct payflow *payflow, struct dchannel *dc);
 
 /* listforwards (filters may be NULL). */

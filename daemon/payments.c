@@ -16,6 +16,7 @@
 #include "crypto/secp.h"
 #include "crypto/util.h"
 #include "daemon/channels.h"
+#include "daemon/htlc_switch.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/row_json.h"
@@ -388,38 +389,57 @@ bool payments_secrets_column(sqlite3_stmt *stmt, int col, struct secret *secrets
 	return true;
 }
 
-/* The shared secrets of the pending part on (channel, htlc_id). */
-static bool part_secrets(struct payments *pm, int64_t channel, uint64_t htlc_id,
-			 int64_t *id, struct secret *secrets, size_t *num)
+bool payments_rows_by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_id,
+			   struct switch_row *rows, size_t max, size_t *num)
 {
-	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT id, shared_secrets FROM payments"
-					" WHERE channel = ? AND htlc_id = ? AND status = 'pending'");
-	bool found = false;
+	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT id, status = 'pending' AS is_live"
+					" FROM payments WHERE channel = ? AND htlc_id = ?"
+					" ORDER BY id DESC LIMIT ?");
+	int rc = SQLITE_DONE;
 
+	*num = 0;
 	if (!stmt)
 		return false;
 	sqlite3_bind_int64(stmt, 1, channel);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(stmt, 0);
-		found = payments_secrets_column(stmt, 1, secrets, num);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
+	while (*num < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rows[*num].is_forward = false;
+		rows[*num].id = sqlite3_column_int64(stmt, 0);
+		rows[*num].is_live = sqlite3_column_int(stmt, 1) != 0;
+		(*num)++;
 	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW;
+}
+
+/* The shared secrets of the part id, if it is still pending. */
+static bool part_secrets(struct payments *pm, int64_t id, struct secret *secrets, size_t *num)
+{
+	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
+					" WHERE id = ? AND status = 'pending'");
+	bool found = false;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		found = payments_secrets_column(stmt, 0, secrets, num);
 	sqlite3_reset(stmt);
 	return found;
 }
 
-bool payments_resolved_db(struct payments *pm, int64_t channel, const struct channel_event *ev)
+bool payments_resolved_db(struct payments *pm, int64_t id, const struct channel_event *ev)
 {
 	struct secret secrets[ROUTE_MAX_HOPS];
 	struct onion_failure failure;
 	struct wirebuf *buf;
 	sqlite3_stmt *stmt;
 	size_t num = 0, erring = 0;
-	int64_t id;
 	bool ok, decoded;
 
-	if (!part_secrets(pm, channel, ev->htlc_id, &id, secrets, &num))
-		return true;	/* not ours (a dev- HTLC), or settled already */
+	if (!part_secrets(pm, id, secrets, &num))
+		return true;	/* settled already */
 	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
 		stmt = db_prepare(pm->ohmd->db, "UPDATE payments SET status = 'complete',"
 				  " preimage = ?, completed_at = ? WHERE id = ?");
@@ -460,7 +480,7 @@ bool payments_resolved_db(struct payments *pm, int64_t channel, const struct cha
 	return ok;
 }
 
-/* A part's row, looked up by its HTLC after the outcome was stored. */
+/* A part's row, looked up by its id after the outcome was stored. */
 struct settled {
 	struct sha256 hash;
 	uint64_t partid;
@@ -476,19 +496,17 @@ static void read_key(void *arg, sqlite3_stmt *stmt)
 	s->found = true;
 }
 
-static void by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_id, struct settled *s)
+static void by_id(struct payments *pm, int64_t id, struct settled *s)
 {
 	char sql[400];
 	sqlite3_stmt *stmt;
 
 	s->found = false;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE channel = ? AND htlc_id = ?"
-		 " ORDER BY id DESC LIMIT 1", payment_columns);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE id = ?", payment_columns);
 	stmt = db_prepare(pm->ohmd->db, sql);
 	if (!stmt)
 		return;
-	sqlite3_bind_int64(stmt, 1, channel);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
+	sqlite3_bind_int64(stmt, 1, id);
 	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 1) == 32)
 		read_key(s, stmt);
 	sqlite3_reset(stmt);
@@ -507,12 +525,12 @@ static void answer_waiter(void *arg, sqlite3_stmt *stmt)
 				       ? (const char *)sqlite3_column_text(stmt, 14) : "?");
 }
 
-void payments_resolved(struct payments *pm, int64_t channel, const struct channel_event *ev)
+void payments_resolved(struct payments *pm, int64_t part_id, const struct channel_event *ev)
 {
 	struct settled s;
 	char status[16] = "";
 
-	by_htlc(pm, channel, ev->htlc_id, &s);
+	by_id(pm, part_id, &s);
 	if (!s.found || !payments_with_part(pm, &s.hash, s.partid, payments_read_status, status)
 	    || strcmp(status, "pending") == 0)
 		return;

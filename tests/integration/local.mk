@@ -18,7 +18,9 @@ EXTRA_DIST += \
 	tests/integration/test_cli.py \
 	tests/integration/test_daemon.py \
 	tests/integration/test_devchain.py \
+	tests/integration/test_fatal_stop.py \
 	tests/integration/test_fee.py \
+	tests/integration/test_forward_reconnect.py \
 	tests/integration/test_install.py \
 	tests/integration/test_jsonrpc.py \
 	tests/integration/test_lnchannel_vectors.py \

@@ -1,0 +1,285 @@
+/* The HTLC switch's decisions (daemon/htlc_switch.h) fed with what two real
+ * channel engines report across a reconnection (tests/unit/channel_pair.h),
+ * the test keeping the records the daemon keeps in its forwards and
+ * payments tables:
+ *
+ *  - channel_reestablish and a retransmitted revoke_and_ack that commits
+ *    an HTLC arrive in one turn: the re-scan when the channel becomes
+ *    usable already sees the HTLC committed, and its HTLC_ADDED follows;
+ *    it is decided once (issue 10, D1);
+ *  - an HTLC we offered is withdrawn after a reconnection and its id
+ *    offered again for another forward: the fulfillment belongs to the new
+ *    forward, not the old, failed one (issue 10, D2).
+ */
+#include "daemon/htlc_switch.h"
+
+#include "tests/unit/test.h"
+#include "tests/unit/channel_pair.h"
+
+#define MAX_IDS 16
+
+/* B's record of the incoming HTLCs (the forwards rows by in_htlc_id), and
+ * how many times each was decided. */
+struct ledger {
+	enum switch_record record[MAX_IDS];
+	int decisions[MAX_IDS];
+};
+
+/* One trigger asking about id on ch: a decision is recorded with it (the
+ * forward stored in the step that offers the outgoing HTLC). */
+static void ask(struct ledger *l, const struct channel *ch, uint64_t id)
+{
+	const struct htlc *h = channel_find_htlc(ch, CHANNEL_REMOTE, id);
+
+	if (id < MAX_IDS && switch_incoming(h, l->record[id]) == SWITCH_DECIDE) {
+		l->decisions[id]++;
+		l->record[id] = SWITCH_RECORD_OFFERED;
+	}
+}
+
+/* The re-scan payflow_channel_usable does: every HTLC the peer offered. */
+static void rescan(struct ledger *l, const struct channel *ch)
+{
+	const struct htlc_set *set = channel_get_htlcs(ch);
+
+	for (size_t k = 0; k < set->num; k++)
+		if (set->htlcs[k].h.offerer == CHANNEL_REMOTE)
+			ask(l, ch, set->htlcs[k].h.id);
+}
+
+/* The HTLC_ADDED events node i reported from record first on. */
+static void added_events(struct ledger *l, const struct pair *p, int i, size_t first)
+{
+	for (size_t k = first; k < p->node[i].num_records; k++)
+		if (p->node[i].records[k].type == CHANNEL_EVENT_HTLC_ADDED)
+			ask(l, p->node[i].ch, p->node[i].records[k].htlc_id);
+}
+
+/* The type of node i's next message, or 0. */
+static uint16_t next_type(const struct pair *p, int i)
+{
+	const struct pair_queue *q = &p->node[i].inbox;
+	uint16_t type = 0;
+
+	if (q->head != q->tail)
+		fromwire_peektype(q->msgs[q->head % PAIR_MAX_QUEUE]->data,
+				  q->msgs[q->head % PAIR_MAX_QUEUE]->len, &type);
+	return type;
+}
+
+/* A (node 0) offers an HTLC; B (node 1) loses A's last revoke_and_ack,
+ * the one that commits it irrevocably.  On reconnection B gets
+ * channel_reestablish and the retransmitted revoke_and_ack in one turn.
+ * The daemon acts on that turn's steps in order: the reestablish step
+ * makes the channel usable (the re-scan), then the revoke_and_ack step's
+ * HTLC_ADDED. */
+static void test_reestablish_and_commit_in_one_turn_decide_once(void)
+{
+	struct pair_options o;
+	struct pair p;
+	struct ledger l = {0};
+	uint64_t id;
+	size_t first;
+
+	pair_default_options(&o);
+	pair_init(&p, &o);
+	CHECK(pair_open(&p));
+	CHECK(pair_add_htlc_k(&p, 0, 40000000, 1, &id));
+	CHECK(PAIR_CALL(&p, 0, channel_send_commit));
+	/* B gets the add and A's commitment_signed, revokes and signs; A
+	 * revokes in turn: that revoke_and_ack is on its way to B. */
+	CHECK(pair_deliver(&p, 1) && pair_deliver(&p, 1));
+	CHECK(PAIR_CALL(&p, 1, channel_send_commit));
+	CHECK(pair_deliver(&p, 0) && pair_deliver(&p, 0));
+	CHECK(next_type(&p, 1) == WIRE_REVOKE_AND_ACK);
+	/* Not committed yet at B: nothing may be decided. */
+	rescan(&l, p.node[1].ch);
+	CHECK(l.decisions[id] == 0);
+	CHECK(switch_incoming(channel_find_htlc(p.node[1].ch, CHANNEL_REMOTE, id),
+			      SWITCH_RECORD_NONE) == SWITCH_WAIT);
+	CHECK(pair_count(&p, 1, CHANNEL_EVENT_HTLC_ADDED) == 0);
+
+	pair_disconnect(&p);
+	first = p.node[1].num_records;
+	pair_reconnect(&p);		/* reestablish, then the revoke_and_ack */
+	CHECK(!pair_is_failed(&p, 0) && !pair_is_failed(&p, 1));
+	CHECK(pair_count(&p, 1, CHANNEL_EVENT_HTLC_ADDED) == 1);
+	/* The turn, acted on in order: the re-scan already sees the HTLC
+	 * committed (and decides it); its HTLC_ADDED must not decide again. */
+	rescan(&l, p.node[1].ch);
+	CHECK(l.decisions[id] == 1);
+	added_events(&l, &p, 1, first);
+	CHECK_MSG(l.decisions[id] == 1, "decided %d times", l.decisions[id]);
+	/* A later reconnection's re-scan does not decide it again either. */
+	rescan(&l, p.node[1].ch);
+	CHECK(l.decisions[id] == 1);
+	pair_settle(&p);
+	CHECK(pair_check_agree(&p));
+	pair_free(&p);
+}
+
+/* The other order (HTLC_ADDED acted on first, the re-scan after) and the
+ * other records: a decision already in the engine (fulfilled back), and a
+ * forward that resolved while the incoming HTLC is still open. */
+static void test_every_trigger_order_decides_once(void)
+{
+	struct pair_options o;
+	struct pair p;
+	struct ledger l = {0};
+	struct preimage pre;
+	struct sha256 hash;
+	const struct htlc *h;
+	uint64_t id;
+	size_t first;
+
+	pair_default_options(&o);
+	pair_init(&p, &o);
+	CHECK(pair_open(&p));
+	first = p.node[1].num_records;
+	CHECK(pair_add_htlc_k(&p, 0, 40000000, 7, &id));
+	pair_settle(&p);
+	added_events(&l, &p, 1, first);
+	rescan(&l, p.node[1].ch);
+	CHECK(l.decisions[id] == 1);
+	h = channel_find_htlc(p.node[1].ch, CHANNEL_REMOTE, id);
+	CHECK(switch_incoming(h, SWITCH_RECORD_OFFERED) == SWITCH_DONE);
+	CHECK(switch_incoming(h, SWITCH_RECORD_RESOLVED) == SWITCH_PASS_OUTCOME);
+	CHECK(switch_incoming(h, SWITCH_RECORD_FAILED_BACK) == SWITCH_DONE);
+	CHECK(switch_incoming(NULL, SWITCH_RECORD_NONE) == SWITCH_WAIT);
+	/* B fulfils it: removed in the engine, nothing more to decide even
+	 * with no forwards row (paid to B itself). */
+	pair_preimage(&pre, &hash, 7);
+	CHECK(PAIR_CALL(&p, 1, channel_fulfill_htlc, id, &pre));
+	h = channel_find_htlc(p.node[1].ch, CHANNEL_REMOTE, id);
+	CHECK(h && switch_incoming(h, SWITCH_RECORD_NONE) == SWITCH_DONE);
+	pair_settle(&p);
+	CHECK(pair_check_agree(&p));
+	pair_free(&p);
+}
+
+/* The records naming one outgoing HTLC id on B's channel: the forwards
+ * and payment parts B stored, oldest first (the order an unordered
+ * look-up finds them in). */
+struct out_ledger {
+	struct switch_row rows[MAX_IDS];
+	uint64_t out_id[MAX_IDS];
+	size_t num;
+};
+
+static int64_t out_offer(struct out_ledger *l, uint64_t out_id, bool is_forward)
+{
+	struct switch_row *r = &l->rows[l->num];
+
+	r->is_forward = is_forward;
+	r->id = 1000 + (int64_t)l->num;
+	r->is_live = true;
+	l->out_id[l->num++] = out_id;
+	return r->id;
+}
+
+/* The owner of an outcome for out_id, which stops being live. */
+static int64_t out_resolve(struct out_ledger *l, uint64_t out_id)
+{
+	struct switch_row naming[MAX_IDS];
+	const struct switch_row *owner;
+	size_t num = 0;
+
+	for (size_t k = 0; k < l->num; k++)
+		if (l->out_id[k] == out_id)
+			naming[num++] = l->rows[k];
+	owner = switch_owner(naming, num);
+	if (!owner)
+		return 0;
+	for (size_t k = 0; k < l->num; k++)
+		if (l->rows[k].id == owner->id)
+			l->rows[k].is_live = false;
+	return owner->id;
+}
+
+/* Node 0 is B, forwarding to node 1.  B's HTLC (forward F1) is lost with
+ * the connection and no longer fits afterwards: B withdraws it, and the
+ * same id carries the next forward, F2, which node 1 fulfils. */
+static void test_withdrawn_id_reused_resolves_the_new_forward(void)
+{
+	struct pair_options o;
+	struct pair p;
+	struct out_ledger l = {0};
+	struct preimage pre;
+	struct sha256 hash;
+	int64_t first_forward, second_forward;
+	uint64_t id, reused;
+	size_t first;
+
+	pair_default_options(&o);
+	o.push_msat = 984000000;	/* B keeps 16000 sat */
+	pair_init(&p, &o);
+	CHECK(pair_open(&p));
+	for (uint64_t k = 0; k < 5; k++)
+		CHECK(pair_add_htlc_k(&p, 1, 5000000, 10 + k, &id));
+	CHECK(PAIR_CALL(&p, 1, channel_send_commit));
+	CHECK(pair_add_htlc_k(&p, 0, 3000000, 1, &id));
+	first_forward = out_offer(&l, id, true);
+	for (int k = 0; k < 6; k++)
+		CHECK(pair_deliver(&p, 0));
+	CHECK(pair_deliver(&p, 1));
+	CHECK(pair_deliver(&p, 1));
+	pair_disconnect(&p);
+	first = p.node[0].num_records;
+	pair_reconnect(&p);
+	pair_settle(&p);
+	for (size_t k = first; k < p.node[0].num_records; k++) {
+		const struct pair_record *r = &p.node[0].records[k];
+		if (r->type == CHANNEL_EVENT_HTLC_FAILED) {
+			CHECK(r->is_withdrawn && r->htlc_id == id);
+			CHECK(out_resolve(&l, r->htlc_id) == first_forward);
+		}
+	}
+	CHECK(pair_count(&p, 0, CHANNEL_EVENT_HTLC_FAILED) == 1);
+	/* The id is offered again, for another forward. */
+	CHECK(pair_add_htlc_k(&p, 0, 1000000, 2, &reused));
+	CHECK(reused == id);
+	second_forward = out_offer(&l, reused, true);
+	pair_settle(&p);
+	pair_preimage(&pre, &hash, 2);
+	first = p.node[0].num_records;
+	CHECK(PAIR_CALL(&p, 1, channel_fulfill_htlc, reused, &pre));
+	pair_settle(&p);
+	CHECK(pair_count(&p, 0, CHANNEL_EVENT_HTLC_FULFILLED) == 1);
+	for (size_t k = first; k < p.node[0].num_records; k++)
+		if (p.node[0].records[k].type == CHANNEL_EVENT_HTLC_FULFILLED)
+			CHECK(out_resolve(&l, p.node[0].records[k].htlc_id) == second_forward);
+	/* Both resolved: a repeated outcome has no owner. */
+	CHECK(out_resolve(&l, reused) == 0);
+	CHECK(pair_check_agree(&p));
+	pair_free(&p);
+}
+
+/* A withdrawn forward's id reused by one of our own payments, and the
+ * other way round: the live record owns it whatever the table. */
+static void test_owner_is_the_live_record_across_tables(void)
+{
+	struct switch_row rows[3] = {
+		{.is_forward = true, .id = 7, .is_live = false},
+		{.is_forward = false, .id = 3, .is_live = true},
+		{.is_forward = false, .id = 2, .is_live = false},
+	};
+	const struct switch_row *owner = switch_owner(rows, 3);
+
+	CHECK(owner && !owner->is_forward && owner->id == 3);
+	rows[0].is_live = true;
+	rows[1].is_live = false;
+	owner = switch_owner(rows, 3);
+	CHECK(owner && owner->is_forward && owner->id == 7);
+	rows[0].is_live = false;
+	CHECK(switch_owner(rows, 3) == NULL);
+	CHECK(switch_owner(rows, 0) == NULL);
+}
+
+int main(void)
+{
+	RUN(test_reestablish_and_commit_in_one_turn_decide_once);
+	RUN(test_every_trigger_order_decides_once);
+	RUN(test_withdrawn_id_reused_resolves_the_new_forward);
+	RUN(test_owner_is_the_live_record_across_tables);
+	return test_done();
+}
