@@ -1,0 +1,131 @@
+"""A channel's funding output spent by the peer's commitment while ohm was
+away: BOLT 5 says the channel is closed, whatever the connection.  ohm must
+end it at start-up (ONCHAIN), keep it out of payments and invoice route
+hints, credit our to_remote output (static_remotekey: a P2WPKH to our
+payment_basepoint) to the wallet and be able to spend it, and stop
+re-sending its own commitment once the peer's has won."""
+import re
+import time
+
+import pytest
+
+from btcverify import Tx
+from chainutil import BURN_ADDRESS, find_tx, outputs, wait_synced
+from channelutil import FUNDING_SAT, PUSH_MSAT, channel, mine, open_channel
+from ohmtest import RpcError, wait_for
+from test_channels import chain_pair
+
+RESEND_ERROR = re.compile(r"re-sending a transaction: bitcoind says -25")
+
+
+def close_unilaterally(node, peer):
+    """node's close with its peer away: after one second it broadcasts its
+    commitment.  Returns the commitment, parsed."""
+    closed = node.rpc("close", [peer.id, 1], 60)
+    assert closed["type"] == "unilateral"
+    return Tx.parse(bytes.fromhex(closed["tx"]))
+
+
+def to_remote_sat(commitment):
+    """What the funder (ohm's a, who pushed PUSH_MSAT) gets on the fundee's
+    commitment: its balance less the commitment fee, which it pays."""
+    fee = FUNDING_SAT - sum(o["value"] for o in commitment.outputs)
+    return FUNDING_SAT - PUSH_MSAT // 1000 - fee
+
+
+@pytest.mark.xfail(strict=True, reason="issue 19.3: a spent funding output leaves the channel "
+                   "CHANNELD_NORMAL and the to_remote coin out of the wallet")
+def test_peer_commitment_confirmed_while_down_ends_the_channel(node_factory, devchain):
+    a, b = chain_pair(node_factory, devchain)
+    funded = open_channel(a, b, devchain)
+    # b's channel_update reached a: a's invoices carry the channel as a hint.
+    wait_for(lambda: "routes" in a.rpc("decode", [a.rpc("invoice", [1000, "before", "x"])
+                                                  ["bolt11"]]), 30,
+             what="a route hint in a's invoice")
+    b_invoice = b.rpc("invoice", [5000000, "b-invoice", "to pay over the dead channel"])
+    assert a.stop() == 0
+    commitment = close_unilaterally(b, a)
+    assert commitment.inputs[0]["txid"] == funded["txid"]
+    assert b.stop() == 0
+    mine(devchain, 1)
+    spend_txid = commitment.txid()
+    assert find_tx(devchain, spend_txid) is not None
+
+    # a comes back; b stays away: the chain alone ends the channel.
+    a.start()
+    wait_synced(a, devchain)
+    ch = channel(a)
+    assert ch["state"] == "ONCHAIN", ch["status"]
+    assert ch["close_txid"] == spend_txid
+    a.wait_for_log("funding output spent by " + spend_txid)
+    # It stays so across a restart.
+    assert a.stop() == 0
+    a.start()
+    wait_synced(a, devchain)
+    assert channel(a)["state"] == "ONCHAIN"
+
+    # Neither route hints nor payments use it: pay fails at once.
+    decoded = a.rpc("decode", [a.rpc("invoice", [1000, "after", "x"])["bolt11"]])
+    assert "routes" not in decoded
+    start = time.monotonic()
+    with pytest.raises(RpcError) as info:
+        a.rpc("pay", {"bolt11": b_invoice["bolt11"], "retry_for": 30}, 60)
+    assert time.monotonic() - start < 10
+    assert info.value.code in (205, 210), info.value
+
+    # Our to_remote output is in the wallet...
+    mine_out = [o for o in outputs(a) if o["txid"] == spend_txid]
+    assert len(mine_out) == 1, outputs(a)
+    out = mine_out[0]
+    assert out["status"] == "confirmed"
+    assert out["amount_msat"] == to_remote_sat(commitment) * 1000
+    assert commitment.outputs[out["output"]]["script"].hex() == out["scriptpubkey"]
+    assert out["scriptpubkey"].startswith("0014")
+    # ... and spendable: withdraw exactly it, and see that confirm.
+    sent = a.rpc("withdraw", [BURN_ADDRESS, "all", "normal", 1,
+                              ["{}:{}".format(spend_txid, out["output"])]])
+    tx = Tx.parse(bytes.fromhex(sent["tx"]))
+    assert [(i["txid"], i["vout"]) for i in tx.inputs] == [(spend_txid, out["output"])]
+    wait_for(lambda: sent["txid"] in devchain.rpc("getrawmempool"), 10,
+             what="the withdrawal in the mempool")
+    mine(devchain, 1, a)
+    assert find_tx(devchain, sent["txid"]) is not None
+    spent = [o for o in outputs(a, spent=True) if o["txid"] == spend_txid]
+    assert spent[0]["status"] == "spent"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 19.3: a commitment whose input a confirmed "
+                   "transaction spent is re-sent at every block")
+def test_losing_commitment_is_not_re_sent_forever(node_factory, devchain):
+    """a's commitment is in the mempool, then b's confirms instead (mined by
+    hand, evicting a's): a stops re-sending its own."""
+    a, b = chain_pair(node_factory, devchain)
+    funded = open_channel(a, b, devchain)
+    assert b.stop() == 0
+    ours = close_unilaterally(a, b)
+    wait_for(lambda: ours.txid() in devchain.rpc("getrawmempool"), 10,
+             what="a's commitment in the mempool")
+    assert a.stop() == 0
+    b.start()
+    # b's own commitment cannot enter the mempool (a's holds the funding
+    # output), but b hands it over.
+    theirs = close_unilaterally(b, a)
+    assert theirs.inputs[0]["txid"] == funded["txid"] and theirs.txid() != ours.txid()
+    assert b.stop() == 0
+    devchain.rpc("generateblock", [BURN_ADDRESS, [theirs.serialize().hex()]])
+    assert ours.txid() not in devchain.rpc("getrawmempool")
+
+    a.start()
+    wait_synced(a, devchain)
+    wait_for(lambda: channel(a)["state"] == "ONCHAIN", 10, what="a's channel ONCHAIN")
+    assert channel(a)["close_txid"] == theirs.txid()
+    before = len(RESEND_ERROR.findall(a.log()))
+    for _ in range(4):
+        mine(devchain, 1, a)
+        time.sleep(1.5)
+    after = len(RESEND_ERROR.findall(a.log()))
+    assert after - before == 0, "a re-sent its losing commitment {} times".format(after - before)
+    assert after <= 1
+    # The wallet has a's to_remote from b's commitment.
+    assert [o["amount_msat"] for o in outputs(a) if o["txid"] == theirs.txid()] \
+        == [to_remote_sat(theirs) * 1000]
