@@ -82,6 +82,8 @@ const char *dchannel_state_name(const struct dchannel *dc)
 		return dc->is_spent ? "ONCHAIN" : "AWAITING_UNILATERAL";
 	case CHANNEL_FORGOTTEN:
 		return "CLOSED";
+	case CHANNEL_ONCHAIN:
+		return "ONCHAIN";
 	}
 	return "UNKNOWN";
 }
@@ -92,7 +94,7 @@ bool dchannel_needs_peer(const struct dchannel *dc)
 	enum channel_state state = channel_get_state(dc->ch);
 
 	return state != CHANNEL_CLOSED && state != CHANNEL_AWAITING_UNILATERAL
-		&& state != CHANNEL_FORGOTTEN;
+		&& state != CHANNEL_FORGOTTEN && state != CHANNEL_ONCHAIN;
 }
 
 void channels_fatal(struct channels *m, const char *what)

@@ -76,6 +76,7 @@ void channels_close(struct channels *m, struct rpc_request *request, const char 
 	case CHANNEL_AWAITING_UNILATERAL:
 	case CHANNEL_DATA_LOSS:
 	case CHANNEL_FORGOTTEN:
+	case CHANNEL_ONCHAIN:
 		rpc_respond_error(request, RPC_LIGHTNINGD, "Channel is in state %s",
 				  dchannel_state_name(dc));
 		return;

@@ -33,8 +33,6 @@ def to_remote_sat(commitment):
     return FUNDING_SAT - PUSH_MSAT // 1000 - fee
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.3: a spent funding output leaves the channel "
-                   "CHANNELD_NORMAL and the to_remote coin out of the wallet")
 def test_peer_commitment_confirmed_while_down_ends_the_channel(node_factory, devchain):
     a, b = chain_pair(node_factory, devchain)
     funded = open_channel(a, b, devchain)
