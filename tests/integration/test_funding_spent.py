@@ -92,8 +92,6 @@ def test_peer_commitment_confirmed_while_down_ends_the_channel(node_factory, dev
     assert spent[0]["status"] == "spent"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.3: a commitment whose input a confirmed "
-                   "transaction spent is re-sent at every block")
 def test_losing_commitment_is_not_re_sent_forever(node_factory, devchain):
     """a's commitment is in the mempool, then b's confirms instead (mined by
     hand, evicting a's): a stops re-sending its own."""
@@ -117,6 +115,8 @@ def test_losing_commitment_is_not_re_sent_forever(node_factory, devchain):
     wait_synced(a, devchain)
     wait_for(lambda: channel(a)["state"] == "ONCHAIN", 10, what="a's channel ONCHAIN")
     assert channel(a)["close_txid"] == theirs.txid()
+    a.wait_for_log("transaction {} conflicts with {}, confirmed in block .*: no longer re-sent"
+                   .format(ours.txid(), theirs.txid()))
     before = len(RESEND_ERROR.findall(a.log()))
     for _ in range(4):
         mine(devchain, 1, a)
