@@ -75,6 +75,14 @@ tests_unit_test_channel_state_random_SOURCES = \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
 	tests/unit/test.h
 tests_unit_test_channel_state_random_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+# The funding output spent: which commitment, and what fails.
+check_PROGRAMS += tests/unit/test_channel_onchain
+TESTS += tests/unit/test_channel_onchain
+tests_unit_test_channel_onchain_SOURCES = tests/unit/test_channel_onchain.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_onchain_LDADD = $(OHM_CHANNEL_TEST_LIBS)
 tests/unit/test_channel_state.$(OBJEXT) \
 tests/unit/test_channel_state_errors.$(OBJEXT) \
-tests/unit/test_channel_state_random.$(OBJEXT): wire/peer_wire_gen.h
+tests/unit/test_channel_state_random.$(OBJEXT) \
+tests/unit/test_channel_onchain.$(OBJEXT): wire/peer_wire_gen.h
