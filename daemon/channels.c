@@ -807,6 +807,7 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 	struct chain_listener listener = {
 		.block_connected = channels_block_connected,
 		.block_disconnected = channels_block_disconnected,
+		.mempool_tx = channels_mempool_tx,
 		.tip_changed = channels_tip_changed,
 	};
 	if (!m) {

@@ -128,6 +128,32 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 	return true;
 }
 
+/* A spend in the mempool may still be replaced (or never confirm): the
+ * channel ends only when a block has it, but the operator hears of it. */
+void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitcoin_txid *txid)
+{
+	struct channels *m = arg;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		const struct bitcoin_outpoint *funding;
+		char cid[65], hex[65];
+		if (dc->is_spent || !dchannel_has_funding(dc)
+		    || channel_get_state(dc->ch) == CHANNEL_ONCHAIN)
+			continue;
+		funding = dchannel_funding(dc);
+		for (size_t i = 0; i < tx->num_inputs; i++) {
+			if (tx->inputs[i].prevout.vout != funding->vout
+			    || !bitcoin_txid_eq(&tx->inputs[i].prevout.txid, &funding->txid))
+				continue;
+			log_info(channels_log(m), "channel",
+				 "%s: channel %s: funding output spent in the mempool by %s: the"
+				 " channel ends once that confirms", dc->peer_id_hex,
+				 dchannel_id_hex(cid, dc), bitcoin_txid_to_hex(hex, txid));
+			break;
+		}
+	}
+}
+
 bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
 {
 	struct channels *m = arg;

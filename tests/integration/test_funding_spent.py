@@ -127,3 +127,31 @@ def test_losing_commitment_is_not_re_sent_forever(node_factory, devchain):
     # The wallet has a's to_remote from b's commitment.
     assert [o["amount_msat"] for o in outputs(a) if o["txid"] == theirs.txid()] \
         == [to_remote_sat(theirs) * 1000]
+
+
+def test_live_force_close_with_an_htlc_in_flight(node_factory, devchain):
+    """Both up: b force-closes with a's HTLC in flight.  a hears of the
+    spend in the mempool, ends the channel at the block, keeps the HTLC
+    (b's commitment has an output for it: only the chain settles it now),
+    and stops re-sending its own commitment, which lost."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    sent = a.rpc("dev-sendhtlc", [b.id, 5000000])
+    wait_for(lambda: [h["state"] for h in channel(b)["htlcs"]] == ["RCVD_ADD_ACK_REVOCATION"],
+             30, interval=0.05, what="the HTLC to be committed at b")
+    theirs = close_unilaterally(b, a)
+    wait_for(lambda: theirs.txid() in devchain.rpc("getrawmempool"), 10,
+             what="b's commitment in the mempool")
+    a.wait_for_log("funding output spent in the mempool by " + theirs.txid())
+    mine(devchain, 1, a)
+    wait_for(lambda: channel(a)["state"] == "ONCHAIN", 10, what="a's channel ONCHAIN")
+    assert channel(a)["close_txid"] == theirs.txid()
+    before = len(RESEND_ERROR.findall(a.log()))
+    mine(devchain, 7, a)
+    time.sleep(1.5)
+    assert len(RESEND_ERROR.findall(a.log())) == before
+    htlcs = channel(a)["htlcs"]
+    assert [h["payment_hash"] for h in htlcs] == [sent["payment_hash"]]
+    assert not re.search(r"HTLC out 0 .* was failed", a.log())
+    assert [o["amount_msat"] for o in outputs(a) if o["txid"] == theirs.txid()] \
+        == [(to_remote_sat(theirs) - 5000) * 1000]
