@@ -187,6 +187,16 @@ static void fail_offered(struct channel_effects *fx, const struct htlc *htlc)
 	}
 }
 
+/* Whether an HTLC we offered is still waiting for an outcome. */
+static bool has_offered_pending(const struct channel *ch)
+{
+	for (size_t i = 0; i < ch->htlcs.num; i++)
+		if (ch->htlcs.htlcs[i].h.offerer == CHANNEL_LOCAL
+		    && ch->htlcs.htlcs[i].removal != HTLC_FULFILLED)
+			return true;
+	return false;
+}
+
 bool channel_funding_spent(struct channel *ch, struct channel_effects *fx,
 			   const struct bitcoin_txid *txid, uint32_t depth)
 {
@@ -195,6 +205,9 @@ bool channel_funding_spent(struct channel *ch, struct channel_effects *fx,
 
 	if (!ch->has_commitments || ch->state == CHANNEL_FORGOTTEN)
 		return fx_refuse(fx, "channel has no funding output to spend");
+	/* Told at every block: nothing to build the commitments for. */
+	if (ch->state == CHANNEL_ONCHAIN && !has_offered_pending(ch))
+		return true;
 	/* Before anything leaves the set: the candidates are built from it. */
 	spender = channel_spender_of(ch, txid);
 	if (ch->state != CHANNEL_ONCHAIN) {
