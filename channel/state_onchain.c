@@ -211,9 +211,13 @@ bool channel_funding_spent(struct channel *ch, struct channel_effects *fx,
 	/* Before anything leaves the set: the candidates are built from it. */
 	spender = channel_spender_of(ch, txid);
 	if (ch->state != CHANNEL_ONCHAIN) {
-		/* BOLT #5: once the funding output is spent, the channel is
-		 * closed.  A peer that still thinks it live hears why on
-		 * reconnection. */
+		/* BOLT #5:
+		 *   - upon the funding transaction being spent, if the channel
+		 *   is NOT already closed:
+		 *     - MAY send a descriptive `error`.
+		 *     - SHOULD fail the channel.
+		 *
+		 * The error goes to a peer that reconnects. */
 		if (!channel_is_finished(ch) && !ch->error_text) {
 			static const char why[] =
 				"the funding output is spent on chain";

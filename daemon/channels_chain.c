@@ -237,9 +237,26 @@ static const char *spender_name(enum channel_spender spender)
 	return "a transaction that is none of the valid commitments";
 }
 
-/* BOLT #5: the funding output is spent, so the channel is closed,
- * whatever the connection: the engine moves to CHANNEL_ONCHAIN (for good:
- * it is stored) and fails the HTLCs we offered that can no longer be
+/* Our commitment can never confirm once another transaction spent the
+ * funding output: if a failure handed it to the chain after that block
+ * was processed, it is not re-sent any more (the chain forgets one that
+ * was waiting when the block came). */
+static void forget_losing_commitment(struct dchannel *dc)
+{
+	struct bitcoin_tx *ours = channel_signed_commitment(dc->ch);
+	struct bitcoin_txid txid;
+
+	if (!ours)
+		return;
+	bitcoin_tx_txid(&txid, ours);
+	if (!bitcoin_txid_eq(&txid, &dc->spend_txid))
+		chain_rebroadcast_forget(dc->owner->ohmd->chain, &txid);
+	bitcoin_tx_free(ours);
+}
+
+/* The funding output is spent, so the channel is over, whatever the
+ * connection (BOLT #5): the engine moves to CHANNEL_ONCHAIN (for good: it
+ * is stored) and fails the HTLCs we offered that can no longer be
  * claimed, now or once the spend is deep enough. */
 static void funding_spent(struct dchannel *dc, uint32_t height)
 {
@@ -249,6 +266,8 @@ static void funding_spent(struct dchannel *dc, uint32_t height)
 
 	if (height < dc->spend_height)
 		return;
+	if (!was_onchain)
+		forget_losing_commitment(dc);
 	channel_effects_init(&fx);
 	if (!channel_funding_spent(dc->ch, &fx, &dc->spend_txid, height - dc->spend_height + 1)) {
 		dchannel_refused(dc, &fx, "channel_funding_spent");
