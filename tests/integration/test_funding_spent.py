@@ -4,14 +4,19 @@ end it at start-up (ONCHAIN), keep it out of payments and invoice route
 hints, credit our to_remote output (static_remotekey: a P2WPKH to our
 payment_basepoint) to the wallet and be able to spend it, and stop
 re-sending its own commitment once the peer's has won."""
+import hashlib
+import os
 import re
 import time
 
 import pytest
 
+import test_channel_hostile as hostile
 from btcverify import Tx
 from chainutil import BURN_ADDRESS, find_tx, outputs, wait_synced
 from channelutil import FUNDING_SAT, PUSH_MSAT, channel, mine, open_channel
+from lnchannel import (LOCAL, REMOTE, commitment_sighash, der_encode, ecdsa_sign,
+                       funding_witness, parse_compact_sig)
 from ohmtest import RpcError, wait_for
 from test_channels import chain_pair
 
@@ -155,3 +160,77 @@ def test_live_force_close_with_an_htlc_in_flight(node_factory, devchain):
     assert not re.search(r"HTLC out 0 .* was failed", a.log())
     assert [o["amount_msat"] for o in outputs(a) if o["txid"] == theirs.txid()] \
         == [(to_remote_sat(theirs) - 5000) * 1000]
+
+
+def send_to_peer(o, amount_msat):
+    """sendpay straight to the Python fundee over the channel; the fundee
+    takes the update_add_htlc and ohm's commitment_signed.  Returns
+    (payment_hash, ohm's commitment_signed, our commitment it signs)."""
+    payment_hash = hashlib.sha256(os.urandom(32)).hexdigest()
+    entry = hostile.peer_channel(o.node, hostile.peer_id(o))
+    route = [{"id": hostile.peer_id(o), "channel": entry["short_channel_id"],
+              "amount_msat": amount_msat, "delay": hostile.expiry(o)}]
+    o.node.rpc("sendpay", [route, payment_hash])
+    o.channel.receive_update_add_htlc()
+    signed, ours = o.channel.receive_commitment_signed()
+    return payment_hash, signed, ours
+
+
+def signed_commitment(channel, commitment, ohm_signature):
+    """Our commitment with both signatures, ready to broadcast."""
+    digest = commitment_sighash(commitment.tx, channel.funding_script, channel.funding_sat)
+    ours = der_encode(*ecdsa_sign(channel.funding_secret, digest)) + b"\x01"
+    theirs = der_encode(*parse_compact_sig(ohm_signature)) + b"\x01"
+    commitment.tx.inputs[0]["witness"] = funding_witness(
+        channel.funding_script, ours, channel.params[LOCAL]["funding_pubkey"],
+        theirs, channel.params[REMOTE]["funding_pubkey"])
+    return commitment.tx
+
+
+def payment_status(node, payment_hash):
+    [payment] = node.rpc("listsendpays", {"payment_hash": payment_hash})["payments"]
+    return payment["status"]
+
+
+def test_peer_previous_commitment_fails_only_what_it_lacks(node_factory, devchain):
+    """The Python fundee takes ohm's second payment and its commitment_signed
+    but never revokes, then broadcasts its previous commitment (still
+    valid): the first payment is in it (the peer may yet claim it with the
+    preimage: it stays pending), the second is not but is in the peer's
+    latest, so it fails once the spend is 6 blocks deep (BOLT 5)."""
+    o = hostile.open_channel(node_factory, devchain)
+    channel = o.channel
+    first, first_signed, previous = send_to_peer(o, 20000000)
+    channel.send_revoke_and_ack()
+    channel.send_commitment_signed()
+    channel.receive_revoke_and_ack()
+    second, _, _ = send_to_peer(o, 30000000)
+    assert payment_status(o.node, first) == payment_status(o.node, second) == "pending"
+
+    tx = signed_commitment(channel, previous, first_signed["signature"])
+    devchain.rpc("sendrawtransaction", [tx.serialize().hex()])
+    o.node.wait_for_log("funding output spent in the mempool by " + tx.txid())
+    devchain.generate(1, BURN_ADDRESS)
+    wait_synced(o.node, devchain)
+    entry = hostile.wait_state(o.node, hostile.peer_id(o), "ONCHAIN")
+    assert entry["close_txid"] == tx.txid()
+    o.node.wait_for_log("funding output spent by {} \\(the peer's previous commitment\\)"
+                        .format(tx.txid()))
+    # Not deep enough yet: a reorg could still confirm the peer's latest.
+    devchain.generate(4, BURN_ADDRESS)
+    wait_synced(o.node, devchain)
+    time.sleep(1)
+    assert payment_status(o.node, second) == "pending"
+    devchain.generate(1, BURN_ADDRESS)
+    wait_synced(o.node, devchain)
+    wait_for(lambda: payment_status(o.node, second) == "failed", 10,
+             what="the second payment to fail")
+    with pytest.raises(RpcError) as info:
+        o.node.rpc("waitsendpay", [second, 5])
+    assert info.value.code == 204
+    # The first one waits for the chain (issue 13), even much deeper.
+    devchain.generate(10, BURN_ADDRESS)
+    wait_synced(o.node, devchain)
+    assert payment_status(o.node, first) == "pending"
+    assert [h["payment_hash"] for h in hostile.peer_channel(o.node, hostile.peer_id(o))["htlcs"]] \
+        == [first]
