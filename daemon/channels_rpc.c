@@ -141,6 +141,13 @@ static json_t *status_json(const struct dchannel *dc)
 		snprintf(line, sizeof(line), "%s:%s", dchannel_state_name(dc), dc->failure);
 		json_array_append_new(lines, json_string(line));
 	}
+	if (dc->is_spent) {
+		char txid[65];
+		snprintf(line, sizeof(line), "%s:Funding output spent by %s at block %u",
+			 dchannel_state_name(dc), bitcoin_txid_to_hex(txid, &dc->spend_txid),
+			 dc->spend_height);
+		json_array_append_new(lines, json_string(line));
+	}
 	return lines;
 }
 

@@ -60,6 +60,7 @@ def test_peer_commitment_confirmed_while_down_ends_the_channel(node_factory, dev
     ch = channel(a)
     assert ch["state"] == "ONCHAIN", ch["status"]
     assert ch["close_txid"] == spend_txid
+    assert "ONCHAIN:Funding output spent by " + spend_txid + " at block" in "\n".join(ch["status"])
     a.wait_for_log("funding output spent by " + spend_txid)
     # It stays so across a restart.
     assert a.stop() == 0
