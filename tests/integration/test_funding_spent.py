@@ -14,13 +14,15 @@ import pytest
 import test_channel_hostile as hostile
 from btcverify import Tx
 from chainutil import BURN_ADDRESS, find_tx, outputs, wait_synced
-from channelutil import FUNDING_SAT, PUSH_MSAT, channel, mine, open_channel
+from channelutil import FUNDING_SAT, PUSH_MSAT, chain_node, channel, mine, open_channel
 from lnchannel import (LOCAL, REMOTE, commitment_sighash, der_encode, ecdsa_sign,
                        funding_witness, parse_compact_sig)
 from ohmtest import RpcError, wait_for
 from test_channels import chain_pair
 
 RESEND_ERROR = re.compile(r"re-sending a transaction: bitcoind says -25")
+# channel/state.h CHANNEL_ONCHAIN_REASONABLE_DEPTH.
+CHANNEL_REASONABLE_DEPTH = 6
 
 
 def close_unilaterally(node, peer):
@@ -235,3 +237,53 @@ def test_peer_previous_commitment_fails_only_what_it_lacks(node_factory, devchai
     assert payment_status(o.node, first) == "pending"
     assert [h["payment_hash"] for h in hostile.peer_channel(o.node, hostile.peer_id(o))["htlcs"]] \
         == [first]
+
+
+def test_forward_not_in_the_spending_commitment_fails_upstream(node_factory, devchain):
+    """a pays through b to the Python node c; c takes the forwarded HTLC
+    and b's commitment_signed, never revokes, and broadcasts its previous
+    commitment.  Once that is 6 blocks deep, b fails the forward back to a
+    (a temporary channel failure at b), as it would its own payment."""
+    o = hostile.open_channel(node_factory, devchain)
+    b, c = o.node, o.channel
+    # A first HTLC from b, committed both ways: c's commitment #1.
+    b.rpc("dev-sendhtlc", [hostile.peer_id(o), 10000000])
+    c.receive_update_add_htlc()
+    first_signed, previous = c.receive_commitment_signed()
+    c.send_revoke_and_ack()
+    c.send_commitment_signed()
+    c.receive_revoke_and_ack()
+
+    a = chain_node(node_factory, devchain, "a", funded=True)
+    open_channel(a, b, devchain)
+    amount = 20000000
+    payment_hash = hashlib.sha256(os.urandom(32)).hexdigest()
+    final = a.rpc("getinfo")["blockheight"] + 19
+    route = [{"id": b.id, "channel": channel(a, b)["short_channel_id"],
+              "amount_msat": amount + 1000 + amount * 10 // 1000000, "delay": final + 34},
+             {"id": hostile.peer_id(o),
+              "channel": hostile.peer_channel(b, hostile.peer_id(o))["short_channel_id"],
+              "amount_msat": amount, "delay": final}]
+    a.rpc("sendpay", [route, payment_hash])
+    added = c.receive_update_add_htlc()
+    assert added["amount_msat"] == amount
+    c.receive_commitment_signed()
+
+    tx = signed_commitment(c, previous, first_signed["signature"])
+    devchain.rpc("sendrawtransaction", [tx.serialize().hex()])
+    devchain.generate(CHANNEL_REASONABLE_DEPTH - 1, BURN_ADDRESS)
+    wait_synced(b, devchain)
+    wait_synced(a, devchain)
+    assert hostile.peer_channel(b, hostile.peer_id(o))["state"] == "ONCHAIN"
+    time.sleep(1)
+    assert payment_status(a, payment_hash) == "pending"
+    devchain.generate(1, BURN_ADDRESS)
+    with pytest.raises(RpcError) as info:
+        a.rpc("waitsendpay", [payment_hash, 30])
+    assert info.value.code == 204
+    assert info.value.data["erring_node"] == b.id
+    assert info.value.data["failcode"] == 0x1000 | 7  # temporary_channel_failure
+    assert payment_status(a, payment_hash) == "failed"
+    # a's channel with b is untouched: the HTLC is gone from it.
+    wait_for(lambda: channel(a, b)["htlcs"] == [], 10, what="a's HTLC to be gone")
+    assert channel(a, b)["state"] == "CHANNELD_NORMAL"
