@@ -17,7 +17,7 @@ channel_libohmchannel_a_SOURCES = \
 	channel/state.c channel/state.h channel/state_internal.h \
 	channel/state_open.c channel/state_htlc.c channel/state_commit.c \
 	channel/state_reestablish.c channel/state_close.c \
-	channel/state_serialize.c
+	channel/state_serialize.c channel/state_onchain.c
 
 OHM_CHANNEL_TEST_LIBS = channel/libohmchannel.a bitcoin/libohmbitcoin.a \
 	wire/libohmwire.a crypto/libohmcrypto.a common/libohmcommon.a \
@@ -50,7 +50,7 @@ channel/state.$(OBJEXT) channel/state_open.$(OBJEXT) \
 channel/state_htlc.$(OBJEXT) channel/state_commit.$(OBJEXT) \
 channel/state_reestablish.$(OBJEXT) \
 channel/state_close.$(OBJEXT) channel/state_serialize.$(OBJEXT) \
-channel/open.$(OBJEXT): wire/peer_wire_gen.h
+channel/state_onchain.$(OBJEXT) channel/open.$(OBJEXT): wire/peer_wire_gen.h
 
 # The engine between two instances (tests/unit/channel_pair.h): scenarios,
 # peer violations, and a seeded random walk (OHM_CHANNEL_RANDOM_RUNS and
@@ -82,7 +82,15 @@ tests_unit_test_channel_state_random_SOURCES = \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
 	tests/unit/test.h
 tests_unit_test_channel_state_random_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+# The funding output spent: which commitment, and what fails.
+check_PROGRAMS += tests/unit/test_channel_onchain
+TESTS += tests/unit/test_channel_onchain
+tests_unit_test_channel_onchain_SOURCES = tests/unit/test_channel_onchain.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_onchain_LDADD = $(OHM_CHANNEL_TEST_LIBS)
 tests/unit/test_channel_state.$(OBJEXT) \
 tests/unit/test_channel_state_errors.$(OBJEXT) \
 tests/unit/test_channel_state_close.$(OBJEXT) \
-tests/unit/test_channel_state_random.$(OBJEXT): wire/peer_wire_gen.h
+tests/unit/test_channel_state_random.$(OBJEXT) \
+tests/unit/test_channel_onchain.$(OBJEXT): wire/peer_wire_gen.h

@@ -42,6 +42,8 @@ const char *channel_state_name(enum channel_state state)
 		return "CHANNEL_DATA_LOSS";
 	case CHANNEL_FORGOTTEN:
 		return "CHANNEL_FORGOTTEN";
+	case CHANNEL_ONCHAIN:
+		return "CHANNEL_ONCHAIN";
 	}
 	return "CHANNEL_INVALID_STATE";
 }
@@ -291,6 +293,7 @@ bool channel_is_finished(const struct channel *ch)
 	case CHANNEL_AWAITING_UNILATERAL:
 	case CHANNEL_DATA_LOSS:
 	case CHANNEL_FORGOTTEN:
+	case CHANNEL_ONCHAIN:
 		return true;
 	}
 	return true;

@@ -91,6 +91,10 @@ enum channel_state {
 	CHANNEL_DATA_LOSS,
 	/* Failed or disconnected before any funds were committed. */
 	CHANNEL_FORGOTTEN,
+	/* The funding output is spent on chain (BOLT #5: the channel is
+	 * closed, whatever the connection): nothing more happens off chain;
+	 * what is left is resolved on chain.  Stored: never renumber. */
+	CHANNEL_ONCHAIN,
 };
 
 /* "CHANNEL_NORMAL" and so on. */
@@ -296,6 +300,44 @@ bool channel_forget_unfunded(struct channel *ch, struct channel_effects *fx,
  * violation would. */
 bool channel_fail(struct channel *ch, struct channel_effects *fx,
 		  const char *why);
+
+/* ---- The funding output spent (channel/state_onchain.c) ---- */
+
+/* Which of the channel's valid commitments spent the funding output. */
+enum channel_spender {
+	CHANNEL_SPENT_BY_LOCAL,		/* our latest commitment */
+	CHANNEL_SPENT_BY_REMOTE,	/* the peer's latest commitment */
+	/* The peer's previous one, still valid: we signed a newer one and
+	 * await its revoke_and_ack. */
+	CHANNEL_SPENT_BY_REMOTE_PREVIOUS,
+	/* Anything else: a mutual close, a revoked commitment, ... */
+	CHANNEL_SPENT_BY_OTHER,
+};
+
+/* Blocks after which a spend is taken as final (BOLT #5 "reasonable
+ * depth"; LDK's ANTI_REORG_DELAY). */
+#define CHANNEL_ONCHAIN_REASONABLE_DEPTH 6
+
+/* Which commitment txid is. */
+enum channel_spender channel_spender_of(const struct channel *ch,
+					const struct bitcoin_txid *txid);
+
+/* Whether an HTLC we offered (not fulfilled) can be failed now that
+ * spender spent the funding output depth blocks deep (1: in the tip):
+ * only if it can no longer be claimed on chain (see state_onchain.c). */
+bool channel_onchain_can_fail(const struct channel *ch,
+			      const struct htlc *htlc,
+			      enum channel_spender spender, uint32_t depth);
+
+/* The funding output was spent by txid, depth blocks deep: moves the
+ * channel to CHANNEL_ONCHAIN (the first time), and fails every HTLC we
+ * offered that channel_onchain_can_fail() allows (CHANNEL_EVENT_HTLC_FAILED
+ * with is_withdrawn, or the peer's own failure if it had sent one), which
+ * leaves the channel.  Call it again at every new block: more can fail
+ * once the spend is deep enough.  Refused for a channel that never had
+ * commitments or is forgotten.  Produces no snapshot if nothing changed. */
+bool channel_funding_spent(struct channel *ch, struct channel_effects *fx,
+			   const struct bitcoin_txid *txid, uint32_t depth);
 
 /* ---- Reading the channel ---- */
 

@@ -417,7 +417,7 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 		bad(&r, "not a channel snapshot");
 	if (fromwire_u16(&r.cursor, &r.max) != SERIAL_VERSION)
 		bad(&r, "unknown snapshot version");
-	ch->state = read_enum(&r, CHANNEL_FORGOTTEN, "bad channel state");
+	ch->state = read_enum(&r, CHANNEL_ONCHAIN, "bad channel state");
 	ch->link = read_enum(&r, LINK_UP, "bad link state");
 	for (size_t side = 0; side < CHANNEL_NUM_SIDES; side++)
 		read_config(&r, &ch->config[side]);

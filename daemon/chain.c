@@ -31,10 +31,13 @@ static const struct {
 	[FEERATE_SLOW] = {100, "ECONOMICAL", CHAIN_FALLBACK_SLOW_PERKW},
 };
 
-/* A transaction we keep re-sending until it is in a block. */
+/* A transaction we keep re-sending until it is in a block, or another
+ * one spending the same coins is. */
 struct rebroadcast {
 	struct bitcoin_txid txid;
 	char *hex;
+	struct bitcoin_outpoint *spends;	/* its inputs' prevouts */
+	size_t num_spends;
 	struct rebroadcast *next;
 };
 
@@ -166,15 +169,49 @@ static bool load_tip(struct chain *chain, char *err, size_t errlen)
 	return true;
 }
 
-/* Forgets txids of block that we were re-sending. */
-static void rebroadcast_confirmed(struct chain *chain, const struct bitcoin_block *block)
+/* The transaction we re-send that spends prevout, other than txid, or
+ * NULL. */
+static struct rebroadcast *rebroadcast_spending(struct chain *chain,
+						const struct bitcoin_outpoint *prevout,
+						const struct bitcoin_txid *txid)
+{
+	for (struct rebroadcast *r = chain->rebroadcasts; r; r = r->next) {
+		if (bitcoin_txid_eq(&r->txid, txid))
+			continue;
+		for (size_t i = 0; i < r->num_spends; i++)
+			if (r->spends[i].vout == prevout->vout
+			    && bitcoin_txid_eq(&r->spends[i].txid, &prevout->txid))
+				return r;
+	}
+	return NULL;
+}
+
+/* Forgets the transactions we were re-sending that block confirmed, or
+ * that can never confirm now: a transaction of block spends one of their
+ * coins (say our commitment, after the peer's won).  bitcoind would
+ * refuse them at every block ("bad-txns-inputs-missingorspent"); whoever
+ * stored them keeps them for the record. */
+static void rebroadcast_confirmed(struct chain *chain, uint32_t height,
+				  const struct bitcoin_block *block)
 {
 	if (!chain->rebroadcasts)
 		return;
 	for (size_t i = 0; i < block->num_txs; i++) {
+		const struct bitcoin_tx *tx = block->txs[i];
 		struct bitcoin_txid txid;
-		bitcoin_tx_txid(&txid, block->txs[i]);
+		bitcoin_tx_txid(&txid, tx);
 		chain_rebroadcast_forget(chain, &txid);
+		for (size_t j = 0; j < tx->num_inputs && chain->rebroadcasts; j++) {
+			struct rebroadcast *r;
+			char ours[65], theirs[65];
+			while ((r = rebroadcast_spending(chain, &tx->inputs[j].prevout, &txid))) {
+				log_info(chain->log, "chain", "transaction %s conflicts with %s,"
+					 " confirmed in block %u: no longer re-sent",
+					 bitcoin_txid_to_hex(ours, &r->txid),
+					 bitcoin_txid_to_hex(theirs, &txid), height);
+				chain_rebroadcast_forget(chain, &r->txid);
+			}
+		}
 	}
 }
 
@@ -243,7 +280,7 @@ bool chain_block_connect(struct chain *chain, uint32_t height, const uint8_t *ra
 	chain->is_fee_stale = true;
 	log_debug(chain->log, "chain", "block %u %s: %zu transactions", height,
 		  bitcoin_blkid_to_hex(hash_hex, &hash), block->num_txs);
-	rebroadcast_confirmed(chain, block);
+	rebroadcast_confirmed(chain, height, block);
 	bitcoin_block_free(block);
 	return true;
 
@@ -333,11 +370,17 @@ void chain_rebroadcast_add(struct chain *chain, const struct bitcoin_tx *tx)
 	if (rebroadcast_find(chain, &txid))
 		return;
 	r = calloc(1, sizeof(*r));
-	if (!r || !(r->hex = bitcoin_tx_to_hex(tx))) {
+	if (!r || !(r->hex = bitcoin_tx_to_hex(tx))
+	    || !(r->spends = calloc(tx->num_inputs + 1, sizeof(*r->spends)))) {
+		if (r)
+			free(r->hex);
 		free(r);
 		return;
 	}
 	r->txid = txid;
+	r->num_spends = tx->num_inputs;
+	for (size_t i = 0; i < tx->num_inputs; i++)
+		r->spends[i] = tx->inputs[i].prevout;
 	/* In order: a parent goes out before its child. */
 	for (tail = &chain->rebroadcasts; *tail; tail = &(*tail)->next)
 		;
@@ -351,6 +394,7 @@ void chain_rebroadcast_forget(struct chain *chain, const struct bitcoin_txid *tx
 			struct rebroadcast *r = *p;
 			*p = r->next;
 			free(r->hex);
+			free(r->spends);
 			free(r);
 			return;
 		}
@@ -875,6 +919,7 @@ void chain_free(struct chain *chain)
 		struct rebroadcast *r = chain->rebroadcasts;
 		chain->rebroadcasts = r->next;
 		free(r->hex);
+		free(r->spends);
 		free(r);
 	}
 	/* Their bitcoind calls are dropped with bitcoind, unanswered. */

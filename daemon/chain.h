@@ -27,7 +27,9 @@
  *
  * Broadcast: sendrawtransaction; a broadcast transaction is sent again at
  * every new block and whenever a mempool scan misses it, until it is seen
- * in a block.  While bitcoind is down everything waits, with warnings.
+ * in a block, or a block confirms another transaction spending one of its
+ * inputs (then it can never confirm).  While bitcoind is down everything
+ * waits, with warnings.
  */
 #ifndef OHM_DAEMON_CHAIN_H
 #define OHM_DAEMON_CHAIN_H
@@ -128,8 +130,8 @@ uint32_t chain_feerate(const struct chain *chain, enum feerate_target target);
 typedef void (*chain_broadcast_cb)(const struct bitcoind_error *error, void *arg);
 
 /* Sends tx with sendrawtransaction, failing fast if bitcoind is down, and
- * keeps re-sending it (see above) until it is in a block or
- * chain_rebroadcast_forget() is called.  cb (may be NULL) hears the first
+ * keeps re-sending it (see above) until it or a conflicting transaction is
+ * in a block, or chain_rebroadcast_forget() is called.  cb (may be NULL) hears the first
  * attempt's outcome. */
 void chain_broadcast(struct chain *chain, const struct bitcoin_tx *tx,
 		     chain_broadcast_cb cb, void *arg);

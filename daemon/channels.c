@@ -83,6 +83,8 @@ const char *dchannel_state_name(const struct dchannel *dc)
 		return dc->is_spent ? "ONCHAIN" : "AWAITING_UNILATERAL";
 	case CHANNEL_FORGOTTEN:
 		return "CLOSED";
+	case CHANNEL_ONCHAIN:
+		return "ONCHAIN";
 	}
 	return "UNKNOWN";
 }
@@ -93,7 +95,7 @@ bool dchannel_needs_peer(const struct dchannel *dc)
 	enum channel_state state = channel_get_state(dc->ch);
 
 	return state != CHANNEL_CLOSED && state != CHANNEL_AWAITING_UNILATERAL
-		&& state != CHANNEL_FORGOTTEN;
+		&& state != CHANNEL_FORGOTTEN && state != CHANNEL_ONCHAIN;
 }
 
 void channels_fatal(struct channels *m, const char *what)
@@ -855,6 +857,7 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 	struct chain_listener listener = {
 		.block_connected = channels_block_connected,
 		.block_disconnected = channels_block_disconnected,
+		.mempool_tx = channels_mempool_tx,
 		.tip_changed = channels_tip_changed,
 		.feerates_changed = channels_feerates_changed,
 	};

@@ -1,13 +1,15 @@
 /* The channels' chain listener: where each funding transaction confirmed
  * and what spent it (stored with the block), and what a new tip means for
  * each channel (lock-in depth, a funding output that does not pay the
- * channel, an offered HTLC past its deadline). */
+ * channel, an offered HTLC past its deadline, a spent funding output that
+ * ends the channel). */
 #include "daemon/channels_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitcoin/script.h"
 #include "channel/scripts.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
@@ -16,6 +18,7 @@
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
+#include "daemon/wallet.h"
 #include "db/db.h"
 #include "wire/short_channel_id.h"
 
@@ -125,6 +128,32 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 	return true;
 }
 
+/* A spend in the mempool may still be replaced (or never confirm): the
+ * channel ends only when a block has it, but the operator hears of it. */
+void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitcoin_txid *txid)
+{
+	struct channels *m = arg;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		const struct bitcoin_outpoint *funding;
+		char cid[65], hex[65];
+		if (dc->is_spent || !dchannel_has_funding(dc)
+		    || channel_get_state(dc->ch) == CHANNEL_ONCHAIN)
+			continue;
+		funding = dchannel_funding(dc);
+		for (size_t i = 0; i < tx->num_inputs; i++) {
+			if (tx->inputs[i].prevout.vout != funding->vout
+			    || !bitcoin_txid_eq(&tx->inputs[i].prevout.txid, &funding->txid))
+				continue;
+			log_info(channels_log(m), "channel",
+				 "%s: channel %s: funding output spent in the mempool by %s: the"
+				 " channel ends once that confirms", dc->peer_id_hex,
+				 dchannel_id_hex(cid, dc), bitcoin_txid_to_hex(hex, txid));
+			break;
+		}
+	}
+}
+
 bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
 {
 	struct channels *m = arg;
@@ -165,6 +194,97 @@ static const struct htlc *expired_htlc(const struct dchannel *dc, uint32_t heigh
 	return NULL;
 }
 
+/* Whether the channel has commitments (funds at stake on chain). */
+static bool has_commitments(const struct dchannel *dc)
+{
+	enum channel_state state = channel_get_state(dc->ch);
+
+	return state >= CHANNEL_AWAITING_LOCKIN && state != CHANNEL_FORGOTTEN;
+}
+
+/* The wallet watches our to_remote output: on the peer's commitment it
+ * pays P2WPKH to our payment_basepoint (option_static_remotekey, BOLT #3
+ * "to_remote Output"), a coin of ours the moment that commitment
+ * confirms.  With option_anchors it is a P2WSH with a CSV of 1 instead
+ * (issue 13).  Done before any block is processed (channels_start), and
+ * again at every tip for channels opened since. */
+static void watch_to_remote(struct dchannel *dc)
+{
+	struct ohmd *ohmd = dc->owner->ohmd;
+	struct wirebuf *script;
+
+	if (!has_commitments(dc) || channel_get_params(dc->ch)->option_anchors)
+		return;
+	script = wirebuf_new();
+	script_p2wpkh_for_pubkey(script, ohmd->secp,
+				 &channel_get_params(dc->ch)->party[CHANNEL_LOCAL].basepoints.payment);
+	wallet_watch_channel_key(ohmd->wallet, script->data, script->len, (uint64_t)dc->dbid);
+	wirebuf_free(script);
+}
+
+static const char *spender_name(enum channel_spender spender)
+{
+	switch (spender) {
+	case CHANNEL_SPENT_BY_LOCAL:
+		return "our commitment";
+	case CHANNEL_SPENT_BY_REMOTE:
+		return "the peer's commitment";
+	case CHANNEL_SPENT_BY_REMOTE_PREVIOUS:
+		return "the peer's previous commitment";
+	case CHANNEL_SPENT_BY_OTHER:
+		break;
+	}
+	return "a transaction that is none of the valid commitments";
+}
+
+/* Our commitment can never confirm once another transaction spent the
+ * funding output: if a failure handed it to the chain after that block
+ * was processed, it is not re-sent any more (the chain forgets one that
+ * was waiting when the block came). */
+static void forget_losing_commitment(struct dchannel *dc)
+{
+	struct bitcoin_tx *ours = channel_signed_commitment(dc->ch);
+	struct bitcoin_txid txid;
+
+	if (!ours)
+		return;
+	bitcoin_tx_txid(&txid, ours);
+	if (!bitcoin_txid_eq(&txid, &dc->spend_txid))
+		chain_rebroadcast_forget(dc->owner->ohmd->chain, &txid);
+	bitcoin_tx_free(ours);
+}
+
+/* The funding output is spent, so the channel is over, whatever the
+ * connection (BOLT #5): the engine moves to CHANNEL_ONCHAIN (for good: it
+ * is stored) and fails the HTLCs we offered that can no longer be
+ * claimed, now or once the spend is deep enough. */
+static void funding_spent(struct dchannel *dc, uint32_t height)
+{
+	struct channel_effects fx;
+	bool was_onchain = channel_get_state(dc->ch) == CHANNEL_ONCHAIN;
+	char cid[65], txid[65];
+
+	if (height < dc->spend_height)
+		return;
+	if (!was_onchain)
+		forget_losing_commitment(dc);
+	channel_effects_init(&fx);
+	if (!channel_funding_spent(dc->ch, &fx, &dc->spend_txid, height - dc->spend_height + 1)) {
+		dchannel_refused(dc, &fx, "channel_funding_spent");
+		return;
+	}
+	if (!was_onchain)
+		log_info(channels_log(dc->owner), "channel",
+			 "%s: channel %s: funding output spent by %s (%s) at block %u: closed on chain",
+			 dc->peer_id_hex, dchannel_id_hex(cid, dc),
+			 bitcoin_txid_to_hex(txid, &dc->spend_txid),
+			 spender_name(channel_spender_of(dc->ch, &dc->spend_txid)), dc->spend_height);
+	if (fx.snapshot || fx.num_events || fx.num_msgs)
+		dchannel_apply(dc, &fx);
+	else
+		channel_effects_clear(&fx);
+}
+
 /* Tells one channel what the chain says at height. */
 void channels_channel_tip(struct dchannel *dc, uint32_t height)
 {
@@ -174,6 +294,11 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 	char why[200];
 
 	channel_effects_init(&fx);
+	watch_to_remote(dc);
+	if (dc->is_spent && has_commitments(dc)) {
+		funding_spent(dc, height);
+		return;
+	}
 	if (dc->funding_confirmed && dc->is_funding_bad && state < CHANNEL_CLOSED) {
 		dchannel_fail_with(dc, "the funding transaction does not pay the channel");
 		return;

@@ -184,6 +184,7 @@ void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const cha
 bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_blkid *hash,
 			      const struct bitcoin_block *block, char *err, size_t errlen);
 bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen);
+void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitcoin_txid *txid);
 void channels_tip_changed(void *arg, uint32_t height);
 void channels_channel_tip(struct dchannel *dc, uint32_t height);
 

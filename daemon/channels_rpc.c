@@ -76,6 +76,7 @@ void channels_close(struct channels *m, struct rpc_request *request, const char 
 	case CHANNEL_AWAITING_UNILATERAL:
 	case CHANNEL_DATA_LOSS:
 	case CHANNEL_FORGOTTEN:
+	case CHANNEL_ONCHAIN:
 		rpc_respond_error(request, RPC_LIGHTNINGD, "Channel is in state %s",
 				  dchannel_state_name(dc));
 		return;
@@ -138,6 +139,13 @@ static json_t *status_json(const struct dchannel *dc)
 	}
 	if (dc->failure) {
 		snprintf(line, sizeof(line), "%s:%s", dchannel_state_name(dc), dc->failure);
+		json_array_append_new(lines, json_string(line));
+	}
+	if (dc->is_spent) {
+		char txid[65];
+		snprintf(line, sizeof(line), "%s:Funding output spent by %s at block %u",
+			 dchannel_state_name(dc), bitcoin_txid_to_hex(txid, &dc->spend_txid),
+			 dc->spend_height);
 		json_array_append_new(lines, json_string(line));
 	}
 	return lines;

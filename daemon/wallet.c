@@ -182,6 +182,19 @@ bool wallet_new_script(struct wallet *wallet, struct wirebuf *script, char *err,
 	return ok;
 }
 
+void wallet_watch_channel_key(struct wallet *wallet, const uint8_t *script, size_t len,
+			      uint64_t channel_index)
+{
+	struct wallet_key_path path = {.type = WALLET_CHANNEL, .index = (uint32_t)channel_index};
+	uint8_t key[WALLET_SCRIPT_KEY_LEN];
+
+	/* The path packs a 32-bit index. */
+	if (len > WALLET_SCRIPT_MAX_LEN || channel_index > UINT32_MAX)
+		return;
+	wallet_script_key(key, script, len);
+	byteset_put(wallet->scripts, key, path_pack(&path));
+}
+
 /* ---- Recording what the chain shows ---- */
 
 static char *txid_hex(char out[65], const struct bitcoin_txid *txid)

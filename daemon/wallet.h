@@ -82,6 +82,13 @@ bool wallet_new_address(struct wallet *wallet, enum wallet_addrtype type,
  * Returns: false with err on a database error (script unchanged). */
 bool wallet_new_script(struct wallet *wallet, struct wirebuf *script, char *err, size_t errlen);
 
+/* Watches script, a P2WPKH to the payment_basepoint of the channel with
+ * index channel_index: an output paying it (the to_remote output of the
+ * peer's commitment) is a coin of ours, spent with that key.  In memory
+ * only: call it at every start, before blocks are processed. */
+void wallet_watch_channel_key(struct wallet *wallet, const uint8_t *script, size_t len,
+			      uint64_t channel_index);
+
 /* listfunds' "outputs" array (Core Lightning's shape); spent outputs only
  * with include_spent.  NULL on a database error. */
 json_t *wallet_outputs_json(struct wallet *wallet, bool include_spent);

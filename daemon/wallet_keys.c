@@ -8,6 +8,7 @@
 #include "bitcoin/sighash.h"
 #include "bitcoin/signature.h"
 #include "bitcoin/taproot.h"
+#include "channel/keys.h"
 #include "crypto/hash.h"
 #include "crypto/ripemd160.h"
 #include "crypto/secp.h"
@@ -46,6 +47,7 @@ bool wallet_keys_from_seed(const secp256k1_context *ctx, struct wallet_keys *out
 	}
 	bip32_key_wipe(&master);
 	bip32_key_wipe(&key);
+	out->has_node_secret = false;
 	if (!ok)
 		wallet_keys_wipe(out);
 	return ok;
@@ -60,6 +62,10 @@ bool wallet_keys_init(const secp256k1_context *ctx, struct wallet_keys *out,
 	wallet_keys_seed(seed, node_secret);
 	ok = wallet_keys_from_seed(ctx, out, seed, sizeof(seed), params);
 	crypto_wipe(seed, sizeof(seed));
+	if (ok) {
+		memcpy(out->node_secret, node_secret, 32);
+		out->has_node_secret = true;
+	}
 	return ok;
 }
 
@@ -67,13 +73,44 @@ void wallet_keys_wipe(struct wallet_keys *keys)
 {
 	for (size_t type = 0; type < WALLET_NUM_ADDRTYPES; type++)
 		bip32_key_wipe(&keys->account[type]);
+	crypto_wipe(keys->node_secret, sizeof(keys->node_secret));
+	keys->has_node_secret = false;
 }
 
 void wallet_key_path_text(char out[64], const struct wallet_key_path *path,
 			  const struct chainparams *params)
 {
+	if (path->type == WALLET_CHANNEL) {
+		snprintf(out, 64, "channel %u payment_basepoint", path->index);
+		return;
+	}
 	snprintf(out, 64, "m/%u'/%u'/0'/%u/%u", purposes[path->type], coin_type(params),
 		 path->is_change ? 1 : 0, path->index);
+}
+
+/* A channel's payment_basepoint key, as a (depth-less) bip32_key. */
+static bool derive_channel_key(const secp256k1_context *ctx, struct bip32_key *out,
+			       const struct wallet_keys *keys, uint32_t channel_index)
+{
+	struct channel_secrets secrets;
+	struct secret node_secret;
+	bool ok;
+
+	if (!keys->has_node_secret)
+		return false;
+	memcpy(node_secret.data, keys->node_secret, sizeof(node_secret.data));
+	ok = channel_secrets_derive(ctx, &secrets, &node_secret, channel_index);
+	crypto_wipe(&node_secret, sizeof(node_secret));
+	memset(out, 0, sizeof(*out));
+	if (ok) {
+		out->is_private = true;
+		out->privkey = secrets.payment_basepoint_secret;
+		ok = pubkey_from_privkey(ctx, &out->pubkey, &out->privkey);
+	}
+	channel_secrets_wipe(&secrets);
+	if (!ok)
+		bip32_key_wipe(out);
+	return ok;
 }
 
 bool wallet_keys_derive(const secp256k1_context *ctx, struct bip32_key *out,
@@ -81,6 +118,10 @@ bool wallet_keys_derive(const secp256k1_context *ctx, struct bip32_key *out,
 {
 	struct bip32_key key;
 
+	if (path->type == WALLET_CHANNEL)
+		return derive_channel_key(ctx, out, keys, path->index);
+	if ((unsigned)path->type >= WALLET_NUM_ADDRTYPES)
+		return false;
 	if (path->index >= BIP32_HARDENED
 	    || !bip32_derive_child(ctx, &key, &keys->account[path->type], path->is_change ? 1 : 0)
 	    || !bip32_derive_child(ctx, &key, &key, path->index)) {
@@ -100,6 +141,7 @@ static bool key_script(const secp256k1_context *ctx, struct wirebuf *script,
 
 	switch (type) {
 	case WALLET_P2WPKH:
+	case WALLET_CHANNEL:
 		script_p2wpkh_for_pubkey(script, ctx, pubkey);
 		return true;
 	case WALLET_P2TR:
@@ -191,7 +233,7 @@ bool wallet_keys_sign_tx(const secp256k1_context *ctx, struct bitcoin_tx *tx,
 			/* The key must be the coin's, or we sign for nothing. */
 			&& script->len == spends[i].script_len
 			&& memcmp(script->data, spends[i].script, script->len) == 0;
-		if (ok && spends[i].path.type == WALLET_P2WPKH)
+		if (ok && spends[i].path.type != WALLET_P2TR)
 			ok = sign_p2wpkh(ctx, signed_tx, i, &spends[i], &key);
 		else if (ok)
 			ok = sign_p2tr(ctx, signed_tx, i, spent, &key, aux_rand[i]);

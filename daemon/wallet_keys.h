@@ -11,6 +11,11 @@
  *   P2TR   = master / 86' / coin' / 0' / change / index   (BIP86: key path
  *            only, the output key tweaked with no script tree)
  *
+ *   channel coin: a channel's payment_basepoint secret (channel/keys.h
+ *            channel_secrets_derive of the channel's index), paid P2WPKH
+ *            by the to_remote output of the peer's commitment
+ *            (option_static_remotekey)
+ *
  * coin is 0 on bitcoin and 1 on testnet, signet and regtest (SLIP-44);
  * change is 0 for addresses we hand out (newaddr) and 1 for our own
  * change.  So the wallet can be restored, from node_secret alone, by any
@@ -39,13 +44,20 @@
 enum wallet_addrtype {
 	WALLET_P2WPKH = 0,
 	WALLET_P2TR = 1,
+	/* Not handed out: a channel's payment_basepoint key, P2WPKH; the
+	 * path's index is the channel's index. */
+	WALLET_CHANNEL = 2,
 };
+/* The BIP32 accounts (WALLET_CHANNEL has none). */
 #define WALLET_NUM_ADDRTYPES 2
 
 /* The account keys m/84'/coin'/0' and m/86'/coin'/0', private.  Wipe with
  * wallet_keys_wipe(). */
 struct wallet_keys {
 	struct bip32_key account[WALLET_NUM_ADDRTYPES];
+	/* For the channel coins (wallet_keys_init only). */
+	bool has_node_secret;
+	uint8_t node_secret[32];
 };
 
 /* Where one key sits in the tree. */

@@ -21,6 +21,7 @@ EXTRA_DIST += \
 	tests/integration/test_fatal_stop.py \
 	tests/integration/test_fee.py \
 	tests/integration/test_forward_reconnect.py \
+	tests/integration/test_funding_spent.py \
 	tests/integration/test_install.py \
 	tests/integration/test_jsonrpc.py \
 	tests/integration/test_lnchannel_vectors.py \

@@ -7,6 +7,7 @@
 #include "bitcoin/sighash.h"
 #include "bitcoin/signature.h"
 #include "bitcoin/taproot.h"
+#include "channel/keys.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/ripemd160.h"
@@ -227,6 +228,75 @@ static void test_signing_refuses_a_coin_that_is_not_ours(void)
 	wallet_keys_wipe(&keys);
 }
 
+/* A channel coin (the to_remote output of the peer's commitment) is a
+ * P2WPKH to the channel's payment_basepoint, whose secret comes from the
+ * node secret and the channel's index: the wallet derives and signs with
+ * it; keys made from a bare BIP32 seed have no node secret and refuse. */
+static void test_channel_coin_is_the_payment_basepoint(void)
+{
+	uint8_t node_secret[32];
+	struct secret secret;
+	struct wallet_keys keys, bare;
+	struct channel_secrets secrets;
+	struct channel_basepoints basepoints;
+	struct pubkey funding, pubkey;
+	struct wallet_key_path path = {WALLET_CHANNEL, false, 7};
+	struct wirebuf *expected = wirebuf_new(), *script = wirebuf_new();
+	struct wirebuf *script_code = wirebuf_new();
+	struct wallet_spend spend;
+	struct bitcoin_outpoint outpoint;
+	struct bitcoin_signature sig;
+	struct ripemd160 key_hash;
+	struct sha256 sighash;
+	uint8_t aux[1][32] = {{3}};
+	uint8_t dest[22] = {0x00, 0x14};
+	struct bitcoin_tx *tx = bitcoin_tx_new(2, 0);
+	char text[64];
+
+	memset(node_secret, 0x5c, sizeof(node_secret));
+	memcpy(secret.data, node_secret, 32);
+	CHECK(wallet_keys_init(ctx, &keys, node_secret, chainparams_for_network("regtest")));
+	CHECK(channel_secrets_derive(ctx, &secrets, &secret, 7));
+	CHECK(channel_secrets_public(ctx, &funding, &basepoints, &secrets));
+	script_p2wpkh_for_pubkey(expected, ctx, &basepoints.payment);
+	CHECK(wallet_keys_script(ctx, script, &keys, &path));
+	CHECK(script->len == expected->len
+	      && memcmp(script->data, expected->data, script->len) == 0);
+	wallet_key_path_text(text, &path, chainparams_for_network("regtest"));
+	CHECK_STREQ(text, "channel 7 payment_basepoint");
+
+	memset(&outpoint, 0x77, sizeof(outpoint));
+	bitcoin_tx_add_input(tx, &outpoint, 0xfffffffd);
+	bitcoin_tx_add_output(tx, 90000, dest, sizeof(dest));
+	spend = (struct wallet_spend){path, 100000, script->data, script->len};
+	CHECK(wallet_keys_sign_tx(ctx, tx, &keys, &spend, (const uint8_t (*)[32])aux));
+	CHECK(tx->inputs[0].num_witness == 2);
+	CHECK(pubkey_parse(ctx, &pubkey, tx->inputs[0].witness[1].data));
+	CHECK(pubkey_eq(ctx, &pubkey, &basepoints.payment));
+	hash160(&key_hash, tx->inputs[0].witness[1].data, 33);
+	script_code_for_p2wpkh(script_code, &key_hash);
+	CHECK(bip143_sighash(&sighash, tx, 0, script_code->data, script_code->len, 100000,
+			     SIGHASH_ALL));
+	CHECK(bitcoin_signature_parse(ctx, &sig, tx->inputs[0].witness[0].data,
+				      tx->inputs[0].witness[0].len));
+	CHECK(bitcoin_signature_verify(ctx, &sig, &sighash, &pubkey));
+	/* Another channel's key does not pay this script. */
+	spend.path.index = 8;
+	CHECK(!wallet_keys_sign_tx(ctx, tx, &keys, &spend, (const uint8_t (*)[32])aux));
+
+	abandon_keys(&bare, "regtest");
+	wirebuf_reset(script);
+	CHECK(!wallet_keys_script(ctx, script, &bare, &path));
+
+	bitcoin_tx_free(tx);
+	wirebuf_free(expected);
+	wirebuf_free(script);
+	wirebuf_free(script_code);
+	channel_secrets_wipe(&secrets);
+	wallet_keys_wipe(&keys);
+	wallet_keys_wipe(&bare);
+}
+
 int main(void)
 {
 	ctx = crypto_secp_context_new();
@@ -236,6 +306,7 @@ int main(void)
 	RUN(test_seed_is_hkdf_of_node_secret);
 	RUN(test_signatures_verify);
 	RUN(test_signing_refuses_a_coin_that_is_not_ours);
+	RUN(test_channel_coin_is_the_payment_basepoint);
 	crypto_secp_context_destroy(ctx);
 	return test_done();
 }
