@@ -102,7 +102,7 @@ void channels_fatal(struct channels *m, const char *what)
 {
 	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
 	m->is_fatal = true;
-	ohmd_fatal(m->ohmd);
+	m->on_fatal(m->ohmd);
 }
 
 /* ---- Policy and set-up ---- */
@@ -851,7 +851,8 @@ static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 
 /* ---- Life cycle ---- */
 
-struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
+struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *ohmd),
+			      char *err, size_t errlen)
 {
 	struct channels *m = calloc(1, sizeof(*m));
 	struct chain_listener listener = {
@@ -866,6 +867,7 @@ struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen)
 		return NULL;
 	}
 	m->ohmd = ohmd;
+	m->on_fatal = on_fatal;
 	m->queue_tail = &m->queue;
 	m->flush_event = event_new(ohmd->base, -1, 0, flush, m);
 	if (!m->flush_event) {

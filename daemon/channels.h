@@ -43,8 +43,11 @@ struct rpc_request;
 
 /* Loads every channel from the database (each resumes disconnected) and
  * listens to the chain.  Needs ohmd's db, chain, wallet and peers.
+ * on_fatal(ohmd) is called when a channel step cannot be stored:
+ * nothing more is acted on, and the process must stop.
  * Returns: NULL with err on failure. */
-struct channels *channels_new(struct ohmd *ohmd, char *err, size_t errlen);
+struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *ohmd),
+			      char *err, size_t errlen);
 
 /* Starts dialling the peers of live channels. */
 void channels_start(struct channels *channels);

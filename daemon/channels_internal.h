@@ -116,6 +116,7 @@ struct channels {
 	struct dchannel *list;
 	struct redial *redials;
 	bool is_fatal;			/* a database error: we are stopping */
+	void (*on_fatal)(struct ohmd *ohmd);	/* tells ohmd to stop */
 	/* Group commit: the transaction the steps of this turn of the event
 	 * loop share, the steps waiting for it, and the event that commits
 	 * it and acts on them once the loop has run what was ready. */

@@ -293,7 +293,7 @@ static int run(struct ohmd *ohmd)
 		goto out;
 	}
 	/* Channels listen to the chain, so the chain starts after them. */
-	ohmd->channels = channels_new(ohmd, err, sizeof(err));
+	ohmd->channels = channels_new(ohmd, ohmd_fatal, err, sizeof(err));
 	if (!ohmd->channels) {
 		startup_error("%s", err);
 		goto out;
