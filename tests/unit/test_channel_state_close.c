@@ -229,6 +229,58 @@ static void test_closing_signed_before_we_see_the_channel_clear_fails(void)
 	pair_free(&p);
 }
 
+/* Whether the next message waiting for node i is a closing_signed. */
+static bool next_is_closing_signed(const struct pair *p, int i)
+{
+	const struct pair_queue *q = &p->node[i].inbox;
+	uint16_t type = 0;
+
+	if (q->head == q->tail)
+		return false;
+	fromwire_peektype(q->msgs[q->head % PAIR_MAX_QUEUE]->data,
+			  q->msgs[q->head % PAIR_MAX_QUEUE]->len, &type);
+	return type == WIRE_CLOSING_SIGNED;
+}
+
+/* BOLT #2 holds the fundee's answer to the fee_range the funder *sent*:
+ * "if `fee_satoshis` is not in the overlap between the sent and received
+ * `fee_range`: MUST fail the channel".  ohmd gives every channel a new
+ * policy whenever bitcoind's estimates move, which can fall between our
+ * closing_signed and the fundee's counter-proposal; a range recomputed
+ * from the new policy then no longer holds the fee the fundee took from
+ * the one we sent, and the close would end unilateral. */
+static void test_new_policy_mid_negotiation_keeps_the_sent_range(void)
+{
+	struct pair_options o;
+	struct pair p;
+	struct channel_policy higher;
+
+	pair_default_options(&o);
+	pair_init(&p, &o);
+	/* The fundee wants more than the funder's first proposal: it
+	 * answers at the bottom of its own range. */
+	p.node[1].policy.min_feerate_per_kw = 2000;
+	channel_set_policy(p.node[1].ch, &p.node[1].policy);
+	CHECK(pair_open(&p));
+	CHECK(PAIR_CALL(&p, 0, channel_shutdown, NULL, 0));
+	while (!next_is_closing_signed(&p, 0)
+	       && (pair_deliver(&p, 0) || pair_deliver(&p, 1)))
+		;
+	CHECK(next_is_closing_signed(&p, 0));
+	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_NEGOTIATING_CLOSE);
+	/* The estimates rise before the counter-proposal is read: the
+	 * funder's new minimum is above it. */
+	higher = p.node[0].policy;
+	higher.min_feerate_per_kw = 3000;
+	p.node[0].policy = higher;
+	channel_set_policy(p.node[0].ch, &higher);
+	pair_run(&p);
+	CHECK_MSG(p.node[0].last_failure == NULL, "node 0 failed: %s",
+		  p.node[0].last_failure);
+	check_mutual(&p);
+	pair_free(&p);
+}
+
 int main(void)
 {
 	RUN(test_peer_funder_fee_commit_shutdown_in_one_flight);
@@ -236,5 +288,8 @@ int main(void)
 	RUN(test_our_shutdown_signs_the_peers_fee_first);
 	RUN(test_funder_proposes_right_after_the_last_htlc);
 	RUN(test_closing_signed_before_we_see_the_channel_clear_fails);
+	RUN_TODO(test_new_policy_mid_negotiation_keeps_the_sent_range,
+		 "the fundee's answer is checked against a range recomputed "
+		 "from the new policy");
 	return test_done();
 }
