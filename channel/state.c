@@ -178,6 +178,15 @@ void channel_free(struct channel *ch)
 
 void channel_set_policy(struct channel *ch, const struct channel_policy *policy)
 {
+	/* BOLT #2 holds the peer's closing_signed to "the overlap between
+	 * the sent and received `fee_range`", and ours comes from the
+	 * policy: while a closing_signed of ours is out, the range it sent
+	 * stays ours. */
+	if (ch->sent_closing) {
+		ch->next_policy = *policy;
+		ch->has_next_policy = true;
+		return;
+	}
 	ch->policy = *policy;
 }
 

@@ -208,7 +208,10 @@ struct channel *channel_new(const secp256k1_context *ctx,
 void channel_free(struct channel *ch);
 
 /* Replaces the policy (fee estimates move; the daemon's configuration may
- * change between restarts).  The policy is not part of the snapshot. */
+ * change between restarts).  The policy is not part of the snapshot.
+ * While a closing_signed of ours is out, the new policy waits until the
+ * negotiation restarts (the peer's answer is held to the fee_range we
+ * sent). */
 void channel_set_policy(struct channel *ch, const struct channel_policy *policy);
 
 /* ---- Events ---- */

@@ -40,6 +40,10 @@ struct channel {
 	const secp256k1_context *ctx;
 	struct channel_secrets secrets;
 	struct channel_policy policy;
+	/* A policy set while our closing_signed is out (channel_set_policy):
+	 * it takes over when the negotiation restarts. */
+	struct channel_policy next_policy;
+	bool has_next_policy;
 	enum channel_state state;
 	enum channel_link link;
 

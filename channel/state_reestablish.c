@@ -60,6 +60,10 @@ bool channel_disconnected(struct channel *ch, struct channel_effects *fx)
 	 * between disconnection and reconnection, negotiation restarts on reconnection.
 	 */
 	ch->sent_closing = ch->received_closing = false;
+	if (ch->has_next_policy) {
+		ch->policy = ch->next_policy;
+		ch->has_next_policy = false;
+	}
 	if (ch->state == CHANNEL_NEGOTIATING_CLOSE)
 		ch->state = CHANNEL_SHUTTING_DOWN;
 	return channel_step_done(ch, fx);

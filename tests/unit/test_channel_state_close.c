@@ -288,8 +288,6 @@ int main(void)
 	RUN(test_our_shutdown_signs_the_peers_fee_first);
 	RUN(test_funder_proposes_right_after_the_last_htlc);
 	RUN(test_closing_signed_before_we_see_the_channel_clear_fails);
-	RUN_TODO(test_new_policy_mid_negotiation_keeps_the_sent_range,
-		 "the fundee's answer is checked against a range recomputed "
-		 "from the new policy");
+	RUN(test_new_policy_mid_negotiation_keeps_the_sent_range);
 	return test_done();
 }
