@@ -206,15 +206,17 @@ static bool has_commitments(const struct dchannel *dc)
  * pays P2WPKH to our payment_basepoint (option_static_remotekey, BOLT #3
  * "to_remote Output"), a coin of ours the moment that commitment
  * confirms.  With option_anchors it is a P2WSH with a CSV of 1 instead
- * (issue 13).  Done before any block is processed (channels_start), and
- * again at every tip for channels opened since. */
+ * (issue 13).  Done once per channel: before any block is processed
+ * (channels_start), or at the first tip after it opened. */
 static void watch_to_remote(struct dchannel *dc)
 {
 	struct ohmd *ohmd = dc->owner->ohmd;
 	struct wirebuf *script;
 
-	if (!has_commitments(dc) || channel_get_params(dc->ch)->option_anchors)
+	if (dc->is_to_remote_watched || !has_commitments(dc)
+	    || channel_get_params(dc->ch)->option_anchors)
 		return;
+	dc->is_to_remote_watched = true;
 	script = wirebuf_new();
 	script_p2wpkh_for_pubkey(script, ohmd->secp,
 				 &channel_get_params(dc->ch)->party[CHANNEL_LOCAL].basepoints.payment);

@@ -56,6 +56,7 @@ struct dchannel {
 	bool is_spent;
 	struct bitcoin_txid spend_txid;
 	uint32_t spend_height;
+	bool is_to_remote_watched;	/* the wallet knows our to_remote */
 	/* Our tip when the channel was first stored (0: unknown). */
 	uint32_t opened_height;
 
