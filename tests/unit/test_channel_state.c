@@ -586,6 +586,68 @@ static void test_unaffordable_add_is_withdrawn_after_reconnection(void)
 	pair_free(&p);
 }
 
+/* The same HTLC, but this time we signed it into the peer's next
+ * commitment before the connection dropped, and the peer's
+ * channel_reestablish says our commitment_signed never arrived.  The
+ * peer may be telling the truth, or it may hold our signature on that
+ * commitment (here: the attacker keeps the message) and broadcast it:
+ * the HTLC has an output there that it can claim with the preimage.
+ * BOLT #5: an HTLC is failed upstream only once no *valid* commitment
+ * holds it, and a commitment we signed stays valid until it is revoked;
+ * so the HTLC must not be reported failed on the peer's word. */
+static void test_htlc_we_signed_is_not_failed_on_the_peers_word(void)
+{
+	struct pair_options o;
+	struct pair p;
+	struct pair_queue *q;
+	struct wirebuf *kept = NULL;
+	uint16_t type = 0;
+	uint64_t id, h;
+
+	pair_default_options(&o);
+	o.push_msat = 984000000;	/* the funder keeps 16000 sat */
+	pair_init(&p, &o);
+	CHECK(pair_open(&p));
+	for (uint64_t k = 0; k < 5; k++)
+		CHECK(pair_add_htlc_k(&p, 1, 5000000, 10 + k, &id));
+	CHECK(PAIR_CALL(&p, 1, channel_send_commit));
+	CHECK(pair_add_htlc_k(&p, 0, 3000000, 1, &h));
+	for (int k = 0; k < 6; k++)
+		CHECK(pair_deliver(&p, 0));	/* adds, commit: revoke out */
+	/* We sign our HTLC (and the peer's five) into its commitment. */
+	CHECK(PAIR_CALL(&p, 0, channel_send_commit));
+	CHECK(pair_deliver(&p, 1));		/* our add: fits still */
+	CHECK(pair_deliver(&p, 1));		/* the revocation */
+	q = &p.node[1].inbox;
+	CHECK(q->tail - q->head == 1);
+	if (q->tail - q->head == 1) {
+		kept = q->msgs[q->head++ % PAIR_MAX_QUEUE];
+		fromwire_peektype(kept->data, kept->len, &type);
+	}
+	CHECK(type == WIRE_COMMITMENT_SIGNED);
+	if (kept) {
+		/* Our signature on a commitment with all six HTLCs, ours too
+		 * (none is trimmed at 2500 perkw). */
+		struct msg_commitment_signed *cs = NULL;
+
+		CHECK(fromwire_commitment_signed(kept->data, kept->len, &cs)
+		      && cs->num_htlcs == 6);
+		msg_commitment_signed_free(cs);
+	}
+	pair_disconnect(&p);
+	pair_reconnect(&p);
+	pair_settle(&p);
+	CHECK(!pair_is_failed(&p, 0) && !pair_is_failed(&p, 1));
+	for (size_t k = 0; k < p.node[0].num_records; k++)
+		CHECK_MSG(!(p.node[0].records[k].type == CHANNEL_EVENT_HTLC_FAILED
+			    && p.node[0].records[k].htlc_id == h),
+			  "HTLC %llu failed (withdrawn: %d) while the commitment "
+			  "we signed with it can still be broadcast",
+			  (unsigned long long)h, p.node[0].records[k].is_withdrawn);
+	wirebuf_free(kept);
+	pair_free(&p);
+}
+
 static void test_restart_from_snapshot_mid_exchange(void)
 {
 	struct pair_options o;
@@ -853,6 +915,9 @@ int main(void)
 	RUN(test_lost_revoke_and_commit_keep_their_order);
 	RUN(test_uncommitted_updates_survive_reconnection);
 	RUN(test_unaffordable_add_is_withdrawn_after_reconnection);
+	RUN_TODO(test_htlc_we_signed_is_not_failed_on_the_peers_word,
+		 "the reestablish withdraws an HTLC from a commitment we signed "
+		 "and fails it at once");
 	RUN(test_restart_from_snapshot_mid_exchange);
 	RUN(test_data_loss_is_detected);
 	RUN(test_mutual_close);
