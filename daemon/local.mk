@@ -55,6 +55,8 @@ tests_unit_test_daemon_rpc_command_LDADD = daemon/libohmdaemon.a $(OHM_PURE_LIBS
 check_PROGRAMS += tests/unit/test_daemon_rpc_params
 TESTS += tests/unit/test_daemon_rpc_params tests/unit/memcheck_rpc.sh
 EXTRA_DIST += tests/unit/memcheck_rpc.sh
+CLEANFILES += tests/unit/test_daemon_rpc_params.memcheck.log \
+	tests/unit/test_daemon_rpc_command.memcheck.log
 tests_unit_test_daemon_rpc_params_SOURCES = tests/unit/test_daemon_rpc_params.c
 tests_unit_test_daemon_rpc_params_LDADD = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) \
 	$(OHM_DEP_LIBS)
