@@ -26,8 +26,7 @@ import socket
 import threading
 import time
 
-from chainutil import wait_synced
-from channelutil import chain_node, channel, channels, mine
+from channelutil import channel, channels, mine, three_nodes
 from ohmtest import RpcError, wait_for
 
 PAYMENT_MSAT = 1000000000          # 1,000,000 sat
@@ -225,11 +224,7 @@ def check_preimages(payer_node, payee):
 
 
 def test_forwarder_links_cut_during_payment_storm(node_factory, devchain):
-    a = chain_node(node_factory, devchain, "a", funded=True)
-    b = chain_node(node_factory, devchain, "b", funded=True)
-    c = chain_node(node_factory, devchain, "c")
-    for node in (a, b, c):
-        wait_synced(node, devchain)
+    a, b, c = three_nodes(node_factory, devchain)
     ab, bc = Proxy(b.port), Proxy(c.port)
     try:
         open_through(a, b, ab, devchain, (c,))
