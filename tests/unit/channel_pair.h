@@ -491,6 +491,33 @@ static inline size_t pair_count(const struct pair *p, int i,
 	return n;
 }
 
+/* The type of the last message node i sent; 0 if it sent none. */
+static inline uint16_t pair_last_sent(const struct pair *p, int i)
+{
+	const struct pair_node *n = &p->node[i];
+
+	return n->num_sent > 0 ? n->sent_types[n->num_sent - 1] : 0;
+}
+
+/* Whether node i sent exactly the num_want message types of want, in
+ * order, from its index `from` on; if not, prints what it sent. */
+static inline bool pair_sent_exactly(const struct pair *p, int i, size_t from,
+				     const uint16_t *want, size_t num_want)
+{
+	const struct pair_node *n = &p->node[i];
+	bool ok = from <= n->num_sent && n->num_sent - from == num_want;
+
+	for (size_t k = 0; ok && k < num_want; k++)
+		ok = n->sent_types[from + k] == want[k];
+	if (!ok) {
+		printf("# node %d sent:", i);
+		for (size_t k = from; k < n->num_sent; k++)
+			printf(" %s", peer_wire_name(n->sent_types[k]));
+		printf("\n");
+	}
+	return ok;
+}
+
 /* Checks both nodes agree on both commitments: each one's view of a
  * commitment is the other's, balances and HTLCs add up to the funding,
  * and each node's latest commitment carries valid signatures. */
