@@ -518,6 +518,18 @@ static inline bool pair_sent_exactly(const struct pair *p, int i, size_t from,
 	return ok;
 }
 
+/* Whether both nodes broadcast, and the same transaction. */
+static inline bool pair_same_broadcast(const struct pair *p)
+{
+	struct bitcoin_txid a, b;
+
+	if (!p->node[0].broadcast || !p->node[1].broadcast)
+		return false;
+	bitcoin_tx_txid(&a, p->node[0].broadcast);
+	bitcoin_tx_txid(&b, p->node[1].broadcast);
+	return bitcoin_txid_eq(&a, &b);
+}
+
 /* Checks both nodes agree on both commitments: each one's view of a
  * commitment is the other's, balances and HTLCs add up to the funding,
  * and each node's latest commitment carries valid signatures. */

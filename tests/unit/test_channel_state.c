@@ -654,15 +654,11 @@ static void check_close_tx(struct pair *p, int64_t bal0, int64_t bal1)
 {
 	const struct bitcoin_tx *a = p->node[0].broadcast,
 				*b = p->node[1].broadcast;
-	struct bitcoin_txid ta, tb;
 	uint64_t total = 0;
 
-	CHECK(a && b);
+	CHECK(pair_same_broadcast(p));
 	if (!a || !b)
 		return;
-	bitcoin_tx_txid(&ta, a);
-	bitcoin_tx_txid(&tb, b);
-	CHECK(bitcoin_txid_eq(&ta, &tb));
 	CHECK(a->num_inputs == 1 && a->inputs[0].num_witness == 4);
 	for (size_t k = 0; k < a->num_outputs; k++)
 		total += a->outputs[k].amount_sat;
@@ -770,14 +766,7 @@ static void test_close_survives_a_lost_agreement(void)
 	pair_reconnect(&p);
 	pair_run(&p);
 	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_CLOSED);
-	CHECK(p.node[0].broadcast && p.node[1].broadcast);
-	if (p.node[0].broadcast && p.node[1].broadcast) {
-		struct bitcoin_txid a, b;
-
-		bitcoin_tx_txid(&a, p.node[0].broadcast);
-		bitcoin_tx_txid(&b, p.node[1].broadcast);
-		CHECK(bitcoin_txid_eq(&a, &b));
-	}
+	CHECK(pair_same_broadcast(&p));
 	pair_free(&p);
 }
 

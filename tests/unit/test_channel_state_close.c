@@ -23,13 +23,7 @@ static void check_mutual(struct pair *p)
 		for (size_t k = 0; k < p->node[i].num_sent; k++)
 			CHECK(p->node[i].sent_types[k] != WIRE_ERROR
 			      && p->node[i].sent_types[k] != WIRE_WARNING);
-	if (p->node[0].broadcast && p->node[1].broadcast) {
-		struct bitcoin_txid a, b;
-
-		bitcoin_tx_txid(&a, p->node[0].broadcast);
-		bitcoin_tx_txid(&b, p->node[1].broadcast);
-		CHECK(bitcoin_txid_eq(&a, &b));
-	}
+	CHECK(pair_same_broadcast(p));
 }
 
 /* Node 0 plays Core Lightning as funder: update_fee, commitment_signed,
