@@ -530,6 +530,23 @@ static inline bool pair_same_broadcast(const struct pair *p)
 	return bitcoin_txid_eq(&a, &b);
 }
 
+/* Node i offers an HTLC of amount_msat with the preimage of k (*id its
+ * id), both commit it, and node i starts the close.  Returns: whether
+ * both then wait in CHANNEL_SHUTTING_DOWN for the HTLC to resolve. */
+static inline bool pair_shutdown_with_htlc(struct pair *p, int i,
+					   uint64_t amount_msat, uint64_t k,
+					   uint64_t *id)
+{
+	if (!pair_add_htlc_k(p, i, amount_msat, k, id))
+		return false;
+	pair_settle(p);
+	if (!PAIR_CALL(p, i, channel_shutdown, NULL, 0))
+		return false;
+	pair_run(p);
+	return channel_get_state(p->node[0].ch) == CHANNEL_SHUTTING_DOWN
+		&& channel_get_state(p->node[1].ch) == CHANNEL_SHUTTING_DOWN;
+}
+
 /* Checks both nodes agree on both commitments: each one's view of a
  * commitment is the other's, balances and HTLCs add up to the funding,
  * and each node's latest commitment carries valid signatures. */

@@ -708,12 +708,7 @@ static void test_shutdown_waits_for_htlcs(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	CHECK(pair_add_htlc_k(&p, 0, 40000000, 1, &id));
-	pair_settle(&p);
-	CHECK(PAIR_CALL(&p, 0, channel_shutdown, NULL, 0));
-	pair_run(&p);
-	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_SHUTTING_DOWN);
-	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_SHUTTING_DOWN);
+	CHECK(pair_shutdown_with_htlc(&p, 0, 40000000, 1, &id));
 	/* No new HTLCs either way. */
 	CHECK(!pair_add_htlc_k(&p, 1, 1000000, 2, &id));
 	CHECK(!pair_add_htlc_k(&p, 0, 1000000, 3, &id));

@@ -137,11 +137,7 @@ static void test_funder_proposes_right_after_the_last_htlc(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	CHECK(pair_add_htlc_k(&p, 1, 20000000, 2, &id));
-	pair_settle(&p);
-	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
-	pair_run(&p);
-	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_SHUTTING_DOWN);
+	CHECK(pair_shutdown_with_htlc(&p, 1, 20000000, 2, &id));
 	pair_preimage(&pre, &hash, 2);
 	CHECK(PAIR_CALL(&p, 0, channel_fulfill_htlc, id, &pre));
 	pair_settle(&p);
@@ -168,10 +164,7 @@ static void test_closing_signed_before_we_see_the_channel_clear_fails(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	CHECK(pair_add_htlc_k(&p, 1, 20000000, 3, &id));
-	pair_settle(&p);
-	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
-	pair_run(&p);
+	CHECK(pair_shutdown_with_htlc(&p, 1, 20000000, 3, &id));
 	pair_preimage(&pre, &hash, 3);
 	CHECK(PAIR_CALL(&p, 0, channel_fulfill_htlc, id, &pre));
 	CHECK(PAIR_CALL(&p, 0, channel_send_commit));
