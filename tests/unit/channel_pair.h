@@ -304,6 +304,18 @@ static inline void pair_trace_node(const struct pair *p, int i)
 	printf("\n");
 }
 
+/* The type of the next message queued for node i; 0 if none. */
+static inline uint16_t pair_next_type(const struct pair *p, int i)
+{
+	const struct pair_queue *q = &p->node[i].inbox;
+	uint16_t type = 0;
+
+	if (q->head != q->tail)
+		fromwire_peektype(q->msgs[q->head % PAIR_MAX_QUEUE]->data,
+				  q->msgs[q->head % PAIR_MAX_QUEUE]->len, &type);
+	return type;
+}
+
 /* Delivers the next message queued for node i.  Returns: false if none. */
 static inline bool pair_deliver(struct pair *p, int i)
 {

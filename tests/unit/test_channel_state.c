@@ -421,17 +421,9 @@ static void test_update_fee_from_funder(void)
  * the connection, then reconnects and settles. */
 static void lose_and_recover(struct pair *p, int sender, uint16_t type)
 {
-	struct pair_queue *q = &p->node[1 - sender].inbox;
-
 	/* Deliver until the message of that type is next in line. */
 	for (int guard = 0; guard < 100; guard++) {
-		uint16_t next = 0;
-
-		if (q->head != q->tail)
-			fromwire_peektype(q->msgs[q->head % PAIR_MAX_QUEUE]->data,
-					  q->msgs[q->head % PAIR_MAX_QUEUE]->len,
-					  &next);
-		if (next == type)
+		if (pair_next_type(p, 1 - sender) == type)
 			break;
 		if (!pair_deliver(p, 1 - sender) && !pair_deliver(p, sender))
 			break;
