@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 
-from channelutil import channel, channels, mine, three_nodes
+from channelutil import channel, channels, mine, three_nodes, wait_no_htlcs
 from ohmtest import RpcError, wait_for
 
 PAYMENT_MSAT = 1000000000          # 1,000,000 sat
@@ -256,9 +256,7 @@ def test_forwarder_links_cut_during_payment_storm(node_factory, devchain):
             assert node.proc.poll() is None, node.log()[-3000:]
         wait_for(lambda: peer_up(a, b) and peer_up(b, a) and peer_up(b, c) and peer_up(c, b),
                  40, interval=0.1, what="every link to come back")
-        for node in (a, b, c):
-            wait_for(lambda: all(ch["htlcs"] == [] for ch in channels(node)), 30,
-                     interval=0.1, what="{}'s HTLCs to settle".format(node.name))
+        wait_no_htlcs(a, b, c)
         completes = [r for r in results if r[1] == "complete"]
         assert completes, results
         assert not [r for r in results if r[1].startswith("no answer")], results
