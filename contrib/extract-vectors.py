@@ -227,6 +227,17 @@ def addresses_invalid(lines):
     return out
 
 
+def address_vectors(out, sec, num_valid, num_invalid, bip):
+    """out's address_valid and address_invalid, from a BIP173 or BIP350
+    section that lists the valid addresses, then the invalid ones."""
+    out["address_valid"] = expect_count(addresses_valid(
+        between(sec, "The following list gives valid", "The following list gives invalid")),
+        num_valid, bip + " valid addresses")
+    out["address_invalid"] = expect_count(addresses_invalid(
+        between(sec, "The following list gives invalid", None)),
+        num_invalid, bip + " invalid addresses")
+
+
 def bip173(spec):
     text = read(os.path.join(spec, "bips", "bip-0173.mediawiki"))
     sec = mw_section(text, "===Test vectors===")
@@ -238,11 +249,7 @@ def bip173(spec):
         [bech32_entry(l) for l in between(sec, "The following string are not valid Bech32",
                                           "The following list gives valid")],
         12, "BIP173 invalid Bech32")
-    out["address_valid"] = expect_count(addresses_valid(
-        between(sec, "The following list gives valid", "The following list gives invalid")),
-        6, "BIP173 valid addresses")
-    out["address_invalid"] = expect_count(addresses_invalid(
-        between(sec, "The following list gives invalid", None)), 10, "BIP173 invalid addresses")
+    address_vectors(out, sec, 6, 10, "BIP173")
     return out
 
 
@@ -258,11 +265,7 @@ def bip350(spec):
         [bech32_entry(l) for l in between(sec, "The following string are not valid Bech32m", None)],
         14, "BIP350 invalid Bech32m")
     sec = mw_section(text, "===Test vectors for v0-v16")
-    out["address_valid"] = expect_count(addresses_valid(
-        between(sec, "The following list gives valid", "The following list gives invalid")),
-        8, "BIP350 valid addresses")
-    out["address_invalid"] = expect_count(addresses_invalid(
-        between(sec, "The following list gives invalid", None)), 15, "BIP350 invalid addresses")
+    address_vectors(out, sec, 8, 15, "BIP350")
     return out
 
 

@@ -64,6 +64,28 @@ def open_channel(a, b, devchain, amount=FUNDING_SAT, push_msat=PUSH_MSAT, others
     return result
 
 
+def three_nodes(node_factory, devchain):
+    """A and B with mature coinbases, and C, all synced to devchain: the
+    nodes of a line A -> B -> C."""
+    a = chain_node(node_factory, devchain, "a", funded=True)
+    b = chain_node(node_factory, devchain, "b", funded=True)
+    c = chain_node(node_factory, devchain, "c")
+    for node in (a, b, c):
+        wait_synced(node, devchain)
+    return a, b, c
+
+
+def line_of_three(node_factory, devchain):
+    """three_nodes with channels A->B and B->C, each FUNDING_SAT funded by
+    its left side (no push); returns once C has B's channel_update, which
+    C's invoices use for their route hint."""
+    a, b, c = three_nodes(node_factory, devchain)
+    open_channel(a, b, devchain, push_msat=0, others=(c,))
+    open_channel(b, c, devchain, push_msat=0, others=(a,))
+    wait_for(lambda: channel(c, b)["updates"].get("remote"), 10, what="B's channel_update at C")
+    return a, b, c
+
+
 def restart(*nodes):
     for node in nodes:
         assert node.stop() == 0

@@ -612,18 +612,23 @@ class FundeeChannel:
         check(max(funder_msat - fee_msat, o["push_msat"]) > o["channel_reserve_satoshis"] * 1000,
               "both outputs at or below channel_reserve_satoshis")
 
+    def take_remote_params(self, m):
+        """The peer's channel parameters, basepoints and first
+        per-commitment point, from its open_channel or accept_channel."""
+        remote = {name: m[name] for name in (
+            "dust_limit_satoshis", "to_self_delay", "max_accepted_htlcs", "htlc_minimum_msat",
+            "max_htlc_value_in_flight_msat", "channel_reserve_satoshis")}
+        remote.update({field: m[field] for field, _ in _POINTS})
+        self.params[REMOTE] = remote
+        self.remote_points[0] = m["first_per_commitment_point"]
+
     def accept_open(self, timeout=30, **overrides):
         """Receives and checks open_channel, answers accept_channel (fields
         in overrides replace ours).  Returns the open_channel fields."""
         o = self.receive("open_channel", timeout)
         self.check_open(o)
         self.open = o
-        remote = {name: o[name] for name in (
-            "dust_limit_satoshis", "to_self_delay", "max_accepted_htlcs", "htlc_minimum_msat",
-            "max_htlc_value_in_flight_msat", "channel_reserve_satoshis")}
-        remote.update({field: o[field] for field, _ in _POINTS})
-        self.params[REMOTE] = remote
-        self.remote_points[0] = o["first_per_commitment_point"]
+        self.take_remote_params(o)
         local = self.params[LOCAL]
         # 1% of the channel, and never below either dust limit (BOLT 2).
         local["channel_reserve_satoshis"] = max(o["funding_satoshis"] // 100,
@@ -945,12 +950,7 @@ class FunderChannel(FundeeChannel):
             raise ChannelProtocolError("accept_channel for another temporary_channel_id")
         if a["tlvs"].get(1) != STATIC_REMOTEKEY_TYPE:
             raise ChannelProtocolError("accept_channel: channel_type {}".format(a["tlvs"].get(1)))
-        remote = {name: a[name] for name in (
-            "dust_limit_satoshis", "to_self_delay", "max_accepted_htlcs", "htlc_minimum_msat",
-            "max_htlc_value_in_flight_msat", "channel_reserve_satoshis")}
-        remote.update({field: a[field] for field, _ in _POINTS})
-        self.params[REMOTE] = remote
-        self.remote_points[0] = a["first_per_commitment_point"]
+        self.take_remote_params(a)
         self.minimum_depth = a["minimum_depth"]
         return a
 

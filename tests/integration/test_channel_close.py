@@ -15,13 +15,12 @@ The same Python funder also opens a public channel to ohm, which accepts
 it though it cannot announce it (README)."""
 import time
 
-from btcverify import Tx, segwit_address, sha256
-from chainutil import BURN_ADDRESS, backend_args, fund, mempool_tx, wait_synced
-from lnchannel import LOCAL, REMOTE, FunderChannel, p2wsh
+from chainutil import BURN_ADDRESS, mempool_tx, wait_synced
+from lnchannel import LOCAL, REMOTE
 from lnpeer import PeerTimeout
-from ohmtest import listening_node, wait_for
-from test_channel_hostile import (FUNDING_SAT, PUSH_MSAT, connect, open_channel, peer_channel,
-                                  peer_id, wait_state)
+from ohmtest import wait_for
+from test_channel_hostile import (FUNDING_SAT, PUSH_MSAT, funded_by_python, open_channel,
+                                  peer_channel, peer_id, wait_state)
 
 
 def answer_flight(channel):
@@ -70,35 +69,11 @@ def test_peer_fundee_fulfills_signs_and_shuts_down_in_one_flight(node_factory, d
         channel.balance_msat[LOCAL] // 1000, channel.balance_msat[REMOTE] // 1000 - fee}
 
 
-def open_to_ohm(node_factory, devchain, **open_overrides):
-    """The Python funder opens a channel to a fresh ohmd (the funding
-    transaction paid by ohm's wallet with withdraw: any transaction paying
-    the 2-of-2 does) and both reach CHANNELD_NORMAL.  Returns (node,
-    channel)."""
-    node = listening_node(node_factory, "fundee", extra=backend_args(devchain))
-    fund(node, devchain)
-    peer, _ = connect(node)
-    channel = FunderChannel(peer)
-    channel.send_open(FUNDING_SAT, push_msat=PUSH_MSAT, **open_overrides)
-    channel.receive_accept()
-    address = segwit_address("bcrt", 0, sha256(channel.funding_script))
-    withdrawn = node.rpc("withdraw", [address, FUNDING_SAT])
-    [outnum] = [i for i, out in enumerate(Tx.parse(bytes.fromhex(withdrawn["tx"])).outputs)
-                if out["script"] == p2wsh(channel.funding_script)]
-    channel.send_funding_created(withdrawn["txid"], outnum)
-    channel.receive_funding_signed()
-    devchain.generate(channel.minimum_depth, BURN_ADDRESS)
-    channel.send_channel_ready()
-    channel.receive_channel_ready()
-    wait_state(node, peer.local.pubkey.hex(), "CHANNELD_NORMAL")
-    return node, channel
-
-
 def test_peer_funder_updates_fee_signs_and_shuts_down_in_one_flight(node_factory, devchain):
     """ohm the fundee, the peer doing what Core Lightning does: update_fee,
     commitment_signed, shutdown; ohm signs the new feerate into the peer's
     commitment before its shutdown, then takes the peer's closing fee."""
-    node, channel = open_to_ohm(node_factory, devchain)
+    node, channel = funded_by_python(node_factory, devchain, push_msat=PUSH_MSAT)
     pyid = channel.peer.local.pubkey.hex()
     assert peer_channel(node, pyid)["opener"] == "remote"
 
@@ -125,7 +100,8 @@ def test_peer_opens_a_public_channel(node_factory, devchain):
     no reason to refuse), but sends no announcement_signatures, even past
     6 confirmations, since it cannot announce channels yet.  The channel
     stays unannounced, and works."""
-    node, channel = open_to_ohm(node_factory, devchain, channel_flags=1)
+    node, channel = funded_by_python(node_factory, devchain, push_msat=PUSH_MSAT,
+                                     channel_flags=1)
     pyid = channel.peer.local.pubkey.hex()
     assert peer_channel(node, pyid)["private"] is False
     devchain.generate(6, BURN_ADDRESS)

@@ -16,7 +16,8 @@ import pytest
 
 from btcverify import Tx, parse_der
 from chainutil import BURN_ADDRESS, backend_args, find_tx, fund, mempool_tx, raw_block, wait_synced
-from lnchannel import (FUNDEE_INIT_FEATURES, LOCAL, REMOTE, FundeeChannel, commitment_fee_sat,
+from lnchannel import (FUNDEE_INIT_FEATURES, LOCAL, REMOTE, FundeeChannel, FunderChannel,
+                       commitment_fee_sat,
                        commitment_sighash, compact_sig, der_encode, funding_witness, p2wsh,
                        parse_compact_sig, per_commitment_secret, pubkey_of, sha256,
                        verify_compact)
@@ -140,6 +141,31 @@ def open_channel(node_factory, devchain, **kwargs):
     o.channel.receive_channel_ready()
     wait_state(o.node, peer_id(o), "CHANNELD_NORMAL")
     return o
+
+
+def funded_by_python(node_factory, devchain, funding_sat=FUNDING_SAT, extra=(),
+                     **open_overrides):
+    """The other direction: lnchannel.FunderChannel, a Python funder,
+    opens a channel of funding_sat (open_overrides go to send_open) to a
+    fresh ohmd started with extra, and both reach CHANNELD_NORMAL.  ohm's
+    own wallet pays the funding output (withdraw: any transaction paying
+    the 2-of-2 does).  Returns (node, FunderChannel)."""
+    node = listening_node(node_factory, "fundee", extra=backend_args(devchain) + list(extra))
+    fund(node, devchain)
+    peer, _ = connect(node)
+    channel = FunderChannel(peer)
+    channel.send_open(funding_sat, **open_overrides)
+    channel.receive_accept()
+    paid = node.rpc("withdraw", [channel.funding_address(), funding_sat])
+    [outnum] = [i for i, out in enumerate(Tx.parse(bytes.fromhex(paid["tx"])).outputs)
+                if out == {"value": funding_sat, "script": p2wsh(channel.funding_script)}]
+    channel.send_funding_created(paid["txid"], outnum)
+    channel.receive_funding_signed()
+    devchain.generate(channel.minimum_depth, BURN_ADDRESS)
+    channel.send_channel_ready()
+    channel.receive_channel_ready()
+    wait_state(node, peer.local.pubkey.hex(), "CHANNELD_NORMAL")
+    return node, channel
 
 
 def reconnect(o):

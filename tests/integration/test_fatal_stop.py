@@ -11,9 +11,7 @@ import os
 import re
 import sqlite3
 
-from chainutil import wait_synced
-from channelutil import chain_node, channel, open_channel, wait_connected, wait_no_htlcs
-from ohmtest import wait_for
+from channelutil import line_of_three, wait_connected, wait_no_htlcs
 
 # README "Running ohmd": a fatal error while running.
 EXIT_FATAL = 2
@@ -28,14 +26,7 @@ def db_exec(node, sql):
 
 
 def test_forward_that_cannot_be_stored_stops_the_node_non_zero(node_factory, devchain):
-    a = chain_node(node_factory, devchain, "a", funded=True)
-    b = chain_node(node_factory, devchain, "b", funded=True)
-    c = chain_node(node_factory, devchain, "c")
-    for node in (a, b, c):
-        wait_synced(node, devchain)
-    open_channel(a, b, devchain, push_msat=0, others=(c,))
-    open_channel(b, c, devchain, push_msat=0, others=(a,))
-    wait_for(lambda: channel(c, b)["updates"].get("remote"), 10, what="B's channel_update at C")
+    a, b, c = line_of_three(node_factory, devchain)
     invoice = c.rpc("invoice", [5000000, "blocked", "B cannot store the forward"])
 
     db_exec(b, "CREATE TRIGGER no_forwards BEFORE INSERT ON forwards"

@@ -5,12 +5,11 @@ block and after a reconnection; as fundee it answers a feerate beyond its
 bounds with a `warning` and a disconnection, never a force close."""
 import pytest
 
-from btcverify import Tx
-from chainutil import BURN_ADDRESS, backend_args, fund, wait_synced
+from chainutil import BURN_ADDRESS, wait_synced
 from channelutil import channel, chain_node, mine, open_channel, wait_connected
-from lnchannel import FUNDEE_INIT_FEATURES, FunderChannel, p2wsh
-from lnpeer import REGTEST_CHAIN_HASH, LnPeer, PeerDisconnected
-from ohmtest import listening_node, wait_for
+from lnpeer import PeerDisconnected
+from ohmtest import wait_for
+from test_channel_hostile import connect, funded_by_python
 
 FUNDING_SAT = 500000
 
@@ -62,34 +61,11 @@ def test_funder_follows_the_estimate_within_one_block(node_factory, devchain):
     assert channel(a, b)["state"] == channel(b, a)["state"] == "CHANNELD_NORMAL"
 
 
-def connect(node, local=None):
-    peer = LnPeer.connect("127.0.0.1", node.port, node.id, local=local)
-    return peer, peer.exchange_init(FUNDEE_INIT_FEATURES, networks=[REGTEST_CHAIN_HASH])
-
-
 def python_funds(node_factory, devchain, extra=()):
-    """ohmd as fundee of a CHANNELD_NORMAL channel that a Python funder
-    opened (ohm's own wallet pays the funding output: only its script and
-    amount matter to the fundee).  Returns (node, FunderChannel)."""
-    node = listening_node(node_factory, "fundee",
-                          extra=backend_args(devchain) + ["--dev-hold-htlcs"] + list(extra))
-    fund(node, devchain)
-    peer, _ = connect(node)
-    ch = FunderChannel(peer)
-    ch.send_open(FUNDING_SAT, feerate_per_kw=253)
-    ch.receive_accept()
-    paid = node.rpc("withdraw", [ch.funding_address(), FUNDING_SAT])
-    tx = Tx.parse(bytes.fromhex(paid["tx"]))
-    [outnum] = [i for i, o in enumerate(tx.outputs)
-                if o == {"value": FUNDING_SAT, "script": p2wsh(ch.funding_script)}]
-    ch.send_funding_created(paid["txid"], outnum)
-    ch.receive_funding_signed()
-    devchain.generate(ch.minimum_depth, BURN_ADDRESS)
-    ch.send_channel_ready()
-    ch.receive_channel_ready()
-    wait_for(lambda: state(node, ch) == "CHANNELD_NORMAL", 30, interval=0.1,
-             what="the channel to be normal")
-    return node, ch
+    """ohmd, holding HTLCs, as fundee of a CHANNELD_NORMAL channel that a
+    Python funder opened at 253 perkw.  Returns (node, FunderChannel)."""
+    return funded_by_python(node_factory, devchain, FUNDING_SAT,
+                            extra=["--dev-hold-htlcs"] + list(extra), feerate_per_kw=253)
 
 
 def entry(node, ch):

@@ -26,8 +26,7 @@ import socket
 import threading
 import time
 
-from chainutil import wait_synced
-from channelutil import chain_node, channel, channels, mine
+from channelutil import channel, channels, mine, three_nodes, wait_no_htlcs
 from ohmtest import RpcError, wait_for
 
 PAYMENT_MSAT = 1000000000          # 1,000,000 sat
@@ -225,11 +224,7 @@ def check_preimages(payer_node, payee):
 
 
 def test_forwarder_links_cut_during_payment_storm(node_factory, devchain):
-    a = chain_node(node_factory, devchain, "a", funded=True)
-    b = chain_node(node_factory, devchain, "b", funded=True)
-    c = chain_node(node_factory, devchain, "c")
-    for node in (a, b, c):
-        wait_synced(node, devchain)
+    a, b, c = three_nodes(node_factory, devchain)
     ab, bc = Proxy(b.port), Proxy(c.port)
     try:
         open_through(a, b, ab, devchain, (c,))
@@ -261,9 +256,7 @@ def test_forwarder_links_cut_during_payment_storm(node_factory, devchain):
             assert node.proc.poll() is None, node.log()[-3000:]
         wait_for(lambda: peer_up(a, b) and peer_up(b, a) and peer_up(b, c) and peer_up(c, b),
                  40, interval=0.1, what="every link to come back")
-        for node in (a, b, c):
-            wait_for(lambda: all(ch["htlcs"] == [] for ch in channels(node)), 30,
-                     interval=0.1, what="{}'s HTLCs to settle".format(node.name))
+        wait_no_htlcs(a, b, c)
         completes = [r for r in results if r[1] == "complete"]
         assert completes, results
         assert not [r for r in results if r[1].startswith("no answer")], results

@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from chainutil import wait_synced
-from channelutil import channel, chain_node, open_channel, wait_connected, wait_no_htlcs
+from channelutil import channel, line_of_three, wait_connected, wait_no_htlcs
 from ohmtest import RpcError, wait_for
 
 FEE_BASE, FEE_PPM, CLTV_DELTA = 1000, 10, 34
@@ -31,16 +30,7 @@ def b_fee(amount_msat):
 def abc(node_factory, devchain):
     """A -> B -> C, each channel 500000 sat funded by its left side (no
     push): C can receive up to B's balance on B->C."""
-    a = chain_node(node_factory, devchain, "a", funded=True)
-    b = chain_node(node_factory, devchain, "b", funded=True)
-    c = chain_node(node_factory, devchain, "c")
-    for node in (a, b, c):
-        wait_synced(node, devchain)
-    open_channel(a, b, devchain, push_msat=0, others=(c,))
-    open_channel(b, c, devchain, push_msat=0, others=(a,))
-    # C learns B's fees for the route hint from B's channel_update.
-    wait_for(lambda: channel(c, b)["updates"].get("remote"), 10, what="B's channel_update at C")
-    return a, b, c
+    return line_of_three(node_factory, devchain)
 
 
 def rpc_error(node, method, params, timeout=60):

@@ -47,10 +47,11 @@ def settled_peak(node, timeout=30):
     return proc_status(node, "VmHWM")
 
 
-def peer_from(node, source="127.0.0.1", rcvbuf=None):
-    """A handshaken, init-exchanged LnPeer from the given source address;
-    rcvbuf (set before connecting, so the TCP window stays small) makes a
-    peer that stops reading stop the sender quickly."""
+def handshaken(node, source="127.0.0.1", rcvbuf=None):
+    """A connection from source that completes the handshake with a fresh
+    key (.local) and then sends nothing (not even init); rcvbuf (set before
+    connecting, so the TCP window stays small) makes a peer that stops
+    reading stop the sender quickly."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -62,8 +63,14 @@ def peer_from(node, source="127.0.0.1", rcvbuf=None):
     peer.send_act1()
     peer.recv_act2()
     peer.send_act3()
+    return peer
+
+
+def peer_from(node, source="127.0.0.1", rcvbuf=None):
+    """A handshaken peer that has exchanged init, and its key."""
+    peer = handshaken(node, source, rcvbuf)
     peer.exchange_init(networks=[REGTEST_CHAIN_HASH])
-    return peer, local
+    return peer, peer.local
 
 
 def is_closed(sock):
@@ -230,21 +237,6 @@ def test_idle_sockets_from_many_addresses_do_not_lock_peers_out(node_factory):
     assert target.rpc("listpeers", [real_id])["peers"][0]["connected"]
     for _, s in socks:
         s.close()
-
-
-def handshaken(node, source):
-    """A connection from source that completes the handshake with a fresh
-    key and then sends nothing (not even init)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((source, 0))
-    sock.settimeout(10)
-    sock.connect(("127.0.0.1", node.port))
-    local = Keypair.generate()
-    peer = LnPeer(sock, local, Handshake.initiator(local, bytes.fromhex(node.id)))
-    peer.send_act1()
-    peer.recv_act2()
-    peer.send_act3()
-    return peer
 
 
 def test_strangers_cannot_crowd_out_a_channel_peer(node_factory, devchain):

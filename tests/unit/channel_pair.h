@@ -304,6 +304,18 @@ static inline void pair_trace_node(const struct pair *p, int i)
 	printf("\n");
 }
 
+/* The type of the next message queued for node i; 0 if none. */
+static inline uint16_t pair_next_type(const struct pair *p, int i)
+{
+	const struct pair_queue *q = &p->node[i].inbox;
+	uint16_t type = 0;
+
+	if (q->head != q->tail)
+		fromwire_peektype(q->msgs[q->head % PAIR_MAX_QUEUE]->data,
+				  q->msgs[q->head % PAIR_MAX_QUEUE]->len, &type);
+	return type;
+}
+
 /* Delivers the next message queued for node i.  Returns: false if none. */
 static inline bool pair_deliver(struct pair *p, int i)
 {
@@ -489,6 +501,62 @@ static inline size_t pair_count(const struct pair *p, int i,
 	for (size_t k = 0; k < p->node[i].num_records; k++)
 		n += p->node[i].records[k].type == type;
 	return n;
+}
+
+/* The type of the last message node i sent; 0 if it sent none. */
+static inline uint16_t pair_last_sent(const struct pair *p, int i)
+{
+	const struct pair_node *n = &p->node[i];
+
+	return n->num_sent > 0 ? n->sent_types[n->num_sent - 1] : 0;
+}
+
+/* Whether node i sent exactly the num_want message types of want, in
+ * order, from its index `from` on; if not, prints what it sent. */
+static inline bool pair_sent_exactly(const struct pair *p, int i, size_t from,
+				     const uint16_t *want, size_t num_want)
+{
+	const struct pair_node *n = &p->node[i];
+	bool ok = from <= n->num_sent && n->num_sent - from == num_want;
+
+	for (size_t k = 0; ok && k < num_want; k++)
+		ok = n->sent_types[from + k] == want[k];
+	if (!ok) {
+		printf("# node %d sent:", i);
+		for (size_t k = from; k < n->num_sent; k++)
+			printf(" %s", peer_wire_name(n->sent_types[k]));
+		printf("\n");
+	}
+	return ok;
+}
+
+/* Whether both nodes broadcast, and the same transaction. */
+static inline bool pair_same_broadcast(const struct pair *p)
+{
+	struct bitcoin_txid a, b;
+
+	if (!p->node[0].broadcast || !p->node[1].broadcast)
+		return false;
+	bitcoin_tx_txid(&a, p->node[0].broadcast);
+	bitcoin_tx_txid(&b, p->node[1].broadcast);
+	return bitcoin_txid_eq(&a, &b);
+}
+
+/* Node i offers an HTLC of amount_msat with the preimage of k (*id its
+ * id), both commit it, and node i starts the close.  Returns: whether
+ * both then wait in CHANNEL_SHUTTING_DOWN for the HTLC to resolve. */
+static inline bool pair_shutdown_with_htlc(struct pair *p, int i,
+					   uint64_t amount_msat, uint64_t k,
+					   uint64_t *id)
+{
+	if (!pair_add_htlc_k(p, i, amount_msat, k, id))
+		return false;
+	pair_settle(p);
+	if (!PAIR_CALL(p, i, channel_shutdown, NULL, 0))
+		return false;
+	pair_run(p);
+	return channel_get_state(p->node[0].ch) == CHANNEL_SHUTTING_DOWN
+		&& channel_get_state(p->node[1].ch) == CHANNEL_SHUTTING_DOWN;
 }
 
 /* Checks both nodes agree on both commitments: each one's view of a

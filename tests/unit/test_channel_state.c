@@ -326,6 +326,7 @@ static void test_htlc_fail_is_reported_once_irrevocable(void)
 
 static void test_many_updates_batch_into_one_commitment(void)
 {
+	static const uint16_t commit[] = { WIRE_COMMITMENT_SIGNED };
 	struct pair_options o;
 	struct pair p;
 	uint64_t id;
@@ -340,8 +341,7 @@ static void test_many_updates_batch_into_one_commitment(void)
 		CHECK(pair_add_htlc_k(&p, 1, 5000000, 100 + k, &id));
 	commits_before = p.node[0].num_sent;
 	CHECK(PAIR_CALL(&p, 0, channel_send_commit));
-	CHECK(p.node[0].num_sent == commits_before + 1);
-	CHECK(p.node[0].sent_types[commits_before] == WIRE_COMMITMENT_SIGNED);
+	CHECK(pair_sent_exactly(&p, 0, commits_before, commit, 1));
 	/* A second one must wait for the revocation. */
 	CHECK(!PAIR_CALL(&p, 0, channel_send_commit));
 	pair_settle(&p);
@@ -421,17 +421,9 @@ static void test_update_fee_from_funder(void)
  * the connection, then reconnects and settles. */
 static void lose_and_recover(struct pair *p, int sender, uint16_t type)
 {
-	struct pair_queue *q = &p->node[1 - sender].inbox;
-
 	/* Deliver until the message of that type is next in line. */
 	for (int guard = 0; guard < 100; guard++) {
-		uint16_t next = 0;
-
-		if (q->head != q->tail)
-			fromwire_peektype(q->msgs[q->head % PAIR_MAX_QUEUE]->data,
-					  q->msgs[q->head % PAIR_MAX_QUEUE]->len,
-					  &next);
-		if (next == type)
+		if (pair_next_type(p, 1 - sender) == type)
 			break;
 		if (!pair_deliver(p, 1 - sender) && !pair_deliver(p, sender))
 			break;
@@ -716,15 +708,11 @@ static void check_close_tx(struct pair *p, int64_t bal0, int64_t bal1)
 {
 	const struct bitcoin_tx *a = p->node[0].broadcast,
 				*b = p->node[1].broadcast;
-	struct bitcoin_txid ta, tb;
 	uint64_t total = 0;
 
-	CHECK(a && b);
+	CHECK(pair_same_broadcast(p));
 	if (!a || !b)
 		return;
-	bitcoin_tx_txid(&ta, a);
-	bitcoin_tx_txid(&tb, b);
-	CHECK(bitcoin_txid_eq(&ta, &tb));
 	CHECK(a->num_inputs == 1 && a->inputs[0].num_witness == 4);
 	for (size_t k = 0; k < a->num_outputs; k++)
 		total += a->outputs[k].amount_sat;
@@ -774,12 +762,7 @@ static void test_shutdown_waits_for_htlcs(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	CHECK(pair_add_htlc_k(&p, 0, 40000000, 1, &id));
-	pair_settle(&p);
-	CHECK(PAIR_CALL(&p, 0, channel_shutdown, NULL, 0));
-	pair_run(&p);
-	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_SHUTTING_DOWN);
-	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_SHUTTING_DOWN);
+	CHECK(pair_shutdown_with_htlc(&p, 0, 40000000, 1, &id));
 	/* No new HTLCs either way. */
 	CHECK(!pair_add_htlc_k(&p, 1, 1000000, 2, &id));
 	CHECK(!pair_add_htlc_k(&p, 0, 1000000, 3, &id));
@@ -832,14 +815,7 @@ static void test_close_survives_a_lost_agreement(void)
 	pair_reconnect(&p);
 	pair_run(&p);
 	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_CLOSED);
-	CHECK(p.node[0].broadcast && p.node[1].broadcast);
-	if (p.node[0].broadcast && p.node[1].broadcast) {
-		struct bitcoin_txid a, b;
-
-		bitcoin_tx_txid(&a, p.node[0].broadcast);
-		bitcoin_tx_txid(&b, p.node[1].broadcast);
-		CHECK(bitcoin_txid_eq(&a, &b));
-	}
+	CHECK(pair_same_broadcast(&p));
 	pair_free(&p);
 }
 

@@ -9,36 +9,6 @@
  * still owed. */
 #include "tests/unit/channel_pair.h"
 
-/* The message types node i sent from index `from` on, as a count and
- * the first few in out. */
-static size_t sent_since(const struct pair *p, int i, size_t from,
-			 uint16_t out[8])
-{
-	size_t n = 0;
-
-	for (size_t k = from; k < p->node[i].num_sent && n < 8; k++)
-		out[n++] = p->node[i].sent_types[k];
-	return n;
-}
-
-static bool sent_exactly(const struct pair *p, int i, size_t from,
-			 const uint16_t *want, size_t num_want)
-{
-	uint16_t got[8];
-	size_t n = sent_since(p, i, from, got);
-	bool ok = n == num_want;
-
-	for (size_t k = 0; ok && k < n; k++)
-		ok = got[k] == want[k];
-	if (!ok) {
-		printf("# node %d sent:", i);
-		for (size_t k = 0; k < n; k++)
-			printf(" %s", peer_wire_name(got[k]));
-		printf("\n");
-	}
-	return ok;
-}
-
 /* Both closed by mutual agreement on the same transaction; neither
  * failed nor sent an error. */
 static void check_mutual(struct pair *p)
@@ -53,13 +23,7 @@ static void check_mutual(struct pair *p)
 		for (size_t k = 0; k < p->node[i].num_sent; k++)
 			CHECK(p->node[i].sent_types[k] != WIRE_ERROR
 			      && p->node[i].sent_types[k] != WIRE_WARNING);
-	if (p->node[0].broadcast && p->node[1].broadcast) {
-		struct bitcoin_txid a, b;
-
-		bitcoin_tx_txid(&a, p->node[0].broadcast);
-		bitcoin_tx_txid(&b, p->node[1].broadcast);
-		CHECK(bitcoin_txid_eq(&a, &b));
-	}
+	CHECK(pair_same_broadcast(p));
 }
 
 /* Node 0 plays Core Lightning as funder: update_fee, commitment_signed,
@@ -84,7 +48,7 @@ static void test_peer_funder_fee_commit_shutdown_in_one_flight(void)
 	from = p.node[1].num_sent;
 	for (int k = 0; k < 3; k++)
 		CHECK(pair_deliver(&p, 1));
-	CHECK(sent_exactly(&p, 1, from, want, 3));
+	CHECK(pair_sent_exactly(&p, 1, from, want, 3));
 	pair_run(&p);
 	check_mutual(&p);
 	pair_free(&p);
@@ -118,7 +82,7 @@ static void test_peer_fundee_fulfill_commit_shutdown_in_one_flight(void)
 	from = p.node[0].num_sent;
 	for (int k = 0; k < 3; k++)
 		CHECK(pair_deliver(&p, 0));
-	CHECK(sent_exactly(&p, 0, from, want, 3));
+	CHECK(pair_sent_exactly(&p, 0, from, want, 3));
 	/* Its revoke_and_ack: the channel is clear, the funder proposes. */
 	for (int k = 0; k < 3; k++)
 		CHECK(pair_deliver(&p, 1));
@@ -127,7 +91,7 @@ static void test_peer_fundee_fulfill_commit_shutdown_in_one_flight(void)
 	{
 		static const uint16_t closing[] = { WIRE_CLOSING_SIGNED };
 
-		CHECK(sent_exactly(&p, 0, from, closing, 1));
+		CHECK(pair_sent_exactly(&p, 0, from, closing, 1));
 	}
 	pair_run(&p);
 	check_mutual(&p);
@@ -153,7 +117,7 @@ static void test_our_shutdown_signs_the_peers_fee_first(void)
 	CHECK(pair_deliver(&p, 1));	/* commitment_signed: we revoke */
 	from = p.node[1].num_sent;
 	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
-	CHECK(sent_exactly(&p, 1, from, want, 2));
+	CHECK(pair_sent_exactly(&p, 1, from, want, 2));
 	pair_settle(&p);
 	check_mutual(&p);
 	pair_free(&p);
@@ -173,11 +137,7 @@ static void test_funder_proposes_right_after_the_last_htlc(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	CHECK(pair_add_htlc_k(&p, 1, 20000000, 2, &id));
-	pair_settle(&p);
-	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
-	pair_run(&p);
-	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_SHUTTING_DOWN);
+	CHECK(pair_shutdown_with_htlc(&p, 1, 20000000, 2, &id));
 	pair_preimage(&pre, &hash, 2);
 	CHECK(PAIR_CALL(&p, 0, channel_fulfill_htlc, id, &pre));
 	pair_settle(&p);
@@ -204,10 +164,7 @@ static void test_closing_signed_before_we_see_the_channel_clear_fails(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	CHECK(pair_add_htlc_k(&p, 1, 20000000, 3, &id));
-	pair_settle(&p);
-	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
-	pair_run(&p);
+	CHECK(pair_shutdown_with_htlc(&p, 1, 20000000, 3, &id));
 	pair_preimage(&pre, &hash, 3);
 	CHECK(PAIR_CALL(&p, 0, channel_fulfill_htlc, id, &pre));
 	CHECK(PAIR_CALL(&p, 0, channel_send_commit));

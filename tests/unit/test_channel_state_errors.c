@@ -23,8 +23,7 @@ static bool failed_with(struct pair *p, int i, const char *what)
 {
 	const struct pair_node *n = &p->node[i];
 	bool ok = n->last_failure && strstr(n->last_failure, what)
-		&& n->num_sent > 0
-		&& n->sent_types[n->num_sent - 1] == WIRE_ERROR;
+		&& pair_last_sent(p, i) == WIRE_ERROR;
 
 	if (!ok)
 		printf("# node %d: failure \"%s\", wanted \"%s\"\n", i,
@@ -679,8 +678,7 @@ static void test_update_fee_out_of_bounds_warns(void)
 		m.feerate_per_kw = rates[k];
 		feed(&p, 1, towire_update_fee(&m));
 		CHECK(p.node[1].last_failure == NULL);
-		CHECK(p.node[1].num_sent > 0
-		      && p.node[1].sent_types[p.node[1].num_sent - 1] == WIRE_WARNING);
+		CHECK(pair_last_sent(&p, 1) == WIRE_WARNING);
 		CHECK(channel_get_state(p.node[1].ch) == CHANNEL_NORMAL);
 		CHECK(!channel_is_connected(p.node[1].ch));
 		CHECK(pair_count(&p, 1, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 0);
@@ -857,7 +855,7 @@ static void test_shutdown_violations(void)
 	m.channel_id = *channel_get_id(p.node[1].ch);
 	feed(&p, 0, towire_shutdown(&m));
 	CHECK(!p.node[0].last_failure);
-	CHECK(p.node[0].sent_types[p.node[0].num_sent - 1] == WIRE_WARNING);
+	CHECK(pair_last_sent(&p, 0) == WIRE_WARNING);
 	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_NORMAL);
 	/* And our own shutdown must keep our upfront promise. */
 	pair_script(script, 0x56);
@@ -914,7 +912,7 @@ static void test_violation_after_mutual_close_keeps_it_closed(void)
 	feed(&p, 0, towire_channel_reestablish(&m));
 	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_CLOSED);
 	CHECK(pair_count(&p, 0, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 0);
-	CHECK(p.node[0].sent_types[p.node[0].num_sent - 1] == WIRE_ERROR);
+	CHECK(pair_last_sent(&p, 0) == WIRE_ERROR);
 	pair_free(&p);
 }
 
@@ -934,7 +932,7 @@ static void test_fundee_forgets_an_unfunded_channel(void)
 	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_FORGOTTEN);
 	CHECK(pair_count(&p, 1, CHANNEL_EVENT_FORGET) == 1);
 	CHECK(pair_count(&p, 1, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 0);
-	CHECK(p.node[1].sent_types[p.node[1].num_sent - 1] == WIRE_ERROR);
+	CHECK(pair_last_sent(&p, 1) == WIRE_ERROR);
 	pair_free(&p);
 }
 

@@ -55,18 +55,6 @@ static void added_events(struct ledger *l, const struct pair *p, int i, size_t f
 			ask(l, p->node[i].ch, p->node[i].records[k].htlc_id);
 }
 
-/* The type of node i's next message, or 0. */
-static uint16_t next_type(const struct pair *p, int i)
-{
-	const struct pair_queue *q = &p->node[i].inbox;
-	uint16_t type = 0;
-
-	if (q->head != q->tail)
-		fromwire_peektype(q->msgs[q->head % PAIR_MAX_QUEUE]->data,
-				  q->msgs[q->head % PAIR_MAX_QUEUE]->len, &type);
-	return type;
-}
-
 /* A (node 0) offers an HTLC; B (node 1) loses A's last revoke_and_ack,
  * the one that commits it irrevocably.  On reconnection B gets
  * channel_reestablish and the retransmitted revoke_and_ack in one turn.
@@ -91,7 +79,7 @@ static void test_reestablish_and_commit_in_one_turn_decide_once(void)
 	CHECK(pair_deliver(&p, 1) && pair_deliver(&p, 1));
 	CHECK(PAIR_CALL(&p, 1, channel_send_commit));
 	CHECK(pair_deliver(&p, 0) && pair_deliver(&p, 0));
-	CHECK(next_type(&p, 1) == WIRE_REVOKE_AND_ACK);
+	CHECK(pair_next_type(&p, 1) == WIRE_REVOKE_AND_ACK);
 	/* Not committed yet at B: nothing may be decided. */
 	rescan(&l, p.node[1].ch);
 	CHECK(l.decisions[id] == 0);

@@ -26,6 +26,20 @@ static json_t *json(const char *text)
 	return value;
 }
 
+/* The end of each *_fails below: frees value; true if its parser refused
+ * it (ok false) with exactly expected in err. */
+static bool refused_with(json_t *value, const char *text, bool ok,
+			 const char *err, const char *expected)
+{
+	json_decref(value);
+	if (ok) {
+		printf("# %s was accepted\n", text);
+		return false;
+	}
+	CHECK_STREQ(err, expected);
+	return true;
+}
+
 /* Each parser: the value (JSON text) is refused with exactly expected. */
 static bool satoshi_fails(const char *text, bool allow_all, const char *expected)
 {
@@ -36,13 +50,7 @@ static bool satoshi_fails(const char *text, bool allow_all, const char *expected
 
 	ok = rpc_parse_satoshi(value, "satoshi", allow_all ? &is_all : NULL, &amount, err,
 			       sizeof(err));
-	json_decref(value);
-	if (ok) {
-		printf("# %s was accepted\n", text);
-		return false;
-	}
-	CHECK_STREQ(err, expected);
-	return true;
+	return refused_with(value, text, ok, err, expected);
 }
 
 static bool msat_fails(const char *text, const char *expected)
@@ -53,13 +61,7 @@ static bool msat_fails(const char *text, const char *expected)
 	char err[300];
 
 	ok = rpc_parse_msat(value, "amount_msat", &amount, err, sizeof(err));
-	json_decref(value);
-	if (ok) {
-		printf("# %s was accepted\n", text);
-		return false;
-	}
-	CHECK_STREQ(err, expected);
-	return true;
+	return refused_with(value, text, ok, err, expected);
 }
 
 /* An invalid feerate is refused before the chain's estimates are asked
@@ -72,13 +74,7 @@ static bool feerate_fails(const char *text, const char *expected)
 	char err[300];
 
 	ok = rpc_parse_feerate(NULL, value, "feerate", &perkw, err, sizeof(err));
-	json_decref(value);
-	if (ok) {
-		printf("# %s was accepted\n", text);
-		return false;
-	}
-	CHECK_STREQ(err, expected);
-	return true;
+	return refused_with(value, text, ok, err, expected);
 }
 
 #define SAT_FORMS "expected a whole number of satoshis, 'NNNsat', 'NNNmsat' (whole satoshis)"
