@@ -587,60 +587,13 @@ static void test_unaffordable_add_is_withdrawn_after_reconnection(void)
  * BOLT #5: an HTLC is failed upstream only once no *valid* commitment
  * holds it, and a commitment we signed stays valid until it is revoked;
  * so the HTLC must not be reported failed on the peer's word. */
-/* Node 0 (the funder, 16000 sat) offers HTLC *h (3000 sat, hash k = 1)
- * that just fits, and signs it with the peer's five into the peer's next
- * commitment; node 1 keeps that commitment_signed (returned) and the
- * line drops before it is "received".  Then the line is up again. */
-static struct wirebuf *sign_and_lose_commit(struct pair *p, uint64_t *h)
-{
-	struct pair_options o;
-	struct pair_queue *q;
-	struct wirebuf *kept = NULL;
-	uint16_t type = 0;
-	uint64_t id;
-
-	pair_default_options(&o);
-	o.push_msat = 984000000;	/* the funder keeps 16000 sat */
-	pair_init(p, &o);
-	CHECK(pair_open(p));
-	for (uint64_t k = 0; k < 5; k++)
-		CHECK(pair_add_htlc_k(p, 1, 5000000, 10 + k, &id));
-	CHECK(PAIR_CALL(p, 1, channel_send_commit));
-	CHECK(pair_add_htlc_k(p, 0, 3000000, 1, h));
-	for (int k = 0; k < 6; k++)
-		CHECK(pair_deliver(p, 0));	/* adds, commit: revoke out */
-	/* We sign our HTLC (and the peer's five) into its commitment. */
-	CHECK(PAIR_CALL(p, 0, channel_send_commit));
-	CHECK(pair_deliver(p, 1));		/* our add: fits still */
-	CHECK(pair_deliver(p, 1));		/* the revocation */
-	q = &p->node[1].inbox;
-	CHECK(q->tail - q->head == 1);
-	if (q->tail - q->head == 1) {
-		kept = q->msgs[q->head++ % PAIR_MAX_QUEUE];
-		fromwire_peektype(kept->data, kept->len, &type);
-	}
-	CHECK(type == WIRE_COMMITMENT_SIGNED);
-	if (kept) {
-		/* Our signature on a commitment with all six HTLCs, ours too
-		 * (none is trimmed at 2500 perkw). */
-		struct msg_commitment_signed *cs = NULL;
-
-		CHECK(fromwire_commitment_signed(kept->data, kept->len, &cs)
-		      && cs->num_htlcs == 6);
-		msg_commitment_signed_free(cs);
-	}
-	pair_disconnect(p);
-	pair_reconnect(p);
-	return kept;
-}
-
 static void test_htlc_we_signed_is_not_failed_on_the_peers_word(void)
 {
 	struct pair p;
 	struct wirebuf *kept;
 	uint64_t h = 0;
 
-	kept = sign_and_lose_commit(&p, &h);
+	kept = pair_sign_and_lose_commit(&p, &h);
 	pair_settle(&p);
 	CHECK(!pair_is_failed(&p, 0) && !pair_is_failed(&p, 1));
 	for (size_t k = 0; k < p.node[0].num_records; k++)
