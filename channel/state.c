@@ -172,6 +172,7 @@ void channel_free(struct channel *ch)
 	free(ch->remote_upfront_script);
 	free(ch->local_htlc_sigs);
 	htlc_set_clear(&ch->htlcs);
+	free(ch->held);
 	free(ch->error_text);
 	free(ch);
 }

@@ -40,6 +40,11 @@
  * a reconnection, to sign again what a lost commitment_signed carried.
  * After a reconnection it may also withdraw our unsigned HTLCs that no
  * longer fit the channel (CHANNEL_EVENT_HTLC_FAILED with is_withdrawn).
+ * One we had signed into a commitment_signed the peer says it never got
+ * may still be in a commitment the peer holds: it is withdrawn all the
+ * same (CHANNEL_EVENT_HTLC_WITHDRAWN, its id is offered again), but its
+ * failure is held until the peer revokes that commitment number or the
+ * funding output is spent without it (HTLC_FAILED with withdrawn_key).
  *
  * Ownership: channel_new and channel_deserialize return a channel the
  * caller releases with channel_free, which wipes its secrets.  The context
@@ -124,6 +129,13 @@ enum channel_event_type {
 	/* The channel is gone with nothing on chain: forget it (and, as
 	 * funder, release the funding transaction's inputs). */
 	CHANNEL_EVENT_FORGET,
+	/* An HTLC we offered and signed was withdrawn after a reconnection
+	 * (the peer says our commitment_signed never arrived): its id is
+	 * offered again from now on, but the peer may hold our signature on
+	 * a commitment with it, so it is not failed yet.  withdrawn_key
+	 * names it until CHANNEL_EVENT_HTLC_FAILED with the same key says
+	 * it can no longer be claimed. */
+	CHANNEL_EVENT_HTLC_WITHDRAWN,
 };
 
 struct channel_event {
@@ -143,6 +155,10 @@ struct channel_event {
 	 * the peer ever committed to it (it no longer fitted the channel):
 	 * fail it upstream as a temporary channel failure. */
 	bool is_withdrawn;
+	/* HTLC_WITHDRAWN, and the HTLC_FAILED that ends its hold: a key,
+	 * unique in the channel and never 0, for the withdrawn HTLC (whose
+	 * id the live HTLCs reuse); 0 for every other event. */
+	uint64_t withdrawn_key;
 	bool is_malformed;
 	uint16_t failure_code;
 	struct sha256 sha256_of_onion;
@@ -336,7 +352,9 @@ bool channel_onchain_can_fail(const struct channel *ch,
  * channel to CHANNEL_ONCHAIN (the first time), and fails every HTLC we
  * offered that channel_onchain_can_fail() allows (CHANNEL_EVENT_HTLC_FAILED
  * with is_withdrawn, or the peer's own failure if it had sent one), which
- * leaves the channel.  Call it again at every new block: more can fail
+ * leaves the channel; and the held failures of withdrawn HTLCs once a
+ * spend by a commitment we recognise (which lacks them) is reasonably
+ * deep.  Call it again at every new block: more can fail
  * once the spend is deep enough.  Refused for a channel that never had
  * commitments or is forgotten.  Produces no snapshot if nothing changed. */
 bool channel_funding_spent(struct channel *ch, struct channel_effects *fx,
@@ -382,6 +400,10 @@ bool channel_is_connected(const struct channel *ch);
  * htlc_view_free). */
 void channel_get_view(const struct channel *ch, enum channel_side owner,
 		      struct htlc_view *out);
+/* The earliest cltv_expiry of the HTLCs withdrawn with their failure held
+ * (see CHANNEL_EVENT_HTLC_WITHDRAWN), 0 if none: the peer may still hold a
+ * commitment with them, so they time out like the HTLCs in flight. */
+uint32_t channel_held_expiry(const struct channel *ch);
 /* Every HTLC in flight, with its state. */
 const struct htlc_set *channel_get_htlcs(const struct channel *ch);
 /* The HTLC offerer offered with id, or NULL. */

@@ -569,5 +569,9 @@ bool channel_handle_revoke_and_ack(struct channel *ch,
 	ch->awaiting_revoke = false;
 	htlc_set_apply(&ch->htlcs, CHANNEL_REMOTE, UPDATE_EVENT_REVOKE,
 		       on_complete, fx);
+	/* A withdrawn HTLC held for this commitment: the version the peer
+	 * may hold is now revoked, so it can no longer be claimed without
+	 * our penalty taking everything. */
+	channel_release_held(ch, fx, revoked);
 	return channel_step_done(ch, fx);
 }

@@ -36,6 +36,13 @@ enum channel_link {
 	LINK_UP,
 };
 
+/* A withdrawn HTLC whose failure waits (see struct channel's held). */
+struct held_failure {
+	struct channel_htlc h;
+	uint64_t commit_num;	/* the peer's commitment we signed it into */
+	uint64_t key;		/* its add_order: channel_event.withdrawn_key */
+};
+
 struct channel {
 	const secp256k1_context *ctx;
 	struct channel_secrets secrets;
@@ -93,6 +100,11 @@ struct channel {
 
 	struct htlc_set htlcs;
 	uint64_t next_htlc_id[CHANNEL_NUM_SIDES];
+	/* HTLCs we withdrew from a commitment_signed the peer said it never
+	 * got (state_reestablish.c): not in the set (their ids are reused),
+	 * their failure held until the peer revokes commitment_num. */
+	struct held_failure *held;
+	size_t num_held;
 
 	/* Mutual close. */
 	bool shutdown_wanted, sent_shutdown, received_shutdown;
@@ -218,6 +230,16 @@ bool channel_retransmit(struct channel *ch, struct channel_effects *fx,
 bool channel_handle_channel_reestablish(struct channel *ch,
 					struct channel_effects *fx,
 					const uint8_t *msg, size_t len);
+/* Appends HTLC_FAILED for held, a withdrawn HTLC (as a temporary channel
+ * failure of ours). */
+void channel_report_held(struct channel_effects *fx,
+			 const struct held_failure *held);
+/* Appends a copy of held to ch->held. */
+void channel_held_append(struct channel *ch, const struct held_failure *held);
+/* Reports and forgets every held failure for a commitment up to
+ * revoked (the peer revoked it). */
+void channel_release_held(struct channel *ch, struct channel_effects *fx,
+			  uint64_t revoked);
 
 /* ---- state_close.c ---- */
 bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,

@@ -25,6 +25,12 @@
  *     hold any HTLC ever committed): only HTLCs never signed into any
  *     commitment.
  *
+ * An HTLC withdrawn after a reconnection with its failure held
+ * (state_reestablish.c) is in a commitment we signed and the peer has
+ * not revoked: a valid one we cannot build (it is not among ours).  A
+ * recognised spend lacks it, so it fails once that spend is reasonably
+ * deep; an unrecognised spend may be that very commitment, so it waits.
+ *
  * HTLCs the peer offered are left alone: we claim them on chain with the
  * preimage, or they time out, in issue 13. */
 #include "channel/state_internal.h"
@@ -190,6 +196,8 @@ static void fail_offered(struct channel_effects *fx, const struct htlc *htlc)
 /* Whether an HTLC we offered is still waiting for an outcome. */
 static bool has_offered_pending(const struct channel *ch)
 {
+	if (ch->num_held)
+		return true;
 	for (size_t i = 0; i < ch->htlcs.num; i++)
 		if (ch->htlcs.htlcs[i].h.offerer == CHANNEL_LOCAL
 		    && ch->htlcs.htlcs[i].removal != HTLC_FULFILLED)
@@ -236,6 +244,13 @@ bool channel_funding_spent(struct channel *ch, struct channel_effects *fx,
 		/* Not in the spending commitment: dropping it leaves that
 		 * commitment (and so the spender's match) as it is. */
 		htlc_set_remove(&ch->htlcs, i);
+		changed = true;
+	}
+	if (ch->num_held && spender != CHANNEL_SPENT_BY_OTHER
+	    && depth >= CHANNEL_ONCHAIN_REASONABLE_DEPTH) {
+		for (size_t i = 0; i < ch->num_held; i++)
+			channel_report_held(fx, &ch->held[i]);
+		ch->num_held = 0;
 		changed = true;
 	}
 	return changed ? channel_step_done(ch, fx) : true;

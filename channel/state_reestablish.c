@@ -13,11 +13,20 @@
  * not fit now.  So: if the peer missed our last commitment_signed, we
  * undo it rather than repeat it; we then withdraw, newest first, any
  * unsigned addition (and update_fee) that would no longer fit in the
- * worst order, and sign the rest again.  A withdrawn HTLC never reached
- * a commitment the peer signed, so it fails upstream safely. */
+ * worst order, and sign the rest again.  A withdrawn HTLC that was only
+ * ever in our update_add_htlc fails upstream at once.  One that the lost
+ * commitment_signed carried may be in a commitment the peer holds after
+ * all (it need not tell the truth), with an output it can claim with the
+ * preimage: it leaves the set all the same (its id is offered again, as
+ * the peer expects), but its failure is held until the peer revokes that
+ * commitment number (both versions of it share the per-commitment point,
+ * so the old one becomes penalisable) or the funding output is spent
+ * without it (state_onchain.c).  BOLT #5: fail upstream only once no
+ * *valid* commitment transaction has an output for the HTLC. */
 #include "channel/state_internal.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/secp.h"
@@ -157,11 +166,80 @@ static struct htlc *newest_unsigned_add(struct channel *ch, size_t *index)
 	return newest;
 }
 
+void channel_report_held(struct channel_effects *fx,
+			 const struct held_failure *held)
+{
+	struct channel_event *ev = fx_event(fx, CHANNEL_EVENT_HTLC_FAILED);
+
+	ev->offerer = CHANNEL_LOCAL;
+	ev->htlc_id = held->h.id;
+	ev->amount_msat = held->h.amount_msat;
+	ev->payment_hash = held->h.payment_hash;
+	ev->cltv_expiry = held->h.cltv_expiry;
+	ev->is_withdrawn = true;
+	ev->withdrawn_key = held->key;
+}
+
+void channel_release_held(struct channel *ch, struct channel_effects *fx,
+			  uint64_t revoked)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < ch->num_held; i++) {
+		if (ch->held[i].commit_num <= revoked)
+			channel_report_held(fx, &ch->held[i]);
+		else
+			ch->held[kept++] = ch->held[i];
+	}
+	ch->num_held = kept;
+}
+
+uint32_t channel_held_expiry(const struct channel *ch)
+{
+	uint32_t earliest = 0;
+
+	for (size_t i = 0; i < ch->num_held; i++)
+		if (!earliest || ch->held[i].h.cltv_expiry < earliest)
+			earliest = ch->held[i].h.cltv_expiry;
+	return earliest;
+}
+
+void channel_held_append(struct channel *ch, const struct held_failure *held)
+{
+	struct held_failure *more = wire_calloc(ch->num_held + 1, sizeof(*more));
+
+	if (ch->num_held)
+		memcpy(more, ch->held, ch->num_held * sizeof(*more));
+	more[ch->num_held++] = *held;
+	free(ch->held);
+	ch->held = more;
+}
+
+/* Holds the failure of htlc, withdrawn from the peer's commitment n. */
+static void hold(struct channel *ch, struct channel_effects *fx,
+		 const struct htlc *htlc, uint64_t n)
+{
+	struct channel_event *ev = fx_event(fx, CHANNEL_EVENT_HTLC_WITHDRAWN);
+	struct held_failure held = { htlc->h, n, htlc->add_order };
+
+	channel_held_append(ch, &held);
+	ev->offerer = CHANNEL_LOCAL;
+	ev->htlc_id = htlc->h.id;
+	ev->amount_msat = htlc->h.amount_msat;
+	ev->payment_hash = htlc->h.payment_hash;
+	ev->cltv_expiry = htlc->h.cltv_expiry;
+	ev->is_withdrawn = true;
+	ev->withdrawn_key = held.key;
+}
+
 /* Withdraws our unsigned additions, newest first (so the ids the peer
  * sees stay consecutive), then our unsigned update_fee, until the rest
- * fits the peer's next commitment in any order. */
+ * fits the peer's next commitment in any order.  Those with add_order up
+ * to signed_order were in our lost commitment_signed for the peer's
+ * commitment undone (0: none was lost). */
 static void withdraw_what_no_longer_fits(struct channel *ch,
-					 struct channel_effects *fx)
+					 struct channel_effects *fx,
+					 uint64_t signed_order, uint64_t undone)
 {
 	for (;;) {
 		struct htlc_view view;
@@ -186,16 +264,38 @@ static void withdraw_what_no_longer_fits(struct channel *ch,
 			}
 			return;
 		}
-		ev = fx_event(fx, CHANNEL_EVENT_HTLC_FAILED);
-		ev->offerer = CHANNEL_LOCAL;
-		ev->htlc_id = htlc->h.id;
-		ev->amount_msat = htlc->h.amount_msat;
-		ev->payment_hash = htlc->h.payment_hash;
-		ev->cltv_expiry = htlc->h.cltv_expiry;
-		ev->is_withdrawn = true;
+		if (htlc->add_order <= signed_order) {
+			hold(ch, fx, htlc, undone);
+		} else {
+			ev = fx_event(fx, CHANNEL_EVENT_HTLC_FAILED);
+			ev->offerer = CHANNEL_LOCAL;
+			ev->htlc_id = htlc->h.id;
+			ev->amount_msat = htlc->h.amount_msat;
+			ev->payment_hash = htlc->h.payment_hash;
+			ev->cltv_expiry = htlc->h.cltv_expiry;
+			ev->is_withdrawn = true;
+		}
 		ch->next_htlc_id[CHANNEL_LOCAL] = htlc->h.id;
 		htlc_set_remove(&ch->htlcs, index);
 	}
+}
+
+/* The newest add_order among our additions our last commitment_signed
+ * carried (UPDATE_COMMITTED: the peer has not revoked for them yet), 0 if
+ * none.  Every addition we sent before it is among them. */
+static uint64_t last_signed_order(const struct channel *ch)
+{
+	uint64_t order = 0;
+
+	for (size_t i = 0; i < ch->htlcs.num; i++) {
+		const struct htlc *htlc = &ch->htlcs.htlcs[i];
+
+		if (htlc->h.offerer == CHANNEL_LOCAL
+		    && htlc->add_step == UPDATE_COMMITTED
+		    && htlc->add_order > order)
+			order = htlc->add_order;
+	}
+	return order;
 }
 
 static bool fell_behind(struct channel *ch, struct channel_effects *fx,
@@ -238,6 +338,7 @@ bool channel_handle_channel_reestablish(struct channel *ch,
 {
 	struct msg_channel_reestablish *m;
 	uint64_t next_commit, next_revoke, our_next_revoke;
+	uint64_t signed_order = 0, undone = 0;
 	bool resend_commit = false, resend_revoke = false, secret_ok;
 
 	if (ch->link != LINK_REESTABLISHING)
@@ -308,9 +409,12 @@ bool channel_handle_channel_reestablish(struct channel *ch,
 					 "next_commitment_number %" PRIu64
 					 ", expected %" PRIu64, next_commit,
 					 ch->commit_num[CHANNEL_REMOTE] + 1);
-	if (resend_commit)
+	if (resend_commit) {
+		undone = ch->commit_num[CHANNEL_REMOTE];
+		signed_order = last_signed_order(ch);
 		undo_commit(ch);
-	withdraw_what_no_longer_fits(ch, fx);
+	}
+	withdraw_what_no_longer_fits(ch, fx, signed_order, undone);
 
 	/* BOLT #2:
 	 *   - if `next_commitment_number` is 1 in both the `channel_reestablish` it

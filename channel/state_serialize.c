@@ -34,6 +34,11 @@
  *   received_closing; u64 closing_fee_sent, closing_fee_received
  *   u16 len, error text
  *
+ * Version 2 (written only while a withdrawn HTLC's failure is held, so
+ * every other channel stays version 1) appends:
+ *   u32 num_held, then per held failure: u64 id, u64 amount_msat,
+ *      32 payment_hash, u32 cltv_expiry, u64 commit_num, u64 key
+ *
  * Not stored: our secrets (the caller derives them again from the node
  * secret and the channel's index), our basepoints (derived from them) and
  * the policy (node configuration).  channel_deserialize checks every enum
@@ -48,6 +53,7 @@
 
 #define SERIAL_MAGIC 0x6f686d63u	/* "ohmc" */
 #define SERIAL_VERSION 1
+#define SERIAL_VERSION_HELD 2
 
 static void towire_bool(struct wirebuf *out, bool v)
 {
@@ -118,7 +124,7 @@ void channel_serialize(struct wirebuf *out, const struct channel *ch)
 	struct wirebuf *chain = wirebuf_new();
 
 	towire_u32(out, SERIAL_MAGIC);
-	towire_u16(out, SERIAL_VERSION);
+	towire_u16(out, ch->num_held ? SERIAL_VERSION_HELD : SERIAL_VERSION);
 	towire_u8(out, (uint8_t)ch->state);
 	towire_u8(out, (uint8_t)ch->link);
 	for (size_t side = 0; side < CHANNEL_NUM_SIDES; side++)
@@ -194,6 +200,19 @@ void channel_serialize(struct wirebuf *out, const struct channel *ch)
 	towire_u64(out, ch->closing_fee_received);
 	towire_blob(out, ch->error_text,
 		    ch->error_text ? strlen(ch->error_text) : 0);
+	if (!ch->num_held)
+		return;
+	towire_u32(out, (uint32_t)ch->num_held);
+	for (size_t i = 0; i < ch->num_held; i++) {
+		const struct held_failure *h = &ch->held[i];
+
+		towire_u64(out, h->h.id);
+		towire_u64(out, h->h.amount_msat);
+		towire_bytes(out, h->h.payment_hash.u8, 32);
+		towire_u32(out, h->h.cltv_expiry);
+		towire_u64(out, h->commit_num);
+		towire_u64(out, h->key);
+	}
 }
 
 /* ---- Reading ---- */
@@ -398,6 +417,35 @@ static void read_commitments(struct reader *r, struct channel *ch)
 	free(chain);
 }
 
+/* Version 2's held failures: at least one (else it is version 1). */
+static void read_held(struct reader *r, struct channel *ch)
+{
+	uint32_t num = fromwire_u32(&r->cursor, &r->max);
+
+	if (!num)
+		bad(r, "a version 2 snapshot without held failures");
+	if (!fromwire_array_fits(&r->cursor, &r->max, num, 68)) {
+		bad(r, "truncated held failures");
+		return;
+	}
+	for (uint32_t i = 0; i < num && ok(r); i++) {
+		struct held_failure h;
+
+		memset(&h, 0, sizeof(h));
+		h.h.offerer = CHANNEL_LOCAL;
+		h.h.id = fromwire_u64(&r->cursor, &r->max);
+		h.h.amount_msat = fromwire_u64(&r->cursor, &r->max);
+		fromwire_bytes(&r->cursor, &r->max, h.h.payment_hash.u8, 32);
+		h.h.cltv_expiry = fromwire_u32(&r->cursor, &r->max);
+		h.commit_num = fromwire_u64(&r->cursor, &r->max);
+		h.key = fromwire_u64(&r->cursor, &r->max);
+		if (!h.key)
+			bad(r, "a held failure without its key");
+		if (ok(r))
+			channel_held_append(ch, &h);
+	}
+}
+
 struct channel *channel_deserialize(const secp256k1_context *ctx,
 				    const uint8_t *data, size_t len,
 				    const struct channel_secrets *secrets,
@@ -408,6 +456,7 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 	struct channel *ch = wire_calloc(1, sizeof(*ch));
 	uint8_t *error_text;
 	size_t text_len;
+	uint16_t version;
 
 	ch->ctx = ctx;
 	ch->secrets = *secrets;
@@ -415,7 +464,8 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 	shachain_init(&ch->remote_secrets);
 	if (fromwire_u32(&r.cursor, &r.max) != SERIAL_MAGIC)
 		bad(&r, "not a channel snapshot");
-	if (fromwire_u16(&r.cursor, &r.max) != SERIAL_VERSION)
+	version = fromwire_u16(&r.cursor, &r.max);
+	if (version != SERIAL_VERSION && version != SERIAL_VERSION_HELD)
 		bad(&r, "unknown snapshot version");
 	ch->state = read_enum(&r, CHANNEL_ONCHAIN, "bad channel state");
 	ch->link = read_enum(&r, LINK_UP, "bad link state");
@@ -460,6 +510,8 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 		memcpy(ch->error_text, error_text, text_len);
 		free(error_text);
 	}
+	if (ok(&r) && version == SERIAL_VERSION_HELD)
+		read_held(&r, ch);
 	if (ok(&r) && r.max != 0)
 		bad(&r, "trailing bytes after the snapshot");
 	if (!ok(&r)) {

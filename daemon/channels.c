@@ -366,6 +366,7 @@ static bool persist(struct dchannel *dc, struct channel_effects *fx,
 			break;
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
+		case CHANNEL_EVENT_HTLC_WITHDRAWN:
 			if (!payflow_resolved_db(dc->owner->ohmd->payflow, dc, ev, &owners[i]))
 				return false;
 			break;
@@ -428,6 +429,7 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 		[CHANNEL_EVENT_HTLC_ADDED] = "offered us",
 		[CHANNEL_EVENT_HTLC_FULFILLED] = "fulfilled",
 		[CHANNEL_EVENT_HTLC_FAILED] = "failed",
+		[CHANNEL_EVENT_HTLC_WITHDRAWN] = "withdrawn (its failure held until the peer revokes)",
 	};
 
 	hex_encode(hash, ev->payment_hash.u8, 32);
@@ -480,6 +482,9 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 		case CHANNEL_EVENT_HTLC_ADDED:
 			log_htlc_event(dc, ev);
 			payflow_htlc_added(m->ohmd->payflow, dc, ev->htlc_id);
+			break;
+		case CHANNEL_EVENT_HTLC_WITHDRAWN:
+			log_htlc_event(dc, ev);
 			break;
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:

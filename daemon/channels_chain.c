@@ -337,6 +337,16 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
 			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
 		dchannel_fail_with(dc, why);
+	} else if ((state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
+		   && channel_held_expiry(dc->ch)
+		   && height >= channel_held_expiry(dc->ch) + HTLC_TIMEOUT_GRACE) {
+		/* A withdrawn HTLC whose failure waits for the peer's
+		 * revocation: the peer may hold a commitment with it, so
+		 * it times out the same way. */
+		snprintf(why, sizeof(why), "withdrawn HTLC expired at block %u and the peer"
+			 " has not revoked the commitment that may hold it",
+			 channel_held_expiry(dc->ch));
+		dchannel_fail_with(dc, why);
 	}
 }
 

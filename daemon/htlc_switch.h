@@ -15,11 +15,16 @@
  *
  * Invariant 2: an HTLC we offered has one owner, the record that is live
  * for its (channel, id): a forward still 'offered' or a payment part still
- * 'pending'.  An id can be reused (an HTLC the peer never committed is
+ * 'pending', with no withdrawn_key.  An id can be reused (an HTLC is
  * withdrawn after a reconnection, and its id offered again), but only
- * after the withdrawal resolved the old record in the same transaction,
- * so at most one record is live.  The owner is found when the outcome is
- * stored, and the action after the commit goes to that same record.
+ * after the withdrawal, in the same transaction, either resolved the old
+ * record (CHANNEL_EVENT_HTLC_FAILED: the peer never had it) or marked it
+ * with the engine's withdrawn_key (CHANNEL_EVENT_HTLC_WITHDRAWN: the peer
+ * may hold a commitment with it, so its failure waits), so at most one
+ * record is live.  A marked record is still unresolved; it is owned by
+ * the HTLC_FAILED carrying its key (unique in the channel), and by
+ * nothing else.  The owner is found when the outcome is stored, and the
+ * action after the commit goes to that same record.
  */
 #ifndef OHM_DAEMON_HTLC_SWITCH_H
 #define OHM_DAEMON_HTLC_SWITCH_H

@@ -448,17 +448,20 @@ static void decide(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
 
 /* ---- Outcomes of HTLCs we offered ---- */
 
-/* The owner of our HTLC (dc, htlc_id): the record live for it now (see
+/* The owner of our HTLC (dc, htlc_id): the record live for it now, or
+ * (withdrawn_key not 0) the one marked withdrawn with that key (see
  * htlc_switch.h, invariant 2).  The newest rows of each table are enough:
- * a live one is newer than every row its id had before. */
+ * a live one is newer than every row its id had before, and a key names
+ * one row. */
 static bool owner_of(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id,
-		     struct payflow_owner *owner)
+		     uint64_t withdrawn_key, struct payflow_owner *owner)
 {
 	struct switch_row rows[2 * PAYFLOW_ROWS_PER_TABLE];
 	const struct switch_row *live;
 	sqlite3_stmt *stmt = db_prepare(pf->ohmd->db,
 		"SELECT id, status = 'offered' AS is_live FROM forwards"
-		" WHERE out_channel = ? AND out_htlc_id = ? ORDER BY id DESC LIMIT ?");
+		" WHERE out_channel = ? AND out_htlc_id = ? AND withdrawn_key IS ?"
+		" ORDER BY id DESC LIMIT ?");
 	size_t num = 0, parts;
 	int rc = SQLITE_DONE;
 
@@ -467,7 +470,11 @@ static bool owner_of(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id,
 		return false;
 	sqlite3_bind_int64(stmt, 1, dchannel_dbid(dc));
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
-	sqlite3_bind_int(stmt, 3, PAYFLOW_ROWS_PER_TABLE);
+	if (withdrawn_key)
+		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)withdrawn_key);
+	else
+		sqlite3_bind_null(stmt, 3);
+	sqlite3_bind_int(stmt, 4, PAYFLOW_ROWS_PER_TABLE);
 	while (num < PAYFLOW_ROWS_PER_TABLE && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rows[num].is_forward = true;
 		rows[num].id = sqlite3_column_int64(stmt, 0);
@@ -476,8 +483,8 @@ static bool owner_of(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id,
 	}
 	sqlite3_reset(stmt);
 	if ((rc != SQLITE_DONE && rc != SQLITE_ROW)
-	    || !payments_rows_by_htlc(pf->ohmd->payments, dchannel_dbid(dc), htlc_id, rows + num,
-				      PAYFLOW_ROWS_PER_TABLE, &parts))
+	    || !payments_rows_by_htlc(pf->ohmd->payments, dchannel_dbid(dc), htlc_id,
+				      withdrawn_key, rows + num, PAYFLOW_ROWS_PER_TABLE, &parts))
 		return false;
 	live = switch_owner(rows, num + parts);
 	if (live) {
@@ -494,7 +501,26 @@ bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct c
 	sqlite3_stmt *stmt;
 	bool ok;
 
-	if (!owner_of(pf, dc, ev->htlc_id, owner))
+	if (ev->type == CHANNEL_EVENT_HTLC_WITHDRAWN) {
+		/* Its outcome waits, and its id is offered again: the
+		 * record stays unresolved but is no longer live. */
+		if (!owner_of(pf, dc, ev->htlc_id, 0, owner))
+			return false;
+		if (!owner->id)
+			return true;
+		stmt = db_prepare(pf->ohmd->db, owner->is_forward
+				  ? "UPDATE forwards SET withdrawn_key = ? WHERE id = ?"
+				  : "UPDATE payments SET withdrawn_key = ? WHERE id = ?");
+		if (!stmt)
+			return false;
+		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)ev->withdrawn_key);
+		sqlite3_bind_int64(stmt, 2, owner->id);
+		ok = sqlite3_step(stmt) == SQLITE_DONE;
+		sqlite3_reset(stmt);
+		owner->id = 0;	/* nothing to do after the commit */
+		return ok;
+	}
+	if (!owner_of(pf, dc, ev->htlc_id, ev->withdrawn_key, owner))
 		return false;
 	if (!owner->id)
 		return true;	/* not ours (a dev- HTLC), or resolved already */

@@ -49,8 +49,10 @@ struct payflow_owner {
 #define PAYFLOW_ROWS_PER_TABLE 8
 
 /* Our HTLC on dc was fulfilled or failed (ev): finds its owner and stores
- * what that means, inside the step's transaction.  Returns: false on a
- * database error. */
+ * what that means, inside the step's transaction; or it was withdrawn
+ * with its failure held (CHANNEL_EVENT_HTLC_WITHDRAWN): marks its owner
+ * with the key, so that it is no longer live and the failure finds it
+ * (owner then names nobody).  Returns: false on a database error. */
 bool payflow_resolved_db(struct payflow *payflow, struct dchannel *dc,
 			 const struct channel_event *ev, struct payflow_owner *owner);
 

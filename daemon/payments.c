@@ -390,11 +390,11 @@ bool payments_secrets_column(sqlite3_stmt *stmt, int col, struct secret *secrets
 }
 
 bool payments_rows_by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_id,
-			   struct switch_row *rows, size_t max, size_t *num)
+			   uint64_t withdrawn_key, struct switch_row *rows, size_t max, size_t *num)
 {
 	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT id, status = 'pending' AS is_live"
 					" FROM payments WHERE channel = ? AND htlc_id = ?"
-					" ORDER BY id DESC LIMIT ?");
+					" AND withdrawn_key IS ? ORDER BY id DESC LIMIT ?");
 	int rc = SQLITE_DONE;
 
 	*num = 0;
@@ -402,7 +402,11 @@ bool payments_rows_by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_i
 		return false;
 	sqlite3_bind_int64(stmt, 1, channel);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
+	if (withdrawn_key)
+		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)withdrawn_key);
+	else
+		sqlite3_bind_null(stmt, 3);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)max);
 	while (*num < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rows[*num].is_forward = false;
 		rows[*num].id = sqlite3_column_int64(stmt, 0);

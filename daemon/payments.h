@@ -88,11 +88,13 @@ json_t *payments_listpays_json(struct payments *payments, const char *bolt11,
 			       const uint8_t *payment_hash, const char *status);
 
 /* From payflow.c: the parts sent as HTLC htlc_id on channel (its
- * database id), newest first, at most max, as switch rows (live: still
- * pending); *num gets how many.  Returns: false on a database error. */
+ * database id) and marked withdrawn with withdrawn_key (0: not marked),
+ * newest first, at most max, as switch rows (live: still pending); *num
+ * gets how many.  Returns: false on a database error. */
 struct switch_row;
 bool payments_rows_by_htlc(struct payments *payments, int64_t channel, uint64_t htlc_id,
-			   struct switch_row *rows, size_t max, size_t *num);
+			   uint64_t withdrawn_key, struct switch_row *rows, size_t max,
+			   size_t *num);
 
 /* From payflow.c: the HTLC of our part part_id (its row id, from
  * payments_rows_by_htlc) was resolved (ev).  _db runs in the step's

@@ -150,6 +150,13 @@ const struct db_migration ohm_migrations[] = {
 	/* 10: the block height when a channel was first stored, from which
 	 * a fundee counts the blocks it waits for the funding transaction. */
 	{"ALTER TABLE channels ADD COLUMN opened_height INTEGER"},
+	/* 11: an outgoing HTLC withdrawn after a reconnection whose failure
+	 * the channel engine holds (channel_event.withdrawn_key): its row
+	 * stays 'offered' / 'pending' but is no longer live for its
+	 * (channel, id), which a new HTLC reuses; NULL for every other row
+	 * (daemon/htlc_switch.h, invariant 2). */
+	{"ALTER TABLE forwards ADD COLUMN withdrawn_key INTEGER;"
+	 "ALTER TABLE payments ADD COLUMN withdrawn_key INTEGER"},
 };
 
 const size_t ohm_migrations_count =

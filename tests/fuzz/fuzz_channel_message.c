@@ -741,6 +741,13 @@ static void check_events(const struct channel *ch,
 		case CHANNEL_EVENT_HTLC_FAILED:
 			FUZZ_CHECK(ev->offerer == CHANNEL_LOCAL);
 			break;
+		case CHANNEL_EVENT_HTLC_WITHDRAWN:
+			/* Withdrawn: its id is free for the next HTLC. */
+			FUZZ_CHECK(ev->offerer == CHANNEL_LOCAL
+				   && ev->withdrawn_key != 0);
+			FUZZ_CHECK(!channel_find_htlc(ch, CHANNEL_LOCAL,
+						      ev->htlc_id));
+			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
 			FUZZ_CHECK(ev->tx != NULL);

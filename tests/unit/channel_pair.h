@@ -36,6 +36,7 @@ struct pair_record {
 	struct sha256 payment_hash;
 	struct preimage preimage;
 	bool is_malformed, is_withdrawn;
+	uint64_t withdrawn_key;
 	size_t fail_reason_len;
 };
 
@@ -244,6 +245,7 @@ static inline void pair_absorb(struct pair *p, int i,
 			r->preimage = ev->preimage;
 			r->is_malformed = ev->is_malformed;
 			r->is_withdrawn = ev->is_withdrawn;
+			r->withdrawn_key = ev->withdrawn_key;
 			r->fail_reason_len = ev->fail_reason_len;
 			n->num_records++;
 		}
@@ -269,6 +271,7 @@ static inline void pair_absorb(struct pair *p, int i,
 		case CHANNEL_EVENT_HTLC_ADDED:
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
+		case CHANNEL_EVENT_HTLC_WITHDRAWN:
 			break;
 		}
 	}

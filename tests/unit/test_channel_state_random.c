@@ -77,7 +77,8 @@ static struct model_htlc *model_find(struct walk *w, int offerer, uint64_t id)
 }
 
 /* HTLCs the engines withdrew after a reconnection never happened: they
- * fail, and their ids are offered again. */
+ * fail (at once, or HTLC_WITHDRAWN now and HTLC_FAILED with its key once
+ * the peer revokes), and their ids are offered again. */
 static void note_withdrawals(struct walk *w)
 {
 	for (int i = 0; i < 2; i++) {
@@ -89,8 +90,12 @@ static void note_withdrawals(struct walk *w)
 				&n->records[w->seen_records[i]];
 			struct model_htlc *m;
 
-			if (r->type != CHANNEL_EVENT_HTLC_FAILED
-			    || !r->is_withdrawn)
+			if (r->withdrawn_key
+			    && r->type == CHANNEL_EVENT_HTLC_FAILED)
+				continue;	/* its HTLC_WITHDRAWN counted */
+			if (r->type != CHANNEL_EVENT_HTLC_WITHDRAWN
+			    && (r->type != CHANNEL_EVENT_HTLC_FAILED
+				|| !r->is_withdrawn))
 				continue;
 			m = model_find(w, i, r->htlc_id);
 			CHECK_MSG(m, "seed %llu: node %d withdrew an unknown HTLC",

@@ -9,7 +9,10 @@
  *    it is decided once (issue 10, D1);
  *  - an HTLC we offered is withdrawn after a reconnection and its id
  *    offered again for another forward: the fulfillment belongs to the new
- *    forward, not the old, failed one (issue 10, D2).
+ *    forward, not the old, failed one (issue 10, D2);
+ *  - the same when the withdrawn HTLC was signed and its failure is held
+ *    until the peer revokes: the old forward, marked with the withdrawal's
+ *    key, stays unresolved and apart from the new one until that failure.
  */
 #include "daemon/htlc_switch.h"
 
@@ -151,6 +154,7 @@ static void test_every_trigger_order_decides_once(void)
 struct out_ledger {
 	struct switch_row rows[MAX_IDS];
 	uint64_t out_id[MAX_IDS];
+	uint64_t withdrawn_key[MAX_IDS];	/* 0: not marked */
 	size_t num;
 };
 
@@ -165,15 +169,16 @@ static int64_t out_offer(struct out_ledger *l, uint64_t out_id, bool is_forward)
 	return r->id;
 }
 
-/* The owner of an outcome for out_id, which stops being live. */
-static int64_t out_resolve(struct out_ledger *l, uint64_t out_id)
+/* The owner of an outcome for out_id (with key: of the held failure of
+ * the record marked with it), which stops being live. */
+static int64_t out_resolve(struct out_ledger *l, uint64_t out_id, uint64_t key)
 {
 	struct switch_row naming[MAX_IDS];
 	const struct switch_row *owner;
 	size_t num = 0;
 
 	for (size_t k = 0; k < l->num; k++)
-		if (l->out_id[k] == out_id)
+		if (l->out_id[k] == out_id && l->withdrawn_key[k] == key)
 			naming[num++] = l->rows[k];
 	owner = switch_owner(naming, num);
 	if (!owner)
@@ -219,7 +224,7 @@ static void test_withdrawn_id_reused_resolves_the_new_forward(void)
 		const struct pair_record *r = &p.node[0].records[k];
 		if (r->type == CHANNEL_EVENT_HTLC_FAILED) {
 			CHECK(r->is_withdrawn && r->htlc_id == id);
-			CHECK(out_resolve(&l, r->htlc_id) == first_forward);
+			CHECK(out_resolve(&l, r->htlc_id, 0) == first_forward);
 		}
 	}
 	CHECK(pair_count(&p, 0, CHANNEL_EVENT_HTLC_FAILED) == 1);
@@ -235,10 +240,89 @@ static void test_withdrawn_id_reused_resolves_the_new_forward(void)
 	CHECK(pair_count(&p, 0, CHANNEL_EVENT_HTLC_FULFILLED) == 1);
 	for (size_t k = first; k < p.node[0].num_records; k++)
 		if (p.node[0].records[k].type == CHANNEL_EVENT_HTLC_FULFILLED)
-			CHECK(out_resolve(&l, p.node[0].records[k].htlc_id) == second_forward);
+			CHECK(out_resolve(&l, p.node[0].records[k].htlc_id, 0) == second_forward);
 	/* Both resolved: a repeated outcome has no owner. */
-	CHECK(out_resolve(&l, reused) == 0);
+	CHECK(out_resolve(&l, reused, 0) == 0);
 	CHECK(pair_check_agree(&p));
+	pair_free(&p);
+}
+
+/* HTLC_WITHDRAWN: the live record for out_id is marked with key (no
+ * longer live, still unresolved).  Returns: its id, 0 if none. */
+static int64_t out_mark(struct out_ledger *l, uint64_t out_id, uint64_t key)
+{
+	for (size_t k = 0; k < l->num; k++)
+		if (l->out_id[k] == out_id && !l->withdrawn_key[k]
+		    && l->rows[k].is_live) {
+			l->withdrawn_key[k] = key;
+			return l->rows[k].id;
+		}
+	return 0;
+}
+
+/* Node 0 (B) forwards F1 as HTLC h, signed into node 1's next commitment;
+ * node 1 keeps that commitment_signed and says it never got it.  B
+ * withdraws h with its failure held: F1 is marked, h's id carries F2 at
+ * once, F2's fulfillment is F2's, and the held failure (once node 1
+ * revokes) is F1's. */
+static void test_held_withdrawal_keeps_the_old_forward_apart(void)
+{
+	struct pair p;
+	struct out_ledger l = {0};
+	struct wirebuf *kept;
+	struct preimage pre;
+	struct sha256 hash;
+	int64_t first_forward, second_forward;
+	uint64_t h = 0, reused = 99, key = 0;
+	size_t first, held = 0, fulfilled = 0;
+
+	kept = pair_sign_and_lose_commit(&p, &h);
+	first_forward = out_offer(&l, h, true);
+	pair_settle(&p);
+	for (size_t k = 0; k < p.node[0].num_records; k++) {
+		const struct pair_record *r = &p.node[0].records[k];
+
+		CHECK(r->type != CHANNEL_EVENT_HTLC_FAILED);
+		if (r->type == CHANNEL_EVENT_HTLC_WITHDRAWN) {
+			CHECK(r->htlc_id == h && r->withdrawn_key != 0);
+			key = r->withdrawn_key;
+			CHECK(out_mark(&l, r->htlc_id, key) == first_forward);
+		}
+	}
+	CHECK(key != 0);
+	/* Nothing live for h now; F1 still unresolved. */
+	CHECK(out_resolve(&l, h, 0) == 0);
+	CHECK(pair_add_htlc_k(&p, 0, 1000000, 2, &reused));
+	CHECK(reused == h);
+	second_forward = out_offer(&l, reused, true);
+	first = p.node[0].num_records;
+	pair_settle(&p);
+	for (size_t k = first; k < p.node[0].num_records; k++) {
+		const struct pair_record *r = &p.node[0].records[k];
+
+		if (r->type == CHANNEL_EVENT_HTLC_FAILED) {
+			CHECK(r->withdrawn_key == key && r->htlc_id == h);
+			CHECK(out_resolve(&l, r->htlc_id, r->withdrawn_key)
+			      == first_forward);
+			held++;
+		}
+	}
+	CHECK(held == 1);
+	pair_preimage(&pre, &hash, 2);
+	first = p.node[0].num_records;
+	CHECK(PAIR_CALL(&p, 1, channel_fulfill_htlc, reused, &pre));
+	pair_settle(&p);
+	for (size_t k = first; k < p.node[0].num_records; k++)
+		if (p.node[0].records[k].type == CHANNEL_EVENT_HTLC_FULFILLED) {
+			CHECK(out_resolve(&l, p.node[0].records[k].htlc_id,
+					  p.node[0].records[k].withdrawn_key)
+			      == second_forward);
+			fulfilled++;
+		}
+	CHECK(fulfilled == 1);
+	CHECK(out_resolve(&l, h, 0) == 0 && out_resolve(&l, h, key) == 0);
+	CHECK(pair_check_agree(&p));
+	wirebuf_free(kept);
 	pair_free(&p);
 }
 
@@ -268,6 +352,7 @@ int main(void)
 	RUN(test_reestablish_and_commit_in_one_turn_decide_once);
 	RUN(test_every_trigger_order_decides_once);
 	RUN(test_withdrawn_id_reused_resolves_the_new_forward);
+	RUN(test_held_withdrawal_keeps_the_old_forward_apart);
 	RUN(test_owner_is_the_live_record_across_tables);
 	return test_done();
 }
