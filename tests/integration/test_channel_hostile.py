@@ -10,6 +10,7 @@ channel kept as it was across a restart."""
 import os
 import re
 import threading
+import time
 from collections import namedtuple
 
 import pytest
@@ -535,3 +536,85 @@ def test_failed_channel_redials_the_peer_to_repeat_its_error(node_factory, devch
     with pytest.raises(PeerTimeout):
         LnPeer.accept(listener, local, timeout=5)
     listener.close()
+
+
+def pay_peer(o, amount_msat, preimage):
+    """sendpay straight to the Python fundee, paying sha256(preimage).
+    Returns the payment_hash (hex)."""
+    payment_hash = sha256(preimage).hex()
+    entry = peer_channel(o.node, peer_id(o))
+    route = [{"id": peer_id(o), "channel": entry["short_channel_id"],
+              "amount_msat": amount_msat, "delay": expiry(o)}]
+    o.node.rpc("sendpay", [route, payment_hash])
+    return payment_hash
+
+
+def payment_status(node, payment_hash):
+    [payment] = node.rpc("listsendpays", {"payment_hash": payment_hash})["payments"]
+    return payment["status"]
+
+
+def test_lying_reestablish_does_not_fail_a_signed_payment(node_factory, devchain):
+    """ohm pays the Python fundee an amount that just fits and signs it into
+    the fundee's commitment #1; the fundee offers five HTLCs of its own,
+    keeps ohm's commitment_signed and, after a reconnection, says it never
+    got it.  With the fundee's HTLCs committed the payment no longer fits
+    (ohm pays the fee for each), so ohm withdraws it and reuses its id for
+    the next payment; but the fundee may hold the commitment with it, so the
+    payment stays pending until the fundee revokes commitment #1.  The
+    reused id's fulfillment completes the new payment, not the old one."""
+    o = open_channel(node_factory, devchain)
+    channel, node = o.channel, o.node
+    feerate = channel.open["feerate_per_kw"]
+    reserve = channel.params[LOCAL]["channel_reserve_satoshis"]
+    # ohm (the opener) pays the commitment fee: with one HTLC it keeps its
+    # reserve; with our five more it would not.
+    fee1, fee6 = commitment_fee_sat(feerate, 1), commitment_fee_sat(feerate, 6)
+    amount_sat = (channel.balance_msat[REMOTE] // 1000 - reserve - fee1
+                  - (fee6 - fee1) // 2)
+    first = pay_peer(o, amount_sat * 1000, os.urandom(32))
+    add = channel.receive("update_add_htlc")
+    assert add["id"] == 0 and add["amount_msat"] == amount_sat * 1000
+    kept = channel.receive("commitment_signed")
+    assert len(kept["htlc_signatures"]) == 1
+    for _ in range(5):
+        channel.send_update_add_htlc(5000000, expiry(o))
+    channel.send_commitment_signed()        # ohm's #1: our five, not its own
+    channel.receive_revoke_and_ack()
+    reconnect(o)
+    # "Your commitment_signed never came": we expect #1 next.
+    channel.send("channel_reestablish", channel_id=channel.channel_id,
+                 next_commitment_number=1, next_revocation_number=1,
+                 your_last_per_commitment_secret=channel.revealed_secrets[0],
+                 my_current_per_commitment_point=channel.point(LOCAL, 0))
+    theirs = channel.receive("channel_reestablish")
+    assert (theirs["next_commitment_number"], theirs["next_revocation_number"]) == (2, 0)
+    channel.receive_commitment_signed()     # #1 again, our five only
+    channel.send_revoke_and_ack()           # revokes #0, not #1
+    node.wait_for_log(r"HTLC out 0 \({} msat, hash {}\) was withdrawn".format(
+        amount_sat * 1000, first))
+    time.sleep(1)
+    assert payment_status(node, first) == "pending"
+
+    # The id goes to the next payment; signing it makes us revoke #1.
+    preimage = os.urandom(32)
+    second = pay_peer(o, 1000000, preimage)
+    assert channel.receive_update_add_htlc()["id"] == 0
+    channel.receive_commitment_signed()
+    assert payment_status(node, first) == "pending"
+    channel.send_revoke_and_ack()
+    wait_for(lambda: payment_status(node, first) == "failed", 10,
+             what="the withdrawn payment to fail once #1 is revoked")
+    with pytest.raises(RpcError) as info:
+        node.rpc("waitsendpay", [first, 5])
+    assert info.value.code == 204
+    assert payment_status(node, second) == "pending"
+    channel.send_commitment_signed()
+    channel.receive_revoke_and_ack()
+    channel.send_update_fulfill_htlc(0, preimage)
+    channel.send_commitment_signed()
+    channel.receive_revoke_and_ack()
+    channel.receive_commitment_signed()
+    channel.send_revoke_and_ack()
+    assert node.rpc("waitsendpay", [second, 30])["status"] == "complete"
+    assert payment_status(node, first) == "failed"
