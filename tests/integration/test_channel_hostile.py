@@ -18,7 +18,7 @@ import pytest
 from btcverify import Tx, parse_der
 from chainutil import BURN_ADDRESS, backend_args, find_tx, fund, mempool_tx, raw_block, wait_synced
 from lnchannel import (FUNDEE_INIT_FEATURES, LOCAL, REMOTE, FundeeChannel, FunderChannel,
-                       commitment_fee_sat,
+                       commitment_fee_sat, ecdsa_sign,
                        commitment_sighash, compact_sig, der_encode, funding_witness, p2wsh,
                        parse_compact_sig, per_commitment_secret, pubkey_of, sha256,
                        verify_compact)
@@ -554,16 +554,14 @@ def payment_status(node, payment_hash):
     return payment["status"]
 
 
-def test_lying_reestablish_does_not_fail_a_signed_payment(node_factory, devchain):
+def lie_about_commitment(o):
     """ohm pays the Python fundee an amount that just fits and signs it into
     the fundee's commitment #1; the fundee offers five HTLCs of its own,
     keeps ohm's commitment_signed and, after a reconnection, says it never
     got it.  With the fundee's HTLCs committed the payment no longer fits
-    (ohm pays the fee for each), so ohm withdraws it and reuses its id for
-    the next payment; but the fundee may hold the commitment with it, so the
-    payment stays pending until the fundee revokes commitment #1.  The
-    reused id's fulfillment completes the new payment, not the old one."""
-    o = open_channel(node_factory, devchain)
+    (ohm pays the fee for each), so ohm withdraws it; the fundee takes #1
+    again without it and revokes #0.  Returns (the payment's hash, the
+    HTLC as lnchannel records one, ohm's kept commitment_signed)."""
     channel, node = o.channel, o.node
     feerate = channel.open["feerate_per_kw"]
     reserve = channel.params[LOCAL]["channel_reserve_satoshis"]
@@ -595,6 +593,19 @@ def test_lying_reestablish_does_not_fail_a_signed_payment(node_factory, devchain
         amount_sat * 1000, first))
     time.sleep(1)
     assert payment_status(node, first) == "pending"
+    htlc = dict(offerer=REMOTE, id=0, amount_msat=add["amount_msat"],
+                payment_hash=add["payment_hash"], cltv_expiry=add["cltv_expiry"])
+    return first, htlc, kept
+
+
+def test_lying_reestablish_does_not_fail_a_signed_payment(node_factory, devchain):
+    """lie_about_commitment: ohm reuses the withdrawn HTLC's id for the next
+    payment, but the fundee may hold the commitment with the first, so that
+    one stays pending until the fundee revokes commitment #1.  The reused
+    id's fulfillment completes the new payment, not the old one."""
+    o = open_channel(node_factory, devchain)
+    channel, node = o.channel, o.node
+    first, _, _ = lie_about_commitment(o)
 
     # The id goes to the next payment; signing it makes us revoke #1.
     preimage = os.urandom(32)
@@ -618,3 +629,30 @@ def test_lying_reestablish_does_not_fail_a_signed_payment(node_factory, devchain
     channel.send_revoke_and_ack()
     assert node.rpc("waitsendpay", [second, 30])["status"] == "complete"
     assert payment_status(node, first) == "failed"
+
+
+def test_lying_reestablish_then_the_kept_commitment_on_chain(node_factory, devchain):
+    """lie_about_commitment, then the fundee broadcasts the commitment #1 it
+    kept, with the withdrawn HTLC in it (it could claim it with the
+    preimage): ohm does not recognise that spend and keeps the payment
+    pending, however deep (its output is resolved on chain, issue 13)."""
+    o = open_channel(node_factory, devchain)
+    channel, node = o.channel, o.node
+    first, htlc, kept = lie_about_commitment(o)
+    commitment = channel.commitment(LOCAL, 1, [htlc])
+    digest = commitment_sighash(commitment.tx, channel.funding_script, channel.funding_sat)
+    ours = der_encode(*ecdsa_sign(channel.funding_secret, digest)) + b"\x01"
+    theirs = der_encode(*parse_compact_sig(kept["signature"])) + b"\x01"
+    commitment.tx.inputs[0]["witness"] = funding_witness(
+        channel.funding_script, ours, channel.params[LOCAL]["funding_pubkey"],
+        theirs, channel.params[REMOTE]["funding_pubkey"])
+    txid = devchain.rpc("sendrawtransaction", [commitment.tx.serialize().hex()])
+    assert txid == commitment.tx.txid()
+    o.devchain.generate(1, BURN_ADDRESS)
+    wait_synced(node, devchain)
+    wait_state(node, peer_id(o), "ONCHAIN")
+    o.devchain.generate(10, BURN_ADDRESS)
+    wait_synced(node, devchain)
+    time.sleep(1)
+    assert payment_status(node, first) == "pending"
+    assert not re.search(r"HTLC out 0 .* was failed", node.log())
