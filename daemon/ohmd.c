@@ -75,12 +75,12 @@ static void daemonize_start(void)
 
 	if (pipe(fds) != 0) {
 		fprintf(stderr, "ohmd: cannot create pipe for --daemon: %s\n", strerror(errno));
-		exit(1);
+		exit(OHMD_EXIT_STARTUP);
 	}
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "ohmd: cannot fork for --daemon: %s\n", strerror(errno));
-		exit(1);
+		exit(OHMD_EXIT_STARTUP);
 	}
 	if (pid > 0) {
 		char message[4600];
@@ -91,9 +91,9 @@ static void daemonize_start(void)
 		message[total] = '\0';
 		if (total > 0) {
 			fprintf(stderr, "ohmd: %s", message);
-			exit(1);
+			exit(OHMD_EXIT_STARTUP);
 		}
-		exit(0);
+		exit(OHMD_EXIT_OK);
 	}
 	close(fds[0]);
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
@@ -249,17 +249,17 @@ static int run(struct ohmd *ohmd)
 	struct config *config = ohmd->config;
 	struct event *sigterm_event = NULL, *sigint_event = NULL;
 	char err[4400];
-	int lock_fd = -1, status = 1;
+	int lock_fd = -1, status = OHMD_EXIT_STARTUP;
 
 	if (!datadir_make(config->ohm_dir, err, sizeof(err))
 	    || !datadir_make(config->net_dir, err, sizeof(err))) {
 		startup_error("%s", err);
-		return 1;
+		return OHMD_EXIT_STARTUP;
 	}
 	lock_fd = datadir_lock(config->net_dir, err, sizeof(err));
 	if (lock_fd < 0) {
 		startup_error("%s", err);
-		return 1;
+		return OHMD_EXIT_STARTUP;
 	}
 	ohmd->log = log_new(config->log_file, config->log_level);
 	if (!ohmd->log) {
@@ -379,7 +379,7 @@ int main(int argc, char *argv[])
 	memset(&ohmd, 0, sizeof(ohmd));
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ohmd: cannot initialize libsodium\n");
-		return 1;
+		return OHMD_EXIT_STARTUP;
 	}
 	/* A client that hangs up mid-answer must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -389,7 +389,7 @@ int main(int argc, char *argv[])
 	ohmd.config = config_new();
 	if (!ohmd.config) {
 		fprintf(stderr, "ohmd: out of memory\n");
-		return 1;
+		return OHMD_EXIT_STARTUP;
 	}
 	switch (config_parse_args(ohmd.config, argc, argv, err, sizeof(err))) {
 	case CONFIG_OK:
@@ -397,21 +397,21 @@ int main(int argc, char *argv[])
 	case CONFIG_HELP:
 		config_print_usage(stdout, "ohmd");
 		config_free(ohmd.config);
-		return 0;
+		return OHMD_EXIT_OK;
 	case CONFIG_VERSION:
 		printf("ohmd %s\n", OHM_VERSION);
 		config_free(ohmd.config);
-		return 0;
+		return OHMD_EXIT_OK;
 	case CONFIG_ERROR:
 		fprintf(stderr, "ohmd: %s\n", err);
 		config_free(ohmd.config);
-		return 1;
+		return OHMD_EXIT_STARTUP;
 	}
 	if (!config_load_file(ohmd.config, home, err, sizeof(err))
 	    || !config_finalize(ohmd.config, home, err, sizeof(err))) {
 		fprintf(stderr, "ohmd: %s\n", err);
 		config_free(ohmd.config);
-		return 1;
+		return OHMD_EXIT_STARTUP;
 	}
 
 	if (ohmd.config->daemonize)
