@@ -208,11 +208,21 @@ struct commitment *channel_build_commitment(const struct channel *ch,
 					    const struct pubkey *point,
 					    const char **err)
 {
+	return channel_build_commitment_of(ch, &ch->htlcs, owner, is_next, n, point, err);
+}
+
+struct commitment *channel_build_commitment_of(const struct channel *ch,
+					       const struct htlc_set *set,
+					       enum channel_side owner,
+					       bool is_next, uint64_t n,
+					       const struct pubkey *point,
+					       const char **err)
+{
 	struct htlc_view view;
 	struct commitment_state state;
 	struct commitment *c;
 
-	htlc_set_view(&view, &ch->htlcs, owner, is_next);
+	htlc_set_view(&view, set, owner, is_next);
 	if (view.balance_msat[CHANNEL_LOCAL] < 0
 	    || view.balance_msat[CHANNEL_REMOTE] < 0) {
 		htlc_view_free(&view);

@@ -150,6 +150,15 @@ struct commitment *channel_build_commitment(const struct channel *ch,
 					    const struct pubkey *point,
 					    const char **err);
 
+/* The same from another HTLC set than the channel's (an earlier state of
+ * it, see state_onchain.c). */
+struct commitment *channel_build_commitment_of(const struct channel *ch,
+					       const struct htlc_set *set,
+					       enum channel_side owner,
+					       bool is_next, uint64_t n,
+					       const struct pubkey *point,
+					       const char **err);
+
 /* Whether the channel is over: closed, failed or forgotten. */
 bool channel_is_finished(const struct channel *ch);
 

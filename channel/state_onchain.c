@@ -43,26 +43,10 @@ static bool commitment_txid(const struct channel *ch, const struct htlc_set *set
 			    enum channel_side owner, uint64_t n,
 			    const struct pubkey *point, struct bitcoin_txid *out)
 {
-	struct htlc_view view;
-	struct commitment_state state;
-	struct commitment *c;
 	const char *err;
+	struct commitment *c = channel_build_commitment_of(ch, set, owner, false, n, point,
+							   &err);
 
-	htlc_set_view(&view, set, owner, false);
-	if (view.balance_msat[CHANNEL_LOCAL] < 0
-	    || view.balance_msat[CHANNEL_REMOTE] < 0) {
-		htlc_view_free(&view);
-		return false;
-	}
-	memset(&state, 0, sizeof(state));
-	state.commitment_number = n;
-	state.feerate_per_kw = view.feerate_per_kw;
-	for (size_t side = 0; side < CHANNEL_NUM_SIDES; side++)
-		state.balance_msat[side] = (uint64_t)view.balance_msat[side];
-	state.htlcs = view.htlcs;
-	state.num_htlcs = view.num_htlcs;
-	c = commitment_new(ch->ctx, &ch->params, owner, point, &state, &err);
-	htlc_view_free(&view);
 	if (!c)
 		return false;
 	bitcoin_tx_txid(out, c->tx);

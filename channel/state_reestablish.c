@@ -166,18 +166,25 @@ static struct htlc *newest_unsigned_add(struct channel *ch, size_t *index)
 	return newest;
 }
 
+/* An event about our HTLC h whose failure is (or was) held under key. */
+static void held_event(struct channel_effects *fx, enum channel_event_type type,
+		       const struct channel_htlc *h, uint64_t key)
+{
+	struct channel_event *ev = fx_event(fx, type);
+
+	ev->offerer = CHANNEL_LOCAL;
+	ev->htlc_id = h->id;
+	ev->amount_msat = h->amount_msat;
+	ev->payment_hash = h->payment_hash;
+	ev->cltv_expiry = h->cltv_expiry;
+	ev->is_withdrawn = true;
+	ev->withdrawn_key = key;
+}
+
 void channel_report_held(struct channel_effects *fx,
 			 const struct held_failure *held)
 {
-	struct channel_event *ev = fx_event(fx, CHANNEL_EVENT_HTLC_FAILED);
-
-	ev->offerer = CHANNEL_LOCAL;
-	ev->htlc_id = held->h.id;
-	ev->amount_msat = held->h.amount_msat;
-	ev->payment_hash = held->h.payment_hash;
-	ev->cltv_expiry = held->h.cltv_expiry;
-	ev->is_withdrawn = true;
-	ev->withdrawn_key = held->key;
+	held_event(fx, CHANNEL_EVENT_HTLC_FAILED, &held->h, held->key);
 }
 
 void channel_release_held(struct channel *ch, struct channel_effects *fx,
@@ -219,17 +226,10 @@ void channel_held_append(struct channel *ch, const struct held_failure *held)
 static void hold(struct channel *ch, struct channel_effects *fx,
 		 const struct htlc *htlc, uint64_t n)
 {
-	struct channel_event *ev = fx_event(fx, CHANNEL_EVENT_HTLC_WITHDRAWN);
 	struct held_failure held = { htlc->h, n, htlc->add_order };
 
 	channel_held_append(ch, &held);
-	ev->offerer = CHANNEL_LOCAL;
-	ev->htlc_id = htlc->h.id;
-	ev->amount_msat = htlc->h.amount_msat;
-	ev->payment_hash = htlc->h.payment_hash;
-	ev->cltv_expiry = htlc->h.cltv_expiry;
-	ev->is_withdrawn = true;
-	ev->withdrawn_key = held.key;
+	held_event(fx, CHANNEL_EVENT_HTLC_WITHDRAWN, &htlc->h, held.key);
 }
 
 /* Withdraws our unsigned additions, newest first (so the ids the peer
