@@ -98,6 +98,20 @@ struct channel_event *fx_event(struct channel_effects *fx,
 	return &fx->events[fx->num_events++];
 }
 
+struct channel_event *fx_htlc_event(struct channel_effects *fx,
+				    enum channel_event_type type,
+				    const struct channel_htlc *h)
+{
+	struct channel_event *ev = fx_event(fx, type);
+
+	ev->offerer = h->offerer;
+	ev->htlc_id = h->id;
+	ev->amount_msat = h->amount_msat;
+	ev->payment_hash = h->payment_hash;
+	ev->cltv_expiry = h->cltv_expiry;
+	return ev;
+}
+
 static char *vformat(const char *fmt, va_list ap)
 	__attribute__((format(printf, 1, 0)));
 static char *vformat(const char *fmt, va_list ap)

@@ -382,10 +382,9 @@ bool channel_send_commit(struct channel *ch, struct channel_effects *fx)
 static void on_complete(void *arg, const struct htlc *htlc, bool is_removal)
 {
 	struct channel_effects *fx = arg;
-	struct channel_event *ev;
 
 	if (!is_removal && htlc->h.offerer == CHANNEL_REMOTE) {
-		ev = fx_event(fx, CHANNEL_EVENT_HTLC_ADDED);
+		fx_htlc_event(fx, CHANNEL_EVENT_HTLC_ADDED, &htlc->h);
 	} else if (is_removal && htlc->h.offerer == CHANNEL_LOCAL
 		   && htlc->removal != HTLC_FULFILLED) {
 		/* BOLT #2:
@@ -393,21 +392,16 @@ static void on_complete(void *arg, const struct htlc *htlc, bool is_removal)
 		 *     - MUST NOT fail the incoming HTLC (`update_fail_htlc`) that corresponds
 		 * to that outgoing HTLC.
 		 */
-		ev = fx_event(fx, CHANNEL_EVENT_HTLC_FAILED);
+		struct channel_event *ev = fx_htlc_event(fx, CHANNEL_EVENT_HTLC_FAILED,
+							 &htlc->h);
+
 		ev->fail_reason = wire_memdup(htlc->fail_reason,
 					      htlc->fail_reason_len);
 		ev->fail_reason_len = htlc->fail_reason_len;
 		ev->is_malformed = htlc->removal == HTLC_FAILED_MALFORMED;
 		ev->failure_code = htlc->failure_code;
 		ev->sha256_of_onion = htlc->sha256_of_onion;
-	} else {
-		return;
 	}
-	ev->offerer = htlc->h.offerer;
-	ev->htlc_id = htlc->h.id;
-	ev->amount_msat = htlc->h.amount_msat;
-	ev->payment_hash = htlc->h.payment_hash;
-	ev->cltv_expiry = htlc->h.cltv_expiry;
 }
 
 struct wirebuf *channel_towire_revoke_and_ack(const struct channel *ch)

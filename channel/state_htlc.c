@@ -495,12 +495,7 @@ bool channel_handle_update_fulfill_htlc(struct channel *ch,
 	 *   - upon receiving an `update_fulfill_htlc` for an outgoing HTLC, OR upon discovering the `payment_preimage` from an on-chain HTLC spend:
 	 *     - MUST fulfill the incoming HTLC that corresponds to that outgoing HTLC.
 	 */
-	ev = fx_event(fx, CHANNEL_EVENT_HTLC_FULFILLED);
-	ev->offerer = CHANNEL_LOCAL;
-	ev->htlc_id = htlc->h.id;
-	ev->amount_msat = htlc->h.amount_msat;
-	ev->payment_hash = htlc->h.payment_hash;
-	ev->cltv_expiry = htlc->h.cltv_expiry;
+	ev = fx_htlc_event(fx, CHANNEL_EVENT_HTLC_FULFILLED, &htlc->h);
 	ev->preimage = htlc->preimage;
 	return channel_step_done(ch, fx);
 }

@@ -122,6 +122,10 @@ void fx_send(struct channel_effects *fx, struct wirebuf *msg);
 /* Appends a zeroed event of type and returns it. */
 struct channel_event *fx_event(struct channel_effects *fx,
 			       enum channel_event_type type);
+/* The same, naming the HTLC h (offerer, id, amount, hash, expiry). */
+struct channel_event *fx_htlc_event(struct channel_effects *fx,
+				    enum channel_event_type type,
+				    const struct channel_htlc *h);
 /* Sets fx->refusal and returns false. */
 bool fx_refuse(struct channel_effects *fx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -157,13 +157,8 @@ bool channel_onchain_can_fail(const struct channel *ch,
  * it sent one, else as a channel failure of ours. */
 static void fail_offered(struct channel_effects *fx, const struct htlc *htlc)
 {
-	struct channel_event *ev = fx_event(fx, CHANNEL_EVENT_HTLC_FAILED);
+	struct channel_event *ev = fx_htlc_event(fx, CHANNEL_EVENT_HTLC_FAILED, &htlc->h);
 
-	ev->offerer = CHANNEL_LOCAL;
-	ev->htlc_id = htlc->h.id;
-	ev->amount_msat = htlc->h.amount_msat;
-	ev->payment_hash = htlc->h.payment_hash;
-	ev->cltv_expiry = htlc->h.cltv_expiry;
 	if (htlc->removal == HTLC_FAILED && htlc->fail_reason_len) {
 		ev->fail_reason = wire_memdup(htlc->fail_reason,
 					      htlc->fail_reason_len);

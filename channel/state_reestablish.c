@@ -166,17 +166,13 @@ static struct htlc *newest_unsigned_add(struct channel *ch, size_t *index)
 	return newest;
 }
 
-/* An event about our HTLC h whose failure is (or was) held under key. */
-static void held_event(struct channel_effects *fx, enum channel_event_type type,
-		       const struct channel_htlc *h, uint64_t key)
+/* An event about our HTLC h, withdrawn after a reconnection; key names
+ * its held failure (0: not held, it fails now). */
+static void withdrawn_event(struct channel_effects *fx, enum channel_event_type type,
+			    const struct channel_htlc *h, uint64_t key)
 {
-	struct channel_event *ev = fx_event(fx, type);
+	struct channel_event *ev = fx_htlc_event(fx, type, h);
 
-	ev->offerer = CHANNEL_LOCAL;
-	ev->htlc_id = h->id;
-	ev->amount_msat = h->amount_msat;
-	ev->payment_hash = h->payment_hash;
-	ev->cltv_expiry = h->cltv_expiry;
 	ev->is_withdrawn = true;
 	ev->withdrawn_key = key;
 }
@@ -184,7 +180,7 @@ static void held_event(struct channel_effects *fx, enum channel_event_type type,
 void channel_report_held(struct channel_effects *fx,
 			 const struct held_failure *held)
 {
-	held_event(fx, CHANNEL_EVENT_HTLC_FAILED, &held->h, held->key);
+	withdrawn_event(fx, CHANNEL_EVENT_HTLC_FAILED, &held->h, held->key);
 }
 
 void channel_release_held(struct channel *ch, struct channel_effects *fx,
@@ -229,7 +225,7 @@ static void hold(struct channel *ch, struct channel_effects *fx,
 	struct held_failure held = { htlc->h, n, htlc->add_order };
 
 	channel_held_append(ch, &held);
-	held_event(fx, CHANNEL_EVENT_HTLC_WITHDRAWN, &htlc->h, held.key);
+	withdrawn_event(fx, CHANNEL_EVENT_HTLC_WITHDRAWN, &htlc->h, held.key);
 }
 
 /* Withdraws our unsigned additions, newest first (so the ids the peer
@@ -243,7 +239,6 @@ static void withdraw_what_no_longer_fits(struct channel *ch,
 {
 	for (;;) {
 		struct htlc_view view;
-		struct channel_event *ev;
 		struct htlc *htlc;
 		size_t index = 0;
 		bool fits;
@@ -267,13 +262,7 @@ static void withdraw_what_no_longer_fits(struct channel *ch,
 		if (htlc->add_order <= signed_order) {
 			hold(ch, fx, htlc, undone);
 		} else {
-			ev = fx_event(fx, CHANNEL_EVENT_HTLC_FAILED);
-			ev->offerer = CHANNEL_LOCAL;
-			ev->htlc_id = htlc->h.id;
-			ev->amount_msat = htlc->h.amount_msat;
-			ev->payment_hash = htlc->h.payment_hash;
-			ev->cltv_expiry = htlc->h.cltv_expiry;
-			ev->is_withdrawn = true;
+			withdrawn_event(fx, CHANNEL_EVENT_HTLC_FAILED, &htlc->h, 0);
 		}
 		ch->next_htlc_id[CHANNEL_LOCAL] = htlc->h.id;
 		htlc_set_remove(&ch->htlcs, index);
