@@ -38,8 +38,12 @@ void dchannel_update_fee(struct dchannel *dc)
 		return;
 	channels_fee_estimates(m, &est);
 	current = channel_next_feerate(dc->ch);
-	feerate = fee_policy_update_feerate(&est, dchannel_type(dc), current,
-					    channel_max_affordable_feerate(dc->ch));
+	/* What we can afford (a search over built commitments) matters only
+	 * to a raise: ask for it only when the policy wants one. */
+	feerate = fee_policy_update_feerate(&est, dchannel_type(dc), current, UINT32_MAX);
+	if (feerate > current)
+		feerate = fee_policy_update_feerate(&est, dchannel_type(dc), current,
+						    channel_max_affordable_feerate(dc->ch));
 	if (!feerate)
 		return;
 	log_info(channels_log(m), "channel", "%s: update_fee from %u to %u perkw (urgent estimate %u)",
