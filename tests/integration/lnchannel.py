@@ -16,7 +16,9 @@ Layers, bottom up:
   * FundeeChannel: accepts an open_channel over an LnPeer and drives the
     channel, letting a test send any field it likes, right or wrong;
     FunderChannel opens one instead (and may send update_fee); both can
-    close it mutually (shutdown, closing_signed).
+    close it mutually (shutdown, then closing_signed, or under
+    option_simple_close closing_complete / closing_sig, either side the
+    closer, with BOLT 3's closing transaction and its dust thresholds).
 """
 import hashlib
 import hmac
@@ -342,10 +344,69 @@ def verify_compact(pubkey, digest, sig):
 
 
 # --------------------------------------------------------------------------
+# Simple close (option_simple_close): scripts, dust, the closing transaction
+
+OP_RETURN, OP_PUSHDATA1 = 0x6a, 0x4c
+# closing_tlvs types: which outputs the signed closing transaction has.
+CLOSER_OUTPUT_ONLY, CLOSEE_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS = 1, 2, 3
+SIMPLE_CLOSE_SEQUENCE = 0xFFFFFFFD
+
+
+def is_op_return(script):
+    """BOLT 3 "Closing Transaction": an output whose scriptpubkey starts
+    with OP_RETURN carries 0."""
+    return script[:1] == bytes([OP_RETURN])
+
+
+def valid_shutdown_script(script, anysegwit=True, simple_close=True):
+    """BOLT 2 "Closing Initiation: shutdown": the four scriptpubkey forms,
+    the third with option_shutdown_anysegwit, the fourth with
+    option_simple_close."""
+    n = len(script)
+    if n == 22 and script[:2] == b"\x00\x14" or n == 34 and script[:2] == b"\x00\x20":
+        return True
+    if anysegwit and n >= 4 and 0x51 <= script[0] <= 0x60 and 2 <= script[1] <= 40 \
+            and n == 2 + script[1]:
+        return True
+    if simple_close and n >= 2 and script[0] == OP_RETURN:
+        if 6 <= script[1] <= 75:
+            return n == 2 + script[1]
+        if script[1] == OP_PUSHDATA1 and n >= 3 and 76 <= script[2] <= 80:
+            return n == 3 + script[2]
+    return False
+
+
+def dust_threshold(script):
+    """BOLT 3 "Dust Limits" (Bitcoin Core's thresholds at 3000 sat/kB); an
+    OP_RETURN output is never dust (0).  Other scripts get Core's formula:
+    3 sat per byte of the output plus a 148-byte spending input."""
+    n = len(script)
+    if is_op_return(script):
+        return 0
+    if n == 25 and script[:3] == b"\x76\xa9\x14" and script[23:] == b"\x88\xac":
+        return 546      # p2pkh
+    if n == 23 and script[:2] == b"\xa9\x14" and script[22:] == b"\x87":
+        return 540      # p2sh
+    if n == 22 and script[:2] == b"\x00\x14":
+        return 294      # p2wpkh
+    if n == 34 and script[:2] == b"\x00\x20":
+        return 330      # p2wsh
+    if script == b"\x51\x02\x4e\x73":
+        return 240      # p2a
+    if valid_shutdown_script(script, anysegwit=True, simple_close=False):
+        return 354      # unknown segwit versions
+    return 3 * (8 + 1 + n + 148)
+
+
+def is_dust(amount_sat, script):
+    return amount_sat < dust_threshold(script)
+
+
+# --------------------------------------------------------------------------
 # BOLT 2 messages
 
 OPEN_CHANNEL, ACCEPT_CHANNEL, FUNDING_CREATED, FUNDING_SIGNED, CHANNEL_READY = 32, 33, 34, 35, 36
-SHUTDOWN, CLOSING_SIGNED = 38, 39
+SHUTDOWN, CLOSING_SIGNED, CLOSING_COMPLETE, CLOSING_SIG = 38, 39, 40, 41
 UPDATE_ADD_HTLC, UPDATE_FULFILL_HTLC, COMMITMENT_SIGNED, REVOKE_AND_ACK = 128, 130, 132, 133
 UPDATE_FEE, CHANNEL_REESTABLISH = 134, 136
 ONION_PACKET_LEN = 1366
@@ -381,6 +442,16 @@ MESSAGES = {
     "closing_signed": (CLOSING_SIGNED, [
         ("channel_id", 32), ("fee_satoshis", "u64"), ("signature", 64), ("tlvs", "tlvs")],
         {1}),
+    # option_simple_close; tlvs are closing_tlvs, one signature per
+    # CLOSER_OUTPUT_ONLY, CLOSEE_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS.
+    "closing_complete": (CLOSING_COMPLETE, [
+        ("channel_id", 32), ("closer_scriptpubkey", "u16_bytes"),
+        ("closee_scriptpubkey", "u16_bytes"), ("fee_satoshis", "u64"), ("locktime", "u32"),
+        ("tlvs", "tlvs")], {1, 2, 3}),
+    "closing_sig": (CLOSING_SIG, [
+        ("channel_id", 32), ("closer_scriptpubkey", "u16_bytes"),
+        ("closee_scriptpubkey", "u16_bytes"), ("fee_satoshis", "u64"), ("locktime", "u32"),
+        ("tlvs", "tlvs")], {1, 2, 3}),
     "update_add_htlc": (UPDATE_ADD_HTLC, [
         ("channel_id", 32), ("id", "u64"), ("amount_msat", "u64"), ("payment_hash", 32),
         ("cltv_expiry", "u32"), ("onion_routing_packet", ONION_PACKET_LEN), ("tlvs", "tlvs")],
@@ -473,6 +544,8 @@ def channel_id_of(funding_txid_wire, funding_outnum):
 # init features the Python side sends: option_data_loss_protect,
 # option_static_remotekey and option_channel_type, all optional.
 FUNDEE_INIT_FEATURES = {1, 13, 45}
+# ... and option_shutdown_anysegwit and option_simple_close, optional.
+SIMPLE_CLOSE_INIT_FEATURES = FUNDEE_INIT_FEATURES | {27, 61}
 STATIC_REMOTEKEY_TYPE = features_from_bits({12})
 BASEPOINTS = ("revocation", "payment", "delayed_payment", "htlc")
 LOCAL, REMOTE = "local", "remote"
@@ -522,7 +595,8 @@ class FundeeChannel:
         # open_channel's); the one our update_fee proposes, not yet in ours.
         self.feerate = {}
         self.proposed_feerate = None
-        self.shutdown_script = {}
+        self.shutdown_script = {}       # each side's last script (shutdown, closing_complete)
+        self.sent_closing_complete = None   # (fields, {type: tx}) of our last one
         self.channel_id = None
         self.remote_points = {}     # ohm's per-commitment points by number
         self.balance_msat = {}
@@ -543,10 +617,14 @@ class FundeeChannel:
         """The next message that matters, which must be of type expected:
         pings are answered (BOLT 1), pongs and gossip skipped; anything
         else raises ChannelProtocolError."""
+        return self._next_of({expected}, timeout)[1]
+
+    def _next_of(self, expected, timeout):
+        """_next_message for a set of types: (type, payload)."""
         while True:
             kind, payload = self.peer.recv_msg(timeout)
-            if kind == expected:
-                return payload
+            if kind in expected:
+                return kind, payload
             if kind == PING:
                 num_pong_bytes = struct.unpack(">H", payload[:2])[0]
                 if num_pong_bytes < 65532:
@@ -557,11 +635,17 @@ class FundeeChannel:
                     got = "{} {!r}".format("error" if kind == ERROR else "warning",
                                            parse_error(payload)[1])
                 raise ChannelProtocolError("expected {}, got {}".format(
-                    MESSAGE_NAMES.get(expected, expected), got))
+                    " or ".join(MESSAGE_NAMES.get(e, str(e)) for e in sorted(expected)), got))
 
     def receive(self, name, timeout=30):
         """The next channel message, which must be name; its fields."""
         return decode_message(name, self._next_message(MESSAGES[name][0], timeout))
+
+    def receive_one_of(self, names, timeout=30):
+        """The next channel message, which must be one of names: (name,
+        its fields)."""
+        kind, payload = self._next_of({MESSAGES[name][0] for name in names}, timeout)
+        return MESSAGE_NAMES[kind], decode_message(MESSAGE_NAMES[kind], payload)
 
     def expect_error(self, timeout=30):
         """The next message must be ohm's `error` (a warning is not enough
@@ -859,7 +943,8 @@ class FundeeChannel:
 
     # -- mutual close ------------------------------------------------------
     def send_shutdown(self, script=None):
-        """Our shutdown, paying us to script (a fresh P2WPKH by default)."""
+        """Our shutdown, paying us to script (a fresh P2WPKH by default;
+        any script is sent as given, e.g. OP_RETURN under simple close)."""
         self.shutdown_script[LOCAL] = script or p2wpkh(pubkey_of(os.urandom(32)))
         self.send("shutdown", channel_id=self.channel_id,
                   scriptpubkey=self.shutdown_script[LOCAL])
@@ -911,6 +996,255 @@ class FundeeChannel:
                                                                         tx.hex()))
         fee_range = struct.unpack(">QQ", m["tlvs"][1]) if 1 in m["tlvs"] else None
         return m["fee_satoshis"], fee_range, tx
+
+
+    # -- simple close (option_simple_close) ---------------------------------
+    def simple_close_amounts(self, closer, fee_sat, closer_script, closee_script):
+        """(closer output, closee output) in satoshis, BOLT 3 "Closing
+        Transaction": the closer pays fee_sat; OP_RETURN outputs carry 0.
+        The closer's may be negative if fee_sat is above its balance."""
+        closee = REMOTE if closer == LOCAL else LOCAL
+        closer_sat = 0 if is_op_return(closer_script) else (
+            self.balance_msat[closer] - fee_sat * 1000) // 1000
+        closee_sat = 0 if is_op_return(closee_script) else self.balance_msat[closee] // 1000
+        return closer_sat, closee_sat
+
+    def simple_closing_tx(self, closer, fee_sat, locktime, closer_script, closee_script,
+                          variant):
+        """BOLT 3 "Closing Transaction" with closer (LOCAL or REMOTE)
+        paying fee_sat: version 2, locktime, the funding input with
+        sequence 0xFFFFFFFD, the outputs variant (a closing_tlvs type)
+        names, in BIP69 order (value, then script as memcmp)."""
+        closer_sat, closee_sat = self.simple_close_amounts(closer, fee_sat, closer_script,
+                                                           closee_script)
+        outputs = []
+        if variant in (CLOSER_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS):
+            if closer_sat < 0:
+                raise ValueError("fee_satoshis {} above the closer's balance".format(fee_sat))
+            outputs.append((closer_sat, closer_script))
+        if variant in (CLOSEE_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS):
+            outputs.append((closee_sat, closee_script))
+        if not outputs:
+            raise ValueError("closing_tlvs type {} names no transaction".format(variant))
+        tx = Tx(version=2, locktime=locktime)
+        tx.add_input(self.funding_txid, self.funding_outnum, SIMPLE_CLOSE_SEQUENCE)
+        for value, script in sorted(outputs):
+            tx.add_output(value, script)
+        return tx
+
+    def closer_variants(self, closer, fee_sat, closer_script, closee_script):
+        """The closing_tlvs BOLT 2 tells the closer to set (never
+        omitting an output only because it is uneconomical)."""
+        closee = REMOTE if closer == LOCAL else LOCAL
+        closer_sat, closee_sat = self.simple_close_amounts(closer, fee_sat, closer_script,
+                                                           closee_script)
+        if self.balance_msat[closer] < self.balance_msat[closee]:
+            if is_dust(closer_sat, closer_script):
+                return [CLOSEE_OUTPUT_ONLY]
+            return [CLOSER_AND_CLOSEE_OUTPUTS]
+        if is_dust(closee_sat, closee_script):
+            return [CLOSER_OUTPUT_ONLY]
+        return [CLOSER_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS]
+
+    def closee_selects(self, m):
+        """The closing_tlvs type BOLT 2 tells the closee (us) to sign for
+        the closing_complete m: closer_output_only if our output is dust,
+        else closer_and_closee_outputs if present, else closee_output_only."""
+        _, ours = self.simple_close_amounts(REMOTE, m["fee_satoshis"],
+                                            m["closer_scriptpubkey"], m["closee_scriptpubkey"])
+        if is_dust(ours, m["closee_scriptpubkey"]):
+            return CLOSER_OUTPUT_ONLY
+        if CLOSER_AND_CLOSEE_OUTPUTS in m["tlvs"]:
+            return CLOSER_AND_CLOSEE_OUTPUTS
+        return CLOSEE_OUTPUT_ONLY
+
+    def sign_closing(self, tx):
+        digest = commitment_sighash(tx, self.funding_script, self.funding_sat)
+        return compact_sig(*ecdsa_sign(self.funding_secret, digest))
+
+    def verify_closing(self, tx, sig):
+        digest = commitment_sighash(tx, self.funding_script, self.funding_sat)
+        return verify_compact(self.params[REMOTE]["funding_pubkey"], digest, sig)
+
+    def signed_closing_tx(self, tx, our_sig, their_sig):
+        """tx with its funding witness from both compact signatures."""
+        signed = Tx.parse(tx.serialize())
+        signed.inputs[0]["witness"] = funding_witness(
+            self.funding_script,
+            der_encode(*parse_compact_sig(our_sig)) + b"\x01",
+            self.params[LOCAL]["funding_pubkey"],
+            der_encode(*parse_compact_sig(their_sig)) + b"\x01",
+            self.params[REMOTE]["funding_pubkey"])
+        return signed
+
+    def closing_complete_fields(self, fee_sat, locktime=0, closer_script=None, variants=None,
+                                signatures=None, **overrides):
+        """Our closing_complete as closer, unsent: (fields, {type: tx}).
+        The closee script is the last one ohm sent (shutdown or its
+        closing_complete); variants default to closer_variants; each is
+        signed unless signatures ({type: sig}) gives one; overrides
+        replace message fields after signing."""
+        closer_script = closer_script or self.shutdown_script[LOCAL]
+        closee_script = self.shutdown_script[REMOTE]
+        if variants is None:
+            variants = self.closer_variants(LOCAL, fee_sat, closer_script, closee_script)
+        txs = {v: self.simple_closing_tx(LOCAL, fee_sat, locktime, closer_script,
+                                         closee_script, v) for v in variants}
+        signatures = signatures or {}
+        fields = dict(channel_id=self.channel_id, closer_scriptpubkey=closer_script,
+                      closee_scriptpubkey=closee_script, fee_satoshis=fee_sat,
+                      locktime=locktime,
+                      tlvs={v: signatures.get(v) or self.sign_closing(tx)
+                            for v, tx in txs.items()})
+        fields.update(overrides)
+        return fields, txs
+
+    def send_closing_complete(self, fee_sat, locktime=0, closer_script=None, variants=None,
+                              signatures=None, **overrides):
+        """Sends closing_complete (see closing_complete_fields); the
+        closer script becomes our last script.  Returns {type: tx}."""
+        fields, txs = self.closing_complete_fields(fee_sat, locktime, closer_script, variants,
+                                                   signatures, **overrides)
+        self.note_closing_complete(fields, txs)
+        self.send("closing_complete", **fields)
+        return txs
+
+    def note_closing_complete(self, fields, txs):
+        """Records a closing_complete we send: its closer script is our
+        last script, and closing_sig must match it."""
+        if valid_shutdown_script(fields["closer_scriptpubkey"]):
+            self.shutdown_script[LOCAL] = fields["closer_scriptpubkey"]
+        self.sent_closing_complete = (fields, txs)
+
+    def check_closing_complete(self, m):
+        """What BOLT 2 asks of the closer (ohm) and of the closee (us):
+        returns {type: tx} with every signature verified."""
+        def check(ok, what):
+            if not ok:
+                raise ChannelProtocolError("closing_complete: " + what)
+        check(m["channel_id"] == self.channel_id, "for another channel")
+        closer_script, closee_script = m["closer_scriptpubkey"], m["closee_scriptpubkey"]
+        check(closee_script == self.shutdown_script[LOCAL],
+              "closee_scriptpubkey {} is not our last script {}".format(
+                  closee_script.hex(), self.shutdown_script[LOCAL].hex()))
+        check(valid_shutdown_script(closer_script),
+              "invalid closer_scriptpubkey " + closer_script.hex())
+        fee = m["fee_satoshis"]
+        check(fee * 1000 <= self.balance_msat[REMOTE],
+              "fee_satoshis {} above the closer's balance".format(fee))
+        closer_sat, closee_sat = self.simple_close_amounts(REMOTE, fee, closer_script,
+                                                           closee_script)
+        check(not (is_dust(closer_sat, closer_script) and is_dust(closee_sat, closee_script)),
+              "both outputs are dust")
+        sent = set(m["tlvs"]) & {1, 2, 3}
+        if self.balance_msat[REMOTE] < self.balance_msat[LOCAL]:
+            check(CLOSER_OUTPUT_ONLY not in sent, "closer_output_only from the lesser side")
+            check(CLOSEE_OUTPUT_ONLY in sent or not is_dust(closer_sat, closer_script),
+                  "no closee_output_only though the closer's output is dust")
+        else:
+            check(CLOSEE_OUTPUT_ONLY not in sent, "closee_output_only from the greater side")
+            if is_dust(closee_sat, closee_script):
+                check(sent == {CLOSER_OUTPUT_ONLY},
+                      "the closee's output is dust but closing_tlvs are {}".format(sent))
+            else:
+                check(sent == {CLOSER_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS},
+                      "closing_tlvs {}, not closer_output_only and "
+                      "closer_and_closee_outputs".format(sent))
+        txs = {}
+        for variant in sorted(sent):
+            txs[variant] = self.simple_closing_tx(REMOTE, fee, m["locktime"], closer_script,
+                                                  closee_script, variant)
+            check(self.verify_closing(txs[variant], m["tlvs"][variant]),
+                  "signature {} does not verify (tx {})".format(variant, txs[variant].hex()))
+        return txs
+
+    def receive_closing_complete(self, timeout=30):
+        """ohm's closing_complete as closer, checked (check_closing_complete);
+        its closer script becomes ohm's last script.  Returns (m, {type: tx})."""
+        m = self.receive("closing_complete", timeout)
+        txs = self.check_closing_complete(m)
+        self.shutdown_script[REMOTE] = m["closer_scriptpubkey"]
+        return m, txs
+
+    def closing_sig_fields(self, m, variant=None, signature=None, **overrides):
+        """Our closing_sig for ohm's closing_complete m, unsent: one
+        signature, in the field closee_selects (or variant) names;
+        overrides replace message fields.  Returns (fields, the fully
+        signed transaction)."""
+        variant = variant or self.closee_selects(m)
+        tx = self.simple_closing_tx(REMOTE, m["fee_satoshis"], m["locktime"],
+                                    m["closer_scriptpubkey"], m["closee_scriptpubkey"], variant)
+        our_sig = signature or self.sign_closing(tx)
+        fields = {name: m[name] for name in ("channel_id", "closer_scriptpubkey",
+                                             "closee_scriptpubkey", "fee_satoshis", "locktime")}
+        fields["tlvs"] = {variant: our_sig}
+        fields.update(overrides)
+        return fields, self.signed_closing_tx(tx, our_sig, m["tlvs"][variant])
+
+    def send_closing_sig(self, m, variant=None, signature=None, **overrides):
+        """Sends closing_sig_fields' message; returns the fully signed
+        transaction, which ohm should broadcast."""
+        fields, signed = self.closing_sig_fields(m, variant, signature, **overrides)
+        self.send("closing_sig", **fields)
+        return signed
+
+    def receive_closing_sig(self, timeout=30):
+        """ohm's closing_sig for our last closing_complete, checked
+        (check_closing_sig).  Returns (type, the fully signed tx)."""
+        return self.check_closing_sig(self.receive("closing_sig", timeout))
+
+    def check_closing_sig(self, m):
+        """A closing_sig for our last closing_complete: the same scripts,
+        fee and locktime, exactly one signature in one of the fields we
+        sent, valid.  Returns (type, the fully signed tx)."""
+        fields, txs = self.sent_closing_complete
+
+        def check(ok, what):
+            if not ok:
+                raise ChannelProtocolError("closing_sig: " + what)
+        for name in ("channel_id", "closer_scriptpubkey", "closee_scriptpubkey",
+                     "fee_satoshis", "locktime"):
+            check(m[name] == fields[name], "{} {!r}, we sent {!r}".format(
+                name, m[name], fields[name]))
+        sigs = set(m["tlvs"]) & {1, 2, 3}
+        check(len(sigs) == 1, "signatures in {}".format(sorted(sigs)))
+        [variant] = sigs
+        check(variant in fields["tlvs"], "type {} we did not send".format(variant))
+        check(self.verify_closing(txs[variant], m["tlvs"][variant]),
+              "signature does not verify (tx {})".format(txs[variant].hex()))
+        return variant, self.signed_closing_tx(txs[variant], fields["tlvs"][variant],
+                                               m["tlvs"][variant])
+
+    def receive_warning(self, timeout=30):
+        """The next message must be a `warning`: (channel_id, text)."""
+        return parse_error(self._next_message(WARNING, timeout))
+
+    def reestablish(self, timeout=30):
+        """After a reconnection: our channel_reestablish, and ohm's, which
+        must agree with ours (BOLT 2 "Message Retransmission").  Nothing
+        was in flight, so nothing is retransmitted but channel_ready while
+        no update was ever signed; an update_fee we sent and never signed
+        is forgotten, as ohm forgets it."""
+        self.proposed_feerate = None
+        number = {side: self.commitment_number[side] for side in (LOCAL, REMOTE)}
+        last_secret = (self.revealed_secrets[max(self.revealed_secrets)]
+                       if self.revealed_secrets else bytes(32))
+        self.send("channel_reestablish", channel_id=self.channel_id,
+                  next_commitment_number=number[LOCAL] + 1,
+                  next_revocation_number=number[REMOTE],
+                  your_last_per_commitment_secret=last_secret,
+                  my_current_per_commitment_point=self.point(LOCAL, number[LOCAL]))
+        m = self.receive("channel_reestablish", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("channel_reestablish for another channel")
+        if (m["next_commitment_number"], m["next_revocation_number"]) != (
+                number[REMOTE] + 1, number[LOCAL]):
+            raise ChannelProtocolError("channel_reestablish numbers {} {}".format(
+                m["next_commitment_number"], m["next_revocation_number"]))
+        if number[LOCAL] == 0 and number[REMOTE] == 0:
+            self.send_channel_ready()
+            self.receive_channel_ready(timeout)
+        return m
 
 
 class FunderChannel(FundeeChannel):
@@ -975,35 +1309,4 @@ class FunderChannel(FundeeChannel):
         if m["channel_id"] != self.channel_id:
             raise ChannelProtocolError("funding_signed for another channel")
         self.verify_commitment_signature(LOCAL, 0, m["signature"], [])
-        return m
-
-    def receive_warning(self, timeout=30):
-        """The next message must be a `warning`: (channel_id, text)."""
-        return parse_error(self._next_message(WARNING, timeout))
-
-    def reestablish(self, timeout=30):
-        """After a reconnection: our channel_reestablish, and ohm's, which
-        must agree with ours (BOLT 2 "Message Retransmission").  Nothing
-        was in flight, so nothing is retransmitted but channel_ready while
-        no update was ever signed; an update_fee we sent and never signed
-        is forgotten, as ohm forgets it."""
-        self.proposed_feerate = None
-        number = {side: self.commitment_number[side] for side in (LOCAL, REMOTE)}
-        last_secret = (self.revealed_secrets[max(self.revealed_secrets)]
-                       if self.revealed_secrets else bytes(32))
-        self.send("channel_reestablish", channel_id=self.channel_id,
-                  next_commitment_number=number[LOCAL] + 1,
-                  next_revocation_number=number[REMOTE],
-                  your_last_per_commitment_secret=last_secret,
-                  my_current_per_commitment_point=self.point(LOCAL, number[LOCAL]))
-        m = self.receive("channel_reestablish", timeout)
-        if m["channel_id"] != self.channel_id:
-            raise ChannelProtocolError("channel_reestablish for another channel")
-        if (m["next_commitment_number"], m["next_revocation_number"]) != (
-                number[REMOTE] + 1, number[LOCAL]):
-            raise ChannelProtocolError("channel_reestablish numbers {} {}".format(
-                m["next_commitment_number"], m["next_revocation_number"]))
-        if number[LOCAL] == 0 and number[REMOTE] == 0:
-            self.send_channel_ready()
-            self.receive_channel_ready(timeout)
         return m

@@ -76,10 +76,11 @@ def wait_state(node, peer_id, state, timeout=30):
         raise TimeoutError("{}; last seen {}".format(e, seen)) from None
 
 
-def connect(node, local=None):
-    """The Python node's connection to ohmd, past init."""
+def connect(node, local=None, features=FUNDEE_INIT_FEATURES):
+    """The Python node's connection to ohmd, past init (offering the
+    feature bits features)."""
     peer = LnPeer.connect("127.0.0.1", node.port, node.id, local=local)
-    return peer, peer.exchange_init(FUNDEE_INIT_FEATURES, networks=[REGTEST_CHAIN_HASH])
+    return peer, peer.exchange_init(features, networks=[REGTEST_CHAIN_HASH])
 
 
 def peer_id(o):
@@ -99,7 +100,7 @@ def dialled_by(node, listener):
 
 
 def start_funding(node_factory, devchain, push_msat=PUSH_MSAT, minimum_depth=MINIMUM_DEPTH,
-                  listener=None):
+                  listener=None, features=FUNDEE_INIT_FEATURES):
     """A funded ohmd with a Python fundee connected (by ohmd, to listener,
     if given); fundchannel runs until funding_signed, the Python side
     checking ohm's open_channel and its signature on our commitment #0 on
@@ -107,7 +108,7 @@ def start_funding(node_factory, devchain, push_msat=PUSH_MSAT, minimum_depth=MIN
     node = listening_node(node_factory, "funder",
                           extra=backend_args(devchain) + ["--dev-hold-htlcs"])
     fund(node, devchain)
-    peer = dialled_by(node, listener) if listener else connect(node)[0]
+    peer = dialled_by(node, listener) if listener else connect(node, features=features)[0]
     channel = FundeeChannel(peer, minimum_depth=minimum_depth)
     call = BackgroundRpc(node, "fundchannel", {"id": peer.local.pubkey.hex(),
                                                "amount": FUNDING_SAT, "push_msat": push_msat})
@@ -145,7 +146,7 @@ def open_channel(node_factory, devchain, **kwargs):
 
 
 def funded_by_python(node_factory, devchain, funding_sat=FUNDING_SAT, extra=(),
-                     **open_overrides):
+                     features=FUNDEE_INIT_FEATURES, **open_overrides):
     """The other direction: lnchannel.FunderChannel, a Python funder,
     opens a channel of funding_sat (open_overrides go to send_open) to a
     fresh ohmd started with extra, and both reach CHANNELD_NORMAL.  ohm's
@@ -153,7 +154,7 @@ def funded_by_python(node_factory, devchain, funding_sat=FUNDING_SAT, extra=(),
     the 2-of-2 does).  Returns (node, FunderChannel)."""
     node = listening_node(node_factory, "fundee", extra=backend_args(devchain) + list(extra))
     fund(node, devchain)
-    peer, _ = connect(node)
+    peer, _ = connect(node, features=features)
     channel = FunderChannel(peer)
     channel.send_open(funding_sat, **open_overrides)
     channel.receive_accept()
@@ -169,10 +170,10 @@ def funded_by_python(node_factory, devchain, funding_sat=FUNDING_SAT, extra=(),
     return node, channel
 
 
-def reconnect(o):
+def reconnect(o, features=FUNDEE_INIT_FEATURES):
     """The Python node connects again, with the same node key."""
     o.channel.peer.close()
-    o.channel.peer, _ = connect(o.node, local=o.channel.peer.local)
+    o.channel.peer, _ = connect(o.node, local=o.channel.peer.local, features=features)
 
 
 def expiry(o):
