@@ -17,8 +17,10 @@ import os
 import pytest
 
 from btcverify import Tx, segwit_address, sha256
-from chainutil import BURN_ADDRESS, mempool_tx, raw_block, wait_for_output, wait_synced
-from channelutil import chain_node, open_channel as open_ohm_channel
+from chainutil import (BURN_ADDRESS, find_tx, mempool_tx, raw_block, wait_for_output,
+                       wait_synced)
+from channelutil import FUNDING_SAT as OHM_FUNDING_SAT
+from channelutil import chain_node, channel as ohm_channel, open_channel as open_ohm_channel
 from channelutil import wait_state as wait_ohm_state
 from lnchannel import (CLOSEE_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS, CLOSER_OUTPUT_ONLY,
                        FUNDEE_INIT_FEATURES, LOCAL, REMOTE, SIMPLE_CLOSE_INIT_FEATURES,
@@ -574,30 +576,38 @@ def test_legacy_peer_closes_with_closing_signed(node_factory, devchain):
 # ---- two ohmd nodes ----
 
 def test_ohm_to_ohm_simple_close(node_factory, devchain):
-    """Two ohmd nodes negotiate option_simple_close: the closing
-    transaction has sequence 0xFFFFFFFD, both end CLOSINGD_COMPLETE, and
-    once mined both wallets hold their outputs."""
+    """Two ohmd nodes negotiate option_simple_close (each offers bit 61,
+    listpeers shows it): the closing transaction spends the funding with
+    sequence 0xFFFFFFFD, both end CLOSINGD_COMPLETE, `close` answers a
+    mutual close, and once mined each wallet holds its output: the
+    closer's balance less the fee, the closee's whole balance."""
     a = chain_node(node_factory, devchain, "a", funded=True)
     b = chain_node(node_factory, devchain, "b")
     wait_synced(b, devchain)
     funded = open_ohm_channel(a, b, devchain)
     [peer] = a.rpc("listpeers", [b.id])["peers"]
     assert {27, 61} <= bits_from_features(bytes.fromhex(peer["features"])), peer
+    balance = {node: ohm_channel(node, other)["to_us_msat"] // 1000
+               for node, other in ((a, b), (b, a))}
+    assert balance[a] + balance[b] == OHM_FUNDING_SAT
     result = a.rpc("close", [b.id])
     assert result["type"] == "mutual"
-    # a's own transaction, or b's that replaced it: one spends the funding.
-
-    def spender():
-        for txid in devchain.rpc("getrawmempool"):
-            tx = mempool_tx(devchain, txid)
-            if any(i["txid"] == funded["txid"] for i in tx.inputs):
-                return tx
-        return None
-    tx = wait_for(spender, 30, interval=0.2, what="a closing transaction in the mempool")
-    assert tx.inputs[0]["sequence"] == SIMPLE_CLOSE_SEQUENCE
     wait_ohm_state(a, "CLOSINGD_COMPLETE", b)
     wait_ohm_state(b, "CLOSINGD_COMPLETE", a)
+
+    def spenders():
+        pool = [mempool_tx(devchain, txid) for txid in devchain.rpc("getrawmempool")]
+        return [tx for tx in pool if any(i["txid"] == funded["txid"] for i in tx.inputs)]
+    # Each side broadcasts its own; the mempool keeps one (BIP125 decides).
+    [tx] = wait_for(spenders, 30, interval=0.2, what="a closing transaction in the mempool")
+    assert tx.inputs[0]["sequence"] == SIMPLE_CLOSE_SEQUENCE and tx.version == 2
     devchain.generate(1, BURN_ADDRESS)
     for node in (a, b):
         wait_synced(node, devchain)
-        wait_for_output(node, tx.txid(), "confirmed")
+    assert find_tx(devchain, tx.txid()) is not None
+    values = {node: wait_for_output(node, tx.txid(), "confirmed")["amount_msat"] // 1000
+              for node in (a, b)}
+    fee = OHM_FUNDING_SAT - sum(out["value"] for out in tx.outputs)
+    assert 0 < fee < 5000
+    assert values in ({a: balance[a] - fee, b: balance[b]},
+                      {a: balance[a], b: balance[b] - fee}), (values, balance, fee)
