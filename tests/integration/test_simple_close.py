@@ -364,9 +364,8 @@ def test_ohm_balance_cannot_pay_the_fee(node_factory, devchain):
 def test_op_return_closer_script(node_factory, devchain):
     """Our closing_complete with an OP_RETURN closer_scriptpubkey (BOLT 2
     form 4, simple close negotiated): its output is 0 and our whole
-    balance is fee (BOLT 3); ohm signs, broadcasts, and uses our OP_RETURN
-    script as closee script in its closing_complete after a reconnection
-    (BOLT 2: MUST use closer_scriptpubkey for its own future ones)."""
+    balance is fee (BOLT 3); ohm selects closer_and_closee_outputs, signs
+    and broadcasts it."""
     o = ohm_funds(node_factory, devchain, push_msat=20000000)
     ch = o.channel
     exchange_shutdowns(o)
@@ -380,10 +379,26 @@ def test_op_return_closer_script(node_factory, devchain):
     in_mempool(o, tx)
     closed(o)
 
+
+def test_ohm_closes_again_after_signing_ours(node_factory, devchain):
+    """ohm signed and broadcast our closing_complete (a new closer script)
+    but never got a closing_sig for its own: after a reconnection, both
+    shutdowns again, it sends closing_complete again (BOLT 2: SHOULD, once
+    shutdowns are exchanged and no HTLC remains) to our last script, the
+    closer script of our closing_complete (retransmitted in our shutdown,
+    so this does not tell which of the two ohm took)."""
+    o = python_funds(node_factory, devchain)
+    ch = o.channel
+    exchange_shutdowns(o)
+    ch.receive_closing_complete()
+    new_script = fresh_script()
+    ch.send_closing_complete(400, closer_script=new_script)
+    _, tx = ch.receive_closing_sig()
+    in_mempool(o, tx)
+    closed(o)
     reconnect_and_reshutdown(o)
-    m, txs = ch.receive_closing_complete()
-    assert m["closee_scriptpubkey"] == OP_RETURN_SCRIPT
-    assert {"value": 0, "script": OP_RETURN_SCRIPT} in txs[CLOSER_AND_CLOSEE_OUTPUTS].outputs
+    m, _ = ch.receive_closing_complete()
+    assert m["closee_scriptpubkey"] == new_script
 
 
 def test_op_return_shutdown_script(node_factory, devchain):
