@@ -28,8 +28,8 @@ from lnchannel import (CLOSEE_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS, CLOSER_OUT
                        p2wpkh, pubkey_of)
 from lnpeer import PeerDisconnected, bits_from_features
 from ohmtest import wait_for
-from test_channel_hostile import (BackgroundRpc, connect, funded_by_python, open_channel,
-                                  peer_channel, peer_id, reconnect, wait_state)
+from test_channel_hostile import (BackgroundRpc, Opened, connect, funded_by_python,
+                                  open_channel, peer_channel, peer_id, reconnect, wait_state)
 
 OP_RETURN_SCRIPT = b"\x6a\x08" + b"ohm-test"
 FEATURES = SIMPLE_CLOSE_INIT_FEATURES
@@ -135,17 +135,10 @@ def ohm_funds(node_factory, devchain, push_msat=100000000):
 
 def python_funds(node_factory, devchain, push_msat=100000000):
     """The Python funder opens 1,000,000 sat to ohm, pushing push_msat:
-    an Opened-like (node, channel)."""
+    an Opened without fundchannel's answer."""
     node, channel = funded_by_python(node_factory, devchain, push_msat=push_msat,
                                      features=FEATURES)
-    return Side(node, devchain, channel)
-
-
-class Side:
-    """node, devchain, channel: the shape of test_channel_hostile's Opened."""
-
-    def __init__(self, node, devchain, channel):
-        self.node, self.devchain, self.channel = node, devchain, channel
+    return Opened(node, devchain, channel, None)
 
 
 def exchange_shutdowns(o, ohm_first=False, script=None):
@@ -164,8 +157,8 @@ def exchange_shutdowns(o, ohm_first=False, script=None):
 
 def check_ohm_closing_complete(o, m):
     """What ohm's closing_complete must carry beyond lnchannel's checks:
-    its shutdown script, locktime 0, a fee at its feerate for the weight
-    of the two-output transaction."""
+    locktime 0, a fee at its feerate for the weight of the two-output
+    transaction."""
     assert m["locktime"] == 0
     tx = o.channel.simple_closing_tx(REMOTE, m["fee_satoshis"], 0, m["closer_scriptpubkey"],
                                      m["closee_scriptpubkey"], CLOSER_AND_CLOSEE_OUTPUTS)
@@ -235,13 +228,14 @@ def test_ohm_funder_is_the_closer_and_close_answers_its_tx(node_factory, devchai
     closer_and_closee_outputs (BOLT 2, closee output not dust) at its
     feerate, locktime 0, to our shutdown script; on our closing_sig (we
     select closer_and_closee_outputs) it broadcasts that transaction and
-    `close` answers it as mutual.  ohm's init offers bits 27 and 61."""
+    `close` answers it as mutual."""
     o = ohm_funds(node_factory, devchain)
     ch = o.channel
     call = exchange_shutdowns(o, ohm_first=True)
+    ohm_script = ch.shutdown_script[REMOTE]
     m, txs = ch.receive_closing_complete()
     assert set(txs) == {CLOSER_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS}
-    assert m["closer_scriptpubkey"] == ch.shutdown_script[REMOTE]
+    assert m["closer_scriptpubkey"] == ohm_script
     check_ohm_closing_complete(o, m)
     tx = ch.send_closing_sig(m)
     assert sorted(o_["value"] for o_ in tx.outputs) == sorted(
