@@ -340,6 +340,24 @@ def test_peer_output_dust(node_factory, devchain):
     closed(o)
 
 
+def test_ohm_output_dust_after_its_fee(node_factory, devchain):
+    """ohm the lesser side with 400 sat: its output after its fee (some
+    170 sat at 253 perkw) is below p2wpkh's 294, so its closing_complete
+    carries closee_output_only alone (BOLT 2: MUST); we sign that, a
+    transaction paying only us."""
+    o = python_funds(node_factory, devchain, push_msat=400000)
+    ch = o.channel
+    exchange_shutdowns(o)
+    m, txs = ch.receive_closing_complete()
+    assert set(txs) == {CLOSEE_OUTPUT_ONLY}
+    check_ohm_closing_complete(o, m)
+    tx = ch.send_closing_sig(m)
+    assert tx.outputs == [{"value": ch.balance_msat[LOCAL] // 1000,
+                           "script": ch.shutdown_script[LOCAL]}]
+    in_mempool(o, tx)
+    closed(o)
+
+
 def test_ohm_balance_cannot_pay_the_fee(node_factory, devchain):
     """ohm the fundee with nothing: it sends no closing_complete (it cannot
     pay a fee) and signs ours, whose only variant is closer_output_only
