@@ -1,6 +1,8 @@
 /* Mutual close: the scripts `shutdown` may carry (BOLT #2 "Closing
- * Initiation: `shutdown`") and the transaction `closing_signed` signs
- * (BOLT #3 "Legacy Closing Transaction"), with its signatures.
+ * Initiation: `shutdown`"), the transaction `closing_signed` signs (BOLT #3
+ * "Legacy Closing Transaction") and the ones `closing_complete` and
+ * `closing_sig` sign (BOLT #3 "Closing Transaction", option_simple_close),
+ * with their signatures.
  *
  * The fee negotiation itself is the engine's (channel/state_close.c); the
  * arithmetic it needs on fee ranges is here.
@@ -18,12 +20,23 @@
 #include "channel/params.h"
 #include "crypto/types.h"
 
+/* The features of a connection that change what a close may do. */
+struct close_features {
+	bool option_shutdown_anysegwit;
+	bool option_simple_close;
+};
+
 /* Returns: whether script is a `scriptpubkey` shutdown allows: P2WPKH,
- *          P2WSH, or with option_shutdown_anysegwit a witness program of
- *          version 1 to 16.  (ohm does not negotiate option_simple_close,
- *          so OP_RETURN is not allowed.) */
+ *          P2WSH, with option_shutdown_anysegwit a witness program of
+ *          version 1 to 16, and with option_simple_close an OP_RETURN with
+ *          a single push of 6 to 80 bytes. */
 bool close_script_is_valid(const uint8_t *script, size_t len,
-			   bool option_shutdown_anysegwit);
+			   const struct close_features *features);
+
+/* Returns: whether an output of amount_sat paying script is dust (BOLT #3
+ *          "Dust Limits": Bitcoin Core's thresholds; OP_RETURN never is). */
+bool close_output_is_dust(const uint8_t *script, size_t len,
+			  uint64_t amount_sat);
 
 /* What a closing transaction pays: each side's script, and its balance. */
 struct close_outputs {
@@ -43,6 +56,39 @@ struct bitcoin_tx *close_tx_new(const struct channel_params *params,
 				const struct close_outputs *outs,
 				uint64_t fee_sat, uint64_t dust_limit_sat,
 				bool omit_side, enum channel_side omit);
+
+/* Which outputs a simple closing transaction keeps: the values are the
+ * closing_tlvs record types that carry its signature. */
+enum close_variant {
+	CLOSE_CLOSER_ONLY = 1,		/* closer_output_only */
+	CLOSE_CLOSEE_ONLY = 2,		/* closee_output_only */
+	CLOSE_BOTH = 3,			/* closer_and_closee_outputs */
+};
+#define CLOSE_NUM_VARIANTS 3
+
+/* A simple closing transaction, as closing_complete describes it. */
+struct close_simple {
+	enum channel_side closer;	/* who sent closing_complete, pays */
+	/* [closer] is closer_scriptpubkey, the other closee_scriptpubkey. */
+	struct close_outputs outs;
+	uint64_t fee_sat;
+	uint32_t locktime;
+};
+
+/* Builds the unsigned simple closing transaction: version 2, locktime,
+ * spending params->funding with sequence 0xFFFFFFFD; the closer's balance
+ * rounded down to whole satoshis less fee_sat, the closee's rounded down,
+ * an OP_RETURN output 0; only the outputs variant keeps; BIP69 order.
+ * Returns: the transaction (free with bitcoin_tx_free), or NULL if the
+ *          closer's balance cannot pay fee_sat. */
+struct bitcoin_tx *close_simple_tx_new(const struct channel_params *params,
+				       const struct close_simple *close,
+				       enum close_variant variant);
+
+/* The amount the closing transaction pays side (before dropping any
+ * output).  Returns: false if side is the closer and cannot pay the fee. */
+bool close_simple_amount(const struct close_simple *close,
+			 enum channel_side side, uint64_t *amount_sat);
 
 /* Returns: the expected weight of a closing transaction: tx as built,
  *          plus the 2-of-2 witness with 73-byte signatures. */

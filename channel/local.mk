@@ -16,7 +16,7 @@ channel_libohmchannel_a_SOURCES = \
 	channel/close.c channel/close.h \
 	channel/state.c channel/state.h channel/state_internal.h \
 	channel/state_open.c channel/state_htlc.c channel/state_commit.c \
-	channel/state_reestablish.c channel/state_close.c \
+	channel/state_reestablish.c channel/state_close.c channel/state_close_simple.c \
 	channel/state_serialize.c channel/state_onchain.c
 
 OHM_CHANNEL_TEST_LIBS = channel/libohmchannel.a bitcoin/libohmbitcoin.a \
@@ -58,10 +58,12 @@ channel/state_onchain.$(OBJEXT) channel/open.$(OBJEXT): wire/peer_wire_gen.h
 check_PROGRAMS += tests/unit/test_channel_state \
 	tests/unit/test_channel_state_errors \
 	tests/unit/test_channel_state_close \
+	tests/unit/test_channel_state_close_simple \
 	tests/unit/test_channel_state_random
 TESTS += tests/unit/test_channel_state \
 	tests/unit/test_channel_state_errors \
 	tests/unit/test_channel_state_close \
+	tests/unit/test_channel_state_close_simple \
 	tests/unit/test_channel_state_random
 tests_unit_test_channel_state_SOURCES = tests/unit/test_channel_state.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
@@ -77,6 +79,11 @@ tests_unit_test_channel_state_close_SOURCES = \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
 	tests/unit/test.h
 tests_unit_test_channel_state_close_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+tests_unit_test_channel_state_close_simple_SOURCES = \
+	tests/unit/test_channel_state_close_simple.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_state_close_simple_LDADD = $(OHM_CHANNEL_TEST_LIBS)
 tests_unit_test_channel_state_random_SOURCES = \
 	tests/unit/test_channel_state_random.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
@@ -92,5 +99,6 @@ tests_unit_test_channel_onchain_LDADD = $(OHM_CHANNEL_TEST_LIBS)
 tests/unit/test_channel_state.$(OBJEXT) \
 tests/unit/test_channel_state_errors.$(OBJEXT) \
 tests/unit/test_channel_state_close.$(OBJEXT) \
+tests/unit/test_channel_state_close_simple.$(OBJEXT) \
 tests/unit/test_channel_state_random.$(OBJEXT) \
 tests/unit/test_channel_onchain.$(OBJEXT): wire/peer_wire_gen.h

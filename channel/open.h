@@ -62,7 +62,6 @@ struct channel_policy {
 	uint32_t closing_feerate_per_kw;
 	/* Negotiated with this peer (BOLT #9) and wanted. */
 	bool allow_anchors;
-	bool allow_shutdown_anysegwit;
 };
 
 /* The channel types ohm supports (BOLT #2 "Defined Channel Types"). */

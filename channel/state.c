@@ -150,13 +150,13 @@ struct channel *channel_new(const secp256k1_context *ctx,
 	struct channel_party *us;
 
 	if (!close_script_is_valid(setup->shutdown_script,
-				   setup->shutdown_script_len,
-				   setup->policy.allow_shutdown_anysegwit))
+				   setup->shutdown_script_len, &setup->features))
 		return NULL;
 	ch = wire_calloc(1, sizeof(*ch));
 	ch->ctx = ctx;
 	ch->secrets = *setup->secrets;
 	ch->policy = setup->policy;
+	ch->features = setup->features;
 	ch->state = CHANNEL_AWAITING_OPEN;
 	ch->link = LINK_UP;
 	ch->config[CHANNEL_LOCAL] = setup->config;
@@ -184,6 +184,7 @@ void channel_free(struct channel *ch)
 	for (size_t side = 0; side < CHANNEL_NUM_SIDES; side++)
 		free(ch->shutdown_script[side]);
 	free(ch->remote_upfront_script);
+	channel_simple_close_forget(ch);
 	free(ch->local_htlc_sigs);
 	htlc_set_clear(&ch->htlcs);
 	free(ch->held);
@@ -203,6 +204,12 @@ void channel_set_policy(struct channel *ch, const struct channel_policy *policy)
 		return;
 	}
 	ch->policy = *policy;
+}
+
+void channel_set_features(struct channel *ch,
+			  const struct close_features *features)
+{
+	ch->features = *features;
 }
 
 /* ---- Commitments ---- */
@@ -308,6 +315,21 @@ static void fail_channel(struct channel *ch, struct channel_effects *fx,
 	ev = fx_event(fx, CHANNEL_EVENT_COMMITMENT_BROADCAST);
 	ev->tx = channel_signed_commitment(ch);
 	ch->state = CHANNEL_AWAITING_UNILATERAL;
+}
+
+bool channel_warn_disconnect(struct channel *ch, struct channel_effects *fx,
+			     const char *fmt, ...)
+{
+	char text[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fx_send(fx, towire_warning_text(&ch->channel_id, text));
+	free(fx->disconnect);
+	fx->disconnect = wire_memdup(text, strlen(text) + 1);
+	return channel_disconnected(ch, fx);
 }
 
 bool channel_is_finished(const struct channel *ch)
@@ -472,7 +494,9 @@ bool channel_handle_message(struct channel *ch, struct channel_effects *fx,
 	if (channel_is_finished(ch)
 	    && !(ch->state == CHANNEL_CLOSED
 		 && (type == WIRE_CHANNEL_REESTABLISH
-		     || type == WIRE_CLOSING_SIGNED)))
+		     || type == WIRE_CLOSING_SIGNED
+		     || type == WIRE_CLOSING_COMPLETE
+		     || type == WIRE_CLOSING_SIG)))
 		return true;
 	/* BOLT #2:
 	 *       - MUST wait to receive the other node's `channel_reestablish`
@@ -499,6 +523,10 @@ bool channel_handle_message(struct channel *ch, struct channel_effects *fx,
 		return channel_handle_shutdown(ch, fx, msg, len);
 	case WIRE_CLOSING_SIGNED:
 		return channel_handle_closing_signed(ch, fx, msg, len);
+	case WIRE_CLOSING_COMPLETE:
+		return channel_handle_closing_complete(ch, fx, msg, len);
+	case WIRE_CLOSING_SIG:
+		return channel_handle_closing_sig(ch, fx, msg, len);
 	case WIRE_UPDATE_ADD_HTLC:
 		return channel_handle_update_add_htlc(ch, fx, msg, len);
 	case WIRE_UPDATE_FULFILL_HTLC:

@@ -1,6 +1,7 @@
 /* The channel engine: one channel's BOLT #2 state machine ("Channel
  * Establishment v1", "Normal Operation", "Message Retransmission" and the
- * legacy "Channel Close"), as data in and data out.
+ * "Channel Close", legacy or option_simple_close), as data in and data
+ * out.
  *
  * Inputs are the peer's messages (channel_handle_message) and the daemon's
  * events (channel_open, channel_add_htlc, channel_send_commit, ...).  Each
@@ -60,6 +61,7 @@
 #include <secp256k1.h>
 
 #include "bitcoin/tx.h"
+#include "channel/close.h"
 #include "channel/htlcs.h"
 #include "channel/keys.h"
 #include "channel/open.h"
@@ -209,6 +211,8 @@ struct channel_setup {
 	/* option_upfront_shutdown_script negotiated: commit to it in
 	 * open_channel / accept_channel. */
 	bool upfront_shutdown_script;
+	/* What the connection negotiated for closing. */
+	struct close_features features;
 };
 
 struct channel;
@@ -229,6 +233,13 @@ void channel_free(struct channel *ch);
  * negotiation restarts (the peer's answer is held to the fee_range we
  * sent). */
 void channel_set_policy(struct channel *ch, const struct channel_policy *policy);
+
+/* What a new connection negotiated (BOLT #9) that changes a close:
+ * call before channel_reconnected on every connection after the first
+ * (the setup's is the first's).  Stored in the snapshot, as the link
+ * state is. */
+void channel_set_features(struct channel *ch,
+			  const struct close_features *features);
 
 /* ---- Events ---- */
 
@@ -295,8 +306,9 @@ bool channel_send_commit(struct channel *ch, struct channel_effects *fx);
 
 /* Starts a mutual close, paying us to script (NULL: the setup's).  The
  * shutdown goes out once every update (the peer's too) is signed into
- * the peer's commitment; closing_signed negotiation starts by itself once
- * no HTLC is left. */
+ * the peer's commitment; once no HTLC is left, closing_signed negotiation
+ * starts by itself, or with option_simple_close our closing_complete goes
+ * out (see state_close_simple.c). */
 bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
 		      const uint8_t *script, size_t script_len);
 

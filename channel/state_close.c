@@ -1,5 +1,6 @@
 /* Mutual close (BOLT #2 "Closing Initiation: `shutdown`" and "Legacy
- * Closing Negotiation: `closing_signed`").
+ * Closing Negotiation: `closing_signed`"; with option_simple_close the
+ * negotiation is state_close_simple.c's).
  *
  * shutdown goes out once every update (the peer's too) is signed into
  * the peer's commitment; after both, HTLCs drain; once none is left (and
@@ -42,8 +43,7 @@ bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
 		return fx_refuse(fx, "shutdown already sent");
 	if (script) {
 		if (script_len > UINT16_MAX
-		    || !close_script_is_valid(script, script_len,
-					      ch->policy.allow_shutdown_anysegwit))
+		    || !close_script_is_valid(script, script_len, &ch->features))
 			return fx_refuse(fx, "not a valid shutdown scriptpubkey");
 		/* BOLT #2:
 		 *   - if it sent a non-zero-length `shutdown_scriptpubkey` in `open_channel` or `accept_channel`:
@@ -64,6 +64,40 @@ bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
 	return channel_step_done(ch, fx);
 }
 
+/* Whether script breaks the peer's upfront_shutdown_script promise. */
+static bool breaks_upfront(const struct channel *ch, const uint8_t *script,
+			   size_t len)
+{
+	return ch->remote_upfront_script_len
+		&& !same_script(script, len, ch->remote_upfront_script,
+				ch->remote_upfront_script_len);
+}
+
+/* A shutdown retransmitted with option_simple_close: BOLT #2 gives "the
+ * opportunity for both nodes to send their latest output script in
+ * `shutdown`" on reconnection, so it may carry a new one.  Takes m. */
+static bool new_script(struct channel *ch, struct channel_effects *fx,
+		       struct msg_shutdown *m)
+{
+	if (!close_script_is_valid(m->scriptpubkey, m->len, &ch->features)) {
+		msg_shutdown_free(m);
+		return channel_warn_disconnect(ch, fx, "shutdown: scriptpubkey "
+					       "is not a valid shutdown form");
+	}
+	if (breaks_upfront(ch, m->scriptpubkey, m->len)) {
+		msg_shutdown_free(m);
+		return channel_fail_with(ch, fx, "shutdown: scriptpubkey is not "
+					 "the upfront_shutdown_script");
+	}
+	free(ch->shutdown_script[CHANNEL_REMOTE]);
+	ch->shutdown_script[CHANNEL_REMOTE] = m->scriptpubkey;
+	ch->shutdown_script_len[CHANNEL_REMOTE] = m->len;
+	m->scriptpubkey = NULL;
+	msg_shutdown_free(m);
+	ch->shutdown_on_link = true;
+	return channel_step_done(ch, fx);
+}
+
 bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 			     const uint8_t *msg, size_t len)
 {
@@ -79,6 +113,8 @@ bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 		return channel_fail_with(ch, fx, "shutdown before funding");
 	if (!fromwire_shutdown(msg, len, &m))
 		return channel_fail_with(ch, fx, "malformed shutdown");
+	if (ch->received_shutdown && ch->features.option_simple_close)
+		return new_script(ch, fx, m);
 	if (ch->received_shutdown) {
 		/* Retransmitted on reconnection: the same script again. */
 		ok = same_script(m->scriptpubkey, m->len,
@@ -96,8 +132,7 @@ bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 	 *     - SHOULD send a `warning`.
 	 *
 	 * and we cannot close to it, so we ignore the shutdown. */
-	if (!close_script_is_valid(m->scriptpubkey, m->len,
-				   ch->policy.allow_shutdown_anysegwit)) {
+	if (!close_script_is_valid(m->scriptpubkey, m->len, &ch->features)) {
 		msg_shutdown_free(m);
 		fx_send(fx, towire_warning_text(&ch->channel_id,
 						"shutdown: scriptpubkey is not "
@@ -110,9 +145,7 @@ bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 	 *     - MUST fail the connection.
 	 *
 	 * We fail the channel: the peer broke a promise about where funds go. */
-	if (ch->remote_upfront_script_len
-	    && !same_script(m->scriptpubkey, m->len, ch->remote_upfront_script,
-			    ch->remote_upfront_script_len)) {
+	if (breaks_upfront(ch, m->scriptpubkey, m->len)) {
 		msg_shutdown_free(m);
 		return channel_fail_with(ch, fx, "shutdown: scriptpubkey is not "
 					 "the upfront_shutdown_script");
@@ -132,6 +165,7 @@ bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 	m->scriptpubkey = NULL;
 	msg_shutdown_free(m);
 	ch->received_shutdown = true;
+	ch->shutdown_on_link = ch->features.option_simple_close;
 	/* BOLT #2:
 	 *   - once there are no outstanding updates on the peer, UNLESS it has already sent a `shutdown`:
 	 *     - MUST reply to a `shutdown` message with a `shutdown`
@@ -144,8 +178,7 @@ bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 
 /* ---- Fee negotiation ---- */
 
-/* What the closing transaction pays (both commitments agree now). */
-static void closing_outputs(const struct channel *ch, struct close_outputs *out)
+void channel_close_outputs(const struct channel *ch, struct close_outputs *out)
 {
 	struct htlc_view view;
 
@@ -230,8 +263,7 @@ static struct bitcoin_tx *our_variant(const struct channel *ch,
 			    CHANNEL_LOCAL);
 }
 
-/* Whether the channel is clear for closing_signed. */
-static bool is_clear(const struct channel *ch)
+bool channel_is_clear(const struct channel *ch)
 {
 	return ch->sent_shutdown && ch->received_shutdown
 		&& htlc_set_is_empty(&ch->htlcs) && !ch->awaiting_revoke;
@@ -264,8 +296,12 @@ bool channel_close_progress(struct channel *ch, struct channel_effects *fx)
 		    || ch->state == CHANNEL_AWAITING_LOCKIN)
 			ch->state = CHANNEL_SHUTTING_DOWN;
 	}
-	if (ch->state == CHANNEL_SHUTTING_DOWN && is_clear(ch))
+	if (ch->state == CHANNEL_SHUTTING_DOWN && channel_is_clear(ch))
 		ch->state = CHANNEL_NEGOTIATING_CLOSE;
+	if (ch->features.option_simple_close) {
+		channel_simple_close_progress(ch, fx);
+		return true;
+	}
 	/* BOLT #2:
 	 * The funding node:
 	 *   - after `shutdown` has been received, AND no HTLCs remain in either commitment transaction:
@@ -278,7 +314,7 @@ bool channel_close_progress(struct channel *ch, struct channel_effects *fx)
 		struct bitcoin_tx *tx;
 		uint64_t fee;
 
-		closing_outputs(ch, &outs);
+		channel_close_outputs(ch, &outs);
 		fee = our_fees(ch, &outs, &range);
 		tx = our_variant(ch, &outs, fee);
 		send_closing_signed(ch, fx, fee, tx, &range);
@@ -356,7 +392,7 @@ static bool repeat_agreement(struct channel *ch, struct channel_effects *fx)
 	struct close_fee_range ours;
 	struct bitcoin_tx *tx;
 
-	closing_outputs(ch, &outs);
+	channel_close_outputs(ch, &outs);
 	our_fees(ch, &outs, &ours);
 	tx = our_variant(ch, &outs, ch->closing_fee_sent);
 	if (tx)
@@ -377,9 +413,12 @@ bool channel_handle_closing_signed(struct channel *ch,
 	uint64_t fee, ideal, proposal;
 	bool has_range;
 
+	if (ch->features.option_simple_close)
+		return channel_warn_disconnect(ch, fx, "closing_signed, but we "
+					       "negotiated option_simple_close");
 	if (ch->state == CHANNEL_CLOSED)
 		return repeat_agreement(ch, fx);
-	if (ch->state == CHANNEL_SHUTTING_DOWN && is_clear(ch))
+	if (ch->state == CHANNEL_SHUTTING_DOWN && channel_is_clear(ch))
 		ch->state = CHANNEL_NEGOTIATING_CLOSE;
 	if (ch->state != CHANNEL_NEGOTIATING_CLOSE)
 		return channel_fail_with(ch, fx, "closing_signed before the "
@@ -399,7 +438,7 @@ bool channel_handle_closing_signed(struct channel *ch,
 	}
 	msg_closing_signed_free(m);
 
-	closing_outputs(ch, &outs);
+	channel_close_outputs(ch, &outs);
 	tx = their_variant(ch, &outs, fee, &sig);
 	if (!tx)
 		return channel_fail_with(ch, fx, "closing_signed: signature is "

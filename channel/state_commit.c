@@ -183,27 +183,6 @@ uint32_t channel_next_feerate(const struct channel *ch)
 	return feerate;
 }
 
-/* A disagreement the peer can fix without a force close: a `warning`, then
- * we act as disconnected (its unsigned updates forgotten, and what else it
- * sent on this connection ignored) and the daemon closes the connection. */
-static bool warn_and_disconnect(struct channel *ch, struct channel_effects *fx,
-				const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static bool warn_and_disconnect(struct channel *ch, struct channel_effects *fx,
-				const char *fmt, ...)
-{
-	char text[300];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	fx_send(fx, towire_warning_text(&ch->channel_id, text));
-	free(fx->disconnect);
-	fx->disconnect = wire_memdup(text, strlen(text) + 1);
-	return channel_disconnected(ch, fx);
-}
-
 bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
 			uint32_t feerate_per_kw)
 {
@@ -271,7 +250,7 @@ bool channel_handle_update_fee(struct channel *ch, struct channel_effects *fx,
 	 * Estimates differ between nodes: a warning, not a force close. */
 	if (feerate < ch->policy.min_feerate_per_kw
 	    || feerate > ch->policy.max_feerate_per_kw)
-		return warn_and_disconnect(ch, fx, "update_fee: feerate_per_kw "
+		return channel_warn_disconnect(ch, fx, "update_fee: feerate_per_kw "
 					   "%u is outside %u..%u", feerate,
 					   ch->policy.min_feerate_per_kw,
 					   ch->policy.max_feerate_per_kw);

@@ -1,7 +1,7 @@
 /* The channel engine's own view of struct channel, shared by its files:
  * state.c (lifecycle, effects, failing, dispatch), state_open.c,
- * state_htlc.c, state_commit.c, state_reestablish.c, state_close.c and
- * state_serialize.c.  Nothing outside channel/state*.c includes this.
+ * state_htlc.c, state_commit.c, state_reestablish.c, state_close.c,
+ * state_close_simple.c, state_onchain.c and state_serialize.c.  Nothing outside channel/state*.c includes this.
  *
  * Commitment numbers and points.  commit_num[side] is the number of side's
  * latest commitment (0 after funding).  Our per-commitment points come
@@ -110,6 +110,20 @@ struct channel {
 	bool shutdown_wanted, sent_shutdown, received_shutdown;
 	bool sent_closing, received_closing;
 	uint64_t closing_fee_sent, closing_fee_received;
+	/* What the connection negotiated (channel_set_features). */
+	struct close_features features;
+	/* option_simple_close, for this connection only: the peer's
+	 * shutdown came on it; our closing_complete went out (or we chose
+	 * not to send one); and the one awaiting its closing_sig. */
+	bool shutdown_on_link, simple_sent_on_link;
+	struct simple_close_out {
+		bool is_out;
+		uint64_t fee_sat;
+		uint32_t locktime;
+		uint8_t *closee_script;		/* as sent (malloc'd) */
+		size_t closee_script_len;
+		unsigned variants;		/* 1 << enum close_variant */
+	} simple_out;
 
 	/* The error we sent, to repeat on reconnection (malloc'd). */
 	char *error_text;
@@ -162,6 +176,15 @@ struct commitment *channel_build_commitment_of(const struct channel *ch,
 					       bool is_next, uint64_t n,
 					       const struct pubkey *point,
 					       const char **err);
+
+/* A disagreement the peer can fix without a force close: sends a
+ * `warning` with the text, then acts as disconnected (the peer's
+ * unsigned updates forgotten, what else it sent on this connection
+ * ignored); the daemon closes the connection (fx->disconnect).
+ * Returns: true. */
+bool channel_warn_disconnect(struct channel *ch, struct channel_effects *fx,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Whether the channel is over: closed, failed or forgotten. */
 bool channel_is_finished(const struct channel *ch);
@@ -260,9 +283,29 @@ bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 bool channel_handle_closing_signed(struct channel *ch,
 				   struct channel_effects *fx,
 				   const uint8_t *msg, size_t len);
-/* Sends our shutdown once allowed, and starts closing_signed once the
- * channel is clear.  Returns: false if it failed the channel. */
+/* Sends our shutdown once allowed, and starts closing_signed (or
+ * closing_complete) once the channel is clear.  Returns: false if it
+ * failed the channel. */
 bool channel_close_progress(struct channel *ch, struct channel_effects *fx);
 struct wirebuf *channel_towire_shutdown(const struct channel *ch);
+/* Whether the channel is clear for the closing negotiation: both
+ * shutdowns, no HTLC, no revocation awaited. */
+bool channel_is_clear(const struct channel *ch);
+/* What the closing transaction pays each side (both commitments agree
+ * now), to its shutdown script. */
+void channel_close_outputs(const struct channel *ch, struct close_outputs *out);
+
+/* ---- state_close_simple.c ---- */
+bool channel_handle_closing_complete(struct channel *ch,
+				     struct channel_effects *fx,
+				     const uint8_t *msg, size_t len);
+bool channel_handle_closing_sig(struct channel *ch, struct channel_effects *fx,
+				const uint8_t *msg, size_t len);
+/* Once clear, with the peer's shutdown on this connection: our
+ * closing_complete, once per connection. */
+void channel_simple_close_progress(struct channel *ch,
+				   struct channel_effects *fx);
+/* Forgets the per-connection state (disconnection, channel_free). */
+void channel_simple_close_forget(struct channel *ch);
 
 #endif /* OHM_CHANNEL_STATE_INTERNAL_H */

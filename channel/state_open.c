@@ -143,8 +143,7 @@ static const char *take_tlvs(struct channel *ch, const char *msg_name,
 	ch->type = parsed;
 	ch->params.option_anchors = parsed == CHANNEL_TYPE_ANCHORS;
 	if (upfront_len
-	    && !close_script_is_valid(upfront, upfront_len,
-				      ch->policy.allow_shutdown_anysegwit)) {
+	    && !close_script_is_valid(upfront, upfront_len, &ch->features)) {
 		snprintf(why, OPEN_WHY_MAX, "%s: upfront_shutdown_script is "
 			 "not a valid shutdown scriptpubkey", msg_name);
 		return why;

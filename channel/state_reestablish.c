@@ -40,6 +40,7 @@ bool channel_disconnected(struct channel *ch, struct channel_effects *fx)
 	if (ch->link == LINK_DOWN)
 		return true;
 	ch->link = LINK_DOWN;
+	channel_simple_close_forget(ch);
 	if (channel_is_finished(ch))
 		return channel_step_done(ch, fx);
 	/* BOLT #2:

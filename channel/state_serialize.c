@@ -39,6 +39,13 @@
  *   u32 num_held, then per held failure: u64 id, u64 amount_msat,
  *      32 payment_hash, u32 cltv_expiry, u64 commit_num, u64 key
  *
+ * Version 3 (written only while a connection negotiated a closing feature
+ * or a simple close is under way) appends version 2's held failures (so
+ * u32 num_held may be 0), then:
+ *   u8 option_shutdown_anysegwit, u8 option_simple_close,
+ *   u8 shutdown_on_link, u8 simple_sent_on_link, u8 is_out, and if is_out:
+ *      u64 fee_sat, u32 locktime, u16 len + closee_script, u8 variants
+ *
  * Not stored: our secrets (the caller derives them again from the node
  * secret and the channel's index), our basepoints (derived from them) and
  * the policy (node configuration).  channel_deserialize checks every enum
@@ -54,6 +61,7 @@
 #define SERIAL_MAGIC 0x6f686d63u	/* "ohmc" */
 #define SERIAL_VERSION 1
 #define SERIAL_VERSION_HELD 2
+#define SERIAL_VERSION_CLOSE 3
 
 static void towire_bool(struct wirebuf *out, bool v)
 {
@@ -117,6 +125,30 @@ static void towire_htlc(struct wirebuf *out, const struct htlc *h)
 	towire_u64(out, h->remove_order);
 }
 
+static bool has_close_section(const struct channel *ch)
+{
+	return ch->features.option_shutdown_anysegwit
+		|| ch->features.option_simple_close || ch->shutdown_on_link
+		|| ch->simple_sent_on_link || ch->simple_out.is_out;
+}
+
+static void write_close_section(struct wirebuf *out, const struct channel *ch)
+{
+	const struct simple_close_out *o = &ch->simple_out;
+
+	towire_bool(out, ch->features.option_shutdown_anysegwit);
+	towire_bool(out, ch->features.option_simple_close);
+	towire_bool(out, ch->shutdown_on_link);
+	towire_bool(out, ch->simple_sent_on_link);
+	towire_bool(out, o->is_out);
+	if (!o->is_out)
+		return;
+	towire_u64(out, o->fee_sat);
+	towire_u32(out, o->locktime);
+	towire_blob(out, o->closee_script, o->closee_script_len);
+	towire_u8(out, (uint8_t)o->variants);
+}
+
 void channel_serialize(struct wirebuf *out, const struct channel *ch)
 {
 	const struct channel_party *them = &ch->params.party[CHANNEL_REMOTE];
@@ -124,7 +156,8 @@ void channel_serialize(struct wirebuf *out, const struct channel *ch)
 	struct wirebuf *chain = wirebuf_new();
 
 	towire_u32(out, SERIAL_MAGIC);
-	towire_u16(out, ch->num_held ? SERIAL_VERSION_HELD : SERIAL_VERSION);
+	towire_u16(out, has_close_section(ch) ? SERIAL_VERSION_CLOSE
+			: ch->num_held ? SERIAL_VERSION_HELD : SERIAL_VERSION);
 	towire_u8(out, (uint8_t)ch->state);
 	towire_u8(out, (uint8_t)ch->link);
 	for (size_t side = 0; side < CHANNEL_NUM_SIDES; side++)
@@ -200,7 +233,7 @@ void channel_serialize(struct wirebuf *out, const struct channel *ch)
 	towire_u64(out, ch->closing_fee_received);
 	towire_blob(out, ch->error_text,
 		    ch->error_text ? strlen(ch->error_text) : 0);
-	if (!ch->num_held)
+	if (!ch->num_held && !has_close_section(ch))
 		return;
 	towire_u32(out, (uint32_t)ch->num_held);
 	for (size_t i = 0; i < ch->num_held; i++) {
@@ -213,6 +246,8 @@ void channel_serialize(struct wirebuf *out, const struct channel *ch)
 		towire_u64(out, h->commit_num);
 		towire_u64(out, h->key);
 	}
+	if (has_close_section(ch))
+		write_close_section(out, ch);
 }
 
 /* ---- Reading ---- */
@@ -418,11 +453,11 @@ static void read_commitments(struct reader *r, struct channel *ch)
 }
 
 /* Version 2's held failures: at least one (else it is version 1). */
-static void read_held(struct reader *r, struct channel *ch)
+static void read_held(struct reader *r, struct channel *ch, uint16_t version)
 {
 	uint32_t num = fromwire_u32(&r->cursor, &r->max);
 
-	if (!num)
+	if (!num && version == SERIAL_VERSION_HELD)
 		bad(r, "a version 2 snapshot without held failures");
 	if (!fromwire_array_fits(&r->cursor, &r->max, num, 68)) {
 		bad(r, "truncated held failures");
@@ -446,6 +481,25 @@ static void read_held(struct reader *r, struct channel *ch)
 	}
 }
 
+static void read_close_section(struct reader *r, struct channel *ch)
+{
+	struct simple_close_out *o = &ch->simple_out;
+
+	ch->features.option_shutdown_anysegwit = read_bool(r);
+	ch->features.option_simple_close = read_bool(r);
+	ch->shutdown_on_link = read_bool(r);
+	ch->simple_sent_on_link = read_bool(r);
+	o->is_out = read_bool(r);
+	if (!o->is_out)
+		return;
+	o->fee_sat = fromwire_u64(&r->cursor, &r->max);
+	o->locktime = fromwire_u32(&r->cursor, &r->max);
+	o->closee_script = read_blob(r, &o->closee_script_len);
+	o->variants = fromwire_u8(&r->cursor, &r->max);
+	if (!o->variants || (o->variants & ~0xeu))
+		bad(r, "bad closing_complete variants");
+}
+
 struct channel *channel_deserialize(const secp256k1_context *ctx,
 				    const uint8_t *data, size_t len,
 				    const struct channel_secrets *secrets,
@@ -465,7 +519,8 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 	if (fromwire_u32(&r.cursor, &r.max) != SERIAL_MAGIC)
 		bad(&r, "not a channel snapshot");
 	version = fromwire_u16(&r.cursor, &r.max);
-	if (version != SERIAL_VERSION && version != SERIAL_VERSION_HELD)
+	if (version != SERIAL_VERSION && version != SERIAL_VERSION_HELD
+	    && version != SERIAL_VERSION_CLOSE)
 		bad(&r, "unknown snapshot version");
 	ch->state = read_enum(&r, CHANNEL_ONCHAIN, "bad channel state");
 	ch->link = read_enum(&r, LINK_UP, "bad link state");
@@ -510,8 +565,10 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 		memcpy(ch->error_text, error_text, text_len);
 		free(error_text);
 	}
-	if (ok(&r) && version == SERIAL_VERSION_HELD)
-		read_held(&r, ch);
+	if (ok(&r) && version >= SERIAL_VERSION_HELD)
+		read_held(&r, ch, version);
+	if (ok(&r) && version == SERIAL_VERSION_CLOSE)
+		read_close_section(&r, ch);
 	if (ok(&r) && r.max != 0)
 		bad(&r, "trailing bytes after the snapshot");
 	if (!ok(&r)) {

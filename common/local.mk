@@ -1,6 +1,7 @@
 # common/: small helpers shared by every layer (no I/O, no globals).
 noinst_LIBRARIES += common/libohmcommon.a
 common_libohmcommon_a_SOURCES = \
+	common/alloc.c common/alloc.h \
 	common/hex.c common/hex.h \
 	common/json_frame.c common/json_frame.h
 

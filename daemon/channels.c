@@ -126,7 +126,6 @@ void channels_fill_policy(struct channels *m, struct channel_policy *policy)
 	policy->max_feerate_per_kw = bounds.max_perkw;
 	policy->closing_feerate_per_kw = chain_feerate(ohmd->chain, FEERATE_NORMAL);
 	policy->allow_anchors = false;
-	policy->allow_shutdown_anysegwit = false;
 }
 
 /* The next secrets index: never reused, even for forgotten channels. */
@@ -199,9 +198,15 @@ void dchannel_free(struct dchannel *dc)
 	free(dc);
 }
 
+void dchannel_close_features(const struct peer *peer, struct close_features *out)
+{
+	out->option_shutdown_anysegwit = peer_negotiated(peer, FEATURE_SHUTDOWN_ANYSEGWIT);
+	out->option_simple_close = peer_negotiated(peer, FEATURE_SIMPLE_CLOSE);
+}
+
 /* A new channel's engine, as funder (funding_sat known) or fundee. */
-bool dchannel_engine_new(struct channels *m, struct dchannel *dc, uint64_t funding_sat,
-			 char *err, size_t errlen)
+bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct peer *peer,
+			 uint64_t funding_sat, char *err, size_t errlen)
 {
 	struct channel_setup setup = {0};
 	struct wirebuf *script = wirebuf_new();
@@ -222,6 +227,7 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, uint64_t fundi
 	channels_fill_policy(m, &setup.policy);
 	setup.shutdown_script = script->data;
 	setup.shutdown_script_len = script->len;
+	dchannel_close_features(peer, &setup.features);
 	dc->ch = channel_new(m->ohmd->secp, &setup);
 	wirebuf_free(script);
 	if (!dc->ch) {
@@ -822,7 +828,7 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 			free(dc);
 		return;
 	}
-	if (!dchannel_engine_new(m, dc, params->amount_sat, err, sizeof(err))) {
+	if (!dchannel_engine_new(m, dc, peer, params->amount_sat, err, sizeof(err))) {
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "%s", err);
 		dchannel_free(dc);
 		return;

@@ -151,8 +151,10 @@ bool channels_next_index(struct channels *m, int64_t *index);
 /* Derives dc's secrets and makes its close timer; links dc into m. */
 bool dchannel_setup(struct channels *m, struct dchannel *dc);
 /* A new engine for dc, as funder or fundee (funding_sat sizes our reserve). */
-bool dchannel_engine_new(struct channels *m, struct dchannel *dc, uint64_t funding_sat,
-			 char *err, size_t errlen);
+bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct peer *peer,
+			 uint64_t funding_sat, char *err, size_t errlen);
+/* What peer's connection negotiated for closing (BOLT #9). */
+void dchannel_close_features(const struct peer *peer, struct close_features *out);
 /* Unlinks dc, answers its waiting requests, wipes its secrets, frees it
  * (once dchannel_setup made its timer; before that, plain free()). */
 void dchannel_free(struct dchannel *dc);

@@ -154,11 +154,14 @@ void channels_peer_active(struct channels *m, struct peer *peer)
 	}
 	for (dc = m->list; dc; dc = next) {
 		struct channel_effects fx;
+		struct close_features features;
 		next = dc->next;
 		if (!same_peer(dc, peer) || channel_get_state(dc->ch) == CHANNEL_FORGOTTEN)
 			continue;
 		dc->peer = peer;
 		dc->link_gen++;
+		dchannel_close_features(peer, &features);
+		channel_set_features(dc->ch, &features);
 		channel_effects_init(&fx);
 		if (channel_reconnected(dc->ch, &fx))
 			dchannel_apply(dc, &fx);
@@ -292,7 +295,7 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 	}
 	dc = dchannel_alloc(m, peer->node_id_bytes);
 	if (!dc || !channels_next_index(m, &dc->dbid) || !dchannel_setup(m, dc)
-	    || !dchannel_engine_new(m, dc, funding_sat, err, sizeof(err))) {
+	    || !dchannel_engine_new(m, dc, peer, funding_sat, err, sizeof(err))) {
 		log_broken(channels_log(m), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);
 		if (dc && dc->close_timer)

@@ -60,6 +60,13 @@ const char *peer_direction(const struct peer *peer)
 	return peer->is_outgoing ? "out" : "in";
 }
 
+bool peer_negotiated(const struct peer *peer, enum feature feature)
+{
+	return peer->their_features
+		&& feature_negotiated(peer_manager_our_features(peer->manager),
+				      peer->their_features, feature);
+}
+
 static void peer_set_node_id(struct peer *peer, const struct pubkey *node_id)
 {
 	const secp256k1_context *secp = peer_manager_ohmd(peer->manager)->secp;
@@ -837,6 +844,8 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 	case WIRE_CHANNEL_READY:
 	case WIRE_SHUTDOWN:
 	case WIRE_CLOSING_SIGNED:
+	case WIRE_CLOSING_COMPLETE:
+	case WIRE_CLOSING_SIG:
 	case WIRE_UPDATE_ADD_HTLC:
 	case WIRE_UPDATE_FULFILL_HTLC:
 	case WIRE_UPDATE_FAIL_HTLC:

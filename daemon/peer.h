@@ -20,6 +20,7 @@
 #include "crypto/handshake.h"
 #include "crypto/types.h"
 #include "daemon/netaddr.h"
+#include "wire/features.h"
 
 /* What a peer may make us hold (issue 10: a ping flood that never read its
  * pongs grew ohmd to 1.3 GB).
@@ -154,5 +155,9 @@ void peer_close_once_sent(struct peer *peer);
 
 /* "in" or "out", as Core Lightning's connect reports it. */
 const char *peer_direction(const struct peer *peer);
+
+/* Whether feature is negotiated on this connection (BOLT #9): both sides
+ * offered it in init.  False before the peer's init. */
+bool peer_negotiated(const struct peer *peer, enum feature feature);
 
 #endif /* OHM_DAEMON_PEER_H */

@@ -169,7 +169,9 @@ struct db *db_open(const char *path, const struct db_migration *migrations,
 				  NULL))
 			return open_fail(conn, path, err, errlen, "%s",
 					 sqlite3_errmsg(conn));
-		if (strcmp(got, db_pragmas[i].want) != 0)
+		/* An in-memory database (the unit tests') has no WAL. */
+		if (strcmp(got, db_pragmas[i].want) != 0
+		    && !(strcmp(path, ":memory:") == 0 && strcmp(got, "memory") == 0))
 			return open_fail(conn, path, err, errlen,
 					 "%s did not take effect (reads back "
 					 "as '%s')", db_pragmas[i].set, got);
@@ -249,6 +251,55 @@ static bool is_blank(const char *s)
 	while (isspace((unsigned char)*s))
 		s++;
 	return *s == '\0';
+}
+
+int db_column_by_name(sqlite3_stmt *stmt, const char *name)
+{
+	int n = sqlite3_column_count(stmt);
+
+	for (int i = 0; i < n; i++) {
+		const char *col = sqlite3_column_name(stmt, i);
+
+		if (col && strcmp(col, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int column_or_abort(sqlite3_stmt *stmt, const char *name)
+{
+	int i = db_column_by_name(stmt, name);
+
+	if (i < 0) {
+		fprintf(stderr, "ohm: no column \"%s\" in: %s\n", name,
+			sqlite3_sql(stmt));
+		abort();
+	}
+	return i;
+}
+
+int64_t db_col_int64(sqlite3_stmt *stmt, const char *name)
+{
+	return sqlite3_column_int64(stmt, column_or_abort(stmt, name));
+}
+
+const void *db_col_blob(sqlite3_stmt *stmt, const char *name, size_t *len)
+{
+	int i = column_or_abort(stmt, name);
+	const void *p = sqlite3_column_blob(stmt, i);
+
+	*len = p ? (size_t)sqlite3_column_bytes(stmt, i) : 0;
+	return p;
+}
+
+const char *db_col_text(sqlite3_stmt *stmt, const char *name)
+{
+	return (const char *)sqlite3_column_text(stmt, column_or_abort(stmt, name));
+}
+
+bool db_col_is_null(sqlite3_stmt *stmt, const char *name)
+{
+	return sqlite3_column_type(stmt, column_or_abort(stmt, name)) == SQLITE_NULL;
 }
 
 sqlite3_stmt *db_prepare(struct db *db, const char *sql)

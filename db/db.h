@@ -56,6 +56,21 @@ const char *db_errmsg(const struct db *db);
  * read snapshot. */
 sqlite3_stmt *db_prepare(struct db *db, const char *sql);
 
+/* Reading a row by column name (never by position, so a query's column
+ * list can change without silently shifting what is read).  The name is
+ * the column's name in the result ("SELECT amount_msat AS amount ..."
+ * names it "amount").
+ * db_column_by_name returns the index, or -1 if the row has no such
+ * column; the getters abort on a name the statement lacks (a programming
+ * error the unit tests catch). */
+int db_column_by_name(sqlite3_stmt *stmt, const char *name);
+int64_t db_col_int64(sqlite3_stmt *stmt, const char *name);
+/* NULL (and *len 0) for SQL NULL or an empty blob. */
+const void *db_col_blob(sqlite3_stmt *stmt, const char *name, size_t *len);
+/* NULL for SQL NULL. */
+const char *db_col_text(sqlite3_stmt *stmt, const char *name);
+bool db_col_is_null(sqlite3_stmt *stmt, const char *name);
+
 /* Runs sql, which returns no rows and may hold several statements.
  * Returns true on success, false on error (see db_errmsg). */
 bool db_exec(struct db *db, const char *sql);

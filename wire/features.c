@@ -72,7 +72,8 @@ const struct ohm_feature ohm_features[] = {
 	{ FEATURE_BASIC_MPP, false, "IN9", false },
 	{ FEATURE_SUPPORT_LARGE_CHANNEL, false, "IN", false },
 	{ FEATURE_ANCHORS, false, "IN", false },
-	{ FEATURE_SHUTDOWN_ANYSEGWIT, false, "IN", false },
+	{ FEATURE_SHUTDOWN_ANYSEGWIT, false, "IN", true },
+	{ FEATURE_SIMPLE_CLOSE, false, "IN", true },
 };
 const size_t ohm_features_len = sizeof(ohm_features) / sizeof(ohm_features[0]);
 

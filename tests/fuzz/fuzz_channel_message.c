@@ -5,7 +5,7 @@
  * (tests/unit/channel_pair.h): opening, HTLCs both ways, update_fee, a
  * commitment_signed lost with the connection, a node restarted from a
  * stale snapshot, shutdown with HTLCs in flight, a closing_signed lost
- * too; then again with anchors and a fee negotiated over two rounds.  A
+ * too; then again with anchors and option_simple_close.  A
  * *scene* is one node's snapshot at some point of that run plus its
  * *script*: every message it then received and every daemon call made on
  * it, in order.  Replaying a script on the snapshot repeats the run
@@ -458,14 +458,15 @@ static void build_main(struct pair *p)
 }
 
 /* Again with option_anchors: HTLCs in flight both ways, removed, an
- * update_fee, and a mutual close where node 1 wants a higher fee than node
- * 0 offers first. */
+ * update_fee, and a mutual close with option_simple_close (each side's
+ * closing_complete and closing_sig). */
 static void build_anchors(struct pair *p)
 {
 	struct pair_options o;
 
 	pair_default_options(&o);
 	o.anchors = true;
+	o.simple_close = true;
 	o.seed = 2;
 	pair_init(p, &o);
 	if (!pair_open(p))
@@ -655,6 +656,10 @@ static bool decodes(const uint8_t *msg, size_t len)
 		DECODES(shutdown);
 	case WIRE_CLOSING_SIGNED:
 		DECODES(closing_signed);
+	case WIRE_CLOSING_COMPLETE:
+		DECODES(closing_complete);
+	case WIRE_CLOSING_SIG:
+		DECODES(closing_sig);
 	case WIRE_UPDATE_ADD_HTLC:
 		DECODES(update_add_htlc);
 	case WIRE_UPDATE_FULFILL_HTLC:

@@ -103,16 +103,25 @@ def test_open_restart_pay_close_to_the_satoshi(node_factory, devchain):
     mine(devchain, 1, a, b)
     wait_state(a, "ONCHAIN")
     wait_state(b, "ONCHAIN")
-    close_tx = find_tx(devchain, closed["txid"])[1]
+    assert find_tx(devchain, closed["txid"])[1].inputs[0]["txid"] == funded["txid"]
+    # Both offer option_simple_close: each sends closing_complete for a
+    # transaction whose fee it pays, and either may confirm (the one the
+    # close answered with need not be it).
+    assert channel(a)["close_txid"] == channel(b)["close_txid"]
+    close_tx = find_tx(devchain, channel(a)["close_txid"])[1]
     assert close_tx.inputs[0]["txid"] == funded["txid"]
+    assert close_tx.inputs[0]["sequence"] == 0xFFFFFFFD
     # BOLT 3: balances round down to satoshis (the millisatoshis left over
-    # are fee too) and the opener pays the negotiated fee.
+    # are fee too) and the closer pays its fee.
     leftover = FUNDING_SAT - a_msat // 1000 - b_msat // 1000
     close_fee = FUNDING_SAT - sum(o["value"] for o in close_tx.outputs) - leftover
     assert 0 < close_fee < 5000
-    a_out = a_msat // 1000 - close_fee
-    assert sorted(o["value"] for o in close_tx.outputs) == sorted([a_out, b_msat // 1000])
-    wait_for(lambda: balance_sat(b, ("confirmed",)) == b_msat // 1000, 30,
+    values = sorted(o["value"] for o in close_tx.outputs)
+    a_out, b_out = a_msat // 1000 - close_fee, b_msat // 1000
+    if values != sorted([a_out, b_out]):
+        a_out, b_out = a_msat // 1000, b_msat // 1000 - close_fee
+    assert values == sorted([a_out, b_out])
+    wait_for(lambda: balance_sat(b, ("confirmed",)) == b_out, 30,
              what="b's wallet to hold its channel funds")
     expected_a = start_sat - funding_fee(devchain, funded["txid"]) - FUNDING_SAT + a_out
     wait_for(lambda: balance_sat(a, ("confirmed",)) == expected_a, 30,

@@ -38,6 +38,7 @@ struct pair_record {
 	bool is_malformed, is_withdrawn;
 	uint64_t withdrawn_key;
 	size_t fail_reason_len;
+	struct bitcoin_txid txid;	/* *_BROADCAST */
 };
 
 struct pair_node {
@@ -63,6 +64,11 @@ struct pair_options {
 	uint64_t push_msat;
 	uint32_t feerate_per_kw;
 	bool anchors;
+	/* The connection negotiated option_simple_close (and, as it
+	 * requires, option_shutdown_anysegwit). */
+	bool simple_close;
+	/* Neither commits to its shutdown script in open_channel. */
+	bool no_upfront_script;
 	struct channel_config config[2];
 	uint8_t seed;			/* node secrets differ per seed */
 };
@@ -129,7 +135,9 @@ static inline struct channel *pair_new_channel(struct pair *p, int i)
 	pair_script(script, (uint8_t)(0xa0 + i));
 	setup.shutdown_script = script;
 	setup.shutdown_script_len = sizeof(script);
-	setup.upfront_shutdown_script = true;
+	setup.upfront_shutdown_script = !p->opts.no_upfront_script;
+	setup.features.option_shutdown_anysegwit = p->opts.simple_close;
+	setup.features.option_simple_close = p->opts.simple_close;
 	return channel_new(p->ctx, &setup);
 }
 
@@ -264,6 +272,8 @@ static inline void pair_absorb(struct pair *p, int i,
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
+			if (r < n->records + PAIR_MAX_EVENTS)
+				bitcoin_tx_txid(&r->txid, ev->tx);
 			bitcoin_tx_free(n->broadcast);
 			n->broadcast = ev->tx;
 			ev->tx = NULL;

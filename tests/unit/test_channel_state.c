@@ -931,18 +931,20 @@ static void test_close_fee_range_helpers(void)
 	struct close_fee_range a = { 100, 500 }, b = { 400, 900 }, c = { 600, 700 };
 	struct close_fee_range out;
 	uint8_t p2wpkh[22], p2tr[34];
+	const struct close_features plain = { false, false };
+	const struct close_features anysegwit = { true, false };
 
 	CHECK(close_fee_range_overlap(&out, &a, &b));
 	CHECK(out.min_fee_sat == 400 && out.max_fee_sat == 500);
 	CHECK(!close_fee_range_overlap(&out, &a, &c));
 	pair_script(p2wpkh, 1);
-	CHECK(close_script_is_valid(p2wpkh, sizeof(p2wpkh), false));
+	CHECK(close_script_is_valid(p2wpkh, sizeof(p2wpkh), &plain));
 	p2tr[0] = 0x51;
 	p2tr[1] = 32;
 	memset(p2tr + 2, 3, 32);
-	CHECK(!close_script_is_valid(p2tr, sizeof(p2tr), false));
-	CHECK(close_script_is_valid(p2tr, sizeof(p2tr), true));
-	CHECK(!close_script_is_valid(p2wpkh, 21, true));
+	CHECK(!close_script_is_valid(p2tr, sizeof(p2tr), &plain));
+	CHECK(close_script_is_valid(p2tr, sizeof(p2tr), &anysegwit));
+	CHECK(!close_script_is_valid(p2wpkh, 21, &anysegwit));
 }
 
 /* ---- Persistence ---- */

@@ -1,7 +1,25 @@
-/* Tests for common/: hex and JSON framing. */
+/* Tests for common/: allocation, hex and JSON framing. */
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "common/json_frame.h"
 #include "tests/unit/test.h"
+
+static void test_alloc(void)
+{
+	char *s = oh_strdup("ohm");
+	uint8_t *z = oh_calloc(4, 2), *m = oh_memdup("ab", 0);
+	void *empty = oh_malloc(0);
+
+	CHECK_STREQ(s, "ohm");
+	for (int i = 0; i < 8; i++)
+		CHECK(z[i] == 0);
+	z = oh_realloc(z, 64);
+	CHECK(z != NULL && m != NULL && empty != NULL);
+	free(empty);
+	free(s);
+	free(z);
+	free(m);
+}
 
 static void test_hex_roundtrip(void)
 {
@@ -78,6 +96,7 @@ static void test_json_frame_incremental(void)
 
 int main(void)
 {
+	RUN(test_alloc);
 	RUN(test_hex_roundtrip);
 	RUN(test_hex_decode_rejects_bad_input);
 	RUN(test_json_frame_finds_message_end);

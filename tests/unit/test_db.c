@@ -284,6 +284,39 @@ static void test_prepare_caches_and_resets(void)
 	db_close(db);
 }
 
+/* Columns read by name; and db_open works on an in-memory database with
+ * every migration (what the store unit tests use). */
+static void test_columns_by_name_in_memory(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count,
+				err, sizeof(err));
+	sqlite3_stmt *stmt;
+	size_t len = 99;
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	CHECK(db_schema_version(db) == (int)ohm_migrations_count);
+	stmt = db_prepare(db, "SELECT 7 AS seven, 'x' AS letter, NULL AS absent,"
+			  " x'0102' AS two");
+	CHECK_MSG(stmt, "%s", db_errmsg(db));
+	if (!stmt) {
+		db_close(db);
+		return;
+	}
+	CHECK(sqlite3_step(stmt) == SQLITE_ROW);
+	CHECK(db_column_by_name(stmt, "letter") == 1);
+	CHECK(db_column_by_name(stmt, "missing") == -1);
+	CHECK(db_col_int64(stmt, "seven") == 7);
+	CHECK_STREQ(db_col_text(stmt, "letter"), "x");
+	CHECK(db_col_is_null(stmt, "absent") && !db_col_is_null(stmt, "seven"));
+	CHECK(db_col_blob(stmt, "absent", &len) == NULL && len == 0);
+	CHECK(memcmp(db_col_blob(stmt, "two", &len), "\x01\x02", 2) == 0 && len == 2);
+	sqlite3_reset(stmt);
+	db_close(db);
+}
+
 static void test_vars_round_trip(void)
 {
 	char path[256], err[256] = "";
@@ -495,6 +528,7 @@ int main(void)
 	RUN(test_other_sqlite_database_is_refused);
 	RUN(test_pragmas_are_set);
 	RUN(test_prepare_caches_and_resets);
+	RUN(test_columns_by_name_in_memory);
 	RUN(test_vars_round_trip);
 	RUN(test_var_errors_carry_sqlite_text);
 	RUN(test_rollback_discards_and_commit_keeps);

@@ -123,10 +123,11 @@ static void test_ohm_offers_only_implemented(void)
 	size_t implemented = 0;
 	char why[FEATURES_WHY_MAX];
 
-	CHECK_STREQ(to_hex(init), "100000005101");
+	/* Required 0, 8, 12, 14, 44; optional 27, 61. */
+	CHECK_STREQ(to_hex(init), "2000100008005101");
 	for (size_t i = 0; i < ohm_features_len; i++)
 		implemented += ohm_features[i].is_implemented;
-	CHECK(implemented == 5);
+	CHECK(implemented == 7);
 	CHECK(features_check_dependencies(init, why));
 	featurebits_free(init);
 }
@@ -141,9 +142,9 @@ static void test_ohm_featurebits(void)
 	struct featurebits *chan = ohm_featurebits_planned(FEATURE_CTX_CHANNEL_ANNOUNCEMENT);
 	char why[FEATURES_WHY_MAX];
 
-	/* Required 0, 8, 12, 14, 44; optional 5, 7, 17, 19, 23, 27. */
-	CHECK_STREQ(to_hex(init), "1000088a51a1");
-	CHECK_STREQ(to_hex(node), "1000088a51a1");
+	/* Required 0, 8, 12, 14, 44; optional 5, 7, 17, 19, 23, 27, 61. */
+	CHECK_STREQ(to_hex(init), "20001000088a51a1");
+	CHECK_STREQ(to_hex(node), "20001000088a51a1");
 	/* var_onion_optin and payment_secret required, basic_mpp optional. */
 	CHECK_STREQ(to_hex(invoice), "024100");
 	CHECK(chan->len == 0);
