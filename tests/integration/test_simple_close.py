@@ -392,6 +392,40 @@ def test_op_return_closer_script(node_factory, devchain):
     closed(o)
 
 
+def test_rbf_after_a_reconnection(node_factory, devchain):
+    """ohm signed and broadcast our closing_complete (CLOSINGD_COMPLETE);
+    after a reconnection (channel_reestablish, shutdowns again) our
+    closing_complete at a higher fee is signed and broadcast too, and
+    replaces the first (BOLT 2: the closer MAY send another)."""
+    o = ohm_funds(node_factory, devchain)
+    ch = o.channel
+    exchange_shutdowns(o)
+    ch.receive_closing_complete()
+    ch.send_closing_complete(300)
+    _, first = ch.receive_closing_sig()
+    in_mempool(o, first)
+    closed(o)
+    reconnect(o, features=FEATURES)
+    ch.reestablish()
+    ch.receive_shutdown()
+    with ch.peer.flight():
+        ch.send_shutdown()
+        ch.send_closing_complete(1000)
+    # ohm may send its own closing_complete first (it never got a
+    # closing_sig): checked, left unanswered.
+    name, m = ch.receive_one_of(["closing_complete", "closing_sig"])
+    if name == "closing_complete":
+        ch.check_closing_complete(m)
+        m = ch.receive("closing_sig")
+    _, second = ch.check_closing_sig(m)
+    in_mempool(o, second)
+    assert [t.txid() for t in funding_spenders(o)] == [second.txid()]
+    closed(o)
+
+
+@pytest.mark.xfail(strict=True, reason="once it broadcast the peer's closing transaction "
+                   "(CLOSINGD_COMPLETE), ohm sends no closing_complete of its own on a new "
+                   "connection (channel_simple_close_progress wants NEGOTIATING_CLOSE)")
 def test_ohm_closes_again_after_signing_ours(node_factory, devchain):
     """ohm signed and broadcast our closing_complete (a new closer script)
     but never got a closing_sig for its own: after a reconnection, both
@@ -409,7 +443,7 @@ def test_ohm_closes_again_after_signing_ours(node_factory, devchain):
     in_mempool(o, tx)
     closed(o)
     reconnect_and_reshutdown(o)
-    m, _ = ch.receive_closing_complete()
+    m, _ = ch.receive_closing_complete(timeout=5)
     assert m["closee_scriptpubkey"] == new_script
 
 
