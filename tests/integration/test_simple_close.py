@@ -24,9 +24,9 @@ from channelutil import chain_node, channel as ohm_channel, open_channel as open
 from channelutil import wait_state as wait_ohm_state
 from lnchannel import (CLOSEE_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS, CLOSER_OUTPUT_ONLY,
                        FUNDEE_INIT_FEATURES, LOCAL, REMOTE, SIMPLE_CLOSE_INIT_FEATURES,
-                       SIMPLE_CLOSE_SEQUENCE, FundeeChannel, dust_threshold, is_dust,
-                       p2wpkh, pubkey_of)
-from lnpeer import PeerDisconnected, bits_from_features
+                       SIMPLE_CLOSE_SEQUENCE, FundeeChannel, compact_sig, dust_threshold,
+                       is_dust, p2wpkh, parse_compact_sig, pubkey_of)
+from lnpeer import _N, PeerDisconnected, bits_from_features
 from ohmtest import wait_for
 from test_channel_hostile import (BackgroundRpc, Opened, connect, funded_by_python,
                                   open_channel, peer_channel, peer_id, reconnect, wait_state)
@@ -292,16 +292,19 @@ def test_ohm_fundee_is_the_closer_with_its_lesser_balance(node_factory, devchain
 def test_ohm_fundee_is_the_closee(node_factory, devchain):
     """We (funder, greater) start: shutdown, then closing_complete with
     closer_output_only and closer_and_closee_outputs; ohm's output is not
-    dust, so it signs closer_and_closee_outputs and broadcasts."""
+    dust, so it signs closer_and_closee_outputs, with our locktime, and
+    broadcasts it."""
     o = python_funds(node_factory, devchain)
     ch = o.channel
     exchange_shutdowns(o)
     ohm_m, _ = ch.receive_closing_complete()
     check_ohm_closing_complete(o, ohm_m)
-    txs = ch.send_closing_complete(400)
+    # Our locktime (the tip's height: final) is the transaction's (BOLT 3).
+    height = devchain.rpc("getblockcount")
+    txs = ch.send_closing_complete(400, locktime=height)
     assert set(txs) == {CLOSER_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS}
     variant, tx = ch.receive_closing_sig()
-    assert variant == CLOSER_AND_CLOSEE_OUTPUTS
+    assert variant == CLOSER_AND_CLOSEE_OUTPUTS and tx.locktime == height
     in_mempool(o, tx)
     closed(o)
 
@@ -354,6 +357,27 @@ def test_ohm_output_dust_after_its_fee(node_factory, devchain):
     tx = ch.send_closing_sig(m)
     assert tx.outputs == [{"value": ch.balance_msat[LOCAL] // 1000,
                            "script": ch.shutdown_script[LOCAL]}]
+    in_mempool(o, tx)
+    closed(o)
+
+
+def test_ohm_dust_output_selects_closer_output_only(node_factory, devchain):
+    """ohm's balance (200 sat) is dust: though our closing_complete also
+    carries closer_and_closee_outputs (which BOLT 2 forbids us here), ohm
+    as closee must select closer_output_only ("If the local output amount
+    is dust: MUST use closer_output_only")."""
+    o = python_funds(node_factory, devchain, push_msat=200000)
+    ch = o.channel
+    exchange_shutdowns(o)
+    ch.send_closing_complete(400, variants=[CLOSER_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS])
+    # ohm pays its fee from 200 sat and closes first with closee_output_only
+    # (its output after the fee is dust): checked, left unanswered.
+    name, m = ch.receive_one_of(["closing_complete", "closing_sig"])
+    if name == "closing_complete":
+        assert set(ch.check_closing_complete(m)) == {CLOSEE_OUTPUT_ONLY}
+        m = ch.receive("closing_sig")
+    variant, tx = ch.check_closing_sig(m)
+    assert variant == CLOSER_OUTPUT_ONLY
     in_mempool(o, tx)
     closed(o)
 
@@ -461,7 +485,8 @@ def test_op_return_shutdown_script(node_factory, devchain):
 
 def test_rbf_second_closing_complete(node_factory, devchain):
     """We send a second closing_complete after ohm's closing_sig, with a
-    higher fee and a new closer script (BOLT 2: MAY): ohm signs it too and
+    higher fee and a new closer script, a witness v1 program (BOLT 2: MAY;
+    form 3 under option_shutdown_anysegwit): ohm signs it too and
     broadcasts it, replacing the first in the mempool (0xFFFFFFFD signals
     BIP125)."""
     o = python_funds(node_factory, devchain)
@@ -472,9 +497,12 @@ def test_rbf_second_closing_complete(node_factory, devchain):
     _, first = ch.receive_closing_sig()
     in_mempool(o, first)
     closed(o)
-    ch.send_closing_complete(1500, closer_script=fresh_script())
+    # A witness v1 program (option_shutdown_anysegwit) this time.
+    taproot = b"\x51\x20" + os.urandom(32)
+    ch.send_closing_complete(1500, closer_script=taproot)
     _, second = ch.receive_closing_sig()
     assert second.txid() != first.txid()
+    assert taproot in [out["script"] for out in second.outputs]
     in_mempool(o, second)
     assert first.txid() not in devchain.rpc("getrawmempool")
     assert [t.txid() for t in funding_spenders(o)] == [second.txid()]
@@ -532,9 +560,19 @@ def invalid_signature(o):
     return ["closing_complete", "signature"]
 
 
+def high_s_signature(o):
+    ch = o.channel
+    tx = ch.simple_closing_tx(LOCAL, 300, 0, ch.shutdown_script[LOCAL],
+                              ch.shutdown_script[REMOTE], CLOSER_AND_CLOSEE_OUTPUTS)
+    r, s = parse_compact_sig(ch.sign_closing(tx))
+    ch.send_closing_complete(300, signatures={CLOSER_AND_CLOSEE_OUTPUTS: compact_sig(r, _N - s)})
+    return ["closing_complete", "signature"]
+
+
 @pytest.mark.parametrize("offend", [fee_above_balance, closee_script_not_ohms,
                                     invalid_closer_script, selected_signature_missing,
-                                    invalid_signature], ids=lambda f: f.__name__)
+                                    invalid_signature, high_s_signature],
+                         ids=lambda f: f.__name__)
 def test_bad_closing_complete_warns_and_the_channel_lives(node_factory, devchain, offend):
     """BOLT 2 closee: each of these gets a `warning` and a closed
     connection (ohm chooses warning, not error); nothing is signed or
@@ -577,8 +615,20 @@ def sig_invalid(ch, m):
     return ["closing_sig"]
 
 
+def sig_field_not_sent(ch, m):
+    # ohm (the greater side) sent closer_output_only and
+    # closer_and_closee_outputs; we answer in closee_output_only.
+    assert CLOSEE_OUTPUT_ONLY not in m["tlvs"]
+    tx = ch.simple_closing_tx(REMOTE, m["fee_satoshis"], 0, m["closer_scriptpubkey"],
+                              m["closee_scriptpubkey"], CLOSEE_OUTPUT_ONLY)
+    ch.send("closing_sig", **dict({k: m[k] for k in (
+        "channel_id", "closer_scriptpubkey", "closee_scriptpubkey", "fee_satoshis",
+        "locktime")}, tlvs={CLOSEE_OUTPUT_ONLY: ch.sign_closing(tx)}))
+    return ["closing_sig"]
+
+
 @pytest.mark.parametrize("offend", [sig_fee_differs, sig_scripts_differ, two_signatures,
-                                    sig_invalid], ids=lambda f: f.__name__)
+                                    sig_invalid, sig_field_not_sent], ids=lambda f: f.__name__)
 def test_bad_closing_sig_warns_and_the_channel_lives(node_factory, devchain, offend):
     """BOLT 2 receiver of closing_sig: fields that do not match ohm's
     closing_complete, not exactly one signature, or an invalid one get a
