@@ -228,7 +228,7 @@ def test_ohm_funder_is_the_closer_and_close_answers_its_tx(node_factory, devchai
     closer_and_closee_outputs (BOLT 2, closee output not dust) at its
     feerate, locktime 0, to our shutdown script; on our closing_sig (we
     select closer_and_closee_outputs) it broadcasts that transaction and
-    `close` answers it as mutual."""
+    `close` answers it as mutual; once mined, ohm's wallet has its output."""
     o = ohm_funds(node_factory, devchain)
     ch = o.channel
     call = exchange_shutdowns(o, ohm_first=True)
@@ -246,6 +246,11 @@ def test_ohm_funder_is_the_closer_and_close_answers_its_tx(node_factory, devchai
     if "tx" in result:
         assert Tx.parse(bytes.fromhex(result["tx"])).txid() == tx.txid()
     closed(o)
+    # Mined: ohm's wallet holds its output (its shutdown script is its own).
+    devchain.generate(1, BURN_ADDRESS)
+    wait_synced(o.node, devchain)
+    got = wait_for_output(o.node, tx.txid(), "confirmed")
+    assert got["amount_msat"] // 1000 == ch.balance_msat[REMOTE] // 1000 - m["fee_satoshis"]
 
 
 def test_ohm_funder_is_the_closee(node_factory, devchain):
@@ -307,6 +312,30 @@ def test_ohm_fundee_is_the_closee(node_factory, devchain):
     assert variant == CLOSER_AND_CLOSEE_OUTPUTS and tx.locktime == height
     in_mempool(o, tx)
     closed(o)
+
+
+def test_both_close_and_the_higher_fee_wins(node_factory, devchain):
+    """Both sides close (BOLT 2: two independent, conflicting closing
+    transactions): ohm broadcasts its own on our closing_sig, then ours,
+    which pays more and replaces it (BIP125, sequence 0xFFFFFFFD); `close`
+    answered ohm's, the first it broadcast; once ours is mined ohm's
+    wallet holds its whole balance from it."""
+    o = ohm_funds(node_factory, devchain)
+    ch = o.channel
+    call = exchange_shutdowns(o, ohm_first=True)
+    m, _ = ch.receive_closing_complete()
+    own = ch.send_closing_sig(m)
+    in_mempool(o, own)
+    assert call.wait()["txid"] == own.txid()
+    ch.send_closing_complete(m["fee_satoshis"] + 1000)
+    _, ours = ch.receive_closing_sig()
+    in_mempool(o, ours)
+    assert [t.txid() for t in funding_spenders(o)] == [ours.txid()]
+    closed(o)
+    devchain.generate(1, BURN_ADDRESS)
+    wait_synced(o.node, devchain)
+    got = wait_for_output(o.node, ours.txid(), "confirmed")
+    assert got["amount_msat"] // 1000 == ch.balance_msat[REMOTE] // 1000
 
 
 def test_lesser_peer_omits_its_own_output(node_factory, devchain):
