@@ -4,7 +4,8 @@
  * it (payments.c).  A failed part updates the hint its channel_update
  * names, or else excludes the channel after the erring node, and the
  * next route is tried, until one completes, the destination refuses, no
- * route is left or retry_for_secs runs out (see payments.h). */
+ * route is left or retry_for_secs runs out (see payments.h).  The choice
+ * and the policy are pay/retry.h's; this file does the I/O around them. */
 #include "daemon/payments_internal.h"
 
 #include <sqlite3.h>
