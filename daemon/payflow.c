@@ -23,14 +23,9 @@
 #include "daemon/payments.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
+#include "pay/htlc_accept.h"
 #include "pay/onion.h"
 #include "pay/onion_error.h"
-#include "pay/route.h"
-
-/* An outgoing HTLC's CLTV must leave us this many blocks to act. */
-#define MIN_BLOCKS_TO_EXPIRY 3
-/* BOLT #4 expiry_too_far: more than this ahead of the tip. */
-#define MAX_CLTV_AHEAD 2016
 
 struct payflow {
 	struct ohmd *ohmd;
@@ -180,19 +175,6 @@ static void fail_code(struct payflow *pf, struct incoming *in, uint16_t code, bo
 	fail_incoming(pf, in, &failure, is_forward);
 }
 
-/* incorrect_or_unknown_payment_details, as a final node answers any
- * problem with what it was paid (so probing learns nothing more). */
-static void fail_unknown(struct payflow *pf, struct incoming *in, const char *why)
-{
-	struct onion_failure failure;
-
-	onion_failure_init(&failure, ONION_FAILURE_INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS);
-	failure.htlc_msat = in->htlc->h.amount_msat;
-	failure.height = height(pf);
-	in->why = why;
-	fail_incoming(pf, in, &failure, false);
-}
-
 /* A channel failure carrying out's channel_update. */
 static void fail_update(struct payflow *pf, struct incoming *in, uint16_t code,
 			struct dchannel *out, const char *why)
@@ -209,6 +191,22 @@ static void fail_update(struct payflow *pf, struct incoming *in, uint16_t code,
 	}
 	in->why = why;
 	fail_incoming(pf, in, &failure, true);
+	wirebuf_free(update);
+}
+
+/* Answers a forward htlc_accept_forward() refused, with out's
+ * channel_update if the failure carries one. */
+static void fail_decided(struct payflow *pf, struct incoming *in, struct htlc_decision *d,
+			 struct dchannel *out)
+{
+	struct wirebuf *update = d->needs_channel_update && out ? dchannel_local_update(out) : NULL;
+
+	if (update) {
+		d->failure.channel_update = update->data;
+		d->failure.channel_update_len = update->len;
+	}
+	in->why = d->why;
+	fail_incoming(pf, in, &d->failure, true);
 	wirebuf_free(update);
 }
 
@@ -236,67 +234,30 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 	struct preimage keysend;
 	struct paid paid = {pf, 0, h->h.amount_msat, NULL};
 	uint64_t paid_id = h->h.id;
-	struct sha256 hash;
+	struct htlc_incoming incoming = {h->h.amount_msat, h->h.cltv_expiry, h->h.payment_hash};
+	struct htlc_invoice found = {0};
+	struct htlc_decision d;
 	bool is_keysend = payload->has_keysend_preimage;
 
 	if (is_keysend)
 		keysend = payload->keysend_preimage;
-
-	/* BOLT #4:
-	 *   - if `amount_msat` from the final node's HTLC is below `amt_to_forward`:
-	 *     - MUST return a `final_incorrect_htlc_amount` error.
-	 */
-	if (payload->amt_to_forward_msat > h->h.amount_msat) {
-		struct onion_failure failure;
-		onion_failure_init(&failure, ONION_FAILURE_FINAL_INCORRECT_HTLC_AMOUNT);
-		failure.htlc_msat = h->h.amount_msat;
-		fail_incoming(pf, in, &failure, false);
+	if (invoices_find(pf->ohmd->invoices, &h->h.payment_hash, &invoice))
+		found = (struct htlc_invoice){true, invoice.is_paid, invoice.is_expired,
+					      invoice.has_secret, invoice.payment_secret,
+					      invoice.has_amount, invoice.amount_msat};
+	htlc_accept_final(&d, &incoming, payload, &found, height(pf),
+			  pf->ohmd->config->cltv_final);
+	crypto_wipe(&found, sizeof(found));
+	if (d.failure.code) {
+		in->why = d.why;
+		fail_incoming(pf, in, &d.failure, false);
+		crypto_wipe(&invoice, sizeof(invoice));
+		crypto_wipe(&keysend, sizeof(keysend));
 		return;
 	}
-	if (payload->outgoing_cltv_value > h->h.cltv_expiry) {
-		struct onion_failure failure;
-		onion_failure_init(&failure, ONION_FAILURE_FINAL_INCORRECT_CLTV_EXPIRY);
-		failure.cltv_expiry = h->h.cltv_expiry;
-		fail_incoming(pf, in, &failure, false);
-		return;
-	}
-	if (h->h.cltv_expiry < height(pf) + pf->ohmd->config->cltv_final) {
-		fail_unknown(pf, in, "cltv_expiry too near");
-		return;
-	}
-	if (!invoices_find(pf->ohmd->invoices, &h->h.payment_hash, &invoice)) {
-		if (!is_keysend) {
-			fail_unknown(pf, in, "no invoice for this payment_hash");
-			return;
-		}
-		sha256(&hash, keysend.r, sizeof(keysend.r));
-		if (memcmp(hash.u8, h->h.payment_hash.u8, 32) != 0) {
-			fail_unknown(pf, in, "keysend preimage does not match");
-			return;
-		}
+	if (d.is_keysend) {
 		paid.keysend_preimage = keysend.r;
 		invoice.preimage = keysend;
-	} else if (invoice.is_paid) {
-		fail_unknown(pf, in, "invoice already paid");
-		return;
-	} else if (invoice.is_expired) {
-		fail_unknown(pf, in, "invoice expired");
-		return;
-	} else if (invoice.has_secret
-		   && (!payload->has_payment_data
-		       || memcmp(payload->payment_secret.data, invoice.payment_secret.data, 32))) {
-		fail_unknown(pf, in, "wrong or missing payment_secret");
-		return;
-	} else if (payload->has_payment_data
-		   && payload->payment_data_total_msat != payload->amt_to_forward_msat) {
-		/* Without basic_mpp (BOLT #4), total_msat must be the amount. */
-		fail_unknown(pf, in, "a part of a multi-part payment (not supported)");
-		return;
-	} else if (invoice.has_amount && (h->h.amount_msat < invoice.amount_msat
-					  || h->h.amount_msat > 2 * invoice.amount_msat)) {
-		fail_unknown(pf, in, h->h.amount_msat < invoice.amount_msat
-			     ? "amount below the invoice's" : "more than twice the invoice's amount");
-		return;
 	} else {
 		paid.invoice_id = invoice.id;
 	}
@@ -344,58 +305,27 @@ static void forward(struct payflow *pf, struct incoming *in, const struct hop_pa
 	const struct htlc *h = in->htlc;
 	const struct config *config = pf->ohmd->config;
 	struct dchannel *out = channels_by_scid(pf->ohmd->channels, &payload->short_channel_id);
-	struct route_edge ours = {
-		.fee_base_msat = config->fee_base_msat,
-		.fee_proportional_millionths = config->fee_per_satoshi,
-	};
+	struct htlc_incoming incoming = {h->h.amount_msat, h->h.cltv_expiry, h->h.payment_hash};
+	struct htlc_forward_policy policy = {config->fee_base_msat, config->fee_per_satoshi,
+					     config->cltv_delta};
+	struct htlc_next_channel next = {out != NULL, out && dchannel_is_usable(out), 0};
+	struct htlc_decision d;
 	struct forward_row row;
-	uint64_t fee, out_id;
-	uint32_t tip = height(pf);
+	uint64_t out_id;
 	char why[300];
 
-	if (!out) {
-		in->why = "no channel with that short_channel_id";
-		fail_code(pf, in, ONION_FAILURE_UNKNOWN_NEXT_PEER, true);
-		return;
-	}
-	if (!dchannel_is_usable(out)) {
-		fail_update(pf, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out,
-			    "next channel not usable now");
-		return;
-	}
-	/* BOLT #7 fee: fee_base_msat + amount_to_forward *
-	 * fee_proportional_millionths / 1000000. */
-	if (!route_fee(&fee, &ours, payload->amt_to_forward_msat)
-	    || h->h.amount_msat < payload->amt_to_forward_msat
-	    || h->h.amount_msat - payload->amt_to_forward_msat < fee) {
-		fail_update(pf, in, ONION_FAILURE_FEE_INSUFFICIENT, out, "fee too low");
-		return;
-	}
-	if (h->h.cltv_expiry < payload->outgoing_cltv_value
-	    || h->h.cltv_expiry - payload->outgoing_cltv_value < config->cltv_delta) {
-		fail_update(pf, in, ONION_FAILURE_INCORRECT_CLTV_EXPIRY, out,
-			    "cltv_expiry delta too small");
-		return;
-	}
-	if (payload->outgoing_cltv_value < tip + MIN_BLOCKS_TO_EXPIRY) {
-		fail_update(pf, in, ONION_FAILURE_EXPIRY_TOO_SOON, out, "expiry too soon");
-		return;
-	}
-	if (payload->outgoing_cltv_value > tip + MAX_CLTV_AHEAD) {
-		in->why = "expiry too far";
-		fail_code(pf, in, ONION_FAILURE_EXPIRY_TOO_FAR, true);
-		return;
-	}
-	if (payload->amt_to_forward_msat
-	    < channel_get_config(dchannel_engine(out), CHANNEL_REMOTE)->htlc_minimum_msat) {
-		fail_update(pf, in, ONION_FAILURE_AMOUNT_BELOW_MINIMUM, out,
-			    "below the next channel's minimum");
+	if (next.is_usable)
+		next.htlc_minimum_msat = channel_get_config(dchannel_engine(out),
+							    CHANNEL_REMOTE)->htlc_minimum_msat;
+	htlc_accept_forward(&d, &incoming, payload, &next, &policy, height(pf));
+	if (d.failure.code) {
+		fail_decided(pf, in, &d, out);
 		return;
 	}
 	row = (struct forward_row){pf, dchannel_dbid(in->dc), dchannel_dbid(out), h->h.id,
-				   h->h.amount_msat, payload->amt_to_forward_msat};
-	if (!dchannel_offer(out, payload->amt_to_forward_msat, &h->h.payment_hash,
-			    payload->outgoing_cltv_value, in->peeled.next_packet, store_forward, &row,
+				   h->h.amount_msat, d.out_amount_msat};
+	if (!dchannel_offer(out, d.out_amount_msat, &h->h.payment_hash,
+			    d.out_cltv_expiry, in->peeled.next_packet, store_forward, &row,
 			    &out_id, why, sizeof(why))) {
 		fail_update(pf, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out, why);
 		return;

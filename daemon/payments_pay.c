@@ -4,7 +4,8 @@
  * it (payments.c).  A failed part updates the hint its channel_update
  * names, or else excludes the channel after the erring node, and the
  * next route is tried, until one completes, the destination refuses, no
- * route is left or retry_for_secs runs out (see payments.h). */
+ * route is left or retry_for_secs runs out (see payments.h).  The choice
+ * and the policy are pay/retry.h's; this file does the I/O around them. */
 #include "daemon/payments_internal.h"
 
 #include <sqlite3.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "channel/state.h"
+#include "common/alloc.h"
 #include "crypto/util.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
@@ -24,28 +26,17 @@
 #include "daemon/row_json.h"
 #include "db/db.h"
 #include "pay/onion_error.h"
+#include "pay/retry.h"
 #include "wire/peer_wire.h"
-
-/* Core Lightning's exemptfee: fees below this never count as too much. */
-#define PAY_EXEMPT_FEE_MSAT 5000
-/* A block may arrive while the HTLC travels. */
-#define FINAL_CLTV_MARGIN 1
 
 /* A pay or keysend in progress. */
 struct pay {
 	struct payments *owner;
 	struct rpc_request *request;
 	struct pay_params p;		/* strings, destination, hints copied */
-	uint8_t destination[PUBKEY_CMPR_LEN];
-	struct route_edge *edges;
-	size_t *hint_lens;
-	struct short_channel_id *excluded;
-	size_t num_excluded;
-	bool *hint_updated;		/* a hint's fees replaced once */
-	uint64_t deadline;
+	struct pay_retry retry;		/* the routes: what to try next */
+	struct pay_first_hop *first_hops;	/* one per candidate */
 	uint64_t partid;		/* of the attempt in flight */
-	struct route_hop route[ROUTE_MAX_HOPS];
-	size_t num_hops;
 	int last_code;
 	char last_error[400];
 	struct pay *next;
@@ -66,10 +57,8 @@ static void pay_free(struct payments *pm, struct pay *pay)
 	}
 	free((char *)pay->p.bolt11);
 	free((char *)pay->p.label);
-	free(pay->edges);
-	free(pay->hint_lens);
-	free(pay->excluded);
-	free(pay->hint_updated);
+	pay_retry_clear(&pay->retry);
+	free(pay->first_hops);
 	crypto_wipe(pay->p.keysend_preimage, sizeof(pay->p.keysend_preimage));
 	free(pay);
 }
@@ -86,70 +75,29 @@ void payments_pays_free(struct payments *pm)
 
 /* ---- Route choice ---- */
 
-static bool is_excluded(const struct pay *pay, const struct short_channel_id *scid)
-{
-	for (size_t i = 0; i < pay->num_excluded; i++)
-		if (pay->excluded[i].u64 == scid->u64)
-			return true;
-	return false;
-}
-
-static void exclude(struct pay *pay, const struct short_channel_id *scid)
-{
-	struct short_channel_id *more = realloc(pay->excluded,
-						(pay->num_excluded + 1) * sizeof(*more));
-
-	if (!more)
-		return;
-	pay->excluded = more;
-	pay->excluded[pay->num_excluded++] = *scid;
-}
-
-/* The cheapest usable route, or false with pay->last_error saying why. */
+/* The cheapest usable route (in pay->retry.route), or false with
+ * pay->last_error saying why. */
 static bool choose_route(struct payments *pm, struct pay *pay)
 {
-	uint32_t final_cltv = chain_height(pm->ohmd->chain) + pay->p.min_final_cltv_expiry
-		+ FINAL_CLTV_MARGIN;
-	uint64_t best_fee = UINT64_MAX, limit = pay->p.maxfee_msat > PAY_EXEMPT_FEE_MSAT
-		? pay->p.maxfee_msat : PAY_EXEMPT_FEE_MSAT;
-	struct route_hop candidate[ROUTE_MAX_HOPS];
-	size_t offset = 0;
-	bool too_expensive = false;
+	enum pay_retry_verdict verdict;
 
-	/* Candidate -1: straight to the destination; then each hint. */
-	for (ssize_t h = -1; h < (ssize_t)pay->p.num_hints; h++) {
-		const struct route_edge *edges = h < 0 ? NULL : pay->edges + offset;
-		size_t len = h < 0 ? 0 : pay->hint_lens[h];
-		const uint8_t *entry = h < 0 ? pay->destination : edges[0].from;
-		struct dchannel *first = channels_usable_with(pm->ohmd->channels, entry);
-		bool usable = first && dchannel_scid(first) && !is_excluded(pay, dchannel_scid(first));
-		uint64_t fee;
+	for (size_t c = 0; c < pay_retry_num_candidates(&pay->retry); c++) {
+		struct dchannel *first = channels_usable_with(pm->ohmd->channels,
+							      pay_retry_entry(&pay->retry, c));
+		struct pay_first_hop *hop = &pay->first_hops[c];
 
-		if (h >= 0)
-			offset += len;
-		for (size_t e = 0; usable && e < len; e++)
-			usable = !is_excluded(pay, &edges[e].scid);
-		if (!usable || !route_along(candidate, entry, dchannel_scid(first), edges, len,
-					    pay->p.amount_msat, final_cltv))
+		hop->is_found = first && dchannel_scid(first);
+		if (!hop->is_found)
 			continue;
-		fee = route_fees(candidate, len + 1);
-		if (fee > limit || candidate[0].delay - chain_height(pm->ohmd->chain)
-				   > pay->p.maxdelay) {
-			too_expensive = true;
-			continue;
-		}
-		if (channel_sendable_msat(dchannel_engine(first), CHANNEL_LOCAL)
-		    < candidate[0].amount_msat)
-			continue;
-		if (fee < best_fee) {
-			best_fee = fee;
-			memcpy(pay->route, candidate, (len + 1) * sizeof(candidate[0]));
-			pay->num_hops = len + 1;
-		}
+		hop->scid = *dchannel_scid(first);
+		hop->sendable_msat = channel_sendable_msat(dchannel_engine(first), CHANNEL_LOCAL);
 	}
-	if (best_fee != UINT64_MAX)
+	verdict = pay_retry_next(&pay->retry, pay->first_hops, (uint64_t)time(NULL),
+				 chain_height(pm->ohmd->chain));
+	if (verdict == PAY_RETRY_SEND)
 		return true;
-	if (pay->last_code == 0) {
+	if (pay->last_code == 0 && verdict != PAY_RETRY_OUT_OF_TIME) {
+		bool too_expensive = verdict == PAY_RETRY_TOO_EXPENSIVE;
 		pay->last_code = too_expensive ? PAY_ROUTE_TOO_EXPENSIVE : PAY_ROUTE_NOT_FOUND;
 		snprintf(pay->last_error, sizeof(pay->last_error), "%s",
 			 too_expensive ? "Fee or delay exceeds the limits on every route"
@@ -198,9 +146,9 @@ static void pay_attempt(struct payments *pm, struct pay *pay)
 	char err[400];
 	int code;
 
-	while ((uint64_t)time(NULL) <= pay->deadline && choose_route(pm, pay)) {
-		sp.route = pay->route;
-		sp.num_hops = pay->num_hops;
+	while (choose_route(pm, pay)) {
+		sp.route = pay->retry.route;
+		sp.num_hops = pay->retry.num_hops;
 		sp.partid = pay->partid;
 		code = payments_send_part(pm, &sp,
 					  pay->p.has_keysend ? pay->p.keysend_preimage : NULL, err,
@@ -211,55 +159,9 @@ static void pay_attempt(struct payments *pm, struct pay *pay)
 		snprintf(pay->last_error, sizeof(pay->last_error), "%s", err);
 		if (code != PAY_TRY_OTHER_ROUTE)
 			break;
-		exclude(pay, &pay->route[0].scid);
+		pay_retry_unsendable(&pay->retry);
 	}
 	pay_fail(pm, pay);
-}
-
-/* A failure that came with the channel_update of the channel it names: a
- * route hint's fees or CLTV delta were out of date.  Returns: whether a
- * hint was updated (once per hint), so the same route is worth a retry. */
-static bool apply_update(struct payments *pm, struct pay *pay, const struct onion_failure *f,
-			 size_t erring)
-{
-	struct msg_channel_update *update;
-	const uint8_t *bytes = f->channel_update;
-	size_t len = f->channel_update_len, offset = 0;
-	bool applied = false;
-
-	if (!len || erring == 0 || erring >= pay->num_hops)
-		return false;
-	uint8_t *prefixed;
-	bool ok;
-
-	/* BOLT #4 carries the message with its type; older nodes left the
-	 * type out. */
-	if (len >= 2 && bytes[0] == 0x01 && bytes[1] == 0x02)
-		offset = 2;
-	prefixed = malloc(len - offset + 2);
-	if (!prefixed)
-		return false;
-	prefixed[0] = 0x01;
-	prefixed[1] = 0x02;
-	memcpy(prefixed + 2, bytes + offset, len - offset);
-	ok = fromwire_channel_update(prefixed, len - offset + 2, &update);
-	free(prefixed);
-	if (!ok)
-		return false;
-	for (size_t h = 0, base = 0; h < pay->p.num_hints; base += pay->hint_lens[h], h++) {
-		for (size_t e = 0; e < pay->hint_lens[h]; e++) {
-			struct route_edge *edge = &pay->edges[base + e];
-			if (edge->scid.u64 != update->short_channel_id.u64 || pay->hint_updated[h])
-				continue;
-			edge->fee_base_msat = update->fee_base_msat;
-			edge->fee_proportional_millionths = update->fee_proportional_millionths;
-			edge->cltv_expiry_delta = update->cltv_expiry_delta;
-			pay->hint_updated[h] = true;
-			applied = true;
-		}
-	}
-	msg_channel_update_free(update);
-	return applied;
 }
 
 struct pay_done {
@@ -294,6 +196,7 @@ static void read_done(void *arg, sqlite3_stmt *stmt)
 static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
 {
 	struct pay_done d = {pay, false, NULL, -1, 0};
+	enum pay_retry_verdict verdict;
 	const char *name;
 
 	payments_with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
@@ -304,8 +207,30 @@ static void pay_part_done(struct payments *pm, struct pay *pay, const struct cha
 	}
 	name = onion_failure_name(d.failcode);
 	pay->partid++;
-	if (d.erring_index == (int64_t)pay->num_hops) {
-		/* The destination itself refused: no other route helps. */
+	{
+		/* Re-read the failure for a channel_update (fees changed). */
+		struct secret secrets[ROUTE_MAX_HOPS];
+		struct onion_failure failure;
+		struct wirebuf *buf = wirebuf_new();
+		size_t erring, num;
+		sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
+						" WHERE payment_hash = ? AND partid = ?");
+		bool decoded = false;
+		if (stmt) {
+			sqlite3_bind_blob(stmt, 1, pay->p.payment_hash.u8, 32, SQLITE_STATIC);
+			sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pay->partid - 1);
+			if (sqlite3_step(stmt) == SQLITE_ROW
+			    && payments_secrets_column(stmt, 0, secrets, &num)
+			    && num == pay->retry.num_hops)
+				decoded = payments_decode_failure(ev, secrets, pay->retry.num_hops,
+								  &erring, &failure, buf);
+			sqlite3_reset(stmt);
+		}
+		verdict = pay_retry_failed(&pay->retry, d.erring_index, decoded ? &failure : NULL);
+		crypto_wipe(secrets, sizeof(secrets));
+		wirebuf_free(buf);
+	}
+	if (verdict == PAY_RETRY_DESTINATION_REFUSED) {
 		pay->last_code = PAY_DESTINATION_PERM_FAIL;
 		snprintf(pay->last_error, sizeof(pay->last_error),
 			 "Destination refused the payment: %s", name ? name : "unknown failure");
@@ -316,36 +241,6 @@ static void pay_part_done(struct payments *pm, struct pay *pay, const struct cha
 	snprintf(pay->last_error, sizeof(pay->last_error),
 		 "Ran out of routes to try; last failure at hop %lld: %s",
 		 (long long)d.erring_index, name ? name : "unreadable");
-	{
-		/* Re-read the failure for a channel_update (fees changed). */
-		struct secret secrets[ROUTE_MAX_HOPS];
-		struct onion_failure failure;
-		struct wirebuf *buf = wirebuf_new();
-		size_t erring, num;
-		sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
-						" WHERE payment_hash = ? AND partid = ?");
-		bool updated = false;
-		if (stmt) {
-			sqlite3_bind_blob(stmt, 1, pay->p.payment_hash.u8, 32, SQLITE_STATIC);
-			sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pay->partid - 1);
-			if (sqlite3_step(stmt) == SQLITE_ROW
-			    && payments_secrets_column(stmt, 0, secrets, &num)
-			    && num == pay->num_hops) {
-				if (payments_decode_failure(ev, secrets, pay->num_hops, &erring,
-							    &failure, buf))
-					updated = apply_update(pm, pay, &failure, erring);
-			}
-			sqlite3_reset(stmt);
-		}
-		crypto_wipe(secrets, sizeof(secrets));
-		wirebuf_free(buf);
-		if (!updated) {
-			/* Avoid the channel after the erring node next time
-			 * (for index 0, our own first channel). */
-			size_t at = d.erring_index < 0 ? 0 : (size_t)d.erring_index;
-			exclude(pay, &pay->route[at < pay->num_hops ? at : pay->num_hops - 1].scid);
-		}
-	}
 	log_info(pmlog(pm), "pay", "payment attempt %llu failed (%s); retrying",
 		 (unsigned long long)pay->partid - 1, name ? name : "unreadable");
 	pay_attempt(pm, pay);
@@ -365,7 +260,7 @@ void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_h
 void payments_pay(struct payments *pm, struct rpc_request *request, const struct pay_params *p)
 {
 	struct pay *pay = calloc(1, sizeof(*pay));
-	size_t num_edges = 0;
+	struct pay_target target;
 	char status[16] = "";
 
 	if (!pay) {
@@ -394,27 +289,26 @@ void payments_pay(struct payments *pm, struct rpc_request *request, const struct
 	pay->owner = pm;
 	pay->request = request;
 	pay->p = *p;
-	memcpy(pay->destination, p->destination, PUBKEY_CMPR_LEN);
+	target = (struct pay_target){
+		.amount_msat = p->amount_msat,
+		.maxfee_msat = p->maxfee_msat,
+		.maxdelay = p->maxdelay,
+		.min_final_cltv_expiry = p->min_final_cltv_expiry,
+		.deadline = (uint64_t)time(NULL) + p->retry_for_secs,
+		.hint_edges = p->hint_edges,
+		.hint_lens = p->hint_lens,
+		.num_hints = p->num_hints,
+	};
+	memcpy(target.destination, p->destination, PUBKEY_CMPR_LEN);
 	pay->p.bolt11 = p->bolt11 ? strdup(p->bolt11) : NULL;
 	pay->p.label = p->label ? strdup(p->label) : NULL;
-	for (size_t h = 0; h < p->num_hints; h++)
-		num_edges += p->hint_lens[h];
-	pay->edges = calloc(num_edges + 1, sizeof(*pay->edges));
-	pay->hint_lens = calloc(p->num_hints + 1, sizeof(*pay->hint_lens));
-	pay->hint_updated = calloc(p->num_hints + 1, sizeof(*pay->hint_updated));
-	if (!pay->edges || !pay->hint_lens || !pay->hint_updated) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		pay_free(pm, pay);
-		return;
-	}
-	/* keysend has no hints (and NULL pointers memcpy must not see). */
-	if (num_edges)
-		memcpy(pay->edges, p->hint_edges, num_edges * sizeof(*pay->edges));
-	if (p->num_hints)
-		memcpy(pay->hint_lens, p->hint_lens, p->num_hints * sizeof(*pay->hint_lens));
-	pay->p.hint_edges = pay->edges;
-	pay->p.hint_lens = pay->hint_lens;
-	pay->deadline = (uint64_t)time(NULL) + p->retry_for_secs;
+	pay_retry_init(&pay->retry, &target);
+	pay->first_hops = oh_calloc(pay_retry_num_candidates(&pay->retry),
+				    sizeof(*pay->first_hops));
+	/* The caller's are gone after this call: only the copies are ours. */
+	pay->p.destination = pay->retry.target.destination;
+	pay->p.hint_edges = pay->retry.target.hint_edges;
+	pay->p.hint_lens = pay->retry.target.hint_lens;
 	pay->next = pm->pays;
 	pm->pays = pay;
 	pay_attempt(pm, pay);

@@ -1,7 +1,8 @@
 # pay/: payments: routes (below), BOLT #11 invoices (pay/bolt11.mk) and
 # BOLT #4 onions (pay/onion.mk).  Pure: no I/O, no globals.
 noinst_LIBRARIES += pay/libohmpay.a
-pay_libohmpay_a_SOURCES = pay/route.c pay/route.h
+pay_libohmpay_a_SOURCES = pay/route.c pay/route.h \
+	pay/htlc_accept.c pay/htlc_accept.h pay/retry.c pay/retry.h
 OHM_PAY_TEST_LIBS = pay/libohmpay.a gossip/libohmgossip.a channel/libohmchannel.a bitcoin/libohmbitcoin.a \
 	wire/libohmwire.a crypto/libohmcrypto.a common/libohmcommon.a $(OHM_DEP_LIBS)
 
@@ -9,3 +10,16 @@ check_PROGRAMS += tests/unit/test_pay_route
 TESTS += tests/unit/test_pay_route
 tests_unit_test_pay_route_SOURCES = tests/unit/test_pay_route.c tests/unit/test.h
 tests_unit_test_pay_route_LDADD = $(OHM_PAY_TEST_LIBS)
+
+# pay/htlc_accept: BOLT #4's checks on an incoming HTLC (accept, forward or
+# which failure).
+check_PROGRAMS += tests/unit/test_pay_htlc_accept
+TESTS += tests/unit/test_pay_htlc_accept
+tests_unit_test_pay_htlc_accept_SOURCES = tests/unit/test_pay_htlc_accept.c tests/unit/test.h
+tests_unit_test_pay_htlc_accept_LDADD = $(OHM_PAY_TEST_LIBS)
+
+# pay/retry: pay's route choice and retry policy.
+check_PROGRAMS += tests/unit/test_pay_retry
+TESTS += tests/unit/test_pay_retry
+tests_unit_test_pay_retry_SOURCES = tests/unit/test_pay_retry.c tests/unit/test.h
+tests_unit_test_pay_retry_LDADD = $(OHM_PAY_TEST_LIBS)

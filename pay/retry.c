@@ -1,0 +1,184 @@
+/* `pay`'s route choice and retry policy (see retry.h). */
+#include "pay/retry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "wire/peer_wire.h"
+
+void pay_retry_init(struct pay_retry *r, const struct pay_target *target)
+{
+	size_t num_edges = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->target = *target;
+	for (size_t h = 0; h < target->num_hints; h++)
+		num_edges += target->hint_lens[h];
+	r->edges = oh_calloc(num_edges + 1, sizeof(*r->edges));
+	r->hint_lens = oh_calloc(target->num_hints + 1, sizeof(*r->hint_lens));
+	r->hint_updated = oh_calloc(target->num_hints + 1, sizeof(*r->hint_updated));
+	/* keysend has no hints (and NULL pointers memcpy must not see). */
+	if (num_edges)
+		memcpy(r->edges, target->hint_edges, num_edges * sizeof(*r->edges));
+	if (target->num_hints)
+		memcpy(r->hint_lens, target->hint_lens, target->num_hints * sizeof(*r->hint_lens));
+	r->target.hint_edges = r->edges;
+	r->target.hint_lens = r->hint_lens;
+}
+
+void pay_retry_clear(struct pay_retry *r)
+{
+	free(r->edges);
+	free(r->hint_lens);
+	free(r->hint_updated);
+	free(r->excluded);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t pay_retry_num_candidates(const struct pay_retry *r)
+{
+	return r->target.num_hints + 1;
+}
+
+/* The first edge of hint h. */
+static const struct route_edge *hint_edges(const struct pay_retry *r, size_t h)
+{
+	size_t offset = 0;
+
+	for (size_t i = 0; i < h; i++)
+		offset += r->hint_lens[i];
+	return r->edges + offset;
+}
+
+const uint8_t *pay_retry_entry(const struct pay_retry *r, size_t i)
+{
+	return i == 0 ? r->target.destination : hint_edges(r, i - 1)[0].from;
+}
+
+bool pay_retry_is_excluded(const struct pay_retry *r, const struct short_channel_id *scid)
+{
+	for (size_t i = 0; i < r->num_excluded; i++)
+		if (r->excluded[i].u64 == scid->u64)
+			return true;
+	return false;
+}
+
+/* Never dropped (the old daemon code skipped it when realloc failed,
+ * and retried the same route). */
+static void exclude(struct pay_retry *r, const struct short_channel_id *scid)
+{
+	if (r->num_excluded == r->max_excluded) {
+		r->max_excluded = r->max_excluded ? 2 * r->max_excluded : 8;
+		r->excluded = oh_realloc(r->excluded, r->max_excluded * sizeof(*r->excluded));
+	}
+	r->excluded[r->num_excluded++] = *scid;
+}
+
+enum pay_retry_verdict pay_retry_next(struct pay_retry *r, const struct pay_first_hop *first_hops,
+				      uint64_t now, uint32_t height)
+{
+	const struct pay_target *t = &r->target;
+	uint32_t final_cltv = height + t->min_final_cltv_expiry + PAY_RETRY_FINAL_CLTV_MARGIN;
+	uint64_t best_fee = UINT64_MAX, limit = t->maxfee_msat > PAY_RETRY_EXEMPT_FEE_MSAT
+		? t->maxfee_msat : PAY_RETRY_EXEMPT_FEE_MSAT;
+	struct route_hop candidate[ROUTE_MAX_HOPS];
+	size_t offset = 0;
+	bool too_expensive = false;
+
+	if (now > t->deadline)
+		return PAY_RETRY_OUT_OF_TIME;
+	for (size_t c = 0; c < pay_retry_num_candidates(r); c++) {
+		const struct route_edge *edges = c == 0 ? NULL : r->edges + offset;
+		size_t len = c == 0 ? 0 : r->hint_lens[c - 1];
+		const struct pay_first_hop *first = &first_hops[c];
+		bool usable = first->is_found && !pay_retry_is_excluded(r, &first->scid);
+		uint64_t fee;
+
+		offset += len;
+		for (size_t e = 0; usable && e < len; e++)
+			usable = !pay_retry_is_excluded(r, &edges[e].scid);
+		if (!usable || !route_along(candidate, pay_retry_entry(r, c), &first->scid, edges,
+					    len, t->amount_msat, final_cltv))
+			continue;
+		fee = route_fees(candidate, len + 1);
+		if (fee > limit || candidate[0].delay - height > t->maxdelay) {
+			too_expensive = true;
+			continue;
+		}
+		if (first->sendable_msat < candidate[0].amount_msat)
+			continue;
+		if (fee < best_fee) {
+			best_fee = fee;
+			memcpy(r->route, candidate, (len + 1) * sizeof(candidate[0]));
+			r->num_hops = len + 1;
+		}
+	}
+	if (best_fee != UINT64_MAX)
+		return PAY_RETRY_SEND;
+	return too_expensive ? PAY_RETRY_TOO_EXPENSIVE : PAY_RETRY_NO_ROUTE;
+}
+
+void pay_retry_unsendable(struct pay_retry *r)
+{
+	exclude(r, &r->route[0].scid);
+}
+
+/* A failure that came with the channel_update of the channel it names: a
+ * route hint's fees or CLTV delta were out of date.  Returns: whether a
+ * hint was updated (once per hint), so the same route is worth a retry. */
+static bool apply_update(struct pay_retry *r, const struct onion_failure *f, size_t erring)
+{
+	struct msg_channel_update *update;
+	const uint8_t *bytes = f->channel_update;
+	size_t len = f->channel_update_len, offset = 0;
+	bool applied = false;
+	uint8_t *prefixed;
+	bool ok;
+
+	if (!len || erring == 0 || erring >= r->num_hops)
+		return false;
+	/* BOLT #4 carries the message with its type; older nodes left the
+	 * type out. */
+	if (len >= 2 && bytes[0] == 0x01 && bytes[1] == 0x02)
+		offset = 2;
+	prefixed = oh_malloc(len - offset + 2);
+	prefixed[0] = 0x01;
+	prefixed[1] = 0x02;
+	memcpy(prefixed + 2, bytes + offset, len - offset);
+	ok = fromwire_channel_update(prefixed, len - offset + 2, &update);
+	free(prefixed);
+	if (!ok)
+		return false;
+	for (size_t h = 0, base = 0; h < r->target.num_hints; base += r->hint_lens[h], h++) {
+		for (size_t e = 0; e < r->hint_lens[h]; e++) {
+			struct route_edge *edge = &r->edges[base + e];
+			if (edge->scid.u64 != update->short_channel_id.u64 || r->hint_updated[h])
+				continue;
+			edge->fee_base_msat = update->fee_base_msat;
+			edge->fee_proportional_millionths = update->fee_proportional_millionths;
+			edge->cltv_expiry_delta = update->cltv_expiry_delta;
+			r->hint_updated[h] = true;
+			applied = true;
+		}
+	}
+	msg_channel_update_free(update);
+	return applied;
+}
+
+enum pay_retry_verdict pay_retry_failed(struct pay_retry *r, int64_t erring_index,
+					const struct onion_failure *failure)
+{
+	size_t at;
+
+	/* The destination itself refused: no other route helps. */
+	if (erring_index == (int64_t)r->num_hops)
+		return PAY_RETRY_DESTINATION_REFUSED;
+	if (failure && erring_index >= 0 && apply_update(r, failure, (size_t)erring_index))
+		return PAY_RETRY_SEND;
+	/* Avoid the channel after the erring node next time (for index 0,
+	 * our own first channel). */
+	at = erring_index < 0 ? 0 : (size_t)erring_index;
+	exclude(r, &r->route[at < r->num_hops ? at : r->num_hops - 1].scid);
+	return PAY_RETRY_SEND;
+}
