@@ -34,10 +34,12 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/rpc_params.c daemon/rpc_params.h \
 	daemon/rpc_peer.c \
 	daemon/rpc_wallet.c \
+	daemon/rpc_wallet_json.c daemon/rpc_wallet_json.h \
 	daemon/wallet.c daemon/wallet.h daemon/wallet_internal.h \
 	daemon/wallet_keys.c daemon/wallet_keys.h \
 	daemon/wallet_list.c \
-	daemon/wallet_spend.c
+	daemon/wallet_spend.c \
+	daemon/wallet_store.c daemon/wallet_store.h
 
 bin_PROGRAMS += daemon/ohmd
 daemon_ohmd_SOURCES = daemon/ohmd.c

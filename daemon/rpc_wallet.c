@@ -16,6 +16,7 @@
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/rpc_params.h"
+#include "daemon/rpc_wallet_json.h"
 #include "daemon/wallet.h"
 
 static void newaddr(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -52,7 +53,7 @@ fail:
 
 static void listfunds(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	json_t *outputs = wallet_outputs_json(ohmd->wallet,
+	json_t *outputs = rpc_wallet_outputs_json(ohmd->wallet,
 					      json_is_true(json_object_get(params, "spent")));
 
 	if (!outputs) {
@@ -65,7 +66,7 @@ static void listfunds(struct ohmd *ohmd, struct rpc_request *request, json_t *pa
 
 static void listtransactions(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	json_t *list = wallet_transactions_json(ohmd->wallet);
+	json_t *list = rpc_wallet_transactions_json(ohmd->wallet);
 
 	if (!list) {
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot read the wallet");

@@ -24,8 +24,11 @@
 #include "daemon/chain.h"
 #include "daemon/log.h"
 #include "daemon/rpc_command.h"
+#include "daemon/rpc_wallet_json.h"
 #include "daemon/wallet.h"
+#include "daemon/wallet_store.h"
 #include "db/db.h"
+#include "db/migrations.h"
 #include "tests/unit/test.h"
 
 static char test_dir[] = "/tmp/ohm-test-wallet-XXXXXX";
@@ -192,7 +195,7 @@ static void disconnect(struct node *n)
 
 static json_t *outputs(struct node *n, bool include_spent)
 {
-	json_t *list = wallet_outputs_json(n->wallet, include_spent);
+	json_t *list = rpc_wallet_outputs_json(n->wallet, include_spent);
 	CHECK(json_is_array(list));
 	return list;
 }
@@ -247,7 +250,7 @@ static void test_coinbase_deposit_is_confirmed(void)
 	list = outputs(&n, true);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "blockheight")) == 4);
 	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "txindex")) == 0);
@@ -334,7 +337,7 @@ static void test_spend_is_recorded(void)
 	CHECK(json_array_size(list) == 2);
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 2);
 	json_decref(list);
 	wirebuf_free(script);
@@ -393,7 +396,7 @@ static void test_reorg_unconfirms_and_drops_coinbase(void)
 	list = outputs(&n, true);
 	CHECK(json_array_size(list) == 0);
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 0);
 	json_decref(list);
 
@@ -433,7 +436,7 @@ static void test_confirmed_conflict_replaces_unconfirmed_spend(void)
 	CHECK(json_array_size(list) == 1);
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 2);
 	json_decref(list);
 	/* The loser comes by again (a stale mempool): refused. */
@@ -537,7 +540,7 @@ static void test_withdraw_chooses_mature_coins_and_frees_them_when_refused(void)
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
 	CHECK(json_is_false(json_object_get(json_array_get(list, 0), "reserved")));
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
 
@@ -751,7 +754,7 @@ static void test_fund_release_frees_the_coins_and_forgets_the_tx(void)
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
 	CHECK(json_is_false(json_object_get(json_array_get(list, 0), "reserved")));
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
 	/* Again, or an unknown transaction: nothing to do. */
@@ -837,7 +840,7 @@ static void test_fund_prepare_errors_as_withdraw_does(void)
 	CHECK(outnum == 99);
 	/* Nothing was written. */
 	CHECK(db_commit(n.db));
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
 	list = outputs(&n, true);
@@ -868,7 +871,7 @@ static void test_fund_prepare_rolled_back_leaves_no_trace(void)
 	bitcoin_tx_txid(&txid, tx);
 	CHECK(wallet_tx_load(n.wallet, &txid) == NULL);
 	CHECK(!is_held(&n, &txid));
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
 	list = outputs(&n, true);
@@ -971,6 +974,88 @@ static void test_new_script_pays_a_p2wpkh_key_of_ours(void)
 	node_close(&n);
 }
 
+/* ---- The store's readers, against an in-memory database ---- */
+
+#define STORE_MAX_ROWS 4
+/* A txid literal for SQL: 31 zero bytes, then last (two hex digits). */
+#define TXID(last) "x'" "00000000000000000000000000000000" \
+	"000000000000000000000000000000" last "'"
+
+struct store_rows {
+	size_t n;
+	struct wallet_store_utxo utxos[STORE_MAX_ROWS];
+	uint8_t scripts[STORE_MAX_ROWS][2];
+	struct wallet_store_tx txs[STORE_MAX_ROWS];
+	uint8_t raws[STORE_MAX_ROWS][3];
+};
+
+static void utxo_row(void *arg, const struct wallet_store_utxo *utxo)
+{
+	struct store_rows *rows = arg;
+
+	if (rows->n >= STORE_MAX_ROWS || utxo->script_len != 2)
+		return;
+	rows->utxos[rows->n] = *utxo;
+	memcpy(rows->scripts[rows->n], utxo->script, 2);
+	rows->n++;
+}
+
+static void tx_row(void *arg, const struct wallet_store_tx *tx)
+{
+	struct store_rows *rows = arg;
+
+	if (rows->n >= STORE_MAX_ROWS || tx->raw_len != 3)
+		return;
+	rows->txs[rows->n] = *tx;
+	memcpy(rows->raws[rows->n], tx->raw, 3);
+	rows->n++;
+}
+
+static void test_store_reads_utxos_and_txs_in_order(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	struct store_rows rows = {0};
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	/* tx 0x01: unconfirmed; 0x02: block 7, index 1; 0x03: block 5,
+	 * spending 0x02's output 0.  Confirmed first, by block. */
+	CHECK_MSG(db_exec(db,
+		"INSERT INTO transactions (txid, rawtx, blockheight, txindex) VALUES"
+		" (" TXID("01") ", x'aa0001', NULL, NULL),"
+		" (" TXID("02") ", x'aa0002', 7, 1),"
+		" (" TXID("03") ", x'aa0003', 5, 0);"
+		"INSERT INTO utxos (txid, outnum, amount_sat, script, addrtype, is_change, keyindex,"
+		"                   spent_by, reserved_til) VALUES"
+		" (" TXID("01") ", 2, 1000, x'5101', 0, 0, 0, NULL, 120),"
+		" (" TXID("02") ", 0, 2000, x'5102', 0, 1, 1, " TXID("03") ", NULL),"
+		" (" TXID("03") ", 1, 3000, x'5103', 1, 0, 2, NULL, NULL)"), "%s",
+		  db_errmsg(db));
+	CHECK(wallet_store_each_utxo(db, utxo_row, &rows));
+	CHECK(rows.n == 3);
+	CHECK(rows.utxos[0].txid.shad.sha.u8[31] == 3 && rows.utxos[0].outnum == 1);
+	CHECK(rows.utxos[0].amount_sat == 3000 && rows.scripts[0][1] == 0x03);
+	CHECK(rows.utxos[0].is_confirmed && rows.utxos[0].blockheight == 5);
+	CHECK(!rows.utxos[0].is_spent && !rows.utxos[0].is_reserved);
+	CHECK(rows.utxos[1].txid.shad.sha.u8[31] == 2 && rows.utxos[1].is_spent);
+	CHECK(rows.utxos[1].is_confirmed && rows.utxos[1].blockheight == 7);
+	CHECK(rows.utxos[2].txid.shad.sha.u8[31] == 1 && rows.utxos[2].outnum == 2);
+	CHECK(!rows.utxos[2].is_confirmed && !rows.utxos[2].is_spent);
+	CHECK(rows.utxos[2].is_reserved && rows.utxos[2].reserved_til == 120);
+
+	memset(&rows, 0, sizeof(rows));
+	CHECK(wallet_store_each_tx(db, tx_row, &rows));
+	CHECK(rows.n == 3);
+	CHECK(rows.txs[0].txid.shad.sha.u8[31] == 3 && rows.raws[0][2] == 3);
+	CHECK(rows.txs[0].is_confirmed && rows.txs[0].blockheight == 5 && rows.txs[0].txindex == 0);
+	CHECK(rows.txs[1].txid.shad.sha.u8[31] == 2 && rows.txs[1].blockheight == 7
+	      && rows.txs[1].txindex == 1);
+	CHECK(rows.txs[2].txid.shad.sha.u8[31] == 1 && !rows.txs[2].is_confirmed);
+	db_close(db);
+}
+
 int main(void)
 {
 	secp = crypto_secp_context_new();
@@ -978,6 +1063,7 @@ int main(void)
 		printf("Bail out! mkdtemp %s failed\n", test_dir);
 		return 1;
 	}
+	RUN(test_store_reads_utxos_and_txs_in_order);
 	RUN(test_coinbase_deposit_is_confirmed);
 	RUN(test_block_must_build_on_our_tip);
 	RUN(test_mempool_deposit_then_confirmed);
