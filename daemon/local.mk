@@ -25,6 +25,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/payments_pay.c \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
+	daemon/peers_store.c daemon/peers_store.h \
 	daemon/rpc_channel.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_invoice.c \
@@ -88,6 +89,12 @@ tests_unit_test_daemon_wallet_SOURCES = tests/unit/test_daemon_wallet.c
 tests_unit_test_daemon_wallet_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_bitcoind_SOURCES = tests/unit/test_daemon_bitcoind.c
 tests_unit_test_daemon_bitcoind_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
+# The peers table's store, on an in-memory database.
+check_PROGRAMS += tests/unit/test_daemon_peers_store
+TESTS += tests/unit/test_daemon_peers_store
+tests_unit_test_daemon_peers_store_SOURCES = tests/unit/test_daemon_peers_store.c
+tests_unit_test_daemon_peers_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
 # The HTLC switch's decisions, fed by two real channel engines.
 check_PROGRAMS += tests/unit/test_daemon_htlc_switch

@@ -26,6 +26,7 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/peer.h"
+#include "daemon/peers_store.h"
 #include "db/db.h"
 #include "wire/features.h"
 
@@ -302,25 +303,10 @@ void peer_manager_identified(struct peer_manager *manager, struct peer *peer)
 /* Remembers the peer (and, for outgoing, the address that worked). */
 static void store_peer(struct peer_manager *manager, const struct peer *peer)
 {
-	struct db *db = manager->setup.db;
-	sqlite3_stmt *stmt = db_prepare(db,
-		"INSERT INTO peers (node_id, address, last_connected) VALUES (?, ?, ?)"
-		" ON CONFLICT (node_id) DO UPDATE SET"
-		" address = COALESCE(excluded.address, address),"
-		" last_connected = excluded.last_connected");
-
-	if (!stmt) {
-		log_broken(manager->setup.log, "peer", "cannot store peer: %s", db_errmsg(db));
-		return;
-	}
-	sqlite3_bind_blob(stmt, 1, peer->node_id_bytes, PUBKEY_CMPR_LEN, SQLITE_STATIC);
-	if (peer->is_outgoing)
-		sqlite3_bind_text(stmt, 2, peer->address, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, 2);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		log_broken(manager->setup.log, "peer", "cannot store peer: %s", db_errmsg(db));
+	if (!peers_store_connected(manager->setup.db, peer->node_id_bytes,
+				   peer->is_outgoing ? peer->address : NULL, (int64_t)time(NULL)))
+		log_broken(manager->setup.log, "peer", "cannot store peer: %s",
+			   db_errmsg(manager->setup.db));
 }
 
 void peer_manager_activated(struct peer_manager *manager, struct peer *peer)
@@ -370,20 +356,11 @@ static void dial_resolved(int result, struct evutil_addrinfo *addrs, void *arg)
 static bool stored_address(struct peer_manager *manager, const uint8_t node_id[PUBKEY_CMPR_LEN],
 			   struct netaddr *addr)
 {
-	struct db *db = manager->setup.db;
-	sqlite3_stmt *stmt = db_prepare(db, "SELECT address FROM peers WHERE node_id = ?");
-	char why[300];
-	bool found = false;
+	char text[sizeof(((struct peer *)NULL)->address)], why[300];
 
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, node_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT)
-		found = netaddr_parse(addr, (const char *)sqlite3_column_text(stmt, 0),
-				      manager->setup.config->chainparams->default_lightning_port,
-				      why, sizeof(why));
-	sqlite3_reset(stmt);
-	return found;
+	return peers_store_address(manager->setup.db, node_id, text, sizeof(text))
+		&& netaddr_parse(addr, text, manager->setup.config->chainparams->default_lightning_port,
+				 why, sizeof(why));
 }
 
 void peer_manager_connect(struct peer_manager *manager, const struct pubkey *node_id,
