@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/bitcoind.h"
 #include "daemon/byteset.h"
@@ -131,7 +132,7 @@ static void set_sync_warning(struct chain *chain, const char *warning)
 	if (warning && !chain->is_wrong_network)
 		log_unusual(chain->log, "chain", "%s", warning);
 	free(chain->sync_warning);
-	chain->sync_warning = warning ? strdup(warning) : NULL;
+	chain->sync_warning = warning ? oh_strdup(warning) : NULL;
 }
 
 /* ---- Processing blocks ---- */
@@ -365,18 +366,18 @@ void chain_rebroadcast_add(struct chain *chain, const struct bitcoin_tx *tx)
 {
 	struct rebroadcast *r, **tail;
 	struct bitcoin_txid txid;
+	char *hex;
 
 	bitcoin_tx_txid(&txid, tx);
 	if (rebroadcast_find(chain, &txid))
 		return;
-	r = calloc(1, sizeof(*r));
-	if (!r || !(r->hex = bitcoin_tx_to_hex(tx))
-	    || !(r->spends = calloc(tx->num_inputs + 1, sizeof(*r->spends)))) {
-		if (r)
-			free(r->hex);
-		free(r);
+	/* bitcoin/ returns NULL for out of memory: nothing to re-send then. */
+	hex = bitcoin_tx_to_hex(tx);
+	if (!hex)
 		return;
-	}
+	r = oh_calloc(1, sizeof(*r));
+	r->hex = hex;
+	r->spends = oh_calloc(tx->num_inputs + 1, sizeof(*r->spends));
 	r->txid = txid;
 	r->num_spends = tx->num_inputs;
 	for (size_t i = 0; i < tx->num_inputs; i++)
@@ -453,19 +454,18 @@ static void broadcast_done(const json_t *result, const struct bitcoind_error *er
 void chain_broadcast(struct chain *chain, const struct bitcoin_tx *tx, chain_broadcast_cb cb,
 		     void *arg)
 {
-	struct broadcast *b = calloc(1, sizeof(*b));
-	char *hex = bitcoin_tx_to_hex(tx);
 	struct bitcoind_error error = {.is_transport = true, .message = "out of memory"};
+	struct broadcast *b;
+	char *hex = chain->bitcoind ? bitcoin_tx_to_hex(tx) : NULL;
 
-	if (!b || !hex || !chain->bitcoind) {
+	if (!hex) {
 		if (!chain->bitcoind)
 			error.message = "no bitcoind to broadcast with";
-		free(b);
-		free(hex);
 		if (cb)
 			cb(&error, arg);
 		return;
 	}
+	b = oh_calloc(1, sizeof(*b));
 	chain_rebroadcast_add(chain, tx);
 	b->chain = chain;
 	b->cb = cb;
@@ -502,7 +502,7 @@ static void got_block(const json_t *result, const struct bitcoind_error *error, 
 		poll_fail(chain, "getblock", error);
 		return;
 	}
-	raw = hex && hex_len % 2 == 0 ? malloc(hex_len / 2 + 1) : NULL;
+	raw = hex && hex_len % 2 == 0 ? oh_malloc(hex_len / 2 + 1) : NULL;
 	if (!raw || !hex_decode(raw, hex_len / 2, hex, hex_len)) {
 		free(raw);
 		log_broken(chain->log, "chain", "getblock %u: not a hex block", chain->next_height);
@@ -869,12 +869,8 @@ struct chain *chain_new(struct event_base *base, struct log *log, struct db *db,
 			struct bitcoind *bitcoind, const struct chain_options *opts,
 			char *err, size_t errlen)
 {
-	struct chain *chain = calloc(1, sizeof(*chain));
+	struct chain *chain = oh_calloc(1, sizeof(*chain));
 
-	if (!chain) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	chain->base = base;
 	chain->log = log;
 	chain->db = db;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/secp.h"
 #include "daemon/channels.h"
@@ -31,9 +32,7 @@ static json_t *features_json(const struct peer *peer)
 	if (!bits)
 		return json_string("");
 	/* Up to 64 KiB of feature bytes: too much for the stack. */
-	hex = malloc(2 * bits->len + 1);
-	if (!hex)
-		return json_string("");
+	hex = oh_malloc(2 * bits->len + 1);
 	json = json_string(hex_encode(hex, bits->bytes, bits->len));
 	free(hex);
 	return json;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bitcoin/address.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
@@ -86,11 +87,7 @@ static struct bitcoin_outpoint *parse_utxos(const json_t *value, size_t *num,
 		snprintf(err, errlen, "parameter 'utxos' is empty");
 		return NULL;
 	}
-	outpoints = calloc(*num, sizeof(*outpoints));
-	if (!outpoints) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	outpoints = oh_calloc(*num, sizeof(*outpoints));
 	for (size_t i = 0; i < *num; i++) {
 		const char *text = json_string_value(json_array_get(value, i));
 		const char *colon = text ? strchr(text, ':') : NULL;

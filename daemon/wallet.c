@@ -12,6 +12,7 @@
 #include "bitcoin/address.h"
 #include "bitcoin/block.h"
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/byteset.h"
 #include "daemon/chain.h"
@@ -254,11 +255,8 @@ static bool tx_children(struct wallet *wallet, const struct bitcoin_txid *txid,
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(stmt, 0) != 32)
 			continue;
-		struct bitcoin_txid *grown = realloc(*children, (*num_children + 1) * sizeof(**children));
-		if (!grown)
-			break;
-		*children = grown;
-		memcpy(grown[(*num_children)++].shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
+		*children = oh_realloc(*children, (*num_children + 1) * sizeof(**children));
+		memcpy((*children)[(*num_children)++].shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
 	}
 	sqlite3_reset(stmt);
 	return rc == SQLITE_DONE;
@@ -468,13 +466,12 @@ static bool txids_at_height(struct wallet *wallet, const char *sql, uint32_t hei
 		return false;
 	sqlite3_bind_int64(stmt, 1, height);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct bitcoin_txid *grown = realloc(*txids, (*num + 1) * sizeof(**txids));
-		if (!grown || sqlite3_column_bytes(stmt, 0) != 32) {
+		if (sqlite3_column_bytes(stmt, 0) != 32) {
 			rc = SQLITE_ERROR;
 			break;
 		}
-		*txids = grown;
-		memcpy(grown[(*num)++].shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
+		*txids = oh_realloc(*txids, (*num + 1) * sizeof(**txids));
+		memcpy((*txids)[(*num)++].shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
 	}
 	sqlite3_reset(stmt);
 	return rc == SQLITE_DONE;
@@ -584,10 +581,7 @@ static void mempool_snapshot(void *arg, const struct byteset *txids)
 		if (sqlite3_column_bytes(stmt, 0) != 32
 		    || byteset_get(txids, sqlite3_column_blob(stmt, 0), NULL))
 			continue;
-		struct bitcoin_txid *grown = realloc(gone, (num_gone + 1) * sizeof(*gone));
-		if (!grown)
-			break;
-		gone = grown;
+		gone = oh_realloc(gone, (num_gone + 1) * sizeof(*gone));
 		memcpy(gone[num_gone++].shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
 	}
 	sqlite3_reset(stmt);
@@ -683,7 +677,7 @@ struct wallet *wallet_new(const secp256k1_context *secp, struct log *log, struct
 			  struct chain *chain, const struct chainparams *params,
 			  const uint8_t node_secret[32], char *err, size_t errlen)
 {
-	struct wallet *wallet = calloc(1, sizeof(*wallet));
+	struct wallet *wallet = oh_calloc(1, sizeof(*wallet));
 	struct chain_listener listener = {
 		.block_connected = block_connected,
 		.block_disconnected = block_disconnected,
@@ -691,10 +685,6 @@ struct wallet *wallet_new(const secp256k1_context *secp, struct log *log, struct
 		.mempool_snapshot = mempool_snapshot,
 	};
 
-	if (!wallet) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	wallet->secp = secp;
 	wallet->log = log;
 	wallet->db = db;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bitcoin/script.h"
+#include "common/alloc.h"
 #include "crypto/util.h"
 #include "daemon/bitcoind.h"
 #include "daemon/chain.h"
@@ -54,16 +55,12 @@ static const char *outpoint_text(char out[80], const struct bitcoin_outpoint *ou
 
 static bool candidates_add(struct candidates *c, sqlite3_stmt *stmt)
 {
-	struct candidate *grown = realloc(c->list, (c->num + 1) * sizeof(*grown));
 	struct candidate *coin;
 	size_t script_len = (size_t)sqlite3_column_bytes(stmt, 3);
 
-	if (!grown || sqlite3_column_bytes(stmt, 0) != 32 || script_len > WALLET_SCRIPT_MAX_LEN) {
-		if (grown)
-			c->list = grown;
+	if (sqlite3_column_bytes(stmt, 0) != 32 || script_len > WALLET_SCRIPT_MAX_LEN)
 		return false;
-	}
-	c->list = grown;
+	c->list = oh_realloc(c->list, (c->num + 1) * sizeof(*c->list));
 	coin = &c->list[c->num++];
 	memcpy(coin->outpoint.txid.shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
 	coin->outpoint.vout = (uint32_t)sqlite3_column_int64(stmt, 1);
