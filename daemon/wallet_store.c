@@ -1,8 +1,10 @@
 /* The wallet's queries (wallet_store.h). */
 #include "daemon/wallet_store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "db/db.h"
 
 static bool read_txid(sqlite3_stmt *stmt, const char *name, struct bitcoin_txid *txid)
@@ -69,6 +71,326 @@ bool wallet_store_each_tx(struct db *db,
 		tx.blockheight = (uint32_t)db_col_int64(stmt, "blockheight");
 		tx.txindex = (uint32_t)db_col_int64(stmt, "txindex");
 		each(arg, &tx);
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE;
+}
+
+/* ---- Keys ---- */
+
+bool wallet_store_next_key_index(struct db *db, enum wallet_addrtype type, bool is_change,
+				 int64_t *next)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT COALESCE(MAX(keyindex) + 1, 0) AS next FROM wallet_keys"
+		" WHERE addrtype = ? AND is_change = ?");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int(stmt, 1, type);
+	sqlite3_bind_int(stmt, 2, is_change);
+	ok = sqlite3_step(stmt) == SQLITE_ROW;
+	if (ok)
+		*next = db_col_int64(stmt, "next");
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+bool wallet_store_key_add(struct db *db, const struct wallet_key_path *path,
+			  const uint8_t *script, size_t script_len)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"INSERT INTO wallet_keys (addrtype, is_change, keyindex, script) VALUES (?, ?, ?, ?)");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int(stmt, 1, path->type);
+	sqlite3_bind_int(stmt, 2, path->is_change);
+	sqlite3_bind_int64(stmt, 3, path->index);
+	sqlite3_bind_blob(stmt, 4, script, (int)script_len, SQLITE_STATIC);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+bool wallet_store_each_key(struct db *db,
+			   void (*each)(void *arg, const struct wallet_key_path *path,
+					const uint8_t *script, size_t script_len),
+			   void *arg)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT addrtype, is_change, keyindex, script FROM wallet_keys");
+	int rc;
+
+	if (!stmt)
+		return false;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct wallet_key_path path = {
+			.type = (enum wallet_addrtype)db_col_int64(stmt, "addrtype"),
+			.is_change = db_col_int64(stmt, "is_change") != 0,
+			.index = (uint32_t)db_col_int64(stmt, "keyindex"),
+		};
+		size_t len;
+		const uint8_t *script = db_col_blob(stmt, "script", &len);
+		each(arg, &path, script, len);
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE;
+}
+
+/* ---- Transactions ---- */
+
+bool wallet_store_tx_put(struct db *db, const struct bitcoin_txid *txid, const uint8_t *raw,
+			 size_t raw_len, int64_t height, size_t txindex, bool is_coinbase,
+			 bool is_ours)
+{
+	/* A held transaction that confirms was sent by someone: it is held
+	 * no longer. */
+	sqlite3_stmt *stmt = db_prepare(db, height >= 0
+		? "INSERT INTO transactions (txid, rawtx, blockheight, txindex, is_coinbase, is_ours)"
+		  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (txid) DO UPDATE SET"
+		  " rawtx = excluded.rawtx, blockheight = excluded.blockheight,"
+		  " txindex = excluded.txindex, is_held = 0"
+		: "INSERT INTO transactions (txid, rawtx, blockheight, txindex, is_coinbase, is_ours)"
+		  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (txid) DO NOTHING");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 2, raw, (int)raw_len, SQLITE_STATIC);
+	if (height >= 0) {
+		sqlite3_bind_int64(stmt, 3, height);
+		sqlite3_bind_int64(stmt, 4, (sqlite3_int64)txindex);
+	}
+	sqlite3_bind_int(stmt, 5, is_coinbase);
+	sqlite3_bind_int(stmt, 6, is_ours);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+int wallet_store_tx_lookup(struct db *db, const struct bitcoin_txid *txid, bool *is_confirmed)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT blockheight IS NOT NULL AS is_confirmed FROM transactions WHERE txid = ?");
+	int rc;
+
+	if (!stmt)
+		return -1;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && is_confirmed)
+		*is_confirmed = db_col_int64(stmt, "is_confirmed") != 0;
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct bitcoin_tx *wallet_store_tx_load(struct db *db, const struct bitcoin_txid *txid)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "SELECT rawtx FROM transactions WHERE txid = ?");
+	struct bitcoin_tx *tx = NULL;
+
+	if (!stmt)
+		return NULL;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		size_t len;
+		const void *raw = db_col_blob(stmt, "rawtx", &len);
+		tx = bitcoin_tx_parse(raw, len, NULL);
+	}
+	sqlite3_reset(stmt);
+	return tx;
+}
+
+bool wallet_store_tx_delete(struct db *db, const struct bitcoin_txid *txid)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM transactions WHERE txid = ?");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+/* Reads every row's txid (column name) into a malloc'd list; a row
+ * without a 32-byte txid is an error if is_strict, else skipped. */
+static bool read_txids(sqlite3_stmt *stmt, const char *name, bool is_strict,
+		       struct bitcoin_txid **txids, size_t *num)
+{
+	int rc;
+
+	*txids = NULL;
+	*num = 0;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct bitcoin_txid txid;
+		if (!read_txid(stmt, name, &txid)) {
+			if (!is_strict)
+				continue;
+			rc = SQLITE_ERROR;
+			break;
+		}
+		*txids = oh_realloc(*txids, (*num + 1) * sizeof(**txids));
+		(*txids)[(*num)++] = txid;
+	}
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return true;
+	free(*txids);
+	*txids = NULL;
+	*num = 0;
+	return false;
+}
+
+bool wallet_store_txids(struct db *db, enum wallet_store_txs which, uint32_t height,
+			struct bitcoin_txid **txids, size_t *num)
+{
+	static const char *const sql[] = {
+		[WALLET_STORE_COINBASES_AT] = "SELECT txid FROM transactions"
+			" WHERE blockheight = ? AND is_coinbase = 1",
+		[WALLET_STORE_OURS_SENDABLE_AT] = "SELECT txid FROM transactions"
+			" WHERE blockheight = ? AND is_ours = 1 AND is_held = 0 ORDER BY rowid",
+		[WALLET_STORE_OTHERS_UNCONFIRMED] = "SELECT txid FROM transactions"
+			" WHERE blockheight IS NULL AND is_ours = 0",
+	};
+	sqlite3_stmt *stmt = db_prepare(db, sql[which]);
+
+	*txids = NULL;
+	*num = 0;
+	if (!stmt)
+		return false;
+	if (which != WALLET_STORE_OTHERS_UNCONFIRMED)
+		sqlite3_bind_int64(stmt, 1, height);
+	return read_txids(stmt, "txid", which != WALLET_STORE_OTHERS_UNCONFIRMED, txids, num);
+}
+
+bool wallet_store_tx_children(struct db *db, const struct bitcoin_txid *txid,
+			      struct bitcoin_txid **children, size_t *num)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT DISTINCT spent_by FROM utxos WHERE txid = ? AND spent_by IS NOT NULL");
+
+	*children = NULL;
+	*num = 0;
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	return read_txids(stmt, "spent_by", false, children, num);
+}
+
+bool wallet_store_unconfirm_height(struct db *db, uint32_t height)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "UPDATE transactions SET blockheight = NULL,"
+					" txindex = NULL WHERE blockheight = ?");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, height);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+bool wallet_store_each_sendable(struct db *db,
+				void (*each)(void *arg, const struct bitcoin_tx *tx), void *arg)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "SELECT rawtx FROM transactions"
+		" WHERE blockheight IS NULL AND is_ours = 1 AND is_held = 0 ORDER BY rowid");
+	int rc;
+
+	if (!stmt)
+		return false;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		size_t len;
+		const void *raw = db_col_blob(stmt, "rawtx", &len);
+		struct bitcoin_tx *tx = bitcoin_tx_parse(raw, len, NULL);
+		if (!tx)
+			continue;
+		each(arg, tx);
+		bitcoin_tx_free(tx);
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE;
+}
+
+/* ---- Outputs ---- */
+
+bool wallet_store_utxo_add(struct db *db, const struct bitcoin_txid *txid, uint32_t vout,
+			   const struct bitcoin_tx_output *out, const struct wallet_key_path *path)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"INSERT INTO utxos (txid, outnum, amount_sat, script, addrtype, is_change, keyindex)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txid, outnum) DO NOTHING");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, vout);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)out->amount_sat);
+	sqlite3_bind_blob(stmt, 4, out->script, (int)out->script_len, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, path->type);
+	sqlite3_bind_int(stmt, 6, path->is_change);
+	sqlite3_bind_int64(stmt, 7, path->index);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+int wallet_store_utxo_spender(struct db *db, const struct bitcoin_outpoint *prevout,
+			      struct bitcoin_txid *spender, bool *has_spender)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT spent_by FROM utxos WHERE txid = ? AND outnum = ?");
+	int rc;
+
+	if (!stmt)
+		return -1;
+	sqlite3_bind_blob(stmt, 1, prevout->txid.shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, prevout->vout);
+	rc = sqlite3_step(stmt);
+	*has_spender = rc == SQLITE_ROW && read_txid(stmt, "spent_by", spender);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+bool wallet_store_utxo_set_spent(struct db *db, const struct bitcoin_outpoint *prevout,
+				 const struct bitcoin_txid *txid)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"UPDATE utxos SET spent_by = ? WHERE txid = ? AND outnum = ?");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 2, prevout->txid.shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, prevout->vout);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+bool wallet_store_each_outpoint(struct db *db,
+				void (*each)(void *arg, const struct bitcoin_txid *txid,
+					     uint32_t vout),
+				void *arg)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "SELECT txid, outnum FROM utxos");
+	int rc;
+
+	if (!stmt)
+		return false;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct bitcoin_txid txid;
+		if (read_txid(stmt, "txid", &txid))
+			each(arg, &txid, (uint32_t)db_col_int64(stmt, "outnum"));
 	}
 	sqlite3_reset(stmt);
 	return rc == SQLITE_DONE;

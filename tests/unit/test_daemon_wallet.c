@@ -1056,6 +1056,121 @@ static void test_store_reads_utxos_and_txs_in_order(void)
 	db_close(db);
 }
 
+struct store_seen {
+	size_t num_keys, num_outpoints, num_sendable;
+	struct wallet_key_path last_path;
+	struct bitcoin_txid sendable;
+};
+
+static void store_key_seen(void *arg, const struct wallet_key_path *path, const uint8_t *script,
+			   size_t script_len)
+{
+	struct store_seen *seen = arg;
+
+	seen->num_keys++;
+	seen->last_path = *path;
+}
+
+static void store_outpoint_seen(void *arg, const struct bitcoin_txid *txid, uint32_t vout)
+{
+	((struct store_seen *)arg)->num_outpoints++;
+}
+
+static void store_sendable_seen(void *arg, const struct bitcoin_tx *tx)
+{
+	struct store_seen *seen = arg;
+
+	seen->num_sendable++;
+	bitcoin_tx_txid(&seen->sendable, tx);
+}
+
+/* Keys, transactions and outputs written and read back through the store
+ * alone: confirming, unconfirming, spending and deleting (which cascades
+ * to the outputs and frees what was spent). */
+static void test_store_keys_txs_and_utxos(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	struct wallet_key_path path = {WALLET_P2TR, true, 0};
+	struct bitcoin_tx *parent = coinbase(3, 1000, other_script, sizeof(other_script));
+	struct bitcoin_txid parent_id, child_id, spender, *list;
+	struct bitcoin_tx *child, *loaded;
+	struct bitcoin_outpoint prevout;
+	struct wirebuf *raw = wirebuf_new();
+	struct store_seen seen = {0};
+	bool is_confirmed, has_spender;
+	int64_t next = -1;
+	size_t num;
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	CHECK(wallet_store_next_key_index(db, WALLET_P2TR, true, &next) && next == 0);
+	path.index = 4;
+	CHECK(wallet_store_key_add(db, &path, other_script, sizeof(other_script)));
+	CHECK(wallet_store_next_key_index(db, WALLET_P2TR, true, &next) && next == 5);
+	CHECK(wallet_store_next_key_index(db, WALLET_P2TR, false, &next) && next == 0);
+	CHECK(wallet_store_each_key(db, store_key_seen, &seen) && seen.num_keys == 1);
+	CHECK(seen.last_path.type == WALLET_P2TR && seen.last_path.is_change
+	      && seen.last_path.index == 4);
+
+	/* The parent is someone's coinbase at height 3 paying us. */
+	bitcoin_tx_txid(&parent_id, parent);
+	bitcoin_tx_serialize(raw, parent, true);
+	CHECK(wallet_store_tx_lookup(db, &parent_id, NULL) == 0);
+	CHECK(wallet_store_tx_put(db, &parent_id, raw->data, raw->len, 3, 0, true, false));
+	CHECK(wallet_store_tx_lookup(db, &parent_id, &is_confirmed) == 1 && is_confirmed);
+	loaded = wallet_store_tx_load(db, &parent_id);
+	CHECK(loaded && loaded->num_outputs == 1 && loaded->outputs[0].amount_sat == 1000);
+	bitcoin_tx_free(loaded);
+	CHECK(wallet_store_utxo_add(db, &parent_id, 0, &parent->outputs[0], &path));
+	CHECK(wallet_store_each_outpoint(db, store_outpoint_seen, &seen) && seen.num_outpoints == 1);
+	CHECK(wallet_store_txids(db, WALLET_STORE_COINBASES_AT, 3, &list, &num) && num == 1
+	      && bitcoin_txid_eq(&list[0], &parent_id));
+	free(list);
+	CHECK(wallet_store_txids(db, WALLET_STORE_COINBASES_AT, 4, &list, &num) && num == 0);
+	free(list);
+
+	/* Our unconfirmed child spends it: re-sendable, the parent's child. */
+	prevout.txid = parent_id;
+	prevout.vout = 0;
+	CHECK(wallet_store_utxo_spender(db, &prevout, &spender, &has_spender) == 1 && !has_spender);
+	child = spend(&parent_id, 0, 900, other_script, sizeof(other_script));
+	bitcoin_tx_txid(&child_id, child);
+	wirebuf_reset(raw);
+	bitcoin_tx_serialize(raw, child, true);
+	CHECK(wallet_store_tx_put(db, &child_id, raw->data, raw->len, -1, 0, false, true));
+	CHECK(wallet_store_utxo_set_spent(db, &prevout, &child_id));
+	CHECK(wallet_store_utxo_spender(db, &prevout, &spender, &has_spender) == 1 && has_spender
+	      && bitcoin_txid_eq(&spender, &child_id));
+	CHECK(wallet_store_tx_children(db, &parent_id, &list, &num) && num == 1
+	      && bitcoin_txid_eq(&list[0], &child_id));
+	free(list);
+	CHECK(wallet_store_each_sendable(db, store_sendable_seen, &seen) && seen.num_sendable == 1
+	      && bitcoin_txid_eq(&seen.sendable, &child_id));
+
+	/* Confirmed at 4, then that block goes: unconfirmed again. */
+	CHECK(wallet_store_tx_put(db, &child_id, raw->data, raw->len, 4, 1, false, true));
+	CHECK(wallet_store_txids(db, WALLET_STORE_OURS_SENDABLE_AT, 4, &list, &num) && num == 1);
+	free(list);
+	CHECK(wallet_store_unconfirm_height(db, 4));
+	CHECK(wallet_store_tx_lookup(db, &child_id, &is_confirmed) == 1 && !is_confirmed);
+	CHECK(wallet_store_txids(db, WALLET_STORE_OTHERS_UNCONFIRMED, 0, &list, &num) && num == 0);
+	free(list);
+
+	/* Deleting the child frees the parent's output again. */
+	CHECK(wallet_store_tx_delete(db, &child_id));
+	CHECK(wallet_store_tx_lookup(db, &child_id, NULL) == 0);
+	CHECK(wallet_store_utxo_spender(db, &prevout, &spender, &has_spender) == 1 && !has_spender);
+	prevout.vout = 1;
+	CHECK(wallet_store_utxo_spender(db, &prevout, &spender, &has_spender) == 0);
+
+	bitcoin_tx_free(parent);
+	bitcoin_tx_free(child);
+	wirebuf_free(raw);
+	db_close(db);
+}
+
 int main(void)
 {
 	secp = crypto_secp_context_new();
@@ -1064,6 +1179,7 @@ int main(void)
 		return 1;
 	}
 	RUN(test_store_reads_utxos_and_txs_in_order);
+	RUN(test_store_keys_txs_and_utxos);
 	RUN(test_coinbase_deposit_is_confirmed);
 	RUN(test_block_must_build_on_our_tip);
 	RUN(test_mempool_deposit_then_confirmed);
