@@ -395,3 +395,138 @@ bool wallet_store_each_outpoint(struct db *db,
 	sqlite3_reset(stmt);
 	return rc == SQLITE_DONE;
 }
+
+/* ---- Spending ---- */
+
+#define COIN_COLUMNS \
+	"SELECT u.txid AS txid, u.outnum AS outnum, u.amount_sat AS amount_sat," \
+	"       u.script AS script, u.addrtype AS addrtype, u.is_change AS is_change," \
+	"       u.keyindex AS keyindex, t.blockheight AS blockheight," \
+	"       t.is_coinbase AS is_coinbase, u.spent_by IS NOT NULL AS is_spent," \
+	"       u.reserved_til AS reserved_til, t.is_held AS is_held" \
+	" FROM utxos u JOIN transactions t ON t.txid = u.txid"
+
+static bool read_coin(sqlite3_stmt *stmt, struct wallet_store_coin *coin)
+{
+	memset(coin, 0, sizeof(*coin));
+	if (!read_txid(stmt, "txid", &coin->outpoint.txid))
+		return false;
+	coin->outpoint.vout = (uint32_t)db_col_int64(stmt, "outnum");
+	coin->amount_sat = (uint64_t)db_col_int64(stmt, "amount_sat");
+	const void *script = db_col_blob(stmt, "script", &coin->script_len);
+	if (script)
+		memcpy(coin->script, script, coin->script_len < sizeof(coin->script)
+		       ? coin->script_len : sizeof(coin->script));
+	coin->path.type = (enum wallet_addrtype)db_col_int64(stmt, "addrtype");
+	coin->path.is_change = db_col_int64(stmt, "is_change") != 0;
+	coin->path.index = (uint32_t)db_col_int64(stmt, "keyindex");
+	coin->is_confirmed = !db_col_is_null(stmt, "blockheight");
+	coin->blockheight = (uint32_t)db_col_int64(stmt, "blockheight");
+	coin->is_coinbase = db_col_int64(stmt, "is_coinbase") != 0;
+	coin->is_spent = db_col_int64(stmt, "is_spent") != 0;
+	coin->is_reserved = !db_col_is_null(stmt, "reserved_til");
+	coin->reserved_til = (uint32_t)db_col_int64(stmt, "reserved_til");
+	coin->is_held = db_col_int64(stmt, "is_held") != 0;
+	return true;
+}
+
+int wallet_store_coin(struct db *db, const struct bitcoin_outpoint *outpoint,
+		      struct wallet_store_coin *coin)
+{
+	sqlite3_stmt *stmt = db_prepare(db, COIN_COLUMNS " WHERE u.txid = ? AND u.outnum = ?");
+	int rc;
+
+	if (!stmt)
+		return -1;
+	sqlite3_bind_blob(stmt, 1, outpoint->txid.shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, outpoint->vout);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && !read_coin(stmt, coin))
+		rc = SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+bool wallet_store_each_unspent_coin(struct db *db,
+				    bool (*each)(void *arg, const struct wallet_store_coin *coin),
+				    void *arg)
+{
+	sqlite3_stmt *stmt = db_prepare(db, COIN_COLUMNS " WHERE u.spent_by IS NULL");
+	int rc;
+
+	if (!stmt)
+		return false;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct wallet_store_coin coin;
+		if (read_coin(stmt, &coin) && !each(arg, &coin)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE;
+}
+
+bool wallet_store_coin_take(struct db *db, const struct bitcoin_outpoint *outpoint,
+			    const struct bitcoin_txid *txid, uint32_t reserved_til)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"UPDATE utxos SET spent_by = ?, reserved_til = ?"
+		" WHERE txid = ? AND outnum = ? AND spent_by IS NULL");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, reserved_til);
+	sqlite3_bind_blob(stmt, 3, outpoint->txid.shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, outpoint->vout);
+	ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(sqlite3_db_handle(stmt)) == 1;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+bool wallet_store_unreserve_spent_by(struct db *db, const struct bitcoin_txid *txid)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"UPDATE utxos SET reserved_til = NULL WHERE spent_by = ?");
+	bool ok;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	ok = sqlite3_step(stmt) == SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+int wallet_store_tx_set_held(struct db *db, const struct bitcoin_txid *txid, bool is_held)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"UPDATE transactions SET is_held = ? WHERE txid = ? AND is_ours = 1");
+	int rc;
+
+	if (!stmt)
+		return -1;
+	sqlite3_bind_int(stmt, 1, is_held);
+	sqlite3_bind_blob(stmt, 2, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt) != SQLITE_DONE ? -1
+		: sqlite3_changes(sqlite3_db_handle(stmt)) == 1 ? 1 : 0;
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+bool wallet_store_tx_is_held(struct db *db, const struct bitcoin_txid *txid, bool *held)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "SELECT is_held FROM transactions WHERE txid = ?");
+	int rc;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		*held = rc == SQLITE_ROW && db_col_int64(stmt, "is_held") != 0;
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}

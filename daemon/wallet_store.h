@@ -139,4 +139,53 @@ bool wallet_store_each_outpoint(struct db *db,
 					     uint32_t vout),
 				void *arg);
 
+/* ---- Spending ---- */
+
+/* One of our outputs with what decides whether it may be spent. */
+#define WALLET_STORE_COIN_SCRIPT_MAX 34
+struct wallet_store_coin {
+	struct bitcoin_outpoint outpoint;
+	uint64_t amount_sat;
+	/* The first bytes of the script (ours are at most 34); script_len is
+	 * its whole length. */
+	uint8_t script[WALLET_STORE_COIN_SCRIPT_MAX];
+	size_t script_len;
+	struct wallet_key_path path;
+	bool is_confirmed;		/* blockheight is set */
+	uint32_t blockheight;
+	bool is_coinbase;
+	bool is_spent;
+	bool is_reserved;		/* reserved_til is set */
+	uint32_t reserved_til;
+	bool is_held;			/* its transaction is held back */
+};
+
+/* Reads our output outpoint into *coin.
+ * Returns: 1, 0 if it is not ours, -1 on a database error. */
+int wallet_store_coin(struct db *db, const struct bitcoin_outpoint *outpoint,
+		      struct wallet_store_coin *coin);
+
+/* Calls each(arg, coin) for every unspent output; each returns false to
+ * stop (then this returns false too, as on a database error). */
+bool wallet_store_each_unspent_coin(struct db *db,
+				    bool (*each)(void *arg, const struct wallet_store_coin *coin),
+				    void *arg);
+
+/* Marks our coin outpoint spent by txid and reserved until reserved_til.
+ * Returns: false if it is not there unspent, or on a database error. */
+bool wallet_store_coin_take(struct db *db, const struct bitcoin_outpoint *outpoint,
+			    const struct bitcoin_txid *txid, uint32_t reserved_til);
+
+/* Frees the reservations of the coins txid spends.  Returns: false on a
+ * database error. */
+bool wallet_store_unreserve_spent_by(struct db *db, const struct bitcoin_txid *txid);
+
+/* Sets whether our transaction txid is held back.  Returns: 1, 0 if txid
+ * is not a transaction we made, -1 on a database error. */
+int wallet_store_tx_set_held(struct db *db, const struct bitcoin_txid *txid, bool is_held);
+
+/* *held: whether txid is held back (false if unknown).  Returns: false on
+ * a database error (*held untouched). */
+bool wallet_store_tx_is_held(struct db *db, const struct bitcoin_txid *txid, bool *held);
+
 #endif /* OHM_DAEMON_WALLET_STORE_H */

@@ -1171,6 +1171,71 @@ static void test_store_keys_txs_and_utxos(void)
 	db_close(db);
 }
 
+static bool store_coin_seen(void *arg, const struct wallet_store_coin *coin)
+{
+	(*(size_t *)arg)++;
+	return true;
+}
+
+/* What spending reads and writes: a coin with what decides whether it is
+ * usable, taking it once only, freeing its reservation, holding its
+ * transaction back. */
+static void test_store_coins_for_spending(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	struct wallet_key_path path = {WALLET_P2WPKH, false, 7};
+	struct bitcoin_tx *tx = coinbase(9, 5000, other_script, sizeof(other_script));
+	struct bitcoin_outpoint outpoint = {.vout = 0};
+	struct bitcoin_txid spender = {{{{0x55}}}};
+	struct wallet_store_coin coin;
+	struct wirebuf *raw = wirebuf_new();
+	size_t num = 0;
+	bool held = true;
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	bitcoin_tx_txid(&outpoint.txid, tx);
+	bitcoin_tx_serialize(raw, tx, true);
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 0);
+	CHECK(wallet_store_tx_put(db, &outpoint.txid, raw->data, raw->len, 9, 0, true, true));
+	CHECK(wallet_store_utxo_add(db, &outpoint.txid, 0, &tx->outputs[0], &path));
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 1);
+	CHECK(coin.amount_sat == 5000 && coin.script_len == sizeof(other_script)
+	      && memcmp(coin.script, other_script, sizeof(other_script)) == 0);
+	CHECK(coin.path.type == WALLET_P2WPKH && !coin.path.is_change && coin.path.index == 7);
+	CHECK(coin.is_confirmed && coin.blockheight == 9 && coin.is_coinbase);
+	CHECK(!coin.is_spent && !coin.is_reserved && !coin.is_held);
+	CHECK(wallet_store_each_unspent_coin(db, store_coin_seen, &num) && num == 1);
+
+	/* Taken once, not twice. */
+	CHECK(wallet_store_tx_put(db, &spender, raw->data, raw->len, -1, 0, false, false));
+	CHECK(wallet_store_coin_take(db, &outpoint, &spender, 81));
+	CHECK(!wallet_store_coin_take(db, &outpoint, &spender, 82));
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 1);
+	CHECK(coin.is_spent && coin.is_reserved && coin.reserved_til == 81);
+	num = 0;
+	CHECK(wallet_store_each_unspent_coin(db, store_coin_seen, &num) && num == 0);
+	CHECK(wallet_store_unreserve_spent_by(db, &spender));
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 1 && coin.is_spent && !coin.is_reserved);
+
+	/* Held: only a transaction of ours. */
+	CHECK(wallet_store_tx_is_held(db, &outpoint.txid, &held) && !held);
+	CHECK(wallet_store_tx_set_held(db, &outpoint.txid, true) == 1);
+	CHECK(wallet_store_tx_is_held(db, &outpoint.txid, &held) && held);
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 1 && coin.is_held);
+	CHECK(wallet_store_tx_set_held(db, &spender, true) == 0);
+	CHECK(wallet_store_tx_is_held(db, &spender, &held) && !held);
+	spender.shad.sha.u8[0] = 0x66;
+	held = true;
+	CHECK(wallet_store_tx_is_held(db, &spender, &held) && !held);
+
+	bitcoin_tx_free(tx);
+	wirebuf_free(raw);
+	db_close(db);
+}
+
 int main(void)
 {
 	secp = crypto_secp_context_new();
@@ -1180,6 +1245,7 @@ int main(void)
 	}
 	RUN(test_store_reads_utxos_and_txs_in_order);
 	RUN(test_store_keys_txs_and_utxos);
+	RUN(test_store_coins_for_spending);
 	RUN(test_coinbase_deposit_is_confirmed);
 	RUN(test_block_must_build_on_our_tip);
 	RUN(test_mempool_deposit_then_confirmed);
