@@ -16,6 +16,7 @@
 #include "common/hex.h"
 #include "daemon/bitcoind.h"
 #include "daemon/byteset.h"
+#include "daemon/chain_store.h"
 #include "daemon/log.h"
 #include "db/db.h"
 
@@ -140,23 +141,10 @@ static void set_sync_warning(struct chain *chain, const char *warning)
 /* Reloads the tip from the blocks table. */
 static bool load_tip(struct chain *chain, char *err, size_t errlen)
 {
-	sqlite3_stmt *stmt = db_prepare(chain->db,
-		"SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1");
 	int64_t start;
 	int rc;
 
-	if (!stmt) {
-		snprintf(err, errlen, "cannot read blocks: %s", db_errmsg(chain->db));
-		return false;
-	}
-	rc = sqlite3_step(stmt);
-	chain->has_tip = rc == SQLITE_ROW && sqlite3_column_bytes(stmt, 1) == 32;
-	if (chain->has_tip) {
-		chain->tip_height = (uint32_t)sqlite3_column_int64(stmt, 0);
-		memcpy(chain->tip_hash.shad.sha.u8, sqlite3_column_blob(stmt, 1), 32);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (!chain_store_tip(chain->db, &chain->has_tip, &chain->tip_height, &chain->tip_hash)) {
 		snprintf(err, errlen, "cannot read blocks: %s", db_errmsg(chain->db));
 		return false;
 	}
@@ -222,7 +210,6 @@ bool chain_block_connect(struct chain *chain, uint32_t height, const uint8_t *ra
 	struct bitcoin_block *block;
 	struct bitcoin_blkid hash;
 	const char *why = NULL;
-	sqlite3_stmt *stmt;
 	char hash_hex[65];
 
 	block = bitcoin_block_parse(raw, len, &why);
@@ -253,17 +240,8 @@ bool chain_block_connect(struct chain *chain, uint32_t height, const uint8_t *ra
 		if (l->block_connected && !l->block_connected(l->arg, height, &hash, block, err, errlen))
 			goto fail;
 	}
-	stmt = db_prepare(chain->db, "INSERT INTO blocks (height, hash, prev_hash) VALUES (?, ?, ?)");
-	if (!stmt)
+	if (!chain_store_block_add(chain->db, height, &hash, &block->header.prev_hash))
 		goto db_fail;
-	sqlite3_bind_int64(stmt, 1, height);
-	sqlite3_bind_blob(stmt, 2, hash.shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 3, block->header.prev_hash.shad.sha.u8, 32, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		sqlite3_reset(stmt);
-		goto db_fail;
-	}
-	sqlite3_reset(stmt);
 	if (!chain->has_start && !db_var_set_int(chain->db, "chain_start_height", height))
 		goto db_fail;
 	if (!db_commit(chain->db))
@@ -296,7 +274,6 @@ fail:
 bool chain_block_disconnect_tip(struct chain *chain, char *err, size_t errlen)
 {
 	uint32_t height = chain->tip_height;
-	sqlite3_stmt *stmt;
 	char hash_hex[65];
 
 	if (!chain->has_tip) {
@@ -315,15 +292,7 @@ bool chain_block_disconnect_tip(struct chain *chain, char *err, size_t errlen)
 			return false;
 		}
 	}
-	stmt = db_prepare(chain->db, "DELETE FROM blocks WHERE height = ?");
-	if (stmt) {
-		sqlite3_bind_int64(stmt, 1, height);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			stmt = NULL;
-		else
-			sqlite3_reset(stmt);
-	}
-	if (!stmt || !db_commit(chain->db)) {
+	if (!chain_store_block_delete(chain->db, height) || !db_commit(chain->db)) {
 		snprintf(err, errlen, "cannot forget block %u: %s", height, db_errmsg(chain->db));
 		db_rollback(chain->db);
 		return false;

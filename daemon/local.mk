@@ -8,6 +8,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels_fee.c \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
+	daemon/chain_store.c daemon/chain_store.h \
 	daemon/coin_select.c daemon/coin_select.h \
 	daemon/commands.h \
 	daemon/config.c daemon/config.h \

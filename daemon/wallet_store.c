@@ -7,6 +7,15 @@
 #include "common/alloc.h"
 #include "db/db.h"
 
+/* Runs a statement that returns no rows.  Returns: whether it did. */
+static bool step_done(sqlite3_stmt *stmt)
+{
+	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
+
+	sqlite3_reset(stmt);
+	return ok;
+}
+
 static bool read_txid(sqlite3_stmt *stmt, const char *name, struct bitcoin_txid *txid)
 {
 	size_t len;
@@ -102,7 +111,6 @@ bool wallet_store_key_add(struct db *db, const struct wallet_key_path *path,
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"INSERT INTO wallet_keys (addrtype, is_change, keyindex, script) VALUES (?, ?, ?, ?)");
-	bool ok;
 
 	if (!stmt)
 		return false;
@@ -110,9 +118,7 @@ bool wallet_store_key_add(struct db *db, const struct wallet_key_path *path,
 	sqlite3_bind_int(stmt, 2, path->is_change);
 	sqlite3_bind_int64(stmt, 3, path->index);
 	sqlite3_bind_blob(stmt, 4, script, (int)script_len, SQLITE_STATIC);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return step_done(stmt);
 }
 
 bool wallet_store_each_key(struct db *db,
@@ -155,7 +161,6 @@ bool wallet_store_tx_put(struct db *db, const struct bitcoin_txid *txid, const u
 		  " txindex = excluded.txindex, is_held = 0"
 		: "INSERT INTO transactions (txid, rawtx, blockheight, txindex, is_coinbase, is_ours)"
 		  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (txid) DO NOTHING");
-	bool ok;
 
 	if (!stmt)
 		return false;
@@ -167,9 +172,7 @@ bool wallet_store_tx_put(struct db *db, const struct bitcoin_txid *txid, const u
 	}
 	sqlite3_bind_int(stmt, 5, is_coinbase);
 	sqlite3_bind_int(stmt, 6, is_ours);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return step_done(stmt);
 }
 
 int wallet_store_tx_lookup(struct db *db, const struct bitcoin_txid *txid, bool *is_confirmed)
@@ -208,14 +211,11 @@ struct bitcoin_tx *wallet_store_tx_load(struct db *db, const struct bitcoin_txid
 bool wallet_store_tx_delete(struct db *db, const struct bitcoin_txid *txid)
 {
 	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM transactions WHERE txid = ?");
-	bool ok;
 
 	if (!stmt)
 		return false;
 	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return step_done(stmt);
 }
 
 /* Reads every row's txid (column name) into a malloc'd list; a row
@@ -287,14 +287,11 @@ bool wallet_store_unconfirm_height(struct db *db, uint32_t height)
 {
 	sqlite3_stmt *stmt = db_prepare(db, "UPDATE transactions SET blockheight = NULL,"
 					" txindex = NULL WHERE blockheight = ?");
-	bool ok;
 
 	if (!stmt)
 		return false;
 	sqlite3_bind_int64(stmt, 1, height);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return step_done(stmt);
 }
 
 bool wallet_store_each_sendable(struct db *db,
@@ -327,7 +324,6 @@ bool wallet_store_utxo_add(struct db *db, const struct bitcoin_txid *txid, uint3
 	sqlite3_stmt *stmt = db_prepare(db,
 		"INSERT INTO utxos (txid, outnum, amount_sat, script, addrtype, is_change, keyindex)"
 		" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txid, outnum) DO NOTHING");
-	bool ok;
 
 	if (!stmt)
 		return false;
@@ -338,9 +334,7 @@ bool wallet_store_utxo_add(struct db *db, const struct bitcoin_txid *txid, uint3
 	sqlite3_bind_int(stmt, 5, path->type);
 	sqlite3_bind_int(stmt, 6, path->is_change);
 	sqlite3_bind_int64(stmt, 7, path->index);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return step_done(stmt);
 }
 
 int wallet_store_utxo_spender(struct db *db, const struct bitcoin_outpoint *prevout,
@@ -365,16 +359,13 @@ bool wallet_store_utxo_set_spent(struct db *db, const struct bitcoin_outpoint *p
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"UPDATE utxos SET spent_by = ? WHERE txid = ? AND outnum = ?");
-	bool ok;
 
 	if (!stmt)
 		return false;
 	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 2, prevout->txid.shad.sha.u8, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, prevout->vout);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return step_done(stmt);
 }
 
 bool wallet_store_each_outpoint(struct db *db,
@@ -490,14 +481,11 @@ bool wallet_store_unreserve_spent_by(struct db *db, const struct bitcoin_txid *t
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"UPDATE utxos SET reserved_til = NULL WHERE spent_by = ?");
-	bool ok;
 
 	if (!stmt)
 		return false;
 	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return step_done(stmt);
 }
 
 int wallet_store_tx_set_held(struct db *db, const struct bitcoin_txid *txid, bool is_held)

@@ -22,6 +22,7 @@
 #include "crypto/secp.h"
 #include "daemon/byteset.h"
 #include "daemon/chain.h"
+#include "daemon/chain_store.h"
 #include "daemon/log.h"
 #include "daemon/rpc_command.h"
 #include "daemon/rpc_wallet_json.h"
@@ -1236,6 +1237,34 @@ static void test_store_coins_for_spending(void)
 	db_close(db);
 }
 
+/* The blocks table through the chain's store. */
+static void test_chain_store_blocks(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	struct bitcoin_blkid a = {{{{1}}}}, b = {{{{2}}}}, tip;
+	uint32_t height = 0;
+	bool has_tip = true;
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	CHECK(chain_store_tip(db, &has_tip, &height, &tip) && !has_tip);
+	CHECK(chain_store_block_add(db, 10, &a, &b));
+	CHECK(chain_store_block_add(db, 11, &b, &a));
+	/* A height, or a hash, stored twice is refused. */
+	CHECK(!chain_store_block_add(db, 11, &a, &b));
+	CHECK(!chain_store_block_add(db, 12, &b, &a));
+	CHECK(chain_store_tip(db, &has_tip, &height, &tip) && has_tip && height == 11
+	      && memcmp(&tip, &b, sizeof(tip)) == 0);
+	CHECK(chain_store_block_delete(db, 11));
+	CHECK(chain_store_tip(db, &has_tip, &height, &tip) && has_tip && height == 10
+	      && memcmp(&tip, &a, sizeof(tip)) == 0);
+	CHECK(chain_store_block_delete(db, 10));
+	CHECK(chain_store_tip(db, &has_tip, &height, &tip) && !has_tip);
+	db_close(db);
+}
+
 int main(void)
 {
 	secp = crypto_secp_context_new();
@@ -1246,6 +1275,7 @@ int main(void)
 	RUN(test_store_reads_utxos_and_txs_in_order);
 	RUN(test_store_keys_txs_and_utxos);
 	RUN(test_store_coins_for_spending);
+	RUN(test_chain_store_blocks);
 	RUN(test_coinbase_deposit_is_confirmed);
 	RUN(test_block_must_build_on_our_tip);
 	RUN(test_mempool_deposit_then_confirmed);
