@@ -91,11 +91,14 @@ tests_unit_test_daemon_wallet_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_bitcoind_SOURCES = tests/unit/test_daemon_bitcoind.c
 tests_unit_test_daemon_bitcoind_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
-# The peers table's store, on an in-memory database.
-check_PROGRAMS += tests/unit/test_daemon_peers_store
-TESTS += tests/unit/test_daemon_peers_store
+# The peers table's store, on an in-memory database; the peer layer's
+# listener and callbacks, two managers on loopback in one process.
+check_PROGRAMS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
+TESTS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
 tests_unit_test_daemon_peers_store_SOURCES = tests/unit/test_daemon_peers_store.c
 tests_unit_test_daemon_peers_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_peers_SOURCES = tests/unit/test_daemon_peers.c
+tests_unit_test_daemon_peers_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
 # The HTLC switch's decisions, fed by two real channel engines.
 check_PROGRAMS += tests/unit/test_daemon_htlc_switch
