@@ -29,6 +29,7 @@
 #include "crypto/util.h"
 #include "daemon/chain.h"
 #include "daemon/log.h"
+#include "daemon/rpc_wallet_json.h"
 #include "daemon/wallet.h"
 #include "db/db.h"
 
@@ -181,7 +182,7 @@ static bool run(struct bench *b, size_t num_blocks, size_t txs_per_block, unsign
 	free(blocks);
 	if (!ok)
 		return false;
-	outputs = wallet_outputs_json(b->wallet, true);
+	outputs = rpc_wallet_outputs_json(b->wallet, true);
 	printf("{\"bench\":\"chain\",\"txs_per_block\":%zu,\"block_bytes\":%zu,"
 	       "\"wallet_percent\":%u,\"wallet_outputs\":%zu,\"blocks\":%zu,\"seconds\":%.3f,"
 	       "\"blocks_per_second\":%.1f,\"txs_per_second\":%.0f,\"ms_per_block\":%.2f}\n",

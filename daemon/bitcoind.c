@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "crypto/util.h"
 #include "daemon/log.h"
 
@@ -114,7 +115,7 @@ static char *read_first_line(const char *path)
 	if (fgets(line, sizeof(line), file)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (*line)
-			copy = strdup(line);
+			copy = oh_strdup(line);
 	}
 	fclose(file);
 	crypto_wipe(line, sizeof(line));
@@ -126,10 +127,8 @@ static char *basic_authorization(const char *userpass)
 {
 	size_t len = strlen(userpass);
 	size_t b64_len = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
-	char *header = malloc(6 + b64_len);
+	char *header = oh_malloc(6 + b64_len);
 
-	if (!header)
-		return NULL;
 	memcpy(header, "Basic ", 6);
 	sodium_bin2base64(header + 6, b64_len, (const unsigned char *)userpass, len,
 			  sodium_base64_VARIANT_ORIGINAL);
@@ -215,7 +214,7 @@ static void finish_error(struct bitcoind *bitcoind, struct bitcoind_call *call,
 			 bool is_transport, int code, const char *message)
 {
 	free(call->error_message);
-	call->error_message = strdup(message);
+	call->error_message = oh_strdup(message);
 	call->error_is_transport = is_transport;
 	call->error_code = code;
 	finish(bitcoind, call);
@@ -237,7 +236,7 @@ static void set_warning(struct bitcoind *bitcoind, const char *warning, bool is_
 {
 	if (!bitcoind->warning || strcmp(bitcoind->warning, warning) != 0) {
 		free(bitcoind->warning);
-		bitcoind->warning = strdup(warning);
+		bitcoind->warning = oh_strdup(warning);
 		bitcoind->is_warning_logged = false;
 	}
 	if (!is_quiet && !bitcoind->is_warning_logged && bitcoind->warning) {
@@ -668,23 +667,19 @@ static void dispatch(struct bitcoind *bitcoind)
 void bitcoind_call(struct bitcoind *bitcoind, enum bitcoind_retry retry, const char *method,
 		   json_t *params, bitcoind_callback cb, void *arg)
 {
-	struct bitcoind_call *call = calloc(1, sizeof(*call));
+	struct bitcoind_call *call = oh_calloc(1, sizeof(*call));
 	json_t *request;
 
-	if (!call) {
-		json_decref(params);
-		return;		/* out of memory: nothing sensible to do */
-	}
 	request = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "1.0",
 			    "id", (json_int_t)bitcoind->next_id++, "method", method,
 			    "params", params ? params : json_array());
-	call->method = strdup(method);
+	call->method = oh_strdup(method);
 	call->body = request ? json_dumps(request, JSON_COMPACT) : NULL;
 	json_decref(request);
 	call->retry = retry;
 	call->cb = cb;
 	call->arg = arg;
-	if (!call->method || !call->body) {
+	if (!call->body) {
 		finish_error(bitcoind, call, true, 0, "out of memory");
 		return;
 	}
@@ -703,18 +698,16 @@ void bitcoind_call(struct bitcoind *bitcoind, enum bitcoind_retry retry, const c
 struct bitcoind *bitcoind_new(struct event_base *base, struct log *log,
 			      const struct bitcoind_options *opts)
 {
-	struct bitcoind *bitcoind = calloc(1, sizeof(*bitcoind));
+	struct bitcoind *bitcoind = oh_calloc(1, sizeof(*bitcoind));
 
-	if (!bitcoind)
-		return NULL;
 	bitcoind->base = base;
 	bitcoind->log = log;
 	bitcoind->opts = *opts;
-	bitcoind->opts.host = strdup(opts->host);
-	bitcoind->opts.user = opts->user ? strdup(opts->user) : NULL;
-	bitcoind->opts.password = opts->password ? strdup(opts->password) : NULL;
-	bitcoind->opts.datadir = strdup(opts->datadir);
-	bitcoind->opts.network_subdir = strdup(opts->network_subdir);
+	bitcoind->opts.host = oh_strdup(opts->host);
+	bitcoind->opts.user = opts->user ? oh_strdup(opts->user) : NULL;
+	bitcoind->opts.password = opts->password ? oh_strdup(opts->password) : NULL;
+	bitcoind->opts.datadir = oh_strdup(opts->datadir);
+	bitcoind->opts.network_subdir = oh_strdup(opts->network_subdir);
 	if (bitcoind->opts.retry_max_secs < 1)
 		bitcoind->opts.retry_max_secs = 1;
 	if (bitcoind->opts.timeout_secs < 1)
@@ -732,10 +725,7 @@ struct bitcoind *bitcoind_new(struct event_base *base, struct log *log,
 		bitcoind->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	bitcoind->deliver_event = event_new(base, -1, 0, deliver_finished, bitcoind);
 	bitcoind->retry_event = evtimer_new(base, retry_due, bitcoind);
-	if (!bitcoind->opts.host || (opts->user && !bitcoind->opts.user)
-	    || (opts->password && !bitcoind->opts.password) || !bitcoind->opts.datadir
-	    || !bitcoind->opts.network_subdir || !bitcoind->dns || !bitcoind->deliver_event
-	    || !bitcoind->retry_event) {
+	if (!bitcoind->dns || !bitcoind->deliver_event || !bitcoind->retry_event) {
 		bitcoind_free(bitcoind);
 		return NULL;
 	}

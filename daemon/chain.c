@@ -12,9 +12,11 @@
 #include <string.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/bitcoind.h"
 #include "daemon/byteset.h"
+#include "daemon/chain_store.h"
 #include "daemon/log.h"
 #include "db/db.h"
 
@@ -131,7 +133,7 @@ static void set_sync_warning(struct chain *chain, const char *warning)
 	if (warning && !chain->is_wrong_network)
 		log_unusual(chain->log, "chain", "%s", warning);
 	free(chain->sync_warning);
-	chain->sync_warning = warning ? strdup(warning) : NULL;
+	chain->sync_warning = warning ? oh_strdup(warning) : NULL;
 }
 
 /* ---- Processing blocks ---- */
@@ -139,23 +141,10 @@ static void set_sync_warning(struct chain *chain, const char *warning)
 /* Reloads the tip from the blocks table. */
 static bool load_tip(struct chain *chain, char *err, size_t errlen)
 {
-	sqlite3_stmt *stmt = db_prepare(chain->db,
-		"SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1");
 	int64_t start;
 	int rc;
 
-	if (!stmt) {
-		snprintf(err, errlen, "cannot read blocks: %s", db_errmsg(chain->db));
-		return false;
-	}
-	rc = sqlite3_step(stmt);
-	chain->has_tip = rc == SQLITE_ROW && sqlite3_column_bytes(stmt, 1) == 32;
-	if (chain->has_tip) {
-		chain->tip_height = (uint32_t)sqlite3_column_int64(stmt, 0);
-		memcpy(chain->tip_hash.shad.sha.u8, sqlite3_column_blob(stmt, 1), 32);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (!chain_store_tip(chain->db, &chain->has_tip, &chain->tip_height, &chain->tip_hash)) {
 		snprintf(err, errlen, "cannot read blocks: %s", db_errmsg(chain->db));
 		return false;
 	}
@@ -221,7 +210,6 @@ bool chain_block_connect(struct chain *chain, uint32_t height, const uint8_t *ra
 	struct bitcoin_block *block;
 	struct bitcoin_blkid hash;
 	const char *why = NULL;
-	sqlite3_stmt *stmt;
 	char hash_hex[65];
 
 	block = bitcoin_block_parse(raw, len, &why);
@@ -252,17 +240,8 @@ bool chain_block_connect(struct chain *chain, uint32_t height, const uint8_t *ra
 		if (l->block_connected && !l->block_connected(l->arg, height, &hash, block, err, errlen))
 			goto fail;
 	}
-	stmt = db_prepare(chain->db, "INSERT INTO blocks (height, hash, prev_hash) VALUES (?, ?, ?)");
-	if (!stmt)
+	if (!chain_store_block_add(chain->db, height, &hash, &block->header.prev_hash))
 		goto db_fail;
-	sqlite3_bind_int64(stmt, 1, height);
-	sqlite3_bind_blob(stmt, 2, hash.shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 3, block->header.prev_hash.shad.sha.u8, 32, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		sqlite3_reset(stmt);
-		goto db_fail;
-	}
-	sqlite3_reset(stmt);
 	if (!chain->has_start && !db_var_set_int(chain->db, "chain_start_height", height))
 		goto db_fail;
 	if (!db_commit(chain->db))
@@ -295,7 +274,6 @@ fail:
 bool chain_block_disconnect_tip(struct chain *chain, char *err, size_t errlen)
 {
 	uint32_t height = chain->tip_height;
-	sqlite3_stmt *stmt;
 	char hash_hex[65];
 
 	if (!chain->has_tip) {
@@ -314,15 +292,7 @@ bool chain_block_disconnect_tip(struct chain *chain, char *err, size_t errlen)
 			return false;
 		}
 	}
-	stmt = db_prepare(chain->db, "DELETE FROM blocks WHERE height = ?");
-	if (stmt) {
-		sqlite3_bind_int64(stmt, 1, height);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			stmt = NULL;
-		else
-			sqlite3_reset(stmt);
-	}
-	if (!stmt || !db_commit(chain->db)) {
+	if (!chain_store_block_delete(chain->db, height) || !db_commit(chain->db)) {
 		snprintf(err, errlen, "cannot forget block %u: %s", height, db_errmsg(chain->db));
 		db_rollback(chain->db);
 		return false;
@@ -365,18 +335,18 @@ void chain_rebroadcast_add(struct chain *chain, const struct bitcoin_tx *tx)
 {
 	struct rebroadcast *r, **tail;
 	struct bitcoin_txid txid;
+	char *hex;
 
 	bitcoin_tx_txid(&txid, tx);
 	if (rebroadcast_find(chain, &txid))
 		return;
-	r = calloc(1, sizeof(*r));
-	if (!r || !(r->hex = bitcoin_tx_to_hex(tx))
-	    || !(r->spends = calloc(tx->num_inputs + 1, sizeof(*r->spends)))) {
-		if (r)
-			free(r->hex);
-		free(r);
+	/* bitcoin/ returns NULL for out of memory: nothing to re-send then. */
+	hex = bitcoin_tx_to_hex(tx);
+	if (!hex)
 		return;
-	}
+	r = oh_calloc(1, sizeof(*r));
+	r->hex = hex;
+	r->spends = oh_calloc(tx->num_inputs + 1, sizeof(*r->spends));
 	r->txid = txid;
 	r->num_spends = tx->num_inputs;
 	for (size_t i = 0; i < tx->num_inputs; i++)
@@ -453,19 +423,18 @@ static void broadcast_done(const json_t *result, const struct bitcoind_error *er
 void chain_broadcast(struct chain *chain, const struct bitcoin_tx *tx, chain_broadcast_cb cb,
 		     void *arg)
 {
-	struct broadcast *b = calloc(1, sizeof(*b));
-	char *hex = bitcoin_tx_to_hex(tx);
 	struct bitcoind_error error = {.is_transport = true, .message = "out of memory"};
+	struct broadcast *b;
+	char *hex = chain->bitcoind ? bitcoin_tx_to_hex(tx) : NULL;
 
-	if (!b || !hex || !chain->bitcoind) {
+	if (!hex) {
 		if (!chain->bitcoind)
 			error.message = "no bitcoind to broadcast with";
-		free(b);
-		free(hex);
 		if (cb)
 			cb(&error, arg);
 		return;
 	}
+	b = oh_calloc(1, sizeof(*b));
 	chain_rebroadcast_add(chain, tx);
 	b->chain = chain;
 	b->cb = cb;
@@ -502,7 +471,7 @@ static void got_block(const json_t *result, const struct bitcoind_error *error, 
 		poll_fail(chain, "getblock", error);
 		return;
 	}
-	raw = hex && hex_len % 2 == 0 ? malloc(hex_len / 2 + 1) : NULL;
+	raw = hex && hex_len % 2 == 0 ? oh_malloc(hex_len / 2 + 1) : NULL;
 	if (!raw || !hex_decode(raw, hex_len / 2, hex, hex_len)) {
 		free(raw);
 		log_broken(chain->log, "chain", "getblock %u: not a hex block", chain->next_height);
@@ -869,12 +838,8 @@ struct chain *chain_new(struct event_base *base, struct log *log, struct db *db,
 			struct bitcoind *bitcoind, const struct chain_options *opts,
 			char *err, size_t errlen)
 {
-	struct chain *chain = calloc(1, sizeof(*chain));
+	struct chain *chain = oh_calloc(1, sizeof(*chain));
 
-	if (!chain) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	chain->base = base;
 	chain->log = log;
 	chain->db = db;

@@ -34,7 +34,6 @@
 #ifndef OHM_DAEMON_CHAIN_H
 #define OHM_DAEMON_CHAIN_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

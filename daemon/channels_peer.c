@@ -230,7 +230,7 @@ static void redial_fired(evutil_socket_t fd, short events, void *arg)
 		return;
 	if (!pubkey_parse(m->ohmd->secp, &node_id, r->node_id))
 		return;
-	peer_manager_connect(m->ohmd->peers, NULL, &node_id, NULL, 0);
+	peer_manager_connect(m->ohmd->peers, &node_id, NULL, 0, NULL, NULL);
 	/* If it fails, channels_peer_gone is not called (the peer never
 	 * became active): try again after the next backoff anyway. */
 	channels_redial_schedule(m, r->node_id, false);

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "common/json_frame.h"
 #include "daemon/commands.h"
 #include "daemon/log.h"
@@ -175,9 +176,7 @@ static json_t *message_json(const char *message)
 
 	if (text)
 		return text;
-	copy = strdup(message);
-	if (!copy)
-		return json_string("out of memory");
+	copy = oh_strdup(message);
 	for (size_t i = 0; copy[i];) {
 		size_t len = utf8_sequence_len((const unsigned char *)copy + i);
 		if (len == 0) {
@@ -352,12 +351,7 @@ static void conn_handle_message(struct rpc_conn *conn, const char *text, size_t 
 	}
 
 	log_debug(server->log, "rpc", "%s", command->name);
-	request = malloc(sizeof(*request));
-	if (!request) {
-		json_decref(named);
-		conn_send_error(conn, id, RPC_INTERNAL_ERROR, "out of memory");
-		goto out;
-	}
+	request = oh_malloc(sizeof(*request));
 	request->conn = conn;
 	request->id = id ? json_incref(id) : NULL;
 	request->command = command;
@@ -440,13 +434,7 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		size_t cap = conn->cap ? conn->cap : 4096;
 		while (cap < conn->len + avail)
 			cap *= 2;
-		char *grown = realloc(conn->buf, cap);
-		if (!grown) {
-			log_broken(conn->server->log, "rpc", "out of memory reading a request");
-			conn_drop(conn);
-			return;
-		}
-		conn->buf = grown;
+		conn->buf = oh_realloc(conn->buf, cap);
 		conn->cap = cap;
 	}
 	evbuffer_remove(input, conn->buf + conn->len, avail);
@@ -487,12 +475,8 @@ static void server_accept(struct evconnlistener *listener, evutil_socket_t fd,
 {
 	struct rpc_server *server = arg;
 	struct event_base *base = evconnlistener_get_base(listener);
-	struct rpc_conn *conn = calloc(1, sizeof(*conn));
+	struct rpc_conn *conn = oh_calloc(1, sizeof(*conn));
 
-	if (!conn) {
-		close(fd);
-		return;
-	}
 	conn->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!conn->bev) {
 		close(fd);
@@ -552,14 +536,8 @@ struct rpc_server *rpc_server_new(struct ohmd *ohmd, struct event_base *base,
 		return NULL;
 	}
 
-	server = calloc(1, sizeof(*server));
-	if (!server || !(server->path = strdup(path))) {
-		snprintf(err, errlen, "out of memory");
-		free(server);
-		close(fd);
-		unlink(path);
-		return NULL;
-	}
+	server = oh_calloc(1, sizeof(*server));
+	server->path = oh_strdup(path);
 	server->ohmd = ohmd;
 	server->log = log;
 	server->listener = evconnlistener_new(base, server_accept, server,

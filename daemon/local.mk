@@ -8,6 +8,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels_fee.c \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
+	daemon/chain_store.c daemon/chain_store.h \
 	daemon/coin_select.c daemon/coin_select.h \
 	daemon/commands.h \
 	daemon/config.c daemon/config.h \
@@ -25,6 +26,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/payments_pay.c \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
+	daemon/peers_store.c daemon/peers_store.h \
 	daemon/rpc_channel.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_invoice.c \
@@ -34,10 +36,12 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/rpc_params.c daemon/rpc_params.h \
 	daemon/rpc_peer.c \
 	daemon/rpc_wallet.c \
+	daemon/rpc_wallet_json.c daemon/rpc_wallet_json.h \
 	daemon/wallet.c daemon/wallet.h daemon/wallet_internal.h \
 	daemon/wallet_keys.c daemon/wallet_keys.h \
 	daemon/wallet_list.c \
-	daemon/wallet_spend.c
+	daemon/wallet_spend.c \
+	daemon/wallet_store.c daemon/wallet_store.h
 
 bin_PROGRAMS += daemon/ohmd
 daemon_ohmd_SOURCES = daemon/ohmd.c
@@ -86,6 +90,15 @@ tests_unit_test_daemon_wallet_SOURCES = tests/unit/test_daemon_wallet.c
 tests_unit_test_daemon_wallet_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_bitcoind_SOURCES = tests/unit/test_daemon_bitcoind.c
 tests_unit_test_daemon_bitcoind_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
+# The peers table's store, on an in-memory database; the peer layer's
+# listener and callbacks, two managers on loopback in one process.
+check_PROGRAMS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
+TESTS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
+tests_unit_test_daemon_peers_store_SOURCES = tests/unit/test_daemon_peers_store.c
+tests_unit_test_daemon_peers_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_peers_SOURCES = tests/unit/test_daemon_peers.c
+tests_unit_test_daemon_peers_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
 # The HTLC switch's decisions, fed by two real channel engines.
 check_PROGRAMS += tests/unit/test_daemon_htlc_switch

@@ -244,6 +244,59 @@ static bool chain_setup(struct ohmd *ohmd, char *err, size_t errlen)
 	return true;
 }
 
+/* The peer layer's news goes to the channels (peers.h peer_listener). */
+static void peer_active(void *arg, struct peer *peer)
+{
+	channels_peer_active(arg, peer);
+}
+
+static void peer_gone(void *arg, struct peer *peer)
+{
+	channels_peer_gone(arg, peer);
+}
+
+static enum peer_verdict peer_channel_message(void *arg, struct peer *peer, uint16_t type,
+					      const uint8_t *msg, size_t len)
+{
+	switch (channels_peer_message(arg, peer, type, msg, len)) {
+	case CHANNELS_HANDLED:
+		return PEER_HANDLED;
+	case CHANNELS_PEER_CLOSED:
+		return PEER_WAS_CLOSED;
+	case CHANNELS_UNKNOWN_CHANNEL:
+		break;
+	}
+	return PEER_UNKNOWN_CHANNEL;
+}
+
+static void peer_channel_update(void *arg, struct peer *peer, const uint8_t *msg, size_t len)
+{
+	channels_peer_update(arg, peer, msg, len);
+}
+
+static void peer_channel_error(void *arg, struct peer *peer, const struct channel_id *channel_id,
+			       const char *text)
+{
+	channels_peer_error(arg, peer, channel_id, text);
+}
+
+static bool peer_has_channel(void *arg, const uint8_t node_id[PUBKEY_CMPR_LEN])
+{
+	struct channels_counts counts = {0};
+
+	channels_count(arg, node_id, &counts);
+	return counts.pending + counts.active + counts.inactive > 0;
+}
+
+static const struct peer_listener channels_peer_listener = {
+	.active = peer_active,
+	.gone = peer_gone,
+	.message = peer_channel_message,
+	.update = peer_channel_update,
+	.error = peer_channel_error,
+	.has_channel = peer_has_channel,
+};
+
 static int run(struct ohmd *ohmd)
 {
 	struct config *config = ohmd->config;
@@ -287,7 +340,15 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
-	ohmd->peers = peer_manager_new(ohmd, err, sizeof(err));
+	struct peer_manager_setup peers_setup = {
+		.base = ohmd->base,
+		.log = ohmd->log,
+		.db = ohmd->db,
+		.config = ohmd->config,
+		.secp = ohmd->secp,
+		.node_secret = ohmd->node_secret,
+	};
+	ohmd->peers = peer_manager_new(&peers_setup, err, sizeof(err));
 	if (!ohmd->peers) {
 		startup_error("%s", err);
 		goto out;
@@ -298,6 +359,7 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
+	peer_manager_set_listener(ohmd->peers, &channels_peer_listener, ohmd->channels);
 	ohmd->invoices = invoices_new(ohmd);
 	ohmd->payflow = payflow_new(ohmd);
 	ohmd->payments = payments_new(ohmd);

@@ -24,13 +24,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
-#include "daemon/channels.h"
 #include "daemon/config.h"
 #include "daemon/peers.h"
 #include "bitcoin/chainparams.h"
@@ -45,9 +43,14 @@ static void peer_read(struct bufferevent *bev, void *arg);
 static void peer_written(struct bufferevent *bev, void *arg);
 static void peer_event(struct bufferevent *bev, short events, void *arg);
 
+static const struct peer_manager_setup *setup_of(const struct peer *peer)
+{
+	return peer_manager_setup(peer->manager);
+}
+
 static struct log *peer_log(const struct peer *peer)
 {
-	return peer_manager_ohmd(peer->manager)->log;
+	return setup_of(peer)->log;
 }
 
 static const char *peer_name(const struct peer *peer)
@@ -69,7 +72,7 @@ bool peer_negotiated(const struct peer *peer, enum feature feature)
 
 static void peer_set_node_id(struct peer *peer, const struct pubkey *node_id)
 {
-	const secp256k1_context *secp = peer_manager_ohmd(peer->manager)->secp;
+	const secp256k1_context *secp = setup_of(peer)->secp;
 
 	peer->node_id = *node_id;
 	pubkey_serialize(secp, peer->node_id_bytes, node_id);
@@ -111,18 +114,16 @@ static uint64_t monotonic_msec(void)
 
 static struct peer *peer_alloc(struct peer_manager *manager, bool is_outgoing)
 {
-	struct ohmd *ohmd = peer_manager_ohmd(manager);
-	struct peer *peer = calloc(1, sizeof(*peer));
+	const struct peer_manager_setup *setup = peer_manager_setup(manager);
+	struct peer *peer = oh_calloc(1, sizeof(*peer));
 	struct timeval timeout = {peer_manager_handshake_timeout(manager), 0};
 
-	if (!peer)
-		return NULL;
 	peer->manager = manager;
 	peer->is_outgoing = is_outgoing;
 	peer->pongs_tail = &peer->pongs;
 	peer->ping_budget = (uint64_t)PEER_PING_BURST * 1000;
 	peer->ping_budget_msec = monotonic_msec();
-	peer->deadline = evtimer_new(ohmd->base, deadline_expired, peer);
+	peer->deadline = evtimer_new(setup->base, deadline_expired, peer);
 	if (!peer->deadline) {
 		free(peer);
 		return NULL;
@@ -194,7 +195,7 @@ static void peer_set_remote(struct peer *peer, const struct sockaddr *addr)
 struct peer *peer_new_incoming(struct peer_manager *manager, int fd,
 			       const struct sockaddr *addr, socklen_t addr_len)
 {
-	struct ohmd *ohmd = peer_manager_ohmd(manager);
+	const struct peer_manager_setup *setup = peer_manager_setup(manager);
 	struct peer *peer = peer_alloc(manager, false);
 	struct privkey local, ephemeral;
 
@@ -203,7 +204,7 @@ struct peer *peer_new_incoming(struct peer_manager *manager, int fd,
 		return NULL;
 	}
 	peer_set_remote(peer, addr);
-	peer->bev = bufferevent_socket_new(ohmd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	peer->bev = bufferevent_socket_new(setup->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!peer->bev) {
 		evutil_closesocket(fd);
 		peer_close(peer, "out of memory");
@@ -211,9 +212,9 @@ struct peer *peer_new_incoming(struct peer_manager *manager, int fd,
 	}
 	set_nodelay(fd);
 	peer->phase = PEER_HANDSHAKE;
-	memcpy(local.secret.data, ohmd->node_secret, sizeof(local.secret.data));
-	privkey_generate(ohmd->secp, &ephemeral);
-	bool ok = handshake_init_responder(ohmd->secp, &peer->handshake, &local, &ephemeral);
+	memcpy(local.secret.data, setup->node_secret, sizeof(local.secret.data));
+	privkey_generate(setup->secp, &ephemeral);
+	bool ok = handshake_init_responder(setup->secp, &peer->handshake, &local, &ephemeral);
 	crypto_wipe(&local, sizeof(local));
 	crypto_wipe(&ephemeral, sizeof(ephemeral));
 	if (!ok) {
@@ -221,7 +222,7 @@ struct peer *peer_new_incoming(struct peer_manager *manager, int fd,
 		return NULL;
 	}
 	peer_setup_bev(peer);
-	log_debug(ohmd->log, "peer", "incoming connection from %s", peer->address);
+	log_debug(setup->log, "peer", "incoming connection from %s", peer->address);
 	return peer;
 }
 
@@ -244,7 +245,7 @@ struct peer *peer_new_outgoing(struct peer_manager *manager,
 /* Tries the next resolved address; false (peer closed) when none is left. */
 static bool dial_next(struct peer *peer, const char *last_error)
 {
-	struct ohmd *ohmd = peer_manager_ohmd(peer->manager);
+	const struct peer_manager_setup *setup = setup_of(peer);
 
 	if (peer->bev) {
 		bufferevent_free(peer->bev);
@@ -253,7 +254,7 @@ static bool dial_next(struct peer *peer, const char *last_error)
 	while (peer->next_addr) {
 		struct evutil_addrinfo *ai = peer->next_addr;
 		peer->next_addr = ai->ai_next;
-		peer->bev = bufferevent_socket_new(ohmd->base, -1, BEV_OPT_CLOSE_ON_FREE);
+		peer->bev = bufferevent_socket_new(setup->base, -1, BEV_OPT_CLOSE_ON_FREE);
 		if (!peer->bev)
 			break;
 		peer_set_remote(peer, ai->ai_addr);
@@ -279,18 +280,18 @@ bool peer_dial(struct peer *peer, struct evutil_addrinfo *addrs)
 /* TCP is up: as initiator we speak first, with act one. */
 static bool start_initiator(struct peer *peer)
 {
-	struct ohmd *ohmd = peer_manager_ohmd(peer->manager);
+	const struct peer_manager_setup *setup = setup_of(peer);
 	struct privkey local, ephemeral;
 	uint8_t act1[HANDSHAKE_ACT1_LEN];
 
 	peer->phase = PEER_HANDSHAKE;
-	memcpy(local.secret.data, ohmd->node_secret, sizeof(local.secret.data));
-	privkey_generate(ohmd->secp, &ephemeral);
-	bool ok = handshake_init_initiator(ohmd->secp, &peer->handshake, &local, &peer->node_id,
+	memcpy(local.secret.data, setup->node_secret, sizeof(local.secret.data));
+	privkey_generate(setup->secp, &ephemeral);
+	bool ok = handshake_init_initiator(setup->secp, &peer->handshake, &local, &peer->node_id,
 					   &ephemeral);
 	crypto_wipe(&local, sizeof(local));
 	crypto_wipe(&ephemeral, sizeof(ephemeral));
-	if (!ok || handshake_act1_write(ohmd->secp, &peer->handshake, act1) != HANDSHAKE_OK) {
+	if (!ok || handshake_act1_write(setup->secp, &peer->handshake, act1) != HANDSHAKE_OK) {
 		peer_close(peer, "internal error writing act one");
 		return false;
 	}
@@ -310,7 +311,7 @@ static void peer_overflowed(struct peer *peer)
 	peer->is_overflowing = true;
 	bufferevent_disable(peer->bev, EV_READ);
 	if (!peer->close_timer)
-		peer->close_timer = evtimer_new(peer_manager_ohmd(peer->manager)->base,
+		peer->close_timer = evtimer_new(setup_of(peer)->base,
 						close_timer_expired, peer);
 	if (peer->close_timer)
 		evtimer_add(peer->close_timer, &now);
@@ -347,13 +348,17 @@ static bool peer_send_buf(struct peer *peer, struct wirebuf *buf)
 	return ok;
 }
 
-static void waiters_fail(struct peer_waiter **list, int code, const char *message)
+/* CLN's connect codes: 401 all addresses failed, 402 disconnected during. */
+static void waiters_fail(struct peer_waiter **list, enum peer_connect_failure failure,
+			 const char *message)
 {
 	while (*list) {
 		struct peer_waiter *waiter = *list;
 		*list = waiter->next;
-		if (waiter->request)
-			rpc_respond_error(waiter->request, code, "%s", message);
+		if (waiter->connected)
+			waiter->connected(waiter->arg, NULL, failure, message);
+		else if (waiter->ponged)
+			waiter->ponged(waiter->arg, 0, message);
 		free(waiter);
 	}
 }
@@ -363,14 +368,16 @@ static void peer_free(struct peer *peer, const char *reason)
 	char message[600];
 
 	snprintf(message, sizeof(message), "%s", reason);
-	if (peer->phase == PEER_ACTIVE && peer_manager_ohmd(peer->manager)->channels)
-		channels_peer_gone(peer_manager_ohmd(peer->manager)->channels, peer);
+	if (peer->phase == PEER_ACTIVE) {
+		void *arg;
+		peer_manager_listener(peer->manager, &arg)->gone(arg, peer);
+	}
 	peer_manager_remove(peer->manager, peer);
 	if (peer->dial)
 		peer->dial->peer = NULL;
-	/* CLN's codes: 401 all addresses failed, 402 disconnected during. */
-	waiters_fail(&peer->connect_waiters, peer->phase == PEER_CONNECTING ? 401 : 402, message);
-	waiters_fail(&peer->pongs, RPC_LIGHTNINGD, message);
+	waiters_fail(&peer->connect_waiters, peer->phase == PEER_CONNECTING
+		     ? PEER_CONNECT_UNREACHABLE : PEER_CONNECT_DISCONNECTED, message);
+	waiters_fail(&peer->pongs, PEER_CONNECT_DISCONNECTED, message);
 	if (peer->bev)
 		bufferevent_free(peer->bev);
 	if (peer->deadline)
@@ -433,7 +440,7 @@ void peer_close_once_sent(struct peer *peer)
 	}
 	peer->is_closing = true;
 	bufferevent_disable(peer->bev, EV_READ);
-	peer->close_timer = evtimer_new(peer_manager_ohmd(peer->manager)->base,
+	peer->close_timer = evtimer_new(setup_of(peer)->base,
 					close_timer_expired, peer);
 	if (peer->close_timer)
 		evtimer_add(peer->close_timer, &flush);
@@ -455,7 +462,7 @@ static bool handshake_failed(struct peer *peer, enum handshake_error err)
 
 static bool send_init(struct peer *peer)
 {
-	struct ohmd *ohmd = peer_manager_ohmd(peer->manager);
+	const struct peer_manager_setup *setup = setup_of(peer);
 	const struct featurebits *ours = peer_manager_our_features(peer->manager);
 	struct msg_init init;
 	struct tlv_init_tlvs *tlvs = tlv_init_tlvs_new();
@@ -472,7 +479,7 @@ static bool send_init(struct peer *peer)
 	tlvs->networks = wire_calloc(1, sizeof(*tlvs->networks));
 	tlvs->networks->num_chains = 1;
 	tlvs->networks->chains = wire_calloc(1, sizeof(struct chain_hash));
-	memcpy(tlvs->networks->chains[0].bytes, ohmd->config->chainparams->chain_hash, 32);
+	memcpy(tlvs->networks->chains[0].bytes, setup->config->chainparams->chain_hash, 32);
 	init.tlvs = tlvs;
 	ok = peer_send_buf(peer, towire_init(&init));
 	tlv_init_tlvs_free(tlvs);
@@ -508,7 +515,7 @@ static bool handshake_complete(struct peer *peer)
  * is gone or more bytes are needed (then *need_more is set). */
 static bool read_handshake(struct peer *peer, struct evbuffer *input, bool *need_more)
 {
-	const secp256k1_context *secp = peer_manager_ohmd(peer->manager)->secp;
+	const secp256k1_context *secp = setup_of(peer)->secp;
 	struct handshake *hs = &peer->handshake;
 	size_t need = hs->state == HANDSHAKE_RESPONDER_ACT3 ? HANDSHAKE_ACT3_LEN : HANDSHAKE_ACT1_LEN;
 	uint8_t act[HANDSHAKE_ACT3_LEN];
@@ -578,7 +585,7 @@ static void ping_timer_fired(evutil_socket_t fd, short events, void *arg);
 
 static bool handle_init(struct peer *peer, const uint8_t *msg, size_t len)
 {
-	struct ohmd *ohmd = peer_manager_ohmd(peer->manager);
+	const struct peer_manager_setup *setup = setup_of(peer);
 	struct msg_init *init;
 	struct chain_hash ours;
 	char why[FEATURES_WHY_MAX];
@@ -593,7 +600,7 @@ static bool handle_init(struct peer *peer, const uint8_t *msg, size_t len)
 	 * logical `features` map. */
 	peer->their_features = featurebits_from_init(init->globalfeatures, init->gflen,
 						     init->features, init->flen);
-	memcpy(ours.bytes, ohmd->config->chainparams->chain_hash, 32);
+	memcpy(ours.bytes, setup->config->chainparams->chain_hash, 32);
 	bool networks_ok = init_networks_compatible(init->tlvs, &ours);
 	msg_init_free(init);
 
@@ -614,14 +621,14 @@ static bool handle_init(struct peer *peer, const uint8_t *msg, size_t len)
 	if (!networks_ok) {
 		char hash_hex[65];
 		peer_warn_and_close(peer, "no common chain: we are on %s (chain_hash %s)",
-				    ohmd->config->chainparams->network,
+				    setup->config->chainparams->network,
 				    hex_encode(hash_hex, ours.bytes, sizeof(ours.bytes)));
 		return false;
 	}
 
 	peer->phase = PEER_ACTIVE;
 	evtimer_del(peer->deadline);
-	peer->ping_timer = evtimer_new(ohmd->base, ping_timer_fired, peer);
+	peer->ping_timer = evtimer_new(setup->base, ping_timer_fired, peer);
 	if (peer->ping_timer)
 		evtimer_add(peer->ping_timer, &interval);
 	peer_manager_activated(peer->manager, peer);
@@ -714,9 +721,9 @@ static bool handle_pong(struct peer *peer, const uint8_t *msg, size_t len)
 	peer->pongs = waiter->next;
 	if (!peer->pongs)
 		peer->pongs_tail = &peer->pongs;
-	if (waiter->request)
+	if (waiter->ponged)
 		/* totlen as Core Lightning reports it: the pong's whole length. */
-		rpc_respond(waiter->request, json_pack("{s:I}", "totlen", (json_int_t)len));
+		waiter->ponged(waiter->arg, len, NULL);
 	else if (peer->pings_unanswered > 0)
 		peer->pings_unanswered--;
 	free(waiter);
@@ -750,9 +757,10 @@ static bool handle_error_or_warning(struct peer *peer, const uint8_t *msg, size_
 		 *   sending node.
 		 *
 		 * Then we part. */
-		channels_peer_error(peer_manager_ohmd(peer->manager)->channels, peer,
-				    memcmp(channel_id.bytes, zero.bytes, sizeof(zero.bytes)) == 0
-				    ? NULL : &channel_id, text);
+		void *arg;
+		peer_manager_listener(peer->manager, &arg)->error(
+			arg, peer, memcmp(channel_id.bytes, zero.bytes, sizeof(zero.bytes)) == 0
+			? NULL : &channel_id, text);
 		peer_close(peer, "peer sent error: %s", text);
 		return false;
 	}
@@ -777,17 +785,19 @@ static bool channel_message(struct peer *peer, uint16_t type, const uint8_t *msg
 {
 	struct channel_id channel_id;
 
-	switch (channels_peer_message(peer_manager_ohmd(peer->manager)->channels, peer, type,
-				      msg, len)) {
-	case CHANNELS_HANDLED:
+	void *arg;
+	const struct peer_listener *listener = peer_manager_listener(peer->manager, &arg);
+
+	switch (listener->message(arg, peer, type, msg, len)) {
+	case PEER_HANDLED:
 		return true;
-	case CHANNELS_PEER_CLOSED:
+	case PEER_WAS_CLOSED:
 		return false;
-	case CHANNELS_UNKNOWN_CHANNEL:
+	case PEER_UNKNOWN_CHANNEL:
 		break;
 	}
 	/* Every channel message but open_channel starts with the channel_id
-	 * (channels_peer_message checked the length). */
+	 * (the listener checked the length). */
 	memcpy(channel_id.bytes, msg + 2, sizeof(channel_id.bytes));
 	/* BOLT #1: SHOULD send `error` with the unknown `channel_id` in reply
 	 * to messages of type `32`-`255` related to unknown channels.
@@ -855,9 +865,11 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 	case WIRE_UPDATE_FAIL_MALFORMED_HTLC:
 	case WIRE_CHANNEL_REESTABLISH:
 		return channel_message(peer, type, msg, len);
-	case WIRE_CHANNEL_UPDATE:
-		channels_peer_update(peer_manager_ohmd(peer->manager)->channels, peer, msg, len);
+	case WIRE_CHANNEL_UPDATE: {
+		void *arg;
+		peer_manager_listener(peer->manager, &arg)->update(arg, peer, msg, len);
 		return true;
+	}
 	}
 
 	/* The other BOLT #7 announcements (channel_announcement 256,
@@ -998,7 +1010,7 @@ static void peer_event(struct bufferevent *bev, short events, void *arg)
 /* ---- Pings ---- */
 
 bool peer_send_ping(struct peer *peer, uint16_t num_pong_bytes, uint16_t ignored_len,
-		    struct rpc_request *request)
+		    peer_pong_done done, void *arg)
 {
 	struct msg_ping ping = {0};
 	struct peer_waiter *waiter = NULL;
@@ -1014,15 +1026,14 @@ bool peer_send_ping(struct peer *peer, uint16_t num_pong_bytes, uint16_t ignored
 		return false;
 	/* A ping asking for 65532 or more bytes gets no pong. */
 	if (num_pong_bytes < 65532) {
-		waiter = calloc(1, sizeof(*waiter));
-		if (!waiter)
-			return false;
-		waiter->request = request;
+		waiter = oh_calloc(1, sizeof(*waiter));
+		waiter->ponged = done;
+		waiter->arg = arg;
 		waiter->pong_len = num_pong_bytes;
 		*peer->pongs_tail = waiter;
 		peer->pongs_tail = &waiter->next;
-	} else if (request) {
-		rpc_respond(request, json_pack("{s:i}", "totlen", 0));
+	} else if (done) {
+		done(arg, 0, NULL);
 	}
 	return true;
 }
@@ -1041,7 +1052,7 @@ static void ping_timer_fired(evutil_socket_t fd, short events, void *arg)
 	}
 	crypto_random_bytes(&pong_len, sizeof(pong_len));
 	pong_len %= 1024;	/* random, so traffic analysis learns little */
-	if (!peer_send_ping(peer, pong_len, 0, NULL)) {
+	if (!peer_send_ping(peer, pong_len, 0, NULL, NULL)) {
 		peer_close(peer, "cannot send ping");
 		return;
 	}

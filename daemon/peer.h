@@ -20,6 +20,7 @@
 #include "crypto/handshake.h"
 #include "crypto/types.h"
 #include "daemon/netaddr.h"
+#include "daemon/peers.h"
 #include "wire/features.h"
 
 /* What a peer may make us hold (issue 10: a ping flood that never read its
@@ -51,7 +52,6 @@ struct bufferevent;
 struct event;
 struct featurebits;
 struct peer_manager;
-struct rpc_request;
 
 enum peer_phase {
 	PEER_CONNECTING,	/* outgoing: TCP connect in progress */
@@ -60,10 +60,15 @@ enum peer_phase {
 	PEER_ACTIVE,		/* init exchanged */
 };
 
-/* An RPC waiting on a peer: a `connect` waits for ACTIVE, a `ping` for
- * its pong. */
+/* A pong's outcome: its whole length (err NULL), or why none came. */
+typedef void (*peer_pong_done)(void *arg, size_t totlen, const char *err);
+
+/* Someone waiting on a peer: a `connect` waits for ACTIVE, a `ping` for
+ * its pong.  No callback: an automatic ping, or a redial. */
 struct peer_waiter {
-	struct rpc_request *request;
+	peer_connect_done connected;
+	peer_pong_done ponged;
+	void *arg;
 	uint16_t pong_len;		/* for pings: the pong's expected length */
 	struct peer_waiter *next;
 };
@@ -136,10 +141,12 @@ bool peer_dial(struct peer *peer, struct evutil_addrinfo *addrs);
  * next turn of the loop, so the caller may still use it now). */
 bool peer_send(struct peer *peer, const uint8_t *msg, size_t len);
 
-/* Sends ping with num_pong_bytes and ignored_len; request (may be NULL)
- * is answered with totlen when the pong arrives. */
-bool peer_send_ping(struct peer *peer, uint16_t num_pong_bytes,
-		    uint16_t ignored_len, struct rpc_request *request);
+/* Sends ping with num_pong_bytes and ignored_len; done(arg, totlen, NULL)
+ * (done may be NULL) when the pong arrives, at once with 0 if none is
+ * asked for, or done(arg, 0, why) if the peer goes first.  False (done not
+ * called) if the ping cannot be sent. */
+bool peer_send_ping(struct peer *peer, uint16_t num_pong_bytes, uint16_t ignored_len,
+		    peer_pong_done done, void *arg);
 
 /* Ends the connection now: logs reason, fails waiters, frees the peer. */
 void peer_close(struct peer *peer, const char *fmt, ...)

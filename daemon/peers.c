@@ -21,13 +21,12 @@
 #include <time.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "crypto/secp.h"
-#include "daemon/channels.h"
 #include "daemon/config.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
 #include "daemon/peer.h"
+#include "daemon/peers_store.h"
 #include "db/db.h"
 #include "wire/features.h"
 
@@ -38,7 +37,9 @@ struct listener {
 };
 
 struct peer_manager {
-	struct ohmd *ohmd;
+	struct peer_manager_setup setup;
+	const struct peer_listener *listener;
+	void *listener_arg;
 	struct evdns_base *dns;
 	struct listener *listeners;
 	struct peer *peers;
@@ -48,9 +49,57 @@ struct peer_manager {
 	unsigned write_timeout_secs;
 };
 
-struct ohmd *peer_manager_ohmd(const struct peer_manager *manager)
+const struct peer_manager_setup *peer_manager_setup(const struct peer_manager *manager)
 {
-	return manager->ohmd;
+	return &manager->setup;
+}
+
+/* Until the channels register: no channel anywhere. */
+static void no_peer_news(void *arg, struct peer *peer)
+{
+}
+
+static enum peer_verdict no_channel_message(void *arg, struct peer *peer, uint16_t type,
+					    const uint8_t *msg, size_t len)
+{
+	return PEER_UNKNOWN_CHANNEL;
+}
+
+static void no_channel_update(void *arg, struct peer *peer, const uint8_t *msg, size_t len)
+{
+}
+
+static void no_channel_error(void *arg, struct peer *peer, const struct channel_id *channel_id,
+			     const char *text)
+{
+}
+
+static bool no_channel(void *arg, const uint8_t node_id[PUBKEY_CMPR_LEN])
+{
+	return false;
+}
+
+static const struct peer_listener no_listener = {
+	.active = no_peer_news,
+	.gone = no_peer_news,
+	.message = no_channel_message,
+	.update = no_channel_update,
+	.error = no_channel_error,
+	.has_channel = no_channel,
+};
+
+void peer_manager_set_listener(struct peer_manager *manager,
+			       const struct peer_listener *listener, void *arg)
+{
+	manager->listener = listener;
+	manager->listener_arg = arg;
+}
+
+const struct peer_listener *peer_manager_listener(const struct peer_manager *manager,
+						  void **arg)
+{
+	*arg = manager->listener_arg;
+	return manager->listener;
 }
 
 const struct featurebits *peer_manager_our_features(const struct peer_manager *manager)
@@ -147,13 +196,9 @@ static bool is_unauthenticated(const struct peer *peer)
  * channel with. */
 static bool is_stranger(const struct peer_manager *manager, const struct peer *peer)
 {
-	struct channels_counts counts = {0};
-
 	if (peer->is_outgoing || peer->phase == PEER_HANDSHAKE || peer->is_closing)
 		return false;
-	if (manager->ohmd->channels)
-		channels_count(manager->ohmd->channels, peer->node_id_bytes, &counts);
-	return counts.pending + counts.active + counts.inactive == 0;
+	return !manager->listener->has_channel(manager->listener_arg, peer->node_id_bytes);
 }
 
 static bool same_source(const struct peer *a, const struct peer *b)
@@ -258,53 +303,34 @@ void peer_manager_identified(struct peer_manager *manager, struct peer *peer)
 /* Remembers the peer (and, for outgoing, the address that worked). */
 static void store_peer(struct peer_manager *manager, const struct peer *peer)
 {
-	struct db *db = manager->ohmd->db;
-	sqlite3_stmt *stmt = db_prepare(db,
-		"INSERT INTO peers (node_id, address, last_connected) VALUES (?, ?, ?)"
-		" ON CONFLICT (node_id) DO UPDATE SET"
-		" address = COALESCE(excluded.address, address),"
-		" last_connected = excluded.last_connected");
-
-	if (!stmt) {
-		log_broken(manager->ohmd->log, "peer", "cannot store peer: %s", db_errmsg(db));
-		return;
-	}
-	sqlite3_bind_blob(stmt, 1, peer->node_id_bytes, PUBKEY_CMPR_LEN, SQLITE_STATIC);
-	if (peer->is_outgoing)
-		sqlite3_bind_text(stmt, 2, peer->address, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, 2);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		log_broken(manager->ohmd->log, "peer", "cannot store peer: %s", db_errmsg(db));
+	if (!peers_store_connected(manager->setup.db, peer->node_id_bytes,
+				   peer->is_outgoing ? peer->address : NULL, (int64_t)time(NULL)))
+		log_broken(manager->setup.log, "peer", "cannot store peer: %s",
+			   db_errmsg(manager->setup.db));
 }
-
-json_t *peer_connect_result(const struct peer *peer);
 
 void peer_manager_activated(struct peer_manager *manager, struct peer *peer)
 {
-	log_info(manager->ohmd->log, "peer", "peer %s connected (%s, %s)", peer->node_id_hex,
+	log_info(manager->setup.log, "peer", "peer %s connected (%s, %s)", peer->node_id_hex,
 		 peer_direction(peer), peer->address);
 	store_peer(manager, peer);
 	while (peer->connect_waiters) {
 		struct peer_waiter *waiter = peer->connect_waiters;
 		peer->connect_waiters = waiter->next;
-		rpc_respond(waiter->request, peer_connect_result(peer));
+		waiter->connected(waiter->arg, peer, 0, NULL);
 		free(waiter);
 	}
-	if (manager->ohmd->channels)
-		channels_peer_active(manager->ohmd->channels, peer);
+	manager->listener->active(manager->listener_arg, peer);
 }
 
-static bool add_waiter(struct peer_waiter **list, struct rpc_request *request)
+static void add_waiter(struct peer_waiter **list, peer_connect_done done, void *arg)
 {
-	struct peer_waiter *waiter = calloc(1, sizeof(*waiter));
-	if (!waiter)
-		return false;
-	waiter->request = request;
+	struct peer_waiter *waiter = oh_calloc(1, sizeof(*waiter));
+
+	waiter->connected = done;
+	waiter->arg = arg;
 	waiter->next = *list;
 	*list = waiter;
-	return true;
 }
 
 static void dial_resolved(int result, struct evutil_addrinfo *addrs, void *arg)
@@ -330,24 +356,15 @@ static void dial_resolved(int result, struct evutil_addrinfo *addrs, void *arg)
 static bool stored_address(struct peer_manager *manager, const uint8_t node_id[PUBKEY_CMPR_LEN],
 			   struct netaddr *addr)
 {
-	struct db *db = manager->ohmd->db;
-	sqlite3_stmt *stmt = db_prepare(db, "SELECT address FROM peers WHERE node_id = ?");
-	char why[300];
-	bool found = false;
+	char text[sizeof(((struct peer *)NULL)->address)], why[300];
 
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, node_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT)
-		found = netaddr_parse(addr, (const char *)sqlite3_column_text(stmt, 0),
-				      manager->ohmd->config->chainparams->default_lightning_port,
-				      why, sizeof(why));
-	sqlite3_reset(stmt);
-	return found;
+	return peers_store_address(manager->setup.db, node_id, text, sizeof(text))
+		&& netaddr_parse(addr, text, manager->setup.config->chainparams->default_lightning_port,
+				 why, sizeof(why));
 }
 
-void peer_manager_connect(struct peer_manager *manager, struct rpc_request *request,
-			  const struct pubkey *node_id, const char *host, uint16_t port)
+void peer_manager_connect(struct peer_manager *manager, const struct pubkey *node_id,
+			  const char *host, uint16_t port, peer_connect_done done, void *arg)
 {
 	uint8_t node_id_bytes[PUBKEY_CMPR_LEN];
 	struct netaddr stored;
@@ -355,24 +372,24 @@ void peer_manager_connect(struct peer_manager *manager, struct rpc_request *requ
 	struct peer *peer;
 	struct dial *dial;
 
-	pubkey_serialize(manager->ohmd->secp, node_id_bytes, node_id);
+	pubkey_serialize(manager->setup.secp, node_id_bytes, node_id);
 	peer = peer_manager_find(manager, node_id_bytes);
 	if (peer && peer->phase == PEER_ACTIVE) {
-		if (request)
-			rpc_respond(request, peer_connect_result(peer));
+		if (done)
+			done(arg, peer, 0, NULL);
 		return;
 	}
 	if (peer) {
 		/* Already on its way: answer with that connection's outcome. */
-		if (request && !add_waiter(&peer->connect_waiters, request))
-			rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+		if (done)
+			add_waiter(&peer->connect_waiters, done, arg);
 		return;
 	}
 	if (!host) {
 		if (!stored_address(manager, node_id_bytes, &stored)) {
-			if (request)
-				rpc_respond_error(request, 400, "no address known for this peer: "
-						  "give host (and port)");
+			if (done)
+				done(arg, NULL, PEER_CONNECT_NO_ADDRESS,
+				     "no address known for this peer: give host (and port)");
 			return;
 		}
 		host = stored.host;
@@ -380,15 +397,14 @@ void peer_manager_connect(struct peer_manager *manager, struct rpc_request *requ
 	}
 
 	peer = peer_new_outgoing(manager, node_id, host, port);
-	dial = calloc(1, sizeof(*dial));
-	if (!peer || !dial || (request && !add_waiter(&peer->connect_waiters, request))) {
-		free(dial);
-		if (peer)
-			peer_close(peer, "out of memory");
-		if (request)
-			rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
+	if (!peer) {
+		if (done)
+			done(arg, NULL, PEER_CONNECT_UNREACHABLE, "cannot make a timer");
 		return;
 	}
+	if (done)
+		add_waiter(&peer->connect_waiters, done, arg);
+	dial = oh_calloc(1, sizeof(*dial));
 	dial->peer = peer;
 	dial->port = port;
 	peer->dial = dial;
@@ -422,7 +438,7 @@ static void accept_peer(struct evconnlistener *evl, evutil_socket_t fd,
 static void accept_error(struct evconnlistener *evl, void *arg)
 {
 	struct peer_manager *manager = arg;
-	log_unusual(manager->ohmd->log, "peer", "accept failed: %s", strerror(errno));
+	log_unusual(manager->setup.log, "peer", "accept failed: %s", strerror(errno));
 }
 
 static bool listen_on(struct peer_manager *manager, const struct netaddr *addr,
@@ -445,15 +461,13 @@ static bool listen_on(struct peer_manager *manager, const struct netaddr *addr,
 		return false;
 	}
 	for (ai = addrs; ai; ai = ai->ai_next) {
-		struct listener *listener = calloc(1, sizeof(*listener));
+		struct listener *listener = oh_calloc(1, sizeof(*listener));
 		unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
 		if (ai->ai_family == AF_INET6)
 			flags |= LEV_OPT_BIND_IPV6ONLY;
-		if (listener)
-			listener->evl = evconnlistener_new_bind(manager->ohmd->base, accept_peer, manager,
-								flags, 128, ai->ai_addr,
-								(int)ai->ai_addrlen);
-		if (!listener || !listener->evl) {
+		listener->evl = evconnlistener_new_bind(manager->setup.base, accept_peer, manager,
+							flags, 128, ai->ai_addr, (int)ai->ai_addrlen);
+		if (!listener->evl) {
 			char where[NETADDR_HOST_MAX + 10];
 			snprintf(where, sizeof(where), ai->ai_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
 				 addr->host, addr->port);
@@ -469,64 +483,67 @@ static bool listen_on(struct peer_manager *manager, const struct netaddr *addr,
 		evconnlistener_set_error_cb(listener->evl, accept_error);
 		listener->next = manager->listeners;
 		manager->listeners = listener;
-		log_info(manager->ohmd->log, "peer", "listening on %s port %u", addr->host, addr->port);
+		log_info(manager->setup.log, "peer", "listening on %s port %u", addr->host, addr->port);
 	}
 	freeaddrinfo(addrs);
 	return true;
 }
 
-json_t *peer_manager_bindings_json(const struct peer_manager *manager)
+size_t peer_manager_bindings(const struct peer_manager *manager, struct peer_binding *out,
+			     size_t max)
 {
-	json_t *bindings = json_array();
+	size_t n = 0;
 
+	for (const struct listener *l = manager->listeners; l; l = l->next)
+		n++;
+	/* The list runs newest first: fill from the end, oldest first. */
+	size_t i = n;
 	for (const struct listener *l = manager->listeners; l; l = l->next) {
-		char host[INET6_ADDRSTRLEN] = "";
-		unsigned port = 0;
-		const char *type = "ipv4";
+		struct peer_binding *b;
+		if (--i >= max)
+			continue;
+		b = &out[i];
+		memset(b, 0, sizeof(*b));
 		if (l->addr.ss_family == AF_INET) {
 			const struct sockaddr_in *in = (const struct sockaddr_in *)&l->addr;
-			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-			port = ntohs(in->sin_port);
+			inet_ntop(AF_INET, &in->sin_addr, b->address, sizeof(b->address));
+			b->port = ntohs(in->sin_port);
 		} else {
 			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&l->addr;
-			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-			port = ntohs(in6->sin6_port);
-			type = "ipv6";
+			inet_ntop(AF_INET6, &in6->sin6_addr, b->address, sizeof(b->address));
+			b->port = ntohs(in6->sin6_port);
+			b->is_ipv6 = true;
 		}
-		/* Oldest first, as configured. */
-		json_array_insert_new(bindings, 0, json_pack("{s:s, s:s, s:i}", "type", type,
-							     "address", host, "port", (int)port));
 	}
-	return bindings;
+	return n;
 }
 
-struct peer_manager *peer_manager_new(struct ohmd *ohmd, char *err, size_t errlen)
+struct peer_manager *peer_manager_new(const struct peer_manager_setup *setup,
+				      char *err, size_t errlen)
 {
-	struct peer_manager *manager = calloc(1, sizeof(*manager));
+	struct peer_manager *manager = oh_calloc(1, sizeof(*manager));
+	const struct config *config = setup->config;
 
-	if (!manager) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	manager->ohmd = ohmd;
-	manager->handshake_timeout_secs = ohmd->config->dev_handshake_timeout_secs
-		? ohmd->config->dev_handshake_timeout_secs : PEER_HANDSHAKE_TIMEOUT_SECS;
-	manager->ping_interval_secs = ohmd->config->dev_ping_interval_secs
-		? ohmd->config->dev_ping_interval_secs : PEER_PING_INTERVAL_SECS;
-	manager->write_timeout_secs = ohmd->config->dev_peer_write_timeout_secs
-		? ohmd->config->dev_peer_write_timeout_secs : PEER_WRITE_TIMEOUT_SECS;
+	manager->setup = *setup;
+	manager->listener = &no_listener;
+	manager->handshake_timeout_secs = config->dev_handshake_timeout_secs
+		? config->dev_handshake_timeout_secs : PEER_HANDSHAKE_TIMEOUT_SECS;
+	manager->ping_interval_secs = config->dev_ping_interval_secs
+		? config->dev_ping_interval_secs : PEER_PING_INTERVAL_SECS;
+	manager->write_timeout_secs = config->dev_peer_write_timeout_secs
+		? config->dev_peer_write_timeout_secs : PEER_WRITE_TIMEOUT_SECS;
 	manager->our_features = ohm_featurebits(FEATURE_CTX_INIT);
-	manager->dns = evdns_base_new(ohmd->base, EVDNS_BASE_INITIALIZE_NAMESERVERS
+	manager->dns = evdns_base_new(setup->base, EVDNS_BASE_INITIALIZE_NAMESERVERS
 				      | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!manager->dns)
-		manager->dns = evdns_base_new(ohmd->base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		manager->dns = evdns_base_new(setup->base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!manager->dns) {
 		snprintf(err, errlen, "cannot set up name resolution");
 		peer_manager_free(manager);
 		return NULL;
 	}
-	for (size_t i = 0; i < ohmd->config->num_addrs; i++) {
-		if (!listen_on(manager, &ohmd->config->addrs[i], err, errlen)) {
+	for (size_t i = 0; i < config->num_addrs; i++) {
+		if (!listen_on(manager, &config->addrs[i], err, errlen)) {
 			peer_manager_free(manager);
 			return NULL;
 		}

@@ -6,18 +6,21 @@
 #ifndef OHM_DAEMON_PEERS_H
 #define OHM_DAEMON_PEERS_H
 
-#include <jansson.h>
+#include <secp256k1.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "crypto/types.h"
 
+struct channel_id;
+struct config;
+struct db;
+struct event_base;
 struct featurebits;
-struct ohmd;
+struct log;
 struct peer;
 struct peer_manager;
-struct rpc_request;
 
 /* Timeouts and limits; the dev- options shorten them for tests. */
 #define PEER_HANDSHAKE_TIMEOUT_SECS 30
@@ -51,14 +54,65 @@ struct rpc_request;
 #define PEER_MAX_UNAUTHENTICATED_PER_SOURCE 4
 #define PEER_MAX_INBOUND_WITHOUT_CHANNEL 128
 
+/* What the peer layer needs from the daemon: the event loop, the log, the
+ * database (the peers table), the configuration (addresses to listen on,
+ * chain, dev- timeouts) and the node's key (for the handshake).  All are
+ * the caller's and outlive the manager. */
+struct peer_manager_setup {
+	struct event_base *base;
+	struct log *log;
+	struct db *db;
+	const struct config *config;
+	const secp256k1_context *secp;
+	const uint8_t *node_secret;	/* 32 bytes */
+};
+
 /* Starts listening on the configured addresses.  NULL with err on failure
  * (an address that cannot be bound is a start-up error). */
-struct peer_manager *peer_manager_new(struct ohmd *ohmd, char *err, size_t errlen);
+struct peer_manager *peer_manager_new(const struct peer_manager_setup *setup,
+				      char *err, size_t errlen);
+
+/* What a peer's channel messages mean to the layer above (the channels),
+ * which registers these once at start-up: the peer layer never calls up.
+ * Until then a listener that knows no channel stands in. */
+enum peer_verdict {
+	PEER_HANDLED,			/* the connection goes on */
+	PEER_UNKNOWN_CHANNEL,		/* no such channel with this peer */
+	PEER_WAS_CLOSED,		/* the peer was closed (and freed) */
+};
+
+struct peer_listener {
+	/* The peer finished init. */
+	void (*active)(void *arg, struct peer *peer);
+	/* An active peer's connection is going away (peer is still valid
+	 * but can no longer send). */
+	void (*gone)(void *arg, struct peer *peer);
+	/* A BOLT #2 message (open_channel ... channel_reestablish). */
+	enum peer_verdict (*message)(void *arg, struct peer *peer, uint16_t type,
+				     const uint8_t *msg, size_t len);
+	/* The peer sent a channel_update. */
+	void (*update)(void *arg, struct peer *peer, const uint8_t *msg, size_t len);
+	/* The peer sent `error` for channel_id (NULL: all zero). */
+	void (*error)(void *arg, struct peer *peer, const struct channel_id *channel_id,
+		      const char *text);
+	/* Whether we have a channel (pending, active or inactive) with
+	 * node_id: such a peer takes no stranger's slot (above). */
+	bool (*has_channel)(void *arg, const uint8_t node_id[PUBKEY_CMPR_LEN]);
+};
+
+/* Registers the listener (kept by pointer) and its arg. */
+void peer_manager_set_listener(struct peer_manager *manager,
+			       const struct peer_listener *listener, void *arg);
+
+/* The registered listener and its arg (for peer.c); never NULL. */
+const struct peer_listener *peer_manager_listener(const struct peer_manager *manager,
+						  void **arg);
+
+/* For peer.c: what the manager was set up with. */
+const struct peer_manager_setup *peer_manager_setup(const struct peer_manager *manager);
 
 /* Closes every connection and listener. */
 void peer_manager_free(struct peer_manager *manager);
-
-struct ohmd *peer_manager_ohmd(const struct peer_manager *manager);
 
 /* The features we send in init. */
 const struct featurebits *peer_manager_our_features(const struct peer_manager *manager);
@@ -72,14 +126,34 @@ struct peer *peer_manager_next(const struct peer *peer);
 struct peer *peer_manager_find(const struct peer_manager *manager,
 			       const uint8_t node_id[PUBKEY_CMPR_LEN]);
 
-/* The sockets we listen on, for getinfo's "binding". */
-json_t *peer_manager_bindings_json(const struct peer_manager *manager);
+/* The sockets we listen on, for getinfo's "binding": fills up to max,
+ * oldest (as configured) first; returns how many there are. */
+struct peer_binding {
+	bool is_ipv6;
+	char address[46];		/* numeric (INET6_ADDRSTRLEN) */
+	uint16_t port;
+};
+size_t peer_manager_bindings(const struct peer_manager *manager, struct peer_binding *out,
+			     size_t max);
 
-/* `connect`: answers request once the peer is ACTIVE or has failed.  host
- * NULL means the last address stored for the peer.  request NULL: nobody
+/* Why a connect failed (Core Lightning's codes 400, 401 and 402). */
+enum peer_connect_failure {
+	PEER_CONNECT_NO_ADDRESS,	/* no host given, none stored */
+	PEER_CONNECT_UNREACHABLE,	/* every address failed */
+	PEER_CONNECT_DISCONNECTED,	/* it went away during the handshake */
+};
+
+/* A connect's outcome: peer once it is ACTIVE (err NULL), or the failure
+ * and why.  Called once; may be called before peer_manager_connect
+ * returns. */
+typedef void (*peer_connect_done)(void *arg, const struct peer *peer,
+				  enum peer_connect_failure failure, const char *err);
+
+/* `connect`: done(arg, ...) once the peer is ACTIVE or has failed.  host
+ * NULL means the last address stored for the peer.  done NULL: nobody
  * waits (the channels redialling a peer). */
-void peer_manager_connect(struct peer_manager *manager, struct rpc_request *request,
-			  const struct pubkey *node_id, const char *host, uint16_t port);
+void peer_manager_connect(struct peer_manager *manager, const struct pubkey *node_id,
+			  const char *host, uint16_t port, peer_connect_done done, void *arg);
 
 /* Hooks from peer.c. */
 void peer_manager_add(struct peer_manager *manager, struct peer *peer);

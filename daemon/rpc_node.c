@@ -1,8 +1,10 @@
 /* Commands about the node itself: getinfo, help, stop, listconfigs. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
@@ -12,13 +14,34 @@
 #include "daemon/ohmd.h"
 #include "daemon/peers.h"
 
+/* The sockets we listen on, oldest first. */
+static json_t *bindings_json(const struct peer_manager *peers)
+{
+	struct peer_binding some[8], *all = some;
+	size_t n = peer_manager_bindings(peers, some, 8);
+	json_t *bindings = json_array();
+
+	if (n > 8) {
+		all = oh_calloc(n, sizeof(*all));
+		peer_manager_bindings(peers, all, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(bindings, json_pack("{s:s, s:s, s:i}",
+							  "type", all[i].is_ipv6 ? "ipv6" : "ipv4",
+							  "address", all[i].address,
+							  "port", (int)all[i].port));
+	if (all != some)
+		free(all);
+	return bindings;
+}
+
 static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	const struct config *config = ohmd->config;
 	char color[7];
 	/* address: what we announce (nothing until gossip); binding: where
 	 * we listen. */
-	json_t *address = json_array(), *binding = peer_manager_bindings_json(ohmd->peers);
+	json_t *address = json_array(), *binding = bindings_json(ohmd->peers);
 	const char *bitcoind_warning = ohmd->chain ? chain_backend_warning(ohmd->chain) : NULL;
 	struct channels_counts counts = {0};
 	json_t *info;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/secp.h"
 #include "daemon/channels.h"
@@ -31,17 +32,14 @@ static json_t *features_json(const struct peer *peer)
 	if (!bits)
 		return json_string("");
 	/* Up to 64 KiB of feature bytes: too much for the stack. */
-	hex = malloc(2 * bits->len + 1);
-	if (!hex)
-		return json_string("");
+	hex = oh_malloc(2 * bits->len + 1);
 	json = json_string(hex_encode(hex, bits->bytes, bits->len));
 	free(hex);
 	return json;
 }
 
 /* connect's result, in Core Lightning's shape. */
-json_t *peer_connect_result(const struct peer *peer);
-json_t *peer_connect_result(const struct peer *peer)
+static json_t *peer_connect_result(const struct peer *peer)
 {
 	return json_pack("{s:s, s:o, s:s, s:{s:s, s:s, s:i}}",
 			 "id", peer->node_id_hex,
@@ -51,6 +49,23 @@ json_t *peer_connect_result(const struct peer *peer)
 			 "type", peer->is_ipv6 ? "ipv6" : "ipv4",
 			 "address", peer->remote_host,
 			 "port", (int)peer->remote_port);
+}
+
+static void connect_done(void *arg, const struct peer *peer,
+			 enum peer_connect_failure failure, const char *err)
+{
+	struct rpc_request *request = arg;
+	/* Core Lightning's codes. */
+	static const int codes[] = {
+		[PEER_CONNECT_NO_ADDRESS] = 400,
+		[PEER_CONNECT_UNREACHABLE] = 401,
+		[PEER_CONNECT_DISCONNECTED] = 402,
+	};
+
+	if (err)
+		rpc_respond_error(request, codes[failure], "%s", err);
+	else
+		rpc_respond(request, peer_connect_result(peer));
 }
 
 static void connect_command(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -98,7 +113,7 @@ static void connect_command(struct ohmd *ohmd, struct rpc_request *request, json
 				  "parameter 'id' is this node's own id");
 		return;
 	}
-	peer_manager_connect(ohmd->peers, request, &node_id, host, port);
+	peer_manager_connect(ohmd->peers, &node_id, host, port, connect_done, request);
 }
 
 static void disconnect_command(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -148,6 +163,16 @@ static void listpeers_command(struct ohmd *ohmd, struct rpc_request *request, js
 	rpc_respond(request, json_pack("{s:o}", "peers", list));
 }
 
+static void ping_done(void *arg, size_t totlen, const char *err)
+{
+	struct rpc_request *request = arg;
+
+	if (err)
+		rpc_respond_error(request, RPC_LIGHTNINGD, "%s", err);
+	else
+		rpc_respond(request, json_pack("{s:I}", "totlen", (json_int_t)totlen));
+}
+
 static void ping_command(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	json_int_t len = json_integer_value(json_object_get(params, "len"));
@@ -169,7 +194,7 @@ static void ping_command(struct ohmd *ohmd, struct rpc_request *request, json_t 
 	peer = rpc_active_peer(ohmd, request, json_string_value(json_object_get(params, "id")));
 	if (!peer)
 		return;
-	if (!peer_send_ping(peer, (uint16_t)pongbytes, (uint16_t)len, request))
+	if (!peer_send_ping(peer, (uint16_t)pongbytes, (uint16_t)len, ping_done, request))
 		rpc_respond_error(request, RPC_LIGHTNINGD, "cannot send ping to %s", peer->node_id_hex);
 }
 

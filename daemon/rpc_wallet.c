@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bitcoin/address.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
@@ -16,6 +17,7 @@
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/rpc_params.h"
+#include "daemon/rpc_wallet_json.h"
 #include "daemon/wallet.h"
 
 static void newaddr(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -52,7 +54,7 @@ fail:
 
 static void listfunds(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	json_t *outputs = wallet_outputs_json(ohmd->wallet,
+	json_t *outputs = rpc_wallet_outputs_json(ohmd->wallet,
 					      json_is_true(json_object_get(params, "spent")));
 
 	if (!outputs) {
@@ -65,7 +67,7 @@ static void listfunds(struct ohmd *ohmd, struct rpc_request *request, json_t *pa
 
 static void listtransactions(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	json_t *list = wallet_transactions_json(ohmd->wallet);
+	json_t *list = rpc_wallet_transactions_json(ohmd->wallet);
 
 	if (!list) {
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot read the wallet");
@@ -85,11 +87,7 @@ static struct bitcoin_outpoint *parse_utxos(const json_t *value, size_t *num,
 		snprintf(err, errlen, "parameter 'utxos' is empty");
 		return NULL;
 	}
-	outpoints = calloc(*num, sizeof(*outpoints));
-	if (!outpoints) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	outpoints = oh_calloc(*num, sizeof(*outpoints));
 	for (size_t i = 0; i < *num; i++) {
 		const char *text = json_string_value(json_array_get(value, i));
 		const char *colon = text ? strchr(text, ':') : NULL;

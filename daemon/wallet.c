@@ -12,11 +12,13 @@
 #include "bitcoin/address.h"
 #include "bitcoin/block.h"
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/byteset.h"
 #include "daemon/chain.h"
 #include "daemon/log.h"
 #include "daemon/wallet_internal.h"
+#include "daemon/wallet_store.h"
 #include "db/db.h"
 
 /* ---- The in-memory sets ---- */
@@ -79,22 +81,11 @@ static bool outpoint_maybe_ours(const struct wallet *wallet, const struct bitcoi
 bool wallet_issue_key(struct wallet *wallet, enum wallet_addrtype type, bool is_change,
 		      struct wallet_key_path *path, struct wirebuf *script)
 {
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"SELECT COALESCE(MAX(keyindex) + 1, 0) FROM wallet_keys"
-		" WHERE addrtype = ? AND is_change = ?");
 	uint8_t key[WALLET_SCRIPT_KEY_LEN];
 	int64_t next;
 
-	if (!stmt)
+	if (!wallet_store_next_key_index(wallet->db, type, is_change, &next))
 		return false;
-	sqlite3_bind_int(stmt, 1, type);
-	sqlite3_bind_int(stmt, 2, is_change);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		return false;
-	}
-	next = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
 
 	path->type = type;
 	path->is_change = is_change;
@@ -108,19 +99,8 @@ bool wallet_issue_key(struct wallet *wallet, enum wallet_addrtype type, bool is_
 		if (wallet_keys_script(wallet->secp, script, &wallet->keys, path))
 			break;
 	}
-	stmt = db_prepare(wallet->db,
-		"INSERT INTO wallet_keys (addrtype, is_change, keyindex, script) VALUES (?, ?, ?, ?)");
-	if (!stmt)
+	if (!wallet_store_key_add(wallet->db, path, script->data, script->len))
 		return false;
-	sqlite3_bind_int(stmt, 1, type);
-	sqlite3_bind_int(stmt, 2, is_change);
-	sqlite3_bind_int64(stmt, 3, next);
-	sqlite3_bind_blob(stmt, 4, script->data, (int)script->len, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		sqlite3_reset(stmt);
-		return false;
-	}
-	sqlite3_reset(stmt);
 	/* Watched from now on (an extra entry is harmless if the caller's
 	 * transaction rolls back). */
 	wallet_script_key(key, script->data, script->len);
@@ -210,58 +190,13 @@ bool wallet_tx_record(struct wallet *wallet, const struct bitcoin_txid *txid,
 		      bool is_coinbase, bool is_ours)
 {
 	struct wirebuf *raw = wirebuf_new();
-	sqlite3_stmt *stmt = db_prepare(wallet->db, height >= 0
-		? "INSERT INTO transactions (txid, rawtx, blockheight, txindex, is_coinbase, is_ours)"
-		  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (txid) DO UPDATE SET"
-		  " rawtx = excluded.rawtx, blockheight = excluded.blockheight,"
-		  " txindex = excluded.txindex, is_held = 0"
-		: "INSERT INTO transactions (txid, rawtx, blockheight, txindex, is_coinbase, is_ours)"
-		  " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (txid) DO NOTHING");
 	bool ok;
 
-	if (!stmt) {
-		wirebuf_free(raw);
-		return false;
-	}
 	bitcoin_tx_serialize(raw, tx, true);
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 2, raw->data, (int)raw->len, SQLITE_STATIC);
-	if (height >= 0) {
-		sqlite3_bind_int64(stmt, 3, height);
-		sqlite3_bind_int64(stmt, 4, (sqlite3_int64)txindex);
-	}
-	sqlite3_bind_int(stmt, 5, is_coinbase);
-	sqlite3_bind_int(stmt, 6, is_ours);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
+	ok = wallet_store_tx_put(wallet->db, txid, raw->data, raw->len, height, txindex,
+				 is_coinbase, is_ours);
 	wirebuf_free(raw);
 	return ok;
-}
-
-/* The transactions spending outputs of txid (its children). */
-static bool tx_children(struct wallet *wallet, const struct bitcoin_txid *txid,
-			struct bitcoin_txid **children, size_t *num_children)
-{
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"SELECT DISTINCT spent_by FROM utxos WHERE txid = ? AND spent_by IS NOT NULL");
-	int rc;
-
-	*children = NULL;
-	*num_children = 0;
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(stmt, 0) != 32)
-			continue;
-		struct bitcoin_txid *grown = realloc(*children, (*num_children + 1) * sizeof(**children));
-		if (!grown)
-			break;
-		*children = grown;
-		memcpy(grown[(*num_children)++].shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
-	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE;
 }
 
 bool wallet_tx_forget(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why,
@@ -269,7 +204,6 @@ bool wallet_tx_forget(struct wallet *wallet, const struct bitcoin_txid *txid, co
 {
 	struct bitcoin_txid *children;
 	size_t num_children;
-	sqlite3_stmt *stmt;
 	char hex[65];
 	bool ok;
 
@@ -279,7 +213,7 @@ bool wallet_tx_forget(struct wallet *wallet, const struct bitcoin_txid *txid, co
 		return false;
 	/* Children first: the statement cache hands out one statement per
 	 * SQL text, so the list is read whole before recursing. */
-	if (!tx_children(wallet, txid, &children, &num_children))
+	if (!wallet_store_tx_children(wallet->db, txid, &children, &num_children))
 		return false;
 	ok = true;
 	for (size_t i = 0; ok && i < num_children; i++)
@@ -290,55 +224,12 @@ bool wallet_tx_forget(struct wallet *wallet, const struct bitcoin_txid *txid, co
 		return false;
 	/* Its outputs go (ON DELETE CASCADE); what it spent is free again
 	 * (ON DELETE SET NULL). */
-	stmt = db_prepare(wallet->db, "DELETE FROM transactions WHERE txid = ?");
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
+	ok = wallet_store_tx_delete(wallet->db, txid);
 	if (ok) {
 		chain_rebroadcast_forget(wallet->chain, txid);
 		log_info(wallet->log, "wallet", "forgot transaction %s: %s", txid_hex(hex, txid), why);
 	}
 	return ok;
-}
-
-/* A transaction we know of, and whether it is confirmed. */
-static int tx_lookup(struct wallet *wallet, const struct bitcoin_txid *txid, bool *is_confirmed)
-{
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"SELECT blockheight IS NOT NULL FROM transactions WHERE txid = ?");
-	int rc;
-
-	if (!stmt)
-		return -1;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW && is_confirmed)
-		*is_confirmed = sqlite3_column_int(stmt, 0) != 0;
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* What spends our output prevout: 1 with *spender (or a zero txid if
- * nothing), 0 if prevout is not one of our outputs, -1 on error. */
-static int utxo_spender(struct wallet *wallet, const struct bitcoin_outpoint *prevout,
-			struct bitcoin_txid *spender, bool *has_spender)
-{
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"SELECT spent_by FROM utxos WHERE txid = ? AND outnum = ?");
-	int rc;
-
-	if (!stmt)
-		return -1;
-	sqlite3_bind_blob(stmt, 1, prevout->txid.shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, prevout->vout);
-	rc = sqlite3_step(stmt);
-	*has_spender = rc == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == 32;
-	if (*has_spender)
-		memcpy(spender->shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Marks our output prevout spent by txid, forgetting an unconfirmed
@@ -348,9 +239,7 @@ static bool utxo_spend(struct wallet *wallet, const struct bitcoin_outpoint *pre
 {
 	struct bitcoin_txid spender;
 	bool has_spender;
-	sqlite3_stmt *stmt;
-	int rc = utxo_spender(wallet, prevout, &spender, &has_spender);
-	bool ok;
+	int rc = wallet_store_utxo_spender(wallet->db, prevout, &spender, &has_spender);
 
 	if (rc <= 0)
 		return rc == 0;		/* not ours after all: nothing to do */
@@ -359,37 +248,15 @@ static bool utxo_spend(struct wallet *wallet, const struct bitcoin_outpoint *pre
 	if (has_spender
 	    && !wallet_tx_forget(wallet, &spender, "a conflicting transaction replaced it", 0))
 		return false;
-	stmt = db_prepare(wallet->db, "UPDATE utxos SET spent_by = ? WHERE txid = ? AND outnum = ?");
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 2, prevout->txid.shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, prevout->vout);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return wallet_store_utxo_set_spent(wallet->db, prevout, txid);
 }
 
 bool wallet_utxo_add(struct wallet *wallet, const struct bitcoin_txid *txid, uint32_t vout,
 		     const struct bitcoin_tx_output *out, const struct wallet_key_path *path)
 {
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"INSERT INTO utxos (txid, outnum, amount_sat, script, addrtype, is_change, keyindex)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txid, outnum) DO NOTHING");
 	uint8_t key[36];
-	bool ok;
+	bool ok = wallet_store_utxo_add(wallet->db, txid, vout, out, path);
 
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, vout);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)out->amount_sat);
-	sqlite3_bind_blob(stmt, 4, out->script, (int)out->script_len, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 5, path->type);
-	sqlite3_bind_int(stmt, 6, path->is_change);
-	sqlite3_bind_int64(stmt, 7, path->index);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
 	wallet_outpoint_key(key, txid, vout);
 	byteset_put(wallet->outpoints, key, 0);
 	return ok;
@@ -455,44 +322,9 @@ static bool block_connected(void *arg, uint32_t height, const struct bitcoin_blk
 	return true;
 }
 
-/* The txids (and raw transactions) of a query taking one height. */
-static bool txids_at_height(struct wallet *wallet, const char *sql, uint32_t height,
-			    struct bitcoin_txid **txids, size_t *num)
-{
-	sqlite3_stmt *stmt = db_prepare(wallet->db, sql);
-	int rc;
-
-	*txids = NULL;
-	*num = 0;
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, height);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct bitcoin_txid *grown = realloc(*txids, (*num + 1) * sizeof(**txids));
-		if (!grown || sqlite3_column_bytes(stmt, 0) != 32) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-		*txids = grown;
-		memcpy(grown[(*num)++].shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
-	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE;
-}
-
 struct bitcoin_tx *wallet_tx_load(struct wallet *wallet, const struct bitcoin_txid *txid)
 {
-	sqlite3_stmt *stmt = db_prepare(wallet->db, "SELECT rawtx FROM transactions WHERE txid = ?");
-	struct bitcoin_tx *tx = NULL;
-
-	if (!stmt)
-		return NULL;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		tx = bitcoin_tx_parse(sqlite3_column_blob(stmt, 0),
-				      (size_t)sqlite3_column_bytes(stmt, 0), NULL);
-	sqlite3_reset(stmt);
-	return tx;
+	return wallet_store_tx_load(wallet->db, txid);
 }
 
 static bool block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
@@ -500,12 +332,10 @@ static bool block_disconnected(void *arg, uint32_t height, char *err, size_t err
 	struct wallet *wallet = arg;
 	struct bitcoin_txid *txids;
 	size_t num;
-	sqlite3_stmt *stmt;
 	bool ok;
 
 	/* A coinbase cannot come back: it and whatever spends it go. */
-	ok = txids_at_height(wallet, "SELECT txid FROM transactions"
-			     " WHERE blockheight = ? AND is_coinbase = 1", height, &txids, &num);
+	ok = wallet_store_txids(wallet->db, WALLET_STORE_COINBASES_AT, height, &txids, &num);
 	for (size_t i = 0; ok && i < num; i++)
 		ok = wallet_tx_forget(wallet, &txids[i], "its block left the best chain", 0);
 	/* Ours go back to being re-sent until confirmed again (a confirmed
@@ -513,9 +343,8 @@ static bool block_disconnected(void *arg, uint32_t height, char *err, size_t err
 	free(txids);
 	txids = NULL;
 	if (ok) {
-		ok = txids_at_height(wallet, "SELECT txid FROM transactions WHERE blockheight = ?"
-				     " AND is_ours = 1 AND is_held = 0 ORDER BY rowid",
-				     height, &txids, &num);
+		ok = wallet_store_txids(wallet->db, WALLET_STORE_OURS_SENDABLE_AT, height,
+					&txids, &num);
 	}
 	for (size_t i = 0; ok && i < num; i++) {
 		struct bitcoin_tx *tx = wallet_tx_load(wallet, &txids[i]);
@@ -526,14 +355,7 @@ static bool block_disconnected(void *arg, uint32_t height, char *err, size_t err
 	free(txids);
 	/* The rest are unconfirmed again: back in the mempool, or soon
 	 * forgotten if they do not return there. */
-	stmt = ok ? db_prepare(wallet->db, "UPDATE transactions SET blockheight = NULL,"
-			       " txindex = NULL WHERE blockheight = ?") : NULL;
-	if (stmt) {
-		sqlite3_bind_int64(stmt, 1, height);
-		ok = sqlite3_step(stmt) == SQLITE_DONE;
-		sqlite3_reset(stmt);
-	}
-	if (!ok || !stmt) {
+	if (!ok || !wallet_store_unconfirm_height(wallet->db, height)) {
 		snprintf(err, errlen, "wallet: cannot undo block %u: %s", height,
 			 db_errmsg(wallet->db));
 		return false;
@@ -546,7 +368,7 @@ static void mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitc
 	struct wallet *wallet = arg;
 	char hex[65];
 
-	if (!tx_touches_us(wallet, tx) || tx_lookup(wallet, txid, NULL) != 0)
+	if (!tx_touches_us(wallet, tx) || wallet_store_tx_lookup(wallet->db, txid, NULL) != 0)
 		return;
 	/* A transaction spending what a confirmed one already spent cannot
 	 * be valid: our view is a poll behind. */
@@ -555,8 +377,10 @@ static void mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitc
 		bool has_spender, is_confirmed = false;
 		if (!outpoint_maybe_ours(wallet, &tx->inputs[i].prevout))
 			continue;
-		if (utxo_spender(wallet, &tx->inputs[i].prevout, &spender, &has_spender) > 0
-		    && has_spender && tx_lookup(wallet, &spender, &is_confirmed) > 0 && is_confirmed)
+		if (wallet_store_utxo_spender(wallet->db, &tx->inputs[i].prevout, &spender,
+					      &has_spender) > 0
+		    && has_spender && wallet_store_tx_lookup(wallet->db, &spender, &is_confirmed) > 0
+		    && is_confirmed)
 			return;
 	}
 	if (!db_begin(wallet->db) || !tx_apply(wallet, tx, txid, -1, 0, false)
@@ -572,25 +396,15 @@ static void mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitc
 static void mempool_snapshot(void *arg, const struct byteset *txids)
 {
 	struct wallet *wallet = arg;
-	sqlite3_stmt *stmt = db_prepare(wallet->db, "SELECT txid FROM transactions"
-					" WHERE blockheight IS NULL AND is_ours = 0");
-	struct bitcoin_txid *gone = NULL;
-	size_t num_gone = 0;
+	struct bitcoin_txid *gone;
+	size_t num, num_gone = 0;
 	bool ok = true;
 
-	if (!stmt)
+	if (!wallet_store_txids(wallet->db, WALLET_STORE_OTHERS_UNCONFIRMED, 0, &gone, &num))
 		return;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(stmt, 0) != 32
-		    || byteset_get(txids, sqlite3_column_blob(stmt, 0), NULL))
-			continue;
-		struct bitcoin_txid *grown = realloc(gone, (num_gone + 1) * sizeof(*gone));
-		if (!grown)
-			break;
-		gone = grown;
-		memcpy(gone[num_gone++].shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
-	}
-	sqlite3_reset(stmt);
+	for (size_t i = 0; i < num; i++)
+		if (!byteset_get(txids, gone[i].shad.sha.u8, NULL))
+			gone[num_gone++] = gone[i];
 	if (num_gone == 0) {
 		free(gone);
 		return;
@@ -599,7 +413,7 @@ static void mempool_snapshot(void *arg, const struct byteset *txids)
 	 * (replaced, expired, its block reorged away) is not ours to keep. */
 	ok = db_begin(wallet->db);
 	for (size_t i = 0; ok && i < num_gone; i++)
-		if (tx_lookup(wallet, &gone[i], NULL) > 0)
+		if (wallet_store_tx_lookup(wallet->db, &gone[i], NULL) > 0)
 			ok = wallet_tx_forget(wallet, &gone[i], "it left the mempool", 0);
 	if (!ok || !db_commit(wallet->db)) {
 		log_broken(wallet->log, "wallet", "cannot forget transactions: %s",
@@ -611,70 +425,47 @@ static void mempool_snapshot(void *arg, const struct byteset *txids)
 
 /* ---- Start-up ---- */
 
+static void key_loaded(void *arg, const struct wallet_key_path *path, const uint8_t *script,
+		       size_t script_len)
+{
+	struct wallet *wallet = arg;
+	uint8_t key[WALLET_SCRIPT_KEY_LEN];
+
+	if (script_len > WALLET_SCRIPT_MAX_LEN)
+		return;
+	wallet_script_key(key, script, script_len);
+	byteset_put(wallet->scripts, key, path_pack(path));
+}
+
+static void outpoint_loaded(void *arg, const struct bitcoin_txid *txid, uint32_t vout)
+{
+	struct wallet *wallet = arg;
+	uint8_t key[36];
+
+	wallet_outpoint_key(key, txid, vout);
+	byteset_put(wallet->outpoints, key, 0);
+}
+
+static void resend_loaded(void *arg, const struct bitcoin_tx *tx)
+{
+	struct wallet *wallet = arg;
+	struct bitcoin_txid txid;
+	char hex[65];
+
+	chain_rebroadcast_add(wallet->chain, tx);
+	bitcoin_tx_txid(&txid, tx);
+	log_info(wallet->log, "wallet", "re-sending our unconfirmed transaction %s",
+		 txid_hex(hex, &txid));
+}
+
 static bool load_sets(struct wallet *wallet, char *err, size_t errlen)
 {
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"SELECT addrtype, is_change, keyindex, script FROM wallet_keys");
-	int rc;
-
-	if (!stmt)
-		goto fail;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct wallet_key_path path = {
-			.type = (enum wallet_addrtype)sqlite3_column_int(stmt, 0),
-			.is_change = sqlite3_column_int(stmt, 1) != 0,
-			.index = (uint32_t)sqlite3_column_int64(stmt, 2),
-		};
-		uint8_t key[WALLET_SCRIPT_KEY_LEN];
-		size_t len = (size_t)sqlite3_column_bytes(stmt, 3);
-		if (len > WALLET_SCRIPT_MAX_LEN)
-			continue;
-		wallet_script_key(key, sqlite3_column_blob(stmt, 3), len);
-		byteset_put(wallet->scripts, key, path_pack(&path));
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		goto fail;
-
-	stmt = db_prepare(wallet->db, "SELECT txid, outnum FROM utxos");
-	if (!stmt)
-		goto fail;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct bitcoin_txid txid;
-		uint8_t key[36];
-		if (sqlite3_column_bytes(stmt, 0) != 32)
-			continue;
-		memcpy(txid.shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
-		wallet_outpoint_key(key, &txid, (uint32_t)sqlite3_column_int64(stmt, 1));
-		byteset_put(wallet->outpoints, key, 0);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		goto fail;
-
 	/* Our unconfirmed transactions are re-sent until confirmed; held
 	 * ones wait for their channel (wallet_fund_unhold). */
-	stmt = db_prepare(wallet->db, "SELECT rawtx FROM transactions"
-			  " WHERE blockheight IS NULL AND is_ours = 1 AND is_held = 0 ORDER BY rowid");
-	if (!stmt)
-		goto fail;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct bitcoin_tx *tx = bitcoin_tx_parse(sqlite3_column_blob(stmt, 0),
-							 (size_t)sqlite3_column_bytes(stmt, 0), NULL);
-		struct bitcoin_txid txid;
-		char hex[65];
-		if (!tx)
-			continue;
-		chain_rebroadcast_add(wallet->chain, tx);
-		bitcoin_tx_txid(&txid, tx);
-		log_info(wallet->log, "wallet", "re-sending our unconfirmed transaction %s",
-			 txid_hex(hex, &txid));
-		bitcoin_tx_free(tx);
-	}
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+	if (wallet_store_each_key(wallet->db, key_loaded, wallet)
+	    && wallet_store_each_outpoint(wallet->db, outpoint_loaded, wallet)
+	    && wallet_store_each_sendable(wallet->db, resend_loaded, wallet))
 		return true;
-fail:
 	snprintf(err, errlen, "cannot load the wallet: %s", db_errmsg(wallet->db));
 	return false;
 }
@@ -683,7 +474,7 @@ struct wallet *wallet_new(const secp256k1_context *secp, struct log *log, struct
 			  struct chain *chain, const struct chainparams *params,
 			  const uint8_t node_secret[32], char *err, size_t errlen)
 {
-	struct wallet *wallet = calloc(1, sizeof(*wallet));
+	struct wallet *wallet = oh_calloc(1, sizeof(*wallet));
 	struct chain_listener listener = {
 		.block_connected = block_connected,
 		.block_disconnected = block_disconnected,
@@ -691,10 +482,6 @@ struct wallet *wallet_new(const secp256k1_context *secp, struct log *log, struct
 		.mempool_snapshot = mempool_snapshot,
 	};
 
-	if (!wallet) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	wallet->secp = secp;
 	wallet->log = log;
 	wallet->db = db;

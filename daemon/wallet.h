@@ -35,7 +35,6 @@
 #ifndef OHM_DAEMON_WALLET_H
 #define OHM_DAEMON_WALLET_H
 
-#include <jansson.h>
 #include <secp256k1.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -89,12 +88,43 @@ bool wallet_new_script(struct wallet *wallet, struct wirebuf *script, char *err,
 void wallet_watch_channel_key(struct wallet *wallet, const uint8_t *script, size_t len,
 			      uint64_t channel_index);
 
-/* listfunds' "outputs" array (Core Lightning's shape); spent outputs only
- * with include_spent.  NULL on a database error. */
-json_t *wallet_outputs_json(struct wallet *wallet, bool include_spent);
+/* A coin of ours, as listfunds shows it. */
+struct wallet_output {
+	struct bitcoin_txid txid;
+	uint32_t outnum;
+	uint64_t amount_sat;
+	const uint8_t *script;		/* valid during the callback only */
+	size_t script_len;
+	const char *address;		/* NULL if the script has none */
+	enum { WALLET_OUTPUT_UNCONFIRMED, WALLET_OUTPUT_CONFIRMED,
+	       WALLET_OUTPUT_SPENT } status;
+	bool is_confirmed;
+	uint32_t blockheight;		/* if is_confirmed */
+	bool is_reserved;		/* reserved beyond the tip */
+	uint32_t reserved_to_block;	/* if is_reserved */
+};
 
-/* listtransactions' "transactions" array.  NULL on a database error. */
-json_t *wallet_transactions_json(struct wallet *wallet);
+/* Calls each(arg, output) for every coin, confirmed first (by block and
+ * position), spent ones only with include_spent.
+ * Returns: false on a database error. */
+bool wallet_list_outputs(struct wallet *wallet, bool include_spent,
+			 void (*each)(void *arg, const struct wallet_output *output), void *arg);
+
+/* A transaction of ours, as listtransactions shows it. */
+struct wallet_transaction {
+	struct bitcoin_txid txid;
+	const struct bitcoin_tx *tx;	/* valid during the callback only */
+	const uint8_t *raw;
+	size_t raw_len;
+	bool is_confirmed;
+	uint32_t blockheight, txindex;	/* if is_confirmed */
+};
+
+/* Calls each(arg, tx) for every transaction we know, in the same order.
+ * Returns: false on a database error. */
+bool wallet_list_transactions(struct wallet *wallet,
+			      void (*each)(void *arg, const struct wallet_transaction *tx),
+			      void *arg);
 
 /* A stored transaction, parsed (bitcoin_tx_free() it); NULL if unknown or
  * on a database error. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bitcoin/script.h"
+#include "common/alloc.h"
 #include "crypto/util.h"
 #include "daemon/bitcoind.h"
 #include "daemon/chain.h"
@@ -16,6 +17,7 @@
 #include "daemon/log.h"
 #include "daemon/rpc_command.h"
 #include "daemon/wallet_internal.h"
+#include "daemon/wallet_store.h"
 #include "db/db.h"
 
 /* BIP125: opts in to replacement (nSequence below 0xfffffffe), as Core
@@ -52,53 +54,40 @@ static const char *outpoint_text(char out[80], const struct bitcoin_outpoint *ou
 	return out;
 }
 
-static bool candidates_add(struct candidates *c, sqlite3_stmt *stmt)
-{
-	struct candidate *grown = realloc(c->list, (c->num + 1) * sizeof(*grown));
-	struct candidate *coin;
-	size_t script_len = (size_t)sqlite3_column_bytes(stmt, 3);
+_Static_assert(WALLET_SCRIPT_MAX_LEN <= WALLET_STORE_COIN_SCRIPT_MAX,
+	       "the store copies our longest script whole");
 
-	if (!grown || sqlite3_column_bytes(stmt, 0) != 32 || script_len > WALLET_SCRIPT_MAX_LEN) {
-		if (grown)
-			c->list = grown;
+static bool candidates_add(struct candidates *c, const struct wallet_store_coin *coin)
+{
+	struct candidate *candidate;
+
+	if (coin->script_len > WALLET_SCRIPT_MAX_LEN)
 		return false;
-	}
-	c->list = grown;
-	coin = &c->list[c->num++];
-	memcpy(coin->outpoint.txid.shad.sha.u8, sqlite3_column_blob(stmt, 0), 32);
-	coin->outpoint.vout = (uint32_t)sqlite3_column_int64(stmt, 1);
-	coin->amount_sat = (uint64_t)sqlite3_column_int64(stmt, 2);
-	memcpy(coin->script, sqlite3_column_blob(stmt, 3), script_len);
-	coin->script_len = script_len;
-	coin->path.type = (enum wallet_addrtype)sqlite3_column_int(stmt, 4);
-	coin->path.is_change = sqlite3_column_int(stmt, 5) != 0;
-	coin->path.index = (uint32_t)sqlite3_column_int64(stmt, 6);
+	c->list = oh_realloc(c->list, (c->num + 1) * sizeof(*c->list));
+	candidate = &c->list[c->num++];
+	candidate->outpoint = coin->outpoint;
+	candidate->amount_sat = coin->amount_sat;
+	memcpy(candidate->script, coin->script, coin->script_len);
+	candidate->script_len = coin->script_len;
+	candidate->path = coin->path;
 	return true;
 }
 
-/* Columns 0-6 as candidates_add() reads them, then the checks. */
-#define COIN_COLUMNS \
-	"SELECT u.txid, u.outnum, u.amount_sat, u.script, u.addrtype, u.is_change," \
-	"       u.keyindex, t.blockheight, t.is_coinbase, u.spent_by IS NOT NULL," \
-	"       u.reserved_til, t.is_held FROM utxos u JOIN transactions t ON t.txid = u.txid"
-
-/* Why the coin in stmt's row cannot be spent now, or NULL. */
-static const char *coin_unusable(sqlite3_stmt *stmt, uint32_t tip, uint32_t minconf,
-				 char *why, size_t whylen)
+/* Why coin cannot be spent now, or NULL. */
+static const char *coin_unusable(const struct wallet_store_coin *coin, uint32_t tip,
+				 uint32_t minconf, char *why, size_t whylen)
 {
 	uint32_t confirmations = 0;
 
-	if (sqlite3_column_type(stmt, 7) != SQLITE_NULL
-	    && sqlite3_column_int64(stmt, 7) <= tip)
-		confirmations = tip - (uint32_t)sqlite3_column_int64(stmt, 7) + 1;
-	if (sqlite3_column_int(stmt, 9))
+	if (coin->is_confirmed && coin->blockheight <= tip)
+		confirmations = tip - coin->blockheight + 1;
+	if (coin->is_spent)
 		return "is already spent";
 	/* A child of a held transaction would go with its release. */
-	if (sqlite3_column_int(stmt, 11))
+	if (coin->is_held)
 		return "is the change of a transaction not sent yet";
-	if (sqlite3_column_type(stmt, 10) != SQLITE_NULL && sqlite3_column_int64(stmt, 10) > tip) {
-		snprintf(why, whylen, "is reserved until block %lld",
-			 (long long)sqlite3_column_int64(stmt, 10));
+	if (coin->is_reserved && coin->reserved_til > tip) {
+		snprintf(why, whylen, "is reserved until block %lld", (long long)coin->reserved_til);
 		return why;
 	}
 	if (confirmations < minconf) {
@@ -107,12 +96,26 @@ static const char *coin_unusable(sqlite3_stmt *stmt, uint32_t tip, uint32_t minc
 		return why;
 	}
 	/* Consensus: a coinbase output is spendable after 100 blocks. */
-	if (sqlite3_column_int(stmt, 8) && confirmations < WALLET_COINBASE_MATURITY) {
+	if (coin->is_coinbase && confirmations < WALLET_COINBASE_MATURITY) {
 		snprintf(why, whylen, "is an immature coinbase output (%u of %u confirmations)",
 			 confirmations, WALLET_COINBASE_MATURITY);
 		return why;
 	}
 	return NULL;
+}
+
+struct candidates_walk {
+	struct candidates *c;
+	uint32_t tip, minconf;
+};
+
+static bool candidate_found(void *arg, const struct wallet_store_coin *coin)
+{
+	struct candidates_walk *walk = arg;
+	char why[100];
+
+	return coin_unusable(coin, walk->tip, walk->minconf, why, sizeof(why))
+		|| candidates_add(walk->c, coin);
 }
 
 /* The coins params may spend: exactly its utxos, or every usable one. */
@@ -121,13 +124,12 @@ static bool load_candidates(struct wallet *wallet, const struct wallet_withdraw_
 {
 	uint32_t tip = chain_height(wallet->chain);
 	char why[100], text[80];
-	sqlite3_stmt *stmt;
-	int rc;
 
 	if (params->utxos) {
-		stmt = db_prepare(wallet->db, COIN_COLUMNS " WHERE u.txid = ? AND u.outnum = ?");
-		for (size_t i = 0; stmt && i < params->num_utxos; i++) {
+		for (size_t i = 0; i < params->num_utxos; i++) {
+			struct wallet_store_coin coin;
 			const char *unusable;
+			int rc;
 			for (size_t j = 0; j < i; j++) {
 				if (bitcoin_txid_eq(&params->utxos[j].txid, &params->utxos[i].txid)
 				    && params->utxos[j].vout == params->utxos[i].vout) {
@@ -137,83 +139,30 @@ static bool load_candidates(struct wallet *wallet, const struct wallet_withdraw_
 					return false;
 				}
 			}
-			sqlite3_bind_blob(stmt, 1, params->utxos[i].txid.shad.sha.u8, 32, SQLITE_STATIC);
-			sqlite3_bind_int64(stmt, 2, params->utxos[i].vout);
-			rc = sqlite3_step(stmt);
-			unusable = rc == SQLITE_ROW ? coin_unusable(stmt, tip, params->minconf, why,
-								    sizeof(why))
+			rc = wallet_store_coin(wallet->db, &params->utxos[i], &coin);
+			if (rc < 0)
+				goto fail;
+			unusable = rc > 0 ? coin_unusable(&coin, tip, params->minconf, why, sizeof(why))
 				: "is not an output of this wallet";
-			if (rc == SQLITE_ROW && !unusable && !candidates_add(c, stmt))
-				rc = SQLITE_ERROR;
-			sqlite3_reset(stmt);
-			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-				break;
 			if (unusable) {
 				*code = RPC_INVALID_PARAMS;
 				snprintf(err, errlen, "parameter 'utxos': %s %s",
 					 outpoint_text(text, &params->utxos[i]), unusable);
 				return false;
 			}
+			if (!candidates_add(c, &coin))
+				goto fail;
 		}
-		if (stmt)
-			return true;
+		return true;
 	} else {
-		stmt = db_prepare(wallet->db, COIN_COLUMNS " WHERE u.spent_by IS NULL");
-		while (stmt && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			if (!coin_unusable(stmt, tip, params->minconf, why, sizeof(why))
-			    && !candidates_add(c, stmt)) {
-				rc = SQLITE_ERROR;
-				break;
-			}
-		}
-		if (stmt) {
-			sqlite3_reset(stmt);
-			if (rc == SQLITE_DONE)
-				return true;
-		}
+		struct candidates_walk walk = {c, tip, params->minconf};
+		if (wallet_store_each_unspent_coin(wallet->db, candidate_found, &walk))
+			return true;
 	}
+fail:
 	*code = RPC_INTERNAL_ERROR;
 	snprintf(err, errlen, "cannot read the wallet: %s", db_errmsg(wallet->db));
 	return false;
-}
-
-/* Marks our coin outpoint spent by txid and reserved until reserved_til.
- * Returns: false if it is not there unspent, or on a database error. */
-static bool coin_take(struct wallet *wallet, const struct bitcoin_outpoint *outpoint,
-		      const struct bitcoin_txid *txid, uint32_t reserved_til)
-{
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"UPDATE utxos SET spent_by = ?, reserved_til = ?"
-		" WHERE txid = ? AND outnum = ? AND spent_by IS NULL");
-	bool ok;
-
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, reserved_til);
-	sqlite3_bind_blob(stmt, 3, outpoint->txid.shad.sha.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, outpoint->vout);
-	ok = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(sqlite3_db_handle(stmt)) == 1;
-	sqlite3_reset(stmt);
-	return ok;
-}
-
-/* Sets whether our transaction txid is held back.  Returns: 1, 0 if txid
- * is not a transaction we made, -1 on a database error. */
-static int tx_set_held(struct wallet *wallet, const struct bitcoin_txid *txid, bool is_held)
-{
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"UPDATE transactions SET is_held = ? WHERE txid = ? AND is_ours = 1");
-	int rc;
-
-	if (!stmt)
-		return -1;
-	sqlite3_bind_int(stmt, 1, is_held);
-	sqlite3_bind_blob(stmt, 2, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	rc = sqlite3_step(stmt) != SQLITE_DONE ? -1
-		: sqlite3_changes(sqlite3_db_handle(stmt)) == 1 ? 1 : 0;
-	sqlite3_reset(stmt);
-	return rc;
 }
 
 /* Builds and signs the transaction spending the chosen coins; stores it
@@ -278,9 +227,9 @@ static struct bitcoin_tx *build_and_store(struct wallet *wallet,
 	bitcoin_tx_txid(&txid, tx);
 	ok = wallet_tx_record(wallet, &txid, tx, -1, 0, false, true);
 	if (ok && is_held)
-		ok = tx_set_held(wallet, &txid, true) == 1;
+		ok = wallet_store_tx_set_held(wallet->db, &txid, true) == 1;
 	for (size_t i = 0; ok && i < tx->num_inputs; i++)
-		ok = coin_take(wallet, &tx->inputs[i].prevout, &txid,
+		ok = wallet_store_coin_take(wallet->db, &tx->inputs[i].prevout, &txid,
 			       tip + WALLET_RESERVATION_BLOCKS);
 	if (ok && selection->change_sat)
 		ok = wallet_utxo_add(wallet, &txid, (uint32_t)change_index,
@@ -314,17 +263,9 @@ static void withdraw_unlink(struct wallet *wallet, struct withdraw *w)
  * the coins it spent.  Inside the caller's transaction. */
 static bool tx_abandon(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why)
 {
-	sqlite3_stmt *stmt = db_prepare(wallet->db,
-		"UPDATE utxos SET reserved_til = NULL WHERE spent_by = ?");
-	bool ok;
-
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
 	/* Deleting it clears the spent_by of its inputs (ON DELETE SET NULL). */
-	return ok && wallet_tx_forget(wallet, txid, why, 0);
+	return wallet_store_unreserve_spent_by(wallet->db, txid)
+		&& wallet_tx_forget(wallet, txid, why, 0);
 }
 
 /* bitcoind refused the transaction: forget it and free its coins. */
@@ -512,17 +453,7 @@ struct bitcoin_tx *wallet_fund_prepare(struct wallet *wallet,
 
 bool wallet_fund_is_held(struct wallet *wallet, const struct bitcoin_txid *txid, bool *held)
 {
-	sqlite3_stmt *stmt = db_prepare(wallet->db, "SELECT is_held FROM transactions WHERE txid = ?");
-	int rc;
-
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, txid->shad.sha.u8, 32, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		*held = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0) != 0;
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+	return wallet_store_tx_is_held(wallet->db, txid, held);
 }
 
 bool wallet_fund_release(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
@@ -550,7 +481,7 @@ bool wallet_fund_unhold(struct wallet *wallet, const struct bitcoin_txid *txid, 
 
 	assert(db_in_transaction(wallet->db));
 	bitcoin_txid_to_hex(hex, txid);
-	switch (tx_set_held(wallet, txid, false)) {
+	switch (wallet_store_tx_set_held(wallet->db, txid, false)) {
 	case 1:
 		log_info(wallet->log, "wallet", "funding transaction %s is to be sent", hex);
 		return true;

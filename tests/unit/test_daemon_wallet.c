@@ -22,10 +22,14 @@
 #include "crypto/secp.h"
 #include "daemon/byteset.h"
 #include "daemon/chain.h"
+#include "daemon/chain_store.h"
 #include "daemon/log.h"
 #include "daemon/rpc_command.h"
+#include "daemon/rpc_wallet_json.h"
 #include "daemon/wallet.h"
+#include "daemon/wallet_store.h"
 #include "db/db.h"
+#include "db/migrations.h"
 #include "tests/unit/test.h"
 
 static char test_dir[] = "/tmp/ohm-test-wallet-XXXXXX";
@@ -192,7 +196,7 @@ static void disconnect(struct node *n)
 
 static json_t *outputs(struct node *n, bool include_spent)
 {
-	json_t *list = wallet_outputs_json(n->wallet, include_spent);
+	json_t *list = rpc_wallet_outputs_json(n->wallet, include_spent);
 	CHECK(json_is_array(list));
 	return list;
 }
@@ -247,7 +251,7 @@ static void test_coinbase_deposit_is_confirmed(void)
 	list = outputs(&n, true);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "blockheight")) == 4);
 	CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "txindex")) == 0);
@@ -334,7 +338,7 @@ static void test_spend_is_recorded(void)
 	CHECK(json_array_size(list) == 2);
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 2);
 	json_decref(list);
 	wirebuf_free(script);
@@ -393,7 +397,7 @@ static void test_reorg_unconfirms_and_drops_coinbase(void)
 	list = outputs(&n, true);
 	CHECK(json_array_size(list) == 0);
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 0);
 	json_decref(list);
 
@@ -433,7 +437,7 @@ static void test_confirmed_conflict_replaces_unconfirmed_spend(void)
 	CHECK(json_array_size(list) == 1);
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 2);
 	json_decref(list);
 	/* The loser comes by again (a stale mempool): refused. */
@@ -537,7 +541,7 @@ static void test_withdraw_chooses_mature_coins_and_frees_them_when_refused(void)
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
 	CHECK(json_is_false(json_object_get(json_array_get(list, 0), "reserved")));
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
 
@@ -751,7 +755,7 @@ static void test_fund_release_frees_the_coins_and_forgets_the_tx(void)
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
 	CHECK(json_is_false(json_object_get(json_array_get(list, 0), "reserved")));
 	json_decref(list);
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
 	/* Again, or an unknown transaction: nothing to do. */
@@ -837,7 +841,7 @@ static void test_fund_prepare_errors_as_withdraw_does(void)
 	CHECK(outnum == 99);
 	/* Nothing was written. */
 	CHECK(db_commit(n.db));
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
 	list = outputs(&n, true);
@@ -868,7 +872,7 @@ static void test_fund_prepare_rolled_back_leaves_no_trace(void)
 	bitcoin_tx_txid(&txid, tx);
 	CHECK(wallet_tx_load(n.wallet, &txid) == NULL);
 	CHECK(!is_held(&n, &txid));
-	list = wallet_transactions_json(n.wallet);
+	list = rpc_wallet_transactions_json(n.wallet);
 	CHECK(json_array_size(list) == 1);
 	json_decref(list);
 	list = outputs(&n, true);
@@ -971,6 +975,296 @@ static void test_new_script_pays_a_p2wpkh_key_of_ours(void)
 	node_close(&n);
 }
 
+/* ---- The store's readers, against an in-memory database ---- */
+
+#define STORE_MAX_ROWS 4
+/* A txid literal for SQL: 31 zero bytes, then last (two hex digits). */
+#define TXID(last) "x'" "00000000000000000000000000000000" \
+	"000000000000000000000000000000" last "'"
+
+struct store_rows {
+	size_t n;
+	struct wallet_store_utxo utxos[STORE_MAX_ROWS];
+	uint8_t scripts[STORE_MAX_ROWS][2];
+	struct wallet_store_tx txs[STORE_MAX_ROWS];
+	uint8_t raws[STORE_MAX_ROWS][3];
+};
+
+static void utxo_row(void *arg, const struct wallet_store_utxo *utxo)
+{
+	struct store_rows *rows = arg;
+
+	if (rows->n >= STORE_MAX_ROWS || utxo->script_len != 2)
+		return;
+	rows->utxos[rows->n] = *utxo;
+	memcpy(rows->scripts[rows->n], utxo->script, 2);
+	rows->n++;
+}
+
+static void tx_row(void *arg, const struct wallet_store_tx *tx)
+{
+	struct store_rows *rows = arg;
+
+	if (rows->n >= STORE_MAX_ROWS || tx->raw_len != 3)
+		return;
+	rows->txs[rows->n] = *tx;
+	memcpy(rows->raws[rows->n], tx->raw, 3);
+	rows->n++;
+}
+
+static void test_store_reads_utxos_and_txs_in_order(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	struct store_rows rows = {0};
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	/* tx 0x01: unconfirmed; 0x02: block 7, index 1; 0x03: block 5,
+	 * spending 0x02's output 0.  Confirmed first, by block. */
+	CHECK_MSG(db_exec(db,
+		"INSERT INTO transactions (txid, rawtx, blockheight, txindex) VALUES"
+		" (" TXID("01") ", x'aa0001', NULL, NULL),"
+		" (" TXID("02") ", x'aa0002', 7, 1),"
+		" (" TXID("03") ", x'aa0003', 5, 0);"
+		"INSERT INTO utxos (txid, outnum, amount_sat, script, addrtype, is_change, keyindex,"
+		"                   spent_by, reserved_til) VALUES"
+		" (" TXID("01") ", 2, 1000, x'5101', 0, 0, 0, NULL, 120),"
+		" (" TXID("02") ", 0, 2000, x'5102', 0, 1, 1, " TXID("03") ", NULL),"
+		" (" TXID("03") ", 1, 3000, x'5103', 1, 0, 2, NULL, NULL)"), "%s",
+		  db_errmsg(db));
+	CHECK(wallet_store_each_utxo(db, utxo_row, &rows));
+	CHECK(rows.n == 3);
+	CHECK(rows.utxos[0].txid.shad.sha.u8[31] == 3 && rows.utxos[0].outnum == 1);
+	CHECK(rows.utxos[0].amount_sat == 3000 && rows.scripts[0][1] == 0x03);
+	CHECK(rows.utxos[0].is_confirmed && rows.utxos[0].blockheight == 5);
+	CHECK(!rows.utxos[0].is_spent && !rows.utxos[0].is_reserved);
+	CHECK(rows.utxos[1].txid.shad.sha.u8[31] == 2 && rows.utxos[1].is_spent);
+	CHECK(rows.utxos[1].is_confirmed && rows.utxos[1].blockheight == 7);
+	CHECK(rows.utxos[2].txid.shad.sha.u8[31] == 1 && rows.utxos[2].outnum == 2);
+	CHECK(!rows.utxos[2].is_confirmed && !rows.utxos[2].is_spent);
+	CHECK(rows.utxos[2].is_reserved && rows.utxos[2].reserved_til == 120);
+
+	memset(&rows, 0, sizeof(rows));
+	CHECK(wallet_store_each_tx(db, tx_row, &rows));
+	CHECK(rows.n == 3);
+	CHECK(rows.txs[0].txid.shad.sha.u8[31] == 3 && rows.raws[0][2] == 3);
+	CHECK(rows.txs[0].is_confirmed && rows.txs[0].blockheight == 5 && rows.txs[0].txindex == 0);
+	CHECK(rows.txs[1].txid.shad.sha.u8[31] == 2 && rows.txs[1].blockheight == 7
+	      && rows.txs[1].txindex == 1);
+	CHECK(rows.txs[2].txid.shad.sha.u8[31] == 1 && !rows.txs[2].is_confirmed);
+	db_close(db);
+}
+
+struct store_seen {
+	size_t num_keys, num_outpoints, num_sendable;
+	struct wallet_key_path last_path;
+	struct bitcoin_txid sendable;
+};
+
+static void store_key_seen(void *arg, const struct wallet_key_path *path, const uint8_t *script,
+			   size_t script_len)
+{
+	struct store_seen *seen = arg;
+
+	seen->num_keys++;
+	seen->last_path = *path;
+}
+
+static void store_outpoint_seen(void *arg, const struct bitcoin_txid *txid, uint32_t vout)
+{
+	((struct store_seen *)arg)->num_outpoints++;
+}
+
+static void store_sendable_seen(void *arg, const struct bitcoin_tx *tx)
+{
+	struct store_seen *seen = arg;
+
+	seen->num_sendable++;
+	bitcoin_tx_txid(&seen->sendable, tx);
+}
+
+/* Keys, transactions and outputs written and read back through the store
+ * alone: confirming, unconfirming, spending and deleting (which cascades
+ * to the outputs and frees what was spent). */
+static void test_store_keys_txs_and_utxos(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	struct wallet_key_path path = {WALLET_P2TR, true, 0};
+	struct bitcoin_tx *parent = coinbase(3, 1000, other_script, sizeof(other_script));
+	struct bitcoin_txid parent_id, child_id, spender, *list;
+	struct bitcoin_tx *child, *loaded;
+	struct bitcoin_outpoint prevout;
+	struct wirebuf *raw = wirebuf_new();
+	struct store_seen seen = {0};
+	bool is_confirmed, has_spender;
+	int64_t next = -1;
+	size_t num;
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	CHECK(wallet_store_next_key_index(db, WALLET_P2TR, true, &next) && next == 0);
+	path.index = 4;
+	CHECK(wallet_store_key_add(db, &path, other_script, sizeof(other_script)));
+	CHECK(wallet_store_next_key_index(db, WALLET_P2TR, true, &next) && next == 5);
+	CHECK(wallet_store_next_key_index(db, WALLET_P2TR, false, &next) && next == 0);
+	CHECK(wallet_store_each_key(db, store_key_seen, &seen) && seen.num_keys == 1);
+	CHECK(seen.last_path.type == WALLET_P2TR && seen.last_path.is_change
+	      && seen.last_path.index == 4);
+
+	/* The parent is someone's coinbase at height 3 paying us. */
+	bitcoin_tx_txid(&parent_id, parent);
+	bitcoin_tx_serialize(raw, parent, true);
+	CHECK(wallet_store_tx_lookup(db, &parent_id, NULL) == 0);
+	CHECK(wallet_store_tx_put(db, &parent_id, raw->data, raw->len, 3, 0, true, false));
+	CHECK(wallet_store_tx_lookup(db, &parent_id, &is_confirmed) == 1 && is_confirmed);
+	loaded = wallet_store_tx_load(db, &parent_id);
+	CHECK(loaded && loaded->num_outputs == 1 && loaded->outputs[0].amount_sat == 1000);
+	bitcoin_tx_free(loaded);
+	CHECK(wallet_store_utxo_add(db, &parent_id, 0, &parent->outputs[0], &path));
+	CHECK(wallet_store_each_outpoint(db, store_outpoint_seen, &seen) && seen.num_outpoints == 1);
+	CHECK(wallet_store_txids(db, WALLET_STORE_COINBASES_AT, 3, &list, &num) && num == 1
+	      && bitcoin_txid_eq(&list[0], &parent_id));
+	free(list);
+	CHECK(wallet_store_txids(db, WALLET_STORE_COINBASES_AT, 4, &list, &num) && num == 0);
+	free(list);
+
+	/* Our unconfirmed child spends it: re-sendable, the parent's child. */
+	prevout.txid = parent_id;
+	prevout.vout = 0;
+	CHECK(wallet_store_utxo_spender(db, &prevout, &spender, &has_spender) == 1 && !has_spender);
+	child = spend(&parent_id, 0, 900, other_script, sizeof(other_script));
+	bitcoin_tx_txid(&child_id, child);
+	wirebuf_reset(raw);
+	bitcoin_tx_serialize(raw, child, true);
+	CHECK(wallet_store_tx_put(db, &child_id, raw->data, raw->len, -1, 0, false, true));
+	CHECK(wallet_store_utxo_set_spent(db, &prevout, &child_id));
+	CHECK(wallet_store_utxo_spender(db, &prevout, &spender, &has_spender) == 1 && has_spender
+	      && bitcoin_txid_eq(&spender, &child_id));
+	CHECK(wallet_store_tx_children(db, &parent_id, &list, &num) && num == 1
+	      && bitcoin_txid_eq(&list[0], &child_id));
+	free(list);
+	CHECK(wallet_store_each_sendable(db, store_sendable_seen, &seen) && seen.num_sendable == 1
+	      && bitcoin_txid_eq(&seen.sendable, &child_id));
+
+	/* Confirmed at 4, then that block goes: unconfirmed again. */
+	CHECK(wallet_store_tx_put(db, &child_id, raw->data, raw->len, 4, 1, false, true));
+	CHECK(wallet_store_txids(db, WALLET_STORE_OURS_SENDABLE_AT, 4, &list, &num) && num == 1);
+	free(list);
+	CHECK(wallet_store_unconfirm_height(db, 4));
+	CHECK(wallet_store_tx_lookup(db, &child_id, &is_confirmed) == 1 && !is_confirmed);
+	CHECK(wallet_store_txids(db, WALLET_STORE_OTHERS_UNCONFIRMED, 0, &list, &num) && num == 0);
+	free(list);
+
+	/* Deleting the child frees the parent's output again. */
+	CHECK(wallet_store_tx_delete(db, &child_id));
+	CHECK(wallet_store_tx_lookup(db, &child_id, NULL) == 0);
+	CHECK(wallet_store_utxo_spender(db, &prevout, &spender, &has_spender) == 1 && !has_spender);
+	prevout.vout = 1;
+	CHECK(wallet_store_utxo_spender(db, &prevout, &spender, &has_spender) == 0);
+
+	bitcoin_tx_free(parent);
+	bitcoin_tx_free(child);
+	wirebuf_free(raw);
+	db_close(db);
+}
+
+static bool store_coin_seen(void *arg, const struct wallet_store_coin *coin)
+{
+	(*(size_t *)arg)++;
+	return true;
+}
+
+/* What spending reads and writes: a coin with what decides whether it is
+ * usable, taking it once only, freeing its reservation, holding its
+ * transaction back. */
+static void test_store_coins_for_spending(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	struct wallet_key_path path = {WALLET_P2WPKH, false, 7};
+	struct bitcoin_tx *tx = coinbase(9, 5000, other_script, sizeof(other_script));
+	struct bitcoin_outpoint outpoint = {.vout = 0};
+	struct bitcoin_txid spender = {{{{0x55}}}};
+	struct wallet_store_coin coin;
+	struct wirebuf *raw = wirebuf_new();
+	size_t num = 0;
+	bool held = true;
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	bitcoin_tx_txid(&outpoint.txid, tx);
+	bitcoin_tx_serialize(raw, tx, true);
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 0);
+	CHECK(wallet_store_tx_put(db, &outpoint.txid, raw->data, raw->len, 9, 0, true, true));
+	CHECK(wallet_store_utxo_add(db, &outpoint.txid, 0, &tx->outputs[0], &path));
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 1);
+	CHECK(coin.amount_sat == 5000 && coin.script_len == sizeof(other_script)
+	      && memcmp(coin.script, other_script, sizeof(other_script)) == 0);
+	CHECK(coin.path.type == WALLET_P2WPKH && !coin.path.is_change && coin.path.index == 7);
+	CHECK(coin.is_confirmed && coin.blockheight == 9 && coin.is_coinbase);
+	CHECK(!coin.is_spent && !coin.is_reserved && !coin.is_held);
+	CHECK(wallet_store_each_unspent_coin(db, store_coin_seen, &num) && num == 1);
+
+	/* Taken once, not twice. */
+	CHECK(wallet_store_tx_put(db, &spender, raw->data, raw->len, -1, 0, false, false));
+	CHECK(wallet_store_coin_take(db, &outpoint, &spender, 81));
+	CHECK(!wallet_store_coin_take(db, &outpoint, &spender, 82));
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 1);
+	CHECK(coin.is_spent && coin.is_reserved && coin.reserved_til == 81);
+	num = 0;
+	CHECK(wallet_store_each_unspent_coin(db, store_coin_seen, &num) && num == 0);
+	CHECK(wallet_store_unreserve_spent_by(db, &spender));
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 1 && coin.is_spent && !coin.is_reserved);
+
+	/* Held: only a transaction of ours. */
+	CHECK(wallet_store_tx_is_held(db, &outpoint.txid, &held) && !held);
+	CHECK(wallet_store_tx_set_held(db, &outpoint.txid, true) == 1);
+	CHECK(wallet_store_tx_is_held(db, &outpoint.txid, &held) && held);
+	CHECK(wallet_store_coin(db, &outpoint, &coin) == 1 && coin.is_held);
+	CHECK(wallet_store_tx_set_held(db, &spender, true) == 0);
+	CHECK(wallet_store_tx_is_held(db, &spender, &held) && !held);
+	spender.shad.sha.u8[0] = 0x66;
+	held = true;
+	CHECK(wallet_store_tx_is_held(db, &spender, &held) && !held);
+
+	bitcoin_tx_free(tx);
+	wirebuf_free(raw);
+	db_close(db);
+}
+
+/* The blocks table through the chain's store. */
+static void test_chain_store_blocks(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	struct bitcoin_blkid a = {{{{1}}}}, b = {{{{2}}}}, tip;
+	uint32_t height = 0;
+	bool has_tip = true;
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	CHECK(chain_store_tip(db, &has_tip, &height, &tip) && !has_tip);
+	CHECK(chain_store_block_add(db, 10, &a, &b));
+	CHECK(chain_store_block_add(db, 11, &b, &a));
+	/* A height, or a hash, stored twice is refused. */
+	CHECK(!chain_store_block_add(db, 11, &a, &b));
+	CHECK(!chain_store_block_add(db, 12, &b, &a));
+	CHECK(chain_store_tip(db, &has_tip, &height, &tip) && has_tip && height == 11
+	      && memcmp(&tip, &b, sizeof(tip)) == 0);
+	CHECK(chain_store_block_delete(db, 11));
+	CHECK(chain_store_tip(db, &has_tip, &height, &tip) && has_tip && height == 10
+	      && memcmp(&tip, &a, sizeof(tip)) == 0);
+	CHECK(chain_store_block_delete(db, 10));
+	CHECK(chain_store_tip(db, &has_tip, &height, &tip) && !has_tip);
+	db_close(db);
+}
+
 int main(void)
 {
 	secp = crypto_secp_context_new();
@@ -978,6 +1272,10 @@ int main(void)
 		printf("Bail out! mkdtemp %s failed\n", test_dir);
 		return 1;
 	}
+	RUN(test_store_reads_utxos_and_txs_in_order);
+	RUN(test_store_keys_txs_and_utxos);
+	RUN(test_store_coins_for_spending);
+	RUN(test_chain_store_blocks);
 	RUN(test_coinbase_deposit_is_confirmed);
 	RUN(test_block_must_build_on_our_tip);
 	RUN(test_mempool_deposit_then_confirmed);

@@ -1,0 +1,19 @@
+/* The wallet's lists in Core Lightning's JSON shapes (commands layer:
+ * listfunds and listtransactions in daemon/rpc_wallet.c, and the wallet's
+ * unit test, use them).  Amounts are integers of millisatoshis. */
+#ifndef OHM_DAEMON_RPC_WALLET_JSON_H
+#define OHM_DAEMON_RPC_WALLET_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct wallet;
+
+/* listfunds' "outputs" array; spent outputs only with include_spent.
+ * NULL on a database error. */
+json_t *rpc_wallet_outputs_json(struct wallet *wallet, bool include_spent);
+
+/* listtransactions' "transactions" array.  NULL on a database error. */
+json_t *rpc_wallet_transactions_json(struct wallet *wallet);
+
+#endif /* OHM_DAEMON_RPC_WALLET_JSON_H */
