@@ -27,7 +27,6 @@
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
-#include "daemon/payflow.h"
 #include "daemon/rpc_params.h"
 #include "daemon/wallet.h"
 #include "db/db.h"
@@ -323,9 +322,9 @@ static bool events_need_row(const struct channel_effects *fx)
  * step's snapshot is only kept (taken from fx): the flush writes each
  * channel's latest one once, so a hundred HTLC steps on one channel in
  * one turn cost one snapshot write, not a hundred. */
-static bool persist(struct dchannel *dc, struct channel_effects *fx,
-		    struct payflow_owner *owners)
+static bool persist(struct dchannel *dc, struct channel_effects *fx, uint8_t *owners)
 {
+	const struct channels_htlc_listener *htlc = &dc->owner->htlc;
 	struct wallet *wallet = dc->owner->ohmd->wallet;
 	char err[300];
 	struct bitcoin_txid txid;
@@ -373,7 +372,8 @@ static bool persist(struct dchannel *dc, struct channel_effects *fx,
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
 		case CHANNEL_EVENT_HTLC_WITHDRAWN:
-			if (!payflow_resolved_db(dc->owner->ohmd->payflow, dc, ev, &owners[i]))
+			if (htlc->resolved_db
+			    && !htlc->resolved_db(htlc->arg, dc, ev, owners + i * htlc->owner_size))
 				return false;
 			break;
 		default:
@@ -447,10 +447,11 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 
 /* The half of a step after the commit.  Returns: false if the channel is
  * forgotten (dc stays allocated until the flush frees it). */
-static bool act(struct dchannel *dc, struct channel_effects *fx,
-		const struct payflow_owner *owners, uint64_t link_gen)
+static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *owners,
+		uint64_t link_gen)
 {
 	struct channels *m = dc->owner;
+	const struct channels_htlc_listener *htlc = &m->htlc;
 	char cid[65];
 	bool forget = false, send_update = false;
 
@@ -487,7 +488,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 			break;
 		case CHANNEL_EVENT_HTLC_ADDED:
 			log_htlc_event(dc, ev);
-			payflow_htlc_added(m->ohmd->payflow, dc, ev->htlc_id);
+			if (htlc->added)
+				htlc->added(htlc->arg, dc, ev->htlc_id);
 			break;
 		case CHANNEL_EVENT_HTLC_WITHDRAWN:
 			log_htlc_event(dc, ev);
@@ -495,7 +497,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
 			log_htlc_event(dc, ev);
-			payflow_resolved(m->ohmd->payflow, dc, ev, &owners[i]);
+			if (htlc->resolved)
+				htlc->resolved(htlc->arg, dc, ev, owners + i * htlc->owner_size);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
@@ -531,7 +534,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 	if (!dc->was_usable && dchannel_is_usable(dc)) {
 		dc->was_usable = true;
 		send_update = true;
-		payflow_channel_usable(m->ohmd->payflow, dc);
+		if (htlc->usable)
+			htlc->usable(htlc->arg, dc);
 		/* Estimates may have moved while we were apart. */
 		dchannel_update_fee(dc);
 	}
@@ -657,7 +661,7 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 			 void *arg, uint64_t htlc_id)
 {
 	struct channels *m = dc->owner;
-	struct payflow_owner *owners;
+	void *owners;
 	struct queued_step *q;
 
 	if (m->is_fatal) {
@@ -670,8 +674,9 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 		return true;
 	}
 	q = calloc(1, sizeof(*q));
-	owners = fx->num_events ? calloc(fx->num_events, sizeof(*owners)) : NULL;
-	if (!q || (fx->num_events && !owners)) {
+	owners = fx->num_events && m->htlc.owner_size
+		? calloc(fx->num_events, m->htlc.owner_size) : NULL;
+	if (!q || (fx->num_events && m->htlc.owner_size && !owners)) {
 		free(q);
 		free(owners);
 		channels_fatal(m, "out of memory");
@@ -894,6 +899,11 @@ struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *o
 	listener.arg = m;
 	chain_add_listener(ohmd->chain, &listener);
 	return m;
+}
+
+void channels_set_htlc_listener(struct channels *m, const struct channels_htlc_listener *listener)
+{
+	m->htlc = *listener;
 }
 
 void channels_start(struct channels *m)

@@ -128,14 +128,39 @@ void channels_dev_send_htlc(struct channels *channels, struct rpc_request *reque
 void channels_dev_settle_htlc(struct channels *channels, struct rpc_request *request,
 			      const char *id, uint64_t htlc_id, const uint8_t *preimage);
 
-/* ---- For payments (daemon/payflow.c) ---- */
+/* ---- For the HTLC switch (daemon/payflow.c) ---- */
 
 struct channel;
+struct channel_event;
 struct dchannel;
 struct preimage;
 struct sha256;
 struct short_channel_id;
 struct wirebuf;
+
+/* What the channels tell the layer above about HTLCs, registered once at
+ * start-up (channels_set_htlc_listener); until then nobody is told.
+ * owner_size bytes per event of a step are kept for it, zeroed: what
+ * resolved_db finds inside the step's transaction (whose HTLC it was) and
+ * resolved acts on after the commit; the channels never look inside. */
+struct channels_htlc_listener {
+	/* Our HTLC on dc was fulfilled, failed or withdrawn (ev), inside the
+	 * step's transaction.  Returns: false on a database error (the step
+	 * is rolled back and ohmd stops). */
+	bool (*resolved_db)(void *arg, struct dchannel *dc, const struct channel_event *ev,
+			    void *owner);
+	/* The same fulfilled or failed HTLC, once the step committed. */
+	void (*resolved)(void *arg, struct dchannel *dc, const struct channel_event *ev,
+			 const void *owner);
+	/* The peer's HTLC htlc_id on dc is irrevocably committed. */
+	void (*added)(void *arg, struct dchannel *dc, uint64_t htlc_id);
+	/* dc can carry updates again (newly normal, or reestablished). */
+	void (*usable)(void *arg, struct dchannel *dc);
+	size_t owner_size;
+	void *arg;
+};
+void channels_set_htlc_listener(struct channels *channels,
+				const struct channels_htlc_listener *listener);
 
 /* Extra database writes that must commit with a step (a payment or a
  * forward recorded with the HTLC that carries it); htlc_id is the HTLC

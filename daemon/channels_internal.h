@@ -13,7 +13,6 @@
 #include "bitcoin/tx.h"
 #include "channel/state.h"
 #include "daemon/channels.h"
-#include "daemon/payflow.h"
 
 struct bitcoin_blkid;
 struct bitcoin_block;
@@ -103,9 +102,9 @@ struct queued_step {
 	struct dchannel *dc;
 	uint64_t link_gen;
 	struct channel_effects fx;
-	/* Per event of fx: the owner of an HTLC outcome, found when it was
-	 * stored (payflow.h); NULL if fx has no events. */
-	struct payflow_owner *owners;
+	/* Per event of fx, owner_size bytes of the HTLC listener's (see
+	 * channels.h); NULL if fx has no events. */
+	void *owners;
 	/* Logged once the step is committed (dchannel_log_committed). */
 	char *note;
 	const char *note_subsystem;
@@ -118,6 +117,7 @@ struct channels {
 	struct redial *redials;
 	bool is_fatal;			/* a database error: we are stopping */
 	void (*on_fatal)(struct ohmd *ohmd);	/* tells ohmd to stop */
+	struct channels_htlc_listener htlc;	/* the HTLC switch above */
 	/* Group commit: the transaction the steps of this turn of the event
 	 * loop share, the steps waiting for it, and the event that commits
 	 * it and acts on them once the loop has run what was ready. */
