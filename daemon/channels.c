@@ -3,7 +3,8 @@
  * loop, flushed with one commitment_signed per channel), funding, timers
  * and the life cycle (see channels.h for the rules every step follows).
  * The peer layer is channels_peer.c, the chain channels_chain.c, RPC
- * channels_rpc.c, and what payments use channels_htlc.c. */
+ * the channel commands channels_rpc.c, and what payments use
+ * channels_htlc.c. */
 #include "daemon/channels_internal.h"
 
 #include <event2/event.h>
@@ -16,6 +17,7 @@
 #include "bitcoin/chainparams.h"
 #include "channel/scripts.h"
 #include "channel/state.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/util.h"
@@ -23,11 +25,9 @@
 #include "daemon/config.h"
 #include "daemon/fee_policy.h"
 #include "daemon/feerate.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
-#include "daemon/rpc_params.h"
 #include "daemon/wallet.h"
 #include "db/db.h"
 #include "wire/peer_wire.h"
@@ -97,6 +97,39 @@ bool dchannel_needs_peer(const struct dchannel *dc)
 		&& state != CHANNEL_FORGOTTEN && state != CHANNEL_ONCHAIN;
 }
 
+const struct channels_error *channels_error_fmt(struct channels_error *error, char *buf,
+						size_t buflen, enum channels_error_kind kind,
+						const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, buflen, fmt, ap);
+	va_end(ap);
+	error->kind = kind;
+	error->wallet_code = 0;
+	error->message = buf;
+	return error;
+}
+
+void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind, int wallet_code,
+			 const char *fmt, ...)
+{
+	channels_fund_cb done = dc->fund_done;
+	struct channels_error error = {kind, wallet_code, NULL};
+	char text[1100];
+	va_list ap;
+
+	if (!done)
+		return;
+	dc->fund_done = NULL;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	error.message = text;
+	done(dc->fund_arg, NULL, &error);
+}
+
 void channels_fatal(struct channels *m, const char *what)
 {
 	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
@@ -140,10 +173,8 @@ bool channels_next_index(struct channels *m, int64_t *index)
 
 struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
-	struct dchannel *dc = calloc(1, sizeof(*dc));
+	struct dchannel *dc = oh_calloc(1, sizeof(*dc));
 
-	if (!dc)
-		return NULL;
 	dc->owner = m;
 	memcpy(dc->peer_id, peer_id, PUBKEY_CMPR_LEN);
 	hex_encode(dc->peer_id_hex, peer_id, PUBKEY_CMPR_LEN);
@@ -179,11 +210,14 @@ void dchannel_free(struct dchannel *dc)
 			break;
 		}
 	}
-	if (dc->fund_request)
-		rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD, "Channel was forgotten: %s",
-				  dc->failure ? dc->failure : "ohmd is shutting down");
-	if (dc->close_request)
-		rpc_respond_error(dc->close_request, RPC_LIGHTNINGD, "ohmd is shutting down");
+	dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel was forgotten: %s",
+			    dc->failure ? dc->failure : "ohmd is shutting down");
+	if (dc->close_done) {
+		struct channels_error error = {CHANNELS_ERROR_FAILED, 0, "ohmd is shutting down"};
+		channels_close_cb done = dc->close_done;
+		dc->close_done = NULL;
+		done(dc->close_arg, NULL, &error);
+	}
 	if (dc->close_timer)
 		event_free(dc->close_timer);
 	for (struct queued_step *q = m->queue; q; q = q->next)
@@ -217,7 +251,7 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 	}
 	setup.secrets = &dc->secrets;
 	setup.config.dust_limit_sat = OUR_DUST_LIMIT_SAT;
-	setup.config.max_htlc_value_in_flight_msat = RPC_MAX_SATOSHIS * 1000;
+	setup.config.max_htlc_value_in_flight_msat = OUR_MAX_HTLC_IN_FLIGHT_MSAT;
 	setup.config.channel_reserve_sat = reserve < OUR_DUST_LIMIT_SAT ? OUR_DUST_LIMIT_SAT : reserve;
 	setup.config.htlc_minimum_msat = OUR_HTLC_MINIMUM_MSAT;
 	setup.config.to_self_delay = OUR_TO_SELF_DELAY;
@@ -400,30 +434,29 @@ static void send_msgs(struct dchannel *dc, const struct channel_effects *fx, uin
 
 static void fund_answer(struct dchannel *dc)
 {
-	char cid[65];
-	json_t *result;
+	channels_fund_cb done = dc->fund_done;
+	struct channels_fund_result result;
 
-	if (!dc->fund_request || !dc->funding_tx)
+	if (!done || !dc->funding_tx)
 		return;
-	result = rpc_tx_result(dc->funding_tx);
-	json_object_set_new(result, "outnum", json_integer(dchannel_funding(dc)->vout));
-	json_object_set_new(result, "channel_id", json_string(dchannel_id_hex(cid, dc)));
-	json_object_set_new(result, "channel_type", dchannel_type_json(dc));
-	rpc_respond(dc->fund_request, result);
-	dc->fund_request = NULL;
+	dc->fund_done = NULL;
+	result.tx = dc->funding_tx;
+	result.outnum = dchannel_funding(dc)->vout;
+	memcpy(result.channel_id, channel_get_id(dc->ch)->bytes, 32);
+	result.option_anchors = channel_get_params(dc->ch)->option_anchors;
+	done(dc->fund_arg, &result, NULL);
 }
 
 static void close_answer(struct dchannel *dc, const struct bitcoin_tx *tx, const char *type)
 {
-	json_t *result;
+	channels_close_cb done = dc->close_done;
+	struct channels_close_result result = {tx, type};
 
-	if (!dc->close_request)
+	if (!done)
 		return;
-	result = rpc_tx_result(tx);
-	json_object_set_new(result, "type", json_string(type));
-	rpc_respond(dc->close_request, result);
-	dc->close_request = NULL;
+	dc->close_done = NULL;
 	evtimer_del(dc->close_timer);
+	done(dc->close_arg, &result, NULL);
 }
 
 static bool build_funding(struct dchannel *dc, const struct channel_event *ev);
@@ -507,11 +540,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
 			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
 			close_answer(dc, ev->tx, "unilateral");
-			if (dc->fund_request)
-				rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD,
-						  "Channel failed: %s",
-						  dc->failure ? dc->failure : "unknown");
-			dc->fund_request = NULL;
+			dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel failed: %s",
+					    dc->failure ? dc->failure : "unknown");
 			break;
 		case CHANNEL_EVENT_FORGET:
 			forget = true;
@@ -521,10 +551,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *
 	if (forget) {
 		log_info(channels_log(m), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
 			 dchannel_id_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
-		if (dc->fund_request)
-			rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD, "Channel was forgotten: %s",
-					  dc->failure ? dc->failure : "unknown");
-		dc->fund_request = NULL;
+		dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel was forgotten: %s",
+				    dc->failure ? dc->failure : "unknown");
 		dc->forgotten = true;
 		return false;
 	}
@@ -768,7 +796,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	struct channel_effects fx;
 	struct bitcoin_outpoint outpoint;
 	uint32_t outnum;
-	int code = RPC_INTERNAL_ERROR;
+	int code = 0;
 	char err[1024];
 
 	/* The funding transaction is stored in the same group transaction
@@ -780,9 +808,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	dc->funding_tx = wallet_fund_prepare(m->ohmd->wallet, &wp, &outnum, &code, err,
 					     sizeof(err));
 	if (!dc->funding_tx) {
-		if (dc->fund_request)
-			rpc_respond_error(dc->fund_request, code, "%s", err);
-		dc->fund_request = NULL;
+		dchannel_fund_error(dc, CHANNELS_ERROR_WALLET, code, "%s", err);
 		return dchannel_fail_with(dc, "the funder cannot build the funding transaction");
 	}
 	bitcoin_tx_txid(&outpoint.txid, dc->funding_tx);
@@ -793,40 +819,38 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 			channels_fatal(m, "cannot release the funding transaction");
 		bitcoin_tx_free(dc->funding_tx);
 		dc->funding_tx = NULL;
-		if (dc->fund_request)
-			rpc_respond_error(dc->fund_request, RPC_INTERNAL_ERROR, "%s",
-					  fx.refusal ? fx.refusal : "funding refused");
-		dc->fund_request = NULL;
+		dchannel_fund_error(dc, CHANNELS_ERROR_INTERNAL, 0, "%s",
+				    fx.refusal ? fx.refusal : "funding refused");
 		channel_effects_clear(&fx);
 		return true;
 	}
 	return dchannel_apply_step(dc, &fx);
 }
 
-void channels_fund(struct channels *m, struct rpc_request *request, struct peer *peer,
-		   const struct channels_fund_params *params)
+void channels_fund(struct channels *m, struct peer *peer,
+		   const struct channels_fund_params *params, channels_fund_cb done, void *arg)
 {
 	struct channel_effects fx;
 	struct channel_id temporary_id;
 	struct fee_estimates est;
+	struct channels_error error;
 	struct dchannel *dc;
 	char err[300];
 
 	for (dc = m->list; dc; dc = dc->next) {
-		if (dc->fund_request && memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
-			rpc_respond_error(request, RPC_LIGHTNINGD,
-					  "Already opening a channel with peer %s", dc->peer_id_hex);
+		if (dc->fund_done && memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
+			done(arg, NULL, channels_error_fmt(&error, err, sizeof(err),
+							   CHANNELS_ERROR_FAILED,
+							   "Already opening a channel with peer %s",
+							   dc->peer_id_hex));
 			return;
 		}
 	}
 	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!dc) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
 	if (!channels_next_index(m, &dc->dbid) || !dchannel_setup(m, dc)) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot set up the channel: %s",
-				  db_errmsg(m->ohmd->db));
+		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err), CHANNELS_ERROR_INTERNAL,
+						   "cannot set up the channel: %s",
+						   db_errmsg(m->ohmd->db)));
 		if (dc->close_timer)
 			dchannel_free(dc);
 		else
@@ -834,7 +858,8 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 		return;
 	}
 	if (!dchannel_engine_new(m, dc, peer, params->amount_sat, err, sizeof(err))) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "%s", err);
+		error = (struct channels_error){CHANNELS_ERROR_INTERNAL, 0, err};
+		done(arg, NULL, &error);
 		dchannel_free(dc);
 		return;
 	}
@@ -846,13 +871,15 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 	if (!channel_open(dc->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
 			  fee_policy_commitment_feerate(&est, CHANNEL_TYPE_STATIC_REMOTEKEY),
 			  CHANNEL_TYPE_STATIC_REMOTEKEY, params->announce ? 1 : 0)) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
-				  fx.refusal ? fx.refusal : "cannot open the channel");
+		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err),
+						   CHANNELS_ERROR_BAD_PARAMS, "%s",
+						   fx.refusal ? fx.refusal : "cannot open the channel"));
 		channel_effects_clear(&fx);
 		dchannel_free(dc);
 		return;
 	}
-	dc->fund_request = request;
+	dc->fund_done = done;
+	dc->fund_arg = arg;
 	log_info(channels_log(m), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
 		 (unsigned long long)params->amount_sat);
 	dchannel_apply(dc, &fx);

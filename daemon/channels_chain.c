@@ -15,7 +15,6 @@
 #include "crypto/hash.h"
 #include "daemon/chain.h"
 #include "daemon/config.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/wallet.h"

@@ -23,6 +23,8 @@ struct log;
 #define OUR_TO_SELF_DELAY 144
 #define OUR_MAX_ACCEPTED_HTLCS 483
 #define OUR_HTLC_MINIMUM_MSAT 1
+/* No cap of ours on what is in flight: all the bitcoin there can be. */
+#define OUR_MAX_HTLC_IN_FLIGHT_MSAT (21000000ULL * 100000000ULL * 1000ULL)
 /* Our limits on what a peer announces. */
 #define MAX_TO_SELF_DELAY 2016
 #define MAX_MINIMUM_DEPTH 144
@@ -59,10 +61,12 @@ struct dchannel {
 	/* Our tip when the channel was first stored (0: unknown). */
 	uint32_t opened_height;
 
-	/* Requests waiting on it. */
-	struct rpc_request *fund_request;
+	/* Commands waiting on it (done NULL: none). */
+	channels_fund_cb fund_done;
+	void *fund_arg;
 	struct channels_fund_params fund;
-	struct rpc_request *close_request;
+	channels_close_cb close_done;
+	void *close_arg;
 	struct event *close_timer;
 
 	/* BOLT #7 channel_update: the peer's for its direction (what it
@@ -165,8 +169,14 @@ void channels_fill_policy(struct channels *m, struct channel_policy *policy);
  * Returns: false with err if a row cannot be read or restored. */
 bool channels_load(struct channels *m, char *err, size_t errlen);
 
-/* Core Lightning's "channel_type": {"bits": [...], "names": [...]}. */
-json_t *dchannel_type_json(const struct dchannel *dc);
+/* A command's error: kind and the message, formatted into buf. */
+const struct channels_error *channels_error_fmt(struct channels_error *error, char *buf,
+						size_t buflen, enum channels_error_kind kind,
+						const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Answers dc's waiting fundchannel, if any, with an error. */
+void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind, int wallet_code,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Stores fx in the group transaction and queues it: its messages are sent
  * and its events acted on once that commits (later in this turn of the

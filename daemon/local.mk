@@ -25,7 +25,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/payments_pay.c \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
-	daemon/rpc_channel.c \
+	daemon/rpc_channel.c daemon/rpc_channel.h daemon/rpc_channel_list.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_invoice.c \
 	daemon/row_json.c daemon/row_json.h \
