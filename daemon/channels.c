@@ -2,9 +2,9 @@
  * persisted, then acted on, in one group commit per turn of the event
  * loop, flushed with one commitment_signed per channel), funding, timers
  * and the life cycle (see channels.h for the rules every step follows).
- * The peer layer is channels_peer.c, the chain channels_chain.c, RPC
- * the channel commands channels_rpc.c, and what payments use
- * channels_htlc.c. */
+ * The peer layer is channels_peer.c, the chain channels_chain.c, the
+ * channel commands channels_rpc.c, what payments use channels_htlc.c, and
+ * the SQL channels_store.c. */
 #include "daemon/channels_internal.h"
 
 #include <event2/event.h>
@@ -22,6 +22,7 @@
 #include "crypto/hash.h"
 #include "crypto/util.h"
 #include "daemon/chain.h"
+#include "daemon/channels_store.h"
 #include "daemon/config.h"
 #include "daemon/fee_policy.h"
 #include "daemon/feerate.h"
@@ -160,17 +161,6 @@ void channels_fill_policy(struct channels *m, struct channel_policy *policy)
 	policy->allow_anchors = false;
 }
 
-/* The next secrets index: never reused, even for forgotten channels. */
-bool channels_next_index(struct channels *m, int64_t *index)
-{
-	int64_t next = 1;
-
-	if (db_var_get_int(m->ohmd->db, "next_channel_index", &next) < 0)
-		return false;
-	*index = next;
-	return db_var_set_int(m->ohmd->db, "next_channel_index", next + 1);
-}
-
 struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
 	struct dchannel *dc = oh_calloc(1, sizeof(*dc));
@@ -272,71 +262,28 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 
 /* ---- Applying a step ---- */
 
-bool channels_db_step(sqlite3_stmt *stmt)
-{
-	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
-
-	sqlite3_reset(stmt);
-	return ok;
-}
-
 static bool row_save(struct dchannel *dc, const uint8_t *snapshot, size_t snapshot_len)
 {
-	struct db *db = dc->owner->ohmd->db;
-	sqlite3_stmt *stmt = db_prepare(db,
-		"INSERT INTO channels (id, peer_id, channel_id, snapshot, funding_txid, funding_outnum,"
-		" opened_height) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-		" channel_id = excluded.channel_id, snapshot = excluded.snapshot,"
-		" funding_txid = excluded.funding_txid, funding_outnum = excluded.funding_outnum");
+	struct ohmd *ohmd = dc->owner->ohmd;
 
-	if (!stmt)
-		return false;
 	if (!dc->opened_height)
-		dc->opened_height = chain_height(dc->owner->ohmd->chain);
-	sqlite3_bind_int64(stmt, 1, dc->dbid);
-	sqlite3_bind_blob(stmt, 2, dc->peer_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, dc->opened_height);
-	sqlite3_bind_blob(stmt, 3, channel_get_id(dc->ch)->bytes, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 4, snapshot, (int)snapshot_len, SQLITE_STATIC);
-	if (dchannel_has_funding(dc)) {
-		sqlite3_bind_blob(stmt, 5, dchannel_funding(dc)->txid.shad.sha.u8, 32,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 6, dchannel_funding(dc)->vout);
-	} else {
-		sqlite3_bind_null(stmt, 5);
-		sqlite3_bind_null(stmt, 6);
-	}
-	if (!channels_db_step(stmt))
+		dc->opened_height = chain_height(ohmd->chain);
+	if (!channels_store_save(ohmd->db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
+				 snapshot, snapshot_len,
+				 dchannel_has_funding(dc) ? dchannel_funding(dc) : NULL,
+				 dc->opened_height))
 		return false;
 	dc->has_row = true;
 	return true;
 }
 
-static bool row_exec(struct dchannel *dc, const char *sql)
-{
-	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db, sql);
-
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, dc->dbid);
-	return channels_db_step(stmt);
-}
-
 static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
 {
-	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db,
-					"UPDATE channels SET last_tx = ? WHERE id = ?");
 	struct wirebuf *raw = wirebuf_new();
 	bool ok;
 
-	if (!stmt) {
-		wirebuf_free(raw);
-		return false;
-	}
 	bitcoin_tx_serialize(raw, tx, true);
-	sqlite3_bind_blob(stmt, 1, raw->data, (int)raw->len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 2, dc->dbid);
-	ok = channels_db_step(stmt);
+	ok = channels_store_set_last_tx(dc->owner->ohmd->db, dc->dbid, raw->data, raw->len);
 	wirebuf_free(raw);
 	return ok;
 }
@@ -385,7 +332,7 @@ static bool persist(struct dchannel *dc, struct channel_effects *fx, uint8_t *ow
 				if (!wallet_fund_release(wallet, &txid, err, sizeof(err)))
 					return false;
 			}
-			if (!row_exec(dc, "DELETE FROM channels WHERE id = ?"))
+			if (!channels_store_delete(dc->owner->ohmd->db, dc->dbid))
 				return false;
 			free(dc->pending_snapshot);
 			dc->pending_snapshot = NULL;
@@ -847,7 +794,7 @@ void channels_fund(struct channels *m, struct peer *peer,
 		}
 	}
 	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!channels_next_index(m, &dc->dbid) || !dchannel_setup(m, dc)) {
+	if (!channels_store_next_index(m->ohmd->db, &dc->dbid) || !dchannel_setup(m, dc)) {
 		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err), CHANNELS_ERROR_INTERNAL,
 						   "cannot set up the channel: %s",
 						   db_errmsg(m->ohmd->db)));

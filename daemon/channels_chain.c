@@ -14,6 +14,7 @@
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "daemon/chain.h"
+#include "daemon/channels_store.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
@@ -25,28 +26,16 @@
 
 static bool row_update_chain(struct dchannel *dc)
 {
-	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db,
-		"UPDATE channels SET funding_height = ?, funding_txindex = ?,"
-		" spend_txid = ?, spend_height = ? WHERE id = ?");
+	struct channels_store_chain chain = {
+		.funding_confirmed = dc->funding_confirmed,
+		.funding_height = dc->funding_height,
+		.funding_txindex = dc->funding_txindex,
+		.is_spent = dc->is_spent,
+		.spend_txid = dc->spend_txid,
+		.spend_height = dc->spend_height,
+	};
 
-	if (!stmt)
-		return false;
-	if (dc->funding_confirmed) {
-		sqlite3_bind_int64(stmt, 1, dc->funding_height);
-		sqlite3_bind_int64(stmt, 2, dc->funding_txindex);
-	} else {
-		sqlite3_bind_null(stmt, 1);
-		sqlite3_bind_null(stmt, 2);
-	}
-	if (dc->is_spent) {
-		sqlite3_bind_blob(stmt, 3, dc->spend_txid.shad.sha.u8, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 4, dc->spend_height);
-	} else {
-		sqlite3_bind_null(stmt, 3);
-		sqlite3_bind_null(stmt, 4);
-	}
-	sqlite3_bind_int64(stmt, 5, dc->dbid);
-	return channels_db_step(stmt);
+	return channels_store_set_chain(dc->owner->ohmd->db, dc->dbid, &chain);
 }
 
 /* Whether tx's output outnum is the channel's funding output. */

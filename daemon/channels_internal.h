@@ -6,7 +6,6 @@
 #define OHM_DAEMON_CHANNELS_INTERNAL_H
 
 #include <event2/event.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -143,15 +142,11 @@ bool dchannel_needs_peer(const struct dchannel *dc);
 /* A channel with id (channel_id or temporary), with peer if not NULL. */
 struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
 				     const uint8_t id[32]);
-/* Steps a prepared statement to the end and resets it. */
-bool channels_db_step(sqlite3_stmt *stmt);
 /* A database error: logged with what failed, and ohmd stops. */
 void channels_fatal(struct channels *m, const char *what);
 
 /* A new channel for peer_id, not linked in yet.  NULL: out of memory. */
 struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
-/* The next secrets index (stored): never reused, even for forgotten channels. */
-bool channels_next_index(struct channels *m, int64_t *index);
 /* Derives dc's secrets and makes its close timer; links dc into m. */
 bool dchannel_setup(struct channels *m, struct dchannel *dc);
 /* A new engine for dc, as funder or fundee (funding_sat sizes our reserve). */
