@@ -8,7 +8,6 @@
 #include "daemon/channels_internal.h"
 
 #include <event2/event.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -447,7 +446,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *
 		log_unusual(channels_log(m), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
 			    dchannel_id_hex(cid, dc), fx->failure);
 		free(dc->failure);
-		dc->failure = strdup(fx->failure);
+		dc->failure = oh_strdup(fx->failure);
 	}
 	for (size_t i = 0; i < fx->num_events; i++) {
 		const struct channel_event *ev = &fx->events[i];
@@ -648,16 +647,9 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 		channel_effects_clear(fx);
 		return true;
 	}
-	q = calloc(1, sizeof(*q));
+	q = oh_calloc(1, sizeof(*q));
 	owners = fx->num_events && m->htlc.owner_size
-		? calloc(fx->num_events, m->htlc.owner_size) : NULL;
-	if (!q || (fx->num_events && m->htlc.owner_size && !owners)) {
-		free(q);
-		free(owners);
-		channels_fatal(m, "out of memory");
-		channel_effects_clear(fx);
-		return true;
-	}
+		? oh_calloc(fx->num_events, m->htlc.owner_size) : NULL;
 	if (!persist(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
 		free(q);
 		free(owners);
@@ -693,7 +685,7 @@ void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const ch
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	q->note = strdup(text);
+	q->note = oh_strdup(text);
 	q->note_subsystem = subsystem;
 }
 
@@ -844,7 +836,7 @@ static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *ohmd),
 			      char *err, size_t errlen)
 {
-	struct channels *m = calloc(1, sizeof(*m));
+	struct channels *m = oh_calloc(1, sizeof(*m));
 	struct chain_listener listener = {
 		.block_connected = channels_block_connected,
 		.block_disconnected = channels_block_disconnected,
@@ -852,16 +844,12 @@ struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *o
 		.tip_changed = channels_tip_changed,
 		.feerates_changed = channels_feerates_changed,
 	};
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	m->ohmd = ohmd;
 	m->on_fatal = on_fatal;
 	m->queue_tail = &m->queue;
 	m->flush_event = event_new(ohmd->base, -1, 0, flush, m);
 	if (!m->flush_event) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "cannot create the channels' flush event");
 		free(m);
 		return NULL;
 	}

@@ -1,14 +1,17 @@
 /* The channels ohmd runs: each a pure engine (channel/state.h) plus what
  * the engine leaves to the daemon: the database row, the peer connection,
  * the funding transaction from the wallet, the blocks that confirm or
- * spend the funding output, timers, and the RPC requests waiting on it.
+ * spend the funding output, timers, and the commands waiting on it.
  *
- * Every engine step is applied the same way (channels.c apply()): in ONE
- * database transaction the new snapshot and what its events change in the
+ * Every engine step is applied the same way (channels.c
+ * dchannel_apply_with()): its snapshot and what its events change in the
  * database (a funding transaction released or let go, a transaction to
- * broadcast, the row deleted); only after that commits are the messages
- * sent and the events acted on.  A `kill -9` at any moment therefore
- * restarts from a state the peer has seen at most one step of.
+ * broadcast, the row deleted, an HTLC outcome the listener records) go
+ * into the group transaction of this turn of the event loop; only after
+ * that commits (channels.c flush()) are the messages sent and the events
+ * acted on.  A `kill -9` at any moment therefore restarts from a state
+ * the peer has seen at most one step of.  The table's SQL is in
+ * channels_store.c.
  *
  * Updates are batched: the update_* messages go out as they are made, and
  * one commitment_signed covering all of them goes out when the event loop

@@ -11,6 +11,7 @@
 
 #include "bitcoin/script.h"
 #include "channel/scripts.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "daemon/chain.h"
@@ -65,11 +66,7 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 
 	if (!m->list)
 		return true;
-	txids = calloc(block->num_txs + 1, sizeof(*txids));
-	if (!txids) {
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
+	txids = oh_calloc(block->num_txs + 1, sizeof(*txids));
 	for (size_t i = 0; i < block->num_txs; i++)
 		bitcoin_tx_txid(&txids[i], block->txs[i]);
 	for (struct dchannel *dc = m->list; dc; dc = dc->next) {

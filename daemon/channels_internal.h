@@ -145,7 +145,7 @@ struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer
 /* A database error: logged with what failed, and ohmd stops. */
 void channels_fatal(struct channels *m, const char *what);
 
-/* A new channel for peer_id, not linked in yet.  NULL: out of memory. */
+/* A new channel for peer_id, not linked in yet. */
 struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
 /* Derives dc's secrets and makes its close timer; links dc into m. */
 bool dchannel_setup(struct channels *m, struct dchannel *dc);

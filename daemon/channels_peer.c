@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
 #include "daemon/channels_store.h"
@@ -20,7 +21,6 @@
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
 #include "daemon/peers.h"
-#include "db/db.h"
 #include "gossip/channel_update.h"
 #include "wire/peer_wire.h"
 
@@ -191,9 +191,7 @@ void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_C
 	if (!wanted)
 		return;
 	if (!r) {
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return;
+		r = oh_calloc(1, sizeof(*r));
 		r->owner = m;
 		memcpy(r->node_id, node_id, PUBKEY_CMPR_LEN);
 		r->timer = evtimer_new(m->ohmd->base, redial_fired, r);
@@ -286,11 +284,11 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 		}
 	}
 	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!dc || !channels_store_next_index(m->ohmd->db, &dc->dbid) || !dchannel_setup(m, dc)
+	if (!channels_store_next_index(m->ohmd->db, &dc->dbid) || !dchannel_setup(m, dc)
 	    || !dchannel_engine_new(m, dc, peer, funding_sat, err, sizeof(err))) {
 		log_broken(channels_log(m), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);
-		if (dc && dc->close_timer)
+		if (dc->close_timer)
 			dchannel_free(dc);
 		else
 			free(dc);
