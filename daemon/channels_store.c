@@ -18,6 +18,19 @@ static bool step_done(sqlite3_stmt *stmt)
 	return ok;
 }
 
+/* Binds txid and num at col and col + 1, or NULLs if txid is NULL. */
+static void bind_txid_num(sqlite3_stmt *stmt, int col, const struct bitcoin_txid *txid,
+			  int64_t num)
+{
+	if (txid) {
+		sqlite3_bind_blob(stmt, col, txid->shad.sha.u8, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, col + 1, num);
+	} else {
+		sqlite3_bind_null(stmt, col);
+		sqlite3_bind_null(stmt, col + 1);
+	}
+}
+
 bool channels_store_save(struct db *db, int64_t id, const uint8_t peer_id[PUBKEY_CMPR_LEN],
 			 const uint8_t channel_id[32], const uint8_t *snapshot,
 			 size_t snapshot_len, const struct bitcoin_outpoint *funding,
@@ -35,13 +48,7 @@ bool channels_store_save(struct db *db, int64_t id, const uint8_t peer_id[PUBKEY
 	sqlite3_bind_blob(stmt, 2, peer_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 3, channel_id, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 4, snapshot, (int)snapshot_len, SQLITE_STATIC);
-	if (funding) {
-		sqlite3_bind_blob(stmt, 5, funding->txid.shad.sha.u8, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 6, funding->vout);
-	} else {
-		sqlite3_bind_null(stmt, 5);
-		sqlite3_bind_null(stmt, 6);
-	}
+	bind_txid_num(stmt, 5, funding ? &funding->txid : NULL, funding ? funding->vout : 0);
 	sqlite3_bind_int64(stmt, 7, opened_height);
 	return step_done(stmt);
 }
@@ -93,13 +100,7 @@ bool channels_store_set_chain(struct db *db, int64_t id, const struct channels_s
 		sqlite3_bind_null(stmt, 1);
 		sqlite3_bind_null(stmt, 2);
 	}
-	if (chain->is_spent) {
-		sqlite3_bind_blob(stmt, 3, chain->spend_txid.shad.sha.u8, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 4, chain->spend_height);
-	} else {
-		sqlite3_bind_null(stmt, 3);
-		sqlite3_bind_null(stmt, 4);
-	}
+	bind_txid_num(stmt, 3, chain->is_spent ? &chain->spend_txid : NULL, chain->spend_height);
 	sqlite3_bind_int64(stmt, 5, id);
 	return step_done(stmt);
 }

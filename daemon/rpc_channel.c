@@ -36,6 +36,14 @@ static int error_code(const struct channels_error *error)
 	return RPC_INTERNAL_ERROR;
 }
 
+/* Answers request with error, if there is one.  Returns: whether it did. */
+static bool respond_error(struct rpc_request *request, const struct channels_error *error)
+{
+	if (error)
+		rpc_respond_error(request, error_code(error), "%s", error->message);
+	return error != NULL;
+}
+
 /* The channel id names: a peer id, a channel_id, or a short_channel_id.
  * NULL: answered. */
 static struct dchannel *find_channel(struct ohmd *ohmd, struct rpc_request *request,
@@ -72,10 +80,8 @@ static void fund_done(void *arg, const struct channels_fund_result *r,
 	char cid[65];
 	json_t *result;
 
-	if (error) {
-		rpc_respond_error(request, error_code(error), "%s", error->message);
+	if (respond_error(request, error))
 		return;
-	}
 	result = rpc_tx_result(r->tx);
 	json_object_set_new(result, "outnum", json_integer(r->outnum));
 	json_object_set_new(result, "channel_id", json_string(hex_encode(cid, r->channel_id, 32)));
@@ -150,10 +156,8 @@ static void close_done(void *arg, const struct channels_close_result *r,
 	struct rpc_request *request = arg;
 	json_t *result;
 
-	if (error) {
-		rpc_respond_error(request, error_code(error), "%s", error->message);
+	if (respond_error(request, error))
 		return;
-	}
 	result = rpc_tx_result(r->tx);
 	json_object_set_new(result, "type", json_string(r->type));
 	rpc_respond(request, result);
@@ -228,10 +232,8 @@ static void dev_htlc_done(void *arg, uint64_t htlc_id, const struct channels_err
 	struct sha256 hash;
 	char hash_hex[65], preimage_hex[65];
 
-	if (error) {
-		rpc_respond_error(dev->request, error_code(error), "%s", error->message);
+	if (respond_error(dev->request, error))
 		return;
-	}
 	if (!dev->preimage) {
 		rpc_respond(dev->request, json_pack("{s:I}", "htlc_id", (json_int_t)htlc_id));
 		return;
