@@ -89,7 +89,6 @@ void channels_peer_error(struct channels *channels, struct peer *peer,
 
 /* ---- For the channel commands (daemon/rpc_channel.c) ---- */
 
-struct bitcoin_tx;
 struct htlc_set;
 struct msg_channel_update;
 
