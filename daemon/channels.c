@@ -2,12 +2,12 @@
  * persisted, then acted on, in one group commit per turn of the event
  * loop, flushed with one commitment_signed per channel), funding, timers
  * and the life cycle (see channels.h for the rules every step follows).
- * The peer layer is channels_peer.c, the chain channels_chain.c, RPC
- * channels_rpc.c, and what payments use channels_htlc.c. */
+ * The peer layer is channels_peer.c, the chain channels_chain.c, the
+ * channel commands channels_rpc.c, what payments use channels_htlc.c, and
+ * the SQL channels_store.c. */
 #include "daemon/channels_internal.h"
 
 #include <event2/event.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +16,18 @@
 #include "bitcoin/chainparams.h"
 #include "channel/scripts.h"
 #include "channel/state.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/util.h"
 #include "daemon/chain.h"
+#include "daemon/channels_store.h"
 #include "daemon/config.h"
 #include "daemon/fee_policy.h"
 #include "daemon/feerate.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
-#include "daemon/payflow.h"
-#include "daemon/rpc_params.h"
 #include "daemon/wallet.h"
 #include "db/db.h"
 #include "wire/peer_wire.h"
@@ -98,6 +97,39 @@ bool dchannel_needs_peer(const struct dchannel *dc)
 		&& state != CHANNEL_FORGOTTEN && state != CHANNEL_ONCHAIN;
 }
 
+const struct channels_error *channels_error_fmt(struct channels_error *error, char *buf,
+						size_t buflen, enum channels_error_kind kind,
+						const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, buflen, fmt, ap);
+	va_end(ap);
+	error->kind = kind;
+	error->wallet_code = 0;
+	error->message = buf;
+	return error;
+}
+
+void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind, int wallet_code,
+			 const char *fmt, ...)
+{
+	channels_fund_cb done = dc->fund_done;
+	struct channels_error error = {kind, wallet_code, NULL};
+	char text[1100];
+	va_list ap;
+
+	if (!done)
+		return;
+	dc->fund_done = NULL;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	error.message = text;
+	done(dc->fund_arg, NULL, &error);
+}
+
 void channels_fatal(struct channels *m, const char *what)
 {
 	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
@@ -128,23 +160,10 @@ void channels_fill_policy(struct channels *m, struct channel_policy *policy)
 	policy->allow_anchors = false;
 }
 
-/* The next secrets index: never reused, even for forgotten channels. */
-bool channels_next_index(struct channels *m, int64_t *index)
-{
-	int64_t next = 1;
-
-	if (db_var_get_int(m->ohmd->db, "next_channel_index", &next) < 0)
-		return false;
-	*index = next;
-	return db_var_set_int(m->ohmd->db, "next_channel_index", next + 1);
-}
-
 struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
-	struct dchannel *dc = calloc(1, sizeof(*dc));
+	struct dchannel *dc = oh_calloc(1, sizeof(*dc));
 
-	if (!dc)
-		return NULL;
 	dc->owner = m;
 	memcpy(dc->peer_id, peer_id, PUBKEY_CMPR_LEN);
 	hex_encode(dc->peer_id_hex, peer_id, PUBKEY_CMPR_LEN);
@@ -180,11 +199,14 @@ void dchannel_free(struct dchannel *dc)
 			break;
 		}
 	}
-	if (dc->fund_request)
-		rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD, "Channel was forgotten: %s",
-				  dc->failure ? dc->failure : "ohmd is shutting down");
-	if (dc->close_request)
-		rpc_respond_error(dc->close_request, RPC_LIGHTNINGD, "ohmd is shutting down");
+	dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel was forgotten: %s",
+			    dc->failure ? dc->failure : "ohmd is shutting down");
+	if (dc->close_done) {
+		struct channels_error error = {CHANNELS_ERROR_FAILED, 0, "ohmd is shutting down"};
+		channels_close_cb done = dc->close_done;
+		dc->close_done = NULL;
+		done(dc->close_arg, NULL, &error);
+	}
 	if (dc->close_timer)
 		event_free(dc->close_timer);
 	for (struct queued_step *q = m->queue; q; q = q->next)
@@ -218,7 +240,7 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 	}
 	setup.secrets = &dc->secrets;
 	setup.config.dust_limit_sat = OUR_DUST_LIMIT_SAT;
-	setup.config.max_htlc_value_in_flight_msat = RPC_MAX_SATOSHIS * 1000;
+	setup.config.max_htlc_value_in_flight_msat = OUR_MAX_HTLC_IN_FLIGHT_MSAT;
 	setup.config.channel_reserve_sat = reserve < OUR_DUST_LIMIT_SAT ? OUR_DUST_LIMIT_SAT : reserve;
 	setup.config.htlc_minimum_msat = OUR_HTLC_MINIMUM_MSAT;
 	setup.config.to_self_delay = OUR_TO_SELF_DELAY;
@@ -239,71 +261,28 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 
 /* ---- Applying a step ---- */
 
-bool channels_db_step(sqlite3_stmt *stmt)
-{
-	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
-
-	sqlite3_reset(stmt);
-	return ok;
-}
-
 static bool row_save(struct dchannel *dc, const uint8_t *snapshot, size_t snapshot_len)
 {
-	struct db *db = dc->owner->ohmd->db;
-	sqlite3_stmt *stmt = db_prepare(db,
-		"INSERT INTO channels (id, peer_id, channel_id, snapshot, funding_txid, funding_outnum,"
-		" opened_height) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-		" channel_id = excluded.channel_id, snapshot = excluded.snapshot,"
-		" funding_txid = excluded.funding_txid, funding_outnum = excluded.funding_outnum");
+	struct ohmd *ohmd = dc->owner->ohmd;
 
-	if (!stmt)
-		return false;
 	if (!dc->opened_height)
-		dc->opened_height = chain_height(dc->owner->ohmd->chain);
-	sqlite3_bind_int64(stmt, 1, dc->dbid);
-	sqlite3_bind_blob(stmt, 2, dc->peer_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, dc->opened_height);
-	sqlite3_bind_blob(stmt, 3, channel_get_id(dc->ch)->bytes, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 4, snapshot, (int)snapshot_len, SQLITE_STATIC);
-	if (dchannel_has_funding(dc)) {
-		sqlite3_bind_blob(stmt, 5, dchannel_funding(dc)->txid.shad.sha.u8, 32,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 6, dchannel_funding(dc)->vout);
-	} else {
-		sqlite3_bind_null(stmt, 5);
-		sqlite3_bind_null(stmt, 6);
-	}
-	if (!channels_db_step(stmt))
+		dc->opened_height = chain_height(ohmd->chain);
+	if (!channels_store_save(ohmd->db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
+				 snapshot, snapshot_len,
+				 dchannel_has_funding(dc) ? dchannel_funding(dc) : NULL,
+				 dc->opened_height))
 		return false;
 	dc->has_row = true;
 	return true;
 }
 
-static bool row_exec(struct dchannel *dc, const char *sql)
-{
-	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db, sql);
-
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, dc->dbid);
-	return channels_db_step(stmt);
-}
-
 static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
 {
-	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db,
-					"UPDATE channels SET last_tx = ? WHERE id = ?");
 	struct wirebuf *raw = wirebuf_new();
 	bool ok;
 
-	if (!stmt) {
-		wirebuf_free(raw);
-		return false;
-	}
 	bitcoin_tx_serialize(raw, tx, true);
-	sqlite3_bind_blob(stmt, 1, raw->data, (int)raw->len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 2, dc->dbid);
-	ok = channels_db_step(stmt);
+	ok = channels_store_set_last_tx(dc->owner->ohmd->db, dc->dbid, raw->data, raw->len);
 	wirebuf_free(raw);
 	return ok;
 }
@@ -323,9 +302,9 @@ static bool events_need_row(const struct channel_effects *fx)
  * step's snapshot is only kept (taken from fx): the flush writes each
  * channel's latest one once, so a hundred HTLC steps on one channel in
  * one turn cost one snapshot write, not a hundred. */
-static bool persist(struct dchannel *dc, struct channel_effects *fx,
-		    struct payflow_owner *owners)
+static bool persist(struct dchannel *dc, struct channel_effects *fx, uint8_t *owners)
 {
+	const struct channels_htlc_listener *htlc = &dc->owner->htlc;
 	struct wallet *wallet = dc->owner->ohmd->wallet;
 	char err[300];
 	struct bitcoin_txid txid;
@@ -352,7 +331,7 @@ static bool persist(struct dchannel *dc, struct channel_effects *fx,
 				if (!wallet_fund_release(wallet, &txid, err, sizeof(err)))
 					return false;
 			}
-			if (!row_exec(dc, "DELETE FROM channels WHERE id = ?"))
+			if (!channels_store_delete(dc->owner->ohmd->db, dc->dbid))
 				return false;
 			free(dc->pending_snapshot);
 			dc->pending_snapshot = NULL;
@@ -373,7 +352,8 @@ static bool persist(struct dchannel *dc, struct channel_effects *fx,
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
 		case CHANNEL_EVENT_HTLC_WITHDRAWN:
-			if (!payflow_resolved_db(dc->owner->ohmd->payflow, dc, ev, &owners[i]))
+			if (htlc->resolved_db
+			    && !htlc->resolved_db(htlc->arg, dc, ev, owners + i * htlc->owner_size))
 				return false;
 			break;
 		default:
@@ -400,30 +380,29 @@ static void send_msgs(struct dchannel *dc, const struct channel_effects *fx, uin
 
 static void fund_answer(struct dchannel *dc)
 {
-	char cid[65];
-	json_t *result;
+	channels_fund_cb done = dc->fund_done;
+	struct channels_fund_result result;
 
-	if (!dc->fund_request || !dc->funding_tx)
+	if (!done || !dc->funding_tx)
 		return;
-	result = rpc_tx_result(dc->funding_tx);
-	json_object_set_new(result, "outnum", json_integer(dchannel_funding(dc)->vout));
-	json_object_set_new(result, "channel_id", json_string(dchannel_id_hex(cid, dc)));
-	json_object_set_new(result, "channel_type", dchannel_type_json(dc));
-	rpc_respond(dc->fund_request, result);
-	dc->fund_request = NULL;
+	dc->fund_done = NULL;
+	result.tx = dc->funding_tx;
+	result.outnum = dchannel_funding(dc)->vout;
+	memcpy(result.channel_id, channel_get_id(dc->ch)->bytes, 32);
+	result.option_anchors = channel_get_params(dc->ch)->option_anchors;
+	done(dc->fund_arg, &result, NULL);
 }
 
 static void close_answer(struct dchannel *dc, const struct bitcoin_tx *tx, const char *type)
 {
-	json_t *result;
+	channels_close_cb done = dc->close_done;
+	struct channels_close_result result = {tx, type};
 
-	if (!dc->close_request)
+	if (!done)
 		return;
-	result = rpc_tx_result(tx);
-	json_object_set_new(result, "type", json_string(type));
-	rpc_respond(dc->close_request, result);
-	dc->close_request = NULL;
+	dc->close_done = NULL;
 	evtimer_del(dc->close_timer);
+	done(dc->close_arg, &result, NULL);
 }
 
 static bool build_funding(struct dchannel *dc, const struct channel_event *ev);
@@ -447,10 +426,11 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 
 /* The half of a step after the commit.  Returns: false if the channel is
  * forgotten (dc stays allocated until the flush frees it). */
-static bool act(struct dchannel *dc, struct channel_effects *fx,
-		const struct payflow_owner *owners, uint64_t link_gen)
+static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *owners,
+		uint64_t link_gen)
 {
 	struct channels *m = dc->owner;
+	const struct channels_htlc_listener *htlc = &m->htlc;
 	char cid[65];
 	bool forget = false, send_update = false;
 
@@ -466,7 +446,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 		log_unusual(channels_log(m), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
 			    dchannel_id_hex(cid, dc), fx->failure);
 		free(dc->failure);
-		dc->failure = strdup(fx->failure);
+		dc->failure = oh_strdup(fx->failure);
 	}
 	for (size_t i = 0; i < fx->num_events; i++) {
 		const struct channel_event *ev = &fx->events[i];
@@ -487,7 +467,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 			break;
 		case CHANNEL_EVENT_HTLC_ADDED:
 			log_htlc_event(dc, ev);
-			payflow_htlc_added(m->ohmd->payflow, dc, ev->htlc_id);
+			if (htlc->added)
+				htlc->added(htlc->arg, dc, ev->htlc_id);
 			break;
 		case CHANNEL_EVENT_HTLC_WITHDRAWN:
 			log_htlc_event(dc, ev);
@@ -495,7 +476,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
 			log_htlc_event(dc, ev);
-			payflow_resolved(m->ohmd->payflow, dc, ev, &owners[i]);
+			if (htlc->resolved)
+				htlc->resolved(htlc->arg, dc, ev, owners + i * htlc->owner_size);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
@@ -504,11 +486,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
 			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
 			close_answer(dc, ev->tx, "unilateral");
-			if (dc->fund_request)
-				rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD,
-						  "Channel failed: %s",
-						  dc->failure ? dc->failure : "unknown");
-			dc->fund_request = NULL;
+			dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel failed: %s",
+					    dc->failure ? dc->failure : "unknown");
 			break;
 		case CHANNEL_EVENT_FORGET:
 			forget = true;
@@ -518,10 +497,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 	if (forget) {
 		log_info(channels_log(m), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
 			 dchannel_id_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
-		if (dc->fund_request)
-			rpc_respond_error(dc->fund_request, RPC_LIGHTNINGD, "Channel was forgotten: %s",
-					  dc->failure ? dc->failure : "unknown");
-		dc->fund_request = NULL;
+		dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel was forgotten: %s",
+				    dc->failure ? dc->failure : "unknown");
 		dc->forgotten = true;
 		return false;
 	}
@@ -531,7 +508,8 @@ static bool act(struct dchannel *dc, struct channel_effects *fx,
 	if (!dc->was_usable && dchannel_is_usable(dc)) {
 		dc->was_usable = true;
 		send_update = true;
-		payflow_channel_usable(m->ohmd->payflow, dc);
+		if (htlc->usable)
+			htlc->usable(htlc->arg, dc);
 		/* Estimates may have moved while we were apart. */
 		dchannel_update_fee(dc);
 	}
@@ -657,7 +635,7 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 			 void *arg, uint64_t htlc_id)
 {
 	struct channels *m = dc->owner;
-	struct payflow_owner *owners;
+	void *owners;
 	struct queued_step *q;
 
 	if (m->is_fatal) {
@@ -669,15 +647,9 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 		channel_effects_clear(fx);
 		return true;
 	}
-	q = calloc(1, sizeof(*q));
-	owners = fx->num_events ? calloc(fx->num_events, sizeof(*owners)) : NULL;
-	if (!q || (fx->num_events && !owners)) {
-		free(q);
-		free(owners);
-		channels_fatal(m, "out of memory");
-		channel_effects_clear(fx);
-		return true;
-	}
+	q = oh_calloc(1, sizeof(*q));
+	owners = fx->num_events && m->htlc.owner_size
+		? oh_calloc(fx->num_events, m->htlc.owner_size) : NULL;
 	if (!persist(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
 		free(q);
 		free(owners);
@@ -713,7 +685,7 @@ void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const ch
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	q->note = strdup(text);
+	q->note = oh_strdup(text);
 	q->note_subsystem = subsystem;
 }
 
@@ -763,7 +735,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	struct channel_effects fx;
 	struct bitcoin_outpoint outpoint;
 	uint32_t outnum;
-	int code = RPC_INTERNAL_ERROR;
+	int code = 0;
 	char err[1024];
 
 	/* The funding transaction is stored in the same group transaction
@@ -775,9 +747,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	dc->funding_tx = wallet_fund_prepare(m->ohmd->wallet, &wp, &outnum, &code, err,
 					     sizeof(err));
 	if (!dc->funding_tx) {
-		if (dc->fund_request)
-			rpc_respond_error(dc->fund_request, code, "%s", err);
-		dc->fund_request = NULL;
+		dchannel_fund_error(dc, CHANNELS_ERROR_WALLET, code, "%s", err);
 		return dchannel_fail_with(dc, "the funder cannot build the funding transaction");
 	}
 	bitcoin_tx_txid(&outpoint.txid, dc->funding_tx);
@@ -788,40 +758,38 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 			channels_fatal(m, "cannot release the funding transaction");
 		bitcoin_tx_free(dc->funding_tx);
 		dc->funding_tx = NULL;
-		if (dc->fund_request)
-			rpc_respond_error(dc->fund_request, RPC_INTERNAL_ERROR, "%s",
-					  fx.refusal ? fx.refusal : "funding refused");
-		dc->fund_request = NULL;
+		dchannel_fund_error(dc, CHANNELS_ERROR_INTERNAL, 0, "%s",
+				    fx.refusal ? fx.refusal : "funding refused");
 		channel_effects_clear(&fx);
 		return true;
 	}
 	return dchannel_apply_step(dc, &fx);
 }
 
-void channels_fund(struct channels *m, struct rpc_request *request, struct peer *peer,
-		   const struct channels_fund_params *params)
+void channels_fund(struct channels *m, struct peer *peer,
+		   const struct channels_fund_params *params, channels_fund_cb done, void *arg)
 {
 	struct channel_effects fx;
 	struct channel_id temporary_id;
 	struct fee_estimates est;
+	struct channels_error error;
 	struct dchannel *dc;
 	char err[300];
 
 	for (dc = m->list; dc; dc = dc->next) {
-		if (dc->fund_request && memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
-			rpc_respond_error(request, RPC_LIGHTNINGD,
-					  "Already opening a channel with peer %s", dc->peer_id_hex);
+		if (dc->fund_done && memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
+			done(arg, NULL, channels_error_fmt(&error, err, sizeof(err),
+							   CHANNELS_ERROR_FAILED,
+							   "Already opening a channel with peer %s",
+							   dc->peer_id_hex));
 			return;
 		}
 	}
 	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!dc) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
-	if (!channels_next_index(m, &dc->dbid) || !dchannel_setup(m, dc)) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot set up the channel: %s",
-				  db_errmsg(m->ohmd->db));
+	if (!channels_store_next_index(m->ohmd->db, &dc->dbid) || !dchannel_setup(m, dc)) {
+		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err), CHANNELS_ERROR_INTERNAL,
+						   "cannot set up the channel: %s",
+						   db_errmsg(m->ohmd->db)));
 		if (dc->close_timer)
 			dchannel_free(dc);
 		else
@@ -829,7 +797,8 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 		return;
 	}
 	if (!dchannel_engine_new(m, dc, peer, params->amount_sat, err, sizeof(err))) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "%s", err);
+		error = (struct channels_error){CHANNELS_ERROR_INTERNAL, 0, err};
+		done(arg, NULL, &error);
 		dchannel_free(dc);
 		return;
 	}
@@ -841,13 +810,15 @@ void channels_fund(struct channels *m, struct rpc_request *request, struct peer 
 	if (!channel_open(dc->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
 			  fee_policy_commitment_feerate(&est, CHANNEL_TYPE_STATIC_REMOTEKEY),
 			  CHANNEL_TYPE_STATIC_REMOTEKEY, params->announce ? 1 : 0)) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s",
-				  fx.refusal ? fx.refusal : "cannot open the channel");
+		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err),
+						   CHANNELS_ERROR_BAD_PARAMS, "%s",
+						   fx.refusal ? fx.refusal : "cannot open the channel"));
 		channel_effects_clear(&fx);
 		dchannel_free(dc);
 		return;
 	}
-	dc->fund_request = request;
+	dc->fund_done = done;
+	dc->fund_arg = arg;
 	log_info(channels_log(m), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
 		 (unsigned long long)params->amount_sat);
 	dchannel_apply(dc, &fx);
@@ -865,7 +836,7 @@ static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *ohmd),
 			      char *err, size_t errlen)
 {
-	struct channels *m = calloc(1, sizeof(*m));
+	struct channels *m = oh_calloc(1, sizeof(*m));
 	struct chain_listener listener = {
 		.block_connected = channels_block_connected,
 		.block_disconnected = channels_block_disconnected,
@@ -873,16 +844,12 @@ struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *o
 		.tip_changed = channels_tip_changed,
 		.feerates_changed = channels_feerates_changed,
 	};
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	m->ohmd = ohmd;
 	m->on_fatal = on_fatal;
 	m->queue_tail = &m->queue;
 	m->flush_event = event_new(ohmd->base, -1, 0, flush, m);
 	if (!m->flush_event) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "cannot create the channels' flush event");
 		free(m);
 		return NULL;
 	}
@@ -894,6 +861,11 @@ struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *o
 	listener.arg = m;
 	chain_add_listener(ohmd->chain, &listener);
 	return m;
+}
+
+void channels_set_htlc_listener(struct channels *m, const struct channels_htlc_listener *listener)
+{
+	m->htlc = *listener;
 }
 
 void channels_start(struct channels *m)

@@ -1,14 +1,17 @@
 /* The channels ohmd runs: each a pure engine (channel/state.h) plus what
  * the engine leaves to the daemon: the database row, the peer connection,
  * the funding transaction from the wallet, the blocks that confirm or
- * spend the funding output, timers, and the RPC requests waiting on it.
+ * spend the funding output, timers, and the commands waiting on it.
  *
- * Every engine step is applied the same way (channels.c apply()): in ONE
- * database transaction the new snapshot and what its events change in the
+ * Every engine step is applied the same way (channels.c
+ * dchannel_apply_with()): its snapshot and what its events change in the
  * database (a funding transaction released or let go, a transaction to
- * broadcast, the row deleted); only after that commits are the messages
- * sent and the events acted on.  A `kill -9` at any moment therefore
- * restarts from a state the peer has seen at most one step of.
+ * broadcast, the row deleted, an HTLC outcome the listener records) go
+ * into the group transaction of this turn of the event loop; only after
+ * that commits (channels.c flush()) are the messages sent and the events
+ * acted on.  A `kill -9` at any moment therefore restarts from a state
+ * the peer has seen at most one step of.  The table's SQL is in
+ * channels_store.c.
  *
  * Updates are batched: the update_* messages go out as they are made, and
  * one commitment_signed covering all of them goes out when the event loop
@@ -23,19 +26,19 @@
 #ifndef OHM_DAEMON_CHANNELS_H
 #define OHM_DAEMON_CHANNELS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bitcoin/tx.h"
 #include "crypto/types.h"
 #include "wire/peer_wire.h"
 
 struct channel_id;
 struct channels;
+struct dchannel;
 struct ohmd;
 struct peer;
-struct rpc_request;
 
 #define CHANNELS_RECONNECT_MAX_SECS 60
 /* Core Lightning's default for close's unilateraltimeout: two days. */
@@ -84,7 +87,23 @@ void channels_peer_update(struct channels *channels, struct peer *peer, const ui
 void channels_peer_error(struct channels *channels, struct peer *peer,
 			 const struct channel_id *channel_id, const char *text);
 
-/* ---- For the RPC commands (daemon/rpc_channel.c) ---- */
+/* ---- For the channel commands (daemon/rpc_channel.c) ---- */
+
+struct htlc_set;
+struct msg_channel_update;
+
+/* Why a channel command failed; the command turns it into its error. */
+enum channels_error_kind {
+	CHANNELS_ERROR_FAILED,		/* the channel says no, for the reason given */
+	CHANNELS_ERROR_BAD_PARAMS,	/* the engine refused the arguments */
+	CHANNELS_ERROR_INTERNAL,	/* ours: the database, setting up a channel */
+	CHANNELS_ERROR_WALLET,		/* the wallet's: wallet_code is its JSON-RPC code */
+};
+struct channels_error {
+	enum channels_error_kind kind;
+	int wallet_code;
+	const char *message;
+};
 
 struct channels_fund_params {
 	uint64_t amount_sat;
@@ -94,18 +113,42 @@ struct channels_fund_params {
 	bool announce;
 };
 
-/* fundchannel: opens a channel to the connected peer; request is answered
- * when the funding transaction is broadcast, or with an error. */
-void channels_fund(struct channels *channels, struct rpc_request *request, struct peer *peer,
-		   const struct channels_fund_params *params);
+/* A channel opened: its funding transaction was broadcast. */
+struct channels_fund_result {
+	const struct bitcoin_tx *tx;
+	uint32_t outnum;		/* the funding output */
+	uint8_t channel_id[32];
+	bool option_anchors;
+};
+typedef void (*channels_fund_cb)(void *arg, const struct channels_fund_result *result,
+				 const struct channels_error *error);
 
-/* close: id is a peer id, a channel_id or a short_channel_id; script NULL
- * pays our wallet.  timeout_secs 0 waits for the peer forever. */
-void channels_close(struct channels *channels, struct rpc_request *request, const char *id,
-		    const uint8_t *script, size_t script_len, unsigned timeout_secs);
+/* fundchannel: opens a channel to the connected peer.  done is called
+ * once (perhaps before this returns): with the result when the funding
+ * transaction is broadcast, or with an error (result NULL). */
+void channels_fund(struct channels *channels, struct peer *peer,
+		   const struct channels_fund_params *params, channels_fund_cb done, void *arg);
 
-/* listpeerchannels' "channels" (peer_id NULL: all). */
-json_t *channels_list_json(struct channels *channels, const uint8_t *peer_id);
+/* A close's transaction: type "mutual" or "unilateral". */
+struct channels_close_result {
+	const struct bitcoin_tx *tx;
+	const char *type;
+};
+typedef void (*channels_close_cb)(void *arg, const struct channels_close_result *result,
+				  const struct channels_error *error);
+
+/* close: closes dc; script NULL pays our wallet.  timeout_secs 0 waits for
+ * the peer forever.  done as channels_fund's, once the closing (or our
+ * commitment) transaction is broadcast. */
+void channels_close(struct channels *channels, struct dchannel *dc, const uint8_t *script,
+		    size_t script_len, unsigned timeout_secs, channels_close_cb done, void *arg);
+
+/* The channel a user names by peer id: its oldest channel that still
+ * needs the peer, else its newest; NULL if none. */
+struct dchannel *channels_for_peer(struct channels *channels,
+				   const uint8_t peer_id[PUBKEY_CMPR_LEN]);
+/* By channel_id (or the temporary one before funding_created); NULL if none. */
+struct dchannel *channels_by_channel_id(struct channels *channels, const uint8_t id[32]);
 
 /* How many channels (with peer_id, or all if NULL) are opening or locking
  * in, normal (or shutting down), or anything else. */
@@ -115,27 +158,90 @@ struct channels_counts {
 void channels_count(const struct channels *channels, const uint8_t *peer_id,
 		    struct channels_counts *counts);
 
-/* listfunds' "channels". */
-json_t *channels_funds_json(struct channels *channels);
+/* One channel as listpeerchannels and listfunds show it.  Pointers are
+ * valid until the channel's next step. */
+struct channel_summary {
+	const uint8_t *peer_id;		/* PUBKEY_CMPR_LEN bytes */
+	bool peer_connected;
+	bool is_reestablished;		/* channel_reestablish exchanged */
+	const char *state;		/* Core Lightning's name */
+	bool is_opener;
+	uint8_t channel_id[32];
+	bool is_private;
+	bool option_anchors;
+	uint64_t funding_sat;
+	bool has_funding;		/* funding outpoint known */
+	struct bitcoin_outpoint funding;
+	const struct short_channel_id *scid;	/* NULL before confirmed */
+	bool is_spent;			/* the funding output, on chain */
+	struct bitcoin_txid spend_txid;
+	uint32_t spend_height;
+	bool is_awaiting_lockin;
+	uint32_t minimum_depth;		/* the fundee's: the one that counts */
+	uint32_t depth;			/* of the funding transaction (0: none) */
+	const char *failure;		/* why it failed, or NULL */
+	uint32_t feerate_perkw;
+	uint64_t to_us_msat;
+	uint64_t spendable_msat, receivable_msat;
+	uint64_t our_reserve_msat, their_reserve_msat;	/* what each side must keep */
+	uint64_t htlc_minimum_in_msat, htlc_minimum_out_msat;
+	uint32_t our_to_self_delay, their_to_self_delay;	/* each side's wait */
+	uint32_t max_accepted_htlcs;	/* ours, from the peer */
+	uint64_t dust_limit_msat;	/* ours */
+	/* The HTLC limits of our direction (the peer's, which bind us). */
+	uint64_t local_htlc_minimum_msat, local_htlc_maximum_msat;
+	const struct msg_channel_update *remote_update;	/* or NULL */
+	const struct htlc_set *htlcs;	/* the engine's */
+};
+void dchannel_summary(const struct dchannel *dc, struct channel_summary *summary);
+
+typedef void (*channels_htlc_cb)(void *arg, uint64_t htlc_id, const struct channels_error *error);
 
 /* dev-sendhtlc: offers an HTLC of amount_msat paying sha256(preimage)
- * (with a dummy onion) over the channel id names, signed at once. */
-void channels_dev_send_htlc(struct channels *channels, struct rpc_request *request,
-			    const char *id, uint64_t amount_msat, const uint8_t preimage[32],
-			    uint32_t cltv_expiry);
+ * (with a dummy onion) over dc, signed at once.  done (before this
+ * returns) gets its id or an error. */
+void channels_dev_send_htlc(struct channels *channels, struct dchannel *dc,
+			    uint64_t amount_msat, const uint8_t preimage[32],
+			    uint32_t cltv_expiry, channels_htlc_cb done, void *arg);
 
-/* dev-fulfillhtlc / dev-failhtlc: settles an HTLC the peer offered us. */
-void channels_dev_settle_htlc(struct channels *channels, struct rpc_request *request,
-			      const char *id, uint64_t htlc_id, const uint8_t *preimage);
+/* dev-fulfillhtlc / dev-failhtlc: settles an HTLC the peer offered us
+ * (preimage NULL: fails it); done as dev_send's. */
+void channels_dev_settle_htlc(struct channels *channels, struct dchannel *dc,
+			      uint64_t htlc_id, const uint8_t *preimage, channels_htlc_cb done,
+			      void *arg);
 
-/* ---- For payments (daemon/payflow.c) ---- */
+/* ---- For the HTLC switch (daemon/payflow.c) ---- */
 
 struct channel;
-struct dchannel;
+struct channel_event;
 struct preimage;
 struct sha256;
 struct short_channel_id;
 struct wirebuf;
+
+/* What the channels tell the layer above about HTLCs, registered once at
+ * start-up (channels_set_htlc_listener); until then nobody is told.
+ * owner_size bytes per event of a step are kept for it, zeroed: what
+ * resolved_db finds inside the step's transaction (whose HTLC it was) and
+ * resolved acts on after the commit; the channels never look inside. */
+struct channels_htlc_listener {
+	/* Our HTLC on dc was fulfilled, failed or withdrawn (ev), inside the
+	 * step's transaction.  Returns: false on a database error (the step
+	 * is rolled back and ohmd stops). */
+	bool (*resolved_db)(void *arg, struct dchannel *dc, const struct channel_event *ev,
+			    void *owner);
+	/* The same fulfilled or failed HTLC, once the step committed. */
+	void (*resolved)(void *arg, struct dchannel *dc, const struct channel_event *ev,
+			 const void *owner);
+	/* The peer's HTLC htlc_id on dc is irrevocably committed. */
+	void (*added)(void *arg, struct dchannel *dc, uint64_t htlc_id);
+	/* dc can carry updates again (newly normal, or reestablished). */
+	void (*usable)(void *arg, struct dchannel *dc);
+	size_t owner_size;
+	void *arg;
+};
+void channels_set_htlc_listener(struct channels *channels,
+				const struct channels_htlc_listener *listener);
 
 /* Extra database writes that must commit with a step (a payment or a
  * forward recorded with the HTLC that carries it); htlc_id is the HTLC

@@ -11,11 +11,12 @@
 
 #include "bitcoin/script.h"
 #include "channel/scripts.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "daemon/chain.h"
+#include "daemon/channels_store.h"
 #include "daemon/config.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/wallet.h"
@@ -26,28 +27,16 @@
 
 static bool row_update_chain(struct dchannel *dc)
 {
-	sqlite3_stmt *stmt = db_prepare(dc->owner->ohmd->db,
-		"UPDATE channels SET funding_height = ?, funding_txindex = ?,"
-		" spend_txid = ?, spend_height = ? WHERE id = ?");
+	struct channels_store_chain chain = {
+		.funding_confirmed = dc->funding_confirmed,
+		.funding_height = dc->funding_height,
+		.funding_txindex = dc->funding_txindex,
+		.is_spent = dc->is_spent,
+		.spend_txid = dc->spend_txid,
+		.spend_height = dc->spend_height,
+	};
 
-	if (!stmt)
-		return false;
-	if (dc->funding_confirmed) {
-		sqlite3_bind_int64(stmt, 1, dc->funding_height);
-		sqlite3_bind_int64(stmt, 2, dc->funding_txindex);
-	} else {
-		sqlite3_bind_null(stmt, 1);
-		sqlite3_bind_null(stmt, 2);
-	}
-	if (dc->is_spent) {
-		sqlite3_bind_blob(stmt, 3, dc->spend_txid.shad.sha.u8, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 4, dc->spend_height);
-	} else {
-		sqlite3_bind_null(stmt, 3);
-		sqlite3_bind_null(stmt, 4);
-	}
-	sqlite3_bind_int64(stmt, 5, dc->dbid);
-	return channels_db_step(stmt);
+	return channels_store_set_chain(dc->owner->ohmd->db, dc->dbid, &chain);
 }
 
 /* Whether tx's output outnum is the channel's funding output. */
@@ -77,11 +66,7 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 
 	if (!m->list)
 		return true;
-	txids = calloc(block->num_txs + 1, sizeof(*txids));
-	if (!txids) {
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
+	txids = oh_calloc(block->num_txs + 1, sizeof(*txids));
 	for (size_t i = 0; i < block->num_txs; i++)
 		bitcoin_tx_txid(&txids[i], block->txs[i]);
 	for (struct dchannel *dc = m->list; dc; dc = dc->next) {

@@ -6,14 +6,12 @@
 #define OHM_DAEMON_CHANNELS_INTERNAL_H
 
 #include <event2/event.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "bitcoin/tx.h"
 #include "channel/state.h"
 #include "daemon/channels.h"
-#include "daemon/payflow.h"
 
 struct bitcoin_blkid;
 struct bitcoin_block;
@@ -24,6 +22,8 @@ struct log;
 #define OUR_TO_SELF_DELAY 144
 #define OUR_MAX_ACCEPTED_HTLCS 483
 #define OUR_HTLC_MINIMUM_MSAT 1
+/* No cap of ours on what is in flight: all the bitcoin there can be. */
+#define OUR_MAX_HTLC_IN_FLIGHT_MSAT (21000000ULL * 100000000ULL * 1000ULL)
 /* Our limits on what a peer announces. */
 #define MAX_TO_SELF_DELAY 2016
 #define MAX_MINIMUM_DEPTH 144
@@ -60,10 +60,12 @@ struct dchannel {
 	/* Our tip when the channel was first stored (0: unknown). */
 	uint32_t opened_height;
 
-	/* Requests waiting on it. */
-	struct rpc_request *fund_request;
+	/* Commands waiting on it (done NULL: none). */
+	channels_fund_cb fund_done;
+	void *fund_arg;
 	struct channels_fund_params fund;
-	struct rpc_request *close_request;
+	channels_close_cb close_done;
+	void *close_arg;
 	struct event *close_timer;
 
 	/* BOLT #7 channel_update: the peer's for its direction (what it
@@ -103,9 +105,9 @@ struct queued_step {
 	struct dchannel *dc;
 	uint64_t link_gen;
 	struct channel_effects fx;
-	/* Per event of fx: the owner of an HTLC outcome, found when it was
-	 * stored (payflow.h); NULL if fx has no events. */
-	struct payflow_owner *owners;
+	/* Per event of fx, owner_size bytes of the HTLC listener's (see
+	 * channels.h); NULL if fx has no events. */
+	void *owners;
 	/* Logged once the step is committed (dchannel_log_committed). */
 	char *note;
 	const char *note_subsystem;
@@ -118,6 +120,7 @@ struct channels {
 	struct redial *redials;
 	bool is_fatal;			/* a database error: we are stopping */
 	void (*on_fatal)(struct ohmd *ohmd);	/* tells ohmd to stop */
+	struct channels_htlc_listener htlc;	/* the HTLC switch above */
 	/* Group commit: the transaction the steps of this turn of the event
 	 * loop share, the steps waiting for it, and the event that commits
 	 * it and acts on them once the loop has run what was ready. */
@@ -139,15 +142,11 @@ bool dchannel_needs_peer(const struct dchannel *dc);
 /* A channel with id (channel_id or temporary), with peer if not NULL. */
 struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
 				     const uint8_t id[32]);
-/* Steps a prepared statement to the end and resets it. */
-bool channels_db_step(sqlite3_stmt *stmt);
 /* A database error: logged with what failed, and ohmd stops. */
 void channels_fatal(struct channels *m, const char *what);
 
-/* A new channel for peer_id, not linked in yet.  NULL: out of memory. */
+/* A new channel for peer_id, not linked in yet. */
 struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
-/* The next secrets index (stored): never reused, even for forgotten channels. */
-bool channels_next_index(struct channels *m, int64_t *index);
 /* Derives dc's secrets and makes its close timer; links dc into m. */
 bool dchannel_setup(struct channels *m, struct dchannel *dc);
 /* A new engine for dc, as funder or fundee (funding_sat sizes our reserve). */
@@ -165,8 +164,14 @@ void channels_fill_policy(struct channels *m, struct channel_policy *policy);
  * Returns: false with err if a row cannot be read or restored. */
 bool channels_load(struct channels *m, char *err, size_t errlen);
 
-/* Core Lightning's "channel_type": {"bits": [...], "names": [...]}. */
-json_t *dchannel_type_json(const struct dchannel *dc);
+/* A command's error: kind and the message, formatted into buf. */
+const struct channels_error *channels_error_fmt(struct channels_error *error, char *buf,
+						size_t buflen, enum channels_error_kind kind,
+						const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Answers dc's waiting fundchannel, if any, with an error. */
+void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind, int wallet_code,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Stores fx in the group transaction and queues it: its messages are sent
  * and its events acted on once that commits (later in this turn of the

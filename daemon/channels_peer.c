@@ -6,21 +6,21 @@
 #include "daemon/channels_internal.h"
 
 #include <event2/event.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
+#include "daemon/channels_store.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
 #include "daemon/peers.h"
-#include "db/db.h"
 #include "gossip/channel_update.h"
 #include "wire/peer_wire.h"
 
@@ -98,7 +98,6 @@ void channels_peer_update(struct channels *m, struct peer *peer, const uint8_t *
 {
 	struct msg_channel_update update;
 	const char *why;
-	sqlite3_stmt *stmt;
 
 	if (!channel_update_check(m->ohmd->secp, &update, msg, len, &peer->node_id, &why)) {
 		log_unusual(channels_log(m), "channel", "%s: ignoring channel_update: %s",
@@ -113,14 +112,7 @@ void channels_peer_update(struct channels *m, struct peer *peer, const uint8_t *
 		    != channel_update_direction(dc->peer_id, m->ohmd->node_id)
 		    || (dc->has_remote_update && update.timestamp <= dc->remote_update.timestamp))
 			return;
-		stmt = db_prepare(m->ohmd->db, "UPDATE channels SET remote_update = ? WHERE id = ?");
-		if (!stmt) {
-			channels_fatal(m, "cannot store a channel_update");
-			return;
-		}
-		sqlite3_bind_blob(stmt, 1, msg, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, dc->dbid);
-		if (!channels_db_step(stmt)) {
+		if (!channels_store_set_remote_update(m->ohmd->db, dc->dbid, msg, len)) {
 			channels_fatal(m, "cannot store a channel_update");
 			return;
 		}
@@ -199,9 +191,7 @@ void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_C
 	if (!wanted)
 		return;
 	if (!r) {
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return;
+		r = oh_calloc(1, sizeof(*r));
 		r->owner = m;
 		memcpy(r->node_id, node_id, PUBKEY_CMPR_LEN);
 		r->timer = evtimer_new(m->ohmd->base, redial_fired, r);
@@ -294,11 +284,11 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 		}
 	}
 	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!dc || !channels_next_index(m, &dc->dbid) || !dchannel_setup(m, dc)
+	if (!channels_store_next_index(m->ohmd->db, &dc->dbid) || !dchannel_setup(m, dc)
 	    || !dchannel_engine_new(m, dc, peer, funding_sat, err, sizeof(err))) {
 		log_broken(channels_log(m), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);
-		if (dc && dc->close_timer)
+		if (dc->close_timer)
 			dchannel_free(dc);
 		else
 			free(dc);

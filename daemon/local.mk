@@ -6,6 +6,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_load.c daemon/channels_peer.c \
 	daemon/channels_rpc.c \
 	daemon/channels_fee.c \
+	daemon/channels_store.c daemon/channels_store.h \
 	daemon/byteset.c daemon/byteset.h \
 	daemon/chain.c daemon/chain.h \
 	daemon/chain_store.c daemon/chain_store.h \
@@ -27,7 +28,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
 	daemon/peers_store.c daemon/peers_store.h \
-	daemon/rpc_channel.c \
+	daemon/rpc_channel.c daemon/rpc_channel.h daemon/rpc_channel_list.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_invoice.c \
 	daemon/row_json.c daemon/row_json.h \
@@ -106,3 +107,10 @@ TESTS += tests/unit/test_daemon_htlc_switch
 tests_unit_test_daemon_htlc_switch_SOURCES = tests/unit/test_daemon_htlc_switch.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/test.h
 tests_unit_test_daemon_htlc_switch_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
+# The channels table's queries, against an in-memory database.
+check_PROGRAMS += tests/unit/test_daemon_channels_store
+TESTS += tests/unit/test_daemon_channels_store
+tests_unit_test_daemon_channels_store_SOURCES = tests/unit/test_daemon_channels_store.c \
+	tests/unit/test.h
+tests_unit_test_daemon_channels_store_LDADD = $(OHM_DAEMON_TEST_LIBS)

@@ -367,6 +367,10 @@ static int run(struct ohmd *ohmd)
 		startup_error("out of memory");
 		goto out;
 	}
+	{
+		struct channels_htlc_listener htlc = payflow_channels_listener(ohmd->payflow);
+		channels_set_htlc_listener(ohmd->channels, &htlc);
+	}
 	chain_start(ohmd->chain);
 	channels_start(ohmd->channels);
 	ohmd->rpc = rpc_server_new(ohmd, ohmd->base, ohmd->log, config->rpc_file, err, sizeof(err));

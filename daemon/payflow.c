@@ -689,6 +689,44 @@ void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
 	free(pending);
 }
 
+/* ---- The channels' listener ---- */
+
+static bool listener_resolved_db(void *arg, struct dchannel *dc, const struct channel_event *ev,
+				 void *owner)
+{
+	return payflow_resolved_db(arg, dc, ev, owner);
+}
+
+static void listener_resolved(void *arg, struct dchannel *dc, const struct channel_event *ev,
+			      const void *owner)
+{
+	payflow_resolved(arg, dc, ev, owner);
+}
+
+static void listener_added(void *arg, struct dchannel *dc, uint64_t htlc_id)
+{
+	payflow_htlc_added(arg, dc, htlc_id);
+}
+
+static void listener_usable(void *arg, struct dchannel *dc)
+{
+	payflow_channel_usable(arg, dc);
+}
+
+struct channels_htlc_listener payflow_channels_listener(struct payflow *pf)
+{
+	struct channels_htlc_listener listener = {
+		.resolved_db = listener_resolved_db,
+		.resolved = listener_resolved,
+		.added = listener_added,
+		.usable = listener_usable,
+		.owner_size = sizeof(struct payflow_owner),
+		.arg = pf,
+	};
+
+	return listener;
+}
+
 /* ---- listforwards ---- */
 
 static json_t *scid_json(struct payflow *pf, sqlite3_stmt *stmt, int col)

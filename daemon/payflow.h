@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/channels.h"
+
 struct channel_event;
 struct dchannel;
 struct ohmd;
@@ -65,6 +67,10 @@ void payflow_resolved(struct payflow *payflow, struct dchannel *dc,
  * still waiting, or pass them their forward's outcome, from what is
  * stored (each at most once: see htlc_switch.h). */
 void payflow_channel_usable(struct payflow *payflow, struct dchannel *dc);
+
+/* What the channels tell the switch (registered at start-up): the four
+ * calls above, with struct payflow_owner as the per-event owner. */
+struct channels_htlc_listener payflow_channels_listener(struct payflow *payflow);
 
 /* listforwards (filters may be NULL). */
 json_t *payflow_forwards_json(struct payflow *payflow, const char *status,

@@ -7,6 +7,7 @@
 
 #include "bitcoin/address.h"
 #include "common/hex.h"
+#include "crypto/hash.h"
 #include "crypto/util.h"
 #include "channel/open.h"
 #include "daemon/channels.h"
@@ -15,7 +16,78 @@
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/peer.h"
+#include "daemon/rpc_channel.h"
 #include "daemon/rpc_params.h"
+#include "wire/short_channel_id.h"
+
+/* The JSON-RPC code of a channel command's error. */
+static int error_code(const struct channels_error *error)
+{
+	switch (error->kind) {
+	case CHANNELS_ERROR_FAILED:
+		return RPC_LIGHTNINGD;
+	case CHANNELS_ERROR_BAD_PARAMS:
+		return RPC_INVALID_PARAMS;
+	case CHANNELS_ERROR_INTERNAL:
+		break;
+	case CHANNELS_ERROR_WALLET:
+		return error->wallet_code ? error->wallet_code : RPC_INTERNAL_ERROR;
+	}
+	return RPC_INTERNAL_ERROR;
+}
+
+/* Answers request with error, if there is one.  Returns: whether it did. */
+static bool respond_error(struct rpc_request *request, const struct channels_error *error)
+{
+	if (error)
+		rpc_respond_error(request, error_code(error), "%s", error->message);
+	return error != NULL;
+}
+
+/* The channel id names: a peer id, a channel_id, or a short_channel_id.
+ * NULL: answered. */
+static struct dchannel *find_channel(struct ohmd *ohmd, struct rpc_request *request,
+				     const char *id)
+{
+	size_t len = strlen(id);
+	uint8_t bytes[32];
+	struct short_channel_id scid;
+	struct dchannel *found = NULL;
+
+	if (len == 2 * PUBKEY_CMPR_LEN) {
+		uint8_t peer_id[PUBKEY_CMPR_LEN];
+		if (hex_decode(peer_id, sizeof(peer_id), id, len))
+			found = channels_for_peer(ohmd->channels, peer_id);
+	} else if (len == 64 && hex_decode(bytes, sizeof(bytes), id, len)) {
+		found = channels_by_channel_id(ohmd->channels, bytes);
+	} else if (short_channel_id_from_str(&scid, id, len)) {
+		found = channels_by_scid(ohmd->channels, &scid);
+	} else {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'id': expected a peer id, channel_id or "
+				  "short_channel_id, got '%.80s'", id);
+		return NULL;
+	}
+	if (!found)
+		rpc_respond_error(request, RPC_LIGHTNINGD, "No channel found for '%.80s'", id);
+	return found;
+}
+
+static void fund_done(void *arg, const struct channels_fund_result *r,
+		      const struct channels_error *error)
+{
+	struct rpc_request *request = arg;
+	char cid[65];
+	json_t *result;
+
+	if (respond_error(request, error))
+		return;
+	result = rpc_tx_result(r->tx);
+	json_object_set_new(result, "outnum", json_integer(r->outnum));
+	json_object_set_new(result, "channel_id", json_string(hex_encode(cid, r->channel_id, 32)));
+	json_object_set_new(result, "channel_type", rpc_channel_type_json(r->option_anchors));
+	rpc_respond(request, result);
+}
 
 static void fundchannel(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
@@ -75,7 +147,20 @@ static void fundchannel(struct ohmd *ohmd, struct rpc_request *request, json_t *
 	peer = rpc_active_peer(ohmd, request, json_string_value(json_object_get(params, "id")));
 	if (!peer)
 		return;
-	channels_fund(ohmd->channels, request, peer, &fp);
+	channels_fund(ohmd->channels, peer, &fp, fund_done, request);
+}
+
+static void close_done(void *arg, const struct channels_close_result *r,
+		       const struct channels_error *error)
+{
+	struct rpc_request *request = arg;
+	json_t *result;
+
+	if (respond_error(request, error))
+		return;
+	result = rpc_tx_result(r->tx);
+	json_object_set_new(result, "type", json_string(r->type));
+	rpc_respond(request, result);
 }
 
 static void close_command(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -84,6 +169,7 @@ static void close_command(struct ohmd *ohmd, struct rpc_request *request, json_t
 	json_int_t timeout = json_integer_value(json_object_get(params, "unilateraltimeout"));
 	struct wirebuf *script = wirebuf_new();
 	char why[ADDRESS_ERROR_LEN];
+	struct dchannel *dc;
 
 	if (destination && !address_to_script(script, why, ohmd->config->chainparams, destination)) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "parameter 'destination': %s", why);
@@ -96,9 +182,11 @@ static void close_command(struct ohmd *ohmd, struct rpc_request *request, json_t
 		wirebuf_free(script);
 		return;
 	}
-	channels_close(ohmd->channels, request, json_string_value(json_object_get(params, "id")),
-		       destination ? script->data : NULL, destination ? script->len : 0,
-		       (unsigned)timeout);
+	dc = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
+	if (dc)
+		channels_close(ohmd->channels, dc, destination ? script->data : NULL,
+			       destination ? script->len : 0, (unsigned)timeout, close_done,
+			       request);
 	wirebuf_free(script);
 }
 
@@ -114,7 +202,7 @@ static void listpeerchannels(struct ohmd *ohmd, struct rpc_request *request, jso
 		hex_decode(peer_id, sizeof(peer_id), id, strlen(id));
 	}
 	rpc_respond(request, json_pack("{s:o}", "channels",
-				       channels_list_json(ohmd->channels, id ? peer_id : NULL)));
+				       rpc_channels_list_json(ohmd, id ? peer_id : NULL)));
 }
 
 /* A 32-byte hex parameter (NULL if absent); false: answered. */
@@ -132,8 +220,34 @@ static bool parse_hex32(struct rpc_request *request, json_t *params, const char 
 	return true;
 }
 
+/* What dev-sendhtlc answers: the HTLC and the preimage it pays. */
+struct dev_htlc {
+	struct rpc_request *request;
+	const uint8_t *preimage;	/* NULL: dev-fulfillhtlc, dev-failhtlc */
+};
+
+static void dev_htlc_done(void *arg, uint64_t htlc_id, const struct channels_error *error)
+{
+	const struct dev_htlc *dev = arg;
+	struct sha256 hash;
+	char hash_hex[65], preimage_hex[65];
+
+	if (respond_error(dev->request, error))
+		return;
+	if (!dev->preimage) {
+		rpc_respond(dev->request, json_pack("{s:I}", "htlc_id", (json_int_t)htlc_id));
+		return;
+	}
+	sha256(&hash, dev->preimage, 32);
+	rpc_respond(dev->request, json_pack("{s:I, s:s, s:s}", "htlc_id", (json_int_t)htlc_id,
+					    "payment_hash", hex_encode(hash_hex, hash.u8, 32),
+					    "preimage", hex_encode(preimage_hex, dev->preimage, 32)));
+}
+
 static void dev_sendhtlc(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
+	struct dev_htlc dev = {request, NULL};
+	struct dchannel *dc;
 	uint8_t preimage[32];
 	uint64_t amount_msat;
 	json_int_t cltv = json_integer_value(json_object_get(params, "cltv_expiry"));
@@ -157,23 +271,30 @@ static void dev_sendhtlc(struct ohmd *ohmd, struct rpc_request *request, json_t 
 		return;
 	if (!present)
 		crypto_random_bytes(preimage, sizeof(preimage));
-	channels_dev_send_htlc(ohmd->channels, request,
-			       json_string_value(json_object_get(params, "id")), amount_msat,
-			       preimage, (uint32_t)cltv);
+	dc = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
+	if (!dc)
+		return;
+	dev.preimage = preimage;
+	channels_dev_send_htlc(ohmd->channels, dc, amount_msat, preimage, (uint32_t)cltv,
+			       dev_htlc_done, &dev);
 }
 
 static void dev_settle(struct ohmd *ohmd, struct rpc_request *request, json_t *params,
 		       bool is_fulfill)
 {
+	struct dev_htlc dev = {request, NULL};
+	struct dchannel *dc;
 	uint8_t preimage[32];
 	bool present = false;
 
 	if (is_fulfill && !parse_hex32(request, params, "preimage", preimage, &present))
 		return;
-	channels_dev_settle_htlc(ohmd->channels, request,
-				 json_string_value(json_object_get(params, "id")),
+	dc = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
+	if (!dc)
+		return;
+	channels_dev_settle_htlc(ohmd->channels, dc,
 				 (uint64_t)json_integer_value(json_object_get(params, "htlc_id")),
-				 is_fulfill ? preimage : NULL);
+				 is_fulfill ? preimage : NULL, dev_htlc_done, &dev);
 }
 
 static void dev_fulfillhtlc(struct ohmd *ohmd, struct rpc_request *request, json_t *params)

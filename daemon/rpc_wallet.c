@@ -16,6 +16,7 @@
 #include "daemon/feerate.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
+#include "daemon/rpc_channel.h"
 #include "daemon/rpc_params.h"
 #include "daemon/rpc_wallet_json.h"
 #include "daemon/wallet.h"

@@ -1,0 +1,78 @@
+/* The channels table: every query the channels make (daemon/channels*.c),
+ * as typed functions.  Rows are read by column name.  Writes run inside
+ * the caller's transaction (the channels' group commit, or the chain's
+ * block); none opens its own.
+ *
+ * A row is the channel's engine snapshot (channel/state.h) and what the
+ * daemon learns around it: where the funding transaction confirmed and
+ * what spent it, the last transaction we broadcast for it (re-sent after
+ * a restart until the funding output is spent), and the peer's latest
+ * channel_update. */
+#ifndef OHM_DAEMON_CHANNELS_STORE_H
+#define OHM_DAEMON_CHANNELS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bitcoin/tx.h"
+#include "crypto/types.h"
+
+struct db;
+
+/* What the chain says about a channel's funding output. */
+struct channels_store_chain {
+	bool funding_confirmed;
+	uint32_t funding_height, funding_txindex;
+	bool is_spent;
+	struct bitcoin_txid spend_txid;
+	uint32_t spend_height;
+};
+
+/* One stored channel (blobs malloc'd; NULL if absent). */
+struct channels_store_row {
+	int64_t id;
+	uint8_t peer_id[PUBKEY_CMPR_LEN];
+	uint8_t *snapshot;
+	size_t snapshot_len;
+	struct channels_store_chain chain;
+	uint8_t *last_tx;
+	size_t last_tx_len;
+	uint8_t *remote_update;
+	size_t remote_update_len;
+	uint32_t opened_height;		/* 0: unknown */
+};
+
+/* Inserts the channel's row, or updates its channel_id, snapshot and
+ * funding outpoint (funding NULL: not known yet); peer_id and
+ * opened_height are written only by the insert.  Returns: false on a
+ * database error. */
+bool channels_store_save(struct db *db, int64_t id, const uint8_t peer_id[PUBKEY_CMPR_LEN],
+			 const uint8_t channel_id[32], const uint8_t *snapshot,
+			 size_t snapshot_len, const struct bitcoin_outpoint *funding,
+			 uint32_t opened_height);
+
+/* Deletes the row (a forgotten channel).  false: a database error. */
+bool channels_store_delete(struct db *db, int64_t id);
+
+/* The transaction (serialized) we broadcast for the channel. */
+bool channels_store_set_last_tx(struct db *db, int64_t id, const uint8_t *tx, size_t tx_len);
+
+/* Where the funding confirmed and what spent it. */
+bool channels_store_set_chain(struct db *db, int64_t id, const struct channels_store_chain *chain);
+
+/* The peer's channel_update, as received. */
+bool channels_store_set_remote_update(struct db *db, int64_t id, const uint8_t *msg, size_t len);
+
+/* Every row, by id.  Returns: false with err on a database error or a
+ * damaged row (named by its id); *rows then NULL.  Free with
+ * channels_store_rows_free. */
+bool channels_store_load(struct db *db, struct channels_store_row **rows, size_t *num,
+			 char *err, size_t errlen);
+void channels_store_rows_free(struct channels_store_row *rows, size_t num);
+
+/* The next channel's id, also its secrets' index: never reused, even for
+ * deleted rows.  Returns: false on a database error. */
+bool channels_store_next_index(struct db *db, int64_t *index);
+
+#endif /* OHM_DAEMON_CHANNELS_STORE_H */
