@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "bitcoin/chainparams.h"
 #include "channel/scripts.h"
 #include "channel/state.h"
@@ -26,7 +28,6 @@
 #include "daemon/fee_policy.h"
 #include "daemon/feerate.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
 #include "daemon/peer.h"
 #include "daemon/wallet.h"
 #include "db/db.h"
@@ -37,7 +38,7 @@
 
 struct log *channels_log(const struct channels *m)
 {
-	return m->ohmd->log;
+	return m->log;
 }
 
 const char *dchannel_id_hex(char out[65], const struct dchannel *dc)
@@ -107,16 +108,17 @@ const struct channels_error *channels_error_fmt(struct channels_error *error, ch
 	vsnprintf(buf, buflen, fmt, ap);
 	va_end(ap);
 	error->kind = kind;
-	error->wallet_code = 0;
+	error->wallet_error = WALLET_OK;
 	error->message = buf;
 	return error;
 }
 
-void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind, int wallet_code,
+void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind,
+			enum wallet_error wallet_error,
 			 const char *fmt, ...)
 {
 	channels_fund_cb done = dc->fund_done;
-	struct channels_error error = {kind, wallet_code, NULL};
+	struct channels_error error = {kind, wallet_error, NULL};
 	char text[1100];
 	va_list ap;
 
@@ -132,23 +134,22 @@ void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind, int
 
 void channels_fatal(struct channels *m, const char *what)
 {
-	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->ohmd->db));
+	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->db));
 	m->is_fatal = true;
-	m->on_fatal(m->ohmd);
+	m->on_fatal(m->fatal_arg);
 }
 
 /* ---- Policy and set-up ---- */
 
 void channels_fill_policy(struct channels *m, struct channel_policy *policy)
 {
-	struct ohmd *ohmd = m->ohmd;
 	struct fee_estimates est;
 	struct fee_bounds bounds;
 
 	channels_fee_estimates(m, &est);
-	fee_policy_bounds(&bounds, &est, ohmd->config->max_fee_multiplier);
+	fee_policy_bounds(&bounds, &est, m->config->max_fee_multiplier);
 	memset(policy, 0, sizeof(*policy));
-	memcpy(policy->chain_hash.bytes, ohmd->config->chainparams->chain_hash, 32);
+	memcpy(policy->chain_hash.bytes, m->config->chainparams->chain_hash, 32);
 	policy->max_to_self_delay = MAX_TO_SELF_DELAY;
 	policy->max_minimum_depth = MAX_MINIMUM_DEPTH;
 	policy->min_funding_sat = MIN_FUNDING_SAT;
@@ -156,7 +157,7 @@ void channels_fill_policy(struct channels *m, struct channel_policy *policy)
 	/* Peers' open_channel and update_fee must be within these. */
 	policy->min_feerate_per_kw = bounds.min_perkw;
 	policy->max_feerate_per_kw = bounds.max_perkw;
-	policy->closing_feerate_per_kw = chain_feerate(ohmd->chain, FEERATE_NORMAL);
+	policy->closing_feerate_per_kw = chain_feerate(m->chain, FEERATE_NORMAL);
 	policy->allow_anchors = false;
 }
 
@@ -178,10 +179,10 @@ bool dchannel_setup(struct channels *m, struct dchannel *dc)
 	struct secret node_secret;
 	bool ok;
 
-	memcpy(node_secret.data, m->ohmd->node_secret, sizeof(node_secret.data));
-	ok = channel_secrets_derive(m->ohmd->secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
+	memcpy(node_secret.data, m->node_secret, sizeof(node_secret.data));
+	ok = channel_secrets_derive(m->secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
 	crypto_wipe(&node_secret, sizeof(node_secret));
-	dc->close_timer = evtimer_new(m->ohmd->base, close_timer_fired, dc);
+	dc->close_timer = evtimer_new(m->base, close_timer_fired, dc);
 	if (!ok || !dc->close_timer)
 		return false;
 	dc->next = m->list;
@@ -199,10 +200,10 @@ void dchannel_free(struct dchannel *dc)
 			break;
 		}
 	}
-	dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel was forgotten: %s",
+	dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel was forgotten: %s",
 			    dc->failure ? dc->failure : "ohmd is shutting down");
 	if (dc->close_done) {
-		struct channels_error error = {CHANNELS_ERROR_FAILED, 0, "ohmd is shutting down"};
+		struct channels_error error = {CHANNELS_ERROR_FAILED, WALLET_OK, "ohmd is shutting down"};
 		channels_close_cb done = dc->close_done;
 		dc->close_done = NULL;
 		done(dc->close_arg, NULL, &error);
@@ -234,7 +235,7 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 	struct wirebuf *script = wirebuf_new();
 	uint64_t reserve = funding_sat / 100;
 
-	if (!wallet_new_script(m->ohmd->wallet, script, err, errlen)) {
+	if (!wallet_new_script(m->wallet, script, err, errlen)) {
 		wirebuf_free(script);
 		return false;
 	}
@@ -245,12 +246,12 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 	setup.config.htlc_minimum_msat = OUR_HTLC_MINIMUM_MSAT;
 	setup.config.to_self_delay = OUR_TO_SELF_DELAY;
 	setup.config.max_accepted_htlcs = OUR_MAX_ACCEPTED_HTLCS;
-	setup.config.minimum_depth = m->ohmd->config->funding_confirms;
+	setup.config.minimum_depth = m->config->funding_confirms;
 	channels_fill_policy(m, &setup.policy);
 	setup.shutdown_script = script->data;
 	setup.shutdown_script_len = script->len;
 	dchannel_close_features(peer, &setup.features);
-	dc->ch = channel_new(m->ohmd->secp, &setup);
+	dc->ch = channel_new(m->secp, &setup);
 	wirebuf_free(script);
 	if (!dc->ch) {
 		snprintf(err, errlen, "cannot create the channel");
@@ -263,11 +264,11 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 
 static bool row_save(struct dchannel *dc, const uint8_t *snapshot, size_t snapshot_len)
 {
-	struct ohmd *ohmd = dc->owner->ohmd;
+	struct channels *m = dc->owner;
 
 	if (!dc->opened_height)
-		dc->opened_height = chain_height(ohmd->chain);
-	if (!channels_store_save(ohmd->db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
+		dc->opened_height = chain_height(m->chain);
+	if (!channels_store_save(m->db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
 				 snapshot, snapshot_len,
 				 dchannel_has_funding(dc) ? dchannel_funding(dc) : NULL,
 				 dc->opened_height))
@@ -282,7 +283,7 @@ static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
 	bool ok;
 
 	bitcoin_tx_serialize(raw, tx, true);
-	ok = channels_store_set_last_tx(dc->owner->ohmd->db, dc->dbid, raw->data, raw->len);
+	ok = channels_store_set_last_tx(dc->owner->db, dc->dbid, raw->data, raw->len);
 	wirebuf_free(raw);
 	return ok;
 }
@@ -305,7 +306,7 @@ static bool events_need_row(const struct channel_effects *fx)
 static bool persist(struct dchannel *dc, struct channel_effects *fx, uint8_t *owners)
 {
 	const struct channels_htlc_listener *htlc = &dc->owner->htlc;
-	struct wallet *wallet = dc->owner->ohmd->wallet;
+	struct wallet *wallet = dc->owner->wallet;
 	char err[300];
 	struct bitcoin_txid txid;
 
@@ -331,7 +332,7 @@ static bool persist(struct dchannel *dc, struct channel_effects *fx, uint8_t *ow
 				if (!wallet_fund_release(wallet, &txid, err, sizeof(err)))
 					return false;
 			}
-			if (!channels_store_delete(dc->owner->ohmd->db, dc->dbid))
+			if (!channels_store_delete(dc->owner->db, dc->dbid))
 				return false;
 			free(dc->pending_snapshot);
 			dc->pending_snapshot = NULL;
@@ -456,7 +457,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *
 			return build_funding(dc, ev);
 		case CHANNEL_EVENT_FUNDING_BROADCAST:
 			if (dc->funding_tx) {
-				chain_broadcast(m->ohmd->chain, dc->funding_tx, NULL, NULL);
+				chain_broadcast(m->chain, dc->funding_tx, NULL, NULL);
 				fund_answer(dc);
 			}
 			break;
@@ -480,13 +481,13 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *
 				htlc->resolved(htlc->arg, dc, ev, owners + i * htlc->owner_size);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
-			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
+			chain_broadcast(m->chain, ev->tx, NULL, NULL);
 			close_answer(dc, ev->tx, "mutual");
 			break;
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
-			chain_broadcast(m->ohmd->chain, ev->tx, NULL, NULL);
+			chain_broadcast(m->chain, ev->tx, NULL, NULL);
 			close_answer(dc, ev->tx, "unilateral");
-			dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel failed: %s",
+			dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel failed: %s",
 					    dc->failure ? dc->failure : "unknown");
 			break;
 		case CHANNEL_EVENT_FORGET:
@@ -497,7 +498,7 @@ static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *
 	if (forget) {
 		log_info(channels_log(m), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
 			 dchannel_id_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
-		dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, 0, "Channel was forgotten: %s",
+		dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel was forgotten: %s",
 				    dc->failure ? dc->failure : "unknown");
 		dc->forgotten = true;
 		return false;
@@ -540,11 +541,11 @@ static bool batch_join(struct channels *m)
 {
 	if (m->batch_open)
 		return true;
-	if (db_in_transaction(m->ohmd->db)) {
+	if (db_in_transaction(m->db)) {
 		log_broken(channels_log(m), "channel", "a channel step inside another transaction");
 		return false;
 	}
-	if (!db_begin(m->ohmd->db))
+	if (!db_begin(m->db))
 		return false;
 	m->batch_open = true;
 	event_active(m->flush_event, EV_TIMEOUT, 0);
@@ -557,7 +558,7 @@ static bool batch_join(struct channels *m)
 static bool batch_commit(void *arg)
 {
 	struct channels *m = arg;
-	struct db *db = m->ohmd->db;
+	struct db *db = m->db;
 
 	if (!m->batch_open)
 		return true;
@@ -655,7 +656,7 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 		free(owners);
 		/* Logged before the rollback, which clears the error. */
 		channels_fatal(m, "cannot store a channel update");
-		db_rollback(m->ohmd->db);
+		db_rollback(m->db);
 		m->batch_open = false;
 		queue_drop(m);
 		channel_effects_clear(fx);
@@ -735,7 +736,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	struct channel_effects fx;
 	struct bitcoin_outpoint outpoint;
 	uint32_t outnum;
-	int code = 0;
+	enum wallet_error code = WALLET_OK;
 	char err[1024];
 
 	/* The funding transaction is stored in the same group transaction
@@ -744,7 +745,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 		channels_fatal(m, "cannot begin storing the funding transaction");
 		return true;
 	}
-	dc->funding_tx = wallet_fund_prepare(m->ohmd->wallet, &wp, &outnum, &code, err,
+	dc->funding_tx = wallet_fund_prepare(m->wallet, &wp, &outnum, &code, err,
 					     sizeof(err));
 	if (!dc->funding_tx) {
 		dchannel_fund_error(dc, CHANNELS_ERROR_WALLET, code, "%s", err);
@@ -754,11 +755,11 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	outpoint.vout = outnum;
 	channel_effects_init(&fx);
 	if (!channel_funding_built(dc->ch, &fx, &outpoint)) {
-		if (!wallet_fund_release(m->ohmd->wallet, &outpoint.txid, err, sizeof(err)))
+		if (!wallet_fund_release(m->wallet, &outpoint.txid, err, sizeof(err)))
 			channels_fatal(m, "cannot release the funding transaction");
 		bitcoin_tx_free(dc->funding_tx);
 		dc->funding_tx = NULL;
-		dchannel_fund_error(dc, CHANNELS_ERROR_INTERNAL, 0, "%s",
+		dchannel_fund_error(dc, CHANNELS_ERROR_INTERNAL, WALLET_OK, "%s",
 				    fx.refusal ? fx.refusal : "funding refused");
 		channel_effects_clear(&fx);
 		return true;
@@ -786,10 +787,10 @@ void channels_fund(struct channels *m, struct peer *peer,
 		}
 	}
 	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!channels_store_next_index(m->ohmd->db, &dc->dbid) || !dchannel_setup(m, dc)) {
+	if (!channels_store_next_index(m->db, &dc->dbid) || !dchannel_setup(m, dc)) {
 		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err), CHANNELS_ERROR_INTERNAL,
 						   "cannot set up the channel: %s",
-						   db_errmsg(m->ohmd->db)));
+						   db_errmsg(m->db)));
 		if (dc->close_timer)
 			dchannel_free(dc);
 		else
@@ -833,8 +834,7 @@ static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 
 /* ---- Life cycle ---- */
 
-struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *ohmd),
-			      char *err, size_t errlen)
+struct channels *channels_new(const struct channels_setup *setup, char *err, size_t errlen)
 {
 	struct channels *m = oh_calloc(1, sizeof(*m));
 	struct chain_listener listener = {
@@ -844,22 +844,32 @@ struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *o
 		.tip_changed = channels_tip_changed,
 		.feerates_changed = channels_feerates_changed,
 	};
-	m->ohmd = ohmd;
-	m->on_fatal = on_fatal;
+	m->base = setup->base;
+	m->log = setup->log;
+	m->db = setup->db;
+	m->config = setup->config;
+	m->secp = setup->secp;
+	m->chain = setup->chain;
+	m->wallet = setup->wallet;
+	m->peers = setup->peers;
+	memcpy(m->node_secret, setup->node_secret, sizeof(m->node_secret));
+	memcpy(m->node_id, setup->node_id, sizeof(m->node_id));
+	m->on_fatal = setup->on_fatal;
+	m->fatal_arg = setup->fatal_arg;
 	m->queue_tail = &m->queue;
-	m->flush_event = event_new(ohmd->base, -1, 0, flush, m);
+	m->flush_event = event_new(m->base, -1, 0, flush, m);
 	if (!m->flush_event) {
 		snprintf(err, errlen, "cannot create the channels' flush event");
 		free(m);
 		return NULL;
 	}
-	db_set_group_closer(ohmd->db, batch_commit, m);
+	db_set_group_closer(m->db, batch_commit, m);
 	if (!channels_load(m, err, errlen)) {
 		channels_free(m);
 		return NULL;
 	}
 	listener.arg = m;
-	chain_add_listener(ohmd->chain, &listener);
+	chain_add_listener(m->chain, &listener);
 	return m;
 }
 
@@ -870,7 +880,7 @@ void channels_set_htlc_listener(struct channels *m, const struct channels_htlc_l
 
 void channels_start(struct channels *m)
 {
-	uint32_t height = chain_height(m->ohmd->chain);
+	uint32_t height = chain_height(m->chain);
 	struct dchannel *dc, *next;
 
 	for (dc = m->list; dc; dc = next) {
@@ -891,11 +901,12 @@ void channels_free(struct channels *m)
 	 * undecided HTLCs are decided again). */
 	batch_commit(m);
 	queue_drop(m);
-	db_set_group_closer(m->ohmd->db, NULL, NULL);
+	db_set_group_closer(m->db, NULL, NULL);
 	if (m->flush_event)
 		event_free(m->flush_event);
 	while (m->list)
 		dchannel_free(m->list);
 	channels_redials_free(m);
+	sodium_memzero(m->node_secret, sizeof(m->node_secret));
 	free(m);
 }

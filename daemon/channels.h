@@ -32,25 +32,47 @@
 
 #include "bitcoin/tx.h"
 #include "crypto/types.h"
+#include "daemon/wallet.h"
 #include "wire/peer_wire.h"
 
+#include <secp256k1.h>
+
+struct chain;
 struct channel_id;
 struct channels;
+struct config;
+struct db;
 struct dchannel;
-struct ohmd;
+struct event_base;
+struct log;
 struct peer;
+struct peer_manager;
 
 #define CHANNELS_RECONNECT_MAX_SECS 60
 /* Core Lightning's default for close's unilateraltimeout: two days. */
 #define CHANNELS_CLOSE_TIMEOUT_SECS 172800
 
+/* What the channels stand on: the layers below, and the node's keys. */
+struct channels_setup {
+	struct event_base *base;
+	struct log *log;
+	struct db *db;
+	const struct config *config;
+	const secp256k1_context *secp;
+	struct chain *chain;
+	struct wallet *wallet;
+	struct peer_manager *peers;
+	const uint8_t *node_secret;	/* 32 bytes, copied */
+	const uint8_t *node_id;		/* 33 bytes, copied */
+	/* Called when a channel step cannot be stored: nothing more is
+	 * acted on, and the process must stop. */
+	void (*on_fatal)(void *arg);
+	void *fatal_arg;
+};
+
 /* Loads every channel from the database (each resumes disconnected) and
- * listens to the chain.  Needs ohmd's db, chain, wallet and peers.
- * on_fatal(ohmd) is called when a channel step cannot be stored:
- * nothing more is acted on, and the process must stop.
- * Returns: NULL with err on failure. */
-struct channels *channels_new(struct ohmd *ohmd, void (*on_fatal)(struct ohmd *ohmd),
-			      char *err, size_t errlen);
+ * listens to the chain.  Returns: NULL with err on failure. */
+struct channels *channels_new(const struct channels_setup *setup, char *err, size_t errlen);
 
 /* Starts dialling the peers of live channels. */
 void channels_start(struct channels *channels);
@@ -97,11 +119,11 @@ enum channels_error_kind {
 	CHANNELS_ERROR_FAILED,		/* the channel says no, for the reason given */
 	CHANNELS_ERROR_BAD_PARAMS,	/* the engine refused the arguments */
 	CHANNELS_ERROR_INTERNAL,	/* ours: the database, setting up a channel */
-	CHANNELS_ERROR_WALLET,		/* the wallet's: wallet_code is its JSON-RPC code */
+	CHANNELS_ERROR_WALLET,		/* the wallet's: wallet_error says why */
 };
 struct channels_error {
 	enum channels_error_kind kind;
-	int wallet_code;
+	enum wallet_error wallet_error;
 	const char *message;
 };
 

@@ -18,7 +18,6 @@
 #include "daemon/channels_store.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
 #include "daemon/wallet.h"
 #include "db/db.h"
 #include "wire/short_channel_id.h"
@@ -36,7 +35,7 @@ static bool row_update_chain(struct dchannel *dc)
 		.spend_height = dc->spend_height,
 	};
 
-	return channels_store_set_chain(dc->owner->ohmd->db, dc->dbid, &chain);
+	return channels_store_set_chain(dc->owner->db, dc->dbid, &chain);
 }
 
 /* Whether tx's output outnum is the channel's funding output. */
@@ -49,7 +48,7 @@ static bool pays_channel(const struct dchannel *dc, const struct bitcoin_tx *tx,
 	if (outnum >= tx->num_outputs || tx->outputs[outnum].amount_sat != params->funding_sat)
 		return false;
 	script = wirebuf_new();
-	channel_script_funding_output(script, dc->owner->ohmd->secp,
+	channel_script_funding_output(script, dc->owner->secp,
 				      &params->party[CHANNEL_LOCAL].funding_pubkey,
 				      &params->party[CHANNEL_REMOTE].funding_pubkey);
 	ok = tx->outputs[outnum].script_len == script->len
@@ -104,7 +103,7 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 		}
 		if (changed && !row_update_chain(dc)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
-				 db_errmsg(m->ohmd->db));
+				 db_errmsg(m->db));
 			free(txids);
 			return false;
 		}
@@ -156,7 +155,7 @@ bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t e
 		}
 		if (changed && !row_update_chain(dc)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
-				 db_errmsg(m->ohmd->db));
+				 db_errmsg(m->db));
 			return false;
 		}
 	}
@@ -195,7 +194,7 @@ static bool has_commitments(const struct dchannel *dc)
  * (channels_start), or at the first tip after it opened. */
 static void watch_to_remote(struct dchannel *dc)
 {
-	struct ohmd *ohmd = dc->owner->ohmd;
+	struct channels *m = dc->owner;
 	struct wirebuf *script;
 
 	if (dc->is_to_remote_watched || !has_commitments(dc)
@@ -203,9 +202,9 @@ static void watch_to_remote(struct dchannel *dc)
 		return;
 	dc->is_to_remote_watched = true;
 	script = wirebuf_new();
-	script_p2wpkh_for_pubkey(script, ohmd->secp,
+	script_p2wpkh_for_pubkey(script, m->secp,
 				 &channel_get_params(dc->ch)->party[CHANNEL_LOCAL].basepoints.payment);
-	wallet_watch_channel_key(ohmd->wallet, script->data, script->len, (uint64_t)dc->dbid);
+	wallet_watch_channel_key(m->wallet, script->data, script->len, (uint64_t)dc->dbid);
 	wirebuf_free(script);
 }
 
@@ -237,7 +236,7 @@ static void forget_losing_commitment(struct dchannel *dc)
 		return;
 	bitcoin_tx_txid(&txid, ours);
 	if (!bitcoin_txid_eq(&txid, &dc->spend_txid))
-		chain_rebroadcast_forget(dc->owner->ohmd->chain, &txid);
+		chain_rebroadcast_forget(dc->owner->chain, &txid);
 	bitcoin_tx_free(ours);
 }
 
@@ -292,7 +291,7 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 	}
 	if (!dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN
 	    && !channel_is_opener(dc->ch) && dc->opened_height
-	    && height >= dc->opened_height + dc->owner->ohmd->config->fundee_timeout_blocks) {
+	    && height >= dc->opened_height + dc->owner->config->fundee_timeout_blocks) {
 		if (channel_forget_unfunded(dc->ch, &fx, "the funding transaction did not confirm "
 					    "in time"))
 			dchannel_apply(dc, &fx);

@@ -9,13 +9,12 @@
 #include "daemon/config.h"
 #include "daemon/fee_policy.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
 
 void channels_fee_estimates(const struct channels *m, struct fee_estimates *est)
 {
-	est->urgent_perkw = chain_feerate(m->ohmd->chain, FEERATE_URGENT);
-	est->normal_perkw = chain_feerate(m->ohmd->chain, FEERATE_NORMAL);
-	est->slow_perkw = chain_feerate(m->ohmd->chain, FEERATE_SLOW);
+	est->urgent_perkw = chain_feerate(m->chain, FEERATE_URGENT);
+	est->normal_perkw = chain_feerate(m->chain, FEERATE_NORMAL);
+	est->slow_perkw = chain_feerate(m->chain, FEERATE_SLOW);
 }
 
 static enum channel_type dchannel_type(const struct dchannel *dc)

@@ -115,11 +115,22 @@ struct queued_step {
 };
 
 struct channels {
-	struct ohmd *ohmd;
+	/* What the channels stand on (channels_setup). */
+	struct event_base *base;
+	struct log *log;
+	struct db *db;
+	const struct config *config;
+	const secp256k1_context *secp;
+	struct chain *chain;
+	struct wallet *wallet;
+	struct peer_manager *peers;
+	uint8_t node_secret[32];	/* wiped by channels_free; never logged */
+	uint8_t node_id[PUBKEY_CMPR_LEN];
 	struct dchannel *list;
 	struct redial *redials;
 	bool is_fatal;			/* a database error: we are stopping */
-	void (*on_fatal)(struct ohmd *ohmd);	/* tells ohmd to stop */
+	void (*on_fatal)(void *arg);	/* tells ohmd to stop */
+	void *fatal_arg;
 	struct channels_htlc_listener htlc;	/* the HTLC switch above */
 	/* Group commit: the transaction the steps of this turn of the event
 	 * loop share, the steps waiting for it, and the event that commits
@@ -170,7 +181,8 @@ const struct channels_error *channels_error_fmt(struct channels_error *error, ch
 						const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* Answers dc's waiting fundchannel, if any, with an error. */
-void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind, int wallet_code,
+void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind,
+			enum wallet_error wallet_error,
 			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Stores fx in the group transaction and queues it: its messages are sent

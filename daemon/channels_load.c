@@ -9,7 +9,6 @@
 #include "common/alloc.h"
 #include "daemon/chain.h"
 #include "daemon/channels_store.h"
-#include "daemon/ohmd.h"
 #include "daemon/wallet.h"
 #include "wire/peer_wire.h"
 
@@ -33,7 +32,7 @@ static bool load_row(struct channels *m, const struct channels_store_row *row, c
 		return false;
 	}
 	channels_fill_policy(m, &policy);
-	dc->ch = channel_deserialize(m->ohmd->secp, row->snapshot, row->snapshot_len,
+	dc->ch = channel_deserialize(m->secp, row->snapshot, row->snapshot_len,
 				     &dc->secrets, &policy, &why);
 	if (!dc->ch) {
 		snprintf(err, errlen, "channel %lld in the database is damaged: %s",
@@ -54,7 +53,7 @@ static bool load_row(struct channels *m, const struct channels_store_row *row, c
 	if (row->last_tx && !dc->is_spent) {
 		struct bitcoin_tx *tx = bitcoin_tx_parse(row->last_tx, row->last_tx_len, NULL);
 		if (tx) {
-			chain_rebroadcast_add(m->ohmd->chain, tx);
+			chain_rebroadcast_add(m->chain, tx);
 			bitcoin_tx_free(tx);
 		}
 	}
@@ -68,7 +67,7 @@ static bool load_row(struct channels *m, const struct channels_store_row *row, c
 	}
 	/* Ours to release if the channel is forgotten now. */
 	if (channel_is_opener(dc->ch) && dchannel_has_funding(dc))
-		dc->funding_tx = wallet_tx_load(m->ohmd->wallet, &dchannel_funding(dc)->txid);
+		dc->funding_tx = wallet_tx_load(m->wallet, &dchannel_funding(dc)->txid);
 	/* The transport did not survive the restart. */
 	channel_effects_init(&fx);
 	if (channel_disconnected(dc->ch, &fx))
@@ -86,7 +85,7 @@ bool channels_load(struct channels *m, char *err, size_t errlen)
 
 	/* Every row is read before any channel is loaded: loading applies
 	 * steps, which write. */
-	if (!channels_store_load(m->ohmd->db, &rows, &num, err, errlen))
+	if (!channels_store_load(m->db, &rows, &num, err, errlen))
 		return false;
 	ok = true;
 	for (size_t i = 0; ok && i < num; i++)

@@ -18,7 +18,6 @@
 #include "daemon/channels_store.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
 #include "daemon/peer.h"
 #include "daemon/peers.h"
 #include "gossip/channel_update.h"
@@ -55,7 +54,7 @@ struct wirebuf *dchannel_local_update(struct dchannel *dc)
 
 	if (!dc->funding_confirmed || !channel_get_scid(dc->ch)->u64)
 		return NULL;
-	memcpy(update.chain_hash.bytes, m->ohmd->config->chainparams->chain_hash, 32);
+	memcpy(update.chain_hash.bytes, m->config->chainparams->chain_hash, 32);
 	update.short_channel_id = *channel_get_scid(dc->ch);
 	/* BOLT #7: MUST set `timestamp` to greater than 0, AND to greater than
 	 * any previously-sent `channel_update` for this `short_channel_id`. */
@@ -63,18 +62,18 @@ struct wirebuf *dchannel_local_update(struct dchannel *dc)
 		? now : dc->local_update_timestamp + 1;
 	update.timestamp = dc->local_update_timestamp;
 	update.message_flags = CHANNEL_UPDATE_MUST_BE_ONE;
-	update.channel_flags = (uint8_t)channel_update_direction(m->ohmd->node_id, dc->peer_id);
+	update.channel_flags = (uint8_t)channel_update_direction(m->node_id, dc->peer_id);
 	if (channel_get_state(dc->ch) != CHANNEL_NORMAL)
 		update.channel_flags |= CHANNEL_UPDATE_DISABLE;
-	update.cltv_expiry_delta = (uint16_t)m->ohmd->config->cltv_delta;
+	update.cltv_expiry_delta = (uint16_t)m->config->cltv_delta;
 	/* We forward into the peer: its limits are the ones that bind. */
 	update.htlc_minimum_msat = theirs->htlc_minimum_msat;
 	update.htlc_maximum_msat = theirs->max_htlc_value_in_flight_msat < capacity_msat
 		? theirs->max_htlc_value_in_flight_msat : capacity_msat;
-	update.fee_base_msat = m->ohmd->config->fee_base_msat;
-	update.fee_proportional_millionths = m->ohmd->config->fee_per_satoshi;
-	memcpy(node_key.secret.data, m->ohmd->node_secret, sizeof(node_key.secret.data));
-	msg = channel_update_sign(m->ohmd->secp, &update, &node_key);
+	update.fee_base_msat = m->config->fee_base_msat;
+	update.fee_proportional_millionths = m->config->fee_per_satoshi;
+	memcpy(node_key.secret.data, m->node_secret, sizeof(node_key.secret.data));
+	msg = channel_update_sign(m->secp, &update, &node_key);
 	crypto_wipe(&node_key, sizeof(node_key));
 	return msg;
 }
@@ -99,7 +98,7 @@ void channels_peer_update(struct channels *m, struct peer *peer, const uint8_t *
 	struct msg_channel_update update;
 	const char *why;
 
-	if (!channel_update_check(m->ohmd->secp, &update, msg, len, &peer->node_id, &why)) {
+	if (!channel_update_check(m->secp, &update, msg, len, &peer->node_id, &why)) {
 		log_unusual(channels_log(m), "channel", "%s: ignoring channel_update: %s",
 			    peer->node_id_hex, why);
 		return;
@@ -109,10 +108,10 @@ void channels_peer_update(struct channels *m, struct peer *peer, const uint8_t *
 		    || channel_get_scid(dc->ch)->u64 != update.short_channel_id.u64)
 			continue;
 		if ((update.channel_flags & CHANNEL_UPDATE_DIRECTION)
-		    != channel_update_direction(dc->peer_id, m->ohmd->node_id)
+		    != channel_update_direction(dc->peer_id, m->node_id)
 		    || (dc->has_remote_update && update.timestamp <= dc->remote_update.timestamp))
 			return;
-		if (!channels_store_set_remote_update(m->ohmd->db, dc->dbid, msg, len)) {
+		if (!channels_store_set_remote_update(m->db, dc->dbid, msg, len)) {
 			channels_fatal(m, "cannot store a channel_update");
 			return;
 		}
@@ -194,7 +193,7 @@ void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_C
 		r = oh_calloc(1, sizeof(*r));
 		r->owner = m;
 		memcpy(r->node_id, node_id, PUBKEY_CMPR_LEN);
-		r->timer = evtimer_new(m->ohmd->base, redial_fired, r);
+		r->timer = evtimer_new(m->base, redial_fired, r);
 		if (!r->timer) {
 			free(r);
 			return;
@@ -216,11 +215,11 @@ static void redial_fired(evutil_socket_t fd, short events, void *arg)
 	struct channels *m = r->owner;
 	struct pubkey node_id;
 
-	if (peer_manager_find(m->ohmd->peers, r->node_id))
+	if (peer_manager_find(m->peers, r->node_id))
 		return;
-	if (!pubkey_parse(m->ohmd->secp, &node_id, r->node_id))
+	if (!pubkey_parse(m->secp, &node_id, r->node_id))
 		return;
-	peer_manager_connect(m->ohmd->peers, &node_id, NULL, 0, NULL, NULL);
+	peer_manager_connect(m->peers, &node_id, NULL, 0, NULL, NULL);
 	/* If it fails, channels_peer_gone is not called (the peer never
 	 * became active): try again after the next backoff anyway. */
 	channels_redial_schedule(m, r->node_id, false);
@@ -284,7 +283,7 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 		}
 	}
 	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!channels_store_next_index(m->ohmd->db, &dc->dbid) || !dchannel_setup(m, dc)
+	if (!channels_store_next_index(m->db, &dc->dbid) || !dchannel_setup(m, dc)
 	    || !dchannel_engine_new(m, dc, peer, funding_sat, err, sizeof(err))) {
 		log_broken(channels_log(m), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);

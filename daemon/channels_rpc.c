@@ -11,7 +11,6 @@
 #include "crypto/hash.h"
 #include "daemon/chain.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
 
 /* ---- Finding ---- */
 
@@ -88,7 +87,7 @@ void channels_dev_send_htlc(struct channels *m, struct dchannel *dc, uint64_t am
 
 	sha256(&hash, preimage, 32);
 	if (!cltv_expiry)
-		cltv_expiry = chain_height(m->ohmd->chain) + DEV_HTLC_CLTV_DELTA;
+		cltv_expiry = chain_height(m->chain) + DEV_HTLC_CLTV_DELTA;
 	channel_effects_init(&fx);
 	if (!channel_add_htlc(dc->ch, &fx, &htlc_id, amount_msat, &hash, cltv_expiry, onion,
 			      NULL)) {

@@ -125,6 +125,12 @@ void ohmd_shutdown(struct ohmd *ohmd)
 	event_base_loopexit(ohmd->base, NULL);
 }
 
+/* ohmd_fatal for a subsystem's on_fatal(arg). */
+static void fatal_callback(void *arg)
+{
+	ohmd_fatal(arg);
+}
+
 void ohmd_fatal(struct ohmd *ohmd)
 {
 	ohmd->is_fatal = true;
@@ -354,7 +360,21 @@ static int run(struct ohmd *ohmd)
 		goto out;
 	}
 	/* Channels listen to the chain, so the chain starts after them. */
-	ohmd->channels = channels_new(ohmd, ohmd_fatal, err, sizeof(err));
+	struct channels_setup channels_setup = {
+		.base = ohmd->base,
+		.log = ohmd->log,
+		.db = ohmd->db,
+		.config = ohmd->config,
+		.secp = ohmd->secp,
+		.chain = ohmd->chain,
+		.wallet = ohmd->wallet,
+		.peers = ohmd->peers,
+		.node_secret = ohmd->node_secret,
+		.node_id = ohmd->node_id,
+		.on_fatal = fatal_callback,
+		.fatal_arg = ohmd,
+	};
+	ohmd->channels = channels_new(&channels_setup, err, sizeof(err));
 	if (!ohmd->channels) {
 		startup_error("%s", err);
 		goto out;

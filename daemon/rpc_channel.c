@@ -18,6 +18,7 @@
 #include "daemon/peer.h"
 #include "daemon/rpc_channel.h"
 #include "daemon/rpc_params.h"
+#include "daemon/rpc_wallet_json.h"
 #include "wire/short_channel_id.h"
 
 /* The JSON-RPC code of a channel command's error. */
@@ -31,7 +32,7 @@ static int error_code(const struct channels_error *error)
 	case CHANNELS_ERROR_INTERNAL:
 		break;
 	case CHANNELS_ERROR_WALLET:
-		return error->wallet_code ? error->wallet_code : RPC_INTERNAL_ERROR;
+		return rpc_wallet_error_code(error->wallet_error);
 	}
 	return RPC_INTERNAL_ERROR;
 }

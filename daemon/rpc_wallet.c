@@ -108,12 +108,13 @@ static struct bitcoin_outpoint *parse_utxos(const json_t *value, size_t *num,
 	return outpoints;
 }
 
-static void withdraw_done(const struct bitcoin_tx *tx, int code, const char *error, void *arg)
+static void withdraw_done(const struct bitcoin_tx *tx, enum wallet_error code, const char *error,
+			  void *arg)
 {
 	struct rpc_request *request = arg;
 
 	if (!tx) {
-		rpc_respond_error(request, code, "%s", error);
+		rpc_respond_error(request, rpc_wallet_error_code(code), "%s", error);
 		return;
 	}
 	rpc_respond(request, rpc_tx_result(tx));
@@ -128,7 +129,7 @@ static void withdraw(struct ohmd *ohmd, struct rpc_request *request, json_t *par
 	struct wirebuf *script = wirebuf_new();
 	struct bitcoin_outpoint *outpoints = NULL;
 	char err[1024], why[ADDRESS_ERROR_LEN];
-	int code = RPC_INVALID_PARAMS;
+	enum wallet_error code = WALLET_ERROR_BAD_REQUEST;
 
 	if (!address_to_script(script, why, ohmd->config->chainparams, destination)) {
 		snprintf(err, sizeof(err), "parameter 'destination': %s", why);
@@ -161,7 +162,7 @@ static void withdraw(struct ohmd *ohmd, struct rpc_request *request, json_t *par
 fail:
 	free(outpoints);
 	wirebuf_free(script);
-	rpc_respond_error(request, code, "%s", err);
+	rpc_respond_error(request, rpc_wallet_error_code(code), "%s", err);
 }
 
 static const struct rpc_param newaddr_params[] = {

@@ -5,7 +5,24 @@
 
 #include "common/alloc.h"
 #include "common/hex.h"
+#include "daemon/rpc_command.h"
 #include "daemon/wallet.h"
+
+int rpc_wallet_error_code(enum wallet_error error)
+{
+	switch (error) {
+	case WALLET_ERROR_BAD_REQUEST:
+		return RPC_INVALID_PARAMS;
+	case WALLET_ERROR_INSUFFICIENT_FUNDS:
+		return 301;	/* Core Lightning's FUND_CANNOT_AFFORD */
+	case WALLET_ERROR_NOT_SENT:
+		return RPC_LIGHTNINGD;
+	case WALLET_OK:
+	case WALLET_ERROR_INTERNAL:
+		break;
+	}
+	return RPC_INTERNAL_ERROR;
+}
 
 static json_t *hex_json(const void *data, size_t len)
 {

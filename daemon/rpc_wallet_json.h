@@ -7,7 +7,10 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-struct wallet;
+#include "daemon/wallet.h"
+
+/* Core Lightning's JSON-RPC code for why the wallet could not spend. */
+int rpc_wallet_error_code(enum wallet_error error);
 
 /* listfunds' "outputs" array; spent outputs only with include_spent.
  * NULL on a database error. */

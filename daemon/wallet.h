@@ -51,8 +51,15 @@ struct log;
 struct wallet;
 struct wirebuf;
 
-/* CLN's error code for withdraw without the funds. */
-#define WALLET_ERROR_INSUFFICIENT_FUNDS 301
+/* Why the wallet could not spend (the commands map each to Core
+ * Lightning's JSON-RPC code: rpc_wallet_error_code()). */
+enum wallet_error {
+	WALLET_OK = 0,
+	WALLET_ERROR_BAD_REQUEST,	/* the caller's parameters: utxos, a dust amount */
+	WALLET_ERROR_INSUFFICIENT_FUNDS,
+	WALLET_ERROR_INTERNAL,		/* the database, signing */
+	WALLET_ERROR_NOT_SENT,		/* bitcoind refused it, or ohmd is stopping */
+};
 /* Blocks a withdraw keeps its coins reserved (Core Lightning's default). */
 #define WALLET_RESERVATION_BLOCKS 72
 /* Confirmations before a coinbase output may be spent (consensus). */
@@ -141,16 +148,17 @@ struct wallet_withdraw_params {
 	size_t num_utxos;
 };
 
-/* The outcome of a withdraw: error NULL and the sent tx, or an error
- * message (code is a JSON-RPC error code) and tx NULL. */
-typedef void (*wallet_withdraw_cb)(const struct bitcoin_tx *tx, int code, const char *error,
-				   void *arg);
+/* The outcome of a withdraw: error NULL and the sent tx, or why (code)
+ * with a message and tx NULL. */
+typedef void (*wallet_withdraw_cb)(const struct bitcoin_tx *tx, enum wallet_error code,
+				   const char *error, void *arg);
 
 /* Builds, signs, stores and sends a transaction paying params.  Returns
  * false with *code and err if it cannot be built (bad utxos, not enough
  * funds, dust); otherwise cb hears how sending went, later. */
 bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params *params,
-		     wallet_withdraw_cb cb, void *arg, int *code, char *err, size_t errlen);
+		     wallet_withdraw_cb cb, void *arg, enum wallet_error *code, char *err,
+		     size_t errlen);
 
 /* Builds, signs and stores, held, a channel's funding transaction paying
  * params (destination_script: the funding output's P2WSH), as withdraw
@@ -158,11 +166,11 @@ bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params 
  * output.  Errors as withdraw's, a dust amount naming parameter 'amount'.
  * Precondition: inside the caller's database transaction (which stores
  * the channel with it); on failure nothing of it is written.
- * Returns: the transaction (bitcoin_tx_free() it), or NULL with *code (a
- * JSON-RPC error code) and err. */
+ * Returns: the transaction (bitcoin_tx_free() it), or NULL with *code and
+ * err. */
 struct bitcoin_tx *wallet_fund_prepare(struct wallet *wallet,
 				       const struct wallet_withdraw_params *params, uint32_t *outnum,
-				       int *code, char *err, size_t errlen);
+				       enum wallet_error *code, char *err, size_t errlen);
 
 /* Forgets the held transaction txid and frees its coins (the channel will
  * not be funded).  A txid not held (unknown, or unheld already) is left

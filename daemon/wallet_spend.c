@@ -15,7 +15,6 @@
 #include "daemon/chain.h"
 #include "daemon/coin_select.h"
 #include "daemon/log.h"
-#include "daemon/rpc_command.h"
 #include "daemon/wallet_internal.h"
 #include "daemon/wallet_store.h"
 #include "db/db.h"
@@ -120,7 +119,7 @@ static bool candidate_found(void *arg, const struct wallet_store_coin *coin)
 
 /* The coins params may spend: exactly its utxos, or every usable one. */
 static bool load_candidates(struct wallet *wallet, const struct wallet_withdraw_params *params,
-			    struct candidates *c, int *code, char *err, size_t errlen)
+			    struct candidates *c, enum wallet_error *code, char *err, size_t errlen)
 {
 	uint32_t tip = chain_height(wallet->chain);
 	char why[100], text[80];
@@ -133,7 +132,7 @@ static bool load_candidates(struct wallet *wallet, const struct wallet_withdraw_
 			for (size_t j = 0; j < i; j++) {
 				if (bitcoin_txid_eq(&params->utxos[j].txid, &params->utxos[i].txid)
 				    && params->utxos[j].vout == params->utxos[i].vout) {
-					*code = RPC_INVALID_PARAMS;
+					*code = WALLET_ERROR_BAD_REQUEST;
 					snprintf(err, errlen, "parameter 'utxos': %s is given twice",
 						 outpoint_text(text, &params->utxos[i]));
 					return false;
@@ -145,7 +144,7 @@ static bool load_candidates(struct wallet *wallet, const struct wallet_withdraw_
 			unusable = rc > 0 ? coin_unusable(&coin, tip, params->minconf, why, sizeof(why))
 				: "is not an output of this wallet";
 			if (unusable) {
-				*code = RPC_INVALID_PARAMS;
+				*code = WALLET_ERROR_BAD_REQUEST;
 				snprintf(err, errlen, "parameter 'utxos': %s %s",
 					 outpoint_text(text, &params->utxos[i]), unusable);
 				return false;
@@ -160,7 +159,7 @@ static bool load_candidates(struct wallet *wallet, const struct wallet_withdraw_
 			return true;
 	}
 fail:
-	*code = RPC_INTERNAL_ERROR;
+	*code = WALLET_ERROR_INTERNAL;
 	snprintf(err, errlen, "cannot read the wallet: %s", db_errmsg(wallet->db));
 	return false;
 }
@@ -295,10 +294,10 @@ static void withdraw_sent(const struct bitcoind_error *error, void *arg)
 		withdraw_abandon(wallet, &w->txid);
 		snprintf(message, sizeof(message), "Error broadcasting transaction: %s",
 			 error->message);
-		w->cb(NULL, RPC_LIGHTNINGD, message, w->arg);
+		w->cb(NULL, WALLET_ERROR_NOT_SENT, message, w->arg);
 	} else {
 		log_info(wallet->log, "wallet", "sent withdrawal %s", hex);
-		w->cb(w->tx, 0, NULL, w->arg);
+		w->cb(w->tx, WALLET_OK, NULL, w->arg);
 	}
 	bitcoin_tx_free(w->tx);
 	free(w);
@@ -312,7 +311,7 @@ static void withdraw_sent(const struct bitcoind_error *error, void *arg)
 static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 					const struct wallet_withdraw_params *params,
 					const char *amount_name, bool is_held, uint32_t *outnum,
-					int *code, char *err, size_t errlen)
+					enum wallet_error *code, char *err, size_t errlen)
 {
 	struct candidates c = {0};
 	struct coin *coins = NULL;
@@ -352,7 +351,7 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 			 (unsigned long long)selection.available_sat);
 		goto out;
 	case COIN_SELECT_DUST:
-		*code = RPC_INVALID_PARAMS;
+		*code = WALLET_ERROR_BAD_REQUEST;
 		if (params->is_all)
 			snprintf(err, errlen, "parameter '%s': all, %llusat after the fee, "
 				 "is below the dust limit of %llusat for this destination",
@@ -367,7 +366,7 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 		goto out;
 	}
 	if (!db_exec(wallet->db, "SAVEPOINT spend_prepare")) {
-		*code = RPC_INTERNAL_ERROR;
+		*code = WALLET_ERROR_INTERNAL;
 		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
 		goto out;
 	}
@@ -380,7 +379,7 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 		tx = NULL;
 	}
 	if (!tx)
-		*code = RPC_INTERNAL_ERROR;
+		*code = WALLET_ERROR_INTERNAL;
 out:
 	free(selection.is_chosen);
 	free(coins);
@@ -389,7 +388,7 @@ out:
 }
 
 bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params *params,
-		     wallet_withdraw_cb cb, void *arg, int *code, char *err, size_t errlen)
+		     wallet_withdraw_cb cb, void *arg, enum wallet_error *code, char *err, size_t errlen)
 {
 	struct bitcoin_tx *tx;
 	struct withdraw *w;
@@ -398,7 +397,7 @@ bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params 
 	/* BEGIN IMMEDIATE: choosing, reserving and storing are one step, so
 	 * no other spend can pick the same coins. */
 	if (!db_begin(wallet->db)) {
-		*code = RPC_INTERNAL_ERROR;
+		*code = WALLET_ERROR_INTERNAL;
 		snprintf(err, errlen, "cannot begin a transaction: %s", db_errmsg(wallet->db));
 		return false;
 	}
@@ -408,7 +407,7 @@ bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params 
 		return false;
 	}
 	if (!db_commit(wallet->db)) {
-		*code = RPC_INTERNAL_ERROR;
+		*code = WALLET_ERROR_INTERNAL;
 		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
 		db_rollback(wallet->db);
 		bitcoin_tx_free(tx);
@@ -433,7 +432,7 @@ bool wallet_withdraw(struct wallet *wallet, const struct wallet_withdraw_params 
 
 struct bitcoin_tx *wallet_fund_prepare(struct wallet *wallet,
 				       const struct wallet_withdraw_params *params, uint32_t *outnum,
-				       int *code, char *err, size_t errlen)
+				       enum wallet_error *code, char *err, size_t errlen)
 {
 	struct bitcoin_tx *tx;
 	struct bitcoin_txid txid;
@@ -504,7 +503,7 @@ void wallet_withdraws_abort(struct wallet *wallet)
 		snprintf(message, sizeof(message), "ohmd is shutting down: transaction %s is "
 			 "stored and will be sent when ohmd starts again",
 			 bitcoin_txid_to_hex(hex, &w->txid));
-		w->cb(NULL, RPC_LIGHTNINGD, message, w->arg);
+		w->cb(NULL, WALLET_ERROR_NOT_SENT, message, w->arg);
 		bitcoin_tx_free(w->tx);
 		free(w);
 	}

@@ -492,11 +492,12 @@ static void test_restart_keeps_everything(void)
 
 struct withdraw_outcome {
 	bool is_done;
-	int code;
+	enum wallet_error code;
 	char message[500];
 };
 
-static void withdraw_done(const struct bitcoin_tx *tx, int code, const char *error, void *arg)
+static void withdraw_done(const struct bitcoin_tx *tx, enum wallet_error code, const char *error,
+			  void *arg)
 {
 	struct withdraw_outcome *outcome = arg;
 
@@ -518,7 +519,7 @@ static void test_withdraw_chooses_mature_coins_and_frees_them_when_refused(void)
 	};
 	struct withdraw_outcome outcome = {0};
 	char err[500];
-	int code = 0;
+	enum wallet_error code = WALLET_OK;
 	json_t *list;
 
 	memset(&last_hash, 0, sizeof(last_hash));
@@ -534,7 +535,7 @@ static void test_withdraw_chooses_mature_coins_and_frees_them_when_refused(void)
 	mine_empty(&n, 1);
 	CHECK(wallet_withdraw(n.wallet, &params, withdraw_done, &outcome, &code, err, sizeof(err)));
 	/* No bitcoind to send it: refused at once, and forgotten. */
-	CHECK(outcome.is_done && outcome.code == RPC_LIGHTNINGD);
+	CHECK(outcome.is_done && outcome.code == WALLET_ERROR_NOT_SENT);
 	CHECK(strstr(outcome.message, "Error broadcasting transaction") != NULL);
 	list = outputs(&n, true);
 	CHECK(json_array_size(list) == 1);
@@ -552,7 +553,7 @@ static void test_withdraw_chooses_mature_coins_and_frees_them_when_refused(void)
 	/* Dust. */
 	params.amount_sat = 293;
 	CHECK(!wallet_withdraw(n.wallet, &params, withdraw_done, &outcome, &code, err, sizeof(err)));
-	CHECK(code == RPC_INVALID_PARAMS && strstr(err, "dust") != NULL);
+	CHECK(code == WALLET_ERROR_BAD_REQUEST && strstr(err, "dust") != NULL);
 	CHECK(strstr(err, "parameter 'satoshi'") != NULL);
 	wirebuf_free(script);
 	node_close(&n);
@@ -597,7 +598,7 @@ static struct bitcoin_tx *fund_committed(struct node *n, uint64_t amount_sat, ui
 	struct wallet_withdraw_params params = fund_params(amount_sat);
 	struct bitcoin_tx *tx;
 	char err[500];
-	int code = 0;
+	enum wallet_error code = WALLET_OK;
 
 	CHECK(db_begin(n->db));
 	tx = wallet_fund_prepare(n->wallet, &params, outnum, &code, err, sizeof(err));
@@ -671,7 +672,7 @@ static void test_fund_prepare_holds_a_signed_unsent_transaction(void)
 	struct withdraw_outcome outcome = {0};
 	uint32_t outnum = 99;
 	char err[500];
-	int code = 0;
+	enum wallet_error code = WALLET_OK;
 	json_t *list;
 
 	node_with_deposit(&n, 100000, &deposit_txid, &script);
@@ -710,7 +711,7 @@ static void test_fund_prepare_holds_a_signed_unsent_transaction(void)
 	all.utxos = &change;
 	all.num_utxos = 1;
 	CHECK(!wallet_withdraw(n.wallet, &all, withdraw_done, &outcome, &code, err, sizeof(err)));
-	CHECK(code == RPC_INVALID_PARAMS && strstr(err, "not sent yet") != NULL);
+	CHECK(code == WALLET_ERROR_BAD_REQUEST && strstr(err, "not sent yet") != NULL);
 	CHECK(!outcome.is_done);
 	/* Ours, so a mempool without it does not forget it. */
 	chain_mempool_snapshot(n.chain, mempool);
@@ -822,7 +823,7 @@ static void test_fund_prepare_errors_as_withdraw_does(void)
 	struct wallet_withdraw_params params = fund_params(200000);
 	uint32_t outnum = 99;
 	char err[500];
-	int code = 0;
+	enum wallet_error code = WALLET_OK;
 	json_t *list;
 
 	node_with_deposit(&n, 100000, &deposit_txid, &script);
@@ -835,7 +836,7 @@ static void test_fund_prepare_errors_as_withdraw_does(void)
 	CHECK(strstr(err, "100000sat available") != NULL);
 	params.amount_sat = 293;
 	CHECK(!wallet_fund_prepare(n.wallet, &params, &outnum, &code, err, sizeof(err)));
-	CHECK(code == RPC_INVALID_PARAMS);
+	CHECK(code == WALLET_ERROR_BAD_REQUEST);
 	CHECK_MSG(strstr(err, "parameter 'amount': 293sat is below the dust limit") != NULL, "%s",
 		  err);
 	CHECK(outnum == 99);
@@ -861,7 +862,7 @@ static void test_fund_prepare_rolled_back_leaves_no_trace(void)
 	struct bitcoin_tx *tx, *next;
 	uint32_t outnum;
 	char err[500];
-	int code = 0;
+	enum wallet_error code = WALLET_OK;
 	json_t *list;
 
 	node_with_deposit(&n, 100000, &deposit_txid, &script);
