@@ -64,6 +64,10 @@ struct bitcoin_tx {
 /* Any field larger than a block cannot be real.  Core: MAX_SIZE. */
 #define BITCOIN_MAX_SIZE 0x02000000
 
+/* Bitcoin's supply limit: no amount can exceed 21 million bitcoin
+ * (Core: MAX_MONEY). */
+#define BITCOIN_MAX_SATOSHIS (21000000ULL * 100000000ULL)
+
 /* nSequence that disables relative locktime and RBF signalling. */
 #define BITCOIN_SEQUENCE_FINAL 0xffffffffu
 

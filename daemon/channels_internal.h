@@ -23,7 +23,7 @@ struct log;
 #define OUR_MAX_ACCEPTED_HTLCS 483
 #define OUR_HTLC_MINIMUM_MSAT 1
 /* No cap of ours on what is in flight: all the bitcoin there can be. */
-#define OUR_MAX_HTLC_IN_FLIGHT_MSAT (21000000ULL * 100000000ULL * 1000ULL)
+#define OUR_MAX_HTLC_IN_FLIGHT_MSAT (BITCOIN_MAX_SATOSHIS * 1000ULL)
 /* Our limits on what a peer announces. */
 #define MAX_TO_SELF_DELAY 2016
 #define MAX_MINIMUM_DEPTH 144

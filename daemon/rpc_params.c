@@ -121,7 +121,7 @@ bool rpc_parse_satoshi(const json_t *value, const char *name, bool *is_all,
 			 "'NNNsat', 'NNNmsat' (whole satoshis)%s", name, is_all ? " or 'all'" : "");
 		return false;
 	}
-	if (*amount_sat <= RPC_MAX_SATOSHIS)
+	if (*amount_sat <= BITCOIN_MAX_SATOSHIS)
 		return true;
 too_large:
 	snprintf(err, errlen, "parameter '%s': more than 21 million bitcoin", name);
@@ -142,7 +142,7 @@ bool rpc_parse_msat(const json_t *value, const char *name, uint64_t *amount_msat
 		*amount_msat = (uint64_t)json_integer_value(value);
 	} else if (parsed == UNIT_OK) {
 		/* number * 1000 must not wrap. */
-		if (unit == 1 && number > RPC_MAX_SATOSHIS)
+		if (unit == 1 && number > BITCOIN_MAX_SATOSHIS)
 			goto too_large;
 		*amount_msat = unit == 0 ? number : number * 1000;
 	} else if (parsed == UNIT_TOO_LARGE) {
@@ -152,7 +152,7 @@ bool rpc_parse_msat(const json_t *value, const char *name, uint64_t *amount_msat
 			 "'NNNmsat' or 'NNNsat'", name);
 		return false;
 	}
-	if (*amount_msat <= RPC_MAX_SATOSHIS * 1000)
+	if (*amount_msat <= BITCOIN_MAX_SATOSHIS * 1000)
 		return true;
 too_large:
 	snprintf(err, errlen, "parameter '%s': more than 21 million bitcoin", name);

@@ -19,9 +19,6 @@ struct ohmd;
 struct peer;
 struct rpc_request;
 
-/* The 2.1 quadrillion satoshis that cannot exist: guards sums. */
-#define RPC_MAX_SATOSHIS (21000000ULL * 100000000ULL)
-
 struct bitcoin_tx;
 
 /* {"tx": hex, "txid": hex}, Core Lightning's answer for a transaction we
