@@ -1,5 +1,6 @@
-/* The command tables of ohmd's subsystems; daemon/jsonrpc.c serves them
- * all.  Each table ends with an entry whose name is NULL. */
+/* The command tables of ohmd's subsystems (each ends with an entry whose
+ * name is NULL), and looking a command up in all of them: daemon/jsonrpc.c
+ * serves them, given rpc_command_find by ohmd.c. */
 #ifndef OHM_DAEMON_COMMANDS_H
 #define OHM_DAEMON_COMMANDS_H
 
@@ -11,5 +12,12 @@ extern const struct rpc_command wallet_commands[];	/* daemon/rpc_wallet.c */
 extern const struct rpc_command channel_commands[];	/* daemon/rpc_channel.c */
 extern const struct rpc_command invoice_commands[];	/* daemon/rpc_invoice.c */
 extern const struct rpc_command pay_commands[];		/* daemon/rpc_pay.c */
+
+/* Looks a command up by name; NULL if there is none. */
+const struct rpc_command *rpc_command_find(const char *name);
+
+/* Every command, for help: index 0 .. rpc_command_count()-1. */
+size_t rpc_command_count(void);
+const struct rpc_command *rpc_command_at(size_t index);
 
 #endif /* OHM_DAEMON_COMMANDS_H */

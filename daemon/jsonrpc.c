@@ -18,21 +18,11 @@
 
 #include "common/alloc.h"
 #include "common/json_frame.h"
-#include "daemon/commands.h"
 #include "daemon/log.h"
 
 /* Stop reading from a client whose unread answers exceed this. */
 #define RPC_MAX_PENDING_OUTPUT (64 * 1024 * 1024)
 
-static const struct rpc_command *const command_tables[] = {
-	node_commands,
-	peer_commands,
-	wallet_commands,
-	channel_commands,
-	invoice_commands,
-	pay_commands,
-};
-#define NUM_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 
 struct rpc_conn {
 	struct rpc_server *server;
@@ -56,39 +46,13 @@ struct rpc_request {
 
 struct rpc_server {
 	struct ohmd *ohmd;
+	rpc_command_finder find;	/* the commands layer's table */
 	struct log *log;
 	struct evconnlistener *listener;
 	char *path;
 	struct rpc_conn *conns;
 	unsigned long num_accepted;
 };
-
-const struct rpc_command *rpc_command_find(const char *name)
-{
-	for (size_t t = 0; t < NUM_TABLES; t++)
-		for (const struct rpc_command *c = command_tables[t]; c->name; c++)
-			if (strcmp(c->name, name) == 0)
-				return c;
-	return NULL;
-}
-
-size_t rpc_command_count(void)
-{
-	size_t n = 0;
-	for (size_t t = 0; t < NUM_TABLES; t++)
-		for (const struct rpc_command *c = command_tables[t]; c->name; c++)
-			n++;
-	return n;
-}
-
-const struct rpc_command *rpc_command_at(size_t index)
-{
-	for (size_t t = 0; t < NUM_TABLES; t++)
-		for (const struct rpc_command *c = command_tables[t]; c->name; c++)
-			if (index-- == 0)
-				return c;
-	return NULL;
-}
 
 static void conn_free(struct rpc_conn *conn)
 {
@@ -336,7 +300,7 @@ static void conn_handle_message(struct rpc_conn *conn, const char *text, size_t 
 				"Invalid request: 'params' must be an array or an object");
 		goto out;
 	}
-	command = rpc_command_find(json_string_value(method));
+	command = server->find(json_string_value(method));
 	if (!command) {
 		snprintf(why, sizeof(why), "Unknown command '%.200s'", json_string_value(method));
 		if (id)
@@ -501,8 +465,8 @@ static void server_accept_error(struct evconnlistener *listener, void *arg)
 	log_unusual(server->log, "rpc", "accept failed: %s", strerror(errno));
 }
 
-struct rpc_server *rpc_server_new(struct ohmd *ohmd, struct event_base *base,
-				  struct log *log, const char *path,
+struct rpc_server *rpc_server_new(struct ohmd *ohmd, rpc_command_finder find,
+				  struct event_base *base, struct log *log, const char *path,
 				  char *err, size_t errlen)
 {
 	struct sockaddr_un addr;
@@ -539,6 +503,7 @@ struct rpc_server *rpc_server_new(struct ohmd *ohmd, struct event_base *base,
 	server = oh_calloc(1, sizeof(*server));
 	server->path = oh_strdup(path);
 	server->ohmd = ohmd;
+	server->find = find;
 	server->log = log;
 	server->listener = evconnlistener_new(base, server_accept, server,
 					      LEV_OPT_CLOSE_ON_FREE, 1024, fd);

@@ -24,21 +24,20 @@ struct log;
 struct ohmd;
 struct rpc_server;
 
+/* The command named name, or NULL: the command table is the commands
+ * layer's (daemon/commands.h), given to the server, which serves it. */
+typedef const struct rpc_command *(*rpc_command_finder)(const char *name);
+
 /* Binds and listens on path (replacing a stale socket: the caller holds the
- * data directory's lock).  NULL with a message in err[errlen] on failure. */
-struct rpc_server *rpc_server_new(struct ohmd *ohmd, struct event_base *base,
-				  struct log *log, const char *path,
+ * data directory's lock); find looks the requests' methods up.  NULL with a
+ * message in err[errlen] on failure. */
+struct rpc_server *rpc_server_new(struct ohmd *ohmd, rpc_command_finder find,
+				  struct event_base *base, struct log *log, const char *path,
 				  char *err, size_t errlen);
 
 /* Closes every connection and removes the socket file. */
 void rpc_server_free(struct rpc_server *server);
 
-/* Looks a command up by name; NULL if there is none. */
-const struct rpc_command *rpc_command_find(const char *name);
-
-/* Every command, for help: index 0 .. rpc_command_count()-1. */
-size_t rpc_command_count(void);
-const struct rpc_command *rpc_command_at(size_t index);
 
 /* Answers request with result (reference stolen) and frees request. */
 void rpc_respond(struct rpc_request *request, json_t *result);

@@ -11,7 +11,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/chain.c daemon/chain.h \
 	daemon/chain_store.c daemon/chain_store.h \
 	daemon/coin_select.c daemon/coin_select.h \
-	daemon/commands.h \
+	daemon/commands.c daemon/commands.h \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/feerate.c daemon/feerate.h \

@@ -28,6 +28,7 @@
 #include "daemon/invoices.h"
 #include "daemon/payflow.h"
 #include "daemon/payments.h"
+#include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
 #include "daemon/jsonrpc.h"
@@ -393,7 +394,8 @@ static int run(struct ohmd *ohmd)
 	}
 	chain_start(ohmd->chain);
 	channels_start(ohmd->channels);
-	ohmd->rpc = rpc_server_new(ohmd, ohmd->base, ohmd->log, config->rpc_file, err, sizeof(err));
+	ohmd->rpc = rpc_server_new(ohmd, rpc_command_find, ohmd->base, ohmd->log, config->rpc_file,
+				   err, sizeof(err));
 	if (!ohmd->rpc) {
 		startup_error("%s", err);
 		goto out;
