@@ -300,10 +300,10 @@ static bool events_need_row(const struct channel_effects *fx)
 }
 
 /* The database half of a step, inside the group transaction.  A plain
- * step's snapshot is only kept (taken from fx): the flush writes each
+ * step's snapshot is only kept (taken from fx): commit_and_act writes each
  * channel's latest one once, so a hundred HTLC steps on one channel in
  * one turn cost one snapshot write, not a hundred. */
-static bool persist(struct dchannel *dc, struct channel_effects *fx, uint8_t *owners)
+static bool store_step(struct dchannel *dc, struct channel_effects *fx, uint8_t *owners)
 {
 	const struct channels_htlc_listener *htlc = &dc->owner->htlc;
 	struct wallet *wallet = dc->owner->wallet;
@@ -426,8 +426,8 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 }
 
 /* The half of a step after the commit.  Returns: false if the channel is
- * forgotten (dc stays allocated until the flush frees it). */
-static bool act(struct dchannel *dc, struct channel_effects *fx, const uint8_t *owners,
+ * forgotten (dc stays allocated until commit_and_act frees it). */
+static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const uint8_t *owners,
 		uint64_t link_gen)
 {
 	struct channels *m = dc->owner;
@@ -535,7 +535,7 @@ static void queue_drop(struct channels *m)
 	m->last_queued = NULL;
 }
 
-/* Opens the group transaction if it is not open, and has the flush run
+/* Opens the group transaction if it is not open, and has commit_and_act run
  * once the event loop has handled what is ready now. */
 static bool batch_join(struct channels *m)
 {
@@ -554,7 +554,7 @@ static bool batch_join(struct channels *m)
 
 /* Commits the group transaction: each channel's latest snapshot, then the
  * commit.  db_begin calls this too (another writer wants its own
- * transaction); the queued steps are acted on by the flush either way. */
+ * transaction); the queued steps are acted on by commit_and_act either way. */
 static bool batch_commit(void *arg)
 {
 	struct channels *m = arg;
@@ -584,7 +584,7 @@ fail:
 
 /* The loop ran what was ready: commit, then act on the steps in order.
  * Steps the acting starts go into a new group, flushed next. */
-static void flush(evutil_socket_t fd, short events, void *arg)
+static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 {
 	struct channels *m = arg;
 	struct queued_step *list;
@@ -602,7 +602,7 @@ static void flush(evutil_socket_t fd, short events, void *arg)
 			continue;
 		channel_effects_init(&fx);
 		if (channel_send_commit(dc->ch, &fx))
-			dchannel_apply(dc, &fx);
+			dchannel_step(dc, &fx);
 		else
 			dchannel_refused(dc, &fx, "channel_send_commit");
 	}
@@ -618,7 +618,7 @@ static void flush(evutil_socket_t fd, short events, void *arg)
 		if (!m->is_fatal && q->dc) {
 			if (q->note)
 				log_info(channels_log(m), q->note_subsystem, "%s", q->note);
-			act(q->dc, &q->fx, q->owners, q->link_gen);
+			act_on_step(q->dc, &q->fx, q->owners, q->link_gen);
 		}
 		channel_effects_clear(&q->fx);
 		free(q->owners);
@@ -632,7 +632,7 @@ static void flush(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
-bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
+bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
 			 void *arg, uint64_t htlc_id)
 {
 	struct channels *m = dc->owner;
@@ -651,7 +651,7 @@ bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channe
 	q = oh_calloc(1, sizeof(*q));
 	owners = fx->num_events && m->htlc.owner_size
 		? oh_calloc(fx->num_events, m->htlc.owner_size) : NULL;
-	if (!persist(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
+	if (!store_step(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
 		free(q);
 		free(owners);
 		/* Logged before the rollback, which clears the error. */
@@ -696,19 +696,14 @@ bool dchannel_fail_with(struct dchannel *dc, const char *why)
 
 	channel_effects_init(&fx);
 	if (channel_fail(dc->ch, &fx, why))
-		return dchannel_apply_step(dc, &fx);
+		return dchannel_step(dc, &fx);
 	dchannel_refused(dc, &fx, "channel_fail");
 	return true;
 }
 
-bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx)
+bool dchannel_step(struct dchannel *dc, struct channel_effects *fx)
 {
-	return dchannel_apply_with(dc, fx, NULL, NULL, 0);
-}
-
-void dchannel_apply(struct dchannel *dc, struct channel_effects *fx)
-{
-	dchannel_apply_step(dc, fx);
+	return dchannel_step_with(dc, fx, NULL, NULL, 0);
 }
 
 /* An engine call the engine refused: only logged (or answered). */
@@ -764,7 +759,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 		channel_effects_clear(&fx);
 		return true;
 	}
-	return dchannel_apply_step(dc, &fx);
+	return dchannel_step(dc, &fx);
 }
 
 void channels_fund(struct channels *m, struct peer *peer,
@@ -822,7 +817,7 @@ void channels_fund(struct channels *m, struct peer *peer,
 	dc->fund_arg = arg;
 	log_info(channels_log(m), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
 		 (unsigned long long)params->amount_sat);
-	dchannel_apply(dc, &fx);
+	dchannel_step(dc, &fx);
 }
 
 /* ---- Timers ---- */
@@ -857,7 +852,7 @@ struct channels *channels_new(const struct channels_setup *setup, char *err, siz
 	m->on_fatal = setup->on_fatal;
 	m->fatal_arg = setup->fatal_arg;
 	m->queue_tail = &m->queue;
-	m->flush_event = event_new(m->base, -1, 0, flush, m);
+	m->flush_event = event_new(m->base, -1, 0, commit_and_act, m);
 	if (!m->flush_event) {
 		snprintf(err, errlen, "cannot create the channels' flush event");
 		free(m);

@@ -266,7 +266,7 @@ static void funding_spent(struct dchannel *dc, uint32_t height)
 			 bitcoin_txid_to_hex(txid, &dc->spend_txid),
 			 spender_name(channel_spender_of(dc->ch, &dc->spend_txid)), dc->spend_height);
 	if (fx.snapshot || fx.num_events || fx.num_msgs)
-		dchannel_apply(dc, &fx);
+		dchannel_step(dc, &fx);
 	else
 		channel_effects_clear(&fx);
 }
@@ -294,7 +294,7 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 	    && height >= dc->opened_height + dc->owner->config->fundee_timeout_blocks) {
 		if (channel_forget_unfunded(dc->ch, &fx, "the funding transaction did not confirm "
 					    "in time"))
-			dchannel_apply(dc, &fx);
+			dchannel_step(dc, &fx);
 		else
 			dchannel_refused(dc, &fx, "channel_forget_unfunded");
 		return;
@@ -307,7 +307,7 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 						   (uint16_t)dchannel_funding(dc)->vout)) {
 			dc->depth_told = depth;
 			if (channel_funding_depth(dc->ch, &fx, depth, &scid))
-				dchannel_apply(dc, &fx);
+				dchannel_step(dc, &fx);
 			else
 				dchannel_refused(dc, &fx, "channel_funding_depth");
 		}

@@ -49,7 +49,7 @@ void dchannel_update_fee(struct dchannel *dc)
 		 dc->peer_id_hex, current, feerate, est.urgent_perkw);
 	channel_effects_init(&fx);
 	if (channel_update_fee(dc->ch, &fx, feerate))
-		dchannel_apply(dc, &fx);
+		dchannel_step(dc, &fx);
 	else
 		dchannel_refused(dc, &fx, "channel_update_fee");
 }

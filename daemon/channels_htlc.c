@@ -92,7 +92,7 @@ bool dchannel_offer(struct dchannel *dc, uint64_t amount_msat, const struct sha2
 		channel_effects_clear(&fx);
 		return false;
 	}
-	dchannel_apply_with(dc, &fx, fn, arg, *htlc_id);
+	dchannel_step_with(dc, &fx, fn, arg, *htlc_id);
 	if (dc->owner->is_fatal) {
 		snprintf(why, whylen, "ohmd is stopping: the HTLC could not be stored");
 		return false;
@@ -108,7 +108,7 @@ static bool removed(struct dchannel *dc, struct channel_effects *fx, bool ok, ui
 		dchannel_refused(dc, fx, what);
 		return false;
 	}
-	dchannel_apply_with(dc, fx, fn, arg, htlc_id);
+	dchannel_step_with(dc, fx, fn, arg, htlc_id);
 	return !dc->owner->is_fatal;
 }
 

@@ -182,18 +182,16 @@ const struct channels_error *channels_error_fmt(struct channels_error *error, ch
 	__attribute__((format(printf, 5, 6)));
 /* Answers dc's waiting fundchannel, if any, with an error. */
 void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind,
-			enum wallet_error wallet_error,
-			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+			 enum wallet_error wallet_error, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Stores fx in the group transaction and queues it: its messages are sent
  * and its events acted on once that commits (later in this turn of the
  * event loop).  Clears fx.  Returns: false if dc is gone. */
-bool dchannel_apply_step(struct dchannel *dc, struct channel_effects *fx);
+bool dchannel_step(struct dchannel *dc, struct channel_effects *fx);
 /* The same, with fn's writes (for htlc_id) in the transaction. */
-bool dchannel_apply_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
+bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
 			 void *arg, uint64_t htlc_id);
-/* The same, for callers that do not touch dc afterwards. */
-void dchannel_apply(struct dchannel *dc, struct channel_effects *fx);
 /* Fails the channel (channel_fail) and applies that.  Returns: false if
  * dc is gone. */
 bool dchannel_fail_with(struct dchannel *dc, const char *why);

@@ -71,7 +71,7 @@ static bool load_row(struct channels *m, const struct channels_store_row *row, c
 	/* The transport did not survive the restart. */
 	channel_effects_init(&fx);
 	if (channel_disconnected(dc->ch, &fx))
-		dchannel_apply(dc, &fx);
+		dchannel_step(dc, &fx);
 	else
 		channel_effects_clear(&fx);
 	return !m->is_fatal;

@@ -155,7 +155,7 @@ void channels_peer_active(struct channels *m, struct peer *peer)
 		channel_set_features(dc->ch, &features);
 		channel_effects_init(&fx);
 		if (channel_reconnected(dc->ch, &fx))
-			dchannel_apply(dc, &fx);
+			dchannel_step(dc, &fx);
 		else
 			dchannel_refused(dc, &fx, "channel_reconnected");
 	}
@@ -241,7 +241,7 @@ void channels_peer_gone(struct channels *m, struct peer *peer)
 		had_channels = true;
 		channel_effects_init(&fx);
 		if (channel_disconnected(dc->ch, &fx))
-			dchannel_apply(dc, &fx);
+			dchannel_step(dc, &fx);
 		else
 			dchannel_refused(dc, &fx, "channel_disconnected");
 	}
@@ -301,7 +301,7 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 		dchannel_free(dc);
 		return CHANNELS_HANDLED;
 	}
-	dchannel_apply(dc, &fx);
+	dchannel_step(dc, &fx);
 	return CHANNELS_HANDLED;
 }
 
@@ -344,7 +344,7 @@ enum channels_verdict channels_peer_message(struct channels *m, struct peer *pee
 		dchannel_refused(dc, &fx, peer_wire_name(type));
 		return CHANNELS_HANDLED;
 	}
-	dchannel_apply(dc, &fx);
+	dchannel_step(dc, &fx);
 	return CHANNELS_HANDLED;
 }
 

@@ -71,7 +71,7 @@ void channels_close(struct channels *m, struct dchannel *dc, const uint8_t *scri
 		evtimer_add(dc->close_timer, &timeout);
 	log_info(channels_log(m), "channel", "%s: closing channel %s (peer %s)", dc->peer_id_hex,
 		 dchannel_id_hex(cid, dc), dc->peer ? "connected" : "not connected: waiting for it");
-	dchannel_apply(dc, &fx);
+	dchannel_step(dc, &fx);
 }
 
 void channels_dev_send_htlc(struct channels *m, struct dchannel *dc, uint64_t amount_msat,
@@ -98,7 +98,7 @@ void channels_dev_send_htlc(struct channels *m, struct dchannel *dc, uint64_t am
 		return;
 	}
 	done(arg, htlc_id, NULL);
-	dchannel_apply(dc, &fx);
+	dchannel_step(dc, &fx);
 }
 
 void channels_dev_settle_htlc(struct channels *m, struct dchannel *dc, uint64_t htlc_id,
@@ -129,7 +129,7 @@ void channels_dev_settle_htlc(struct channels *m, struct dchannel *dc, uint64_t 
 		return;
 	}
 	done(arg, htlc_id, NULL);
-	dchannel_apply(dc, &fx);
+	dchannel_step(dc, &fx);
 }
 
 /* ---- Summaries ---- */
