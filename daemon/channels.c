@@ -569,7 +569,14 @@ static bool batch_join(struct channels *m)
 	if (!db_begin(m->ohmd->db))
 		return false;
 	m->batch_open = true;
-	event_active(m->flush_event, EV_TIMEOUT, 0);
+	if (m->ohmd->config->dev_commit_delay_msecs) {
+		/* --dev-commit-delay: the tests' window before the commit. */
+		unsigned ms = m->ohmd->config->dev_commit_delay_msecs;
+		struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+		event_add(m->flush_event, &tv);
+	} else {
+		event_active(m->flush_event, EV_TIMEOUT, 0);
+	}
 	return true;
 }
 
