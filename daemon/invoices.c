@@ -42,6 +42,7 @@ struct invoice_waiter {
 struct invoices {
 	struct ohmd *ohmd;
 	struct invoice_waiter *waiters;
+	bool wake_queued;		/* waiters_wake waits for a commit */
 };
 
 static const char *const invoice_columns =
@@ -75,6 +76,8 @@ void invoices_free(struct invoices *inv)
 {
 	if (!inv)
 		return;
+	if (inv->wake_queued)
+		db_after_commit_cancel(inv->ohmd->db, inv);
 	while (inv->waiters) {
 		rpc_respond_error(inv->waiters->request, RPC_LIGHTNINGD, "ohmd is shutting down");
 		waiter_free(inv, inv->waiters);
@@ -374,6 +377,7 @@ void invoices_delete(struct invoices *inv, struct rpc_request *request, const ch
 /* ---- Waiting ---- */
 
 static bool waiter_try(struct invoices *inv, struct invoice_waiter *w);
+static void wake_after_commit(struct invoices *inv);
 
 static void waiter_timer(evutil_socket_t fd, short events, void *arg)
 {
@@ -449,13 +453,17 @@ static void waiter_add(struct invoices *inv, struct rpc_request *request, const 
 	w->request = request;
 	w->label = label ? strdup(label) : NULL;
 	w->lastpay_index = lastpay_index;
-	if (waiter_try(inv, w)) {
+	/* In a transaction, this connection would read rows not committed
+	 * yet: the waiter is tried once they are. */
+	if (!db_in_transaction(inv->ohmd->db) && waiter_try(inv, w)) {
 		free(w->label);
 		free(w);
 		return;
 	}
 	w->next = inv->waiters;
 	inv->waiters = w;
+	if (db_in_transaction(inv->ohmd->db))
+		wake_after_commit(inv);
 	if (timeout_secs) {
 		w->timer = evtimer_new(inv->ohmd->base, waiter_timer, w);
 		tv.tv_sec = (time_t)timeout_secs;
@@ -485,15 +493,27 @@ void invoices_wait_any(struct invoices *inv, struct rpc_request *request,
 	waiter_add(inv, request, NULL, lastpay_index, timeout_secs);
 }
 
-void invoices_paid(struct invoices *inv)
+/* The transaction that paid an invoice committed: the waiters it
+ * settles are answered (never before: a crash would undo the payment). */
+static void waiters_wake(void *arg)
 {
+	struct invoices *inv = arg;
 	struct invoice_waiter *w = inv->waiters, *next;
 
+	inv->wake_queued = false;
 	for (; w; w = next) {
 		next = w->next;
 		if (waiter_try(inv, w))
 			waiter_free(inv, w);
 	}
+}
+
+static void wake_after_commit(struct invoices *inv)
+{
+	if (inv->wake_queued)
+		return;
+	inv->wake_queued = true;
+	db_after_commit(inv->ohmd->db, waiters_wake, inv);
 }
 
 /* ---- Paying ---- */
@@ -566,5 +586,7 @@ bool invoices_mark_paid_db(struct invoices *inv, int64_t *id, uint64_t amount_ms
 	sqlite3_bind_int64(stmt, 3, *id);
 	ok = sqlite3_step(stmt) == SQLITE_DONE;
 	sqlite3_reset(stmt);
+	if (ok)
+		wake_after_commit(inv);
 	return ok;
 }

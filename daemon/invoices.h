@@ -1,7 +1,7 @@
 /* Invoices: what we ask to be paid (BOLT #11), kept in the database, and
  * the decisions about HTLCs that pay them.  The RPC commands (invoice,
  * listinvoices, waitinvoice, waitanyinvoice, delinvoice) are in
- * daemon/rpc_pay.c; they and payflow.c call what is here.
+ * daemon/rpc_invoice.c; they and payflow.c call what is here.
  *
  * An invoice is 'unpaid' until an HTLC paying it is fulfilled, then 'paid'
  * with the next pay_index; it is 'expired' (computed, never stored) once
@@ -82,11 +82,9 @@ bool invoices_find(struct invoices *invoices, const struct sha256 *payment_hash,
 
 /* Marks invoice id paid with amount_msat, inside the caller's transaction.
  * A keysend without an invoice gets one first (keysend_preimage set):
- * *id is then its new id. */
+ * *id is then its new id.  waitinvoice/waitanyinvoice hear of it once
+ * that transaction commits (db_after_commit), never before. */
 bool invoices_mark_paid_db(struct invoices *invoices, int64_t *id, uint64_t amount_msat,
 			   const uint8_t *keysend_preimage);
-
-/* After the transaction committed: wakes waitinvoice/waitanyinvoice. */
-void invoices_paid(struct invoices *invoices);
 
 #endif /* OHM_DAEMON_INVOICES_H */

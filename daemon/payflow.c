@@ -303,7 +303,6 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid)) {
 		dchannel_log_committed(in->dc, "pay", "paid: HTLC %llu of %llu msat",
 				       (unsigned long long)paid_id, (unsigned long long)paid.amount_msat);
-		invoices_paid(pf->ohmd->invoices);
 	}
 	crypto_wipe(&invoice, sizeof(invoice));
 	crypto_wipe(&keysend, sizeof(keysend));

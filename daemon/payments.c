@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "channel/state.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/secp.h"
@@ -35,6 +36,14 @@ struct waiter {
 	struct waiter *next;
 };
 
+/* A sendpay answered once its part's row is committed. */
+struct sendpay_answer {
+	struct rpc_request *request;
+	struct sha256 payment_hash;
+	uint64_t partid;
+	struct sendpay_answer *next;
+};
+
 static const char *const payment_columns =
 	"id, payment_hash, partid, status, destination, amount_msat, amount_sent_msat,"
 	" created_at, completed_at, label, bolt11, preimage, erring_index, failcode,"
@@ -44,8 +53,10 @@ struct payments *payments_new(struct ohmd *ohmd)
 {
 	struct payments *pm = calloc(1, sizeof(*pm));
 
-	if (pm)
+	if (pm) {
 		pm->ohmd = ohmd;
+		pm->answers_tail = &pm->answers;
+	}
 	return pm;
 }
 
@@ -69,6 +80,14 @@ void payments_free(struct payments *pm)
 	while (pm->waiters) {
 		rpc_respond_error(pm->waiters->request, RPC_LIGHTNINGD, "ohmd is shutting down");
 		waiter_free(pm, pm->waiters);
+	}
+	if (pm->answers)
+		db_after_commit_cancel(pm->ohmd->db, pm);
+	while (pm->answers) {
+		struct sendpay_answer *a = pm->answers;
+		pm->answers = a->next;
+		rpc_respond_error(a->request, RPC_LIGHTNINGD, "ohmd is shutting down");
+		free(a);
 	}
 	payments_pays_free(pm);
 	free(pm);
@@ -326,9 +345,28 @@ static void respond_json(void *arg, sqlite3_stmt *stmt)
 	rpc_respond(arg, payment_json(stmt));
 }
 
+/* The transaction holding the parts sendpay sent committed: answers. */
+static void sendpay_answers(void *arg)
+{
+	struct payments *pm = arg;
+	struct sendpay_answer *list = pm->answers;
+
+	pm->answers = NULL;
+	pm->answers_tail = &pm->answers;
+	while (list) {
+		struct sendpay_answer *a = list;
+		list = a->next;
+		if (!payments_with_part(pm, &a->payment_hash, a->partid, respond_json, a->request))
+			rpc_respond_error(a->request, RPC_LIGHTNINGD, "the payment part was not stored");
+		free(a);
+	}
+}
+
 void payments_sendpay(struct payments *pm, struct rpc_request *request,
 		      const struct sendpay_params *params)
 {
+	struct sendpay_answer *answer;
+	bool first;
 	char status[16] = "", err[400];
 	int code;
 
@@ -348,7 +386,17 @@ void payments_sendpay(struct payments *pm, struct rpc_request *request,
 		rpc_respond_error(request, code, "%s", err);
 		return;
 	}
-	payments_with_part(pm, &params->payment_hash, params->partid, respond_json, request);
+	/* The part is stored in the channels' open transaction: it is news
+	 * once that commits (a crash before would undo it). */
+	answer = oh_calloc(1, sizeof(*answer));
+	answer->request = request;
+	answer->payment_hash = params->payment_hash;
+	answer->partid = params->partid;
+	first = !pm->answers;
+	*pm->answers_tail = answer;
+	pm->answers_tail = &answer->next;
+	if (first)
+		db_after_commit(pm->ohmd->db, sendpay_answers, pm);
 }
 
 /* ---- Outcomes ---- */

@@ -20,10 +20,14 @@ struct sha256;
 struct waiter;
 struct wirebuf;
 
+struct sendpay_answer;
+
 struct payments {
 	struct ohmd *ohmd;
 	struct waiter *waiters;		/* waitsendpay requests (payments.c) */
 	struct pay *pays;		/* pays in progress (payments_pay.c) */
+	/* sendpay requests whose part waits for its commit (payments.c). */
+	struct sendpay_answer *answers, **answers_tail;
 };
 
 /* payments.c */

@@ -17,8 +17,6 @@ import os
 import re
 import sqlite3
 
-import pytest
-
 from chainutil import wait_synced
 from channelutil import chain_node, channel, open_channel, wait_connected, wait_no_htlcs
 from ohmtest import RpcError, wait_for
@@ -102,7 +100,6 @@ def waiting_at(pool, node, label):
 DELAY = ["--dev-commit-delay={}".format(DELAY_MSECS), "--log-level=debug"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7: invoices_paid() answers before the commit")
 def test_waitanyinvoice_answers_after_the_commit(node_factory, devchain):
     a, b = pair(node_factory, devchain, DELAY, DELAY)
     invoice = b.rpc("invoice", [5000000, "committed", "paid once stored"])
@@ -120,7 +117,6 @@ def test_waitanyinvoice_answers_after_the_commit(node_factory, devchain):
     assert row == [("paid", 1)], "answered before the commit: " + repr(row)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7: sendpay answers before the commit")
 def test_sendpay_answers_after_the_commit(node_factory, devchain):
     a, b = pair(node_factory, devchain, DELAY)
     # sendpay's answer: the part it reports is stored.
