@@ -14,6 +14,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/feerate.c daemon/feerate.h \
 	daemon/fee_policy.c daemon/fee_policy.h \
+	daemon/forwards_store.c daemon/forwards_store.h \
 	daemon/htlc_switch.c daemon/htlc_switch.h \
 	daemon/invoices.c daemon/invoices.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
@@ -23,6 +24,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/payflow.c daemon/payflow.h \
 	daemon/payments.c daemon/payments.h daemon/payments_internal.h \
 	daemon/payments_pay.c \
+	daemon/payments_store.c daemon/payments_store.h \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
 	daemon/rpc_channel.c \

@@ -18,6 +18,8 @@
 #include "crypto/util.h"
 #include "daemon/channels.h"
 #include "daemon/htlc_switch.h"
+#include "daemon/payflow.h"
+#include "daemon/payments_store.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/row_json.h"
@@ -222,6 +224,17 @@ static bool store_part(void *arg, uint64_t htlc_id)
 	sqlite3_bind_text(stmt, 12, part->route_json, -1, SQLITE_STATIC);
 	ok = sqlite3_step(stmt) == SQLITE_DONE;
 	sqlite3_reset(stmt);
+	if (ok) {
+		/* The HTLC's owner, in memory until it resolves. */
+		struct switch_origin origin = {
+			.is_forward = false,
+			.id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt)),
+			.payment_hash = p->payment_hash,
+			.partid = p->partid,
+		};
+		switch_origins_add(payflow_origins(part->pm->ohmd->payflow), part->channel, htlc_id,
+				   0, &origin);
+	}
 	return ok;
 }
 
@@ -426,142 +439,42 @@ bool payments_decode_failure(const struct channel_event *ev, const struct secret
 	return true;
 }
 
-bool payments_secrets_column(sqlite3_stmt *stmt, int col, struct secret *secrets, size_t *num)
-{
-	size_t len = (size_t)sqlite3_column_bytes(stmt, col);
-
-	*num = len / sizeof(struct secret);
-	if (*num == 0 || *num > ROUTE_MAX_HOPS || len % sizeof(struct secret))
-		return false;
-	memcpy(secrets, sqlite3_column_blob(stmt, col), len);
-	return true;
-}
-
-bool payments_rows_by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_id,
-			   uint64_t withdrawn_key, struct switch_row *rows, size_t max, size_t *num)
-{
-	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT id, status = 'pending' AS is_live"
-					" FROM payments WHERE channel = ? AND htlc_id = ?"
-					" AND withdrawn_key IS ? ORDER BY id DESC LIMIT ?");
-	int rc = SQLITE_DONE;
-
-	*num = 0;
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, channel);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
-	if (withdrawn_key)
-		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)withdrawn_key);
-	else
-		sqlite3_bind_null(stmt, 3);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)max);
-	while (*num < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		rows[*num].is_forward = false;
-		rows[*num].id = sqlite3_column_int64(stmt, 0);
-		rows[*num].is_live = sqlite3_column_int(stmt, 1) != 0;
-		(*num)++;
-	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW;
-}
-
-/* The shared secrets of the part id, if it is still pending. */
-static bool part_secrets(struct payments *pm, int64_t id, struct secret *secrets, size_t *num)
-{
-	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
-					" WHERE id = ? AND status = 'pending'");
-	bool found = false;
-
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		found = payments_secrets_column(stmt, 0, secrets, num);
-	sqlite3_reset(stmt);
-	return found;
-}
-
-bool payments_resolved_db(struct payments *pm, int64_t id, const struct channel_event *ev)
+bool payments_resolved_db(struct payments *pm, struct switch_origin *part,
+			  const struct channel_event *ev)
 {
 	struct secret secrets[ROUTE_MAX_HOPS];
 	struct onion_failure failure;
 	struct wirebuf *buf;
-	sqlite3_stmt *stmt;
+	struct db *db = pm->ohmd->db;
+	int64_t now = (int64_t)time(NULL);
 	size_t num = 0, erring = 0;
+	int found = payments_store_pending_secrets(db, part->id, secrets, &num);
 	bool ok, decoded;
 
-	if (!part_secrets(pm, id, secrets, &num))
-		return true;	/* settled already */
-	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
-		stmt = db_prepare(pm->ohmd->db, "UPDATE payments SET status = 'complete',"
-				  " preimage = ?, completed_at = ? WHERE id = ?");
-		if (!stmt)
-			return false;
-		sqlite3_bind_blob(stmt, 1, ev->preimage.r, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
-		sqlite3_bind_int64(stmt, 3, id);
-		ok = sqlite3_step(stmt) == SQLITE_DONE;
-		sqlite3_reset(stmt);
-		crypto_wipe(secrets, sizeof(secrets));
-		return ok;
+	if (found <= 0) {
+		part->id = 0;	/* settled already: nothing to tell */
+		return found == 0;
 	}
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
+		crypto_wipe(secrets, sizeof(secrets));
+		return payments_store_complete(db, part->id, &ev->preimage, now);
+	}
+	/* Decoded once, here: the pay waiting on the part gets the result. */
 	buf = wirebuf_new();
 	decoded = payments_decode_failure(ev, secrets, num, &erring, &failure, buf);
-	stmt = db_prepare(pm->ohmd->db, "UPDATE payments SET status = 'failed', completed_at = ?,"
-			  " erring_index = ?, failcode = ?, failreason = ? WHERE id = ?");
-	if (!stmt) {
-		wirebuf_free(buf);
-		return false;
-	}
-	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
+	crypto_wipe(secrets, sizeof(secrets));
 	if (decoded) {
 		const char *name = onion_failure_name(failure.code);
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)erring);
-		sqlite3_bind_int(stmt, 3, failure.code);
-		sqlite3_bind_text(stmt, 4, name ? name : "unknown failure code", -1, SQLITE_STATIC);
+		ok = payments_store_failed(db, part->id, (int64_t)erring, failure.code,
+					   name ? name : "unknown failure code", now);
 	} else {
-		sqlite3_bind_null(stmt, 2);
-		sqlite3_bind_null(stmt, 3);
-		sqlite3_bind_text(stmt, 4, "unreadable error onion", -1, SQLITE_STATIC);
+		ok = payments_store_failed(db, part->id, -1, 0, "unreadable error onion", now);
 	}
-	sqlite3_bind_int64(stmt, 5, id);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
+	if (ok)
+		payments_pays_part_failed(pm, &part->payment_hash, part->partid,
+					  decoded ? (int64_t)erring : -1, decoded ? &failure : NULL);
 	wirebuf_free(buf);
-	crypto_wipe(secrets, sizeof(secrets));
 	return ok;
-}
-
-/* A part's row, looked up by its id after the outcome was stored. */
-struct settled {
-	struct sha256 hash;
-	uint64_t partid;
-	bool found;
-};
-
-static void read_key(void *arg, sqlite3_stmt *stmt)
-{
-	struct settled *s = arg;
-
-	memcpy(s->hash.u8, sqlite3_column_blob(stmt, 1), 32);
-	s->partid = (uint64_t)sqlite3_column_int64(stmt, 2);
-	s->found = true;
-}
-
-static void by_id(struct payments *pm, int64_t id, struct settled *s)
-{
-	char sql[400];
-	sqlite3_stmt *stmt;
-
-	s->found = false;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE id = ?", payment_columns);
-	stmt = db_prepare(pm->ohmd->db, sql);
-	if (!stmt)
-		return;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 1) == 32)
-		read_key(s, stmt);
-	sqlite3_reset(stmt);
 }
 
 static void answer_waiter(void *arg, sqlite3_stmt *stmt)
@@ -577,23 +490,18 @@ static void answer_waiter(void *arg, sqlite3_stmt *stmt)
 				       ? (const char *)sqlite3_column_text(stmt, 14) : "?");
 }
 
-void payments_resolved(struct payments *pm, int64_t part_id, const struct channel_event *ev)
+void payments_resolved(struct payments *pm, const struct switch_origin *part,
+		       const struct channel_event *ev)
 {
-	struct settled s;
-	char status[16] = "";
-
-	by_id(pm, part_id, &s);
-	if (!s.found || !payments_with_part(pm, &s.hash, s.partid, payments_read_status, status)
-	    || strcmp(status, "pending") == 0)
-		return;
 	for (struct waiter *w = pm->waiters, *next; w; w = next) {
 		next = w->next;
-		if (memcmp(w->payment_hash.u8, s.hash.u8, 32) == 0 && w->partid == s.partid) {
-			payments_with_part(pm, &s.hash, s.partid, answer_waiter, w);
+		if (memcmp(w->payment_hash.u8, part->payment_hash.u8, 32) == 0
+		    && w->partid == part->partid) {
+			payments_with_part(pm, &part->payment_hash, part->partid, answer_waiter, w);
 			waiter_free(pm, w);
 		}
 	}
-	payments_pays_part_done(pm, &s.hash, s.partid, ev);
+	payments_pays_part_done(pm, &part->payment_hash, part->partid, ev);
 }
 
 static void waiter_timeout(evutil_socket_t fd, short events, void *arg)

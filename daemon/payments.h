@@ -87,21 +87,15 @@ json_t *payments_listsendpays_json(struct payments *payments, const char *bolt11
 json_t *payments_listpays_json(struct payments *payments, const char *bolt11,
 			       const uint8_t *payment_hash, const char *status);
 
-/* From payflow.c: the parts sent as HTLC htlc_id on channel (its
- * database id) and marked withdrawn with withdrawn_key (0: not marked),
- * newest first, at most max, as switch rows (live: still pending); *num
- * gets how many.  Returns: false on a database error. */
-struct switch_row;
-bool payments_rows_by_htlc(struct payments *payments, int64_t channel, uint64_t htlc_id,
-			   uint64_t withdrawn_key, struct switch_row *rows, size_t max,
-			   size_t *num);
-
-/* From payflow.c: the HTLC of our part part_id (its row id, from
- * payments_rows_by_htlc) was resolved (ev).  _db runs in the step's
- * transaction (returns false on a database error). */
-bool payments_resolved_db(struct payments *payments, int64_t part_id,
+/* From payflow.c: the HTLC of our part (its owner, from memory) was
+ * resolved (ev).  _db runs in the step's transaction, decodes a failure
+ * (once) and hands it to the pay waiting on the part; it names nobody in
+ * part (id 0) if the part was settled already.  Returns: false on a
+ * database error. */
+struct switch_origin;
+bool payments_resolved_db(struct payments *payments, struct switch_origin *part,
 			  const struct channel_event *ev);
-void payments_resolved(struct payments *payments, int64_t part_id,
+void payments_resolved(struct payments *payments, const struct switch_origin *part,
 		       const struct channel_event *ev);
 
 #endif /* OHM_DAEMON_PAYMENTS_H */

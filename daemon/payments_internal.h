@@ -32,10 +32,6 @@ struct payments {
 
 /* payments.c */
 
-/* A shared_secrets column (one secret per hop, 1 to ROUTE_MAX_HOPS) into
- * secrets and *num.  Returns: false if it is not that. */
-bool payments_secrets_column(sqlite3_stmt *stmt, int col, struct secret *secrets, size_t *num);
-
 /* Core Lightning's failure data for waitsendpay and pay, from a part's row. */
 json_t *payments_failure_json(sqlite3_stmt *stmt);
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
@@ -55,6 +51,12 @@ bool payments_decode_failure(const struct channel_event *ev, const struct secret
 
 /* Answers every pay in progress (ohmd is stopping) and frees it. */
 void payments_pays_free(struct payments *pm);
+/* The part (payment_hash, partid) failed, in the step's transaction: what
+ * its error onion said (failure NULL: unreadable; erring_index 0 is us),
+ * kept by the pay waiting on it for payments_pays_part_done. */
+void payments_pays_part_failed(struct payments *pm, const struct sha256 *payment_hash,
+			       uint64_t partid, int64_t erring_index,
+			       const struct onion_failure *failure);
 /* The part (payment_hash, partid) settled: the pay waiting on it goes on. */
 void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_hash,
 			     uint64_t partid, const struct channel_event *ev);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "channel/state.h"
+#include "common/alloc.h"
 #include "crypto/util.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
@@ -48,6 +49,11 @@ struct pay {
 	size_t num_hops;
 	int last_code;
 	char last_error[400];
+	/* The attempt's failure, decoded in the step that stored it. */
+	int64_t failed_erring;		/* -1: unreadable */
+	uint16_t failed_code;
+	uint8_t *failed_update;		/* its channel_update, or NULL */
+	size_t failed_update_len;
 	struct pay *next;
 };
 
@@ -70,6 +76,7 @@ static void pay_free(struct payments *pm, struct pay *pay)
 	free(pay->hint_lens);
 	free(pay->excluded);
 	free(pay->hint_updated);
+	free(pay->failed_update);
 	crypto_wipe(pay->p.keysend_preimage, sizeof(pay->p.keysend_preimage));
 	free(pay);
 }
@@ -274,29 +281,31 @@ static void read_done(void *arg, sqlite3_stmt *stmt)
 {
 	struct pay_done *d = arg;
 
-	d->is_complete = strcmp((const char *)sqlite3_column_text(stmt, 3), "complete") == 0;
-	d->erring_index = sqlite3_column_type(stmt, 12) == SQLITE_NULL
-		? -1 : sqlite3_column_int64(stmt, 12);
-	d->failcode = (uint16_t)sqlite3_column_int(stmt, 13);
+	d->is_complete = strcmp(db_col_text(stmt, "status"), "complete") == 0;
+	d->erring_index = db_col_is_null(stmt, "erring_index")
+		? -1 : db_col_int64(stmt, "erring_index");
+	d->failcode = (uint16_t)db_col_int64(stmt, "failcode");
 	if (!d->is_complete)
 		return;
 	d->result = json_pack("{s:I, s:i, s:I, s:I, s:s}",
-		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7),
+		"created_at", (json_int_t)db_col_int64(stmt, "created_at"),
 		"parts", 1,
-		"amount_msat", (json_int_t)sqlite3_column_int64(stmt, 5),
-		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
+		"amount_msat", (json_int_t)db_col_int64(stmt, "amount_msat"),
+		"amount_sent_msat", (json_int_t)db_col_int64(stmt, "amount_sent_msat"),
 		"status", "complete");
-	row_json_hex(d->result, "payment_preimage", stmt, 11, 32);
-	row_json_hex(d->result, "payment_hash", stmt, 1, 32);
-	row_json_hex(d->result, "destination", stmt, 4, PUBKEY_CMPR_LEN);
+	row_json_hex(d->result, "payment_preimage", stmt, db_column_by_name(stmt, "preimage"), 32);
+	row_json_hex(d->result, "payment_hash", stmt, db_column_by_name(stmt, "payment_hash"), 32);
+	row_json_hex(d->result, "destination", stmt, db_column_by_name(stmt, "destination"),
+		     PUBKEY_CMPR_LEN);
 }
 
 static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
 {
-	struct pay_done d = {pay, false, NULL, -1, 0};
+	struct pay_done d = {pay, false, NULL, pay->failed_erring, pay->failed_code};
 	const char *name;
 
-	payments_with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
+		payments_with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
 	if (d.is_complete) {
 		rpc_respond(pay->request, d.result);
 		pay_free(pm, pay);
@@ -317,28 +326,13 @@ static void pay_part_done(struct payments *pm, struct pay *pay, const struct cha
 		 "Ran out of routes to try; last failure at hop %lld: %s",
 		 (long long)d.erring_index, name ? name : "unreadable");
 	{
-		/* Re-read the failure for a channel_update (fees changed). */
-		struct secret secrets[ROUTE_MAX_HOPS];
-		struct onion_failure failure;
-		struct wirebuf *buf = wirebuf_new();
-		size_t erring, num;
-		sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
-						" WHERE payment_hash = ? AND partid = ?");
-		bool updated = false;
-		if (stmt) {
-			sqlite3_bind_blob(stmt, 1, pay->p.payment_hash.u8, 32, SQLITE_STATIC);
-			sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pay->partid - 1);
-			if (sqlite3_step(stmt) == SQLITE_ROW
-			    && payments_secrets_column(stmt, 0, secrets, &num)
-			    && num == pay->num_hops) {
-				if (payments_decode_failure(ev, secrets, pay->num_hops, &erring,
-							    &failure, buf))
-					updated = apply_update(pm, pay, &failure, erring);
-			}
-			sqlite3_reset(stmt);
-		}
-		crypto_wipe(secrets, sizeof(secrets));
-		wirebuf_free(buf);
+		/* The failure's channel_update (fees changed), if it had one. */
+		struct onion_failure failure = {
+			.channel_update = pay->failed_update,
+			.channel_update_len = pay->failed_update_len,
+		};
+		bool updated = d.erring_index >= 0
+			&& apply_update(pm, pay, &failure, (size_t)d.erring_index);
 		if (!updated) {
 			/* Avoid the channel after the erring node next time
 			 * (for index 0, our own first channel). */
@@ -349,6 +343,27 @@ static void pay_part_done(struct payments *pm, struct pay *pay, const struct cha
 	log_info(pmlog(pm), "pay", "payment attempt %llu failed (%s); retrying",
 		 (unsigned long long)pay->partid - 1, name ? name : "unreadable");
 	pay_attempt(pm, pay);
+}
+
+void payments_pays_part_failed(struct payments *pm, const struct sha256 *payment_hash,
+			       uint64_t partid, int64_t erring_index,
+			       const struct onion_failure *failure)
+{
+	for (struct pay *pay = pm->pays; pay; pay = pay->next) {
+		if (memcmp(pay->p.payment_hash.u8, payment_hash->u8, 32) != 0
+		    || pay->partid != partid)
+			continue;
+		pay->failed_erring = erring_index;
+		pay->failed_code = failure ? failure->code : 0;
+		free(pay->failed_update);
+		pay->failed_update = NULL;
+		pay->failed_update_len = 0;
+		if (failure && failure->channel_update_len) {
+			pay->failed_update = oh_memdup(failure->channel_update,
+						       failure->channel_update_len);
+			pay->failed_update_len = failure->channel_update_len;
+		}
+	}
 }
 
 void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_hash,
@@ -393,6 +408,7 @@ void payments_pay(struct payments *pm, struct rpc_request *request, const struct
 	}
 	pay->owner = pm;
 	pay->request = request;
+	pay->failed_erring = -1;
 	pay->p = *p;
 	memcpy(pay->destination, p->destination, PUBKEY_CMPR_LEN);
 	pay->p.bolt11 = p->bolt11 ? strdup(p->bolt11) : NULL;
