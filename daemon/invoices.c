@@ -3,7 +3,6 @@
 #include "daemon/invoices.h"
 
 #include <event2/event.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +10,17 @@
 
 #include "bitcoin/chainparams.h"
 #include "channel/state.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
 #include "daemon/channels.h"
 #include "daemon/config.h"
+#include "daemon/invoices_store.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
-#include "daemon/row_json.h"
 #include "db/db.h"
 #include "pay/bolt11.h"
 #include "wire/features.h"
@@ -45,16 +45,11 @@ struct invoices {
 	bool wake_queued;		/* waiters_wake waits for a commit */
 };
 
-static const char *const invoice_columns =
-	"id, label, payment_hash, preimage, payment_secret, amount_msat, description, bolt11,"
-	" created_at, expires_at, status, pay_index, amount_received_msat, paid_at";
-
 struct invoices *invoices_new(struct ohmd *ohmd)
 {
-	struct invoices *inv = calloc(1, sizeof(*inv));
+	struct invoices *inv = oh_calloc(1, sizeof(*inv));
 
-	if (inv)
-		inv->ohmd = ohmd;
+	inv->ohmd = ohmd;
 	return inv;
 }
 
@@ -90,67 +85,65 @@ static uint64_t now_secs(void)
 	return (uint64_t)time(NULL);
 }
 
-static const char *status_of(sqlite3_stmt *stmt)
+static const char *status_of(const struct invoice_row *row)
 {
-	const char *status = (const char *)sqlite3_column_text(stmt, 10);
-
-	if (strcmp(status, "paid") == 0)
+	if (row->is_paid)
 		return "paid";
-	return (uint64_t)sqlite3_column_int64(stmt, 9) <= now_secs() ? "expired" : "unpaid";
+	return row->expires_at <= now_secs() ? "expired" : "unpaid";
+}
+
+static void json_hex(json_t *obj, const char *key, const uint8_t *bytes, size_t len)
+{
+	char hex[65];
+
+	json_object_set_new(obj, key, json_string(hex_encode(hex, bytes, len)));
 }
 
 /* One invoice in Core Lightning's shape. */
-static json_t *invoice_json(sqlite3_stmt *stmt)
+static json_t *invoice_json(const struct invoice_row *row)
 {
-	const char *status = status_of(stmt);
+	const char *status = status_of(row);
 	json_t *obj = json_pack("{s:s, s:s, s:s, s:I, s:I}",
-				"label", (const char *)sqlite3_column_text(stmt, 1),
-				"description", (const char *)sqlite3_column_text(stmt, 6),
+				"label", row->label,
+				"description", row->description,
 				"status", status,
-				"expires_at", (json_int_t)sqlite3_column_int64(stmt, 9),
-				"created_index", (json_int_t)sqlite3_column_int64(stmt, 0));
+				"expires_at", (json_int_t)row->expires_at,
+				"created_index", (json_int_t)row->id);
 
-	row_json_hex(obj, "payment_hash", stmt, 2, 32);
-	row_json_text(obj, "bolt11", stmt, 7);
-	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
-		json_object_set_new(obj, "amount_msat",
-				    json_integer(sqlite3_column_int64(stmt, 5)));
-	row_json_hex(obj, "payment_secret", stmt, 4, 32);
-	if (strcmp(status, "paid") == 0) {
-		json_object_set_new(obj, "pay_index", json_integer(sqlite3_column_int64(stmt, 11)));
+	json_hex(obj, "payment_hash", row->payment_hash.u8, 32);
+	if (row->bolt11)
+		json_object_set_new(obj, "bolt11", json_string(row->bolt11));
+	if (row->has_amount)
+		json_object_set_new(obj, "amount_msat", json_integer((json_int_t)row->amount_msat));
+	if (row->has_secret)
+		json_hex(obj, "payment_secret", row->payment_secret.data, 32);
+	if (row->is_paid) {
+		json_object_set_new(obj, "pay_index", json_integer((json_int_t)row->pay_index));
 		json_object_set_new(obj, "amount_received_msat",
-				    json_integer(sqlite3_column_int64(stmt, 12)));
-		json_object_set_new(obj, "paid_at", json_integer(sqlite3_column_int64(stmt, 13)));
-		row_json_hex(obj, "payment_preimage", stmt, 3, 32);
+				    json_integer((json_int_t)row->amount_received_msat));
+		json_object_set_new(obj, "paid_at", json_integer((json_int_t)row->paid_at));
+		json_hex(obj, "payment_preimage", row->preimage.r, 32);
 	}
 	return obj;
 }
 
-/* The first invoice a query (binding one text or blob at 1) finds, as
- * JSON, or NULL. */
-static json_t *query_one(struct invoices *inv, const char *where, const void *key, int key_len)
+/* A found row as JSON (and cleared), or NULL. */
+static json_t *found_json(int found, struct invoice_row *row)
 {
-	char sql[400];
-	sqlite3_stmt *stmt;
-	json_t *obj = NULL;
+	json_t *obj;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM invoices WHERE %s", invoice_columns, where);
-	stmt = db_prepare(inv->ohmd->db, sql);
-	if (!stmt)
+	if (found != 1)
 		return NULL;
-	if (key_len < 0)
-		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_blob(stmt, 1, key, key_len, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		obj = invoice_json(stmt);
-	sqlite3_reset(stmt);
+	obj = invoice_json(row);
+	invoice_row_clear(row);
 	return obj;
 }
 
 static json_t *by_label(struct invoices *inv, const char *label)
 {
-	return query_one(inv, "label = ?", label, -1);
+	struct invoice_row row;
+
+	return found_json(invoices_store_by_label(inv->ohmd->db, label, &row), &row);
 }
 
 /* ---- Creating ---- */
@@ -205,6 +198,7 @@ static bool label_or_hash_taken(struct invoices *inv, struct rpc_request *reques
 				const char *label, const struct sha256 *hash)
 {
 	json_t *existing = by_label(inv, label);
+	struct invoice_row row;
 
 	if (existing) {
 		json_decref(existing);
@@ -212,9 +206,8 @@ static bool label_or_hash_taken(struct invoices *inv, struct rpc_request *reques
 				  label);
 		return true;
 	}
-	existing = query_one(inv, "payment_hash = ?", hash->u8, 32);
-	if (existing) {
-		json_decref(existing);
+	if (invoices_store_by_hash(inv->ohmd->db, hash, &row) == 1) {
+		invoice_row_clear(&row);
 		rpc_respond_error(request, INVOICE_PREIMAGE_ALREADY_EXISTS,
 				  "preimage already used");
 		return true;
@@ -233,7 +226,7 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 	struct sha256 hash;
 	char err[BOLT11_ERROR_LEN], hash_hex[65], secret_hex[65];
 	char *encoded = NULL;
-	sqlite3_stmt *stmt;
+	struct invoice_row row;
 	uint64_t now = now_secs();
 	int64_t id;
 	bool ok;
@@ -273,32 +266,23 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 	}
 
 	/* Its own transaction: committed before we answer with the invoice. */
-	stmt = db_begin(ohmd->db) ? db_prepare(ohmd->db,
-		"INSERT INTO invoices (label, payment_hash, preimage, payment_secret, amount_msat,"
-		" description, bolt11, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		: NULL;
-	if (!stmt) {
-		db_rollback(ohmd->db);
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot store the invoice: %s",
-				  db_errmsg(ohmd->db));
-		goto out;
-	}
-	sqlite3_bind_text(stmt, 1, params->label, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 2, hash.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 3, preimage.r, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 4, b11->payment_secret.data, 32, SQLITE_STATIC);
-	if (params->has_amount)
-		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)params->amount_msat);
-	else
-		sqlite3_bind_null(stmt, 5);
-	sqlite3_bind_text(stmt, 6, params->description, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 7, encoded, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)now);
-	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)(now + params->expiry_secs));
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
-	if (!ok || !db_commit(ohmd->db)) {
+	row = (struct invoice_row){
+		.label = (char *)params->label,
+		.description = (char *)params->description,
+		.bolt11 = encoded,
+		.payment_hash = hash,
+		.preimage = preimage,
+		.has_secret = true,
+		.payment_secret = b11->payment_secret,
+		.has_amount = params->has_amount,
+		.amount_msat = params->amount_msat,
+		.created_at = now,
+		.expires_at = now + params->expiry_secs,
+	};
+	ok = db_begin(ohmd->db) && invoices_store_add(ohmd->db, &row, &id)
+		&& db_commit(ohmd->db);
+	crypto_wipe(&row, sizeof(row));
+	if (!ok) {
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot store the invoice: %s",
 				  db_errmsg(ohmd->db));
 		db_rollback(ohmd->db);
@@ -319,28 +303,21 @@ out:
 
 /* ---- Listing and deleting ---- */
 
+static void list_one(void *arg, const struct invoice_row *row)
+{
+	json_array_append_new(arg, invoice_json(row));
+}
+
 json_t *invoices_list_json(struct invoices *inv, const char *label, const char *bolt11,
 			   const uint8_t *payment_hash)
 {
-	char sql[400];
-	sqlite3_stmt *stmt;
 	json_t *list = json_array();
+	struct sha256 hash;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM invoices WHERE (?1 IS NULL OR label = ?1)"
-		 " AND (?2 IS NULL OR bolt11 = ?2) AND (?3 IS NULL OR payment_hash = ?3)"
-		 " ORDER BY id", invoice_columns);
-	stmt = db_prepare(inv->ohmd->db, sql);
-	if (!stmt)
-		return list;
-	if (label)
-		sqlite3_bind_text(stmt, 1, label, -1, SQLITE_STATIC);
-	if (bolt11)
-		sqlite3_bind_text(stmt, 2, bolt11, -1, SQLITE_STATIC);
 	if (payment_hash)
-		sqlite3_bind_blob(stmt, 3, payment_hash, 32, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		json_array_append_new(list, invoice_json(stmt));
-	sqlite3_reset(stmt);
+		memcpy(hash.u8, payment_hash, sizeof(hash.u8));
+	invoices_store_list(inv->ohmd->db, label, bolt11, payment_hash ? &hash : NULL, list_one,
+			    list);
 	return list;
 }
 
@@ -349,7 +326,6 @@ void invoices_delete(struct invoices *inv, struct rpc_request *request, const ch
 {
 	json_t *obj = by_label(inv, label);
 	const char *now_status;
-	sqlite3_stmt *stmt;
 
 	if (!obj) {
 		rpc_respond_error(request, INVOICE_NOT_FOUND, "Unknown invoice");
@@ -362,15 +338,11 @@ void invoices_delete(struct invoices *inv, struct rpc_request *request, const ch
 		json_decref(obj);
 		return;
 	}
-	stmt = db_prepare(inv->ohmd->db, "DELETE FROM invoices WHERE label = ?");
-	if (!stmt) {
+	if (!invoices_store_delete(inv->ohmd->db, label)) {
 		json_decref(obj);
 		rpc_respond_error(request, RPC_INTERNAL_ERROR, "%s", db_errmsg(inv->ohmd->db));
 		return;
 	}
-	sqlite3_bind_text(stmt, 1, label, -1, SQLITE_STATIC);
-	sqlite3_step(stmt);
-	sqlite3_reset(stmt);
 	rpc_respond(request, obj);
 }
 
@@ -422,16 +394,9 @@ static bool waiter_try(struct invoices *inv, struct invoice_waiter *w)
 		return false;
 	}
 	{
-		char sql[400];
-		sqlite3_stmt *stmt;
-		snprintf(sql, sizeof(sql), "SELECT %s FROM invoices WHERE pay_index > ?"
-			 " ORDER BY pay_index LIMIT 1", invoice_columns);
-		stmt = db_prepare(inv->ohmd->db, sql);
-		if (!stmt)
-			return false;
-		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)w->lastpay_index);
-		obj = sqlite3_step(stmt) == SQLITE_ROW ? invoice_json(stmt) : NULL;
-		sqlite3_reset(stmt);
+		struct invoice_row row;
+		obj = found_json(invoices_store_paid_after(inv->ohmd->db, w->lastpay_index, &row),
+				 &row);
 		if (!obj)
 			return false;
 		rpc_respond(w->request, obj);
@@ -442,16 +407,12 @@ static bool waiter_try(struct invoices *inv, struct invoice_waiter *w)
 static void waiter_add(struct invoices *inv, struct rpc_request *request, const char *label,
 		       uint64_t lastpay_index, uint64_t timeout_secs)
 {
-	struct invoice_waiter *w = calloc(1, sizeof(*w));
+	struct invoice_waiter *w = oh_calloc(1, sizeof(*w));
 	struct timeval tv = {0, 0};
 
-	if (!w) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
 	w->owner = inv;
 	w->request = request;
-	w->label = label ? strdup(label) : NULL;
+	w->label = label ? oh_strdup(label) : NULL;
 	w->lastpay_index = lastpay_index;
 	/* In a transaction, this connection would read rows not committed
 	 * yet: the waiter is tried once they are. */
@@ -521,72 +482,41 @@ static void wake_after_commit(struct invoices *inv)
 bool invoices_find(struct invoices *inv, const struct sha256 *payment_hash,
 		   struct invoice_match *out)
 {
-	sqlite3_stmt *stmt = db_prepare(inv->ohmd->db,
-		"SELECT id, preimage, payment_secret, amount_msat, status, expires_at"
-		" FROM invoices WHERE payment_hash = ?");
-	bool found = false;
+	struct invoice_terms terms;
 
-	if (!stmt)
+	if (invoices_store_terms(inv->ohmd->db, payment_hash, &terms) != 1)
 		return false;
-	sqlite3_bind_blob(stmt, 1, payment_hash->u8, 32, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 1) == 32) {
-		memset(out, 0, sizeof(*out));
-		out->id = sqlite3_column_int64(stmt, 0);
-		memcpy(out->preimage.r, sqlite3_column_blob(stmt, 1), 32);
-		out->has_secret = sqlite3_column_bytes(stmt, 2) == 32;
-		if (out->has_secret)
-			memcpy(out->payment_secret.data, sqlite3_column_blob(stmt, 2), 32);
-		out->has_amount = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
-		out->amount_msat = (uint64_t)sqlite3_column_int64(stmt, 3);
-		out->is_paid = strcmp((const char *)sqlite3_column_text(stmt, 4), "paid") == 0;
-		out->is_expired = !out->is_paid
-			&& (uint64_t)sqlite3_column_int64(stmt, 5) <= now_secs();
-		found = true;
-	}
-	sqlite3_reset(stmt);
-	return found;
+	*out = (struct invoice_match){
+		.id = terms.id,
+		.preimage = terms.preimage,
+		.payment_secret = terms.payment_secret,
+		.has_secret = terms.has_secret,
+		.has_amount = terms.has_amount,
+		.amount_msat = terms.amount_msat,
+		.is_paid = terms.is_paid,
+		.is_expired = !terms.is_paid && terms.expires_at <= now_secs(),
+	};
+	crypto_wipe(&terms, sizeof(terms));
+	return true;
 }
 
 bool invoices_mark_paid_db(struct invoices *inv, int64_t *id, uint64_t amount_msat,
 			   const uint8_t *keysend_preimage)
 {
 	struct db *db = inv->ohmd->db;
-	sqlite3_stmt *stmt;
 	uint64_t now = now_secs();
-	bool ok;
 
 	if (keysend_preimage) {
-		struct sha256 hash;
-		char label[80], hex[65];
-		sha256(&hash, keysend_preimage, 32);
-		snprintf(label, sizeof(label), "keysend-%s", hex_encode(hex, hash.u8, 32));
-		stmt = db_prepare(db, "INSERT INTO invoices (label, payment_hash, preimage,"
-				  " description, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
-		if (!stmt)
-			return false;
-		sqlite3_bind_text(stmt, 1, label, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(stmt, 2, hash.u8, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(stmt, 3, keysend_preimage, 32, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, "keysend", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)now);
-		sqlite3_bind_int64(stmt, 6, (sqlite3_int64)now);
-		ok = sqlite3_step(stmt) == SQLITE_DONE;
-		sqlite3_reset(stmt);
+		struct preimage preimage;
+		bool ok;
+		memcpy(preimage.r, keysend_preimage, sizeof(preimage.r));
+		ok = invoices_store_add_keysend(db, &preimage, now, id);
+		crypto_wipe(&preimage, sizeof(preimage));
 		if (!ok)
 			return false;
-		*id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
 	}
-	stmt = db_prepare(db, "UPDATE invoices SET status = 'paid', amount_received_msat = ?,"
-			  " paid_at = ?, pay_index = (SELECT COALESCE(MAX(pay_index), 0) + 1"
-			  " FROM invoices) WHERE id = ? AND status = 'unpaid'");
-	if (!stmt)
+	if (!invoices_store_mark_paid(db, *id, amount_msat, now))
 		return false;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)amount_msat);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
-	sqlite3_bind_int64(stmt, 3, *id);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	if (ok)
-		wake_after_commit(inv);
-	return ok;
+	wake_after_commit(inv);
+	return true;
 }

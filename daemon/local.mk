@@ -17,6 +17,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/forwards_store.c daemon/forwards_store.h \
 	daemon/htlc_switch.c daemon/htlc_switch.h \
 	daemon/invoices.c daemon/invoices.h \
+	daemon/invoices_store.c daemon/invoices_store.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
 	daemon/log.c daemon/log.h \
 	daemon/netaddr.c daemon/netaddr.h \
@@ -30,7 +31,6 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/rpc_channel.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_invoice.c \
-	daemon/row_json.c daemon/row_json.h \
 	daemon/rpc_pay.c \
 	daemon/rpc_node.c \
 	daemon/rpc_params.c daemon/rpc_params.h \
@@ -95,3 +95,11 @@ TESTS += tests/unit/test_daemon_htlc_switch
 tests_unit_test_daemon_htlc_switch_SOURCES = tests/unit/test_daemon_htlc_switch.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/test.h
 tests_unit_test_daemon_htlc_switch_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
+# The stores of invoices, payments and forwards, against in-memory SQLite.
+check_PROGRAMS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store
+TESTS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store
+tests_unit_test_daemon_invoices_store_SOURCES = tests/unit/test_daemon_invoices_store.c
+tests_unit_test_daemon_invoices_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_payments_store_SOURCES = tests/unit/test_daemon_payments_store.c
+tests_unit_test_daemon_payments_store_LDADD = $(OHM_DAEMON_TEST_LIBS)

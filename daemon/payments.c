@@ -22,7 +22,6 @@
 #include "daemon/payments_store.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
-#include "daemon/row_json.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
 #include "pay/onion.h"
@@ -46,19 +45,12 @@ struct sendpay_answer {
 	struct sendpay_answer *next;
 };
 
-static const char *const payment_columns =
-	"id, payment_hash, partid, status, destination, amount_msat, amount_sent_msat,"
-	" created_at, completed_at, label, bolt11, preimage, erring_index, failcode,"
-	" failreason, route";
-
 struct payments *payments_new(struct ohmd *ohmd)
 {
-	struct payments *pm = calloc(1, sizeof(*pm));
+	struct payments *pm = oh_calloc(1, sizeof(*pm));
 
-	if (pm) {
-		pm->ohmd = ohmd;
-		pm->answers_tail = &pm->answers;
-	}
+	pm->ohmd = ohmd;
+	pm->answers_tail = &pm->answers;
 	return pm;
 }
 
@@ -97,43 +89,53 @@ void payments_free(struct payments *pm)
 
 /* ---- Reading payments ---- */
 
+static void json_hex(json_t *obj, const char *key, const uint8_t *bytes, size_t len)
+{
+	char hex[2 * PUBKEY_CMPR_LEN + 1];
+
+	json_object_set_new(obj, key, json_string(hex_encode(hex, bytes, len)));
+}
+
 /* One sendpay part, in Core Lightning's listsendpays shape. */
-static json_t *payment_json(sqlite3_stmt *stmt)
+static json_t *payment_json(const struct payment_row *row)
 {
 	json_t *obj = json_pack("{s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I}",
-		"created_index", (json_int_t)sqlite3_column_int64(stmt, 0),
-		"id", (json_int_t)sqlite3_column_int64(stmt, 0),
+		"created_index", (json_int_t)row->id,
+		"id", (json_int_t)row->id,
 		"groupid", (json_int_t)0,
-		"partid", (json_int_t)sqlite3_column_int64(stmt, 2),
-		"status", (const char *)sqlite3_column_text(stmt, 3),
-		"amount_msat", (json_int_t)sqlite3_column_int64(stmt, 5),
-		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
-		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7));
+		"partid", (json_int_t)row->partid,
+		"status", row->status,
+		"amount_msat", (json_int_t)row->amount_msat,
+		"amount_sent_msat", (json_int_t)row->amount_sent_msat,
+		"created_at", (json_int_t)row->created_at);
 
-	row_json_hex(obj, "payment_hash", stmt, 1, 32);
-	row_json_hex(obj, "destination", stmt, 4, PUBKEY_CMPR_LEN);
-	if (sqlite3_column_type(stmt, 8) != SQLITE_NULL)
-		json_object_set_new(obj, "completed_at", json_integer(sqlite3_column_int64(stmt, 8)));
-	row_json_text(obj, "label", stmt, 9);
-	row_json_text(obj, "bolt11", stmt, 10);
-	row_json_hex(obj, "payment_preimage", stmt, 11, 32);
+	json_hex(obj, "payment_hash", row->payment_hash.u8, 32);
+	if (row->has_destination)
+		json_hex(obj, "destination", row->destination, PUBKEY_CMPR_LEN);
+	if (row->has_completed_at)
+		json_object_set_new(obj, "completed_at", json_integer(row->completed_at));
+	if (row->label)
+		json_object_set_new(obj, "label", json_string(row->label));
+	if (row->bolt11)
+		json_object_set_new(obj, "bolt11", json_string(row->bolt11));
+	if (row->has_preimage)
+		json_hex(obj, "payment_preimage", row->preimage.r, 32);
 	return obj;
 }
 
 /* Core Lightning's failure data for waitsendpay and pay. */
-json_t *payments_failure_json(sqlite3_stmt *stmt)
+json_t *payments_failure_json(const struct payment_row *row)
 {
-	json_t *obj = payment_json(stmt);
-	json_t *route = json_loads((const char *)sqlite3_column_text(stmt, 15), 0, NULL);
+	json_t *obj = payment_json(row);
+	json_t *route = row->route_json ? json_loads(row->route_json, 0, NULL) : NULL;
 
-	if (sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
-		int64_t index = sqlite3_column_int64(stmt, 12);
-		int code = sqlite3_column_int(stmt, 13);
-		const char *name = onion_failure_name((uint16_t)code);
+	if (row->has_erring_index) {
+		int64_t index = row->erring_index;
+		const char *name = onion_failure_name(row->failcode);
 		size_t hops = json_array_size(route);
 		json_t *hop = json_array_get(route, (size_t)index < hops ? (size_t)index : hops - 1);
 		json_object_set_new(obj, "erring_index", json_integer(index));
-		json_object_set_new(obj, "failcode", json_integer(code));
+		json_object_set_new(obj, "failcode", json_integer(row->failcode));
 		json_object_set_new(obj, "failcodename", json_string(name ? name : "unknown"));
 		/* Index 0 is us: our channel failed it. */
 		if (index > 0 && json_array_get(route, (size_t)index - 1))
@@ -143,32 +145,17 @@ json_t *payments_failure_json(sqlite3_stmt *stmt)
 		if (hop)
 			json_object_set(obj, "erring_channel", json_object_get(hop, "channel"));
 	}
-	row_json_text(obj, "failreason", stmt, 14);
+	if (row->failreason)
+		json_object_set_new(obj, "failreason", json_string(row->failreason));
 	json_decref(route);
 	return obj;
 }
 
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
 bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
-			void (*fn)(void *arg, sqlite3_stmt *stmt), void *arg)
+			void (*fn)(void *arg, const struct payment_row *row), void *arg)
 {
-	char sql[400];
-	sqlite3_stmt *stmt;
-	bool found = false;
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE payment_hash = ? AND partid = ?",
-		 payment_columns);
-	stmt = db_prepare(pm->ohmd->db, sql);
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, hash->u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)partid);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		found = true;
-		fn(arg, stmt);
-	}
-	sqlite3_reset(stmt);
-	return found;
+	return payments_store_part(pm->ohmd->db, hash, partid, fn, arg) == 1;
 }
 
 /* ---- Sending one part ---- */
@@ -181,61 +168,38 @@ struct part {
 	const char *route_json;
 };
 
+/* The part's row, in the step that offers its HTLC; and the HTLC's
+ * owner, in memory until it resolves. */
 static bool store_part(void *arg, uint64_t htlc_id)
 {
 	struct part *part = arg;
 	const struct sendpay_params *p = part->params;
-	struct db *db = part->pm->ohmd->db;
-	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM payments WHERE payment_hash = ?"
-					" AND partid = ? AND status = 'failed'");
-	bool ok;
+	struct payments_part row = {
+		.payment_hash = p->payment_hash,
+		.partid = p->partid,
+		.destination = p->route[p->num_hops - 1].node_id,
+		.amount_msat = p->amount_msat,
+		.amount_sent_msat = p->route[0].amount_msat,
+		.created_at = (int64_t)time(NULL),
+		.label = p->label,
+		.bolt11 = p->bolt11,
+		.channel = part->channel,
+		.htlc_id = htlc_id,
+		.secrets = part->secrets,
+		.num_hops = p->num_hops,
+		.route_json = part->route_json,
+	};
+	struct switch_origin origin = {
+		.is_forward = false,
+		.payment_hash = p->payment_hash,
+		.partid = p->partid,
+	};
 
-	if (!stmt)
+	if (!payments_store_add_part(part->pm->ohmd->db, &row, &origin.id))
 		return false;
-	sqlite3_bind_blob(stmt, 1, p->payment_hash.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->partid);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	stmt = ok ? db_prepare(db, "INSERT INTO payments (payment_hash, partid, status, destination,"
-			       " amount_msat, amount_sent_msat, created_at, label, bolt11, channel,"
-			       " htlc_id, shared_secrets, route)"
-			       " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") : NULL;
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, p->payment_hash.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->partid);
-	sqlite3_bind_blob(stmt, 3, p->route[p->num_hops - 1].node_id, PUBKEY_CMPR_LEN,
-			  SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)p->amount_msat);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)p->route[0].amount_msat);
-	sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
-	if (p->label)
-		sqlite3_bind_text(stmt, 7, p->label, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, 7);
-	if (p->bolt11)
-		sqlite3_bind_text(stmt, 8, p->bolt11, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, 8);
-	sqlite3_bind_int64(stmt, 9, part->channel);
-	sqlite3_bind_int64(stmt, 10, (sqlite3_int64)htlc_id);
-	sqlite3_bind_blob(stmt, 11, part->secrets, (int)(p->num_hops * sizeof(struct secret)),
-			  SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 12, part->route_json, -1, SQLITE_STATIC);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	if (ok) {
-		/* The HTLC's owner, in memory until it resolves. */
-		struct switch_origin origin = {
-			.is_forward = false,
-			.id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt)),
-			.payment_hash = p->payment_hash,
-			.partid = p->partid,
-		};
-		switch_origins_add(payflow_origins(part->pm->ohmd->payflow), part->channel, htlc_id,
-				   0, &origin);
-	}
-	return ok;
+	switch_origins_add(payflow_origins(part->pm->ohmd->payflow), part->channel, htlc_id, 0,
+			   &origin);
+	return true;
 }
 
 static char *route_json_text(const struct route_hop *route, size_t num_hops)
@@ -348,14 +312,14 @@ out:
 }
 
 /* The state of (hash, partid): "pending", "complete", "failed" or NULL. */
-void payments_read_status(void *arg, sqlite3_stmt *stmt)
+void payments_read_status(void *arg, const struct payment_row *row)
 {
-	snprintf(arg, 16, "%s", (const char *)sqlite3_column_text(stmt, 3));
+	snprintf(arg, 16, "%s", row->status);
 }
 
-static void respond_json(void *arg, sqlite3_stmt *stmt)
+static void respond_json(void *arg, const struct payment_row *row)
 {
-	rpc_respond(arg, payment_json(stmt));
+	rpc_respond(arg, payment_json(row));
 }
 
 /* The transaction holding the parts sendpay sent committed: answers. */
@@ -477,17 +441,15 @@ bool payments_resolved_db(struct payments *pm, struct switch_origin *part,
 	return ok;
 }
 
-static void answer_waiter(void *arg, sqlite3_stmt *stmt)
+static void answer_waiter(void *arg, const struct payment_row *row)
 {
 	struct waiter *w = arg;
-	const char *status = (const char *)sqlite3_column_text(stmt, 3);
 
-	if (strcmp(status, "complete") == 0)
-		rpc_respond(w->request, payment_json(stmt));
+	if (strcmp(row->status, "complete") == 0)
+		rpc_respond(w->request, payment_json(row));
 	else
-		rpc_respond_error_data(w->request, PAY_TRY_OTHER_ROUTE, payments_failure_json(stmt),
-				       "failed: %s", sqlite3_column_type(stmt, 14) == SQLITE_TEXT
-				       ? (const char *)sqlite3_column_text(stmt, 14) : "?");
+		rpc_respond_error_data(w->request, PAY_TRY_OTHER_ROUTE, payments_failure_json(row),
+				       "failed: %s", row->failreason ? row->failreason : "?");
 }
 
 void payments_resolved(struct payments *pm, const struct switch_origin *part,
@@ -525,11 +487,7 @@ void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
 				  (unsigned long long)partid);
 		return;
 	}
-	w = calloc(1, sizeof(*w));
-	if (!w) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
+	w = oh_calloc(1, sizeof(*w));
 	w->owner = pm;
 	w->request = request;
 	w->payment_hash = *payment_hash;
@@ -550,35 +508,28 @@ void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
 
 /* ---- Listing ---- */
 
-static json_t *list_parts(struct payments *pm, const char *bolt11, const uint8_t *payment_hash,
-			  const char *status, json_t *(*row_json)(sqlite3_stmt *))
+static void list_one(void *arg, const struct payment_row *row)
 {
-	char sql[600];
-	sqlite3_stmt *stmt;
-	json_t *list = json_array();
+	json_array_append_new(arg, payment_json(row));
+}
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE (?1 IS NULL OR bolt11 = ?1)"
-		 " AND (?2 IS NULL OR payment_hash = ?2) AND (?3 IS NULL OR status = ?3)"
-		 " ORDER BY id", payment_columns);
-	stmt = db_prepare(pm->ohmd->db, sql);
-	if (!stmt)
-		return list;
-	if (bolt11)
-		sqlite3_bind_text(stmt, 1, bolt11, -1, SQLITE_STATIC);
+static json_t *list_parts(struct payments *pm, const char *bolt11, const uint8_t *payment_hash,
+			  const char *status)
+{
+	json_t *list = json_array();
+	struct sha256 hash;
+
 	if (payment_hash)
-		sqlite3_bind_blob(stmt, 2, payment_hash, 32, SQLITE_STATIC);
-	if (status)
-		sqlite3_bind_text(stmt, 3, status, -1, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		json_array_append_new(list, row_json(stmt));
-	sqlite3_reset(stmt);
+		memcpy(hash.u8, payment_hash, sizeof(hash.u8));
+	payments_store_list(pm->ohmd->db, bolt11, payment_hash ? &hash : NULL, status, list_one,
+			    list);
 	return list;
 }
 
 json_t *payments_listsendpays_json(struct payments *pm, const char *bolt11,
 				   const uint8_t *payment_hash, const char *status)
 {
-	return list_parts(pm, bolt11, payment_hash, status, payment_json);
+	return list_parts(pm, bolt11, payment_hash, status);
 }
 
 /* listpays: one entry per payment_hash; the complete part if any, else the
@@ -586,7 +537,7 @@ json_t *payments_listsendpays_json(struct payments *pm, const char *bolt11,
 json_t *payments_listpays_json(struct payments *pm, const char *bolt11,
 			       const uint8_t *payment_hash, const char *status)
 {
-	json_t *parts = list_parts(pm, bolt11, payment_hash, NULL, payment_json);
+	json_t *parts = list_parts(pm, bolt11, payment_hash, NULL);
 	json_t *pays = json_array(), *by_hash = json_object();
 	size_t i;
 	json_t *part;

@@ -5,7 +5,6 @@
 #define OHM_DAEMON_PAYMENTS_INTERNAL_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +14,7 @@
 struct channel_event;
 struct onion_failure;
 struct pay;
+struct payment_row;
 struct secret;
 struct sha256;
 struct waiter;
@@ -33,12 +33,12 @@ struct payments {
 /* payments.c */
 
 /* Core Lightning's failure data for waitsendpay and pay, from a part's row. */
-json_t *payments_failure_json(sqlite3_stmt *stmt);
+json_t *payments_failure_json(const struct payment_row *row);
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
 bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
-			void (*fn)(void *arg, sqlite3_stmt *stmt), void *arg);
+			void (*fn)(void *arg, const struct payment_row *row), void *arg);
 /* A payments_with_part fn: the part's status into arg (char[16]). */
-void payments_read_status(void *arg, sqlite3_stmt *stmt);
+void payments_read_status(void *arg, const struct payment_row *row);
 /* Sends one part.  Returns: 0, or an error code with err. */
 int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 		       const uint8_t *keysend_preimage, char *err, size_t errlen);

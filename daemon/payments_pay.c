@@ -7,7 +7,6 @@
  * route is left or retry_for_secs runs out (see payments.h). */
 #include "daemon/payments_internal.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +15,14 @@
 
 #include "channel/state.h"
 #include "common/alloc.h"
+#include "common/hex.h"
 #include "crypto/util.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
-#include "daemon/row_json.h"
+#include "daemon/payments_store.h"
 #include "db/db.h"
 #include "pay/onion_error.h"
 #include "wire/peer_wire.h"
@@ -103,12 +103,7 @@ static bool is_excluded(const struct pay *pay, const struct short_channel_id *sc
 
 static void exclude(struct pay *pay, const struct short_channel_id *scid)
 {
-	struct short_channel_id *more = realloc(pay->excluded,
-						(pay->num_excluded + 1) * sizeof(*more));
-
-	if (!more)
-		return;
-	pay->excluded = more;
+	pay->excluded = oh_realloc(pay->excluded, (pay->num_excluded + 1) * sizeof(*pay->excluded));
 	pay->excluded[pay->num_excluded++] = *scid;
 }
 
@@ -168,9 +163,9 @@ static bool choose_route(struct payments *pm, struct pay *pay)
 
 /* ---- Attempts ---- */
 
-static void read_failure(void *arg, sqlite3_stmt *stmt)
+static void read_failure(void *arg, const struct payment_row *row)
 {
-	*(json_t **)arg = payments_failure_json(stmt);
+	*(json_t **)arg = payments_failure_json(row);
 }
 
 /* Answers pay with its last error; the data is the last attempt that
@@ -243,9 +238,7 @@ static bool apply_update(struct payments *pm, struct pay *pay, const struct onio
 	 * type out. */
 	if (len >= 2 && bytes[0] == 0x01 && bytes[1] == 0x02)
 		offset = 2;
-	prefixed = malloc(len - offset + 2);
-	if (!prefixed)
-		return false;
+	prefixed = oh_malloc(len - offset + 2);
 	prefixed[0] = 0x01;
 	prefixed[1] = 0x02;
 	memcpy(prefixed + 2, bytes + offset, len - offset);
@@ -277,26 +270,30 @@ struct pay_done {
 	uint16_t failcode;
 };
 
-static void read_done(void *arg, sqlite3_stmt *stmt)
+static void read_done(void *arg, const struct payment_row *row)
 {
 	struct pay_done *d = arg;
+	char hex[2 * PUBKEY_CMPR_LEN + 1];
 
-	d->is_complete = strcmp(db_col_text(stmt, "status"), "complete") == 0;
-	d->erring_index = db_col_is_null(stmt, "erring_index")
-		? -1 : db_col_int64(stmt, "erring_index");
-	d->failcode = (uint16_t)db_col_int64(stmt, "failcode");
+	d->is_complete = strcmp(row->status, "complete") == 0;
+	d->erring_index = row->has_erring_index ? row->erring_index : -1;
+	d->failcode = row->failcode;
 	if (!d->is_complete)
 		return;
 	d->result = json_pack("{s:I, s:i, s:I, s:I, s:s}",
-		"created_at", (json_int_t)db_col_int64(stmt, "created_at"),
+		"created_at", (json_int_t)row->created_at,
 		"parts", 1,
-		"amount_msat", (json_int_t)db_col_int64(stmt, "amount_msat"),
-		"amount_sent_msat", (json_int_t)db_col_int64(stmt, "amount_sent_msat"),
+		"amount_msat", (json_int_t)row->amount_msat,
+		"amount_sent_msat", (json_int_t)row->amount_sent_msat,
 		"status", "complete");
-	row_json_hex(d->result, "payment_preimage", stmt, db_column_by_name(stmt, "preimage"), 32);
-	row_json_hex(d->result, "payment_hash", stmt, db_column_by_name(stmt, "payment_hash"), 32);
-	row_json_hex(d->result, "destination", stmt, db_column_by_name(stmt, "destination"),
-		     PUBKEY_CMPR_LEN);
+	if (row->has_preimage)
+		json_object_set_new(d->result, "payment_preimage",
+				    json_string(hex_encode(hex, row->preimage.r, 32)));
+	json_object_set_new(d->result, "payment_hash",
+			    json_string(hex_encode(hex, row->payment_hash.u8, 32)));
+	if (row->has_destination)
+		json_object_set_new(d->result, "destination",
+				    json_string(hex_encode(hex, row->destination, PUBKEY_CMPR_LEN)));
 }
 
 static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
@@ -379,14 +376,10 @@ void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_h
 
 void payments_pay(struct payments *pm, struct rpc_request *request, const struct pay_params *p)
 {
-	struct pay *pay = calloc(1, sizeof(*pay));
+	struct pay *pay = oh_calloc(1, sizeof(*pay));
 	size_t num_edges = 0;
 	char status[16] = "";
 
-	if (!pay) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
 	/* Already paid, or on its way? */
 	for (uint64_t part = 0;
 	     payments_with_part(pm, &p->payment_hash, part, payments_read_status, status); part++) {
@@ -411,18 +404,13 @@ void payments_pay(struct payments *pm, struct rpc_request *request, const struct
 	pay->failed_erring = -1;
 	pay->p = *p;
 	memcpy(pay->destination, p->destination, PUBKEY_CMPR_LEN);
-	pay->p.bolt11 = p->bolt11 ? strdup(p->bolt11) : NULL;
-	pay->p.label = p->label ? strdup(p->label) : NULL;
+	pay->p.bolt11 = p->bolt11 ? oh_strdup(p->bolt11) : NULL;
+	pay->p.label = p->label ? oh_strdup(p->label) : NULL;
 	for (size_t h = 0; h < p->num_hints; h++)
 		num_edges += p->hint_lens[h];
-	pay->edges = calloc(num_edges + 1, sizeof(*pay->edges));
-	pay->hint_lens = calloc(p->num_hints + 1, sizeof(*pay->hint_lens));
-	pay->hint_updated = calloc(p->num_hints + 1, sizeof(*pay->hint_updated));
-	if (!pay->edges || !pay->hint_lens || !pay->hint_updated) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		pay_free(pm, pay);
-		return;
-	}
+	pay->edges = oh_calloc(num_edges + 1, sizeof(*pay->edges));
+	pay->hint_lens = oh_calloc(p->num_hints + 1, sizeof(*pay->hint_lens));
+	pay->hint_updated = oh_calloc(p->num_hints + 1, sizeof(*pay->hint_updated));
 	/* keysend has no hints (and NULL pointers memcpy must not see). */
 	if (num_edges)
 		memcpy(pay->edges, p->hint_edges, num_edges * sizeof(*pay->edges));
