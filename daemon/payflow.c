@@ -625,9 +625,7 @@ void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
 	size_t num = 0;
 
 	/* The engine's set changes as we decide: collect the ids first. */
-	pending = calloc(set->num + 1, sizeof(*pending));
-	if (!pending)
-		return;
+	pending = oh_calloc(set->num + 1, sizeof(*pending));
 	for (size_t i = 0; i < set->num; i++)
 		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE)
 			pending[num++] = set->htlcs[i].h.id;

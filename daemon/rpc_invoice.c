@@ -7,6 +7,7 @@
 
 #include "bitcoin/address.h"
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
@@ -225,13 +226,10 @@ static json_t *bolt11_json(const struct bolt11 *b11)
 			struct wirebuf *script = wirebuf_new();
 			char *shex;
 			if (bolt11_fallback_script(script, &b11->fallbacks[i])) {
-				shex = malloc(script->len * 2 + 1);
-				if (shex) {
-					hex_encode(shex, script->data, script->len);
-					json_array_append_new(fallbacks,
-							      json_pack("{s:s}", "hex", shex));
-					free(shex);
-				}
+				shex = oh_malloc(script->len * 2 + 1);
+				hex_encode(shex, script->data, script->len);
+				json_array_append_new(fallbacks, json_pack("{s:s}", "hex", shex));
+				free(shex);
 			}
 			wirebuf_free(script);
 		}

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/util.h"
@@ -223,12 +224,8 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 	 * payee). */
 	for (size_t r = 0; r < b11->num_routes; r++)
 		num_edges += b11->routes[r].num_hops;
-	edges = calloc(num_edges + 1, sizeof(*edges));
-	lens = calloc(b11->num_routes + 1, sizeof(*lens));
-	if (!edges || !lens) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		goto out;
-	}
+	edges = oh_calloc(num_edges + 1, sizeof(*edges));
+	lens = oh_calloc(b11->num_routes + 1, sizeof(*lens));
 	num_edges = 0;
 	for (size_t r = 0; r < b11->num_routes; r++) {
 		const struct bolt11_route *route = &b11->routes[r];
