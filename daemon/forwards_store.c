@@ -10,15 +10,6 @@
 #include "daemon/htlc_switch.h"
 #include "db/db.h"
 
-/* Steps a statement that returns no rows, and resets it. */
-static bool step_done(sqlite3_stmt *stmt)
-{
-	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
-
-	sqlite3_reset(stmt);
-	return ok;
-}
-
 bool forwards_store_offered(struct db *db, int64_t in_channel, uint64_t in_htlc_id,
 			    uint64_t in_msat, int64_t out_channel, uint64_t out_htlc_id,
 			    uint64_t out_msat, int64_t now, int64_t *id)
@@ -36,7 +27,7 @@ bool forwards_store_offered(struct db *db, int64_t in_channel, uint64_t in_htlc_
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)out_htlc_id);
 	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)out_msat);
 	sqlite3_bind_int64(stmt, 7, now);
-	if (!step_done(stmt))
+	if (!db_step_done(stmt))
 		return false;
 	*id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
 	return true;
@@ -57,18 +48,21 @@ bool forwards_store_local_failed(struct db *db, int64_t in_channel, uint64_t in_
 	sqlite3_bind_int64(stmt, 4, now);
 	sqlite3_bind_int64(stmt, 5, now);
 	sqlite3_bind_int(stmt, 6, failcode);
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
-bool forwards_store_mark_withdrawn(struct db *db, int64_t id, uint64_t withdrawn_key)
+bool forwards_store_mark_withdrawn(struct db *db, const struct switch_origin *owner,
+				   uint64_t withdrawn_key)
 {
-	sqlite3_stmt *stmt = db_prepare(db, "UPDATE forwards SET withdrawn_key = ? WHERE id = ?");
+	sqlite3_stmt *stmt = db_prepare(db, owner->is_forward
+					? "UPDATE forwards SET withdrawn_key = ? WHERE id = ?"
+					: "UPDATE payments SET withdrawn_key = ? WHERE id = ?");
 
 	if (!stmt)
 		return false;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)withdrawn_key);
-	sqlite3_bind_int64(stmt, 2, id);
-	return step_done(stmt);
+	sqlite3_bind_int64(stmt, 2, owner->id);
+	return db_step_done(stmt);
 }
 
 bool forwards_store_settled(struct db *db, int64_t id, const struct preimage *preimage,
@@ -82,7 +76,7 @@ bool forwards_store_settled(struct db *db, int64_t id, const struct preimage *pr
 	sqlite3_bind_blob(stmt, 1, preimage->r, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, now);
 	sqlite3_bind_int64(stmt, 3, id);
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 bool forwards_store_failed(struct db *db, int64_t id, const uint8_t *fail_reason,
@@ -101,7 +95,7 @@ bool forwards_store_failed(struct db *db, int64_t id, const uint8_t *fail_reason
 	sqlite3_bind_int64(stmt, 2, now);
 	sqlite3_bind_int(stmt, 3, failcode);
 	sqlite3_bind_int64(stmt, 4, id);
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 int forwards_store_by_incoming(struct db *db, int64_t in_channel, uint64_t in_htlc_id,
@@ -152,27 +146,33 @@ void forward_outcome_clear(struct forward_outcome *o)
 	crypto_wipe(&o->preimage, sizeof(o->preimage));
 }
 
-bool forwards_store_unresolved(struct db *db,
-			       void (*fn)(void *arg, int64_t out_channel, uint64_t out_htlc_id,
-					  uint64_t withdrawn_key,
-					  const struct switch_origin *origin),
-			       void *arg)
+bool forwards_store_owners(struct db *db,
+			  void (*fn)(void *arg, int64_t channel, uint64_t htlc_id,
+				     uint64_t withdrawn_key, const struct switch_origin *origin),
+			  void *arg)
 {
 	sqlite3_stmt *stmt = db_prepare(db,
-		"SELECT id, in_channel, in_htlc_id, out_channel, out_htlc_id, withdrawn_key"
-		" FROM forwards WHERE status = 'offered' AND out_htlc_id IS NOT NULL ORDER BY id");
+		"SELECT 1 AS is_forward, id, out_channel AS channel, out_htlc_id AS htlc_id,"
+		" withdrawn_key, in_channel, in_htlc_id, NULL AS payment_hash, NULL AS partid"
+		" FROM forwards WHERE status = 'offered' AND out_htlc_id IS NOT NULL"
+		" UNION ALL SELECT 0, id, channel, htlc_id, withdrawn_key, NULL, NULL,"
+		" payment_hash, partid FROM payments WHERE status = 'pending'"
+		" AND htlc_id IS NOT NULL ORDER BY is_forward, id");
 	int rc;
 
 	if (!stmt)
 		return false;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct switch_origin origin = {
-			.is_forward = true,
+			.is_forward = db_col_int64(stmt, "is_forward") != 0,
 			.id = db_col_int64(stmt, "id"),
 			.in_channel = db_col_int64(stmt, "in_channel"),
 			.in_htlc_id = (uint64_t)db_col_int64(stmt, "in_htlc_id"),
+			.partid = (uint64_t)db_col_int64(stmt, "partid"),
 		};
-		fn(arg, db_col_int64(stmt, "out_channel"), (uint64_t)db_col_int64(stmt, "out_htlc_id"),
+		db_col_copy(stmt, "payment_hash", origin.payment_hash.u8,
+			    sizeof(origin.payment_hash.u8));
+		fn(arg, db_col_int64(stmt, "channel"), (uint64_t)db_col_int64(stmt, "htlc_id"),
 		   (uint64_t)db_col_int64(stmt, "withdrawn_key"), &origin);
 	}
 	sqlite3_reset(stmt);

@@ -26,8 +26,10 @@ bool forwards_store_offered(struct db *db, int64_t in_channel, uint64_t in_htlc_
 /* An incoming HTLC we failed with failcode (kept if one is there). */
 bool forwards_store_local_failed(struct db *db, int64_t in_channel, uint64_t in_htlc_id,
 				 uint64_t in_msat, uint16_t failcode, int64_t now);
-/* Forward id's outgoing HTLC was withdrawn; its failure waits (key). */
-bool forwards_store_mark_withdrawn(struct db *db, int64_t id, uint64_t withdrawn_key);
+/* The HTLC of owner (a forward, or a payment part) was withdrawn; its
+ * failure waits (key). */
+bool forwards_store_mark_withdrawn(struct db *db, const struct switch_origin *owner,
+				   uint64_t withdrawn_key);
 /* Forward id, if still 'offered', resolved: settled with preimage, or
  * failed with fail_reason (NULL: none to pass back) and failcode. */
 bool forwards_store_settled(struct db *db, int64_t id, const struct preimage *preimage,
@@ -53,14 +55,15 @@ int forwards_store_by_incoming(struct db *db, int64_t in_channel, uint64_t in_ht
 			       struct forward_outcome *o);
 void forward_outcome_clear(struct forward_outcome *o);
 
-/* Every unresolved forward ('offered'), oldest first, to fn with its
- * outgoing HTLC and withdrawn_key (0: not withdrawn).  Returns: false on a
+/* The owner of every HTLC we offered that is unresolved: an 'offered'
+ * forward or a 'pending' payment part (the switch's records, from both
+ * tables), oldest first in each, to fn with its HTLC (channel database
+ * id, htlc id) and withdrawn_key (0: not withdrawn).  Returns: false on a
  * database error. */
-bool forwards_store_unresolved(struct db *db,
-			       void (*fn)(void *arg, int64_t out_channel, uint64_t out_htlc_id,
-					  uint64_t withdrawn_key,
-					  const struct switch_origin *origin),
-			       void *arg);
+bool forwards_store_owners(struct db *db,
+			  void (*fn)(void *arg, int64_t channel, uint64_t htlc_id,
+				     uint64_t withdrawn_key, const struct switch_origin *origin),
+			  void *arg);
 
 /* One row for listforwards. */
 struct forward_row {

@@ -16,26 +16,6 @@
 	"id, label, payment_hash, preimage, payment_secret, amount_msat, description, bolt11," \
 	" created_at, expires_at, status, pay_index, amount_received_msat, paid_at"
 
-static bool step_done(sqlite3_stmt *stmt)
-{
-	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
-
-	sqlite3_reset(stmt);
-	return ok;
-}
-
-/* A blob column of exactly len bytes into out.  Returns: whether it was. */
-static bool col_fixed(sqlite3_stmt *stmt, const char *name, void *out, size_t len)
-{
-	size_t got;
-	const void *blob = db_col_blob(stmt, name, &got);
-
-	if (!blob || got != len)
-		return false;
-	memcpy(out, blob, len);
-	return true;
-}
-
 static char *col_strdup(sqlite3_stmt *stmt, const char *name)
 {
 	const char *text = db_col_text(stmt, name);
@@ -50,9 +30,9 @@ static void row_read(sqlite3_stmt *stmt, struct invoice_row *row)
 	row->label = col_strdup(stmt, "label");
 	row->description = col_strdup(stmt, "description");
 	row->bolt11 = col_strdup(stmt, "bolt11");
-	col_fixed(stmt, "payment_hash", row->payment_hash.u8, sizeof(row->payment_hash.u8));
-	col_fixed(stmt, "preimage", row->preimage.r, sizeof(row->preimage.r));
-	row->has_secret = col_fixed(stmt, "payment_secret", row->payment_secret.data,
+	db_col_copy(stmt, "payment_hash", row->payment_hash.u8, sizeof(row->payment_hash.u8));
+	db_col_copy(stmt, "preimage", row->preimage.r, sizeof(row->preimage.r));
+	row->has_secret = db_col_copy(stmt, "payment_secret", row->payment_secret.data,
 				    sizeof(row->payment_secret.data));
 	row->has_amount = !db_col_is_null(stmt, "amount_msat");
 	row->amount_msat = (uint64_t)db_col_int64(stmt, "amount_msat");
@@ -171,7 +151,7 @@ bool invoices_store_add(struct db *db, const struct invoice_row *row, int64_t *i
 		sqlite3_bind_null(stmt, 7);
 	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)row->created_at);
 	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)row->expires_at);
-	if (!step_done(stmt))
+	if (!db_step_done(stmt))
 		return false;
 	*id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
 	return true;
@@ -184,7 +164,7 @@ bool invoices_store_delete(struct db *db, const char *label)
 	if (!stmt)
 		return false;
 	sqlite3_bind_text(stmt, 1, label, -1, SQLITE_STATIC);
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 int invoices_store_terms(struct db *db, const struct sha256 *payment_hash,
@@ -202,8 +182,8 @@ int invoices_store_terms(struct db *db, const struct sha256 *payment_hash,
 	if (rc == SQLITE_ROW) {
 		memset(terms, 0, sizeof(*terms));
 		terms->id = db_col_int64(stmt, "id");
-		found = col_fixed(stmt, "preimage", terms->preimage.r, sizeof(terms->preimage.r));
-		terms->has_secret = col_fixed(stmt, "payment_secret", terms->payment_secret.data,
+		found = db_col_copy(stmt, "preimage", terms->preimage.r, sizeof(terms->preimage.r));
+		terms->has_secret = db_col_copy(stmt, "payment_secret", terms->payment_secret.data,
 					      sizeof(terms->payment_secret.data));
 		terms->has_amount = !db_col_is_null(stmt, "amount_msat");
 		terms->amount_msat = (uint64_t)db_col_int64(stmt, "amount_msat");
@@ -228,7 +208,7 @@ bool invoices_store_mark_paid(struct db *db, int64_t id, uint64_t amount_msat, u
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)amount_msat);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
 	sqlite3_bind_int64(stmt, 3, id);
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 bool invoices_store_add_keysend(struct db *db, const struct preimage *preimage, uint64_t now,
@@ -249,7 +229,7 @@ bool invoices_store_add_keysend(struct db *db, const struct preimage *preimage, 
 	sqlite3_bind_blob(stmt, 3, preimage->r, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)now);
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)now);
-	if (!step_done(stmt))
+	if (!db_step_done(stmt))
 		return false;
 	*id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
 	return true;

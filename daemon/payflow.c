@@ -23,7 +23,6 @@
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/payments.h"
-#include "daemon/payments_store.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
 #include "pay/onion.h"
@@ -54,8 +53,7 @@ struct payflow *payflow_new(struct ohmd *ohmd)
 	pf->ohmd = ohmd;
 	pf->origins = switch_origins_new();
 	/* Oldest first: a newer record of the same HTLC is the live one. */
-	if (!forwards_store_unresolved(ohmd->db, origin_loaded, pf->origins)
-	    || !payments_store_unresolved(ohmd->db, origin_loaded, pf->origins)) {
+	if (!forwards_store_owners(ohmd->db, origin_loaded, pf->origins)) {
 		log_broken(ohmd->log, "pay", "cannot read the HTLCs in flight: %s",
 			   db_errmsg(ohmd->db));
 		payflow_free(pf);
@@ -485,9 +483,7 @@ bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct c
 					     ev->withdrawn_key, &marked))
 			return true;
 		/* Nothing to do after the commit (owner names nobody). */
-		return marked.is_forward
-			? forwards_store_mark_withdrawn(db, marked.id, ev->withdrawn_key)
-			: payments_store_mark_withdrawn(db, marked.id, ev->withdrawn_key);
+		return forwards_store_mark_withdrawn(db, &marked, ev->withdrawn_key);
 	}
 	if (!switch_origins_take(pf->origins, dchannel_dbid(dc), ev->htlc_id, ev->withdrawn_key, o))
 		return true;	/* not ours (a dev- HTLC), or resolved already */

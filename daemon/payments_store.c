@@ -5,16 +5,7 @@
 #include <string.h>
 
 #include "crypto/util.h"
-#include "daemon/htlc_switch.h"
 #include "db/db.h"
-
-static bool step_done(sqlite3_stmt *stmt)
-{
-	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
-
-	sqlite3_reset(stmt);
-	return ok;
-}
 
 bool payments_store_add_part(struct db *db, const struct payments_part *part, int64_t *id)
 {
@@ -25,7 +16,7 @@ bool payments_store_add_part(struct db *db, const struct payments_part *part, in
 		return false;
 	sqlite3_bind_blob(stmt, 1, part->payment_hash.u8, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)part->partid);
-	if (!step_done(stmt))
+	if (!db_step_done(stmt))
 		return false;
 	stmt = db_prepare(db, "INSERT INTO payments (payment_hash, partid, status, destination,"
 			  " amount_msat, amount_sent_msat, created_at, label, bolt11, channel,"
@@ -52,7 +43,7 @@ bool payments_store_add_part(struct db *db, const struct payments_part *part, in
 	sqlite3_bind_blob(stmt, 11, part->secrets, (int)(part->num_hops * sizeof(struct secret)),
 			  SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 12, part->route_json, -1, SQLITE_STATIC);
-	if (!step_done(stmt))
+	if (!db_step_done(stmt))
 		return false;
 	*id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
 	return true;
@@ -63,25 +54,14 @@ bool payments_store_add_part(struct db *db, const struct payments_part *part, in
 	" created_at, completed_at, label, bolt11, preimage, erring_index, failcode," \
 	" failreason, route"
 
-static bool col_fixed(sqlite3_stmt *stmt, const char *name, void *out, size_t len)
-{
-	size_t got;
-	const void *blob = db_col_blob(stmt, name, &got);
-
-	if (!blob || got != len)
-		return false;
-	memcpy(out, blob, len);
-	return true;
-}
-
 static void row_read(sqlite3_stmt *stmt, struct payment_row *row)
 {
 	memset(row, 0, sizeof(*row));
 	row->id = db_col_int64(stmt, "id");
-	col_fixed(stmt, "payment_hash", row->payment_hash.u8, sizeof(row->payment_hash.u8));
+	db_col_copy(stmt, "payment_hash", row->payment_hash.u8, sizeof(row->payment_hash.u8));
 	row->partid = (uint64_t)db_col_int64(stmt, "partid");
 	row->status = db_col_text(stmt, "status");
-	row->has_destination = col_fixed(stmt, "destination", row->destination,
+	row->has_destination = db_col_copy(stmt, "destination", row->destination,
 					 sizeof(row->destination));
 	row->amount_msat = (uint64_t)db_col_int64(stmt, "amount_msat");
 	row->amount_sent_msat = (uint64_t)db_col_int64(stmt, "amount_sent_msat");
@@ -90,7 +70,7 @@ static void row_read(sqlite3_stmt *stmt, struct payment_row *row)
 	row->completed_at = db_col_int64(stmt, "completed_at");
 	row->label = db_col_text(stmt, "label");
 	row->bolt11 = db_col_text(stmt, "bolt11");
-	row->has_preimage = col_fixed(stmt, "preimage", row->preimage.r, sizeof(row->preimage.r));
+	row->has_preimage = db_col_copy(stmt, "preimage", row->preimage.r, sizeof(row->preimage.r));
 	row->has_erring_index = !db_col_is_null(stmt, "erring_index");
 	row->erring_index = db_col_int64(stmt, "erring_index");
 	row->failcode = (uint16_t)db_col_int64(stmt, "failcode");
@@ -148,47 +128,6 @@ bool payments_store_list(struct db *db, const char *bolt11, const struct sha256 
 	return rc == SQLITE_DONE;
 }
 
-bool payments_store_unresolved(struct db *db,
-			       void (*fn)(void *arg, int64_t channel, uint64_t htlc_id,
-					  uint64_t withdrawn_key,
-					  const struct switch_origin *origin),
-			       void *arg)
-{
-	sqlite3_stmt *stmt = db_prepare(db,
-		"SELECT id, payment_hash, partid, channel, htlc_id, withdrawn_key FROM payments"
-		" WHERE status = 'pending' AND htlc_id IS NOT NULL ORDER BY id");
-	int rc;
-
-	if (!stmt)
-		return false;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct switch_origin origin = {
-			.is_forward = false,
-			.id = db_col_int64(stmt, "id"),
-			.partid = (uint64_t)db_col_int64(stmt, "partid"),
-		};
-		size_t len;
-		const void *hash = db_col_blob(stmt, "payment_hash", &len);
-		if (len == sizeof(origin.payment_hash.u8))
-			memcpy(origin.payment_hash.u8, hash, len);
-		fn(arg, db_col_int64(stmt, "channel"), (uint64_t)db_col_int64(stmt, "htlc_id"),
-		   (uint64_t)db_col_int64(stmt, "withdrawn_key"), &origin);
-	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE;
-}
-
-bool payments_store_mark_withdrawn(struct db *db, int64_t id, uint64_t withdrawn_key)
-{
-	sqlite3_stmt *stmt = db_prepare(db, "UPDATE payments SET withdrawn_key = ? WHERE id = ?");
-
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)withdrawn_key);
-	sqlite3_bind_int64(stmt, 2, id);
-	return step_done(stmt);
-}
-
 int payments_store_pending_secrets(struct db *db, int64_t id,
 				   struct secret secrets[ROUTE_MAX_HOPS], size_t *num)
 {
@@ -226,7 +165,7 @@ bool payments_store_complete(struct db *db, int64_t id, const struct preimage *p
 	sqlite3_bind_blob(stmt, 1, preimage->r, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, now);
 	sqlite3_bind_int64(stmt, 3, id);
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 bool payments_store_failed(struct db *db, int64_t id, int64_t erring_index, uint16_t failcode,
@@ -247,5 +186,5 @@ bool payments_store_failed(struct db *db, int64_t id, int64_t erring_index, uint
 	}
 	sqlite3_bind_text(stmt, 4, failreason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 5, id);
-	return step_done(stmt);
+	return db_step_done(stmt);
 }

@@ -16,7 +16,6 @@
 #include "pay/route.h"
 
 struct db;
-struct switch_origin;
 
 /* A part being sent: its row, stored with its HTLC. */
 struct payments_part {
@@ -70,16 +69,6 @@ bool payments_store_list(struct db *db, const char *bolt11, const struct sha256 
 			 const char *status,
 			 void (*fn)(void *arg, const struct payment_row *row), void *arg);
 
-/* Every unresolved part ('pending'), oldest first, to fn with its HTLC
- * (channel database id, htlc id) and withdrawn_key (0: not withdrawn).
- * Returns: false on a database error. */
-bool payments_store_unresolved(struct db *db,
-			       void (*fn)(void *arg, int64_t channel, uint64_t htlc_id,
-					  uint64_t withdrawn_key,
-					  const struct switch_origin *origin),
-			       void *arg);
-/* Part id's HTLC was withdrawn; its failure waits (key). */
-bool payments_store_mark_withdrawn(struct db *db, int64_t id, uint64_t withdrawn_key);
 /* The shared secrets (one per hop) of part id, if it is still pending.
  * Returns: 1 (secrets, *num set), 0 if it is not pending or its secrets
  * are not 1 to ROUTE_MAX_HOPS of them, -1 on a database error. */

@@ -301,6 +301,17 @@ const void *db_col_blob(sqlite3_stmt *stmt, const char *name, size_t *len)
 	return p;
 }
 
+bool db_col_copy(sqlite3_stmt *stmt, const char *name, void *out, size_t len)
+{
+	size_t got;
+	const void *blob = db_col_blob(stmt, name, &got);
+
+	if (!blob || got != len)
+		return false;
+	memcpy(out, blob, len);
+	return true;
+}
+
 const char *db_col_text(sqlite3_stmt *stmt, const char *name)
 {
 	return (const char *)sqlite3_column_text(stmt, column_or_abort(stmt, name));
@@ -439,8 +450,7 @@ static void stmt_release(sqlite3_stmt *stmt)
 	sqlite3_clear_bindings(stmt);
 }
 
-/* Steps a statement that returns no rows, then releases it. */
-static bool step_done(sqlite3_stmt *stmt)
+bool db_step_done(sqlite3_stmt *stmt)
 {
 	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
 	stmt_release(stmt);
@@ -465,7 +475,7 @@ bool db_var_set_blob(struct db *db, const char *name, const void *data,
 		sqlite3_clear_bindings(stmt);
 		return false;
 	}
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 bool db_var_set_int(struct db *db, const char *name, int64_t value)
@@ -478,7 +488,7 @@ bool db_var_set_int(struct db *db, const char *name, int64_t value)
 		sqlite3_clear_bindings(stmt);
 		return false;
 	}
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 /* Looks name up.  Returns 1 with the row in *stmt if found with type

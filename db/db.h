@@ -67,9 +67,16 @@ int db_column_by_name(sqlite3_stmt *stmt, const char *name);
 int64_t db_col_int64(sqlite3_stmt *stmt, const char *name);
 /* NULL (and *len 0) for SQL NULL or an empty blob. */
 const void *db_col_blob(sqlite3_stmt *stmt, const char *name, size_t *len);
+/* Copies a blob of exactly len bytes into out.  Returns: false (out
+ * untouched) for SQL NULL or another length. */
+bool db_col_copy(sqlite3_stmt *stmt, const char *name, void *out, size_t len);
 /* NULL for SQL NULL. */
 const char *db_col_text(sqlite3_stmt *stmt, const char *name);
 bool db_col_is_null(sqlite3_stmt *stmt, const char *name);
+
+/* Steps a prepared statement that returns no rows to its end, then resets
+ * it and drops its bindings.  Returns: false on error (see db_errmsg). */
+bool db_step_done(sqlite3_stmt *stmt);
 
 /* Runs sql, which returns no rows and may hold several statements.
  * Returns true on success, false on error (see db_errmsg). */

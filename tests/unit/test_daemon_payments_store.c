@@ -203,7 +203,10 @@ static void test_unresolved_rebuild_the_owners(void)
 	}
 	part = add_part(db, 1, 4, 20);
 	marked = add_part(db, 2, 0, 21);
-	CHECK(payments_store_mark_withdrawn(db, marked, 777));
+	{
+		struct switch_origin owner = {.is_forward = false, .id = marked};
+		CHECK(forwards_store_mark_withdrawn(db, &owner, 777));
+	}
 	CHECK(payments_store_complete(db, add_part(db, 3, 0, 22), &preimage, 1));
 	CHECK(forwards_store_offered(db, 8, 30, 2000, 5, 23, 1900, 50, &fwd));
 	CHECK(forwards_store_offered(db, 8, 31, 2000, 5, 24, 1900, 50, &done_fwd));
@@ -212,8 +215,7 @@ static void test_unresolved_rebuild_the_owners(void)
 	CHECK(forwards_store_failed(db, failed_fwd, NULL, 0, 0x1007, 60));
 	CHECK(forwards_store_local_failed(db, 8, 33, 2000, 0x400f, 61));
 
-	CHECK(payments_store_unresolved(db, rebuild, &r));
-	CHECK(forwards_store_unresolved(db, rebuild, &r));
+	CHECK(forwards_store_owners(db, rebuild, &r));
 	CHECK(r.num == 3 && switch_origins_count(r.origins) == 3);
 	CHECK(switch_origins_take(r.origins, 5, 20, 0, &got));
 	CHECK(!got.is_forward && got.id == part && got.partid == 4 && got.payment_hash.u8[0] == 1);
