@@ -3,6 +3,7 @@
 #include "daemon/invoices.h"
 
 #include <event2/event.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,6 @@
 #include "daemon/channels.h"
 #include "daemon/config.h"
 #include "daemon/invoices_store.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "db/db.h"
@@ -32,7 +32,8 @@
  * lastpay_index (waitanyinvoice). */
 struct invoice_waiter {
 	struct invoices *owner;
-	struct rpc_request *request;
+	invoice_done_fn done;
+	void *arg;
 	char *label;			/* NULL: waitanyinvoice */
 	uint64_t lastpay_index;
 	struct event *timer;		/* expiry (waitinvoice) or timeout */
@@ -42,7 +43,6 @@ struct invoice_waiter {
 struct invoices {
 	struct ohmd *ohmd;
 	struct invoice_waiter *waiters;
-	bool wake_queued;		/* waiters_wake waits for a commit */
 };
 
 struct invoices *invoices_new(struct ohmd *ohmd)
@@ -71,10 +71,10 @@ void invoices_free(struct invoices *inv)
 {
 	if (!inv)
 		return;
-	if (inv->wake_queued)
-		db_after_commit_cancel(inv->ohmd->db, inv);
+	db_after_commit_cancel(inv->ohmd->db, inv);
 	while (inv->waiters) {
-		rpc_respond_error(inv->waiters->request, RPC_LIGHTNINGD, "ohmd is shutting down");
+		inv->waiters->done(inv->waiters->arg, NULL, INVOICE_ERR_STOPPING,
+				   "ohmd is shutting down");
 		waiter_free(inv, inv->waiters);
 	}
 	free(inv);
@@ -85,65 +85,25 @@ static uint64_t now_secs(void)
 	return (uint64_t)time(NULL);
 }
 
-static const char *status_of(const struct invoice_row *row)
+const char *invoices_status(const struct invoice_row *row)
 {
 	if (row->is_paid)
 		return "paid";
 	return row->expires_at <= now_secs() ? "expired" : "unpaid";
 }
 
-static void json_hex(json_t *obj, const char *key, const uint8_t *bytes, size_t len)
+/* Ends a command with an error. */
+static void failed(invoice_done_fn done, void *arg, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void failed(invoice_done_fn done, void *arg, int code, const char *fmt, ...)
 {
-	char hex[65];
+	char err[1400];
+	va_list ap;
 
-	json_object_set_new(obj, key, json_string(hex_encode(hex, bytes, len)));
-}
-
-/* One invoice in Core Lightning's shape. */
-static json_t *invoice_json(const struct invoice_row *row)
-{
-	const char *status = status_of(row);
-	json_t *obj = json_pack("{s:s, s:s, s:s, s:I, s:I}",
-				"label", row->label,
-				"description", row->description,
-				"status", status,
-				"expires_at", (json_int_t)row->expires_at,
-				"created_index", (json_int_t)row->id);
-
-	json_hex(obj, "payment_hash", row->payment_hash.u8, 32);
-	if (row->bolt11)
-		json_object_set_new(obj, "bolt11", json_string(row->bolt11));
-	if (row->has_amount)
-		json_object_set_new(obj, "amount_msat", json_integer((json_int_t)row->amount_msat));
-	if (row->has_secret)
-		json_hex(obj, "payment_secret", row->payment_secret.data, 32);
-	if (row->is_paid) {
-		json_object_set_new(obj, "pay_index", json_integer((json_int_t)row->pay_index));
-		json_object_set_new(obj, "amount_received_msat",
-				    json_integer((json_int_t)row->amount_received_msat));
-		json_object_set_new(obj, "paid_at", json_integer((json_int_t)row->paid_at));
-		json_hex(obj, "payment_preimage", row->preimage.r, 32);
-	}
-	return obj;
-}
-
-/* A found row as JSON (and cleared), or NULL. */
-static json_t *found_json(int found, struct invoice_row *row)
-{
-	json_t *obj;
-
-	if (found != 1)
-		return NULL;
-	obj = invoice_json(row);
-	invoice_row_clear(row);
-	return obj;
-}
-
-static json_t *by_label(struct invoices *inv, const char *label)
-{
-	struct invoice_row row;
-
-	return found_json(invoices_store_by_label(inv->ohmd->db, label, &row), &row);
+	va_start(ap, fmt);
+	vsnprintf(err, sizeof(err), fmt, ap);
+	va_end(ap);
+	done(arg, NULL, code, err);
 }
 
 /* ---- Creating ---- */
@@ -194,29 +154,26 @@ static void add_route_hints(struct invoices *inv, struct bolt11 *b11)
 	}
 }
 
-static bool label_or_hash_taken(struct invoices *inv, struct rpc_request *request,
-				const char *label, const struct sha256 *hash)
+static bool label_or_hash_taken(struct invoices *inv, const char *label,
+				const struct sha256 *hash, invoice_done_fn done, void *arg)
 {
-	json_t *existing = by_label(inv, label);
 	struct invoice_row row;
 
-	if (existing) {
-		json_decref(existing);
-		rpc_respond_error(request, INVOICE_LABEL_ALREADY_EXISTS, "Duplicate label '%s'",
-				  label);
+	if (invoices_store_by_label(inv->ohmd->db, label, &row) == 1) {
+		invoice_row_clear(&row);
+		failed(done, arg, INVOICE_LABEL_ALREADY_EXISTS, "Duplicate label '%s'", label);
 		return true;
 	}
 	if (invoices_store_by_hash(inv->ohmd->db, hash, &row) == 1) {
 		invoice_row_clear(&row);
-		rpc_respond_error(request, INVOICE_PREIMAGE_ALREADY_EXISTS,
-				  "preimage already used");
+		failed(done, arg, INVOICE_PREIMAGE_ALREADY_EXISTS, "preimage already used");
 		return true;
 	}
 	return false;
 }
 
-void invoices_create(struct invoices *inv, struct rpc_request *request,
-		     const struct invoice_params *params)
+void invoices_create(struct invoices *inv, const struct invoice_params *params,
+		     invoice_done_fn done, void *arg)
 {
 	struct ohmd *ohmd = inv->ohmd;
 	struct bolt11 *b11 = bolt11_new(ohmd->config->chainparams);
@@ -224,11 +181,10 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 	struct privkey node_key;
 	struct preimage preimage;
 	struct sha256 hash;
-	char err[BOLT11_ERROR_LEN], hash_hex[65], secret_hex[65];
+	char err[BOLT11_ERROR_LEN];
 	char *encoded = NULL;
 	struct invoice_row row;
 	uint64_t now = now_secs();
-	int64_t id;
 	bool ok;
 
 	if (params->preimage)
@@ -236,7 +192,7 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 	else
 		crypto_random_bytes(preimage.r, 32);
 	sha256(&hash, preimage.r, 32);
-	if (label_or_hash_taken(inv, request, params->label, &hash))
+	if (label_or_hash_taken(inv, params->label, &hash, done, arg))
 		goto out;
 
 	b11->has_amount = params->has_amount;
@@ -261,7 +217,7 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 	ok = bolt11_encode_with_key(ohmd->secp, &encoded, err, b11, &node_key);
 	crypto_wipe(&node_key, sizeof(node_key));
 	if (!ok) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot encode the invoice: %s", err);
+		failed(done, arg, INVOICE_ERR_INTERNAL, "cannot encode the invoice: %s", err);
 		goto out;
 	}
 
@@ -279,21 +235,16 @@ void invoices_create(struct invoices *inv, struct rpc_request *request,
 		.created_at = now,
 		.expires_at = now + params->expiry_secs,
 	};
-	ok = db_begin(ohmd->db) && invoices_store_add(ohmd->db, &row, &id)
+	ok = db_begin(ohmd->db) && invoices_store_add(ohmd->db, &row, &row.id)
 		&& db_commit(ohmd->db);
-	crypto_wipe(&row, sizeof(row));
-	if (!ok) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "cannot store the invoice: %s",
-				  db_errmsg(ohmd->db));
+	if (ok) {
+		done(arg, &row, 0, NULL);
+	} else {
+		failed(done, arg, INVOICE_ERR_INTERNAL, "cannot store the invoice: %s",
+		       db_errmsg(ohmd->db));
 		db_rollback(ohmd->db);
-		goto out;
 	}
-	rpc_respond(request, json_pack("{s:s, s:I, s:s, s:s, s:I}",
-		"payment_hash", hex_encode(hash_hex, hash.u8, 32),
-		"expires_at", (json_int_t)(now + params->expiry_secs),
-		"bolt11", encoded,
-		"payment_secret", hex_encode(secret_hex, b11->payment_secret.data, 32),
-		"created_index", (json_int_t)id));
+	crypto_wipe(&row, sizeof(row));
 out:
 	crypto_wipe(&preimage, sizeof(preimage));
 	featurebits_free(features);
@@ -303,47 +254,32 @@ out:
 
 /* ---- Listing and deleting ---- */
 
-static void list_one(void *arg, const struct invoice_row *row)
+void invoices_list(struct invoices *inv, const char *label, const char *bolt11,
+		   const struct sha256 *payment_hash,
+		   void (*fn)(void *arg, const struct invoice_row *row), void *arg)
 {
-	json_array_append_new(arg, invoice_json(row));
+	invoices_store_list(inv->ohmd->db, label, bolt11, payment_hash, fn, arg);
 }
 
-json_t *invoices_list_json(struct invoices *inv, const char *label, const char *bolt11,
-			   const uint8_t *payment_hash)
+void invoices_delete(struct invoices *inv, const char *label, const char *status,
+		     invoice_done_fn done, void *arg)
 {
-	json_t *list = json_array();
-	struct sha256 hash;
-
-	if (payment_hash)
-		memcpy(hash.u8, payment_hash, sizeof(hash.u8));
-	invoices_store_list(inv->ohmd->db, label, bolt11, payment_hash ? &hash : NULL, list_one,
-			    list);
-	return list;
-}
-
-void invoices_delete(struct invoices *inv, struct rpc_request *request, const char *label,
-		     const char *status)
-{
-	json_t *obj = by_label(inv, label);
+	struct invoice_row row;
 	const char *now_status;
 
-	if (!obj) {
-		rpc_respond_error(request, INVOICE_NOT_FOUND, "Unknown invoice");
+	if (invoices_store_by_label(inv->ohmd->db, label, &row) != 1) {
+		failed(done, arg, INVOICE_NOT_FOUND, "Unknown invoice");
 		return;
 	}
-	now_status = json_string_value(json_object_get(obj, "status"));
-	if (strcmp(now_status, status) != 0) {
-		rpc_respond_error(request, INVOICE_STATUS_UNEXPECTED,
-				  "Invoice status is %s not %s", now_status, status);
-		json_decref(obj);
-		return;
-	}
-	if (!invoices_store_delete(inv->ohmd->db, label)) {
-		json_decref(obj);
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "%s", db_errmsg(inv->ohmd->db));
-		return;
-	}
-	rpc_respond(request, obj);
+	now_status = invoices_status(&row);
+	if (strcmp(now_status, status) != 0)
+		failed(done, arg, INVOICE_STATUS_UNEXPECTED, "Invoice status is %s not %s",
+		       now_status, status);
+	else if (!invoices_store_delete(inv->ohmd->db, label))
+		failed(done, arg, INVOICE_ERR_INTERNAL, "%s", db_errmsg(inv->ohmd->db));
+	else
+		done(arg, &row, 0, NULL);
+	invoice_row_clear(&row);
 }
 
 /* ---- Waiting ---- */
@@ -359,10 +295,10 @@ static void waiter_timer(evutil_socket_t fd, short events, void *arg)
 	if (w->label) {
 		/* Expired while we waited (or deleted: waiter_try says). */
 		if (!waiter_try(inv, w))
-			rpc_respond_error(w->request, INVOICE_EXPIRED_DURING_WAIT,
-					  "invoice expired during wait");
+			failed(w->done, w->arg, INVOICE_EXPIRED_DURING_WAIT,
+			       "invoice expired during wait");
 	} else {
-		rpc_respond_error(w->request, INVOICE_WAIT_TIMED_OUT, "Timed out");
+		failed(w->done, w->arg, INVOICE_WAIT_TIMED_OUT, "Timed out");
 	}
 	waiter_free(inv, w);
 }
@@ -370,48 +306,41 @@ static void waiter_timer(evutil_socket_t fd, short events, void *arg)
 /* Answers w if its invoice is settled.  Returns: whether it did. */
 static bool waiter_try(struct invoices *inv, struct invoice_waiter *w)
 {
-	json_t *obj;
+	struct invoice_row row;
 	const char *status;
+	bool answered = true;
 
-	if (w->label) {
-		obj = by_label(inv, w->label);
-		if (!obj) {
-			rpc_respond_error(w->request, INVOICE_NOT_FOUND, "Unknown invoice");
-			return true;
-		}
-		status = json_string_value(json_object_get(obj, "status"));
-		if (strcmp(status, "paid") == 0) {
-			rpc_respond(w->request, obj);
-			return true;
-		}
-		if (strcmp(status, "expired") == 0) {
-			rpc_respond_error(w->request, INVOICE_EXPIRED_DURING_WAIT,
-					  "invoice expired during wait");
-			json_decref(obj);
-			return true;
-		}
-		json_decref(obj);
-		return false;
-	}
-	{
-		struct invoice_row row;
-		obj = found_json(invoices_store_paid_after(inv->ohmd->db, w->lastpay_index, &row),
-				 &row);
-		if (!obj)
+	if (!w->label) {
+		if (invoices_store_paid_after(inv->ohmd->db, w->lastpay_index, &row) != 1)
 			return false;
-		rpc_respond(w->request, obj);
+		w->done(w->arg, &row, 0, NULL);
+		invoice_row_clear(&row);
 		return true;
 	}
+	if (invoices_store_by_label(inv->ohmd->db, w->label, &row) != 1) {
+		failed(w->done, w->arg, INVOICE_NOT_FOUND, "Unknown invoice");
+		return true;
+	}
+	status = invoices_status(&row);
+	if (strcmp(status, "paid") == 0)
+		w->done(w->arg, &row, 0, NULL);
+	else if (strcmp(status, "expired") == 0)
+		failed(w->done, w->arg, INVOICE_EXPIRED_DURING_WAIT, "invoice expired during wait");
+	else
+		answered = false;
+	invoice_row_clear(&row);
+	return answered;
 }
 
-static void waiter_add(struct invoices *inv, struct rpc_request *request, const char *label,
-		       uint64_t lastpay_index, uint64_t timeout_secs)
+static void waiter_add(struct invoices *inv, const char *label, uint64_t lastpay_index,
+		       uint64_t timeout_secs, invoice_done_fn done, void *arg)
 {
 	struct invoice_waiter *w = oh_calloc(1, sizeof(*w));
 	struct timeval tv = {0, 0};
 
 	w->owner = inv;
-	w->request = request;
+	w->done = done;
+	w->arg = arg;
 	w->label = label ? oh_strdup(label) : NULL;
 	w->lastpay_index = lastpay_index;
 	/* In a transaction, this connection would read rows not committed
@@ -433,25 +362,25 @@ static void waiter_add(struct invoices *inv, struct rpc_request *request, const 
 	}
 }
 
-void invoices_wait(struct invoices *inv, struct rpc_request *request, const char *label)
+void invoices_wait(struct invoices *inv, const char *label, invoice_done_fn done, void *arg)
 {
-	json_t *obj = by_label(inv, label);
+	struct invoice_row row;
 	uint64_t expires_at, now = now_secs();
 
-	if (!obj) {
-		rpc_respond_error(request, INVOICE_NOT_FOUND, "Unknown invoice");
+	if (invoices_store_by_label(inv->ohmd->db, label, &row) != 1) {
+		failed(done, arg, INVOICE_NOT_FOUND, "Unknown invoice");
 		return;
 	}
-	expires_at = (uint64_t)json_integer_value(json_object_get(obj, "expires_at"));
-	json_decref(obj);
+	expires_at = row.expires_at;
+	invoice_row_clear(&row);
 	/* Woken at expiry if not paid by then. */
-	waiter_add(inv, request, label, 0, expires_at > now ? expires_at - now + 1 : 1);
+	waiter_add(inv, label, 0, expires_at > now ? expires_at - now + 1 : 1, done, arg);
 }
 
-void invoices_wait_any(struct invoices *inv, struct rpc_request *request,
-		       uint64_t lastpay_index, uint64_t timeout_secs)
+void invoices_wait_any(struct invoices *inv, uint64_t lastpay_index, uint64_t timeout_secs,
+		       invoice_done_fn done, void *arg)
 {
-	waiter_add(inv, request, NULL, lastpay_index, timeout_secs);
+	waiter_add(inv, NULL, lastpay_index, timeout_secs, done, arg);
 }
 
 /* The transaction that paid an invoice committed: the waiters it
@@ -461,7 +390,6 @@ static void waiters_wake(void *arg)
 	struct invoices *inv = arg;
 	struct invoice_waiter *w = inv->waiters, *next;
 
-	inv->wake_queued = false;
 	for (; w; w = next) {
 		next = w->next;
 		if (waiter_try(inv, w))
@@ -471,9 +399,6 @@ static void waiters_wake(void *arg)
 
 static void wake_after_commit(struct invoices *inv)
 {
-	if (inv->wake_queued)
-		return;
-	inv->wake_queued = true;
 	db_after_commit(inv->ohmd->db, waiters_wake, inv);
 }
 

@@ -96,9 +96,14 @@ tests_unit_test_daemon_htlc_switch_SOURCES = tests/unit/test_daemon_htlc_switch.
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/test.h
 tests_unit_test_daemon_htlc_switch_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
-# The stores of invoices, payments and forwards, against in-memory SQLite.
-check_PROGRAMS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store
-TESTS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store
+# The stores of invoices, payments and forwards, and invoice settlement,
+# against in-memory SQLite.
+check_PROGRAMS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store \
+	tests/unit/test_daemon_invoices
+TESTS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store \
+	tests/unit/test_daemon_invoices
+tests_unit_test_daemon_invoices_SOURCES = tests/unit/test_daemon_invoices.c
+tests_unit_test_daemon_invoices_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_invoices_store_SOURCES = tests/unit/test_daemon_invoices_store.c
 tests_unit_test_daemon_invoices_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_payments_store_SOURCES = tests/unit/test_daemon_payments_store.c

@@ -75,8 +75,7 @@ void payments_free(struct payments *pm)
 		rpc_respond_error(pm->waiters->request, RPC_LIGHTNINGD, "ohmd is shutting down");
 		waiter_free(pm, pm->waiters);
 	}
-	if (pm->answers)
-		db_after_commit_cancel(pm->ohmd->db, pm);
+	db_after_commit_cancel(pm->ohmd->db, pm);
 	while (pm->answers) {
 		struct sendpay_answer *a = pm->answers;
 		pm->answers = a->next;
@@ -343,7 +342,6 @@ void payments_sendpay(struct payments *pm, struct rpc_request *request,
 		      const struct sendpay_params *params)
 {
 	struct sendpay_answer *answer;
-	bool first;
 	char status[16] = "", err[400];
 	int code;
 
@@ -369,11 +367,9 @@ void payments_sendpay(struct payments *pm, struct rpc_request *request,
 	answer->request = request;
 	answer->payment_hash = params->payment_hash;
 	answer->partid = params->partid;
-	first = !pm->answers;
 	*pm->answers_tail = answer;
 	pm->answers_tail = &answer->next;
-	if (first)
-		db_after_commit(pm->ohmd->db, sendpay_answers, pm);
+	db_after_commit(pm->ohmd->db, sendpay_answers, pm);
 }
 
 /* ---- Outcomes ---- */

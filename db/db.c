@@ -388,6 +388,9 @@ void db_after_commit(struct db *db, void (*fn)(void *arg), void *arg)
 		fn(arg);
 		return;
 	}
+	for (size_t i = 0; i < db->num_after; i++)
+		if (db->after[i].fn == fn && db->after[i].arg == arg)
+			return;
 	if (db->num_after == db->max_after) {
 		db->max_after = db->max_after ? 2 * db->max_after : 8;
 		db->after = oh_realloc(db->after, db->max_after * sizeof(*db->after));

@@ -102,9 +102,10 @@ bool db_commit(struct db *db);
 /* What depends on the open transaction leaving the process (an answer
  * saying a payment is stored) waits for its commit: fn(arg) runs once
  * db_commit succeeded, before it returns, in the order given; never if
- * the transaction fails or rolls back.  With no transaction open, fn runs
- * now.  fn must not write to the database (it may run inside db_begin's
- * commit of a group transaction).  _cancel drops the ones with arg. */
+ * the transaction fails or rolls back.  The same fn and arg given again
+ * before then run once.  With no transaction open, fn runs now.  fn must
+ * not write to the database (it may run inside db_begin's commit of a
+ * group transaction).  _cancel drops the ones with arg. */
 void db_after_commit(struct db *db, void (*fn)(void *arg), void *arg);
 void db_after_commit_cancel(struct db *db, void *arg);
 

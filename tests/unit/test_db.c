@@ -341,11 +341,14 @@ static void test_after_commit(void)
 	char err[256] = "";
 	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count,
 				err, sizeof(err));
-	struct after_log log = {.db = db}, other = {.db = db};
+	struct after_log log = {.db = db}, other = {.db = db}, many[12];
 
 	CHECK_MSG(db, "%s", err);
 	if (!db)
 		return;
+	memset(many, 0, sizeof(many));
+	for (int i = 0; i < 12; i++)
+		many[i].db = db;
 	/* No transaction: at once. */
 	db_after_commit(db, after_a, &log);
 	CHECK_STREQ(log.order, "a");
@@ -377,12 +380,16 @@ static void test_after_commit(void)
 	CHECK(db_begin(db));
 	CHECK(db_commit(db));
 	CHECK_STREQ(log.order, "aba");
-	/* Many, past the first allocation. */
+	/* The same fn and arg run once; many, past the first allocation. */
 	CHECK(db_begin(db));
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < 3; i++)
 		db_after_commit(db, after_b, &other);
+	for (int i = 0; i < 12; i++)
+		db_after_commit(db, i % 2 ? after_a : after_b, &many[i]);
 	CHECK(db_commit(db));
-	CHECK(other.num == 12);
+	CHECK(other.num == 1);
+	for (int i = 0; i < 12; i++)
+		CHECK(many[i].num == 1 && many[i].order[0] == (i % 2 ? 'a' : 'b'));
 	db_close(db);
 }
 
