@@ -632,70 +632,8 @@ void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
 
 /* ---- listforwards ---- */
 
-static json_t *scid_json(struct payflow *pf, bool has, int64_t dbid)
+void payflow_forwards(struct payflow *pf, const char *status,
+		      void (*fn)(void *arg, const struct forward_row *row), void *arg)
 {
-	struct dchannel *dc;
-	char text[SHORT_CHANNEL_ID_STR_MAX];
-
-	if (!has)
-		return NULL;
-	dc = channels_by_dbid(pf->ohmd->channels, dbid);
-	if (!dc || !dchannel_scid(dc))
-		return NULL;
-	return json_string(short_channel_id_to_str(text, dchannel_scid(dc)));
-}
-
-struct forwards_list {
-	struct payflow *pf;
-	const char *in_channel, *out_channel;
-	json_t *list;
-};
-
-static void forward_json(void *arg, const struct forward_row *row)
-{
-	struct forwards_list *fl = arg;
-	json_t *in = scid_json(fl->pf, true, row->in_channel);
-	json_t *out = scid_json(fl->pf, row->has_out_channel, row->out_channel);
-	json_t *obj;
-
-	if ((fl->in_channel && (!in || strcmp(json_string_value(in), fl->in_channel)))
-	    || (fl->out_channel && (!out || strcmp(json_string_value(out), fl->out_channel)))) {
-		json_decref(in);
-		json_decref(out);
-		return;
-	}
-	obj = json_pack("{s:I, s:I, s:s, s:I}",
-			"in_htlc_id", (json_int_t)row->in_htlc_id,
-			"in_msat", (json_int_t)row->in_msat,
-			"status", row->status,
-			"received_time", (json_int_t)row->received_time);
-	if (in)
-		json_object_set_new(obj, "in_channel", in);
-	if (out)
-		json_object_set_new(obj, "out_channel", out);
-	if (row->has_out_htlc_id)
-		json_object_set_new(obj, "out_htlc_id", json_integer((json_int_t)row->out_htlc_id));
-	if (row->has_out_msat) {
-		json_object_set_new(obj, "out_msat", json_integer((json_int_t)row->out_msat));
-		json_object_set_new(obj, "fee_msat",
-				    json_integer((json_int_t)row->in_msat - (json_int_t)row->out_msat));
-	}
-	if (row->has_resolved_time)
-		json_object_set_new(obj, "resolved_time", json_integer(row->resolved_time));
-	if (row->failcode) {
-		const char *name = onion_failure_name(row->failcode);
-		json_object_set_new(obj, "failcode", json_integer(row->failcode));
-		if (name)
-			json_object_set_new(obj, "failreason", json_string(name));
-	}
-	json_array_append_new(fl->list, obj);
-}
-
-json_t *payflow_forwards_json(struct payflow *pf, const char *status, const char *in_channel,
-			      const char *out_channel)
-{
-	struct forwards_list fl = {pf, in_channel, out_channel, json_array()};
-
-	forwards_store_list(pf->ohmd->db, status, forward_json, &fl);
-	return fl.list;
+	forwards_store_list(pf->ohmd->db, status, fn, arg);
 }

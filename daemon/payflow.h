@@ -16,7 +16,6 @@
 #ifndef OHM_DAEMON_PAYFLOW_H
 #define OHM_DAEMON_PAYFLOW_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -67,8 +66,9 @@ void payflow_resolved(struct payflow *payflow, struct dchannel *dc,
  * stored (each at most once: see htlc_switch.h). */
 void payflow_channel_usable(struct payflow *payflow, struct dchannel *dc);
 
-/* listforwards (filters may be NULL). */
-json_t *payflow_forwards_json(struct payflow *payflow, const char *status,
-			      const char *in_channel, const char *out_channel);
+/* listforwards: each forward (with status, if not NULL), in order. */
+struct forward_row;
+void payflow_forwards(struct payflow *payflow, const char *status,
+		      void (*fn)(void *arg, const struct forward_row *row), void *arg);
 
 #endif /* OHM_DAEMON_PAYFLOW_H */

@@ -4,6 +4,7 @@
 #include "daemon/payments_internal.h"
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,17 +21,17 @@
 #include "daemon/htlc_switch.h"
 #include "daemon/payflow.h"
 #include "daemon/payments_store.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
 #include "pay/onion.h"
 #include "pay/onion_error.h"
 
-/* A request waiting for one payment part (waitsendpay). */
+/* A waitsendpay waiting for one payment part. */
 struct waiter {
 	struct payments *owner;
-	struct rpc_request *request;
+	payment_done_fn done;
+	void *arg;
 	struct sha256 payment_hash;
 	uint64_t partid;
 	struct event *timer;
@@ -39,7 +40,8 @@ struct waiter {
 
 /* A sendpay answered once its part's row is committed. */
 struct sendpay_answer {
-	struct rpc_request *request;
+	payment_done_fn done;
+	void *arg;
 	struct sha256 payment_hash;
 	uint64_t partid;
 	struct sendpay_answer *next;
@@ -72,14 +74,15 @@ void payments_free(struct payments *pm)
 	if (!pm)
 		return;
 	while (pm->waiters) {
-		rpc_respond_error(pm->waiters->request, RPC_LIGHTNINGD, "ohmd is shutting down");
+		pm->waiters->done(pm->waiters->arg, NULL, PAYMENT_ERR_STOPPING,
+				  "ohmd is shutting down");
 		waiter_free(pm, pm->waiters);
 	}
 	db_after_commit_cancel(pm->ohmd->db, pm);
 	while (pm->answers) {
 		struct sendpay_answer *a = pm->answers;
 		pm->answers = a->next;
-		rpc_respond_error(a->request, RPC_LIGHTNINGD, "ohmd is shutting down");
+		a->done(a->arg, NULL, PAYMENT_ERR_STOPPING, "ohmd is shutting down");
 		free(a);
 	}
 	payments_pays_free(pm);
@@ -87,68 +90,6 @@ void payments_free(struct payments *pm)
 }
 
 /* ---- Reading payments ---- */
-
-static void json_hex(json_t *obj, const char *key, const uint8_t *bytes, size_t len)
-{
-	char hex[2 * PUBKEY_CMPR_LEN + 1];
-
-	json_object_set_new(obj, key, json_string(hex_encode(hex, bytes, len)));
-}
-
-/* One sendpay part, in Core Lightning's listsendpays shape. */
-static json_t *payment_json(const struct payment_row *row)
-{
-	json_t *obj = json_pack("{s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I}",
-		"created_index", (json_int_t)row->id,
-		"id", (json_int_t)row->id,
-		"groupid", (json_int_t)0,
-		"partid", (json_int_t)row->partid,
-		"status", row->status,
-		"amount_msat", (json_int_t)row->amount_msat,
-		"amount_sent_msat", (json_int_t)row->amount_sent_msat,
-		"created_at", (json_int_t)row->created_at);
-
-	json_hex(obj, "payment_hash", row->payment_hash.u8, 32);
-	if (row->has_destination)
-		json_hex(obj, "destination", row->destination, PUBKEY_CMPR_LEN);
-	if (row->has_completed_at)
-		json_object_set_new(obj, "completed_at", json_integer(row->completed_at));
-	if (row->label)
-		json_object_set_new(obj, "label", json_string(row->label));
-	if (row->bolt11)
-		json_object_set_new(obj, "bolt11", json_string(row->bolt11));
-	if (row->has_preimage)
-		json_hex(obj, "payment_preimage", row->preimage.r, 32);
-	return obj;
-}
-
-/* Core Lightning's failure data for waitsendpay and pay. */
-json_t *payments_failure_json(const struct payment_row *row)
-{
-	json_t *obj = payment_json(row);
-	json_t *route = row->route_json ? json_loads(row->route_json, 0, NULL) : NULL;
-
-	if (row->has_erring_index) {
-		int64_t index = row->erring_index;
-		const char *name = onion_failure_name(row->failcode);
-		size_t hops = json_array_size(route);
-		json_t *hop = json_array_get(route, (size_t)index < hops ? (size_t)index : hops - 1);
-		json_object_set_new(obj, "erring_index", json_integer(index));
-		json_object_set_new(obj, "failcode", json_integer(row->failcode));
-		json_object_set_new(obj, "failcodename", json_string(name ? name : "unknown"));
-		/* Index 0 is us: our channel failed it. */
-		if (index > 0 && json_array_get(route, (size_t)index - 1))
-			json_object_set(obj, "erring_node",
-					json_object_get(json_array_get(route, (size_t)index - 1), "id"));
-		/* The channel out of the erring node. */
-		if (hop)
-			json_object_set(obj, "erring_channel", json_object_get(hop, "channel"));
-	}
-	if (row->failreason)
-		json_object_set_new(obj, "failreason", json_string(row->failreason));
-	json_decref(route);
-	return obj;
-}
 
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
 bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
@@ -274,13 +215,13 @@ int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 	}
 	if (!build_payloads(pm, payloads, p, keysend_preimage)) {
 		snprintf(err, errlen, "cannot build the payloads");
-		code = RPC_INTERNAL_ERROR;
+		code = PAYMENT_ERR_INTERNAL;
 		goto out;
 	}
 	for (size_t i = 0; i < p->num_hops; i++) {
 		if (!pubkey_parse(pm->ohmd->secp, &hops[i].node_id, p->route[i].node_id)) {
 			snprintf(err, errlen, "route[%zu]: id is not a valid node id", i);
-			code = RPC_INVALID_PARAMS;
+			code = PAYMENT_ERR_INVALID;
 			goto out;
 		}
 		hops[i].payload = payloads[i]->data;
@@ -291,7 +232,7 @@ int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 			  p->payment_hash.u8, 32)) {
 		crypto_wipe(&session, sizeof(session));
 		snprintf(err, errlen, "the route's payloads do not fit in an onion");
-		code = RPC_INVALID_PARAMS;
+		code = PAYMENT_ERR_INVALID;
 		goto out;
 	}
 	crypto_wipe(&session, sizeof(session));
@@ -316,9 +257,12 @@ void payments_read_status(void *arg, const struct payment_row *row)
 	snprintf(arg, 16, "%s", row->status);
 }
 
-static void respond_json(void *arg, const struct payment_row *row)
+/* A payments_with_part fn: ends a sendpay with its part. */
+static void sendpay_done(void *arg, const struct payment_row *row)
 {
-	rpc_respond(arg, payment_json(row));
+	const struct sendpay_answer *a = arg;
+
+	a->done(a->arg, row, 0, NULL);
 }
 
 /* The transaction holding the parts sendpay sent committed: answers. */
@@ -332,14 +276,14 @@ static void sendpay_answers(void *arg)
 	while (list) {
 		struct sendpay_answer *a = list;
 		list = a->next;
-		if (!payments_with_part(pm, &a->payment_hash, a->partid, respond_json, a->request))
-			rpc_respond_error(a->request, RPC_LIGHTNINGD, "the payment part was not stored");
+		if (!payments_with_part(pm, &a->payment_hash, a->partid, sendpay_done, a))
+			a->done(a->arg, NULL, PAYMENT_ERR_INTERNAL, "the payment part was not stored");
 		free(a);
 	}
 }
 
-void payments_sendpay(struct payments *pm, struct rpc_request *request,
-		      const struct sendpay_params *params)
+void payments_sendpay(struct payments *pm, const struct sendpay_params *params,
+		      payment_done_fn done, void *arg)
 {
 	struct sendpay_answer *answer;
 	char status[16] = "", err[400];
@@ -348,23 +292,26 @@ void payments_sendpay(struct payments *pm, struct rpc_request *request,
 	if (payments_with_part(pm, &params->payment_hash, params->partid, payments_read_status,
 			       status)
 	    && strcmp(status, "failed") != 0) {
-		if (strcmp(status, "complete") == 0)
-			payments_with_part(pm, &params->payment_hash, params->partid, respond_json,
-					   request);
-		else
-			rpc_respond_error(request, PAY_IN_PROGRESS,
-					  "Already have %s payment in progress", status);
+		struct sendpay_answer now = {done, arg, params->payment_hash, params->partid, NULL};
+		if (strcmp(status, "complete") == 0) {
+			payments_with_part(pm, &params->payment_hash, params->partid, sendpay_done,
+					   &now);
+		} else {
+			snprintf(err, sizeof(err), "Already have %s payment in progress", status);
+			done(arg, NULL, PAY_IN_PROGRESS, err);
+		}
 		return;
 	}
 	code = payments_send_part(pm, params, NULL, err, sizeof(err));
 	if (code) {
-		rpc_respond_error(request, code, "%s", err);
+		done(arg, NULL, code, err);
 		return;
 	}
 	/* The part is stored in the channels' open transaction: it is news
 	 * once that commits (a crash before would undo it). */
 	answer = oh_calloc(1, sizeof(*answer));
-	answer->request = request;
+	answer->done = done;
+	answer->arg = arg;
 	answer->payment_hash = params->payment_hash;
 	answer->partid = params->partid;
 	*pm->answers_tail = answer;
@@ -440,12 +387,14 @@ bool payments_resolved_db(struct payments *pm, struct switch_origin *part,
 static void answer_waiter(void *arg, const struct payment_row *row)
 {
 	struct waiter *w = arg;
+	char err[200];
 
-	if (strcmp(row->status, "complete") == 0)
-		rpc_respond(w->request, payment_json(row));
-	else
-		rpc_respond_error_data(w->request, PAY_TRY_OTHER_ROUTE, payments_failure_json(row),
-				       "failed: %s", row->failreason ? row->failreason : "?");
+	if (strcmp(row->status, "complete") == 0) {
+		w->done(w->arg, row, 0, NULL);
+		return;
+	}
+	snprintf(err, sizeof(err), "failed: %s", row->failreason ? row->failreason : "?");
+	w->done(w->arg, row, PAY_TRY_OTHER_ROUTE, err);
 }
 
 void payments_resolved(struct payments *pm, const struct switch_origin *part,
@@ -466,26 +415,28 @@ static void waiter_timeout(evutil_socket_t fd, short events, void *arg)
 {
 	struct waiter *w = arg;
 
-	rpc_respond_error(w->request, PAY_IN_PROGRESS, "Timed out while waiting");
+	w->done(w->arg, NULL, PAY_IN_PROGRESS, "Timed out while waiting");
 	waiter_free(w->owner, w);
 }
 
-void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
-			  const struct sha256 *payment_hash, uint64_t partid,
-			  uint64_t timeout_secs)
+void payments_waitsendpay(struct payments *pm, const struct sha256 *payment_hash,
+			  uint64_t partid, uint64_t timeout_secs, payment_done_fn done, void *arg)
 {
 	struct waiter *w;
 	char status[16] = "";
 	struct timeval tv = {(time_t)timeout_secs, 0};
 
 	if (!payments_with_part(pm, payment_hash, partid, payments_read_status, status)) {
-		rpc_respond_error(request, PAY_NO_SUCH_PAYMENT, "Never attempted payment part %llu",
-				  (unsigned long long)partid);
+		char err[80];
+		snprintf(err, sizeof(err), "Never attempted payment part %llu",
+			 (unsigned long long)partid);
+		done(arg, NULL, PAY_NO_SUCH_PAYMENT, err);
 		return;
 	}
 	w = oh_calloc(1, sizeof(*w));
 	w->owner = pm;
-	w->request = request;
+	w->done = done;
+	w->arg = arg;
 	w->payment_hash = *payment_hash;
 	w->partid = partid;
 	if (strcmp(status, "pending") != 0) {
@@ -504,72 +455,9 @@ void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
 
 /* ---- Listing ---- */
 
-static void list_one(void *arg, const struct payment_row *row)
+void payments_list(struct payments *pm, const char *bolt11, const struct sha256 *payment_hash,
+		   const char *status, void (*fn)(void *arg, const struct payment_row *row),
+		   void *arg)
 {
-	json_array_append_new(arg, payment_json(row));
-}
-
-static json_t *list_parts(struct payments *pm, const char *bolt11, const uint8_t *payment_hash,
-			  const char *status)
-{
-	json_t *list = json_array();
-	struct sha256 hash;
-
-	if (payment_hash)
-		memcpy(hash.u8, payment_hash, sizeof(hash.u8));
-	payments_store_list(pm->ohmd->db, bolt11, payment_hash ? &hash : NULL, status, list_one,
-			    list);
-	return list;
-}
-
-json_t *payments_listsendpays_json(struct payments *pm, const char *bolt11,
-				   const uint8_t *payment_hash, const char *status)
-{
-	return list_parts(pm, bolt11, payment_hash, status);
-}
-
-/* listpays: one entry per payment_hash; the complete part if any, else the
- * latest. */
-json_t *payments_listpays_json(struct payments *pm, const char *bolt11,
-			       const uint8_t *payment_hash, const char *status)
-{
-	json_t *parts = list_parts(pm, bolt11, payment_hash, NULL);
-	json_t *pays = json_array(), *by_hash = json_object();
-	size_t i;
-	json_t *part;
-
-	json_array_foreach(parts, i, part) {
-		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
-		json_t *seen = json_object_get(by_hash, hash);
-		if (seen && strcmp(json_string_value(json_object_get(seen, "status")), "complete") == 0)
-			continue;
-		json_object_set(by_hash, hash, part);
-	}
-	json_array_foreach(parts, i, part) {
-		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
-		json_t *chosen = json_object_get(by_hash, hash), *pay;
-		if (chosen != part)
-			continue;
-		if (status && strcmp(json_string_value(json_object_get(chosen, "status")), status))
-			continue;
-		pay = json_pack("{s:O, s:O, s:O, s:O, s:O, s:i}",
-				"payment_hash", json_object_get(chosen, "payment_hash"),
-				"status", json_object_get(chosen, "status"),
-				"created_at", json_object_get(chosen, "created_at"),
-				"amount_msat", json_object_get(chosen, "amount_msat"),
-				"amount_sent_msat", json_object_get(chosen, "amount_sent_msat"),
-				"number_of_parts", 1);
-		if (json_object_get(chosen, "destination"))
-			json_object_set(pay, "destination", json_object_get(chosen, "destination"));
-		if (json_object_get(chosen, "payment_preimage"))
-			json_object_set(pay, "preimage", json_object_get(chosen, "payment_preimage"));
-		if (json_object_get(chosen, "bolt11"))
-			json_object_set(pay, "bolt11", json_object_get(chosen, "bolt11"));
-		if (json_object_get(chosen, "label"))
-			json_object_set(pay, "label", json_object_get(chosen, "label"));
-		json_array_append_new(pays, pay);
-	}
-	json_decref(parts);
-	json_decref(by_hash);
-	return pays;
+	payments_store_list(pm->ohmd->db, bolt11, payment_hash, status, fn, arg);
 }

@@ -4,7 +4,6 @@
 #ifndef OHM_DAEMON_PAYMENTS_INTERNAL_H
 #define OHM_DAEMON_PAYMENTS_INTERNAL_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,14 +31,13 @@ struct payments {
 
 /* payments.c */
 
-/* Core Lightning's failure data for waitsendpay and pay, from a part's row. */
-json_t *payments_failure_json(const struct payment_row *row);
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
 bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
 			void (*fn)(void *arg, const struct payment_row *row), void *arg);
 /* A payments_with_part fn: the part's status into arg (char[16]). */
 void payments_read_status(void *arg, const struct payment_row *row);
-/* Sends one part.  Returns: 0, or an error code with err. */
+/* Sends one part.  Returns: 0, or an error code (PAY_TRY_OTHER_ROUTE,
+ * PAYMENT_ERR_*) with err. */
 int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 		       const uint8_t *keysend_preimage, char *err, size_t errlen);
 /* Decodes a failed part's error with its shared secrets. */

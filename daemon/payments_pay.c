@@ -15,11 +15,9 @@
 
 #include "channel/state.h"
 #include "common/alloc.h"
-#include "common/hex.h"
 #include "crypto/util.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/payments_store.h"
@@ -35,7 +33,8 @@
 /* A pay or keysend in progress. */
 struct pay {
 	struct payments *owner;
-	struct rpc_request *request;
+	payment_done_fn done;		/* how the pay ends */
+	void *arg;
 	struct pay_params p;		/* strings, destination, hints copied */
 	uint8_t destination[PUBKEY_CMPR_LEN];
 	struct route_edge *edges;
@@ -84,9 +83,9 @@ static void pay_free(struct payments *pm, struct pay *pay)
 void payments_pays_free(struct payments *pm)
 {
 	while (pm->pays) {
-		rpc_respond_error(pm->pays->request, RPC_LIGHTNINGD,
-				  "ohmd is shutting down; the payment is stored and settles "
-				  "when it starts again (see listpays)");
+		pm->pays->done(pm->pays->arg, NULL, PAYMENT_ERR_STOPPING,
+			       "ohmd is shutting down; the payment is stored and settles "
+			       "when it starts again (see listpays)");
 		pay_free(pm, pm->pays);
 	}
 }
@@ -163,27 +162,28 @@ static bool choose_route(struct payments *pm, struct pay *pay)
 
 /* ---- Attempts ---- */
 
-static void read_failure(void *arg, const struct payment_row *row)
+/* A payments_with_part fn: ends the pay with its error and this failed
+ * part (the error's data), if it failed. */
+static void fail_with_part(void *arg, const struct payment_row *row)
 {
-	*(json_t **)arg = payments_failure_json(row);
+	struct pay *pay = arg;
+
+	if (strcmp(row->status, "failed") != 0)
+		return;
+	pay->done(pay->arg, row, pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING,
+		  pay->last_error);
+	pay->done = NULL;
 }
 
 /* Answers pay with its last error; the data is the last attempt that
  * failed (erring_index, erring_channel, failcode...), if any. */
 static void pay_fail(struct payments *pm, struct pay *pay)
 {
-	int code = pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING;
-	json_t *data = NULL;
-	char status[16] = "";
-
-	for (uint64_t part = pay->partid + 1; part-- > 0 && !data;)
-		if (payments_with_part(pm, &pay->p.payment_hash, part, payments_read_status, status)
-		    && strcmp(status, "failed") == 0)
-			payments_with_part(pm, &pay->p.payment_hash, part, read_failure, &data);
-	if (data)
-		rpc_respond_error_data(pay->request, code, data, "%s", pay->last_error);
-	else
-		rpc_respond_error(pay->request, code, "%s", pay->last_error);
+	for (uint64_t part = pay->partid + 1; part-- > 0 && pay->done;)
+		payments_with_part(pm, &pay->p.payment_hash, part, fail_with_part, pay);
+	if (pay->done)
+		pay->done(pay->arg, NULL, pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING,
+			  pay->last_error);
 	pay_free(pm, pay);
 }
 
@@ -265,7 +265,8 @@ static bool apply_update(struct payments *pm, struct pay *pay, const struct onio
 struct pay_done {
 	struct pay *pay;
 	bool is_complete;
-	json_t *result;
+	payment_done_fn done;
+	void *arg;
 	int64_t erring_index;
 	uint16_t failcode;
 };
@@ -273,38 +274,22 @@ struct pay_done {
 static void read_done(void *arg, const struct payment_row *row)
 {
 	struct pay_done *d = arg;
-	char hex[2 * PUBKEY_CMPR_LEN + 1];
 
 	d->is_complete = strcmp(row->status, "complete") == 0;
 	d->erring_index = row->has_erring_index ? row->erring_index : -1;
 	d->failcode = row->failcode;
-	if (!d->is_complete)
-		return;
-	d->result = json_pack("{s:I, s:i, s:I, s:I, s:s}",
-		"created_at", (json_int_t)row->created_at,
-		"parts", 1,
-		"amount_msat", (json_int_t)row->amount_msat,
-		"amount_sent_msat", (json_int_t)row->amount_sent_msat,
-		"status", "complete");
-	if (row->has_preimage)
-		json_object_set_new(d->result, "payment_preimage",
-				    json_string(hex_encode(hex, row->preimage.r, 32)));
-	json_object_set_new(d->result, "payment_hash",
-			    json_string(hex_encode(hex, row->payment_hash.u8, 32)));
-	if (row->has_destination)
-		json_object_set_new(d->result, "destination",
-				    json_string(hex_encode(hex, row->destination, PUBKEY_CMPR_LEN)));
+	if (d->is_complete)
+		d->done(d->arg, row, 0, NULL);
 }
 
 static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
 {
-	struct pay_done d = {pay, false, NULL, pay->failed_erring, pay->failed_code};
+	struct pay_done d = {pay, false, pay->done, pay->arg, pay->failed_erring, pay->failed_code};
 	const char *name;
 
 	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
 		payments_with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
 	if (d.is_complete) {
-		rpc_respond(pay->request, d.result);
 		pay_free(pm, pay);
 		return;
 	}
@@ -374,7 +359,8 @@ void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_h
 	}
 }
 
-void payments_pay(struct payments *pm, struct rpc_request *request, const struct pay_params *p)
+void payments_pay(struct payments *pm, const struct pay_params *p, payment_done_fn done,
+		  void *arg)
 {
 	struct pay *pay = oh_calloc(1, sizeof(*pay));
 	size_t num_edges = 0;
@@ -383,24 +369,25 @@ void payments_pay(struct payments *pm, struct rpc_request *request, const struct
 	/* Already paid, or on its way? */
 	for (uint64_t part = 0;
 	     payments_with_part(pm, &p->payment_hash, part, payments_read_status, status); part++) {
-		struct pay_done d = {NULL, false, NULL, -1, 0};
+		struct pay_done d = {NULL, false, done, arg, -1, 0};
 		if (strcmp(status, "pending") == 0) {
-			rpc_respond_error(request, PAY_IN_PROGRESS,
-					  "Payment already in progress (part %llu)",
-					  (unsigned long long)part);
+			char err[80];
+			snprintf(err, sizeof(err), "Payment already in progress (part %llu)",
+				 (unsigned long long)part);
+			done(arg, NULL, PAY_IN_PROGRESS, err);
 			free(pay);
 			return;
 		}
 		if (strcmp(status, "complete") == 0) {
 			payments_with_part(pm, &p->payment_hash, part, read_done, &d);
-			rpc_respond(request, d.result);
 			free(pay);
 			return;
 		}
 		pay->partid = part + 1;
 	}
 	pay->owner = pm;
-	pay->request = request;
+	pay->done = done;
+	pay->arg = arg;
 	pay->failed_erring = -1;
 	pay->p = *p;
 	memcpy(pay->destination, p->destination, PUBKEY_CMPR_LEN);
