@@ -548,7 +548,14 @@ static bool batch_join(struct channels *m)
 	if (!db_begin(m->db))
 		return false;
 	m->batch_open = true;
-	event_active(m->flush_event, EV_TIMEOUT, 0);
+	if (m->config->dev_commit_delay_msecs) {
+		/* --dev-commit-delay: the tests' window before the commit. */
+		unsigned ms = m->config->dev_commit_delay_msecs;
+		struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+		event_add(m->flush_event, &tv);
+	} else {
+		event_active(m->flush_event, EV_TIMEOUT, 0);
+	}
 	return true;
 }
 

@@ -24,7 +24,8 @@
  * record is live.  A marked record is still unresolved; it is owned by
  * the HTLC_FAILED carrying its key (unique in the channel), and by
  * nothing else.  The owner is found when the outcome is stored, and the
- * action after the commit goes to that same record.
+ * action after the commit goes to that same record.  The owners are kept
+ * in memory (struct switch_origins), so finding one costs no query.
  */
 #ifndef OHM_DAEMON_HTLC_SWITCH_H
 #define OHM_DAEMON_HTLC_SWITCH_H
@@ -32,6 +33,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "crypto/types.h"
 
 struct htlc;
 
@@ -54,15 +57,41 @@ enum switch_action {
  * whose forwards row is record. */
 enum switch_action switch_incoming(const struct htlc *h, enum switch_record record);
 
-/* A record naming an outgoing (channel, htlc id). */
-struct switch_row {
-	bool is_forward;	/* a forwards row; else a payments part */
-	int64_t id;		/* its row id */
-	bool is_live;		/* 'offered' forward, 'pending' part */
+/* Who an HTLC we offered belongs to, kept in memory from the step that
+ * offers it to the step that resolves it (and rebuilt at start-up from
+ * the unresolved forwards and payment parts), so an outcome goes straight
+ * to its owner. */
+struct switch_origin {
+	bool is_forward;	/* a forward; else one of our payment parts */
+	int64_t id;		/* its forwards or payments row (0: nobody) */
+	int64_t in_channel;	/* a forward: the incoming HTLC */
+	uint64_t in_htlc_id;
+	struct sha256 payment_hash;	/* a part: (payment_hash, partid) */
+	uint64_t partid;
 };
 
-/* Returns: the owner among the num rows naming one outgoing HTLC: the
- *          live one; NULL if none is (a dev- HTLC, or already resolved). */
-const struct switch_row *switch_owner(const struct switch_row *rows, size_t num);
+/* The origins of the HTLCs we offered that are not resolved yet, by
+ * (channel database id, htlc id, withdrawn_key): at most one live
+ * (withdrawn_key 0) per HTLC (invariant 2). */
+struct switch_origins;
+
+struct switch_origins *switch_origins_new(void);
+void switch_origins_free(struct switch_origins *t);
+/* HTLC htlc_id on channel was offered for origin (or, at start-up, is
+ * still unresolved, marked with withdrawn_key).  A newer origin replaces
+ * one with the same key (the newest record is the live one). */
+void switch_origins_add(struct switch_origins *t, int64_t channel, uint64_t htlc_id,
+			uint64_t withdrawn_key, const struct switch_origin *origin);
+/* CHANNEL_EVENT_HTLC_WITHDRAWN: the live owner of (channel, htlc_id) is
+ * marked with key: no longer live, owned by the failure carrying key.
+ * Returns: false if nothing is live there (a dev- HTLC). */
+bool switch_origins_withdraw(struct switch_origins *t, int64_t channel, uint64_t htlc_id,
+			     uint64_t key, struct switch_origin *out);
+/* An outcome of (channel, htlc_id), for the record marked with
+ * withdrawn_key (0: the live one): removes its owner into out.
+ * Returns: false if it has none (a dev- HTLC, or resolved already). */
+bool switch_origins_take(struct switch_origins *t, int64_t channel, uint64_t htlc_id,
+			 uint64_t withdrawn_key, struct switch_origin *out);
+size_t switch_origins_count(const struct switch_origins *t);
 
 #endif /* OHM_DAEMON_HTLC_SWITCH_H */

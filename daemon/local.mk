@@ -16,8 +16,10 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/feerate.c daemon/feerate.h \
 	daemon/fee_policy.c daemon/fee_policy.h \
+	daemon/forwards_store.c daemon/forwards_store.h \
 	daemon/htlc_switch.c daemon/htlc_switch.h \
 	daemon/invoices.c daemon/invoices.h \
+	daemon/invoices_store.c daemon/invoices_store.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
 	daemon/log.c daemon/log.h \
 	daemon/netaddr.c daemon/netaddr.h \
@@ -25,13 +27,13 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/payflow.c daemon/payflow.h \
 	daemon/payments.c daemon/payments.h daemon/payments_internal.h \
 	daemon/payments_pay.c \
+	daemon/payments_store.c daemon/payments_store.h \
 	daemon/peer.c daemon/peer.h \
 	daemon/peers.c daemon/peers.h \
 	daemon/peers_store.c daemon/peers_store.h \
 	daemon/rpc_channel.c daemon/rpc_channel.h daemon/rpc_channel_list.c \
 	daemon/rpc_command.c daemon/rpc_command.h \
 	daemon/rpc_invoice.c \
-	daemon/row_json.c daemon/row_json.h \
 	daemon/rpc_pay.c \
 	daemon/rpc_node.c \
 	daemon/rpc_params.c daemon/rpc_params.h \
@@ -114,3 +116,16 @@ TESTS += tests/unit/test_daemon_channels_store
 tests_unit_test_daemon_channels_store_SOURCES = tests/unit/test_daemon_channels_store.c \
 	tests/unit/test.h
 tests_unit_test_daemon_channels_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
+# The stores of invoices, payments and forwards, and invoice settlement,
+# against in-memory SQLite.
+check_PROGRAMS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store \
+	tests/unit/test_daemon_invoices
+TESTS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store \
+	tests/unit/test_daemon_invoices
+tests_unit_test_daemon_invoices_SOURCES = tests/unit/test_daemon_invoices.c
+tests_unit_test_daemon_invoices_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_invoices_store_SOURCES = tests/unit/test_daemon_invoices_store.c
+tests_unit_test_daemon_invoices_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_payments_store_SOURCES = tests/unit/test_daemon_payments_store.c
+tests_unit_test_daemon_payments_store_LDADD = $(OHM_DAEMON_TEST_LIBS)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "channel/state.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/secp.h"
@@ -16,6 +17,7 @@
 #include "daemon/chain.h"
 #include "daemon/channels.h"
 #include "daemon/config.h"
+#include "daemon/forwards_store.h"
 #include "daemon/htlc_switch.h"
 #include "daemon/invoices.h"
 #include "daemon/log.h"
@@ -29,20 +31,43 @@
 
 struct payflow {
 	struct ohmd *ohmd;
+	/* The owner of each HTLC we offered that is not resolved yet. */
+	struct switch_origins *origins;
 };
+
+static void origin_loaded(void *arg, int64_t channel, uint64_t htlc_id, uint64_t withdrawn_key,
+			  const struct switch_origin *origin)
+{
+	switch_origins_add(arg, channel, htlc_id, withdrawn_key, origin);
+}
 
 struct payflow *payflow_new(struct ohmd *ohmd)
 {
-	struct payflow *pf = calloc(1, sizeof(*pf));
+	struct payflow *pf = oh_calloc(1, sizeof(*pf));
 
-	if (pf)
-		pf->ohmd = ohmd;
+	pf->ohmd = ohmd;
+	pf->origins = switch_origins_new();
+	/* Oldest first: a newer record of the same HTLC is the live one. */
+	if (!forwards_store_owners(ohmd->db, origin_loaded, pf->origins)) {
+		log_broken(ohmd->log, "pay", "cannot read the HTLCs in flight: %s",
+			   db_errmsg(ohmd->db));
+		payflow_free(pf);
+		return NULL;
+	}
 	return pf;
 }
 
 void payflow_free(struct payflow *pf)
 {
+	if (!pf)
+		return;
+	switch_origins_free(pf->origins);
 	free(pf);
+}
+
+struct switch_origins *payflow_origins(struct payflow *pf)
+{
+	return pf->origins;
 }
 
 static struct log *pflog(const struct payflow *pf)
@@ -107,23 +132,9 @@ struct local_fail {
 static bool store_local_fail(void *arg, uint64_t htlc_id)
 {
 	struct local_fail *lf = arg;
-	sqlite3_stmt *stmt = db_prepare(lf->pf->ohmd->db,
-		"INSERT OR IGNORE INTO forwards (in_channel, in_htlc_id, in_msat, status,"
-		" received_time, resolved_time, failcode) VALUES (?, ?, ?, 'local_failed', ?, ?, ?)");
-	int64_t now = (int64_t)time(NULL);
-	bool ok;
 
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, lf->in_channel);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)lf->in_msat);
-	sqlite3_bind_int64(stmt, 4, now);
-	sqlite3_bind_int64(stmt, 5, now);
-	sqlite3_bind_int(stmt, 6, lf->failcode);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	return forwards_store_local_failed(lf->pf->ohmd->db, lf->in_channel, htlc_id, lf->in_msat,
+					   lf->failcode, (int64_t)time(NULL));
 }
 
 /* Fails the incoming HTLC with failure, as its onion allows: an error
@@ -264,7 +275,6 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid)) {
 		dchannel_log_committed(in->dc, "pay", "paid: HTLC %llu of %llu msat",
 				       (unsigned long long)paid_id, (unsigned long long)paid.amount_msat);
-		invoices_paid(pf->ohmd->invoices);
 	}
 	crypto_wipe(&invoice, sizeof(invoice));
 	crypto_wipe(&keysend, sizeof(keysend));
@@ -272,32 +282,27 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 
 /* ---- Forwarding ---- */
 
-struct forward_row {
+struct forward {
 	struct payflow *pf;
 	int64_t in_channel, out_channel;
 	uint64_t in_htlc_id, in_msat, out_msat;
 };
 
+/* The forward's row, in the step that offers its outgoing HTLC; and the
+ * HTLC's owner, in memory. */
 static bool store_forward(void *arg, uint64_t out_htlc_id)
 {
-	struct forward_row *f = arg;
-	sqlite3_stmt *stmt = db_prepare(f->pf->ohmd->db,
-		"INSERT INTO forwards (in_channel, in_htlc_id, in_msat, out_channel, out_htlc_id,"
-		" out_msat, status, received_time) VALUES (?, ?, ?, ?, ?, ?, 'offered', ?)");
-	bool ok;
+	struct forward *f = arg;
+	struct switch_origin origin = {
+		.is_forward = true, .in_channel = f->in_channel, .in_htlc_id = f->in_htlc_id,
+	};
 
-	if (!stmt)
+	if (!forwards_store_offered(f->pf->ohmd->db, f->in_channel, f->in_htlc_id, f->in_msat,
+				    f->out_channel, out_htlc_id, f->out_msat, (int64_t)time(NULL),
+				    &origin.id))
 		return false;
-	sqlite3_bind_int64(stmt, 1, f->in_channel);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)f->in_htlc_id);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)f->in_msat);
-	sqlite3_bind_int64(stmt, 4, f->out_channel);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)out_htlc_id);
-	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)f->out_msat);
-	sqlite3_bind_int64(stmt, 7, (int64_t)time(NULL));
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	switch_origins_add(f->pf->origins, f->out_channel, out_htlc_id, 0, &origin);
+	return true;
 }
 
 static void forward(struct payflow *pf, struct incoming *in, const struct hop_payload *payload)
@@ -310,7 +315,7 @@ static void forward(struct payflow *pf, struct incoming *in, const struct hop_pa
 					     config->cltv_delta};
 	struct htlc_next_channel next = {out != NULL, out && dchannel_is_usable(out), 0};
 	struct htlc_decision d;
-	struct forward_row row;
+	struct forward row;
 	uint64_t out_id;
 	char why[300];
 
@@ -322,8 +327,8 @@ static void forward(struct payflow *pf, struct incoming *in, const struct hop_pa
 		fail_decided(pf, in, &d, out);
 		return;
 	}
-	row = (struct forward_row){pf, dchannel_dbid(in->dc), dchannel_dbid(out), h->h.id,
-				   h->h.amount_msat, d.out_amount_msat};
+	row = (struct forward){pf, dchannel_dbid(in->dc), dchannel_dbid(out), h->h.id,
+			       h->h.amount_msat, d.out_amount_msat};
 	if (!dchannel_offer(out, d.out_amount_msat, &h->h.payment_hash,
 			    d.out_cltv_expiry, in->peeled.next_packet, store_forward, &row,
 			    &out_id, why, sizeof(why))) {
@@ -378,153 +383,51 @@ static void decide(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
 
 /* ---- Outcomes of HTLCs we offered ---- */
 
-/* The owner of our HTLC (dc, htlc_id): the record live for it now, or
- * (withdrawn_key not 0) the one marked withdrawn with that key (see
- * htlc_switch.h, invariant 2).  The newest rows of each table are enough:
- * a live one is newer than every row its id had before, and a key names
- * one row. */
-static bool owner_of(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id,
-		     uint64_t withdrawn_key, struct payflow_owner *owner)
+/* The failcode a forward's failure is stored with: a malformed HTLC's
+ * code, or ours for a withdrawn one; 0 when the error onion says it. */
+static uint16_t forward_failcode(const struct channel_event *ev)
 {
-	struct switch_row rows[2 * PAYFLOW_ROWS_PER_TABLE];
-	const struct switch_row *live;
-	sqlite3_stmt *stmt = db_prepare(pf->ohmd->db,
-		"SELECT id, status = 'offered' AS is_live FROM forwards"
-		" WHERE out_channel = ? AND out_htlc_id = ? AND withdrawn_key IS ?"
-		" ORDER BY id DESC LIMIT ?");
-	size_t num = 0, parts;
-	int rc = SQLITE_DONE;
+	return ev->is_malformed ? ev->failure_code
+		: ev->is_withdrawn ? ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE : 0;
+}
 
-	memset(owner, 0, sizeof(*owner));
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, dchannel_dbid(dc));
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
-	if (withdrawn_key)
-		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)withdrawn_key);
-	else
-		sqlite3_bind_null(stmt, 3);
-	sqlite3_bind_int(stmt, 4, PAYFLOW_ROWS_PER_TABLE);
-	while (num < PAYFLOW_ROWS_PER_TABLE && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		rows[num].is_forward = true;
-		rows[num].id = sqlite3_column_int64(stmt, 0);
-		rows[num].is_live = sqlite3_column_int(stmt, 1) != 0;
-		num++;
-	}
-	sqlite3_reset(stmt);
-	if ((rc != SQLITE_DONE && rc != SQLITE_ROW)
-	    || !payments_rows_by_htlc(pf->ohmd->payments, dchannel_dbid(dc), htlc_id,
-				      withdrawn_key, rows + num, PAYFLOW_ROWS_PER_TABLE, &parts))
-		return false;
-	live = switch_owner(rows, num + parts);
-	if (live) {
-		owner->is_forward = live->is_forward;
-		owner->id = live->id;
-	}
-	return true;
+/* The error onion to pass back, if there is one to wrap. */
+static bool forward_has_reason(const struct channel_event *ev)
+{
+	return !ev->is_malformed && !ev->is_withdrawn && ev->fail_reason_len;
 }
 
 bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
 			 struct payflow_owner *owner)
 {
-	int64_t fwd;
-	sqlite3_stmt *stmt;
-	bool ok;
+	struct switch_origin *o = &owner->origin;
+	struct db *db = pf->ohmd->db;
+	int64_t now = (int64_t)time(NULL);
 
+	memset(owner, 0, sizeof(*owner));
 	if (ev->type == CHANNEL_EVENT_HTLC_WITHDRAWN) {
 		/* Its outcome waits, and its id is offered again: the
 		 * record stays unresolved but is no longer live. */
-		if (!owner_of(pf, dc, ev->htlc_id, 0, owner))
-			return false;
-		if (!owner->id)
+		struct switch_origin marked;
+		if (!switch_origins_withdraw(pf->origins, dchannel_dbid(dc), ev->htlc_id,
+					     ev->withdrawn_key, &marked))
 			return true;
-		stmt = db_prepare(pf->ohmd->db, owner->is_forward
-				  ? "UPDATE forwards SET withdrawn_key = ? WHERE id = ?"
-				  : "UPDATE payments SET withdrawn_key = ? WHERE id = ?");
-		if (!stmt)
-			return false;
-		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)ev->withdrawn_key);
-		sqlite3_bind_int64(stmt, 2, owner->id);
-		ok = sqlite3_step(stmt) == SQLITE_DONE;
-		sqlite3_reset(stmt);
-		owner->id = 0;	/* nothing to do after the commit */
-		return ok;
+		/* Nothing to do after the commit (owner names nobody). */
+		return forwards_store_mark_withdrawn(db, &marked, ev->withdrawn_key);
 	}
-	if (!owner_of(pf, dc, ev->htlc_id, ev->withdrawn_key, owner))
-		return false;
-	if (!owner->id)
+	if (!switch_origins_take(pf->origins, dchannel_dbid(dc), ev->htlc_id, ev->withdrawn_key, o))
 		return true;	/* not ours (a dev- HTLC), or resolved already */
-	if (!owner->is_forward)
-		return payments_resolved_db(pf->ohmd->payments, owner->id, ev);
-	fwd = owner->id;
-	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
-		stmt = db_prepare(pf->ohmd->db, "UPDATE forwards SET status = 'settled', preimage = ?,"
-				  " resolved_time = ? WHERE id = ? AND status = 'offered'");
-		if (!stmt)
-			return false;
-		sqlite3_bind_blob(stmt, 1, ev->preimage.r, 32, SQLITE_STATIC);
-	} else {
-		stmt = db_prepare(pf->ohmd->db, "UPDATE forwards SET status = 'failed', fail_reason = ?,"
-				  " resolved_time = ?, failcode = ? WHERE id = ? AND status = 'offered'");
-		if (!stmt)
-			return false;
-		if (ev->is_malformed || ev->is_withdrawn || !ev->fail_reason_len)
-			sqlite3_bind_null(stmt, 1);
-		else
-			sqlite3_bind_blob(stmt, 1, ev->fail_reason, (int)ev->fail_reason_len,
-					  SQLITE_STATIC);
-	}
-	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
-	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
-		sqlite3_bind_int64(stmt, 3, fwd);
-	} else {
-		sqlite3_bind_int(stmt, 3, ev->is_malformed ? ev->failure_code
-				 : ev->is_withdrawn ? ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE : 0);
-		sqlite3_bind_int64(stmt, 4, fwd);
-	}
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
-}
-
-/* What a forward's outgoing side resolved to. */
-struct outcome {
-	int64_t in_channel;
-	uint64_t in_htlc_id;
-	int64_t out_channel;
-	bool is_settled, is_failed, is_failed_back;
-	struct preimage preimage;
-	uint8_t *fail_reason;		/* malloc'd, or NULL */
-	size_t fail_reason_len;
-	uint16_t failcode;
-};
-
-static bool outcome_read(sqlite3_stmt *stmt, struct outcome *o)
-{
-	const char *status = (const char *)sqlite3_column_text(stmt, 3);
-
-	memset(o, 0, sizeof(*o));
-	o->in_channel = sqlite3_column_int64(stmt, 0);
-	o->in_htlc_id = (uint64_t)sqlite3_column_int64(stmt, 1);
-	o->out_channel = sqlite3_column_int64(stmt, 2);
-	o->is_settled = strcmp(status, "settled") == 0 && sqlite3_column_bytes(stmt, 4) == 32;
-	o->is_failed = strcmp(status, "failed") == 0;
-	o->is_failed_back = strcmp(status, "local_failed") == 0;
-	if (o->is_settled)
-		memcpy(o->preimage.r, sqlite3_column_blob(stmt, 4), 32);
-	if (sqlite3_column_type(stmt, 5) == SQLITE_BLOB && sqlite3_column_bytes(stmt, 5) > 0) {
-		o->fail_reason_len = (size_t)sqlite3_column_bytes(stmt, 5);
-		o->fail_reason = malloc(o->fail_reason_len);
-		if (o->fail_reason)
-			memcpy(o->fail_reason, sqlite3_column_blob(stmt, 5), o->fail_reason_len);
-	}
-	o->failcode = (uint16_t)sqlite3_column_int(stmt, 6);
-	return true;
+	if (!o->is_forward)
+		return payments_resolved_db(pf->ohmd->payments, o, ev);
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
+		return forwards_store_settled(db, o->id, &ev->preimage, now);
+	return forwards_store_failed(db, o->id, forward_has_reason(ev) ? ev->fail_reason : NULL,
+				     ev->fail_reason_len, forward_failcode(ev), now);
 }
 
 /* Passes a forward's outcome to the incoming HTLC, if it is still there
  * and its channel can take it. */
-static void pass_upstream(struct payflow *pf, const struct outcome *o)
+static void pass_upstream(struct payflow *pf, const struct forward_outcome *o)
 {
 	struct dchannel *in_dc = channels_by_dbid(pf->ohmd->channels, o->in_channel);
 	struct incoming in;
@@ -544,13 +447,10 @@ static void pass_upstream(struct payflow *pf, const struct outcome *o)
 	if (o->fail_reason && in.has_secret) {
 		/* Each hop on the way back obfuscates the error with its own
 		 * ammag key (BOLT #4 "Returning Errors"). */
-		uint8_t *packet = malloc(o->fail_reason_len);
-		if (packet) {
-			memcpy(packet, o->fail_reason, o->fail_reason_len);
-			onion_error_wrap(packet, o->fail_reason_len, &in.shared_secret);
-			dchannel_fail(in_dc, o->in_htlc_id, packet, o->fail_reason_len, NULL, NULL);
-			free(packet);
-		}
+		uint8_t *packet = oh_memdup(o->fail_reason, o->fail_reason_len);
+		onion_error_wrap(packet, o->fail_reason_len, &in.shared_secret);
+		dchannel_fail(in_dc, o->in_htlc_id, packet, o->fail_reason_len, NULL, NULL);
+		free(packet);
 	} else {
 		/* Malformed downstream or withdrawn: we speak for it. */
 		struct dchannel *out = channels_by_dbid(pf->ohmd->channels, o->out_channel);
@@ -566,61 +466,34 @@ static void pass_upstream(struct payflow *pf, const struct outcome *o)
 	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
 }
 
-static const char *const forward_columns =
-	"in_channel, in_htlc_id, out_channel, status, preimage, fail_reason, failcode";
-
-/* The forward row id, or the one of the incoming HTLC (in_channel,
- * in_htlc_id) if id is 0.  Returns: 1 if there is one (o filled), 0 if
- * not, -1 if the database cannot tell. */
-static int forward_read(struct payflow *pf, int64_t id, int64_t in_channel, uint64_t in_htlc_id,
-			struct outcome *o)
-{
-	char sql[300];
-	sqlite3_stmt *stmt;
-	int found = 0;
-	int rc;
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM forwards WHERE %s", forward_columns,
-		 id ? "id = ?" : "in_channel = ? AND in_htlc_id = ?");
-	stmt = db_prepare(pf->ohmd->db, sql);
-	if (!stmt)
-		return -1;
-	if (id) {
-		sqlite3_bind_int64(stmt, 1, id);
-	} else {
-		sqlite3_bind_int64(stmt, 1, in_channel);
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)in_htlc_id);
-	}
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		found = outcome_read(stmt, o) ? 1 : -1;
-	else if (rc != SQLITE_DONE)
-		found = -1;
-	sqlite3_reset(stmt);
-	return found;
-}
-
-static void outcome_clear(struct outcome *o)
-{
-	free(o->fail_reason);
-	crypto_wipe(&o->preimage, sizeof(o->preimage));
-}
-
 void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
 		      const struct payflow_owner *owner)
 {
-	struct outcome o;
+	const struct switch_origin *origin = &owner->origin;
+	struct forward_outcome o;
 
-	if (!owner->id)
+	if (!origin->id)
 		return;
-	if (!owner->is_forward) {
-		payments_resolved(pf->ohmd->payments, owner->id, ev);
+	if (!origin->is_forward) {
+		payments_resolved(pf->ohmd->payments, origin, ev);
 		return;
 	}
-	if (forward_read(pf, owner->id, 0, 0, &o) != 1)
-		return;
+	/* What payflow_resolved_db stored, from the event itself. */
+	o = (struct forward_outcome){
+		.in_channel = origin->in_channel,
+		.in_htlc_id = origin->in_htlc_id,
+		.out_channel = dchannel_dbid(dc),
+		.is_settled = ev->type == CHANNEL_EVENT_HTLC_FULFILLED,
+		.is_failed = ev->type != CHANNEL_EVENT_HTLC_FULFILLED,
+		.failcode = forward_failcode(ev),
+	};
+	if (o.is_settled)
+		o.preimage = ev->preimage;
+	else if (forward_has_reason(ev))
+		o.fail_reason = oh_memdup(ev->fail_reason, ev->fail_reason_len);
+	o.fail_reason_len = o.fail_reason ? ev->fail_reason_len : 0;
 	pass_upstream(pf, &o);
-	outcome_clear(&o);
+	forward_outcome_clear(&o);
 }
 
 /* ---- Deciding, once ---- */
@@ -632,8 +505,8 @@ static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint
 {
 	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
 	enum switch_record record = SWITCH_RECORD_NONE;
-	struct outcome o;
-	int found = forward_read(pf, 0, dchannel_dbid(dc), htlc_id, &o);
+	struct forward_outcome o;
+	int found = forwards_store_by_incoming(pf->ohmd->db, dchannel_dbid(dc), htlc_id, &o);
 	enum switch_action action;
 
 	/* Not knowing whether it was decided is no licence to decide it. */
@@ -658,7 +531,7 @@ static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint
 		break;
 	}
 	if (found)
-		outcome_clear(&o);
+		forward_outcome_clear(&o);
 	return action;
 }
 
@@ -678,9 +551,7 @@ void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
 	size_t num = 0;
 
 	/* The engine's set changes as we decide: collect the ids first. */
-	pending = calloc(set->num + 1, sizeof(*pending));
-	if (!pending)
-		return;
+	pending = oh_calloc(set->num + 1, sizeof(*pending));
 	for (size_t i = 0; i < set->num; i++)
 		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE)
 			pending[num++] = set->htlcs[i].h.id;
@@ -729,71 +600,8 @@ struct channels_htlc_listener payflow_channels_listener(struct payflow *pf)
 
 /* ---- listforwards ---- */
 
-static json_t *scid_json(struct payflow *pf, sqlite3_stmt *stmt, int col)
+void payflow_forwards(struct payflow *pf, const char *status,
+		      void (*fn)(void *arg, const struct forward_row *row), void *arg)
 {
-	struct dchannel *dc;
-	char text[SHORT_CHANNEL_ID_STR_MAX];
-
-	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
-		return NULL;
-	dc = channels_by_dbid(pf->ohmd->channels, sqlite3_column_int64(stmt, col));
-	if (!dc || !dchannel_scid(dc))
-		return NULL;
-	return json_string(short_channel_id_to_str(text, dchannel_scid(dc)));
-}
-
-json_t *payflow_forwards_json(struct payflow *pf, const char *status, const char *in_channel,
-			      const char *out_channel)
-{
-	sqlite3_stmt *stmt = db_prepare(pf->ohmd->db,
-		"SELECT in_channel, in_htlc_id, in_msat, out_channel, out_htlc_id, out_msat,"
-		" status, received_time, resolved_time, failcode FROM forwards"
-		" WHERE ?1 IS NULL OR status = ?1 ORDER BY id");
-	json_t *list = json_array();
-
-	if (!stmt)
-		return list;
-	if (status)
-		sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		json_t *in = scid_json(pf, stmt, 0), *out = scid_json(pf, stmt, 3);
-		json_t *obj;
-		if ((in_channel && (!in || strcmp(json_string_value(in), in_channel)))
-		    || (out_channel && (!out || strcmp(json_string_value(out), out_channel)))) {
-			json_decref(in);
-			json_decref(out);
-			continue;
-		}
-		obj = json_pack("{s:I, s:I, s:s, s:I}",
-				"in_htlc_id", (json_int_t)sqlite3_column_int64(stmt, 1),
-				"in_msat", (json_int_t)sqlite3_column_int64(stmt, 2),
-				"status", (const char *)sqlite3_column_text(stmt, 6),
-				"received_time", (json_int_t)sqlite3_column_int64(stmt, 7));
-		if (in)
-			json_object_set_new(obj, "in_channel", in);
-		if (out)
-			json_object_set_new(obj, "out_channel", out);
-		if (sqlite3_column_type(stmt, 4) != SQLITE_NULL)
-			json_object_set_new(obj, "out_htlc_id",
-					    json_integer(sqlite3_column_int64(stmt, 4)));
-		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
-			json_int_t in_msat = sqlite3_column_int64(stmt, 2);
-			json_int_t out_msat = sqlite3_column_int64(stmt, 5);
-			json_object_set_new(obj, "out_msat", json_integer(out_msat));
-			json_object_set_new(obj, "fee_msat", json_integer(in_msat - out_msat));
-		}
-		if (sqlite3_column_type(stmt, 8) != SQLITE_NULL)
-			json_object_set_new(obj, "resolved_time",
-					    json_integer(sqlite3_column_int64(stmt, 8)));
-		if (sqlite3_column_int(stmt, 9)) {
-			int code = sqlite3_column_int(stmt, 9);
-			const char *name = onion_failure_name((uint16_t)code);
-			json_object_set_new(obj, "failcode", json_integer(code));
-			if (name)
-				json_object_set_new(obj, "failreason", json_string(name));
-		}
-		json_array_append_new(list, obj);
-	}
-	sqlite3_reset(stmt);
-	return list;
+	forwards_store_list(pf->ohmd->db, status, fn, arg);
 }

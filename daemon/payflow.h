@@ -16,11 +16,11 @@
 #ifndef OHM_DAEMON_PAYFLOW_H
 #define OHM_DAEMON_PAYFLOW_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon/channels.h"
+#include "daemon/htlc_switch.h"
 
 struct channel_event;
 struct dchannel;
@@ -37,21 +37,20 @@ void payflow_free(struct payflow *payflow);
 void payflow_htlc_added(struct payflow *payflow, struct dchannel *dc, uint64_t htlc_id);
 
 /* Whose HTLC we offered an outcome belongs to: a forward or one of our
- * payment parts (by row id; id 0: nobody's).  Found when the outcome is
- * stored and kept for the action after the commit, so that action goes
- * to the same record even if the HTLC's id is offered again meanwhile
- * (see htlc_switch.h, invariant 2). */
+ * payment parts (origin.id 0: nobody's).  Found (in memory) when the
+ * outcome is stored and kept for the action after the commit, so that
+ * action goes to the same record even if the HTLC's id is offered again
+ * meanwhile (see htlc_switch.h, invariant 2). */
 struct payflow_owner {
-	bool is_forward;
-	int64_t id;
+	struct switch_origin origin;
 };
 
-/* How many of the newest rows of each table naming one outgoing HTLC are
- * read to find its owner. */
-#define PAYFLOW_ROWS_PER_TABLE 8
+/* The owners of the HTLCs we offered (payments.c adds its parts'). */
+struct switch_origins *payflow_origins(struct payflow *payflow);
 
-/* Our HTLC on dc was fulfilled or failed (ev): finds its owner and stores
- * what that means, inside the step's transaction; or it was withdrawn
+/* Our HTLC on dc was fulfilled or failed (ev): takes its owner (from
+ * memory) and stores what that means, inside the step's transaction (for
+ * our payment: the error onion decoded, once); or it was withdrawn
  * with its failure held (CHANNEL_EVENT_HTLC_WITHDRAWN): marks its owner
  * with the key, so that it is no longer live and the failure finds it
  * (owner then names nobody).  Returns: false on a database error. */
@@ -72,8 +71,9 @@ void payflow_channel_usable(struct payflow *payflow, struct dchannel *dc);
  * calls above, with struct payflow_owner as the per-event owner. */
 struct channels_htlc_listener payflow_channels_listener(struct payflow *payflow);
 
-/* listforwards (filters may be NULL). */
-json_t *payflow_forwards_json(struct payflow *payflow, const char *status,
-			      const char *in_channel, const char *out_channel);
+/* listforwards: each forward (with status, if not NULL), in order. */
+struct forward_row;
+void payflow_forwards(struct payflow *payflow, const char *status,
+		      void (*fn)(void *arg, const struct forward_row *row), void *arg);
 
 #endif /* OHM_DAEMON_PAYFLOW_H */

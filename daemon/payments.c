@@ -4,6 +4,7 @@
 #include "daemon/payments_internal.h"
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,41 +12,47 @@
 #include <time.h>
 
 #include "channel/state.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
 #include "daemon/channels.h"
 #include "daemon/htlc_switch.h"
-#include "daemon/jsonrpc.h"
+#include "daemon/payflow.h"
+#include "daemon/payments_store.h"
 #include "daemon/ohmd.h"
-#include "daemon/row_json.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
 #include "pay/onion.h"
 #include "pay/onion_error.h"
 
-/* A request waiting for one payment part (waitsendpay). */
+/* A waitsendpay waiting for one payment part. */
 struct waiter {
 	struct payments *owner;
-	struct rpc_request *request;
+	payment_done_fn done;
+	void *arg;
 	struct sha256 payment_hash;
 	uint64_t partid;
 	struct event *timer;
 	struct waiter *next;
 };
 
-static const char *const payment_columns =
-	"id, payment_hash, partid, status, destination, amount_msat, amount_sent_msat,"
-	" created_at, completed_at, label, bolt11, preimage, erring_index, failcode,"
-	" failreason, route";
+/* A sendpay answered once its part's row is committed. */
+struct sendpay_answer {
+	payment_done_fn done;
+	void *arg;
+	struct sha256 payment_hash;
+	uint64_t partid;
+	struct sendpay_answer *next;
+};
 
 struct payments *payments_new(struct ohmd *ohmd)
 {
-	struct payments *pm = calloc(1, sizeof(*pm));
+	struct payments *pm = oh_calloc(1, sizeof(*pm));
 
-	if (pm)
-		pm->ohmd = ohmd;
+	pm->ohmd = ohmd;
+	pm->answers_tail = &pm->answers;
 	return pm;
 }
 
@@ -67,8 +74,16 @@ void payments_free(struct payments *pm)
 	if (!pm)
 		return;
 	while (pm->waiters) {
-		rpc_respond_error(pm->waiters->request, RPC_LIGHTNINGD, "ohmd is shutting down");
+		pm->waiters->done(pm->waiters->arg, NULL, PAYMENT_ERR_STOPPING,
+				  "ohmd is shutting down");
 		waiter_free(pm, pm->waiters);
+	}
+	db_after_commit_cancel(pm->ohmd->db, pm);
+	while (pm->answers) {
+		struct sendpay_answer *a = pm->answers;
+		pm->answers = a->next;
+		a->done(a->arg, NULL, PAYMENT_ERR_STOPPING, "ohmd is shutting down");
+		free(a);
 	}
 	payments_pays_free(pm);
 	free(pm);
@@ -76,78 +91,11 @@ void payments_free(struct payments *pm)
 
 /* ---- Reading payments ---- */
 
-/* One sendpay part, in Core Lightning's listsendpays shape. */
-static json_t *payment_json(sqlite3_stmt *stmt)
-{
-	json_t *obj = json_pack("{s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I}",
-		"created_index", (json_int_t)sqlite3_column_int64(stmt, 0),
-		"id", (json_int_t)sqlite3_column_int64(stmt, 0),
-		"groupid", (json_int_t)0,
-		"partid", (json_int_t)sqlite3_column_int64(stmt, 2),
-		"status", (const char *)sqlite3_column_text(stmt, 3),
-		"amount_msat", (json_int_t)sqlite3_column_int64(stmt, 5),
-		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
-		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7));
-
-	row_json_hex(obj, "payment_hash", stmt, 1, 32);
-	row_json_hex(obj, "destination", stmt, 4, PUBKEY_CMPR_LEN);
-	if (sqlite3_column_type(stmt, 8) != SQLITE_NULL)
-		json_object_set_new(obj, "completed_at", json_integer(sqlite3_column_int64(stmt, 8)));
-	row_json_text(obj, "label", stmt, 9);
-	row_json_text(obj, "bolt11", stmt, 10);
-	row_json_hex(obj, "payment_preimage", stmt, 11, 32);
-	return obj;
-}
-
-/* Core Lightning's failure data for waitsendpay and pay. */
-json_t *payments_failure_json(sqlite3_stmt *stmt)
-{
-	json_t *obj = payment_json(stmt);
-	json_t *route = json_loads((const char *)sqlite3_column_text(stmt, 15), 0, NULL);
-
-	if (sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
-		int64_t index = sqlite3_column_int64(stmt, 12);
-		int code = sqlite3_column_int(stmt, 13);
-		const char *name = onion_failure_name((uint16_t)code);
-		size_t hops = json_array_size(route);
-		json_t *hop = json_array_get(route, (size_t)index < hops ? (size_t)index : hops - 1);
-		json_object_set_new(obj, "erring_index", json_integer(index));
-		json_object_set_new(obj, "failcode", json_integer(code));
-		json_object_set_new(obj, "failcodename", json_string(name ? name : "unknown"));
-		/* Index 0 is us: our channel failed it. */
-		if (index > 0 && json_array_get(route, (size_t)index - 1))
-			json_object_set(obj, "erring_node",
-					json_object_get(json_array_get(route, (size_t)index - 1), "id"));
-		/* The channel out of the erring node. */
-		if (hop)
-			json_object_set(obj, "erring_channel", json_object_get(hop, "channel"));
-	}
-	row_json_text(obj, "failreason", stmt, 14);
-	json_decref(route);
-	return obj;
-}
-
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
 bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
-			void (*fn)(void *arg, sqlite3_stmt *stmt), void *arg)
+			void (*fn)(void *arg, const struct payment_row *row), void *arg)
 {
-	char sql[400];
-	sqlite3_stmt *stmt;
-	bool found = false;
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE payment_hash = ? AND partid = ?",
-		 payment_columns);
-	stmt = db_prepare(pm->ohmd->db, sql);
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, hash->u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)partid);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		found = true;
-		fn(arg, stmt);
-	}
-	sqlite3_reset(stmt);
-	return found;
+	return payments_store_part(pm->ohmd->db, hash, partid, fn, arg) == 1;
 }
 
 /* ---- Sending one part ---- */
@@ -160,50 +108,38 @@ struct part {
 	const char *route_json;
 };
 
+/* The part's row, in the step that offers its HTLC; and the HTLC's
+ * owner, in memory until it resolves. */
 static bool store_part(void *arg, uint64_t htlc_id)
 {
 	struct part *part = arg;
 	const struct sendpay_params *p = part->params;
-	struct db *db = part->pm->ohmd->db;
-	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM payments WHERE payment_hash = ?"
-					" AND partid = ? AND status = 'failed'");
-	bool ok;
+	struct payments_part row = {
+		.payment_hash = p->payment_hash,
+		.partid = p->partid,
+		.destination = p->route[p->num_hops - 1].node_id,
+		.amount_msat = p->amount_msat,
+		.amount_sent_msat = p->route[0].amount_msat,
+		.created_at = (int64_t)time(NULL),
+		.label = p->label,
+		.bolt11 = p->bolt11,
+		.channel = part->channel,
+		.htlc_id = htlc_id,
+		.secrets = part->secrets,
+		.num_hops = p->num_hops,
+		.route_json = part->route_json,
+	};
+	struct switch_origin origin = {
+		.is_forward = false,
+		.payment_hash = p->payment_hash,
+		.partid = p->partid,
+	};
 
-	if (!stmt)
+	if (!payments_store_add_part(part->pm->ohmd->db, &row, &origin.id))
 		return false;
-	sqlite3_bind_blob(stmt, 1, p->payment_hash.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->partid);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	stmt = ok ? db_prepare(db, "INSERT INTO payments (payment_hash, partid, status, destination,"
-			       " amount_msat, amount_sent_msat, created_at, label, bolt11, channel,"
-			       " htlc_id, shared_secrets, route)"
-			       " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") : NULL;
-	if (!stmt)
-		return false;
-	sqlite3_bind_blob(stmt, 1, p->payment_hash.u8, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->partid);
-	sqlite3_bind_blob(stmt, 3, p->route[p->num_hops - 1].node_id, PUBKEY_CMPR_LEN,
-			  SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)p->amount_msat);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)p->route[0].amount_msat);
-	sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
-	if (p->label)
-		sqlite3_bind_text(stmt, 7, p->label, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, 7);
-	if (p->bolt11)
-		sqlite3_bind_text(stmt, 8, p->bolt11, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, 8);
-	sqlite3_bind_int64(stmt, 9, part->channel);
-	sqlite3_bind_int64(stmt, 10, (sqlite3_int64)htlc_id);
-	sqlite3_bind_blob(stmt, 11, part->secrets, (int)(p->num_hops * sizeof(struct secret)),
-			  SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 12, part->route_json, -1, SQLITE_STATIC);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
-	return ok;
+	switch_origins_add(payflow_origins(part->pm->ohmd->payflow), part->channel, htlc_id, 0,
+			   &origin);
+	return true;
 }
 
 static char *route_json_text(const struct route_hop *route, size_t num_hops)
@@ -279,13 +215,13 @@ int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 	}
 	if (!build_payloads(pm, payloads, p, keysend_preimage)) {
 		snprintf(err, errlen, "cannot build the payloads");
-		code = RPC_INTERNAL_ERROR;
+		code = PAYMENT_ERR_INTERNAL;
 		goto out;
 	}
 	for (size_t i = 0; i < p->num_hops; i++) {
 		if (!pubkey_parse(pm->ohmd->secp, &hops[i].node_id, p->route[i].node_id)) {
 			snprintf(err, errlen, "route[%zu]: id is not a valid node id", i);
-			code = RPC_INVALID_PARAMS;
+			code = PAYMENT_ERR_INVALID;
 			goto out;
 		}
 		hops[i].payload = payloads[i]->data;
@@ -296,7 +232,7 @@ int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 			  p->payment_hash.u8, 32)) {
 		crypto_wipe(&session, sizeof(session));
 		snprintf(err, errlen, "the route's payloads do not fit in an onion");
-		code = RPC_INVALID_PARAMS;
+		code = PAYMENT_ERR_INVALID;
 		goto out;
 	}
 	crypto_wipe(&session, sizeof(session));
@@ -316,39 +252,71 @@ out:
 }
 
 /* The state of (hash, partid): "pending", "complete", "failed" or NULL. */
-void payments_read_status(void *arg, sqlite3_stmt *stmt)
+void payments_read_status(void *arg, const struct payment_row *row)
 {
-	snprintf(arg, 16, "%s", (const char *)sqlite3_column_text(stmt, 3));
+	snprintf(arg, 16, "%s", row->status);
 }
 
-static void respond_json(void *arg, sqlite3_stmt *stmt)
+/* A payments_with_part fn: ends a sendpay with its part. */
+static void sendpay_done(void *arg, const struct payment_row *row)
 {
-	rpc_respond(arg, payment_json(stmt));
+	const struct sendpay_answer *a = arg;
+
+	a->done(a->arg, row, 0, NULL);
 }
 
-void payments_sendpay(struct payments *pm, struct rpc_request *request,
-		      const struct sendpay_params *params)
+/* The transaction holding the parts sendpay sent committed: answers. */
+static void sendpay_answers(void *arg)
 {
+	struct payments *pm = arg;
+	struct sendpay_answer *list = pm->answers;
+
+	pm->answers = NULL;
+	pm->answers_tail = &pm->answers;
+	while (list) {
+		struct sendpay_answer *a = list;
+		list = a->next;
+		if (!payments_with_part(pm, &a->payment_hash, a->partid, sendpay_done, a))
+			a->done(a->arg, NULL, PAYMENT_ERR_INTERNAL, "the payment part was not stored");
+		free(a);
+	}
+}
+
+void payments_sendpay(struct payments *pm, const struct sendpay_params *params,
+		      payment_done_fn done, void *arg)
+{
+	struct sendpay_answer *answer;
 	char status[16] = "", err[400];
 	int code;
 
 	if (payments_with_part(pm, &params->payment_hash, params->partid, payments_read_status,
 			       status)
 	    && strcmp(status, "failed") != 0) {
-		if (strcmp(status, "complete") == 0)
-			payments_with_part(pm, &params->payment_hash, params->partid, respond_json,
-					   request);
-		else
-			rpc_respond_error(request, PAY_IN_PROGRESS,
-					  "Already have %s payment in progress", status);
+		struct sendpay_answer now = {done, arg, params->payment_hash, params->partid, NULL};
+		if (strcmp(status, "complete") == 0) {
+			payments_with_part(pm, &params->payment_hash, params->partid, sendpay_done,
+					   &now);
+		} else {
+			snprintf(err, sizeof(err), "Already have %s payment in progress", status);
+			done(arg, NULL, PAY_IN_PROGRESS, err);
+		}
 		return;
 	}
 	code = payments_send_part(pm, params, NULL, err, sizeof(err));
 	if (code) {
-		rpc_respond_error(request, code, "%s", err);
+		done(arg, NULL, code, err);
 		return;
 	}
-	payments_with_part(pm, &params->payment_hash, params->partid, respond_json, request);
+	/* The part is stored in the channels' open transaction: it is news
+	 * once that commits (a crash before would undo it). */
+	answer = oh_calloc(1, sizeof(*answer));
+	answer->done = done;
+	answer->arg = arg;
+	answer->payment_hash = params->payment_hash;
+	answer->partid = params->partid;
+	*pm->answers_tail = answer;
+	pm->answers_tail = &answer->next;
+	db_after_commit(pm->ohmd->db, sendpay_answers, pm);
 }
 
 /* ---- Outcomes ---- */
@@ -378,204 +346,97 @@ bool payments_decode_failure(const struct channel_event *ev, const struct secret
 	return true;
 }
 
-bool payments_secrets_column(sqlite3_stmt *stmt, int col, struct secret *secrets, size_t *num)
-{
-	size_t len = (size_t)sqlite3_column_bytes(stmt, col);
-
-	*num = len / sizeof(struct secret);
-	if (*num == 0 || *num > ROUTE_MAX_HOPS || len % sizeof(struct secret))
-		return false;
-	memcpy(secrets, sqlite3_column_blob(stmt, col), len);
-	return true;
-}
-
-bool payments_rows_by_htlc(struct payments *pm, int64_t channel, uint64_t htlc_id,
-			   uint64_t withdrawn_key, struct switch_row *rows, size_t max, size_t *num)
-{
-	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT id, status = 'pending' AS is_live"
-					" FROM payments WHERE channel = ? AND htlc_id = ?"
-					" AND withdrawn_key IS ? ORDER BY id DESC LIMIT ?");
-	int rc = SQLITE_DONE;
-
-	*num = 0;
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, channel);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)htlc_id);
-	if (withdrawn_key)
-		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)withdrawn_key);
-	else
-		sqlite3_bind_null(stmt, 3);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)max);
-	while (*num < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		rows[*num].is_forward = false;
-		rows[*num].id = sqlite3_column_int64(stmt, 0);
-		rows[*num].is_live = sqlite3_column_int(stmt, 1) != 0;
-		(*num)++;
-	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW;
-}
-
-/* The shared secrets of the part id, if it is still pending. */
-static bool part_secrets(struct payments *pm, int64_t id, struct secret *secrets, size_t *num)
-{
-	sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
-					" WHERE id = ? AND status = 'pending'");
-	bool found = false;
-
-	if (!stmt)
-		return false;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		found = payments_secrets_column(stmt, 0, secrets, num);
-	sqlite3_reset(stmt);
-	return found;
-}
-
-bool payments_resolved_db(struct payments *pm, int64_t id, const struct channel_event *ev)
+bool payments_resolved_db(struct payments *pm, struct switch_origin *part,
+			  const struct channel_event *ev)
 {
 	struct secret secrets[ROUTE_MAX_HOPS];
 	struct onion_failure failure;
 	struct wirebuf *buf;
-	sqlite3_stmt *stmt;
+	struct db *db = pm->ohmd->db;
+	int64_t now = (int64_t)time(NULL);
 	size_t num = 0, erring = 0;
+	int found = payments_store_pending_secrets(db, part->id, secrets, &num);
 	bool ok, decoded;
 
-	if (!part_secrets(pm, id, secrets, &num))
-		return true;	/* settled already */
-	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
-		stmt = db_prepare(pm->ohmd->db, "UPDATE payments SET status = 'complete',"
-				  " preimage = ?, completed_at = ? WHERE id = ?");
-		if (!stmt)
-			return false;
-		sqlite3_bind_blob(stmt, 1, ev->preimage.r, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
-		sqlite3_bind_int64(stmt, 3, id);
-		ok = sqlite3_step(stmt) == SQLITE_DONE;
-		sqlite3_reset(stmt);
-		crypto_wipe(secrets, sizeof(secrets));
-		return ok;
+	if (found <= 0) {
+		part->id = 0;	/* settled already: nothing to tell */
+		return found == 0;
 	}
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED) {
+		crypto_wipe(secrets, sizeof(secrets));
+		return payments_store_complete(db, part->id, &ev->preimage, now);
+	}
+	/* Decoded once, here: the pay waiting on the part gets the result. */
 	buf = wirebuf_new();
 	decoded = payments_decode_failure(ev, secrets, num, &erring, &failure, buf);
-	stmt = db_prepare(pm->ohmd->db, "UPDATE payments SET status = 'failed', completed_at = ?,"
-			  " erring_index = ?, failcode = ?, failreason = ? WHERE id = ?");
-	if (!stmt) {
-		wirebuf_free(buf);
-		return false;
-	}
-	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
+	crypto_wipe(secrets, sizeof(secrets));
 	if (decoded) {
 		const char *name = onion_failure_name(failure.code);
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)erring);
-		sqlite3_bind_int(stmt, 3, failure.code);
-		sqlite3_bind_text(stmt, 4, name ? name : "unknown failure code", -1, SQLITE_STATIC);
+		ok = payments_store_failed(db, part->id, (int64_t)erring, failure.code,
+					   name ? name : "unknown failure code", now);
 	} else {
-		sqlite3_bind_null(stmt, 2);
-		sqlite3_bind_null(stmt, 3);
-		sqlite3_bind_text(stmt, 4, "unreadable error onion", -1, SQLITE_STATIC);
+		ok = payments_store_failed(db, part->id, -1, 0, "unreadable error onion", now);
 	}
-	sqlite3_bind_int64(stmt, 5, id);
-	ok = sqlite3_step(stmt) == SQLITE_DONE;
-	sqlite3_reset(stmt);
+	if (ok)
+		payments_pays_part_failed(pm, &part->payment_hash, part->partid,
+					  decoded ? (int64_t)erring : -1, decoded ? &failure : NULL);
 	wirebuf_free(buf);
-	crypto_wipe(secrets, sizeof(secrets));
 	return ok;
 }
 
-/* A part's row, looked up by its id after the outcome was stored. */
-struct settled {
-	struct sha256 hash;
-	uint64_t partid;
-	bool found;
-};
-
-static void read_key(void *arg, sqlite3_stmt *stmt)
-{
-	struct settled *s = arg;
-
-	memcpy(s->hash.u8, sqlite3_column_blob(stmt, 1), 32);
-	s->partid = (uint64_t)sqlite3_column_int64(stmt, 2);
-	s->found = true;
-}
-
-static void by_id(struct payments *pm, int64_t id, struct settled *s)
-{
-	char sql[400];
-	sqlite3_stmt *stmt;
-
-	s->found = false;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE id = ?", payment_columns);
-	stmt = db_prepare(pm->ohmd->db, sql);
-	if (!stmt)
-		return;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 1) == 32)
-		read_key(s, stmt);
-	sqlite3_reset(stmt);
-}
-
-static void answer_waiter(void *arg, sqlite3_stmt *stmt)
+static void answer_waiter(void *arg, const struct payment_row *row)
 {
 	struct waiter *w = arg;
-	const char *status = (const char *)sqlite3_column_text(stmt, 3);
+	char err[200];
 
-	if (strcmp(status, "complete") == 0)
-		rpc_respond(w->request, payment_json(stmt));
-	else
-		rpc_respond_error_data(w->request, PAY_TRY_OTHER_ROUTE, payments_failure_json(stmt),
-				       "failed: %s", sqlite3_column_type(stmt, 14) == SQLITE_TEXT
-				       ? (const char *)sqlite3_column_text(stmt, 14) : "?");
+	if (strcmp(row->status, "complete") == 0) {
+		w->done(w->arg, row, 0, NULL);
+		return;
+	}
+	snprintf(err, sizeof(err), "failed: %s", row->failreason ? row->failreason : "?");
+	w->done(w->arg, row, PAY_TRY_OTHER_ROUTE, err);
 }
 
-void payments_resolved(struct payments *pm, int64_t part_id, const struct channel_event *ev)
+void payments_resolved(struct payments *pm, const struct switch_origin *part,
+		       const struct channel_event *ev)
 {
-	struct settled s;
-	char status[16] = "";
-
-	by_id(pm, part_id, &s);
-	if (!s.found || !payments_with_part(pm, &s.hash, s.partid, payments_read_status, status)
-	    || strcmp(status, "pending") == 0)
-		return;
 	for (struct waiter *w = pm->waiters, *next; w; w = next) {
 		next = w->next;
-		if (memcmp(w->payment_hash.u8, s.hash.u8, 32) == 0 && w->partid == s.partid) {
-			payments_with_part(pm, &s.hash, s.partid, answer_waiter, w);
+		if (memcmp(w->payment_hash.u8, part->payment_hash.u8, 32) == 0
+		    && w->partid == part->partid) {
+			payments_with_part(pm, &part->payment_hash, part->partid, answer_waiter, w);
 			waiter_free(pm, w);
 		}
 	}
-	payments_pays_part_done(pm, &s.hash, s.partid, ev);
+	payments_pays_part_done(pm, &part->payment_hash, part->partid, ev);
 }
 
 static void waiter_timeout(evutil_socket_t fd, short events, void *arg)
 {
 	struct waiter *w = arg;
 
-	rpc_respond_error(w->request, PAY_IN_PROGRESS, "Timed out while waiting");
+	w->done(w->arg, NULL, PAY_IN_PROGRESS, "Timed out while waiting");
 	waiter_free(w->owner, w);
 }
 
-void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
-			  const struct sha256 *payment_hash, uint64_t partid,
-			  uint64_t timeout_secs)
+void payments_waitsendpay(struct payments *pm, const struct sha256 *payment_hash,
+			  uint64_t partid, uint64_t timeout_secs, payment_done_fn done, void *arg)
 {
 	struct waiter *w;
 	char status[16] = "";
 	struct timeval tv = {(time_t)timeout_secs, 0};
 
 	if (!payments_with_part(pm, payment_hash, partid, payments_read_status, status)) {
-		rpc_respond_error(request, PAY_NO_SUCH_PAYMENT, "Never attempted payment part %llu",
-				  (unsigned long long)partid);
+		char err[80];
+		snprintf(err, sizeof(err), "Never attempted payment part %llu",
+			 (unsigned long long)partid);
+		done(arg, NULL, PAY_NO_SUCH_PAYMENT, err);
 		return;
 	}
-	w = calloc(1, sizeof(*w));
-	if (!w) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
+	w = oh_calloc(1, sizeof(*w));
 	w->owner = pm;
-	w->request = request;
+	w->done = done;
+	w->arg = arg;
 	w->payment_hash = *payment_hash;
 	w->partid = partid;
 	if (strcmp(status, "pending") != 0) {
@@ -594,79 +455,9 @@ void payments_waitsendpay(struct payments *pm, struct rpc_request *request,
 
 /* ---- Listing ---- */
 
-static json_t *list_parts(struct payments *pm, const char *bolt11, const uint8_t *payment_hash,
-			  const char *status, json_t *(*row_json)(sqlite3_stmt *))
+void payments_list(struct payments *pm, const char *bolt11, const struct sha256 *payment_hash,
+		   const char *status, void (*fn)(void *arg, const struct payment_row *row),
+		   void *arg)
 {
-	char sql[600];
-	sqlite3_stmt *stmt;
-	json_t *list = json_array();
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM payments WHERE (?1 IS NULL OR bolt11 = ?1)"
-		 " AND (?2 IS NULL OR payment_hash = ?2) AND (?3 IS NULL OR status = ?3)"
-		 " ORDER BY id", payment_columns);
-	stmt = db_prepare(pm->ohmd->db, sql);
-	if (!stmt)
-		return list;
-	if (bolt11)
-		sqlite3_bind_text(stmt, 1, bolt11, -1, SQLITE_STATIC);
-	if (payment_hash)
-		sqlite3_bind_blob(stmt, 2, payment_hash, 32, SQLITE_STATIC);
-	if (status)
-		sqlite3_bind_text(stmt, 3, status, -1, SQLITE_STATIC);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		json_array_append_new(list, row_json(stmt));
-	sqlite3_reset(stmt);
-	return list;
-}
-
-json_t *payments_listsendpays_json(struct payments *pm, const char *bolt11,
-				   const uint8_t *payment_hash, const char *status)
-{
-	return list_parts(pm, bolt11, payment_hash, status, payment_json);
-}
-
-/* listpays: one entry per payment_hash; the complete part if any, else the
- * latest. */
-json_t *payments_listpays_json(struct payments *pm, const char *bolt11,
-			       const uint8_t *payment_hash, const char *status)
-{
-	json_t *parts = list_parts(pm, bolt11, payment_hash, NULL, payment_json);
-	json_t *pays = json_array(), *by_hash = json_object();
-	size_t i;
-	json_t *part;
-
-	json_array_foreach(parts, i, part) {
-		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
-		json_t *seen = json_object_get(by_hash, hash);
-		if (seen && strcmp(json_string_value(json_object_get(seen, "status")), "complete") == 0)
-			continue;
-		json_object_set(by_hash, hash, part);
-	}
-	json_array_foreach(parts, i, part) {
-		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
-		json_t *chosen = json_object_get(by_hash, hash), *pay;
-		if (chosen != part)
-			continue;
-		if (status && strcmp(json_string_value(json_object_get(chosen, "status")), status))
-			continue;
-		pay = json_pack("{s:O, s:O, s:O, s:O, s:O, s:i}",
-				"payment_hash", json_object_get(chosen, "payment_hash"),
-				"status", json_object_get(chosen, "status"),
-				"created_at", json_object_get(chosen, "created_at"),
-				"amount_msat", json_object_get(chosen, "amount_msat"),
-				"amount_sent_msat", json_object_get(chosen, "amount_sent_msat"),
-				"number_of_parts", 1);
-		if (json_object_get(chosen, "destination"))
-			json_object_set(pay, "destination", json_object_get(chosen, "destination"));
-		if (json_object_get(chosen, "payment_preimage"))
-			json_object_set(pay, "preimage", json_object_get(chosen, "payment_preimage"));
-		if (json_object_get(chosen, "bolt11"))
-			json_object_set(pay, "bolt11", json_object_get(chosen, "bolt11"));
-		if (json_object_get(chosen, "label"))
-			json_object_set(pay, "label", json_object_get(chosen, "label"));
-		json_array_append_new(pays, pay);
-	}
-	json_decref(parts);
-	json_decref(by_hash);
-	return pays;
+	payments_store_list(pm->ohmd->db, bolt11, payment_hash, status, fn, arg);
 }

@@ -10,7 +10,6 @@
 #ifndef OHM_DAEMON_PAYMENTS_H
 #define OHM_DAEMON_PAYMENTS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,7 +19,18 @@
 struct channel_event;
 struct ohmd;
 struct payments;
-struct rpc_request;
+
+/* How a payment command ends: with err NULL, row is its part (sendpay:
+ * the part sent, once stored; waitsendpay: the settled part; pay: the
+ * completed part).  With err: code (a PAY_* code, or PAYMENT_ERR_*) and,
+ * if a part failed, that part's row (Core Lightning's error data), else
+ * row NULL.  The row is valid during the call. */
+struct payment_row;
+typedef void (*payment_done_fn)(void *arg, const struct payment_row *row, int code,
+				const char *err);
+#define PAYMENT_ERR_INTERNAL 1		/* it could not be done (err: why) */
+#define PAYMENT_ERR_INVALID 2		/* the route given is not valid */
+#define PAYMENT_ERR_STOPPING 3		/* ohmd is shutting down */
 
 /* Core Lightning's error codes. */
 #define PAY_IN_PROGRESS 200
@@ -36,7 +46,7 @@ struct rpc_request;
 #define PAY_STOPPED_RETRYING 210
 
 struct payments *payments_new(struct ohmd *ohmd);
-/* Answers waiting requests, frees. */
+/* Ends the waiting commands (PAYMENT_ERR_STOPPING), frees. */
 void payments_free(struct payments *payments);
 
 /* sendpay: route[0] must be one of our channels. */
@@ -51,12 +61,14 @@ struct sendpay_params {
 	uint64_t amount_msat;		/* what the destination gets in total */
 	uint64_t partid;
 };
-void payments_sendpay(struct payments *payments, struct rpc_request *request,
-		      const struct sendpay_params *params);
+void payments_sendpay(struct payments *payments, const struct sendpay_params *params,
+		      payment_done_fn done, void *arg);
 
-void payments_waitsendpay(struct payments *payments, struct rpc_request *request,
-			  const struct sha256 *payment_hash, uint64_t partid,
-			  uint64_t timeout_secs);
+/* waitsendpay: done once the part settles (PAY_IN_PROGRESS after
+ * timeout_secs, if not 0). */
+void payments_waitsendpay(struct payments *payments, const struct sha256 *payment_hash,
+			  uint64_t partid, uint64_t timeout_secs, payment_done_fn done,
+			  void *arg);
 
 /* pay: a decoded-and-checked invoice's payment.  amount_msat is what the
  * payee gets; maxfee_msat caps the fees; retry_for_secs bounds retries. */
@@ -79,29 +91,24 @@ struct pay_params {
 	size_t num_hints;
 	const char *label;
 };
-void payments_pay(struct payments *payments, struct rpc_request *request,
-		  const struct pay_params *params);
+void payments_pay(struct payments *payments, const struct pay_params *params,
+		  payment_done_fn done, void *arg);
 
-json_t *payments_listsendpays_json(struct payments *payments, const char *bolt11,
-				   const uint8_t *payment_hash, const char *status);
-json_t *payments_listpays_json(struct payments *payments, const char *bolt11,
-			       const uint8_t *payment_hash, const char *status);
+/* listsendpays, listpays: each part matching the filters (NULL: any), in
+ * order. */
+void payments_list(struct payments *payments, const char *bolt11,
+		   const struct sha256 *payment_hash, const char *status,
+		   void (*fn)(void *arg, const struct payment_row *row), void *arg);
 
-/* From payflow.c: the parts sent as HTLC htlc_id on channel (its
- * database id) and marked withdrawn with withdrawn_key (0: not marked),
- * newest first, at most max, as switch rows (live: still pending); *num
- * gets how many.  Returns: false on a database error. */
-struct switch_row;
-bool payments_rows_by_htlc(struct payments *payments, int64_t channel, uint64_t htlc_id,
-			   uint64_t withdrawn_key, struct switch_row *rows, size_t max,
-			   size_t *num);
-
-/* From payflow.c: the HTLC of our part part_id (its row id, from
- * payments_rows_by_htlc) was resolved (ev).  _db runs in the step's
- * transaction (returns false on a database error). */
-bool payments_resolved_db(struct payments *payments, int64_t part_id,
+/* From payflow.c: the HTLC of our part (its owner, from memory) was
+ * resolved (ev).  _db runs in the step's transaction, decodes a failure
+ * (once) and hands it to the pay waiting on the part; it names nobody in
+ * part (id 0) if the part was settled already.  Returns: false on a
+ * database error. */
+struct switch_origin;
+bool payments_resolved_db(struct payments *payments, struct switch_origin *part,
 			  const struct channel_event *ev);
-void payments_resolved(struct payments *payments, int64_t part_id,
+void payments_resolved(struct payments *payments, const struct switch_origin *part,
 		       const struct channel_event *ev);
 
 #endif /* OHM_DAEMON_PAYMENTS_H */

@@ -8,7 +8,6 @@
  * and the policy are pay/retry.h's; this file does the I/O around them. */
 #include "daemon/payments_internal.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +19,9 @@
 #include "crypto/util.h"
 #include "daemon/chain.h"
 #include "daemon/channels.h"
-#include "daemon/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
-#include "daemon/row_json.h"
+#include "daemon/payments_store.h"
 #include "db/db.h"
 #include "pay/onion_error.h"
 #include "pay/retry.h"
@@ -32,13 +30,19 @@
 /* A pay or keysend in progress. */
 struct pay {
 	struct payments *owner;
-	struct rpc_request *request;
+	payment_done_fn done;		/* how the pay ends */
+	void *arg;
 	struct pay_params p;		/* strings, destination, hints copied */
 	struct pay_retry retry;		/* the routes: what to try next */
 	struct pay_first_hop *first_hops;	/* one per candidate */
 	uint64_t partid;		/* of the attempt in flight */
 	int last_code;
 	char last_error[400];
+	/* The attempt's failure, decoded in the step that stored it. */
+	int64_t failed_erring;		/* -1: unreadable */
+	uint16_t failed_code;
+	uint8_t *failed_update;		/* its channel_update, or NULL */
+	size_t failed_update_len;
 	struct pay *next;
 };
 
@@ -59,6 +63,7 @@ static void pay_free(struct payments *pm, struct pay *pay)
 	free((char *)pay->p.label);
 	pay_retry_clear(&pay->retry);
 	free(pay->first_hops);
+	free(pay->failed_update);
 	crypto_wipe(pay->p.keysend_preimage, sizeof(pay->p.keysend_preimage));
 	free(pay);
 }
@@ -66,9 +71,9 @@ static void pay_free(struct payments *pm, struct pay *pay)
 void payments_pays_free(struct payments *pm)
 {
 	while (pm->pays) {
-		rpc_respond_error(pm->pays->request, RPC_LIGHTNINGD,
-				  "ohmd is shutting down; the payment is stored and settles "
-				  "when it starts again (see listpays)");
+		pm->pays->done(pm->pays->arg, NULL, PAYMENT_ERR_STOPPING,
+			       "ohmd is shutting down; the payment is stored and settles "
+			       "when it starts again (see listpays)");
 		pay_free(pm, pm->pays);
 	}
 }
@@ -109,27 +114,28 @@ static bool choose_route(struct payments *pm, struct pay *pay)
 
 /* ---- Attempts ---- */
 
-static void read_failure(void *arg, sqlite3_stmt *stmt)
+/* A payments_with_part fn: ends the pay with its error and this failed
+ * part (the error's data), if it failed. */
+static void fail_with_part(void *arg, const struct payment_row *row)
 {
-	*(json_t **)arg = payments_failure_json(stmt);
+	struct pay *pay = arg;
+
+	if (strcmp(row->status, "failed") != 0)
+		return;
+	pay->done(pay->arg, row, pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING,
+		  pay->last_error);
+	pay->done = NULL;
 }
 
 /* Answers pay with its last error; the data is the last attempt that
  * failed (erring_index, erring_channel, failcode...), if any. */
 static void pay_fail(struct payments *pm, struct pay *pay)
 {
-	int code = pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING;
-	json_t *data = NULL;
-	char status[16] = "";
-
-	for (uint64_t part = pay->partid + 1; part-- > 0 && !data;)
-		if (payments_with_part(pm, &pay->p.payment_hash, part, payments_read_status, status)
-		    && strcmp(status, "failed") == 0)
-			payments_with_part(pm, &pay->p.payment_hash, part, read_failure, &data);
-	if (data)
-		rpc_respond_error_data(pay->request, code, data, "%s", pay->last_error);
-	else
-		rpc_respond_error(pay->request, code, "%s", pay->last_error);
+	for (uint64_t part = pay->partid + 1; part-- > 0 && pay->done;)
+		payments_with_part(pm, &pay->p.payment_hash, part, fail_with_part, pay);
+	if (pay->done)
+		pay->done(pay->arg, NULL, pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING,
+			  pay->last_error);
 	pay_free(pm, pay);
 }
 
@@ -167,68 +173,46 @@ static void pay_attempt(struct payments *pm, struct pay *pay)
 struct pay_done {
 	struct pay *pay;
 	bool is_complete;
-	json_t *result;
+	payment_done_fn done;
+	void *arg;
 	int64_t erring_index;
 	uint16_t failcode;
 };
 
-static void read_done(void *arg, sqlite3_stmt *stmt)
+static void read_done(void *arg, const struct payment_row *row)
 {
 	struct pay_done *d = arg;
 
-	d->is_complete = strcmp((const char *)sqlite3_column_text(stmt, 3), "complete") == 0;
-	d->erring_index = sqlite3_column_type(stmt, 12) == SQLITE_NULL
-		? -1 : sqlite3_column_int64(stmt, 12);
-	d->failcode = (uint16_t)sqlite3_column_int(stmt, 13);
-	if (!d->is_complete)
-		return;
-	d->result = json_pack("{s:I, s:i, s:I, s:I, s:s}",
-		"created_at", (json_int_t)sqlite3_column_int64(stmt, 7),
-		"parts", 1,
-		"amount_msat", (json_int_t)sqlite3_column_int64(stmt, 5),
-		"amount_sent_msat", (json_int_t)sqlite3_column_int64(stmt, 6),
-		"status", "complete");
-	row_json_hex(d->result, "payment_preimage", stmt, 11, 32);
-	row_json_hex(d->result, "payment_hash", stmt, 1, 32);
-	row_json_hex(d->result, "destination", stmt, 4, PUBKEY_CMPR_LEN);
+	d->is_complete = strcmp(row->status, "complete") == 0;
+	d->erring_index = row->has_erring_index ? row->erring_index : -1;
+	d->failcode = row->failcode;
+	if (d->is_complete)
+		d->done(d->arg, row, 0, NULL);
 }
 
 static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
 {
-	struct pay_done d = {pay, false, NULL, -1, 0};
+	struct pay_done d = {pay, false, pay->done, pay->arg, pay->failed_erring, pay->failed_code};
 	enum pay_retry_verdict verdict;
 	const char *name;
 
-	payments_with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
+		payments_with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
 	if (d.is_complete) {
-		rpc_respond(pay->request, d.result);
 		pay_free(pm, pay);
 		return;
 	}
 	name = onion_failure_name(d.failcode);
 	pay->partid++;
 	{
-		/* Re-read the failure for a channel_update (fees changed). */
-		struct secret secrets[ROUTE_MAX_HOPS];
-		struct onion_failure failure;
-		struct wirebuf *buf = wirebuf_new();
-		size_t erring, num;
-		sqlite3_stmt *stmt = db_prepare(pm->ohmd->db, "SELECT shared_secrets FROM payments"
-						" WHERE payment_hash = ? AND partid = ?");
-		bool decoded = false;
-		if (stmt) {
-			sqlite3_bind_blob(stmt, 1, pay->p.payment_hash.u8, 32, SQLITE_STATIC);
-			sqlite3_bind_int64(stmt, 2, (sqlite3_int64)pay->partid - 1);
-			if (sqlite3_step(stmt) == SQLITE_ROW
-			    && payments_secrets_column(stmt, 0, secrets, &num)
-			    && num == pay->retry.num_hops)
-				decoded = payments_decode_failure(ev, secrets, pay->retry.num_hops,
-								  &erring, &failure, buf);
-			sqlite3_reset(stmt);
-		}
-		verdict = pay_retry_failed(&pay->retry, d.erring_index, decoded ? &failure : NULL);
-		crypto_wipe(secrets, sizeof(secrets));
-		wirebuf_free(buf);
+		/* The failure as decoded in the step that stored it. */
+		struct onion_failure failure = {
+			.code = pay->failed_code,
+			.channel_update = pay->failed_update,
+			.channel_update_len = pay->failed_update_len,
+		};
+		verdict = pay_retry_failed(&pay->retry, d.erring_index,
+					   d.erring_index >= 0 ? &failure : NULL);
 	}
 	if (verdict == PAY_RETRY_DESTINATION_REFUSED) {
 		pay->last_code = PAY_DESTINATION_PERM_FAIL;
@@ -257,37 +241,57 @@ void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_h
 	}
 }
 
-void payments_pay(struct payments *pm, struct rpc_request *request, const struct pay_params *p)
+void payments_pays_part_failed(struct payments *pm, const struct sha256 *payment_hash,
+			       uint64_t partid, int64_t erring_index,
+			       const struct onion_failure *failure)
 {
-	struct pay *pay = calloc(1, sizeof(*pay));
+	for (struct pay *pay = pm->pays; pay; pay = pay->next) {
+		if (memcmp(pay->p.payment_hash.u8, payment_hash->u8, 32) != 0
+		    || pay->partid != partid)
+			continue;
+		pay->failed_erring = erring_index;
+		pay->failed_code = failure ? failure->code : 0;
+		free(pay->failed_update);
+		pay->failed_update = NULL;
+		pay->failed_update_len = 0;
+		if (failure && failure->channel_update_len) {
+			pay->failed_update = oh_memdup(failure->channel_update,
+						       failure->channel_update_len);
+			pay->failed_update_len = failure->channel_update_len;
+		}
+	}
+}
+
+void payments_pay(struct payments *pm, const struct pay_params *p, payment_done_fn done,
+		  void *arg)
+{
+	struct pay *pay = oh_calloc(1, sizeof(*pay));
 	struct pay_target target;
 	char status[16] = "";
 
-	if (!pay) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		return;
-	}
 	/* Already paid, or on its way? */
 	for (uint64_t part = 0;
 	     payments_with_part(pm, &p->payment_hash, part, payments_read_status, status); part++) {
-		struct pay_done d = {NULL, false, NULL, -1, 0};
+		struct pay_done d = {NULL, false, done, arg, -1, 0};
 		if (strcmp(status, "pending") == 0) {
-			rpc_respond_error(request, PAY_IN_PROGRESS,
-					  "Payment already in progress (part %llu)",
-					  (unsigned long long)part);
+			char err[80];
+			snprintf(err, sizeof(err), "Payment already in progress (part %llu)",
+				 (unsigned long long)part);
+			done(arg, NULL, PAY_IN_PROGRESS, err);
 			free(pay);
 			return;
 		}
 		if (strcmp(status, "complete") == 0) {
 			payments_with_part(pm, &p->payment_hash, part, read_done, &d);
-			rpc_respond(request, d.result);
 			free(pay);
 			return;
 		}
 		pay->partid = part + 1;
 	}
 	pay->owner = pm;
-	pay->request = request;
+	pay->done = done;
+	pay->arg = arg;
+	pay->failed_erring = -1;
 	pay->p = *p;
 	target = (struct pay_target){
 		.amount_msat = p->amount_msat,
@@ -300,8 +304,8 @@ void payments_pay(struct payments *pm, struct rpc_request *request, const struct
 		.num_hints = p->num_hints,
 	};
 	memcpy(target.destination, p->destination, PUBKEY_CMPR_LEN);
-	pay->p.bolt11 = p->bolt11 ? strdup(p->bolt11) : NULL;
-	pay->p.label = p->label ? strdup(p->label) : NULL;
+	pay->p.bolt11 = p->bolt11 ? oh_strdup(p->bolt11) : NULL;
+	pay->p.label = p->label ? oh_strdup(p->label) : NULL;
 	pay_retry_init(&pay->retry, &target);
 	pay->first_hops = oh_calloc(pay_retry_num_candidates(&pay->retry),
 				    sizeof(*pay->first_hops));

@@ -7,6 +7,7 @@
 
 #include "bitcoin/address.h"
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
@@ -46,6 +47,79 @@ static bool parse_hash(struct rpc_request *request, const json_t *value, const c
 		return false;
 	}
 	return true;
+}
+
+static void json_hex(json_t *obj, const char *key, const uint8_t *bytes, size_t len)
+{
+	char hex[65];
+
+	json_object_set_new(obj, key, json_string(hex_encode(hex, bytes, len)));
+}
+
+/* One invoice in Core Lightning's shape. */
+static json_t *invoice_json(const struct invoice_row *row)
+{
+	const char *status = invoices_status(row);
+	json_t *obj = json_pack("{s:s, s:s, s:s, s:I, s:I}",
+				"label", row->label,
+				"description", row->description,
+				"status", status,
+				"expires_at", (json_int_t)row->expires_at,
+				"created_index", (json_int_t)row->id);
+
+	json_hex(obj, "payment_hash", row->payment_hash.u8, 32);
+	if (row->bolt11)
+		json_object_set_new(obj, "bolt11", json_string(row->bolt11));
+	if (row->has_amount)
+		json_object_set_new(obj, "amount_msat", json_integer((json_int_t)row->amount_msat));
+	if (row->has_secret)
+		json_hex(obj, "payment_secret", row->payment_secret.data, 32);
+	if (strcmp(status, "paid") == 0) {
+		json_object_set_new(obj, "pay_index", json_integer((json_int_t)row->pay_index));
+		json_object_set_new(obj, "amount_received_msat",
+				    json_integer((json_int_t)row->amount_received_msat));
+		json_object_set_new(obj, "paid_at", json_integer((json_int_t)row->paid_at));
+		json_hex(obj, "payment_preimage", row->preimage.r, 32);
+	}
+	return obj;
+}
+
+/* An invoice command's error, as the request's. */
+static void respond_failed(struct rpc_request *request, int code, const char *err)
+{
+	rpc_respond_error(request, code == INVOICE_ERR_INTERNAL ? RPC_INTERNAL_ERROR
+			  : code == INVOICE_ERR_STOPPING ? RPC_LIGHTNINGD : code, "%s", err);
+}
+
+/* An invoice_done_fn: the invoice, or the error. */
+static void answer_invoice(void *arg, const struct invoice_row *row, int code, const char *err)
+{
+	if (err)
+		respond_failed(arg, code, err);
+	else
+		rpc_respond(arg, invoice_json(row));
+}
+
+/* invoice's answer: what to give the payer. */
+static void answer_created(void *arg, const struct invoice_row *row, int code, const char *err)
+{
+	char hash_hex[65], secret_hex[65];
+
+	if (err) {
+		respond_failed(arg, code, err);
+		return;
+	}
+	rpc_respond(arg, json_pack("{s:s, s:I, s:s, s:s, s:I}",
+		"payment_hash", hex_encode(hash_hex, row->payment_hash.u8, 32),
+		"expires_at", (json_int_t)row->expires_at,
+		"bolt11", row->bolt11,
+		"payment_secret", hex_encode(secret_hex, row->payment_secret.data, 32),
+		"created_index", (json_int_t)row->id));
+}
+
+static void list_one(void *arg, const struct invoice_row *row)
+{
+	json_array_append_new(arg, invoice_json(row));
 }
 
 static void invoice_command(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -111,7 +185,7 @@ static void invoice_command(struct ohmd *ohmd, struct rpc_request *request, json
 	}
 	ip.fallback_scripts = script_data;
 	ip.fallback_lens = script_lens;
-	invoices_create(ohmd->invoices, request, &ip);
+	invoices_create(ohmd->invoices, &ip, answer_created, request);
 out:
 	for (size_t i = 0; i < MAX_FALLBACKS; i++)
 		wirebuf_free(scripts[i]);
@@ -120,16 +194,18 @@ out:
 static void listinvoices(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	json_t *hash = json_object_get(params, "payment_hash");
-	uint8_t hash_bytes[32];
+	struct sha256 hash_bytes;
 	char label_buf[RPC_LABEL_NUMBER_LEN];
 	const char *label;
+	json_t *list;
 
 	if (!get_label(request, params, label_buf, &label)
-	    || (hash && !parse_hash(request, hash, "payment_hash", hash_bytes)))
+	    || (hash && !parse_hash(request, hash, "payment_hash", hash_bytes.u8)))
 		return;
-	rpc_respond(request, json_pack("{s:o}", "invoices", invoices_list_json(
-		ohmd->invoices, label, json_string_value(json_object_get(params, "invstring")),
-		hash ? hash_bytes : NULL)));
+	list = json_array();
+	invoices_list(ohmd->invoices, label, json_string_value(json_object_get(params, "invstring")),
+		      hash ? &hash_bytes : NULL, list_one, list);
+	rpc_respond(request, json_pack("{s:o}", "invoices", list));
 }
 
 static void waitinvoice(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -138,14 +214,15 @@ static void waitinvoice(struct ohmd *ohmd, struct rpc_request *request, json_t *
 	const char *label;
 
 	if (get_label(request, params, label_buf, &label))
-		invoices_wait(ohmd->invoices, request, label);
+		invoices_wait(ohmd->invoices, label, answer_invoice, request);
 }
 
 static void waitanyinvoice(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	invoices_wait_any(ohmd->invoices, request,
+	invoices_wait_any(ohmd->invoices,
 			  (uint64_t)json_integer_value(json_object_get(params, "lastpay_index")),
-			  (uint64_t)json_integer_value(json_object_get(params, "timeout")));
+			  (uint64_t)json_integer_value(json_object_get(params, "timeout")),
+			  answer_invoice, request);
 }
 
 static void delinvoice(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -162,7 +239,7 @@ static void delinvoice(struct ohmd *ohmd, struct rpc_request *request, json_t *p
 				  "parameter 'status': expected paid, unpaid or expired");
 		return;
 	}
-	invoices_delete(ohmd->invoices, request, label, status);
+	invoices_delete(ohmd->invoices, label, status, answer_invoice, request);
 }
 
 /* ---- decode ---- */
@@ -225,13 +302,10 @@ static json_t *bolt11_json(const struct bolt11 *b11)
 			struct wirebuf *script = wirebuf_new();
 			char *shex;
 			if (bolt11_fallback_script(script, &b11->fallbacks[i])) {
-				shex = malloc(script->len * 2 + 1);
-				if (shex) {
-					hex_encode(shex, script->data, script->len);
-					json_array_append_new(fallbacks,
-							      json_pack("{s:s}", "hex", shex));
-					free(shex);
-				}
+				shex = oh_malloc(script->len * 2 + 1);
+				hex_encode(shex, script->data, script->len);
+				json_array_append_new(fallbacks, json_pack("{s:s}", "hex", shex));
+				free(shex);
 			}
 			wirebuf_free(script);
 		}

@@ -7,17 +7,22 @@
 #include <time.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/util.h"
 #include "daemon/commands.h"
+#include "daemon/channels.h"
 #include "daemon/config.h"
+#include "daemon/forwards_store.h"
 #include "daemon/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/payflow.h"
 #include "daemon/payments.h"
+#include "daemon/payments_store.h"
 #include "daemon/rpc_params.h"
 #include "pay/bolt11.h"
+#include "pay/onion_error.h"
 #include "wire/short_channel_id.h"
 
 /* Core Lightning's defaults. */
@@ -26,6 +31,122 @@
 #define DEFAULT_MAXDELAY 2016
 /* keysend's final CLTV delta (Core Lightning uses 22). */
 #define KEYSEND_FINAL_CLTV 22
+
+/* ---- Payments in Core Lightning's shapes ---- */
+
+static void json_hex(json_t *obj, const char *key, const uint8_t *bytes, size_t len)
+{
+	char hex[2 * PUBKEY_CMPR_LEN + 1];
+
+	json_object_set_new(obj, key, json_string(hex_encode(hex, bytes, len)));
+}
+
+/* One sendpay part, in listsendpays' shape. */
+static json_t *payment_json(const struct payment_row *row)
+{
+	json_t *obj = json_pack("{s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I}",
+		"created_index", (json_int_t)row->id,
+		"id", (json_int_t)row->id,
+		"groupid", (json_int_t)0,
+		"partid", (json_int_t)row->partid,
+		"status", row->status,
+		"amount_msat", (json_int_t)row->amount_msat,
+		"amount_sent_msat", (json_int_t)row->amount_sent_msat,
+		"created_at", (json_int_t)row->created_at);
+
+	json_hex(obj, "payment_hash", row->payment_hash.u8, 32);
+	if (row->has_destination)
+		json_hex(obj, "destination", row->destination, PUBKEY_CMPR_LEN);
+	if (row->has_completed_at)
+		json_object_set_new(obj, "completed_at", json_integer(row->completed_at));
+	if (row->label)
+		json_object_set_new(obj, "label", json_string(row->label));
+	if (row->bolt11)
+		json_object_set_new(obj, "bolt11", json_string(row->bolt11));
+	if (row->has_preimage)
+		json_hex(obj, "payment_preimage", row->preimage.r, 32);
+	return obj;
+}
+
+/* The failure data of waitsendpay and pay: the failed part, where it
+ * failed (erring_index 0 is us) and why. */
+static json_t *failure_json(const struct payment_row *row)
+{
+	json_t *obj = payment_json(row);
+	json_t *route = row->route_json ? json_loads(row->route_json, 0, NULL) : NULL;
+
+	if (row->has_erring_index) {
+		int64_t index = row->erring_index;
+		const char *name = onion_failure_name(row->failcode);
+		size_t hops = json_array_size(route);
+		json_t *hop = json_array_get(route, (size_t)index < hops ? (size_t)index : hops - 1);
+		json_object_set_new(obj, "erring_index", json_integer(index));
+		json_object_set_new(obj, "failcode", json_integer(row->failcode));
+		json_object_set_new(obj, "failcodename", json_string(name ? name : "unknown"));
+		/* Index 0 is us: our channel failed it. */
+		if (index > 0 && json_array_get(route, (size_t)index - 1))
+			json_object_set(obj, "erring_node",
+					json_object_get(json_array_get(route, (size_t)index - 1), "id"));
+		/* The channel out of the erring node. */
+		if (hop)
+			json_object_set(obj, "erring_channel", json_object_get(hop, "channel"));
+	}
+	if (row->failreason)
+		json_object_set_new(obj, "failreason", json_string(row->failreason));
+	json_decref(route);
+	return obj;
+}
+
+/* pay's answer: its completed part. */
+static json_t *pay_json(const struct payment_row *row)
+{
+	json_t *obj = json_pack("{s:I, s:i, s:I, s:I, s:s}",
+		"created_at", (json_int_t)row->created_at,
+		"parts", 1,
+		"amount_msat", (json_int_t)row->amount_msat,
+		"amount_sent_msat", (json_int_t)row->amount_sent_msat,
+		"status", "complete");
+
+	if (row->has_preimage)
+		json_hex(obj, "payment_preimage", row->preimage.r, 32);
+	json_hex(obj, "payment_hash", row->payment_hash.u8, 32);
+	if (row->has_destination)
+		json_hex(obj, "destination", row->destination, PUBKEY_CMPR_LEN);
+	return obj;
+}
+
+/* A payment command's error, as the request's (with the failed part as
+ * its data, if one failed). */
+static void respond_failed(struct rpc_request *request, const struct payment_row *row, int code,
+			   const char *err)
+{
+	code = code == PAYMENT_ERR_INTERNAL ? RPC_INTERNAL_ERROR
+		: code == PAYMENT_ERR_INVALID ? RPC_INVALID_PARAMS
+		: code == PAYMENT_ERR_STOPPING ? RPC_LIGHTNINGD : code;
+	if (row)
+		rpc_respond_error_data(request, code, failure_json(row), "%s", err);
+	else
+		rpc_respond_error(request, code, "%s", err);
+}
+
+/* A payment_done_fn for sendpay and waitsendpay. */
+static void answer_part(void *arg, const struct payment_row *row, int code, const char *err)
+{
+	if (err)
+		respond_failed(arg, row, code, err);
+	else
+		rpc_respond(arg, payment_json(row));
+}
+
+/* A payment_done_fn for pay and keysend. */
+static void answer_pay(void *arg, const struct payment_row *row, int code, const char *err)
+{
+	if (err)
+		respond_failed(arg, row, code, err);
+	else
+		rpc_respond(arg, pay_json(row));
+}
+
 
 static bool hex32(struct rpc_request *request, const json_t *value, const char *name,
 		  uint8_t out[32])
@@ -110,7 +231,7 @@ static void sendpay(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
 		return;
 	}
-	payments_sendpay(ohmd->payments, request, &sp);
+	payments_sendpay(ohmd->payments, &sp, answer_part, request);
 }
 
 static void waitsendpay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -119,9 +240,10 @@ static void waitsendpay(struct ohmd *ohmd, struct rpc_request *request, json_t *
 
 	if (!hex32(request, json_object_get(params, "payment_hash"), "payment_hash", hash.u8))
 		return;
-	payments_waitsendpay(ohmd->payments, request, &hash,
+	payments_waitsendpay(ohmd->payments, &hash,
 			     (uint64_t)json_integer_value(json_object_get(params, "partid")),
-			     (uint64_t)json_integer_value(json_object_get(params, "timeout")));
+			     (uint64_t)json_integer_value(json_object_get(params, "timeout")),
+			     answer_part, request);
 }
 
 /* Paying ourselves would go out to a peer and back, for a fee, to settle
@@ -223,12 +345,8 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 	 * payee). */
 	for (size_t r = 0; r < b11->num_routes; r++)
 		num_edges += b11->routes[r].num_hops;
-	edges = calloc(num_edges + 1, sizeof(*edges));
-	lens = calloc(b11->num_routes + 1, sizeof(*lens));
-	if (!edges || !lens) {
-		rpc_respond_error(request, RPC_INTERNAL_ERROR, "out of memory");
-		goto out;
-	}
+	edges = oh_calloc(num_edges + 1, sizeof(*edges));
+	lens = oh_calloc(b11->num_routes + 1, sizeof(*lens));
 	num_edges = 0;
 	for (size_t r = 0; r < b11->num_routes; r++) {
 		const struct bolt11_route *route = &b11->routes[r];
@@ -247,7 +365,7 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 	pp.hint_edges = edges;
 	pp.hint_lens = lens;
 	pp.num_hints = b11->num_routes;
-	payments_pay(ohmd->payments, request, &pp);
+	payments_pay(ohmd->payments, &pp, answer_pay, request);
 out:
 	free(edges);
 	free(lens);
@@ -286,13 +404,13 @@ static void keysend(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	sha256(&pp.payment_hash, pp.keysend_preimage, sizeof(pp.keysend_preimage));
 	pp.min_final_cltv_expiry = KEYSEND_FINAL_CLTV;
 	pp.label = json_string_value(json_object_get(params, "label"));
-	payments_pay(ohmd->payments, request, &pp);
+	payments_pay(ohmd->payments, &pp, answer_pay, request);
 	crypto_wipe(pp.keysend_preimage, sizeof(pp.keysend_preimage));
 }
 
 /* The filters listsendpays and listpays share. */
-static bool list_filters(struct rpc_request *request, json_t *params, uint8_t hash[32],
-			 const uint8_t **hash_filter, const char **status)
+static bool list_filters(struct rpc_request *request, json_t *params, struct sha256 *hash,
+			 const struct sha256 **hash_filter, const char **status)
 {
 	json_t *h = json_object_get(params, "payment_hash");
 
@@ -305,42 +423,159 @@ static bool list_filters(struct rpc_request *request, json_t *params, uint8_t ha
 	}
 	*hash_filter = NULL;
 	if (h) {
-		if (!hex32(request, h, "payment_hash", hash))
+		if (!hex32(request, h, "payment_hash", hash->u8))
 			return false;
 		*hash_filter = hash;
 	}
 	return true;
 }
 
+static void list_one(void *arg, const struct payment_row *row)
+{
+	json_array_append_new(arg, payment_json(row));
+}
+
 static void listsendpays(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	uint8_t hash[32];
-	const uint8_t *hash_filter;
+	struct sha256 hash;
+	const struct sha256 *hash_filter;
 	const char *status;
+	json_t *list;
 
-	if (!list_filters(request, params, hash, &hash_filter, &status))
+	if (!list_filters(request, params, &hash, &hash_filter, &status))
 		return;
-	rpc_respond(request, json_pack("{s:o}", "payments", payments_listsendpays_json(
-		ohmd->payments, json_string_value(json_object_get(params, "bolt11")), hash_filter,
-		status)));
+	list = json_array();
+	payments_list(ohmd->payments, json_string_value(json_object_get(params, "bolt11")),
+		      hash_filter, status, list_one, list);
+	rpc_respond(request, json_pack("{s:o}", "payments", list));
+}
+
+/* listpays: one entry per payment_hash; the complete part if any, else
+ * the latest. */
+static json_t *pays_json(json_t *parts, const char *status)
+{
+	json_t *pays = json_array(), *by_hash = json_object();
+	size_t i;
+	json_t *part;
+
+	json_array_foreach(parts, i, part) {
+		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
+		json_t *seen = json_object_get(by_hash, hash);
+		if (seen && strcmp(json_string_value(json_object_get(seen, "status")), "complete") == 0)
+			continue;
+		json_object_set(by_hash, hash, part);
+	}
+	json_array_foreach(parts, i, part) {
+		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
+		json_t *chosen = json_object_get(by_hash, hash), *pay;
+		if (chosen != part)
+			continue;
+		if (status && strcmp(json_string_value(json_object_get(chosen, "status")), status))
+			continue;
+		pay = json_pack("{s:O, s:O, s:O, s:O, s:O, s:i}",
+				"payment_hash", json_object_get(chosen, "payment_hash"),
+				"status", json_object_get(chosen, "status"),
+				"created_at", json_object_get(chosen, "created_at"),
+				"amount_msat", json_object_get(chosen, "amount_msat"),
+				"amount_sent_msat", json_object_get(chosen, "amount_sent_msat"),
+				"number_of_parts", 1);
+		if (json_object_get(chosen, "destination"))
+			json_object_set(pay, "destination", json_object_get(chosen, "destination"));
+		if (json_object_get(chosen, "payment_preimage"))
+			json_object_set(pay, "preimage", json_object_get(chosen, "payment_preimage"));
+		if (json_object_get(chosen, "bolt11"))
+			json_object_set(pay, "bolt11", json_object_get(chosen, "bolt11"));
+		if (json_object_get(chosen, "label"))
+			json_object_set(pay, "label", json_object_get(chosen, "label"));
+		json_array_append_new(pays, pay);
+	}
+	json_decref(by_hash);
+	return pays;
 }
 
 static void listpays(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	uint8_t hash[32];
-	const uint8_t *hash_filter;
+	struct sha256 hash;
+	const struct sha256 *hash_filter;
 	const char *status;
+	json_t *parts;
 
-	if (!list_filters(request, params, hash, &hash_filter, &status))
+	if (!list_filters(request, params, &hash, &hash_filter, &status))
 		return;
-	rpc_respond(request, json_pack("{s:o}", "pays", payments_listpays_json(
-		ohmd->payments, json_string_value(json_object_get(params, "bolt11")), hash_filter,
-		status)));
+	parts = json_array();
+	payments_list(ohmd->payments, json_string_value(json_object_get(params, "bolt11")),
+		      hash_filter, NULL, list_one, parts);
+	rpc_respond(request, json_pack("{s:o}", "pays", pays_json(parts, status)));
+	json_decref(parts);
+}
+
+/* A channel's short_channel_id, as JSON (NULL: none, or unknown). */
+static json_t *scid_json(struct ohmd *ohmd, bool has, int64_t dbid)
+{
+	struct dchannel *dc;
+	char text[SHORT_CHANNEL_ID_STR_MAX];
+
+	if (!has)
+		return NULL;
+	dc = channels_by_dbid(ohmd->channels, dbid);
+	if (!dc || !dchannel_scid(dc))
+		return NULL;
+	return json_string(short_channel_id_to_str(text, dchannel_scid(dc)));
+}
+
+struct forwards_list {
+	struct ohmd *ohmd;
+	const char *in_channel, *out_channel;	/* filters, or NULL */
+	json_t *list;
+};
+
+static void forward_json(void *arg, const struct forward_row *row)
+{
+	struct forwards_list *fl = arg;
+	json_t *in = scid_json(fl->ohmd, true, row->in_channel);
+	json_t *out = scid_json(fl->ohmd, row->has_out_channel, row->out_channel);
+	json_t *obj;
+
+	if ((fl->in_channel && (!in || strcmp(json_string_value(in), fl->in_channel)))
+	    || (fl->out_channel && (!out || strcmp(json_string_value(out), fl->out_channel)))) {
+		json_decref(in);
+		json_decref(out);
+		return;
+	}
+	obj = json_pack("{s:I, s:I, s:s, s:I}",
+			"in_htlc_id", (json_int_t)row->in_htlc_id,
+			"in_msat", (json_int_t)row->in_msat,
+			"status", row->status,
+			"received_time", (json_int_t)row->received_time);
+	if (in)
+		json_object_set_new(obj, "in_channel", in);
+	if (out)
+		json_object_set_new(obj, "out_channel", out);
+	if (row->has_out_htlc_id)
+		json_object_set_new(obj, "out_htlc_id", json_integer((json_int_t)row->out_htlc_id));
+	if (row->has_out_msat) {
+		json_object_set_new(obj, "out_msat", json_integer((json_int_t)row->out_msat));
+		json_object_set_new(obj, "fee_msat",
+				    json_integer((json_int_t)row->in_msat - (json_int_t)row->out_msat));
+	}
+	if (row->has_resolved_time)
+		json_object_set_new(obj, "resolved_time", json_integer(row->resolved_time));
+	if (row->failcode) {
+		const char *name = onion_failure_name(row->failcode);
+		json_object_set_new(obj, "failcode", json_integer(row->failcode));
+		if (name)
+			json_object_set_new(obj, "failreason", json_string(name));
+	}
+	json_array_append_new(fl->list, obj);
 }
 
 static void listforwards(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	const char *status = json_string_value(json_object_get(params, "status"));
+	struct forwards_list fl = {
+		ohmd, json_string_value(json_object_get(params, "in_channel")),
+		json_string_value(json_object_get(params, "out_channel")), NULL,
+	};
 
 	if (status && strcmp(status, "offered") && strcmp(status, "settled")
 	    && strcmp(status, "failed") && strcmp(status, "local_failed")) {
@@ -348,9 +583,9 @@ static void listforwards(struct ohmd *ohmd, struct rpc_request *request, json_t 
 				  "settled, failed or local_failed");
 		return;
 	}
-	rpc_respond(request, json_pack("{s:o}", "forwards", payflow_forwards_json(
-		ohmd->payflow, status, json_string_value(json_object_get(params, "in_channel")),
-		json_string_value(json_object_get(params, "out_channel")))));
+	fl.list = json_array();
+	payflow_forwards(ohmd->payflow, status, forward_json, &fl);
+	rpc_respond(request, json_pack("{s:o}", "forwards", fl.list));
 }
 
 static const struct rpc_param sendpay_params[] = {

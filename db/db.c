@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
+
 /* "ohm" in ASCII: PRAGMA application_id of every ohm database. */
 #define DB_APPLICATION_ID 0x006f686d
 /* How long to wait for another process's lock (e.g. a backup) before
@@ -45,6 +47,12 @@ struct db {
 	/* The owner of an open group transaction (db_set_group_closer). */
 	bool (*group_close)(void *arg);
 	void *group_arg;
+	/* What waits for the open transaction's commit (db_after_commit). */
+	struct after_commit {
+		void (*fn)(void *arg);
+		void *arg;
+	} *after;
+	size_t num_after, max_after;
 };
 
 /* Writes "path: <message>" into err, closes conn (rolling back any open
@@ -232,6 +240,7 @@ void db_close(struct db *db)
 	int rc = sqlite3_close(db->conn);
 	assert(rc == SQLITE_OK);
 	(void)rc;
+	free(db->after);
 	free(db);
 }
 
@@ -290,6 +299,17 @@ const void *db_col_blob(sqlite3_stmt *stmt, const char *name, size_t *len)
 
 	*len = p ? (size_t)sqlite3_column_bytes(stmt, i) : 0;
 	return p;
+}
+
+bool db_col_copy(sqlite3_stmt *stmt, const char *name, void *out, size_t len)
+{
+	size_t got;
+	const void *blob = db_col_blob(stmt, name, &got);
+
+	if (!blob || got != len)
+		return false;
+	memcpy(out, blob, len);
+	return true;
 }
 
 const char *db_col_text(sqlite3_stmt *stmt, const char *name)
@@ -362,13 +382,59 @@ bool db_begin(struct db *db)
 	return db_exec(db, "BEGIN IMMEDIATE");
 }
 
+void db_after_commit(struct db *db, void (*fn)(void *arg), void *arg)
+{
+	if (!db_in_transaction(db)) {
+		fn(arg);
+		return;
+	}
+	for (size_t i = 0; i < db->num_after; i++)
+		if (db->after[i].fn == fn && db->after[i].arg == arg)
+			return;
+	if (db->num_after == db->max_after) {
+		db->max_after = db->max_after ? 2 * db->max_after : 8;
+		db->after = oh_realloc(db->after, db->max_after * sizeof(*db->after));
+	}
+	db->after[db->num_after++] = (struct after_commit){fn, arg};
+}
+
+void db_after_commit_cancel(struct db *db, void *arg)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < db->num_after; i++)
+		if (db->after[i].arg != arg)
+			db->after[kept++] = db->after[i];
+	db->num_after = kept;
+}
+
 bool db_commit(struct db *db)
 {
-	return db_exec(db, "COMMIT");
+	bool ok = db_exec(db, "COMMIT");
+	struct after_commit *after = db->after;
+	size_t num = db->num_after, max = db->max_after;
+
+	/* Not committed: what waited for it never happens.  The list is
+	 * taken out first, so what runs may register more. */
+	db->num_after = 0;
+	if (!ok || !num)
+		return ok;
+	db->after = NULL;
+	db->max_after = 0;
+	for (size_t i = 0; i < num; i++)
+		after[i].fn(after[i].arg);
+	if (!db->after) {
+		db->after = after;
+		db->max_after = max;
+	} else {
+		free(after);
+	}
+	return ok;
 }
 
 bool db_rollback(struct db *db)
 {
+	db->num_after = 0;
 	if (!db_in_transaction(db))
 		return true;
 	return db_exec(db, "ROLLBACK");
@@ -387,8 +453,7 @@ static void stmt_release(sqlite3_stmt *stmt)
 	sqlite3_clear_bindings(stmt);
 }
 
-/* Steps a statement that returns no rows, then releases it. */
-static bool step_done(sqlite3_stmt *stmt)
+bool db_step_done(sqlite3_stmt *stmt)
 {
 	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
 	stmt_release(stmt);
@@ -413,7 +478,7 @@ bool db_var_set_blob(struct db *db, const char *name, const void *data,
 		sqlite3_clear_bindings(stmt);
 		return false;
 	}
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 bool db_var_set_int(struct db *db, const char *name, int64_t value)
@@ -426,7 +491,7 @@ bool db_var_set_int(struct db *db, const char *name, int64_t value)
 		sqlite3_clear_bindings(stmt);
 		return false;
 	}
-	return step_done(stmt);
+	return db_step_done(stmt);
 }
 
 /* Looks name up.  Returns 1 with the row in *stmt if found with type

@@ -67,9 +67,16 @@ int db_column_by_name(sqlite3_stmt *stmt, const char *name);
 int64_t db_col_int64(sqlite3_stmt *stmt, const char *name);
 /* NULL (and *len 0) for SQL NULL or an empty blob. */
 const void *db_col_blob(sqlite3_stmt *stmt, const char *name, size_t *len);
+/* Copies a blob of exactly len bytes into out.  Returns: false (out
+ * untouched) for SQL NULL or another length. */
+bool db_col_copy(sqlite3_stmt *stmt, const char *name, void *out, size_t len);
 /* NULL for SQL NULL. */
 const char *db_col_text(sqlite3_stmt *stmt, const char *name);
 bool db_col_is_null(sqlite3_stmt *stmt, const char *name);
+
+/* Steps a prepared statement that returns no rows to its end, then resets
+ * it and drops its bindings.  Returns: false on error (see db_errmsg). */
+bool db_step_done(sqlite3_stmt *stmt);
 
 /* Runs sql, which returns no rows and may hold several statements.
  * Returns true on success, false on error (see db_errmsg). */
@@ -91,6 +98,16 @@ void db_set_group_closer(struct db *db, bool (*close)(void *arg), void *arg);
 /* Commits; when it returns true the transaction is durable.  On false the
  * transaction may still be open: call db_rollback(). */
 bool db_commit(struct db *db);
+
+/* What depends on the open transaction leaving the process (an answer
+ * saying a payment is stored) waits for its commit: fn(arg) runs once
+ * db_commit succeeded, before it returns, in the order given; never if
+ * the transaction fails or rolls back.  The same fn and arg given again
+ * before then run once.  With no transaction open, fn runs now.  fn must
+ * not write to the database (it may run inside db_begin's commit of a
+ * group transaction).  _cancel drops the ones with arg. */
+void db_after_commit(struct db *db, void (*fn)(void *arg), void *arg);
+void db_after_commit_cancel(struct db *db, void *arg);
 
 /* Discards the open transaction, if any.  Returns false on error. */
 bool db_rollback(struct db *db);

@@ -148,45 +148,38 @@ static void test_every_trigger_order_decides_once(void)
 	pair_free(&p);
 }
 
-/* The records naming one outgoing HTLC id on B's channel: the forwards
- * and payment parts B stored, oldest first (the order an unordered
- * look-up finds them in). */
+/* The owners of the HTLCs B offered on its channel to node 1, as payflow
+ * keeps them in memory: the forwards and payment parts B stored. */
+#define OUT_CHANNEL 1
+
 struct out_ledger {
-	struct switch_row rows[MAX_IDS];
-	uint64_t out_id[MAX_IDS];
-	uint64_t withdrawn_key[MAX_IDS];	/* 0: not marked */
-	size_t num;
+	struct switch_origins *origins;
+	int64_t next_id;
 };
+
+static void out_init(struct out_ledger *l)
+{
+	l->origins = switch_origins_new();
+	l->next_id = 1000;
+}
 
 static int64_t out_offer(struct out_ledger *l, uint64_t out_id, bool is_forward)
 {
-	struct switch_row *r = &l->rows[l->num];
+	struct switch_origin origin = {.is_forward = is_forward, .id = l->next_id++};
 
-	r->is_forward = is_forward;
-	r->id = 1000 + (int64_t)l->num;
-	r->is_live = true;
-	l->out_id[l->num++] = out_id;
-	return r->id;
+	switch_origins_add(l->origins, OUT_CHANNEL, out_id, 0, &origin);
+	return origin.id;
 }
 
 /* The owner of an outcome for out_id (with key: of the held failure of
  * the record marked with it), which stops being live. */
 static int64_t out_resolve(struct out_ledger *l, uint64_t out_id, uint64_t key)
 {
-	struct switch_row naming[MAX_IDS];
-	const struct switch_row *owner;
-	size_t num = 0;
+	struct switch_origin owner;
 
-	for (size_t k = 0; k < l->num; k++)
-		if (l->out_id[k] == out_id && l->withdrawn_key[k] == key)
-			naming[num++] = l->rows[k];
-	owner = switch_owner(naming, num);
-	if (!owner)
+	if (!switch_origins_take(l->origins, OUT_CHANNEL, out_id, key, &owner))
 		return 0;
-	for (size_t k = 0; k < l->num; k++)
-		if (l->rows[k].id == owner->id)
-			l->rows[k].is_live = false;
-	return owner->id;
+	return owner.id;
 }
 
 /* Node 0 is B, forwarding to node 1.  B's HTLC (forward F1) is lost with
@@ -196,13 +189,14 @@ static void test_withdrawn_id_reused_resolves_the_new_forward(void)
 {
 	struct pair_options o;
 	struct pair p;
-	struct out_ledger l = {0};
+	struct out_ledger l;
 	struct preimage pre;
 	struct sha256 hash;
 	int64_t first_forward, second_forward;
 	uint64_t id, reused;
 	size_t first;
 
+	out_init(&l);
 	pair_default_options(&o);
 	o.push_msat = 984000000;	/* B keeps 16000 sat */
 	pair_init(&p, &o);
@@ -243,7 +237,9 @@ static void test_withdrawn_id_reused_resolves_the_new_forward(void)
 			CHECK(out_resolve(&l, p.node[0].records[k].htlc_id, 0) == second_forward);
 	/* Both resolved: a repeated outcome has no owner. */
 	CHECK(out_resolve(&l, reused, 0) == 0);
+	CHECK(switch_origins_count(l.origins) == 0);
 	CHECK(pair_check_agree(&p));
+	switch_origins_free(l.origins);
 	pair_free(&p);
 }
 
@@ -251,13 +247,11 @@ static void test_withdrawn_id_reused_resolves_the_new_forward(void)
  * longer live, still unresolved).  Returns: its id, 0 if none. */
 static int64_t out_mark(struct out_ledger *l, uint64_t out_id, uint64_t key)
 {
-	for (size_t k = 0; k < l->num; k++)
-		if (l->out_id[k] == out_id && !l->withdrawn_key[k]
-		    && l->rows[k].is_live) {
-			l->withdrawn_key[k] = key;
-			return l->rows[k].id;
-		}
-	return 0;
+	struct switch_origin marked;
+
+	if (!switch_origins_withdraw(l->origins, OUT_CHANNEL, out_id, key, &marked))
+		return 0;
+	return marked.id;
 }
 
 /* Node 0 (B) forwards F1 as HTLC h, signed into node 1's next commitment;
@@ -268,7 +262,7 @@ static int64_t out_mark(struct out_ledger *l, uint64_t out_id, uint64_t key)
 static void test_held_withdrawal_keeps_the_old_forward_apart(void)
 {
 	struct pair p;
-	struct out_ledger l = {0};
+	struct out_ledger l;
 	struct wirebuf *kept;
 	struct preimage pre;
 	struct sha256 hash;
@@ -276,6 +270,7 @@ static void test_held_withdrawal_keeps_the_old_forward_apart(void)
 	uint64_t h = 0, reused = 99, key = 0;
 	size_t first, held = 0, fulfilled = 0;
 
+	out_init(&l);
 	kept = pair_sign_and_lose_commit(&p, &h);
 	first_forward = out_offer(&l, h, true);
 	pair_settle(&p);
@@ -321,30 +316,55 @@ static void test_held_withdrawal_keeps_the_old_forward_apart(void)
 		}
 	CHECK(fulfilled == 1);
 	CHECK(out_resolve(&l, h, 0) == 0 && out_resolve(&l, h, key) == 0);
+	CHECK(switch_origins_count(l.origins) == 0);
 	CHECK(pair_check_agree(&p));
+	switch_origins_free(l.origins);
 	wirebuf_free(kept);
 	pair_free(&p);
 }
 
 /* A withdrawn forward's id reused by one of our own payments, and the
- * other way round: the live record owns it whatever the table. */
+ * other way round: the live record owns it whatever the table; and the
+ * table rebuilt at start-up, oldest row first, keeps the newest. */
 static void test_owner_is_the_live_record_across_tables(void)
 {
-	struct switch_row rows[3] = {
-		{.is_forward = true, .id = 7, .is_live = false},
-		{.is_forward = false, .id = 3, .is_live = true},
-		{.is_forward = false, .id = 2, .is_live = false},
-	};
-	const struct switch_row *owner = switch_owner(rows, 3);
+	struct switch_origins *t = switch_origins_new();
+	struct switch_origin forward = {.is_forward = true, .id = 7, .in_channel = 4,
+					.in_htlc_id = 11};
+	struct switch_origin part = {.is_forward = false, .id = 3, .partid = 2};
+	struct switch_origin old_part = {.is_forward = false, .id = 2};
+	struct switch_origin got;
 
-	CHECK(owner && !owner->is_forward && owner->id == 3);
-	rows[0].is_live = true;
-	rows[1].is_live = false;
-	owner = switch_owner(rows, 3);
-	CHECK(owner && owner->is_forward && owner->id == 7);
-	rows[0].is_live = false;
-	CHECK(switch_owner(rows, 3) == NULL);
-	CHECK(switch_owner(rows, 0) == NULL);
+	memset(part.payment_hash.u8, 0xab, sizeof(part.payment_hash.u8));
+	switch_origins_add(t, 1, 5, 0, &forward);
+	CHECK(switch_origins_withdraw(t, 1, 5, 9, &got) && got.id == 7);
+	switch_origins_add(t, 1, 5, 0, &part);
+	/* The same id on another channel is another HTLC. */
+	switch_origins_add(t, 2, 5, 0, &old_part);
+	CHECK(switch_origins_count(t) == 3);
+	CHECK(switch_origins_take(t, 1, 5, 0, &got));
+	CHECK(!got.is_forward && got.id == 3 && got.partid == 2
+	      && memcmp(got.payment_hash.u8, part.payment_hash.u8, 32) == 0);
+	CHECK(!switch_origins_take(t, 1, 5, 0, &got));
+	CHECK(switch_origins_take(t, 1, 5, 9, &got));
+	CHECK(got.is_forward && got.id == 7 && got.in_channel == 4 && got.in_htlc_id == 11);
+	/* Nothing live: a withdrawal marks nothing (a dev- HTLC). */
+	CHECK(!switch_origins_withdraw(t, 1, 5, 10, &got));
+	CHECK(switch_origins_take(t, 2, 5, 0, &got) && got.id == 2);
+	/* Rebuilt: the older row, then the newer, of one HTLC id. */
+	switch_origins_add(t, 1, 6, 0, &old_part);
+	switch_origins_add(t, 1, 6, 0, &part);
+	CHECK(switch_origins_take(t, 1, 6, 0, &got) && got.id == 3);
+	CHECK(switch_origins_count(t) == 0);
+	/* Many in flight: past the first allocation. */
+	for (uint64_t id = 0; id < 100; id++) {
+		part.id = 100 + (int64_t)id;
+		switch_origins_add(t, 1, id, 0, &part);
+	}
+	for (uint64_t id = 100; id-- > 0;)
+		CHECK(switch_origins_take(t, 1, id, 0, &got) && got.id == 100 + (int64_t)id);
+	CHECK(switch_origins_count(t) == 0);
+	switch_origins_free(t);
 }
 
 int main(void)

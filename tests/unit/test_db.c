@@ -317,6 +317,82 @@ static void test_columns_by_name_in_memory(void)
 	db_close(db);
 }
 
+/* What waits for a commit runs after it, in order, and never after a
+ * rollback or a failed commit. */
+struct after_log {
+	char order[16];
+	size_t num;
+	struct db *db;
+	bool committed_when_run;
+};
+
+static void after_note(struct after_log *log, char c)
+{
+	if (log->num + 1 < sizeof(log->order))
+		log->order[log->num++] = c;
+	log->committed_when_run = !db_in_transaction(log->db);
+}
+
+static void after_a(void *arg) { after_note(arg, 'a'); }
+static void after_b(void *arg) { after_note(arg, 'b'); }
+
+static void test_after_commit(void)
+{
+	char err[256] = "";
+	struct db *db = db_open(":memory:", ohm_migrations, ohm_migrations_count,
+				err, sizeof(err));
+	struct after_log log = {.db = db}, other = {.db = db}, many[12];
+
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	memset(many, 0, sizeof(many));
+	for (int i = 0; i < 12; i++)
+		many[i].db = db;
+	/* No transaction: at once. */
+	db_after_commit(db, after_a, &log);
+	CHECK_STREQ(log.order, "a");
+	CHECK(db_begin(db));
+	db_after_commit(db, after_b, &log);
+	db_after_commit(db, after_a, &log);
+	db_after_commit(db, after_b, &other);
+	db_after_commit_cancel(db, &other);
+	CHECK_STREQ(log.order, "a");
+	CHECK(db_commit(db));
+	CHECK_STREQ(log.order, "aba");
+	CHECK(log.committed_when_run);
+	CHECK(other.num == 0);
+	/* Rolled back: dropped. */
+	CHECK(db_begin(db));
+	db_after_commit(db, after_a, &log);
+	CHECK(db_rollback(db));
+	CHECK(db_begin(db));
+	CHECK(db_commit(db));
+	CHECK_STREQ(log.order, "aba");
+	/* A commit that fails (a deferred foreign key): dropped too. */
+	CHECK(db_exec(db, "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+		      " CREATE TABLE c (p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)"));
+	CHECK(db_begin(db));
+	CHECK(db_exec(db, "INSERT INTO c VALUES (42)"));
+	db_after_commit(db, after_b, &log);
+	CHECK(!db_commit(db));
+	CHECK(db_rollback(db));
+	CHECK(db_begin(db));
+	CHECK(db_commit(db));
+	CHECK_STREQ(log.order, "aba");
+	/* The same fn and arg run once; many, past the first allocation. */
+	CHECK(db_begin(db));
+	for (int i = 0; i < 3; i++)
+		db_after_commit(db, after_b, &other);
+	for (int i = 0; i < 12; i++)
+		db_after_commit(db, i % 2 ? after_a : after_b, &many[i]);
+	CHECK(db_commit(db));
+	CHECK(other.num == 1);
+	for (int i = 0; i < 12; i++)
+		CHECK(many[i].num == 1 && many[i].order[0] == (i % 2 ? 'a' : 'b'));
+	db_close(db);
+}
+
 static void test_vars_round_trip(void)
 {
 	char path[256], err[256] = "";
@@ -529,6 +605,7 @@ int main(void)
 	RUN(test_pragmas_are_set);
 	RUN(test_prepare_caches_and_resets);
 	RUN(test_columns_by_name_in_memory);
+	RUN(test_after_commit);
 	RUN(test_vars_round_trip);
 	RUN(test_var_errors_carry_sqlite_text);
 	RUN(test_rollback_discards_and_commit_keeps);
