@@ -20,7 +20,7 @@
 #include "daemon/config.h"
 #include "daemon/invoices_store.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
+#include "daemon/htlcs.h"
 #include "db/db.h"
 #include "pay/bolt11.h"
 #include "wire/features.h"
@@ -41,15 +41,15 @@ struct invoice_waiter {
 };
 
 struct invoices {
-	struct ohmd *ohmd;
+	struct htlcs *htlcs;
 	struct invoice_waiter *waiters;
 };
 
-struct invoices *invoices_new(struct ohmd *ohmd)
+struct invoices *invoices_new(struct htlcs *htlcs)
 {
 	struct invoices *inv = oh_calloc(1, sizeof(*inv));
 
-	inv->ohmd = ohmd;
+	inv->htlcs = htlcs;
 	return inv;
 }
 
@@ -71,7 +71,7 @@ void invoices_free(struct invoices *inv)
 {
 	if (!inv)
 		return;
-	db_after_commit_cancel(inv->ohmd->db, inv);
+	db_after_commit_cancel(inv->htlcs->db, inv);
 	while (inv->waiters) {
 		inv->waiters->done(inv->waiters->arg, NULL, INVOICE_ERR_STOPPING,
 				   "ohmd is shutting down");
@@ -122,8 +122,8 @@ static void add_route_hints(struct invoices *inv, struct bolt11 *b11)
 	uint64_t receivable[MAX_ROUTE_HINTS];
 	size_t num = 0;
 
-	for (struct dchannel *dc = channels_next(inv->ohmd->channels, NULL); dc;
-	     dc = channels_next(inv->ohmd->channels, dc)) {
+	for (struct dchannel *dc = channels_next(inv->htlcs->channels, NULL); dc;
+	     dc = channels_next(inv->htlcs->channels, dc)) {
 		uint64_t can = channel_sendable_msat(dchannel_engine(dc), CHANNEL_REMOTE);
 		size_t at;
 		if (!dchannel_scid(dc) || !dchannel_remote_update(dc)
@@ -159,12 +159,12 @@ static bool label_or_hash_taken(struct invoices *inv, const char *label,
 {
 	struct invoice_row row;
 
-	if (invoices_store_by_label(inv->ohmd->db, label, &row) == 1) {
+	if (invoices_store_by_label(inv->htlcs->db, label, &row) == 1) {
 		invoice_row_clear(&row);
 		failed(done, arg, INVOICE_LABEL_ALREADY_EXISTS, "Duplicate label '%s'", label);
 		return true;
 	}
-	if (invoices_store_by_hash(inv->ohmd->db, hash, &row) == 1) {
+	if (invoices_store_by_hash(inv->htlcs->db, hash, &row) == 1) {
 		invoice_row_clear(&row);
 		failed(done, arg, INVOICE_PREIMAGE_ALREADY_EXISTS, "preimage already used");
 		return true;
@@ -175,8 +175,8 @@ static bool label_or_hash_taken(struct invoices *inv, const char *label,
 void invoices_create(struct invoices *inv, const struct invoice_params *params,
 		     invoice_done_fn done, void *arg)
 {
-	struct ohmd *ohmd = inv->ohmd;
-	struct bolt11 *b11 = bolt11_new(ohmd->config->chainparams);
+	struct htlcs *htlcs = inv->htlcs;
+	struct bolt11 *b11 = bolt11_new(htlcs->config->chainparams);
 	struct featurebits *features = ohm_featurebits(FEATURE_CTX_INVOICE);
 	struct privkey node_key;
 	struct preimage preimage;
@@ -202,7 +202,7 @@ void invoices_create(struct invoices *inv, const struct invoice_params *params,
 	crypto_random_bytes(b11->payment_secret.data, sizeof(b11->payment_secret.data));
 	bolt11_set_description(b11, params->description, strlen(params->description));
 	b11->expiry = params->expiry_secs;
-	b11->min_final_cltv_expiry_delta = ohmd->config->cltv_final;
+	b11->min_final_cltv_expiry_delta = htlcs->config->cltv_final;
 	featurebits_free(b11->features);
 	b11->features = features;
 	features = NULL;
@@ -213,8 +213,8 @@ void invoices_create(struct invoices *inv, const struct invoice_params *params,
 		bolt11_add_fallback(b11, s[0] == 0 ? 0 : (uint8_t)(s[0] - 0x50), s + 2, len - 2);
 	}
 	add_route_hints(inv, b11);
-	memcpy(node_key.secret.data, ohmd->node_secret, sizeof(node_key.secret.data));
-	ok = bolt11_encode_with_key(ohmd->secp, &encoded, err, b11, &node_key);
+	memcpy(node_key.secret.data, htlcs->node_secret, sizeof(node_key.secret.data));
+	ok = bolt11_encode_with_key(htlcs->secp, &encoded, err, b11, &node_key);
 	crypto_wipe(&node_key, sizeof(node_key));
 	if (!ok) {
 		failed(done, arg, INVOICE_ERR_INTERNAL, "cannot encode the invoice: %s", err);
@@ -235,14 +235,14 @@ void invoices_create(struct invoices *inv, const struct invoice_params *params,
 		.created_at = now,
 		.expires_at = now + params->expiry_secs,
 	};
-	ok = db_begin(ohmd->db) && invoices_store_add(ohmd->db, &row, &row.id)
-		&& db_commit(ohmd->db);
+	ok = db_begin(htlcs->db) && invoices_store_add(htlcs->db, &row, &row.id)
+		&& db_commit(htlcs->db);
 	if (ok) {
 		done(arg, &row, 0, NULL);
 	} else {
 		failed(done, arg, INVOICE_ERR_INTERNAL, "cannot store the invoice: %s",
-		       db_errmsg(ohmd->db));
-		db_rollback(ohmd->db);
+		       db_errmsg(htlcs->db));
+		db_rollback(htlcs->db);
 	}
 	crypto_wipe(&row, sizeof(row));
 out:
@@ -258,7 +258,7 @@ void invoices_list(struct invoices *inv, const char *label, const char *bolt11,
 		   const struct sha256 *payment_hash,
 		   void (*fn)(void *arg, const struct invoice_row *row), void *arg)
 {
-	invoices_store_list(inv->ohmd->db, label, bolt11, payment_hash, fn, arg);
+	invoices_store_list(inv->htlcs->db, label, bolt11, payment_hash, fn, arg);
 }
 
 void invoices_delete(struct invoices *inv, const char *label, const char *status,
@@ -267,7 +267,7 @@ void invoices_delete(struct invoices *inv, const char *label, const char *status
 	struct invoice_row row;
 	const char *now_status;
 
-	if (invoices_store_by_label(inv->ohmd->db, label, &row) != 1) {
+	if (invoices_store_by_label(inv->htlcs->db, label, &row) != 1) {
 		failed(done, arg, INVOICE_NOT_FOUND, "Unknown invoice");
 		return;
 	}
@@ -275,8 +275,8 @@ void invoices_delete(struct invoices *inv, const char *label, const char *status
 	if (strcmp(now_status, status) != 0)
 		failed(done, arg, INVOICE_STATUS_UNEXPECTED, "Invoice status is %s not %s",
 		       now_status, status);
-	else if (!invoices_store_delete(inv->ohmd->db, label))
-		failed(done, arg, INVOICE_ERR_INTERNAL, "%s", db_errmsg(inv->ohmd->db));
+	else if (!invoices_store_delete(inv->htlcs->db, label))
+		failed(done, arg, INVOICE_ERR_INTERNAL, "%s", db_errmsg(inv->htlcs->db));
 	else
 		done(arg, &row, 0, NULL);
 	invoice_row_clear(&row);
@@ -311,13 +311,13 @@ static bool waiter_try(struct invoices *inv, struct invoice_waiter *w)
 	bool answered = true;
 
 	if (!w->label) {
-		if (invoices_store_paid_after(inv->ohmd->db, w->lastpay_index, &row) != 1)
+		if (invoices_store_paid_after(inv->htlcs->db, w->lastpay_index, &row) != 1)
 			return false;
 		w->done(w->arg, &row, 0, NULL);
 		invoice_row_clear(&row);
 		return true;
 	}
-	if (invoices_store_by_label(inv->ohmd->db, w->label, &row) != 1) {
+	if (invoices_store_by_label(inv->htlcs->db, w->label, &row) != 1) {
 		failed(w->done, w->arg, INVOICE_NOT_FOUND, "Unknown invoice");
 		return true;
 	}
@@ -345,17 +345,17 @@ static void waiter_add(struct invoices *inv, const char *label, uint64_t lastpay
 	w->lastpay_index = lastpay_index;
 	/* In a transaction, this connection would read rows not committed
 	 * yet: the waiter is tried once they are. */
-	if (!db_in_transaction(inv->ohmd->db) && waiter_try(inv, w)) {
+	if (!db_in_transaction(inv->htlcs->db) && waiter_try(inv, w)) {
 		free(w->label);
 		free(w);
 		return;
 	}
 	w->next = inv->waiters;
 	inv->waiters = w;
-	if (db_in_transaction(inv->ohmd->db))
+	if (db_in_transaction(inv->htlcs->db))
 		wake_after_commit(inv);
 	if (timeout_secs) {
-		w->timer = evtimer_new(inv->ohmd->base, waiter_timer, w);
+		w->timer = evtimer_new(inv->htlcs->base, waiter_timer, w);
 		tv.tv_sec = (time_t)timeout_secs;
 		if (w->timer)
 			evtimer_add(w->timer, &tv);
@@ -367,7 +367,7 @@ void invoices_wait(struct invoices *inv, const char *label, invoice_done_fn done
 	struct invoice_row row;
 	uint64_t expires_at, now = now_secs();
 
-	if (invoices_store_by_label(inv->ohmd->db, label, &row) != 1) {
+	if (invoices_store_by_label(inv->htlcs->db, label, &row) != 1) {
 		failed(done, arg, INVOICE_NOT_FOUND, "Unknown invoice");
 		return;
 	}
@@ -399,7 +399,7 @@ static void waiters_wake(void *arg)
 
 static void wake_after_commit(struct invoices *inv)
 {
-	db_after_commit(inv->ohmd->db, waiters_wake, inv);
+	db_after_commit(inv->htlcs->db, waiters_wake, inv);
 }
 
 /* ---- Paying ---- */
@@ -409,7 +409,7 @@ bool invoices_find(struct invoices *inv, const struct sha256 *payment_hash,
 {
 	struct invoice_terms terms;
 
-	if (invoices_store_terms(inv->ohmd->db, payment_hash, &terms) != 1)
+	if (invoices_store_terms(inv->htlcs->db, payment_hash, &terms) != 1)
 		return false;
 	*out = (struct invoice_match){
 		.id = terms.id,
@@ -428,7 +428,7 @@ bool invoices_find(struct invoices *inv, const struct sha256 *payment_hash,
 bool invoices_mark_paid_db(struct invoices *inv, int64_t *id, uint64_t amount_msat,
 			   const uint8_t *keysend_preimage)
 {
-	struct db *db = inv->ohmd->db;
+	struct db *db = inv->htlcs->db;
 	uint64_t now = now_secs();
 
 	if (keysend_preimage) {

@@ -22,7 +22,7 @@
 #include "daemon/invoices_store.h"
 
 struct invoices;
-struct ohmd;
+struct htlcs;
 
 /* How an invoice command ends: with the invoice (code 0, err NULL), or
  * with err and code, one of CLN's codes below or INVOICE_ERR_*. */
@@ -39,7 +39,7 @@ typedef void (*invoice_done_fn)(void *arg, const struct invoice_row *row, int co
 #define INVOICE_NOT_FOUND 905
 #define INVOICE_STATUS_UNEXPECTED 906
 
-struct invoices *invoices_new(struct ohmd *ohmd);
+struct invoices *invoices_new(struct htlcs *htlcs);
 /* Ends the waits (INVOICE_ERR_STOPPING), frees. */
 void invoices_free(struct invoices *invoices);
 

@@ -381,11 +381,21 @@ static int run(struct ohmd *ohmd)
 		goto out;
 	}
 	peer_manager_set_listener(ohmd->peers, &channels_peer_listener, ohmd->channels);
-	ohmd->invoices = invoices_new(ohmd);
-	ohmd->payflow = payflow_new(ohmd);
-	ohmd->payments = payments_new(ohmd);
+	ohmd->htlcs = (struct htlcs){
+		.base = ohmd->base,
+		.log = ohmd->log,
+		.db = ohmd->db,
+		.config = ohmd->config,
+		.secp = ohmd->secp,
+		.node_secret = ohmd->node_secret,
+		.chain = ohmd->chain,
+		.channels = ohmd->channels,
+	};
+	ohmd->invoices = ohmd->htlcs.invoices = invoices_new(&ohmd->htlcs);
+	ohmd->payflow = ohmd->htlcs.payflow = payflow_new(&ohmd->htlcs);
+	ohmd->payments = ohmd->htlcs.payments = payments_new(&ohmd->htlcs);
 	if (!ohmd->invoices || !ohmd->payflow || !ohmd->payments) {
-		startup_error("out of memory");
+		startup_error("cannot start the HTLC switch, payments or invoices (see the log)");
 		goto out;
 	}
 	{

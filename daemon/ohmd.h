@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/htlcs.h"
+
 struct bitcoind;
 struct chain;
 struct channels;
@@ -36,6 +38,9 @@ struct ohmd {
 	struct invoices *invoices;	/* what we are to be paid */
 	struct payflow *payflow;	/* where HTLCs go */
 	struct payments *payments;	/* what we pay */
+	/* What those three stand on and reach each other through (the
+	 * same pointers as above, for them). */
+	struct htlcs htlcs;
 	secp256k1_context *secp;
 
 	uint8_t node_secret[32];	/* wiped at exit; never logged */

@@ -21,7 +21,7 @@
 #include "daemon/htlc_switch.h"
 #include "daemon/invoices.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
+#include "daemon/htlcs.h"
 #include "daemon/payments.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
@@ -30,7 +30,7 @@
 #include "pay/onion_error.h"
 
 struct payflow {
-	struct ohmd *ohmd;
+	struct htlcs *htlcs;
 	/* The owner of each HTLC we offered that is not resolved yet. */
 	struct switch_origins *origins;
 };
@@ -41,16 +41,16 @@ static void origin_loaded(void *arg, int64_t channel, uint64_t htlc_id, uint64_t
 	switch_origins_add(arg, channel, htlc_id, withdrawn_key, origin);
 }
 
-struct payflow *payflow_new(struct ohmd *ohmd)
+struct payflow *payflow_new(struct htlcs *htlcs)
 {
 	struct payflow *pf = oh_calloc(1, sizeof(*pf));
 
-	pf->ohmd = ohmd;
+	pf->htlcs = htlcs;
 	pf->origins = switch_origins_new();
 	/* Oldest first: a newer record of the same HTLC is the live one. */
-	if (!forwards_store_owners(ohmd->db, origin_loaded, pf->origins)) {
-		log_broken(ohmd->log, "pay", "cannot read the HTLCs in flight: %s",
-			   db_errmsg(ohmd->db));
+	if (!forwards_store_owners(htlcs->db, origin_loaded, pf->origins)) {
+		log_broken(htlcs->log, "pay", "cannot read the HTLCs in flight: %s",
+			   db_errmsg(htlcs->db));
 		payflow_free(pf);
 		return NULL;
 	}
@@ -72,12 +72,12 @@ struct switch_origins *payflow_origins(struct payflow *pf)
 
 static struct log *pflog(const struct payflow *pf)
 {
-	return pf->ohmd->log;
+	return pf->htlcs->log;
 }
 
 static uint32_t height(const struct payflow *pf)
 {
-	return chain_height(pf->ohmd->chain);
+	return chain_height(pf->htlcs->chain);
 }
 
 /* ---- Peeling ---- */
@@ -104,13 +104,13 @@ static void peel(struct payflow *pf, struct incoming *in, struct dchannel *dc, u
 	in->htlc = h;
 	if (!h)
 		return;
-	if (h->has_path_key && !pubkey_parse(pf->ohmd->secp, &path_key, h->path_key)) {
+	if (h->has_path_key && !pubkey_parse(pf->htlcs->secp, &path_key, h->path_key)) {
 		in->onion_failure = ONION_FAILURE_INVALID_ONION_BLINDING;
 		in->why = "invalid path_key";
 		return;
 	}
-	memcpy(node_key.secret.data, pf->ohmd->node_secret, sizeof(node_key.secret.data));
-	in->onion_failure = onion_process_with_key(pf->ohmd->secp, &in->peeled, &in->shared_secret,
+	memcpy(node_key.secret.data, pf->htlcs->node_secret, sizeof(node_key.secret.data));
+	in->onion_failure = onion_process_with_key(pf->htlcs->secp, &in->peeled, &in->shared_secret,
 						   &in->why, h->onion, h->h.payment_hash.u8, 32,
 						   h->has_path_key ? &path_key : NULL, &node_key);
 	crypto_wipe(&node_key, sizeof(node_key));
@@ -133,7 +133,7 @@ static bool store_local_fail(void *arg, uint64_t htlc_id)
 {
 	struct local_fail *lf = arg;
 
-	return forwards_store_local_failed(lf->pf->ohmd->db, lf->in_channel, htlc_id, lf->in_msat,
+	return forwards_store_local_failed(lf->pf->htlcs->db, lf->in_channel, htlc_id, lf->in_msat,
 					   lf->failcode, (int64_t)time(NULL));
 }
 
@@ -234,7 +234,7 @@ static bool store_paid(void *arg, uint64_t htlc_id)
 {
 	struct paid *p = arg;
 
-	return invoices_mark_paid_db(p->pf->ohmd->invoices, &p->invoice_id, p->amount_msat,
+	return invoices_mark_paid_db(p->pf->htlcs->invoices, &p->invoice_id, p->amount_msat,
 				     p->keysend_preimage);
 }
 
@@ -252,12 +252,12 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 
 	if (is_keysend)
 		keysend = payload->keysend_preimage;
-	if (invoices_find(pf->ohmd->invoices, &h->h.payment_hash, &invoice))
+	if (invoices_find(pf->htlcs->invoices, &h->h.payment_hash, &invoice))
 		found = (struct htlc_invoice){true, invoice.is_paid, invoice.is_expired,
 					      invoice.has_secret, invoice.payment_secret,
 					      invoice.has_amount, invoice.amount_msat};
 	htlc_accept_final(&d, &incoming, payload, &found, height(pf),
-			  pf->ohmd->config->cltv_final);
+			  pf->htlcs->config->cltv_final);
 	crypto_wipe(&found, sizeof(found));
 	if (d.failure.code) {
 		in->why = d.why;
@@ -297,7 +297,7 @@ static bool store_forward(void *arg, uint64_t out_htlc_id)
 		.is_forward = true, .in_channel = f->in_channel, .in_htlc_id = f->in_htlc_id,
 	};
 
-	if (!forwards_store_offered(f->pf->ohmd->db, f->in_channel, f->in_htlc_id, f->in_msat,
+	if (!forwards_store_offered(f->pf->htlcs->db, f->in_channel, f->in_htlc_id, f->in_msat,
 				    f->out_channel, out_htlc_id, f->out_msat, (int64_t)time(NULL),
 				    &origin.id))
 		return false;
@@ -308,8 +308,8 @@ static bool store_forward(void *arg, uint64_t out_htlc_id)
 static void forward(struct payflow *pf, struct incoming *in, const struct hop_payload *payload)
 {
 	const struct htlc *h = in->htlc;
-	const struct config *config = pf->ohmd->config;
-	struct dchannel *out = channels_by_scid(pf->ohmd->channels, &payload->short_channel_id);
+	const struct config *config = pf->htlcs->config;
+	struct dchannel *out = channels_by_scid(pf->htlcs->channels, &payload->short_channel_id);
 	struct htlc_incoming incoming = {h->h.amount_msat, h->h.cltv_expiry, h->h.payment_hash};
 	struct htlc_forward_policy policy = {config->fee_base_msat, config->fee_per_satoshi,
 					     config->cltv_delta};
@@ -361,14 +361,14 @@ static void decide(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
 		return;
 	/* --dev-hold-htlcs: dev-sendhtlc's HTLCs (an all-zero onion) wait
 	 * for dev-fulfillhtlc or dev-failhtlc. */
-	if (pf->ohmd->config->dev_hold_htlcs && onion_is_zero(in.htlc->onion))
+	if (pf->htlcs->config->dev_hold_htlcs && onion_is_zero(in.htlc->onion))
 		return;
 	if (in.onion_failure) {
 		fail_code(pf, &in, in.onion_failure, false);
 		return;
 	}
 	hop_payload_init(&payload);
-	if (!hop_payload_decode(pf->ohmd->secp, &payload, &perr, in.peeled.payload,
+	if (!hop_payload_decode(pf->htlcs->secp, &payload, &perr, in.peeled.payload,
 				in.peeled.payload_len, in.peeled.is_final, in.htlc->has_path_key)) {
 		in.why = perr.why;
 		fail_incoming(pf, &in, &perr.failure, !in.peeled.is_final);
@@ -401,7 +401,7 @@ bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct c
 			 struct payflow_owner *owner)
 {
 	struct switch_origin *o = &owner->origin;
-	struct db *db = pf->ohmd->db;
+	struct db *db = pf->htlcs->db;
 	int64_t now = (int64_t)time(NULL);
 
 	memset(owner, 0, sizeof(*owner));
@@ -418,7 +418,7 @@ bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct c
 	if (!switch_origins_take(pf->origins, dchannel_dbid(dc), ev->htlc_id, ev->withdrawn_key, o))
 		return true;	/* not ours (a dev- HTLC), or resolved already */
 	if (!o->is_forward)
-		return payments_resolved_db(pf->ohmd->payments, o, ev);
+		return payments_resolved_db(pf->htlcs->payments, o, ev);
 	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
 		return forwards_store_settled(db, o->id, &ev->preimage, now);
 	return forwards_store_failed(db, o->id, forward_has_reason(ev) ? ev->fail_reason : NULL,
@@ -429,7 +429,7 @@ bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct c
  * and its channel can take it. */
 static void pass_upstream(struct payflow *pf, const struct forward_outcome *o)
 {
-	struct dchannel *in_dc = channels_by_dbid(pf->ohmd->channels, o->in_channel);
+	struct dchannel *in_dc = channels_by_dbid(pf->htlcs->channels, o->in_channel);
 	struct incoming in;
 
 	if (!in_dc || !dchannel_is_usable(in_dc))
@@ -453,7 +453,7 @@ static void pass_upstream(struct payflow *pf, const struct forward_outcome *o)
 		free(packet);
 	} else {
 		/* Malformed downstream or withdrawn: we speak for it. */
-		struct dchannel *out = channels_by_dbid(pf->ohmd->channels, o->out_channel);
+		struct dchannel *out = channels_by_dbid(pf->htlcs->channels, o->out_channel);
 		struct onion_failure failure;
 		if (o->failcode & ONION_FAILURE_BADONION) {
 			onion_failure_init(&failure, o->failcode);
@@ -475,7 +475,7 @@ void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct chan
 	if (!origin->id)
 		return;
 	if (!origin->is_forward) {
-		payments_resolved(pf->ohmd->payments, origin, ev);
+		payments_resolved(pf->htlcs->payments, origin, ev);
 		return;
 	}
 	/* What payflow_resolved_db stored, from the event itself. */
@@ -506,13 +506,13 @@ static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint
 	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
 	enum switch_record record = SWITCH_RECORD_NONE;
 	struct forward_outcome o;
-	int found = forwards_store_by_incoming(pf->ohmd->db, dchannel_dbid(dc), htlc_id, &o);
+	int found = forwards_store_by_incoming(pf->htlcs->db, dchannel_dbid(dc), htlc_id, &o);
 	enum switch_action action;
 
 	/* Not knowing whether it was decided is no licence to decide it. */
 	if (found < 0) {
 		log_broken(pflog(pf), "pay", "cannot read the forward of HTLC %llu: %s",
-			   (unsigned long long)htlc_id, db_errmsg(pf->ohmd->db));
+			   (unsigned long long)htlc_id, db_errmsg(pf->htlcs->db));
 		return SWITCH_WAIT;
 	}
 	if (found)
@@ -603,5 +603,5 @@ struct channels_htlc_listener payflow_channels_listener(struct payflow *pf)
 void payflow_forwards(struct payflow *pf, const char *status,
 		      void (*fn)(void *arg, const struct forward_row *row), void *arg)
 {
-	forwards_store_list(pf->ohmd->db, status, fn, arg);
+	forwards_store_list(pf->htlcs->db, status, fn, arg);
 }

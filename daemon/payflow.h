@@ -24,10 +24,10 @@
 
 struct channel_event;
 struct dchannel;
-struct ohmd;
+struct htlcs;
 struct payflow;
 
-struct payflow *payflow_new(struct ohmd *ohmd);
+struct payflow *payflow_new(struct htlcs *htlcs);
 void payflow_free(struct payflow *payflow);
 
 /* From the channels. */

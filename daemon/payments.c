@@ -21,7 +21,7 @@
 #include "daemon/htlc_switch.h"
 #include "daemon/payflow.h"
 #include "daemon/payments_store.h"
-#include "daemon/ohmd.h"
+#include "daemon/htlcs.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
 #include "pay/onion.h"
@@ -47,11 +47,11 @@ struct sendpay_answer {
 	struct sendpay_answer *next;
 };
 
-struct payments *payments_new(struct ohmd *ohmd)
+struct payments *payments_new(struct htlcs *htlcs)
 {
 	struct payments *pm = oh_calloc(1, sizeof(*pm));
 
-	pm->ohmd = ohmd;
+	pm->htlcs = htlcs;
 	pm->answers_tail = &pm->answers;
 	return pm;
 }
@@ -78,7 +78,7 @@ void payments_free(struct payments *pm)
 				  "ohmd is shutting down");
 		waiter_free(pm, pm->waiters);
 	}
-	db_after_commit_cancel(pm->ohmd->db, pm);
+	db_after_commit_cancel(pm->htlcs->db, pm);
 	while (pm->answers) {
 		struct sendpay_answer *a = pm->answers;
 		pm->answers = a->next;
@@ -95,7 +95,7 @@ void payments_free(struct payments *pm)
 bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
 			void (*fn)(void *arg, const struct payment_row *row), void *arg)
 {
-	return payments_store_part(pm->ohmd->db, hash, partid, fn, arg) == 1;
+	return payments_store_part(pm->htlcs->db, hash, partid, fn, arg) == 1;
 }
 
 /* ---- Sending one part ---- */
@@ -135,9 +135,9 @@ static bool store_part(void *arg, uint64_t htlc_id)
 		.partid = p->partid,
 	};
 
-	if (!payments_store_add_part(part->pm->ohmd->db, &row, &origin.id))
+	if (!payments_store_add_part(part->pm->htlcs->db, &row, &origin.id))
 		return false;
-	switch_origins_add(payflow_origins(part->pm->ohmd->payflow), part->channel, htlc_id, 0,
+	switch_origins_add(payflow_origins(part->pm->htlcs->payflow), part->channel, htlc_id, 0,
 			   &origin);
 	return true;
 }
@@ -187,7 +187,7 @@ static bool build_payloads(struct payments *pm, struct wirebuf **payloads,
 			memcpy(payload.keysend_preimage.r, keysend_preimage, 32);
 		}
 		payloads[i] = wirebuf_new();
-		hop_payload_towire(pm->ohmd->secp, payloads[i], &payload);
+		hop_payload_towire(pm->htlcs->secp, payloads[i], &payload);
 		hop_payload_clear(&payload);
 	}
 	return true;
@@ -197,7 +197,7 @@ static bool build_payloads(struct payments *pm, struct wirebuf **payloads,
 int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 		       const uint8_t *keysend_preimage, char *err, size_t errlen)
 {
-	struct dchannel *first = channels_by_scid(pm->ohmd->channels, &p->route[0].scid);
+	struct dchannel *first = channels_by_scid(pm->htlcs->channels, &p->route[0].scid);
 	struct wirebuf *payloads[ROUTE_MAX_HOPS] = {0};
 	struct onion_hop hops[ROUTE_MAX_HOPS];
 	struct secret secrets[ROUTE_MAX_HOPS];
@@ -219,7 +219,7 @@ int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 		goto out;
 	}
 	for (size_t i = 0; i < p->num_hops; i++) {
-		if (!pubkey_parse(pm->ohmd->secp, &hops[i].node_id, p->route[i].node_id)) {
+		if (!pubkey_parse(pm->htlcs->secp, &hops[i].node_id, p->route[i].node_id)) {
 			snprintf(err, errlen, "route[%zu]: id is not a valid node id", i);
 			code = PAYMENT_ERR_INVALID;
 			goto out;
@@ -227,8 +227,8 @@ int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 		hops[i].payload = payloads[i]->data;
 		hops[i].payload_len = payloads[i]->len;
 	}
-	privkey_generate(pm->ohmd->secp, &session);
-	if (!onion_create(pm->ohmd->secp, packet, secrets, &session, hops, p->num_hops,
+	privkey_generate(pm->htlcs->secp, &session);
+	if (!onion_create(pm->htlcs->secp, packet, secrets, &session, hops, p->num_hops,
 			  p->payment_hash.u8, 32)) {
 		crypto_wipe(&session, sizeof(session));
 		snprintf(err, errlen, "the route's payloads do not fit in an onion");
@@ -316,7 +316,7 @@ void payments_sendpay(struct payments *pm, const struct sendpay_params *params,
 	answer->partid = params->partid;
 	*pm->answers_tail = answer;
 	pm->answers_tail = &answer->next;
-	db_after_commit(pm->ohmd->db, sendpay_answers, pm);
+	db_after_commit(pm->htlcs->db, sendpay_answers, pm);
 }
 
 /* ---- Outcomes ---- */
@@ -352,7 +352,7 @@ bool payments_resolved_db(struct payments *pm, struct switch_origin *part,
 	struct secret secrets[ROUTE_MAX_HOPS];
 	struct onion_failure failure;
 	struct wirebuf *buf;
-	struct db *db = pm->ohmd->db;
+	struct db *db = pm->htlcs->db;
 	int64_t now = (int64_t)time(NULL);
 	size_t num = 0, erring = 0;
 	int found = payments_store_pending_secrets(db, part->id, secrets, &num);
@@ -447,7 +447,7 @@ void payments_waitsendpay(struct payments *pm, const struct sha256 *payment_hash
 	w->next = pm->waiters;
 	pm->waiters = w;
 	if (timeout_secs) {
-		w->timer = evtimer_new(pm->ohmd->base, waiter_timeout, w);
+		w->timer = evtimer_new(pm->htlcs->base, waiter_timeout, w);
 		if (w->timer)
 			evtimer_add(w->timer, &tv);
 	}
@@ -459,5 +459,5 @@ void payments_list(struct payments *pm, const char *bolt11, const struct sha256 
 		   const char *status, void (*fn)(void *arg, const struct payment_row *row),
 		   void *arg)
 {
-	payments_store_list(pm->ohmd->db, bolt11, payment_hash, status, fn, arg);
+	payments_store_list(pm->htlcs->db, bolt11, payment_hash, status, fn, arg);
 }

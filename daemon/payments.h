@@ -17,7 +17,7 @@
 #include "pay/route.h"
 
 struct channel_event;
-struct ohmd;
+struct htlcs;
 struct payments;
 
 /* How a payment command ends: with err NULL, row is its part (sendpay:
@@ -45,7 +45,7 @@ typedef void (*payment_done_fn)(void *arg, const struct payment_row *row, int co
 #define PAY_STATUS_UNEXPECTED 209
 #define PAY_STOPPED_RETRYING 210
 
-struct payments *payments_new(struct ohmd *ohmd);
+struct payments *payments_new(struct htlcs *htlcs);
 /* Ends the waiting commands (PAYMENT_ERR_STOPPING), frees. */
 void payments_free(struct payments *payments);
 

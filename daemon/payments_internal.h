@@ -22,7 +22,7 @@ struct wirebuf;
 struct sendpay_answer;
 
 struct payments {
-	struct ohmd *ohmd;
+	struct htlcs *htlcs;
 	struct waiter *waiters;		/* waitsendpay requests (payments.c) */
 	struct pay *pays;		/* pays in progress (payments_pay.c) */
 	/* sendpay requests whose part waits for its commit (payments.c). */

@@ -20,7 +20,7 @@
 #include "daemon/chain.h"
 #include "daemon/channels.h"
 #include "daemon/log.h"
-#include "daemon/ohmd.h"
+#include "daemon/htlcs.h"
 #include "daemon/payments_store.h"
 #include "db/db.h"
 #include "pay/onion_error.h"
@@ -48,7 +48,7 @@ struct pay {
 
 static struct log *pmlog(const struct payments *pm)
 {
-	return pm->ohmd->log;
+	return pm->htlcs->log;
 }
 
 static void pay_free(struct payments *pm, struct pay *pay)
@@ -87,7 +87,7 @@ static bool choose_route(struct payments *pm, struct pay *pay)
 	enum pay_retry_verdict verdict;
 
 	for (size_t c = 0; c < pay_retry_num_candidates(&pay->retry); c++) {
-		struct dchannel *first = channels_usable_with(pm->ohmd->channels,
+		struct dchannel *first = channels_usable_with(pm->htlcs->channels,
 							      pay_retry_entry(&pay->retry, c));
 		struct pay_first_hop *hop = &pay->first_hops[c];
 
@@ -98,7 +98,7 @@ static bool choose_route(struct payments *pm, struct pay *pay)
 		hop->sendable_msat = channel_sendable_msat(dchannel_engine(first), CHANNEL_LOCAL);
 	}
 	verdict = pay_retry_next(&pay->retry, pay->first_hops, (uint64_t)time(NULL),
-				 chain_height(pm->ohmd->chain));
+				 chain_height(pm->htlcs->chain));
 	if (verdict == PAY_RETRY_SEND)
 		return true;
 	if (pay->last_code == 0 && verdict != PAY_RETRY_OUT_OF_TIME) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "crypto/hash.h"
+#include "daemon/htlcs.h"
 #include "daemon/ohmd.h"
 #include "db/db.h"
 #include "tests/unit/test.h"
@@ -44,7 +45,7 @@ static void record(void *arg, const struct invoice_row *row, int code, const cha
 }
 
 struct fixture {
-	struct ohmd ohmd;
+	struct htlcs htlcs;
 	struct invoices *inv;
 };
 
@@ -53,21 +54,21 @@ static bool setup(struct fixture *f)
 	char err[256] = "";
 
 	memset(f, 0, sizeof(*f));
-	f->ohmd.db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
-	CHECK_MSG(f->ohmd.db, "%s", err);
-	f->ohmd.base = event_base_new();
-	if (!f->ohmd.db || !f->ohmd.base)
+	f->htlcs.db = db_open(":memory:", ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	CHECK_MSG(f->htlcs.db, "%s", err);
+	f->htlcs.base = event_base_new();
+	if (!f->htlcs.db || !f->htlcs.base)
 		return false;
-	f->inv = invoices_new(&f->ohmd);
+	f->inv = invoices_new(&f->htlcs);
 	return true;
 }
 
 static void teardown(struct fixture *f)
 {
 	invoices_free(f->inv);
-	db_close(f->ohmd.db);
-	if (f->ohmd.base)
-		event_base_free(f->ohmd.base);
+	db_close(f->htlcs.db);
+	if (f->htlcs.base)
+		event_base_free(f->htlcs.base);
 }
 
 /* An unpaid invoice paying sha256(k, k, ...), expiring at expires_at. */
@@ -85,7 +86,7 @@ static int64_t add(struct fixture *f, const char *label, uint8_t k, uint64_t exp
 
 	memset(row.preimage.r, k, 32);
 	sha256(&row.payment_hash, row.preimage.r, 32);
-	CHECK(invoices_store_add(f->ohmd.db, &row, &id));
+	CHECK(invoices_store_add(f->htlcs.db, &row, &id));
 	return id;
 }
 
@@ -120,13 +121,13 @@ static void test_waiters_hear_only_committed_payments(void)
 	hash_of(&hash, 1);
 	CHECK(invoices_find(f.inv, &hash, &match) && match.id == a && !match.is_paid);
 	CHECK(match.has_amount && match.amount_msat == 1000 && !match.is_expired);
-	CHECK(db_begin(f.ohmd.db));
+	CHECK(db_begin(f.htlcs.db));
 	CHECK(invoices_mark_paid_db(f.inv, &a, 1000, NULL));
 	CHECK_MSG(any.calls == 0 && one.calls == 0, "answered before the commit");
 	/* A wait that arrives now must not read the uncommitted row. */
 	invoices_wait_any(f.inv, 0, 0, record, &late);
 	CHECK(late.calls == 0);
-	CHECK(db_commit(f.ohmd.db));
+	CHECK(db_commit(f.htlcs.db));
 	CHECK(any.calls == 1 && any.code == 0 && any.pay_index == 1);
 	CHECK_STREQ(any.label, "a");
 	CHECK(one.calls == 1 && one.code == 0);
@@ -137,16 +138,16 @@ static void test_waiters_hear_only_committed_payments(void)
 	/* Rolled back (the step could not be stored): never heard, unpaid. */
 	memset(&any, 0, sizeof(any));
 	invoices_wait_any(f.inv, 1, 0, record, &any);
-	CHECK(db_begin(f.ohmd.db));
+	CHECK(db_begin(f.htlcs.db));
 	CHECK(invoices_mark_paid_db(f.inv, &b, 1000, NULL));
-	CHECK(db_rollback(f.ohmd.db));
+	CHECK(db_rollback(f.htlcs.db));
 	CHECK(any.calls == 0);
 	hash_of(&hash, 2);
 	CHECK(invoices_find(f.inv, &hash, &match) && !match.is_paid);
 	/* Paid again for real: pay_index 2, heard once. */
-	CHECK(db_begin(f.ohmd.db));
+	CHECK(db_begin(f.htlcs.db));
 	CHECK(invoices_mark_paid_db(f.inv, &b, 1500, NULL));
-	CHECK(db_commit(f.ohmd.db));
+	CHECK(db_commit(f.htlcs.db));
 	CHECK(any.calls == 1 && any.pay_index == 2);
 	CHECK_STREQ(any.label, "b");
 	/* Shutting down ends a wait still open. */
@@ -174,10 +175,10 @@ static void test_keysend_settles_in_the_transaction(void)
 	sha256(&hash, preimage, 32);
 	CHECK(!invoices_find(f.inv, &hash, &match));
 	invoices_wait_any(f.inv, 0, 0, record, &any);
-	CHECK(db_begin(f.ohmd.db));
+	CHECK(db_begin(f.htlcs.db));
 	CHECK(invoices_mark_paid_db(f.inv, &id, 777, preimage));
 	CHECK(id > 0 && any.calls == 0);
-	CHECK(db_commit(f.ohmd.db));
+	CHECK(db_commit(f.htlcs.db));
 	CHECK(any.calls == 1 && any.pay_index == 1 && strncmp(any.label, "keysend-", 8) == 0);
 	CHECK(invoices_find(f.inv, &hash, &match) && match.is_paid && match.id == id);
 	CHECK(memcmp(match.preimage.r, preimage, 32) == 0 && !match.has_secret);
