@@ -18,6 +18,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/fee_policy.c daemon/fee_policy.h \
 	daemon/forwards_store.c daemon/forwards_store.h \
 	daemon/htlc_switch.c daemon/htlc_switch.h \
+	daemon/htlcs.h \
 	daemon/invoices.c daemon/invoices.h \
 	daemon/invoices_store.c daemon/invoices_store.h \
 	daemon/jsonrpc.c daemon/jsonrpc.h \
