@@ -27,10 +27,10 @@
 #include "common/hex.h"
 #include "crypto/secp.h"
 #include "crypto/util.h"
-#include "daemon/chain.h"
+#include "daemon/chain/chain.h"
 #include "daemon/log.h"
-#include "daemon/rpc_wallet_json.h"
-#include "daemon/wallet.h"
+#include "daemon/commands/rpc_wallet_json.h"
+#include "daemon/wallet/wallet.h"
 #include "db/db.h"
 
 #define OUR_ADDRESSES 50

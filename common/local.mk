@@ -2,6 +2,8 @@
 noinst_LIBRARIES += common/libohmcommon.a
 common_libohmcommon_a_SOURCES = \
 	common/alloc.c common/alloc.h \
+	common/byteset.c common/byteset.h \
+	common/netaddr.c common/netaddr.h \
 	common/hex.c common/hex.h \
 	common/json_frame.c common/json_frame.h
 

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "daemon/log.h"
-#include "daemon/netaddr.h"
+#include "common/netaddr.h"
 
 struct chainparams;
 

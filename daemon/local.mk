@@ -1,51 +1,54 @@
 # daemon/: ohmd, the node process (all I/O lives here).
 noinst_LIBRARIES += daemon/libohmdaemon.a
 daemon_libohmdaemon_a_SOURCES = \
-	daemon/bitcoind.c daemon/bitcoind.h \
-	daemon/channels.c daemon/channels.h daemon/channels_internal.h \
-	daemon/channels_chain.c daemon/channels_htlc.c daemon/channels_load.c daemon/channels_peer.c \
-	daemon/channels_rpc.c \
-	daemon/channels_fee.c \
-	daemon/channels_store.c daemon/channels_store.h \
-	daemon/byteset.c daemon/byteset.h \
-	daemon/chain.c daemon/chain.h \
-	daemon/chain_store.c daemon/chain_store.h \
-	daemon/coin_select.c daemon/coin_select.h \
-	daemon/commands.c daemon/commands.h \
+	daemon/chain/bitcoind.c daemon/chain/bitcoind.h \
+	daemon/channels/channels.c daemon/channels/channels.h daemon/channels/channels_internal.h \
+	daemon/channels/channels_chain.c daemon/channels/channels_htlc.c daemon/channels/channels_load.c daemon/channels/channels_peer.c \
+	daemon/channels/channels_requests.c \
+	daemon/channels/channels_fee.c \
+	daemon/channels/channels_store.c daemon/channels/channels_store.h \
+	daemon/chain/chain.c daemon/chain/chain.h \
+	daemon/chain/chain_store.c daemon/chain/chain_store.h \
+	daemon/wallet/coin_select.c daemon/wallet/coin_select.h \
+	daemon/commands/commands.c daemon/commands/commands.h \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
-	daemon/feerate.c daemon/feerate.h \
-	daemon/fee_policy.c daemon/fee_policy.h \
-	daemon/forwards_store.c daemon/forwards_store.h \
-	daemon/htlc_switch.c daemon/htlc_switch.h \
-	daemon/htlcs.h \
-	daemon/invoices.c daemon/invoices.h \
-	daemon/invoices_store.c daemon/invoices_store.h \
-	daemon/jsonrpc.c daemon/jsonrpc.h \
+	daemon/chain/feerate.c daemon/chain/feerate.h \
+	daemon/channels/fee_policy.c daemon/channels/fee_policy.h \
+	daemon/htlcs/forwards_store.c daemon/htlcs/forwards_store.h \
+	daemon/htlcs/htlc_switch.c daemon/htlcs/htlc_switch.h \
+	daemon/htlcs/htlcs.h \
+	daemon/htlcs/invoices.c daemon/htlcs/invoices.h \
+	daemon/htlcs/invoices_store.c daemon/htlcs/invoices_store.h \
+	daemon/rpc/jsonrpc.c daemon/rpc/jsonrpc.h \
 	daemon/log.c daemon/log.h \
-	daemon/netaddr.c daemon/netaddr.h \
 	daemon/ohmd.h \
-	daemon/payflow.c daemon/payflow.h \
-	daemon/payments.c daemon/payments.h daemon/payments_internal.h \
-	daemon/payments_pay.c \
-	daemon/payments_store.c daemon/payments_store.h \
-	daemon/peer.c daemon/peer.h \
-	daemon/peers.c daemon/peers.h \
-	daemon/peers_store.c daemon/peers_store.h \
-	daemon/rpc_channel.c daemon/rpc_channel.h daemon/rpc_channel_list.c \
-	daemon/rpc_command.c daemon/rpc_command.h \
-	daemon/rpc_invoice.c \
-	daemon/rpc_pay.c \
-	daemon/rpc_node.c \
-	daemon/rpc_params.c daemon/rpc_params.h \
-	daemon/rpc_peer.c \
-	daemon/rpc_wallet.c \
-	daemon/rpc_wallet_json.c daemon/rpc_wallet_json.h \
-	daemon/wallet.c daemon/wallet.h daemon/wallet_internal.h \
-	daemon/wallet_keys.c daemon/wallet_keys.h \
-	daemon/wallet_list.c \
-	daemon/wallet_spend.c \
-	daemon/wallet_store.c daemon/wallet_store.h
+	daemon/htlcs/payflow.c daemon/htlcs/payflow.h \
+	daemon/htlcs/payments.c daemon/htlcs/payments.h daemon/htlcs/payments_internal.h \
+	daemon/htlcs/payments_pay.c \
+	daemon/htlcs/payments_store.c daemon/htlcs/payments_store.h \
+	daemon/net/peer.c daemon/net/peer.h \
+	daemon/net/peers.c daemon/net/peers.h \
+	daemon/net/peers_store.c daemon/net/peers_store.h \
+	daemon/commands/rpc_channel.c daemon/commands/rpc_channel.h daemon/commands/rpc_channel_list.c \
+	daemon/rpc/rpc_command.c daemon/rpc/rpc_command.h \
+	daemon/commands/rpc_invoice.c \
+	daemon/commands/rpc_pay.c \
+	daemon/commands/rpc_node.c \
+	daemon/commands/rpc_params.c daemon/commands/rpc_params.h \
+	daemon/commands/rpc_peer.c \
+	daemon/commands/rpc_wallet.c \
+	daemon/commands/rpc_wallet_json.c daemon/commands/rpc_wallet_json.h \
+	daemon/wallet/wallet.c daemon/wallet/wallet.h daemon/wallet/wallet_internal.h \
+	daemon/wallet/wallet_keys.c daemon/wallet/wallet_keys.h \
+	daemon/wallet/wallet_list.c \
+	daemon/wallet/wallet_spend.c \
+	daemon/wallet/wallet_store.c daemon/wallet/wallet_store.h
+
+# The layers of daemon/ (daemon/README.md): includes point down, and no
+# JSON below the JSON-RPC transport.
+TESTS += tests/unit/check_layers.py
+EXTRA_DIST += tests/unit/check_layers.py daemon/README.md
 
 bin_PROGRAMS += daemon/ohmd
 daemon_ohmd_SOURCES = daemon/ohmd.c

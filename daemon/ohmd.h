@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon/htlcs.h"
+#include "daemon/htlcs/htlcs.h"
 
 struct bitcoind;
 struct chain;

@@ -12,7 +12,7 @@ const struct db_migration ohm_migrations[] = {
 	 "  node_id BLOB PRIMARY KEY CHECK (length(node_id) = 33),"
 	 "  address TEXT,"
 	 "  last_connected INTEGER)"},
-	/* 3: the blocks the chain client processed (daemon/chain.c): one per
+	/* 3: the blocks the chain client processed (daemon/chain/chain.c): one per
 	 * height from its start height up, each the child of the one below.
 	 * Hashes in internal byte order. */
 	{"CREATE TABLE blocks ("
@@ -20,7 +20,7 @@ const struct db_migration ohm_migrations[] = {
 	 "  hash BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),"
 	 "  prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32))"},
 	/* 4: the wallet keys handed out, by BIP32 position (see
-	 * daemon/wallet_keys.h): addrtype 0 is P2WPKH, 1 is P2TR; is_change 1
+	 * daemon/wallet/wallet_keys.h): addrtype 0 is P2WPKH, 1 is P2TR; is_change 1
 	 * for our own change.  script is the scriptPubKey the key pays to. */
 	{"CREATE TABLE wallet_keys ("
 	 "  addrtype INTEGER NOT NULL CHECK (addrtype IN (0, 1)),"
@@ -60,7 +60,7 @@ const struct db_migration ohm_migrations[] = {
 	 * transaction until the peer signed our first commitment): not sent,
 	 * not re-sent at start-up, its coins spent and reserved. */
 	{"ALTER TABLE transactions ADD COLUMN is_held INTEGER NOT NULL DEFAULT 0"},
-	/* 7: channels (daemon/channels.c).  id is also the index their
+	/* 7: channels (daemon/channels/channels.c).  id is also the index their
 	 * secrets derive from (channel_secrets_derive); channel_id is the
 	 * temporary one until funding_created (not unique: peers pick
 	 * temporary ids, and ohmd refuses duplicates itself); snapshot is the engine's
@@ -85,7 +85,7 @@ const struct db_migration ohm_migrations[] = {
 	/* 8: the peer's latest channel_update for its direction of the
 	 * channel (BOLT #7, as received). */
 	{"ALTER TABLE channels ADD COLUMN remote_update BLOB"},
-	/* 9: payments (daemon/invoices.c, daemon/payments.c,
+	/* 9: payments (daemon/htlcs/invoices.c, daemon/htlcs/payments.c,
 	 * daemon/forwards.c).  invoices: what we are asked to be paid;
 	 * status 'unpaid' or 'paid' ('expired' is computed from expires_at);
 	 * pay_index orders payments for waitanyinvoice.  payments: HTLCs we
@@ -154,7 +154,7 @@ const struct db_migration ohm_migrations[] = {
 	 * the channel engine holds (channel_event.withdrawn_key): its row
 	 * stays 'offered' / 'pending' but is no longer live for its
 	 * (channel, id), which a new HTLC reuses; NULL for every other row
-	 * (daemon/htlc_switch.h, invariant 2). */
+	 * (daemon/htlcs/htlc_switch.h, invariant 2). */
 	{"ALTER TABLE forwards ADD COLUMN withdrawn_key INTEGER;"
 	 "ALTER TABLE payments ADD COLUMN withdrawn_key INTEGER"},
 };

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "bitcoin/script.h"
-#include "daemon/coin_select.h"
-#include "daemon/feerate.h"
+#include "daemon/wallet/coin_select.h"
+#include "daemon/chain/feerate.h"
 #include "tests/fuzz/fuzz.h"
 
 const struct fuzz_seed fuzz_seeds[] = {

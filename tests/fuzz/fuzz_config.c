@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
-#include "daemon/netaddr.h"
+#include "common/netaddr.h"
 #include "tests/fuzz/fuzz.h"
 
 /* Seeds are hex of text lines. */

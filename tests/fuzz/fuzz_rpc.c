@@ -4,7 +4,7 @@
 #include <jansson.h>
 
 #include "common/json_frame.h"
-#include "daemon/rpc_command.h"
+#include "daemon/rpc/rpc_command.h"
 #include "tests/fuzz/fuzz.h"
 
 const struct fuzz_seed fuzz_seeds[] = {

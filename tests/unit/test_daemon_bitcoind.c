@@ -1,4 +1,4 @@
-/* The bitcoind JSON-RPC client (daemon/bitcoind.c) against a scripted
+/* The bitcoind JSON-RPC client (daemon/chain/bitcoind.c) against a scripted
  * evhttp server in the same event loop: requests and authentication,
  * JSON-RPC errors, the cookie file, and a backend that is down, warming up
  * or refusing our credentials. */
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/bitcoind.h"
+#include "daemon/chain/bitcoind.h"
 #include "daemon/log.h"
 #include "tests/unit/test.h"
 

@@ -1,7 +1,7 @@
-/* The fixed-size-key hash set: daemon/byteset.c. */
+/* The fixed-size-key hash set: common/byteset.c. */
 #include <stdint.h>
 
-#include "daemon/byteset.h"
+#include "common/byteset.h"
 #include "tests/unit/test.h"
 
 static void key_of(uint8_t key[36], uint32_t n)

@@ -1,10 +1,10 @@
-/* The channels table's store functions (daemon/channels_store.c) against
+/* The channels table's store functions (daemon/channels/channels_store.c) against
  * an in-memory database with ohm's real migrations: what is saved is what
  * is loaded, field by field, and a damaged row is named. */
 #include <sqlite3.h>
 #include <string.h>
 
-#include "daemon/channels_store.h"
+#include "daemon/channels/channels_store.h"
 #include "db/db.h"
 #include "tests/unit/test.h"
 

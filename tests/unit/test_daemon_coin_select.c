@@ -1,8 +1,8 @@
-/* Coin selection, fees and dust: daemon/coin_select.c. */
+/* Coin selection, fees and dust: daemon/wallet/coin_select.c. */
 #include <stdlib.h>
 
 #include "bitcoin/script.h"
-#include "daemon/coin_select.h"
+#include "daemon/wallet/coin_select.h"
 #include "tests/unit/test.h"
 
 #define P2WPKH COIN_P2WPKH_INPUT_WEIGHT

@@ -1,6 +1,6 @@
-/* The commitment feerate policy: daemon/fee_policy.c. */
-#include "daemon/fee_policy.h"
-#include "daemon/feerate.h"
+/* The commitment feerate policy: daemon/channels/fee_policy.c. */
+#include "daemon/channels/fee_policy.h"
+#include "daemon/chain/feerate.h"
 #include "tests/unit/test.h"
 
 static const struct fee_estimates est_1000 = {1000, 500, 300};

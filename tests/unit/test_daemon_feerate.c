@@ -1,5 +1,5 @@
-/* The feerate parameter and bitcoind's estimates: daemon/feerate.c. */
-#include "daemon/feerate.h"
+/* The feerate parameter and bitcoind's estimates: daemon/chain/feerate.c. */
+#include "daemon/chain/feerate.h"
 #include "tests/unit/test.h"
 
 static void test_named_targets(void)

@@ -1,4 +1,4 @@
-/* The HTLC switch's decisions (daemon/htlc_switch.h) fed with what two real
+/* The HTLC switch's decisions (daemon/htlcs/htlc_switch.h) fed with what two real
  * channel engines report across a reconnection (tests/unit/channel_pair.h),
  * the test keeping the records the daemon keeps in its forwards and
  * payments tables:
@@ -14,7 +14,7 @@
  *    until the peer revokes: the old forward, marked with the withdrawal's
  *    key, stays unresolved and apart from the new one until that failure.
  */
-#include "daemon/htlc_switch.h"
+#include "daemon/htlcs/htlc_switch.h"
 
 #include "tests/unit/test.h"
 #include "tests/unit/channel_pair.h"

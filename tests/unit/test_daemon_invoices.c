@@ -1,15 +1,15 @@
-/* Invoice settlement (daemon/invoices.c) without processes, on an
+/* Invoice settlement (daemon/htlcs/invoices.c) without processes, on an
  * in-memory database: an HTLC's payment marks its invoice paid inside the
  * channel step's transaction, and waitinvoice / waitanyinvoice hear of it
  * only once that transaction commits (issue 12, item 7); a rollback
  * undoes it unheard.  Also the waits' and delinvoice's other endings. */
-#include "daemon/invoices.h"
+#include "daemon/htlcs/invoices.h"
 
 #include <event2/event.h>
 #include <string.h>
 
 #include "crypto/hash.h"
-#include "daemon/htlcs.h"
+#include "daemon/htlcs/htlcs.h"
 #include "daemon/ohmd.h"
 #include "db/db.h"
 #include "tests/unit/test.h"

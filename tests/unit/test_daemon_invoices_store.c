@@ -1,7 +1,7 @@
-/* daemon/invoices_store.c against an in-memory database with every
+/* daemon/htlcs/invoices_store.c against an in-memory database with every
  * migration: invoices stored and found, and their settlement (paid once,
  * in pay_index order, only if the transaction commits; keysend rows). */
-#include "daemon/invoices_store.h"
+#include "daemon/htlcs/invoices_store.h"
 
 #include <string.h>
 

@@ -1,13 +1,13 @@
-/* daemon/payments_store.c and daemon/forwards_store.c against an
+/* daemon/htlcs/payments_store.c and daemon/htlcs/forwards_store.c against an
  * in-memory database with every migration: a part and a forward from
  * offer to outcome, withdrawn ones, what start-up rebuilds the HTLC
  * owners from (htlc_switch.h), and the rows listings read. */
-#include "daemon/forwards_store.h"
-#include "daemon/payments_store.h"
+#include "daemon/htlcs/forwards_store.h"
+#include "daemon/htlcs/payments_store.h"
 
 #include <string.h>
 
-#include "daemon/htlc_switch.h"
+#include "daemon/htlcs/htlc_switch.h"
 #include "db/db.h"
 #include "tests/unit/test.h"
 

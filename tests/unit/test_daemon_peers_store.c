@@ -1,9 +1,9 @@
-/* The peers table's store functions (daemon/peers_store.h) against an
+/* The peers table's store functions (daemon/net/peers_store.h) against an
  * in-memory database with every migration. */
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/peers_store.h"
+#include "daemon/net/peers_store.h"
 #include "db/db.h"
 #include "db/migrations.h"
 #include "tests/unit/test.h"

@@ -1,5 +1,5 @@
 /* Tests for daemon/rpc_command: the parameter table drives checking. */
-#include "daemon/rpc_command.h"
+#include "daemon/rpc/rpc_command.h"
 #include "tests/unit/test.h"
 
 static void dummy_handler(struct ohmd *ohmd, struct rpc_request *request, json_t *params)

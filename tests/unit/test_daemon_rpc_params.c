@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "daemon/ohmd.h"
-#include "daemon/rpc_params.h"
+#include "daemon/commands/rpc_params.h"
 #include "tests/unit/test.h"
 
 /* ohmd.c's, reached through the command tables the library links in; no

@@ -1,4 +1,4 @@
-/* The wallet's key derivation and signing: daemon/wallet_keys.c, against
+/* The wallet's key derivation and signing: daemon/wallet/wallet_keys.c, against
  * the BIP84 and BIP86 test vectors and independent signature checks. */
 #include <stdlib.h>
 
@@ -12,7 +12,7 @@
 #include "crypto/hash.h"
 #include "crypto/ripemd160.h"
 #include "crypto/secp.h"
-#include "daemon/wallet_keys.h"
+#include "daemon/wallet/wallet_keys.h"
 #include "tests/unit/test.h"
 
 /* BIP39 seed of "abandon abandon ... abandon about", no passphrase: the

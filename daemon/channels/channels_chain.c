@@ -1,0 +1,347 @@
+/* The channels' chain listener: where each funding transaction confirmed
+ * and what spent it (stored with the block), and what a new tip means for
+ * each channel (lock-in depth, a funding output that does not pay the
+ * channel, an offered HTLC past its deadline, a spent funding output that
+ * ends the channel). */
+#include "daemon/channels/channels_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitcoin/script.h"
+#include "channel/scripts.h"
+#include "common/alloc.h"
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "daemon/chain/chain.h"
+#include "daemon/channels/channels_store.h"
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/wallet/wallet.h"
+#include "db/db.h"
+#include "wire/short_channel_id.h"
+
+/* ---- The chain ---- */
+
+static bool row_update_chain(struct dchannel *dc)
+{
+	struct channels_store_chain chain = {
+		.funding_confirmed = dc->funding_confirmed,
+		.funding_height = dc->funding_height,
+		.funding_txindex = dc->funding_txindex,
+		.is_spent = dc->is_spent,
+		.spend_txid = dc->spend_txid,
+		.spend_height = dc->spend_height,
+	};
+
+	return channels_store_set_chain(dc->owner->db, dc->dbid, &chain);
+}
+
+/* Whether tx's output outnum is the channel's funding output. */
+static bool pays_channel(const struct dchannel *dc, const struct bitcoin_tx *tx, uint32_t outnum)
+{
+	const struct channel_params *params = channel_get_params(dc->ch);
+	struct wirebuf *script;
+	bool ok;
+
+	if (outnum >= tx->num_outputs || tx->outputs[outnum].amount_sat != params->funding_sat)
+		return false;
+	script = wirebuf_new();
+	channel_script_funding_output(script, dc->owner->secp,
+				      &params->party[CHANNEL_LOCAL].funding_pubkey,
+				      &params->party[CHANNEL_REMOTE].funding_pubkey);
+	ok = tx->outputs[outnum].script_len == script->len
+		&& memcmp(tx->outputs[outnum].script, script->data, script->len) == 0;
+	wirebuf_free(script);
+	return ok;
+}
+
+bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_blkid *hash,
+			    const struct bitcoin_block *block, char *err, size_t errlen)
+{
+	struct channels *m = arg;
+	struct bitcoin_txid *txids;
+
+	if (!m->list)
+		return true;
+	txids = oh_calloc(block->num_txs + 1, sizeof(*txids));
+	for (size_t i = 0; i < block->num_txs; i++)
+		bitcoin_tx_txid(&txids[i], block->txs[i]);
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		const struct bitcoin_outpoint *funding;
+		bool changed = false;
+		if (!dchannel_has_funding(dc))
+			continue;
+		funding = dchannel_funding(dc);
+		/* What this block already taught us counts as new again: if the
+		 * chain's transaction rolled back (and the block is retried),
+		 * memory kept it but the row did not. */
+		if (dc->funding_confirmed && dc->funding_height == height)
+			dc->funding_confirmed = false;
+		if (dc->is_spent && dc->spend_height == height)
+			dc->is_spent = false;
+		for (size_t i = 0; i < block->num_txs; i++) {
+			const struct bitcoin_tx *tx = block->txs[i];
+			if (!dc->funding_confirmed && bitcoin_txid_eq(&txids[i], &funding->txid)) {
+				dc->funding_confirmed = true;
+				dc->funding_height = height;
+				dc->funding_txindex = (uint32_t)i;
+				dc->is_funding_bad = !pays_channel(dc, tx, funding->vout);
+				changed = true;
+			}
+			for (size_t j = 0; !dc->is_spent && j < tx->num_inputs; j++) {
+				const struct bitcoin_outpoint *prev = &tx->inputs[j].prevout;
+				if (prev->vout == funding->vout
+				    && bitcoin_txid_eq(&prev->txid, &funding->txid)) {
+					dc->is_spent = true;
+					dc->spend_txid = txids[i];
+					dc->spend_height = height;
+					changed = true;
+				}
+			}
+		}
+		if (changed && !row_update_chain(dc)) {
+			snprintf(err, errlen, "cannot store a channel's funding: %s",
+				 db_errmsg(m->db));
+			free(txids);
+			return false;
+		}
+	}
+	free(txids);
+	return true;
+}
+
+/* A spend in the mempool may still be replaced (or never confirm): the
+ * channel ends only when a block has it, but the operator hears of it. */
+void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitcoin_txid *txid)
+{
+	struct channels *m = arg;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		const struct bitcoin_outpoint *funding;
+		char cid[65], hex[65];
+		if (dc->is_spent || !dchannel_has_funding(dc)
+		    || channel_get_state(dc->ch) == CHANNEL_ONCHAIN)
+			continue;
+		funding = dchannel_funding(dc);
+		for (size_t i = 0; i < tx->num_inputs; i++) {
+			if (tx->inputs[i].prevout.vout != funding->vout
+			    || !bitcoin_txid_eq(&tx->inputs[i].prevout.txid, &funding->txid))
+				continue;
+			log_info(channels_log(m), "channel",
+				 "%s: channel %s: funding output spent in the mempool by %s: the"
+				 " channel ends once that confirms", dc->peer_id_hex,
+				 dchannel_id_hex(cid, dc), bitcoin_txid_to_hex(hex, txid));
+			break;
+		}
+	}
+}
+
+bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
+{
+	struct channels *m = arg;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		bool changed = false;
+		if (dc->funding_confirmed && dc->funding_height == height) {
+			dc->funding_confirmed = false;
+			dc->is_funding_bad = false;
+			changed = true;
+		}
+		if (dc->is_spent && dc->spend_height == height) {
+			dc->is_spent = false;
+			changed = true;
+		}
+		if (changed && !row_update_chain(dc)) {
+			snprintf(err, errlen, "cannot store a channel's funding: %s",
+				 db_errmsg(m->db));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* An HTLC we offered that is past its deadline, or NULL. */
+static const struct htlc *expired_htlc(const struct dchannel *dc, uint32_t height)
+{
+	const struct htlc_set *set = channel_get_htlcs(dc->ch);
+
+	for (size_t i = 0; i < set->num; i++) {
+		const struct htlc *h = &set->htlcs[i];
+		if (h->h.offerer == CHANNEL_LOCAL && h->removal == HTLC_NOT_REMOVED
+		    && (htlc_in_commitment(h, CHANNEL_LOCAL, false)
+			|| htlc_in_commitment(h, CHANNEL_REMOTE, false))
+		    && height >= h->h.cltv_expiry + HTLC_TIMEOUT_GRACE)
+			return h;
+	}
+	return NULL;
+}
+
+/* Whether the channel has commitments (funds at stake on chain). */
+static bool has_commitments(const struct dchannel *dc)
+{
+	enum channel_state state = channel_get_state(dc->ch);
+
+	return state >= CHANNEL_AWAITING_LOCKIN && state != CHANNEL_FORGOTTEN;
+}
+
+/* The wallet watches our to_remote output: on the peer's commitment it
+ * pays P2WPKH to our payment_basepoint (option_static_remotekey, BOLT #3
+ * "to_remote Output"), a coin of ours the moment that commitment
+ * confirms.  With option_anchors it is a P2WSH with a CSV of 1 instead
+ * (issue 13).  Done once per channel: before any block is processed
+ * (channels_start), or at the first tip after it opened. */
+static void watch_to_remote(struct dchannel *dc)
+{
+	struct channels *m = dc->owner;
+	struct wirebuf *script;
+
+	if (dc->is_to_remote_watched || !has_commitments(dc)
+	    || channel_get_params(dc->ch)->option_anchors)
+		return;
+	dc->is_to_remote_watched = true;
+	script = wirebuf_new();
+	script_p2wpkh_for_pubkey(script, m->secp,
+				 &channel_get_params(dc->ch)->party[CHANNEL_LOCAL].basepoints.payment);
+	wallet_watch_channel_key(m->wallet, script->data, script->len, (uint64_t)dc->dbid);
+	wirebuf_free(script);
+}
+
+static const char *spender_name(enum channel_spender spender)
+{
+	switch (spender) {
+	case CHANNEL_SPENT_BY_LOCAL:
+		return "our commitment";
+	case CHANNEL_SPENT_BY_REMOTE:
+		return "the peer's commitment";
+	case CHANNEL_SPENT_BY_REMOTE_PREVIOUS:
+		return "the peer's previous commitment";
+	case CHANNEL_SPENT_BY_OTHER:
+		break;
+	}
+	return "a transaction that is none of the valid commitments";
+}
+
+/* Our commitment can never confirm once another transaction spent the
+ * funding output: if a failure handed it to the chain after that block
+ * was processed, it is not re-sent any more (the chain forgets one that
+ * was waiting when the block came). */
+static void forget_losing_commitment(struct dchannel *dc)
+{
+	struct bitcoin_tx *ours = channel_signed_commitment(dc->ch);
+	struct bitcoin_txid txid;
+
+	if (!ours)
+		return;
+	bitcoin_tx_txid(&txid, ours);
+	if (!bitcoin_txid_eq(&txid, &dc->spend_txid))
+		chain_rebroadcast_forget(dc->owner->chain, &txid);
+	bitcoin_tx_free(ours);
+}
+
+/* The funding output is spent, so the channel is over, whatever the
+ * connection (BOLT #5): the engine moves to CHANNEL_ONCHAIN (for good: it
+ * is stored) and fails the HTLCs we offered that can no longer be
+ * claimed, now or once the spend is deep enough. */
+static void funding_spent(struct dchannel *dc, uint32_t height)
+{
+	struct channel_effects fx;
+	bool was_onchain = channel_get_state(dc->ch) == CHANNEL_ONCHAIN;
+	char cid[65], txid[65];
+
+	if (height < dc->spend_height)
+		return;
+	if (!was_onchain)
+		forget_losing_commitment(dc);
+	channel_effects_init(&fx);
+	if (!channel_funding_spent(dc->ch, &fx, &dc->spend_txid, height - dc->spend_height + 1)) {
+		dchannel_refused(dc, &fx, "channel_funding_spent");
+		return;
+	}
+	if (!was_onchain)
+		log_info(channels_log(dc->owner), "channel",
+			 "%s: channel %s: funding output spent by %s (%s) at block %u: closed on chain",
+			 dc->peer_id_hex, dchannel_id_hex(cid, dc),
+			 bitcoin_txid_to_hex(txid, &dc->spend_txid),
+			 spender_name(channel_spender_of(dc->ch, &dc->spend_txid)), dc->spend_height);
+	if (fx.snapshot || fx.num_events || fx.num_msgs)
+		dchannel_step(dc, &fx);
+	else
+		channel_effects_clear(&fx);
+}
+
+/* Tells one channel what the chain says at height. */
+void channels_channel_tip(struct dchannel *dc, uint32_t height)
+{
+	struct channel_effects fx;
+	enum channel_state state = channel_get_state(dc->ch);
+	const struct htlc *expired;
+	char why[200];
+
+	channel_effects_init(&fx);
+	watch_to_remote(dc);
+	if (dc->is_spent && has_commitments(dc)) {
+		funding_spent(dc, height);
+		return;
+	}
+	if (dc->funding_confirmed && dc->is_funding_bad && state < CHANNEL_CLOSED) {
+		dchannel_fail_with(dc, "the funding transaction does not pay the channel");
+		return;
+	}
+	if (!dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN
+	    && !channel_is_opener(dc->ch) && dc->opened_height
+	    && height >= dc->opened_height + dc->owner->config->fundee_timeout_blocks) {
+		if (channel_forget_unfunded(dc->ch, &fx, "the funding transaction did not confirm "
+					    "in time"))
+			dchannel_step(dc, &fx);
+		else
+			dchannel_refused(dc, &fx, "channel_forget_unfunded");
+		return;
+	}
+	if (dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= dc->funding_height) {
+		uint32_t depth = height - dc->funding_height + 1;
+		struct short_channel_id scid;
+		if (depth != dc->depth_told
+		    && short_channel_id_from_parts(&scid, dc->funding_height, dc->funding_txindex,
+						   (uint16_t)dchannel_funding(dc)->vout)) {
+			dc->depth_told = depth;
+			if (channel_funding_depth(dc->ch, &fx, depth, &scid))
+				dchannel_step(dc, &fx);
+			else
+				dchannel_refused(dc, &fx, "channel_funding_depth");
+		}
+		return;
+	}
+	expired = (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
+		? expired_htlc(dc, height) : NULL;
+	if (expired) {
+		/* BOLT #2 "Requirements" for HTLC timeouts: the HTLC must be
+		 * resolved on chain before the incoming one expires. */
+		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
+			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
+		dchannel_fail_with(dc, why);
+	} else if ((state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
+		   && channel_held_expiry(dc->ch)
+		   && height >= channel_held_expiry(dc->ch) + HTLC_TIMEOUT_GRACE) {
+		/* A withdrawn HTLC whose failure waits for the peer's
+		 * revocation: the peer may hold a commitment with it, so
+		 * it times out the same way. */
+		snprintf(why, sizeof(why), "withdrawn HTLC expired at block %u and the peer"
+			 " has not revoked the commitment that may hold it",
+			 channel_held_expiry(dc->ch));
+		dchannel_fail_with(dc, why);
+	}
+}
+
+void channels_tip_changed(void *arg, uint32_t height)
+{
+	struct channels *m = arg;
+	struct dchannel *dc, *next;
+
+	for (dc = m->list; dc; dc = next) {
+		next = dc->next;
+		channels_channel_tip(dc, height);
+	}
+}
+

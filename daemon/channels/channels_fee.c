@@ -1,0 +1,69 @@
+/* The commitment feerate as ohmd runs it (BOLT #2 "Updating Fees"): each
+ * channel's bounds follow bitcoind's estimates, and as funder we propose
+ * the feerate daemon/channels/fee_policy.c asks for whenever the estimates change
+ * and once a reconnection is reestablished.  The flush signs the
+ * update_fee with everything else of that turn. */
+#include "daemon/channels/channels_internal.h"
+
+#include "daemon/chain/chain.h"
+#include "daemon/config.h"
+#include "daemon/channels/fee_policy.h"
+#include "daemon/log.h"
+
+void channels_fee_estimates(const struct channels *m, struct fee_estimates *est)
+{
+	est->urgent_perkw = chain_feerate(m->chain, FEERATE_URGENT);
+	est->normal_perkw = chain_feerate(m->chain, FEERATE_NORMAL);
+	est->slow_perkw = chain_feerate(m->chain, FEERATE_SLOW);
+}
+
+static enum channel_type dchannel_type(const struct dchannel *dc)
+{
+	return channel_get_params(dc->ch)->option_anchors ? CHANNEL_TYPE_ANCHORS
+		: CHANNEL_TYPE_STATIC_REMOTEKEY;
+}
+
+void dchannel_update_fee(struct dchannel *dc)
+{
+	struct channels *m = dc->owner;
+	struct fee_estimates est;
+	struct channel_effects fx;
+	uint32_t current, feerate;
+
+	/* BOLT #2: only the funder sends update_fee; we do while the
+	 * channel is normal (not once a shutdown is under way). */
+	if (!channel_is_opener(dc->ch) || channel_get_state(dc->ch) != CHANNEL_NORMAL
+	    || !channel_is_connected(dc->ch) || !dc->peer || dc->forgotten)
+		return;
+	channels_fee_estimates(m, &est);
+	current = channel_next_feerate(dc->ch);
+	/* What we can afford (a search over built commitments) matters only
+	 * to a raise: ask for it only when the policy wants one. */
+	feerate = fee_policy_update_feerate(&est, dchannel_type(dc), current, UINT32_MAX);
+	if (feerate > current)
+		feerate = fee_policy_update_feerate(&est, dchannel_type(dc), current,
+						    channel_max_affordable_feerate(dc->ch));
+	if (!feerate)
+		return;
+	log_info(channels_log(m), "channel", "%s: update_fee from %u to %u perkw (urgent estimate %u)",
+		 dc->peer_id_hex, current, feerate, est.urgent_perkw);
+	channel_effects_init(&fx);
+	if (channel_update_fee(dc->ch, &fx, feerate))
+		dchannel_step(dc, &fx);
+	else
+		dchannel_refused(dc, &fx, "channel_update_fee");
+}
+
+void channels_feerates_changed(void *arg)
+{
+	struct channels *m = arg;
+	struct channel_policy policy;
+
+	channels_fill_policy(m, &policy);
+	for (struct dchannel *dc = m->list; dc && !m->is_fatal; dc = dc->next) {
+		if (dc->forgotten)
+			continue;
+		channel_set_policy(dc->ch, &policy);
+		dchannel_update_fee(dc);
+	}
+}

@@ -1,0 +1,229 @@
+/* What daemon/channels/channels.c, channels_chain.c, channels_htlc.c,
+ * channels_peer.c and channels_requests.c share: one channel as ohmd runs it
+ * (the engine and what surrounds it), and the helpers every part uses.
+ * See channels.h for the rules. */
+#ifndef OHM_DAEMON_CHANNELS_INTERNAL_H
+#define OHM_DAEMON_CHANNELS_INTERNAL_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bitcoin/tx.h"
+#include "channel/state.h"
+#include "daemon/channels/channels.h"
+
+struct bitcoin_blkid;
+struct bitcoin_block;
+struct log;
+
+/* What we announce in open_channel / accept_channel. */
+#define OUR_DUST_LIMIT_SAT 546
+#define OUR_TO_SELF_DELAY 144
+#define OUR_MAX_ACCEPTED_HTLCS 483
+#define OUR_HTLC_MINIMUM_MSAT 1
+/* No cap of ours on what is in flight: all the bitcoin there can be. */
+#define OUR_MAX_HTLC_IN_FLIGHT_MSAT (BITCOIN_MAX_SATOSHIS * 1000ULL)
+/* Our limits on what a peer announces. */
+#define MAX_TO_SELF_DELAY 2016
+#define MAX_MINIMUM_DEPTH 144
+#define MIN_FUNDING_SAT 20000
+#define MAX_DUST_LIMIT_SAT 10000
+/* The dev- HTLCs' default CLTV distance from the tip. */
+#define DEV_HTLC_CLTV_DELTA 144
+/* An HTLC we offered that is this many blocks past its cltv_expiry fails
+ * the channel (BOLT #2 deadline; our own grace). */
+#define HTLC_TIMEOUT_GRACE 1
+
+/* One channel: the engine and everything around it. */
+struct dchannel {
+	struct channels *owner;
+	int64_t dbid;			/* row id, also the secrets' index */
+	uint8_t peer_id[PUBKEY_CMPR_LEN];
+	char peer_id_hex[2 * PUBKEY_CMPR_LEN + 1];
+	struct channel *ch;
+	struct channel_secrets secrets;
+	struct peer *peer;		/* while connected */
+
+	/* Funder: the funding transaction from the wallet (held until the
+	 * peer signs our first commitment). */
+	struct bitcoin_tx *funding_tx;
+	/* Where the funding transaction confirmed and what spent it. */
+	bool funding_confirmed;
+	uint32_t funding_height, funding_txindex;
+	bool is_funding_bad;		/* it does not pay the channel */
+	uint32_t depth_told;		/* last depth given to the engine */
+	bool is_spent;
+	struct bitcoin_txid spend_txid;
+	uint32_t spend_height;
+	bool is_to_remote_watched;	/* the wallet knows our to_remote */
+	/* Our tip when the channel was first stored (0: unknown). */
+	uint32_t opened_height;
+
+	/* Commands waiting on it (done NULL: none). */
+	channels_fund_cb fund_done;
+	void *fund_arg;
+	struct channels_fund_params fund;
+	channels_close_cb close_done;
+	void *close_arg;
+	struct event *close_timer;
+
+	/* BOLT #7 channel_update: the peer's for its direction (what it
+	 * charges to forward to us), and when we last signed ours. */
+	bool has_remote_update;
+	struct msg_channel_update remote_update;
+	uint32_t local_update_timestamp;
+
+	/* dchannel_is_usable() was true after the last step. */
+	bool was_usable;
+	/* Group commit (see channels.c): the latest snapshot not yet
+	 * written, whether the row exists, and which connection a step's
+	 * messages were made for (bumped on every connect and disconnect). */
+	uint8_t *pending_snapshot;
+	size_t pending_snapshot_len;
+	bool has_row;
+	bool forgotten;			/* FORGET acted on: freed at the flush */
+	bool stepped;			/* a step since the last flush */
+	uint64_t link_gen;
+
+	char *failure;			/* why it failed, for status */
+	struct dchannel *next;
+};
+
+/* A peer we redial. */
+struct redial {
+	struct channels *owner;
+	uint8_t node_id[PUBKEY_CMPR_LEN];
+	unsigned delay_secs;
+	struct event *timer;
+	struct redial *next;
+};
+
+/* A step stored in the open group transaction, waiting for its commit to
+ * be acted on (its messages sent, its events handled). */
+struct queued_step {
+	struct dchannel *dc;
+	uint64_t link_gen;
+	struct channel_effects fx;
+	/* Per event of fx, owner_size bytes of the HTLC listener's (see
+	 * channels.h); NULL if fx has no events. */
+	void *owners;
+	/* Logged once the step is committed (dchannel_log_committed). */
+	char *note;
+	const char *note_subsystem;
+	struct queued_step *next;
+};
+
+struct channels {
+	/* What the channels stand on (channels_setup). */
+	struct event_base *base;
+	struct log *log;
+	struct db *db;
+	const struct config *config;
+	const secp256k1_context *secp;
+	struct chain *chain;
+	struct wallet *wallet;
+	struct peer_manager *peers;
+	uint8_t node_secret[32];	/* wiped by channels_free; never logged */
+	uint8_t node_id[PUBKEY_CMPR_LEN];
+	struct dchannel *list;
+	struct redial *redials;
+	bool is_fatal;			/* a database error: we are stopping */
+	void (*on_fatal)(void *arg);	/* tells ohmd to stop */
+	void *fatal_arg;
+	struct channels_htlc_listener htlc;	/* the HTLC switch above */
+	/* Group commit: the transaction the steps of this turn of the event
+	 * loop share, the steps waiting for it, and the event that commits
+	 * it and acts on them once the loop has run what was ready. */
+	bool batch_open;
+	struct queued_step *queue, **queue_tail, *last_queued;
+	struct event *flush_event;
+};
+
+struct log *channels_log(const struct channels *m);
+/* Hex of the channel_id (the temporary one before funding_created). */
+const char *dchannel_id_hex(char out[65], const struct dchannel *dc);
+/* Whether the funding outpoint is known (funding_created sent or received). */
+bool dchannel_has_funding(const struct dchannel *dc);
+const struct bitcoin_outpoint *dchannel_funding(const struct dchannel *dc);
+/* Core Lightning's name for the channel's state. */
+const char *dchannel_state_name(const struct dchannel *dc);
+/* Whether the channel still needs its peer (to open, update or close). */
+bool dchannel_needs_peer(const struct dchannel *dc);
+/* A channel with id (channel_id or temporary), with peer if not NULL. */
+struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
+				     const uint8_t id[32]);
+/* A database error: logged with what failed, and ohmd stops. */
+void channels_fatal(struct channels *m, const char *what);
+
+/* A new channel for peer_id, not linked in yet. */
+struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
+/* Derives dc's secrets and makes its close timer; links dc into m. */
+bool dchannel_setup(struct channels *m, struct dchannel *dc);
+/* A new engine for dc, as funder or fundee (funding_sat sizes our reserve). */
+bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct peer *peer,
+			 uint64_t funding_sat, char *err, size_t errlen);
+/* What peer's connection negotiated for closing (BOLT #9). */
+void dchannel_close_features(const struct peer *peer, struct close_features *out);
+/* Unlinks dc, answers its waiting requests, wipes its secrets, frees it
+ * (once dchannel_setup made its timer; before that, plain free()). */
+void dchannel_free(struct dchannel *dc);
+
+/* Our limits and fee opinions for a channel (the policy is not stored). */
+void channels_fill_policy(struct channels *m, struct channel_policy *policy);
+/* channels_load.c: every stored channel, back and disconnected.
+ * Returns: false with err if a row cannot be read or restored. */
+bool channels_load(struct channels *m, char *err, size_t errlen);
+
+/* A command's error: kind and the message, formatted into buf. */
+const struct channels_error *channels_error_fmt(struct channels_error *error, char *buf,
+						size_t buflen, enum channels_error_kind kind,
+						const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Answers dc's waiting fundchannel, if any, with an error. */
+void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind,
+			 enum wallet_error wallet_error, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Stores fx in the group transaction and queues it: its messages are sent
+ * and its events acted on once that commits (later in this turn of the
+ * event loop).  Clears fx.  Returns: false if dc is gone. */
+bool dchannel_step(struct dchannel *dc, struct channel_effects *fx);
+/* The same, with fn's writes (for htlc_id) in the transaction. */
+bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
+			 void *arg, uint64_t htlc_id);
+/* Fails the channel (channel_fail) and applies that.  Returns: false if
+ * dc is gone. */
+bool dchannel_fail_with(struct dchannel *dc, const char *why);
+/* An engine call the engine refused: logged, fx cleared. */
+void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const char *what);
+
+/* channels_chain.c: the chain listener's calls, and one channel told what
+ * the chain says at height (depth, bad funding, expired HTLCs). */
+bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_blkid *hash,
+			      const struct bitcoin_block *block, char *err, size_t errlen);
+bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen);
+void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitcoin_txid *txid);
+void channels_tip_changed(void *arg, uint32_t height);
+void channels_channel_tip(struct dchannel *dc, uint32_t height);
+
+/* channels_fee.c: bitcoind's estimates; the chain listener's call when
+ * they change (every channel's policy follows, and funders propose a new
+ * feerate); and dc's update_fee, if we fund it and the policy wants one. */
+struct fee_estimates;
+void channels_fee_estimates(const struct channels *m, struct fee_estimates *est);
+void channels_feerates_changed(void *arg);
+void dchannel_update_fee(struct dchannel *dc);
+
+/* channels_peer.c: our channel_update to dc's peer, if it is connected
+ * and the channel is normal. */
+void dchannel_send_local_update(struct dchannel *dc);
+/* Dials node_id after its backoff (at once: now), if we have a channel
+ * that still needs it, or one we failed whose funding output is unspent
+ * (to repeat our error). */
+void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			      bool at_once);
+/* Stops and frees every redial timer. */
+void channels_redials_free(struct channels *m);
+
+#endif /* OHM_DAEMON_CHANNELS_INTERNAL_H */

@@ -1,0 +1,369 @@
+/* The channels' peer layer: the BOLT #2 messages a peer sends for its
+ * channels (open_channel starts a new one, as fundee), its `error`, the
+ * BOLT #7 channel_update we send it and the one it sends us, and the
+ * connection: channel_reestablish once it is up, and redialling with a
+ * backoff after it goes (see channels.h). */
+#include "daemon/channels/channels_internal.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bitcoin/chainparams.h"
+#include "common/alloc.h"
+#include "crypto/secp.h"
+#include "crypto/util.h"
+#include "daemon/channels/channels_store.h"
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/net/peer.h"
+#include "daemon/net/peers.h"
+#include "gossip/channel_update.h"
+#include "wire/peer_wire.h"
+
+/* ---- Finding ---- */
+
+static bool same_peer(const struct dchannel *dc, const struct peer *peer)
+{
+	return memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0;
+}
+
+struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
+				   const uint8_t id[32])
+{
+	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+		if ((!peer || same_peer(dc, peer))
+		    && memcmp(channel_get_id(dc->ch)->bytes, id, 32) == 0)
+			return dc;
+	return NULL;
+}
+
+/* ---- channel_update ---- */
+
+struct wirebuf *dchannel_local_update(struct dchannel *dc)
+{
+	struct channels *m = dc->owner;
+	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
+	uint64_t capacity_msat = channel_get_params(dc->ch)->funding_sat * 1000;
+	struct msg_channel_update update = {0};
+	struct privkey node_key;
+	struct wirebuf *msg;
+	uint32_t now = (uint32_t)time(NULL);
+
+	if (!dc->funding_confirmed || !channel_get_scid(dc->ch)->u64)
+		return NULL;
+	memcpy(update.chain_hash.bytes, m->config->chainparams->chain_hash, 32);
+	update.short_channel_id = *channel_get_scid(dc->ch);
+	/* BOLT #7: MUST set `timestamp` to greater than 0, AND to greater than
+	 * any previously-sent `channel_update` for this `short_channel_id`. */
+	dc->local_update_timestamp = now > dc->local_update_timestamp
+		? now : dc->local_update_timestamp + 1;
+	update.timestamp = dc->local_update_timestamp;
+	update.message_flags = CHANNEL_UPDATE_MUST_BE_ONE;
+	update.channel_flags = (uint8_t)channel_update_direction(m->node_id, dc->peer_id);
+	if (channel_get_state(dc->ch) != CHANNEL_NORMAL)
+		update.channel_flags |= CHANNEL_UPDATE_DISABLE;
+	update.cltv_expiry_delta = (uint16_t)m->config->cltv_delta;
+	/* We forward into the peer: its limits are the ones that bind. */
+	update.htlc_minimum_msat = theirs->htlc_minimum_msat;
+	update.htlc_maximum_msat = theirs->max_htlc_value_in_flight_msat < capacity_msat
+		? theirs->max_htlc_value_in_flight_msat : capacity_msat;
+	update.fee_base_msat = m->config->fee_base_msat;
+	update.fee_proportional_millionths = m->config->fee_per_satoshi;
+	memcpy(node_key.secret.data, m->node_secret, sizeof(node_key.secret.data));
+	msg = channel_update_sign(m->secp, &update, &node_key);
+	crypto_wipe(&node_key, sizeof(node_key));
+	return msg;
+}
+
+/* A private channel's channel_update goes to the peer (as BOLT #7
+ * allows), so it can route to us, e.g. in its invoices' route hints. */
+void dchannel_send_local_update(struct dchannel *dc)
+{
+	struct wirebuf *msg;
+
+	if (!dc->peer || channel_get_state(dc->ch) != CHANNEL_NORMAL)
+		return;
+	msg = dchannel_local_update(dc);
+	if (msg && !peer_send(dc->peer, msg->data, msg->len))
+		log_unusual(channels_log(dc->owner), "channel", "%s: cannot send channel_update",
+			    dc->peer_id_hex);
+	wirebuf_free(msg);
+}
+
+void channels_peer_update(struct channels *m, struct peer *peer, const uint8_t *msg, size_t len)
+{
+	struct msg_channel_update update;
+	const char *why;
+
+	if (!channel_update_check(m->secp, &update, msg, len, &peer->node_id, &why)) {
+		log_unusual(channels_log(m), "channel", "%s: ignoring channel_update: %s",
+			    peer->node_id_hex, why);
+		return;
+	}
+	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+		if (!same_peer(dc, peer) || !dc->funding_confirmed
+		    || channel_get_scid(dc->ch)->u64 != update.short_channel_id.u64)
+			continue;
+		if ((update.channel_flags & CHANNEL_UPDATE_DIRECTION)
+		    != channel_update_direction(dc->peer_id, m->node_id)
+		    || (dc->has_remote_update && update.timestamp <= dc->remote_update.timestamp))
+			return;
+		if (!channels_store_set_remote_update(m->db, dc->dbid, msg, len)) {
+			channels_fatal(m, "cannot store a channel_update");
+			return;
+		}
+		dc->remote_update = update;
+		dc->has_remote_update = true;
+		log_debug(channels_log(m), "channel", "%s: channel_update for %u: fee %u+%u ppm, "
+			  "cltv delta %u", dc->peer_id_hex, update.timestamp, update.fee_base_msat,
+			  update.fee_proportional_millionths, update.cltv_expiry_delta);
+		return;
+	}
+}
+
+/* ---- The connection ---- */
+
+static struct redial *redial_find(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN])
+{
+	for (struct redial *r = m->redials; r; r = r->next)
+		if (memcmp(r->node_id, node_id, PUBKEY_CMPR_LEN) == 0)
+			return r;
+	return NULL;
+}
+
+void channels_peer_active(struct channels *m, struct peer *peer)
+{
+	struct redial *r = redial_find(m, peer->node_id_bytes);
+	struct dchannel *dc, *next;
+
+	if (r) {
+		r->delay_secs = 0;
+		evtimer_del(r->timer);
+	}
+	for (dc = m->list; dc; dc = next) {
+		struct channel_effects fx;
+		struct close_features features;
+		next = dc->next;
+		if (!same_peer(dc, peer) || channel_get_state(dc->ch) == CHANNEL_FORGOTTEN)
+			continue;
+		dc->peer = peer;
+		dc->link_gen++;
+		dchannel_close_features(peer, &features);
+		channel_set_features(dc->ch, &features);
+		channel_effects_init(&fx);
+		if (channel_reconnected(dc->ch, &fx))
+			dchannel_step(dc, &fx);
+		else
+			dchannel_refused(dc, &fx, "channel_reconnected");
+	}
+}
+
+static void redial_fired(evutil_socket_t fd, short events, void *arg);
+
+/* Whether dc keeps us dialling its peer: while the channel needs it, and
+ * once we failed it with an error of ours, until the funding output is
+ * spent.  BOLT 2: "if a channel is in an error state: SHOULD retransmit
+ * the error packet" upon reconnection; a peer that missed our error (one
+ * waiting for our closing_signed, say) would otherwise wait for its own
+ * timeout.  (A channel the peer's error failed has nothing to tell.) */
+static bool wants_redial(const struct dchannel *dc)
+{
+	return dchannel_needs_peer(dc)
+		|| (channel_get_state(dc->ch) == CHANNEL_AWAITING_UNILATERAL && !dc->is_spent
+		    && channel_get_failure(dc->ch));
+}
+
+/* Dials node_id after its backoff, if we have a channel that wants it. */
+void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			      bool at_once)
+{
+	struct redial *r = redial_find(m, node_id);
+	struct timeval delay = {0, 0};
+	bool wanted = false;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+		if (memcmp(dc->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && wants_redial(dc))
+			wanted = true;
+	if (!wanted)
+		return;
+	if (!r) {
+		r = oh_calloc(1, sizeof(*r));
+		r->owner = m;
+		memcpy(r->node_id, node_id, PUBKEY_CMPR_LEN);
+		r->timer = evtimer_new(m->base, redial_fired, r);
+		if (!r->timer) {
+			free(r);
+			return;
+		}
+		r->next = m->redials;
+		m->redials = r;
+	}
+	if (!at_once)
+		r->delay_secs = r->delay_secs ? r->delay_secs * 2 : 1;
+	if (r->delay_secs > CHANNELS_RECONNECT_MAX_SECS)
+		r->delay_secs = CHANNELS_RECONNECT_MAX_SECS;
+	delay.tv_sec = at_once ? 0 : r->delay_secs;
+	evtimer_add(r->timer, &delay);
+}
+
+static void redial_fired(evutil_socket_t fd, short events, void *arg)
+{
+	struct redial *r = arg;
+	struct channels *m = r->owner;
+	struct pubkey node_id;
+
+	if (peer_manager_find(m->peers, r->node_id))
+		return;
+	if (!pubkey_parse(m->secp, &node_id, r->node_id))
+		return;
+	peer_manager_connect(m->peers, &node_id, NULL, 0, NULL, NULL);
+	/* If it fails, channels_peer_gone is not called (the peer never
+	 * became active): try again after the next backoff anyway. */
+	channels_redial_schedule(m, r->node_id, false);
+}
+
+void channels_peer_gone(struct channels *m, struct peer *peer)
+{
+	struct dchannel *dc, *next;
+	bool had_channels = false;
+
+	for (dc = m->list; dc; dc = next) {
+		struct channel_effects fx;
+		next = dc->next;
+		if (dc->peer != peer)
+			continue;
+		dc->peer = NULL;
+		dc->link_gen++;
+		dc->was_usable = false;
+		had_channels = true;
+		channel_effects_init(&fx);
+		if (channel_disconnected(dc->ch, &fx))
+			dchannel_step(dc, &fx);
+		else
+			dchannel_refused(dc, &fx, "channel_disconnected");
+	}
+	if (had_channels && peer->is_outgoing)
+		channels_redial_schedule(m, peer->node_id_bytes, false);
+}
+
+void channels_redials_free(struct channels *m)
+{
+	while (m->redials) {
+		struct redial *r = m->redials;
+		m->redials = r->next;
+		event_free(r->timer);
+		free(r);
+	}
+}
+
+/* ---- Messages ---- */
+
+/* An open_channel: a new channel, as fundee. */
+static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
+					 const uint8_t *msg, size_t len)
+{
+	struct msg_open_channel *open = NULL;
+	struct channel_effects fx;
+	struct dchannel *dc;
+	uint64_t funding_sat = 0;
+	char err[300];
+
+	if (fromwire_open_channel(msg, len, &open)) {
+		funding_sat = open->funding_satoshis;
+		msg_open_channel_free(open);
+	}
+	for (dc = m->list; dc; dc = dc->next) {
+		if (same_peer(dc, peer) && channel_get_state(dc->ch) < CHANNEL_AWAITING_LOCKIN) {
+			peer_warn_and_close(peer, "open_channel while another channel with us is "
+					    "still opening");
+			return CHANNELS_PEER_CLOSED;
+		}
+	}
+	dc = dchannel_alloc(m, peer->node_id_bytes);
+	if (!channels_store_next_index(m->db, &dc->dbid) || !dchannel_setup(m, dc)
+	    || !dchannel_engine_new(m, dc, peer, funding_sat, err, sizeof(err))) {
+		log_broken(channels_log(m), "channel", "cannot set up a channel for %s's open_channel",
+			   peer->node_id_hex);
+		if (dc->close_timer)
+			dchannel_free(dc);
+		else
+			free(dc);
+		peer_close(peer, "cannot set up a channel");
+		return CHANNELS_PEER_CLOSED;
+	}
+	dc->peer = peer;
+	channel_effects_init(&fx);
+	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
+		dchannel_refused(dc, &fx, "open_channel");
+		dchannel_free(dc);
+		return CHANNELS_HANDLED;
+	}
+	dchannel_step(dc, &fx);
+	return CHANNELS_HANDLED;
+}
+
+/* BOLT #2 funding_created: the channel_id it implies must not be one we
+ * already have (a peer pointing at another channel's outpoint). */
+static bool funding_outpoint_taken(struct channels *m, const uint8_t *msg, size_t len)
+{
+	uint8_t id[32];
+
+	if (len < 2 + 32 + 32 + 2)
+		return false;
+	memcpy(id, msg + 2 + 32, 32);
+	id[30] ^= msg[2 + 64];
+	id[31] ^= msg[2 + 65];
+	return channels_find_by_id(m, NULL, id) != NULL;
+}
+
+enum channels_verdict channels_peer_message(struct channels *m, struct peer *peer,
+					    uint16_t type, const uint8_t *msg, size_t len)
+{
+	struct channel_effects fx;
+	struct dchannel *dc;
+
+	if (type == WIRE_OPEN_CHANNEL)
+		return handle_open(m, peer, msg, len);
+	if (len < 2 + 32) {
+		peer_warn_and_close(peer, "%s message of %zu bytes is too short",
+				    peer_wire_name(type), len);
+		return CHANNELS_PEER_CLOSED;
+	}
+	dc = channels_find_by_id(m, peer, msg + 2);
+	if (!dc)
+		return CHANNELS_UNKNOWN_CHANNEL;
+	if (type == WIRE_FUNDING_CREATED && funding_outpoint_taken(m, msg, len)) {
+		dchannel_fail_with(dc, "funding_created names the funding outpoint of another channel");
+		return CHANNELS_HANDLED;
+	}
+	channel_effects_init(&fx);
+	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
+		dchannel_refused(dc, &fx, peer_wire_name(type));
+		return CHANNELS_HANDLED;
+	}
+	dchannel_step(dc, &fx);
+	return CHANNELS_HANDLED;
+}
+
+void channels_peer_error(struct channels *m, struct peer *peer,
+			 const struct channel_id *channel_id, const char *text)
+{
+	struct dchannel *dc, *next;
+	char why[600];
+
+	snprintf(why, sizeof(why), "peer sent error: %s", text);
+	for (dc = m->list; dc; dc = next) {
+		next = dc->next;
+		if (!same_peer(dc, peer)
+		    || (channel_id && memcmp(channel_get_id(dc->ch)->bytes, channel_id->bytes, 32)))
+			continue;
+		/* Nothing left to fail, or (data loss) nothing we may
+		 * broadcast. */
+		if (!dchannel_needs_peer(dc) || channel_get_state(dc->ch) == CHANNEL_DATA_LOSS)
+			continue;
+		dchannel_fail_with(dc, why);
+	}
+}

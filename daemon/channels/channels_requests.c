@@ -1,0 +1,203 @@
+/* The channels seen from the channel commands: finding the channel a
+ * user names, close, the dev- HTLC commands, and each channel's summary
+ * for listpeerchannels, listfunds and the counts getinfo and listpeers
+ * show (the commands shape the JSON: daemon/commands/rpc_channel.c). */
+#include "daemon/channels/channels_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/hash.h"
+#include "daemon/chain/chain.h"
+#include "daemon/log.h"
+
+/* ---- Finding ---- */
+
+struct dchannel *channels_for_peer(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN])
+{
+	struct dchannel *found = NULL;
+
+	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+		if (memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0
+		    && (!found || dchannel_needs_peer(dc)))
+			found = dc;
+	return found;
+}
+
+struct dchannel *channels_by_channel_id(struct channels *m, const uint8_t id[32])
+{
+	return channels_find_by_id(m, NULL, id);
+}
+
+/* ---- Commands ---- */
+
+void channels_close(struct channels *m, struct dchannel *dc, const uint8_t *script,
+		    size_t script_len, unsigned timeout_secs, channels_close_cb done, void *arg)
+{
+	struct channel_effects fx;
+	struct timeval timeout = {timeout_secs, 0};
+	struct channels_error error;
+	char cid[65], text[600];
+
+	if (dc->close_done) {
+		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
+						   "Channel is already being closed"));
+		return;
+	}
+	switch (channel_get_state(dc->ch)) {
+	case CHANNEL_CLOSED:
+	case CHANNEL_AWAITING_UNILATERAL:
+	case CHANNEL_DATA_LOSS:
+	case CHANNEL_FORGOTTEN:
+	case CHANNEL_ONCHAIN:
+		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
+						   "Channel is in state %s",
+						   dchannel_state_name(dc)));
+		return;
+	default:
+		break;
+	}
+	channel_effects_init(&fx);
+	if (!channel_shutdown(dc->ch, &fx, script, script_len)) {
+		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
+						   "%s", fx.refusal ? fx.refusal : "cannot close"));
+		channel_effects_clear(&fx);
+		return;
+	}
+	dc->close_done = done;
+	dc->close_arg = arg;
+	if (timeout_secs)
+		evtimer_add(dc->close_timer, &timeout);
+	log_info(channels_log(m), "channel", "%s: closing channel %s (peer %s)", dc->peer_id_hex,
+		 dchannel_id_hex(cid, dc), dc->peer ? "connected" : "not connected: waiting for it");
+	dchannel_step(dc, &fx);
+}
+
+void channels_dev_send_htlc(struct channels *m, struct dchannel *dc, uint64_t amount_msat,
+			    const uint8_t preimage[32], uint32_t cltv_expiry, channels_htlc_cb done,
+			    void *arg)
+{
+	static const uint8_t onion[HTLC_ONION_LEN];
+	struct channel_effects fx;
+	struct channels_error error;
+	struct sha256 hash;
+	uint64_t htlc_id;
+	char text[600];
+
+	sha256(&hash, preimage, 32);
+	if (!cltv_expiry)
+		cltv_expiry = chain_height(m->chain) + DEV_HTLC_CLTV_DELTA;
+	channel_effects_init(&fx);
+	if (!channel_add_htlc(dc->ch, &fx, &htlc_id, amount_msat, &hash, cltv_expiry, onion,
+			      NULL)) {
+		done(arg, 0, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
+						"%s", fx.refusal ? fx.refusal
+						: "cannot add the HTLC"));
+		channel_effects_clear(&fx);
+		return;
+	}
+	done(arg, htlc_id, NULL);
+	dchannel_step(dc, &fx);
+}
+
+void channels_dev_settle_htlc(struct channels *m, struct dchannel *dc, uint64_t htlc_id,
+			      const uint8_t *preimage, channels_htlc_cb done, void *arg)
+{
+	struct channel_effects fx;
+	struct channels_error error;
+	struct preimage p;
+	char text[600];
+	bool ok;
+	/* A failure reason the origin cannot decode: the dev- HTLCs have no
+	 * onion to answer through. */
+	static const uint8_t reason[32];
+
+	channel_effects_init(&fx);
+	if (preimage) {
+		memcpy(p.r, preimage, sizeof(p.r));
+		ok = channel_fulfill_htlc(dc->ch, &fx, htlc_id, &p);
+	} else {
+		ok = channel_fail_htlc(dc->ch, &fx, htlc_id, reason, sizeof(reason));
+	}
+	if (!ok) {
+		done(arg, htlc_id, channels_error_fmt(&error, text, sizeof(text),
+						      CHANNELS_ERROR_FAILED, "%s",
+						      fx.refusal ? fx.refusal
+						      : "cannot settle the HTLC"));
+		channel_effects_clear(&fx);
+		return;
+	}
+	done(arg, htlc_id, NULL);
+	dchannel_step(dc, &fx);
+}
+
+/* ---- Summaries ---- */
+
+void channels_count(const struct channels *m, const uint8_t *peer_id,
+		    struct channels_counts *counts)
+{
+	memset(counts, 0, sizeof(*counts));
+	for (const struct dchannel *dc = m->list; dc; dc = dc->next) {
+		enum channel_state state = channel_get_state(dc->ch);
+		if (peer_id && memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) != 0)
+			continue;
+		if (state < CHANNEL_NORMAL)
+			counts->pending++;
+		else if (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
+			counts->active++;
+		else
+			counts->inactive++;
+	}
+}
+
+void dchannel_summary(const struct dchannel *dc, struct channel_summary *s)
+{
+	const struct channel_params *params = channel_get_params(dc->ch);
+	const struct channel_config *ours = channel_get_config(dc->ch, CHANNEL_LOCAL);
+	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
+	uint64_t capacity_msat = params->funding_sat * 1000;
+	struct htlc_view view;
+
+	memset(s, 0, sizeof(*s));
+	s->peer_id = dc->peer_id;
+	s->peer_connected = dc->peer != NULL;
+	s->is_reestablished = channel_is_connected(dc->ch);
+	s->state = dchannel_state_name(dc);
+	s->is_opener = channel_is_opener(dc->ch);
+	memcpy(s->channel_id, channel_get_id(dc->ch)->bytes, 32);
+	s->is_private = !(channel_get_flags(dc->ch) & 1);
+	s->option_anchors = params->option_anchors;
+	s->funding_sat = params->funding_sat;
+	s->has_funding = dchannel_has_funding(dc);
+	if (s->has_funding)
+		s->funding = params->funding;
+	s->scid = dchannel_scid(dc);
+	s->is_spent = dc->is_spent;
+	s->spend_txid = dc->spend_txid;
+	s->spend_height = dc->spend_height;
+	s->is_awaiting_lockin = channel_get_state(dc->ch) == CHANNEL_AWAITING_LOCKIN;
+	s->minimum_depth = channel_get_config(dc->ch, s->is_opener ? CHANNEL_REMOTE
+					      : CHANNEL_LOCAL)->minimum_depth;
+	s->depth = dc->funding_confirmed ? dc->depth_told : 0;
+	s->failure = dc->failure;
+	channel_get_view(dc->ch, CHANNEL_LOCAL, &view);
+	s->feerate_perkw = view.feerate_per_kw;
+	s->to_us_msat = view.balance_msat[CHANNEL_LOCAL] > 0 ? view.balance_msat[CHANNEL_LOCAL] : 0;
+	htlc_view_free(&view);
+	s->spendable_msat = channel_sendable_msat(dc->ch, CHANNEL_LOCAL);
+	s->receivable_msat = channel_sendable_msat(dc->ch, CHANNEL_REMOTE);
+	s->our_reserve_msat = theirs->channel_reserve_sat * 1000;
+	s->their_reserve_msat = ours->channel_reserve_sat * 1000;
+	s->htlc_minimum_in_msat = ours->htlc_minimum_msat;
+	s->htlc_minimum_out_msat = theirs->htlc_minimum_msat;
+	s->our_to_self_delay = params->party[CHANNEL_REMOTE].to_self_delay;
+	s->their_to_self_delay = params->party[CHANNEL_LOCAL].to_self_delay;
+	s->max_accepted_htlcs = ours->max_accepted_htlcs;
+	s->dust_limit_msat = ours->dust_limit_sat * 1000;
+	s->local_htlc_minimum_msat = theirs->htlc_minimum_msat;
+	s->local_htlc_maximum_msat = theirs->max_htlc_value_in_flight_msat < capacity_msat
+		? theirs->max_htlc_value_in_flight_msat : capacity_msat;
+	s->remote_update = dchannel_remote_update(dc);
+	s->htlcs = channel_get_htlcs(dc->ch);
+}

@@ -1,0 +1,201 @@
+/* The channels table's queries (see channels_store.h). */
+#include "daemon/channels/channels_store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "db/db.h"
+
+/* Steps a statement that returns no rows, and resets it. */
+static bool step_done(sqlite3_stmt *stmt)
+{
+	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
+
+	sqlite3_reset(stmt);
+	return ok;
+}
+
+/* Binds txid and num at col and col + 1, or NULLs if txid is NULL. */
+static void bind_txid_num(sqlite3_stmt *stmt, int col, const struct bitcoin_txid *txid,
+			  int64_t num)
+{
+	if (txid) {
+		sqlite3_bind_blob(stmt, col, txid->shad.sha.u8, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, col + 1, num);
+	} else {
+		sqlite3_bind_null(stmt, col);
+		sqlite3_bind_null(stmt, col + 1);
+	}
+}
+
+bool channels_store_save(struct db *db, int64_t id, const uint8_t peer_id[PUBKEY_CMPR_LEN],
+			 const uint8_t channel_id[32], const uint8_t *snapshot,
+			 size_t snapshot_len, const struct bitcoin_outpoint *funding,
+			 uint32_t opened_height)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"INSERT INTO channels (id, peer_id, channel_id, snapshot, funding_txid, funding_outnum,"
+		" opened_height) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+		" channel_id = excluded.channel_id, snapshot = excluded.snapshot,"
+		" funding_txid = excluded.funding_txid, funding_outnum = excluded.funding_outnum");
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_blob(stmt, 2, peer_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 3, channel_id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 4, snapshot, (int)snapshot_len, SQLITE_STATIC);
+	bind_txid_num(stmt, 5, funding ? &funding->txid : NULL, funding ? funding->vout : 0);
+	sqlite3_bind_int64(stmt, 7, opened_height);
+	return step_done(stmt);
+}
+
+bool channels_store_delete(struct db *db, int64_t id)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM channels WHERE id = ?");
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	return step_done(stmt);
+}
+
+/* UPDATE channels SET <a blob column> = ? WHERE id = ? */
+static bool set_blob(struct db *db, const char *sql, int64_t id, const uint8_t *data, size_t len)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_blob(stmt, 1, data, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, id);
+	return step_done(stmt);
+}
+
+bool channels_store_set_last_tx(struct db *db, int64_t id, const uint8_t *tx, size_t tx_len)
+{
+	return set_blob(db, "UPDATE channels SET last_tx = ? WHERE id = ?", id, tx, tx_len);
+}
+
+bool channels_store_set_remote_update(struct db *db, int64_t id, const uint8_t *msg, size_t len)
+{
+	return set_blob(db, "UPDATE channels SET remote_update = ? WHERE id = ?", id, msg, len);
+}
+
+bool channels_store_set_chain(struct db *db, int64_t id, const struct channels_store_chain *chain)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"UPDATE channels SET funding_height = ?, funding_txindex = ?,"
+		" spend_txid = ?, spend_height = ? WHERE id = ?");
+
+	if (!stmt)
+		return false;
+	if (chain->funding_confirmed) {
+		sqlite3_bind_int64(stmt, 1, chain->funding_height);
+		sqlite3_bind_int64(stmt, 2, chain->funding_txindex);
+	} else {
+		sqlite3_bind_null(stmt, 1);
+		sqlite3_bind_null(stmt, 2);
+	}
+	bind_txid_num(stmt, 3, chain->is_spent ? &chain->spend_txid : NULL, chain->spend_height);
+	sqlite3_bind_int64(stmt, 5, id);
+	return step_done(stmt);
+}
+
+/* A copy of a blob column (NULL if it is NULL or empty). */
+static uint8_t *blob_dup(sqlite3_stmt *stmt, const char *name, size_t *len)
+{
+	const void *data = db_col_blob(stmt, name, len);
+
+	return data ? oh_memdup(data, *len) : NULL;
+}
+
+/* Copies the current row out.  Returns: false if it is damaged. */
+static bool row_read(sqlite3_stmt *stmt, struct channels_store_row *row)
+{
+	size_t len;
+	const void *peer_id = db_col_blob(stmt, "peer_id", &len);
+	const void *spend_txid;
+
+	memset(row, 0, sizeof(*row));
+	row->id = db_col_int64(stmt, "id");
+	if (!peer_id || len != PUBKEY_CMPR_LEN)
+		return false;
+	memcpy(row->peer_id, peer_id, PUBKEY_CMPR_LEN);
+	row->snapshot = blob_dup(stmt, "snapshot", &row->snapshot_len);
+	if (!db_col_is_null(stmt, "funding_height")) {
+		row->chain.funding_confirmed = true;
+		row->chain.funding_height = (uint32_t)db_col_int64(stmt, "funding_height");
+		row->chain.funding_txindex = (uint32_t)db_col_int64(stmt, "funding_txindex");
+	}
+	spend_txid = db_col_blob(stmt, "spend_txid", &len);
+	if (spend_txid && len == 32) {
+		row->chain.is_spent = true;
+		memcpy(row->chain.spend_txid.shad.sha.u8, spend_txid, 32);
+		row->chain.spend_height = (uint32_t)db_col_int64(stmt, "spend_height");
+	}
+	row->last_tx = blob_dup(stmt, "last_tx", &row->last_tx_len);
+	row->remote_update = blob_dup(stmt, "remote_update", &row->remote_update_len);
+	row->opened_height = (uint32_t)db_col_int64(stmt, "opened_height");
+	return row->snapshot != NULL;
+}
+
+bool channels_store_load(struct db *db, struct channels_store_row **rows, size_t *num,
+			 char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT id, peer_id, snapshot, funding_height, funding_txindex, spend_txid,"
+		" spend_height, last_tx, remote_update, opened_height FROM channels ORDER BY id");
+	bool ok = true;
+	int rc = SQLITE_DONE;
+
+	*rows = NULL;
+	*num = 0;
+	if (!stmt) {
+		snprintf(err, errlen, "cannot read channels: %s", db_errmsg(db));
+		return false;
+	}
+	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*rows = oh_realloc(*rows, (*num + 1) * sizeof(**rows));
+		if (!row_read(stmt, &(*rows)[*num])) {
+			snprintf(err, errlen, "channel %lld in the database is damaged",
+				 (long long)(*rows)[*num].id);
+			ok = false;
+		}
+		(*num)++;
+	}
+	if (ok && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot read channels: %s", db_errmsg(db));
+		ok = false;
+	}
+	sqlite3_reset(stmt);
+	if (!ok) {
+		channels_store_rows_free(*rows, *num);
+		*rows = NULL;
+		*num = 0;
+	}
+	return ok;
+}
+
+void channels_store_rows_free(struct channels_store_row *rows, size_t num)
+{
+	for (size_t i = 0; i < num; i++) {
+		free(rows[i].snapshot);
+		free(rows[i].last_tx);
+		free(rows[i].remote_update);
+	}
+	free(rows);
+}
+
+bool channels_store_next_index(struct db *db, int64_t *index)
+{
+	int64_t next = 1;
+
+	if (db_var_get_int(db, "next_channel_index", &next) < 0)
+		return false;
+	*index = next;
+	return db_var_set_int(db, "next_channel_index", next + 1);
+}

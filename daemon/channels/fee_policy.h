@@ -1,0 +1,66 @@
+/* The commitment feerate policy: which feerate a channel's commitment
+ * transactions should pay, when we (as funder) propose a new one with
+ * update_fee, and which feerates we accept from a peer (BOLT #2
+ * open_channel and update_fee: "too low for timely processing, or
+ * unreasonably large").
+ *
+ * Inputs are bitcoind's estimates (daemon/chain/chain.h's urgent, normal and
+ * slow targets, already floored at FEERATE_FLOOR_PERKW) and the channel's
+ * state; outputs are feerates in perkw.  Pure: no I/O, no clock.
+ *
+ * Without option_anchors a commitment cannot be fee-bumped, so it pays the
+ * urgent estimate (2 blocks, CONSERVATIVE), as Core Lightning's
+ * "unilateral close" feerate.  Anchor channels (not offered yet) will
+ * change fee_policy_commitment_feerate().
+ */
+#ifndef OHM_DAEMON_FEE_POLICY_H
+#define OHM_DAEMON_FEE_POLICY_H
+
+#include <stdint.h>
+
+#include "channel/open.h"
+
+/* Core Lightning's default max-fee-multiplier. */
+#define FEE_POLICY_DEFAULT_MAX_MULTIPLIER 10
+/* We propose a new feerate once the target moved this many percent away
+ * from the channel's (LND's link does the same, both directions). */
+#define FEE_POLICY_UPDATE_PERCENT 10
+
+/* bitcoind's estimates, in perkw. */
+struct fee_estimates {
+	uint32_t urgent_perkw;
+	uint32_t normal_perkw;
+	uint32_t slow_perkw;
+};
+
+/* The feerates a peer's open_channel or update_fee must be within. */
+struct fee_bounds {
+	uint32_t min_perkw;
+	uint32_t max_perkw;
+};
+
+/* Returns: the feerate a channel of type's commitment should pay now:
+ *          the urgent estimate (never below FEERATE_FLOOR_PERKW). */
+uint32_t fee_policy_commitment_feerate(const struct fee_estimates *est,
+				       enum channel_type type);
+
+/* The feerate a funder should propose with update_fee, if any.
+ * current_perkw is the channel's feerate (with our unsigned update_fee, if
+ * any); max_affordable_perkw the highest the funder can pay on both
+ * commitments while keeping its reserve (0: none).
+ * Returns: the target (never below FEERATE_FLOOR_PERKW), a raise clamped
+ *          to what we can afford, or 0 if it is within
+ *          FEE_POLICY_UPDATE_PERCENT of current_perkw or we cannot afford
+ *          any raise. */
+uint32_t fee_policy_update_feerate(const struct fee_estimates *est,
+				   enum channel_type type,
+				   uint32_t current_perkw,
+				   uint32_t max_affordable_perkw);
+
+/* What we accept from a peer: at most max_multiplier times our urgent
+ * estimate (Core Lightning's max-fee-multiplier), at least half the slow
+ * estimate (Core Lightning's minimum), never below FEERATE_FLOOR_PERKW. */
+void fee_policy_bounds(struct fee_bounds *out, const struct fee_estimates *est,
+		       uint32_t max_multiplier);
+
+#endif /* OHM_DAEMON_FEE_POLICY_H */

@@ -1,0 +1,607 @@
+/* Deciding incoming HTLCs, forwarding, and passing outcomes back (see
+ * payflow.h). */
+#include "daemon/htlcs/payflow.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel/state.h"
+#include "common/alloc.h"
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "crypto/secp.h"
+#include "crypto/util.h"
+#include "daemon/chain/chain.h"
+#include "daemon/channels/channels.h"
+#include "daemon/config.h"
+#include "daemon/htlcs/forwards_store.h"
+#include "daemon/htlcs/htlc_switch.h"
+#include "daemon/htlcs/invoices.h"
+#include "daemon/log.h"
+#include "daemon/htlcs/htlcs.h"
+#include "daemon/htlcs/payments.h"
+#include "db/db.h"
+#include "pay/hop_payload.h"
+#include "pay/htlc_accept.h"
+#include "pay/onion.h"
+#include "pay/onion_error.h"
+
+struct payflow {
+	struct htlcs *htlcs;
+	/* The owner of each HTLC we offered that is not resolved yet. */
+	struct switch_origins *origins;
+};
+
+static void origin_loaded(void *arg, int64_t channel, uint64_t htlc_id, uint64_t withdrawn_key,
+			  const struct switch_origin *origin)
+{
+	switch_origins_add(arg, channel, htlc_id, withdrawn_key, origin);
+}
+
+struct payflow *payflow_new(struct htlcs *htlcs)
+{
+	struct payflow *pf = oh_calloc(1, sizeof(*pf));
+
+	pf->htlcs = htlcs;
+	pf->origins = switch_origins_new();
+	/* Oldest first: a newer record of the same HTLC is the live one. */
+	if (!forwards_store_owners(htlcs->db, origin_loaded, pf->origins)) {
+		log_broken(htlcs->log, "pay", "cannot read the HTLCs in flight: %s",
+			   db_errmsg(htlcs->db));
+		payflow_free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+void payflow_free(struct payflow *pf)
+{
+	if (!pf)
+		return;
+	switch_origins_free(pf->origins);
+	free(pf);
+}
+
+struct switch_origins *payflow_origins(struct payflow *pf)
+{
+	return pf->origins;
+}
+
+static struct log *pflog(const struct payflow *pf)
+{
+	return pf->htlcs->log;
+}
+
+static uint32_t height(const struct payflow *pf)
+{
+	return chain_height(pf->htlcs->chain);
+}
+
+/* ---- Peeling ---- */
+
+/* An incoming HTLC and what its onion told us. */
+struct incoming {
+	struct dchannel *dc;
+	const struct htlc *htlc;
+	uint16_t onion_failure;		/* 0: peeled */
+	const char *why;
+	struct secret shared_secret;
+	bool has_secret;
+	struct onion_peeled peeled;
+};
+
+static void peel(struct payflow *pf, struct incoming *in, struct dchannel *dc, uint64_t htlc_id)
+{
+	struct privkey node_key;
+	struct pubkey path_key;
+	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
+
+	memset(in, 0, sizeof(*in));
+	in->dc = dc;
+	in->htlc = h;
+	if (!h)
+		return;
+	if (h->has_path_key && !pubkey_parse(pf->htlcs->secp, &path_key, h->path_key)) {
+		in->onion_failure = ONION_FAILURE_INVALID_ONION_BLINDING;
+		in->why = "invalid path_key";
+		return;
+	}
+	memcpy(node_key.secret.data, pf->htlcs->node_secret, sizeof(node_key.secret.data));
+	in->onion_failure = onion_process_with_key(pf->htlcs->secp, &in->peeled, &in->shared_secret,
+						   &in->why, h->onion, h->h.payment_hash.u8, 32,
+						   h->has_path_key ? &path_key : NULL, &node_key);
+	crypto_wipe(&node_key, sizeof(node_key));
+	/* invalid_onion_payload still gives the secret, to answer through. */
+	in->has_secret = in->onion_failure == 0
+		|| in->onion_failure == ONION_FAILURE_INVALID_ONION_PAYLOAD;
+}
+
+/* ---- Failing back ---- */
+
+/* A forward we record with the incoming HTLC's failure ('local_failed'). */
+struct local_fail {
+	struct payflow *pf;
+	int64_t in_channel;
+	uint64_t in_msat;
+	uint16_t failcode;
+};
+
+static bool store_local_fail(void *arg, uint64_t htlc_id)
+{
+	struct local_fail *lf = arg;
+
+	return forwards_store_local_failed(lf->pf->htlcs->db, lf->in_channel, htlc_id, lf->in_msat,
+					   lf->failcode, (int64_t)time(NULL));
+}
+
+/* Fails the incoming HTLC with failure, as its onion allows: an error
+ * packet for the origin, or update_fail_malformed_htlc for a BADONION
+ * code.  is_forward records it among the forwards (listforwards shows
+ * local_failed forwards, not failed payments to us). */
+static void fail_incoming(struct payflow *pf, struct incoming *in,
+			  const struct onion_failure *failure, bool is_forward)
+{
+	struct local_fail lf = {pf, dchannel_dbid(in->dc), in->htlc->h.amount_msat, failure->code};
+	struct wirebuf *msg, *packet;
+	uint64_t id = in->htlc->h.id;
+	struct sha256 payment_hash = in->htlc->h.payment_hash;
+	char hash[65];
+	bool failed = false;
+
+	if ((failure->code & ONION_FAILURE_BADONION) || !in->has_secret) {
+		struct sha256 sha;
+		sha256(&sha, in->htlc->onion, HTLC_ONION_LEN);
+		failed = dchannel_fail_malformed(in->dc, id, &sha,
+						 (failure->code & ONION_FAILURE_BADONION)
+						 ? failure->code : ONION_FAILURE_INVALID_ONION_KEY,
+						 is_forward ? store_local_fail : NULL, &lf);
+	} else {
+		msg = wirebuf_new();
+		packet = wirebuf_new();
+		onion_failure_towire(msg, failure);
+		if (onion_error_create(packet, &in->shared_secret, msg->data, msg->len,
+				       ONION_ERROR_PADDED_LEN))
+			failed = dchannel_fail(in->dc, id, packet->data, packet->len,
+					       is_forward ? store_local_fail : NULL, &lf);
+		wirebuf_free(msg);
+		wirebuf_free(packet);
+	}
+	if (failed)
+		dchannel_log_committed(in->dc, "pay", "failing incoming HTLC %llu (hash %s): %s%s%s",
+				       (unsigned long long)id,
+				       hex_encode(hash, payment_hash.u8, 32),
+				       onion_failure_name(failure->code)
+				       ? onion_failure_name(failure->code) : "?",
+				       in->why ? ": " : "", in->why ? in->why : "");
+}
+
+static void fail_code(struct payflow *pf, struct incoming *in, uint16_t code, bool is_forward)
+{
+	struct onion_failure failure;
+
+	onion_failure_init(&failure, code);
+	fail_incoming(pf, in, &failure, is_forward);
+}
+
+/* A channel failure carrying out's channel_update. */
+static void fail_update(struct payflow *pf, struct incoming *in, uint16_t code,
+			struct dchannel *out, const char *why)
+{
+	struct onion_failure failure;
+	struct wirebuf *update = out ? dchannel_local_update(out) : NULL;
+
+	onion_failure_init(&failure, code);
+	failure.htlc_msat = in->htlc->h.amount_msat;
+	failure.cltv_expiry = in->htlc->h.cltv_expiry;
+	if (update) {
+		failure.channel_update = update->data;
+		failure.channel_update_len = update->len;
+	}
+	in->why = why;
+	fail_incoming(pf, in, &failure, true);
+	wirebuf_free(update);
+}
+
+/* Answers a forward htlc_accept_forward() refused, with out's
+ * channel_update if the failure carries one. */
+static void fail_decided(struct payflow *pf, struct incoming *in, struct htlc_decision *d,
+			 struct dchannel *out)
+{
+	struct wirebuf *update = d->needs_channel_update && out ? dchannel_local_update(out) : NULL;
+
+	if (update) {
+		d->failure.channel_update = update->data;
+		d->failure.channel_update_len = update->len;
+	}
+	in->why = d->why;
+	fail_incoming(pf, in, &d->failure, true);
+	wirebuf_free(update);
+}
+
+/* ---- Paying us ---- */
+
+struct paid {
+	struct payflow *pf;
+	int64_t invoice_id;
+	uint64_t amount_msat;
+	const uint8_t *keysend_preimage;
+};
+
+static bool store_paid(void *arg, uint64_t htlc_id)
+{
+	struct paid *p = arg;
+
+	return invoices_mark_paid_db(p->pf->htlcs->invoices, &p->invoice_id, p->amount_msat,
+				     p->keysend_preimage);
+}
+
+static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_payload *payload)
+{
+	const struct htlc *h = in->htlc;
+	struct invoice_match invoice;
+	struct preimage keysend;
+	struct paid paid = {pf, 0, h->h.amount_msat, NULL};
+	uint64_t paid_id = h->h.id;
+	struct htlc_incoming incoming = {h->h.amount_msat, h->h.cltv_expiry, h->h.payment_hash};
+	struct htlc_invoice found = {0};
+	struct htlc_decision d;
+	bool is_keysend = payload->has_keysend_preimage;
+
+	if (is_keysend)
+		keysend = payload->keysend_preimage;
+	if (invoices_find(pf->htlcs->invoices, &h->h.payment_hash, &invoice))
+		found = (struct htlc_invoice){true, invoice.is_paid, invoice.is_expired,
+					      invoice.has_secret, invoice.payment_secret,
+					      invoice.has_amount, invoice.amount_msat};
+	htlc_accept_final(&d, &incoming, payload, &found, height(pf),
+			  pf->htlcs->config->cltv_final);
+	crypto_wipe(&found, sizeof(found));
+	if (d.failure.code) {
+		in->why = d.why;
+		fail_incoming(pf, in, &d.failure, false);
+		crypto_wipe(&invoice, sizeof(invoice));
+		crypto_wipe(&keysend, sizeof(keysend));
+		return;
+	}
+	if (d.is_keysend) {
+		paid.keysend_preimage = keysend.r;
+		invoice.preimage = keysend;
+	} else {
+		paid.invoice_id = invoice.id;
+	}
+	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid)) {
+		dchannel_log_committed(in->dc, "pay", "paid: HTLC %llu of %llu msat",
+				       (unsigned long long)paid_id, (unsigned long long)paid.amount_msat);
+	}
+	crypto_wipe(&invoice, sizeof(invoice));
+	crypto_wipe(&keysend, sizeof(keysend));
+}
+
+/* ---- Forwarding ---- */
+
+struct forward {
+	struct payflow *pf;
+	int64_t in_channel, out_channel;
+	uint64_t in_htlc_id, in_msat, out_msat;
+};
+
+/* The forward's row, in the step that offers its outgoing HTLC; and the
+ * HTLC's owner, in memory. */
+static bool store_forward(void *arg, uint64_t out_htlc_id)
+{
+	struct forward *f = arg;
+	struct switch_origin origin = {
+		.is_forward = true, .in_channel = f->in_channel, .in_htlc_id = f->in_htlc_id,
+	};
+
+	if (!forwards_store_offered(f->pf->htlcs->db, f->in_channel, f->in_htlc_id, f->in_msat,
+				    f->out_channel, out_htlc_id, f->out_msat, (int64_t)time(NULL),
+				    &origin.id))
+		return false;
+	switch_origins_add(f->pf->origins, f->out_channel, out_htlc_id, 0, &origin);
+	return true;
+}
+
+static void forward(struct payflow *pf, struct incoming *in, const struct hop_payload *payload)
+{
+	const struct htlc *h = in->htlc;
+	const struct config *config = pf->htlcs->config;
+	struct dchannel *out = channels_by_scid(pf->htlcs->channels, &payload->short_channel_id);
+	struct htlc_incoming incoming = {h->h.amount_msat, h->h.cltv_expiry, h->h.payment_hash};
+	struct htlc_forward_policy policy = {config->fee_base_msat, config->fee_per_satoshi,
+					     config->cltv_delta};
+	struct htlc_next_channel next = {out != NULL, out && dchannel_is_usable(out), 0};
+	struct htlc_decision d;
+	struct forward row;
+	uint64_t out_id;
+	char why[300];
+
+	if (next.is_usable)
+		next.htlc_minimum_msat = channel_get_config(dchannel_engine(out),
+							    CHANNEL_REMOTE)->htlc_minimum_msat;
+	htlc_accept_forward(&d, &incoming, payload, &next, &policy, height(pf));
+	if (d.failure.code) {
+		fail_decided(pf, in, &d, out);
+		return;
+	}
+	row = (struct forward){pf, dchannel_dbid(in->dc), dchannel_dbid(out), h->h.id,
+			       h->h.amount_msat, d.out_amount_msat};
+	if (!dchannel_offer(out, d.out_amount_msat, &h->h.payment_hash,
+			    d.out_cltv_expiry, in->peeled.next_packet, store_forward, &row,
+			    &out_id, why, sizeof(why))) {
+		fail_update(pf, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out, why);
+		return;
+	}
+	dchannel_log_committed(out, "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
+			       (unsigned long long)row.in_htlc_id, (unsigned long long)row.in_msat,
+			       (unsigned long long)out_id, (unsigned long long)row.out_msat);
+}
+
+/* ---- Deciding an incoming HTLC ---- */
+
+static bool onion_is_zero(const uint8_t *onion)
+{
+	for (size_t i = 0; i < HTLC_ONION_LEN; i++)
+		if (onion[i])
+			return false;
+	return true;
+}
+
+static void decide(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+{
+	struct incoming in;
+	struct hop_payload payload;
+	struct hop_payload_error perr;
+
+	peel(pf, &in, dc, htlc_id);
+	if (!in.htlc)
+		return;
+	/* --dev-hold-htlcs: dev-sendhtlc's HTLCs (an all-zero onion) wait
+	 * for dev-fulfillhtlc or dev-failhtlc. */
+	if (pf->htlcs->config->dev_hold_htlcs && onion_is_zero(in.htlc->onion))
+		return;
+	if (in.onion_failure) {
+		fail_code(pf, &in, in.onion_failure, false);
+		return;
+	}
+	hop_payload_init(&payload);
+	if (!hop_payload_decode(pf->htlcs->secp, &payload, &perr, in.peeled.payload,
+				in.peeled.payload_len, in.peeled.is_final, in.htlc->has_path_key)) {
+		in.why = perr.why;
+		fail_incoming(pf, &in, &perr.failure, !in.peeled.is_final);
+	} else if (in.peeled.is_final) {
+		final_hop(pf, &in, &payload);
+	} else {
+		forward(pf, &in, &payload);
+	}
+	hop_payload_clear(&payload);
+	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
+}
+
+/* ---- Outcomes of HTLCs we offered ---- */
+
+/* The failcode a forward's failure is stored with: a malformed HTLC's
+ * code, or ours for a withdrawn one; 0 when the error onion says it. */
+static uint16_t forward_failcode(const struct channel_event *ev)
+{
+	return ev->is_malformed ? ev->failure_code
+		: ev->is_withdrawn ? ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE : 0;
+}
+
+/* The error onion to pass back, if there is one to wrap. */
+static bool forward_has_reason(const struct channel_event *ev)
+{
+	return !ev->is_malformed && !ev->is_withdrawn && ev->fail_reason_len;
+}
+
+bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
+			 struct payflow_owner *owner)
+{
+	struct switch_origin *o = &owner->origin;
+	struct db *db = pf->htlcs->db;
+	int64_t now = (int64_t)time(NULL);
+
+	memset(owner, 0, sizeof(*owner));
+	if (ev->type == CHANNEL_EVENT_HTLC_WITHDRAWN) {
+		/* Its outcome waits, and its id is offered again: the
+		 * record stays unresolved but is no longer live. */
+		struct switch_origin marked;
+		if (!switch_origins_withdraw(pf->origins, dchannel_dbid(dc), ev->htlc_id,
+					     ev->withdrawn_key, &marked))
+			return true;
+		/* Nothing to do after the commit (owner names nobody). */
+		return forwards_store_mark_withdrawn(db, &marked, ev->withdrawn_key);
+	}
+	if (!switch_origins_take(pf->origins, dchannel_dbid(dc), ev->htlc_id, ev->withdrawn_key, o))
+		return true;	/* not ours (a dev- HTLC), or resolved already */
+	if (!o->is_forward)
+		return payments_resolved_db(pf->htlcs->payments, o, ev);
+	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
+		return forwards_store_settled(db, o->id, &ev->preimage, now);
+	return forwards_store_failed(db, o->id, forward_has_reason(ev) ? ev->fail_reason : NULL,
+				     ev->fail_reason_len, forward_failcode(ev), now);
+}
+
+/* Passes a forward's outcome to the incoming HTLC, if it is still there
+ * and its channel can take it. */
+static void pass_upstream(struct payflow *pf, const struct forward_outcome *o)
+{
+	struct dchannel *in_dc = channels_by_dbid(pf->htlcs->channels, o->in_channel);
+	struct incoming in;
+
+	if (!in_dc || !dchannel_is_usable(in_dc))
+		return;		/* payflow_channel_usable comes back to it */
+	if (o->is_settled) {
+		const struct htlc *h = channel_find_htlc(dchannel_engine(in_dc), CHANNEL_REMOTE,
+							 o->in_htlc_id);
+		if (h && h->removal == HTLC_NOT_REMOVED)
+			dchannel_fulfill(in_dc, o->in_htlc_id, &o->preimage, NULL, NULL);
+		return;
+	}
+	peel(pf, &in, in_dc, o->in_htlc_id);
+	if (!in.htlc || in.htlc->removal != HTLC_NOT_REMOVED)
+		return;
+	if (o->fail_reason && in.has_secret) {
+		/* Each hop on the way back obfuscates the error with its own
+		 * ammag key (BOLT #4 "Returning Errors"). */
+		uint8_t *packet = oh_memdup(o->fail_reason, o->fail_reason_len);
+		onion_error_wrap(packet, o->fail_reason_len, &in.shared_secret);
+		dchannel_fail(in_dc, o->in_htlc_id, packet, o->fail_reason_len, NULL, NULL);
+		free(packet);
+	} else {
+		/* Malformed downstream or withdrawn: we speak for it. */
+		struct dchannel *out = channels_by_dbid(pf->htlcs->channels, o->out_channel);
+		struct onion_failure failure;
+		if (o->failcode & ONION_FAILURE_BADONION) {
+			onion_failure_init(&failure, o->failcode);
+			fail_incoming(pf, &in, &failure, false);
+		} else {
+			fail_update(pf, &in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out,
+				    "next hop failed");
+		}
+	}
+	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
+}
+
+void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
+		      const struct payflow_owner *owner)
+{
+	const struct switch_origin *origin = &owner->origin;
+	struct forward_outcome o;
+
+	if (!origin->id)
+		return;
+	if (!origin->is_forward) {
+		payments_resolved(pf->htlcs->payments, origin, ev);
+		return;
+	}
+	/* What payflow_resolved_db stored, from the event itself. */
+	o = (struct forward_outcome){
+		.in_channel = origin->in_channel,
+		.in_htlc_id = origin->in_htlc_id,
+		.out_channel = dchannel_dbid(dc),
+		.is_settled = ev->type == CHANNEL_EVENT_HTLC_FULFILLED,
+		.is_failed = ev->type != CHANNEL_EVENT_HTLC_FULFILLED,
+		.failcode = forward_failcode(ev),
+	};
+	if (o.is_settled)
+		o.preimage = ev->preimage;
+	else if (forward_has_reason(ev))
+		o.fail_reason = oh_memdup(ev->fail_reason, ev->fail_reason_len);
+	o.fail_reason_len = o.fail_reason ? ev->fail_reason_len : 0;
+	pass_upstream(pf, &o);
+	forward_outcome_clear(&o);
+}
+
+/* ---- Deciding, once ---- */
+
+/* The only way an incoming HTLC is decided (htlc_switch.h, invariant 1):
+ * from what is on record for it now, whichever trigger asks.  Returns:
+ * what the switch said. */
+static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+{
+	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
+	enum switch_record record = SWITCH_RECORD_NONE;
+	struct forward_outcome o;
+	int found = forwards_store_by_incoming(pf->htlcs->db, dchannel_dbid(dc), htlc_id, &o);
+	enum switch_action action;
+
+	/* Not knowing whether it was decided is no licence to decide it. */
+	if (found < 0) {
+		log_broken(pflog(pf), "pay", "cannot read the forward of HTLC %llu: %s",
+			   (unsigned long long)htlc_id, db_errmsg(pf->htlcs->db));
+		return SWITCH_WAIT;
+	}
+	if (found)
+		record = o.is_settled || o.is_failed ? SWITCH_RECORD_RESOLVED
+			: o.is_failed_back ? SWITCH_RECORD_FAILED_BACK : SWITCH_RECORD_OFFERED;
+	action = switch_incoming(h, record);
+	switch (action) {
+	case SWITCH_DECIDE:
+		decide(pf, dc, htlc_id);
+		break;
+	case SWITCH_PASS_OUTCOME:
+		pass_upstream(pf, &o);
+		break;
+	case SWITCH_WAIT:
+	case SWITCH_DONE:
+		break;
+	}
+	if (found)
+		forward_outcome_clear(&o);
+	return action;
+}
+
+void payflow_htlc_added(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+{
+	/* The re-scan of a channel reestablished in the same turn may have
+	 * come first. */
+	if (consider(pf, dc, htlc_id) == SWITCH_DONE)
+		log_debug(pflog(pf), "pay", "HTLC %llu was decided already",
+			  (unsigned long long)htlc_id);
+}
+
+void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
+{
+	const struct htlc_set *set = channel_get_htlcs(dchannel_engine(dc));
+	uint64_t *pending;
+	size_t num = 0;
+
+	/* The engine's set changes as we decide: collect the ids first. */
+	pending = oh_calloc(set->num + 1, sizeof(*pending));
+	for (size_t i = 0; i < set->num; i++)
+		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE)
+			pending[num++] = set->htlcs[i].h.id;
+	for (size_t i = 0; i < num; i++)
+		consider(pf, dc, pending[i]);
+	free(pending);
+}
+
+/* ---- The channels' listener ---- */
+
+static bool listener_resolved_db(void *arg, struct dchannel *dc, const struct channel_event *ev,
+				 void *owner)
+{
+	return payflow_resolved_db(arg, dc, ev, owner);
+}
+
+static void listener_resolved(void *arg, struct dchannel *dc, const struct channel_event *ev,
+			      const void *owner)
+{
+	payflow_resolved(arg, dc, ev, owner);
+}
+
+static void listener_added(void *arg, struct dchannel *dc, uint64_t htlc_id)
+{
+	payflow_htlc_added(arg, dc, htlc_id);
+}
+
+static void listener_usable(void *arg, struct dchannel *dc)
+{
+	payflow_channel_usable(arg, dc);
+}
+
+struct channels_htlc_listener payflow_channels_listener(struct payflow *pf)
+{
+	struct channels_htlc_listener listener = {
+		.resolved_db = listener_resolved_db,
+		.resolved = listener_resolved,
+		.added = listener_added,
+		.usable = listener_usable,
+		.owner_size = sizeof(struct payflow_owner),
+		.arg = pf,
+	};
+
+	return listener;
+}
+
+/* ---- listforwards ---- */
+
+void payflow_forwards(struct payflow *pf, const char *status,
+		      void (*fn)(void *arg, const struct forward_row *row), void *arg)
+{
+	forwards_store_list(pf->htlcs->db, status, fn, arg);
+}
