@@ -26,7 +26,7 @@ static int error_code(const struct channels_error *error)
 {
 	switch (error->kind) {
 	case CHANNELS_ERROR_FAILED:
-		return RPC_LIGHTNINGD;
+		return RPC_COMMAND_FAILED;
 	case CHANNELS_ERROR_BAD_PARAMS:
 		return RPC_INVALID_PARAMS;
 	case CHANNELS_ERROR_INTERNAL:
@@ -70,7 +70,7 @@ static struct dchannel *find_channel(struct ohmd *ohmd, struct rpc_request *requ
 		return NULL;
 	}
 	if (!found)
-		rpc_respond_error(request, RPC_LIGHTNINGD, "No channel found for '%.80s'", id);
+		rpc_respond_error(request, RPC_COMMAND_FAILED, "No channel found for '%.80s'", id);
 	return found;
 }
 

@@ -88,7 +88,7 @@ static json_t *invoice_json(const struct invoice_row *row)
 static void respond_failed(struct rpc_request *request, int code, const char *err)
 {
 	rpc_respond_error(request, code == INVOICE_ERR_INTERNAL ? RPC_INTERNAL_ERROR
-			  : code == INVOICE_ERR_STOPPING ? RPC_LIGHTNINGD : code, "%s", err);
+			  : code == INVOICE_ERR_STOPPING ? RPC_COMMAND_FAILED : code, "%s", err);
 }
 
 /* An invoice_done_fn: the invoice, or the error. */

@@ -56,7 +56,7 @@ struct peer *rpc_active_peer(struct ohmd *ohmd, struct rpc_request *request,
 	pubkey_serialize(ohmd->secp, bytes, &node_id);
 	peer = peer_manager_find(ohmd->peers, bytes);
 	if (!peer || peer->phase != PEER_ACTIVE) {
-		rpc_respond_error(request, RPC_LIGHTNINGD, "Peer %s is not connected", id_text);
+		rpc_respond_error(request, RPC_COMMAND_FAILED, "Peer %s is not connected", id_text);
 		return NULL;
 	}
 	return peer;

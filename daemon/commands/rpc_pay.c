@@ -122,7 +122,7 @@ static void respond_failed(struct rpc_request *request, const struct payment_row
 {
 	code = code == PAYMENT_ERR_INTERNAL ? RPC_INTERNAL_ERROR
 		: code == PAYMENT_ERR_INVALID ? RPC_INVALID_PARAMS
-		: code == PAYMENT_ERR_STOPPING ? RPC_LIGHTNINGD : code;
+		: code == PAYMENT_ERR_STOPPING ? RPC_COMMAND_FAILED : code;
 	if (row)
 		rpc_respond_error_data(request, code, failure_json(row), "%s", err);
 	else

@@ -168,7 +168,7 @@ static void ping_done(void *arg, size_t totlen, const char *err)
 	struct rpc_request *request = arg;
 
 	if (err)
-		rpc_respond_error(request, RPC_LIGHTNINGD, "%s", err);
+		rpc_respond_error(request, RPC_COMMAND_FAILED, "%s", err);
 	else
 		rpc_respond(request, json_pack("{s:I}", "totlen", (json_int_t)totlen));
 }
@@ -195,7 +195,7 @@ static void ping_command(struct ohmd *ohmd, struct rpc_request *request, json_t 
 	if (!peer)
 		return;
 	if (!peer_send_ping(peer, (uint16_t)pongbytes, (uint16_t)len, ping_done, request))
-		rpc_respond_error(request, RPC_LIGHTNINGD, "cannot send ping to %s", peer->node_id_hex);
+		rpc_respond_error(request, RPC_COMMAND_FAILED, "cannot send ping to %s", peer->node_id_hex);
 }
 
 static const struct rpc_param connect_params[] = {

@@ -16,7 +16,7 @@ int rpc_wallet_error_code(enum wallet_error error)
 	case WALLET_ERROR_INSUFFICIENT_FUNDS:
 		return 301;	/* Core Lightning's FUND_CANNOT_AFFORD */
 	case WALLET_ERROR_NOT_SENT:
-		return RPC_LIGHTNINGD;
+		return RPC_COMMAND_FAILED;
 	case WALLET_OK:
 	case WALLET_ERROR_INTERNAL:
 		break;

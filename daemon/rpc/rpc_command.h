@@ -24,7 +24,8 @@ enum rpc_error_code {
 	RPC_METHOD_NOT_FOUND = -32601,
 	RPC_INVALID_PARAMS = -32602,
 	RPC_INTERNAL_ERROR = -32603,
-	RPC_LIGHTNINGD = -1,	/* a command failed for a reason it explains */
+	/* A command failed for a reason it explains (Core Lightning: LIGHTNINGD). */
+	RPC_COMMAND_FAILED = -1,
 };
 
 enum rpc_param_type {
