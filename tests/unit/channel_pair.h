@@ -354,6 +354,28 @@ static inline bool pair_deliver(struct pair *p, int i)
 	return true;
 }
 
+/* Node i's channel handles msg directly (as if node 1 - i sent it);
+ * takes msg. */
+static inline void pair_feed(struct pair *p, int i, struct wirebuf *msg)
+{
+	struct channel_effects fx;
+
+	channel_effects_init(&fx);
+	channel_handle_message(p->node[i].ch, &fx, msg->data, msg->len);
+	wirebuf_free(msg);
+	pair_absorb(p, i, &fx);
+}
+
+/* Takes the next message queued for node i (NULL if none). */
+static inline struct wirebuf *pair_take(struct pair *p, int i)
+{
+	struct pair_queue *q = &p->node[i].inbox;
+
+	if (q->head == q->tail)
+		return NULL;
+	return q->msgs[q->head++ % PAIR_MAX_QUEUE];
+}
+
 /* Delivers everything, both ways, until no message is left. */
 static inline void pair_run(struct pair *p)
 {

@@ -7,27 +7,6 @@
 
 #include "bitcoin/script.h"
 
-/* Node i's channel handles msg directly (as if node 1 - i sent it). */
-static void feed(struct pair *p, int i, struct wirebuf *msg)
-{
-	struct channel_effects fx;
-
-	channel_effects_init(&fx);
-	channel_handle_message(p->node[i].ch, &fx, msg->data, msg->len);
-	wirebuf_free(msg);
-	pair_absorb(p, i, &fx);
-}
-
-/* Takes the next message queued for node i. */
-static struct wirebuf *take(struct pair *p, int i)
-{
-	struct pair_queue *q = &p->node[i].inbox;
-
-	if (q->head == q->tail)
-		return NULL;
-	return q->msgs[q->head++ % PAIR_MAX_QUEUE];
-}
-
 /* Node 0 starts the close; messages flow until node dest's next one is
  * closing_complete (left queued).  Returns: whether it came. */
 static bool until_closing_complete(struct pair *p, int dest)
@@ -132,18 +111,18 @@ static void test_variants_by_balance(void)
 	opened(&p, 100000000);
 	CHECK(PAIR_CALL(&p, 0, channel_shutdown, NULL, 0));
 	CHECK(until_closing_complete(&p, 1));
-	msg = take(&p, 1);
+	msg = pair_take(&p, 1);
 	CHECK(fromwire_closing_complete(msg->data, msg->len, &m));
 	CHECK(m->tlvs->closer_output_only && m->tlvs->closer_and_closee_outputs
 	      && !m->tlvs->closee_output_only);
 	msg_closing_complete_free(m);
-	feed(&p, 1, msg);
+	pair_feed(&p, 1, msg);
 	/* Node 1's answer (closing_sig) and its own closing_complete. */
 	while (pair_next_type(&p, 0) && pair_next_type(&p, 0) != WIRE_CLOSING_SIG
 	       && pair_next_type(&p, 0) != WIRE_CLOSING_COMPLETE)
 		pair_deliver(&p, 0);
 	for (int k = 0; k < 2; k++) {
-		msg = take(&p, 0);
+		msg = pair_take(&p, 0);
 		CHECK(msg != NULL);
 		if (!msg)
 			break;
@@ -158,7 +137,7 @@ static void test_variants_by_balance(void)
 			      && !m->tlvs->closee_output_only);
 			msg_closing_complete_free(m);
 		}
-		feed(&p, 0, msg);
+		pair_feed(&p, 0, msg);
 	}
 	pair_run(&p);
 	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_CLOSED);
@@ -178,12 +157,12 @@ static void test_dust_closee_gets_closer_output_only(void)
 	opened(&p, 200000);
 	CHECK(PAIR_CALL(&p, 0, channel_shutdown, NULL, 0));
 	CHECK(until_closing_complete(&p, 1));
-	msg = take(&p, 1);
+	msg = pair_take(&p, 1);
 	CHECK(fromwire_closing_complete(msg->data, msg->len, &m));
 	CHECK(m->tlvs->closer_output_only && !m->tlvs->closer_and_closee_outputs
 	      && !m->tlvs->closee_output_only);
 	msg_closing_complete_free(m);
-	feed(&p, 1, msg);
+	pair_feed(&p, 1, msg);
 	pair_run(&p);
 	for (size_t k = 0; k < p.node[1].num_sent; k++)
 		CHECK(p.node[1].sent_types[k] != WIRE_CLOSING_COMPLETE);
@@ -231,13 +210,13 @@ static void test_poorer_side_omits_its_dust_output(void)
 	opened(&p, (fee + 100) * 1000);
 	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
 	CHECK(until_closing_complete(&p, 0));
-	msg = take(&p, 0);
+	msg = pair_take(&p, 0);
 	CHECK(fromwire_closing_complete(msg->data, msg->len, &m));
 	CHECK(m->fee_satoshis == fee);
 	CHECK(m->tlvs->closee_output_only && !m->tlvs->closer_output_only
 	      && !m->tlvs->closer_and_closee_outputs);
 	msg_closing_complete_free(m);
-	feed(&p, 0, msg);
+	pair_feed(&p, 0, msg);
 	CHECK(pair_last_sent(&p, 0) == WIRE_CLOSING_SIG);
 	/* Node 0 signed it: one output, node 0's. */
 	CHECK(p.node[0].broadcast && p.node[0].broadcast->num_outputs == 1);
@@ -329,7 +308,7 @@ static void ready_for_crafted_upfront(struct pair *p, bool upfront)
 	opened_upfront(p, 100000000, upfront);
 	CHECK(PAIR_CALL(p, 0, channel_shutdown, NULL, 0));
 	CHECK(until_closing_complete(p, 1));
-	wirebuf_free(take(p, 1));
+	wirebuf_free(pair_take(p, 1));
 	CHECK(channel_get_state(p->node[1].ch) == CHANNEL_NEGOTIATING_CLOSE);
 	/* Node 1's own closing_complete, if queued, stays undelivered. */
 	pair_queue_clear(&p->node[0].inbox);
@@ -352,38 +331,38 @@ static void test_bad_closing_complete_warns(void)
 
 	/* closee_scriptpubkey not node 1's. */
 	ready_for_crafted(&p);
-	feed(&p, 1, crafted(&p, 1000, NULL, 0, other, sizeof(other), BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 1000, NULL, 0, other, sizeof(other), BOTH_MASK, false));
 	CHECK(warned(&p, 1, CHANNEL_SHUTTING_DOWN));
 	pair_free(&p);
 
 	/* A closer_scriptpubkey that breaks the upfront_shutdown_script
 	 * promise. */
 	ready_for_crafted_upfront(&p, true);
-	feed(&p, 1, crafted(&p, 1000, other, sizeof(other), NULL, 0, BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 1000, other, sizeof(other), NULL, 0, BOTH_MASK, false));
 	CHECK(warned(&p, 1, CHANNEL_SHUTTING_DOWN));
 	pair_free(&p);
 
 	/* closer_scriptpubkey not a shutdown form. */
 	ready_for_crafted(&p);
-	feed(&p, 1, crafted(&p, 1000, p2pkh, sizeof(p2pkh), NULL, 0, BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 1000, p2pkh, sizeof(p2pkh), NULL, 0, BOTH_MASK, false));
 	CHECK(warned(&p, 1, CHANNEL_SHUTTING_DOWN));
 	pair_free(&p);
 
 	/* fee_satoshis above the closer's balance. */
 	ready_for_crafted(&p);
-	feed(&p, 1, crafted(&p, 2000000, NULL, 0, NULL, 0, BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 2000000, NULL, 0, NULL, 0, BOTH_MASK, false));
 	CHECK(warned(&p, 1, CHANNEL_SHUTTING_DOWN));
 	pair_free(&p);
 
 	/* The signature node 1 must select (both outputs) is missing. */
 	ready_for_crafted(&p);
-	feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, 1u << CLOSE_CLOSER_ONLY, false));
+	pair_feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, 1u << CLOSE_CLOSER_ONLY, false));
 	CHECK(warned(&p, 1, CHANNEL_SHUTTING_DOWN));
 	pair_free(&p);
 
 	/* An invalid signature. */
 	ready_for_crafted(&p);
-	feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, BOTH_MASK, true));
+	pair_feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, BOTH_MASK, true));
 	CHECK(warned(&p, 1, CHANNEL_SHUTTING_DOWN));
 	CHECK(pair_count(&p, 1, CHANNEL_EVENT_CLOSE_BROADCAST) == 0);
 	/* A new connection closes it properly. */
@@ -408,10 +387,10 @@ static void test_rbf_and_new_script(void)
 	bool pays_p2tr = false;
 
 	ready_for_crafted(&p);
-	feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, BOTH_MASK, false));
 	CHECK(pair_last_sent(&p, 1) == WIRE_CLOSING_SIG);
 	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_CLOSED);
-	feed(&p, 1, crafted(&p, 3000, p2tr, sizeof(p2tr), NULL, 0, BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 3000, p2tr, sizeof(p2tr), NULL, 0, BOTH_MASK, false));
 	CHECK(pair_last_sent(&p, 1) == WIRE_CLOSING_SIG);
 	CHECK(pair_count(&p, 1, CHANNEL_EVENT_CLOSE_BROADCAST) == 2);
 	tx = p.node[1].broadcast;
@@ -435,7 +414,7 @@ static void test_op_return_closer(void)
 	const struct bitcoin_tx *tx;
 
 	ready_for_crafted(&p);
-	feed(&p, 1, crafted(&p, 1000, op_return, sizeof(op_return), NULL, 0, BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 1000, op_return, sizeof(op_return), NULL, 0, BOTH_MASK, false));
 	CHECK(pair_last_sent(&p, 1) == WIRE_CLOSING_SIG);
 	tx = p.node[1].broadcast;
 	CHECK(tx && tx->num_outputs == 2);
@@ -457,7 +436,7 @@ static void test_bad_closing_sig_warns(void)
 	opened(&p, 100000000);
 	CHECK(PAIR_CALL(&p, 0, channel_shutdown, NULL, 0));
 	CHECK(until_closing_complete(&p, 1));
-	msg = take(&p, 1);
+	msg = pair_take(&p, 1);
 	CHECK(fromwire_closing_complete(msg->data, msg->len, &m));
 	wirebuf_free(msg);
 	memset(&s, 0, sizeof(s));
@@ -468,7 +447,7 @@ static void test_bad_closing_sig_warns(void)
 	s.closee_scriptpubkey_len = m->closee_scriptpubkey_len;
 	s.fee_satoshis = m->fee_satoshis + 1;
 	s.tlvs = m->tlvs;	/* two signatures, and not node 1's */
-	feed(&p, 0, towire_closing_sig(&s));
+	pair_feed(&p, 0, towire_closing_sig(&s));
 	CHECK(warned(&p, 0, CHANNEL_SHUTTING_DOWN));
 	msg_closing_complete_free(m);
 	pair_free(&p);
@@ -484,7 +463,7 @@ static void test_out_of_turn_warns(void)
 
 	opened(&p, 100000000);
 	CHECK(pair_shutdown_with_htlc(&p, 0, 5000000, 1, &id));
-	feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, BOTH_MASK, false));
 	CHECK(warned(&p, 1, CHANNEL_SHUTTING_DOWN));
 	pair_free(&p);
 
@@ -492,7 +471,7 @@ static void test_out_of_turn_warns(void)
 	memset(&cs, 0, sizeof(cs));
 	cs.channel_id = *channel_get_id(p.node[0].ch);
 	cs.fee_satoshis = 1000;
-	feed(&p, 1, towire_closing_signed(&cs));
+	pair_feed(&p, 1, towire_closing_signed(&cs));
 	CHECK(warned(&p, 1, CHANNEL_NORMAL));
 	pair_free(&p);
 }
@@ -506,7 +485,7 @@ static void test_not_negotiated_warns(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, BOTH_MASK, false));
+	pair_feed(&p, 1, crafted(&p, 1000, NULL, 0, NULL, 0, BOTH_MASK, false));
 	CHECK(warned(&p, 1, CHANNEL_NORMAL));
 	pair_free(&p);
 }

@@ -6,17 +6,6 @@
  * our latest commitment for broadcast. */
 #include "tests/unit/channel_pair.h"
 
-/* Node i's channel handles msg directly (as if node 1 - i sent it). */
-static void feed(struct pair *p, int i, struct wirebuf *msg)
-{
-	struct channel_effects fx;
-
-	channel_effects_init(&fx);
-	channel_handle_message(p->node[i].ch, &fx, msg->data, msg->len);
-	wirebuf_free(msg);
-	pair_absorb(p, i, &fx);
-}
-
 /* Node i failed the channel, saying something containing what, and sent
  * an `error`. */
 static bool failed_with(struct pair *p, int i, const char *what)
@@ -38,16 +27,6 @@ static bool broadcast_commitment(struct pair *p, int i)
 		&& pair_count(p, i, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 1
 		&& p->node[i].broadcast != NULL
 		&& p->node[i].broadcast->inputs[0].num_witness == 4;
-}
-
-/* Takes the next message queued for node i. */
-static struct wirebuf *take(struct pair *p, int i)
-{
-	struct pair_queue *q = &p->node[i].inbox;
-
-	if (q->head == q->tail)
-		return NULL;
-	return q->msgs[q->head++ % PAIR_MAX_QUEUE];
 }
 
 /* ---- open_channel ---- */
@@ -122,7 +101,7 @@ static struct msg_open_channel *captured_open(struct pair *p)
 	CHECK(PAIR_CALL(p, 0, channel_open, &temp, p->opts.funding_sat,
 			p->opts.push_msat, p->opts.feerate_per_kw,
 			CHANNEL_TYPE_STATIC_REMOTEKEY, 1));
-	msg = take(p, 1);
+	msg = pair_take(p, 1);
 	CHECK(msg && fromwire_open_channel(msg->data, msg->len, &m));
 	wirebuf_free(msg);
 	return m;
@@ -143,7 +122,7 @@ static void test_every_open_channel_violation_fails(void)
 			continue;
 		}
 		open_cases[c].mutate(m);
-		feed(&p, 1, towire_open_channel(m));
+		pair_feed(&p, 1, towire_open_channel(m));
 		msg_open_channel_free(m);
 		CHECK_MSG(failed_with(&p, 1, open_cases[c].field),
 			  "case %zu (%s)", c, open_cases[c].field);
@@ -151,7 +130,7 @@ static void test_every_open_channel_violation_fails(void)
 		CHECK(p.node[1].forgotten);
 		/* The error names the temporary channel, not all channels. */
 		{
-			struct wirebuf *err = take(&p, 0);
+			struct wirebuf *err = pair_take(&p, 0);
 			struct msg_error *e = NULL;
 
 			CHECK(err && fromwire_error(err->data, err->len, &e));
@@ -175,7 +154,7 @@ static void test_valid_open_channel_with_anchors_when_allowed(void)
 	channel_set_policy(p.node[1].ch, &p.node[1].policy);
 	m = captured_open(&p);
 	anchors_type(m);
-	feed(&p, 1, towire_open_channel(m));
+	pair_feed(&p, 1, towire_open_channel(m));
 	msg_open_channel_free(m);
 	CHECK(!p.node[1].last_failure);
 	CHECK(channel_get_state(p.node[1].ch)
@@ -223,9 +202,9 @@ static void test_every_accept_channel_violation_fails(void)
 		pair_default_options(&o);
 		pair_init(&p, &o);
 		open = captured_open(&p);
-		feed(&p, 1, towire_open_channel(open));
+		pair_feed(&p, 1, towire_open_channel(open));
 		msg_open_channel_free(open);
-		msg = take(&p, 0);
+		msg = pair_take(&p, 0);
 		CHECK(msg && fromwire_accept_channel(msg->data, msg->len, &m));
 		wirebuf_free(msg);
 		if (!m) {
@@ -233,7 +212,7 @@ static void test_every_accept_channel_violation_fails(void)
 			continue;
 		}
 		accept_cases[c].mutate(m);
-		feed(&p, 0, towire_accept_channel(m));
+		pair_feed(&p, 0, towire_accept_channel(m));
 		msg_accept_channel_free(m);
 		CHECK_MSG(failed_with(&p, 0, accept_cases[c].field),
 			  "case %zu (%s)", c, accept_cases[c].field);
@@ -256,9 +235,9 @@ static void test_accept_channel_type_must_match(void)
 	p.node[0].policy.allow_anchors = true;
 	channel_set_policy(p.node[0].ch, &p.node[0].policy);
 	open = captured_open(&p);
-	feed(&p, 1, towire_open_channel(open));
+	pair_feed(&p, 1, towire_open_channel(open));
 	msg_open_channel_free(open);
-	msg = take(&p, 0);
+	msg = pair_take(&p, 0);
 	CHECK(msg && fromwire_accept_channel(msg->data, msg->len, &m));
 	wirebuf_free(msg);
 	free(m->tlvs->channel_type->type);
@@ -266,7 +245,7 @@ static void test_accept_channel_type_must_match(void)
 	m->tlvs->channel_type->type = calloc(3, 1);
 	m->tlvs->channel_type->type[0] = 0x40;
 	m->tlvs->channel_type->type[1] = 0x10;
-	feed(&p, 0, towire_accept_channel(m));
+	pair_feed(&p, 0, towire_accept_channel(m));
 	msg_accept_channel_free(m);
 	CHECK(failed_with(&p, 0, "channel_type"));
 	pair_free(&p);
@@ -292,9 +271,9 @@ static void test_bad_funding_signatures_fail(void)
 	memset(&funding, 0x21, sizeof(funding));
 	funding.vout = 0;
 	CHECK(PAIR_CALL(&p, 0, channel_funding_built, &funding));
-	msg = take(&p, 1);
+	msg = pair_take(&p, 1);
 	msg->data[2 + 32 + 32 + 2 + 5] ^= 0x40;
-	feed(&p, 1, msg);
+	pair_feed(&p, 1, msg);
 	CHECK(failed_with(&p, 1, "funding_created"));
 	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_FORGOTTEN);
 	pair_free(&p);
@@ -315,9 +294,9 @@ static void test_bad_funding_signatures_fail(void)
 	pair_run(&p);
 	CHECK(PAIR_CALL(&p, 0, channel_funding_built, &funding));
 	CHECK(pair_deliver(&p, 1));
-	msg = take(&p, 0);
+	msg = pair_take(&p, 0);
 	msg->data[2 + 32 + 9] ^= 0x01;
-	feed(&p, 0, msg);
+	pair_feed(&p, 0, msg);
 	CHECK(failed_with(&p, 0, "funding_signed"));
 	CHECK(!p.node[0].funding_broadcast);
 	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_FORGOTTEN);
@@ -347,9 +326,9 @@ static void test_invalid_commitment_signature_fails(void)
 	struct wirebuf *msg;
 
 	open_with_htlc(&p, &o);
-	msg = take(&p, 1);
+	msg = pair_take(&p, 1);
 	msg->data[2 + 32 + 20] ^= 0x08;		/* the commitment signature */
-	feed(&p, 1, msg);
+	pair_feed(&p, 1, msg);
 	CHECK(failed_with(&p, 1, "commitment_signed"));
 	CHECK(broadcast_commitment(&p, 1));
 	/* Its error makes the peer fail too (and broadcast its own). */
@@ -366,10 +345,10 @@ static void test_invalid_htlc_signature_fails(void)
 	struct wirebuf *msg;
 
 	open_with_htlc(&p, &o);
-	msg = take(&p, 1);
+	msg = pair_take(&p, 1);
 	/* type, channel_id, signature, num_htlcs, then htlc_signature[0]. */
 	msg->data[2 + 32 + 64 + 2 + 30] ^= 0x10;
-	feed(&p, 1, msg);
+	pair_feed(&p, 1, msg);
 	CHECK(failed_with(&p, 1, "htlc_signature"));
 	CHECK(broadcast_commitment(&p, 1));
 	pair_free(&p);
@@ -382,8 +361,8 @@ static void test_commitment_signed_without_changes_fails(void)
 	struct wirebuf *msg;
 
 	open_with_htlc(&p, &o);
-	msg = take(&p, 1);
-	feed(&p, 1, msg);
+	msg = pair_take(&p, 1);
+	pair_feed(&p, 1, msg);
 	pair_run(&p);
 	pair_settle(&p);
 	/* The same commitment_signed again: nothing new to sign. */
@@ -392,7 +371,7 @@ static void test_commitment_signed_without_changes_fails(void)
 
 		memset(&m, 0, sizeof(m));
 		m.channel_id = *channel_get_id(p.node[1].ch);
-		feed(&p, 1, towire_commitment_signed(&m));
+		pair_feed(&p, 1, towire_commitment_signed(&m));
 	}
 	CHECK(failed_with(&p, 1, "without any updates"));
 	CHECK(broadcast_commitment(&p, 1));
@@ -407,11 +386,11 @@ static void test_revocation_secret_mismatch_fails(void)
 
 	open_with_htlc(&p, &o);
 	CHECK(pair_deliver(&p, 1));	/* commitment_signed; revoke queued */
-	msg = take(&p, 0);
+	msg = pair_take(&p, 0);
 	CHECK(msg->len > 2 + 32 + 32);
 	/* Another valid secret key: not the revoked commitment's. */
 	memset(msg->data + 2 + 32, 0x42, 32);
-	feed(&p, 0, msg);
+	pair_feed(&p, 0, msg);
 	CHECK(failed_with(&p, 0, "per_commitment_secret"));
 	CHECK(broadcast_commitment(&p, 0));
 	pair_free(&p);
@@ -430,7 +409,7 @@ static void test_unexpected_revoke_and_ack_fails(void)
 	m.channel_id = *channel_get_id(p.node[0].ch);
 	memset(m.per_commitment_secret, 1, 32);
 	m.next_per_commitment_point.bytes[0] = 2;
-	feed(&p, 0, towire_revoke_and_ack(&m));
+	pair_feed(&p, 0, towire_revoke_and_ack(&m));
 	CHECK(failed_with(&p, 0, "unexpected revoke_and_ack"));
 	CHECK(broadcast_commitment(&p, 0));
 	pair_free(&p);
@@ -464,7 +443,7 @@ static void test_htlc_below_minimum_fails(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 1, raw_add(&p, 0, 0, 999, 600));
+	pair_feed(&p, 1, raw_add(&p, 0, 0, 999, 600));
 	CHECK(failed_with(&p, 1, "amount_msat"));
 	CHECK(failed_with(&p, 1, "htlc_minimum_msat"));
 	CHECK(broadcast_commitment(&p, 1));
@@ -472,7 +451,7 @@ static void test_htlc_below_minimum_fails(void)
 
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 1, raw_add(&p, 0, 0, 0, 600));
+	pair_feed(&p, 1, raw_add(&p, 0, 0, 0, 600));
 	CHECK(failed_with(&p, 1, "amount_msat"));
 	pair_free(&p);
 }
@@ -486,9 +465,9 @@ static void test_too_many_htlcs_fails(void)
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
 	for (uint64_t id = 0; id < 30; id++)
-		feed(&p, 1, raw_add(&p, 0, id, 1000000, 600));
+		pair_feed(&p, 1, raw_add(&p, 0, id, 1000000, 600));
 	CHECK(!p.node[1].last_failure);
-	feed(&p, 1, raw_add(&p, 0, 30, 1000000, 600));
+	pair_feed(&p, 1, raw_add(&p, 0, 30, 1000000, 600));
 	CHECK(failed_with(&p, 1, "max_accepted_htlcs"));
 	pair_free(&p);
 }
@@ -502,9 +481,9 @@ static void test_too_much_in_flight_fails(void)
 	o.config[1].max_htlc_value_in_flight_msat = 100000000;
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 1, raw_add(&p, 0, 0, 60000000, 600));
+	pair_feed(&p, 1, raw_add(&p, 0, 0, 60000000, 600));
 	CHECK(!p.node[1].last_failure);
-	feed(&p, 1, raw_add(&p, 0, 1, 40000001, 600));
+	pair_feed(&p, 1, raw_add(&p, 0, 1, 40000001, 600));
 	CHECK(failed_with(&p, 1, "max_htlc_value_in_flight_msat"));
 	pair_free(&p);
 }
@@ -518,21 +497,21 @@ static void test_htlc_breaking_the_reserve_fails(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 0, raw_add(&p, 1, 0, 90000001, 600));
+	pair_feed(&p, 0, raw_add(&p, 1, 0, 90000001, 600));
 	CHECK(failed_with(&p, 0, "channel_reserve_satoshis"));
 	pair_free(&p);
 
 	/* Exactly down to the reserve is fine. */
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 0, raw_add(&p, 1, 0, 90000000, 600));
+	pair_feed(&p, 0, raw_add(&p, 1, 0, 90000000, 600));
 	CHECK(!p.node[0].last_failure);
 	pair_free(&p);
 
 	/* The funder must also keep the commitment fee. */
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 1, raw_add(&p, 0, 0, 890000000, 600));
+	pair_feed(&p, 1, raw_add(&p, 0, 0, 890000000, 600));
 	CHECK(failed_with(&p, 1, "plus fees"));
 	pair_free(&p);
 }
@@ -571,13 +550,13 @@ static void test_bad_cltv_and_id_fail(void)
 	pair_default_options(&o);
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 1, raw_add(&p, 0, 0, 1000000, 500000000));
+	pair_feed(&p, 1, raw_add(&p, 0, 0, 1000000, 500000000));
 	CHECK(failed_with(&p, 1, "cltv_expiry"));
 	pair_free(&p);
 
 	pair_init(&p, &o);
 	CHECK(pair_open(&p));
-	feed(&p, 1, raw_add(&p, 0, 1, 1000000, 600));
+	pair_feed(&p, 1, raw_add(&p, 0, 1, 1000000, 600));
 	CHECK(failed_with(&p, 1, "id 1, expected 0"));
 	pair_free(&p);
 }
@@ -597,7 +576,7 @@ static void test_add_after_shutdown_fails(void)
 	CHECK(PAIR_CALL(&p, 0, channel_shutdown, NULL, 0));
 	CHECK(pair_deliver(&p, 1));
 	CHECK(channel_get_state(p.node[1].ch) == CHANNEL_SHUTTING_DOWN);
-	feed(&p, 1, raw_add(&p, 0, 0, 1000000, 600));
+	pair_feed(&p, 1, raw_add(&p, 0, 0, 1000000, 600));
 	CHECK(failed_with(&p, 1, "after shutdown"));
 	pair_free(&p);
 }
@@ -618,7 +597,7 @@ static void test_bad_removals_fail(void)
 	f.channel_id = *channel_get_id(p.node[0].ch);
 	f.id = 0;
 	memset(f.payment_preimage, 9, 32);
-	feed(&p, 0, towire_update_fulfill_htlc(&f));
+	pair_feed(&p, 0, towire_update_fulfill_htlc(&f));
 	CHECK(failed_with(&p, 0, "payment_preimage"));
 	CHECK(broadcast_commitment(&p, 0));
 	pair_free(&p);
@@ -628,7 +607,7 @@ static void test_bad_removals_fail(void)
 	memset(&mf, 0, sizeof(mf));
 	mf.channel_id = *channel_get_id(p.node[0].ch);
 	mf.failure_code = 0x4005;
-	feed(&p, 0, towire_update_fail_malformed_htlc(&mf));
+	pair_feed(&p, 0, towire_update_fail_malformed_htlc(&mf));
 	CHECK(failed_with(&p, 0, "BADONION"));
 	pair_free(&p);
 
@@ -637,7 +616,7 @@ static void test_bad_removals_fail(void)
 	memset(&fail, 0, sizeof(fail));
 	fail.channel_id = *channel_get_id(p.node[0].ch);
 	fail.id = 7;
-	feed(&p, 0, towire_update_fail_htlc(&fail));
+	pair_feed(&p, 0, towire_update_fail_htlc(&fail));
 	CHECK(failed_with(&p, 0, "id 7"));
 	pair_free(&p);
 }
@@ -655,7 +634,7 @@ static void test_update_fee_from_fundee_fails(void)
 	CHECK(pair_open(&p));
 	m.channel_id = *channel_get_id(p.node[1].ch);
 	m.feerate_per_kw = 3000;
-	feed(&p, 0, towire_update_fee(&m));
+	pair_feed(&p, 0, towire_update_fee(&m));
 	CHECK(failed_with(&p, 0, "not the funder"));
 	CHECK(broadcast_commitment(&p, 0));
 	pair_free(&p);
@@ -676,7 +655,7 @@ static void test_update_fee_out_of_bounds_warns(void)
 		CHECK(pair_open(&p));
 		m.channel_id = *channel_get_id(p.node[1].ch);
 		m.feerate_per_kw = rates[k];
-		feed(&p, 1, towire_update_fee(&m));
+		pair_feed(&p, 1, towire_update_fee(&m));
 		CHECK(p.node[1].last_failure == NULL);
 		CHECK(pair_last_sent(&p, 1) == WIRE_WARNING);
 		CHECK(channel_get_state(p.node[1].ch) == CHANNEL_NORMAL);
@@ -760,7 +739,7 @@ static void test_no_update_fee_once_shutting_down(void)
 		/* Our own shutdown, even before it left; the peer's, as soon
 		 * as it arrived. */
 		if (closer == 1)
-			feed(&p, 0, take(&p, 0));
+			pair_feed(&p, 0, pair_take(&p, 0));
 		CHECK(!PAIR_CALL(&p, 0, channel_update_fee, 3000));
 		CHECK_MSG(p.node[0].last_refusal
 			  && strstr(p.node[0].last_refusal, "shutdown"),
@@ -784,7 +763,7 @@ static void test_unaffordable_update_fee_fails(void)
 	channel_set_policy(p.node[1].ch, &p.node[1].policy);
 	m.channel_id = *channel_get_id(p.node[1].ch);
 	m.feerate_per_kw = 500000;
-	feed(&p, 1, towire_update_fee(&m));
+	pair_feed(&p, 1, towire_update_fee(&m));
 	CHECK(failed_with(&p, 1, "cannot afford"));
 	pair_free(&p);
 }
@@ -812,7 +791,7 @@ static void test_bad_reestablish_fails(void)
 	m.next_commitment_number = 2;
 	m.next_revocation_number = 1;
 	memset(m.your_last_per_commitment_secret, 0x13, 32);
-	feed(&p, 0, towire_channel_reestablish(&m));
+	pair_feed(&p, 0, towire_channel_reestablish(&m));
 	CHECK(failed_with(&p, 0, "your_last_per_commitment_secret"));
 	CHECK(broadcast_commitment(&p, 0));
 	pair_free(&p);
@@ -824,7 +803,7 @@ static void test_bad_reestablish_fails(void)
 	PAIR_CALL(&p, 0, channel_reconnected);
 	memset(&m, 0, sizeof(m));
 	m.channel_id = *channel_get_id(p.node[0].ch);
-	feed(&p, 0, towire_channel_reestablish(&m));
+	pair_feed(&p, 0, towire_channel_reestablish(&m));
 	CHECK(failed_with(&p, 0, "next_commitment_number is 0"));
 	pair_free(&p);
 }
@@ -844,7 +823,7 @@ static void test_shutdown_violations(void)
 	m.channel_id = *channel_get_id(p.node[1].ch);
 	m.len = sizeof(script);
 	m.scriptpubkey = script;
-	feed(&p, 0, towire_shutdown(&m));
+	pair_feed(&p, 0, towire_shutdown(&m));
 	CHECK(failed_with(&p, 0, "upfront_shutdown_script"));
 	pair_free(&p);
 
@@ -853,7 +832,7 @@ static void test_shutdown_violations(void)
 	CHECK(pair_open(&p));
 	script[0] = 0x76;
 	m.channel_id = *channel_get_id(p.node[1].ch);
-	feed(&p, 0, towire_shutdown(&m));
+	pair_feed(&p, 0, towire_shutdown(&m));
 	CHECK(!p.node[0].last_failure);
 	CHECK(pair_last_sent(&p, 0) == WIRE_WARNING);
 	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_NORMAL);
@@ -876,9 +855,9 @@ static void test_bad_closing_signature_fails(void)
 	CHECK(PAIR_CALL(&p, 1, channel_shutdown, NULL, 0));
 	CHECK(pair_deliver(&p, 0));	/* funder replies, sends closing */
 	CHECK(pair_deliver(&p, 1));	/* its shutdown */
-	msg = take(&p, 1);		/* its closing_signed */
+	msg = pair_take(&p, 1);		/* its closing_signed */
 	msg->data[2 + 32 + 8 + 11] ^= 0x02;
-	feed(&p, 1, msg);
+	pair_feed(&p, 1, msg);
 	CHECK(failed_with(&p, 1, "closing_signed"));
 	CHECK(broadcast_commitment(&p, 1));
 	pair_free(&p);
@@ -909,7 +888,7 @@ static void test_violation_after_mutual_close_keeps_it_closed(void)
 	m.next_commitment_number = 7;
 	m.next_revocation_number = 1;
 	memset(m.your_last_per_commitment_secret, 0x13, 32);
-	feed(&p, 0, towire_channel_reestablish(&m));
+	pair_feed(&p, 0, towire_channel_reestablish(&m));
 	CHECK(channel_get_state(p.node[0].ch) == CHANNEL_CLOSED);
 	CHECK(pair_count(&p, 0, CHANNEL_EVENT_COMMITMENT_BROADCAST) == 0);
 	CHECK(pair_last_sent(&p, 0) == WIRE_ERROR);
