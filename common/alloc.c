@@ -47,6 +47,16 @@ char *oh_strdup(const char *s)
 	return oh_memdup(s, strlen(s) + 1);
 }
 
+char *oh_strndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = oh_malloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
 void *oh_memdup(const void *bytes, size_t len)
 {
 	void *p = oh_malloc(len);

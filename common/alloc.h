@@ -14,6 +14,8 @@ void *oh_malloc(size_t size);
 void *oh_calloc(size_t count, size_t size);
 void *oh_realloc(void *p, size_t size);
 char *oh_strdup(const char *s);
+/* At most n bytes of s (less if s ends sooner), NUL-terminated. */
+char *oh_strndup(const char *s, size_t n);
 /* A malloc'd copy of len bytes (len may be 0). */
 void *oh_memdup(const void *bytes, size_t len);
 

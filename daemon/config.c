@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 
 enum option_kind {
@@ -103,9 +104,9 @@ static const struct config_option *option_find(const char *name, size_t len)
 
 struct config *config_new(void)
 {
-	struct config *config = calloc(1, sizeof(*config));
-	if (config)
-		config->log_level = LOG_INFO;
+	struct config *config = oh_calloc(1, sizeof(*config));
+
+	config->log_level = LOG_INFO;
 	return config;
 }
 
@@ -132,27 +133,20 @@ void config_free(struct config *config)
 	free(config);
 }
 
-static bool setting_add(struct config *config, const struct config_option *option,
+static void setting_add(struct config *config, const struct config_option *option,
 			const char *value, size_t value_len, const char *source,
 			bool is_cmdline)
 {
-	struct config_setting *grown = realloc(config->settings,
-		(config->num_settings + 1) * sizeof(*grown));
-	if (!grown)
-		return false;
-	config->settings = grown;
-	struct config_setting *setting = &config->settings[config->num_settings];
+	struct config_setting *setting;
+
+	config->settings = oh_realloc(config->settings,
+				      (config->num_settings + 1) * sizeof(*config->settings));
+	setting = &config->settings[config->num_settings];
 	setting->option = option;
-	setting->value = value ? strndup(value, value_len) : NULL;
-	setting->source = strdup(source);
+	setting->value = value ? oh_strndup(value, value_len) : NULL;
+	setting->source = oh_strdup(source);
 	setting->is_cmdline = is_cmdline;
-	if ((value && !setting->value) || !setting->source) {
-		free(setting->value);
-		free(setting->source);
-		return false;
-	}
 	config->num_settings++;
-	return true;
 }
 
 /* The winning setting of a single-valued option, or NULL. */
@@ -213,10 +207,7 @@ enum config_result config_parse_args(struct config *config, int argc,
 			}
 			value = argv[++i];
 		}
-		if (!setting_add(config, option, value, value ? strlen(value) : 0, "cmdline", true)) {
-			snprintf(err, errlen, "out of memory");
-			return CONFIG_ERROR;
-		}
+		setting_add(config, option, value, value ? strlen(value) : 0, "cmdline", true);
 	}
 	return CONFIG_OK;
 }
@@ -279,11 +270,8 @@ bool config_parse_file_text(struct config *config, const char *path,
 			return false;
 		}
 		snprintf(source, sizeof(source), "%s:%u", path, line_no);
-		if (!setting_add(config, option, value, value ? (size_t)(value_end - value) : 0,
-				 source, false)) {
-			snprintf(err, errlen, "out of memory");
-			return false;
-		}
+		setting_add(config, option, value, value ? (size_t)(value_end - value) : 0, source,
+			    false);
 		line = next;
 	}
 	return true;
@@ -291,11 +279,13 @@ bool config_parse_file_text(struct config *config, const char *path,
 
 static char *path_join(const char *dir, const char *name)
 {
+	size_t len = strlen(dir) + 1 + strlen(name) + 1;
 	char *path;
+
 	if (name[0] == '/')
-		return strdup(name);
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return NULL;
+		return oh_strdup(name);
+	path = oh_malloc(len);
+	snprintf(path, len, "%s/%s", dir, name);
 	return path;
 }
 
@@ -306,7 +296,7 @@ static char *path_absolute(const char *path)
 	char cwd[4096];
 
 	if (path[0] == '/')
-		return strdup(path);
+		return oh_strdup(path);
 	if (!getcwd(cwd, sizeof(cwd)))
 		return NULL;
 	return path_join(cwd, path);
@@ -401,10 +391,8 @@ static bool finalize_addrs(struct config *config, char *err, size_t errlen)
 		char why[400];
 		if (strcmp(s->option->name, "addr") != 0 || s->is_cmdline != use_cmdline)
 			continue;
-		struct netaddr *grown = realloc(config->addrs, (config->num_addrs + 1) * sizeof(*grown));
-		if (!grown)
-			return false;
-		config->addrs = grown;
+		config->addrs = oh_realloc(config->addrs,
+					   (config->num_addrs + 1) * sizeof(*config->addrs));
 		if (!netaddr_parse(&config->addrs[config->num_addrs], s->value,
 				   config->chainparams->default_lightning_port, why, sizeof(why))) {
 			snprintf(err, errlen, "%s: option 'addr': %s", s->source, why);
@@ -454,7 +442,7 @@ static bool finalize_bitcoind(struct config *config, const char *home, char *err
 		snprintf(err, errlen, "%s: option 'bitcoin-rpcconnect' is empty", s->source);
 		return false;
 	}
-	config->bitcoin_rpcconnect = strdup(s ? s->value : "127.0.0.1");
+	config->bitcoin_rpcconnect = oh_strdup(s ? s->value : "127.0.0.1");
 
 	config->bitcoin_rpcport = config->chainparams->default_bitcoin_rpc_port;
 	if ((s = setting_last(config, "bitcoin-rpcport")) != NULL) {
@@ -478,8 +466,8 @@ static bool finalize_bitcoind(struct config *config, const char *home, char *err
 		return false;
 	}
 	if (user) {
-		config->bitcoin_rpcuser = strdup(user->value);
-		config->bitcoin_rpcpassword = strdup(password->value);
+		config->bitcoin_rpcuser = oh_strdup(user->value);
+		config->bitcoin_rpcpassword = oh_strdup(password->value);
 	}
 
 	s = setting_last(config, "bitcoin-datadir");
@@ -489,9 +477,8 @@ static bool finalize_bitcoind(struct config *config, const char *home, char *err
 	}
 	config->bitcoin_datadir = s ? path_absolute(s->value) : path_join(home ? home : "/",
 									   ".bitcoin");
-	if (!config->bitcoin_rpcconnect || !config->bitcoin_datadir
-	    || (user && (!config->bitcoin_rpcuser || !config->bitcoin_rpcpassword))) {
-		snprintf(err, errlen, "out of memory");
+	if (!config->bitcoin_datadir) {
+		snprintf(err, errlen, "cannot read the current directory: %s", strerror(errno));
 		return false;
 	}
 	return true;
@@ -528,7 +515,7 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				 s->source, strlen(s->value));
 			return false;
 		}
-		config->alias = strdup(s->value);
+		config->alias = oh_strdup(s->value);
 	}
 
 	if ((s = setting_last(config, "rgb")) != NULL) {
@@ -608,7 +595,7 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	}
 	config->rpc_file = path_join(config->net_dir, s ? s->value : "ohm-rpc");
 	if (!config->net_dir || !config->rpc_file || (config->daemonize && !config->log_file)) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "cannot read the current directory: %s", strerror(errno));
 		return false;
 	}
 	return true;

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
+
 struct log {
 	FILE *file;
 	bool owns_file;
@@ -24,9 +26,8 @@ static const char *const level_names[] = {
 
 struct log *log_new(const char *path, enum log_level level)
 {
-	struct log *log = calloc(1, sizeof(*log));
-	if (!log)
-		return NULL;
+	struct log *log = oh_calloc(1, sizeof(*log));
+
 	log->level = level;
 	if (!path) {
 		log->file = stderr;

@@ -485,10 +485,6 @@ int main(int argc, char *argv[])
 	umask(0077);
 
 	ohmd.config = config_new();
-	if (!ohmd.config) {
-		fprintf(stderr, "ohmd: out of memory\n");
-		return OHMD_EXIT_STARTUP;
-	}
 	switch (config_parse_args(ohmd.config, argc, argv, err, sizeof(err))) {
 	case CONFIG_OK:
 		break;

@@ -500,19 +500,25 @@ static void got_block(const json_t *result, const struct bitcoind_error *error, 
 	poll_step(chain);
 }
 
+/* A getblockhash that failed ends this poll: quietly for -8 (out of
+ * range: the backend's chain got shorter).  Returns: whether it failed. */
+static bool getblockhash_failed(struct chain *chain, const struct bitcoind_error *error)
+{
+	if (!error)
+		return false;
+	if (!error->is_transport && error->code == BITCOIND_RPC_INVALID_PARAMETER)
+		poll_done(chain);
+	else
+		poll_fail(chain, "getblockhash", error);
+	return true;
+}
+
 static void got_next_hash(const json_t *result, const struct bitcoind_error *error, void *arg)
 {
 	struct chain *chain = arg;
 
-	if (error) {
-		/* -8: out of range, the backend's chain got shorter. */
-		if (!error->is_transport && error->code == BITCOIND_RPC_INVALID_PARAMETER) {
-			poll_done(chain);
-			return;
-		}
-		poll_fail(chain, "getblockhash", error);
+	if (getblockhash_failed(chain, error))
 		return;
-	}
 	if (!json_is_string(result)) {
 		log_broken(chain->log, "chain", "getblockhash: not a string");
 		poll_done(chain);
@@ -530,14 +536,8 @@ static void got_tip_hash(const json_t *result, const struct bitcoind_error *erro
 	const char *hex = json_string_value(result);
 	char err[512];
 
-	if (error) {
-		if (!error->is_transport && error->code == BITCOIND_RPC_INVALID_PARAMETER) {
-			poll_done(chain);
-			return;
-		}
-		poll_fail(chain, "getblockhash", error);
+	if (getblockhash_failed(chain, error))
 		return;
-	}
 	if (!hex || !bitcoin_blkid_from_hex(&hash, hex, strlen(hex))) {
 		log_broken(chain->log, "chain", "getblockhash: not a block hash");
 		poll_done(chain);

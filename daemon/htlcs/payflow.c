@@ -350,7 +350,7 @@ static bool onion_is_zero(const uint8_t *onion)
 	return true;
 }
 
-static void decide(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+static void decide_incoming(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
 {
 	struct incoming in;
 	struct hop_payload payload;
@@ -521,7 +521,7 @@ static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint
 	action = switch_incoming(h, record);
 	switch (action) {
 	case SWITCH_DECIDE:
-		decide(pf, dc, htlc_id);
+		decide_incoming(pf, dc, htlc_id);
 		break;
 	case SWITCH_PASS_OUTCOME:
 		pass_upstream(pf, &o);
