@@ -36,9 +36,9 @@
 
 /* ---- Small helpers ---- */
 
-struct log *channels_log(const struct channels *m)
+struct log *channels_log(const struct channels *chans)
 {
-	return m->log;
+	return chans->log;
 }
 
 const char *dchannel_id_hex(char out[65], const struct dchannel *dc)
@@ -132,24 +132,24 @@ void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind,
 	done(dc->fund_arg, NULL, &error);
 }
 
-void channels_fatal(struct channels *m, const char *what)
+void channels_fatal(struct channels *chans, const char *what)
 {
-	log_broken(channels_log(m), "channel", "%s: %s; stopping", what, db_errmsg(m->db));
-	m->is_fatal = true;
-	m->on_fatal(m->fatal_arg);
+	log_broken(channels_log(chans), "channel", "%s: %s; stopping", what, db_errmsg(chans->db));
+	chans->is_fatal = true;
+	chans->on_fatal(chans->fatal_arg);
 }
 
 /* ---- Policy and set-up ---- */
 
-void channels_fill_policy(struct channels *m, struct channel_policy *policy)
+void channels_fill_policy(struct channels *chans, struct channel_policy *policy)
 {
 	struct fee_estimates est;
 	struct fee_bounds bounds;
 
-	channels_fee_estimates(m, &est);
-	fee_policy_bounds(&bounds, &est, m->config->max_fee_multiplier);
+	channels_fee_estimates(chans, &est);
+	fee_policy_bounds(&bounds, &est, chans->config->max_fee_multiplier);
 	memset(policy, 0, sizeof(*policy));
-	memcpy(policy->chain_hash.bytes, m->config->chainparams->chain_hash, 32);
+	memcpy(policy->chain_hash.bytes, chans->config->chainparams->chain_hash, 32);
 	policy->max_to_self_delay = MAX_TO_SELF_DELAY;
 	policy->max_minimum_depth = MAX_MINIMUM_DEPTH;
 	policy->min_funding_sat = MIN_FUNDING_SAT;
@@ -157,15 +157,15 @@ void channels_fill_policy(struct channels *m, struct channel_policy *policy)
 	/* Peers' open_channel and update_fee must be within these. */
 	policy->min_feerate_per_kw = bounds.min_perkw;
 	policy->max_feerate_per_kw = bounds.max_perkw;
-	policy->closing_feerate_per_kw = chain_feerate(m->chain, FEERATE_NORMAL);
+	policy->closing_feerate_per_kw = chain_feerate(chans->chain, FEERATE_NORMAL);
 	policy->allow_anchors = false;
 }
 
-struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN])
+struct dchannel *dchannel_alloc(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
 	struct dchannel *dc = oh_calloc(1, sizeof(*dc));
 
-	dc->owner = m;
+	dc->owner = chans;
 	memcpy(dc->peer_id, peer_id, PUBKEY_CMPR_LEN);
 	hex_encode(dc->peer_id_hex, peer_id, PUBKEY_CMPR_LEN);
 	return dc;
@@ -174,27 +174,27 @@ struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY
 static void close_timer_fired(evutil_socket_t fd, short events, void *arg);
 
 /* Derives the secrets and the timers; links dc in. */
-bool dchannel_setup(struct channels *m, struct dchannel *dc)
+bool dchannel_setup(struct channels *chans, struct dchannel *dc)
 {
 	struct secret node_secret;
 	bool ok;
 
-	memcpy(node_secret.data, m->node_secret, sizeof(node_secret.data));
-	ok = channel_secrets_derive(m->secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
+	memcpy(node_secret.data, chans->node_secret, sizeof(node_secret.data));
+	ok = channel_secrets_derive(chans->secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
 	crypto_wipe(&node_secret, sizeof(node_secret));
-	dc->close_timer = evtimer_new(m->base, close_timer_fired, dc);
+	dc->close_timer = evtimer_new(chans->base, close_timer_fired, dc);
 	if (!ok || !dc->close_timer)
 		return false;
-	dc->next = m->list;
-	m->list = dc;
+	dc->next = chans->list;
+	chans->list = dc;
 	return true;
 }
 
 void dchannel_free(struct dchannel *dc)
 {
-	struct channels *m = dc->owner;
+	struct channels *chans = dc->owner;
 
-	for (struct dchannel **p = &m->list; *p; p = &(*p)->next) {
+	for (struct dchannel **p = &chans->list; *p; p = &(*p)->next) {
 		if (*p == dc) {
 			*p = dc->next;
 			break;
@@ -210,7 +210,7 @@ void dchannel_free(struct dchannel *dc)
 	}
 	if (dc->close_timer)
 		event_free(dc->close_timer);
-	for (struct queued_step *q = m->queue; q; q = q->next)
+	for (struct queued_step *q = chans->queue; q; q = q->next)
 		if (q->dc == dc)
 			q->dc = NULL;
 	channel_free(dc->ch);
@@ -228,14 +228,14 @@ void dchannel_close_features(const struct peer *peer, struct close_features *out
 }
 
 /* A new channel's engine, as funder (funding_sat known) or fundee. */
-bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct peer *peer,
+bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const struct peer *peer,
 			 uint64_t funding_sat, char *err, size_t errlen)
 {
 	struct channel_setup setup = {0};
 	struct wirebuf *script = wirebuf_new();
 	uint64_t reserve = funding_sat / 100;
 
-	if (!wallet_new_script(m->wallet, script, err, errlen)) {
+	if (!wallet_new_script(chans->wallet, script, err, errlen)) {
 		wirebuf_free(script);
 		return false;
 	}
@@ -246,12 +246,12 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 	setup.config.htlc_minimum_msat = OUR_HTLC_MINIMUM_MSAT;
 	setup.config.to_self_delay = OUR_TO_SELF_DELAY;
 	setup.config.max_accepted_htlcs = OUR_MAX_ACCEPTED_HTLCS;
-	setup.config.minimum_depth = m->config->funding_confirms;
-	channels_fill_policy(m, &setup.policy);
+	setup.config.minimum_depth = chans->config->funding_confirms;
+	channels_fill_policy(chans, &setup.policy);
 	setup.shutdown_script = script->data;
 	setup.shutdown_script_len = script->len;
 	dchannel_close_features(peer, &setup.features);
-	dc->ch = channel_new(m->secp, &setup);
+	dc->ch = channel_new(chans->secp, &setup);
 	wirebuf_free(script);
 	if (!dc->ch) {
 		snprintf(err, errlen, "cannot create the channel");
@@ -264,11 +264,11 @@ bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct p
 
 static bool row_save(struct dchannel *dc, const uint8_t *snapshot, size_t snapshot_len)
 {
-	struct channels *m = dc->owner;
+	struct channels *chans = dc->owner;
 
 	if (!dc->opened_height)
-		dc->opened_height = chain_height(m->chain);
-	if (!channels_store_save(m->db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
+		dc->opened_height = chain_height(chans->chain);
+	if (!channels_store_save(chans->db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
 				 snapshot, snapshot_len,
 				 dchannel_has_funding(dc) ? dchannel_funding(dc) : NULL,
 				 dc->opened_height))
@@ -430,8 +430,8 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const uint8_t *owners,
 		uint64_t link_gen)
 {
-	struct channels *m = dc->owner;
-	const struct channels_htlc_listener *htlc = &m->htlc;
+	struct channels *chans = dc->owner;
+	const struct channels_htlc_listener *htlc = &chans->htlc;
 	char cid[65];
 	bool forget = false, send_update = false;
 
@@ -439,12 +439,12 @@ static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const u
 		return false;
 	send_msgs(dc, fx, link_gen);
 	if (fx->disconnect && dc->peer && dc->link_gen == link_gen) {
-		log_unusual(channels_log(m), "channel", "%s: warned and disconnecting: %s",
+		log_unusual(channels_log(chans), "channel", "%s: warned and disconnecting: %s",
 			    dc->peer_id_hex, fx->disconnect);
 		peer_close_once_sent(dc->peer);
 	}
 	if (fx->failure) {
-		log_unusual(channels_log(m), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
+		log_unusual(channels_log(chans), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
 			    dchannel_id_hex(cid, dc), fx->failure);
 		free(dc->failure);
 		dc->failure = oh_strdup(fx->failure);
@@ -457,12 +457,12 @@ static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const u
 			return build_funding(dc, ev);
 		case CHANNEL_EVENT_FUNDING_BROADCAST:
 			if (dc->funding_tx) {
-				chain_broadcast(m->chain, dc->funding_tx, NULL, NULL);
+				chain_broadcast(chans->chain, dc->funding_tx, NULL, NULL);
 				fund_answer(dc);
 			}
 			break;
 		case CHANNEL_EVENT_NORMAL:
-			log_info(channels_log(m), "channel", "%s: channel %s is normal", dc->peer_id_hex,
+			log_info(channels_log(chans), "channel", "%s: channel %s is normal", dc->peer_id_hex,
 				 dchannel_id_hex(cid, dc));
 			send_update = true;
 			break;
@@ -481,11 +481,11 @@ static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const u
 				htlc->resolved(htlc->arg, dc, ev, owners + i * htlc->owner_size);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
-			chain_broadcast(m->chain, ev->tx, NULL, NULL);
+			chain_broadcast(chans->chain, ev->tx, NULL, NULL);
 			close_answer(dc, ev->tx, "mutual");
 			break;
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
-			chain_broadcast(m->chain, ev->tx, NULL, NULL);
+			chain_broadcast(chans->chain, ev->tx, NULL, NULL);
 			close_answer(dc, ev->tx, "unilateral");
 			dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel failed: %s",
 					    dc->failure ? dc->failure : "unknown");
@@ -496,7 +496,7 @@ static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const u
 		}
 	}
 	if (forget) {
-		log_info(channels_log(m), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
+		log_info(channels_log(chans), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
 			 dchannel_id_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
 		dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel was forgotten: %s",
 				    dc->failure ? dc->failure : "unknown");
@@ -521,40 +521,40 @@ static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const u
 
 /* ---- Group commit ---- */
 
-static void queue_drop(struct channels *m)
+static void queue_drop(struct channels *chans)
 {
-	while (m->queue) {
-		struct queued_step *q = m->queue;
-		m->queue = q->next;
+	while (chans->queue) {
+		struct queued_step *q = chans->queue;
+		chans->queue = q->next;
 		channel_effects_clear(&q->fx);
 		free(q->owners);
 		free(q->note);
 		free(q);
 	}
-	m->queue_tail = &m->queue;
-	m->last_queued = NULL;
+	chans->queue_tail = &chans->queue;
+	chans->last_queued = NULL;
 }
 
 /* Opens the group transaction if it is not open, and has commit_and_act run
  * once the event loop has handled what is ready now. */
-static bool batch_join(struct channels *m)
+static bool batch_join(struct channels *chans)
 {
-	if (m->batch_open)
+	if (chans->batch_open)
 		return true;
-	if (db_in_transaction(m->db)) {
-		log_broken(channels_log(m), "channel", "a channel step inside another transaction");
+	if (db_in_transaction(chans->db)) {
+		log_broken(channels_log(chans), "channel", "a channel step inside another transaction");
 		return false;
 	}
-	if (!db_begin(m->db))
+	if (!db_begin(chans->db))
 		return false;
-	m->batch_open = true;
-	if (m->config->dev_commit_delay_msecs) {
+	chans->batch_open = true;
+	if (chans->config->dev_commit_delay_msecs) {
 		/* --dev-commit-delay: the tests' window before the commit. */
-		unsigned ms = m->config->dev_commit_delay_msecs;
+		unsigned ms = chans->config->dev_commit_delay_msecs;
 		struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
-		event_add(m->flush_event, &tv);
+		event_add(chans->flush_event, &tv);
 	} else {
-		event_active(m->flush_event, EV_TIMEOUT, 0);
+		event_active(chans->flush_event, EV_TIMEOUT, 0);
 	}
 	return true;
 }
@@ -564,12 +564,12 @@ static bool batch_join(struct channels *m)
  * transaction); the queued steps are acted on by commit_and_act either way. */
 static bool batch_commit(void *arg)
 {
-	struct channels *m = arg;
-	struct db *db = m->db;
+	struct channels *chans = arg;
+	struct db *db = chans->db;
 
-	if (!m->batch_open)
+	if (!chans->batch_open)
 		return true;
-	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
 		if (!dc->pending_snapshot)
 			continue;
 		if (!row_save(dc, dc->pending_snapshot, dc->pending_snapshot_len))
@@ -579,13 +579,13 @@ static bool batch_commit(void *arg)
 	}
 	if (!db_commit(db))
 		goto fail;
-	m->batch_open = false;
+	chans->batch_open = false;
 	return true;
 fail:
-	channels_fatal(m, "cannot store channel updates");
+	channels_fatal(chans, "cannot store channel updates");
 	db_rollback(db);
-	m->batch_open = false;
-	queue_drop(m);
+	chans->batch_open = false;
+	queue_drop(chans);
 	return false;
 }
 
@@ -593,13 +593,13 @@ fail:
  * Steps the acting starts go into a new group, flushed next. */
 static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 {
-	struct channels *m = arg;
+	struct channels *chans = arg;
 	struct queued_step *list;
 
 	/* Every update of this turn is in: sign them, one commitment_signed
 	 * per channel, in this same transaction (and after the updates on
 	 * the wire). */
-	for (struct dchannel *dc = m->list; dc && !m->is_fatal; dc = dc->next) {
+	for (struct dchannel *dc = chans->list; dc && !chans->is_fatal; dc = dc->next) {
 		struct channel_effects fx;
 		/* Only a step makes something to sign. */
 		if (!dc->stepped)
@@ -613,18 +613,18 @@ static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 		else
 			dchannel_refused(dc, &fx, "channel_send_commit");
 	}
-	if (!batch_commit(m))
+	if (!batch_commit(chans))
 		return;
-	list = m->queue;
-	m->queue = NULL;
-	m->queue_tail = &m->queue;
-	m->last_queued = NULL;
+	list = chans->queue;
+	chans->queue = NULL;
+	chans->queue_tail = &chans->queue;
+	chans->last_queued = NULL;
 	while (list) {
 		struct queued_step *q = list;
 		list = q->next;
-		if (!m->is_fatal && q->dc) {
+		if (!chans->is_fatal && q->dc) {
 			if (q->note)
-				log_info(channels_log(m), q->note_subsystem, "%s", q->note);
+				log_info(channels_log(chans), q->note_subsystem, "%s", q->note);
 			act_on_step(q->dc, &q->fx, q->owners, q->link_gen);
 		}
 		channel_effects_clear(&q->fx);
@@ -632,7 +632,7 @@ static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 		free(q->note);
 		free(q);
 	}
-	for (struct dchannel *dc = m->list, *next; dc; dc = next) {
+	for (struct dchannel *dc = chans->list, *next; dc; dc = next) {
 		next = dc->next;
 		if (dc->forgotten)
 			dchannel_free(dc);
@@ -642,30 +642,30 @@ static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
 			 void *arg, uint64_t htlc_id)
 {
-	struct channels *m = dc->owner;
+	struct channels *chans = dc->owner;
 	void *owners;
 	struct queued_step *q;
 
-	if (m->is_fatal) {
+	if (chans->is_fatal) {
 		channel_effects_clear(fx);
 		return true;
 	}
-	if (!batch_join(m)) {
-		channels_fatal(m, "cannot begin a channel update");
+	if (!batch_join(chans)) {
+		channels_fatal(chans, "cannot begin a channel update");
 		channel_effects_clear(fx);
 		return true;
 	}
 	q = oh_calloc(1, sizeof(*q));
-	owners = fx->num_events && m->htlc.owner_size
-		? oh_calloc(fx->num_events, m->htlc.owner_size) : NULL;
+	owners = fx->num_events && chans->htlc.owner_size
+		? oh_calloc(fx->num_events, chans->htlc.owner_size) : NULL;
 	if (!store_step(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
 		free(q);
 		free(owners);
 		/* Logged before the rollback, which clears the error. */
-		channels_fatal(m, "cannot store a channel update");
-		db_rollback(m->db);
-		m->batch_open = false;
-		queue_drop(m);
+		channels_fatal(chans, "cannot store a channel update");
+		db_rollback(chans->db);
+		chans->batch_open = false;
+		queue_drop(chans);
 		channel_effects_clear(fx);
 		return true;
 	}
@@ -675,20 +675,20 @@ bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channel
 	q->link_gen = dc->link_gen;
 	q->fx = *fx;
 	channel_effects_init(fx);
-	*m->queue_tail = q;
-	m->queue_tail = &q->next;
-	m->last_queued = q;
+	*chans->queue_tail = q;
+	chans->queue_tail = &q->next;
+	chans->last_queued = q;
 	return !dc->forgotten;
 }
 
 void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const char *fmt, ...)
 {
-	struct channels *m = dc->owner;
-	struct queued_step *q = m->last_queued;
+	struct channels *chans = dc->owner;
+	struct queued_step *q = chans->last_queued;
 	char text[600];
 	va_list ap;
 
-	if (m->is_fatal || !q || q->dc != dc || q->note)
+	if (chans->is_fatal || !q || q->dc != dc || q->note)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
@@ -727,7 +727,7 @@ void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const cha
  * in one transaction.  Returns: false if dc is gone. */
 static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 {
-	struct channels *m = dc->owner;
+	struct channels *chans = dc->owner;
 	struct wallet_withdraw_params wp = {
 		.destination_script = ev->funding_script,
 		.destination_script_len = ev->funding_script_len,
@@ -743,11 +743,11 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 
 	/* The funding transaction is stored in the same group transaction
 	 * as the step that hands it to the engine. */
-	if (!batch_join(m)) {
-		channels_fatal(m, "cannot begin storing the funding transaction");
+	if (!batch_join(chans)) {
+		channels_fatal(chans, "cannot begin storing the funding transaction");
 		return true;
 	}
-	dc->funding_tx = wallet_fund_prepare(m->wallet, &wp, &outnum, &code, err,
+	dc->funding_tx = wallet_fund_prepare(chans->wallet, &wp, &outnum, &code, err,
 					     sizeof(err));
 	if (!dc->funding_tx) {
 		dchannel_fund_error(dc, CHANNELS_ERROR_WALLET, code, "%s", err);
@@ -757,8 +757,8 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	outpoint.vout = outnum;
 	channel_effects_init(&fx);
 	if (!channel_funding_built(dc->ch, &fx, &outpoint)) {
-		if (!wallet_fund_release(m->wallet, &outpoint.txid, err, sizeof(err)))
-			channels_fatal(m, "cannot release the funding transaction");
+		if (!wallet_fund_release(chans->wallet, &outpoint.txid, err, sizeof(err)))
+			channels_fatal(chans, "cannot release the funding transaction");
 		bitcoin_tx_free(dc->funding_tx);
 		dc->funding_tx = NULL;
 		dchannel_fund_error(dc, CHANNELS_ERROR_INTERNAL, WALLET_OK, "%s",
@@ -769,7 +769,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	return dchannel_step(dc, &fx);
 }
 
-void channels_fund(struct channels *m, struct peer *peer,
+void channels_fund(struct channels *chans, struct peer *peer,
 		   const struct channels_fund_params *params, channels_fund_cb done, void *arg)
 {
 	struct channel_effects fx;
@@ -779,7 +779,7 @@ void channels_fund(struct channels *m, struct peer *peer,
 	struct dchannel *dc;
 	char err[300];
 
-	for (dc = m->list; dc; dc = dc->next) {
+	for (dc = chans->list; dc; dc = dc->next) {
 		if (dc->fund_done && memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
 			done(arg, NULL, channels_error_fmt(&error, err, sizeof(err),
 							   CHANNELS_ERROR_FAILED,
@@ -788,18 +788,18 @@ void channels_fund(struct channels *m, struct peer *peer,
 			return;
 		}
 	}
-	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!channels_store_next_index(m->db, &dc->dbid) || !dchannel_setup(m, dc)) {
+	dc = dchannel_alloc(chans, peer->node_id_bytes);
+	if (!channels_store_next_index(chans->db, &dc->dbid) || !dchannel_setup(chans, dc)) {
 		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err), CHANNELS_ERROR_INTERNAL,
 						   "cannot set up the channel: %s",
-						   db_errmsg(m->db)));
+						   db_errmsg(chans->db)));
 		if (dc->close_timer)
 			dchannel_free(dc);
 		else
 			free(dc);
 		return;
 	}
-	if (!dchannel_engine_new(m, dc, peer, params->amount_sat, err, sizeof(err))) {
+	if (!dchannel_engine_new(chans, dc, peer, params->amount_sat, err, sizeof(err))) {
 		error = (struct channels_error){CHANNELS_ERROR_INTERNAL, 0, err};
 		done(arg, NULL, &error);
 		dchannel_free(dc);
@@ -809,7 +809,7 @@ void channels_fund(struct channels *m, struct peer *peer,
 	dc->fund = *params;
 	channel_effects_init(&fx);
 	crypto_random_bytes(temporary_id.bytes, sizeof(temporary_id.bytes));
-	channels_fee_estimates(m, &est);
+	channels_fee_estimates(chans, &est);
 	if (!channel_open(dc->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
 			  fee_policy_commitment_feerate(&est, CHANNEL_TYPE_STATIC_REMOTEKEY),
 			  CHANNEL_TYPE_STATIC_REMOTEKEY, params->announce ? 1 : 0)) {
@@ -822,7 +822,7 @@ void channels_fund(struct channels *m, struct peer *peer,
 	}
 	dc->fund_done = done;
 	dc->fund_arg = arg;
-	log_info(channels_log(m), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
+	log_info(channels_log(chans), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
 		 (unsigned long long)params->amount_sat);
 	dchannel_step(dc, &fx);
 }
@@ -838,7 +838,7 @@ static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 
 struct channels *channels_new(const struct channels_setup *setup, char *err, size_t errlen)
 {
-	struct channels *m = oh_calloc(1, sizeof(*m));
+	struct channels *chans = oh_calloc(1, sizeof(*chans));
 	struct chain_listener listener = {
 		.block_connected = channels_block_connected,
 		.block_disconnected = channels_block_disconnected,
@@ -846,69 +846,70 @@ struct channels *channels_new(const struct channels_setup *setup, char *err, siz
 		.tip_changed = channels_tip_changed,
 		.feerates_changed = channels_feerates_changed,
 	};
-	m->base = setup->base;
-	m->log = setup->log;
-	m->db = setup->db;
-	m->config = setup->config;
-	m->secp = setup->secp;
-	m->chain = setup->chain;
-	m->wallet = setup->wallet;
-	m->peers = setup->peers;
-	memcpy(m->node_secret, setup->node_secret, sizeof(m->node_secret));
-	memcpy(m->node_id, setup->node_id, sizeof(m->node_id));
-	m->on_fatal = setup->on_fatal;
-	m->fatal_arg = setup->fatal_arg;
-	m->queue_tail = &m->queue;
-	m->flush_event = event_new(m->base, -1, 0, commit_and_act, m);
-	if (!m->flush_event) {
+	chans->base = setup->base;
+	chans->log = setup->log;
+	chans->db = setup->db;
+	chans->config = setup->config;
+	chans->secp = setup->secp;
+	chans->chain = setup->chain;
+	chans->wallet = setup->wallet;
+	chans->peers = setup->peers;
+	memcpy(chans->node_secret, setup->node_secret, sizeof(chans->node_secret));
+	memcpy(chans->node_id, setup->node_id, sizeof(chans->node_id));
+	chans->on_fatal = setup->on_fatal;
+	chans->fatal_arg = setup->fatal_arg;
+	chans->queue_tail = &chans->queue;
+	chans->flush_event = event_new(chans->base, -1, 0, commit_and_act, chans);
+	if (!chans->flush_event) {
 		snprintf(err, errlen, "cannot create the channels' flush event");
-		free(m);
+		free(chans);
 		return NULL;
 	}
-	db_set_group_closer(m->db, batch_commit, m);
-	if (!channels_load(m, err, errlen)) {
-		channels_free(m);
+	db_set_group_closer(chans->db, batch_commit, chans);
+	if (!channels_load(chans, err, errlen)) {
+		channels_free(chans);
 		return NULL;
 	}
-	listener.arg = m;
-	chain_add_listener(m->chain, &listener);
-	return m;
+	listener.arg = chans;
+	chain_add_listener(chans->chain, &listener);
+	return chans;
 }
 
-void channels_set_htlc_listener(struct channels *m, const struct channels_htlc_listener *listener)
+void channels_set_htlc_listener(struct channels *chans,
+				const struct channels_htlc_listener *listener)
 {
-	m->htlc = *listener;
+	chans->htlc = *listener;
 }
 
-void channels_start(struct channels *m)
+void channels_start(struct channels *chans)
 {
-	uint32_t height = chain_height(m->chain);
+	uint32_t height = chain_height(chans->chain);
 	struct dchannel *dc, *next;
 
-	for (dc = m->list; dc; dc = next) {
+	for (dc = chans->list; dc; dc = next) {
 		next = dc->next;
 		if (height)
 			channels_channel_tip(dc, height);
 	}
-	for (dc = m->list; dc; dc = dc->next)
-		channels_redial_schedule(m, dc->peer_id, true);
+	for (dc = chans->list; dc; dc = dc->next)
+		channels_redial_schedule(chans, dc->peer_id, true);
 }
 
-void channels_free(struct channels *m)
+void channels_free(struct channels *chans)
 {
-	if (!m)
+	if (!chans)
 		return;
 	/* What is stored stays stored; the steps not acted on yet are
 	 * redone from it at the next start (reestablish retransmits, and
 	 * undecided HTLCs are decided again). */
-	batch_commit(m);
-	queue_drop(m);
-	db_set_group_closer(m->db, NULL, NULL);
-	if (m->flush_event)
-		event_free(m->flush_event);
-	while (m->list)
-		dchannel_free(m->list);
-	channels_redials_free(m);
-	sodium_memzero(m->node_secret, sizeof(m->node_secret));
-	free(m);
+	batch_commit(chans);
+	queue_drop(chans);
+	db_set_group_closer(chans->db, NULL, NULL);
+	if (chans->flush_event)
+		event_free(chans->flush_event);
+	while (chans->list)
+		dchannel_free(chans->list);
+	channels_redials_free(chans);
+	sodium_memzero(chans->node_secret, sizeof(chans->node_secret));
+	free(chans);
 }

@@ -60,15 +60,15 @@ static bool pays_channel(const struct dchannel *dc, const struct bitcoin_tx *tx,
 bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_blkid *hash,
 			    const struct bitcoin_block *block, char *err, size_t errlen)
 {
-	struct channels *m = arg;
+	struct channels *chans = arg;
 	struct bitcoin_txid *txids;
 
-	if (!m->list)
+	if (!chans->list)
 		return true;
 	txids = oh_calloc(block->num_txs + 1, sizeof(*txids));
 	for (size_t i = 0; i < block->num_txs; i++)
 		bitcoin_tx_txid(&txids[i], block->txs[i]);
-	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
 		const struct bitcoin_outpoint *funding;
 		bool changed = false;
 		if (!dchannel_has_funding(dc))
@@ -103,7 +103,7 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 		}
 		if (changed && !row_update_chain(dc)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
-				 db_errmsg(m->db));
+				 db_errmsg(chans->db));
 			free(txids);
 			return false;
 		}
@@ -116,9 +116,9 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
  * channel ends only when a block has it, but the operator hears of it. */
 void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitcoin_txid *txid)
 {
-	struct channels *m = arg;
+	struct channels *chans = arg;
 
-	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
 		const struct bitcoin_outpoint *funding;
 		char cid[65], hex[65];
 		if (dc->is_spent || !dchannel_has_funding(dc)
@@ -129,7 +129,7 @@ void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bi
 			if (tx->inputs[i].prevout.vout != funding->vout
 			    || !bitcoin_txid_eq(&tx->inputs[i].prevout.txid, &funding->txid))
 				continue;
-			log_info(channels_log(m), "channel",
+			log_info(channels_log(chans), "channel",
 				 "%s: channel %s: funding output spent in the mempool by %s: the"
 				 " channel ends once that confirms", dc->peer_id_hex,
 				 dchannel_id_hex(cid, dc), bitcoin_txid_to_hex(hex, txid));
@@ -140,9 +140,9 @@ void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bi
 
 bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
 {
-	struct channels *m = arg;
+	struct channels *chans = arg;
 
-	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
 		bool changed = false;
 		if (dc->funding_confirmed && dc->funding_height == height) {
 			dc->funding_confirmed = false;
@@ -155,7 +155,7 @@ bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t e
 		}
 		if (changed && !row_update_chain(dc)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
-				 db_errmsg(m->db));
+				 db_errmsg(chans->db));
 			return false;
 		}
 	}
@@ -194,7 +194,7 @@ static bool has_commitments(const struct dchannel *dc)
  * (channels_start), or at the first tip after it opened. */
 static void watch_to_remote(struct dchannel *dc)
 {
-	struct channels *m = dc->owner;
+	struct channels *chans = dc->owner;
 	struct wirebuf *script;
 
 	if (dc->is_to_remote_watched || !has_commitments(dc)
@@ -202,9 +202,9 @@ static void watch_to_remote(struct dchannel *dc)
 		return;
 	dc->is_to_remote_watched = true;
 	script = wirebuf_new();
-	script_p2wpkh_for_pubkey(script, m->secp,
+	script_p2wpkh_for_pubkey(script, chans->secp,
 				 &channel_get_params(dc->ch)->party[CHANNEL_LOCAL].basepoints.payment);
-	wallet_watch_channel_key(m->wallet, script->data, script->len, (uint64_t)dc->dbid);
+	wallet_watch_channel_key(chans->wallet, script->data, script->len, (uint64_t)dc->dbid);
 	wirebuf_free(script);
 }
 
@@ -336,10 +336,10 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 
 void channels_tip_changed(void *arg, uint32_t height)
 {
-	struct channels *m = arg;
+	struct channels *chans = arg;
 	struct dchannel *dc, *next;
 
-	for (dc = m->list; dc; dc = next) {
+	for (dc = chans->list; dc; dc = next) {
 		next = dc->next;
 		channels_channel_tip(dc, height);
 	}

@@ -10,11 +10,11 @@
 #include "daemon/channels/fee_policy.h"
 #include "daemon/log.h"
 
-void channels_fee_estimates(const struct channels *m, struct fee_estimates *est)
+void channels_fee_estimates(const struct channels *chans, struct fee_estimates *est)
 {
-	est->urgent_perkw = chain_feerate(m->chain, FEERATE_URGENT);
-	est->normal_perkw = chain_feerate(m->chain, FEERATE_NORMAL);
-	est->slow_perkw = chain_feerate(m->chain, FEERATE_SLOW);
+	est->urgent_perkw = chain_feerate(chans->chain, FEERATE_URGENT);
+	est->normal_perkw = chain_feerate(chans->chain, FEERATE_NORMAL);
+	est->slow_perkw = chain_feerate(chans->chain, FEERATE_SLOW);
 }
 
 static enum channel_type dchannel_type(const struct dchannel *dc)
@@ -25,7 +25,7 @@ static enum channel_type dchannel_type(const struct dchannel *dc)
 
 void dchannel_update_fee(struct dchannel *dc)
 {
-	struct channels *m = dc->owner;
+	struct channels *chans = dc->owner;
 	struct fee_estimates est;
 	struct channel_effects fx;
 	uint32_t current, feerate;
@@ -35,7 +35,7 @@ void dchannel_update_fee(struct dchannel *dc)
 	if (!channel_is_opener(dc->ch) || channel_get_state(dc->ch) != CHANNEL_NORMAL
 	    || !channel_is_connected(dc->ch) || !dc->peer || dc->forgotten)
 		return;
-	channels_fee_estimates(m, &est);
+	channels_fee_estimates(chans, &est);
 	current = channel_next_feerate(dc->ch);
 	/* What we can afford (a search over built commitments) matters only
 	 * to a raise: ask for it only when the policy wants one. */
@@ -45,7 +45,7 @@ void dchannel_update_fee(struct dchannel *dc)
 						    channel_max_affordable_feerate(dc->ch));
 	if (!feerate)
 		return;
-	log_info(channels_log(m), "channel", "%s: update_fee from %u to %u perkw (urgent estimate %u)",
+	log_info(channels_log(chans), "channel", "%s: update_fee from %u to %u perkw (urgent estimate %u)",
 		 dc->peer_id_hex, current, feerate, est.urgent_perkw);
 	channel_effects_init(&fx);
 	if (channel_update_fee(dc->ch, &fx, feerate))
@@ -56,11 +56,11 @@ void dchannel_update_fee(struct dchannel *dc)
 
 void channels_feerates_changed(void *arg)
 {
-	struct channels *m = arg;
+	struct channels *chans = arg;
 	struct channel_policy policy;
 
-	channels_fill_policy(m, &policy);
-	for (struct dchannel *dc = m->list; dc && !m->is_fatal; dc = dc->next) {
+	channels_fill_policy(chans, &policy);
+	for (struct dchannel *dc = chans->list; dc && !chans->is_fatal; dc = dc->next) {
 		if (dc->forgotten)
 			continue;
 		channel_set_policy(dc->ch, &policy);

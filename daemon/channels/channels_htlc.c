@@ -8,33 +8,34 @@
 
 #include "daemon/channels/channels.h"
 
-struct dchannel *channels_next(struct channels *m, struct dchannel *prev)
+struct dchannel *channels_next(struct channels *chans, struct dchannel *prev)
 {
-	return prev ? prev->next : m->list;
+	return prev ? prev->next : chans->list;
 }
 
-struct dchannel *channels_by_scid(struct channels *m, const struct short_channel_id *scid)
+struct dchannel *channels_by_scid(struct channels *chans, const struct short_channel_id *scid)
 {
-	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
 		if (dc->funding_confirmed && channel_get_scid(dc->ch)->u64 == scid->u64)
 			return dc;
 	return NULL;
 }
 
-struct dchannel *channels_by_dbid(struct channels *m, int64_t dbid)
+struct dchannel *channels_by_dbid(struct channels *chans, int64_t dbid)
 {
-	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
 		if (dc->dbid == dbid)
 			return dc;
 	return NULL;
 }
 
-struct dchannel *channels_usable_with(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN])
+struct dchannel *channels_usable_with(struct channels *chans,
+				      const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
 	struct dchannel *best = NULL;
 
 	/* The one that can send the most. */
-	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
 		if (memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0 && dchannel_is_usable(dc)
 		    && (!best || channel_sendable_msat(dc->ch, CHANNEL_LOCAL)
 				 > channel_sendable_msat(best->ch, CHANNEL_LOCAL)))

@@ -140,7 +140,7 @@ struct channels {
 	struct event *flush_event;
 };
 
-struct log *channels_log(const struct channels *m);
+struct log *channels_log(const struct channels *chans);
 /* Hex of the channel_id (the temporary one before funding_created). */
 const char *dchannel_id_hex(char out[65], const struct dchannel *dc);
 /* Whether the funding outpoint is known (funding_created sent or received). */
@@ -151,17 +151,17 @@ const char *dchannel_state_name(const struct dchannel *dc);
 /* Whether the channel still needs its peer (to open, update or close). */
 bool dchannel_needs_peer(const struct dchannel *dc);
 /* A channel with id (channel_id or temporary), with peer if not NULL. */
-struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
+struct dchannel *channels_find_by_id(struct channels *chans, const struct peer *peer,
 				     const uint8_t id[32]);
 /* A database error: logged with what failed, and ohmd stops. */
-void channels_fatal(struct channels *m, const char *what);
+void channels_fatal(struct channels *chans, const char *what);
 
 /* A new channel for peer_id, not linked in yet. */
-struct dchannel *dchannel_alloc(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
-/* Derives dc's secrets and makes its close timer; links dc into m. */
-bool dchannel_setup(struct channels *m, struct dchannel *dc);
+struct dchannel *dchannel_alloc(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
+/* Derives dc's secrets and makes its close timer; links dc into chans. */
+bool dchannel_setup(struct channels *chans, struct dchannel *dc);
 /* A new engine for dc, as funder or fundee (funding_sat sizes our reserve). */
-bool dchannel_engine_new(struct channels *m, struct dchannel *dc, const struct peer *peer,
+bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const struct peer *peer,
 			 uint64_t funding_sat, char *err, size_t errlen);
 /* What peer's connection negotiated for closing (BOLT #9). */
 void dchannel_close_features(const struct peer *peer, struct close_features *out);
@@ -170,10 +170,10 @@ void dchannel_close_features(const struct peer *peer, struct close_features *out
 void dchannel_free(struct dchannel *dc);
 
 /* Our limits and fee opinions for a channel (the policy is not stored). */
-void channels_fill_policy(struct channels *m, struct channel_policy *policy);
+void channels_fill_policy(struct channels *chans, struct channel_policy *policy);
 /* channels_load.c: every stored channel, back and disconnected.
  * Returns: false with err if a row cannot be read or restored. */
-bool channels_load(struct channels *m, char *err, size_t errlen);
+bool channels_load(struct channels *chans, char *err, size_t errlen);
 
 /* A command's error: kind and the message, formatted into buf. */
 const struct channels_error *channels_error_fmt(struct channels_error *error, char *buf,
@@ -211,7 +211,7 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height);
  * they change (every channel's policy follows, and funders propose a new
  * feerate); and dc's update_fee, if we fund it and the policy wants one. */
 struct fee_estimates;
-void channels_fee_estimates(const struct channels *m, struct fee_estimates *est);
+void channels_fee_estimates(const struct channels *chans, struct fee_estimates *est);
 void channels_feerates_changed(void *arg);
 void dchannel_update_fee(struct dchannel *dc);
 
@@ -221,9 +221,9 @@ void dchannel_send_local_update(struct dchannel *dc);
 /* Dials node_id after its backoff (at once: now), if we have a channel
  * that still needs it, or one we failed whose funding output is unspent
  * (to repeat our error). */
-void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN],
+void channels_redial_schedule(struct channels *chans, const uint8_t node_id[PUBKEY_CMPR_LEN],
 			      bool at_once);
 /* Stops and frees every redial timer. */
-void channels_redials_free(struct channels *m);
+void channels_redials_free(struct channels *chans);
 
 #endif /* OHM_DAEMON_CHANNELS_INTERNAL_H */

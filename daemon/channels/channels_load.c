@@ -13,7 +13,7 @@
 #include "wire/peer_wire.h"
 
 /* Brings a stored channel back, disconnected. */
-static bool load_row(struct channels *m, const struct channels_store_row *row, char *err,
+static bool load_row(struct channels *chans, const struct channels_store_row *row, char *err,
 		     size_t errlen)
 {
 	struct channel_policy policy;
@@ -21,9 +21,9 @@ static bool load_row(struct channels *m, const struct channels_store_row *row, c
 	struct channel_effects fx;
 	const char *why = NULL;
 
-	dc = dchannel_alloc(m, row->peer_id);
+	dc = dchannel_alloc(chans, row->peer_id);
 	dc->dbid = row->id;
-	if (!dchannel_setup(m, dc)) {
+	if (!dchannel_setup(chans, dc)) {
 		snprintf(err, errlen, "cannot set up channel %lld", (long long)dc->dbid);
 		if (dc->close_timer)
 			dchannel_free(dc);
@@ -31,8 +31,8 @@ static bool load_row(struct channels *m, const struct channels_store_row *row, c
 			free(dc);
 		return false;
 	}
-	channels_fill_policy(m, &policy);
-	dc->ch = channel_deserialize(m->secp, row->snapshot, row->snapshot_len,
+	channels_fill_policy(chans, &policy);
+	dc->ch = channel_deserialize(chans->secp, row->snapshot, row->snapshot_len,
 				     &dc->secrets, &policy, &why);
 	if (!dc->ch) {
 		snprintf(err, errlen, "channel %lld in the database is damaged: %s",
@@ -53,7 +53,7 @@ static bool load_row(struct channels *m, const struct channels_store_row *row, c
 	if (row->last_tx && !dc->is_spent) {
 		struct bitcoin_tx *tx = bitcoin_tx_parse(row->last_tx, row->last_tx_len, NULL);
 		if (tx) {
-			chain_rebroadcast_add(m->chain, tx);
+			chain_rebroadcast_add(chans->chain, tx);
 			bitcoin_tx_free(tx);
 		}
 	}
@@ -67,17 +67,17 @@ static bool load_row(struct channels *m, const struct channels_store_row *row, c
 	}
 	/* Ours to release if the channel is forgotten now. */
 	if (channel_is_opener(dc->ch) && dchannel_has_funding(dc))
-		dc->funding_tx = wallet_tx_load(m->wallet, &dchannel_funding(dc)->txid);
+		dc->funding_tx = wallet_tx_load(chans->wallet, &dchannel_funding(dc)->txid);
 	/* The transport did not survive the restart. */
 	channel_effects_init(&fx);
 	if (channel_disconnected(dc->ch, &fx))
 		dchannel_step(dc, &fx);
 	else
 		channel_effects_clear(&fx);
-	return !m->is_fatal;
+	return !chans->is_fatal;
 }
 
-bool channels_load(struct channels *m, char *err, size_t errlen)
+bool channels_load(struct channels *chans, char *err, size_t errlen)
 {
 	struct channels_store_row *rows;
 	size_t num;
@@ -85,11 +85,11 @@ bool channels_load(struct channels *m, char *err, size_t errlen)
 
 	/* Every row is read before any channel is loaded: loading applies
 	 * steps, which write. */
-	if (!channels_store_load(m->db, &rows, &num, err, errlen))
+	if (!channels_store_load(chans->db, &rows, &num, err, errlen))
 		return false;
 	ok = true;
 	for (size_t i = 0; ok && i < num; i++)
-		ok = load_row(m, &rows[i], err, errlen);
+		ok = load_row(chans, &rows[i], err, errlen);
 	channels_store_rows_free(rows, num);
 	return ok;
 }

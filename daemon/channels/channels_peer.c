@@ -30,10 +30,10 @@ static bool same_peer(const struct dchannel *dc, const struct peer *peer)
 	return memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0;
 }
 
-struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer,
+struct dchannel *channels_find_by_id(struct channels *chans, const struct peer *peer,
 				   const uint8_t id[32])
 {
-	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
 		if ((!peer || same_peer(dc, peer))
 		    && memcmp(channel_get_id(dc->ch)->bytes, id, 32) == 0)
 			return dc;
@@ -44,7 +44,7 @@ struct dchannel *channels_find_by_id(struct channels *m, const struct peer *peer
 
 struct wirebuf *dchannel_local_update(struct dchannel *dc)
 {
-	struct channels *m = dc->owner;
+	struct channels *chans = dc->owner;
 	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
 	uint64_t capacity_msat = channel_get_params(dc->ch)->funding_sat * 1000;
 	struct msg_channel_update update = {0};
@@ -54,7 +54,7 @@ struct wirebuf *dchannel_local_update(struct dchannel *dc)
 
 	if (!dc->funding_confirmed || !channel_get_scid(dc->ch)->u64)
 		return NULL;
-	memcpy(update.chain_hash.bytes, m->config->chainparams->chain_hash, 32);
+	memcpy(update.chain_hash.bytes, chans->config->chainparams->chain_hash, 32);
 	update.short_channel_id = *channel_get_scid(dc->ch);
 	/* BOLT #7: MUST set `timestamp` to greater than 0, AND to greater than
 	 * any previously-sent `channel_update` for this `short_channel_id`. */
@@ -62,18 +62,18 @@ struct wirebuf *dchannel_local_update(struct dchannel *dc)
 		? now : dc->local_update_timestamp + 1;
 	update.timestamp = dc->local_update_timestamp;
 	update.message_flags = CHANNEL_UPDATE_MUST_BE_ONE;
-	update.channel_flags = (uint8_t)channel_update_direction(m->node_id, dc->peer_id);
+	update.channel_flags = (uint8_t)channel_update_direction(chans->node_id, dc->peer_id);
 	if (channel_get_state(dc->ch) != CHANNEL_NORMAL)
 		update.channel_flags |= CHANNEL_UPDATE_DISABLE;
-	update.cltv_expiry_delta = (uint16_t)m->config->cltv_delta;
+	update.cltv_expiry_delta = (uint16_t)chans->config->cltv_delta;
 	/* We forward into the peer: its limits are the ones that bind. */
 	update.htlc_minimum_msat = theirs->htlc_minimum_msat;
 	update.htlc_maximum_msat = theirs->max_htlc_value_in_flight_msat < capacity_msat
 		? theirs->max_htlc_value_in_flight_msat : capacity_msat;
-	update.fee_base_msat = m->config->fee_base_msat;
-	update.fee_proportional_millionths = m->config->fee_per_satoshi;
-	memcpy(node_key.secret.data, m->node_secret, sizeof(node_key.secret.data));
-	msg = channel_update_sign(m->secp, &update, &node_key);
+	update.fee_base_msat = chans->config->fee_base_msat;
+	update.fee_proportional_millionths = chans->config->fee_per_satoshi;
+	memcpy(node_key.secret.data, chans->node_secret, sizeof(node_key.secret.data));
+	msg = channel_update_sign(chans->secp, &update, &node_key);
 	crypto_wipe(&node_key, sizeof(node_key));
 	return msg;
 }
@@ -93,31 +93,31 @@ void dchannel_send_local_update(struct dchannel *dc)
 	wirebuf_free(msg);
 }
 
-void channels_peer_update(struct channels *m, struct peer *peer, const uint8_t *msg, size_t len)
+void channels_peer_update(struct channels *chans, struct peer *peer, const uint8_t *msg, size_t len)
 {
 	struct msg_channel_update update;
 	const char *why;
 
-	if (!channel_update_check(m->secp, &update, msg, len, &peer->node_id, &why)) {
-		log_unusual(channels_log(m), "channel", "%s: ignoring channel_update: %s",
+	if (!channel_update_check(chans->secp, &update, msg, len, &peer->node_id, &why)) {
+		log_unusual(channels_log(chans), "channel", "%s: ignoring channel_update: %s",
 			    peer->node_id_hex, why);
 		return;
 	}
-	for (struct dchannel *dc = m->list; dc; dc = dc->next) {
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
 		if (!same_peer(dc, peer) || !dc->funding_confirmed
 		    || channel_get_scid(dc->ch)->u64 != update.short_channel_id.u64)
 			continue;
 		if ((update.channel_flags & CHANNEL_UPDATE_DIRECTION)
-		    != channel_update_direction(dc->peer_id, m->node_id)
+		    != channel_update_direction(dc->peer_id, chans->node_id)
 		    || (dc->has_remote_update && update.timestamp <= dc->remote_update.timestamp))
 			return;
-		if (!channels_store_set_remote_update(m->db, dc->dbid, msg, len)) {
-			channels_fatal(m, "cannot store a channel_update");
+		if (!channels_store_set_remote_update(chans->db, dc->dbid, msg, len)) {
+			channels_fatal(chans, "cannot store a channel_update");
 			return;
 		}
 		dc->remote_update = update;
 		dc->has_remote_update = true;
-		log_debug(channels_log(m), "channel", "%s: channel_update for %u: fee %u+%u ppm, "
+		log_debug(channels_log(chans), "channel", "%s: channel_update for %u: fee %u+%u ppm, "
 			  "cltv delta %u", dc->peer_id_hex, update.timestamp, update.fee_base_msat,
 			  update.fee_proportional_millionths, update.cltv_expiry_delta);
 		return;
@@ -126,24 +126,24 @@ void channels_peer_update(struct channels *m, struct peer *peer, const uint8_t *
 
 /* ---- The connection ---- */
 
-static struct redial *redial_find(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN])
+static struct redial *redial_find(struct channels *chans, const uint8_t node_id[PUBKEY_CMPR_LEN])
 {
-	for (struct redial *r = m->redials; r; r = r->next)
+	for (struct redial *r = chans->redials; r; r = r->next)
 		if (memcmp(r->node_id, node_id, PUBKEY_CMPR_LEN) == 0)
 			return r;
 	return NULL;
 }
 
-void channels_peer_active(struct channels *m, struct peer *peer)
+void channels_peer_active(struct channels *chans, struct peer *peer)
 {
-	struct redial *r = redial_find(m, peer->node_id_bytes);
+	struct redial *r = redial_find(chans, peer->node_id_bytes);
 	struct dchannel *dc, *next;
 
 	if (r) {
 		r->delay_secs = 0;
 		evtimer_del(r->timer);
 	}
-	for (dc = m->list; dc; dc = next) {
+	for (dc = chans->list; dc; dc = next) {
 		struct channel_effects fx;
 		struct close_features features;
 		next = dc->next;
@@ -177,29 +177,29 @@ static bool wants_redial(const struct dchannel *dc)
 }
 
 /* Dials node_id after its backoff, if we have a channel that wants it. */
-void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_CMPR_LEN],
+void channels_redial_schedule(struct channels *chans, const uint8_t node_id[PUBKEY_CMPR_LEN],
 			      bool at_once)
 {
-	struct redial *r = redial_find(m, node_id);
+	struct redial *r = redial_find(chans, node_id);
 	struct timeval delay = {0, 0};
 	bool wanted = false;
 
-	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
 		if (memcmp(dc->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && wants_redial(dc))
 			wanted = true;
 	if (!wanted)
 		return;
 	if (!r) {
 		r = oh_calloc(1, sizeof(*r));
-		r->owner = m;
+		r->owner = chans;
 		memcpy(r->node_id, node_id, PUBKEY_CMPR_LEN);
-		r->timer = evtimer_new(m->base, redial_fired, r);
+		r->timer = evtimer_new(chans->base, redial_fired, r);
 		if (!r->timer) {
 			free(r);
 			return;
 		}
-		r->next = m->redials;
-		m->redials = r;
+		r->next = chans->redials;
+		chans->redials = r;
 	}
 	if (!at_once)
 		r->delay_secs = r->delay_secs ? r->delay_secs * 2 : 1;
@@ -212,25 +212,25 @@ void channels_redial_schedule(struct channels *m, const uint8_t node_id[PUBKEY_C
 static void redial_fired(evutil_socket_t fd, short events, void *arg)
 {
 	struct redial *r = arg;
-	struct channels *m = r->owner;
+	struct channels *chans = r->owner;
 	struct pubkey node_id;
 
-	if (peer_manager_find(m->peers, r->node_id))
+	if (peer_manager_find(chans->peers, r->node_id))
 		return;
-	if (!pubkey_parse(m->secp, &node_id, r->node_id))
+	if (!pubkey_parse(chans->secp, &node_id, r->node_id))
 		return;
-	peer_manager_connect(m->peers, &node_id, NULL, 0, NULL, NULL);
+	peer_manager_connect(chans->peers, &node_id, NULL, 0, NULL, NULL);
 	/* If it fails, channels_peer_gone is not called (the peer never
 	 * became active): try again after the next backoff anyway. */
-	channels_redial_schedule(m, r->node_id, false);
+	channels_redial_schedule(chans, r->node_id, false);
 }
 
-void channels_peer_gone(struct channels *m, struct peer *peer)
+void channels_peer_gone(struct channels *chans, struct peer *peer)
 {
 	struct dchannel *dc, *next;
 	bool had_channels = false;
 
-	for (dc = m->list; dc; dc = next) {
+	for (dc = chans->list; dc; dc = next) {
 		struct channel_effects fx;
 		next = dc->next;
 		if (dc->peer != peer)
@@ -246,14 +246,14 @@ void channels_peer_gone(struct channels *m, struct peer *peer)
 			dchannel_refused(dc, &fx, "channel_disconnected");
 	}
 	if (had_channels && peer->is_outgoing)
-		channels_redial_schedule(m, peer->node_id_bytes, false);
+		channels_redial_schedule(chans, peer->node_id_bytes, false);
 }
 
-void channels_redials_free(struct channels *m)
+void channels_redials_free(struct channels *chans)
 {
-	while (m->redials) {
-		struct redial *r = m->redials;
-		m->redials = r->next;
+	while (chans->redials) {
+		struct redial *r = chans->redials;
+		chans->redials = r->next;
 		event_free(r->timer);
 		free(r);
 	}
@@ -262,7 +262,7 @@ void channels_redials_free(struct channels *m)
 /* ---- Messages ---- */
 
 /* An open_channel: a new channel, as fundee. */
-static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
+static enum channels_verdict handle_open(struct channels *chans, struct peer *peer,
 					 const uint8_t *msg, size_t len)
 {
 	struct msg_open_channel *open = NULL;
@@ -275,17 +275,17 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 		funding_sat = open->funding_satoshis;
 		msg_open_channel_free(open);
 	}
-	for (dc = m->list; dc; dc = dc->next) {
+	for (dc = chans->list; dc; dc = dc->next) {
 		if (same_peer(dc, peer) && channel_get_state(dc->ch) < CHANNEL_AWAITING_LOCKIN) {
 			peer_warn_and_close(peer, "open_channel while another channel with us is "
 					    "still opening");
 			return CHANNELS_PEER_CLOSED;
 		}
 	}
-	dc = dchannel_alloc(m, peer->node_id_bytes);
-	if (!channels_store_next_index(m->db, &dc->dbid) || !dchannel_setup(m, dc)
-	    || !dchannel_engine_new(m, dc, peer, funding_sat, err, sizeof(err))) {
-		log_broken(channels_log(m), "channel", "cannot set up a channel for %s's open_channel",
+	dc = dchannel_alloc(chans, peer->node_id_bytes);
+	if (!channels_store_next_index(chans->db, &dc->dbid) || !dchannel_setup(chans, dc)
+	    || !dchannel_engine_new(chans, dc, peer, funding_sat, err, sizeof(err))) {
+		log_broken(channels_log(chans), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);
 		if (dc->close_timer)
 			dchannel_free(dc);
@@ -307,7 +307,7 @@ static enum channels_verdict handle_open(struct channels *m, struct peer *peer,
 
 /* BOLT #2 funding_created: the channel_id it implies must not be one we
  * already have (a peer pointing at another channel's outpoint). */
-static bool funding_outpoint_taken(struct channels *m, const uint8_t *msg, size_t len)
+static bool funding_outpoint_taken(struct channels *chans, const uint8_t *msg, size_t len)
 {
 	uint8_t id[32];
 
@@ -316,26 +316,26 @@ static bool funding_outpoint_taken(struct channels *m, const uint8_t *msg, size_
 	memcpy(id, msg + 2 + 32, 32);
 	id[30] ^= msg[2 + 64];
 	id[31] ^= msg[2 + 65];
-	return channels_find_by_id(m, NULL, id) != NULL;
+	return channels_find_by_id(chans, NULL, id) != NULL;
 }
 
-enum channels_verdict channels_peer_message(struct channels *m, struct peer *peer,
+enum channels_verdict channels_peer_message(struct channels *chans, struct peer *peer,
 					    uint16_t type, const uint8_t *msg, size_t len)
 {
 	struct channel_effects fx;
 	struct dchannel *dc;
 
 	if (type == WIRE_OPEN_CHANNEL)
-		return handle_open(m, peer, msg, len);
+		return handle_open(chans, peer, msg, len);
 	if (len < 2 + 32) {
 		peer_warn_and_close(peer, "%s message of %zu bytes is too short",
 				    peer_wire_name(type), len);
 		return CHANNELS_PEER_CLOSED;
 	}
-	dc = channels_find_by_id(m, peer, msg + 2);
+	dc = channels_find_by_id(chans, peer, msg + 2);
 	if (!dc)
 		return CHANNELS_UNKNOWN_CHANNEL;
-	if (type == WIRE_FUNDING_CREATED && funding_outpoint_taken(m, msg, len)) {
+	if (type == WIRE_FUNDING_CREATED && funding_outpoint_taken(chans, msg, len)) {
 		dchannel_fail_with(dc, "funding_created names the funding outpoint of another channel");
 		return CHANNELS_HANDLED;
 	}
@@ -348,14 +348,14 @@ enum channels_verdict channels_peer_message(struct channels *m, struct peer *pee
 	return CHANNELS_HANDLED;
 }
 
-void channels_peer_error(struct channels *m, struct peer *peer,
+void channels_peer_error(struct channels *chans, struct peer *peer,
 			 const struct channel_id *channel_id, const char *text)
 {
 	struct dchannel *dc, *next;
 	char why[600];
 
 	snprintf(why, sizeof(why), "peer sent error: %s", text);
-	for (dc = m->list; dc; dc = next) {
+	for (dc = chans->list; dc; dc = next) {
 		next = dc->next;
 		if (!same_peer(dc, peer)
 		    || (channel_id && memcmp(channel_get_id(dc->ch)->bytes, channel_id->bytes, 32)))

@@ -14,25 +14,25 @@
 
 /* ---- Finding ---- */
 
-struct dchannel *channels_for_peer(struct channels *m, const uint8_t peer_id[PUBKEY_CMPR_LEN])
+struct dchannel *channels_for_peer(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
 	struct dchannel *found = NULL;
 
-	for (struct dchannel *dc = m->list; dc; dc = dc->next)
+	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
 		if (memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0
 		    && (!found || dchannel_needs_peer(dc)))
 			found = dc;
 	return found;
 }
 
-struct dchannel *channels_by_channel_id(struct channels *m, const uint8_t id[32])
+struct dchannel *channels_by_channel_id(struct channels *chans, const uint8_t id[32])
 {
-	return channels_find_by_id(m, NULL, id);
+	return channels_find_by_id(chans, NULL, id);
 }
 
 /* ---- Commands ---- */
 
-void channels_close(struct channels *m, struct dchannel *dc, const uint8_t *script,
+void channels_close(struct channels *chans, struct dchannel *dc, const uint8_t *script,
 		    size_t script_len, unsigned timeout_secs, channels_close_cb done, void *arg)
 {
 	struct channel_effects fx;
@@ -69,12 +69,12 @@ void channels_close(struct channels *m, struct dchannel *dc, const uint8_t *scri
 	dc->close_arg = arg;
 	if (timeout_secs)
 		evtimer_add(dc->close_timer, &timeout);
-	log_info(channels_log(m), "channel", "%s: closing channel %s (peer %s)", dc->peer_id_hex,
+	log_info(channels_log(chans), "channel", "%s: closing channel %s (peer %s)", dc->peer_id_hex,
 		 dchannel_id_hex(cid, dc), dc->peer ? "connected" : "not connected: waiting for it");
 	dchannel_step(dc, &fx);
 }
 
-void channels_dev_send_htlc(struct channels *m, struct dchannel *dc, uint64_t amount_msat,
+void channels_dev_send_htlc(struct channels *chans, struct dchannel *dc, uint64_t amount_msat,
 			    const uint8_t preimage[32], uint32_t cltv_expiry, channels_htlc_cb done,
 			    void *arg)
 {
@@ -87,7 +87,7 @@ void channels_dev_send_htlc(struct channels *m, struct dchannel *dc, uint64_t am
 
 	sha256(&hash, preimage, 32);
 	if (!cltv_expiry)
-		cltv_expiry = chain_height(m->chain) + DEV_HTLC_CLTV_DELTA;
+		cltv_expiry = chain_height(chans->chain) + DEV_HTLC_CLTV_DELTA;
 	channel_effects_init(&fx);
 	if (!channel_add_htlc(dc->ch, &fx, &htlc_id, amount_msat, &hash, cltv_expiry, onion,
 			      NULL)) {
@@ -101,7 +101,7 @@ void channels_dev_send_htlc(struct channels *m, struct dchannel *dc, uint64_t am
 	dchannel_step(dc, &fx);
 }
 
-void channels_dev_settle_htlc(struct channels *m, struct dchannel *dc, uint64_t htlc_id,
+void channels_dev_settle_htlc(struct channels *chans, struct dchannel *dc, uint64_t htlc_id,
 			      const uint8_t *preimage, channels_htlc_cb done, void *arg)
 {
 	struct channel_effects fx;
@@ -134,11 +134,11 @@ void channels_dev_settle_htlc(struct channels *m, struct dchannel *dc, uint64_t 
 
 /* ---- Summaries ---- */
 
-void channels_count(const struct channels *m, const uint8_t *peer_id,
+void channels_count(const struct channels *chans, const uint8_t *peer_id,
 		    struct channels_counts *counts)
 {
 	memset(counts, 0, sizeof(*counts));
-	for (const struct dchannel *dc = m->list; dc; dc = dc->next) {
+	for (const struct dchannel *dc = chans->list; dc; dc = dc->next) {
 		enum channel_state state = channel_get_state(dc->ch);
 		if (peer_id && memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) != 0)
 			continue;

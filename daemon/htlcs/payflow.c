@@ -43,41 +43,41 @@ static void origin_loaded(void *arg, int64_t channel, uint64_t htlc_id, uint64_t
 
 struct payflow *payflow_new(struct htlcs *htlcs)
 {
-	struct payflow *pf = oh_calloc(1, sizeof(*pf));
+	struct payflow *flow = oh_calloc(1, sizeof(*flow));
 
-	pf->htlcs = htlcs;
-	pf->origins = switch_origins_new();
+	flow->htlcs = htlcs;
+	flow->origins = switch_origins_new();
 	/* Oldest first: a newer record of the same HTLC is the live one. */
-	if (!forwards_store_owners(htlcs->db, origin_loaded, pf->origins)) {
+	if (!forwards_store_owners(htlcs->db, origin_loaded, flow->origins)) {
 		log_broken(htlcs->log, "pay", "cannot read the HTLCs in flight: %s",
 			   db_errmsg(htlcs->db));
-		payflow_free(pf);
+		payflow_free(flow);
 		return NULL;
 	}
-	return pf;
+	return flow;
 }
 
-void payflow_free(struct payflow *pf)
+void payflow_free(struct payflow *flow)
 {
-	if (!pf)
+	if (!flow)
 		return;
-	switch_origins_free(pf->origins);
-	free(pf);
+	switch_origins_free(flow->origins);
+	free(flow);
 }
 
-struct switch_origins *payflow_origins(struct payflow *pf)
+struct switch_origins *payflow_origins(struct payflow *flow)
 {
-	return pf->origins;
+	return flow->origins;
 }
 
-static struct log *pflog(const struct payflow *pf)
+static struct log *pflog(const struct payflow *flow)
 {
-	return pf->htlcs->log;
+	return flow->htlcs->log;
 }
 
-static uint32_t height(const struct payflow *pf)
+static uint32_t height(const struct payflow *flow)
 {
-	return chain_height(pf->htlcs->chain);
+	return chain_height(flow->htlcs->chain);
 }
 
 /* ---- Peeling ---- */
@@ -93,7 +93,7 @@ struct incoming {
 	struct onion_peeled peeled;
 };
 
-static void peel(struct payflow *pf, struct incoming *in, struct dchannel *dc, uint64_t htlc_id)
+static void peel(struct payflow *flow, struct incoming *in, struct dchannel *dc, uint64_t htlc_id)
 {
 	struct privkey node_key;
 	struct pubkey path_key;
@@ -104,13 +104,13 @@ static void peel(struct payflow *pf, struct incoming *in, struct dchannel *dc, u
 	in->htlc = h;
 	if (!h)
 		return;
-	if (h->has_path_key && !pubkey_parse(pf->htlcs->secp, &path_key, h->path_key)) {
+	if (h->has_path_key && !pubkey_parse(flow->htlcs->secp, &path_key, h->path_key)) {
 		in->onion_failure = ONION_FAILURE_INVALID_ONION_BLINDING;
 		in->why = "invalid path_key";
 		return;
 	}
-	memcpy(node_key.secret.data, pf->htlcs->node_secret, sizeof(node_key.secret.data));
-	in->onion_failure = onion_process_with_key(pf->htlcs->secp, &in->peeled, &in->shared_secret,
+	memcpy(node_key.secret.data, flow->htlcs->node_secret, sizeof(node_key.secret.data));
+	in->onion_failure = onion_process_with_key(flow->htlcs->secp, &in->peeled, &in->shared_secret,
 						   &in->why, h->onion, h->h.payment_hash.u8, 32,
 						   h->has_path_key ? &path_key : NULL, &node_key);
 	crypto_wipe(&node_key, sizeof(node_key));
@@ -123,7 +123,7 @@ static void peel(struct payflow *pf, struct incoming *in, struct dchannel *dc, u
 
 /* A forward we record with the incoming HTLC's failure ('local_failed'). */
 struct local_fail {
-	struct payflow *pf;
+	struct payflow *flow;
 	int64_t in_channel;
 	uint64_t in_msat;
 	uint16_t failcode;
@@ -133,7 +133,7 @@ static bool store_local_fail(void *arg, uint64_t htlc_id)
 {
 	struct local_fail *lf = arg;
 
-	return forwards_store_local_failed(lf->pf->htlcs->db, lf->in_channel, htlc_id, lf->in_msat,
+	return forwards_store_local_failed(lf->flow->htlcs->db, lf->in_channel, htlc_id, lf->in_msat,
 					   lf->failcode, (int64_t)time(NULL));
 }
 
@@ -141,10 +141,10 @@ static bool store_local_fail(void *arg, uint64_t htlc_id)
  * packet for the origin, or update_fail_malformed_htlc for a BADONION
  * code.  is_forward records it among the forwards (listforwards shows
  * local_failed forwards, not failed payments to us). */
-static void fail_incoming(struct payflow *pf, struct incoming *in,
+static void fail_incoming(struct payflow *flow, struct incoming *in,
 			  const struct onion_failure *failure, bool is_forward)
 {
-	struct local_fail lf = {pf, dchannel_dbid(in->dc), in->htlc->h.amount_msat, failure->code};
+	struct local_fail lf = {flow, dchannel_dbid(in->dc), in->htlc->h.amount_msat, failure->code};
 	struct wirebuf *msg, *packet;
 	uint64_t id = in->htlc->h.id;
 	struct sha256 payment_hash = in->htlc->h.payment_hash;
@@ -178,16 +178,16 @@ static void fail_incoming(struct payflow *pf, struct incoming *in,
 				       in->why ? ": " : "", in->why ? in->why : "");
 }
 
-static void fail_code(struct payflow *pf, struct incoming *in, uint16_t code, bool is_forward)
+static void fail_code(struct payflow *flow, struct incoming *in, uint16_t code, bool is_forward)
 {
 	struct onion_failure failure;
 
 	onion_failure_init(&failure, code);
-	fail_incoming(pf, in, &failure, is_forward);
+	fail_incoming(flow, in, &failure, is_forward);
 }
 
 /* A channel failure carrying out's channel_update. */
-static void fail_update(struct payflow *pf, struct incoming *in, uint16_t code,
+static void fail_update(struct payflow *flow, struct incoming *in, uint16_t code,
 			struct dchannel *out, const char *why)
 {
 	struct onion_failure failure;
@@ -201,13 +201,13 @@ static void fail_update(struct payflow *pf, struct incoming *in, uint16_t code,
 		failure.channel_update_len = update->len;
 	}
 	in->why = why;
-	fail_incoming(pf, in, &failure, true);
+	fail_incoming(flow, in, &failure, true);
 	wirebuf_free(update);
 }
 
 /* Answers a forward htlc_accept_forward() refused, with out's
  * channel_update if the failure carries one. */
-static void fail_decided(struct payflow *pf, struct incoming *in, struct htlc_decision *d,
+static void fail_decided(struct payflow *flow, struct incoming *in, struct htlc_decision *d,
 			 struct dchannel *out)
 {
 	struct wirebuf *update = d->needs_channel_update && out ? dchannel_local_update(out) : NULL;
@@ -217,14 +217,14 @@ static void fail_decided(struct payflow *pf, struct incoming *in, struct htlc_de
 		d->failure.channel_update_len = update->len;
 	}
 	in->why = d->why;
-	fail_incoming(pf, in, &d->failure, true);
+	fail_incoming(flow, in, &d->failure, true);
 	wirebuf_free(update);
 }
 
 /* ---- Paying us ---- */
 
 struct paid {
-	struct payflow *pf;
+	struct payflow *flow;
 	int64_t invoice_id;
 	uint64_t amount_msat;
 	const uint8_t *keysend_preimage;
@@ -234,16 +234,16 @@ static bool store_paid(void *arg, uint64_t htlc_id)
 {
 	struct paid *p = arg;
 
-	return invoices_mark_paid_db(p->pf->htlcs->invoices, &p->invoice_id, p->amount_msat,
+	return invoices_mark_paid_db(p->flow->htlcs->invoices, &p->invoice_id, p->amount_msat,
 				     p->keysend_preimage);
 }
 
-static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_payload *payload)
+static void final_hop(struct payflow *flow, struct incoming *in, const struct hop_payload *payload)
 {
 	const struct htlc *h = in->htlc;
 	struct invoice_match invoice;
 	struct preimage keysend;
-	struct paid paid = {pf, 0, h->h.amount_msat, NULL};
+	struct paid paid = {flow, 0, h->h.amount_msat, NULL};
 	uint64_t paid_id = h->h.id;
 	struct htlc_incoming incoming = {h->h.amount_msat, h->h.cltv_expiry, h->h.payment_hash};
 	struct htlc_invoice found = {0};
@@ -252,16 +252,16 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 
 	if (is_keysend)
 		keysend = payload->keysend_preimage;
-	if (invoices_find(pf->htlcs->invoices, &h->h.payment_hash, &invoice))
+	if (invoices_find(flow->htlcs->invoices, &h->h.payment_hash, &invoice))
 		found = (struct htlc_invoice){true, invoice.is_paid, invoice.is_expired,
 					      invoice.has_secret, invoice.payment_secret,
 					      invoice.has_amount, invoice.amount_msat};
-	htlc_accept_final(&d, &incoming, payload, &found, height(pf),
-			  pf->htlcs->config->cltv_final);
+	htlc_accept_final(&d, &incoming, payload, &found, height(flow),
+			  flow->htlcs->config->cltv_final);
 	crypto_wipe(&found, sizeof(found));
 	if (d.failure.code) {
 		in->why = d.why;
-		fail_incoming(pf, in, &d.failure, false);
+		fail_incoming(flow, in, &d.failure, false);
 		crypto_wipe(&invoice, sizeof(invoice));
 		crypto_wipe(&keysend, sizeof(keysend));
 		return;
@@ -283,7 +283,7 @@ static void final_hop(struct payflow *pf, struct incoming *in, const struct hop_
 /* ---- Forwarding ---- */
 
 struct forward {
-	struct payflow *pf;
+	struct payflow *flow;
 	int64_t in_channel, out_channel;
 	uint64_t in_htlc_id, in_msat, out_msat;
 };
@@ -297,19 +297,19 @@ static bool store_forward(void *arg, uint64_t out_htlc_id)
 		.is_forward = true, .in_channel = f->in_channel, .in_htlc_id = f->in_htlc_id,
 	};
 
-	if (!forwards_store_offered(f->pf->htlcs->db, f->in_channel, f->in_htlc_id, f->in_msat,
+	if (!forwards_store_offered(f->flow->htlcs->db, f->in_channel, f->in_htlc_id, f->in_msat,
 				    f->out_channel, out_htlc_id, f->out_msat, (int64_t)time(NULL),
 				    &origin.id))
 		return false;
-	switch_origins_add(f->pf->origins, f->out_channel, out_htlc_id, 0, &origin);
+	switch_origins_add(f->flow->origins, f->out_channel, out_htlc_id, 0, &origin);
 	return true;
 }
 
-static void forward(struct payflow *pf, struct incoming *in, const struct hop_payload *payload)
+static void forward(struct payflow *flow, struct incoming *in, const struct hop_payload *payload)
 {
 	const struct htlc *h = in->htlc;
-	const struct config *config = pf->htlcs->config;
-	struct dchannel *out = channels_by_scid(pf->htlcs->channels, &payload->short_channel_id);
+	const struct config *config = flow->htlcs->config;
+	struct dchannel *out = channels_by_scid(flow->htlcs->channels, &payload->short_channel_id);
 	struct htlc_incoming incoming = {h->h.amount_msat, h->h.cltv_expiry, h->h.payment_hash};
 	struct htlc_forward_policy policy = {config->fee_base_msat, config->fee_per_satoshi,
 					     config->cltv_delta};
@@ -322,17 +322,17 @@ static void forward(struct payflow *pf, struct incoming *in, const struct hop_pa
 	if (next.is_usable)
 		next.htlc_minimum_msat = channel_get_config(dchannel_engine(out),
 							    CHANNEL_REMOTE)->htlc_minimum_msat;
-	htlc_accept_forward(&d, &incoming, payload, &next, &policy, height(pf));
+	htlc_accept_forward(&d, &incoming, payload, &next, &policy, height(flow));
 	if (d.failure.code) {
-		fail_decided(pf, in, &d, out);
+		fail_decided(flow, in, &d, out);
 		return;
 	}
-	row = (struct forward){pf, dchannel_dbid(in->dc), dchannel_dbid(out), h->h.id,
+	row = (struct forward){flow, dchannel_dbid(in->dc), dchannel_dbid(out), h->h.id,
 			       h->h.amount_msat, d.out_amount_msat};
 	if (!dchannel_offer(out, d.out_amount_msat, &h->h.payment_hash,
 			    d.out_cltv_expiry, in->peeled.next_packet, store_forward, &row,
 			    &out_id, why, sizeof(why))) {
-		fail_update(pf, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out, why);
+		fail_update(flow, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out, why);
 		return;
 	}
 	dchannel_log_committed(out, "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
@@ -350,32 +350,32 @@ static bool onion_is_zero(const uint8_t *onion)
 	return true;
 }
 
-static void decide_incoming(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+static void decide_incoming(struct payflow *flow, struct dchannel *dc, uint64_t htlc_id)
 {
 	struct incoming in;
 	struct hop_payload payload;
 	struct hop_payload_error perr;
 
-	peel(pf, &in, dc, htlc_id);
+	peel(flow, &in, dc, htlc_id);
 	if (!in.htlc)
 		return;
 	/* --dev-hold-htlcs: dev-sendhtlc's HTLCs (an all-zero onion) wait
 	 * for dev-fulfillhtlc or dev-failhtlc. */
-	if (pf->htlcs->config->dev_hold_htlcs && onion_is_zero(in.htlc->onion))
+	if (flow->htlcs->config->dev_hold_htlcs && onion_is_zero(in.htlc->onion))
 		return;
 	if (in.onion_failure) {
-		fail_code(pf, &in, in.onion_failure, false);
+		fail_code(flow, &in, in.onion_failure, false);
 		return;
 	}
 	hop_payload_init(&payload);
-	if (!hop_payload_decode(pf->htlcs->secp, &payload, &perr, in.peeled.payload,
+	if (!hop_payload_decode(flow->htlcs->secp, &payload, &perr, in.peeled.payload,
 				in.peeled.payload_len, in.peeled.is_final, in.htlc->has_path_key)) {
 		in.why = perr.why;
-		fail_incoming(pf, &in, &perr.failure, !in.peeled.is_final);
+		fail_incoming(flow, &in, &perr.failure, !in.peeled.is_final);
 	} else if (in.peeled.is_final) {
-		final_hop(pf, &in, &payload);
+		final_hop(flow, &in, &payload);
 	} else {
-		forward(pf, &in, &payload);
+		forward(flow, &in, &payload);
 	}
 	hop_payload_clear(&payload);
 	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
@@ -397,11 +397,11 @@ static bool forward_has_reason(const struct channel_event *ev)
 	return !ev->is_malformed && !ev->is_withdrawn && ev->fail_reason_len;
 }
 
-bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
+bool payflow_resolved_db(struct payflow *flow, struct dchannel *dc, const struct channel_event *ev,
 			 struct payflow_owner *owner)
 {
 	struct switch_origin *o = &owner->origin;
-	struct db *db = pf->htlcs->db;
+	struct db *db = flow->htlcs->db;
 	int64_t now = (int64_t)time(NULL);
 
 	memset(owner, 0, sizeof(*owner));
@@ -409,16 +409,16 @@ bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct c
 		/* Its outcome waits, and its id is offered again: the
 		 * record stays unresolved but is no longer live. */
 		struct switch_origin marked;
-		if (!switch_origins_withdraw(pf->origins, dchannel_dbid(dc), ev->htlc_id,
+		if (!switch_origins_withdraw(flow->origins, dchannel_dbid(dc), ev->htlc_id,
 					     ev->withdrawn_key, &marked))
 			return true;
 		/* Nothing to do after the commit (owner names nobody). */
 		return forwards_store_mark_withdrawn(db, &marked, ev->withdrawn_key);
 	}
-	if (!switch_origins_take(pf->origins, dchannel_dbid(dc), ev->htlc_id, ev->withdrawn_key, o))
+	if (!switch_origins_take(flow->origins, dchannel_dbid(dc), ev->htlc_id, ev->withdrawn_key, o))
 		return true;	/* not ours (a dev- HTLC), or resolved already */
 	if (!o->is_forward)
-		return payments_resolved_db(pf->htlcs->payments, o, ev);
+		return payments_resolved_db(flow->htlcs->payments, o, ev);
 	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
 		return forwards_store_settled(db, o->id, &ev->preimage, now);
 	return forwards_store_failed(db, o->id, forward_has_reason(ev) ? ev->fail_reason : NULL,
@@ -427,9 +427,9 @@ bool payflow_resolved_db(struct payflow *pf, struct dchannel *dc, const struct c
 
 /* Passes a forward's outcome to the incoming HTLC, if it is still there
  * and its channel can take it. */
-static void pass_upstream(struct payflow *pf, const struct forward_outcome *o)
+static void pass_upstream(struct payflow *flow, const struct forward_outcome *o)
 {
-	struct dchannel *in_dc = channels_by_dbid(pf->htlcs->channels, o->in_channel);
+	struct dchannel *in_dc = channels_by_dbid(flow->htlcs->channels, o->in_channel);
 	struct incoming in;
 
 	if (!in_dc || !dchannel_is_usable(in_dc))
@@ -441,7 +441,7 @@ static void pass_upstream(struct payflow *pf, const struct forward_outcome *o)
 			dchannel_fulfill(in_dc, o->in_htlc_id, &o->preimage, NULL, NULL);
 		return;
 	}
-	peel(pf, &in, in_dc, o->in_htlc_id);
+	peel(flow, &in, in_dc, o->in_htlc_id);
 	if (!in.htlc || in.htlc->removal != HTLC_NOT_REMOVED)
 		return;
 	if (o->fail_reason && in.has_secret) {
@@ -453,20 +453,20 @@ static void pass_upstream(struct payflow *pf, const struct forward_outcome *o)
 		free(packet);
 	} else {
 		/* Malformed downstream or withdrawn: we speak for it. */
-		struct dchannel *out = channels_by_dbid(pf->htlcs->channels, o->out_channel);
+		struct dchannel *out = channels_by_dbid(flow->htlcs->channels, o->out_channel);
 		struct onion_failure failure;
 		if (o->failcode & ONION_FAILURE_BADONION) {
 			onion_failure_init(&failure, o->failcode);
-			fail_incoming(pf, &in, &failure, false);
+			fail_incoming(flow, &in, &failure, false);
 		} else {
-			fail_update(pf, &in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out,
+			fail_update(flow, &in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out,
 				    "next hop failed");
 		}
 	}
 	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
 }
 
-void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct channel_event *ev,
+void payflow_resolved(struct payflow *flow, struct dchannel *dc, const struct channel_event *ev,
 		      const struct payflow_owner *owner)
 {
 	const struct switch_origin *origin = &owner->origin;
@@ -475,7 +475,7 @@ void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct chan
 	if (!origin->id)
 		return;
 	if (!origin->is_forward) {
-		payments_resolved(pf->htlcs->payments, origin, ev);
+		payments_resolved(flow->htlcs->payments, origin, ev);
 		return;
 	}
 	/* What payflow_resolved_db stored, from the event itself. */
@@ -492,7 +492,7 @@ void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct chan
 	else if (forward_has_reason(ev))
 		o.fail_reason = oh_memdup(ev->fail_reason, ev->fail_reason_len);
 	o.fail_reason_len = o.fail_reason ? ev->fail_reason_len : 0;
-	pass_upstream(pf, &o);
+	pass_upstream(flow, &o);
 	forward_outcome_clear(&o);
 }
 
@@ -501,18 +501,18 @@ void payflow_resolved(struct payflow *pf, struct dchannel *dc, const struct chan
 /* The only way an incoming HTLC is decided (htlc_switch.h, invariant 1):
  * from what is on record for it now, whichever trigger asks.  Returns:
  * what the switch said. */
-static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+static enum switch_action consider(struct payflow *flow, struct dchannel *dc, uint64_t htlc_id)
 {
 	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
 	enum switch_record record = SWITCH_RECORD_NONE;
 	struct forward_outcome o;
-	int found = forwards_store_by_incoming(pf->htlcs->db, dchannel_dbid(dc), htlc_id, &o);
+	int found = forwards_store_by_incoming(flow->htlcs->db, dchannel_dbid(dc), htlc_id, &o);
 	enum switch_action action;
 
 	/* Not knowing whether it was decided is no licence to decide it. */
 	if (found < 0) {
-		log_broken(pflog(pf), "pay", "cannot read the forward of HTLC %llu: %s",
-			   (unsigned long long)htlc_id, db_errmsg(pf->htlcs->db));
+		log_broken(pflog(flow), "pay", "cannot read the forward of HTLC %llu: %s",
+			   (unsigned long long)htlc_id, db_errmsg(flow->htlcs->db));
 		return SWITCH_WAIT;
 	}
 	if (found)
@@ -521,10 +521,10 @@ static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint
 	action = switch_incoming(h, record);
 	switch (action) {
 	case SWITCH_DECIDE:
-		decide_incoming(pf, dc, htlc_id);
+		decide_incoming(flow, dc, htlc_id);
 		break;
 	case SWITCH_PASS_OUTCOME:
-		pass_upstream(pf, &o);
+		pass_upstream(flow, &o);
 		break;
 	case SWITCH_WAIT:
 	case SWITCH_DONE:
@@ -535,16 +535,16 @@ static enum switch_action consider(struct payflow *pf, struct dchannel *dc, uint
 	return action;
 }
 
-void payflow_htlc_added(struct payflow *pf, struct dchannel *dc, uint64_t htlc_id)
+void payflow_htlc_added(struct payflow *flow, struct dchannel *dc, uint64_t htlc_id)
 {
 	/* The re-scan of a channel reestablished in the same turn may have
 	 * come first. */
-	if (consider(pf, dc, htlc_id) == SWITCH_DONE)
-		log_debug(pflog(pf), "pay", "HTLC %llu was decided already",
+	if (consider(flow, dc, htlc_id) == SWITCH_DONE)
+		log_debug(pflog(flow), "pay", "HTLC %llu was decided already",
 			  (unsigned long long)htlc_id);
 }
 
-void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
+void payflow_channel_usable(struct payflow *flow, struct dchannel *dc)
 {
 	const struct htlc_set *set = channel_get_htlcs(dchannel_engine(dc));
 	uint64_t *pending;
@@ -556,7 +556,7 @@ void payflow_channel_usable(struct payflow *pf, struct dchannel *dc)
 		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE)
 			pending[num++] = set->htlcs[i].h.id;
 	for (size_t i = 0; i < num; i++)
-		consider(pf, dc, pending[i]);
+		consider(flow, dc, pending[i]);
 	free(pending);
 }
 
@@ -584,7 +584,7 @@ static void listener_usable(void *arg, struct dchannel *dc)
 	payflow_channel_usable(arg, dc);
 }
 
-struct channels_htlc_listener payflow_channels_listener(struct payflow *pf)
+struct channels_htlc_listener payflow_channels_listener(struct payflow *flow)
 {
 	struct channels_htlc_listener listener = {
 		.resolved_db = listener_resolved_db,
@@ -592,7 +592,7 @@ struct channels_htlc_listener payflow_channels_listener(struct payflow *pf)
 		.added = listener_added,
 		.usable = listener_usable,
 		.owner_size = sizeof(struct payflow_owner),
-		.arg = pf,
+		.arg = flow,
 	};
 
 	return listener;
@@ -600,8 +600,8 @@ struct channels_htlc_listener payflow_channels_listener(struct payflow *pf)
 
 /* ---- listforwards ---- */
 
-void payflow_forwards(struct payflow *pf, const char *status,
+void payflow_forwards(struct payflow *flow, const char *status,
 		      void (*fn)(void *arg, const struct forward_row *row), void *arg)
 {
-	forwards_store_list(pf->htlcs->db, status, fn, arg);
+	forwards_store_list(flow->htlcs->db, status, fn, arg);
 }

@@ -49,16 +49,16 @@ struct sendpay_answer {
 
 struct payments *payments_new(struct htlcs *htlcs)
 {
-	struct payments *pm = oh_calloc(1, sizeof(*pm));
+	struct payments *payments = oh_calloc(1, sizeof(*payments));
 
-	pm->htlcs = htlcs;
-	pm->answers_tail = &pm->answers;
-	return pm;
+	payments->htlcs = htlcs;
+	payments->answers_tail = &payments->answers;
+	return payments;
 }
 
-static void waiter_free(struct payments *pm, struct waiter *w)
+static void waiter_free(struct payments *payments, struct waiter *w)
 {
-	for (struct waiter **p = &pm->waiters; *p; p = &(*p)->next) {
+	for (struct waiter **p = &payments->waiters; *p; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
 			break;
@@ -69,39 +69,39 @@ static void waiter_free(struct payments *pm, struct waiter *w)
 	free(w);
 }
 
-void payments_free(struct payments *pm)
+void payments_free(struct payments *payments)
 {
-	if (!pm)
+	if (!payments)
 		return;
-	while (pm->waiters) {
-		pm->waiters->done(pm->waiters->arg, NULL, PAYMENT_ERR_STOPPING,
+	while (payments->waiters) {
+		payments->waiters->done(payments->waiters->arg, NULL, PAYMENT_ERR_STOPPING,
 				  "ohmd is shutting down");
-		waiter_free(pm, pm->waiters);
+		waiter_free(payments, payments->waiters);
 	}
-	db_after_commit_cancel(pm->htlcs->db, pm);
-	while (pm->answers) {
-		struct sendpay_answer *a = pm->answers;
-		pm->answers = a->next;
+	db_after_commit_cancel(payments->htlcs->db, payments);
+	while (payments->answers) {
+		struct sendpay_answer *a = payments->answers;
+		payments->answers = a->next;
 		a->done(a->arg, NULL, PAYMENT_ERR_STOPPING, "ohmd is shutting down");
 		free(a);
 	}
-	payments_pays_free(pm);
-	free(pm);
+	payments_pays_free(payments);
+	free(payments);
 }
 
 /* ---- Reading payments ---- */
 
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
-bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
+bool payments_with_part(struct payments *payments, const struct sha256 *hash, uint64_t partid,
 			void (*fn)(void *arg, const struct payment_row *row), void *arg)
 {
-	return payments_store_part(pm->htlcs->db, hash, partid, fn, arg) == 1;
+	return payments_store_part(payments->htlcs->db, hash, partid, fn, arg) == 1;
 }
 
 /* ---- Sending one part ---- */
 
 struct part {
-	struct payments *pm;
+	struct payments *payments;
 	const struct sendpay_params *params;
 	int64_t channel;
 	const struct secret *secrets;
@@ -135,9 +135,9 @@ static bool store_part(void *arg, uint64_t htlc_id)
 		.partid = p->partid,
 	};
 
-	if (!payments_store_add_part(part->pm->htlcs->db, &row, &origin.id))
+	if (!payments_store_add_part(part->payments->htlcs->db, &row, &origin.id))
 		return false;
-	switch_origins_add(payflow_origins(part->pm->htlcs->payflow), part->channel, htlc_id, 0,
+	switch_origins_add(payflow_origins(part->payments->htlcs->payflow), part->channel, htlc_id, 0,
 			   &origin);
 	return true;
 }
@@ -162,7 +162,7 @@ static char *route_json_text(const struct route_hop *route, size_t num_hops)
 }
 
 /* The payload hop i reads: where to forward, or (last) what it is paid. */
-static bool build_payloads(struct payments *pm, struct wirebuf **payloads,
+static bool build_payloads(struct payments *payments, struct wirebuf **payloads,
 			   const struct sendpay_params *p, const uint8_t *keysend_preimage)
 {
 	for (size_t i = 0; i < p->num_hops; i++) {
@@ -187,23 +187,23 @@ static bool build_payloads(struct payments *pm, struct wirebuf **payloads,
 			memcpy(payload.keysend_preimage.r, keysend_preimage, 32);
 		}
 		payloads[i] = wirebuf_new();
-		hop_payload_towire(pm->htlcs->secp, payloads[i], &payload);
+		hop_payload_towire(payments->htlcs->secp, payloads[i], &payload);
 		hop_payload_clear(&payload);
 	}
 	return true;
 }
 
 /* Sends one part.  Returns: 0, or an error code with err. */
-int payments_send_part(struct payments *pm, const struct sendpay_params *p,
+int payments_send_part(struct payments *payments, const struct sendpay_params *p,
 		       const uint8_t *keysend_preimage, char *err, size_t errlen)
 {
-	struct dchannel *first = channels_by_scid(pm->htlcs->channels, &p->route[0].scid);
+	struct dchannel *first = channels_by_scid(payments->htlcs->channels, &p->route[0].scid);
 	struct wirebuf *payloads[ROUTE_MAX_HOPS] = {0};
 	struct onion_hop hops[ROUTE_MAX_HOPS];
 	struct secret secrets[ROUTE_MAX_HOPS];
 	uint8_t packet[ONION_PACKET_LEN];
 	struct privkey session;
-	struct part part = {pm, p, 0, secrets, NULL};
+	struct part part = {payments, p, 0, secrets, NULL};
 	uint64_t htlc_id;
 	int code = 0;
 	char why[300];
@@ -213,13 +213,13 @@ int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 			 "in route[0]");
 		return PAY_TRY_OTHER_ROUTE;
 	}
-	if (!build_payloads(pm, payloads, p, keysend_preimage)) {
+	if (!build_payloads(payments, payloads, p, keysend_preimage)) {
 		snprintf(err, errlen, "cannot build the payloads");
 		code = PAYMENT_ERR_INTERNAL;
 		goto out;
 	}
 	for (size_t i = 0; i < p->num_hops; i++) {
-		if (!pubkey_parse(pm->htlcs->secp, &hops[i].node_id, p->route[i].node_id)) {
+		if (!pubkey_parse(payments->htlcs->secp, &hops[i].node_id, p->route[i].node_id)) {
 			snprintf(err, errlen, "route[%zu]: id is not a valid node id", i);
 			code = PAYMENT_ERR_INVALID;
 			goto out;
@@ -227,8 +227,8 @@ int payments_send_part(struct payments *pm, const struct sendpay_params *p,
 		hops[i].payload = payloads[i]->data;
 		hops[i].payload_len = payloads[i]->len;
 	}
-	privkey_generate(pm->htlcs->secp, &session);
-	if (!onion_create(pm->htlcs->secp, packet, secrets, &session, hops, p->num_hops,
+	privkey_generate(payments->htlcs->secp, &session);
+	if (!onion_create(payments->htlcs->secp, packet, secrets, &session, hops, p->num_hops,
 			  p->payment_hash.u8, 32)) {
 		crypto_wipe(&session, sizeof(session));
 		snprintf(err, errlen, "the route's payloads do not fit in an onion");
@@ -268,33 +268,33 @@ static void sendpay_done(void *arg, const struct payment_row *row)
 /* The transaction holding the parts sendpay sent committed: answers. */
 static void sendpay_answers(void *arg)
 {
-	struct payments *pm = arg;
-	struct sendpay_answer *list = pm->answers;
+	struct payments *payments = arg;
+	struct sendpay_answer *list = payments->answers;
 
-	pm->answers = NULL;
-	pm->answers_tail = &pm->answers;
+	payments->answers = NULL;
+	payments->answers_tail = &payments->answers;
 	while (list) {
 		struct sendpay_answer *a = list;
 		list = a->next;
-		if (!payments_with_part(pm, &a->payment_hash, a->partid, sendpay_done, a))
+		if (!payments_with_part(payments, &a->payment_hash, a->partid, sendpay_done, a))
 			a->done(a->arg, NULL, PAYMENT_ERR_INTERNAL, "the payment part was not stored");
 		free(a);
 	}
 }
 
-void payments_sendpay(struct payments *pm, const struct sendpay_params *params,
+void payments_sendpay(struct payments *payments, const struct sendpay_params *params,
 		      payment_done_fn done, void *arg)
 {
 	struct sendpay_answer *answer;
 	char status[16] = "", err[400];
 	int code;
 
-	if (payments_with_part(pm, &params->payment_hash, params->partid, payments_read_status,
+	if (payments_with_part(payments, &params->payment_hash, params->partid, payments_read_status,
 			       status)
 	    && strcmp(status, "failed") != 0) {
 		struct sendpay_answer now = {done, arg, params->payment_hash, params->partid, NULL};
 		if (strcmp(status, "complete") == 0) {
-			payments_with_part(pm, &params->payment_hash, params->partid, sendpay_done,
+			payments_with_part(payments, &params->payment_hash, params->partid, sendpay_done,
 					   &now);
 		} else {
 			snprintf(err, sizeof(err), "Already have %s payment in progress", status);
@@ -302,7 +302,7 @@ void payments_sendpay(struct payments *pm, const struct sendpay_params *params,
 		}
 		return;
 	}
-	code = payments_send_part(pm, params, NULL, err, sizeof(err));
+	code = payments_send_part(payments, params, NULL, err, sizeof(err));
 	if (code) {
 		done(arg, NULL, code, err);
 		return;
@@ -314,9 +314,9 @@ void payments_sendpay(struct payments *pm, const struct sendpay_params *params,
 	answer->arg = arg;
 	answer->payment_hash = params->payment_hash;
 	answer->partid = params->partid;
-	*pm->answers_tail = answer;
-	pm->answers_tail = &answer->next;
-	db_after_commit(pm->htlcs->db, sendpay_answers, pm);
+	*payments->answers_tail = answer;
+	payments->answers_tail = &answer->next;
+	db_after_commit(payments->htlcs->db, sendpay_answers, payments);
 }
 
 /* ---- Outcomes ---- */
@@ -346,13 +346,13 @@ bool payments_decode_failure(const struct channel_event *ev, const struct secret
 	return true;
 }
 
-bool payments_resolved_db(struct payments *pm, struct switch_origin *part,
+bool payments_resolved_db(struct payments *payments, struct switch_origin *part,
 			  const struct channel_event *ev)
 {
 	struct secret secrets[ROUTE_MAX_HOPS];
 	struct onion_failure failure;
 	struct wirebuf *buf;
-	struct db *db = pm->htlcs->db;
+	struct db *db = payments->htlcs->db;
 	int64_t now = (int64_t)time(NULL);
 	size_t num = 0, erring = 0;
 	int found = payments_store_pending_secrets(db, part->id, secrets, &num);
@@ -378,7 +378,7 @@ bool payments_resolved_db(struct payments *pm, struct switch_origin *part,
 		ok = payments_store_failed(db, part->id, -1, 0, "unreadable error onion", now);
 	}
 	if (ok)
-		payments_pays_part_failed(pm, &part->payment_hash, part->partid,
+		payments_pays_part_failed(payments, &part->payment_hash, part->partid,
 					  decoded ? (int64_t)erring : -1, decoded ? &failure : NULL);
 	wirebuf_free(buf);
 	return ok;
@@ -397,18 +397,18 @@ static void answer_waiter(void *arg, const struct payment_row *row)
 	w->done(w->arg, row, PAY_TRY_OTHER_ROUTE, err);
 }
 
-void payments_resolved(struct payments *pm, const struct switch_origin *part,
+void payments_resolved(struct payments *payments, const struct switch_origin *part,
 		       const struct channel_event *ev)
 {
-	for (struct waiter *w = pm->waiters, *next; w; w = next) {
+	for (struct waiter *w = payments->waiters, *next; w; w = next) {
 		next = w->next;
 		if (memcmp(w->payment_hash.u8, part->payment_hash.u8, 32) == 0
 		    && w->partid == part->partid) {
-			payments_with_part(pm, &part->payment_hash, part->partid, answer_waiter, w);
-			waiter_free(pm, w);
+			payments_with_part(payments, &part->payment_hash, part->partid, answer_waiter, w);
+			waiter_free(payments, w);
 		}
 	}
-	payments_pays_part_done(pm, &part->payment_hash, part->partid, ev);
+	payments_pays_part_done(payments, &part->payment_hash, part->partid, ev);
 }
 
 static void waiter_timeout(evutil_socket_t fd, short events, void *arg)
@@ -419,14 +419,14 @@ static void waiter_timeout(evutil_socket_t fd, short events, void *arg)
 	waiter_free(w->owner, w);
 }
 
-void payments_waitsendpay(struct payments *pm, const struct sha256 *payment_hash,
+void payments_waitsendpay(struct payments *payments, const struct sha256 *payment_hash,
 			  uint64_t partid, uint64_t timeout_secs, payment_done_fn done, void *arg)
 {
 	struct waiter *w;
 	char status[16] = "";
 	struct timeval tv = {(time_t)timeout_secs, 0};
 
-	if (!payments_with_part(pm, payment_hash, partid, payments_read_status, status)) {
+	if (!payments_with_part(payments, payment_hash, partid, payments_read_status, status)) {
 		char err[80];
 		snprintf(err, sizeof(err), "Never attempted payment part %llu",
 			 (unsigned long long)partid);
@@ -434,20 +434,20 @@ void payments_waitsendpay(struct payments *pm, const struct sha256 *payment_hash
 		return;
 	}
 	w = oh_calloc(1, sizeof(*w));
-	w->owner = pm;
+	w->owner = payments;
 	w->done = done;
 	w->arg = arg;
 	w->payment_hash = *payment_hash;
 	w->partid = partid;
 	if (strcmp(status, "pending") != 0) {
-		payments_with_part(pm, payment_hash, partid, answer_waiter, w);
+		payments_with_part(payments, payment_hash, partid, answer_waiter, w);
 		free(w);
 		return;
 	}
-	w->next = pm->waiters;
-	pm->waiters = w;
+	w->next = payments->waiters;
+	payments->waiters = w;
 	if (timeout_secs) {
-		w->timer = evtimer_new(pm->htlcs->base, waiter_timeout, w);
+		w->timer = evtimer_new(payments->htlcs->base, waiter_timeout, w);
 		if (w->timer)
 			evtimer_add(w->timer, &tv);
 	}
@@ -455,9 +455,9 @@ void payments_waitsendpay(struct payments *pm, const struct sha256 *payment_hash
 
 /* ---- Listing ---- */
 
-void payments_list(struct payments *pm, const char *bolt11, const struct sha256 *payment_hash,
+void payments_list(struct payments *payments, const char *bolt11, const struct sha256 *payment_hash,
 		   const char *status, void (*fn)(void *arg, const struct payment_row *row),
 		   void *arg)
 {
-	payments_store_list(pm->htlcs->db, bolt11, payment_hash, status, fn, arg);
+	payments_store_list(payments->htlcs->db, bolt11, payment_hash, status, fn, arg);
 }

@@ -32,13 +32,13 @@ struct payments {
 /* payments.c */
 
 /* Runs fn on the part (payment_hash, partid); false if it is not there. */
-bool payments_with_part(struct payments *pm, const struct sha256 *hash, uint64_t partid,
+bool payments_with_part(struct payments *payments, const struct sha256 *hash, uint64_t partid,
 			void (*fn)(void *arg, const struct payment_row *row), void *arg);
 /* A payments_with_part fn: the part's status into arg (char[16]). */
 void payments_read_status(void *arg, const struct payment_row *row);
 /* Sends one part.  Returns: 0, or an error code (PAY_TRY_OTHER_ROUTE,
  * PAYMENT_ERR_*) with err. */
-int payments_send_part(struct payments *pm, const struct sendpay_params *p,
+int payments_send_part(struct payments *payments, const struct sendpay_params *p,
 		       const uint8_t *keysend_preimage, char *err, size_t errlen);
 /* Decodes a failed part's error with its shared secrets. */
 bool payments_decode_failure(const struct channel_event *ev, const struct secret *secrets,
@@ -48,15 +48,15 @@ bool payments_decode_failure(const struct channel_event *ev, const struct secret
 /* payments_pay.c */
 
 /* Answers every pay in progress (ohmd is stopping) and frees it. */
-void payments_pays_free(struct payments *pm);
+void payments_pays_free(struct payments *payments);
 /* The part (payment_hash, partid) failed, in the step's transaction: what
  * its error onion said (failure NULL: unreadable; erring_index 0 is us),
  * kept by the pay waiting on it for payments_pays_part_done. */
-void payments_pays_part_failed(struct payments *pm, const struct sha256 *payment_hash,
+void payments_pays_part_failed(struct payments *payments, const struct sha256 *payment_hash,
 			       uint64_t partid, int64_t erring_index,
 			       const struct onion_failure *failure);
 /* The part (payment_hash, partid) settled: the pay waiting on it goes on. */
-void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_hash,
+void payments_pays_part_done(struct payments *payments, const struct sha256 *payment_hash,
 			     uint64_t partid, const struct channel_event *ev);
 
 #endif /* OHM_DAEMON_PAYMENTS_INTERNAL_H */

@@ -46,14 +46,14 @@ struct pay {
 	struct pay *next;
 };
 
-static struct log *pmlog(const struct payments *pm)
+static struct log *pmlog(const struct payments *payments)
 {
-	return pm->htlcs->log;
+	return payments->htlcs->log;
 }
 
-static void pay_free(struct payments *pm, struct pay *pay)
+static void pay_free(struct payments *payments, struct pay *pay)
 {
-	for (struct pay **p = &pm->pays; *p; p = &(*p)->next) {
+	for (struct pay **p = &payments->pays; *p; p = &(*p)->next) {
 		if (*p == pay) {
 			*p = pay->next;
 			break;
@@ -68,13 +68,13 @@ static void pay_free(struct payments *pm, struct pay *pay)
 	free(pay);
 }
 
-void payments_pays_free(struct payments *pm)
+void payments_pays_free(struct payments *payments)
 {
-	while (pm->pays) {
-		pm->pays->done(pm->pays->arg, NULL, PAYMENT_ERR_STOPPING,
+	while (payments->pays) {
+		payments->pays->done(payments->pays->arg, NULL, PAYMENT_ERR_STOPPING,
 			       "ohmd is shutting down; the payment is stored and settles "
 			       "when it starts again (see listpays)");
-		pay_free(pm, pm->pays);
+		pay_free(payments, payments->pays);
 	}
 }
 
@@ -82,12 +82,12 @@ void payments_pays_free(struct payments *pm)
 
 /* The cheapest usable route (in pay->retry.route), or false with
  * pay->last_error saying why. */
-static bool choose_route(struct payments *pm, struct pay *pay)
+static bool choose_route(struct payments *payments, struct pay *pay)
 {
 	enum pay_retry_verdict verdict;
 
 	for (size_t c = 0; c < pay_retry_num_candidates(&pay->retry); c++) {
-		struct dchannel *first = channels_usable_with(pm->htlcs->channels,
+		struct dchannel *first = channels_usable_with(payments->htlcs->channels,
 							      pay_retry_entry(&pay->retry, c));
 		struct pay_first_hop *hop = &pay->first_hops[c];
 
@@ -98,7 +98,7 @@ static bool choose_route(struct payments *pm, struct pay *pay)
 		hop->sendable_msat = channel_sendable_msat(dchannel_engine(first), CHANNEL_LOCAL);
 	}
 	verdict = pay_retry_next(&pay->retry, pay->first_hops, (uint64_t)time(NULL),
-				 chain_height(pm->htlcs->chain));
+				 chain_height(payments->htlcs->chain));
 	if (verdict == PAY_RETRY_SEND)
 		return true;
 	if (pay->last_code == 0 && verdict != PAY_RETRY_OUT_OF_TIME) {
@@ -129,17 +129,17 @@ static void fail_with_part(void *arg, const struct payment_row *row)
 
 /* Answers pay with its last error; the data is the last attempt that
  * failed (erring_index, erring_channel, failcode...), if any. */
-static void pay_fail(struct payments *pm, struct pay *pay)
+static void pay_fail(struct payments *payments, struct pay *pay)
 {
 	for (uint64_t part = pay->partid + 1; part-- > 0 && pay->done;)
-		payments_with_part(pm, &pay->p.payment_hash, part, fail_with_part, pay);
+		payments_with_part(payments, &pay->p.payment_hash, part, fail_with_part, pay);
 	if (pay->done)
 		pay->done(pay->arg, NULL, pay->last_code ? pay->last_code : PAY_STOPPED_RETRYING,
 			  pay->last_error);
-	pay_free(pm, pay);
+	pay_free(payments, pay);
 }
 
-static void pay_attempt(struct payments *pm, struct pay *pay)
+static void pay_attempt(struct payments *payments, struct pay *pay)
 {
 	struct sendpay_params sp = {
 		.payment_hash = pay->p.payment_hash,
@@ -152,11 +152,11 @@ static void pay_attempt(struct payments *pm, struct pay *pay)
 	char err[400];
 	int code;
 
-	while (choose_route(pm, pay)) {
+	while (choose_route(payments, pay)) {
 		sp.route = pay->retry.route;
 		sp.num_hops = pay->retry.num_hops;
 		sp.partid = pay->partid;
-		code = payments_send_part(pm, &sp,
+		code = payments_send_part(payments, &sp,
 					  pay->p.has_keysend ? pay->p.keysend_preimage : NULL, err,
 					  sizeof(err));
 		if (code == 0)
@@ -167,7 +167,7 @@ static void pay_attempt(struct payments *pm, struct pay *pay)
 			break;
 		pay_retry_unsendable(&pay->retry);
 	}
-	pay_fail(pm, pay);
+	pay_fail(payments, pay);
 }
 
 struct pay_done {
@@ -190,16 +190,17 @@ static void read_done(void *arg, const struct payment_row *row)
 		d->done(d->arg, row, 0, NULL);
 }
 
-static void pay_part_done(struct payments *pm, struct pay *pay, const struct channel_event *ev)
+static void pay_part_done(struct payments *payments, struct pay *pay,
+			  const struct channel_event *ev)
 {
 	struct pay_done d = {pay, false, pay->done, pay->arg, pay->failed_erring, pay->failed_code};
 	enum pay_retry_verdict verdict;
 	const char *name;
 
 	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
-		payments_with_part(pm, &pay->p.payment_hash, pay->partid, read_done, &d);
+		payments_with_part(payments, &pay->p.payment_hash, pay->partid, read_done, &d);
 	if (d.is_complete) {
-		pay_free(pm, pay);
+		pay_free(payments, pay);
 		return;
 	}
 	name = onion_failure_name(d.failcode);
@@ -218,34 +219,34 @@ static void pay_part_done(struct payments *pm, struct pay *pay, const struct cha
 		pay->last_code = PAY_DESTINATION_PERM_FAIL;
 		snprintf(pay->last_error, sizeof(pay->last_error),
 			 "Destination refused the payment: %s", name ? name : "unknown failure");
-		pay_fail(pm, pay);
+		pay_fail(payments, pay);
 		return;
 	}
 	pay->last_code = PAY_STOPPED_RETRYING;
 	snprintf(pay->last_error, sizeof(pay->last_error),
 		 "Ran out of routes to try; last failure at hop %lld: %s",
 		 (long long)d.erring_index, name ? name : "unreadable");
-	log_info(pmlog(pm), "pay", "payment attempt %llu failed (%s); retrying",
+	log_info(pmlog(payments), "pay", "payment attempt %llu failed (%s); retrying",
 		 (unsigned long long)pay->partid - 1, name ? name : "unreadable");
-	pay_attempt(pm, pay);
+	pay_attempt(payments, pay);
 }
 
-void payments_pays_part_done(struct payments *pm, const struct sha256 *payment_hash,
+void payments_pays_part_done(struct payments *payments, const struct sha256 *payment_hash,
 			     uint64_t partid, const struct channel_event *ev)
 {
-	for (struct pay *pay = pm->pays, *next; pay; pay = next) {
+	for (struct pay *pay = payments->pays, *next; pay; pay = next) {
 		next = pay->next;
 		if (memcmp(pay->p.payment_hash.u8, payment_hash->u8, 32) == 0
 		    && pay->partid == partid)
-			pay_part_done(pm, pay, ev);
+			pay_part_done(payments, pay, ev);
 	}
 }
 
-void payments_pays_part_failed(struct payments *pm, const struct sha256 *payment_hash,
+void payments_pays_part_failed(struct payments *payments, const struct sha256 *payment_hash,
 			       uint64_t partid, int64_t erring_index,
 			       const struct onion_failure *failure)
 {
-	for (struct pay *pay = pm->pays; pay; pay = pay->next) {
+	for (struct pay *pay = payments->pays; pay; pay = pay->next) {
 		if (memcmp(pay->p.payment_hash.u8, payment_hash->u8, 32) != 0
 		    || pay->partid != partid)
 			continue;
@@ -262,7 +263,7 @@ void payments_pays_part_failed(struct payments *pm, const struct sha256 *payment
 	}
 }
 
-void payments_pay(struct payments *pm, const struct pay_params *p, payment_done_fn done,
+void payments_pay(struct payments *payments, const struct pay_params *p, payment_done_fn done,
 		  void *arg)
 {
 	struct pay *pay = oh_calloc(1, sizeof(*pay));
@@ -271,7 +272,7 @@ void payments_pay(struct payments *pm, const struct pay_params *p, payment_done_
 
 	/* Already paid, or on its way? */
 	for (uint64_t part = 0;
-	     payments_with_part(pm, &p->payment_hash, part, payments_read_status, status); part++) {
+	     payments_with_part(payments, &p->payment_hash, part, payments_read_status, status); part++) {
 		struct pay_done d = {NULL, false, done, arg, -1, 0};
 		if (strcmp(status, "pending") == 0) {
 			char err[80];
@@ -282,13 +283,13 @@ void payments_pay(struct payments *pm, const struct pay_params *p, payment_done_
 			return;
 		}
 		if (strcmp(status, "complete") == 0) {
-			payments_with_part(pm, &p->payment_hash, part, read_done, &d);
+			payments_with_part(payments, &p->payment_hash, part, read_done, &d);
 			free(pay);
 			return;
 		}
 		pay->partid = part + 1;
 	}
-	pay->owner = pm;
+	pay->owner = payments;
 	pay->done = done;
 	pay->arg = arg;
 	pay->failed_erring = -1;
@@ -313,7 +314,7 @@ void payments_pay(struct payments *pm, const struct pay_params *p, payment_done_
 	pay->p.destination = pay->retry.target.destination;
 	pay->p.hint_edges = pay->retry.target.hint_edges;
 	pay->p.hint_lens = pay->retry.target.hint_lens;
-	pay->next = pm->pays;
-	pm->pays = pay;
-	pay_attempt(pm, pay);
+	pay->next = payments->pays;
+	payments->pays = pay;
+	pay_attempt(payments, pay);
 }
