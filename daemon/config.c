@@ -623,74 +623,73 @@ static bool option_is_secret(const struct config_option *option)
 	return strcmp(option->name, "bitcoin-rpcpassword") == 0;
 }
 
-/* The value an option has in effect, as shown by listconfigs. */
-static json_t *option_json(const struct config *config, const struct config_option *option)
+/* The value an option has in effect, as listconfigs shows it. */
+static void option_shown(const struct config *config, const struct config_option *option,
+			 struct config_shown *out)
 {
-	json_t *entry = json_object();
 	const struct config_setting *s;
 
+	memset(out, 0, sizeof(*out));
+	out->name = option->name;
 	if (option->kind == OPT_MULTI) {
-		json_t *values = json_array(), *sources = json_array();
 		bool use_cmdline = cmdline_has(config, option->name);
+
+		out->kind = CONFIG_SHOWN_VALUES;
+		out->values = oh_calloc(config->num_settings + 1, sizeof(*out->values));
+		out->sources = oh_calloc(config->num_settings + 1, sizeof(*out->sources));
 		for (size_t i = 0; i < config->num_settings; i++) {
 			s = &config->settings[i];
 			if (s->option != option || s->is_cmdline != use_cmdline)
 				continue;
-			json_array_append_new(values, json_string(s->value));
-			json_array_append_new(sources, json_string(s->source));
+			out->values[out->num_values] = s->value;
+			out->sources[out->num_values++] = s->source;
 		}
-		json_object_set_new(entry, "values_str", values);
-		json_object_set_new(entry, "sources", sources);
-		return entry;
+		return;
 	}
 
 	s = setting_last(config, option->name);
+	out->source = s ? s->source : "default";
+	out->kind = CONFIG_SHOWN_VALUE;
 	if (option->kind == OPT_FLAG) {
-		bool set = false;
+		out->kind = CONFIG_SHOWN_FLAG;
 		if (s)
-			parse_bool_value(s, &set, NULL, 0);
-		json_object_set_new(entry, "set", json_boolean(set));
+			parse_bool_value(s, &out->set, NULL, 0);
 	} else if (strcmp(option->name, "ohm-dir") == 0) {
-		json_object_set_new(entry, "value_str", json_string(config->ohm_dir));
+		out->value = config->ohm_dir;
 	} else if (strcmp(option->name, "conf") == 0) {
-		json_object_set_new(entry, "value_str", json_string(config->conf_file));
+		out->value = config->conf_file;
 	} else if (!s && strcmp(option->name, "bitcoin-rpcport") == 0 && config->chainparams) {
-		json_object_set_new(entry, "value_str", json_sprintf("%u", config->bitcoin_rpcport));
+		snprintf(out->number, sizeof(out->number), "%u", config->bitcoin_rpcport);
+		out->value = out->number;
 	} else if (!s && strcmp(option->name, "bitcoin-datadir") == 0 && config->bitcoin_datadir) {
-		json_object_set_new(entry, "value_str", json_string(config->bitcoin_datadir));
+		out->value = config->bitcoin_datadir;
 	} else if (s && option_is_secret(option)) {
 		/* A password is not for RPC clients to read back. */
-		json_object_set_new(entry, "value_str", json_string("(redacted)"));
+		out->value = "(redacted)";
 	} else if (s) {
-		json_object_set_new(entry, "value_str", json_string(s->value));
+		out->value = s->value;
 	} else if (option->default_value) {
-		json_object_set_new(entry, "value_str", json_string(option->default_value));
+		out->value = option->default_value;
 	} else {
-		json_decref(entry);
-		return NULL;	/* unset, and no default worth showing */
+		out->kind = CONFIG_SHOWN_NOTHING;	/* unset, no default worth showing */
 	}
-	json_object_set_new(entry, "source", json_string(s ? s->source : "default"));
-	return entry;
 }
 
-json_t *config_to_json(const struct config *config, const char *name)
+bool config_show(const struct config *config, const char *name,
+		 void (*fn)(void *arg, const struct config_shown *shown), void *arg)
 {
-	json_t *configs = json_object(), *result;
+	bool found = false;
 
 	for (size_t i = 0; i < NUM_OPTIONS; i++) {
+		struct config_shown shown;
+
 		if (name && strcmp(name, options[i].name) != 0)
 			continue;
-		json_t *entry = option_json(config, &options[i]);
-		if (entry)
-			json_object_set_new(configs, options[i].name, entry);
-		else if (name)
-			json_object_set_new(configs, options[i].name, json_object());
+		found = true;
+		option_shown(config, &options[i], &shown);
+		fn(arg, &shown);
+		free(shown.values);
+		free(shown.sources);
 	}
-	if (name && json_object_size(configs) == 0) {
-		json_decref(configs);
-		return NULL;
-	}
-	result = json_object();
-	json_object_set_new(result, "configs", configs);
-	return result;
+	return found;
 }

@@ -11,7 +11,6 @@
 #ifndef OHM_DAEMON_CONFIG_H
 #define OHM_DAEMON_CONFIG_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,9 +98,26 @@ bool config_finalize(struct config *config, const char *home, char *err,
 /* Usage text for --help, generated from the option table. */
 void config_print_usage(FILE *out, const char *program);
 
-/* The listconfigs result in Core Lightning's shape:
- * {"configs": {name: {"value_str"|"set"|"values_str": ..., "source": ...}}}.
- * Only one option when name is non-NULL; NULL if that name is unknown. */
-json_t *config_to_json(const struct config *config, const char *name);
+/* What listconfigs shows of one option (the commands shape it as JSON). */
+struct config_shown {
+	const char *name;
+	enum {
+		CONFIG_SHOWN_NOTHING,	/* unset, and no default worth showing */
+		CONFIG_SHOWN_FLAG,	/* set, from source */
+		CONFIG_SHOWN_VALUE,	/* value, from source */
+		CONFIG_SHOWN_VALUES,	/* values[i] from sources[i] (a repeatable option) */
+	} kind;
+	bool set;
+	const char *value;
+	const char *source;
+	const char **values, **sources;
+	size_t num_values;
+	char number[12];	/* room for a computed value */
+};
+
+/* Calls fn with what listconfigs shows of each option, or only of name's
+ * if name is not NULL.  Returns: false if name is not an option. */
+bool config_show(const struct config *config, const char *name,
+		 void (*fn)(void *arg, const struct config_shown *shown), void *arg);
 
 #endif /* OHM_DAEMON_CONFIG_H */

@@ -20,4 +20,10 @@ const struct rpc_command *rpc_command_find(const char *name);
 size_t rpc_command_count(void);
 const struct rpc_command *rpc_command_at(size_t index);
 
+struct config;
+
+/* listconfigs' result in Core Lightning's shape, {"configs": {name: ...}}
+ * (daemon/commands/rpc_config.c); NULL if name is not an option. */
+json_t *rpc_listconfigs_json(const struct config *config, const char *name);
+
 #endif /* OHM_DAEMON_COMMANDS_H */

@@ -104,7 +104,7 @@ static void stop(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 static void listconfigs(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	const char *name = json_string_value(json_object_get(params, "config"));
-	json_t *result = config_to_json(ohmd->config, name);
+	json_t *result = rpc_listconfigs_json(ohmd->config, name);
 
 	if (!result) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS,

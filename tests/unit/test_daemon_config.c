@@ -1,6 +1,7 @@
 /* Tests for daemon/config and daemon/netaddr: options from the command line
  * and the config file, precedence, and errors that name the culprit. */
 #include "bitcoin/chainparams.h"
+#include "daemon/commands/commands.h"
 #include "daemon/config.h"
 #include "tests/unit/test.h"
 
@@ -97,7 +98,7 @@ static void test_listconfigs_shape(void)
 	CHECK(config != NULL);
 	if (!config)
 		return;
-	all = config_to_json(config, NULL);
+	all = rpc_listconfigs_json(config, NULL);
 	one = json_object_get(json_object_get(all, "configs"), "network");
 	CHECK_STREQ(json_string_value(json_object_get(one, "value_str")), "signet");
 	CHECK_STREQ(json_string_value(json_object_get(one, "source")), "/etc/ohm/config:1");
@@ -108,7 +109,7 @@ static void test_listconfigs_shape(void)
 	one = json_object_get(json_object_get(all, "configs"), "log-level");
 	CHECK_STREQ(json_string_value(json_object_get(one, "source")), "default");
 	json_decref(all);
-	CHECK(config_to_json(config, "nonsense") == NULL);
+	CHECK(rpc_listconfigs_json(config, "nonsense") == NULL);
 	config_free(config);
 }
 
