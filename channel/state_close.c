@@ -27,10 +27,18 @@ struct wirebuf *channel_towire_shutdown(const struct channel *ch)
 	return towire_shutdown(&m);
 }
 
-static bool same_script(const uint8_t *a, size_t a_len, const uint8_t *b,
-			size_t b_len)
+bool channel_same_script(const uint8_t *a, size_t a_len, const uint8_t *b,
+			 size_t b_len)
 {
 	return a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0);
+}
+
+bool channel_breaks_upfront(const struct channel *ch, const uint8_t *script,
+			    size_t len)
+{
+	return ch->remote_upfront_script_len
+		&& !channel_same_script(script, len, ch->remote_upfront_script,
+					ch->remote_upfront_script_len);
 }
 
 bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
@@ -50,7 +58,7 @@ bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
 		 *     - MUST send the same value in `scriptpubkey`.
 		 */
 		if (ch->upfront_sent
-		    && !same_script(script, script_len,
+		    && !channel_same_script(script, script_len,
 				    ch->shutdown_script[CHANNEL_LOCAL],
 				    ch->shutdown_script_len[CHANNEL_LOCAL]))
 			return fx_refuse(fx, "we committed to another "
@@ -64,14 +72,6 @@ bool channel_shutdown(struct channel *ch, struct channel_effects *fx,
 	return channel_step_done(ch, fx);
 }
 
-/* Whether script breaks the peer's upfront_shutdown_script promise. */
-static bool breaks_upfront(const struct channel *ch, const uint8_t *script,
-			   size_t len)
-{
-	return ch->remote_upfront_script_len
-		&& !same_script(script, len, ch->remote_upfront_script,
-				ch->remote_upfront_script_len);
-}
 
 /* A shutdown retransmitted with option_simple_close: BOLT #2 gives "the
  * opportunity for both nodes to send their latest output script in
@@ -84,7 +84,7 @@ static bool new_script(struct channel *ch, struct channel_effects *fx,
 		return channel_warn_disconnect(ch, fx, "shutdown: scriptpubkey "
 					       "is not a valid shutdown form");
 	}
-	if (breaks_upfront(ch, m->scriptpubkey, m->len)) {
+	if (channel_breaks_upfront(ch, m->scriptpubkey, m->len)) {
 		msg_shutdown_free(m);
 		return channel_fail_with(ch, fx, "shutdown: scriptpubkey is not "
 					 "the upfront_shutdown_script");
@@ -117,7 +117,7 @@ bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 		return new_script(ch, fx, m);
 	if (ch->received_shutdown) {
 		/* Retransmitted on reconnection: the same script again. */
-		ok = same_script(m->scriptpubkey, m->len,
+		ok = channel_same_script(m->scriptpubkey, m->len,
 				 ch->shutdown_script[CHANNEL_REMOTE],
 				 ch->shutdown_script_len[CHANNEL_REMOTE]);
 		msg_shutdown_free(m);
@@ -145,7 +145,7 @@ bool channel_handle_shutdown(struct channel *ch, struct channel_effects *fx,
 	 *     - MUST fail the connection.
 	 *
 	 * We fail the channel: the peer broke a promise about where funds go. */
-	if (breaks_upfront(ch, m->scriptpubkey, m->len)) {
+	if (channel_breaks_upfront(ch, m->scriptpubkey, m->len)) {
 		msg_shutdown_free(m);
 		return channel_fail_with(ch, fx, "shutdown: scriptpubkey is not "
 					 "the upfront_shutdown_script");

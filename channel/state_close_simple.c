@@ -36,11 +36,6 @@ void channel_simple_close_forget(struct channel *ch)
 	ch->simple_sent_on_link = false;
 }
 
-static bool same_bytes(const uint8_t *a, size_t a_len, const uint8_t *b,
-		       size_t b_len)
-{
-	return a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0);
-}
 
 /* The signature closing_tlvs carries for variant, or NULL. */
 static const struct wire_signature *tlv_sig(const struct tlv_closing_tlvs *tlvs,
@@ -270,11 +265,13 @@ bool channel_handle_closing_sig(struct channel *ch, struct channel_effects *fx,
 	 *   - If `closer_scriptpubkey`, `closee_scriptpubkey`, `fee_satoshis` or `locktime` don't match what was sent in `closing_complete`:
 	 *     - MUST either send a `warning` and close the connection, or send an `error` and fail the channel.
 	 */
-	matches = same_bytes(m->closer_scriptpubkey, m->closer_scriptpubkey_len,
-			     ch->shutdown_script[CHANNEL_LOCAL],
-			     ch->shutdown_script_len[CHANNEL_LOCAL])
-		&& same_bytes(m->closee_scriptpubkey, m->closee_scriptpubkey_len,
-			      out->closee_script, out->closee_script_len)
+	matches = channel_same_script(m->closer_scriptpubkey,
+				      m->closer_scriptpubkey_len,
+				      ch->shutdown_script[CHANNEL_LOCAL],
+				      ch->shutdown_script_len[CHANNEL_LOCAL])
+		&& channel_same_script(m->closee_scriptpubkey,
+				       m->closee_scriptpubkey_len,
+				       out->closee_script, out->closee_script_len)
 		&& m->fee_satoshis == out->fee_sat && m->locktime == out->locktime;
 	if (!matches) {
 		msg_closing_sig_free(m);
@@ -373,9 +370,10 @@ static const char *check_closing_complete(const struct channel *ch,
 	 *     - SHOULD send a `warning`.
 	 *     - SHOULD close the connection.
 	 */
-	if (!same_bytes(m->closee_scriptpubkey, m->closee_scriptpubkey_len,
-			ch->shutdown_script[CHANNEL_LOCAL],
-			ch->shutdown_script_len[CHANNEL_LOCAL]))
+	if (!channel_same_script(m->closee_scriptpubkey,
+				 m->closee_scriptpubkey_len,
+				 ch->shutdown_script[CHANNEL_LOCAL],
+				 ch->shutdown_script_len[CHANNEL_LOCAL]))
 		return "closee_scriptpubkey is not our shutdown script";
 	/* BOLT #2:
 	 *   - If `closer_scriptpubkey` is invalid (as detailed in the [`shutdown` requirements](#closing-initiation-shutdown)):
@@ -389,10 +387,8 @@ static const char *check_closing_complete(const struct channel *ch,
 	if (!close_script_is_valid(m->closer_scriptpubkey,
 				   m->closer_scriptpubkey_len, &ch->features))
 		return "closer_scriptpubkey is not a valid shutdown form";
-	if (ch->remote_upfront_script_len
-	    && !same_bytes(m->closer_scriptpubkey, m->closer_scriptpubkey_len,
-			   ch->remote_upfront_script,
-			   ch->remote_upfront_script_len))
+	if (channel_breaks_upfront(ch, m->closer_scriptpubkey,
+				   m->closer_scriptpubkey_len))
 		return "closer_scriptpubkey is not your upfront_shutdown_script";
 	memset(c, 0, sizeof(*c));
 	c->closer = CHANNEL_REMOTE;

@@ -288,6 +288,12 @@ bool channel_handle_closing_signed(struct channel *ch,
  * failed the channel. */
 bool channel_close_progress(struct channel *ch, struct channel_effects *fx);
 struct wirebuf *channel_towire_shutdown(const struct channel *ch);
+/* Whether two scripts are the same bytes. */
+bool channel_same_script(const uint8_t *a, size_t a_len, const uint8_t *b,
+			 size_t b_len);
+/* Whether script breaks the peer's upfront_shutdown_script promise. */
+bool channel_breaks_upfront(const struct channel *ch, const uint8_t *script,
+			    size_t len);
 /* Whether the channel is clear for the closing negotiation: both
  * shutdowns, no HTLC, no revocation awaited. */
 bool channel_is_clear(const struct channel *ch);
