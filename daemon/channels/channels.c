@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "bitcoin/chainparams.h"
 #include "channel/scripts.h"
 #include "channel/state.h"
@@ -38,7 +36,7 @@
 
 struct log *channels_log(const struct channels *chans)
 {
-	return chans->log;
+	return chans->setup.log;
 }
 
 const char *dchannel_id_hex(char out[65], const struct dchannel *dc)
@@ -134,9 +132,9 @@ void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind,
 
 void channels_fatal(struct channels *chans, const char *what)
 {
-	log_broken(channels_log(chans), "channel", "%s: %s; stopping", what, db_errmsg(chans->db));
+	log_broken(channels_log(chans), "channel", "%s: %s; stopping", what, db_errmsg(chans->setup.db));
 	chans->is_fatal = true;
-	chans->on_fatal(chans->fatal_arg);
+	chans->setup.on_fatal(chans->setup.fatal_arg);
 }
 
 /* ---- Policy and set-up ---- */
@@ -147,9 +145,9 @@ void channels_fill_policy(struct channels *chans, struct channel_policy *policy)
 	struct fee_bounds bounds;
 
 	channels_fee_estimates(chans, &est);
-	fee_policy_bounds(&bounds, &est, chans->config->max_fee_multiplier);
+	fee_policy_bounds(&bounds, &est, chans->setup.config->max_fee_multiplier);
 	memset(policy, 0, sizeof(*policy));
-	memcpy(policy->chain_hash.bytes, chans->config->chainparams->chain_hash, 32);
+	memcpy(policy->chain_hash.bytes, chans->setup.config->chainparams->chain_hash, 32);
 	policy->max_to_self_delay = MAX_TO_SELF_DELAY;
 	policy->max_minimum_depth = MAX_MINIMUM_DEPTH;
 	policy->min_funding_sat = MIN_FUNDING_SAT;
@@ -157,7 +155,7 @@ void channels_fill_policy(struct channels *chans, struct channel_policy *policy)
 	/* Peers' open_channel and update_fee must be within these. */
 	policy->min_feerate_per_kw = bounds.min_perkw;
 	policy->max_feerate_per_kw = bounds.max_perkw;
-	policy->closing_feerate_per_kw = chain_feerate(chans->chain, FEERATE_NORMAL);
+	policy->closing_feerate_per_kw = chain_feerate(chans->setup.chain, FEERATE_NORMAL);
 	policy->allow_anchors = false;
 }
 
@@ -179,10 +177,10 @@ bool dchannel_setup(struct channels *chans, struct dchannel *dc)
 	struct secret node_secret;
 	bool ok;
 
-	memcpy(node_secret.data, chans->node_secret, sizeof(node_secret.data));
-	ok = channel_secrets_derive(chans->secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
+	memcpy(node_secret.data, chans->setup.node_secret, sizeof(node_secret.data));
+	ok = channel_secrets_derive(chans->setup.secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
 	crypto_wipe(&node_secret, sizeof(node_secret));
-	dc->close_timer = evtimer_new(chans->base, close_timer_fired, dc);
+	dc->close_timer = evtimer_new(chans->setup.base, close_timer_fired, dc);
 	if (!ok || !dc->close_timer)
 		return false;
 	dc->next = chans->list;
@@ -235,7 +233,7 @@ bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const stru
 	struct wirebuf *script = wirebuf_new();
 	uint64_t reserve = funding_sat / 100;
 
-	if (!wallet_new_script(chans->wallet, script, err, errlen)) {
+	if (!wallet_new_script(chans->setup.wallet, script, err, errlen)) {
 		wirebuf_free(script);
 		return false;
 	}
@@ -246,12 +244,12 @@ bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const stru
 	setup.config.htlc_minimum_msat = OUR_HTLC_MINIMUM_MSAT;
 	setup.config.to_self_delay = OUR_TO_SELF_DELAY;
 	setup.config.max_accepted_htlcs = OUR_MAX_ACCEPTED_HTLCS;
-	setup.config.minimum_depth = chans->config->funding_confirms;
+	setup.config.minimum_depth = chans->setup.config->funding_confirms;
 	channels_fill_policy(chans, &setup.policy);
 	setup.shutdown_script = script->data;
 	setup.shutdown_script_len = script->len;
 	dchannel_close_features(peer, &setup.features);
-	dc->ch = channel_new(chans->secp, &setup);
+	dc->ch = channel_new(chans->setup.secp, &setup);
 	wirebuf_free(script);
 	if (!dc->ch) {
 		snprintf(err, errlen, "cannot create the channel");
@@ -267,8 +265,8 @@ static bool row_save(struct dchannel *dc, const uint8_t *snapshot, size_t snapsh
 	struct channels *chans = dc->owner;
 
 	if (!dc->opened_height)
-		dc->opened_height = chain_height(chans->chain);
-	if (!channels_store_save(chans->db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
+		dc->opened_height = chain_height(chans->setup.chain);
+	if (!channels_store_save(chans->setup.db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
 				 snapshot, snapshot_len,
 				 dchannel_has_funding(dc) ? dchannel_funding(dc) : NULL,
 				 dc->opened_height))
@@ -283,7 +281,7 @@ static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
 	bool ok;
 
 	bitcoin_tx_serialize(raw, tx, true);
-	ok = channels_store_set_last_tx(dc->owner->db, dc->dbid, raw->data, raw->len);
+	ok = channels_store_set_last_tx(dc->owner->setup.db, dc->dbid, raw->data, raw->len);
 	wirebuf_free(raw);
 	return ok;
 }
@@ -306,7 +304,7 @@ static bool events_need_row(const struct channel_effects *fx)
 static bool store_step(struct dchannel *dc, struct channel_effects *fx, uint8_t *owners)
 {
 	const struct channels_htlc_listener *htlc = &dc->owner->htlc;
-	struct wallet *wallet = dc->owner->wallet;
+	struct wallet *wallet = dc->owner->setup.wallet;
 	char err[300];
 	struct bitcoin_txid txid;
 
@@ -332,7 +330,7 @@ static bool store_step(struct dchannel *dc, struct channel_effects *fx, uint8_t 
 				if (!wallet_fund_release(wallet, &txid, err, sizeof(err)))
 					return false;
 			}
-			if (!channels_store_delete(dc->owner->db, dc->dbid))
+			if (!channels_store_delete(dc->owner->setup.db, dc->dbid))
 				return false;
 			free(dc->pending_snapshot);
 			dc->pending_snapshot = NULL;
@@ -457,7 +455,7 @@ static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const u
 			return build_funding(dc, ev);
 		case CHANNEL_EVENT_FUNDING_BROADCAST:
 			if (dc->funding_tx) {
-				chain_broadcast(chans->chain, dc->funding_tx, NULL, NULL);
+				chain_broadcast(chans->setup.chain, dc->funding_tx, NULL, NULL);
 				fund_answer(dc);
 			}
 			break;
@@ -481,11 +479,11 @@ static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const u
 				htlc->resolved(htlc->arg, dc, ev, owners + i * htlc->owner_size);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
-			chain_broadcast(chans->chain, ev->tx, NULL, NULL);
+			chain_broadcast(chans->setup.chain, ev->tx, NULL, NULL);
 			close_answer(dc, ev->tx, "mutual");
 			break;
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
-			chain_broadcast(chans->chain, ev->tx, NULL, NULL);
+			chain_broadcast(chans->setup.chain, ev->tx, NULL, NULL);
 			close_answer(dc, ev->tx, "unilateral");
 			dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel failed: %s",
 					    dc->failure ? dc->failure : "unknown");
@@ -541,16 +539,16 @@ static bool batch_join(struct channels *chans)
 {
 	if (chans->batch_open)
 		return true;
-	if (db_in_transaction(chans->db)) {
+	if (db_in_transaction(chans->setup.db)) {
 		log_broken(channels_log(chans), "channel", "a channel step inside another transaction");
 		return false;
 	}
-	if (!db_begin(chans->db))
+	if (!db_begin(chans->setup.db))
 		return false;
 	chans->batch_open = true;
-	if (chans->config->dev_commit_delay_msecs) {
+	if (chans->setup.config->dev_commit_delay_msecs) {
 		/* --dev-commit-delay: the tests' window before the commit. */
-		unsigned ms = chans->config->dev_commit_delay_msecs;
+		unsigned ms = chans->setup.config->dev_commit_delay_msecs;
 		struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 		event_add(chans->flush_event, &tv);
 	} else {
@@ -565,7 +563,7 @@ static bool batch_join(struct channels *chans)
 static bool batch_commit(void *arg)
 {
 	struct channels *chans = arg;
-	struct db *db = chans->db;
+	struct db *db = chans->setup.db;
 
 	if (!chans->batch_open)
 		return true;
@@ -663,7 +661,7 @@ bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channel
 		free(owners);
 		/* Logged before the rollback, which clears the error. */
 		channels_fatal(chans, "cannot store a channel update");
-		db_rollback(chans->db);
+		db_rollback(chans->setup.db);
 		chans->batch_open = false;
 		queue_drop(chans);
 		channel_effects_clear(fx);
@@ -747,7 +745,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 		channels_fatal(chans, "cannot begin storing the funding transaction");
 		return true;
 	}
-	dc->funding_tx = wallet_fund_prepare(chans->wallet, &wp, &outnum, &code, err,
+	dc->funding_tx = wallet_fund_prepare(chans->setup.wallet, &wp, &outnum, &code, err,
 					     sizeof(err));
 	if (!dc->funding_tx) {
 		dchannel_fund_error(dc, CHANNELS_ERROR_WALLET, code, "%s", err);
@@ -757,7 +755,7 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 	outpoint.vout = outnum;
 	channel_effects_init(&fx);
 	if (!channel_funding_built(dc->ch, &fx, &outpoint)) {
-		if (!wallet_fund_release(chans->wallet, &outpoint.txid, err, sizeof(err)))
+		if (!wallet_fund_release(chans->setup.wallet, &outpoint.txid, err, sizeof(err)))
 			channels_fatal(chans, "cannot release the funding transaction");
 		bitcoin_tx_free(dc->funding_tx);
 		dc->funding_tx = NULL;
@@ -789,10 +787,10 @@ void channels_fund(struct channels *chans, struct peer *peer,
 		}
 	}
 	dc = dchannel_alloc(chans, peer->node_id_bytes);
-	if (!channels_store_next_index(chans->db, &dc->dbid) || !dchannel_setup(chans, dc)) {
+	if (!channels_store_next_index(chans->setup.db, &dc->dbid) || !dchannel_setup(chans, dc)) {
 		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err), CHANNELS_ERROR_INTERNAL,
 						   "cannot set up the channel: %s",
-						   db_errmsg(chans->db)));
+						   db_errmsg(chans->setup.db)));
 		if (dc->close_timer)
 			dchannel_free(dc);
 		else
@@ -846,32 +844,21 @@ struct channels *channels_new(const struct channels_setup *setup, char *err, siz
 		.tip_changed = channels_tip_changed,
 		.feerates_changed = channels_feerates_changed,
 	};
-	chans->base = setup->base;
-	chans->log = setup->log;
-	chans->db = setup->db;
-	chans->config = setup->config;
-	chans->secp = setup->secp;
-	chans->chain = setup->chain;
-	chans->wallet = setup->wallet;
-	chans->peers = setup->peers;
-	memcpy(chans->node_secret, setup->node_secret, sizeof(chans->node_secret));
-	memcpy(chans->node_id, setup->node_id, sizeof(chans->node_id));
-	chans->on_fatal = setup->on_fatal;
-	chans->fatal_arg = setup->fatal_arg;
+	chans->setup = *setup;
 	chans->queue_tail = &chans->queue;
-	chans->flush_event = event_new(chans->base, -1, 0, commit_and_act, chans);
+	chans->flush_event = event_new(chans->setup.base, -1, 0, commit_and_act, chans);
 	if (!chans->flush_event) {
 		snprintf(err, errlen, "cannot create the channels' flush event");
 		free(chans);
 		return NULL;
 	}
-	db_set_group_closer(chans->db, batch_commit, chans);
+	db_set_group_closer(chans->setup.db, batch_commit, chans);
 	if (!channels_load(chans, err, errlen)) {
 		channels_free(chans);
 		return NULL;
 	}
 	listener.arg = chans;
-	chain_add_listener(chans->chain, &listener);
+	chain_add_listener(chans->setup.chain, &listener);
 	return chans;
 }
 
@@ -883,7 +870,7 @@ void channels_set_htlc_listener(struct channels *chans,
 
 void channels_start(struct channels *chans)
 {
-	uint32_t height = chain_height(chans->chain);
+	uint32_t height = chain_height(chans->setup.chain);
 	struct dchannel *dc, *next;
 
 	for (dc = chans->list; dc; dc = next) {
@@ -904,12 +891,11 @@ void channels_free(struct channels *chans)
 	 * undecided HTLCs are decided again). */
 	batch_commit(chans);
 	queue_drop(chans);
-	db_set_group_closer(chans->db, NULL, NULL);
+	db_set_group_closer(chans->setup.db, NULL, NULL);
 	if (chans->flush_event)
 		event_free(chans->flush_event);
 	while (chans->list)
 		dchannel_free(chans->list);
 	channels_redials_free(chans);
-	sodium_memzero(chans->node_secret, sizeof(chans->node_secret));
 	free(chans);
 }

@@ -62,8 +62,10 @@ struct channels_setup {
 	struct chain *chain;
 	struct wallet *wallet;
 	struct peer_manager *peers;
-	const uint8_t *node_secret;	/* 32 bytes, copied */
-	const uint8_t *node_id;		/* 33 bytes, copied */
+	/* The node's keys: 32 and 33 bytes, kept by the caller while the
+	 * channels run (the secret is never logged). */
+	const uint8_t *node_secret;
+	const uint8_t *node_id;
 	/* Called when a channel step cannot be stored: nothing more is
 	 * acted on, and the process must stop. */
 	void (*on_fatal)(void *arg);

@@ -35,7 +35,7 @@ static bool row_update_chain(struct dchannel *dc)
 		.spend_height = dc->spend_height,
 	};
 
-	return channels_store_set_chain(dc->owner->db, dc->dbid, &chain);
+	return channels_store_set_chain(dc->owner->setup.db, dc->dbid, &chain);
 }
 
 /* Whether tx's output outnum is the channel's funding output. */
@@ -48,7 +48,7 @@ static bool pays_channel(const struct dchannel *dc, const struct bitcoin_tx *tx,
 	if (outnum >= tx->num_outputs || tx->outputs[outnum].amount_sat != params->funding_sat)
 		return false;
 	script = wirebuf_new();
-	channel_script_funding_output(script, dc->owner->secp,
+	channel_script_funding_output(script, dc->owner->setup.secp,
 				      &params->party[CHANNEL_LOCAL].funding_pubkey,
 				      &params->party[CHANNEL_REMOTE].funding_pubkey);
 	ok = tx->outputs[outnum].script_len == script->len
@@ -103,7 +103,7 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 		}
 		if (changed && !row_update_chain(dc)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
-				 db_errmsg(chans->db));
+				 db_errmsg(chans->setup.db));
 			free(txids);
 			return false;
 		}
@@ -155,7 +155,7 @@ bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t e
 		}
 		if (changed && !row_update_chain(dc)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
-				 db_errmsg(chans->db));
+				 db_errmsg(chans->setup.db));
 			return false;
 		}
 	}
@@ -202,9 +202,9 @@ static void watch_to_remote(struct dchannel *dc)
 		return;
 	dc->is_to_remote_watched = true;
 	script = wirebuf_new();
-	script_p2wpkh_for_pubkey(script, chans->secp,
+	script_p2wpkh_for_pubkey(script, chans->setup.secp,
 				 &channel_get_params(dc->ch)->party[CHANNEL_LOCAL].basepoints.payment);
-	wallet_watch_channel_key(chans->wallet, script->data, script->len, (uint64_t)dc->dbid);
+	wallet_watch_channel_key(chans->setup.wallet, script->data, script->len, (uint64_t)dc->dbid);
 	wirebuf_free(script);
 }
 
@@ -236,7 +236,7 @@ static void forget_losing_commitment(struct dchannel *dc)
 		return;
 	bitcoin_tx_txid(&txid, ours);
 	if (!bitcoin_txid_eq(&txid, &dc->spend_txid))
-		chain_rebroadcast_forget(dc->owner->chain, &txid);
+		chain_rebroadcast_forget(dc->owner->setup.chain, &txid);
 	bitcoin_tx_free(ours);
 }
 
@@ -291,7 +291,7 @@ void channels_channel_tip(struct dchannel *dc, uint32_t height)
 	}
 	if (!dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN
 	    && !channel_is_opener(dc->ch) && dc->opened_height
-	    && height >= dc->opened_height + dc->owner->config->fundee_timeout_blocks) {
+	    && height >= dc->opened_height + dc->owner->setup.config->fundee_timeout_blocks) {
 		if (channel_forget_unfunded(dc->ch, &fx, "the funding transaction did not confirm "
 					    "in time"))
 			dchannel_step(dc, &fx);

@@ -12,9 +12,9 @@
 
 void channels_fee_estimates(const struct channels *chans, struct fee_estimates *est)
 {
-	est->urgent_perkw = chain_feerate(chans->chain, FEERATE_URGENT);
-	est->normal_perkw = chain_feerate(chans->chain, FEERATE_NORMAL);
-	est->slow_perkw = chain_feerate(chans->chain, FEERATE_SLOW);
+	est->urgent_perkw = chain_feerate(chans->setup.chain, FEERATE_URGENT);
+	est->normal_perkw = chain_feerate(chans->setup.chain, FEERATE_NORMAL);
+	est->slow_perkw = chain_feerate(chans->setup.chain, FEERATE_SLOW);
 }
 
 static enum channel_type dchannel_type(const struct dchannel *dc)

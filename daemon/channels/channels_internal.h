@@ -115,22 +115,10 @@ struct queued_step {
 };
 
 struct channels {
-	/* What the channels stand on (channels_setup). */
-	struct event_base *base;
-	struct log *log;
-	struct db *db;
-	const struct config *config;
-	const secp256k1_context *secp;
-	struct chain *chain;
-	struct wallet *wallet;
-	struct peer_manager *peers;
-	uint8_t node_secret[32];	/* wiped by channels_free; never logged */
-	uint8_t node_id[PUBKEY_CMPR_LEN];
+	struct channels_setup setup;	/* what the channels stand on */
 	struct dchannel *list;
 	struct redial *redials;
 	bool is_fatal;			/* a database error: we are stopping */
-	void (*on_fatal)(void *arg);	/* tells ohmd to stop */
-	void *fatal_arg;
 	struct channels_htlc_listener htlc;	/* the HTLC switch above */
 	/* Group commit: the transaction the steps of this turn of the event
 	 * loop share, the steps waiting for it, and the event that commits

@@ -32,7 +32,7 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 		return false;
 	}
 	channels_fill_policy(chans, &policy);
-	dc->ch = channel_deserialize(chans->secp, row->snapshot, row->snapshot_len,
+	dc->ch = channel_deserialize(chans->setup.secp, row->snapshot, row->snapshot_len,
 				     &dc->secrets, &policy, &why);
 	if (!dc->ch) {
 		snprintf(err, errlen, "channel %lld in the database is damaged: %s",
@@ -53,7 +53,7 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 	if (row->last_tx && !dc->is_spent) {
 		struct bitcoin_tx *tx = bitcoin_tx_parse(row->last_tx, row->last_tx_len, NULL);
 		if (tx) {
-			chain_rebroadcast_add(chans->chain, tx);
+			chain_rebroadcast_add(chans->setup.chain, tx);
 			bitcoin_tx_free(tx);
 		}
 	}
@@ -67,7 +67,7 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 	}
 	/* Ours to release if the channel is forgotten now. */
 	if (channel_is_opener(dc->ch) && dchannel_has_funding(dc))
-		dc->funding_tx = wallet_tx_load(chans->wallet, &dchannel_funding(dc)->txid);
+		dc->funding_tx = wallet_tx_load(chans->setup.wallet, &dchannel_funding(dc)->txid);
 	/* The transport did not survive the restart. */
 	channel_effects_init(&fx);
 	if (channel_disconnected(dc->ch, &fx))
@@ -85,7 +85,7 @@ bool channels_load(struct channels *chans, char *err, size_t errlen)
 
 	/* Every row is read before any channel is loaded: loading applies
 	 * steps, which write. */
-	if (!channels_store_load(chans->db, &rows, &num, err, errlen))
+	if (!channels_store_load(chans->setup.db, &rows, &num, err, errlen))
 		return false;
 	ok = true;
 	for (size_t i = 0; ok && i < num; i++)

@@ -54,7 +54,7 @@ struct wirebuf *dchannel_local_update(struct dchannel *dc)
 
 	if (!dc->funding_confirmed || !channel_get_scid(dc->ch)->u64)
 		return NULL;
-	memcpy(update.chain_hash.bytes, chans->config->chainparams->chain_hash, 32);
+	memcpy(update.chain_hash.bytes, chans->setup.config->chainparams->chain_hash, 32);
 	update.short_channel_id = *channel_get_scid(dc->ch);
 	/* BOLT #7: MUST set `timestamp` to greater than 0, AND to greater than
 	 * any previously-sent `channel_update` for this `short_channel_id`. */
@@ -62,18 +62,18 @@ struct wirebuf *dchannel_local_update(struct dchannel *dc)
 		? now : dc->local_update_timestamp + 1;
 	update.timestamp = dc->local_update_timestamp;
 	update.message_flags = CHANNEL_UPDATE_MUST_BE_ONE;
-	update.channel_flags = (uint8_t)channel_update_direction(chans->node_id, dc->peer_id);
+	update.channel_flags = (uint8_t)channel_update_direction(chans->setup.node_id, dc->peer_id);
 	if (channel_get_state(dc->ch) != CHANNEL_NORMAL)
 		update.channel_flags |= CHANNEL_UPDATE_DISABLE;
-	update.cltv_expiry_delta = (uint16_t)chans->config->cltv_delta;
+	update.cltv_expiry_delta = (uint16_t)chans->setup.config->cltv_delta;
 	/* We forward into the peer: its limits are the ones that bind. */
 	update.htlc_minimum_msat = theirs->htlc_minimum_msat;
 	update.htlc_maximum_msat = theirs->max_htlc_value_in_flight_msat < capacity_msat
 		? theirs->max_htlc_value_in_flight_msat : capacity_msat;
-	update.fee_base_msat = chans->config->fee_base_msat;
-	update.fee_proportional_millionths = chans->config->fee_per_satoshi;
-	memcpy(node_key.secret.data, chans->node_secret, sizeof(node_key.secret.data));
-	msg = channel_update_sign(chans->secp, &update, &node_key);
+	update.fee_base_msat = chans->setup.config->fee_base_msat;
+	update.fee_proportional_millionths = chans->setup.config->fee_per_satoshi;
+	memcpy(node_key.secret.data, chans->setup.node_secret, sizeof(node_key.secret.data));
+	msg = channel_update_sign(chans->setup.secp, &update, &node_key);
 	crypto_wipe(&node_key, sizeof(node_key));
 	return msg;
 }
@@ -98,7 +98,7 @@ void channels_peer_update(struct channels *chans, struct peer *peer, const uint8
 	struct msg_channel_update update;
 	const char *why;
 
-	if (!channel_update_check(chans->secp, &update, msg, len, &peer->node_id, &why)) {
+	if (!channel_update_check(chans->setup.secp, &update, msg, len, &peer->node_id, &why)) {
 		log_unusual(channels_log(chans), "channel", "%s: ignoring channel_update: %s",
 			    peer->node_id_hex, why);
 		return;
@@ -108,10 +108,10 @@ void channels_peer_update(struct channels *chans, struct peer *peer, const uint8
 		    || channel_get_scid(dc->ch)->u64 != update.short_channel_id.u64)
 			continue;
 		if ((update.channel_flags & CHANNEL_UPDATE_DIRECTION)
-		    != channel_update_direction(dc->peer_id, chans->node_id)
+		    != channel_update_direction(dc->peer_id, chans->setup.node_id)
 		    || (dc->has_remote_update && update.timestamp <= dc->remote_update.timestamp))
 			return;
-		if (!channels_store_set_remote_update(chans->db, dc->dbid, msg, len)) {
+		if (!channels_store_set_remote_update(chans->setup.db, dc->dbid, msg, len)) {
 			channels_fatal(chans, "cannot store a channel_update");
 			return;
 		}
@@ -193,7 +193,7 @@ void channels_redial_schedule(struct channels *chans, const uint8_t node_id[PUBK
 		r = oh_calloc(1, sizeof(*r));
 		r->owner = chans;
 		memcpy(r->node_id, node_id, PUBKEY_CMPR_LEN);
-		r->timer = evtimer_new(chans->base, redial_fired, r);
+		r->timer = evtimer_new(chans->setup.base, redial_fired, r);
 		if (!r->timer) {
 			free(r);
 			return;
@@ -215,11 +215,11 @@ static void redial_fired(evutil_socket_t fd, short events, void *arg)
 	struct channels *chans = r->owner;
 	struct pubkey node_id;
 
-	if (peer_manager_find(chans->peers, r->node_id))
+	if (peer_manager_find(chans->setup.peers, r->node_id))
 		return;
-	if (!pubkey_parse(chans->secp, &node_id, r->node_id))
+	if (!pubkey_parse(chans->setup.secp, &node_id, r->node_id))
 		return;
-	peer_manager_connect(chans->peers, &node_id, NULL, 0, NULL, NULL);
+	peer_manager_connect(chans->setup.peers, &node_id, NULL, 0, NULL, NULL);
 	/* If it fails, channels_peer_gone is not called (the peer never
 	 * became active): try again after the next backoff anyway. */
 	channels_redial_schedule(chans, r->node_id, false);
@@ -283,7 +283,7 @@ static enum channels_verdict handle_open(struct channels *chans, struct peer *pe
 		}
 	}
 	dc = dchannel_alloc(chans, peer->node_id_bytes);
-	if (!channels_store_next_index(chans->db, &dc->dbid) || !dchannel_setup(chans, dc)
+	if (!channels_store_next_index(chans->setup.db, &dc->dbid) || !dchannel_setup(chans, dc)
 	    || !dchannel_engine_new(chans, dc, peer, funding_sat, err, sizeof(err))) {
 		log_broken(channels_log(chans), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);

@@ -87,7 +87,7 @@ void channels_dev_send_htlc(struct channels *chans, struct dchannel *dc, uint64_
 
 	sha256(&hash, preimage, 32);
 	if (!cltv_expiry)
-		cltv_expiry = chain_height(chans->chain) + DEV_HTLC_CLTV_DELTA;
+		cltv_expiry = chain_height(chans->setup.chain) + DEV_HTLC_CLTV_DELTA;
 	channel_effects_init(&fx);
 	if (!channel_add_htlc(dc->ch, &fx, &htlc_id, amount_msat, &hash, cltv_expiry, onion,
 			      NULL)) {
