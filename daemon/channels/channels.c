@@ -39,27 +39,27 @@ struct log *channels_log(const struct channels *chans)
 	return chans->setup.log;
 }
 
-const char *dchannel_id_hex(char out[65], const struct dchannel *dc)
+const char *chan_id_hex(char out[65], const struct chan *chan)
 {
-	return hex_encode(out, channel_get_id(dc->ch)->bytes, 32);
+	return hex_encode(out, channel_get_id(chan->ch)->bytes, 32);
 }
 
-bool dchannel_has_funding(const struct dchannel *dc)
+bool chan_has_funding(const struct chan *chan)
 {
-	enum channel_state state = channel_get_state(dc->ch);
+	enum channel_state state = channel_get_state(chan->ch);
 
 	return state >= CHANNEL_AWAITING_FUNDING_SIGNED && state != CHANNEL_FORGOTTEN;
 }
 
-const struct bitcoin_outpoint *dchannel_funding(const struct dchannel *dc)
+const struct bitcoin_outpoint *chan_funding(const struct chan *chan)
 {
-	return &channel_get_params(dc->ch)->funding;
+	return &channel_get_params(chan->ch)->funding;
 }
 
 /* Core Lightning's name for the state. */
-const char *dchannel_state_name(const struct dchannel *dc)
+const char *chan_state_name(const struct chan *chan)
 {
-	switch (channel_get_state(dc->ch)) {
+	switch (channel_get_state(chan->ch)) {
 	case CHANNEL_AWAITING_OPEN:
 	case CHANNEL_AWAITING_ACCEPT:
 	case CHANNEL_AWAITING_FUNDING_TX:
@@ -75,10 +75,10 @@ const char *dchannel_state_name(const struct dchannel *dc)
 	case CHANNEL_NEGOTIATING_CLOSE:
 		return "CLOSINGD_SIGEXCHANGE";
 	case CHANNEL_CLOSED:
-		return dc->is_spent ? "ONCHAIN" : "CLOSINGD_COMPLETE";
+		return chan->is_spent ? "ONCHAIN" : "CLOSINGD_COMPLETE";
 	case CHANNEL_AWAITING_UNILATERAL:
 	case CHANNEL_DATA_LOSS:
-		return dc->is_spent ? "ONCHAIN" : "AWAITING_UNILATERAL";
+		return chan->is_spent ? "ONCHAIN" : "AWAITING_UNILATERAL";
 	case CHANNEL_FORGOTTEN:
 		return "CLOSED";
 	case CHANNEL_ONCHAIN:
@@ -88,9 +88,9 @@ const char *dchannel_state_name(const struct dchannel *dc)
 }
 
 /* Whether the channel still needs its peer (to open, update or close). */
-bool dchannel_needs_peer(const struct dchannel *dc)
+bool chan_needs_peer(const struct chan *chan)
 {
-	enum channel_state state = channel_get_state(dc->ch);
+	enum channel_state state = channel_get_state(chan->ch);
 
 	return state != CHANNEL_CLOSED && state != CHANNEL_AWAITING_UNILATERAL
 		&& state != CHANNEL_FORGOTTEN && state != CHANNEL_ONCHAIN;
@@ -111,23 +111,23 @@ const struct channels_error *channels_error_fmt(struct channels_error *error, ch
 	return error;
 }
 
-void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind,
+void chan_fund_error(struct chan *chan, enum channels_error_kind kind,
 			enum wallet_error wallet_error,
 			 const char *fmt, ...)
 {
-	channels_fund_cb done = dc->fund_done;
+	channels_fund_cb done = chan->fund_done;
 	struct channels_error error = {kind, wallet_error, NULL};
 	char text[1100];
 	va_list ap;
 
 	if (!done)
 		return;
-	dc->fund_done = NULL;
+	chan->fund_done = NULL;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	error.message = text;
-	done(dc->fund_arg, NULL, &error);
+	done(chan->fund_arg, NULL, &error);
 }
 
 void channels_fatal(struct channels *chans, const char *what)
@@ -159,74 +159,74 @@ void channels_fill_policy(struct channels *chans, struct channel_policy *policy)
 	policy->allow_anchors = false;
 }
 
-struct dchannel *dchannel_alloc(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN])
+struct chan *chan_alloc(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
-	struct dchannel *dc = oh_calloc(1, sizeof(*dc));
+	struct chan *chan = oh_calloc(1, sizeof(*chan));
 
-	dc->owner = chans;
-	memcpy(dc->peer_id, peer_id, PUBKEY_CMPR_LEN);
-	hex_encode(dc->peer_id_hex, peer_id, PUBKEY_CMPR_LEN);
-	return dc;
+	chan->owner = chans;
+	memcpy(chan->peer_id, peer_id, PUBKEY_CMPR_LEN);
+	hex_encode(chan->peer_id_hex, peer_id, PUBKEY_CMPR_LEN);
+	return chan;
 }
 
 static void close_timer_fired(evutil_socket_t fd, short events, void *arg);
 
-/* Derives the secrets and the timers; links dc in. */
-bool dchannel_setup(struct channels *chans, struct dchannel *dc)
+/* Derives the secrets and the timers; links chan in. */
+bool chan_setup(struct channels *chans, struct chan *chan)
 {
 	struct secret node_secret;
 	bool ok;
 
 	memcpy(node_secret.data, chans->setup.node_secret, sizeof(node_secret.data));
-	ok = channel_secrets_derive(chans->setup.secp, &dc->secrets, &node_secret, (uint64_t)dc->dbid);
+	ok = channel_secrets_derive(chans->setup.secp, &chan->secrets, &node_secret, (uint64_t)chan->dbid);
 	crypto_wipe(&node_secret, sizeof(node_secret));
-	dc->close_timer = evtimer_new(chans->setup.base, close_timer_fired, dc);
-	if (!ok || !dc->close_timer)
+	chan->close_timer = evtimer_new(chans->setup.base, close_timer_fired, chan);
+	if (!ok || !chan->close_timer)
 		return false;
-	dc->next = chans->list;
-	chans->list = dc;
+	chan->next = chans->list;
+	chans->list = chan;
 	return true;
 }
 
-void dchannel_free(struct dchannel *dc)
+void chan_free(struct chan *chan)
 {
-	struct channels *chans = dc->owner;
+	struct channels *chans = chan->owner;
 
-	for (struct dchannel **p = &chans->list; *p; p = &(*p)->next) {
-		if (*p == dc) {
-			*p = dc->next;
+	for (struct chan **p = &chans->list; *p; p = &(*p)->next) {
+		if (*p == chan) {
+			*p = chan->next;
 			break;
 		}
 	}
-	dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel was forgotten: %s",
-			    dc->failure ? dc->failure : "ohmd is shutting down");
-	if (dc->close_done) {
+	chan_fund_error(chan, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel was forgotten: %s",
+			    chan->failure ? chan->failure : "ohmd is shutting down");
+	if (chan->close_done) {
 		struct channels_error error = {CHANNELS_ERROR_FAILED, WALLET_OK, "ohmd is shutting down"};
-		channels_close_cb done = dc->close_done;
-		dc->close_done = NULL;
-		done(dc->close_arg, NULL, &error);
+		channels_close_cb done = chan->close_done;
+		chan->close_done = NULL;
+		done(chan->close_arg, NULL, &error);
 	}
-	if (dc->close_timer)
-		event_free(dc->close_timer);
+	if (chan->close_timer)
+		event_free(chan->close_timer);
 	for (struct queued_step *q = chans->queue; q; q = q->next)
-		if (q->dc == dc)
-			q->dc = NULL;
-	channel_free(dc->ch);
-	channel_secrets_wipe(&dc->secrets);
-	bitcoin_tx_free(dc->funding_tx);
-	free(dc->pending_snapshot);
-	free(dc->failure);
-	free(dc);
+		if (q->chan == chan)
+			q->chan = NULL;
+	channel_free(chan->ch);
+	channel_secrets_wipe(&chan->secrets);
+	bitcoin_tx_free(chan->funding_tx);
+	free(chan->pending_snapshot);
+	free(chan->failure);
+	free(chan);
 }
 
-void dchannel_close_features(const struct peer *peer, struct close_features *out)
+void chan_close_features(const struct peer *peer, struct close_features *out)
 {
 	out->option_shutdown_anysegwit = peer_negotiated(peer, FEATURE_SHUTDOWN_ANYSEGWIT);
 	out->option_simple_close = peer_negotiated(peer, FEATURE_SIMPLE_CLOSE);
 }
 
 /* A new channel's engine, as funder (funding_sat known) or fundee. */
-bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const struct peer *peer,
+bool chan_engine_new(struct channels *chans, struct chan *chan, const struct peer *peer,
 			 uint64_t funding_sat, char *err, size_t errlen)
 {
 	struct channel_setup setup = {0};
@@ -237,7 +237,7 @@ bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const stru
 		wirebuf_free(script);
 		return false;
 	}
-	setup.secrets = &dc->secrets;
+	setup.secrets = &chan->secrets;
 	setup.config.dust_limit_sat = OUR_DUST_LIMIT_SAT;
 	setup.config.max_htlc_value_in_flight_msat = OUR_MAX_HTLC_IN_FLIGHT_MSAT;
 	setup.config.channel_reserve_sat = reserve < OUR_DUST_LIMIT_SAT ? OUR_DUST_LIMIT_SAT : reserve;
@@ -248,10 +248,10 @@ bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const stru
 	channels_fill_policy(chans, &setup.policy);
 	setup.shutdown_script = script->data;
 	setup.shutdown_script_len = script->len;
-	dchannel_close_features(peer, &setup.features);
-	dc->ch = channel_new(chans->setup.secp, &setup);
+	chan_close_features(peer, &setup.features);
+	chan->ch = channel_new(chans->setup.secp, &setup);
 	wirebuf_free(script);
-	if (!dc->ch) {
+	if (!chan->ch) {
 		snprintf(err, errlen, "cannot create the channel");
 		return false;
 	}
@@ -260,28 +260,28 @@ bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const stru
 
 /* ---- Applying a step ---- */
 
-static bool row_save(struct dchannel *dc, const uint8_t *snapshot, size_t snapshot_len)
+static bool row_save(struct chan *chan, const uint8_t *snapshot, size_t snapshot_len)
 {
-	struct channels *chans = dc->owner;
+	struct channels *chans = chan->owner;
 
-	if (!dc->opened_height)
-		dc->opened_height = chain_height(chans->setup.chain);
-	if (!channels_store_save(chans->setup.db, dc->dbid, dc->peer_id, channel_get_id(dc->ch)->bytes,
+	if (!chan->opened_height)
+		chan->opened_height = chain_height(chans->setup.chain);
+	if (!channels_store_save(chans->setup.db, chan->dbid, chan->peer_id, channel_get_id(chan->ch)->bytes,
 				 snapshot, snapshot_len,
-				 dchannel_has_funding(dc) ? dchannel_funding(dc) : NULL,
-				 dc->opened_height))
+				 chan_has_funding(chan) ? chan_funding(chan) : NULL,
+				 chan->opened_height))
 		return false;
-	dc->has_row = true;
+	chan->has_row = true;
 	return true;
 }
 
-static bool row_set_last_tx(struct dchannel *dc, const struct bitcoin_tx *tx)
+static bool row_set_last_tx(struct chan *chan, const struct bitcoin_tx *tx)
 {
 	struct wirebuf *raw = wirebuf_new();
 	bool ok;
 
 	bitcoin_tx_serialize(raw, tx, true);
-	ok = channels_store_set_last_tx(dc->owner->setup.db, dc->dbid, raw->data, raw->len);
+	ok = channels_store_set_last_tx(chan->owner->setup.db, chan->dbid, raw->data, raw->len);
 	wirebuf_free(raw);
 	return ok;
 }
@@ -301,58 +301,58 @@ static bool events_need_row(const struct channel_effects *fx)
  * step's snapshot is only kept (taken from fx): commit_and_act writes each
  * channel's latest one once, so a hundred HTLC steps on one channel in
  * one turn cost one snapshot write, not a hundred. */
-static bool store_step(struct dchannel *dc, struct channel_effects *fx, uint8_t *owners)
+static bool store_step(struct chan *chan, struct channel_effects *fx, uint8_t *owners)
 {
-	const struct channels_htlc_listener *htlc = &dc->owner->htlc;
-	struct wallet *wallet = dc->owner->setup.wallet;
+	const struct channels_htlc_listener *htlc = &chan->owner->htlc;
+	struct wallet *wallet = chan->owner->setup.wallet;
 	char err[300];
 	struct bitcoin_txid txid;
 
 	if (fx->snapshot) {
-		free(dc->pending_snapshot);
-		dc->pending_snapshot = fx->snapshot;
-		dc->pending_snapshot_len = fx->snapshot_len;
+		free(chan->pending_snapshot);
+		chan->pending_snapshot = fx->snapshot;
+		chan->pending_snapshot_len = fx->snapshot_len;
 		fx->snapshot = NULL;
 		fx->snapshot_len = 0;
-		if (!dc->has_row || events_need_row(fx)) {
-			if (!row_save(dc, dc->pending_snapshot, dc->pending_snapshot_len))
+		if (!chan->has_row || events_need_row(fx)) {
+			if (!row_save(chan, chan->pending_snapshot, chan->pending_snapshot_len))
 				return false;
-			free(dc->pending_snapshot);
-			dc->pending_snapshot = NULL;
+			free(chan->pending_snapshot);
+			chan->pending_snapshot = NULL;
 		}
 	}
 	for (size_t i = 0; i < fx->num_events; i++) {
 		const struct channel_event *ev = &fx->events[i];
 		switch (ev->type) {
 		case CHANNEL_EVENT_FORGET:
-			if (dc->funding_tx) {
-				bitcoin_tx_txid(&txid, dc->funding_tx);
+			if (chan->funding_tx) {
+				bitcoin_tx_txid(&txid, chan->funding_tx);
 				if (!wallet_fund_release(wallet, &txid, err, sizeof(err)))
 					return false;
 			}
-			if (!channels_store_delete(dc->owner->setup.db, dc->dbid))
+			if (!channels_store_delete(chan->owner->setup.db, chan->dbid))
 				return false;
-			free(dc->pending_snapshot);
-			dc->pending_snapshot = NULL;
-			dc->has_row = false;
+			free(chan->pending_snapshot);
+			chan->pending_snapshot = NULL;
+			chan->has_row = false;
 			break;
 		case CHANNEL_EVENT_FUNDING_BROADCAST:
-			if (dc->funding_tx) {
-				bitcoin_tx_txid(&txid, dc->funding_tx);
+			if (chan->funding_tx) {
+				bitcoin_tx_txid(&txid, chan->funding_tx);
 				if (!wallet_fund_unhold(wallet, &txid, err, sizeof(err)))
 					return false;
 			}
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
-			if (!row_set_last_tx(dc, ev->tx))
+			if (!row_set_last_tx(chan, ev->tx))
 				return false;
 			break;
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
 		case CHANNEL_EVENT_HTLC_WITHDRAWN:
 			if (htlc->resolved_db
-			    && !htlc->resolved_db(htlc->arg, dc, ev, owners + i * htlc->owner_size))
+			    && !htlc->resolved_db(htlc->arg, chan, ev, owners + i * htlc->owner_size))
 				return false;
 			break;
 		default:
@@ -364,49 +364,49 @@ static bool store_step(struct dchannel *dc, struct channel_effects *fx, uint8_t 
 
 /* Sends a step's messages, if the connection they were made for is still
  * the one we have (after a reconnection, channel_reestablish decides). */
-static void send_msgs(struct dchannel *dc, const struct channel_effects *fx, uint64_t link_gen)
+static void send_msgs(struct chan *chan, const struct channel_effects *fx, uint64_t link_gen)
 {
 	for (size_t i = 0; i < fx->num_msgs; i++) {
-		if (!dc->peer || dc->link_gen != link_gen)
+		if (!chan->peer || chan->link_gen != link_gen)
 			return;
-		if (!peer_send(dc->peer, fx->msgs[i]->data, fx->msgs[i]->len)) {
-			log_unusual(channels_log(dc->owner), "channel", "%s: cannot send to the peer",
-				    dc->peer_id_hex);
+		if (!peer_send(chan->peer, fx->msgs[i]->data, fx->msgs[i]->len)) {
+			log_unusual(channels_log(chan->owner), "channel", "%s: cannot send to the peer",
+				    chan->peer_id_hex);
 			return;
 		}
 	}
 }
 
-static void fund_answer(struct dchannel *dc)
+static void fund_answer(struct chan *chan)
 {
-	channels_fund_cb done = dc->fund_done;
+	channels_fund_cb done = chan->fund_done;
 	struct channels_fund_result result;
 
-	if (!done || !dc->funding_tx)
+	if (!done || !chan->funding_tx)
 		return;
-	dc->fund_done = NULL;
-	result.tx = dc->funding_tx;
-	result.outnum = dchannel_funding(dc)->vout;
-	memcpy(result.channel_id, channel_get_id(dc->ch)->bytes, 32);
-	result.option_anchors = channel_get_params(dc->ch)->option_anchors;
-	done(dc->fund_arg, &result, NULL);
+	chan->fund_done = NULL;
+	result.tx = chan->funding_tx;
+	result.outnum = chan_funding(chan)->vout;
+	memcpy(result.channel_id, channel_get_id(chan->ch)->bytes, 32);
+	result.option_anchors = channel_get_params(chan->ch)->option_anchors;
+	done(chan->fund_arg, &result, NULL);
 }
 
-static void close_answer(struct dchannel *dc, const struct bitcoin_tx *tx, const char *type)
+static void close_answer(struct chan *chan, const struct bitcoin_tx *tx, const char *type)
 {
-	channels_close_cb done = dc->close_done;
+	channels_close_cb done = chan->close_done;
 	struct channels_close_result result = {tx, type};
 
 	if (!done)
 		return;
-	dc->close_done = NULL;
-	evtimer_del(dc->close_timer);
-	done(dc->close_arg, &result, NULL);
+	chan->close_done = NULL;
+	evtimer_del(chan->close_timer);
+	done(chan->close_arg, &result, NULL);
 }
 
-static bool build_funding(struct dchannel *dc, const struct channel_event *ev);
+static bool build_funding(struct chan *chan, const struct channel_event *ev);
 
-static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
+static void log_htlc_event(struct chan *chan, const struct channel_event *ev)
 {
 	char hash[65];
 	static const char *const what[] = {
@@ -417,76 +417,76 @@ static void log_htlc_event(struct dchannel *dc, const struct channel_event *ev)
 	};
 
 	hex_encode(hash, ev->payment_hash.u8, 32);
-	log_info(channels_log(dc->owner), "channel", "%s: HTLC %s %llu (%llu msat, hash %s) was %s",
-		 dc->peer_id_hex, ev->offerer == CHANNEL_LOCAL ? "out" : "in",
+	log_info(channels_log(chan->owner), "channel", "%s: HTLC %s %llu (%llu msat, hash %s) was %s",
+		 chan->peer_id_hex, ev->offerer == CHANNEL_LOCAL ? "out" : "in",
 		 (unsigned long long)ev->htlc_id, (unsigned long long)ev->amount_msat, hash,
 		 ev->type == CHANNEL_EVENT_HTLC_ADDED ? "committed" : what[ev->type]);
 }
 
 /* The half of a step after the commit.  Returns: false if the channel is
- * forgotten (dc stays allocated until commit_and_act frees it). */
-static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const uint8_t *owners,
+ * forgotten (chan stays allocated until commit_and_act frees it). */
+static bool act_on_step(struct chan *chan, struct channel_effects *fx, const uint8_t *owners,
 		uint64_t link_gen)
 {
-	struct channels *chans = dc->owner;
+	struct channels *chans = chan->owner;
 	const struct channels_htlc_listener *htlc = &chans->htlc;
 	char cid[65];
 	bool forget = false, send_update = false;
 
-	if (dc->forgotten)
+	if (chan->forgotten)
 		return false;
-	send_msgs(dc, fx, link_gen);
-	if (fx->disconnect && dc->peer && dc->link_gen == link_gen) {
+	send_msgs(chan, fx, link_gen);
+	if (fx->disconnect && chan->peer && chan->link_gen == link_gen) {
 		log_unusual(channels_log(chans), "channel", "%s: warned and disconnecting: %s",
-			    dc->peer_id_hex, fx->disconnect);
-		peer_close_once_sent(dc->peer);
+			    chan->peer_id_hex, fx->disconnect);
+		peer_close_once_sent(chan->peer);
 	}
 	if (fx->failure) {
-		log_unusual(channels_log(chans), "channel", "%s: channel %s failed: %s", dc->peer_id_hex,
-			    dchannel_id_hex(cid, dc), fx->failure);
-		free(dc->failure);
-		dc->failure = oh_strdup(fx->failure);
+		log_unusual(channels_log(chans), "channel", "%s: channel %s failed: %s", chan->peer_id_hex,
+			    chan_id_hex(cid, chan), fx->failure);
+		free(chan->failure);
+		chan->failure = oh_strdup(fx->failure);
 	}
 	for (size_t i = 0; i < fx->num_events; i++) {
 		const struct channel_event *ev = &fx->events[i];
 		switch (ev->type) {
 		case CHANNEL_EVENT_FUNDING_NEEDED:
 			/* The engine asks nothing else in that step. */
-			return build_funding(dc, ev);
+			return build_funding(chan, ev);
 		case CHANNEL_EVENT_FUNDING_BROADCAST:
-			if (dc->funding_tx) {
-				chain_broadcast(chans->setup.chain, dc->funding_tx, NULL, NULL);
-				fund_answer(dc);
+			if (chan->funding_tx) {
+				chain_broadcast(chans->setup.chain, chan->funding_tx, NULL, NULL);
+				fund_answer(chan);
 			}
 			break;
 		case CHANNEL_EVENT_NORMAL:
-			log_info(channels_log(chans), "channel", "%s: channel %s is normal", dc->peer_id_hex,
-				 dchannel_id_hex(cid, dc));
+			log_info(channels_log(chans), "channel", "%s: channel %s is normal", chan->peer_id_hex,
+				 chan_id_hex(cid, chan));
 			send_update = true;
 			break;
 		case CHANNEL_EVENT_HTLC_ADDED:
-			log_htlc_event(dc, ev);
+			log_htlc_event(chan, ev);
 			if (htlc->added)
-				htlc->added(htlc->arg, dc, ev->htlc_id);
+				htlc->added(htlc->arg, chan, ev->htlc_id);
 			break;
 		case CHANNEL_EVENT_HTLC_WITHDRAWN:
-			log_htlc_event(dc, ev);
+			log_htlc_event(chan, ev);
 			break;
 		case CHANNEL_EVENT_HTLC_FULFILLED:
 		case CHANNEL_EVENT_HTLC_FAILED:
-			log_htlc_event(dc, ev);
+			log_htlc_event(chan, ev);
 			if (htlc->resolved)
-				htlc->resolved(htlc->arg, dc, ev, owners + i * htlc->owner_size);
+				htlc->resolved(htlc->arg, chan, ev, owners + i * htlc->owner_size);
 			break;
 		case CHANNEL_EVENT_CLOSE_BROADCAST:
 			chain_broadcast(chans->setup.chain, ev->tx, NULL, NULL);
-			close_answer(dc, ev->tx, "mutual");
+			close_answer(chan, ev->tx, "mutual");
 			break;
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
 			chain_broadcast(chans->setup.chain, ev->tx, NULL, NULL);
-			close_answer(dc, ev->tx, "unilateral");
-			dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel failed: %s",
-					    dc->failure ? dc->failure : "unknown");
+			close_answer(chan, ev->tx, "unilateral");
+			chan_fund_error(chan, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel failed: %s",
+					    chan->failure ? chan->failure : "unknown");
 			break;
 		case CHANNEL_EVENT_FORGET:
 			forget = true;
@@ -494,26 +494,26 @@ static bool act_on_step(struct dchannel *dc, struct channel_effects *fx, const u
 		}
 	}
 	if (forget) {
-		log_info(channels_log(chans), "channel", "%s: forgot channel %s%s%s", dc->peer_id_hex,
-			 dchannel_id_hex(cid, dc), dc->failure ? ": " : "", dc->failure ? dc->failure : "");
-		dchannel_fund_error(dc, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel was forgotten: %s",
-				    dc->failure ? dc->failure : "unknown");
-		dc->forgotten = true;
+		log_info(channels_log(chans), "channel", "%s: forgot channel %s%s%s", chan->peer_id_hex,
+			 chan_id_hex(cid, chan), chan->failure ? ": " : "", chan->failure ? chan->failure : "");
+		chan_fund_error(chan, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel was forgotten: %s",
+				    chan->failure ? chan->failure : "unknown");
+		chan->forgotten = true;
 		return false;
 	}
 	/* Reestablished (or newly normal): our channel_update goes after
 	 * channel_reestablish, and incoming HTLCs still waiting for a
 	 * decision get one now. */
-	if (!dc->was_usable && dchannel_is_usable(dc)) {
-		dc->was_usable = true;
+	if (!chan->was_usable && chan_is_usable(chan)) {
+		chan->was_usable = true;
 		send_update = true;
 		if (htlc->usable)
-			htlc->usable(htlc->arg, dc);
+			htlc->usable(htlc->arg, chan);
 		/* Estimates may have moved while we were apart. */
-		dchannel_update_fee(dc);
+		chan_update_fee(chan);
 	}
 	if (send_update)
-		dchannel_send_local_update(dc);
+		chan_send_local_update(chan);
 	return true;
 }
 
@@ -567,13 +567,13 @@ static bool batch_commit(void *arg)
 
 	if (!chans->batch_open)
 		return true;
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
-		if (!dc->pending_snapshot)
+	for (struct chan *chan = chans->list; chan; chan = chan->next) {
+		if (!chan->pending_snapshot)
 			continue;
-		if (!row_save(dc, dc->pending_snapshot, dc->pending_snapshot_len))
+		if (!row_save(chan, chan->pending_snapshot, chan->pending_snapshot_len))
 			goto fail;
-		free(dc->pending_snapshot);
-		dc->pending_snapshot = NULL;
+		free(chan->pending_snapshot);
+		chan->pending_snapshot = NULL;
 	}
 	if (!db_commit(db))
 		goto fail;
@@ -597,19 +597,19 @@ static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 	/* Every update of this turn is in: sign them, one commitment_signed
 	 * per channel, in this same transaction (and after the updates on
 	 * the wire). */
-	for (struct dchannel *dc = chans->list; dc && !chans->is_fatal; dc = dc->next) {
+	for (struct chan *chan = chans->list; chan && !chans->is_fatal; chan = chan->next) {
 		struct channel_effects fx;
 		/* Only a step makes something to sign. */
-		if (!dc->stepped)
+		if (!chan->stepped)
 			continue;
-		dc->stepped = false;
-		if (!dc->peer || dc->forgotten || !channel_can_send_commit(dc->ch))
+		chan->stepped = false;
+		if (!chan->peer || chan->forgotten || !channel_can_send_commit(chan->ch))
 			continue;
 		channel_effects_init(&fx);
-		if (channel_send_commit(dc->ch, &fx))
-			dchannel_step(dc, &fx);
+		if (channel_send_commit(chan->ch, &fx))
+			chan_step(chan, &fx);
 		else
-			dchannel_refused(dc, &fx, "channel_send_commit");
+			chan_refused(chan, &fx, "channel_send_commit");
 	}
 	if (!batch_commit(chans))
 		return;
@@ -620,27 +620,27 @@ static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 	while (list) {
 		struct queued_step *q = list;
 		list = q->next;
-		if (!chans->is_fatal && q->dc) {
+		if (!chans->is_fatal && q->chan) {
 			if (q->note)
 				log_info(channels_log(chans), q->note_subsystem, "%s", q->note);
-			act_on_step(q->dc, &q->fx, q->owners, q->link_gen);
+			act_on_step(q->chan, &q->fx, q->owners, q->link_gen);
 		}
 		channel_effects_clear(&q->fx);
 		free(q->owners);
 		free(q->note);
 		free(q);
 	}
-	for (struct dchannel *dc = chans->list, *next; dc; dc = next) {
-		next = dc->next;
-		if (dc->forgotten)
-			dchannel_free(dc);
+	for (struct chan *chan = chans->list, *next; chan; chan = next) {
+		next = chan->next;
+		if (chan->forgotten)
+			chan_free(chan);
 	}
 }
 
-bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
+bool chan_step_with(struct chan *chan, struct channel_effects *fx, channels_db_fn fn,
 			 void *arg, uint64_t htlc_id)
 {
-	struct channels *chans = dc->owner;
+	struct channels *chans = chan->owner;
 	void *owners;
 	struct queued_step *q;
 
@@ -656,7 +656,7 @@ bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channel
 	q = oh_calloc(1, sizeof(*q));
 	owners = fx->num_events && chans->htlc.owner_size
 		? oh_calloc(fx->num_events, chans->htlc.owner_size) : NULL;
-	if (!store_step(dc, fx, owners) || (fn && !fn(arg, htlc_id))) {
+	if (!store_step(chan, fx, owners) || (fn && !fn(arg, htlc_id))) {
 		free(q);
 		free(owners);
 		/* Logged before the rollback, which clears the error. */
@@ -668,25 +668,25 @@ bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channel
 		return true;
 	}
 	q->owners = owners;
-	dc->stepped = true;
-	q->dc = dc;
-	q->link_gen = dc->link_gen;
+	chan->stepped = true;
+	q->chan = chan;
+	q->link_gen = chan->link_gen;
 	q->fx = *fx;
 	channel_effects_init(fx);
 	*chans->queue_tail = q;
 	chans->queue_tail = &q->next;
 	chans->last_queued = q;
-	return !dc->forgotten;
+	return !chan->forgotten;
 }
 
-void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const char *fmt, ...)
+void chan_log_committed(struct chan *chan, const char *subsystem, const char *fmt, ...)
 {
-	struct channels *chans = dc->owner;
+	struct channels *chans = chan->owner;
 	struct queued_step *q = chans->last_queued;
 	char text[600];
 	va_list ap;
 
-	if (chans->is_fatal || !q || q->dc != dc || q->note)
+	if (chans->is_fatal || !q || q->chan != chan || q->note)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
@@ -695,26 +695,26 @@ void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const ch
 	q->note_subsystem = subsystem;
 }
 
-bool dchannel_fail_with(struct dchannel *dc, const char *why)
+bool chan_fail_with(struct chan *chan, const char *why)
 {
 	struct channel_effects fx;
 
 	channel_effects_init(&fx);
-	if (channel_fail(dc->ch, &fx, why))
-		return dchannel_step(dc, &fx);
-	dchannel_refused(dc, &fx, "channel_fail");
+	if (channel_fail(chan->ch, &fx, why))
+		return chan_step(chan, &fx);
+	chan_refused(chan, &fx, "channel_fail");
 	return true;
 }
 
-bool dchannel_step(struct dchannel *dc, struct channel_effects *fx)
+bool chan_step(struct chan *chan, struct channel_effects *fx)
 {
-	return dchannel_step_with(dc, fx, NULL, NULL, 0);
+	return chan_step_with(chan, fx, NULL, NULL, 0);
 }
 
 /* An engine call the engine refused: only logged (or answered). */
-void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const char *what)
+void chan_refused(struct chan *chan, struct channel_effects *fx, const char *what)
 {
-	log_unusual(channels_log(dc->owner), "channel", "%s: %s refused: %s", dc->peer_id_hex, what,
+	log_unusual(channels_log(chan->owner), "channel", "%s: %s refused: %s", chan->peer_id_hex, what,
 		    fx->refusal ? fx->refusal : "?");
 	channel_effects_clear(fx);
 }
@@ -722,16 +722,16 @@ void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const cha
 /* ---- Funding ---- */
 
 /* Builds the funding transaction and hands it to the engine, storing both
- * in one transaction.  Returns: false if dc is gone. */
-static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
+ * in one transaction.  Returns: false if chan is gone. */
+static bool build_funding(struct chan *chan, const struct channel_event *ev)
 {
-	struct channels *chans = dc->owner;
+	struct channels *chans = chan->owner;
 	struct wallet_withdraw_params wp = {
 		.destination_script = ev->funding_script,
 		.destination_script_len = ev->funding_script_len,
 		.amount_sat = ev->funding_sat,
-		.feerate_perkw = dc->fund.feerate_perkw,
-		.minconf = dc->fund.minconf,
+		.feerate_perkw = chan->fund.feerate_perkw,
+		.minconf = chan->fund.minconf,
 	};
 	struct channel_effects fx;
 	struct bitcoin_outpoint outpoint;
@@ -745,26 +745,26 @@ static bool build_funding(struct dchannel *dc, const struct channel_event *ev)
 		channels_fatal(chans, "cannot begin storing the funding transaction");
 		return true;
 	}
-	dc->funding_tx = wallet_fund_prepare(chans->setup.wallet, &wp, &outnum, &code, err,
+	chan->funding_tx = wallet_fund_prepare(chans->setup.wallet, &wp, &outnum, &code, err,
 					     sizeof(err));
-	if (!dc->funding_tx) {
-		dchannel_fund_error(dc, CHANNELS_ERROR_WALLET, code, "%s", err);
-		return dchannel_fail_with(dc, "the funder cannot build the funding transaction");
+	if (!chan->funding_tx) {
+		chan_fund_error(chan, CHANNELS_ERROR_WALLET, code, "%s", err);
+		return chan_fail_with(chan, "the funder cannot build the funding transaction");
 	}
-	bitcoin_tx_txid(&outpoint.txid, dc->funding_tx);
+	bitcoin_tx_txid(&outpoint.txid, chan->funding_tx);
 	outpoint.vout = outnum;
 	channel_effects_init(&fx);
-	if (!channel_funding_built(dc->ch, &fx, &outpoint)) {
+	if (!channel_funding_built(chan->ch, &fx, &outpoint)) {
 		if (!wallet_fund_release(chans->setup.wallet, &outpoint.txid, err, sizeof(err)))
 			channels_fatal(chans, "cannot release the funding transaction");
-		bitcoin_tx_free(dc->funding_tx);
-		dc->funding_tx = NULL;
-		dchannel_fund_error(dc, CHANNELS_ERROR_INTERNAL, WALLET_OK, "%s",
+		bitcoin_tx_free(chan->funding_tx);
+		chan->funding_tx = NULL;
+		chan_fund_error(chan, CHANNELS_ERROR_INTERNAL, WALLET_OK, "%s",
 				    fx.refusal ? fx.refusal : "funding refused");
 		channel_effects_clear(&fx);
 		return true;
 	}
-	return dchannel_step(dc, &fx);
+	return chan_step(chan, &fx);
 }
 
 void channels_fund(struct channels *chans, struct peer *peer,
@@ -774,62 +774,62 @@ void channels_fund(struct channels *chans, struct peer *peer,
 	struct channel_id temporary_id;
 	struct fee_estimates est;
 	struct channels_error error;
-	struct dchannel *dc;
+	struct chan *chan;
 	char err[300];
 
-	for (dc = chans->list; dc; dc = dc->next) {
-		if (dc->fund_done && memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
+	for (chan = chans->list; chan; chan = chan->next) {
+		if (chan->fund_done && memcmp(chan->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0) {
 			done(arg, NULL, channels_error_fmt(&error, err, sizeof(err),
 							   CHANNELS_ERROR_FAILED,
 							   "Already opening a channel with peer %s",
-							   dc->peer_id_hex));
+							   chan->peer_id_hex));
 			return;
 		}
 	}
-	dc = dchannel_alloc(chans, peer->node_id_bytes);
-	if (!channels_store_next_index(chans->setup.db, &dc->dbid) || !dchannel_setup(chans, dc)) {
+	chan = chan_alloc(chans, peer->node_id_bytes);
+	if (!channels_store_next_index(chans->setup.db, &chan->dbid) || !chan_setup(chans, chan)) {
 		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err), CHANNELS_ERROR_INTERNAL,
 						   "cannot set up the channel: %s",
 						   db_errmsg(chans->setup.db)));
-		if (dc->close_timer)
-			dchannel_free(dc);
+		if (chan->close_timer)
+			chan_free(chan);
 		else
-			free(dc);
+			free(chan);
 		return;
 	}
-	if (!dchannel_engine_new(chans, dc, peer, params->amount_sat, err, sizeof(err))) {
+	if (!chan_engine_new(chans, chan, peer, params->amount_sat, err, sizeof(err))) {
 		error = (struct channels_error){CHANNELS_ERROR_INTERNAL, 0, err};
 		done(arg, NULL, &error);
-		dchannel_free(dc);
+		chan_free(chan);
 		return;
 	}
-	dc->peer = peer;
-	dc->fund = *params;
+	chan->peer = peer;
+	chan->fund = *params;
 	channel_effects_init(&fx);
 	crypto_random_bytes(temporary_id.bytes, sizeof(temporary_id.bytes));
 	channels_fee_estimates(chans, &est);
-	if (!channel_open(dc->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
+	if (!channel_open(chan->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
 			  fee_policy_commitment_feerate(&est, CHANNEL_TYPE_STATIC_REMOTEKEY),
 			  CHANNEL_TYPE_STATIC_REMOTEKEY, params->announce ? 1 : 0)) {
 		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err),
 						   CHANNELS_ERROR_BAD_PARAMS, "%s",
 						   fx.refusal ? fx.refusal : "cannot open the channel"));
 		channel_effects_clear(&fx);
-		dchannel_free(dc);
+		chan_free(chan);
 		return;
 	}
-	dc->fund_done = done;
-	dc->fund_arg = arg;
-	log_info(channels_log(chans), "channel", "%s: opening a channel of %llu sat", dc->peer_id_hex,
+	chan->fund_done = done;
+	chan->fund_arg = arg;
+	log_info(channels_log(chans), "channel", "%s: opening a channel of %llu sat", chan->peer_id_hex,
 		 (unsigned long long)params->amount_sat);
-	dchannel_step(dc, &fx);
+	chan_step(chan, &fx);
 }
 
 /* ---- Timers ---- */
 
 static void close_timer_fired(evutil_socket_t fd, short events, void *arg)
 {
-	dchannel_fail_with(arg, "the mutual close timed out: closing unilaterally");
+	chan_fail_with(arg, "the mutual close timed out: closing unilaterally");
 }
 
 /* ---- Life cycle ---- */
@@ -871,15 +871,15 @@ void channels_set_htlc_listener(struct channels *chans,
 void channels_start(struct channels *chans)
 {
 	uint32_t height = chain_height(chans->setup.chain);
-	struct dchannel *dc, *next;
+	struct chan *chan, *next;
 
-	for (dc = chans->list; dc; dc = next) {
-		next = dc->next;
+	for (chan = chans->list; chan; chan = next) {
+		next = chan->next;
 		if (height)
-			channels_channel_tip(dc, height);
+			channels_channel_tip(chan, height);
 	}
-	for (dc = chans->list; dc; dc = dc->next)
-		channels_redial_schedule(chans, dc->peer_id, true);
+	for (chan = chans->list; chan; chan = chan->next)
+		channels_redial_schedule(chans, chan->peer_id, true);
 }
 
 void channels_free(struct channels *chans)
@@ -895,7 +895,7 @@ void channels_free(struct channels *chans)
 	if (chans->flush_event)
 		event_free(chans->flush_event);
 	while (chans->list)
-		dchannel_free(chans->list);
+		chan_free(chans->list);
 	channels_redials_free(chans);
 	free(chans);
 }

@@ -4,7 +4,7 @@
  * spend the funding output, timers, and the commands waiting on it.
  *
  * Every engine step is applied the same way (channels.c
- * dchannel_step_with()): its snapshot and what its events change in the
+ * chan_step_with()): its snapshot and what its events change in the
  * database (a funding transaction released or let go, a transaction to
  * broadcast, the row deleted, an HTLC outcome the listener records) go
  * into the group transaction of this turn of the event loop; only after
@@ -42,7 +42,7 @@ struct channel_id;
 struct channels;
 struct config;
 struct db;
-struct dchannel;
+struct chan;
 struct event_base;
 struct log;
 struct peer;
@@ -161,18 +161,18 @@ struct channels_close_result {
 typedef void (*channels_close_cb)(void *arg, const struct channels_close_result *result,
 				  const struct channels_error *error);
 
-/* close: closes dc; script NULL pays our wallet.  timeout_secs 0 waits for
+/* close: closes chan; script NULL pays our wallet.  timeout_secs 0 waits for
  * the peer forever.  done as channels_fund's, once the closing (or our
  * commitment) transaction is broadcast. */
-void channels_close(struct channels *channels, struct dchannel *dc, const uint8_t *script,
+void channels_close(struct channels *channels, struct chan *chan, const uint8_t *script,
 		    size_t script_len, unsigned timeout_secs, channels_close_cb done, void *arg);
 
 /* The channel a user names by peer id: its oldest channel that still
  * needs the peer, else its newest; NULL if none. */
-struct dchannel *channels_for_peer(struct channels *channels,
+struct chan *channels_for_peer(struct channels *channels,
 				   const uint8_t peer_id[PUBKEY_CMPR_LEN]);
 /* By channel_id (or the temporary one before funding_created); NULL if none. */
-struct dchannel *channels_by_channel_id(struct channels *channels, const uint8_t id[32]);
+struct chan *channels_by_channel_id(struct channels *channels, const uint8_t id[32]);
 
 /* How many channels (with peer_id, or all if NULL) are opening or locking
  * in, normal (or shutting down), or anything else. */
@@ -217,20 +217,20 @@ struct channel_summary {
 	const struct msg_channel_update *remote_update;	/* or NULL */
 	const struct htlc_set *htlcs;	/* the engine's */
 };
-void dchannel_summary(const struct dchannel *dc, struct channel_summary *summary);
+void chan_summary(const struct chan *chan, struct channel_summary *summary);
 
 typedef void (*channels_htlc_cb)(void *arg, uint64_t htlc_id, const struct channels_error *error);
 
 /* dev-sendhtlc: offers an HTLC of amount_msat paying sha256(preimage)
- * (with a dummy onion) over dc, signed at once.  done (before this
+ * (with a dummy onion) over chan, signed at once.  done (before this
  * returns) gets its id or an error. */
-void channels_dev_send_htlc(struct channels *channels, struct dchannel *dc,
+void channels_dev_send_htlc(struct channels *channels, struct chan *chan,
 			    uint64_t amount_msat, const uint8_t preimage[32],
 			    uint32_t cltv_expiry, channels_htlc_cb done, void *arg);
 
 /* dev-fulfillhtlc / dev-failhtlc: settles an HTLC the peer offered us
  * (preimage NULL: fails it); done as dev_send's. */
-void channels_dev_settle_htlc(struct channels *channels, struct dchannel *dc,
+void channels_dev_settle_htlc(struct channels *channels, struct chan *chan,
 			      uint64_t htlc_id, const uint8_t *preimage, channels_htlc_cb done,
 			      void *arg);
 
@@ -249,18 +249,18 @@ struct wirebuf;
  * resolved_db finds inside the step's transaction (whose HTLC it was) and
  * resolved acts on after the commit; the channels never look inside. */
 struct channels_htlc_listener {
-	/* Our HTLC on dc was fulfilled, failed or withdrawn (ev), inside the
+	/* Our HTLC on chan was fulfilled, failed or withdrawn (ev), inside the
 	 * step's transaction.  Returns: false on a database error (the step
 	 * is rolled back and ohmd stops). */
-	bool (*resolved_db)(void *arg, struct dchannel *dc, const struct channel_event *ev,
+	bool (*resolved_db)(void *arg, struct chan *chan, const struct channel_event *ev,
 			    void *owner);
 	/* The same fulfilled or failed HTLC, once the step committed. */
-	void (*resolved)(void *arg, struct dchannel *dc, const struct channel_event *ev,
+	void (*resolved)(void *arg, struct chan *chan, const struct channel_event *ev,
 			 const void *owner);
-	/* The peer's HTLC htlc_id on dc is irrevocably committed. */
-	void (*added)(void *arg, struct dchannel *dc, uint64_t htlc_id);
-	/* dc can carry updates again (newly normal, or reestablished). */
-	void (*usable)(void *arg, struct dchannel *dc);
+	/* The peer's HTLC htlc_id on chan is irrevocably committed. */
+	void (*added)(void *arg, struct chan *chan, uint64_t htlc_id);
+	/* chan can carry updates again (newly normal, or reestablished). */
+	void (*usable)(void *arg, struct chan *chan);
 	size_t owner_size;
 	void *arg;
 };
@@ -275,48 +275,48 @@ typedef bool (*channels_db_fn)(void *arg, uint64_t htlc_id);
 
 /* Channels by short_channel_id, by database id, or the first usable one
  * with a peer; NULL if none. */
-struct dchannel *channels_by_scid(struct channels *channels, const struct short_channel_id *scid);
-struct dchannel *channels_by_dbid(struct channels *channels, int64_t dbid);
-struct dchannel *channels_usable_with(struct channels *channels,
+struct chan *channels_by_scid(struct channels *channels, const struct short_channel_id *scid);
+struct chan *channels_by_dbid(struct channels *channels, int64_t dbid);
+struct chan *channels_usable_with(struct channels *channels,
 				      const uint8_t peer_id[PUBKEY_CMPR_LEN]);
 /* Every channel in turn (first: prev NULL). */
-struct dchannel *channels_next(struct channels *channels, struct dchannel *prev);
+struct chan *channels_next(struct channels *channels, struct chan *prev);
 
-int64_t dchannel_dbid(const struct dchannel *dc);
-const uint8_t *dchannel_peer_id(const struct dchannel *dc);
-const struct channel *dchannel_engine(const struct dchannel *dc);
+int64_t chan_dbid(const struct chan *chan);
+const uint8_t *chan_peer_id(const struct chan *chan);
+const struct channel *chan_engine(const struct chan *chan);
 /* Normal, with its peer connected and reestablished: HTLCs can go. */
-bool dchannel_is_usable(const struct dchannel *dc);
+bool chan_is_usable(const struct chan *chan);
 /* The short_channel_id, or NULL before the funding confirmed. */
-const struct short_channel_id *dchannel_scid(const struct dchannel *dc);
+const struct short_channel_id *chan_scid(const struct chan *chan);
 /* The peer's channel_update (its fees toward us), or NULL. */
-const struct msg_channel_update *dchannel_remote_update(const struct dchannel *dc);
+const struct msg_channel_update *chan_remote_update(const struct chan *chan);
 /* Our channel_update, newly signed (NULL before a short_channel_id). */
-struct wirebuf *dchannel_local_update(struct dchannel *dc);
+struct wirebuf *chan_local_update(struct chan *chan);
 
 /* Offers an HTLC; fn (may be NULL) stores what goes with it.  Returns:
  * false with why (the engine's refusal: over a limit, not normal...; or
  * the step could not be stored and ohmd is stopping). */
-bool dchannel_offer(struct dchannel *dc, uint64_t amount_msat, const struct sha256 *payment_hash,
+bool chan_offer(struct chan *chan, uint64_t amount_msat, const struct sha256 *payment_hash,
 		    uint32_t cltv_expiry, const uint8_t *onion, channels_db_fn fn, void *arg,
 		    uint64_t *htlc_id, char *why, size_t whylen);
 
-/* What payments log about a step they just applied on dc (an offer, a
+/* What payments log about a step they just applied on chan (an offer, a
  * fulfill, a failure): logged (info, under subsystem, a static string)
  * once the step is committed, just before its messages go out; never if
  * it is not (ohmd stopped on a database error first). */
-void dchannel_log_committed(struct dchannel *dc, const char *subsystem, const char *fmt, ...)
+void chan_log_committed(struct chan *chan, const char *subsystem, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Removes an HTLC the peer offered: fulfills it (preimage), or fails it
  * with reason (an onion error for the origin), or as malformed
  * (failure_code with BADONION, sha256_of_onion).  fn as above.
  * Returns: false if the engine refused or the step could not be stored. */
-bool dchannel_fulfill(struct dchannel *dc, uint64_t htlc_id, const struct preimage *preimage,
+bool chan_fulfill(struct chan *chan, uint64_t htlc_id, const struct preimage *preimage,
 		      channels_db_fn fn, void *arg);
-bool dchannel_fail(struct dchannel *dc, uint64_t htlc_id, const uint8_t *reason,
+bool chan_fail(struct chan *chan, uint64_t htlc_id, const uint8_t *reason,
 		   size_t reason_len, channels_db_fn fn, void *arg);
-bool dchannel_fail_malformed(struct dchannel *dc, uint64_t htlc_id,
+bool chan_fail_malformed(struct chan *chan, uint64_t htlc_id,
 			     const struct sha256 *sha256_of_onion, uint16_t failure_code,
 			     channels_db_fn fn, void *arg);
 

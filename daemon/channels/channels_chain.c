@@ -24,31 +24,31 @@
 
 /* ---- The chain ---- */
 
-static bool row_update_chain(struct dchannel *dc)
+static bool row_update_chain(struct chan *chan)
 {
 	struct channels_store_chain chain = {
-		.funding_confirmed = dc->funding_confirmed,
-		.funding_height = dc->funding_height,
-		.funding_txindex = dc->funding_txindex,
-		.is_spent = dc->is_spent,
-		.spend_txid = dc->spend_txid,
-		.spend_height = dc->spend_height,
+		.funding_confirmed = chan->funding_confirmed,
+		.funding_height = chan->funding_height,
+		.funding_txindex = chan->funding_txindex,
+		.is_spent = chan->is_spent,
+		.spend_txid = chan->spend_txid,
+		.spend_height = chan->spend_height,
 	};
 
-	return channels_store_set_chain(dc->owner->setup.db, dc->dbid, &chain);
+	return channels_store_set_chain(chan->owner->setup.db, chan->dbid, &chain);
 }
 
 /* Whether tx's output outnum is the channel's funding output. */
-static bool pays_channel(const struct dchannel *dc, const struct bitcoin_tx *tx, uint32_t outnum)
+static bool pays_channel(const struct chan *chan, const struct bitcoin_tx *tx, uint32_t outnum)
 {
-	const struct channel_params *params = channel_get_params(dc->ch);
+	const struct channel_params *params = channel_get_params(chan->ch);
 	struct wirebuf *script;
 	bool ok;
 
 	if (outnum >= tx->num_outputs || tx->outputs[outnum].amount_sat != params->funding_sat)
 		return false;
 	script = wirebuf_new();
-	channel_script_funding_output(script, dc->owner->setup.secp,
+	channel_script_funding_output(script, chan->owner->setup.secp,
 				      &params->party[CHANNEL_LOCAL].funding_pubkey,
 				      &params->party[CHANNEL_REMOTE].funding_pubkey);
 	ok = tx->outputs[outnum].script_len == script->len
@@ -68,40 +68,40 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 	txids = oh_calloc(block->num_txs + 1, sizeof(*txids));
 	for (size_t i = 0; i < block->num_txs; i++)
 		bitcoin_tx_txid(&txids[i], block->txs[i]);
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
+	for (struct chan *chan = chans->list; chan; chan = chan->next) {
 		const struct bitcoin_outpoint *funding;
 		bool changed = false;
-		if (!dchannel_has_funding(dc))
+		if (!chan_has_funding(chan))
 			continue;
-		funding = dchannel_funding(dc);
+		funding = chan_funding(chan);
 		/* What this block already taught us counts as new again: if the
 		 * chain's transaction rolled back (and the block is retried),
 		 * memory kept it but the row did not. */
-		if (dc->funding_confirmed && dc->funding_height == height)
-			dc->funding_confirmed = false;
-		if (dc->is_spent && dc->spend_height == height)
-			dc->is_spent = false;
+		if (chan->funding_confirmed && chan->funding_height == height)
+			chan->funding_confirmed = false;
+		if (chan->is_spent && chan->spend_height == height)
+			chan->is_spent = false;
 		for (size_t i = 0; i < block->num_txs; i++) {
 			const struct bitcoin_tx *tx = block->txs[i];
-			if (!dc->funding_confirmed && bitcoin_txid_eq(&txids[i], &funding->txid)) {
-				dc->funding_confirmed = true;
-				dc->funding_height = height;
-				dc->funding_txindex = (uint32_t)i;
-				dc->is_funding_bad = !pays_channel(dc, tx, funding->vout);
+			if (!chan->funding_confirmed && bitcoin_txid_eq(&txids[i], &funding->txid)) {
+				chan->funding_confirmed = true;
+				chan->funding_height = height;
+				chan->funding_txindex = (uint32_t)i;
+				chan->is_funding_bad = !pays_channel(chan, tx, funding->vout);
 				changed = true;
 			}
-			for (size_t j = 0; !dc->is_spent && j < tx->num_inputs; j++) {
+			for (size_t j = 0; !chan->is_spent && j < tx->num_inputs; j++) {
 				const struct bitcoin_outpoint *prev = &tx->inputs[j].prevout;
 				if (prev->vout == funding->vout
 				    && bitcoin_txid_eq(&prev->txid, &funding->txid)) {
-					dc->is_spent = true;
-					dc->spend_txid = txids[i];
-					dc->spend_height = height;
+					chan->is_spent = true;
+					chan->spend_txid = txids[i];
+					chan->spend_height = height;
 					changed = true;
 				}
 			}
 		}
-		if (changed && !row_update_chain(dc)) {
+		if (changed && !row_update_chain(chan)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
 				 db_errmsg(chans->setup.db));
 			free(txids);
@@ -118,21 +118,21 @@ void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bi
 {
 	struct channels *chans = arg;
 
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
+	for (struct chan *chan = chans->list; chan; chan = chan->next) {
 		const struct bitcoin_outpoint *funding;
 		char cid[65], hex[65];
-		if (dc->is_spent || !dchannel_has_funding(dc)
-		    || channel_get_state(dc->ch) == CHANNEL_ONCHAIN)
+		if (chan->is_spent || !chan_has_funding(chan)
+		    || channel_get_state(chan->ch) == CHANNEL_ONCHAIN)
 			continue;
-		funding = dchannel_funding(dc);
+		funding = chan_funding(chan);
 		for (size_t i = 0; i < tx->num_inputs; i++) {
 			if (tx->inputs[i].prevout.vout != funding->vout
 			    || !bitcoin_txid_eq(&tx->inputs[i].prevout.txid, &funding->txid))
 				continue;
 			log_info(channels_log(chans), "channel",
 				 "%s: channel %s: funding output spent in the mempool by %s: the"
-				 " channel ends once that confirms", dc->peer_id_hex,
-				 dchannel_id_hex(cid, dc), bitcoin_txid_to_hex(hex, txid));
+				 " channel ends once that confirms", chan->peer_id_hex,
+				 chan_id_hex(cid, chan), bitcoin_txid_to_hex(hex, txid));
 			break;
 		}
 	}
@@ -142,18 +142,18 @@ bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t e
 {
 	struct channels *chans = arg;
 
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
+	for (struct chan *chan = chans->list; chan; chan = chan->next) {
 		bool changed = false;
-		if (dc->funding_confirmed && dc->funding_height == height) {
-			dc->funding_confirmed = false;
-			dc->is_funding_bad = false;
+		if (chan->funding_confirmed && chan->funding_height == height) {
+			chan->funding_confirmed = false;
+			chan->is_funding_bad = false;
 			changed = true;
 		}
-		if (dc->is_spent && dc->spend_height == height) {
-			dc->is_spent = false;
+		if (chan->is_spent && chan->spend_height == height) {
+			chan->is_spent = false;
 			changed = true;
 		}
-		if (changed && !row_update_chain(dc)) {
+		if (changed && !row_update_chain(chan)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
 				 db_errmsg(chans->setup.db));
 			return false;
@@ -163,9 +163,9 @@ bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t e
 }
 
 /* An HTLC we offered that is past its deadline, or NULL. */
-static const struct htlc *expired_htlc(const struct dchannel *dc, uint32_t height)
+static const struct htlc *expired_htlc(const struct chan *chan, uint32_t height)
 {
-	const struct htlc_set *set = channel_get_htlcs(dc->ch);
+	const struct htlc_set *set = channel_get_htlcs(chan->ch);
 
 	for (size_t i = 0; i < set->num; i++) {
 		const struct htlc *h = &set->htlcs[i];
@@ -179,9 +179,9 @@ static const struct htlc *expired_htlc(const struct dchannel *dc, uint32_t heigh
 }
 
 /* Whether the channel has commitments (funds at stake on chain). */
-static bool has_commitments(const struct dchannel *dc)
+static bool has_commitments(const struct chan *chan)
 {
-	enum channel_state state = channel_get_state(dc->ch);
+	enum channel_state state = channel_get_state(chan->ch);
 
 	return state >= CHANNEL_AWAITING_LOCKIN && state != CHANNEL_FORGOTTEN;
 }
@@ -192,19 +192,19 @@ static bool has_commitments(const struct dchannel *dc)
  * confirms.  With option_anchors it is a P2WSH with a CSV of 1 instead
  * (issue 13).  Done once per channel: before any block is processed
  * (channels_start), or at the first tip after it opened. */
-static void watch_to_remote(struct dchannel *dc)
+static void watch_to_remote(struct chan *chan)
 {
-	struct channels *chans = dc->owner;
+	struct channels *chans = chan->owner;
 	struct wirebuf *script;
 
-	if (dc->is_to_remote_watched || !has_commitments(dc)
-	    || channel_get_params(dc->ch)->option_anchors)
+	if (chan->is_to_remote_watched || !has_commitments(chan)
+	    || channel_get_params(chan->ch)->option_anchors)
 		return;
-	dc->is_to_remote_watched = true;
+	chan->is_to_remote_watched = true;
 	script = wirebuf_new();
 	script_p2wpkh_for_pubkey(script, chans->setup.secp,
-				 &channel_get_params(dc->ch)->party[CHANNEL_LOCAL].basepoints.payment);
-	wallet_watch_channel_key(chans->setup.wallet, script->data, script->len, (uint64_t)dc->dbid);
+				 &channel_get_params(chan->ch)->party[CHANNEL_LOCAL].basepoints.payment);
+	wallet_watch_channel_key(chans->setup.wallet, script->data, script->len, (uint64_t)chan->dbid);
 	wirebuf_free(script);
 }
 
@@ -227,16 +227,16 @@ static const char *spender_name(enum channel_spender spender)
  * funding output: if a failure handed it to the chain after that block
  * was processed, it is not re-sent any more (the chain forgets one that
  * was waiting when the block came). */
-static void forget_losing_commitment(struct dchannel *dc)
+static void forget_losing_commitment(struct chan *chan)
 {
-	struct bitcoin_tx *ours = channel_signed_commitment(dc->ch);
+	struct bitcoin_tx *ours = channel_signed_commitment(chan->ch);
 	struct bitcoin_txid txid;
 
 	if (!ours)
 		return;
 	bitcoin_tx_txid(&txid, ours);
-	if (!bitcoin_txid_eq(&txid, &dc->spend_txid))
-		chain_rebroadcast_forget(dc->owner->setup.chain, &txid);
+	if (!bitcoin_txid_eq(&txid, &chan->spend_txid))
+		chain_rebroadcast_forget(chan->owner->setup.chain, &txid);
 	bitcoin_tx_free(ours);
 }
 
@@ -244,104 +244,104 @@ static void forget_losing_commitment(struct dchannel *dc)
  * connection (BOLT #5): the engine moves to CHANNEL_ONCHAIN (for good: it
  * is stored) and fails the HTLCs we offered that can no longer be
  * claimed, now or once the spend is deep enough. */
-static void funding_spent(struct dchannel *dc, uint32_t height)
+static void funding_spent(struct chan *chan, uint32_t height)
 {
 	struct channel_effects fx;
-	bool was_onchain = channel_get_state(dc->ch) == CHANNEL_ONCHAIN;
+	bool was_onchain = channel_get_state(chan->ch) == CHANNEL_ONCHAIN;
 	char cid[65], txid[65];
 
-	if (height < dc->spend_height)
+	if (height < chan->spend_height)
 		return;
 	if (!was_onchain)
-		forget_losing_commitment(dc);
+		forget_losing_commitment(chan);
 	channel_effects_init(&fx);
-	if (!channel_funding_spent(dc->ch, &fx, &dc->spend_txid, height - dc->spend_height + 1)) {
-		dchannel_refused(dc, &fx, "channel_funding_spent");
+	if (!channel_funding_spent(chan->ch, &fx, &chan->spend_txid, height - chan->spend_height + 1)) {
+		chan_refused(chan, &fx, "channel_funding_spent");
 		return;
 	}
 	if (!was_onchain)
-		log_info(channels_log(dc->owner), "channel",
+		log_info(channels_log(chan->owner), "channel",
 			 "%s: channel %s: funding output spent by %s (%s) at block %u: closed on chain",
-			 dc->peer_id_hex, dchannel_id_hex(cid, dc),
-			 bitcoin_txid_to_hex(txid, &dc->spend_txid),
-			 spender_name(channel_spender_of(dc->ch, &dc->spend_txid)), dc->spend_height);
+			 chan->peer_id_hex, chan_id_hex(cid, chan),
+			 bitcoin_txid_to_hex(txid, &chan->spend_txid),
+			 spender_name(channel_spender_of(chan->ch, &chan->spend_txid)), chan->spend_height);
 	if (fx.snapshot || fx.num_events || fx.num_msgs)
-		dchannel_step(dc, &fx);
+		chan_step(chan, &fx);
 	else
 		channel_effects_clear(&fx);
 }
 
 /* Tells one channel what the chain says at height. */
-void channels_channel_tip(struct dchannel *dc, uint32_t height)
+void channels_channel_tip(struct chan *chan, uint32_t height)
 {
 	struct channel_effects fx;
-	enum channel_state state = channel_get_state(dc->ch);
+	enum channel_state state = channel_get_state(chan->ch);
 	const struct htlc *expired;
 	char why[200];
 
 	channel_effects_init(&fx);
-	watch_to_remote(dc);
-	if (dc->is_spent && has_commitments(dc)) {
-		funding_spent(dc, height);
+	watch_to_remote(chan);
+	if (chan->is_spent && has_commitments(chan)) {
+		funding_spent(chan, height);
 		return;
 	}
-	if (dc->funding_confirmed && dc->is_funding_bad && state < CHANNEL_CLOSED) {
-		dchannel_fail_with(dc, "the funding transaction does not pay the channel");
+	if (chan->funding_confirmed && chan->is_funding_bad && state < CHANNEL_CLOSED) {
+		chan_fail_with(chan, "the funding transaction does not pay the channel");
 		return;
 	}
-	if (!dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN
-	    && !channel_is_opener(dc->ch) && dc->opened_height
-	    && height >= dc->opened_height + dc->owner->setup.config->fundee_timeout_blocks) {
-		if (channel_forget_unfunded(dc->ch, &fx, "the funding transaction did not confirm "
+	if (!chan->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN
+	    && !channel_is_opener(chan->ch) && chan->opened_height
+	    && height >= chan->opened_height + chan->owner->setup.config->fundee_timeout_blocks) {
+		if (channel_forget_unfunded(chan->ch, &fx, "the funding transaction did not confirm "
 					    "in time"))
-			dchannel_step(dc, &fx);
+			chan_step(chan, &fx);
 		else
-			dchannel_refused(dc, &fx, "channel_forget_unfunded");
+			chan_refused(chan, &fx, "channel_forget_unfunded");
 		return;
 	}
-	if (dc->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= dc->funding_height) {
-		uint32_t depth = height - dc->funding_height + 1;
+	if (chan->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= chan->funding_height) {
+		uint32_t depth = height - chan->funding_height + 1;
 		struct short_channel_id scid;
-		if (depth != dc->depth_told
-		    && short_channel_id_from_parts(&scid, dc->funding_height, dc->funding_txindex,
-						   (uint16_t)dchannel_funding(dc)->vout)) {
-			dc->depth_told = depth;
-			if (channel_funding_depth(dc->ch, &fx, depth, &scid))
-				dchannel_step(dc, &fx);
+		if (depth != chan->depth_told
+		    && short_channel_id_from_parts(&scid, chan->funding_height, chan->funding_txindex,
+						   (uint16_t)chan_funding(chan)->vout)) {
+			chan->depth_told = depth;
+			if (channel_funding_depth(chan->ch, &fx, depth, &scid))
+				chan_step(chan, &fx);
 			else
-				dchannel_refused(dc, &fx, "channel_funding_depth");
+				chan_refused(chan, &fx, "channel_funding_depth");
 		}
 		return;
 	}
 	expired = (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
-		? expired_htlc(dc, height) : NULL;
+		? expired_htlc(chan, height) : NULL;
 	if (expired) {
 		/* BOLT #2 "Requirements" for HTLC timeouts: the HTLC must be
 		 * resolved on chain before the incoming one expires. */
 		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
 			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
-		dchannel_fail_with(dc, why);
+		chan_fail_with(chan, why);
 	} else if ((state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
-		   && channel_held_expiry(dc->ch)
-		   && height >= channel_held_expiry(dc->ch) + HTLC_TIMEOUT_GRACE) {
+		   && channel_held_expiry(chan->ch)
+		   && height >= channel_held_expiry(chan->ch) + HTLC_TIMEOUT_GRACE) {
 		/* A withdrawn HTLC whose failure waits for the peer's
 		 * revocation: the peer may hold a commitment with it, so
 		 * it times out the same way. */
 		snprintf(why, sizeof(why), "withdrawn HTLC expired at block %u and the peer"
 			 " has not revoked the commitment that may hold it",
-			 channel_held_expiry(dc->ch));
-		dchannel_fail_with(dc, why);
+			 channel_held_expiry(chan->ch));
+		chan_fail_with(chan, why);
 	}
 }
 
 void channels_tip_changed(void *arg, uint32_t height)
 {
 	struct channels *chans = arg;
-	struct dchannel *dc, *next;
+	struct chan *chan, *next;
 
-	for (dc = chans->list; dc; dc = next) {
-		next = dc->next;
-		channels_channel_tip(dc, height);
+	for (chan = chans->list; chan; chan = next) {
+		next = chan->next;
+		channels_channel_tip(chan, height);
 	}
 }
 

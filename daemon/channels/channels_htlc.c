@@ -8,93 +8,93 @@
 
 #include "daemon/channels/channels.h"
 
-struct dchannel *channels_next(struct channels *chans, struct dchannel *prev)
+struct chan *channels_next(struct channels *chans, struct chan *prev)
 {
 	return prev ? prev->next : chans->list;
 }
 
-struct dchannel *channels_by_scid(struct channels *chans, const struct short_channel_id *scid)
+struct chan *channels_by_scid(struct channels *chans, const struct short_channel_id *scid)
 {
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
-		if (dc->funding_confirmed && channel_get_scid(dc->ch)->u64 == scid->u64)
-			return dc;
+	for (struct chan *chan = chans->list; chan; chan = chan->next)
+		if (chan->funding_confirmed && channel_get_scid(chan->ch)->u64 == scid->u64)
+			return chan;
 	return NULL;
 }
 
-struct dchannel *channels_by_dbid(struct channels *chans, int64_t dbid)
+struct chan *channels_by_dbid(struct channels *chans, int64_t dbid)
 {
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
-		if (dc->dbid == dbid)
-			return dc;
+	for (struct chan *chan = chans->list; chan; chan = chan->next)
+		if (chan->dbid == dbid)
+			return chan;
 	return NULL;
 }
 
-struct dchannel *channels_usable_with(struct channels *chans,
+struct chan *channels_usable_with(struct channels *chans,
 				      const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
-	struct dchannel *best = NULL;
+	struct chan *best = NULL;
 
 	/* The one that can send the most. */
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
-		if (memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0 && dchannel_is_usable(dc)
-		    && (!best || channel_sendable_msat(dc->ch, CHANNEL_LOCAL)
+	for (struct chan *chan = chans->list; chan; chan = chan->next)
+		if (memcmp(chan->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0 && chan_is_usable(chan)
+		    && (!best || channel_sendable_msat(chan->ch, CHANNEL_LOCAL)
 				 > channel_sendable_msat(best->ch, CHANNEL_LOCAL)))
-			best = dc;
+			best = chan;
 	return best;
 }
 
-int64_t dchannel_dbid(const struct dchannel *dc)
+int64_t chan_dbid(const struct chan *chan)
 {
-	return dc->dbid;
+	return chan->dbid;
 }
 
-const uint8_t *dchannel_peer_id(const struct dchannel *dc)
+const uint8_t *chan_peer_id(const struct chan *chan)
 {
-	return dc->peer_id;
+	return chan->peer_id;
 }
 
-const struct channel *dchannel_engine(const struct dchannel *dc)
+const struct channel *chan_engine(const struct chan *chan)
 {
-	return dc->ch;
+	return chan->ch;
 }
 
-bool dchannel_is_usable(const struct dchannel *dc)
+bool chan_is_usable(const struct chan *chan)
 {
-	return dc->peer && channel_get_state(dc->ch) == CHANNEL_NORMAL
-		&& channel_is_connected(dc->ch);
+	return chan->peer && channel_get_state(chan->ch) == CHANNEL_NORMAL
+		&& channel_is_connected(chan->ch);
 }
 
-const struct short_channel_id *dchannel_scid(const struct dchannel *dc)
+const struct short_channel_id *chan_scid(const struct chan *chan)
 {
-	return dc->funding_confirmed && channel_get_scid(dc->ch)->u64 ? channel_get_scid(dc->ch)
+	return chan->funding_confirmed && channel_get_scid(chan->ch)->u64 ? channel_get_scid(chan->ch)
 								       : NULL;
 }
 
-const struct msg_channel_update *dchannel_remote_update(const struct dchannel *dc)
+const struct msg_channel_update *chan_remote_update(const struct chan *chan)
 {
-	return dc->has_remote_update ? &dc->remote_update : NULL;
+	return chan->has_remote_update ? &chan->remote_update : NULL;
 }
 
-bool dchannel_offer(struct dchannel *dc, uint64_t amount_msat, const struct sha256 *payment_hash,
+bool chan_offer(struct chan *chan, uint64_t amount_msat, const struct sha256 *payment_hash,
 		    uint32_t cltv_expiry, const uint8_t *onion, channels_db_fn fn, void *arg,
 		    uint64_t *htlc_id, char *why, size_t whylen)
 {
 	struct channel_effects fx;
 
 	channel_effects_init(&fx);
-	if (!dchannel_is_usable(dc)) {
-		snprintf(why, whylen, "channel is not usable (%s, peer %s)", dchannel_state_name(dc),
-			 dc->peer ? "connected" : "not connected");
+	if (!chan_is_usable(chan)) {
+		snprintf(why, whylen, "channel is not usable (%s, peer %s)", chan_state_name(chan),
+			 chan->peer ? "connected" : "not connected");
 		return false;
 	}
-	if (!channel_add_htlc(dc->ch, &fx, htlc_id, amount_msat, payment_hash, cltv_expiry, onion,
+	if (!channel_add_htlc(chan->ch, &fx, htlc_id, amount_msat, payment_hash, cltv_expiry, onion,
 			      NULL)) {
 		snprintf(why, whylen, "%s", fx.refusal ? fx.refusal : "refused");
 		channel_effects_clear(&fx);
 		return false;
 	}
-	dchannel_step_with(dc, &fx, fn, arg, *htlc_id);
-	if (dc->owner->is_fatal) {
+	chan_step_with(chan, &fx, fn, arg, *htlc_id);
+	if (chan->owner->is_fatal) {
 		snprintf(why, whylen, "ohmd is stopping: the HTLC could not be stored");
 		return false;
 	}
@@ -102,45 +102,45 @@ bool dchannel_offer(struct dchannel *dc, uint64_t amount_msat, const struct sha2
 }
 
 /* One removal: the engine call's outcome applied with fn. */
-static bool removed(struct dchannel *dc, struct channel_effects *fx, bool ok, uint64_t htlc_id,
+static bool removed(struct chan *chan, struct channel_effects *fx, bool ok, uint64_t htlc_id,
 		    channels_db_fn fn, void *arg, const char *what)
 {
 	if (!ok) {
-		dchannel_refused(dc, fx, what);
+		chan_refused(chan, fx, what);
 		return false;
 	}
-	dchannel_step_with(dc, fx, fn, arg, htlc_id);
-	return !dc->owner->is_fatal;
+	chan_step_with(chan, fx, fn, arg, htlc_id);
+	return !chan->owner->is_fatal;
 }
 
-bool dchannel_fulfill(struct dchannel *dc, uint64_t htlc_id, const struct preimage *preimage,
+bool chan_fulfill(struct chan *chan, uint64_t htlc_id, const struct preimage *preimage,
 		      channels_db_fn fn, void *arg)
 {
 	struct channel_effects fx;
 
 	channel_effects_init(&fx);
-	return removed(dc, &fx, channel_fulfill_htlc(dc->ch, &fx, htlc_id, preimage), htlc_id, fn,
+	return removed(chan, &fx, channel_fulfill_htlc(chan->ch, &fx, htlc_id, preimage), htlc_id, fn,
 		       arg, "channel_fulfill_htlc");
 }
 
-bool dchannel_fail(struct dchannel *dc, uint64_t htlc_id, const uint8_t *reason,
+bool chan_fail(struct chan *chan, uint64_t htlc_id, const uint8_t *reason,
 		   size_t reason_len, channels_db_fn fn, void *arg)
 {
 	struct channel_effects fx;
 
 	channel_effects_init(&fx);
-	return removed(dc, &fx, channel_fail_htlc(dc->ch, &fx, htlc_id, reason, reason_len),
+	return removed(chan, &fx, channel_fail_htlc(chan->ch, &fx, htlc_id, reason, reason_len),
 		       htlc_id, fn, arg, "channel_fail_htlc");
 }
 
-bool dchannel_fail_malformed(struct dchannel *dc, uint64_t htlc_id,
+bool chan_fail_malformed(struct chan *chan, uint64_t htlc_id,
 			     const struct sha256 *sha256_of_onion, uint16_t failure_code,
 			     channels_db_fn fn, void *arg)
 {
 	struct channel_effects fx;
 
 	channel_effects_init(&fx);
-	return removed(dc, &fx, channel_fail_malformed_htlc(dc->ch, &fx, htlc_id, sha256_of_onion,
+	return removed(chan, &fx, channel_fail_malformed_htlc(chan->ch, &fx, htlc_id, sha256_of_onion,
 							    failure_code),
 		       htlc_id, fn, arg, "channel_fail_malformed_htlc");
 }

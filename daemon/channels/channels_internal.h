@@ -35,8 +35,12 @@ struct log;
  * the channel (BOLT #2 deadline; our own grace). */
 #define HTLC_TIMEOUT_GRACE 1
 
-/* One channel: the engine and everything around it. */
-struct dchannel {
+/* struct chan: one channel as ohmd runs it, the engine's struct channel
+ * (channel/, pure) plus what the daemon keeps around it: its peer, its
+ * secrets, what the chain said about its funding output, and the commands
+ * waiting on it.  Functions on it are chan_*; functions on the set of
+ * channels are channels_*. */
+struct chan {
 	struct channels *owner;
 	int64_t dbid;			/* row id, also the secrets' index */
 	uint8_t peer_id[PUBKEY_CMPR_LEN];
@@ -74,7 +78,7 @@ struct dchannel {
 	struct msg_channel_update remote_update;
 	uint32_t local_update_timestamp;
 
-	/* dchannel_is_usable() was true after the last step. */
+	/* chan_is_usable() was true after the last step. */
 	bool was_usable;
 	/* Group commit (see channels.c): the latest snapshot not yet
 	 * written, whether the row exists, and which connection a step's
@@ -87,7 +91,7 @@ struct dchannel {
 	uint64_t link_gen;
 
 	char *failure;			/* why it failed, for status */
-	struct dchannel *next;
+	struct chan *next;
 };
 
 /* A peer we redial. */
@@ -102,13 +106,13 @@ struct redial {
 /* A step stored in the open group transaction, waiting for its commit to
  * be acted on (its messages sent, its events handled). */
 struct queued_step {
-	struct dchannel *dc;
+	struct chan *chan;
 	uint64_t link_gen;
 	struct channel_effects fx;
 	/* Per event of fx, owner_size bytes of the HTLC listener's (see
 	 * channels.h); NULL if fx has no events. */
 	void *owners;
-	/* Logged once the step is committed (dchannel_log_committed). */
+	/* Logged once the step is committed (chan_log_committed). */
 	char *note;
 	const char *note_subsystem;
 	struct queued_step *next;
@@ -116,7 +120,7 @@ struct queued_step {
 
 struct channels {
 	struct channels_setup setup;	/* what the channels stand on */
-	struct dchannel *list;
+	struct chan *list;
 	struct redial *redials;
 	bool is_fatal;			/* a database error: we are stopping */
 	struct channels_htlc_listener htlc;	/* the HTLC switch above */
@@ -130,32 +134,32 @@ struct channels {
 
 struct log *channels_log(const struct channels *chans);
 /* Hex of the channel_id (the temporary one before funding_created). */
-const char *dchannel_id_hex(char out[65], const struct dchannel *dc);
+const char *chan_id_hex(char out[65], const struct chan *chan);
 /* Whether the funding outpoint is known (funding_created sent or received). */
-bool dchannel_has_funding(const struct dchannel *dc);
-const struct bitcoin_outpoint *dchannel_funding(const struct dchannel *dc);
+bool chan_has_funding(const struct chan *chan);
+const struct bitcoin_outpoint *chan_funding(const struct chan *chan);
 /* Core Lightning's name for the channel's state. */
-const char *dchannel_state_name(const struct dchannel *dc);
+const char *chan_state_name(const struct chan *chan);
 /* Whether the channel still needs its peer (to open, update or close). */
-bool dchannel_needs_peer(const struct dchannel *dc);
+bool chan_needs_peer(const struct chan *chan);
 /* A channel with id (channel_id or temporary), with peer if not NULL. */
-struct dchannel *channels_find_by_id(struct channels *chans, const struct peer *peer,
+struct chan *channels_find_by_id(struct channels *chans, const struct peer *peer,
 				     const uint8_t id[32]);
 /* A database error: logged with what failed, and ohmd stops. */
 void channels_fatal(struct channels *chans, const char *what);
 
 /* A new channel for peer_id, not linked in yet. */
-struct dchannel *dchannel_alloc(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
-/* Derives dc's secrets and makes its close timer; links dc into chans. */
-bool dchannel_setup(struct channels *chans, struct dchannel *dc);
-/* A new engine for dc, as funder or fundee (funding_sat sizes our reserve). */
-bool dchannel_engine_new(struct channels *chans, struct dchannel *dc, const struct peer *peer,
+struct chan *chan_alloc(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN]);
+/* Derives chan's secrets and makes its close timer; links chan into chans. */
+bool chan_setup(struct channels *chans, struct chan *chan);
+/* A new engine for chan, as funder or fundee (funding_sat sizes our reserve). */
+bool chan_engine_new(struct channels *chans, struct chan *chan, const struct peer *peer,
 			 uint64_t funding_sat, char *err, size_t errlen);
 /* What peer's connection negotiated for closing (BOLT #9). */
-void dchannel_close_features(const struct peer *peer, struct close_features *out);
-/* Unlinks dc, answers its waiting requests, wipes its secrets, frees it
- * (once dchannel_setup made its timer; before that, plain free()). */
-void dchannel_free(struct dchannel *dc);
+void chan_close_features(const struct peer *peer, struct close_features *out);
+/* Unlinks chan, answers its waiting requests, wipes its secrets, frees it
+ * (once chan_setup made its timer; before that, plain free()). */
+void chan_free(struct chan *chan);
 
 /* Our limits and fee opinions for a channel (the policy is not stored). */
 void channels_fill_policy(struct channels *chans, struct channel_policy *policy);
@@ -168,23 +172,23 @@ const struct channels_error *channels_error_fmt(struct channels_error *error, ch
 						size_t buflen, enum channels_error_kind kind,
 						const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-/* Answers dc's waiting fundchannel, if any, with an error. */
-void dchannel_fund_error(struct dchannel *dc, enum channels_error_kind kind,
+/* Answers chan's waiting fundchannel, if any, with an error. */
+void chan_fund_error(struct chan *chan, enum channels_error_kind kind,
 			 enum wallet_error wallet_error, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* Stores fx in the group transaction and queues it: its messages are sent
  * and its events acted on once that commits (later in this turn of the
- * event loop).  Clears fx.  Returns: false if dc is gone. */
-bool dchannel_step(struct dchannel *dc, struct channel_effects *fx);
+ * event loop).  Clears fx.  Returns: false if chan is gone. */
+bool chan_step(struct chan *chan, struct channel_effects *fx);
 /* The same, with fn's writes (for htlc_id) in the transaction. */
-bool dchannel_step_with(struct dchannel *dc, struct channel_effects *fx, channels_db_fn fn,
+bool chan_step_with(struct chan *chan, struct channel_effects *fx, channels_db_fn fn,
 			 void *arg, uint64_t htlc_id);
 /* Fails the channel (channel_fail) and applies that.  Returns: false if
- * dc is gone. */
-bool dchannel_fail_with(struct dchannel *dc, const char *why);
+ * chan is gone. */
+bool chan_fail_with(struct chan *chan, const char *why);
 /* An engine call the engine refused: logged, fx cleared. */
-void dchannel_refused(struct dchannel *dc, struct channel_effects *fx, const char *what);
+void chan_refused(struct chan *chan, struct channel_effects *fx, const char *what);
 
 /* channels_chain.c: the chain listener's calls, and one channel told what
  * the chain says at height (depth, bad funding, expired HTLCs). */
@@ -193,19 +197,19 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t errlen);
 void channels_mempool_tx(void *arg, const struct bitcoin_tx *tx, const struct bitcoin_txid *txid);
 void channels_tip_changed(void *arg, uint32_t height);
-void channels_channel_tip(struct dchannel *dc, uint32_t height);
+void channels_channel_tip(struct chan *chan, uint32_t height);
 
 /* channels_fee.c: bitcoind's estimates; the chain listener's call when
  * they change (every channel's policy follows, and funders propose a new
- * feerate); and dc's update_fee, if we fund it and the policy wants one. */
+ * feerate); and chan's update_fee, if we fund it and the policy wants one. */
 struct fee_estimates;
 void channels_fee_estimates(const struct channels *chans, struct fee_estimates *est);
 void channels_feerates_changed(void *arg);
-void dchannel_update_fee(struct dchannel *dc);
+void chan_update_fee(struct chan *chan);
 
-/* channels_peer.c: our channel_update to dc's peer, if it is connected
+/* channels_peer.c: our channel_update to chan's peer, if it is connected
  * and the channel is normal. */
-void dchannel_send_local_update(struct dchannel *dc);
+void chan_send_local_update(struct chan *chan);
 /* Dials node_id after its backoff (at once: now), if we have a channel
  * that still needs it, or one we failed whose funding output is unspent
  * (to repeat our error). */

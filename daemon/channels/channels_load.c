@@ -17,40 +17,40 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 		     size_t errlen)
 {
 	struct channel_policy policy;
-	struct dchannel *dc;
+	struct chan *chan;
 	struct channel_effects fx;
 	const char *why = NULL;
 
-	dc = dchannel_alloc(chans, row->peer_id);
-	dc->dbid = row->id;
-	if (!dchannel_setup(chans, dc)) {
-		snprintf(err, errlen, "cannot set up channel %lld", (long long)dc->dbid);
-		if (dc->close_timer)
-			dchannel_free(dc);
+	chan = chan_alloc(chans, row->peer_id);
+	chan->dbid = row->id;
+	if (!chan_setup(chans, chan)) {
+		snprintf(err, errlen, "cannot set up channel %lld", (long long)chan->dbid);
+		if (chan->close_timer)
+			chan_free(chan);
 		else
-			free(dc);
+			free(chan);
 		return false;
 	}
 	channels_fill_policy(chans, &policy);
-	dc->ch = channel_deserialize(chans->setup.secp, row->snapshot, row->snapshot_len,
-				     &dc->secrets, &policy, &why);
-	if (!dc->ch) {
+	chan->ch = channel_deserialize(chans->setup.secp, row->snapshot, row->snapshot_len,
+				     &chan->secrets, &policy, &why);
+	if (!chan->ch) {
 		snprintf(err, errlen, "channel %lld in the database is damaged: %s",
-			 (long long)dc->dbid, why ? why : "?");
-		dchannel_free(dc);
+			 (long long)chan->dbid, why ? why : "?");
+		chan_free(chan);
 		return false;
 	}
-	if (channel_get_failure(dc->ch))
-		dc->failure = oh_strdup(channel_get_failure(dc->ch));
-	dc->has_row = true;
-	dc->opened_height = row->opened_height;
-	dc->funding_confirmed = row->chain.funding_confirmed;
-	dc->funding_height = row->chain.funding_height;
-	dc->funding_txindex = row->chain.funding_txindex;
-	dc->is_spent = row->chain.is_spent;
-	dc->spend_txid = row->chain.spend_txid;
-	dc->spend_height = row->chain.spend_height;
-	if (row->last_tx && !dc->is_spent) {
+	if (channel_get_failure(chan->ch))
+		chan->failure = oh_strdup(channel_get_failure(chan->ch));
+	chan->has_row = true;
+	chan->opened_height = row->opened_height;
+	chan->funding_confirmed = row->chain.funding_confirmed;
+	chan->funding_height = row->chain.funding_height;
+	chan->funding_txindex = row->chain.funding_txindex;
+	chan->is_spent = row->chain.is_spent;
+	chan->spend_txid = row->chain.spend_txid;
+	chan->spend_height = row->chain.spend_height;
+	if (row->last_tx && !chan->is_spent) {
 		struct bitcoin_tx *tx = bitcoin_tx_parse(row->last_tx, row->last_tx_len, NULL);
 		if (tx) {
 			chain_rebroadcast_add(chans->setup.chain, tx);
@@ -60,18 +60,18 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 	if (row->remote_update) {
 		struct msg_channel_update *update;
 		if (fromwire_channel_update(row->remote_update, row->remote_update_len, &update)) {
-			dc->remote_update = *update;
-			dc->has_remote_update = true;
+			chan->remote_update = *update;
+			chan->has_remote_update = true;
 			msg_channel_update_free(update);
 		}
 	}
 	/* Ours to release if the channel is forgotten now. */
-	if (channel_is_opener(dc->ch) && dchannel_has_funding(dc))
-		dc->funding_tx = wallet_tx_load(chans->setup.wallet, &dchannel_funding(dc)->txid);
+	if (channel_is_opener(chan->ch) && chan_has_funding(chan))
+		chan->funding_tx = wallet_tx_load(chans->setup.wallet, &chan_funding(chan)->txid);
 	/* The transport did not survive the restart. */
 	channel_effects_init(&fx);
-	if (channel_disconnected(dc->ch, &fx))
-		dchannel_step(dc, &fx);
+	if (channel_disconnected(chan->ch, &fx))
+		chan_step(chan, &fx);
 	else
 		channel_effects_clear(&fx);
 	return !chans->is_fatal;

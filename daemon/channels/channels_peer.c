@@ -25,45 +25,45 @@
 
 /* ---- Finding ---- */
 
-static bool same_peer(const struct dchannel *dc, const struct peer *peer)
+static bool same_peer(const struct chan *chan, const struct peer *peer)
 {
-	return memcmp(dc->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0;
+	return memcmp(chan->peer_id, peer->node_id_bytes, PUBKEY_CMPR_LEN) == 0;
 }
 
-struct dchannel *channels_find_by_id(struct channels *chans, const struct peer *peer,
+struct chan *channels_find_by_id(struct channels *chans, const struct peer *peer,
 				   const uint8_t id[32])
 {
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
-		if ((!peer || same_peer(dc, peer))
-		    && memcmp(channel_get_id(dc->ch)->bytes, id, 32) == 0)
-			return dc;
+	for (struct chan *chan = chans->list; chan; chan = chan->next)
+		if ((!peer || same_peer(chan, peer))
+		    && memcmp(channel_get_id(chan->ch)->bytes, id, 32) == 0)
+			return chan;
 	return NULL;
 }
 
 /* ---- channel_update ---- */
 
-struct wirebuf *dchannel_local_update(struct dchannel *dc)
+struct wirebuf *chan_local_update(struct chan *chan)
 {
-	struct channels *chans = dc->owner;
-	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
-	uint64_t capacity_msat = channel_get_params(dc->ch)->funding_sat * 1000;
+	struct channels *chans = chan->owner;
+	const struct channel_config *theirs = channel_get_config(chan->ch, CHANNEL_REMOTE);
+	uint64_t capacity_msat = channel_get_params(chan->ch)->funding_sat * 1000;
 	struct msg_channel_update update = {0};
 	struct privkey node_key;
 	struct wirebuf *msg;
 	uint32_t now = (uint32_t)time(NULL);
 
-	if (!dc->funding_confirmed || !channel_get_scid(dc->ch)->u64)
+	if (!chan->funding_confirmed || !channel_get_scid(chan->ch)->u64)
 		return NULL;
 	memcpy(update.chain_hash.bytes, chans->setup.config->chainparams->chain_hash, 32);
-	update.short_channel_id = *channel_get_scid(dc->ch);
+	update.short_channel_id = *channel_get_scid(chan->ch);
 	/* BOLT #7: MUST set `timestamp` to greater than 0, AND to greater than
 	 * any previously-sent `channel_update` for this `short_channel_id`. */
-	dc->local_update_timestamp = now > dc->local_update_timestamp
-		? now : dc->local_update_timestamp + 1;
-	update.timestamp = dc->local_update_timestamp;
+	chan->local_update_timestamp = now > chan->local_update_timestamp
+		? now : chan->local_update_timestamp + 1;
+	update.timestamp = chan->local_update_timestamp;
 	update.message_flags = CHANNEL_UPDATE_MUST_BE_ONE;
-	update.channel_flags = (uint8_t)channel_update_direction(chans->setup.node_id, dc->peer_id);
-	if (channel_get_state(dc->ch) != CHANNEL_NORMAL)
+	update.channel_flags = (uint8_t)channel_update_direction(chans->setup.node_id, chan->peer_id);
+	if (channel_get_state(chan->ch) != CHANNEL_NORMAL)
 		update.channel_flags |= CHANNEL_UPDATE_DISABLE;
 	update.cltv_expiry_delta = (uint16_t)chans->setup.config->cltv_delta;
 	/* We forward into the peer: its limits are the ones that bind. */
@@ -80,16 +80,16 @@ struct wirebuf *dchannel_local_update(struct dchannel *dc)
 
 /* A private channel's channel_update goes to the peer (as BOLT #7
  * allows), so it can route to us, e.g. in its invoices' route hints. */
-void dchannel_send_local_update(struct dchannel *dc)
+void chan_send_local_update(struct chan *chan)
 {
 	struct wirebuf *msg;
 
-	if (!dc->peer || channel_get_state(dc->ch) != CHANNEL_NORMAL)
+	if (!chan->peer || channel_get_state(chan->ch) != CHANNEL_NORMAL)
 		return;
-	msg = dchannel_local_update(dc);
-	if (msg && !peer_send(dc->peer, msg->data, msg->len))
-		log_unusual(channels_log(dc->owner), "channel", "%s: cannot send channel_update",
-			    dc->peer_id_hex);
+	msg = chan_local_update(chan);
+	if (msg && !peer_send(chan->peer, msg->data, msg->len))
+		log_unusual(channels_log(chan->owner), "channel", "%s: cannot send channel_update",
+			    chan->peer_id_hex);
 	wirebuf_free(msg);
 }
 
@@ -103,22 +103,22 @@ void channels_peer_update(struct channels *chans, struct peer *peer, const uint8
 			    peer->node_id_hex, why);
 		return;
 	}
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next) {
-		if (!same_peer(dc, peer) || !dc->funding_confirmed
-		    || channel_get_scid(dc->ch)->u64 != update.short_channel_id.u64)
+	for (struct chan *chan = chans->list; chan; chan = chan->next) {
+		if (!same_peer(chan, peer) || !chan->funding_confirmed
+		    || channel_get_scid(chan->ch)->u64 != update.short_channel_id.u64)
 			continue;
 		if ((update.channel_flags & CHANNEL_UPDATE_DIRECTION)
-		    != channel_update_direction(dc->peer_id, chans->setup.node_id)
-		    || (dc->has_remote_update && update.timestamp <= dc->remote_update.timestamp))
+		    != channel_update_direction(chan->peer_id, chans->setup.node_id)
+		    || (chan->has_remote_update && update.timestamp <= chan->remote_update.timestamp))
 			return;
-		if (!channels_store_set_remote_update(chans->setup.db, dc->dbid, msg, len)) {
+		if (!channels_store_set_remote_update(chans->setup.db, chan->dbid, msg, len)) {
 			channels_fatal(chans, "cannot store a channel_update");
 			return;
 		}
-		dc->remote_update = update;
-		dc->has_remote_update = true;
+		chan->remote_update = update;
+		chan->has_remote_update = true;
 		log_debug(channels_log(chans), "channel", "%s: channel_update for %u: fee %u+%u ppm, "
-			  "cltv delta %u", dc->peer_id_hex, update.timestamp, update.fee_base_msat,
+			  "cltv delta %u", chan->peer_id_hex, update.timestamp, update.fee_base_msat,
 			  update.fee_proportional_millionths, update.cltv_expiry_delta);
 		return;
 	}
@@ -137,43 +137,43 @@ static struct redial *redial_find(struct channels *chans, const uint8_t node_id[
 void channels_peer_active(struct channels *chans, struct peer *peer)
 {
 	struct redial *r = redial_find(chans, peer->node_id_bytes);
-	struct dchannel *dc, *next;
+	struct chan *chan, *next;
 
 	if (r) {
 		r->delay_secs = 0;
 		evtimer_del(r->timer);
 	}
-	for (dc = chans->list; dc; dc = next) {
+	for (chan = chans->list; chan; chan = next) {
 		struct channel_effects fx;
 		struct close_features features;
-		next = dc->next;
-		if (!same_peer(dc, peer) || channel_get_state(dc->ch) == CHANNEL_FORGOTTEN)
+		next = chan->next;
+		if (!same_peer(chan, peer) || channel_get_state(chan->ch) == CHANNEL_FORGOTTEN)
 			continue;
-		dc->peer = peer;
-		dc->link_gen++;
-		dchannel_close_features(peer, &features);
-		channel_set_features(dc->ch, &features);
+		chan->peer = peer;
+		chan->link_gen++;
+		chan_close_features(peer, &features);
+		channel_set_features(chan->ch, &features);
 		channel_effects_init(&fx);
-		if (channel_reconnected(dc->ch, &fx))
-			dchannel_step(dc, &fx);
+		if (channel_reconnected(chan->ch, &fx))
+			chan_step(chan, &fx);
 		else
-			dchannel_refused(dc, &fx, "channel_reconnected");
+			chan_refused(chan, &fx, "channel_reconnected");
 	}
 }
 
 static void redial_fired(evutil_socket_t fd, short events, void *arg);
 
-/* Whether dc keeps us dialling its peer: while the channel needs it, and
+/* Whether chan keeps us dialling its peer: while the channel needs it, and
  * once we failed it with an error of ours, until the funding output is
  * spent.  BOLT 2: "if a channel is in an error state: SHOULD retransmit
  * the error packet" upon reconnection; a peer that missed our error (one
  * waiting for our closing_signed, say) would otherwise wait for its own
  * timeout.  (A channel the peer's error failed has nothing to tell.) */
-static bool wants_redial(const struct dchannel *dc)
+static bool wants_redial(const struct chan *chan)
 {
-	return dchannel_needs_peer(dc)
-		|| (channel_get_state(dc->ch) == CHANNEL_AWAITING_UNILATERAL && !dc->is_spent
-		    && channel_get_failure(dc->ch));
+	return chan_needs_peer(chan)
+		|| (channel_get_state(chan->ch) == CHANNEL_AWAITING_UNILATERAL && !chan->is_spent
+		    && channel_get_failure(chan->ch));
 }
 
 /* Dials node_id after its backoff, if we have a channel that wants it. */
@@ -184,8 +184,8 @@ void channels_redial_schedule(struct channels *chans, const uint8_t node_id[PUBK
 	struct timeval delay = {0, 0};
 	bool wanted = false;
 
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
-		if (memcmp(dc->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && wants_redial(dc))
+	for (struct chan *chan = chans->list; chan; chan = chan->next)
+		if (memcmp(chan->peer_id, node_id, PUBKEY_CMPR_LEN) == 0 && wants_redial(chan))
 			wanted = true;
 	if (!wanted)
 		return;
@@ -227,23 +227,23 @@ static void redial_fired(evutil_socket_t fd, short events, void *arg)
 
 void channels_peer_gone(struct channels *chans, struct peer *peer)
 {
-	struct dchannel *dc, *next;
+	struct chan *chan, *next;
 	bool had_channels = false;
 
-	for (dc = chans->list; dc; dc = next) {
+	for (chan = chans->list; chan; chan = next) {
 		struct channel_effects fx;
-		next = dc->next;
-		if (dc->peer != peer)
+		next = chan->next;
+		if (chan->peer != peer)
 			continue;
-		dc->peer = NULL;
-		dc->link_gen++;
-		dc->was_usable = false;
+		chan->peer = NULL;
+		chan->link_gen++;
+		chan->was_usable = false;
 		had_channels = true;
 		channel_effects_init(&fx);
-		if (channel_disconnected(dc->ch, &fx))
-			dchannel_step(dc, &fx);
+		if (channel_disconnected(chan->ch, &fx))
+			chan_step(chan, &fx);
 		else
-			dchannel_refused(dc, &fx, "channel_disconnected");
+			chan_refused(chan, &fx, "channel_disconnected");
 	}
 	if (had_channels && peer->is_outgoing)
 		channels_redial_schedule(chans, peer->node_id_bytes, false);
@@ -267,7 +267,7 @@ static enum channels_verdict handle_open(struct channels *chans, struct peer *pe
 {
 	struct msg_open_channel *open = NULL;
 	struct channel_effects fx;
-	struct dchannel *dc;
+	struct chan *chan;
 	uint64_t funding_sat = 0;
 	char err[300];
 
@@ -275,33 +275,33 @@ static enum channels_verdict handle_open(struct channels *chans, struct peer *pe
 		funding_sat = open->funding_satoshis;
 		msg_open_channel_free(open);
 	}
-	for (dc = chans->list; dc; dc = dc->next) {
-		if (same_peer(dc, peer) && channel_get_state(dc->ch) < CHANNEL_AWAITING_LOCKIN) {
+	for (chan = chans->list; chan; chan = chan->next) {
+		if (same_peer(chan, peer) && channel_get_state(chan->ch) < CHANNEL_AWAITING_LOCKIN) {
 			peer_warn_and_close(peer, "open_channel while another channel with us is "
 					    "still opening");
 			return CHANNELS_PEER_CLOSED;
 		}
 	}
-	dc = dchannel_alloc(chans, peer->node_id_bytes);
-	if (!channels_store_next_index(chans->setup.db, &dc->dbid) || !dchannel_setup(chans, dc)
-	    || !dchannel_engine_new(chans, dc, peer, funding_sat, err, sizeof(err))) {
+	chan = chan_alloc(chans, peer->node_id_bytes);
+	if (!channels_store_next_index(chans->setup.db, &chan->dbid) || !chan_setup(chans, chan)
+	    || !chan_engine_new(chans, chan, peer, funding_sat, err, sizeof(err))) {
 		log_broken(channels_log(chans), "channel", "cannot set up a channel for %s's open_channel",
 			   peer->node_id_hex);
-		if (dc->close_timer)
-			dchannel_free(dc);
+		if (chan->close_timer)
+			chan_free(chan);
 		else
-			free(dc);
+			free(chan);
 		peer_close(peer, "cannot set up a channel");
 		return CHANNELS_PEER_CLOSED;
 	}
-	dc->peer = peer;
+	chan->peer = peer;
 	channel_effects_init(&fx);
-	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
-		dchannel_refused(dc, &fx, "open_channel");
-		dchannel_free(dc);
+	if (!channel_handle_message(chan->ch, &fx, msg, len)) {
+		chan_refused(chan, &fx, "open_channel");
+		chan_free(chan);
 		return CHANNELS_HANDLED;
 	}
-	dchannel_step(dc, &fx);
+	chan_step(chan, &fx);
 	return CHANNELS_HANDLED;
 }
 
@@ -323,7 +323,7 @@ enum channels_verdict channels_peer_message(struct channels *chans, struct peer 
 					    uint16_t type, const uint8_t *msg, size_t len)
 {
 	struct channel_effects fx;
-	struct dchannel *dc;
+	struct chan *chan;
 
 	if (type == WIRE_OPEN_CHANNEL)
 		return handle_open(chans, peer, msg, len);
@@ -332,38 +332,38 @@ enum channels_verdict channels_peer_message(struct channels *chans, struct peer 
 				    peer_wire_name(type), len);
 		return CHANNELS_PEER_CLOSED;
 	}
-	dc = channels_find_by_id(chans, peer, msg + 2);
-	if (!dc)
+	chan = channels_find_by_id(chans, peer, msg + 2);
+	if (!chan)
 		return CHANNELS_UNKNOWN_CHANNEL;
 	if (type == WIRE_FUNDING_CREATED && funding_outpoint_taken(chans, msg, len)) {
-		dchannel_fail_with(dc, "funding_created names the funding outpoint of another channel");
+		chan_fail_with(chan, "funding_created names the funding outpoint of another channel");
 		return CHANNELS_HANDLED;
 	}
 	channel_effects_init(&fx);
-	if (!channel_handle_message(dc->ch, &fx, msg, len)) {
-		dchannel_refused(dc, &fx, peer_wire_name(type));
+	if (!channel_handle_message(chan->ch, &fx, msg, len)) {
+		chan_refused(chan, &fx, peer_wire_name(type));
 		return CHANNELS_HANDLED;
 	}
-	dchannel_step(dc, &fx);
+	chan_step(chan, &fx);
 	return CHANNELS_HANDLED;
 }
 
 void channels_peer_error(struct channels *chans, struct peer *peer,
 			 const struct channel_id *channel_id, const char *text)
 {
-	struct dchannel *dc, *next;
+	struct chan *chan, *next;
 	char why[600];
 
 	snprintf(why, sizeof(why), "peer sent error: %s", text);
-	for (dc = chans->list; dc; dc = next) {
-		next = dc->next;
-		if (!same_peer(dc, peer)
-		    || (channel_id && memcmp(channel_get_id(dc->ch)->bytes, channel_id->bytes, 32)))
+	for (chan = chans->list; chan; chan = next) {
+		next = chan->next;
+		if (!same_peer(chan, peer)
+		    || (channel_id && memcmp(channel_get_id(chan->ch)->bytes, channel_id->bytes, 32)))
 			continue;
 		/* Nothing left to fail, or (data loss) nothing we may
 		 * broadcast. */
-		if (!dchannel_needs_peer(dc) || channel_get_state(dc->ch) == CHANNEL_DATA_LOSS)
+		if (!chan_needs_peer(chan) || channel_get_state(chan->ch) == CHANNEL_DATA_LOSS)
 			continue;
-		dchannel_fail_with(dc, why);
+		chan_fail_with(chan, why);
 	}
 }

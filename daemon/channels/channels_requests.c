@@ -14,25 +14,25 @@
 
 /* ---- Finding ---- */
 
-struct dchannel *channels_for_peer(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN])
+struct chan *channels_for_peer(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN])
 {
-	struct dchannel *found = NULL;
+	struct chan *found = NULL;
 
-	for (struct dchannel *dc = chans->list; dc; dc = dc->next)
-		if (memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0
-		    && (!found || dchannel_needs_peer(dc)))
-			found = dc;
+	for (struct chan *chan = chans->list; chan; chan = chan->next)
+		if (memcmp(chan->peer_id, peer_id, PUBKEY_CMPR_LEN) == 0
+		    && (!found || chan_needs_peer(chan)))
+			found = chan;
 	return found;
 }
 
-struct dchannel *channels_by_channel_id(struct channels *chans, const uint8_t id[32])
+struct chan *channels_by_channel_id(struct channels *chans, const uint8_t id[32])
 {
 	return channels_find_by_id(chans, NULL, id);
 }
 
 /* ---- Commands ---- */
 
-void channels_close(struct channels *chans, struct dchannel *dc, const uint8_t *script,
+void channels_close(struct channels *chans, struct chan *chan, const uint8_t *script,
 		    size_t script_len, unsigned timeout_secs, channels_close_cb done, void *arg)
 {
 	struct channel_effects fx;
@@ -40,12 +40,12 @@ void channels_close(struct channels *chans, struct dchannel *dc, const uint8_t *
 	struct channels_error error;
 	char cid[65], text[600];
 
-	if (dc->close_done) {
+	if (chan->close_done) {
 		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
 						   "Channel is already being closed"));
 		return;
 	}
-	switch (channel_get_state(dc->ch)) {
+	switch (channel_get_state(chan->ch)) {
 	case CHANNEL_CLOSED:
 	case CHANNEL_AWAITING_UNILATERAL:
 	case CHANNEL_DATA_LOSS:
@@ -53,28 +53,28 @@ void channels_close(struct channels *chans, struct dchannel *dc, const uint8_t *
 	case CHANNEL_ONCHAIN:
 		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
 						   "Channel is in state %s",
-						   dchannel_state_name(dc)));
+						   chan_state_name(chan)));
 		return;
 	default:
 		break;
 	}
 	channel_effects_init(&fx);
-	if (!channel_shutdown(dc->ch, &fx, script, script_len)) {
+	if (!channel_shutdown(chan->ch, &fx, script, script_len)) {
 		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
 						   "%s", fx.refusal ? fx.refusal : "cannot close"));
 		channel_effects_clear(&fx);
 		return;
 	}
-	dc->close_done = done;
-	dc->close_arg = arg;
+	chan->close_done = done;
+	chan->close_arg = arg;
 	if (timeout_secs)
-		evtimer_add(dc->close_timer, &timeout);
-	log_info(channels_log(chans), "channel", "%s: closing channel %s (peer %s)", dc->peer_id_hex,
-		 dchannel_id_hex(cid, dc), dc->peer ? "connected" : "not connected: waiting for it");
-	dchannel_step(dc, &fx);
+		evtimer_add(chan->close_timer, &timeout);
+	log_info(channels_log(chans), "channel", "%s: closing channel %s (peer %s)", chan->peer_id_hex,
+		 chan_id_hex(cid, chan), chan->peer ? "connected" : "not connected: waiting for it");
+	chan_step(chan, &fx);
 }
 
-void channels_dev_send_htlc(struct channels *chans, struct dchannel *dc, uint64_t amount_msat,
+void channels_dev_send_htlc(struct channels *chans, struct chan *chan, uint64_t amount_msat,
 			    const uint8_t preimage[32], uint32_t cltv_expiry, channels_htlc_cb done,
 			    void *arg)
 {
@@ -89,7 +89,7 @@ void channels_dev_send_htlc(struct channels *chans, struct dchannel *dc, uint64_
 	if (!cltv_expiry)
 		cltv_expiry = chain_height(chans->setup.chain) + DEV_HTLC_CLTV_DELTA;
 	channel_effects_init(&fx);
-	if (!channel_add_htlc(dc->ch, &fx, &htlc_id, amount_msat, &hash, cltv_expiry, onion,
+	if (!channel_add_htlc(chan->ch, &fx, &htlc_id, amount_msat, &hash, cltv_expiry, onion,
 			      NULL)) {
 		done(arg, 0, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
 						"%s", fx.refusal ? fx.refusal
@@ -98,10 +98,10 @@ void channels_dev_send_htlc(struct channels *chans, struct dchannel *dc, uint64_
 		return;
 	}
 	done(arg, htlc_id, NULL);
-	dchannel_step(dc, &fx);
+	chan_step(chan, &fx);
 }
 
-void channels_dev_settle_htlc(struct channels *chans, struct dchannel *dc, uint64_t htlc_id,
+void channels_dev_settle_htlc(struct channels *chans, struct chan *chan, uint64_t htlc_id,
 			      const uint8_t *preimage, channels_htlc_cb done, void *arg)
 {
 	struct channel_effects fx;
@@ -116,9 +116,9 @@ void channels_dev_settle_htlc(struct channels *chans, struct dchannel *dc, uint6
 	channel_effects_init(&fx);
 	if (preimage) {
 		memcpy(p.r, preimage, sizeof(p.r));
-		ok = channel_fulfill_htlc(dc->ch, &fx, htlc_id, &p);
+		ok = channel_fulfill_htlc(chan->ch, &fx, htlc_id, &p);
 	} else {
-		ok = channel_fail_htlc(dc->ch, &fx, htlc_id, reason, sizeof(reason));
+		ok = channel_fail_htlc(chan->ch, &fx, htlc_id, reason, sizeof(reason));
 	}
 	if (!ok) {
 		done(arg, htlc_id, channels_error_fmt(&error, text, sizeof(text),
@@ -129,7 +129,7 @@ void channels_dev_settle_htlc(struct channels *chans, struct dchannel *dc, uint6
 		return;
 	}
 	done(arg, htlc_id, NULL);
-	dchannel_step(dc, &fx);
+	chan_step(chan, &fx);
 }
 
 /* ---- Summaries ---- */
@@ -138,9 +138,9 @@ void channels_count(const struct channels *chans, const uint8_t *peer_id,
 		    struct channels_counts *counts)
 {
 	memset(counts, 0, sizeof(*counts));
-	for (const struct dchannel *dc = chans->list; dc; dc = dc->next) {
-		enum channel_state state = channel_get_state(dc->ch);
-		if (peer_id && memcmp(dc->peer_id, peer_id, PUBKEY_CMPR_LEN) != 0)
+	for (const struct chan *chan = chans->list; chan; chan = chan->next) {
+		enum channel_state state = channel_get_state(chan->ch);
+		if (peer_id && memcmp(chan->peer_id, peer_id, PUBKEY_CMPR_LEN) != 0)
 			continue;
 		if (state < CHANNEL_NORMAL)
 			counts->pending++;
@@ -151,42 +151,42 @@ void channels_count(const struct channels *chans, const uint8_t *peer_id,
 	}
 }
 
-void dchannel_summary(const struct dchannel *dc, struct channel_summary *s)
+void chan_summary(const struct chan *chan, struct channel_summary *s)
 {
-	const struct channel_params *params = channel_get_params(dc->ch);
-	const struct channel_config *ours = channel_get_config(dc->ch, CHANNEL_LOCAL);
-	const struct channel_config *theirs = channel_get_config(dc->ch, CHANNEL_REMOTE);
+	const struct channel_params *params = channel_get_params(chan->ch);
+	const struct channel_config *ours = channel_get_config(chan->ch, CHANNEL_LOCAL);
+	const struct channel_config *theirs = channel_get_config(chan->ch, CHANNEL_REMOTE);
 	uint64_t capacity_msat = params->funding_sat * 1000;
 	struct htlc_view view;
 
 	memset(s, 0, sizeof(*s));
-	s->peer_id = dc->peer_id;
-	s->peer_connected = dc->peer != NULL;
-	s->is_reestablished = channel_is_connected(dc->ch);
-	s->state = dchannel_state_name(dc);
-	s->is_opener = channel_is_opener(dc->ch);
-	memcpy(s->channel_id, channel_get_id(dc->ch)->bytes, 32);
-	s->is_private = !(channel_get_flags(dc->ch) & 1);
+	s->peer_id = chan->peer_id;
+	s->peer_connected = chan->peer != NULL;
+	s->is_reestablished = channel_is_connected(chan->ch);
+	s->state = chan_state_name(chan);
+	s->is_opener = channel_is_opener(chan->ch);
+	memcpy(s->channel_id, channel_get_id(chan->ch)->bytes, 32);
+	s->is_private = !(channel_get_flags(chan->ch) & 1);
 	s->option_anchors = params->option_anchors;
 	s->funding_sat = params->funding_sat;
-	s->has_funding = dchannel_has_funding(dc);
+	s->has_funding = chan_has_funding(chan);
 	if (s->has_funding)
 		s->funding = params->funding;
-	s->scid = dchannel_scid(dc);
-	s->is_spent = dc->is_spent;
-	s->spend_txid = dc->spend_txid;
-	s->spend_height = dc->spend_height;
-	s->is_awaiting_lockin = channel_get_state(dc->ch) == CHANNEL_AWAITING_LOCKIN;
-	s->minimum_depth = channel_get_config(dc->ch, s->is_opener ? CHANNEL_REMOTE
+	s->scid = chan_scid(chan);
+	s->is_spent = chan->is_spent;
+	s->spend_txid = chan->spend_txid;
+	s->spend_height = chan->spend_height;
+	s->is_awaiting_lockin = channel_get_state(chan->ch) == CHANNEL_AWAITING_LOCKIN;
+	s->minimum_depth = channel_get_config(chan->ch, s->is_opener ? CHANNEL_REMOTE
 					      : CHANNEL_LOCAL)->minimum_depth;
-	s->depth = dc->funding_confirmed ? dc->depth_told : 0;
-	s->failure = dc->failure;
-	channel_get_view(dc->ch, CHANNEL_LOCAL, &view);
+	s->depth = chan->funding_confirmed ? chan->depth_told : 0;
+	s->failure = chan->failure;
+	channel_get_view(chan->ch, CHANNEL_LOCAL, &view);
 	s->feerate_perkw = view.feerate_per_kw;
 	s->to_us_msat = view.balance_msat[CHANNEL_LOCAL] > 0 ? view.balance_msat[CHANNEL_LOCAL] : 0;
 	htlc_view_free(&view);
-	s->spendable_msat = channel_sendable_msat(dc->ch, CHANNEL_LOCAL);
-	s->receivable_msat = channel_sendable_msat(dc->ch, CHANNEL_REMOTE);
+	s->spendable_msat = channel_sendable_msat(chan->ch, CHANNEL_LOCAL);
+	s->receivable_msat = channel_sendable_msat(chan->ch, CHANNEL_REMOTE);
 	s->our_reserve_msat = theirs->channel_reserve_sat * 1000;
 	s->their_reserve_msat = ours->channel_reserve_sat * 1000;
 	s->htlc_minimum_in_msat = ours->htlc_minimum_msat;
@@ -198,6 +198,6 @@ void dchannel_summary(const struct dchannel *dc, struct channel_summary *s)
 	s->local_htlc_minimum_msat = theirs->htlc_minimum_msat;
 	s->local_htlc_maximum_msat = theirs->max_htlc_value_in_flight_msat < capacity_msat
 		? theirs->max_htlc_value_in_flight_msat : capacity_msat;
-	s->remote_update = dchannel_remote_update(dc);
-	s->htlcs = channel_get_htlcs(dc->ch);
+	s->remote_update = chan_remote_update(chan);
+	s->htlcs = channel_get_htlcs(chan->ch);
 }

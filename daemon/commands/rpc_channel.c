@@ -47,13 +47,13 @@ static bool respond_error(struct rpc_request *request, const struct channels_err
 
 /* The channel id names: a peer id, a channel_id, or a short_channel_id.
  * NULL: answered. */
-static struct dchannel *find_channel(struct ohmd *ohmd, struct rpc_request *request,
+static struct chan *find_channel(struct ohmd *ohmd, struct rpc_request *request,
 				     const char *id)
 {
 	size_t len = strlen(id);
 	uint8_t bytes[32];
 	struct short_channel_id scid;
-	struct dchannel *found = NULL;
+	struct chan *found = NULL;
 
 	if (len == 2 * PUBKEY_CMPR_LEN) {
 		uint8_t peer_id[PUBKEY_CMPR_LEN];
@@ -170,7 +170,7 @@ static void close_command(struct ohmd *ohmd, struct rpc_request *request, json_t
 	json_int_t timeout = json_integer_value(json_object_get(params, "unilateraltimeout"));
 	struct wirebuf *script = wirebuf_new();
 	char why[ADDRESS_ERROR_LEN];
-	struct dchannel *dc;
+	struct chan *chan;
 
 	if (destination && !address_to_script(script, why, ohmd->config->chainparams, destination)) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "parameter 'destination': %s", why);
@@ -183,9 +183,9 @@ static void close_command(struct ohmd *ohmd, struct rpc_request *request, json_t
 		wirebuf_free(script);
 		return;
 	}
-	dc = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
-	if (dc)
-		channels_close(ohmd->channels, dc, destination ? script->data : NULL,
+	chan = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
+	if (chan)
+		channels_close(ohmd->channels, chan, destination ? script->data : NULL,
 			       destination ? script->len : 0, (unsigned)timeout, close_done,
 			       request);
 	wirebuf_free(script);
@@ -248,7 +248,7 @@ static void dev_htlc_done(void *arg, uint64_t htlc_id, const struct channels_err
 static void dev_sendhtlc(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	struct dev_htlc dev = {request, NULL};
-	struct dchannel *dc;
+	struct chan *chan;
 	uint8_t preimage[32];
 	uint64_t amount_msat;
 	json_int_t cltv = json_integer_value(json_object_get(params, "cltv_expiry"));
@@ -272,11 +272,11 @@ static void dev_sendhtlc(struct ohmd *ohmd, struct rpc_request *request, json_t 
 		return;
 	if (!present)
 		crypto_random_bytes(preimage, sizeof(preimage));
-	dc = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
-	if (!dc)
+	chan = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
+	if (!chan)
 		return;
 	dev.preimage = preimage;
-	channels_dev_send_htlc(ohmd->channels, dc, amount_msat, preimage, (uint32_t)cltv,
+	channels_dev_send_htlc(ohmd->channels, chan, amount_msat, preimage, (uint32_t)cltv,
 			       dev_htlc_done, &dev);
 }
 
@@ -284,16 +284,16 @@ static void dev_settle(struct ohmd *ohmd, struct rpc_request *request, json_t *p
 		       bool is_fulfill)
 {
 	struct dev_htlc dev = {request, NULL};
-	struct dchannel *dc;
+	struct chan *chan;
 	uint8_t preimage[32];
 	bool present = false;
 
 	if (is_fulfill && !parse_hex32(request, params, "preimage", preimage, &present))
 		return;
-	dc = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
-	if (!dc)
+	chan = find_channel(ohmd, request, json_string_value(json_object_get(params, "id")));
+	if (!chan)
 		return;
-	channels_dev_settle_htlc(ohmd->channels, dc,
+	channels_dev_settle_htlc(ohmd->channels, chan,
 				 (uint64_t)json_integer_value(json_object_get(params, "htlc_id")),
 				 is_fulfill ? preimage : NULL, dev_htlc_done, &dev);
 }

@@ -97,13 +97,13 @@ static json_t *updates_json(const struct config *config, const struct channel_su
 	return updates;
 }
 
-static json_t *channel_json(const struct config *config, const struct dchannel *dc)
+static json_t *channel_json(const struct config *config, const struct chan *chan)
 {
 	struct channel_summary s;
 	char peer[2 * PUBKEY_CMPR_LEN + 1], cid[65], hex[65], scid[SHORT_CHANNEL_ID_STR_MAX];
 	json_t *obj;
 
-	dchannel_summary(dc, &s);
+	chan_summary(chan, &s);
 	obj = json_pack("{s:s, s:b, s:s, s:s, s:s, s:I, s:I}",
 			"peer_id", hex_encode(peer, s.peer_id, PUBKEY_CMPR_LEN),
 			"peer_connected", s.peer_connected,
@@ -152,10 +152,10 @@ json_t *rpc_channels_list_json(struct ohmd *ohmd, const uint8_t *peer_id)
 	struct channels *channels = ohmd->channels;
 	json_t *list = json_array();
 
-	for (struct dchannel *dc = channels_next(channels, NULL); dc;
-	     dc = channels_next(channels, dc))
-		if (!peer_id || memcmp(dchannel_peer_id(dc), peer_id, PUBKEY_CMPR_LEN) == 0)
-			json_array_insert_new(list, 0, channel_json(ohmd->config, dc));
+	for (struct chan *chan = channels_next(channels, NULL); chan;
+	     chan = channels_next(channels, chan))
+		if (!peer_id || memcmp(chan_peer_id(chan), peer_id, PUBKEY_CMPR_LEN) == 0)
+			json_array_insert_new(list, 0, channel_json(ohmd->config, chan));
 	return list;
 }
 
@@ -163,13 +163,13 @@ json_t *channels_funds_json(struct channels *channels)
 {
 	json_t *list = json_array();
 
-	for (struct dchannel *dc = channels_next(channels, NULL); dc;
-	     dc = channels_next(channels, dc)) {
+	for (struct chan *chan = channels_next(channels, NULL); chan;
+	     chan = channels_next(channels, chan)) {
 		struct channel_summary s;
 		char peer[2 * PUBKEY_CMPR_LEN + 1], cid[65], hex[65], scid[SHORT_CHANNEL_ID_STR_MAX];
 		json_t *obj;
 
-		dchannel_summary(dc, &s);
+		chan_summary(chan, &s);
 		if (!s.has_funding)
 			continue;
 		obj = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:s, s:i}",

@@ -512,15 +512,15 @@ static void listpays(struct ohmd *ohmd, struct rpc_request *request, json_t *par
 /* A channel's short_channel_id, as JSON (NULL: none, or unknown). */
 static json_t *scid_json(struct ohmd *ohmd, bool has, int64_t dbid)
 {
-	struct dchannel *dc;
+	struct chan *chan;
 	char text[SHORT_CHANNEL_ID_STR_MAX];
 
 	if (!has)
 		return NULL;
-	dc = channels_by_dbid(ohmd->channels, dbid);
-	if (!dc || !dchannel_scid(dc))
+	chan = channels_by_dbid(ohmd->channels, dbid);
+	if (!chan || !chan_scid(chan))
 		return NULL;
-	return json_string(short_channel_id_to_str(text, dchannel_scid(dc)));
+	return json_string(short_channel_id_to_str(text, chan_scid(chan)));
 }
 
 struct forwards_list {

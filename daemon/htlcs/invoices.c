@@ -118,16 +118,16 @@ struct signer {
  * come first. */
 static void add_route_hints(struct invoices *inv, struct bolt11 *b11)
 {
-	struct dchannel *chosen[MAX_ROUTE_HINTS];
+	struct chan *chosen[MAX_ROUTE_HINTS];
 	uint64_t receivable[MAX_ROUTE_HINTS];
 	size_t num = 0;
 
-	for (struct dchannel *dc = channels_next(inv->htlcs->channels, NULL); dc;
-	     dc = channels_next(inv->htlcs->channels, dc)) {
-		uint64_t can = channel_sendable_msat(dchannel_engine(dc), CHANNEL_REMOTE);
+	for (struct chan *chan = channels_next(inv->htlcs->channels, NULL); chan;
+	     chan = channels_next(inv->htlcs->channels, chan)) {
+		uint64_t can = channel_sendable_msat(chan_engine(chan), CHANNEL_REMOTE);
 		size_t at;
-		if (!dchannel_scid(dc) || !dchannel_remote_update(dc)
-		    || channel_get_state(dchannel_engine(dc)) != CHANNEL_NORMAL)
+		if (!chan_scid(chan) || !chan_remote_update(chan)
+		    || channel_get_state(chan_engine(chan)) != CHANNEL_NORMAL)
 			continue;
 		for (at = num; at > 0 && receivable[at - 1] < can; at--)
 			;
@@ -137,16 +137,16 @@ static void add_route_hints(struct invoices *inv, struct bolt11 *b11)
 			chosen[i] = chosen[i - 1];
 			receivable[i] = receivable[i - 1];
 		}
-		chosen[at] = dc;
+		chosen[at] = chan;
 		receivable[at] = can;
 		if (num < MAX_ROUTE_HINTS)
 			num++;
 	}
 	for (size_t i = 0; i < num; i++) {
-		const struct msg_channel_update *u = dchannel_remote_update(chosen[i]);
+		const struct msg_channel_update *u = chan_remote_update(chosen[i]);
 		struct bolt11_route_hop hop;
-		memcpy(hop.node_id, dchannel_peer_id(chosen[i]), PUBKEY_CMPR_LEN);
-		hop.short_channel_id = *dchannel_scid(chosen[i]);
+		memcpy(hop.node_id, chan_peer_id(chosen[i]), PUBKEY_CMPR_LEN);
+		hop.short_channel_id = *chan_scid(chosen[i]);
 		hop.fee_base_msat = u->fee_base_msat;
 		hop.fee_proportional_millionths = u->fee_proportional_millionths;
 		hop.cltv_expiry_delta = u->cltv_expiry_delta;

@@ -84,7 +84,7 @@ static uint32_t height(const struct payflow *flow)
 
 /* An incoming HTLC and what its onion told us. */
 struct incoming {
-	struct dchannel *dc;
+	struct chan *chan;
 	const struct htlc *htlc;
 	uint16_t onion_failure;		/* 0: peeled */
 	const char *why;
@@ -93,14 +93,14 @@ struct incoming {
 	struct onion_peeled peeled;
 };
 
-static void peel(struct payflow *flow, struct incoming *in, struct dchannel *dc, uint64_t htlc_id)
+static void peel(struct payflow *flow, struct incoming *in, struct chan *chan, uint64_t htlc_id)
 {
 	struct privkey node_key;
 	struct pubkey path_key;
-	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
+	const struct htlc *h = channel_find_htlc(chan_engine(chan), CHANNEL_REMOTE, htlc_id);
 
 	memset(in, 0, sizeof(*in));
-	in->dc = dc;
+	in->chan = chan;
 	in->htlc = h;
 	if (!h)
 		return;
@@ -144,7 +144,7 @@ static bool store_local_fail(void *arg, uint64_t htlc_id)
 static void fail_incoming(struct payflow *flow, struct incoming *in,
 			  const struct onion_failure *failure, bool is_forward)
 {
-	struct local_fail lf = {flow, dchannel_dbid(in->dc), in->htlc->h.amount_msat, failure->code};
+	struct local_fail lf = {flow, chan_dbid(in->chan), in->htlc->h.amount_msat, failure->code};
 	struct wirebuf *msg, *packet;
 	uint64_t id = in->htlc->h.id;
 	struct sha256 payment_hash = in->htlc->h.payment_hash;
@@ -154,7 +154,7 @@ static void fail_incoming(struct payflow *flow, struct incoming *in,
 	if ((failure->code & ONION_FAILURE_BADONION) || !in->has_secret) {
 		struct sha256 sha;
 		sha256(&sha, in->htlc->onion, HTLC_ONION_LEN);
-		failed = dchannel_fail_malformed(in->dc, id, &sha,
+		failed = chan_fail_malformed(in->chan, id, &sha,
 						 (failure->code & ONION_FAILURE_BADONION)
 						 ? failure->code : ONION_FAILURE_INVALID_ONION_KEY,
 						 is_forward ? store_local_fail : NULL, &lf);
@@ -164,13 +164,13 @@ static void fail_incoming(struct payflow *flow, struct incoming *in,
 		onion_failure_towire(msg, failure);
 		if (onion_error_create(packet, &in->shared_secret, msg->data, msg->len,
 				       ONION_ERROR_PADDED_LEN))
-			failed = dchannel_fail(in->dc, id, packet->data, packet->len,
+			failed = chan_fail(in->chan, id, packet->data, packet->len,
 					       is_forward ? store_local_fail : NULL, &lf);
 		wirebuf_free(msg);
 		wirebuf_free(packet);
 	}
 	if (failed)
-		dchannel_log_committed(in->dc, "pay", "failing incoming HTLC %llu (hash %s): %s%s%s",
+		chan_log_committed(in->chan, "pay", "failing incoming HTLC %llu (hash %s): %s%s%s",
 				       (unsigned long long)id,
 				       hex_encode(hash, payment_hash.u8, 32),
 				       onion_failure_name(failure->code)
@@ -188,10 +188,10 @@ static void fail_code(struct payflow *flow, struct incoming *in, uint16_t code, 
 
 /* A channel failure carrying out's channel_update. */
 static void fail_update(struct payflow *flow, struct incoming *in, uint16_t code,
-			struct dchannel *out, const char *why)
+			struct chan *out, const char *why)
 {
 	struct onion_failure failure;
-	struct wirebuf *update = out ? dchannel_local_update(out) : NULL;
+	struct wirebuf *update = out ? chan_local_update(out) : NULL;
 
 	onion_failure_init(&failure, code);
 	failure.htlc_msat = in->htlc->h.amount_msat;
@@ -208,9 +208,9 @@ static void fail_update(struct payflow *flow, struct incoming *in, uint16_t code
 /* Answers a forward htlc_accept_forward() refused, with out's
  * channel_update if the failure carries one. */
 static void fail_decided(struct payflow *flow, struct incoming *in, struct htlc_decision *d,
-			 struct dchannel *out)
+			 struct chan *out)
 {
-	struct wirebuf *update = d->needs_channel_update && out ? dchannel_local_update(out) : NULL;
+	struct wirebuf *update = d->needs_channel_update && out ? chan_local_update(out) : NULL;
 
 	if (update) {
 		d->failure.channel_update = update->data;
@@ -272,8 +272,8 @@ static void final_hop(struct payflow *flow, struct incoming *in, const struct ho
 	} else {
 		paid.invoice_id = invoice.id;
 	}
-	if (dchannel_fulfill(in->dc, h->h.id, &invoice.preimage, store_paid, &paid)) {
-		dchannel_log_committed(in->dc, "pay", "paid: HTLC %llu of %llu msat",
+	if (chan_fulfill(in->chan, h->h.id, &invoice.preimage, store_paid, &paid)) {
+		chan_log_committed(in->chan, "pay", "paid: HTLC %llu of %llu msat",
 				       (unsigned long long)paid_id, (unsigned long long)paid.amount_msat);
 	}
 	crypto_wipe(&invoice, sizeof(invoice));
@@ -309,33 +309,33 @@ static void forward(struct payflow *flow, struct incoming *in, const struct hop_
 {
 	const struct htlc *h = in->htlc;
 	const struct config *config = flow->htlcs->config;
-	struct dchannel *out = channels_by_scid(flow->htlcs->channels, &payload->short_channel_id);
+	struct chan *out = channels_by_scid(flow->htlcs->channels, &payload->short_channel_id);
 	struct htlc_incoming incoming = {h->h.amount_msat, h->h.cltv_expiry, h->h.payment_hash};
 	struct htlc_forward_policy policy = {config->fee_base_msat, config->fee_per_satoshi,
 					     config->cltv_delta};
-	struct htlc_next_channel next = {out != NULL, out && dchannel_is_usable(out), 0};
+	struct htlc_next_channel next = {out != NULL, out && chan_is_usable(out), 0};
 	struct htlc_decision d;
 	struct forward row;
 	uint64_t out_id;
 	char why[300];
 
 	if (next.is_usable)
-		next.htlc_minimum_msat = channel_get_config(dchannel_engine(out),
+		next.htlc_minimum_msat = channel_get_config(chan_engine(out),
 							    CHANNEL_REMOTE)->htlc_minimum_msat;
 	htlc_accept_forward(&d, &incoming, payload, &next, &policy, height(flow));
 	if (d.failure.code) {
 		fail_decided(flow, in, &d, out);
 		return;
 	}
-	row = (struct forward){flow, dchannel_dbid(in->dc), dchannel_dbid(out), h->h.id,
+	row = (struct forward){flow, chan_dbid(in->chan), chan_dbid(out), h->h.id,
 			       h->h.amount_msat, d.out_amount_msat};
-	if (!dchannel_offer(out, d.out_amount_msat, &h->h.payment_hash,
+	if (!chan_offer(out, d.out_amount_msat, &h->h.payment_hash,
 			    d.out_cltv_expiry, in->peeled.next_packet, store_forward, &row,
 			    &out_id, why, sizeof(why))) {
 		fail_update(flow, in, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, out, why);
 		return;
 	}
-	dchannel_log_committed(out, "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
+	chan_log_committed(out, "pay", "forwarding HTLC %llu (%llu msat) as %llu (%llu msat)",
 			       (unsigned long long)row.in_htlc_id, (unsigned long long)row.in_msat,
 			       (unsigned long long)out_id, (unsigned long long)row.out_msat);
 }
@@ -350,13 +350,13 @@ static bool onion_is_zero(const uint8_t *onion)
 	return true;
 }
 
-static void decide_incoming(struct payflow *flow, struct dchannel *dc, uint64_t htlc_id)
+static void decide_incoming(struct payflow *flow, struct chan *chan, uint64_t htlc_id)
 {
 	struct incoming in;
 	struct hop_payload payload;
 	struct hop_payload_error perr;
 
-	peel(flow, &in, dc, htlc_id);
+	peel(flow, &in, chan, htlc_id);
 	if (!in.htlc)
 		return;
 	/* --dev-hold-htlcs: dev-sendhtlc's HTLCs (an all-zero onion) wait
@@ -397,7 +397,7 @@ static bool forward_has_reason(const struct channel_event *ev)
 	return !ev->is_malformed && !ev->is_withdrawn && ev->fail_reason_len;
 }
 
-bool payflow_resolved_db(struct payflow *flow, struct dchannel *dc, const struct channel_event *ev,
+bool payflow_resolved_db(struct payflow *flow, struct chan *chan, const struct channel_event *ev,
 			 struct payflow_owner *owner)
 {
 	struct switch_origin *o = &owner->origin;
@@ -409,13 +409,13 @@ bool payflow_resolved_db(struct payflow *flow, struct dchannel *dc, const struct
 		/* Its outcome waits, and its id is offered again: the
 		 * record stays unresolved but is no longer live. */
 		struct switch_origin marked;
-		if (!switch_origins_withdraw(flow->origins, dchannel_dbid(dc), ev->htlc_id,
+		if (!switch_origins_withdraw(flow->origins, chan_dbid(chan), ev->htlc_id,
 					     ev->withdrawn_key, &marked))
 			return true;
 		/* Nothing to do after the commit (owner names nobody). */
 		return forwards_store_mark_withdrawn(db, &marked, ev->withdrawn_key);
 	}
-	if (!switch_origins_take(flow->origins, dchannel_dbid(dc), ev->htlc_id, ev->withdrawn_key, o))
+	if (!switch_origins_take(flow->origins, chan_dbid(chan), ev->htlc_id, ev->withdrawn_key, o))
 		return true;	/* not ours (a dev- HTLC), or resolved already */
 	if (!o->is_forward)
 		return payments_resolved_db(flow->htlcs->payments, o, ev);
@@ -429,16 +429,16 @@ bool payflow_resolved_db(struct payflow *flow, struct dchannel *dc, const struct
  * and its channel can take it. */
 static void pass_upstream(struct payflow *flow, const struct forward_outcome *o)
 {
-	struct dchannel *in_dc = channels_by_dbid(flow->htlcs->channels, o->in_channel);
+	struct chan *in_dc = channels_by_dbid(flow->htlcs->channels, o->in_channel);
 	struct incoming in;
 
-	if (!in_dc || !dchannel_is_usable(in_dc))
+	if (!in_dc || !chan_is_usable(in_dc))
 		return;		/* payflow_channel_usable comes back to it */
 	if (o->is_settled) {
-		const struct htlc *h = channel_find_htlc(dchannel_engine(in_dc), CHANNEL_REMOTE,
+		const struct htlc *h = channel_find_htlc(chan_engine(in_dc), CHANNEL_REMOTE,
 							 o->in_htlc_id);
 		if (h && h->removal == HTLC_NOT_REMOVED)
-			dchannel_fulfill(in_dc, o->in_htlc_id, &o->preimage, NULL, NULL);
+			chan_fulfill(in_dc, o->in_htlc_id, &o->preimage, NULL, NULL);
 		return;
 	}
 	peel(flow, &in, in_dc, o->in_htlc_id);
@@ -449,11 +449,11 @@ static void pass_upstream(struct payflow *flow, const struct forward_outcome *o)
 		 * ammag key (BOLT #4 "Returning Errors"). */
 		uint8_t *packet = oh_memdup(o->fail_reason, o->fail_reason_len);
 		onion_error_wrap(packet, o->fail_reason_len, &in.shared_secret);
-		dchannel_fail(in_dc, o->in_htlc_id, packet, o->fail_reason_len, NULL, NULL);
+		chan_fail(in_dc, o->in_htlc_id, packet, o->fail_reason_len, NULL, NULL);
 		free(packet);
 	} else {
 		/* Malformed downstream or withdrawn: we speak for it. */
-		struct dchannel *out = channels_by_dbid(flow->htlcs->channels, o->out_channel);
+		struct chan *out = channels_by_dbid(flow->htlcs->channels, o->out_channel);
 		struct onion_failure failure;
 		if (o->failcode & ONION_FAILURE_BADONION) {
 			onion_failure_init(&failure, o->failcode);
@@ -466,7 +466,7 @@ static void pass_upstream(struct payflow *flow, const struct forward_outcome *o)
 	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
 }
 
-void payflow_resolved(struct payflow *flow, struct dchannel *dc, const struct channel_event *ev,
+void payflow_resolved(struct payflow *flow, struct chan *chan, const struct channel_event *ev,
 		      const struct payflow_owner *owner)
 {
 	const struct switch_origin *origin = &owner->origin;
@@ -482,7 +482,7 @@ void payflow_resolved(struct payflow *flow, struct dchannel *dc, const struct ch
 	o = (struct forward_outcome){
 		.in_channel = origin->in_channel,
 		.in_htlc_id = origin->in_htlc_id,
-		.out_channel = dchannel_dbid(dc),
+		.out_channel = chan_dbid(chan),
 		.is_settled = ev->type == CHANNEL_EVENT_HTLC_FULFILLED,
 		.is_failed = ev->type != CHANNEL_EVENT_HTLC_FULFILLED,
 		.failcode = forward_failcode(ev),
@@ -501,12 +501,12 @@ void payflow_resolved(struct payflow *flow, struct dchannel *dc, const struct ch
 /* The only way an incoming HTLC is decided (htlc_switch.h, invariant 1):
  * from what is on record for it now, whichever trigger asks.  Returns:
  * what the switch said. */
-static enum switch_action consider(struct payflow *flow, struct dchannel *dc, uint64_t htlc_id)
+static enum switch_action consider(struct payflow *flow, struct chan *chan, uint64_t htlc_id)
 {
-	const struct htlc *h = channel_find_htlc(dchannel_engine(dc), CHANNEL_REMOTE, htlc_id);
+	const struct htlc *h = channel_find_htlc(chan_engine(chan), CHANNEL_REMOTE, htlc_id);
 	enum switch_record record = SWITCH_RECORD_NONE;
 	struct forward_outcome o;
-	int found = forwards_store_by_incoming(flow->htlcs->db, dchannel_dbid(dc), htlc_id, &o);
+	int found = forwards_store_by_incoming(flow->htlcs->db, chan_dbid(chan), htlc_id, &o);
 	enum switch_action action;
 
 	/* Not knowing whether it was decided is no licence to decide it. */
@@ -521,7 +521,7 @@ static enum switch_action consider(struct payflow *flow, struct dchannel *dc, ui
 	action = switch_incoming(h, record);
 	switch (action) {
 	case SWITCH_DECIDE:
-		decide_incoming(flow, dc, htlc_id);
+		decide_incoming(flow, chan, htlc_id);
 		break;
 	case SWITCH_PASS_OUTCOME:
 		pass_upstream(flow, &o);
@@ -535,18 +535,18 @@ static enum switch_action consider(struct payflow *flow, struct dchannel *dc, ui
 	return action;
 }
 
-void payflow_htlc_added(struct payflow *flow, struct dchannel *dc, uint64_t htlc_id)
+void payflow_htlc_added(struct payflow *flow, struct chan *chan, uint64_t htlc_id)
 {
 	/* The re-scan of a channel reestablished in the same turn may have
 	 * come first. */
-	if (consider(flow, dc, htlc_id) == SWITCH_DONE)
+	if (consider(flow, chan, htlc_id) == SWITCH_DONE)
 		log_debug(pflog(flow), "pay", "HTLC %llu was decided already",
 			  (unsigned long long)htlc_id);
 }
 
-void payflow_channel_usable(struct payflow *flow, struct dchannel *dc)
+void payflow_channel_usable(struct payflow *flow, struct chan *chan)
 {
-	const struct htlc_set *set = channel_get_htlcs(dchannel_engine(dc));
+	const struct htlc_set *set = channel_get_htlcs(chan_engine(chan));
 	uint64_t *pending;
 	size_t num = 0;
 
@@ -556,32 +556,32 @@ void payflow_channel_usable(struct payflow *flow, struct dchannel *dc)
 		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE)
 			pending[num++] = set->htlcs[i].h.id;
 	for (size_t i = 0; i < num; i++)
-		consider(flow, dc, pending[i]);
+		consider(flow, chan, pending[i]);
 	free(pending);
 }
 
 /* ---- The channels' listener ---- */
 
-static bool listener_resolved_db(void *arg, struct dchannel *dc, const struct channel_event *ev,
+static bool listener_resolved_db(void *arg, struct chan *chan, const struct channel_event *ev,
 				 void *owner)
 {
-	return payflow_resolved_db(arg, dc, ev, owner);
+	return payflow_resolved_db(arg, chan, ev, owner);
 }
 
-static void listener_resolved(void *arg, struct dchannel *dc, const struct channel_event *ev,
+static void listener_resolved(void *arg, struct chan *chan, const struct channel_event *ev,
 			      const void *owner)
 {
-	payflow_resolved(arg, dc, ev, owner);
+	payflow_resolved(arg, chan, ev, owner);
 }
 
-static void listener_added(void *arg, struct dchannel *dc, uint64_t htlc_id)
+static void listener_added(void *arg, struct chan *chan, uint64_t htlc_id)
 {
-	payflow_htlc_added(arg, dc, htlc_id);
+	payflow_htlc_added(arg, chan, htlc_id);
 }
 
-static void listener_usable(void *arg, struct dchannel *dc)
+static void listener_usable(void *arg, struct chan *chan)
 {
-	payflow_channel_usable(arg, dc);
+	payflow_channel_usable(arg, chan);
 }
 
 struct channels_htlc_listener payflow_channels_listener(struct payflow *flow)

@@ -23,7 +23,7 @@
 #include "daemon/htlcs/htlc_switch.h"
 
 struct channel_event;
-struct dchannel;
+struct chan;
 struct htlcs;
 struct payflow;
 
@@ -32,9 +32,9 @@ void payflow_free(struct payflow *payflow);
 
 /* From the channels. */
 
-/* The peer's HTLC htlc_id on dc is irrevocably committed: decide it,
+/* The peer's HTLC htlc_id on chan is irrevocably committed: decide it,
  * unless it is already decided (see htlc_switch.h, invariant 1). */
-void payflow_htlc_added(struct payflow *payflow, struct dchannel *dc, uint64_t htlc_id);
+void payflow_htlc_added(struct payflow *payflow, struct chan *chan, uint64_t htlc_id);
 
 /* Whose HTLC we offered an outcome belongs to: a forward or one of our
  * payment parts (origin.id 0: nobody's).  Found (in memory) when the
@@ -48,24 +48,24 @@ struct payflow_owner {
 /* The owners of the HTLCs we offered (payments.c adds its parts'). */
 struct switch_origins *payflow_origins(struct payflow *payflow);
 
-/* Our HTLC on dc was fulfilled or failed (ev): takes its owner (from
+/* Our HTLC on chan was fulfilled or failed (ev): takes its owner (from
  * memory) and stores what that means, inside the step's transaction (for
  * our payment: the error onion decoded, once); or it was withdrawn
  * with its failure held (CHANNEL_EVENT_HTLC_WITHDRAWN): marks its owner
  * with the key, so that it is no longer live and the failure finds it
  * (owner then names nobody).  Returns: false on a database error. */
-bool payflow_resolved_db(struct payflow *payflow, struct dchannel *dc,
+bool payflow_resolved_db(struct payflow *payflow, struct chan *chan,
 			 const struct channel_event *ev, struct payflow_owner *owner);
 
 /* The same, after the transaction committed: act on it upstream (or tell
  * the payment). */
-void payflow_resolved(struct payflow *payflow, struct dchannel *dc,
+void payflow_resolved(struct payflow *payflow, struct chan *chan,
 		      const struct channel_event *ev, const struct payflow_owner *owner);
 
-/* dc can carry updates again (reestablished): decide its incoming HTLCs
+/* chan can carry updates again (reestablished): decide its incoming HTLCs
  * still waiting, or pass them their forward's outcome, from what is
  * stored (each at most once: see htlc_switch.h). */
-void payflow_channel_usable(struct payflow *payflow, struct dchannel *dc);
+void payflow_channel_usable(struct payflow *payflow, struct chan *chan);
 
 /* What the channels tell the switch (registered at start-up): the four
  * calls above, with struct payflow_owner as the per-event owner. */

@@ -197,7 +197,7 @@ static bool build_payloads(struct payments *payments, struct wirebuf **payloads,
 int payments_send_part(struct payments *payments, const struct sendpay_params *p,
 		       const uint8_t *keysend_preimage, char *err, size_t errlen)
 {
-	struct dchannel *first = channels_by_scid(payments->htlcs->channels, &p->route[0].scid);
+	struct chan *first = channels_by_scid(payments->htlcs->channels, &p->route[0].scid);
 	struct wirebuf *payloads[ROUTE_MAX_HOPS] = {0};
 	struct onion_hop hops[ROUTE_MAX_HOPS];
 	struct secret secrets[ROUTE_MAX_HOPS];
@@ -208,7 +208,7 @@ int payments_send_part(struct payments *payments, const struct sendpay_params *p
 	int code = 0;
 	char why[300];
 
-	if (!first || memcmp(dchannel_peer_id(first), p->route[0].node_id, PUBKEY_CMPR_LEN) != 0) {
+	if (!first || memcmp(chan_peer_id(first), p->route[0].node_id, PUBKEY_CMPR_LEN) != 0) {
 		snprintf(err, errlen, "First peer not ready: no channel %s with that peer",
 			 "in route[0]");
 		return PAY_TRY_OTHER_ROUTE;
@@ -236,9 +236,9 @@ int payments_send_part(struct payments *payments, const struct sendpay_params *p
 		goto out;
 	}
 	crypto_wipe(&session, sizeof(session));
-	part.channel = dchannel_dbid(first);
+	part.channel = chan_dbid(first);
 	part.route_json = route_json_text(p->route, p->num_hops);
-	if (!dchannel_offer(first, p->route[0].amount_msat, &p->payment_hash, p->route[0].delay,
+	if (!chan_offer(first, p->route[0].amount_msat, &p->payment_hash, p->route[0].delay,
 			    packet, store_part, &part, &htlc_id, why, sizeof(why))) {
 		snprintf(err, errlen, "First peer not ready: %s", why);
 		code = PAY_TRY_OTHER_ROUTE;

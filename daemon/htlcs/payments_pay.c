@@ -87,15 +87,15 @@ static bool choose_route(struct payments *payments, struct pay *pay)
 	enum pay_retry_verdict verdict;
 
 	for (size_t c = 0; c < pay_retry_num_candidates(&pay->retry); c++) {
-		struct dchannel *first = channels_usable_with(payments->htlcs->channels,
+		struct chan *first = channels_usable_with(payments->htlcs->channels,
 							      pay_retry_entry(&pay->retry, c));
 		struct pay_first_hop *hop = &pay->first_hops[c];
 
-		hop->is_found = first && dchannel_scid(first);
+		hop->is_found = first && chan_scid(first);
 		if (!hop->is_found)
 			continue;
-		hop->scid = *dchannel_scid(first);
-		hop->sendable_msat = channel_sendable_msat(dchannel_engine(first), CHANNEL_LOCAL);
+		hop->scid = *chan_scid(first);
+		hop->sendable_msat = channel_sendable_msat(chan_engine(first), CHANNEL_LOCAL);
 	}
 	verdict = pay_retry_next(&pay->retry, pay->first_hops, (uint64_t)time(NULL),
 				 chain_height(payments->htlcs->chain));
