@@ -195,6 +195,13 @@ static bool check_amounts(const struct msg_open_channel *m,
 	return true;
 }
 
+uint32_t open_min_feerate(const struct channel_policy *policy,
+			  bool option_anchors)
+{
+	return option_anchors ? policy->min_anchors_feerate_per_kw
+		: policy->min_feerate_per_kw;
+}
+
 bool open_check_open_channel(const struct msg_open_channel *m,
 			     const struct channel_policy *policy,
 			     bool option_anchors, char why[OPEN_WHY_MAX])
@@ -213,11 +220,11 @@ bool open_check_open_channel(const struct msg_open_channel *m,
 	/* BOLT #2:
 	 *   - it considers `feerate_per_kw` too small for timely processing or unreasonably large.
 	 */
-	if (m->feerate_per_kw < policy->min_feerate_per_kw
+	if (m->feerate_per_kw < open_min_feerate(policy, option_anchors)
 	    || m->feerate_per_kw > policy->max_feerate_per_kw)
 		return fail(why, "open_channel: feerate_per_kw %u is outside "
 			    "%u..%u", m->feerate_per_kw,
-			    policy->min_feerate_per_kw,
+			    open_min_feerate(policy, option_anchors),
 			    policy->max_feerate_per_kw);
 	open_config_from_open(&theirs, m);
 	return check_common("open_channel", &theirs, policy, why);

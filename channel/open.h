@@ -58,6 +58,10 @@ struct channel_policy {
 	uint64_t max_dust_limit_sat;		/* e.g. 10000 */
 	/* Feerates we consider sane, for open_channel and update_fee. */
 	uint32_t min_feerate_per_kw, max_feerate_per_kw;
+	/* The lowest instead for an option_anchors channel, whose
+	 * commitment its owner can fee-bump through its anchor (BOLT #2
+	 * rationale: it only needs to enter the mempool). */
+	uint32_t min_anchors_feerate_per_kw;
 	/* The feerate we would pay on a mutual close, and the lowest. */
 	uint32_t closing_feerate_per_kw;
 	/* Negotiated with this peer (BOLT #9) and wanted. */
@@ -78,6 +82,11 @@ void channel_type_towire(struct wirebuf *out, enum channel_type type);
  *          the option_scid_alias and option_zeroconf variations). */
 bool channel_type_fromwire(enum channel_type *out, const uint8_t *bytes,
 			   size_t len, char why[OPEN_WHY_MAX]);
+
+/* Returns: the lowest feerate_per_kw policy accepts for a channel with or
+ *          without option_anchors. */
+uint32_t open_min_feerate(const struct channel_policy *policy,
+			  bool option_anchors);
 
 /* The receiving side's checks of an open_channel, apart from its points
  * and channel_type. */

@@ -186,6 +186,9 @@ uint32_t channel_next_feerate(const struct channel *ch)
 bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
 			uint32_t feerate_per_kw)
 {
+	uint32_t min_feerate = open_min_feerate(&ch->policy,
+						ch->params.option_anchors);
+
 	if (!channel_is_operational(ch))
 		return fx_refuse(fx, "channel is %s%s",
 				 channel_state_name(ch->state),
@@ -196,10 +199,10 @@ bool channel_update_fee(struct channel *ch, struct channel_effects *fx,
 	 */
 	if (ch->params.opener != CHANNEL_LOCAL)
 		return fx_refuse(fx, "only the funder sends update_fee");
-	if (feerate_per_kw < ch->policy.min_feerate_per_kw
+	if (feerate_per_kw < min_feerate
 	    || feerate_per_kw > ch->policy.max_feerate_per_kw)
 		return fx_refuse(fx, "feerate_per_kw %u is outside %u..%u",
-				 feerate_per_kw, ch->policy.min_feerate_per_kw,
+				 feerate_per_kw, min_feerate,
 				 ch->policy.max_feerate_per_kw);
 	/* BOLT #2 would allow it until the channel is clear; we leave the
 	 * feerate alone once a close is under way (the closing transaction
@@ -247,12 +250,20 @@ bool channel_handle_update_fee(struct channel *ch, struct channel_effects *fx,
 	 *     - MUST send a `warning` and close the connection, or send an
 	 *       `error` and fail the channel.
 	 *
-	 * Estimates differ between nodes: a warning, not a force close. */
-	if (feerate < ch->policy.min_feerate_per_kw
+	 * Estimates differ between nodes: a warning, not a force close.
+	 * With option_anchors the floor is lower:
+	 *
+	 * With `option_anchors`, `feerate_per_kw` is not as critical anymore to guarantee
+	 * confirmation as it was in the legacy commitment format, but it still needs to
+	 * be enough to be able to enter the mempool (satisfy min relay fee and mempool
+	 * min fee).
+	 */
+	if (feerate < open_min_feerate(&ch->policy, ch->params.option_anchors)
 	    || feerate > ch->policy.max_feerate_per_kw)
 		return channel_warn_disconnect(ch, fx, "update_fee: feerate_per_kw "
 					   "%u is outside %u..%u", feerate,
-					   ch->policy.min_feerate_per_kw,
+					   open_min_feerate(&ch->policy,
+							    ch->params.option_anchors),
 					   ch->policy.max_feerate_per_kw);
 	/* BOLT #2:
 	 *   - if the sender cannot afford the new fee rate on the receiving node's

@@ -84,6 +84,8 @@ static const struct config_option options[] = {
 	 "min_final_cltv_expiry_delta our invoices ask for"},
 	{"max-fee-multiplier", OPT_STRING, false, "N", "10",
 	 "highest commitment feerate we accept from a peer, in times our urgent estimate"},
+	{"anchors", OPT_FLAG, false, NULL, "true",
+	 "offer and accept anchor channels (option_anchors); =false: static_remotekey only"},
 };
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -549,6 +551,10 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	if ((s = setting_last(config, "dev-hold-htlcs")) != NULL
 	    && !parse_bool_value(s, &config->dev_hold_htlcs, err, errlen))
 		return false;
+	config->anchors = true;
+	if ((s = setting_last(config, "anchors")) != NULL
+	    && !parse_bool_value(s, &config->anchors, err, errlen))
+		return false;
 	if (config->daemonize && !config->log_file)
 		config->log_file = path_join(config->net_dir, "log");
 
@@ -652,6 +658,7 @@ static void option_shown(const struct config *config, const struct config_option
 	out->kind = CONFIG_SHOWN_VALUE;
 	if (option->kind == OPT_FLAG) {
 		out->kind = CONFIG_SHOWN_FLAG;
+		out->set = option->default_value && strcmp(option->default_value, "true") == 0;
 		if (s)
 			parse_bool_value(s, &out->set, NULL, 0);
 	} else if (strcmp(option->name, "ohm-dir") == 0) {

@@ -57,6 +57,7 @@ struct config {
 	unsigned cltv_delta;		/* we ask of HTLCs we forward */
 	unsigned cltv_final;		/* our invoices' min_final_cltv_expiry_delta */
 	unsigned max_fee_multiplier;	/* peer feerate cap, x our urgent estimate */
+	bool anchors;			/* offer and accept option_anchors */
 	/* Where bitcoind's JSON-RPC is, and how to log in to it. */
 	char *bitcoin_rpcconnect;
 	uint16_t bitcoin_rpcport;	/* the network's default if not given */

@@ -71,7 +71,7 @@ const struct ohm_feature ohm_features[] = {
 	{ FEATURE_GOSSIP_QUERIES, false, "IN", false },
 	{ FEATURE_BASIC_MPP, false, "IN9", false },
 	{ FEATURE_SUPPORT_LARGE_CHANNEL, false, "IN", false },
-	{ FEATURE_ANCHORS, false, "IN", false },
+	{ FEATURE_ANCHORS, false, "IN", true },
 	{ FEATURE_SHUTDOWN_ANYSEGWIT, false, "IN", true },
 	{ FEATURE_SIMPLE_CLOSE, false, "IN", true },
 };

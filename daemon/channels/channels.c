@@ -154,9 +154,23 @@ void channels_fill_policy(struct channels *chans, struct channel_policy *policy)
 	policy->max_dust_limit_sat = MAX_DUST_LIMIT_SAT;
 	/* Peers' open_channel and update_fee must be within these. */
 	policy->min_feerate_per_kw = bounds.min_perkw;
+	policy->min_anchors_feerate_per_kw = bounds.anchors_min_perkw;
 	policy->max_feerate_per_kw = bounds.max_perkw;
 	policy->closing_feerate_per_kw = chain_feerate(chans->setup.chain, FEERATE_NORMAL);
-	policy->allow_anchors = false;
+	/* Only matters while opening: chan_engine_new narrows it to peers
+	 * that negotiated option_anchors. */
+	policy->allow_anchors = chans->setup.config->anchors;
+}
+
+/* BOLT #2 "Defined Channel Types": the type we propose, the best both
+ * sides can do.  Core Lightning, LND, Eclair and LDK all prefer anchors
+ * (with static_remotekey) when both offered option_anchors, and fall back
+ * to plain static_remotekey otherwise. */
+static enum channel_type chan_open_type(const struct channels *chans, const struct peer *peer)
+{
+	if (chans->setup.config->anchors && peer_negotiated(peer, FEATURE_ANCHORS))
+		return CHANNEL_TYPE_ANCHORS;
+	return CHANNEL_TYPE_STATIC_REMOTEKEY;
 }
 
 struct chan *chan_alloc(struct channels *chans, const uint8_t peer_id[PUBKEY_CMPR_LEN])
@@ -246,6 +260,10 @@ bool chan_engine_new(struct channels *chans, struct chan *chan, const struct pee
 	setup.config.max_accepted_htlcs = OUR_MAX_ACCEPTED_HTLCS;
 	setup.config.minimum_depth = chans->setup.config->funding_confirms;
 	channels_fill_policy(chans, &setup.policy);
+	/* BOLT #2: the receiving node MUST fail the channel if "the
+	 * `channel_type` is not suitable": anchors only with a peer that
+	 * offered option_anchors in init, and only if we did. */
+	setup.policy.allow_anchors = chan_open_type(chans, peer) == CHANNEL_TYPE_ANCHORS;
 	setup.shutdown_script = script->data;
 	setup.shutdown_script_len = script->len;
 	chan_close_features(peer, &setup.features);
@@ -775,6 +793,7 @@ void channels_fund(struct channels *chans, struct peer *peer,
 	struct fee_estimates est;
 	struct channels_error error;
 	struct chan *chan;
+	enum channel_type type;
 	char err[300];
 
 	for (chan = chans->list; chan; chan = chan->next) {
@@ -808,9 +827,10 @@ void channels_fund(struct channels *chans, struct peer *peer,
 	channel_effects_init(&fx);
 	crypto_random_bytes(temporary_id.bytes, sizeof(temporary_id.bytes));
 	channels_fee_estimates(chans, &est);
+	type = chan_open_type(chans, peer);
 	if (!channel_open(chan->ch, &fx, &temporary_id, params->amount_sat, params->push_msat,
-			  fee_policy_commitment_feerate(&est, CHANNEL_TYPE_STATIC_REMOTEKEY),
-			  CHANNEL_TYPE_STATIC_REMOTEKEY, params->announce ? 1 : 0)) {
+			  fee_policy_commitment_feerate(&est, type), type,
+			  params->announce ? 1 : 0)) {
 		done(arg, NULL, channels_error_fmt(&error, err, sizeof(err),
 						   CHANNELS_ERROR_BAD_PARAMS, "%s",
 						   fx.refusal ? fx.refusal : "cannot open the channel"));

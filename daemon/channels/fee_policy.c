@@ -15,9 +15,12 @@ uint32_t fee_policy_commitment_feerate(const struct fee_estimates *est,
 {
 	switch (type) {
 	case CHANNEL_TYPE_STATIC_REMOTEKEY:
-	case CHANNEL_TYPE_ANCHORS:
-		/* Anchors could pay less and bump later: a later change. */
 		return floored(est->urgent_perkw);
+	case CHANNEL_TYPE_ANCHORS:
+		/* Bumped through the anchor at broadcast time. */
+		if (est->slow_perkw < FEE_POLICY_ANCHORS_MIN_PERKW)
+			return FEE_POLICY_ANCHORS_MIN_PERKW;
+		return floored(est->slow_perkw);
 	}
 	return floored(est->urgent_perkw);
 }
@@ -57,6 +60,7 @@ void fee_policy_bounds(struct fee_bounds *out, const struct fee_estimates *est,
 	uint64_t max = (uint64_t)floored(est->urgent_perkw) * max_multiplier;
 
 	out->min_perkw = floored(est->slow_perkw / 2);
+	out->anchors_min_perkw = FEERATE_FLOOR_PERKW;
 	out->max_perkw = floored(max);
 	if (out->max_perkw < out->min_perkw)
 		out->max_perkw = out->min_perkw;

@@ -10,8 +10,15 @@
  *
  * Without option_anchors a commitment cannot be fee-bumped, so it pays the
  * urgent estimate (2 blocks, CONSERVATIVE), as Core Lightning's
- * "unilateral close" feerate.  Anchor channels (not offered yet) will
- * change fee_policy_commitment_feerate().
+ * "unilateral close" feerate.  With option_anchors its owner raises the fee
+ * at broadcast time through its anchor (CPFP), so the commitment only has
+ * to stay relayable until then: it pays the slow estimate (about 100
+ * blocks), but at least FEE_POLICY_ANCHORS_MIN_PERKW, as Core Lightning's
+ * unilateral_feerate() for anchors, so that it still enters mempools that
+ * have filled up since.  And we accept a peer's anchors feerate down to
+ * FEERATE_FLOOR_PERKW (relayable at all), as LDK
+ * (MinAllowedAnchorChannelRemoteFee) and Eclair (which ignores a low
+ * anchors feerate) do: a force close over it would cost more than it saves.
  */
 #ifndef OHM_DAEMON_FEE_POLICY_H
 #define OHM_DAEMON_FEE_POLICY_H
@@ -25,6 +32,8 @@
 /* We propose a new feerate once the target moved this many percent away
  * from the channel's (LND's link does the same, both directions). */
 #define FEE_POLICY_UPDATE_PERCENT 10
+/* The lowest commitment feerate we pay with option_anchors: 5 sat/vB. */
+#define FEE_POLICY_ANCHORS_MIN_PERKW 1250
 
 /* bitcoind's estimates, in perkw. */
 struct fee_estimates {
@@ -37,10 +46,14 @@ struct fee_estimates {
 struct fee_bounds {
 	uint32_t min_perkw;
 	uint32_t max_perkw;
+	/* The lowest instead with option_anchors. */
+	uint32_t anchors_min_perkw;
 };
 
 /* Returns: the feerate a channel of type's commitment should pay now:
- *          the urgent estimate (never below FEERATE_FLOOR_PERKW). */
+ *          static_remotekey: the urgent estimate (never below
+ *          FEERATE_FLOOR_PERKW); anchors: the slow estimate, never below
+ *          FEE_POLICY_ANCHORS_MIN_PERKW. */
 uint32_t fee_policy_commitment_feerate(const struct fee_estimates *est,
 				       enum channel_type type);
 
@@ -59,7 +72,8 @@ uint32_t fee_policy_update_feerate(const struct fee_estimates *est,
 
 /* What we accept from a peer: at most max_multiplier times our urgent
  * estimate (Core Lightning's max-fee-multiplier), at least half the slow
- * estimate (Core Lightning's minimum), never below FEERATE_FLOOR_PERKW. */
+ * estimate (Core Lightning's minimum), never below FEERATE_FLOOR_PERKW;
+ * with option_anchors, at least FEERATE_FLOOR_PERKW. */
 void fee_policy_bounds(struct fee_bounds *out, const struct fee_estimates *est,
 		       uint32_t max_multiplier);
 

@@ -533,6 +533,11 @@ struct peer_manager *peer_manager_new(const struct peer_manager_setup *setup,
 	manager->write_timeout_secs = config->dev_peer_write_timeout_secs
 		? config->dev_peer_write_timeout_secs : PEER_WRITE_TIMEOUT_SECS;
 	manager->our_features = ohm_featurebits(FEATURE_CTX_INIT);
+	/* --anchors=false: a peer must not propose what we would refuse. */
+	if (!config->anchors) {
+		featurebits_clear(manager->our_features, FEATURE_ANCHORS);
+		featurebits_clear(manager->our_features, FEATURE_ANCHORS + 1);
+	}
 	manager->dns = evdns_base_new(setup->base, EVDNS_BASE_INITIALIZE_NAMESERVERS
 				      | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!manager->dns)

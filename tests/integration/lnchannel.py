@@ -10,7 +10,8 @@ BOLT 3's vectors are reproduced byte for byte (test_lnchannel_vectors.py).
 Layers, bottom up:
   * keys: per-commitment secrets and points, BOLT 3 key derivation;
   * ECDSA signing, DER and the 64-byte compact form BOLT 2 carries;
-  * scripts and commitment / HTLC transactions (static_remotekey, no anchors);
+  * scripts and commitment / HTLC transactions (static_remotekey, with or
+    without option_anchors);
   * message codecs for the BOLT 2 channel messages, from field tables that
     mirror the spec;
   * FundeeChannel: accepts an open_channel over an LnPeer and drives the
@@ -26,7 +27,8 @@ import os
 import struct
 from collections import namedtuple
 
-from btcverify import Tx, bip143_sighash, ecdsa_verify, hash160, segwit_address, sha256
+from btcverify import (Tx, bip143_sighash, dsha256, ecdsa_verify, hash160, segwit_address,
+                       sha256, varbytes)
 from lnpeer import (ERROR, PING, PONG, REGTEST_CHAIN_HASH, WARNING, _G, _N, _point_add,
                     _point_mul, decode_pubkey, decode_tlvs, encode_pubkey, encode_tlvs,
                     features_from_bits, parse_error)
@@ -161,6 +163,7 @@ OP_IF, OP_NOTIF, OP_ELSE, OP_ENDIF = b"\x63", b"\x64", b"\x67", b"\x68"
 OP_DROP, OP_DUP, OP_SWAP, OP_SIZE = b"\x75", b"\x76", b"\x7c", b"\x82"
 OP_EQUAL, OP_EQUALVERIFY, OP_HASH160 = b"\x87", b"\x88", b"\xa9"
 OP_CHECKSIG, OP_CHECKLOCKTIMEVERIFY, OP_CHECKSEQUENCEVERIFY = b"\xac", b"\xb1", b"\xb2"
+OP_1, OP_16, OP_IFDUP, OP_CHECKSIGVERIFY = b"\x51", b"\x60", b"\x73", b"\xad"
 
 
 def push(data):
@@ -217,55 +220,89 @@ def _htlc_script_head(revocation_pubkey, remote_htlc_pubkey):
             + push_number(32) + OP_EQUAL)
 
 
+def _htlc_script_tail(anchors):
+    """With option_anchors, every non-anchor output is CSV-locked by one
+    block: "1 OP_CHECKSEQUENCEVERIFY OP_DROP" before the last OP_ENDIF."""
+    return (OP_1 + OP_CHECKSEQUENCEVERIFY + OP_DROP if anchors else b"") + OP_ENDIF
+
+
 def offered_htlc_script(revocation_pubkey, local_htlc_pubkey, remote_htlc_pubkey,
-                        payment_hash):
+                        payment_hash, anchors=False):
     return (_htlc_script_head(revocation_pubkey, remote_htlc_pubkey)
             + OP_NOTIF + OP_DROP + OP_2 + OP_SWAP + push(local_htlc_pubkey) + OP_2
             + OP_CHECKMULTISIG
             + OP_ELSE + OP_HASH160 + push(ripemd160(payment_hash)) + OP_EQUALVERIFY
-            + OP_CHECKSIG + OP_ENDIF + OP_ENDIF)
+            + OP_CHECKSIG + OP_ENDIF + _htlc_script_tail(anchors))
 
 
 def received_htlc_script(revocation_pubkey, local_htlc_pubkey, remote_htlc_pubkey,
-                         payment_hash, cltv_expiry):
+                         payment_hash, cltv_expiry, anchors=False):
     return (_htlc_script_head(revocation_pubkey, remote_htlc_pubkey)
             + OP_IF + OP_HASH160 + push(ripemd160(payment_hash)) + OP_EQUALVERIFY
             + OP_2 + OP_SWAP + push(local_htlc_pubkey) + OP_2 + OP_CHECKMULTISIG
             + OP_ELSE + OP_DROP + push_number(cltv_expiry) + OP_CHECKLOCKTIMEVERIFY
-            + OP_DROP + OP_CHECKSIG + OP_ENDIF + OP_ENDIF)
+            + OP_DROP + OP_CHECKSIG + OP_ENDIF + _htlc_script_tail(anchors))
+
+
+def to_remote_anchors_script(remote_pubkey):
+    """BOLT 3 to_remote with option_anchors: one block's CSV."""
+    return push(remote_pubkey) + OP_CHECKSIGVERIFY + OP_1 + OP_CHECKSEQUENCEVERIFY
+
+
+def anchor_script(funding_pubkey):
+    """BOLT 3 to_local_anchor / to_remote_anchor: the side's funding key,
+    or anyone after 16 blocks."""
+    return (push(funding_pubkey) + OP_CHECKSIG + OP_IFDUP + OP_NOTIF + OP_16
+            + OP_CHECKSEQUENCEVERIFY + OP_ENDIF)
 
 
 # --------------------------------------------------------------------------
-# Commitment and HTLC transactions (no option_anchors)
+# Commitment and HTLC transactions
 
 COMMITMENT_WEIGHT, HTLC_OUTPUT_WEIGHT = 724, 172
+COMMITMENT_WEIGHT_ANCHORS, ANCHOR_SAT = 1124, 330
 HTLC_TIMEOUT_WEIGHT, HTLC_SUCCESS_WEIGHT = 663, 703
+SIGHASH_ALL, SIGHASH_SINGLE_ANYONECANPAY = 0x01, 0x83
 
 # One HTLC as one commitment carries it: offered is from the point of view
 # of the commitment's owner (True: the owner offered it).
 Htlc = namedtuple("Htlc", "offered amount_msat payment_hash cltv_expiry")
 
-# The keys of one commitment, named from its owner's side (BOLT 3).
+# The keys of one commitment, named from its owner's side (BOLT 3); the
+# funding keys only matter to option_anchors' anchor outputs.
 CommitmentKeys = namedtuple(
     "CommitmentKeys",
-    "revocation local_delayed local_htlc remote_htlc remote_payment")
+    "revocation local_delayed local_htlc remote_htlc remote_payment local_funding "
+    "remote_funding", defaults=(None, None))
 
 # tx: the unsigned commitment; htlc_outputs: [(output index, Htlc, witness script)] in output order;
 # htlc_txs: the matching unsigned HTLC-timeout/-success transactions.
 Commitment = namedtuple("Commitment", "tx htlc_outputs htlc_txs")
 
 
-def htlc_tx_fee_sat(htlc, feerate_per_kw):
+def htlc_tx_fee_sat(htlc, feerate_per_kw, anchors=False):
+    """BOLT 3 "Fee Calculation": 0 with option_anchors (the second stage
+    brings its own fee)."""
+    if anchors:
+        return 0
     weight = HTLC_TIMEOUT_WEIGHT if htlc.offered else HTLC_SUCCESS_WEIGHT
     return feerate_per_kw * weight // 1000
 
 
-def htlc_is_trimmed(htlc, feerate_per_kw, dust_limit_sat):
-    return htlc.amount_msat // 1000 - htlc_tx_fee_sat(htlc, feerate_per_kw) < dust_limit_sat
+def htlc_is_trimmed(htlc, feerate_per_kw, dust_limit_sat, anchors=False):
+    return (htlc.amount_msat // 1000 - htlc_tx_fee_sat(htlc, feerate_per_kw, anchors)
+            < dust_limit_sat)
 
 
-def commitment_fee_sat(feerate_per_kw, num_untrimmed_htlcs):
-    return feerate_per_kw * (COMMITMENT_WEIGHT + HTLC_OUTPUT_WEIGHT * num_untrimmed_htlcs) // 1000
+def commitment_fee_sat(feerate_per_kw, num_untrimmed_htlcs, anchors=False):
+    weight = COMMITMENT_WEIGHT_ANCHORS if anchors else COMMITMENT_WEIGHT
+    return feerate_per_kw * (weight + HTLC_OUTPUT_WEIGHT * num_untrimmed_htlcs) // 1000
+
+
+def opener_cost_sat(feerate_per_kw, num_untrimmed_htlcs, anchors=False):
+    """What the opener's balance pays: the fee, and the two anchors."""
+    return (commitment_fee_sat(feerate_per_kw, num_untrimmed_htlcs, anchors)
+            + (2 * ANCHOR_SAT if anchors else 0))
 
 
 def obscuring_factor(opener_payment_basepoint, accepter_payment_basepoint):
@@ -277,35 +314,49 @@ def obscuring_factor(opener_payment_basepoint, accepter_payment_basepoint):
 
 def build_commitment(funding_txid, funding_outnum, obscured_number, to_local_msat,
                      to_remote_msat, owner_is_opener, feerate_per_kw, dust_limit_sat,
-                     to_self_delay, keys, htlcs=()):
+                     to_self_delay, keys, htlcs=(), anchors=False):
     """BOLT 3 "Commitment Transaction Construction" for one owner.
     to_local_msat/to_remote_msat are the balances before the fee and exclude
     the HTLCs; to_self_delay is the delay on the owner's outputs (the one
-    the other side asked for); dust_limit_sat is the owner's."""
+    the other side asked for); dust_limit_sat is the owner's.  With anchors
+    (option_anchors), keys must have both funding keys."""
     tx = Tx(version=2, locktime=0x20000000 | (obscured_number & 0xFFFFFF))
     tx.add_input(funding_txid, funding_outnum, 0x80000000 | (obscured_number >> 24))
-    untrimmed = [h for h in htlcs if not htlc_is_trimmed(h, feerate_per_kw, dust_limit_sat)]
-    base_fee_sat = commitment_fee_sat(feerate_per_kw, len(untrimmed))
+    untrimmed = [h for h in htlcs
+                 if not htlc_is_trimmed(h, feerate_per_kw, dust_limit_sat, anchors)]
+    # 3. the base fee, and with option_anchors the two anchors, come out
+    # of the funder's balance.
+    cost_sat = opener_cost_sat(feerate_per_kw, len(untrimmed), anchors)
     if owner_is_opener:
-        to_local_msat = max(0, to_local_msat - base_fee_sat * 1000)
+        to_local_msat = max(0, to_local_msat - cost_sat * 1000)
     else:
-        to_remote_msat = max(0, to_remote_msat - base_fee_sat * 1000)
+        to_remote_msat = max(0, to_remote_msat - cost_sat * 1000)
 
     # (value, scriptpubkey, cltv_expiry, witness script, Htlc or None)
     outputs = []
     for htlc in untrimmed:
         if htlc.offered:
             script = offered_htlc_script(keys.revocation, keys.local_htlc, keys.remote_htlc,
-                                         htlc.payment_hash)
+                                         htlc.payment_hash, anchors)
         else:
             script = received_htlc_script(keys.revocation, keys.local_htlc, keys.remote_htlc,
-                                          htlc.payment_hash, htlc.cltv_expiry)
+                                          htlc.payment_hash, htlc.cltv_expiry, anchors)
         outputs.append((htlc.amount_msat // 1000, p2wsh(script), htlc.cltv_expiry, script, htlc))
-    if to_local_msat // 1000 >= dust_limit_sat:
+    has_to_local = to_local_msat // 1000 >= dust_limit_sat
+    has_to_remote = to_remote_msat // 1000 >= dust_limit_sat
+    if has_to_local:
         script = to_local_script(keys.revocation, to_self_delay, keys.local_delayed)
         outputs.append((to_local_msat // 1000, p2wsh(script), 0, script, None))
-    if to_remote_msat // 1000 >= dust_limit_sat:
+    if has_to_remote and anchors:
+        script = to_remote_anchors_script(keys.remote_payment)
+        outputs.append((to_remote_msat // 1000, p2wsh(script), 0, None, None))
+    elif has_to_remote:
         outputs.append((to_remote_msat // 1000, p2wpkh(keys.remote_payment), 0, None, None))
+    # 8. each anchor, if its side has an output or any HTLC is untrimmed.
+    if anchors and (has_to_local or untrimmed):
+        outputs.append((ANCHOR_SAT, p2wsh(anchor_script(keys.local_funding)), 0, None, None))
+    if anchors and (has_to_remote or untrimmed):
+        outputs.append((ANCHOR_SAT, p2wsh(anchor_script(keys.remote_funding)), 0, None, None))
     # BIP69 and then cltv_expiry: Python compares bytes as memcmp, the
     # shorter first on a common prefix, as BOLT 3 asks.
     outputs.sort(key=lambda o: o[:3])
@@ -319,8 +370,9 @@ def build_commitment(funding_txid, funding_outnum, obscured_number, to_local_msa
             continue
         htlc_outputs.append((index, htlc, script))
         second = Tx(version=2, locktime=htlc.cltv_expiry if htlc.offered else 0)
-        second.add_input(txid, index, sequence=0)
-        second.add_output(value - htlc_tx_fee_sat(htlc, feerate_per_kw),
+        # "txin[0] sequence: 0 (set to 1 for option_anchors)"
+        second.add_input(txid, index, sequence=1 if anchors else 0)
+        second.add_output(value - htlc_tx_fee_sat(htlc, feerate_per_kw, anchors),
                           p2wsh(to_local_script(keys.revocation, to_self_delay,
                                                 keys.local_delayed)))
         htlc_txs.append(second)
@@ -331,11 +383,31 @@ def commitment_sighash(commitment_tx, funding_script_bytes, funding_sat):
     return bip143_sighash(commitment_tx, 0, funding_script_bytes, funding_sat)
 
 
-def htlc_sighash(commitment, position):
-    """Digest of the position'th HTLC transaction of a commitment."""
+def bip143_sighash_single_anyonecanpay(tx, index, script_code, amount):
+    """BIP143's digest with SIGHASH_SINGLE|SIGHASH_ANYONECANPAY: no other
+    input (hashPrevouts and hashSequence zero), only the output at index."""
+    tin = tx.inputs[index]
+    out = tx.outputs[index]
+    preimage = (tx.version.to_bytes(4, "little") + bytes(32) + bytes(32)
+                + bytes.fromhex(tin["txid"])[::-1] + tin["vout"].to_bytes(4, "little")
+                + varbytes(script_code) + amount.to_bytes(8, "little")
+                + tin["sequence"].to_bytes(4, "little")
+                + dsha256(out["value"].to_bytes(8, "little") + varbytes(out["script"]))
+                + tx.locktime.to_bytes(4, "little")
+                + SIGHASH_SINGLE_ANYONECANPAY.to_bytes(4, "little"))
+    return dsha256(preimage)
+
+
+def htlc_sighash(commitment, position, sighash_type=SIGHASH_ALL):
+    """Digest of the position'th HTLC transaction of a commitment.  BOLT 3:
+    with option_anchors the counterparty signs SIGHASH_SINGLE|
+    SIGHASH_ANYONECANPAY, the owner always SIGHASH_ALL."""
     index, htlc, script = commitment.htlc_outputs[position]
-    return bip143_sighash(commitment.htlc_txs[position], 0, script,
-                          commitment.tx.outputs[index]["value"])
+    amount = commitment.tx.outputs[index]["value"]
+    if sighash_type == SIGHASH_SINGLE_ANYONECANPAY:
+        return bip143_sighash_single_anyonecanpay(commitment.htlc_txs[position], 0, script,
+                                                  amount)
+    return bip143_sighash(commitment.htlc_txs[position], 0, script, amount)
 
 
 def verify_compact(pubkey, digest, sig):
@@ -546,7 +618,10 @@ def channel_id_of(funding_txid_wire, funding_outnum):
 FUNDEE_INIT_FEATURES = {1, 13, 45}
 # ... and option_shutdown_anysegwit and option_simple_close, optional.
 SIMPLE_CLOSE_INIT_FEATURES = FUNDEE_INIT_FEATURES | {27, 61}
+# ... and option_anchors, optional.
+ANCHORS_INIT_FEATURES = SIMPLE_CLOSE_INIT_FEATURES | {23}
 STATIC_REMOTEKEY_TYPE = features_from_bits({12})
+ANCHORS_TYPE = features_from_bits({12, 22})
 BASEPOINTS = ("revocation", "payment", "delayed_payment", "htlc")
 LOCAL, REMOTE = "local", "remote"
 # Messages a channel conversation may skip over: pings (answered), pongs,
@@ -570,12 +645,16 @@ class FundeeChannel:
     takes its HTLC out of both next commitments at once (sign it before
     anything else), and latest_commitment is then no longer exact.
     secrets optionally fixes ours by name: "funding", "seed" (the BOLT 3
-    per-commitment seed) and the basepoint names of BASEPOINTS."""
+    per-commitment seed) and the basepoint names of BASEPOINTS.
+    accept_anchors: the channel types accept_open takes (static_remotekey
+    always, anchors too if True); the channel's type is self.anchors."""
 
     def __init__(self, peer, minimum_depth=3, to_self_delay=144, dust_limit_sat=546,
                  max_accepted_htlcs=483, htlc_minimum_msat=1,
-                 max_htlc_value_in_flight_msat=2**64 - 1, secrets=None):
+                 max_htlc_value_in_flight_msat=2**64 - 1, secrets=None, accept_anchors=False):
         self.peer = peer
+        self.accept_anchors = accept_anchors
+        self.anchors = False
         secrets = secrets or {}
         self.funding_secret = secrets.get("funding") or os.urandom(32)
         self.base_secrets = {name: secrets.get(name) or os.urandom(32) for name in BASEPOINTS}
@@ -666,7 +745,8 @@ class FundeeChannel:
             local_delayed=derive_pubkey(mine["delayed_payment_basepoint"], point),
             local_htlc=derive_pubkey(mine["htlc_basepoint"], point),
             remote_htlc=derive_pubkey(theirs["htlc_basepoint"], point),
-            remote_payment=theirs["payment_basepoint"])
+            remote_payment=theirs["payment_basepoint"],
+            local_funding=mine["funding_pubkey"], remote_funding=theirs["funding_pubkey"])
 
     # -- opening -----------------------------------------------------------
     def check_open(self, o):
@@ -688,9 +768,12 @@ class FundeeChannel:
         check(o["channel_flags"] & 0xFE == 0, "undefined channel_flags bits set")
         # "if it includes open_channel_tlvs: MUST include upfront_shutdown_script"
         check(0 in o["tlvs"], "channel_type without upfront_shutdown_script")
-        check(o["tlvs"].get(1) == STATIC_REMOTEKEY_TYPE,
-              "channel_type {} is not static_remotekey".format(o["tlvs"].get(1)))
-        fee_msat = commitment_fee_sat(o["feerate_per_kw"], 0) * 1000
+        types = [STATIC_REMOTEKEY_TYPE] + ([ANCHORS_TYPE] if self.accept_anchors else [])
+        check(o["tlvs"].get(1) in types,
+              "channel_type {} is not {}".format(o["tlvs"].get(1), " or ".join(
+                  t.hex() for t in types)))
+        anchors = o["tlvs"][1] == ANCHORS_TYPE
+        fee_msat = opener_cost_sat(o["feerate_per_kw"], 0, anchors) * 1000
         funder_msat = o["funding_satoshis"] * 1000 - o["push_msat"]
         check(funder_msat >= fee_msat, "the funder cannot pay the commitment fee")
         check(max(funder_msat - fee_msat, o["push_msat"]) > o["channel_reserve_satoshis"] * 1000,
@@ -712,6 +795,7 @@ class FundeeChannel:
         o = self.receive("open_channel", timeout)
         self.check_open(o)
         self.open = o
+        self.anchors = o["tlvs"][1] == ANCHORS_TYPE
         self.take_remote_params(o)
         local = self.params[LOCAL]
         # 1% of the channel, and never below either dust limit (BOLT 2).
@@ -804,7 +888,8 @@ class FundeeChannel:
             to_self_delay=self.params[other]["to_self_delay"],
             keys=self.commitment_keys(owner, number),
             htlcs=[Htlc(h["offerer"] == owner, h["amount_msat"], h["payment_hash"],
-                        h["cltv_expiry"]) for h in htlcs])
+                        h["cltv_expiry"]) for h in htlcs],
+            anchors=self.anchors)
 
     def latest_commitment(self, owner):
         """owner's newest commitment that the other side signed validly."""
@@ -815,10 +900,16 @@ class FundeeChannel:
                                     self.funding_script, self.funding_sat)
         return compact_sig(*ecdsa_sign(self.funding_secret, digest))
 
+    @property
+    def counterparty_sighash(self):
+        """BOLT 3: how the non-owner signs HTLC transactions."""
+        return SIGHASH_SINGLE_ANYONECANPAY if self.anchors else SIGHASH_ALL
+
     def sign_htlcs(self, commitment, owner_point):
         """Our signatures on the HTLC transactions of ohm's commitment."""
         key = derive_privkey(self.base_secrets["htlc"], owner_point)
-        return [compact_sig(*ecdsa_sign(key, htlc_sighash(commitment, i)))
+        return [compact_sig(*ecdsa_sign(key, htlc_sighash(commitment, i,
+                                                          self.counterparty_sighash)))
                 for i in range(len(commitment.htlc_txs))]
 
     def verify_commitment_signature(self, owner, number, signature, htlc_signatures,
@@ -836,7 +927,8 @@ class FundeeChannel:
                 len(htlc_signatures), len(commitment.htlc_txs)))
         remote_htlc = self.commitment_keys(LOCAL, number).remote_htlc
         for i, sig in enumerate(htlc_signatures):
-            if not verify_compact(remote_htlc, htlc_sighash(commitment, i), sig):
+            if not verify_compact(remote_htlc,
+                                  htlc_sighash(commitment, i, self.counterparty_sighash), sig):
                 raise ChannelProtocolError(
                     "ohm's HTLC signature {} does not verify (HTLC tx {})".format(
                         i, commitment.htlc_txs[i].hex()))
@@ -1257,8 +1349,10 @@ class FunderChannel(FundeeChannel):
         self.is_opener = True
 
     def send_open(self, funding_sat, push_msat=0, feerate_per_kw=253, channel_reserve_sat=None,
-                  **overrides):
-        """open_channel (fields in overrides replace ours)."""
+                  anchors=False, **overrides):
+        """open_channel for a static_remotekey channel, or with anchors an
+        option_anchors one (fields in overrides replace ours)."""
+        self.anchors = anchors
         local = self.params[LOCAL]
         local["channel_reserve_satoshis"] = channel_reserve_sat or max(
             funding_sat // 100, local["dust_limit_satoshis"])
@@ -1266,7 +1360,7 @@ class FunderChannel(FundeeChannel):
                       funding_satoshis=funding_sat, push_msat=push_msat,
                       feerate_per_kw=feerate_per_kw, channel_flags=0,
                       first_per_commitment_point=self.point(LOCAL, 0),
-                      tlvs={0: b"", 1: STATIC_REMOTEKEY_TYPE},
+                      tlvs={0: b"", 1: ANCHORS_TYPE if anchors else STATIC_REMOTEKEY_TYPE},
                       **{name: local[name] for name in (
                           "dust_limit_satoshis", "max_htlc_value_in_flight_msat",
                           "channel_reserve_satoshis", "htlc_minimum_msat", "to_self_delay",
@@ -1282,8 +1376,9 @@ class FunderChannel(FundeeChannel):
         a = self.receive("accept_channel", timeout)
         if a["temporary_channel_id"] != self.open["temporary_channel_id"]:
             raise ChannelProtocolError("accept_channel for another temporary_channel_id")
-        if a["tlvs"].get(1) != STATIC_REMOTEKEY_TYPE:
-            raise ChannelProtocolError("accept_channel: channel_type {}".format(a["tlvs"].get(1)))
+        if a["tlvs"].get(1) != self.open["tlvs"][1]:
+            raise ChannelProtocolError("accept_channel: channel_type {}, we sent {}".format(
+                a["tlvs"].get(1), self.open["tlvs"][1]))
         self.take_remote_params(a)
         self.minimum_depth = a["minimum_depth"]
         return a

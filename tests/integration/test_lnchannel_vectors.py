@@ -1,7 +1,8 @@
 """lnchannel.py checked against BOLT 3's test vectors, byte for byte:
 key derivation (Appendix E), per-commitment secret generation (Appendix D),
 the funding output (Appendix B) and every commitment and HTLC transaction
-of Appendix C, signatures included.  Plus the BOLT 2 message codecs.
+of Appendix C and (option_anchors) Appendix F, signatures included.  Plus
+the BOLT 2 message codecs.
 No ohmd needed."""
 import os
 import sys
@@ -13,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from btcverify import Tx, parse_der  # noqa: E402
 from lnpeer import _N  # noqa: E402
 from lnchannel import (  # noqa: E402
+    SIGHASH_SINGLE_ANYONECANPAY, anchor_script, to_remote_anchors_script,
     LOCAL, MESSAGES, REMOTE, CommitmentKeys, FundeeChannel, Htlc, parse_compact_sig, build_commitment, channel_id_of, commitment_sighash,
     der_encode, derive_privkey, derive_pubkey, decode_message, ecdsa_sign, encode_message,
     funding_script, funding_witness, generate_from_seed, htlc_sighash, obscuring_factor,
@@ -25,6 +27,7 @@ KEYS = load("bolt03-key-derivation.json")
 SECRETS = load("bolt03-per-commitment-secrets.json")
 FUNDING = load("bolt03-funding-tx.json")["vectors"][0]
 COMMIT = load("bolt03-commitment-tx.json")
+ANCHORS = load("bolt03-commitment-tx-anchors.json")
 C = COMMIT["common"]
 INTERNAL = C["internal"]
 
@@ -93,7 +96,9 @@ def vector_keys():
         local_delayed=derive_pubkey(H(INTERNAL["local_delayed_payment_basepoint"]), point),
         local_htlc=derive_pubkey(H(C["local_htlc_basepoint"]), point),
         remote_htlc=derive_pubkey(H(C["remote_htlc_basepoint"]), point),
-        remote_payment=H(C["remote_payment_basepoint"]))
+        remote_payment=H(C["remote_payment_basepoint"]),
+        local_funding=H(C["local_funding_pubkey"]),
+        remote_funding=H(C["remote_funding_pubkey"]))
     assert keys.revocation.hex() == C["local_revocation_pubkey"]
     assert keys.local_delayed.hex() == C["local_delayedpubkey"]
     assert keys.local_htlc.hex() == C["local_htlcpubkey"]
@@ -207,6 +212,83 @@ def test_commitment_vectors(test):
                                        b"" if htlc.offered else preimages[expected["htlc_id"]],
                                        script]
         assert second.hex() == expected["tx_hex"]
+
+
+# ---- Appendix F: the same with option_anchors ----
+
+def anchors_htlcs(test):
+    """Appendix F's HTLCs: Appendix C's 0..4, or 1, 5 and 6 for the case
+    of two offered HTLCs with the same amount and preimage."""
+    if not test["UseTestHtlcs"]:
+        return {}
+    ids = [1, 5, 6] if "same amount and preimage" in test["Name"] else [0, 1, 2, 3, 4]
+    return {h["id"]: Htlc(offered=h["direction"] == "local->remote",
+                          amount_msat=h["amount_msat"],
+                          payment_hash=sha256(H(h["payment_preimage"])),
+                          cltv_expiry=h["expiry"])
+            for h in C["htlcs"] if h["id"] in ids}
+
+
+@pytest.mark.parametrize("test", ANCHORS["tests"], ids=lambda t: t["Name"])
+def test_anchors_commitment_vectors(test):
+    factor = obscuring_factor(H(C["local_payment_basepoint"]), H(C["remote_payment_basepoint"]))
+    htlcs = anchors_htlcs(test)
+    commitment = build_commitment(
+        C["funding_tx_id"], C["funding_output_index"], C["commitment_number"] ^ factor,
+        test["LocalBalance"], test["RemoteBalance"], owner_is_opener=True,
+        feerate_per_kw=test["FeePerKw"], dust_limit_sat=test["DustLimitSatoshis"],
+        to_self_delay=C["local_delay"], keys=vector_keys(), htlcs=list(htlcs.values()),
+        anchors=True)
+    tx = commitment.tx
+    scripts = [o["script"] for o in tx.outputs]
+    # The anchors: 330 sat each, to each side's funding key.
+    local_anchor = p2wsh(anchor_script(H(C["local_funding_pubkey"])))
+    remote_anchor = p2wsh(anchor_script(H(C["remote_funding_pubkey"])))
+    for o in tx.outputs:
+        if o["script"] in (local_anchor, remote_anchor):
+            assert o["value"] == 330
+    # BOLT 3: an anchor only for a side with an output, or with HTLCs.
+    assert (local_anchor in scripts) == ("one output untrimmed" not in test["Name"])
+    assert (remote_anchor in scripts) == (test["RemoteBalance"] > 0)
+    if test["RemoteBalance"]:
+        assert p2wsh(to_remote_anchors_script(H(C["remote_payment_basepoint"]))) in scripts
+
+    script = H(C["funding_witness_script"])
+    digest = commitment_sighash(tx, script, C["funding_amount_satoshi"])
+    local_sig = sign_der(H(C["local_funding_privkey"]), digest)
+    remote_sig = sign_der(H(INTERNAL["remote_funding_privkey"]), digest)
+    assert remote_sig.hex() == test["RemoteSigHex"]
+    tx.inputs[0]["witness"] = funding_witness(
+        script, local_sig + b"\x01", H(C["local_funding_pubkey"]),
+        remote_sig + b"\x01", H(C["remote_funding_pubkey"]))
+    assert tx.hex() == test["ExpectedCommitmentTxHex"]
+
+    # Zero-fee HTLC transactions, sequence 1, the remote signature
+    # SIGHASH_SINGLE|SIGHASH_ANYONECANPAY and the local one SIGHASH_ALL.
+    assert len(test["HtlcDescs"]) == len(commitment.htlc_outputs)
+    point = H(INTERNAL["local_per_commitment_point"])
+    local_htlc_key = derive_privkey(H(INTERNAL["local_payment_basepoint_secret"]), point)
+    remote_htlc_key = derive_privkey(H(INTERNAL["remote_payment_basepoint_secret"]), point)
+    preimages = {sha256(H(h["payment_preimage"])): H(h["payment_preimage"]) for h in C["htlcs"]}
+    for position, expected in enumerate(test["HtlcDescs"]):
+        index, htlc, witness_script = commitment.htlc_outputs[position]
+        second = commitment.htlc_txs[position]
+        assert second.inputs[0]["sequence"] == 1
+        assert second.outputs[0]["value"] == tx.outputs[index]["value"]
+        remote = sign_der(remote_htlc_key,
+                          htlc_sighash(commitment, position, SIGHASH_SINGLE_ANYONECANPAY))
+        local = sign_der(local_htlc_key, htlc_sighash(commitment, position))
+        assert remote.hex() == expected["RemoteSigHex"]
+        second.inputs[0]["witness"] = [b"", remote + bytes([SIGHASH_SINGLE_ANYONECANPAY]),
+                                       local + b"\x01",
+                                       b"" if htlc.offered else preimages[htlc.payment_hash],
+                                       witness_script]
+        assert second.hex() == expected["ResolutionTxHex"]
+
+
+def test_anchors_vectors_cover_every_case():
+    assert len(ANCHORS["tests"]) == 9
+    assert sum(len(t["HtlcDescs"]) for t in ANCHORS["tests"]) == 15
 
 
 def test_push_number_is_minimal():
@@ -331,3 +413,22 @@ def test_fundee_builds_and_signs_the_openers_commitment(test):
 
 def compact_to_der_hex(sig):
     return der_encode(*parse_compact_sig(sig)).hex()
+
+
+@pytest.mark.parametrize("test", ANCHORS["tests"], ids=lambda t: t["Name"])
+def test_fundee_builds_and_signs_the_openers_anchors_commitment(test):
+    """The same with option_anchors: FundeeChannel's HTLC signatures are
+    SIGHASH_SINGLE|SIGHASH_ANYONECANPAY, as Appendix F's remote ones."""
+    as_c = {"name": test["Name"] if test["UseTestHtlcs"] else "no HTLCs",
+            "local_feerate_per_kw": test["FeePerKw"],
+            "to_local_msat": test["LocalBalance"], "to_remote_msat": test["RemoteBalance"]}
+    channel = vector_fundee(as_c)
+    channel.anchors = True
+    channel.params[REMOTE]["dust_limit_satoshis"] = test["DustLimitSatoshis"]
+    number = C["commitment_number"]
+    commitment = channel.commitment(REMOTE, number)
+    assert commitment.tx.txid() == Tx.parse(H(test["ExpectedCommitmentTxHex"])).txid()
+    assert compact_to_der_hex(channel.sign_commitment(REMOTE, number)) == test["RemoteSigHex"]
+    htlc_sigs = channel.sign_htlcs(commitment, channel.point(REMOTE, number))
+    assert [compact_to_der_hex(sig) for sig in htlc_sigs] == \
+        [h["RemoteSigHex"] for h in test["HtlcDescs"]]

@@ -109,6 +109,7 @@ static inline void pair_policy(struct channel_policy *p, bool anchors)
 	p->min_funding_sat = 20000;
 	p->max_dust_limit_sat = 10000;
 	p->min_feerate_per_kw = 253;
+	p->min_anchors_feerate_per_kw = 253;
 	p->max_feerate_per_kw = 50000;
 	p->closing_feerate_per_kw = 1000;
 	p->allow_anchors = anchors;

@@ -15,6 +15,23 @@ static void test_commitment_pays_urgent(void)
 	      == FEERATE_FLOOR_PERKW);
 }
 
+/* Anchors: the slow estimate, at least 5 sat/vB (Core Lightning's
+ * unilateral_feerate for anchors), bumped by CPFP at broadcast time. */
+static void test_anchors_pay_slow_with_a_floor(void)
+{
+	struct fee_estimates high = {15000, 12500, 6250};
+	struct fee_estimates low = {253, 253, 253};
+
+	CHECK(fee_policy_commitment_feerate(&high, CHANNEL_TYPE_ANCHORS) == 6250);
+	CHECK(fee_policy_commitment_feerate(&est_1000, CHANNEL_TYPE_ANCHORS)
+	      == FEE_POLICY_ANCHORS_MIN_PERKW);
+	CHECK(fee_policy_commitment_feerate(&low, CHANNEL_TYPE_ANCHORS) == 1250);
+	/* update_fee follows the same target. */
+	CHECK(fee_policy_update_feerate(&high, CHANNEL_TYPE_ANCHORS, 1250, 100000) == 6250);
+	CHECK(fee_policy_update_feerate(&low, CHANNEL_TYPE_ANCHORS, 1250, 100000) == 0);
+	CHECK(fee_policy_update_feerate(&low, CHANNEL_TYPE_ANCHORS, 6250, 100000) == 1250);
+}
+
 static void test_update_both_directions(void)
 {
 	const enum channel_type t = CHANNEL_TYPE_STATIC_REMOTEKEY;
@@ -75,6 +92,8 @@ static void test_bounds(void)
 	fee_policy_bounds(&b, &high, FEE_POLICY_DEFAULT_MAX_MULTIPLIER);
 	CHECK(b.max_perkw == 150000);
 	CHECK(b.min_perkw == 3125);
+	/* An anchors commitment only has to be relayable. */
+	CHECK(b.anchors_min_perkw == FEERATE_FLOOR_PERKW);
 	/* --max-fee-multiplier=2 */
 	fee_policy_bounds(&b, &high, 2);
 	CHECK(b.max_perkw == 30000);
@@ -94,6 +113,7 @@ static void test_bounds(void)
 int main(void)
 {
 	RUN(test_commitment_pays_urgent);
+	RUN(test_anchors_pay_slow_with_a_floor);
 	RUN(test_update_both_directions);
 	RUN(test_update_band);
 	RUN(test_update_clamped_to_affordable);
