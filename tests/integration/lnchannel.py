@@ -1028,6 +1028,22 @@ class FundeeChannel:
         self.send("update_fulfill_htlc", channel_id=self.channel_id, id=htlc_id,
                   payment_preimage=preimage)
 
+    def receive_update_fulfill_htlc(self, timeout=30):
+        """ohm fulfills the HTLC we offered: the preimage must be its
+        payment_hash's; it leaves every commitment built next, its amount
+        ohm's."""
+        m = self.receive("update_fulfill_htlc", timeout)
+        if m["channel_id"] != self.channel_id:
+            raise ChannelProtocolError("update_fulfill_htlc for another channel")
+        found = [h for h in self.htlcs if h["offerer"] == LOCAL and h["id"] == m["id"]]
+        if not found or sha256(m["payment_preimage"]) != found[0]["payment_hash"]:
+            raise ChannelProtocolError("update_fulfill_htlc for id {} with preimage {}".format(
+                m["id"], m["payment_preimage"].hex()))
+        self.htlcs.remove(found[0])
+        self.balance_msat[LOCAL] -= found[0]["amount_msat"]
+        self.balance_msat[REMOTE] += found[0]["amount_msat"]
+        return m
+
     def send_update_fee(self, feerate_per_kw):
         """As opener: the feerate of the commitments signed from now on."""
         self.proposed_feerate = feerate_per_kw

@@ -100,16 +100,17 @@ def dialled_by(node, listener):
 
 
 def start_funding(node_factory, devchain, push_msat=PUSH_MSAT, minimum_depth=MINIMUM_DEPTH,
-                  listener=None, features=FUNDEE_INIT_FEATURES):
-    """A funded ohmd with a Python fundee connected (by ohmd, to listener,
-    if given); fundchannel runs until funding_signed, the Python side
-    checking ohm's open_channel and its signature on our commitment #0 on
-    the way.  Returns Opened."""
+                  listener=None, features=FUNDEE_INIT_FEATURES, accept_anchors=False,
+                  extra=()):
+    """A funded ohmd (started with extra) with a Python fundee connected
+    (by ohmd, to listener, if given); fundchannel runs until
+    funding_signed, the Python side checking ohm's open_channel and its
+    signature on our commitment #0 on the way.  Returns Opened."""
     node = listening_node(node_factory, "funder",
-                          extra=backend_args(devchain) + ["--dev-hold-htlcs"])
+                          extra=backend_args(devchain) + ["--dev-hold-htlcs"] + list(extra))
     fund(node, devchain)
     peer = dialled_by(node, listener) if listener else connect(node, features=features)[0]
-    channel = FundeeChannel(peer, minimum_depth=minimum_depth)
+    channel = FundeeChannel(peer, minimum_depth=minimum_depth, accept_anchors=accept_anchors)
     call = BackgroundRpc(node, "fundchannel", {"id": peer.local.pubkey.hex(),
                                                "amount": FUNDING_SAT, "push_msat": push_msat})
     opened = channel.accept_open()
@@ -124,7 +125,7 @@ def start_funding(node_factory, devchain, push_msat=PUSH_MSAT, minimum_depth=MIN
     # pays the 2-of-2 of both funding keys.
     assert funded["txid"] == channel.funding_txid and funded["outnum"] == channel.funding_outnum
     assert funded["channel_id"] == channel.channel_id.hex()
-    assert funded["channel_type"]["bits"] == [12]
+    assert funded["channel_type"]["bits"] == ([12, 22] if channel.anchors else [12])
     tx = Tx.parse(bytes.fromhex(funded["tx"]))
     assert tx.txid() == funded["txid"]
     assert tx.outputs[funded["outnum"]] == {"value": FUNDING_SAT,

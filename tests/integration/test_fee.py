@@ -32,8 +32,11 @@ def urgent_estimate_perkw(devchain):
 
 
 def test_funder_follows_the_estimate_within_one_block(node_factory, devchain):
+    """A static_remotekey channel (--anchors=false), whose commitment pays
+    the urgent estimate; an anchor channel's pays the slow one, at least
+    1250 perkw (test_daemon_fee_policy, test_anchors)."""
     b = chain_node(node_factory, devchain, "b")
-    a = chain_node(node_factory, devchain, "a", funded=True)
+    a = chain_node(node_factory, devchain, "a", ["--anchors=false"], funded=True)
     wait_synced(b, devchain)
     open_channel(a, b, devchain, amount=FUNDING_SAT)
     wait_for(lambda: feerate(a, b) == feerate(b, a), 10, what="both sides to agree")

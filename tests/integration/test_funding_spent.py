@@ -3,7 +3,9 @@ away: BOLT 5 says the channel is closed, whatever the connection.  ohm must
 end it at start-up (ONCHAIN), keep it out of payments and invoice route
 hints, credit our to_remote output (static_remotekey: a P2WPKH to our
 payment_basepoint) to the wallet and be able to spend it, and stop
-re-sending its own commitment once the peer's has won."""
+re-sending its own commitment once the peer's has won.  The channels are
+static_remotekey (--anchors=false): sweeping an anchor channel's to_remote
+(with its 1-block CSV) is the on-chain resolver's."""
 import hashlib
 import os
 import re
@@ -21,6 +23,7 @@ from ohmtest import RpcError, wait_for
 from test_channels import chain_pair
 
 RESEND_ERROR = re.compile(r"re-sending a transaction: bitcoind says -25")
+STATIC = ["--anchors=false"]
 # channel/state.h CHANNEL_ONCHAIN_REASONABLE_DEPTH.
 CHANNEL_REASONABLE_DEPTH = 6
 
@@ -41,7 +44,7 @@ def to_remote_sat(commitment):
 
 
 def test_peer_commitment_confirmed_while_down_ends_the_channel(node_factory, devchain):
-    a, b = chain_pair(node_factory, devchain)
+    a, b = chain_pair(node_factory, devchain, STATIC)
     funded = open_channel(a, b, devchain)
     # b's channel_update reached a: a's invoices carry the channel as a hint.
     wait_for(lambda: "routes" in a.rpc("decode", [a.rpc("invoice", [1000, "before", "x"])
@@ -103,7 +106,7 @@ def test_peer_commitment_confirmed_while_down_ends_the_channel(node_factory, dev
 def test_losing_commitment_is_not_re_sent_forever(node_factory, devchain):
     """a's commitment is in the mempool, then b's confirms instead (mined by
     hand, evicting a's): a stops re-sending its own."""
-    a, b = chain_pair(node_factory, devchain)
+    a, b = chain_pair(node_factory, devchain, STATIC)
     funded = open_channel(a, b, devchain)
     assert b.stop() == 0
     ours = close_unilaterally(a, b)
@@ -142,7 +145,7 @@ def test_live_force_close_with_an_htlc_in_flight(node_factory, devchain):
     spend in the mempool, ends the channel at the block, keeps the HTLC
     (b's commitment has an output for it: only the chain settles it now),
     and stops re-sending its own commitment, which lost."""
-    a, b = chain_pair(node_factory, devchain)
+    a, b = chain_pair(node_factory, devchain, STATIC)
     open_channel(a, b, devchain)
     sent = a.rpc("dev-sendhtlc", [b.id, 5000000])
     wait_for(lambda: [h["state"] for h in channel(b)["htlcs"]] == ["RCVD_ADD_ACK_REVOCATION"],
