@@ -56,11 +56,13 @@ channel/state_onchain.$(OBJEXT) channel/open.$(OBJEXT): wire/peer_wire_gen.h
 # peer violations, and a seeded random walk (OHM_CHANNEL_RANDOM_RUNS and
 # OHM_CHANNEL_RANDOM_STEPS size it).
 check_PROGRAMS += tests/unit/test_channel_state \
+	tests/unit/test_channel_state_anchors \
 	tests/unit/test_channel_state_errors \
 	tests/unit/test_channel_state_close \
 	tests/unit/test_channel_state_close_simple \
 	tests/unit/test_channel_state_random
 TESTS += tests/unit/test_channel_state \
+	tests/unit/test_channel_state_anchors \
 	tests/unit/test_channel_state_errors \
 	tests/unit/test_channel_state_close \
 	tests/unit/test_channel_state_close_simple \
@@ -69,6 +71,11 @@ tests_unit_test_channel_state_SOURCES = tests/unit/test_channel_state.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
 	tests/unit/test.h
 tests_unit_test_channel_state_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+tests_unit_test_channel_state_anchors_SOURCES = \
+	tests/unit/test_channel_state_anchors.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_state_anchors_LDADD = $(OHM_CHANNEL_TEST_LIBS)
 tests_unit_test_channel_state_errors_SOURCES = \
 	tests/unit/test_channel_state_errors.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
@@ -97,6 +104,7 @@ tests_unit_test_channel_onchain_SOURCES = tests/unit/test_channel_onchain.c \
 	tests/unit/test.h
 tests_unit_test_channel_onchain_LDADD = $(OHM_CHANNEL_TEST_LIBS)
 tests/unit/test_channel_state.$(OBJEXT) \
+tests/unit/test_channel_state_anchors.$(OBJEXT) \
 tests/unit/test_channel_state_errors.$(OBJEXT) \
 tests/unit/test_channel_state_close.$(OBJEXT) \
 tests/unit/test_channel_state_close_simple.$(OBJEXT) \

@@ -10,17 +10,22 @@ pays each side its balance to the satoshi.  Between two ohmd: an anchor
 channel by default, paid and closed; --anchors=false on either side gives
 a static_remotekey channel."""
 import os
+import re
 
-from chainutil import find_tx, mempool_tx, wait_synced
+import pytest
+
+from chainutil import BURN_ADDRESS, backend_args, find_tx, fund, mempool_tx, wait_synced
 from channelutil import (FUNDING_SAT, PUSH_MSAT, chain_node, channel, mine, open_channel,
                          wait_state)
 from lnchannel import (ANCHOR_SAT, ANCHORS_TYPE, FUNDEE_INIT_FEATURES, LOCAL, REMOTE,
                        anchor_script, opener_cost_sat, p2wsh, sha256,
                        to_remote_anchors_script)
-from ohmtest import wait_for
+from lnchannel import FunderChannel
+from lnpeer import bits_from_features
+from ohmtest import listening_node, wait_for
 from test_channel_hostile import FUNDING_SAT as PY_FUNDING_SAT
 from test_channel_hostile import PUSH_MSAT as PY_PUSH_MSAT
-from test_channel_hostile import (BackgroundRpc, expiry, funded_by_python, ohm_adds,
+from test_channel_hostile import (BackgroundRpc, connect, expiry, funded_by_python, ohm_adds,
                                   open_channel as open_python_fundee, peer_channel, peer_id)
 from test_channels import chain_pair, pay
 
@@ -221,3 +226,47 @@ def test_anchors_false_on_either_side(node_factory, devchain):
         pay(a, b, 5000000)
         close_to_the_satoshi(a, b, devchain, funded, channel(a)["to_us_msat"],
                              channel(b)["to_us_msat"])
+
+
+@pytest.mark.parametrize("case", ["not_offered_by_the_peer", "anchors_false"])
+def test_anchors_open_refused_when_not_negotiated(node_factory, devchain, case):
+    """BOLT 2: the fundee fails the channel if "the `channel_type` is not
+    suitable": an anchors open_channel from a peer that did not offer
+    option_anchors in init, or to an ohmd run with --anchors=false (which
+    then does not offer bit 23 itself).  Nothing is left behind."""
+    extra = ["--anchors=false"] if case == "anchors_false" else []
+    features = ANCHORS_FEATURES if case == "anchors_false" else FUNDEE_INIT_FEATURES
+    node = listening_node(node_factory, "fundee", extra=backend_args(devchain) + extra)
+    peer, init = connect(node, features=features)
+    offered = bits_from_features(init["features"])
+    assert (23 in offered) == (case != "anchors_false") and 22 not in offered
+    channel = FunderChannel(peer)
+    opened = channel.send_open(PY_FUNDING_SAT, anchors=True, feerate_per_kw=1250)
+    channel_id, text = channel.expect_error()
+    assert channel_id == opened["temporary_channel_id"]
+    assert "open_channel: channel_type option_anchors is not allowed" in text, text
+    assert node.rpc("listpeerchannels")["channels"] == []
+    peer.close()
+
+
+def test_anchors_feerate_floor(node_factory, devchain):
+    """An anchor channel's commitment can be fee-bumped through its
+    anchor, so ohm as fundee takes a feerate at the relay floor (253)
+    where a static_remotekey open needs half the slow estimate."""
+    node = listening_node(node_factory, "fundee", extra=backend_args(devchain))
+    fund(node, devchain)
+    # ohm-devchain's slow estimate: the median feerate of its last blocks.
+    node.rpc("withdraw", [BURN_ADDRESS, 100000, "5000perkw"])
+    mine(devchain, 1, node)
+    for anchors in (False, True):
+        peer, _ = connect(node, features=ANCHORS_FEATURES)
+        channel = FunderChannel(peer)
+        channel.send_open(PY_FUNDING_SAT, anchors=anchors, feerate_per_kw=253)
+        if anchors:
+            accepted = channel.receive_accept()
+            assert accepted["tlvs"][1] == ANCHORS_TYPE
+        else:
+            _, text = channel.expect_error()
+            assert re.search(r"feerate_per_kw 253 is outside (\d+)\.\.", text), text
+            assert int(re.search(r"outside (\d+)", text).group(1)) > 2000
+        peer.close()
