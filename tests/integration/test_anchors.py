@@ -6,14 +6,18 @@ commitment carries the two 330-sat anchors and the CSV-locked to_remote,
 every HTLC signature is checked both ways as SIGHASH_SINGLE|
 SIGHASH_ANYONECANPAY on zero-fee HTLC transactions (a wrong sighash on
 either side fails the channel), HTLCs go both ways, and the mutual close
-pays each side its balance to the satoshi.  Between two ohmd: an anchor
-channel by default, paid and closed; --anchors=false on either side gives
-a static_remotekey channel."""
+pays each side its balance to the satoshi.  An anchors open_channel is
+refused without option_anchors negotiated, and takes the relay floor as
+feerate.  Between two ohmd: an anchor channel by default, paid and closed
+mutually, or force-closed with a commitment that carries both anchors and
+confirms; --anchors=false on either side gives a static_remotekey
+channel."""
 import os
 import re
 
 import pytest
 
+from btcverify import Tx
 from chainutil import BURN_ADDRESS, backend_args, find_tx, fund, mempool_tx, wait_synced
 from channelutil import (FUNDING_SAT, PUSH_MSAT, chain_node, channel, mine, open_channel,
                          wait_state)
@@ -270,3 +274,35 @@ def test_anchors_feerate_floor(node_factory, devchain):
             assert re.search(r"feerate_per_kw 253 is outside (\d+)\.\.", text), text
             assert int(re.search(r"outside (\d+)", text).group(1)) > 2000
         peer.close()
+
+
+def test_anchors_commitment_confirms_with_both_anchors(node_factory, devchain):
+    """ohmd's force close of an anchor channel: the commitment it
+    broadcasts (CPFP through the anchor is the on-chain resolver's) pays
+    the fee at the anchors weight and 330 sat to an anchor for each
+    funding key (read from the 2-of-2 in its witness), the rest to each
+    side exactly, and ohm-devchain's script checks take it."""
+    a, b = chain_pair(node_factory, devchain)
+    funded = open_channel(a, b, devchain)
+    feerate = channel(a)["feerate"]["perkw"]
+    assert b.stop() == 0
+    closed = a.rpc("close", [b.id, 1], 60)
+    assert closed["type"] == "unilateral"
+    tx = Tx.parse(bytes.fromhex(closed["tx"]))
+    assert tx.inputs[0]["txid"] == funded["txid"]
+    witness_script = tx.inputs[0]["witness"][-1]
+    # 2 <pubkey1> <pubkey2> 2 OP_CHECKMULTISIG
+    funding_keys = [witness_script[2:35], witness_script[36:69]]
+    values = {o["script"]: o["value"] for o in tx.outputs}
+    assert len(tx.outputs) == 4
+    for key in funding_keys:
+        assert values.pop(p2wsh(anchor_script(key))) == ANCHOR_SAT
+    fee = 1124 * feerate // 1000
+    assert sorted(values.values()) == sorted([
+        PUSH_MSAT // 1000, FUNDING_SAT - PUSH_MSAT // 1000 - fee - 2 * ANCHOR_SAT])
+    assert all(len(script) == 34 and script[:2] == b"\x00\x20" for script in values)
+    wait_for(lambda: tx.txid() in devchain.rpc("getrawmempool"), 30, interval=0.2,
+             what="the commitment in the mempool")
+    mine(devchain, 1, a)
+    assert find_tx(devchain, tx.txid()) is not None
+    wait_state(a, "ONCHAIN")
