@@ -306,3 +306,24 @@ def test_anchors_commitment_confirms_with_both_anchors(node_factory, devchain):
     mine(devchain, 1, a)
     assert find_tx(devchain, tx.txid()) is not None
     wait_state(a, "ONCHAIN")
+
+
+def test_anchors_funder_follows_the_slow_estimate(node_factory, devchain):
+    """As funder of an anchor channel ohm proposes the slow estimate with
+    update_fee once it is 10% or more above the channel's 1250 perkw (the
+    floor).  ohm-devchain's urgent estimate is no lower here;
+    test_daemon_fee_policy tells the two targets apart."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    assert channel(a)["feerate"]["perkw"] == channel(b)["feerate"]["perkw"] == 1250
+    # ohm-devchain's slow estimate is the median feerate of its last
+    # blocks' transactions: the funding one and this one.
+    a.rpc("withdraw", [BURN_ADDRESS, 100000, "4080perkw"])  # 2% for vsize rounding
+    mine(devchain, 1, a, b)
+    slow = int(devchain.rpc("estimatesmartfee", [100, "ECONOMICAL"])["feerate"] * 1e8 / 4)
+    urgent = int(devchain.rpc("estimatesmartfee", [2, "CONSERVATIVE"])["feerate"] * 1e8 / 4)
+    assert slow >= 4000
+    wait_for(lambda: channel(a)["feerate"]["perkw"] == channel(b)["feerate"]["perkw"] == slow,
+             15, interval=0.1, what="the channel's feerate to follow the slow estimate")
+    assert "update_fee from 1250 to {} perkw".format(slow) in a.log()
+    assert urgent >= slow
