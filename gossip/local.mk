@@ -1,14 +1,28 @@
-# gossip/: BOLT #7.  So far the channel_update a node signs for its
-# private channels.  Pure: no I/O, no globals.
+# gossip/: BOLT #7, the pure part: the checks a receiving node makes on
+# each gossip message, the query encodings, and the in-memory graph.
+# Pure: no I/O, no globals.
 noinst_LIBRARIES += gossip/libohmgossip.a
 gossip_libohmgossip_a_SOURCES = \
+	gossip/verdict.h \
+	gossip/crc32c.c gossip/crc32c.h \
+	gossip/encoding.c gossip/encoding.h \
 	gossip/channel_update.c gossip/channel_update.h
-gossip/channel_update.$(OBJEXT): wire/peer_wire_gen.h
+gossip/channel_update.$(OBJEXT) gossip/encoding.$(OBJEXT): wire/peer_wire_gen.h
+
+GOSSIP_TEST_LIBS = gossip/libohmgossip.a channel/libohmchannel.a \
+	bitcoin/libohmbitcoin.a wire/libohmwire.a crypto/libohmcrypto.a \
+	common/libohmcommon.a $(OHM_DEP_LIBS)
 
 check_PROGRAMS += tests/unit/test_gossip_channel_update
 TESTS += tests/unit/test_gossip_channel_update
 tests_unit_test_gossip_channel_update_SOURCES = tests/unit/test_gossip_channel_update.c \
 	tests/unit/keys.h tests/unit/test.h
-tests_unit_test_gossip_channel_update_LDADD = gossip/libohmgossip.a wire/libohmwire.a \
-	crypto/libohmcrypto.a common/libohmcommon.a $(OHM_DEP_LIBS)
+tests_unit_test_gossip_channel_update_LDADD = $(GOSSIP_TEST_LIBS)
 tests/unit/test_gossip_channel_update.$(OBJEXT): wire/peer_wire_gen.h
+
+check_PROGRAMS += tests/unit/test_gossip_encoding
+TESTS += tests/unit/test_gossip_encoding
+tests_unit_test_gossip_encoding_SOURCES = tests/unit/test_gossip_encoding.c \
+	tests/unit/vectors.h tests/unit/test.h
+tests_unit_test_gossip_encoding_LDADD = $(GOSSIP_TEST_LIBS)
+tests/unit/test_gossip_encoding.$(OBJEXT): wire/peer_wire_gen.h
