@@ -6,8 +6,12 @@ gossip_libohmgossip_a_SOURCES = \
 	gossip/verdict.h \
 	gossip/crc32c.c gossip/crc32c.h \
 	gossip/encoding.c gossip/encoding.h \
-	gossip/channel_update.c gossip/channel_update.h
-gossip/channel_update.$(OBJEXT) gossip/encoding.$(OBJEXT): wire/peer_wire_gen.h
+	gossip/channel_update.c gossip/channel_update.h \
+	gossip/channel_announcement.c gossip/channel_announcement.h \
+	gossip/node_announcement.c gossip/node_announcement.h
+gossip/channel_update.$(OBJEXT) gossip/encoding.$(OBJEXT) \
+	gossip/channel_announcement.$(OBJEXT) \
+	gossip/node_announcement.$(OBJEXT): wire/peer_wire_gen.h
 
 GOSSIP_TEST_LIBS = gossip/libohmgossip.a channel/libohmchannel.a \
 	bitcoin/libohmbitcoin.a wire/libohmwire.a crypto/libohmcrypto.a \
@@ -26,3 +30,10 @@ tests_unit_test_gossip_encoding_SOURCES = tests/unit/test_gossip_encoding.c \
 	tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_gossip_encoding_LDADD = $(GOSSIP_TEST_LIBS)
 tests/unit/test_gossip_encoding.$(OBJEXT): wire/peer_wire_gen.h
+
+check_PROGRAMS += tests/unit/test_gossip_checks
+TESTS += tests/unit/test_gossip_checks
+tests_unit_test_gossip_checks_SOURCES = tests/unit/test_gossip_checks.c \
+	tests/unit/gossip_helpers.h tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
+tests_unit_test_gossip_checks_LDADD = $(GOSSIP_TEST_LIBS)
+tests/unit/test_gossip_checks.$(OBJEXT): wire/peer_wire_gen.h
