@@ -8,10 +8,13 @@ gossip_libohmgossip_a_SOURCES = \
 	gossip/encoding.c gossip/encoding.h \
 	gossip/channel_update.c gossip/channel_update.h \
 	gossip/channel_announcement.c gossip/channel_announcement.h \
-	gossip/node_announcement.c gossip/node_announcement.h
+	gossip/node_announcement.c gossip/node_announcement.h \
+	gossip/graph.c gossip/graph.h \
+	gossip/query.c gossip/query.h
 gossip/channel_update.$(OBJEXT) gossip/encoding.$(OBJEXT) \
 	gossip/channel_announcement.$(OBJEXT) \
-	gossip/node_announcement.$(OBJEXT): wire/peer_wire_gen.h
+	gossip/node_announcement.$(OBJEXT) gossip/graph.$(OBJEXT) \
+	gossip/query.$(OBJEXT): wire/peer_wire_gen.h
 
 GOSSIP_TEST_LIBS = gossip/libohmgossip.a channel/libohmchannel.a \
 	bitcoin/libohmbitcoin.a wire/libohmwire.a crypto/libohmcrypto.a \
@@ -37,3 +40,10 @@ tests_unit_test_gossip_checks_SOURCES = tests/unit/test_gossip_checks.c \
 	tests/unit/gossip_helpers.h tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_gossip_checks_LDADD = $(GOSSIP_TEST_LIBS)
 tests/unit/test_gossip_checks.$(OBJEXT): wire/peer_wire_gen.h
+
+check_PROGRAMS += tests/unit/test_gossip_graph
+TESTS += tests/unit/test_gossip_graph
+tests_unit_test_gossip_graph_SOURCES = tests/unit/test_gossip_graph.c \
+	tests/unit/gossip_helpers.h tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
+tests_unit_test_gossip_graph_LDADD = $(GOSSIP_TEST_LIBS)
+tests/unit/test_gossip_graph.$(OBJEXT): wire/peer_wire_gen.h
