@@ -47,3 +47,10 @@ tests_unit_test_gossip_graph_SOURCES = tests/unit/test_gossip_graph.c \
 	tests/unit/gossip_helpers.h tests/unit/keys.h tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_gossip_graph_LDADD = $(GOSSIP_TEST_LIBS)
 tests/unit/test_gossip_graph.$(OBJEXT): wire/peer_wire_gen.h
+
+check_PROGRAMS += tests/unit/test_gossip_query
+TESTS += tests/unit/test_gossip_query
+tests_unit_test_gossip_query_SOURCES = tests/unit/test_gossip_query.c \
+	tests/unit/gossip_helpers.h tests/unit/vectors.h tests/unit/test.h
+tests_unit_test_gossip_query_LDADD = $(GOSSIP_TEST_LIBS)
+tests/unit/test_gossip_query.$(OBJEXT): wire/peer_wire_gen.h
