@@ -158,6 +158,7 @@ struct gossip_verdict gossip_reply_channel_range_check(struct range_query *rq,
 {
 	struct msg_reply_channel_range *r;
 	struct range_reply got;
+	/* No reply reaches past block 2^32 - 1, so neither does the query. */
 	uint64_t query_end = (uint64_t)rq->first_blocknum + rq->number_of_blocks;
 	uint64_t reply_end;
 	const char *why = NULL;
@@ -165,6 +166,8 @@ struct gossip_verdict gossip_reply_channel_range_check(struct range_query *rq,
 
 	if (!fromwire_reply_channel_range(msg, len, &r))
 		return gossip_verdict(GOSSIP_CLOSE, "malformed reply_channel_range");
+	if (query_end > UINT32_MAX)
+		query_end = UINT32_MAX;
 	memset(&got, 0, sizeof(got));
 	reply_end = (uint64_t)r->first_blocknum + r->number_of_blocks;
 	if (memcmp(&r->chain_hash, &rq->chain_hash, sizeof(rq->chain_hash)) != 0)

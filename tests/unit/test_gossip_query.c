@@ -422,12 +422,39 @@ static void test_timestamp_filter(void)
 	CHECK(gossip_filter_passes(&f, 0xFFFFFFFF) && !gossip_filter_passes(&f, 5));
 }
 
+/* A query whose range runs past block 2^32 - 1 (first_blocknum 1 and
+ * number_of_blocks 0xFFFFFFFF, say): no reply can reach its end in 32
+ * bits, so the reply reaching block 2^32 - 1 ends it.  (Found by
+ * fuzz_gossip: our own replies never ended our own check.) */
+static void test_reply_channel_range_to_the_end(void)
+{
+	struct tlv_query_channel_range_tlvs tlvs;
+	struct tlv_query_channel_range_tlvs_query_option opt;
+	struct msg_query_channel_range q = query(1, UINT32_MAX, 0, &tlvs, &opt);
+	struct range_query rq = range_query_of(&q);
+	struct graph_range_entry e = { scid(5, 5), { 0, 0 }, { 0, 0 } };
+	struct msg_reply_channel_range *r = NULL;
+	struct range_reply got;
+	size_t n = 0;
+	struct wirebuf **msgs = gossip_reply_channel_range(&q, &e, 1, &n);
+
+	CHECK(n == 1 && fromwire_reply_channel_range(msgs[0]->data, msgs[0]->len, &r));
+	CHECK(r && r->first_blocknum == 1 && r->number_of_blocks == UINT32_MAX - 1);
+	msg_reply_channel_range_free(r);
+	CHECK(is(gossip_reply_channel_range_check(&rq, msgs[0]->data, msgs[0]->len, &got),
+		 GOSSIP_ACCEPT, NULL));
+	CHECK(rq.is_done && got.num == 1);
+	range_reply_clear(&got);
+	free_msgs(msgs, n);
+}
+
 int main(void)
 {
 	RUN(test_query_channel_range_check);
 	RUN(test_reply_channel_range_empty);
 	RUN(test_reply_channel_range_split);
 	RUN(test_reply_channel_range_refused);
+	RUN(test_reply_channel_range_to_the_end);
 	RUN(test_query_flags_for);
 	RUN(test_query_short_channel_ids_check);
 	RUN(test_timestamp_filter);
