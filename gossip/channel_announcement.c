@@ -46,7 +46,8 @@ bool channel_announcement_has_unknown_even_features(const struct msg_channel_ann
 struct gossip_verdict channel_announcement_check(const secp256k1_context *ctx,
 						 const struct chain_hash *our_chain,
 						 const uint8_t *msg, size_t len,
-						 struct msg_channel_announcement **out)
+						 struct msg_channel_announcement **out,
+						 struct pubkey bitcoin_keys[2])
 {
 	struct msg_channel_announcement *ann;
 	struct pubkey node[2], bitcoin[2];
@@ -104,15 +105,18 @@ struct gossip_verdict channel_announcement_check(const secp256k1_context *ctx,
 		return gossip_verdict(GOSSIP_WARN, bad);
 	}
 	*out = ann;
+	if (bitcoin_keys) {
+		bitcoin_keys[0] = bitcoin[0];
+		bitcoin_keys[1] = bitcoin[1];
+	}
 	return GOSSIP_ACCEPTED;
 }
 
 struct gossip_verdict channel_announcement_check_funding(const secp256k1_context *ctx,
-							 const struct msg_channel_announcement *ann,
+							 const struct pubkey bitcoin_keys[2],
 							 const struct funding_output *out,
 							 uint64_t *capacity_sat)
 {
-	struct pubkey key_1, key_2;
 	struct wirebuf *script;
 	bool is_ours;
 
@@ -127,12 +131,8 @@ struct gossip_verdict channel_announcement_check_funding(const secp256k1_context
 		return gossip_verdict(GOSSIP_IGNORE, "channel_announcement: no such funding output");
 	if (out->is_spent)
 		return gossip_verdict(GOSSIP_IGNORE, "channel_announcement: funding output is spent");
-	/* Checked points already (channel_announcement_check). */
-	if (!pubkey_parse(ctx, &key_1, ann->bitcoin_key_1.bytes)
-	    || !pubkey_parse(ctx, &key_2, ann->bitcoin_key_2.bytes))
-		return gossip_verdict(GOSSIP_IGNORE, "channel_announcement: bitcoin key is not a point");
 	script = wirebuf_new();
-	channel_script_funding_output(script, ctx, &key_1, &key_2);
+	channel_script_funding_output(script, ctx, &bitcoin_keys[0], &bitcoin_keys[1]);
 	is_ours = script->len == out->script_len
 		&& memcmp(script->data, out->script, script->len) == 0;
 	wirebuf_free(script);

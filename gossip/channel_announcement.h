@@ -47,12 +47,14 @@ void channel_announcement_hash(struct sha256 *h, const uint8_t *msg, size_t len)
  *  - GOSSIP_WARN if a node id or bitcoin key is not a point, node_id_1 is
  *    not the lesser, or any of the four signatures is not right;
  *  - GOSSIP_ACCEPT otherwise, with *out the decoded message (the
- *    caller's, for msg_channel_announcement_free()).  *out is set only
- *    then. */
+ *    caller's, for msg_channel_announcement_free()) and, if bitcoin_keys
+ *    is not NULL, bitcoin_key_1 and bitcoin_key_2 parsed (for the funding
+ *    check, so they are not parsed twice).  Outputs are set only then. */
 struct gossip_verdict channel_announcement_check(const secp256k1_context *ctx,
 						 const struct chain_hash *our_chain,
 						 const uint8_t *msg, size_t len,
-						 struct msg_channel_announcement **out);
+						 struct msg_channel_announcement **out,
+						 struct pubkey bitcoin_keys[2]);
 
 /* Returns true if ann's features have an even bit BOLT #9 does not
  * assign: BOLT #7 says then "MUST NOT attempt to route messages through
@@ -69,12 +71,12 @@ struct funding_output {
 	uint32_t depth;		/* confirmations: tip - block height + 1 */
 };
 
-/* Checks the output against an announcement that passed
- * channel_announcement_check().  Returns GOSSIP_IGNORE (unknown output,
- * spent, not the 2-of-2 P2WSH of bitcoin_key_1 and bitcoin_key_2, or not
+/* Checks the output against the bitcoin keys of an announcement that
+ * passed channel_announcement_check().  Returns GOSSIP_IGNORE (unknown
+ * output, spent, not the 2-of-2 P2WSH of bitcoin_keys[0] and [1], or not
  * deep enough), or GOSSIP_ACCEPT with *capacity_sat its value. */
 struct gossip_verdict channel_announcement_check_funding(const secp256k1_context *ctx,
-							 const struct msg_channel_announcement *ann,
+							 const struct pubkey bitcoin_keys[2],
 							 const struct funding_output *out,
 							 uint64_t *capacity_sat);
 

@@ -82,12 +82,12 @@ static void fuzz_channel_announcement(const uint8_t *data, size_t size)
 {
 	struct msg_channel_announcement *ann = NULL;
 	struct gossip_verdict v;
-	struct pubkey k1, k2;
+	struct pubkey k1, k2, keys[2];
 	struct wirebuf *script;
 	struct funding_output out;
 	uint64_t capacity = 0;
 
-	v = channel_announcement_check(ctx, &regtest, data, size, &ann);
+	v = channel_announcement_check(ctx, &regtest, data, size, &ann, keys);
 	if (v.action != GOSSIP_ACCEPT) {
 		FUZZ_CHECK(v.reason != NULL && ann == NULL);
 		return;
@@ -99,7 +99,8 @@ static void fuzz_channel_announcement(const uint8_t *data, size_t size)
 	script = wirebuf_new();
 	channel_script_funding_output(script, ctx, &k1, &k2);
 	out = (struct funding_output){ true, false, script->data, script->len, 1000000, 6 };
-	FUZZ_CHECK(channel_announcement_check_funding(ctx, ann, &out, &capacity).action
+	FUZZ_CHECK(pubkey_eq(ctx, &k1, &keys[0]) && pubkey_eq(ctx, &k2, &keys[1]));
+	FUZZ_CHECK(channel_announcement_check_funding(ctx, keys, &out, &capacity).action
 		   == GOSSIP_ACCEPT && capacity == 1000000);
 	if (graph_channel_known(graph, ann->short_channel_id, ann->node_id_1.bytes,
 				ann->node_id_2.bytes) == GRAPH_UNKNOWN)
@@ -179,7 +180,7 @@ static void fuzz_announcement_signatures(const uint8_t *data, size_t size)
 		struct wirebuf *w = towire_channel_announcement(ours);
 		struct msg_channel_announcement *full = NULL;
 
-		FUZZ_CHECK(channel_announcement_check(ctx, &regtest, w->data, w->len, &full).action
+		FUZZ_CHECK(channel_announcement_check(ctx, &regtest, w->data, w->len, &full, NULL).action
 			   == GOSSIP_ACCEPT);
 		msg_channel_announcement_free(full);
 		wirebuf_free(w);

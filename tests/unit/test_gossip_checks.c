@@ -41,7 +41,7 @@ static void test_channel_announcement_valid(void)
 	bool swapped;
 	struct wirebuf *w = signed_ann(&m, &swapped);
 
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out),
+	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_ACCEPT, NULL));
 	CHECK(out && out->short_channel_id.u64 == SCID);
 	CHECK(out && !channel_announcement_has_unknown_even_features(out));
@@ -68,7 +68,7 @@ static void test_channel_announcement_each_signature(void)
 		/* Swap in another valid signature (of node_id_1's key over
 		 * the same hash would verify; flip a bit of s instead). */
 		w->data[2 + 64 * i + 63] ^= 1;
-		CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out),
+		CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
 			 GOSSIP_WARN, reasons[i]));
 		wirebuf_free(w);
 	}
@@ -78,7 +78,7 @@ static void test_channel_announcement_each_signature(void)
 
 		w->data[w->len - 1] ^= 1;	/* bitcoin_key_2's last byte */
 		CHECK(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len,
-						 &out).action == GOSSIP_WARN);
+						 &out, NULL).action == GOSSIP_WARN);
 		wirebuf_free(w);
 	}
 	/* Signatures by the wrong keys: both node keys swapped in place. */
@@ -88,7 +88,7 @@ static void test_channel_announcement_each_signature(void)
 		m = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
 		w = channel_announcement_sign(ctx, &m, &stranger.key, &stranger.key,
 					      &stranger.key, &stranger.key);
-		CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out),
+		CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
 			 GOSSIP_WARN, reasons[0]));
 		wirebuf_free(w);
 	}
@@ -105,7 +105,7 @@ static void test_channel_announcement_wrong_chain(void)
 	m = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
 	m.chain_hash.bytes[0] ^= 1;
 	w = gossip_test_sign_channel(ctx, &m, &a, &fa, &b, &fb, swapped);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out),
+	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_IGNORE, "channel_announcement for another chain"));
 	wirebuf_free(w);
 }
@@ -122,7 +122,7 @@ static void test_channel_announcement_node_order_and_points(void)
 	tmp = m.node_id_1, m.node_id_1 = m.node_id_2, m.node_id_2 = tmp;
 	tmp = m.bitcoin_key_1, m.bitcoin_key_1 = m.bitcoin_key_2, m.bitcoin_key_2 = tmp;
 	w = gossip_test_sign_channel(ctx, &m, &a, &fa, &b, &fb, !swapped);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out),
+	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_WARN, "channel_announcement node_id_1 is not the lesser node id"));
 	wirebuf_free(w);
 	/* The same node twice. */
@@ -130,16 +130,16 @@ static void test_channel_announcement_node_order_and_points(void)
 	m.node_id_2 = m.node_id_1;
 	w = channel_announcement_sign(ctx, &m, &a.key, &a.key, &fa.key, &fb.key);
 	CHECK(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len,
-					 &out).action == GOSSIP_WARN);
+					 &out, NULL).action == GOSSIP_WARN);
 	wirebuf_free(w);
 	/* Not a point. */
 	m = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
 	m.bitcoin_key_2.bytes[0] = 0x05;
 	w = towire_channel_announcement(&m);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out),
+	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_WARN, "channel_announcement bitcoin_key_2 is not a point"));
 	/* Cut short. */
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len - 1, &out),
+	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len - 1, &out, NULL),
 		 GOSSIP_CLOSE, "malformed channel_announcement"));
 	wirebuf_free(w);
 }
@@ -158,7 +158,7 @@ static void test_channel_announcement_unknown_even_feature(void)
 	m.features = features;
 	features[0] = 0x01;		/* bit 96: even, assigned to nothing */
 	w = gossip_test_sign_channel(ctx, &m, &a, &fa, &b, &fb, swapped);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out),
+	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_ACCEPT, NULL));
 	CHECK(out && channel_announcement_has_unknown_even_features(out));
 	msg_channel_announcement_free(out);
@@ -166,7 +166,7 @@ static void test_channel_announcement_unknown_even_feature(void)
 	features[0] = 0x02;		/* bit 97: odd, fine */
 	w = gossip_test_sign_channel(ctx, &m, &a, &fa, &b, &fb, swapped);
 	CHECK(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len,
-					 &out).action == GOSSIP_ACCEPT);
+					 &out, NULL).action == GOSSIP_ACCEPT);
 	CHECK(out && !channel_announcement_has_unknown_even_features(out));
 	msg_channel_announcement_free(out);
 	wirebuf_free(w);
@@ -176,28 +176,34 @@ static void test_channel_announcement_unknown_even_feature(void)
  * bitcoin_key_2, unspent, and about 6 blocks deep. */
 static void test_funding_output(void)
 {
-	struct msg_channel_announcement m;
-	struct wirebuf *script = wirebuf_new(), *wrong = wirebuf_new();
+	struct msg_channel_announcement m, *ann = NULL;
+	struct wirebuf *script = wirebuf_new(), *wrong = wirebuf_new(), *w;
 	struct funding_output out;
 	uint64_t capacity = 0;
 	bool swapped;
+	struct pubkey keys[2];
 
-	m = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
+	/* The keys as the announcement check parsed them. */
+	w = signed_ann(&m, &swapped);
+	CHECK(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &ann,
+					 keys).action == GOSSIP_ACCEPT);
+	msg_channel_announcement_free(ann);
+	wirebuf_free(w);
 	channel_script_funding_output(script, ctx, &fa.pub, &fb.pub);
 	channel_script_funding_output(wrong, ctx, &fa.pub, &stranger.pub);
 	out = (struct funding_output){ true, false, script->data, script->len, 1000000, 6 };
-	CHECK(is(channel_announcement_check_funding(ctx, &m, &out, &capacity), GOSSIP_ACCEPT, NULL));
+	CHECK(is(channel_announcement_check_funding(ctx, keys, &out, &capacity), GOSSIP_ACCEPT, NULL));
 	CHECK(capacity == 1000000);
 	out.is_found = false;
-	CHECK(is(channel_announcement_check_funding(ctx, &m, &out, &capacity), GOSSIP_IGNORE,
+	CHECK(is(channel_announcement_check_funding(ctx, keys, &out, &capacity), GOSSIP_IGNORE,
 		 "channel_announcement: no such funding output"));
 	out.is_found = true;
 	out.is_spent = true;
-	CHECK(is(channel_announcement_check_funding(ctx, &m, &out, &capacity), GOSSIP_IGNORE,
+	CHECK(is(channel_announcement_check_funding(ctx, keys, &out, &capacity), GOSSIP_IGNORE,
 		 "channel_announcement: funding output is spent"));
 	out.is_spent = false;
 	out.script = wrong->data;
-	CHECK(is(channel_announcement_check_funding(ctx, &m, &out, &capacity), GOSSIP_IGNORE,
+	CHECK(is(channel_announcement_check_funding(ctx, keys, &out, &capacity), GOSSIP_IGNORE,
 		 "channel_announcement: funding output is not the 2-of-2 P2WSH of its bitcoin keys"));
 	/* The witness script itself is not the output (P2WSH is). */
 	{
@@ -206,16 +212,16 @@ static void test_funding_output(void)
 		channel_script_funding(ws, ctx, &fa.pub, &fb.pub);
 		out.script = ws->data;
 		out.script_len = ws->len;
-		CHECK(channel_announcement_check_funding(ctx, &m, &out, &capacity).action
+		CHECK(channel_announcement_check_funding(ctx, keys, &out, &capacity).action
 		      == GOSSIP_IGNORE);
 		wirebuf_free(ws);
 	}
 	out.script = script->data;
 	out.script_len = script->len;
 	out.depth = 5;		/* close enough: one block behind */
-	CHECK(channel_announcement_check_funding(ctx, &m, &out, &capacity).action == GOSSIP_ACCEPT);
+	CHECK(channel_announcement_check_funding(ctx, keys, &out, &capacity).action == GOSSIP_ACCEPT);
 	out.depth = 4;
-	CHECK(is(channel_announcement_check_funding(ctx, &m, &out, &capacity), GOSSIP_IGNORE,
+	CHECK(is(channel_announcement_check_funding(ctx, keys, &out, &capacity), GOSSIP_IGNORE,
 		 "channel_announcement: funding output has fewer than 6 confirmations"));
 	wirebuf_free(script);
 	wirebuf_free(wrong);
@@ -257,7 +263,7 @@ static void test_announcement_signatures(void)
 		/* Now complete, and it checks as any other. */
 		ann = towire_channel_announcement(&mine);
 		CHECK(channel_announcement_check(ctx, &gossip_test_chain, ann->data, ann->len,
-						 &out).action == GOSSIP_ACCEPT);
+						 &out, NULL).action == GOSSIP_ACCEPT);
 		msg_channel_announcement_free(out);
 		wirebuf_free(ann);
 		wirebuf_free(w);

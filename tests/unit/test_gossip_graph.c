@@ -52,6 +52,7 @@ static struct gossip_verdict ingest_channel(struct graph *g, int i, int j, uint6
 	struct funding_output out;
 	uint64_t capacity = 0;
 	struct gossip_verdict v;
+	struct pubkey keys[2];
 
 	m = gossip_test_channel(&nodes[i], &funding[i], &nodes[j], &funding[j], scid, &swapped);
 	w = gossip_test_sign_channel(ctx, &m, &nodes[i], &funding[i], &nodes[j], &funding[j], swapped);
@@ -60,12 +61,12 @@ static struct gossip_verdict ingest_channel(struct graph *g, int i, int j, uint6
 		v = gossip_verdict(GOSSIP_IGNORE, "known");
 		goto out;
 	}
-	v = channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &ann);
+	v = channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &ann, keys);
 	if (v.action != GOSSIP_ACCEPT)
 		goto out;
 	channel_script_funding_output(script, ctx, &funding[i].pub, &funding[j].pub);
 	out = (struct funding_output){ true, false, script->data, script->len, 2000000, 10 };
-	v = channel_announcement_check_funding(ctx, ann, &out, &capacity);
+	v = channel_announcement_check_funding(ctx, keys, &out, &capacity);
 	if (v.action == GOSSIP_ACCEPT)
 		graph_add_channel(g, ann->short_channel_id, ann->node_id_1.bytes, ann->node_id_2.bytes,
 				  capacity, !channel_announcement_has_unknown_even_features(ann),
