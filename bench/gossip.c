@@ -290,7 +290,7 @@ static size_t ingest(const secp256k1_context *ctx, const struct net *n, struct g
 		if (node_announcement_check(ctx, w->data, w->len, &facts, &info).action
 		    == GOSSIP_ACCEPT) {
 			graph_set_node_announcement(g, info.m->node_id.bytes, info.m->timestamp,
-						    info.has_unknown_even_features,
+						    info.has_unknown_even_features, info.is_forwardable,
 						    store_append(store, w));
 			msg_node_announcement_free(info.m);
 			node_addresses_clear(&info.addrs);
@@ -338,7 +338,8 @@ static struct graph *load(const struct net *n, const struct wirebuf *store)
 			struct msg_node_announcement *m;
 
 			if (fromwire_node_announcement(msg, len, &m)) {
-				graph_set_node_announcement(g, m->node_id.bytes, m->timestamp, false, off);
+				graph_set_node_announcement(g, m->node_id.bytes, m->timestamp, false,
+							    true, off);
 				msg_node_announcement_free(m);
 			}
 		}

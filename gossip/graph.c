@@ -56,6 +56,7 @@ _Static_assert(sizeof(struct chan) == 144, "a channel is 72 bytes per direction"
 #define NODE_IN_USE 1
 #define NODE_HAS_ANNOUNCEMENT 2
 #define NODE_UNKNOWN_EVEN 4
+#define NODE_NOT_FORWARDABLE 8
 
 /* A node: 56 bytes. */
 struct node {
@@ -582,7 +583,7 @@ void graph_node_facts(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 
 bool graph_set_node_announcement(struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 				 uint32_t timestamp, bool has_unknown_even_features,
-				 graph_ref announcement)
+				 bool is_forwardable, graph_ref announcement)
 {
 	uint32_t slot = node_find(g, id);
 	struct node *n;
@@ -593,8 +594,33 @@ bool graph_set_node_announcement(struct graph *g, const uint8_t id[PUBKEY_CMPR_L
 	n->timestamp = timestamp;
 	n->announcement = announcement;
 	n->flags = NODE_IN_USE | NODE_HAS_ANNOUNCEMENT
-		| (has_unknown_even_features ? NODE_UNKNOWN_EVEN : 0);
+		| (has_unknown_even_features ? NODE_UNKNOWN_EVEN : 0)
+		| (is_forwardable ? 0 : NODE_NOT_FORWARDABLE);
 	return true;
+}
+
+size_t graph_remove_node(struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
+			 struct short_channel_id **removed)
+{
+	uint32_t slot = node_find(g, id);
+	size_t num = 0;
+	struct short_channel_id *list = NULL;
+
+	/* Each removal unlinks the node's first channel; the last one
+	 * removes the node. */
+	while (slot != NONE && node_find(g, id) == slot) {
+		uint32_t c = node_at(g, slot)->first_chan;
+
+		if (removed) {
+			list = oh_realloc(list, (num + 1) * sizeof(list[0]));
+			list[num].u64 = chan_at(g, c)->scid;
+		}
+		num++;
+		chan_remove(g, c);
+	}
+	if (removed)
+		*removed = list;
+	return num;
 }
 
 bool graph_get_node(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
@@ -610,6 +636,7 @@ bool graph_get_node(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 	out->num_channels = n->num_chans;
 	out->has_announcement = n->flags & NODE_HAS_ANNOUNCEMENT;
 	out->has_unknown_even_features = n->flags & NODE_UNKNOWN_EVEN;
+	out->is_forwardable = !(n->flags & NODE_NOT_FORWARDABLE);
 	out->timestamp = n->timestamp;
 	out->announcement = n->announcement;
 	return true;
@@ -774,8 +801,11 @@ size_t graph_reply_scids(const struct graph *g, const struct short_channel_id *s
 			const struct node *n = node_at(g, c->node[d]);
 			uint32_t ns = c->node[d];
 
+			/* BOLT #7: a node_announcement with several DNS
+			 * hostnames "MUST not" be forwarded. */
 			if (!(flags & (QUERY_FLAG_NODE_ANNOUNCEMENT_1 << d))
 			    || !(n->flags & NODE_HAS_ANNOUNCEMENT)
+			    || (n->flags & NODE_NOT_FORWARDABLE)
 			    || (sent[ns / 8] & (1 << (ns % 8))))
 				continue;
 			sent[ns / 8] |= (uint8_t)(1 << (ns % 8));

@@ -141,17 +141,28 @@ bool graph_get_channel(const struct graph *g, struct short_channel_id scid,
 void graph_node_facts(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 		      struct node_announcement_facts *out);
 
-/* Takes a node_announcement that passed node_announcement_check().
- * Returns false if the node has no channel in the graph. */
+/* Takes a node_announcement that passed node_announcement_check() (with
+ * its is_forwardable: false keeps it out of query replies).  Returns
+ * false if the node has no channel in the graph. */
 bool graph_set_node_announcement(struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 				 uint32_t timestamp, bool has_unknown_even_features,
-				 graph_ref announcement);
+				 bool is_forwardable, graph_ref announcement);
+
+/* Forgets node id and every channel it has: BOLT #7 "SHOULD blacklist
+ * ... AND forget any channels connected to them" when two
+ * channel_announcements conflict (graph_channel_known() said
+ * GRAPH_CONFLICT; the blacklist itself is the caller's).  Returns the
+ * number of channels removed, and their ids in *removed (malloc'd) if
+ * removed is not NULL. */
+size_t graph_remove_node(struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
+			 struct short_channel_id **removed);
 
 struct graph_node {
 	uint8_t id[PUBKEY_CMPR_LEN];
 	size_t num_channels;
 	bool has_announcement;
 	bool has_unknown_even_features;
+	bool is_forwardable;
 	uint32_t timestamp;
 	graph_ref announcement;
 };

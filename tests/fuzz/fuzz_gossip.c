@@ -154,7 +154,8 @@ static void fuzz_node_announcement(const uint8_t *data, size_t size)
 	if (node_announcement_check(ctx, data, size, &facts, &info).action == GOSSIP_ACCEPT) {
 		check_reencodes(data, size, towire_node_announcement(info.m));
 		graph_set_node_announcement(graph, info.m->node_id.bytes, info.m->timestamp,
-					    info.has_unknown_even_features, next_ref++);
+					    info.has_unknown_even_features, info.is_forwardable,
+					    next_ref++);
 		msg_node_announcement_free(info.m);
 		node_addresses_clear(&info.addrs);
 	}

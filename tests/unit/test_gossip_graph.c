@@ -107,7 +107,8 @@ static struct gossip_verdict ingest_node(struct graph *g, int i, uint32_t timest
 	v = node_announcement_check(ctx, w->data, w->len, &facts, &info);
 	if (v.action == GOSSIP_ACCEPT) {
 		CHECK(graph_set_node_announcement(g, nodes[i].id, info.m->timestamp,
-						  info.has_unknown_even_features, store_put(w)));
+						  info.has_unknown_even_features, info.is_forwardable,
+						  store_put(w)));
 		msg_node_announcement_free(info.m);
 		node_addresses_clear(&info.addrs);
 	}
@@ -312,6 +313,37 @@ static void test_graph_queries(void)
 	wirebuf_free(store);
 }
 
+/* BOLT #7: conflicting announcements: "SHOULD blacklist ... AND forget
+ * any channels connected to them"; and a node_announcement that "MUST
+ * not" be forwarded is not in query replies. */
+static void test_graph_remove_node_and_not_forwardable(void)
+{
+	struct graph *g = graph_new();
+	struct short_channel_id s01 = { scid_of(100, 1) }, s12 = { scid_of(101, 1) };
+	struct short_channel_id s23 = { scid_of(102, 1) }, *removed = NULL;
+	graph_ref *refs = NULL;
+	struct graph_node n;
+
+	store = wirebuf_new();
+	CHECK(ingest_channel(g, 0, 1, s01.u64).action == GOSSIP_ACCEPT);
+	CHECK(ingest_channel(g, 1, 2, s12.u64).action == GOSSIP_ACCEPT);
+	CHECK(ingest_channel(g, 2, 3, s23.u64).action == GOSSIP_ACCEPT);
+	CHECK(graph_set_node_announcement(g, nodes[2].id, NOW, false, false, 12345));
+	CHECK(graph_get_node(g, nodes[2].id, &n) && !n.is_forwardable);
+	CHECK(graph_reply_scids(g, &s23, NULL, 1, &refs) == 1);	/* the announcement */
+	free(refs);
+	CHECK(graph_remove_node(g, nodes[1].id, &removed) == 2);
+	CHECK(removed && ((removed[0].u64 == s01.u64 && removed[1].u64 == s12.u64)
+			  || (removed[0].u64 == s12.u64 && removed[1].u64 == s01.u64)));
+	free(removed);
+	CHECK(!graph_get_node(g, nodes[0].id, &n) && !graph_get_node(g, nodes[1].id, &n));
+	CHECK(graph_get_node(g, nodes[2].id, &n) && n.num_channels == 1);
+	CHECK(graph_num_channels(g) == 1 && graph_num_nodes(g) == 2);
+	CHECK(graph_remove_node(g, nodes[1].id, NULL) == 0);
+	graph_free(g);
+	wirebuf_free(store);
+}
+
 /* A synthetic node id: 02 and a hash, as random as a real one. */
 static void synthetic_id(uint8_t id[PUBKEY_CMPR_LEN], uint32_t i)
 {
@@ -408,6 +440,7 @@ int main(void)
 	RUN(test_graph_ingest);
 	RUN(test_graph_prune);
 	RUN(test_graph_queries);
+	RUN(test_graph_remove_node_and_not_forwardable);
 	RUN(test_graph_scale_and_memory);
 	secp256k1_context_destroy(ctx);
 	return test_done();
