@@ -801,8 +801,8 @@ size_t graph_reply_scids(const struct graph *g, const struct short_channel_id *s
 			const struct node *n = node_at(g, c->node[d]);
 			uint32_t ns = c->node[d];
 
-			/* BOLT #7: a node_announcement with several DNS
-			 * hostnames "MUST not" be forwarded. */
+			/* A node_announcement with several DNS hostnames
+			 * "MUST not" be forwarded (BOLT #7). */
 			if (!(flags & (QUERY_FLAG_NODE_ANNOUNCEMENT_1 << d))
 			    || !(n->flags & NODE_HAS_ANNOUNCEMENT)
 			    || (n->flags & NODE_NOT_FORWARDABLE)

@@ -334,3 +334,28 @@ bool gossip_filter_passes(const struct gossip_filter *f, uint32_t timestamp)
 	return timestamp >= f->first_timestamp
 		&& (uint64_t)timestamp < (uint64_t)f->first_timestamp + f->timestamp_range;
 }
+
+bool gossip_filter_passes_channel(const struct gossip_filter *f, const struct graph_channel *c)
+{
+	/* BOLT #7:
+	 *   - If a `channel_announcement` has no corresponding `channel_update`s:
+	 *     - MUST NOT send the `channel_announcement`.
+	 *   - If the funding output of the `channel_announcement` has been spent:
+	 *     - SHOULD NOT send the `channel_announcement`.
+	 */
+	if (c->is_spent)
+		return false;
+	for (int d = 0; d < 2; d++) {
+		if (c->dir[d].has_update && gossip_filter_passes(f, c->dir[d].timestamp))
+			return true;
+	}
+	return false;
+}
+
+struct wirebuf *gossip_reply_short_channel_ids_end(const struct chain_hash *chain_hash,
+						   bool has_full_information)
+{
+	struct msg_reply_short_channel_ids_end end = { *chain_hash, has_full_information };
+
+	return towire_reply_short_channel_ids_end(&end);
+}

@@ -81,6 +81,13 @@ struct gossip_verdict gossip_query_short_channel_ids_check(const uint8_t *msg, s
 							   struct short_channel_id **scids,
 							   uint64_t **flags, size_t *num);
 
+/* The reply_short_channel_ids_end that follows our answers.  BOLT #7:
+ * "if does not maintain up-to-date channel information for `chain_hash`:
+ * MUST set `full_information` to 0", so has_full_information is false
+ * for a chain not ours (or while we are still syncing). */
+struct wirebuf *gossip_reply_short_channel_ids_end(const struct chain_hash *chain_hash,
+						   bool has_full_information);
+
 /* ---- gossip_timestamp_filter ---- */
 
 struct gossip_filter {
@@ -99,5 +106,11 @@ struct gossip_verdict gossip_timestamp_filter_check(const struct chain_hash *our
  * "greater or equal to `first_timestamp`, and less than `first_timestamp`
  * plus `timestamp_range`". */
 bool gossip_filter_passes(const struct gossip_filter *f, uint32_t timestamp);
+
+/* Whether a channel_announcement passes the filter: BOLT #7 says it has
+ * no timestamp of its own, is never sent without a channel_update, and
+ * takes "the `timestamp` of a corresponding `channel_update`" (either
+ * direction's here); a spent channel's is not sent. */
+bool gossip_filter_passes_channel(const struct gossip_filter *f, const struct graph_channel *c);
 
 #endif /* OHM_GOSSIP_QUERY_H */

@@ -448,6 +448,35 @@ static void test_reply_channel_range_to_the_end(void)
 	free_msgs(msgs, n);
 }
 
+static void test_filter_channel_and_end(void)
+{
+	struct gossip_filter f = { 1000, 100 };
+	struct graph_channel c;
+	struct wirebuf *w;
+	struct msg_reply_short_channel_ids_end *end = NULL;
+
+	memset(&c, 0, sizeof(c));
+	/* No channel_update: MUST NOT send the announcement. */
+	CHECK(!gossip_filter_passes_channel(&f, &c));
+	c.dir[1].has_update = true;
+	c.dir[1].timestamp = 1050;
+	c.dir[0].has_update = true;
+	c.dir[0].timestamp = 5;
+	CHECK(gossip_filter_passes_channel(&f, &c));
+	c.dir[1].timestamp = 1100;
+	CHECK(!gossip_filter_passes_channel(&f, &c));
+	c.dir[0].timestamp = 1000;
+	CHECK(gossip_filter_passes_channel(&f, &c));
+	c.is_spent = true;
+	CHECK(!gossip_filter_passes_channel(&f, &c));
+	w = gossip_reply_short_channel_ids_end(&gossip_test_chain, false);
+	CHECK(fromwire_reply_short_channel_ids_end(w->data, w->len, &end));
+	CHECK(end && end->full_information == 0
+	      && memcmp(&end->chain_hash, &gossip_test_chain, 32) == 0);
+	msg_reply_short_channel_ids_end_free(end);
+	wirebuf_free(w);
+}
+
 int main(void)
 {
 	RUN(test_query_channel_range_check);
@@ -458,5 +487,6 @@ int main(void)
 	RUN(test_query_flags_for);
 	RUN(test_query_short_channel_ids_check);
 	RUN(test_timestamp_filter);
+	RUN(test_filter_channel_and_end);
 	return test_done();
 }
