@@ -186,6 +186,32 @@ struct wirebuf *channel_announcement_sign(const secp256k1_context *ctx,
 	return towire_channel_announcement(ann);
 }
 
+struct wirebuf *announcement_signatures_create(const secp256k1_context *ctx,
+					       const struct msg_channel_announcement *ann,
+					       const struct channel_id *channel_id,
+					       const struct privkey *node_key,
+					       const struct privkey *funding_key)
+{
+	struct msg_announcement_signatures as;
+	struct wirebuf *unsigned_ann = towire_channel_announcement(ann);
+	struct sha256 h;
+
+	/* BOLT #7:
+	 * The `announcement_signatures` message is created by constructing a `channel_announcement` message,
+	 * corresponding to the newly confirmed channel funding transaction, and signing it with the secrets
+	 * matching an endpoint's `node_id` and `bitcoin_key`.
+	 */
+	channel_announcement_hash(&h, unsigned_ann->data, unsigned_ann->len);
+	wirebuf_free(unsigned_ann);
+	memset(&as, 0, sizeof(as));
+	as.channel_id = *channel_id;
+	as.short_channel_id = ann->short_channel_id;
+	if (!sign_into(ctx, &as.node_signature, &h, node_key)
+	    || !sign_into(ctx, &as.bitcoin_signature, &h, funding_key))
+		return NULL;
+	return towire_announcement_signatures(&as);
+}
+
 struct gossip_verdict announcement_signatures_check(const secp256k1_context *ctx,
 						    const uint8_t *msg, size_t len,
 						    const struct channel_id *channel_id,

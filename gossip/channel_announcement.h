@@ -92,6 +92,16 @@ struct wirebuf *channel_announcement_sign(const secp256k1_context *ctx,
 					  const struct privkey *bitcoin_key_1,
 					  const struct privkey *bitcoin_key_2);
 
+/* Our announcement_signatures for the channel whose announcement ann we
+ * built (every field set; signatures unused): our node_key and
+ * funding_key (the bitcoin key of our side) sign it.  Returns NULL if a
+ * key is invalid. */
+struct wirebuf *announcement_signatures_create(const secp256k1_context *ctx,
+					       const struct msg_channel_announcement *ann,
+					       const struct channel_id *channel_id,
+					       const struct privkey *node_key,
+					       const struct privkey *funding_key);
+
 /* Checks a peer's announcement_signatures for the channel whose unsigned
  * announcement we built (ann: every field set; its signatures unused).
  * peer_is_node_1 says which half of ann is the peer's.  Returns:

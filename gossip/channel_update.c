@@ -15,6 +15,13 @@
  * (64). */
 #define SIGNED_OFFSET (2 + 64)
 
+uint32_t gossip_next_timestamp(uint32_t now, uint32_t last)
+{
+	uint32_t next = last == UINT32_MAX ? last : last + 1;
+
+	return now > next ? now : (next ? next : 1);
+}
+
 int channel_update_direction(const uint8_t node_id[PUBKEY_CMPR_LEN],
 			     const uint8_t other[PUBKEY_CMPR_LEN])
 {

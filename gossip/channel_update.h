@@ -28,6 +28,14 @@
 /* message_flags bit 0 (must_be_one). */
 #define CHANNEL_UPDATE_MUST_BE_ONE 1
 
+/* The timestamp of our next channel_update (or node_announcement) after
+ * one with timestamp last (0: none yet), at UNIX time now: BOLT #7 "MUST
+ * set `timestamp` to greater than 0, AND to greater than any
+ * previously-sent `channel_update` for this `short_channel_id`" (for
+ * node_announcement: "greater than that of any previous"), based on the
+ * clock unless that would go back. */
+uint32_t gossip_next_timestamp(uint32_t now, uint32_t last);
+
 /* Returns: the direction bit for node_id's updates on a channel with
  *          other: 0 if node_id is node_1, the lesser of the two. */
 int channel_update_direction(const uint8_t node_id[PUBKEY_CMPR_LEN],

@@ -238,3 +238,156 @@ struct wirebuf *node_announcement_sign(const secp256k1_context *ctx,
 	memcpy(msg->data + 2, m->signature.bytes, sizeof(m->signature.bytes));
 	return msg;
 }
+
+/* Whether s[0..len) is valid UTF-8: shortest forms only, no surrogates,
+ * nothing above U+10FFFF. */
+static bool is_utf8(const uint8_t *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		uint8_t c = s[i];
+		size_t n;
+		uint32_t cp, min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0)
+			n = 1, cp = c & 0x1F, min = 0x80;
+		else if ((c & 0xF0) == 0xE0)
+			n = 2, cp = c & 0x0F, min = 0x800;
+		else if ((c & 0xF8) == 0xF0)
+			n = 3, cp = c & 0x07, min = 0x10000;
+		else
+			return false;
+		if (i + n >= len)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static int address_type_cmp(const void *a, const void *b)
+{
+	const struct node_address *x = *(const struct node_address *const *)a;
+	const struct node_address *y = *(const struct node_address *const *)b;
+
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	/* Stable: the caller's order within a type. */
+	return x < y ? -1 : x > y;
+}
+
+static const char *check_address(const struct node_address *a, bool *has_dns)
+{
+	switch (a->type) {
+	case NODE_ADDRESS_IPV4:
+	case NODE_ADDRESS_IPV6:
+	case NODE_ADDRESS_TORV3:
+		if (a->len != fixed_addr_len(a->type))
+			return "address of the wrong length for its type";
+		break;
+	case NODE_ADDRESS_TORV2:
+		/* BOLT #7:
+		 *   - SHOULD not announce a Tor v2 onion service.
+		 */
+		return "Tor v2 onion services are not announced";
+	case NODE_ADDRESS_DNS:
+		/* BOLT #7:
+		 *   - MUST NOT announce more than one `type 5` DNS hostname.
+		 */
+		if (*has_dns)
+			return "more than one DNS hostname";
+		*has_dns = true;
+		/* BOLT #7: `hostname` bytes MUST be ASCII characters.
+		 */
+		if (!is_printable_ascii(a->addr, a->len))
+			return "hostname is not printable ASCII";
+		break;
+	default:
+		return "unknown address type";
+	}
+	/* BOLT #7:
+	 *   - MUST NOT create a `type 1`, `type 2` or `type 5` address descriptor with
+	 *   `port` equal to 0.
+	 */
+	if (a->port == 0 && a->type != NODE_ADDRESS_TORV3)
+		return "port 0";
+	return NULL;
+}
+
+struct wirebuf *node_announcement_create(const secp256k1_context *ctx,
+					 const struct privkey *node_key,
+					 const struct node_announcement_fields *f,
+					 const char **why)
+{
+	struct msg_node_announcement m;
+	const struct node_address **sorted;
+	struct wirebuf *addrs, *out;
+	struct pubkey id;
+	size_t alias_len = f->alias ? strlen(f->alias) : 0, flen = f->features_len;
+	const uint8_t *features = f->features;
+	bool has_dns = false;
+
+	/* BOLT #7:
+	 *   - MUST set `alias` to a valid UTF-8 string, with any `alias` trailing-bytes
+	 *   equal to 0.
+	 */
+	if (alias_len > sizeof(m.alias) || !is_utf8((const uint8_t *)f->alias, alias_len)) {
+		*why = "alias is not UTF-8 of at most 32 bytes";
+		return NULL;
+	}
+	if (!pubkey_from_privkey(ctx, &id, node_key)) {
+		*why = "invalid node key";
+		return NULL;
+	}
+	sorted = oh_calloc(f->num_addrs + 1, sizeof(sorted[0]));
+	for (size_t i = 0; i < f->num_addrs; i++) {
+		sorted[i] = &f->addrs[i];
+		if ((*why = check_address(&f->addrs[i], &has_dns)) != NULL) {
+			free(sorted);
+			return NULL;
+		}
+	}
+	/* BOLT #7:
+	 *   - MUST place address descriptors in ascending order.
+	 */
+	qsort(sorted, f->num_addrs, sizeof(sorted[0]), address_type_cmp);
+	addrs = wirebuf_new();
+	for (size_t i = 0; i < f->num_addrs; i++)
+		node_address_towire(addrs, sorted[i]);
+	free(sorted);
+	if (addrs->len > UINT16_MAX) {
+		wirebuf_free(addrs);
+		*why = "too many addresses";
+		return NULL;
+	}
+	/* BOLT #7:
+	 *   - SHOULD set `flen` to the minimum length required to hold the `features`
+	 *   bits it sets.
+	 */
+	while (flen && features[0] == 0)
+		features++, flen--;
+	memset(&m, 0, sizeof(m));
+	m.flen = (uint16_t)flen;
+	m.features = (uint8_t *)features;
+	m.timestamp = f->timestamp;
+	pubkey_serialize(ctx, m.node_id.bytes, &id);
+	memcpy(m.rgb_color, f->rgb_color, sizeof(m.rgb_color));
+	if (alias_len)
+		memcpy(m.alias, f->alias, alias_len);
+	m.addrlen = (uint16_t)addrs->len;
+	m.addresses = addrs->data;
+	out = node_announcement_sign(ctx, &m, node_key);
+	wirebuf_free(addrs);
+	if (!out)
+		*why = "invalid node key";
+	return out;
+}

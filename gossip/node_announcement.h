@@ -84,6 +84,27 @@ struct gossip_verdict node_announcement_check(const secp256k1_context *ctx,
 					      const struct node_announcement_facts *facts,
 					      struct node_announcement_info *out);
 
+/* What a node announces about itself. */
+struct node_announcement_fields {
+	uint32_t timestamp;	/* gossip_next_timestamp() of the last one */
+	uint8_t rgb_color[3];
+	const char *alias;	/* UTF-8, at most 32 bytes; NULL for none */
+	const struct node_address *addrs;
+	size_t num_addrs;
+	const uint8_t *features;	/* BOLT #9 node features */
+	size_t features_len;
+};
+
+/* Our node_announcement, as the origin node's requirements say: alias
+ * valid UTF-8 and zero-padded, addresses in ascending order of type, no
+ * IPv4, IPv6 or hostname with port 0, at most one hostname (ASCII), no
+ * Tor v2, features of minimal length.  Returns the signed message, or
+ * NULL with *why naming what is wrong. */
+struct wirebuf *node_announcement_create(const secp256k1_context *ctx,
+					 const struct privkey *node_key,
+					 const struct node_announcement_fields *f,
+					 const char **why);
+
 /* Signs m (every field set but the signature) with node_key; returns the
  * message on the wire, or NULL if the key is invalid. */
 struct wirebuf *node_announcement_sign(const secp256k1_context *ctx,

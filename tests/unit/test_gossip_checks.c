@@ -664,6 +664,142 @@ static void test_node_announcement_features(void)
 	wirebuf_free(w);
 }
 
+/* Both ends make their announcement_signatures; each end's check takes
+ * the other's, and the result is a channel_announcement that passes. */
+static void test_announcement_signatures_create(void)
+{
+	bool swapped;
+	struct msg_channel_announcement at_a = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
+	struct msg_channel_announcement at_b = at_a, *out = NULL;
+	struct channel_id cid;
+	struct wirebuf *from_a, *from_b, *w;
+	bool a_is_node_1 = !swapped;
+
+	memset(&cid, 9, sizeof(cid));
+	from_a = announcement_signatures_create(ctx, &at_a, &cid, &a.key, &fa.key);
+	from_b = announcement_signatures_create(ctx, &at_b, &cid, &b.key, &fb.key);
+	CHECK(from_a && from_b);
+	/* Each fills its own half, then takes the peer's. */
+	CHECK(is(announcement_signatures_check(ctx, from_a->data, from_a->len, &cid, &at_a,
+					       a_is_node_1), GOSSIP_ACCEPT, NULL));
+	CHECK(is(announcement_signatures_check(ctx, from_b->data, from_b->len, &cid, &at_a,
+					       !a_is_node_1), GOSSIP_ACCEPT, NULL));
+	CHECK(is(announcement_signatures_check(ctx, from_b->data, from_b->len, &cid, &at_b,
+					       !a_is_node_1), GOSSIP_ACCEPT, NULL));
+	CHECK(is(announcement_signatures_check(ctx, from_a->data, from_a->len, &cid, &at_b,
+					       a_is_node_1), GOSSIP_ACCEPT, NULL));
+	/* Both built the same message. */
+	w = towire_channel_announcement(&at_a);
+	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+		 GOSSIP_ACCEPT, NULL));
+	msg_channel_announcement_free(out);
+	{
+		struct wirebuf *w2 = towire_channel_announcement(&at_b);
+
+		CHECK(w2->len == w->len && memcmp(w2->data, w->data, w->len) == 0);
+		wirebuf_free(w2);
+	}
+	/* a's signatures do not pass as b's. */
+	CHECK(is(announcement_signatures_check(ctx, from_a->data, from_a->len, &cid, &at_b,
+					       !a_is_node_1), GOSSIP_CLOSE,
+		 "announcement_signatures node_signature is not right"));
+	wirebuf_free(w);
+	wirebuf_free(from_a);
+	wirebuf_free(from_b);
+}
+
+static struct node_address addr_of(enum node_address_type type, const char *bytes, uint8_t len,
+				   uint16_t port)
+{
+	struct node_address x;
+
+	memset(&x, 0, sizeof(x));
+	x.type = type;
+	x.len = len;
+	memcpy(x.addr, bytes, len);
+	x.port = port;
+	return x;
+}
+
+/* The origin node's MUSTs for its node_announcement. */
+static void test_node_announcement_create(void)
+{
+	struct node_address addrs[4] = {
+		addr_of(NODE_ADDRESS_DNS, "ohm.example", 11, 9735),
+		addr_of(NODE_ADDRESS_IPV6, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\1", 16, 9735),
+		addr_of(NODE_ADDRESS_IPV4, "\x7f\0\0\1", 4, 9736),
+		addr_of(NODE_ADDRESS_IPV4, "\x0a\0\0\1", 4, 9737),
+	};
+	uint8_t features[3] = { 0, 0x02, 0x80 };	/* a leading zero byte */
+	struct node_announcement_fields f = { 1700000000, { 1, 2, 3 }, "ohm \xc3\xa9", addrs, 4,
+					      features, 3 };
+	struct node_announcement_facts facts = { true, false, 0 };
+	struct node_announcement_info info;
+	const char *why = NULL;
+	struct wirebuf *w = node_announcement_create(ctx, &a.key, &f, &why);
+
+	CHECK(w != NULL);
+	CHECK(w && is(node_announcement_check(ctx, w->data, w->len, &facts, &info), GOSSIP_ACCEPT,
+		      NULL));
+	if (w && info.m) {
+		/* BOLT #7: MUST place address descriptors in ascending order
+		 * (the two IPv4 in the order given). */
+		CHECK(info.addrs.num == 4);
+		CHECK(info.addrs.num == 4 && info.addrs.addrs[0].port == 9736
+		      && info.addrs.addrs[1].port == 9737
+		      && info.addrs.addrs[2].type == NODE_ADDRESS_IPV6
+		      && info.addrs.addrs[3].type == NODE_ADDRESS_DNS);
+		CHECK(memcmp(info.m->node_id.bytes, a.id, PUBKEY_CMPR_LEN) == 0);
+		CHECK(memcmp(info.m->alias, "ohm \xc3\xa9\0\0", 8) == 0 && info.m->alias[31] == 0);
+		CHECK(info.m->flen == 2 && info.m->features[0] == 0x02);
+		CHECK(info.m->rgb_color[2] == 3 && info.m->timestamp == 1700000000);
+		msg_node_announcement_free(info.m);
+		node_addresses_clear(&info.addrs);
+	}
+	wirebuf_free(w);
+	/* Each MUST broken. */
+	f.alias = "\xc3\x28 bad utf-8";
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	CHECK_STREQ(why, "alias is not UTF-8 of at most 32 bytes");
+	f.alias = "\xed\xa0\x80 a surrogate";
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	f.alias = "\xe0\x80\xaf overlong";
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	f.alias = "\xc3";
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	f.alias = "123456789012345678901234567890123";
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	f.alias = "12345678901234567890123456789012";
+	w = node_announcement_create(ctx, &a.key, &f, &why);
+	CHECK(w != NULL);
+	wirebuf_free(w);
+	f.alias = NULL;
+	addrs[2].port = 0;
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	CHECK_STREQ(why, "port 0");
+	addrs[2].port = 1;
+	addrs[3] = addr_of(NODE_ADDRESS_DNS, "other.example", 13, 9735);
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	CHECK_STREQ(why, "more than one DNS hostname");
+	addrs[3] = addr_of(NODE_ADDRESS_TORV2, "0123456789", 10, 9735);
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	CHECK_STREQ(why, "Tor v2 onion services are not announced");
+	addrs[3] = addr_of(NODE_ADDRESS_IPV4, "\x0a\0\0\1", 4, 9737);
+	addrs[0] = addr_of(NODE_ADDRESS_DNS, "caf\xc3\xa9.example", 13, 9735);
+	CHECK(!node_announcement_create(ctx, &a.key, &f, &why));
+	CHECK_STREQ(why, "hostname is not printable ASCII");
+}
+
+static void test_next_timestamp(void)
+{
+	CHECK(gossip_next_timestamp(1700000000, 0) == 1700000000);
+	CHECK(gossip_next_timestamp(1700000000, 1700000000) == 1700000001);
+	/* The clock went back (or two updates in a second): still later. */
+	CHECK(gossip_next_timestamp(1600000000, 1700000000) == 1700000001);
+	/* Never 0. */
+	CHECK(gossip_next_timestamp(0, 0) == 1);
+}
+
 int main(void)
 {
 	ctx = keys_context_new();
@@ -688,6 +824,9 @@ int main(void)
 	RUN(test_node_addresses);
 	RUN(test_node_announcement);
 	RUN(test_node_announcement_features);
+	RUN(test_announcement_signatures_create);
+	RUN(test_node_announcement_create);
+	RUN(test_next_timestamp);
 	secp256k1_context_destroy(ctx);
 	return test_done();
 }
