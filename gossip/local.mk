@@ -10,11 +10,12 @@ gossip_libohmgossip_a_SOURCES = \
 	gossip/channel_announcement.c gossip/channel_announcement.h \
 	gossip/node_announcement.c gossip/node_announcement.h \
 	gossip/graph.c gossip/graph.h \
-	gossip/query.c gossip/query.h
+	gossip/query.c gossip/query.h \
+	gossip/pending.c gossip/pending.h
 gossip/channel_update.$(OBJEXT) gossip/encoding.$(OBJEXT) \
 	gossip/channel_announcement.$(OBJEXT) \
 	gossip/node_announcement.$(OBJEXT) gossip/graph.$(OBJEXT) \
-	gossip/query.$(OBJEXT): wire/peer_wire_gen.h
+	gossip/query.$(OBJEXT) gossip/pending.$(OBJEXT): wire/peer_wire_gen.h
 
 GOSSIP_TEST_LIBS = gossip/libohmgossip.a channel/libohmchannel.a \
 	bitcoin/libohmbitcoin.a wire/libohmwire.a crypto/libohmcrypto.a \

@@ -22,6 +22,7 @@
 #include "gossip/encoding.h"
 #include "gossip/graph.h"
 #include "gossip/node_announcement.h"
+#include "gossip/pending.h"
 #include "gossip/query.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -55,6 +56,7 @@ const size_t fuzz_num_seeds = sizeof(fuzz_seeds) / sizeof(fuzz_seeds[0]);
 static secp256k1_context *ctx;
 static struct chain_hash regtest;
 static struct graph *graph;
+static struct gossip_pending *pending;
 static uint64_t next_ref;
 
 static void setup(void)
@@ -68,6 +70,7 @@ static void setup(void)
 	FUZZ_CHECK(ctx != NULL);
 	memcpy(regtest.bytes, genesis, 32);
 	graph = graph_new();
+	pending = gossip_pending_new(16);
 }
 
 /* towire(fromwire(msg)) is msg, unless msg carries extension bytes the
@@ -103,9 +106,26 @@ static void fuzz_channel_announcement(const uint8_t *data, size_t size)
 	FUZZ_CHECK(channel_announcement_check_funding(ctx, keys, &out, &capacity).action
 		   == GOSSIP_ACCEPT && capacity == 1000000);
 	if (graph_channel_known(graph, ann->short_channel_id, ann->node_id_1.bytes,
-				ann->node_id_2.bytes) == GRAPH_UNKNOWN)
+				ann->node_id_2.bytes) == GRAPH_UNKNOWN) {
+		struct gossip_pending_update held[2];
+		size_t n;
+
 		graph_add_channel(graph, ann->short_channel_id, ann->node_id_1.bytes,
 				  ann->node_id_2.bytes, capacity, true, next_ref++, NOW);
+		/* The updates that waited for it. */
+		n = gossip_pending_take(pending, ann->short_channel_id, held);
+		FUZZ_CHECK(n <= 2);
+		for (size_t i = 0; i < n; i++) {
+			struct channel_update_facts facts;
+			struct channel_update_info info;
+
+			graph_channel_update_facts(graph, ann->short_channel_id, &facts);
+			if (channel_update_check_gossip(ctx, &regtest, held[i].msg, held[i].len, &facts,
+							NOW, &info).action == GOSSIP_ACCEPT)
+				FUZZ_CHECK(graph_set_update(graph, &info, next_ref++));
+			free(held[i].msg);
+		}
+	}
 	wirebuf_free(script);
 	msg_channel_announcement_free(ann);
 }
@@ -122,6 +142,10 @@ static void fuzz_channel_update(const uint8_t *data, size_t size)
 	graph_channel_update_facts(graph, m->short_channel_id, &facts);
 	msg_channel_update_free(m);
 	v = channel_update_check_gossip(ctx, &regtest, data, size, &facts, NOW, &info);
+	if (v.action == GOSSIP_DEFER) {
+		gossip_pending_add(pending, data, size, NOW);
+		FUZZ_CHECK(gossip_pending_count(pending) <= 16);
+	}
 	if (v.action == GOSSIP_ACCEPT) {
 		FUZZ_CHECK(graph_set_update(graph, &info, next_ref++));
 		check_reencodes(data, size, towire_channel_update(&info.m));

@@ -9,6 +9,7 @@
 #include "gossip/encoding.h"
 #include "gossip/graph.h"
 #include "gossip/node_announcement.h"
+#include "gossip/pending.h"
 #include "tests/unit/gossip_helpers.h"
 #include "tests/unit/keys.h"
 #include "tests/unit/test.h"
@@ -344,6 +345,66 @@ static void test_graph_remove_node_and_not_forwardable(void)
 	wirebuf_free(store);
 }
 
+/* An update before its announcement: DEFER, held, taken back once the
+ * announcement is in, and then accepted; the holder's bounds. */
+static void test_pending_updates(void)
+{
+	struct graph *g = graph_new();
+	struct gossip_pending *p = gossip_pending_new(3);
+	struct short_channel_id s01 = { scid_of(100, 1) }, s99 = { scid_of(99, 9) };
+	struct wirebuf *u = gossip_test_update(ctx, &nodes[0], s01.u64, dir_of(0, 1), NOW, 77);
+	struct wirebuf *older = gossip_test_update(ctx, &nodes[0], s01.u64, dir_of(0, 1), NOW - 5, 1);
+	struct gossip_pending_update out[2];
+	struct channel_update_facts facts;
+	struct channel_update_info info;
+	struct graph_channel c;
+
+	store = wirebuf_new();
+	graph_channel_update_facts(g, s01, &facts);
+	CHECK(channel_update_check_gossip(ctx, &gossip_test_chain, u->data, u->len, &facts, NOW,
+					  &info).action == GOSSIP_DEFER);
+	CHECK(gossip_pending_add(p, u->data, u->len, NOW));
+	/* Not again, and not an older one of the same direction. */
+	CHECK(!gossip_pending_add(p, u->data, u->len, NOW));
+	CHECK(!gossip_pending_add(p, older->data, older->len, NOW));
+	CHECK(!gossip_pending_add(p, u->data, u->len - 1, NOW));
+	CHECK(gossip_pending_count(p) == 1);
+	CHECK(gossip_pending_take(p, s99, out) == 0);
+	CHECK(ingest_channel(g, 0, 1, s01.u64).action == GOSSIP_ACCEPT);
+	CHECK(gossip_pending_take(p, s01, out) == 1);
+	CHECK(out[0].len == u->len && memcmp(out[0].msg, u->data, u->len) == 0);
+	graph_channel_update_facts(g, s01, &facts);
+	CHECK(channel_update_check_gossip(ctx, &gossip_test_chain, out[0].msg, out[0].len, &facts,
+					  NOW, &info).action == GOSSIP_ACCEPT);
+	CHECK(graph_set_update(g, &info, 0));
+	CHECK(graph_get_channel(g, s01, &c) && c.dir[dir_of(0, 1)].fee_base_msat == 77);
+	free(out[0].msg);
+	CHECK(gossip_pending_count(p) == 0);
+	/* Bounded: the fourth pushes out the first; expiry by arrival. */
+	for (uint32_t i = 0; i < 4; i++) {
+		struct wirebuf *w = gossip_test_update(ctx, &nodes[0], scid_of(200 + i, 0), 0, NOW, 1);
+
+		CHECK(gossip_pending_add(p, w->data, w->len, NOW + i * 100));
+		wirebuf_free(w);
+	}
+	CHECK(gossip_pending_count(p) == 3);
+	{
+		struct short_channel_id first = { scid_of(200, 0) };
+
+		CHECK(gossip_pending_take(p, first, out) == 0);
+	}
+	CHECK(gossip_pending_expire(p, NOW + 100 + GOSSIP_PENDING_SECONDS, GOSSIP_PENDING_SECONDS)
+	      == 0);
+	CHECK(gossip_pending_expire(p, NOW + 200 + GOSSIP_PENDING_SECONDS + 1,
+				    GOSSIP_PENDING_SECONDS) == 2);
+	CHECK(gossip_pending_count(p) == 1);
+	gossip_pending_free(p);
+	wirebuf_free(u);
+	wirebuf_free(older);
+	graph_free(g);
+	wirebuf_free(store);
+}
+
 /* A synthetic node id: 02 and a hash, as random as a real one. */
 static void synthetic_id(uint8_t id[PUBKEY_CMPR_LEN], uint32_t i)
 {
@@ -441,6 +502,7 @@ int main(void)
 	RUN(test_graph_prune);
 	RUN(test_graph_queries);
 	RUN(test_graph_remove_node_and_not_forwardable);
+	RUN(test_pending_updates);
 	RUN(test_graph_scale_and_memory);
 	secp256k1_context_destroy(ctx);
 	return test_done();
