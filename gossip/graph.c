@@ -49,6 +49,7 @@ struct chan {
 	uint16_t cltv_expiry_delta[2];
 	uint8_t message_flags[2], channel_flags[2];
 	uint8_t flags;
+	uint8_t tokens[2];	/* relay tokens as of timestamp[d] */
 };
 _Static_assert(sizeof(struct chan) == 144, "a channel is 72 bytes per direction");
 
@@ -66,6 +67,7 @@ struct node {
 	uint32_t timestamp;
 	uint8_t id[PUBKEY_CMPR_LEN];
 	uint8_t flags;
+	uint8_t tokens;		/* relay tokens as of timestamp */
 };
 _Static_assert(sizeof(struct node) == 56, "a node is 56 bytes");
 
@@ -387,6 +389,33 @@ void graph_channel_update_facts(const struct graph *g, struct short_channel_id s
 	}
 }
 
+/* Tokens at timestamp now, from tokens at timestamp then (has: there was
+ * a message then; if not, the bucket starts full). */
+static unsigned tokens_at(bool has, unsigned tokens, uint32_t then, uint32_t now)
+{
+	uint64_t earned;
+
+	if (!has)
+		return GOSSIP_TOKENS_MAX;
+	earned = now > then ? (now - then) / GOSSIP_TOKEN_SECONDS : 0;
+	return tokens + earned >= GOSSIP_TOKENS_MAX ? GOSSIP_TOKENS_MAX
+		: (unsigned)(tokens + earned);
+}
+
+static unsigned chan_tokens(const struct chan *c, int d, uint32_t timestamp)
+{
+	return tokens_at(c->flags & (CHAN_HAS_UPDATE_0 << d), c->tokens[d], c->timestamp[d],
+			 timestamp);
+}
+
+bool graph_update_is_spam(const struct graph *g, const struct channel_update_info *info)
+{
+	uint32_t slot = chan_find(g, info->m.short_channel_id.u64);
+
+	return slot != NONE && chan_tokens(chan_at(g, slot), info->direction & 1,
+					   info->m.timestamp) == 0;
+}
+
 bool graph_set_update(struct graph *g, const struct channel_update_info *info, graph_ref update)
 {
 	uint32_t slot = chan_find(g, info->m.short_channel_id.u64);
@@ -396,6 +425,11 @@ bool graph_set_update(struct graph *g, const struct channel_update_info *info, g
 	if (slot == NONE)
 		return false;
 	c = chan_at(g, slot);
+	{
+		unsigned tokens = chan_tokens(c, d, info->m.timestamp);
+
+		c->tokens[d] = (uint8_t)(tokens ? tokens - 1 : 0);
+	}
 	c->update[d] = update;
 	c->htlc_minimum_msat[d] = info->m.htlc_minimum_msat;
 	c->htlc_maximum_msat[d] = info->m.htlc_maximum_msat;
@@ -581,6 +615,19 @@ void graph_node_facts(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 	out->timestamp = n->timestamp;
 }
 
+static unsigned node_tokens(const struct node *n, uint32_t timestamp)
+{
+	return tokens_at(n->flags & NODE_HAS_ANNOUNCEMENT, n->tokens, n->timestamp, timestamp);
+}
+
+bool graph_node_announcement_is_spam(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
+				     uint32_t timestamp)
+{
+	uint32_t slot = node_find(g, id);
+
+	return slot != NONE && node_tokens(node_at(g, slot), timestamp) == 0;
+}
+
 bool graph_set_node_announcement(struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 				 uint32_t timestamp, bool has_unknown_even_features,
 				 bool is_forwardable, graph_ref announcement)
@@ -591,6 +638,11 @@ bool graph_set_node_announcement(struct graph *g, const uint8_t id[PUBKEY_CMPR_L
 	if (slot == NONE)
 		return false;
 	n = node_at(g, slot);
+	{
+		unsigned tokens = node_tokens(n, timestamp);
+
+		n->tokens = (uint8_t)(tokens ? tokens - 1 : 0);
+	}
 	n->timestamp = timestamp;
 	n->announcement = announcement;
 	n->flags = NODE_IN_USE | NODE_HAS_ANNOUNCEMENT

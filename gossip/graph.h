@@ -45,6 +45,14 @@ typedef uint64_t graph_ref;
  * is spent and received 72 block confirmations: SHOULD be removed". */
 #define GRAPH_SPENT_PRUNE_DEPTH 72
 
+/* Spam: BOLT #7 leaves it to each node.  As Core Lightning does, each
+ * channel direction (and each node's announcement) earns one relay token
+ * per GOSSIP_TOKEN_SECONDS of its own timestamps, up to GOSSIP_TOKENS_MAX;
+ * an update without a token is still taken (routing wants the latest)
+ * but not relayed. */
+#define GOSSIP_TOKEN_SECONDS 3600
+#define GOSSIP_TOKENS_MAX 4
+
 struct graph;
 
 /* An empty graph.  Never NULL (aborts on exhaustion). */
@@ -80,6 +88,11 @@ void graph_add_channel(struct graph *g, struct short_channel_id scid,
  * (is_known false if it is not in the graph). */
 void graph_channel_update_facts(const struct graph *g, struct short_channel_id scid,
 				struct channel_update_facts *out);
+
+/* Whether an update that passed channel_update_check_gossip() comes too
+ * fast to relay (no token left: see GOSSIP_TOKEN_SECONDS).  Ask before
+ * graph_set_update(), which spends the token. */
+bool graph_update_is_spam(const struct graph *g, const struct channel_update_info *info);
 
 /* Takes an update that passed channel_update_check_gossip().  Returns
  * false if its channel is not in the graph. */
@@ -140,6 +153,12 @@ bool graph_get_channel(const struct graph *g, struct short_channel_id scid,
 /* What node_announcement_check() needs to know of node id. */
 void graph_node_facts(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 		      struct node_announcement_facts *out);
+
+/* Whether a node_announcement with this timestamp comes too fast to
+ * relay (as graph_update_is_spam()).  Ask before
+ * graph_set_node_announcement(), which spends the token. */
+bool graph_node_announcement_is_spam(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
+				     uint32_t timestamp);
 
 /* Takes a node_announcement that passed node_announcement_check() (with
  * its is_forwardable: false keeps it out of query replies).  Returns

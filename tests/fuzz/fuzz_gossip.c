@@ -147,6 +147,7 @@ static void fuzz_channel_update(const uint8_t *data, size_t size)
 		FUZZ_CHECK(gossip_pending_count(pending) <= 16);
 	}
 	if (v.action == GOSSIP_ACCEPT) {
+		graph_update_is_spam(graph, &info);
 		FUZZ_CHECK(graph_set_update(graph, &info, next_ref++));
 		check_reencodes(data, size, towire_channel_update(&info.m));
 	}
@@ -177,6 +178,7 @@ static void fuzz_node_announcement(const uint8_t *data, size_t size)
 	}
 	if (node_announcement_check(ctx, data, size, &facts, &info).action == GOSSIP_ACCEPT) {
 		check_reencodes(data, size, towire_node_announcement(info.m));
+		graph_node_announcement_is_spam(graph, info.m->node_id.bytes, info.m->timestamp);
 		graph_set_node_announcement(graph, info.m->node_id.bytes, info.m->timestamp,
 					    info.has_unknown_even_features, info.is_forwardable,
 					    next_ref++);

@@ -405,6 +405,51 @@ static void test_pending_updates(void)
 	wirebuf_free(store);
 }
 
+/* Spam: four updates in a burst are relayed, the fifth is not (but is
+ * taken); an hour of the node's own timestamps earns one more. */
+static void test_ratelimit(void)
+{
+	struct graph *g = graph_new();
+	struct short_channel_id s01 = { scid_of(100, 1) };
+	struct channel_update_info info;
+	uint32_t t = NOW - 10 * GOSSIP_TOKEN_SECONDS;
+	int d = dir_of(0, 1);
+
+	store = wirebuf_new();
+	CHECK(ingest_channel(g, 0, 1, s01.u64).action == GOSSIP_ACCEPT);
+	memset(&info, 0, sizeof(info));
+	info.m.short_channel_id = s01;
+	info.direction = d;
+	for (int i = 0; i < GOSSIP_TOKENS_MAX; i++) {
+		info.m.timestamp = t + (uint32_t)i;
+		CHECK(!graph_update_is_spam(g, &info));
+		CHECK(graph_set_update(g, &info, 0));
+	}
+	info.m.timestamp = t + 100;
+	CHECK(graph_update_is_spam(g, &info));
+	CHECK(graph_set_update(g, &info, 0));
+	/* The other direction has its own bucket. */
+	info.direction = !d;
+	CHECK(!graph_update_is_spam(g, &info));
+	info.direction = d;
+	info.m.timestamp = t + 100 + GOSSIP_TOKEN_SECONDS - 1;
+	CHECK(graph_update_is_spam(g, &info));
+	info.m.timestamp = t + 100 + GOSSIP_TOKEN_SECONDS;
+	CHECK(!graph_update_is_spam(g, &info));
+	CHECK(graph_set_update(g, &info, 0));
+	CHECK(graph_update_is_spam(g, &info));
+	/* Node announcements: the same. */
+	for (int i = 0; i < GOSSIP_TOKENS_MAX; i++) {
+		CHECK(!graph_node_announcement_is_spam(g, nodes[0].id, t + (uint32_t)i));
+		CHECK(graph_set_node_announcement(g, nodes[0].id, t + (uint32_t)i, false, true, 0));
+	}
+	CHECK(graph_node_announcement_is_spam(g, nodes[0].id, t + 10));
+	CHECK(!graph_node_announcement_is_spam(g, nodes[0].id, t + 3 + GOSSIP_TOKEN_SECONDS));
+	CHECK(!graph_node_announcement_is_spam(g, nodes[1].id, t));
+	graph_free(g);
+	wirebuf_free(store);
+}
+
 /* A synthetic node id: 02 and a hash, as random as a real one. */
 static void synthetic_id(uint8_t id[PUBKEY_CMPR_LEN], uint32_t i)
 {
@@ -503,6 +548,7 @@ int main(void)
 	RUN(test_graph_queries);
 	RUN(test_graph_remove_node_and_not_forwardable);
 	RUN(test_pending_updates);
+	RUN(test_ratelimit);
 	RUN(test_graph_scale_and_memory);
 	secp256k1_context_destroy(ctx);
 	return test_done();
