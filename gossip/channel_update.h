@@ -1,7 +1,8 @@
 /* BOLT #7 `channel_update`: what a node charges and allows for forwarding
  * over one direction of a channel, signed by that node.  ohm sends one to
  * the peer of each private channel (so the peer can put us in its invoices'
- * route hints) and puts ours in BOLT #4 failure messages.  Pure.
+ * route hints) and puts ours in BOLT #4 failure messages; received as
+ * gossip, channel_update_check_gossip() says what to do with it.  Pure.
  */
 #ifndef OHM_GOSSIP_CHANNEL_UPDATE_H
 #define OHM_GOSSIP_CHANNEL_UPDATE_H

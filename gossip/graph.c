@@ -675,15 +675,8 @@ size_t graph_remove_node(struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 	return num;
 }
 
-bool graph_get_node(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
-		    struct graph_node *out)
+static void fill_node(const struct node *n, struct graph_node *out)
 {
-	uint32_t slot = node_find(g, id);
-	const struct node *n;
-
-	if (slot == NONE)
-		return false;
-	n = node_at(g, slot);
 	memcpy(out->id, n->id, PUBKEY_CMPR_LEN);
 	out->num_channels = n->num_chans;
 	out->has_announcement = n->flags & NODE_HAS_ANNOUNCEMENT;
@@ -691,7 +684,47 @@ bool graph_get_node(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
 	out->is_forwardable = !(n->flags & NODE_NOT_FORWARDABLE);
 	out->timestamp = n->timestamp;
 	out->announcement = n->announcement;
+}
+
+bool graph_get_node(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],
+		    struct graph_node *out)
+{
+	uint32_t slot = node_find(g, id);
+
+	if (slot == NONE)
+		return false;
+	fill_node(node_at(g, slot), out);
 	return true;
+}
+
+void graph_foreach_channel(const struct graph *g,
+			   bool (*fn)(void *arg, const struct graph_channel *chan), void *arg)
+{
+	for (uint32_t i = 0; i < g->chans.used; i++) {
+		const struct chan *c = chan_at(g, i);
+		struct graph_channel chan;
+
+		if (!(c->flags & CHAN_IN_USE))
+			continue;
+		fill_channel(g, c, &chan);
+		if (!fn(arg, &chan))
+			return;
+	}
+}
+
+void graph_foreach_node(const struct graph *g,
+			bool (*fn)(void *arg, const struct graph_node *node), void *arg)
+{
+	for (uint32_t i = 0; i < g->nodes.used; i++) {
+		const struct node *n = node_at(g, i);
+		struct graph_node node;
+
+		if (!(n->flags & NODE_IN_USE))
+			continue;
+		fill_node(n, &node);
+		if (!fn(arg, &node))
+			return;
+	}
 }
 
 bool graph_node_channels(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN],

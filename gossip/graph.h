@@ -196,6 +196,14 @@ bool graph_node_channels(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN
 			 bool (*fn)(void *arg, const struct graph_channel *chan),
 			 void *arg);
 
+/* Calls fn for every channel (then, for graph_foreach_node, every node),
+ * in no set order, until fn returns false: for listchannels and
+ * listnodes.  fn must not change the graph. */
+void graph_foreach_channel(const struct graph *g,
+			   bool (*fn)(void *arg, const struct graph_channel *chan), void *arg);
+void graph_foreach_node(const struct graph *g,
+			bool (*fn)(void *arg, const struct graph_node *node), void *arg);
+
 /* ---- Counts and size ---- */
 
 size_t graph_num_channels(const struct graph *g);

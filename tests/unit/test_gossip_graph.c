@@ -185,6 +185,20 @@ static bool count_channel(void *arg, const struct graph_channel *chan)
 	return true;
 }
 
+static bool count_node(void *arg, const struct graph_node *node)
+{
+	(void)node;
+	(*(int *)arg)++;
+	return true;
+}
+
+static bool stop_at_first(void *arg, const struct graph_channel *chan)
+{
+	(void)chan;
+	(*(int *)arg)++;
+	return false;
+}
+
 /* BOLT #7 pruning: spent and 72 blocks deep; a direction older than two
  * weeks; then nodes without channels. */
 static void test_graph_prune(void)
@@ -205,6 +219,15 @@ static void test_graph_prune(void)
 	CHECK(ingest_update(g, 2, s23.u64, dir_of(2, 3), NOW, 1).action == GOSSIP_ACCEPT);
 	CHECK(ingest_update(g, 3, s23.u64, dir_of(3, 2), NOW, 1).action == GOSSIP_ACCEPT);
 	CHECK(graph_node_channels(g, nodes[1].id, count_channel, &count) && count == 2);
+	count = 0;
+	graph_foreach_channel(g, count_channel, &count);
+	CHECK(count == 3);
+	count = 0;
+	graph_foreach_node(g, count_node, &count);
+	CHECK(count == 4);
+	count = 0;
+	graph_foreach_channel(g, stop_at_first, &count);
+	CHECK(count == 1);
 	/* s01 spent at block 500: 72 confirmations at block 571. */
 	CHECK(graph_mark_spent(g, s01, 500));
 	CHECK(graph_prune(g, NOW, 570, NULL) == 0);
