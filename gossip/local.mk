@@ -9,12 +9,14 @@ gossip_libohmgossip_a_SOURCES = \
 	gossip/channel_update.c gossip/channel_update.h \
 	gossip/channel_announcement.c gossip/channel_announcement.h \
 	gossip/node_announcement.c gossip/node_announcement.h \
-	gossip/graph.c gossip/graph.h \
+	gossip/graph.c gossip/graph.h gossip/graph_table.c gossip/graph_table.h \
+	gossip/graph_query.c \
 	gossip/query.c gossip/query.h \
 	gossip/pending.c gossip/pending.h
 gossip/channel_update.$(OBJEXT) gossip/encoding.$(OBJEXT) \
 	gossip/channel_announcement.$(OBJEXT) \
 	gossip/node_announcement.$(OBJEXT) gossip/graph.$(OBJEXT) \
+	gossip/graph_table.$(OBJEXT) gossip/graph_query.$(OBJEXT) \
 	gossip/query.$(OBJEXT) gossip/pending.$(OBJEXT): wire/peer_wire_gen.h
 
 GOSSIP_TEST_LIBS = gossip/libohmgossip.a channel/libohmchannel.a \
