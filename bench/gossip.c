@@ -26,9 +26,12 @@
  * (parse, no signature checks: the store holds only checked messages),
  * and memory: graph bytes per channel direction beyond the raw messages.
  *
- * Times are CPU time of the benchmark's thread.  Prints one JSON object
- * per line.  Arguments: [--load-only] [NODES [CHANNELS]] (default 1500 and
- * 5000, a tenth of today's network; `15000 50000` is today's).
+ * Node keys are parsed through a gossip/pubkey_cache of 16,384 keys, as
+ * the daemon should (--no-key-cache: parsed for every message).  Times
+ * are CPU time of the benchmark's thread.  Prints one JSON object per
+ * line.  Arguments: [--load-only] [--no-key-cache] [NODES [CHANNELS]]
+ * (default 1500 and 5000, a tenth of today's network; `15000 50000` is
+ * today's).
  * --load-only skips the signatures and the ingest: the messages go
  * straight into the store, for the load time and memory at scales
  * (`300000 1000000`) where signing everything would take long.
@@ -48,6 +51,9 @@
 #include "gossip/node_announcement.h"
 
 #define NOW 1700000000u
+/* 16,384 parsed node keys (1.6 MB), the daemon's likely size: every node
+ * of today's network, the busiest ones at any size. */
+#define GOSSIP_BENCH_KEY_CACHE_BITS 14
 
 static const struct chain_hash regtest = { {
 	0x06, 0x22, 0x6e, 0x46, 0x11, 0x1a, 0x0b, 0x59, 0xca, 0xaf, 0x12, 0x60,
@@ -260,9 +266,10 @@ static double parse_verify_rate(const secp256k1_context *ctx, const struct key *
 	return (double)n / elapsed;
 }
 
-/* Everything through the checks into the graph; returns messages accepted. */
-static size_t ingest(const secp256k1_context *ctx, const struct net *n, struct graph *g,
-		     struct wirebuf *store)
+/* Everything through the checks into the graph, node keys parsed
+ * through cache (NULL: none); returns messages accepted. */
+static size_t ingest(const secp256k1_context *ctx, struct pubkey_cache *cache,
+		     const struct net *n, struct graph *g, struct wirebuf *store)
 {
 	size_t accepted = 0, spam = 0;
 
@@ -274,7 +281,7 @@ static size_t ingest(const secp256k1_context *ctx, const struct net *n, struct g
 		struct pubkey keys[2];
 		uint64_t capacity;
 
-		if (channel_announcement_check(ctx, &regtest, w->data, w->len, &ann, keys).action
+		if (channel_announcement_check(ctx, cache, &regtest, w->data, w->len, &ann, keys).action
 		    != GOSSIP_ACCEPT)
 			continue;
 		if (graph_channel_known(g, ann->short_channel_id, ann->node_id_1.bytes,
@@ -303,6 +310,7 @@ static size_t ingest(const secp256k1_context *ctx, const struct net *n, struct g
 		memcpy(&scid.u64, w->data + 2 + 64 + 32, 8);
 		scid.u64 = __builtin_bswap64(scid.u64);
 		graph_channel_update_facts(g, scid, &facts);
+		facts.key_cache = cache;
 		if (channel_update_check_gossip(ctx, &regtest, w->data, w->len, &facts, NOW, &info).action
 		    == GOSSIP_ACCEPT) {
 			/* The daemon would not relay a spammy one. */
@@ -317,6 +325,7 @@ static size_t ingest(const secp256k1_context *ctx, const struct net *n, struct g
 		struct node_announcement_info info;
 
 		graph_node_facts(g, n->nodes[i].id, &facts);
+		facts.key_cache = cache;
 		if (node_announcement_check(ctx, w->data, w->len, &facts, &info).action
 		    == GOSSIP_ACCEPT) {
 			graph_set_node_announcement(g, info.m->node_id.bytes, info.m->timestamp,
@@ -408,17 +417,23 @@ int main(int argc, char *argv[])
 	double t, gen_s, ingest_s, load_s, rate, wire_rate, ceiling, wire_ceiling, msgs_per_s;
 	size_t msgs, verifies, accepted, directions;
 	int arg = 1;
+	bool use_key_cache = true;
+	struct pubkey_cache *cache = NULL;
 
 	memset(&n, 0, sizeof(n));
-	if (argc > 1 && strcmp(argv[1], "--load-only") == 0) {
-		n.is_unsigned = true;
-		arg++;
+	for (; arg < argc && strncmp(argv[arg], "--", 2) == 0; arg++) {
+		if (strcmp(argv[arg], "--load-only") == 0)
+			n.is_unsigned = true;
+		else if (strcmp(argv[arg], "--no-key-cache") == 0)
+			use_key_cache = false;
+		else
+			argc = 0;	/* usage */
 	}
 	n.num_nodes = argc > arg ? strtoul(argv[arg], NULL, 10) : 1500;
 	n.num_channels = argc > arg + 1 ? strtoul(argv[arg + 1], NULL, 10) : 5000;
-	if (!ctx || argc > arg + 2 || n.num_nodes < 2 || n.num_channels < 1
+	if (!ctx || argc == 0 || argc > arg + 2 || n.num_nodes < 2 || n.num_channels < 1
 	    || n.num_channels > 1000u * 16777215u) {
-		fprintf(stderr, "usage: bench/gossip [--load-only] [NODES [CHANNELS]]\n");
+		fprintf(stderr, "usage: bench/gossip [--load-only] [--no-key-cache] [NODES [CHANNELS]]\n");
 		return 2;
 	}
 	t = now_seconds();
@@ -441,8 +456,10 @@ int main(int argc, char *argv[])
 		rate = verify_rate(ctx, &n.nodes[0]);
 		wire_rate = parse_verify_rate(ctx, &n.nodes[0]);
 		g = graph_new();
+		if (use_key_cache)
+			cache = pubkey_cache_new(GOSSIP_BENCH_KEY_CACHE_BITS);
 		t = now_seconds();
-		accepted = ingest(ctx, &n, g, store);
+		accepted = ingest(ctx, cache, &n, g, store);
 		ingest_s = now_seconds() - t;
 		rate = (rate + verify_rate(ctx, &n.nodes[1])) / 2;
 		wire_rate = (wire_rate + parse_verify_rate(ctx, &n.nodes[1])) / 2;
@@ -481,12 +498,14 @@ int main(int argc, char *argv[])
 		print_metric("parse_and_verify_ceiling", wire_rate, "verifies/s");
 		print_metric("ingest_of_parse_and_verify_ceiling", 100.0 * msgs_per_s / wire_ceiling,
 			     "%");
+		print_metric("key_cache", cache ? (double)pubkey_cache_memory(cache) : 0, "bytes");
 	}
 	print_metric("load", load_s * 1000, "ms");
 	print_metric("graph_bytes_per_direction", (double)graph_memory(loaded) / (double)directions,
 		     "bytes");
 	print_metric("store_bytes_per_direction", (double)store->len / (double)directions, "bytes");
 
+	pubkey_cache_free(cache);
 	graph_free(g);
 	graph_free(loaded);
 	wirebuf_free(store);

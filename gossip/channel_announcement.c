@@ -44,6 +44,7 @@ bool channel_announcement_has_unknown_even_features(const struct msg_channel_ann
 }
 
 struct gossip_verdict channel_announcement_check(const secp256k1_context *ctx,
+						 struct pubkey_cache *cache,
 						 const struct chain_hash *our_chain,
 						 const uint8_t *msg, size_t len,
 						 struct msg_channel_announcement **out,
@@ -64,9 +65,9 @@ struct gossip_verdict channel_announcement_check(const secp256k1_context *ctx,
 		msg_channel_announcement_free(ann);
 		return gossip_verdict(GOSSIP_IGNORE, "channel_announcement for another chain");
 	}
-	if (!pubkey_parse(ctx, &node[0], ann->node_id_1.bytes))
+	if (!pubkey_cache_parse(cache, ctx, &node[0], ann->node_id_1.bytes))
 		bad = "channel_announcement node_id_1 is not a point";
-	else if (!pubkey_parse(ctx, &node[1], ann->node_id_2.bytes))
+	else if (!pubkey_cache_parse(cache, ctx, &node[1], ann->node_id_2.bytes))
 		bad = "channel_announcement node_id_2 is not a point";
 	else if (!pubkey_parse(ctx, &bitcoin[0], ann->bitcoin_key_1.bytes))
 		bad = "channel_announcement bitcoin_key_1 is not a point";

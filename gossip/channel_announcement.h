@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "crypto/types.h"
+#include "gossip/pubkey_cache.h"
 #include "gossip/verdict.h"
 #include "wire/peer_wire.h"
 #include "wire/wirebuf.h"
@@ -41,7 +42,8 @@
 void channel_announcement_hash(struct sha256 *h, const uint8_t *msg, size_t len);
 
 /* Checks a received channel_announcement (msg[0..len), type included)
- * against everything that needs no chain lookup.  Returns:
+ * against everything that needs no chain lookup; node keys are parsed
+ * through cache (NULL: none).  Returns:
  *  - GOSSIP_CLOSE if it does not parse;
  *  - GOSSIP_IGNORE if chain_hash is not our_chain;
  *  - GOSSIP_WARN if a node id or bitcoin key is not a point, node_id_1 is
@@ -51,6 +53,7 @@ void channel_announcement_hash(struct sha256 *h, const uint8_t *msg, size_t len)
  *    is not NULL, bitcoin_key_1 and bitcoin_key_2 parsed (for the funding
  *    check, so they are not parsed twice).  Outputs are set only then. */
 struct gossip_verdict channel_announcement_check(const secp256k1_context *ctx,
+						 struct pubkey_cache *cache,
 						 const struct chain_hash *our_chain,
 						 const uint8_t *msg, size_t len,
 						 struct msg_channel_announcement **out,

@@ -94,15 +94,16 @@ uint32_t channel_update_checksum(const uint8_t *msg, size_t len)
 	return crc32c(crc, msg + CU_AFTER_TIMESTAMP, len - CU_AFTER_TIMESTAMP);
 }
 
-static bool signed_by(const secp256k1_context *ctx, const struct msg_channel_update *m,
-		      const uint8_t *msg, size_t len, const uint8_t node_id[PUBKEY_CMPR_LEN])
+static bool signed_by(const secp256k1_context *ctx, struct pubkey_cache *cache,
+		      const struct msg_channel_update *m, const uint8_t *msg, size_t len,
+		      const uint8_t node_id[PUBKEY_CMPR_LEN])
 {
 	struct ecdsa_signature sig;
 	struct pubkey key;
 	struct sha256 hash;
 
 	signed_hash(&hash, msg, len);
-	return pubkey_parse(ctx, &key, node_id)
+	return pubkey_cache_parse(cache, ctx, &key, node_id)
 		&& ecdsa_signature_parse_compact(ctx, &sig, m->signature.bytes)
 		&& ecdsa_verify(ctx, &sig, &hash, &key);
 }
@@ -168,7 +169,7 @@ struct gossip_verdict channel_update_check_gossip(const secp256k1_context *ctx,
 		if (info.m.timestamp == facts->timestamp[dir]) {
 			if (info.checksum == facts->checksum[dir])
 				return gossip_verdict(GOSSIP_IGNORE, "channel_update is a duplicate");
-			if (!signed_by(ctx, &info.m, msg, len, facts->node_id[dir]))
+			if (!signed_by(ctx, facts->key_cache, &info.m, msg, len, facts->node_id[dir]))
 				return gossip_verdict(GOSSIP_CLOSE,
 						      "channel_update signature is not the node's");
 			return gossip_verdict(GOSSIP_IGNORE,
@@ -195,7 +196,7 @@ struct gossip_verdict channel_update_check_gossip(const secp256k1_context *ctx,
 	 */
 	/* The signer: BOLT #7 "`node_id_1` if the least-significant bit of
 	 * flags is 0 or `node_id_2` otherwise". */
-	if (!signed_by(ctx, &info.m, msg, len, facts->node_id[dir]))
+	if (!signed_by(ctx, facts->key_cache, &info.m, msg, len, facts->node_id[dir]))
 		return gossip_verdict(GOSSIP_CLOSE, "channel_update signature is not the node's");
 	/* BOLT #7:
 	 *   - if `htlc_maximum_msat` < `htlc_minimum_msat`:

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "crypto/types.h"
+#include "gossip/pubkey_cache.h"
 #include "gossip/verdict.h"
 #include "wire/peer_wire.h"
 #include "wire/wirebuf.h"
@@ -70,6 +71,9 @@ struct channel_update_facts {
 	bool has_update[2];
 	uint32_t timestamp[2];
 	uint32_t checksum[2];
+	/* Optional (NULL: parse each time): the caller's cache of parsed
+	 * node keys (graph_channel_update_facts() leaves it NULL). */
+	struct pubkey_cache *key_cache;
 };
 
 /* A channel_update that passed channel_update_check_gossip(). */

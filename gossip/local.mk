@@ -12,7 +12,8 @@ gossip_libohmgossip_a_SOURCES = \
 	gossip/graph.c gossip/graph.h gossip/graph_table.c gossip/graph_table.h \
 	gossip/graph_query.c \
 	gossip/query.c gossip/query.h \
-	gossip/pending.c gossip/pending.h
+	gossip/pending.c gossip/pending.h \
+	gossip/pubkey_cache.c gossip/pubkey_cache.h
 gossip/channel_update.$(OBJEXT) gossip/encoding.$(OBJEXT) \
 	gossip/channel_announcement.$(OBJEXT) \
 	gossip/node_announcement.$(OBJEXT) gossip/graph.$(OBJEXT) \

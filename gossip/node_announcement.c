@@ -168,7 +168,7 @@ struct gossip_verdict node_announcement_check(const secp256k1_context *ctx,
 	 *     - MAY close the connection.
 	 *     - MUST NOT process the message further.
 	 */
-	if (!pubkey_parse(ctx, &node_id, m->node_id.bytes)) {
+	if (!pubkey_cache_parse(facts->key_cache, ctx, &node_id, m->node_id.bytes)) {
 		msg_node_announcement_free(m);
 		return gossip_verdict(GOSSIP_WARN, "node_announcement node_id is not a point");
 	}

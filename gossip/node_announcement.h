@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "crypto/types.h"
+#include "gossip/pubkey_cache.h"
 #include "gossip/verdict.h"
 #include "wire/peer_wire.h"
 #include "wire/wirebuf.h"
@@ -59,6 +60,9 @@ struct node_announcement_facts {
 	bool has_channels;	/* known from a channel_announcement */
 	bool has_announcement;	/* a node_announcement accepted before */
 	uint32_t timestamp;	/* ... and its timestamp */
+	/* Optional (NULL: parse each time): the caller's cache of parsed
+	 * node keys (graph_node_facts() leaves it NULL). */
+	struct pubkey_cache *key_cache;
 };
 
 /* A node_announcement that passed node_announcement_check(). */

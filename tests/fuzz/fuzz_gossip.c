@@ -90,7 +90,7 @@ static void fuzz_channel_announcement(const uint8_t *data, size_t size)
 	struct funding_output out;
 	uint64_t capacity = 0;
 
-	v = channel_announcement_check(ctx, &regtest, data, size, &ann, keys);
+	v = channel_announcement_check(ctx, NULL, &regtest, data, size, &ann, keys);
 	if (v.action != GOSSIP_ACCEPT) {
 		FUZZ_CHECK(v.reason != NULL && ann == NULL);
 		return;
@@ -155,7 +155,7 @@ static void fuzz_channel_update(const uint8_t *data, size_t size)
 
 static void fuzz_node_announcement(const uint8_t *data, size_t size)
 {
-	struct node_announcement_facts facts = { true, false, 0 };
+	struct node_announcement_facts facts = { true, false, 0, NULL };
 	struct node_announcement_info info;
 	struct msg_node_announcement *m;
 	struct node_addresses addrs;
@@ -207,7 +207,7 @@ static void fuzz_announcement_signatures(const uint8_t *data, size_t size)
 		struct wirebuf *w = towire_channel_announcement(ours);
 		struct msg_channel_announcement *full = NULL;
 
-		FUZZ_CHECK(channel_announcement_check(ctx, &regtest, w->data, w->len, &full, NULL).action
+		FUZZ_CHECK(channel_announcement_check(ctx, NULL, &regtest, w->data, w->len, &full, NULL).action
 			   == GOSSIP_ACCEPT);
 		msg_channel_announcement_free(full);
 		wirebuf_free(w);

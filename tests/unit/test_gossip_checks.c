@@ -41,7 +41,7 @@ static void test_channel_announcement_valid(void)
 	bool swapped;
 	struct wirebuf *w = signed_ann(&m, &swapped);
 
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+	CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_ACCEPT, NULL));
 	CHECK(out && out->short_channel_id.u64 == SCID);
 	CHECK(out && !channel_announcement_has_unknown_even_features(out));
@@ -68,7 +68,7 @@ static void test_channel_announcement_each_signature(void)
 		/* Swap in another valid signature (of node_id_1's key over
 		 * the same hash would verify; flip a bit of s instead). */
 		w->data[2 + 64 * i + 63] ^= 1;
-		CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+		CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &out, NULL),
 			 GOSSIP_WARN, reasons[i]));
 		wirebuf_free(w);
 	}
@@ -77,7 +77,7 @@ static void test_channel_announcement_each_signature(void)
 		struct wirebuf *w = signed_ann(&m, &swapped);
 
 		w->data[w->len - 1] ^= 1;	/* bitcoin_key_2's last byte */
-		CHECK(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len,
+		CHECK(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len,
 						 &out, NULL).action == GOSSIP_WARN);
 		wirebuf_free(w);
 	}
@@ -88,7 +88,7 @@ static void test_channel_announcement_each_signature(void)
 		m = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
 		w = channel_announcement_sign(ctx, &m, &stranger.key, &stranger.key,
 					      &stranger.key, &stranger.key);
-		CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+		CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &out, NULL),
 			 GOSSIP_WARN, reasons[0]));
 		wirebuf_free(w);
 	}
@@ -105,7 +105,7 @@ static void test_channel_announcement_wrong_chain(void)
 	m = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
 	m.chain_hash.bytes[0] ^= 1;
 	w = gossip_test_sign_channel(ctx, &m, &a, &fa, &b, &fb, swapped);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+	CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_IGNORE, "channel_announcement for another chain"));
 	wirebuf_free(w);
 }
@@ -122,24 +122,24 @@ static void test_channel_announcement_node_order_and_points(void)
 	tmp = m.node_id_1, m.node_id_1 = m.node_id_2, m.node_id_2 = tmp;
 	tmp = m.bitcoin_key_1, m.bitcoin_key_1 = m.bitcoin_key_2, m.bitcoin_key_2 = tmp;
 	w = gossip_test_sign_channel(ctx, &m, &a, &fa, &b, &fb, !swapped);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+	CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_WARN, "channel_announcement node_id_1 is not the lesser node id"));
 	wirebuf_free(w);
 	/* The same node twice. */
 	m = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
 	m.node_id_2 = m.node_id_1;
 	w = channel_announcement_sign(ctx, &m, &a.key, &a.key, &fa.key, &fb.key);
-	CHECK(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len,
+	CHECK(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len,
 					 &out, NULL).action == GOSSIP_WARN);
 	wirebuf_free(w);
 	/* Not a point. */
 	m = gossip_test_channel(&a, &fa, &b, &fb, SCID, &swapped);
 	m.bitcoin_key_2.bytes[0] = 0x05;
 	w = towire_channel_announcement(&m);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+	CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_WARN, "channel_announcement bitcoin_key_2 is not a point"));
 	/* Cut short. */
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len - 1, &out, NULL),
+	CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len - 1, &out, NULL),
 		 GOSSIP_CLOSE, "malformed channel_announcement"));
 	wirebuf_free(w);
 }
@@ -158,14 +158,14 @@ static void test_channel_announcement_unknown_even_feature(void)
 	m.features = features;
 	features[0] = 0x01;		/* bit 96: even, assigned to nothing */
 	w = gossip_test_sign_channel(ctx, &m, &a, &fa, &b, &fb, swapped);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+	CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_ACCEPT, NULL));
 	CHECK(out && channel_announcement_has_unknown_even_features(out));
 	msg_channel_announcement_free(out);
 	wirebuf_free(w);
 	features[0] = 0x02;		/* bit 97: odd, fine */
 	w = gossip_test_sign_channel(ctx, &m, &a, &fa, &b, &fb, swapped);
-	CHECK(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len,
+	CHECK(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len,
 					 &out, NULL).action == GOSSIP_ACCEPT);
 	CHECK(out && !channel_announcement_has_unknown_even_features(out));
 	msg_channel_announcement_free(out);
@@ -185,7 +185,7 @@ static void test_funding_output(void)
 
 	/* The keys as the announcement check parsed them. */
 	w = signed_ann(&m, &swapped);
-	CHECK(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &ann,
+	CHECK(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &ann,
 					 keys).action == GOSSIP_ACCEPT);
 	msg_channel_announcement_free(ann);
 	wirebuf_free(w);
@@ -262,7 +262,7 @@ static void test_announcement_signatures(void)
 						       peer_is_node_1), GOSSIP_ACCEPT, NULL));
 		/* Now complete, and it checks as any other. */
 		ann = towire_channel_announcement(&mine);
-		CHECK(channel_announcement_check(ctx, &gossip_test_chain, ann->data, ann->len,
+		CHECK(channel_announcement_check(ctx, NULL, &gossip_test_chain, ann->data, ann->len,
 						 &out, NULL).action == GOSSIP_ACCEPT);
 		msg_channel_announcement_free(out);
 		wirebuf_free(ann);
@@ -578,7 +578,7 @@ static void test_node_addresses(void)
 
 static void test_node_announcement(void)
 {
-	struct node_announcement_facts f = { true, false, 0 };
+	struct node_announcement_facts f = { true, false, 0, NULL };
 	struct node_announcement_info info;
 	struct wirebuf *w = gossip_test_node_announcement(ctx, &a, NOW, ipv4, sizeof(ipv4));
 	uint8_t two_dns[sizeof(dns) + sizeof(dns2)];
@@ -645,7 +645,7 @@ static void test_node_announcement(void)
 /* BOLT #7: unknown even feature bits: MUST NOT route through the node. */
 static void test_node_announcement_features(void)
 {
-	struct node_announcement_facts f = { true, false, 0 };
+	struct node_announcement_facts f = { true, false, 0, NULL };
 	struct node_announcement_info info;
 	struct msg_node_announcement m;
 	uint8_t features[13] = { 0x01 };	/* bit 96 */
@@ -690,7 +690,7 @@ static void test_announcement_signatures_create(void)
 					       a_is_node_1), GOSSIP_ACCEPT, NULL));
 	/* Both built the same message. */
 	w = towire_channel_announcement(&at_a);
-	CHECK(is(channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &out, NULL),
+	CHECK(is(channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &out, NULL),
 		 GOSSIP_ACCEPT, NULL));
 	msg_channel_announcement_free(out);
 	{
@@ -733,7 +733,7 @@ static void test_node_announcement_create(void)
 	uint8_t features[3] = { 0, 0x02, 0x80 };	/* a leading zero byte */
 	struct node_announcement_fields f = { 1700000000, { 1, 2, 3 }, "ohm \xc3\xa9", addrs, 4,
 					      features, 3 };
-	struct node_announcement_facts facts = { true, false, 0 };
+	struct node_announcement_facts facts = { true, false, 0, NULL };
 	struct node_announcement_info info;
 	const char *why = NULL;
 	struct wirebuf *w = node_announcement_create(ctx, &a.key, &f, &why);
@@ -800,6 +800,58 @@ static void test_next_timestamp(void)
 	CHECK(gossip_next_timestamp(0, 0) == 1);
 }
 
+/* The key cache gives what pubkey_parse gives, never a stale or empty
+ * slot's key, and the checks decide the same through it. */
+static void test_pubkey_cache(void)
+{
+	struct pubkey_cache *one = pubkey_cache_new(0);	/* one slot: every key evicts */
+	struct pubkey_cache *big = pubkey_cache_new(10);
+	struct pubkey k;
+	uint8_t zero[PUBKEY_CMPR_LEN] = { 0 }, bad[PUBKEY_CMPR_LEN];
+	struct channel_update_facts f = facts_ab();
+	struct channel_update_info info;
+	struct wirebuf *good = gossip_test_update(ctx, node_of(1), SCID, 1, NOW, 1000);
+	struct wirebuf *wrong = gossip_test_update(ctx, node_of(0), SCID, 1, NOW, 1000);
+
+	for (int round = 0; round < 2; round++) {
+		CHECK(pubkey_cache_parse(one, ctx, &k, a.id) && pubkey_eq(ctx, &k, &a.pub));
+		CHECK(pubkey_cache_parse(one, ctx, &k, b.id) && pubkey_eq(ctx, &k, &b.pub));
+		CHECK(pubkey_cache_parse(big, ctx, &k, a.id) && pubkey_eq(ctx, &k, &a.pub));
+		CHECK(pubkey_cache_parse(big, ctx, &k, b.id) && pubkey_eq(ctx, &k, &b.pub));
+	}
+	CHECK(!pubkey_cache_parse(big, ctx, &k, zero));
+	memcpy(bad, a.id, sizeof(bad));
+	bad[0] = 5;
+	CHECK(!pubkey_cache_parse(big, ctx, &k, bad));
+	CHECK(!pubkey_cache_parse(one, ctx, &k, bad));
+	CHECK(pubkey_cache_parse(NULL, ctx, &k, a.id) && pubkey_eq(ctx, &k, &a.pub));
+	CHECK(pubkey_cache_memory(big) >= 1024 * (sizeof(struct pubkey) + PUBKEY_CMPR_LEN));
+	for (int round = 0; round < 3; round++) {
+		f.key_cache = round == 0 ? NULL : round == 1 ? one : big;
+		CHECK(CU_CHECK(good, &f, NOW, &info).action == GOSSIP_ACCEPT);
+		CHECK(is(CU_CHECK(wrong, &f, NOW, &info), GOSSIP_CLOSE,
+			 "channel_update signature is not the node's"));
+	}
+	{
+		struct msg_channel_announcement m, *out = NULL;
+		bool swapped;
+		struct wirebuf *w = signed_ann(&m, &swapped);
+
+		CHECK(channel_announcement_check(ctx, big, &gossip_test_chain, w->data, w->len, &out,
+						 NULL).action == GOSSIP_ACCEPT);
+		msg_channel_announcement_free(out);
+		w->data[2 + 63] ^= 1;
+		CHECK(is(channel_announcement_check(ctx, big, &gossip_test_chain, w->data, w->len,
+						    &out, NULL), GOSSIP_WARN,
+			 "channel_announcement node_signature_1 is not node_id_1's"));
+		wirebuf_free(w);
+	}
+	wirebuf_free(good);
+	wirebuf_free(wrong);
+	pubkey_cache_free(one);
+	pubkey_cache_free(big);
+}
+
 int main(void)
 {
 	ctx = keys_context_new();
@@ -827,6 +879,7 @@ int main(void)
 	RUN(test_announcement_signatures_create);
 	RUN(test_node_announcement_create);
 	RUN(test_next_timestamp);
+	RUN(test_pubkey_cache);
 	secp256k1_context_destroy(ctx);
 	return test_done();
 }

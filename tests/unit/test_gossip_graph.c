@@ -62,7 +62,7 @@ static struct gossip_verdict ingest_channel(struct graph *g, int i, int j, uint6
 		v = gossip_verdict(GOSSIP_IGNORE, "known");
 		goto out;
 	}
-	v = channel_announcement_check(ctx, &gossip_test_chain, w->data, w->len, &ann, keys);
+	v = channel_announcement_check(ctx, NULL, &gossip_test_chain, w->data, w->len, &ann, keys);
 	if (v.action != GOSSIP_ACCEPT)
 		goto out;
 	channel_script_funding_output(script, ctx, &funding[i].pub, &funding[j].pub);
