@@ -24,3 +24,11 @@ bench_devchain_LDADD = contrib/devchain/libohmdevchain.a db/libohmdb.a \
 # bench/pay.py: payments per second and latency between real ohmd processes
 # on ohm-devchain (A->B and A->B->C, one at a time and 100 in flight).
 dist_noinst_SCRIPTS += bench/pay.py
+
+# bench/gossip: a synthetic, fully signed gossip network through gossip/'s
+# checks into the graph (messages/s next to the secp256k1 verify ceiling),
+# the start-up load, and the graph's bytes per channel direction.
+noinst_PROGRAMS += bench/gossip
+bench_gossip_SOURCES = bench/gossip.c
+bench_gossip_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+bench/gossip.$(OBJEXT): wire/peer_wire_gen.h

@@ -551,6 +551,14 @@ bool channel_handle_message(struct channel *ch, struct channel_effects *fx,
 	case WIRE_PING:
 	case WIRE_PONG:
 	case WIRE_CHANNEL_UPDATE:
+	case WIRE_CHANNEL_ANNOUNCEMENT:
+	case WIRE_NODE_ANNOUNCEMENT:
+	case WIRE_ANNOUNCEMENT_SIGNATURES:
+	case WIRE_QUERY_SHORT_CHANNEL_IDS:
+	case WIRE_REPLY_SHORT_CHANNEL_IDS_END:
+	case WIRE_QUERY_CHANNEL_RANGE:
+	case WIRE_REPLY_CHANNEL_RANGE:
+	case WIRE_GOSSIP_TIMESTAMP_FILTER:
 		break;
 	}
 	return fx_refuse(fx, "message type %u is not a channel message", type);

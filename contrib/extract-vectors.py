@@ -34,6 +34,7 @@ BOLT_JSON = [
     "bolt04-blinded-payment-onion-test.json",
     "bolt04-onion-error-test.json",
     "bolt04-onion-test.json",
+    "bolt07-extended-queries.json",
     "bolt08-transport.json",
     "bolt11-invoices.json",
 ]

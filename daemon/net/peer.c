@@ -870,12 +870,16 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 		peer_manager_listener(peer->manager, &arg)->update(arg, peer, msg, len);
 		return true;
 	}
-	}
-
-	/* The other BOLT #7 announcements (channel_announcement 256,
-	 * node_announcement 257, announcement_signatures 259) are known to
-	 * us, just not used until ohm gossips: ignored, not "unknown even". */
-	if (type == 256 || type == 257 || type == 259) {
+	/* The other BOLT #7 messages are known to us, just not used until
+	 * ohm gossips: ignored, not "unknown even". */
+	case WIRE_CHANNEL_ANNOUNCEMENT:
+	case WIRE_NODE_ANNOUNCEMENT:
+	case WIRE_ANNOUNCEMENT_SIGNATURES:
+	case WIRE_QUERY_SHORT_CHANNEL_IDS:
+	case WIRE_REPLY_SHORT_CHANNEL_IDS_END:
+	case WIRE_QUERY_CHANNEL_RANGE:
+	case WIRE_REPLY_CHANNEL_RANGE:
+	case WIRE_GOSSIP_TIMESTAMP_FILTER:
 		log_debug(peer_log(peer), "peer", "%s: ignoring gossip message type %u",
 			  peer_name(peer), type);
 		return true;

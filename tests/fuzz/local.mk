@@ -4,7 +4,8 @@
 OHM_FUZZ_TARGETS = tests/fuzz/fuzz_peer_wire tests/fuzz/fuzz_transport \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_rpc tests/fuzz/fuzz_bitcoin_tx \
 	tests/fuzz/fuzz_bitcoin_block tests/fuzz/fuzz_bitcoin_address \
-	tests/fuzz/fuzz_coin_select tests/fuzz/fuzz_channel_message
+	tests/fuzz/fuzz_coin_select tests/fuzz/fuzz_channel_message \
+	tests/fuzz/fuzz_gossip
 check_PROGRAMS += $(OHM_FUZZ_TARGETS)
 TESTS += $(OHM_FUZZ_TARGETS)
 EXTRA_DIST += tests/fuzz/README.md
@@ -32,3 +33,6 @@ tests_fuzz_fuzz_channel_message_SOURCES = tests/fuzz/fuzz_channel_message.c \
 	tests/unit/test.h $(OHM_FUZZ_DRIVER)
 tests_fuzz_fuzz_channel_message_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
 tests/fuzz/fuzz_channel_message.$(OBJEXT): wire/peer_wire_gen.h
+tests_fuzz_fuzz_gossip_SOURCES = tests/fuzz/fuzz_gossip.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_gossip_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+tests/fuzz/fuzz_gossip.$(OBJEXT): wire/peer_wire_gen.h

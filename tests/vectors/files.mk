@@ -20,6 +20,7 @@ OHM_VECTOR_FILES = \
 	tests/vectors/bolt04-onion-error-test.json \
 	tests/vectors/bolt04-onion-test.json \
 	tests/vectors/bolt04-returning-errors-trace.json \
+	tests/vectors/bolt07-extended-queries.json \
 	tests/vectors/bolt08-transport.json \
 	tests/vectors/bolt09-feature-table.json \
 	tests/vectors/bolt11-invoices.json
