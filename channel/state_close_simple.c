@@ -134,7 +134,8 @@ static unsigned our_variants(const struct close_simple *c)
 	 *     - MAY set `closee_output_only` if it considers the local output amount uneconomical AND its `closer_scriptpubkey` is not `OP_RETURN`.
 	 *   - Otherwise (not lesser amount, cannot remove its own output):
 	 *     - MUST NOT set `closee_output_only`.
-	 *     ...
+	 *
+	 * BOLT #2:
 	 *     - If the closee's output amount is dust:
 	 *       - MUST set `closer_output_only`.
 	 *       - MUST NOT set `closer_and_closee_outputs`.
@@ -363,8 +364,9 @@ static const char *check_closing_complete(const struct channel *ch,
 {
 	uint64_t closer_sat;
 
-	/* BOLT #2:
-	 * The receiver of `closing_complete` (aka. "the closee"):
+	/* BOLT #2, for the receiver of `closing_complete` (aka. "the closee"):
+	 *
+	 * BOLT #2:
 	 *   - If `closee_scriptpubkey` does not match the last script it sent (from `closing_complete` or from the initial `shutdown`):
 	 *     - SHOULD ignore `closing_complete`.
 	 *     - SHOULD send a `warning`.
@@ -436,7 +438,8 @@ bool channel_handle_closing_complete(struct channel *ch,
 		why = "the signature we must check is missing";
 	/* BOLT #2:
 	 *   - MUST generate the remote closing transaction as specified in [BOLT #3](03-transactions.md#closing-transaction).
-	 *   ...
+	 *
+	 * BOLT #2:
 	 *   - MUST sign and broadcast the corresponding closing transaction.
 	 */
 	if (!why && !broadcast(ch, fx, &c, which, tlv_sig(m->tlvs, which),
