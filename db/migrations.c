@@ -157,6 +157,14 @@ const struct db_migration ohm_migrations[] = {
 	 * (daemon/htlcs/htlc_switch.h, invariant 2). */
 	{"ALTER TABLE forwards ADD COLUMN withdrawn_key INTEGER;"
 	 "ALTER TABLE payments ADD COLUMN withdrawn_key INTEGER"},
+	/* 12: a closed channel's on-chain resolver (onchain/onchain.h):
+	 * its snapshot, where its sweeps pay, and whether everything is
+	 * irrevocably resolved (daemon/onchain/). */
+	{"CREATE TABLE onchain_resolvers ("
+	 "  channel INTEGER PRIMARY KEY,"
+	 "  sweep_script BLOB NOT NULL,"
+	 "  state BLOB NOT NULL,"
+	 "  resolved INTEGER NOT NULL DEFAULT 0)"},
 };
 
 const size_t ohm_migrations_count =

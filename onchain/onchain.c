@@ -167,7 +167,9 @@ void onchain_free(struct onchain *oc)
 	free(oc->log);
 	free(oc->preimages);
 	free(oc->reported);
-	free(oc->sent);
+	for (size_t i = 0; i < oc->num_pending; i++)
+		bitcoin_tx_free(oc->pending[i]);
+	free(oc->pending);
 	free(oc);
 }
 
@@ -439,7 +441,7 @@ static bool spends_funding(const struct onchain *oc, const struct bitcoin_tx *tx
 	return false;
 }
 
-static struct onchain_out *find_out(struct onchain *oc, const struct bitcoin_outpoint *op)
+struct onchain_out *onchain_find_out(struct onchain *oc, const struct bitcoin_outpoint *op)
 {
 	for (size_t i = 0; i < oc->num_outs; i++)
 		if (oc->outs[i].outpoint.vout == op->vout
@@ -451,7 +453,7 @@ static struct onchain_out *find_out(struct onchain *oc, const struct bitcoin_out
 static bool spends_tracked(struct onchain *oc, const struct bitcoin_tx *tx)
 {
 	for (size_t i = 0; i < tx->num_inputs; i++) {
-		struct onchain_out *out = find_out(oc, &tx->inputs[i].prevout);
+		struct onchain_out *out = onchain_find_out(oc, &tx->inputs[i].prevout);
 		if (out && !out->is_spent)
 			return true;
 	}
@@ -517,7 +519,7 @@ static void track_second_stage(struct onchain *oc, const struct onchain_out *spe
 static void apply_spend(struct onchain *oc, const struct onchain_logged *lt)
 {
 	for (size_t i = 0; i < lt->tx->num_inputs; i++) {
-		struct onchain_out *out = find_out(oc, &lt->tx->inputs[i].prevout);
+		struct onchain_out *out = onchain_find_out(oc, &lt->tx->inputs[i].prevout);
 		size_t index;
 		if (!out || out->is_spent)
 			continue;
@@ -773,10 +775,10 @@ void onchain_block_disconnected(struct onchain *oc, struct onchain_effects *fx,
 		bitcoin_tx_free(oc->log[--keep].tx);
 	oc->num_log = keep;
 	oc->tip = height ? height - 1 : 0;
-	/* What was handed over may be valid again: hand it over again. */
-	oc->num_sent = 0;
 	onchain_rebuild(oc);
 	step_done(oc, fx, feerates);
+	/* What was handed over may be valid again. */
+	onchain_resend_pending(oc, fx);
 }
 
 void onchain_add_preimage(struct onchain *oc, struct onchain_effects *fx,
@@ -793,7 +795,19 @@ void onchain_add_preimage(struct onchain *oc, struct onchain_effects *fx,
 	step_done(oc, fx, feerates);
 }
 
+void onchain_resume(struct onchain *oc, struct onchain_effects *fx,
+		    const struct onchain_feerates *feerates)
+{
+	step_done(oc, fx, feerates);
+	onchain_resend_pending(oc, fx);
+}
+
 /* ---- Reading ---- */
+
+uint32_t onchain_get_tip(const struct onchain *oc)
+{
+	return oc->tip;
+}
 
 enum onchain_close onchain_get_close(const struct onchain *oc)
 {

@@ -196,8 +196,15 @@ void onchain_add_preimage(struct onchain *oc, struct onchain_effects *fx,
  * up. */
 uint64_t onchain_sweep_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw);
 
+/* After a restart: hands over again every transaction the tip allows
+ * (what was handed over before may never have left). */
+void onchain_resume(struct onchain *oc, struct onchain_effects *fx,
+		    const struct onchain_feerates *feerates);
+
 /* ---- Reading ---- */
 
+/* The last block height the resolver was told of. */
+uint32_t onchain_get_tip(const struct onchain *oc);
 enum onchain_close onchain_get_close(const struct onchain *oc);
 /* Sets *txid and *height of the closing transaction.  Returns: false if
  * none is confirmed. */

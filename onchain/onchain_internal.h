@@ -81,13 +81,17 @@ struct onchain {
 	struct commitment_keys revoked_keys;
 	struct onchain_out *outs;
 	size_t num_outs;
-	/* Transactions already handed over (in memory only: after a
-	 * restart each goes out once more). */
-	struct bitcoin_txid *sent;
-	size_t num_sent;
+	/* Transactions handed over and not yet confirmed or beaten (stored:
+	 * after a restart the same ones go out again, not new ones at
+	 * another feerate).  An output one of them spends gets no other
+	 * transaction, except the penalty, signed again at every block. */
+	struct bitcoin_tx **pending;
+	size_t num_pending;
 };
 
 /* ---- onchain.c ---- */
+/* The tracked output at op, or NULL. */
+struct onchain_out *onchain_find_out(struct onchain *oc, const struct bitcoin_outpoint *op);
 /* Forgets the derived state and derives it again from the log. */
 void onchain_rebuild(struct onchain *oc);
 /* Deep copy of view into out. */
@@ -106,6 +110,8 @@ const struct preimage *onchain_find_preimage(const struct onchain *oc,
 /* Hands over (to fx) every transaction the tip allows now. */
 void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 		    const struct onchain_feerates *feerates);
+/* Hands over the pending transactions again (a restart, a reorg). */
+void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx);
 /* The height from which out can be spent by us (0: when the preimage is
  * known; UINT32_MAX: never). */
 uint32_t onchain_spendable_height(const struct onchain *oc,

@@ -15,6 +15,7 @@
  *   u32 n + n x (u32 height, u32 len + the transaction with witnesses)
  *   u32 n + n x 32 preimage
  *   u32 n + n x (u8 type, u64 htlc_id, 32 txid, u32 vout)
+ *   u32 n + n x (u32 len + a pending transaction with witnesses)
  *
  * Not stored: our secrets and the sweep script (the caller has them), and
  * what is derived from the transactions (onchain_rebuild). */
@@ -60,6 +61,16 @@ static void put_commitment(struct wirebuf *out, const struct onchain *oc,
 		put_htlc(out, &c->state.htlcs[i]);
 }
 
+static void put_tx(struct wirebuf *out, const struct bitcoin_tx *tx)
+{
+	struct wirebuf *raw = wirebuf_new();
+
+	bitcoin_tx_serialize(raw, tx, true);
+	towire_u32(out, (uint32_t)raw->len);
+	towire_bytes(out, raw->data, raw->len);
+	wirebuf_free(raw);
+}
+
 void onchain_serialize(struct wirebuf *out, const struct onchain *oc)
 {
 	const struct channel_onchain_view *v = &oc->view;
@@ -103,12 +114,8 @@ void onchain_serialize(struct wirebuf *out, const struct onchain *oc)
 
 	towire_u32(out, (uint32_t)oc->num_log);
 	for (size_t i = 0; i < oc->num_log; i++) {
-		struct wirebuf *raw = wirebuf_new();
-		bitcoin_tx_serialize(raw, oc->log[i].tx, true);
 		towire_u32(out, oc->log[i].height);
-		towire_u32(out, (uint32_t)raw->len);
-		towire_bytes(out, raw->data, raw->len);
-		wirebuf_free(raw);
+		put_tx(out, oc->log[i].tx);
 	}
 	towire_u32(out, (uint32_t)oc->num_preimages);
 	for (size_t i = 0; i < oc->num_preimages; i++)
@@ -120,6 +127,9 @@ void onchain_serialize(struct wirebuf *out, const struct onchain *oc)
 		towire_bytes(out, oc->reported[i].outpoint.txid.shad.sha.u8, 32);
 		towire_u32(out, oc->reported[i].outpoint.vout);
 	}
+	towire_u32(out, (uint32_t)oc->num_pending);
+	for (size_t i = 0; i < oc->num_pending; i++)
+		put_tx(out, oc->pending[i]);
 }
 
 /* ---- Reading ---- */
@@ -239,6 +249,18 @@ static void get_view(struct reader *r, struct channel_onchain_view *v)
 	v->offered = get_htlcs(r, &v->num_offered);
 }
 
+static struct bitcoin_tx *get_tx(struct reader *r)
+{
+	uint32_t raw_len = fromwire_u32(&r->cursor, &r->max);
+	const uint8_t *raw = fromwire_pull(&r->cursor, &r->max, raw_len);
+	const char *why;
+	struct bitcoin_tx *tx = r->cursor ? bitcoin_tx_parse(raw, raw_len, &why) : NULL;
+
+	if (!tx)
+		bad(r, "a stored transaction does not parse");
+	return tx;
+}
+
 struct onchain *onchain_deserialize(const struct onchain_setup *setup, const uint8_t *data,
 				    size_t len, const char **err)
 {
@@ -255,14 +277,9 @@ struct onchain *onchain_deserialize(const struct onchain_setup *setup, const uin
 	oc->log = oh_calloc(n + 1, sizeof(*oc->log));
 	for (size_t i = 0; i < n && r.cursor; i++) {
 		uint32_t height = fromwire_u32(&r.cursor, &r.max);
-		uint32_t raw_len = fromwire_u32(&r.cursor, &r.max);
-		const uint8_t *raw = fromwire_pull(&r.cursor, &r.max, raw_len);
-		const char *why;
-		struct bitcoin_tx *tx = r.cursor ? bitcoin_tx_parse(raw, raw_len, &why) : NULL;
-		if (!tx) {
-			bad(&r, "a stored transaction does not parse");
+		struct bitcoin_tx *tx = get_tx(&r);
+		if (!tx)
 			break;
-		}
 		oc->log[oc->num_log].tx = tx;
 		oc->log[oc->num_log].height = height;
 		bitcoin_tx_txid(&oc->log[oc->num_log].txid, tx);
@@ -284,6 +301,14 @@ struct onchain *onchain_deserialize(const struct onchain_setup *setup, const uin
 		oc->reported[i].outpoint.vout = fromwire_u32(&r.cursor, &r.max);
 	}
 	oc->num_reported = n;
+	n = get_count(&r, fromwire_u32(&r.cursor, &r.max), 4);
+	oc->pending = oh_calloc(n + 1, sizeof(*oc->pending));
+	for (size_t i = 0; i < n && r.cursor; i++) {
+		struct bitcoin_tx *tx = get_tx(&r);
+		if (!tx)
+			break;
+		oc->pending[oc->num_pending++] = tx;
+	}
 	if (r.cursor && r.max)
 		bad(&r, "bytes follow the resolver");
 	if (!r.cursor) {

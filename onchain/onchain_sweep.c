@@ -195,26 +195,101 @@ static struct bitcoin_tx *local_htlc_tx(const struct onchain *oc, const struct o
 					 &oc->view.local_htlc_sigs[out->htlc_num], preimage);
 }
 
-/* Hands tx over unless it already was (takes tx). */
-static void hand_over(struct onchain *oc, struct onchain_effects *fx, struct bitcoin_tx *tx,
-		      uint32_t deadline, enum onchain_output_kind kind)
+static bool same_outpoint(const struct bitcoin_outpoint *a, const struct bitcoin_outpoint *b)
 {
-	struct bitcoin_txid txid;
+	return a->vout == b->vout && bitcoin_txid_eq(&a->txid, &b->txid);
+}
+
+/* Whether a and b spend an output in common. */
+static bool conflict(const struct bitcoin_tx *a, const struct bitcoin_tx *b)
+{
+	for (size_t i = 0; i < a->num_inputs; i++)
+		for (size_t j = 0; j < b->num_inputs; j++)
+			if (same_outpoint(&a->inputs[i].prevout, &b->inputs[j].prevout))
+				return true;
+	return false;
+}
+
+/* The pending transaction spending out, or NULL. */
+static const struct bitcoin_tx *pending_for(const struct onchain *oc,
+					    const struct onchain_out *out)
+{
+	for (size_t i = 0; i < oc->num_pending; i++)
+		for (size_t j = 0; j < oc->pending[i]->num_inputs; j++)
+			if (same_outpoint(&oc->pending[i]->inputs[j].prevout, &out->outpoint))
+				return oc->pending[i];
+	return NULL;
+}
+
+/* Forgets the pending transactions that can no longer confirm, or did:
+ * one spending an output that is spent (or no longer tracked). */
+static void prune_pending(struct onchain *oc)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < oc->num_pending; i++) {
+		bool live = true;
+		for (size_t j = 0; j < oc->pending[i]->num_inputs && live; j++) {
+			const struct onchain_out *out =
+				onchain_find_out(oc, &oc->pending[i]->inputs[j].prevout);
+			live = out && !out->is_spent;
+		}
+		if (live)
+			oc->pending[keep++] = oc->pending[i];
+		else
+			bitcoin_tx_free(oc->pending[i]);
+	}
+	oc->num_pending = keep;
+}
+
+static void emit(struct onchain_effects *fx, struct bitcoin_tx *tx, uint32_t deadline,
+		 enum onchain_output_kind kind)
+{
 	struct onchain_broadcast *b;
 
-	bitcoin_tx_txid(&txid, tx);
-	for (size_t i = 0; i < oc->num_sent; i++)
-		if (bitcoin_txid_eq(&oc->sent[i], &txid)) {
-			bitcoin_tx_free(tx);
-			return;
-		}
-	oc->sent = oh_realloc(oc->sent, (oc->num_sent + 1) * sizeof(*oc->sent));
-	oc->sent[oc->num_sent++] = txid;
 	fx->txs = oh_realloc(fx->txs, (fx->num_txs + 1) * sizeof(*fx->txs));
 	b = &fx->txs[fx->num_txs++];
 	b->tx = tx;
 	b->deadline = deadline;
 	b->kind = kind;
+}
+
+/* Hands tx over (takes it) and keeps it pending, instead of any pending
+ * one it conflicts with (a penalty signed again). */
+static void hand_over(struct onchain *oc, struct onchain_effects *fx, struct bitcoin_tx *tx,
+		      uint32_t deadline, enum onchain_output_kind kind)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < oc->num_pending; i++) {
+		if (conflict(oc->pending[i], tx))
+			bitcoin_tx_free(oc->pending[i]);
+		else
+			oc->pending[keep++] = oc->pending[i];
+	}
+	oc->num_pending = keep;
+	oc->pending = oh_realloc(oc->pending, (oc->num_pending + 1) * sizeof(*oc->pending));
+	oc->pending[oc->num_pending++] = bitcoin_tx_dup(tx);
+	emit(fx, tx, deadline, kind);
+}
+
+void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx)
+{
+	for (size_t i = 0; i < oc->num_pending; i++) {
+		bool seen = false;
+		struct bitcoin_txid a, b;
+		bitcoin_tx_txid(&a, oc->pending[i]);
+		for (size_t k = 0; k < fx->num_txs && !seen; k++) {
+			bitcoin_tx_txid(&b, fx->txs[k].tx);
+			seen = bitcoin_txid_eq(&a, &b);
+		}
+		if (!seen) {
+			const struct onchain_out *out =
+				onchain_find_out(oc, &oc->pending[i]->inputs[0].prevout);
+			emit(fx, bitcoin_tx_dup(oc->pending[i]), oc->tip,
+			     out ? out->kind : ONCHAIN_OUT_THEIRS);
+		}
+	}
 }
 
 /* The penalty (BOLT #5 "Revoked Transaction Close Handling") for every revoked output still unspent, in one
@@ -257,6 +332,7 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 {
 	if (!oc->num_log)
 		return;
+	prune_pending(oc);
 	decide_penalty(oc, fx, feerates);
 	for (size_t i = 0; i < oc->num_outs; i++) {
 		struct onchain_out *out = &oc->outs[i];
@@ -265,7 +341,8 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 		uint32_t deadline;
 
 		if (out->is_spent || out->is_dust || out->kind == ONCHAIN_OUT_PENALTY
-		    || from == 0 || from == UINT32_MAX || oc->tip + 1 < from)
+		    || from == 0 || from == UINT32_MAX || oc->tip + 1 < from
+		    || pending_for(oc, out))
 			continue;
 		switch (out->kind) {
 		case ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT:

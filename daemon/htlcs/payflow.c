@@ -584,6 +584,43 @@ static void listener_usable(void *arg, struct chan *chan)
 	payflow_channel_usable(arg, chan);
 }
 
+/* ---- The resolvers' listener: outcomes decided on chain ---- */
+
+static bool onchain_resolved_db(void *arg, int64_t channel, const struct channel_event *ev,
+				void *owner)
+{
+	struct payflow *flow = arg;
+	struct chan *chan = channels_by_dbid(flow->htlcs->channels, channel);
+
+	if (!chan) {
+		memset(owner, 0, sizeof(struct payflow_owner));
+		return true;
+	}
+	return payflow_resolved_db(flow, chan, ev, owner);
+}
+
+static void onchain_resolved(void *arg, int64_t channel, const struct channel_event *ev,
+			     const void *owner)
+{
+	struct payflow *flow = arg;
+	struct chan *chan = channels_by_dbid(flow->htlcs->channels, channel);
+
+	if (chan)
+		payflow_resolved(flow, chan, ev, owner);
+}
+
+struct resolvers_htlc_listener payflow_resolvers_listener(struct payflow *flow)
+{
+	struct resolvers_htlc_listener listener = {
+		.resolved_db = onchain_resolved_db,
+		.resolved = onchain_resolved,
+		.owner_size = sizeof(struct payflow_owner),
+		.arg = flow,
+	};
+
+	return listener;
+}
+
 struct channels_htlc_listener payflow_channels_listener(struct payflow *flow)
 {
 	struct channels_htlc_listener listener = {
