@@ -4,9 +4,12 @@ with the outputs it follows until everything is 100 blocks deep, takes
 its to_remote from the peer's commitment, and survives kill -9 in between.
 Every amount is checked to the satoshi: what came back to the wallet is
 the channel balance less the on-chain fees paid."""
+import test_channel_hostile as hostile
 from btcverify import Tx
-from chainutil import blockheight, find_tx, outputs, wait_synced
+from chainutil import BURN_ADDRESS, blockheight, find_tx, outputs, wait_synced
 from channelutil import FUNDING_SAT, PUSH_MSAT, channel, mine, open_channel
+from lnchannel import (LOCAL, REMOTE, commitment_sighash, der_encode, derive_privkey,
+                       ecdsa_sign, funding_witness, htlc_sighash, parse_compact_sig)
 from ohmtest import wait_for
 from test_channels import chain_pair
 
@@ -143,3 +146,145 @@ def test_peer_force_close_pays_to_remote(node_factory, devchain):
     assert onchain(a)["resolved"] is False
     mine(devchain, 1, a)
     wait_for(lambda: onchain(a)["resolved"], 10, what="a's channel resolved")
+
+
+def broadcast_fundee_commitment(o, number, htlcs, ohm_signature):
+    """The Python fundee signs its commitment `number` (with htlcs) and
+    sends it: with ohm's old signature, it can, revoked or not."""
+    channel = o.channel
+    commitment = channel.commitment(LOCAL, number, htlcs)
+    digest = commitment_sighash(commitment.tx, channel.funding_script, channel.funding_sat)
+    ours = der_encode(*ecdsa_sign(channel.funding_secret, digest)) + b"\x01"
+    theirs = der_encode(*parse_compact_sig(ohm_signature)) + b"\x01"
+    commitment.tx.inputs[0]["witness"] = funding_witness(
+        channel.funding_script, ours, channel.params[LOCAL]["funding_pubkey"],
+        theirs, channel.params[REMOTE]["funding_pubkey"])
+    txid = o.devchain.rpc("sendrawtransaction", [commitment.tx.serialize().hex()])
+    assert txid == commitment.tx.txid()
+    return commitment.tx
+
+
+def revoked_with_htlc(o):
+    """The Python fundee's commitment #1 holds ohm's HTLC X (20000 sat);
+    it revokes #1 for #2 (X and Y, 10000 sat).  Returns (commitment_signed
+    of #1, X as lnchannel records it, X's preimage)."""
+    channel, node = o.channel, o.node
+    ohm = hostile.peer_id(o)
+    sent = node.rpc("dev-sendhtlc", [ohm, 20000000])
+    channel.receive_update_add_htlc()
+    signed_1, _ = channel.receive_commitment_signed()
+    htlc_x = dict(channel.htlcs[0])
+    channel.send_revoke_and_ack()
+    channel.send_commitment_signed()
+    channel.receive_revoke_and_ack()
+    node.rpc("dev-sendhtlc", [ohm, 10000000])
+    channel.receive_update_add_htlc()
+    channel.receive_commitment_signed()
+    channel.send_revoke_and_ack()
+    channel.send_commitment_signed()
+    channel.receive_revoke_and_ack()
+    wait_for(lambda: len(hostile.peer_channel(node, ohm)["htlcs"]) == 2, 10, what="X and Y")
+    return signed_1, htlc_x, bytes.fromhex(sent["preimage"])
+
+
+def wallet_coins_sat(node, outpoints):
+    """What node's wallet holds at outpoints ((txid, vout) pairs)."""
+    return sum(f["amount_msat"] // 1000 for f in outputs(node)
+               if (f["txid"], f["output"]) in outpoints)
+
+
+def outpoint(text):
+    txid, vout = text.split(":")
+    return txid, int(vout)
+
+
+def test_revoked_commitment_loses_everything_to_the_justice_tx(node_factory, devchain):
+    """The fundee broadcasts its revoked #1: ohm's justice transaction takes
+    the fundee's to_local and X's output with the revocation key, ohm's
+    to_remote is its wallet's, and ohm ends with everything the revoked
+    commitment held but the two fees."""
+    o = hostile.open_channel(node_factory, devchain)
+    node, ohm = o.node, hostile.peer_id(o)
+    signed_1, htlc_x, _ = revoked_with_htlc(o)
+    revoked = broadcast_fundee_commitment(o, 1, [htlc_x], signed_1["signature"])
+    devchain.generate(1, BURN_ADDRESS)
+    wait_synced(node, devchain)
+    view = wait_for(lambda: hostile.peer_channel(node, ohm).get("onchain"), 10,
+                    what="ohm's resolver")
+    assert view["close"] == "revoked"
+    assert sorted(x["kind"] for x in view["outputs"]) == ["penalty", "penalty", "to_wallet"]
+    justice = wait_mempool(devchain, lambda tx: any(i["txid"] == revoked.txid()
+                                                    for i in tx.inputs), "the justice tx")
+    assert sorted((i["txid"], i["vout"]) for i in justice.inputs) == sorted(
+        outpoint(x["outpoint"]) for x in view["outputs"] if x["kind"] == "penalty")
+    taken = sum(revoked.outputs[i["vout"]]["value"] for i in justice.inputs)
+    # The fundee's to_local (its 100000 sat push) and X.
+    assert taken == 100000 + 20000
+    justice_fee = taken - justice.outputs[0]["value"]
+    assert 0 < justice_fee < 2500 * (justice.weight() + 10) // 1000
+
+    devchain.generate(1, BURN_ADDRESS)
+    wait_synced(node, devchain)
+    assert find_tx(devchain, justice.txid()) is not None
+    [wallet] = [x for x in view["outputs"] if x["kind"] == "to_wallet"]
+    got = wait_for(lambda: wallet_coins_sat(node, {(justice.txid(), 0),
+                                                    outpoint(wallet["outpoint"])}), 10,
+                   what="the justice output in ohm's wallet")
+    fee_revoked = hostile.FUNDING_SAT - sum(out["value"] for out in revoked.outputs)
+    # Everything the revoked commitment held came to ohm, less its fee
+    # (ohm funded the channel) and the justice fee.
+    assert got == hostile.FUNDING_SAT - fee_revoked - justice_fee
+    for x in hostile.peer_channel(node, ohm)["onchain"]["outputs"]:
+        if x["kind"] == "penalty":
+            assert x["resolved"] is True and x["resolved_by"] == justice.txid()
+
+
+def test_revoked_then_the_cheaters_htlc_success_is_taken_too(node_factory, devchain):
+    """The cheater gets the HTLC-success of X on its revoked #1 mined before
+    ohm's justice: ohm learns X's preimage, and its next justice
+    transaction takes the HTLC-success output with the revocation key."""
+    o = hostile.open_channel(node_factory, devchain)
+    channel, node, ohm = o.channel, o.node, hostile.peer_id(o)
+    signed_1, htlc_x, preimage = revoked_with_htlc(o)
+    revoked = broadcast_fundee_commitment(o, 1, [htlc_x], signed_1["signature"])
+    devchain.generate(1, BURN_ADDRESS)
+    wait_synced(node, devchain)
+    first = wait_mempool(devchain, lambda tx: any(i["txid"] == revoked.txid()
+                                                  for i in tx.inputs), "the first justice tx")
+
+    # The fundee's HTLC-success: ohm's HTLC signature from #1's
+    # commitment_signed, its own, the preimage.
+    commitment = channel.commitment(LOCAL, 1, [htlc_x])
+    [(index, _, script)] = commitment.htlc_outputs
+    success = commitment.htlc_txs[0]
+    key = derive_privkey(channel.base_secrets["htlc"], channel.point(LOCAL, 1))
+    ours = der_encode(*ecdsa_sign(key, htlc_sighash(commitment, 0))) + b"\x01"
+    theirs = der_encode(*parse_compact_sig(signed_1["htlc_signatures"][0])) + b"\x01"
+    success.inputs[0]["witness"] = [b"", theirs, ours, preimage, script]
+    devchain.rpc("generateblock", [BURN_ADDRESS, [success.serialize().hex()]])
+    wait_synced(node, devchain)
+    assert find_tx(devchain, success.txid()) is not None
+    node.wait_for_log("preimage learned on chain")
+
+    second = wait_mempool(devchain, lambda tx: any(i["txid"] == success.txid()
+                                                   for i in tx.inputs),
+                          "the justice tx taking the HTLC-success output")
+    assert sorted((i["txid"], i["vout"]) for i in second.inputs) == sorted(
+        [(success.txid(), 0)] + [(i["txid"], i["vout"]) for i in first.inputs
+                                 if i["vout"] != index])
+    taken = 100000 + success.outputs[0]["value"]
+    justice_fee = taken - second.outputs[0]["value"]
+    devchain.generate(1, BURN_ADDRESS)
+    wait_synced(node, devchain)
+    assert find_tx(devchain, second.txid()) is not None
+    view = hostile.peer_channel(node, ohm)["onchain"]
+    [wallet] = [x for x in view["outputs"] if x["kind"] == "to_wallet"]
+    got = wait_for(lambda: wallet_coins_sat(node, {(second.txid(), 0),
+                                                    outpoint(wallet["outpoint"])}), 10,
+                   what="the justice output in ohm's wallet")
+    fee_revoked = hostile.FUNDING_SAT - sum(out["value"] for out in revoked.outputs)
+    success_fee = htlc_x["amount_msat"] // 1000 - success.outputs[0]["value"]
+    # Lost to fees only: the revoked commitment's, the cheater's
+    # HTLC-success's, and the justice's.
+    assert got == hostile.FUNDING_SAT - fee_revoked - success_fee - justice_fee
+    assert all(x["resolved"] for x in view["outputs"] if x["kind"] == "penalty")
