@@ -406,6 +406,7 @@ static int run(struct ohmd *ohmd)
 		.node_secret = ohmd->node_secret,
 		.chain = ohmd->chain,
 		.channels = ohmd->channels,
+		.resolvers = ohmd->resolvers,
 	};
 	ohmd->invoices = ohmd->htlcs.invoices = invoices_new(&ohmd->htlcs);
 	ohmd->payflow = ohmd->htlcs.payflow = payflow_new(&ohmd->htlcs);

@@ -432,6 +432,17 @@ static void pass_upstream(struct payflow *flow, const struct forward_outcome *o)
 	struct chan *in_dc = channels_by_dbid(flow->htlcs->channels, o->in_channel);
 	struct incoming in;
 
+	if (in_dc && o->is_settled && channel_get_state(chan_engine(in_dc)) == CHANNEL_ONCHAIN
+	    && flow->htlcs->resolvers) {
+		/* BOLT #5: the incoming HTLC's output is claimed on chain
+		 * with the preimage (stored first, by our caller). */
+		char err[300];
+		if (!resolvers_add_preimage(flow->htlcs->resolvers, o->in_channel, &o->preimage,
+					    err, sizeof(err)))
+			log_unusual(pflog(flow), "pay", "cannot claim HTLC %llu on chain: %s",
+				    (unsigned long long)o->in_htlc_id, err);
+		return;
+	}
 	if (!in_dc || !chan_is_usable(in_dc))
 		return;		/* payflow_channel_usable comes back to it */
 	if (o->is_settled) {

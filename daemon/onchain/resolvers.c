@@ -418,6 +418,38 @@ bool resolvers_watch(struct resolvers *rs, int64_t channel,
 	return ok;
 }
 
+bool resolvers_add_preimage(struct resolvers *rs, int64_t channel,
+			    const struct preimage *preimage, char *err, size_t errlen)
+{
+	struct onchain_feerates rates = feerates_now(rs);
+	struct onchain_effects fx;
+	struct resolver *r;
+	bool own = !db_in_transaction(rs->setup.db), ok;
+
+	for (r = rs->list; r && r->channel != channel; r = r->next)
+		;
+	if (!r) {
+		snprintf(err, errlen, "channel %lld is not resolved on chain", (long long)channel);
+		return false;
+	}
+	if (own && !db_begin(rs->setup.db)) {
+		snprintf(err, errlen, "cannot store a preimage: %s", db_errmsg(rs->setup.db));
+		return false;
+	}
+	onchain_effects_init(&fx);
+	onchain_add_preimage(r->oc, &fx, preimage, &rates);
+	ok = apply(rs, r, &fx, err, errlen);
+	onchain_effects_clear(&fx);
+	if (own && (!ok || !db_commit(rs->setup.db))) {
+		if (ok)
+			snprintf(err, errlen, "cannot store a preimage: %s",
+				 db_errmsg(rs->setup.db));
+		db_rollback(rs->setup.db);
+		return false;
+	}
+	return ok;
+}
+
 const struct onchain *resolvers_find(const struct resolvers *rs, int64_t channel)
 {
 	for (const struct resolver *r = rs->list; r; r = r->next)

@@ -99,6 +99,15 @@ bool resolvers_watch(struct resolvers *rs, int64_t channel,
 		     uint32_t height, struct bitcoin_tx *const *txs, size_t num_txs,
 		     char *err, size_t errlen);
 
+/* A preimage for an HTLC the peer offered on channel, learned off chain
+ * (a forward settled downstream, an operator's dev-fulfillhtlc): its
+ * resolver claims the HTLC's output with it.  Stored in its own database
+ * transaction (or the caller's, if one is open) before anything is sent.
+ * Returns: false with err if channel has no resolver, or on a database
+ * error. */
+bool resolvers_add_preimage(struct resolvers *rs, int64_t channel,
+			    const struct preimage *preimage, char *err, size_t errlen);
+
 /* channel's resolver, or NULL (never handed over). */
 const struct onchain *resolvers_find(const struct resolvers *rs, int64_t channel);
 

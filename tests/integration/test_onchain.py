@@ -6,7 +6,7 @@ Every amount is checked to the satoshi: what came back to the wallet is
 the channel balance less the on-chain fees paid."""
 import test_channel_hostile as hostile
 from btcverify import Tx
-from chainutil import BURN_ADDRESS, blockheight, find_tx, outputs, wait_synced
+from chainutil import BURN_ADDRESS, blockheight, find_tx, outputs, raw_block, wait_synced
 from channelutil import FUNDING_SAT, PUSH_MSAT, channel, mine, open_channel
 from lnchannel import (LOCAL, REMOTE, commitment_sighash, der_encode, derive_privkey,
                        ecdsa_sign, funding_witness, htlc_sighash, parse_compact_sig)
@@ -45,6 +45,20 @@ def wait_mempool(devchain, pred, what):
                 return tx
         return None
     return wait_for(found, 30, interval=0.1, what=what)
+
+
+def mempool(devchain):
+    return [Tx.parse(bytes.fromhex(devchain.rpc("getrawtransaction", [t])))
+            for t in devchain.rpc("getrawmempool")]
+
+
+def spender(devchain, txid, vout, first_height):
+    """The transaction in a block that spends txid:vout."""
+    for height in range(first_height, devchain.rpc("getblockcount") + 1):
+        for tx in raw_block(devchain, height)[1]:
+            if spends(tx, txid, vout):
+                return tx
+    raise AssertionError("{}:{} is not spent".format(txid, vout))
 
 
 def spends(tx, txid, vout):
@@ -288,3 +302,139 @@ def test_revoked_then_the_cheaters_htlc_success_is_taken_too(node_factory, devch
     # HTLC-success's, and the justice's.
     assert got == hostile.FUNDING_SAT - fee_revoked - success_fee - justice_fee
     assert all(x["resolved"] for x in view["outputs"] if x["kind"] == "penalty")
+
+
+def htlcs_both_ways(a, b):
+    """a offers X (30000 sat) to b, b offers Y (20000 sat) to a; each side
+    holds the other's (--dev-hold-htlcs).  Returns (X, Y) as dev-sendhtlc
+    answered."""
+    x = a.rpc("dev-sendhtlc", [b.id, 30000000])
+    y = b.rpc("dev-sendhtlc", [a.id, 20000000])
+    wait_for(lambda: len([h for h in channel(a)["htlcs"]
+                          if h["state"] in ("SENT_ADD_ACK_REVOCATION",
+                                            "RCVD_ADD_ACK_REVOCATION")]) == 2, 30,
+             interval=0.1, what="X and Y committed at a")
+    wait_for(lambda: len([h for h in channel(b)["htlcs"]
+                          if h["state"] in ("SENT_ADD_ACK_REVOCATION",
+                                            "RCVD_ADD_ACK_REVOCATION")]) == 2, 30,
+             interval=0.1, what="X and Y committed at b")
+    return x, y
+
+
+def fee_of(devchain, tx):
+    spent = 0
+    for i in tx.inputs:
+        spent += find_tx(devchain, i["txid"])[1].outputs[i["vout"]]["value"]
+    return spent - sum(o["value"] for o in tx.outputs)
+
+
+def mine_until(devchain, height, *nodes):
+    count = height - devchain.rpc("getblockcount")
+    if count > 0:
+        mine(devchain, count, *nodes)
+
+
+def test_our_force_close_with_htlcs_both_ways(node_factory, devchain):
+    """a force closes with X (a's, 30000 sat) and Y (b's, 20000 sat) in
+    flight: a claims Y with its HTLC-success once it has the preimage (the
+    channel is closed: dev-fulfillhtlc hands it to the resolver), X
+    returns by its HTLC-timeout after its expiry, and every output is swept
+    after to_self_delay: a gets its balance and Y, less the fees of its
+    six transactions, to the satoshi."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    x, y = htlcs_both_ways(a, b)
+    [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
+    [x_out] = [h for h in channel(a)["htlcs"] if h["direction"] == "out"]
+    assert b.stop() == 0
+    commitment = close_unilaterally(a, b)
+    wait_for(lambda: commitment.txid() in devchain.rpc("getrawmempool"), 10,
+             what="a's commitment in the mempool")
+    mine(devchain, 1, a)
+    view = wait_for(lambda: channel(a).get("onchain"), 10, what="a's resolver")
+    assert view["close"] == "local"
+    assert sorted(o["kind"] for o in view["outputs"]) == [
+        "delayed_to_us", "our_htlc_success", "our_htlc_timeout", "theirs"]
+
+    a.rpc("dev-fulfillhtlc", [b.id, y_in["id"], y["preimage"]])
+    success = wait_mempool(devchain, lambda tx: spends(tx, commitment.txid(), outpoint(
+        [o for o in view["outputs"] if o["kind"] == "our_htlc_success"][0]["outpoint"])[1]),
+        "a's HTLC-success")
+    assert success.inputs[0]["witness"][3] == bytes.fromhex(y["preimage"])
+    mine(devchain, 1, a)
+
+    # X's HTLC-timeout: nLockTime is its expiry, so it goes out at that tip.
+    mine_until(devchain, x_out["expiry"] - 1, a)
+    assert not [t for t in devchain.rpc("getrawmempool")]
+    mine(devchain, 1, a)
+    timeout = wait_mempool(devchain, lambda tx: tx.locktime == x_out["expiry"],
+                           "a's HTLC-timeout")
+    mine(devchain, 1, a)
+    assert find_tx(devchain, timeout.txid()) is not None
+
+    # Three delayed outputs (to_local, and each HTLC transaction's), each
+    # swept TO_SELF_DELAY blocks after its transaction (the first may be
+    # in a block already).
+    last = max(find_tx(devchain, p.txid())[0] for p in (commitment, success, timeout))
+    mine_until(devchain, last + TO_SELF_DELAY - 1, a)
+    wait_for(lambda: any(spends(tx, timeout.txid(), 0) for tx in mempool(devchain)), 30,
+             interval=0.1, what="the sweep of the HTLC-timeout's output")
+    mine(devchain, 1, a)
+    sweeps = [spender(devchain, p.txid(), 0 if p is not commitment else
+                      outpoint([o for o in view["outputs"]
+                                if o["kind"] == "delayed_to_us"][0]["outpoint"])[1],
+                      find_tx(devchain, commitment.txid())[0])
+              for p in (commitment, success, timeout)]
+    for sweep in sweeps:
+        assert sweep.inputs[0]["sequence"] == TO_SELF_DELAY
+    got = wait_for(lambda: wallet_coins_sat(a, {(s.txid(), 0) for s in sweeps}), 10,
+                   what="the sweeps in a's wallet")
+    fees = sum(fee_of(devchain, tx) for tx in [success, timeout] + sweeps)
+    balance_sat = FUNDING_SAT - PUSH_MSAT // 1000
+    # a's balance with X back and Y won, less every fee it paid.
+    assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
+    assert all(o["resolved"] for o in onchain(a)["outputs"])
+    a.wait_for_log("HTLC {} failed on chain".format(x["htlc_id"]))
+
+
+def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain):
+    """b's commitment confirms with X and Y: a claims Y (b's) with the
+    preimage and X (a's) after its expiry, straight from b's commitment."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    x, y = htlcs_both_ways(a, b)
+    [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
+    [x_out] = [h for h in channel(a)["htlcs"] if h["direction"] == "out"]
+    assert a.stop() == 0
+    commitment = close_unilaterally(b, a)
+    assert b.stop() == 0
+    mine(devchain, 1)
+    a.start()
+    wait_synced(a, devchain)
+    view = wait_for(lambda: channel(a).get("onchain"), 10, what="a's resolver")
+    assert view["close"] == "remote"
+    assert sorted(o["kind"] for o in view["outputs"]) == [
+        "their_htlc_success", "their_htlc_timeout", "theirs", "to_wallet"]
+
+    a.rpc("dev-fulfillhtlc", [b.id, y_in["id"], y["preimage"]])
+    claim = wait_mempool(devchain, lambda tx: any(i["txid"] == commitment.txid()
+                                                  for i in tx.inputs), "a's claim of Y")
+    assert claim.inputs[0]["witness"][1] == bytes.fromhex(y["preimage"])
+    mine(devchain, 1, a)
+    mine_until(devchain, x_out["expiry"] - 1, a)
+    mine(devchain, 1, a)
+    timeout = wait_mempool(devchain, lambda tx: tx.locktime == x_out["expiry"],
+                           "a's claim of X")
+    mine(devchain, 1, a)
+    [wallet] = [o for o in view["outputs"] if o["kind"] == "to_wallet"]
+    got = wait_for(lambda: wallet_coins_sat(a, {(claim.txid(), 0), (timeout.txid(), 0),
+                                                outpoint(wallet["outpoint"])}), 10,
+                   what="a's claims in its wallet")
+    fees = fee_of(devchain, claim) + fee_of(devchain, timeout)
+    balance_sat = FUNDING_SAT - PUSH_MSAT // 1000
+    assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
+    # X fails upstream once its claim is 6 blocks deep (BOLT 5).
+    mine(devchain, 4, a)
+    assert "HTLC {} failed on chain".format(x["htlc_id"]) not in a.log()
+    mine(devchain, 1, a)
+    a.wait_for_log("HTLC {} failed on chain".format(x["htlc_id"]))
