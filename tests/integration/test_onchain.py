@@ -4,13 +4,18 @@ with the outputs it follows until everything is 100 blocks deep, takes
 its to_remote from the peer's commitment, and survives kill -9 in between.
 Every amount is checked to the satoshi: what came back to the wallet is
 the channel balance less the on-chain fees paid."""
+import concurrent.futures
+import signal
+
+import pytest
+
 import test_channel_hostile as hostile
 from btcverify import Tx
 from chainutil import BURN_ADDRESS, blockheight, find_tx, outputs, raw_block, wait_synced
-from channelutil import FUNDING_SAT, PUSH_MSAT, channel, mine, open_channel
+from channelutil import FUNDING_SAT, PUSH_MSAT, chain_node, channel, mine, open_channel
 from lnchannel import (LOCAL, REMOTE, commitment_sighash, der_encode, derive_privkey,
                        ecdsa_sign, funding_witness, htlc_sighash, parse_compact_sig)
-from ohmtest import wait_for
+from ohmtest import RpcError, wait_for
 from test_channels import chain_pair
 
 # channels_internal.h OUR_TO_SELF_DELAY: what b asks of a's to_local.
@@ -438,3 +443,95 @@ def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain):
     assert "HTLC {} failed on chain".format(x["htlc_id"]) not in a.log()
     mine(devchain, 1, a)
     a.wait_for_log("HTLC {} failed on chain".format(x["htlc_id"]))
+
+
+def forward_in_flight(node_factory, devchain, freeze, c_extra=()):
+    """A -> B -> C (C with a 3 s group commit, so its fulfill lingers), A
+    paying C's invoice in the background; once B's HTLC to C is
+    irrevocably committed, freeze(b, c) runs before C's fulfill leaves.
+    Returns (a, b, c, invoice, the pay future, the pool)."""
+    a = chain_node(node_factory, devchain, "a", funded=True)
+    b = chain_node(node_factory, devchain, "b", funded=True)
+    c = chain_node(node_factory, devchain, "c", ["--dev-commit-delay=3000"] + list(c_extra))
+    for node in (a, b, c):
+        wait_synced(node, devchain)
+    open_channel(a, b, devchain, push_msat=0, others=(c,))
+    open_channel(b, c, devchain, push_msat=0, others=(a,))
+    wait_for(lambda: channel(c, b)["updates"].get("remote"), 10, what="B's channel_update at C")
+    invoice = c.rpc("invoice", [30000000, "onchain", "settled on chain"])
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    paying = pool.submit(a.rpc, "pay", {"bolt11": invoice["bolt11"], "retry_for": 10}, 200)
+    wait_for(lambda: any(h["state"] == "SENT_ADD_ACK_REVOCATION"
+                         for h in channel(b, c)["htlcs"]), 30, interval=0.02,
+             what="B's HTLC to C irrevocably committed")
+    freeze(b, c)
+    return a, b, c, invoice, paying, pool
+
+
+def test_forward_settled_upstream_by_the_preimage_on_chain(node_factory, devchain):
+    """B dies before C's fulfill reaches it; C force closes and claims the
+    HTLC with its HTLC-success; B, back, learns the preimage from the chain
+    and settles A's HTLC off chain: A's payment completes."""
+    a, b, c, invoice, paying, pool = forward_in_flight(
+        node_factory, devchain, lambda b, c: b.signal(signal.SIGSTOP))
+    try:
+        # C fulfils (the invoice is paid in the same commit), but B, frozen,
+        # never reads it: it dies.
+        wait_for(lambda: c.rpc("listinvoices", ["onchain"])["invoices"][0]["status"] == "paid",
+                 30, interval=0.05, what="C's invoice paid")
+        b.signal(signal.SIGKILL)
+        b.kill()
+        closed = c.rpc("close", [b.id, 1], 60)
+        assert closed["type"] == "unilateral"
+        commitment = Tx.parse(bytes.fromhex(closed["tx"]))
+        wait_for(lambda: commitment.txid() in devchain.rpc("getrawmempool"), 10,
+                 what="C's commitment in the mempool")
+        mine(devchain, 1, c)
+        success = wait_mempool(devchain, lambda tx: any(i["txid"] == commitment.txid()
+                                                        for i in tx.inputs),
+                               "C's HTLC-success")
+        preimage = c.rpc("listinvoices", ["onchain"])["invoices"][0]["payment_preimage"]
+        assert bytes.fromhex(preimage) in success.inputs[0]["witness"]
+        mine(devchain, 1, c)
+        b.start()
+        wait_synced(b, devchain)
+        b.wait_for_log("preimage learned on chain")
+        paid = paying.result(120)
+    finally:
+        pool.shutdown(wait=False)
+    assert paid["status"] == "complete" and paid["payment_preimage"] == preimage
+    forwards = b.rpc("listforwards")["forwards"]
+    assert [f["status"] for f in forwards] == ["settled"]
+
+
+def test_forward_failed_upstream_once_its_timeout_is_deep(node_factory, devchain):
+    """C freezes with the HTLC; B's HTLC to C expires, B's commitment and
+    HTLC-timeout confirm, and once that is 6 deep B fails A's HTLC: A's
+    payment fails (before A's own HTLC expires)."""
+    a, b, c, invoice, paying, pool = forward_in_flight(
+        node_factory, devchain, lambda b, c: c.signal(signal.SIGSTOP))
+    try:
+        [out] = channel(b, c)["htlcs"]
+        [incoming] = channel(b, a)["htlcs"]
+        assert incoming["expiry"] == out["expiry"] + 34
+        mine_until(devchain, out["expiry"] + 1, a, b)
+        commitment = wait_mempool(devchain, lambda tx: any(
+            i["txid"] == channel(b, c)["funding_txid"] for i in tx.inputs), "B's commitment")
+        mine(devchain, 1, a, b)
+        timeout = wait_mempool(devchain, lambda tx: any(i["txid"] == commitment.txid()
+                                                        for i in tx.inputs),
+                               "B's HTLC-timeout")
+        assert timeout.locktime == out["expiry"]
+        mine(devchain, 5, a, b)
+        assert "failed on chain" not in b.log()
+        mine(devchain, 1, a, b)
+        b.wait_for_log("HTLC {} failed on chain".format(out["id"]))
+        with pytest.raises(RpcError):
+            paying.result(120)
+        assert blockheight(a) < incoming["expiry"]
+        # The forward failed on chain; pay's retries found the channel closed.
+        statuses = [f["status"] for f in b.rpc("listforwards")["forwards"]]
+        assert statuses[0] == "failed" and set(statuses[1:]) <= {"local_failed"}
+    finally:
+        c.signal(signal.SIGCONT)
+        pool.shutdown(wait=False)
