@@ -535,3 +535,43 @@ def test_forward_failed_upstream_once_its_timeout_is_deep(node_factory, devchain
     finally:
         c.signal(signal.SIGCONT)
         pool.shutdown(wait=False)
+
+
+def test_reorg_replaces_the_closing_transaction(node_factory, devchain):
+    """a's commitment confirms, then a reorg takes its block out and b's
+    commitment confirms instead: a's resolver forgets its to_local and
+    follows b's commitment, whose to_remote is a's."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    balance_sat = channel(a)["to_us_msat"] // 1000
+    assert b.stop() == 0
+    ours = close_unilaterally(a, b)
+    wait_for(lambda: ours.txid() in devchain.rpc("getrawmempool"), 10,
+             what="a's commitment in the mempool")
+    # b's commitment cannot enter the mempool, but b hands it over.
+    assert a.stop() == 0
+    b.start()
+    theirs = close_unilaterally(b, a)
+    assert b.stop() == 0
+    a.start()
+    mine(devchain, 1, a)
+    height = blockheight(a)
+    assert wait_for(lambda: channel(a).get("onchain"), 10, what="a's resolver")["close"] == "local"
+    assert a.stop() == 0
+
+    devchain.rpc("invalidateblock", [devchain.rpc("getblockhash", [height])])
+    devchain.rpc("generateblock", [BURN_ADDRESS, [theirs.serialize().hex()]])
+    mine(devchain, 1)
+    a.start()
+    wait_synced(a, devchain)
+    view = wait_for(lambda: onchain(a)["close"] == "remote" and onchain(a), 10,
+                    what="a's resolver to follow b's commitment")
+    assert channel(a)["close_txid"] == theirs.txid()
+    assert "delayed_to_us" not in [o["kind"] for o in view["outputs"]]
+    [wallet] = [o for o in view["outputs"] if o["kind"] == "to_wallet"]
+    assert wallet["amount_msat"] // 1000 == balance_sat - commitment_fee(theirs)
+    assert wallet_coins_sat(a, {outpoint(wallet["outpoint"])}) == wallet["amount_msat"] // 1000
+    # Nothing of a's old commitment is ever swept.
+    mine(devchain, TO_SELF_DELAY + 1, a)
+    assert not [tx for tx in mempool(devchain) if any(i["txid"] == ours.txid()
+                                                      for i in tx.inputs)]
