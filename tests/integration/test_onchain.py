@@ -5,7 +5,9 @@ its to_remote from the peer's commitment, and survives kill -9 in between.
 Every amount is checked to the satoshi: what came back to the wallet is
 the channel balance less the on-chain fees paid."""
 import concurrent.futures
+import random
 import signal
+import time
 
 import pytest
 
@@ -333,13 +335,13 @@ def fee_of(devchain, tx):
     return spent - sum(o["value"] for o in tx.outputs)
 
 
-def mine_until(devchain, height, *nodes):
+def mine_until(devchain, height, *nodes, mine_fn=mine):
     count = height - devchain.rpc("getblockcount")
     if count > 0:
-        mine(devchain, count, *nodes)
+        mine_fn(devchain, count, *nodes)
 
 
-def test_our_force_close_with_htlcs_both_ways(node_factory, devchain):
+def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
     """a force closes with X (a's, 30000 sat) and Y (b's, 20000 sat) in
     flight: a claims Y with its HTLC-success once it has the preimage (the
     channel is closed: dev-fulfillhtlc hands it to the resolver), X
@@ -369,7 +371,7 @@ def test_our_force_close_with_htlcs_both_ways(node_factory, devchain):
     mine(devchain, 1, a)
 
     # X's HTLC-timeout: nLockTime is its expiry, so it goes out at that tip.
-    mine_until(devchain, x_out["expiry"] - 1, a)
+    mine_until(devchain, x_out["expiry"] - 1, a, mine_fn=mine)
     assert not [t for t in devchain.rpc("getrawmempool")]
     mine(devchain, 1, a)
     timeout = wait_mempool(devchain, lambda tx: tx.locktime == x_out["expiry"],
@@ -381,7 +383,7 @@ def test_our_force_close_with_htlcs_both_ways(node_factory, devchain):
     # swept TO_SELF_DELAY blocks after its transaction (the first may be
     # in a block already).
     last = max(find_tx(devchain, p.txid())[0] for p in (commitment, success, timeout))
-    mine_until(devchain, last + TO_SELF_DELAY - 1, a)
+    mine_until(devchain, last + TO_SELF_DELAY - 1, a, mine_fn=mine)
     wait_for(lambda: any(spends(tx, timeout.txid(), 0) for tx in mempool(devchain)), 30,
              interval=0.1, what="the sweep of the HTLC-timeout's output")
     mine(devchain, 1, a)
@@ -400,6 +402,33 @@ def test_our_force_close_with_htlcs_both_ways(node_factory, devchain):
     assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
     assert all(o["resolved"] for o in onchain(a)["outputs"])
     a.wait_for_log("HTLC {} failed on chain".format(x["htlc_id"]))
+    return a
+
+
+def test_our_force_close_with_htlcs_both_ways(node_factory, devchain):
+    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine)
+
+
+def test_kill9_at_random_points_during_resolution(node_factory, devchain):
+    """The same close, with ohmd killed (SIGKILL) at a random moment after
+    each of at least 20 blocks (before, during or after it processes the
+    block): every restart resumes, and the end is the same, to the
+    satoshi: nothing lost, nothing spent twice."""
+    rng = random.Random(13)
+    kills = []
+
+    def mine_and_kill(chain, n, *nodes):
+        node = nodes[0]
+        for chunk in ([1] * n if n <= 8 else [n - 8] + [1] * 8):
+            chain.generate(chunk, BURN_ADDRESS)
+            time.sleep(rng.uniform(0, 0.3))
+            node.kill()
+            kills.append(chain.rpc("getblockcount"))
+            node.start()
+            wait_synced(node, chain)
+
+    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine_and_kill)
+    assert len(kills) >= 20
 
 
 def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain):
