@@ -117,6 +117,13 @@ tests_unit_test_daemon_htlc_switch_SOURCES = tests/unit/test_daemon_htlc_switch.
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/test.h
 tests_unit_test_daemon_htlc_switch_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
+# The on-chain resolvers' table, against an in-memory database.
+check_PROGRAMS += tests/unit/test_daemon_onchain_store
+TESTS += tests/unit/test_daemon_onchain_store
+tests_unit_test_daemon_onchain_store_SOURCES = tests/unit/test_daemon_onchain_store.c \
+	tests/unit/test.h
+tests_unit_test_daemon_onchain_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
 # The channels table's queries, against an in-memory database.
 check_PROGRAMS += tests/unit/test_daemon_channels_store
 TESTS += tests/unit/test_daemon_channels_store

@@ -708,6 +708,56 @@ out:
 	world_free(&w);
 }
 
+/* A sweep handed over stays the one: a new feerate estimate does not make
+ * another, and after a restart (the database form) the same transaction
+ * goes out again. */
+static void test_pending_sweep_survives_restart(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+	struct bitcoin_txid sent, again;
+	struct onchain_setup setup;
+	struct onchain_effects fx;
+	struct onchain *copy;
+	const char *err = NULL;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	run_until(&r, 244);
+	CHECK(r.num_sent == 1);
+	if (r.num_sent != 1)
+		goto out;
+	bitcoin_tx_txid(&sent, last_sent(&r));
+	r.rates.normal_perkw = 5000;
+	run_until(&r, 250);
+	CHECK(r.num_sent == 1);
+	memset(&setup, 0, sizeof(setup));
+	setup.ctx = w.p.ctx;
+	setup.secrets = &w.p.node[0].secrets;
+	setup.sweep_script = sweep_script;
+	setup.sweep_script_len = sizeof(sweep_script);
+	copy = onchain_deserialize(&setup, r.snapshot, r.snapshot_len, &err);
+	CHECK_MSG(copy != NULL, "%s", err);
+	if (!copy)
+		goto out;
+	onchain_effects_init(&fx);
+	onchain_resume(copy, &fx, &r.rates);
+	CHECK(fx.num_txs == 1);
+	if (fx.num_txs == 1) {
+		bitcoin_tx_txid(&again, fx.txs[0].tx);
+		CHECK(bitcoin_txid_eq(&sent, &again));
+	}
+	onchain_effects_clear(&fx);
+	onchain_free(copy);
+out:
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
 /* A sweep worth less than its fee is left, and said so once. */
 static void test_dust_left(void)
 {
@@ -741,6 +791,7 @@ int main(void)
 	RUN(test_reorg);
 	RUN(test_unknown_commitment);
 	RUN(test_serialize_round_trip);
+	RUN(test_pending_sweep_survives_restart);
 	RUN(test_dust_left);
 	return test_done();
 }
