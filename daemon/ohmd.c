@@ -364,6 +364,7 @@ static int run(struct ohmd *ohmd)
 	/* The resolvers and channels listen to the chain, so the chain
 	 * starts after them. */
 	struct resolvers_setup resolvers_setup = {
+		.base = ohmd->base,
 		.log = ohmd->log,
 		.db = ohmd->db,
 		.secp = ohmd->secp,

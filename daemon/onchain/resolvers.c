@@ -2,6 +2,7 @@
  * by the chain, stored with the block, acted on after its commit. */
 #include "daemon/onchain/resolvers.h"
 
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,14 @@ struct resolvers {
 	struct resolvers_setup setup;
 	struct resolvers_htlc_listener htlc;
 	struct resolver *list;
+	/* Committed, waiting for the loop's next turn; and not yet. */
+	struct after_commit *ready, **ready_tail;
 	struct after_commit *todo, **todo_tail;
+	struct event *act_event;
+	/* Written in a transaction not yet committed: if the next block
+	 * finds this still set, that transaction rolled back, and memory is
+	 * ahead of the database. */
+	bool is_uncommitted;
 };
 
 static struct onchain_feerates feerates_now(const struct resolvers *rs)
@@ -68,15 +76,34 @@ static void queue(struct resolvers *rs, struct after_commit *a)
 	rs->todo_tail = &a->next;
 }
 
-/* After the commit: the switch hears the outcomes (preimages first, they
- * are stored), then the transactions go out. */
-static void flush(void *arg)
+/* The commit is durable: what waited on it is acted on in the loop's next
+ * turn (an after-commit callback must not write, and the switch's
+ * answers are channel steps). */
+static void committed(void *arg)
 {
 	struct resolvers *rs = arg;
-	struct after_commit *a = rs->todo, *next;
 
+	rs->is_uncommitted = false;
+	if (!rs->todo)
+		return;
+	*rs->ready_tail = rs->todo;
+	rs->ready_tail = rs->todo_tail;
 	rs->todo = NULL;
 	rs->todo_tail = &rs->todo;
+	event_active(rs->act_event, EV_TIMEOUT, 0);
+}
+
+/* The switch hears the outcomes (preimages first: they are stored), then
+ * the transactions go out. */
+static void act(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolvers *rs = arg;
+	struct after_commit *a = rs->ready, *next;
+
+	(void)fd;
+	(void)what;
+	rs->ready = NULL;
+	rs->ready_tail = &rs->ready;
 	for (; a; a = next) {
 		next = a->next;
 		if (a->is_event) {
@@ -173,9 +200,48 @@ static bool apply(struct resolvers *rs, struct resolver *r, struct onchain_effec
 		fx->txs[i].tx = NULL;
 		queue(rs, a);
 	}
-	if (rs->todo)
-		db_after_commit(rs->setup.db, flush, rs);
+	if (rs->todo || fx->snapshot) {
+		rs->is_uncommitted = true;
+		db_after_commit(rs->setup.db, committed, rs);
+	}
 	return true;
+}
+
+static void free_list(struct after_commit *a)
+{
+	struct after_commit *next;
+
+	for (; a; a = next) {
+		next = a->next;
+		bitcoin_tx_free(a->tx);
+		free(a->owner);
+		free(a);
+	}
+}
+
+static bool load_all(struct resolvers *rs, char *err, size_t errlen);
+
+/* A transaction we wrote in rolled back: forget what it would have done,
+ * and take the resolvers from the database again. */
+static bool catch_rollback(struct resolvers *rs, char *err, size_t errlen)
+{
+	struct resolver *r, *next;
+
+	if (!rs->is_uncommitted)
+		return true;
+	log_unusual(rs->setup.log, "onchain", "a transaction rolled back: reloading");
+	free_list(rs->todo);
+	rs->todo = NULL;
+	rs->todo_tail = &rs->todo;
+	for (r = rs->list; r; r = next) {
+		next = r->next;
+		onchain_free(r->oc);
+		free(r->sweep_script);
+		free(r);
+	}
+	rs->list = NULL;
+	rs->is_uncommitted = false;
+	return load_all(rs, err, errlen);
 }
 
 /* ---- The chain ---- */
@@ -187,6 +253,8 @@ static bool block_connected(void *arg, uint32_t height, const struct bitcoin_blk
 	struct onchain_feerates rates = feerates_now(rs);
 
 	(void)hash;
+	if (!catch_rollback(rs, err, errlen))
+		return false;
 	for (struct resolver *r = rs->list; r; r = r->next) {
 		struct onchain_effects fx;
 		bool ok;
@@ -209,6 +277,8 @@ static bool block_disconnected(void *arg, uint32_t height, char *err, size_t err
 	struct resolvers *rs = arg;
 	struct onchain_feerates rates = feerates_now(rs);
 
+	if (!catch_rollback(rs, err, errlen))
+		return false;
 	for (struct resolver *r = rs->list; r; r = r->next) {
 		struct onchain_effects fx;
 		bool ok;
@@ -274,10 +344,22 @@ static bool load_one(void *arg, int64_t channel, const uint8_t *script, size_t s
 	return true;
 }
 
+static bool load_all(struct resolvers *rs, char *err, size_t errlen)
+{
+	struct load_ctx lc = { .rs = rs, .err = err, .errlen = errlen };
+
+	err[0] = '\0';
+	if (onchain_store_load(rs->setup.db, load_one, &lc))
+		return true;
+	if (!err[0])
+		snprintf(err, errlen, "cannot load the on-chain resolutions: %s",
+			 db_errmsg(rs->setup.db));
+	return false;
+}
+
 struct resolvers *resolvers_new(const struct resolvers_setup *setup, char *err, size_t errlen)
 {
 	struct resolvers *rs = oh_calloc(1, sizeof(*rs));
-	struct load_ctx lc = { .rs = rs, .err = err, .errlen = errlen };
 	struct chain_listener listener = {
 		.arg = rs,
 		.block_connected = block_connected,
@@ -286,11 +368,14 @@ struct resolvers *resolvers_new(const struct resolvers_setup *setup, char *err, 
 
 	rs->setup = *setup;
 	rs->todo_tail = &rs->todo;
-	err[0] = '\0';
-	if (!onchain_store_load(setup->db, load_one, &lc)) {
-		if (!err[0])
-			snprintf(err, errlen, "cannot load the on-chain resolutions: %s",
-				 db_errmsg(setup->db));
+	rs->ready_tail = &rs->ready;
+	rs->act_event = event_new(setup->base, -1, 0, act, rs);
+	if (!rs->act_event) {
+		snprintf(err, errlen, "cannot create the resolvers' event");
+		free(rs);
+		return NULL;
+	}
+	if (!load_all(rs, err, errlen)) {
 		resolvers_free(rs);
 		return NULL;
 	}
@@ -301,23 +386,20 @@ struct resolvers *resolvers_new(const struct resolvers_setup *setup, char *err, 
 void resolvers_free(struct resolvers *rs)
 {
 	struct resolver *r, *next;
-	struct after_commit *a, *anext;
 
 	if (!rs)
 		return;
 	db_after_commit_cancel(rs->setup.db, rs);
+	if (rs->act_event)
+		event_free(rs->act_event);
 	for (r = rs->list; r; r = next) {
 		next = r->next;
 		onchain_free(r->oc);
 		free(r->sweep_script);
 		free(r);
 	}
-	for (a = rs->todo; a; a = anext) {
-		anext = a->next;
-		bitcoin_tx_free(a->tx);
-		free(a->owner);
-		free(a);
-	}
+	free_list(rs->todo);
+	free_list(rs->ready);
 	free(rs);
 }
 

@@ -8,7 +8,8 @@
  *      (onchain_store.c), and the HTLC outcomes it learned go to the
  *      listener's resolved_db (the HTLC switch stores a preimage or a
  *      failure) — all in the block's transaction;
- *   2. once that commits: the listener's resolved (the switch settles or
+ *   2. once that commits (in the event loop's next turn, as the channels'
+ *      steps are acted on): the listener's resolved (the switch settles or
  *      fails the incoming HTLC upstream), then the transactions to send
  *      (chain_broadcast, re-sent until they or a conflict confirm).
  * A `kill -9` at any moment restarts from the last block committed; at
@@ -44,6 +45,7 @@ struct resolvers;
 struct wallet;
 
 struct resolvers_setup {
+	struct event_base *base;
 	struct log *log;
 	struct db *db;
 	const secp256k1_context *secp;
