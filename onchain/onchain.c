@@ -125,6 +125,8 @@ struct onchain *onchain_alloc(const struct onchain_setup *setup)
 	oc->secrets = *setup->secrets;
 	oc->sweep_script = oh_memdup(setup->sweep_script, setup->sweep_script_len);
 	oc->sweep_script_len = setup->sweep_script_len;
+	oc->known = dup_htlcs(setup->known_htlcs, setup->num_known_htlcs);
+	oc->num_known = setup->num_known_htlcs;
 	return oc;
 }
 
@@ -167,6 +169,7 @@ void onchain_free(struct onchain *oc)
 	free(oc->log);
 	free(oc->preimages);
 	free(oc->reported);
+	free(oc->known);
 	for (size_t i = 0; i < oc->num_pending; i++)
 		bitcoin_tx_free(oc->pending[i]);
 	free(oc->pending);
@@ -332,11 +335,14 @@ static bool track_revoked(struct onchain *oc, const struct onchain_logged *closi
 			      ONCHAIN_OUT_THEIRS, closing->height);
 		/* An HTLC output: one of the HTLCs we know of, offered or
 		 * received by the peer (the revoked commitment's owner). */
-		for (size_t s = 0; s < 1 + oc->view.num_remote && !out->has_htlc; s++) {
-			const struct commitment_state *st = s == 0 ? &oc->view.local.state
-				: &oc->view.remote[s - 1].state;
-			for (size_t h = 0; h < st->num_htlcs; h++) {
-				const struct channel_htlc *htlc = &st->htlcs[h];
+		for (size_t s = 0; s < 2 + oc->view.num_remote && !out->has_htlc; s++) {
+			const struct channel_htlc *list = s == 0 ? oc->known
+				: s == 1 ? oc->view.local.state.htlcs
+				: oc->view.remote[s - 2].state.htlcs;
+			size_t num = s == 0 ? oc->num_known : s == 1 ? oc->view.local.state.num_htlcs
+				: oc->view.remote[s - 2].state.num_htlcs;
+			for (size_t h = 0; h < num; h++) {
+				const struct channel_htlc *htlc = &list[h];
 				struct wirebuf *ws = wirebuf_new();
 				if (htlc->amount_msat / 1000 != o->amount_sat) {
 					wirebuf_free(ws);

@@ -35,9 +35,9 @@
  *     output with the revocation key, and the output of any HTLC-timeout
  *     or HTLC-success of the cheater's that confirms; it is signed again
  *     with a higher feerate at every block until it confirms.  Its HTLC
- *     outputs are recognised among the HTLCs of the view (the state the
- *     channel had at its close), so an HTLC the revoked commitment holds
- *     but the latest ones do not stays unrecognised (and is said so);
+ *     outputs are recognised among the HTLCs of the view and those the
+ *     caller kept (setup's known_htlcs): one it did not keep stays
+ *     unrecognised (an output "theirs");
  *   - a mutual close: the wallet already has our output.
  *
  * Decisions are re-run from the transactions seen whenever a block is
@@ -160,6 +160,11 @@ struct onchain_setup {
 	/* Where swept coins go (a wallet script); copied. */
 	const uint8_t *sweep_script;
 	size_t sweep_script_len;
+	/* Every HTLC the channel ever carried, as far as the caller kept
+	 * them (copied; may be NULL): a revoked commitment's HTLC outputs
+	 * are recognised among these and the view's. */
+	const struct channel_htlc *known_htlcs;
+	size_t num_known_htlcs;
 };
 
 struct onchain;

@@ -73,6 +73,9 @@ struct onchain {
 	size_t num_preimages;
 	struct onchain_report *reported;
 	size_t num_reported;
+	/* setup's known_htlcs. */
+	struct channel_htlc *known;
+	size_t num_known;
 
 	/* Derived (onchain_rebuild). */
 	enum onchain_close close;

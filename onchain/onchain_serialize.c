@@ -16,6 +16,7 @@
  *   u32 n + n x 32 preimage
  *   u32 n + n x (u8 type, u64 htlc_id, 32 txid, u32 vout)
  *   u32 n + n x (u32 len + a pending transaction with witnesses)
+ *   u32 n + n x HTLC (the known ones)
  *
  * Not stored: our secrets and the sweep script (the caller has them), and
  * what is derived from the transactions (onchain_rebuild). */
@@ -130,6 +131,9 @@ void onchain_serialize(struct wirebuf *out, const struct onchain *oc)
 	towire_u32(out, (uint32_t)oc->num_pending);
 	for (size_t i = 0; i < oc->num_pending; i++)
 		put_tx(out, oc->pending[i]);
+	towire_u32(out, (uint32_t)oc->num_known);
+	for (size_t i = 0; i < oc->num_known; i++)
+		put_htlc(out, &oc->known[i]);
 }
 
 /* ---- Reading ---- */
@@ -309,6 +313,9 @@ struct onchain *onchain_deserialize(const struct onchain_setup *setup, const uin
 			break;
 		oc->pending[oc->num_pending++] = tx;
 	}
+	/* The setup's are ignored: the snapshot has them. */
+	free(oc->known);
+	oc->known = get_htlcs(&r, &oc->num_known);
 	if (r.cursor && r.max)
 		bad(&r, "bytes follow the resolver");
 	if (!r.cursor) {

@@ -69,7 +69,8 @@ static bool hand_over(struct chan *chan, uint32_t height, const struct bitcoin_b
 	struct channel_onchain_view view;
 	const struct htlc_set *set = channel_get_htlcs(chan->ch);
 	struct preimage *preimages;
-	size_t num = 0;
+	struct channel_htlc *known;
+	size_t num = 0, num_known;
 	bool ok;
 
 	if (!chans->setup.resolvers || !channel_onchain_view(chan->ch, &view))
@@ -87,8 +88,15 @@ static bool hand_over(struct chan *chan, uint32_t height, const struct bitcoin_b
 		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE
 		    && set->htlcs[i].removal == HTLC_FULFILLED)
 			preimages[num++] = set->htlcs[i].preimage;
-	ok = resolvers_watch(chans->setup.resolvers, chan->dbid, &view, preimages, num, height,
-			     block->txs, block->num_txs, err, errlen);
+	if (!channels_store_htlcs_seen(chans->setup.db, chan->dbid, &known, &num_known)) {
+		snprintf(err, errlen, "cannot read a channel's HTLCs: %s", db_errmsg(chans->setup.db));
+		free(preimages);
+		channel_onchain_view_clear(&view);
+		return false;
+	}
+	ok = resolvers_watch(chans->setup.resolvers, chan->dbid, &view, preimages, num, known,
+			     num_known, height, block->txs, block->num_txs, err, errlen);
+	free(known);
 	free(preimages);
 	channel_onchain_view_clear(&view);
 	return ok;

@@ -442,6 +442,7 @@ void resolvers_start(struct resolvers *rs)
 bool resolvers_watch(struct resolvers *rs, int64_t channel,
 		     const struct channel_onchain_view *view,
 		     const struct preimage *preimages, size_t num_preimages,
+		     const struct channel_htlc *known_htlcs, size_t num_known_htlcs,
 		     uint32_t height, struct bitcoin_tx *const *txs, size_t num_txs, char *err,
 		     size_t errlen)
 {
@@ -473,6 +474,8 @@ bool resolvers_watch(struct resolvers *rs, int64_t channel,
 		.secrets = &secrets,
 		.sweep_script = script->data,
 		.sweep_script_len = script->len,
+		.known_htlcs = known_htlcs,
+		.num_known_htlcs = num_known_htlcs,
 	};
 	oc = onchain_new(&setup, &why);
 	channel_secrets_wipe(&secrets);

@@ -88,7 +88,7 @@ void resolvers_set_htlc_listener(struct resolvers *rs,
 void resolvers_start(struct resolvers *rs);
 
 /* channel's funding output is spent by a transaction of txs, the block at
- * height:
+ * height (known_htlcs: every HTLC it ever carried, see onchain_setup):
  * a resolver starts from view (taken before the engine moved on), with
  * the preimages of HTLCs the peer offered that we know.  A channel
  * already handed over is left as it is (its resolver sees the blocks
@@ -98,6 +98,7 @@ void resolvers_start(struct resolvers *rs);
 bool resolvers_watch(struct resolvers *rs, int64_t channel,
 		     const struct channel_onchain_view *view,
 		     const struct preimage *preimages, size_t num_preimages,
+		     const struct channel_htlc *known_htlcs, size_t num_known_htlcs,
 		     uint32_t height, struct bitcoin_tx *const *txs, size_t num_txs,
 		     char *err, size_t errlen);
 

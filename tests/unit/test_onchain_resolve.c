@@ -128,7 +128,16 @@ static void world_free(struct world *w)
 	pair_free(&w->p);
 }
 
+static struct onchain *resolver_known(struct world *w, int i, const struct channel_htlc *known,
+				      size_t num_known);
+
 static struct onchain *resolver_for(struct world *w, int i)
+{
+	return resolver_known(w, i, NULL, 0);
+}
+
+static struct onchain *resolver_known(struct world *w, int i, const struct channel_htlc *known,
+				      size_t num_known)
 {
 	struct channel_onchain_view view;
 	struct onchain_setup setup;
@@ -136,11 +145,14 @@ static struct onchain *resolver_for(struct world *w, int i)
 	const char *err = NULL;
 
 	CHECK(channel_onchain_view(w->p.node[i].ch, &view));
+	memset(&setup, 0, sizeof(setup));
 	setup.ctx = w->p.ctx;
 	setup.view = &view;
 	setup.secrets = &w->p.node[i].secrets;
 	setup.sweep_script = sweep_script;
 	setup.sweep_script_len = sizeof(sweep_script);
+	setup.known_htlcs = known;
+	setup.num_known_htlcs = num_known;
 	oc = onchain_new(&setup, &err);
 	CHECK_MSG(oc != NULL, "%s", err);
 	channel_onchain_view_clear(&view);
@@ -556,6 +568,44 @@ out:
 	world_free(&w);
 }
 
+/* A revoked commitment holds A, which has left the channel since (failed):
+ * the view alone cannot recognise its output; the HTLCs the caller kept
+ * can, and the penalty takes it too. */
+static void test_revoked_htlc_gone_from_the_channel(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *old, *justice;
+	struct channel_htlc a;
+	static const uint8_t reason[32];
+
+	world_open(&w);
+	a = channel_find_htlc(w.p.node[0].ch, CHANNEL_LOCAL, 0)->h;
+	old = channel_signed_commitment(w.p.node[1].ch);
+	CHECK(PAIR_CALL(&w.p, 1, channel_fail_htlc, 0, reason, sizeof(reason)));
+	pair_settle(&w.p);
+	CHECK(channel_find_htlc(w.p.node[0].ch, CHANNEL_LOCAL, 0) == NULL);
+
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REVOKED);
+	justice = last_sent(&r);
+	CHECK(justice && justice->num_inputs == 2);
+	run_free(&r);
+
+	memset(&r, 0, sizeof(r));
+	r.w = &w;
+	r.oc = resolver_known(&w, 0, &a, 1);
+	r.rates.urgent_perkw = 2500;
+	r.rates.normal_perkw = 1000;
+	run_block(&r, 100, &old, 1);
+	justice = last_sent(&r);
+	CHECK(justice && justice->num_inputs == 3 && world_verify(&w, justice));
+	bitcoin_tx_free(old);
+	run_free(&r);
+	world_free(&w);
+}
+
 /* ---- Mutual, reorg, unknown ---- */
 
 static void test_mutual_close(void)
@@ -787,6 +837,7 @@ int main(void)
 	RUN(test_remote_previous_commitment);
 	RUN(test_revoked_penalty);
 	RUN(test_revoked_second_stage);
+	RUN(test_revoked_htlc_gone_from_the_channel);
 	RUN(test_mutual_close);
 	RUN(test_reorg);
 	RUN(test_unknown_commitment);
