@@ -27,6 +27,7 @@ struct resolver {
 /* Something to do once the block's transaction committed. */
 struct after_commit {
 	int64_t channel;
+	bool is_watching;		/* tell the listener it is watched */
 	bool is_event;
 	struct channel_event ev;	/* is_event */
 	void *owner;
@@ -106,7 +107,10 @@ static void act(evutil_socket_t fd, short what, void *arg)
 	rs->ready_tail = &rs->ready;
 	for (; a; a = next) {
 		next = a->next;
-		if (a->is_event) {
+		if (a->is_watching) {
+			if (rs->htlc.watching)
+				rs->htlc.watching(rs->htlc.arg, a->channel);
+		} else if (a->is_event) {
 			if (rs->htlc.resolved)
 				rs->htlc.resolved(rs->htlc.arg, a->channel, &a->ev, a->owner);
 		} else {
@@ -423,6 +427,14 @@ void resolvers_start(struct resolvers *rs)
 		bool ok;
 		if (r->resolved)
 			continue;
+		{
+			struct after_commit *a = oh_calloc(1, sizeof(*a));
+			a->channel = r->channel;
+			a->is_watching = true;
+			queue(rs, a);
+			rs->is_uncommitted = true;
+			db_after_commit(rs->setup.db, committed, rs);
+		}
 		onchain_effects_init(&fx);
 		onchain_resume(r->oc, &fx, &rates);
 		ok = apply(rs, r, &fx, err, sizeof(err));
@@ -486,6 +498,12 @@ bool resolvers_watch(struct resolvers *rs, int64_t channel,
 	}
 	r = resolver_add(rs, channel, oc, script->data, script->len, false);
 	wirebuf_free(script);
+	{
+		struct after_commit *a = oh_calloc(1, sizeof(*a));
+		a->channel = channel;
+		a->is_watching = true;
+		queue(rs, a);
+	}
 	onchain_effects_init(&fx);
 	for (size_t i = 0; i < num_preimages; i++) {
 		onchain_add_preimage(oc, &fx, &preimages[i], &rates);

@@ -70,6 +70,11 @@ struct resolvers_htlc_listener {
 	/* Once the block committed. */
 	void (*resolved)(void *arg, int64_t channel, const struct channel_event *ev,
 			 const void *owner);
+	/* channel is resolved on chain from now on (after the commit that
+	 * handed it over, and again at every start while it is not
+	 * resolved): the preimages the switch knows for the peer's HTLCs on
+	 * it go to resolvers_add_preimage. */
+	void (*watching)(void *arg, int64_t channel);
 	size_t owner_size;
 	void *arg;
 };

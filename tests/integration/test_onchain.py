@@ -604,3 +604,28 @@ def test_reorg_replaces_the_closing_transaction(node_factory, devchain):
     mine(devchain, TO_SELF_DELAY + 1, a)
     assert not [tx for tx in mempool(devchain) if any(i["txid"] == ours.txid()
                                                       for i in tx.inputs)]
+
+
+def test_forward_settled_while_the_payer_is_away_is_claimed_on_chain(node_factory, devchain):
+    """A dies while C fulfils: B has the preimage (its forward settled) but
+    cannot pass it to A.  B force closes its channel with A: its resolver
+    claims A's HTLC on chain with that preimage (HTLC-success)."""
+    a, b, c, invoice, paying, pool = forward_in_flight(
+        node_factory, devchain, lambda b, c: None)
+    try:
+        a.kill()
+        wait_for(lambda: [f["status"] for f in b.rpc("listforwards")["forwards"]] == ["settled"],
+                 30, interval=0.1, what="B's forward settled")
+        preimage = c.rpc("listinvoices", ["onchain"])["invoices"][0]["payment_preimage"]
+        closed = b.rpc("close", [a.id, 1], 60)
+        commitment = Tx.parse(bytes.fromhex(closed["tx"]))
+        wait_for(lambda: commitment.txid() in devchain.rpc("getrawmempool"), 10,
+                 what="B's commitment in the mempool")
+        mine(devchain, 1, b)
+        success = wait_mempool(devchain, lambda tx: any(i["txid"] == commitment.txid()
+                                                        for i in tx.inputs),
+                               "B's HTLC-success")
+        assert bytes.fromhex(preimage) in success.inputs[0]["witness"]
+        assert success.locktime == 0
+    finally:
+        pool.shutdown(wait=False)
