@@ -75,9 +75,11 @@
  * Bitcoin Core's 3 sat/vB relay fee is 294 sat; anchors' 330 is the
  * round number every implementation uses). */
 #define ONCHAIN_DUST_SAT 330
-/* How long a to_local sweep may take (a week), and an HTLC claim's
- * margin before the HTLC's expiry. */
+/* How long a to_local sweep may take (a week). */
 #define ONCHAIN_SWEEP_DEADLINE_BLOCKS 1008
+/* The penalty's feerate grows to at most this many times the urgent
+ * estimate while it waits. */
+#define ONCHAIN_PENALTY_MAX_BUMP 10
 
 enum onchain_close {
 	ONCHAIN_CLOSE_UNKNOWN,		/* not seen yet, or none we recognise */

@@ -260,7 +260,17 @@ static void hand_over(struct onchain *oc, struct onchain_effects *fx, struct bit
 		      uint32_t deadline, enum onchain_output_kind kind)
 {
 	size_t keep = 0;
+	struct bitcoin_txid txid, other;
 
+	bitcoin_tx_txid(&txid, tx);
+	for (size_t i = 0; i < oc->num_pending; i++) {
+		bitcoin_tx_txid(&other, oc->pending[i]);
+		if (bitcoin_txid_eq(&txid, &other)) {
+			/* The same again (the penalty at its highest feerate). */
+			bitcoin_tx_free(tx);
+			return;
+		}
+	}
 	for (size_t i = 0; i < oc->num_pending; i++) {
 		if (conflict(oc->pending[i], tx))
 			bitcoin_tx_free(oc->pending[i]);
@@ -292,10 +302,12 @@ void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx)
 	}
 }
 
-/* The penalty (BOLT #5 "Revoked Transaction Close Handling") for every revoked output still unspent, in one
- * transaction, its feerate raised by a quarter of the urgent one at each
- * block it has not confirmed (the cheater's to_local becomes theirs after
- * our to_self_delay). */
+/* The penalty (BOLT #5 "Revoked Transaction Close Handling") for every
+ * revoked output still unspent, in one transaction, its feerate raised by a
+ * quarter of the urgent one at each block it has not confirmed (the
+ * cheater's to_local becomes theirs after our to_self_delay), up to
+ * ONCHAIN_PENALTY_MAX_BUMP times it; where the outputs cannot pay that, the
+ * urgent feerate. */
 static void decide_penalty(struct onchain *oc, struct onchain_effects *fx,
 			   const struct onchain_feerates *feerates)
 {
@@ -314,9 +326,14 @@ static void decide_penalty(struct onchain *oc, struct onchain_effects *fx,
 	}
 	if (n) {
 		uint64_t bump = oc->tip > since ? oc->tip - since : 0;
-		uint64_t rate = (uint64_t)feerates->urgent_perkw * (4 + bump) / 4;
+		uint64_t rate;
+		if (bump > 4 * (ONCHAIN_PENALTY_MAX_BUMP - 1))
+			bump = 4 * (ONCHAIN_PENALTY_MAX_BUMP - 1);
+		rate = (uint64_t)feerates->urgent_perkw * (4 + bump) / 4;
 		feerate = rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
 		tx = build_sweep(oc, ins, n, feerate);
+		if (!tx)
+			tx = build_sweep(oc, ins, n, feerates->urgent_perkw);
 		if (tx)
 			hand_over(oc, fx, tx, since + oc->view.params.party[CHANNEL_LOCAL].to_self_delay,
 				  ONCHAIN_OUT_PENALTY);

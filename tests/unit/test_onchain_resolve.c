@@ -526,6 +526,33 @@ static void test_revoked_penalty(void)
 	world_free(&w);
 }
 
+/* A penalty that does not confirm pays more at every block, up to ten
+ * times the urgent feerate, and is never given up. */
+static void test_penalty_bump_is_capped(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *old, *justice;
+	uint64_t total = 0;
+
+	world_open(&w);
+	old = revoke_one(&w, NULL);
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	run_until(&r, 136);
+	CHECK(r.num_sent == 37);
+	justice = last_sent(&r);
+	for (size_t i = 0; justice && i < justice->num_inputs; i++)
+		total += world_find(&w, &justice->inputs[i].prevout)->amount_sat;
+	CHECK(justice && justice->outputs[0].amount_sat == total - sweep_fee(justice, 25000));
+	run_until(&r, 150);
+	CHECK(r.num_sent == 37);
+	CHECK(count_events(&r, ONCHAIN_EVENT_DUST_LEFT) == 0);
+	bitcoin_tx_free(old);
+	run_free(&r);
+	world_free(&w);
+}
+
 /* The cheater gets its HTLC-success of the revoked state confirmed first:
  * the preimage is learned, and the penalty takes that output too. */
 static void test_revoked_second_stage(void)
@@ -837,6 +864,7 @@ int main(void)
 	RUN(test_remote_previous_commitment);
 	RUN(test_revoked_penalty);
 	RUN(test_revoked_second_stage);
+	RUN(test_penalty_bump_is_capped);
 	RUN(test_revoked_htlc_gone_from_the_channel);
 	RUN(test_mutual_close);
 	RUN(test_reorg);
