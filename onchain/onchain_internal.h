@@ -1,6 +1,7 @@
 /* The resolver's own view of struct onchain, shared by onchain.c (the
- * transactions seen, classification, events), onchain_sweep.c (the
- * transactions we sign) and onchain_serialize.c.
+ * transactions seen, events), onchain_classify.c (what the close and each
+ * spend mean), onchain_sweep.c (the transactions we sign) and
+ * onchain_serialize.c.
  *
  * What is stored is what the chain taught (log: the closing transaction
  * and each spend of a tracked output, with its height), the preimages and
@@ -92,9 +93,19 @@ struct onchain {
 	size_t num_pending;
 };
 
-/* ---- onchain.c ---- */
+/* ---- onchain_classify.c ---- */
+/* Derives the close and the outputs to track from the closing
+ * transaction (after a clear). */
+void onchain_classify(struct onchain *oc, const struct onchain_logged *closing);
+/* What a confirmed spend of tracked outputs means. */
+void onchain_apply_spend(struct onchain *oc, const struct onchain_logged *lt);
+bool onchain_spends_funding(const struct onchain *oc, const struct bitcoin_tx *tx);
+/* Whether tx spends a tracked output not spent yet. */
+bool onchain_spends_tracked(struct onchain *oc, const struct bitcoin_tx *tx);
 /* The tracked output at op, or NULL. */
 struct onchain_out *onchain_find_out(struct onchain *oc, const struct bitcoin_outpoint *op);
+
+/* ---- onchain.c ---- */
 /* Forgets the derived state and derives it again from the log. */
 void onchain_rebuild(struct onchain *oc);
 /* Deep copy of view into out. */
