@@ -856,6 +856,34 @@ static void test_dust_left(void)
 	world_free(&w);
 }
 
+/* option_anchors channels are refused, saying so; a channel without
+ * commitments has no view. */
+static void test_anchors_and_unfunded_refused(void)
+{
+	struct pair p;
+	struct pair_options o;
+	struct channel_onchain_view view;
+	struct onchain_setup setup;
+	const char *err = NULL;
+
+	pair_default_options(&o);
+	o.anchors = true;
+	pair_init(&p, &o);
+	CHECK(!channel_onchain_view(p.node[0].ch, &view));
+	CHECK(pair_open(&p));
+	CHECK(channel_onchain_view(p.node[0].ch, &view));
+	memset(&setup, 0, sizeof(setup));
+	setup.ctx = p.ctx;
+	setup.view = &view;
+	setup.secrets = &p.node[0].secrets;
+	setup.sweep_script = sweep_script;
+	setup.sweep_script_len = sizeof(sweep_script);
+	CHECK(onchain_new(&setup, &err) == NULL);
+	CHECK(err && strstr(err, "option_anchors"));
+	channel_onchain_view_clear(&view);
+	pair_free(&p);
+}
+
 int main(void)
 {
 	RUN(test_local_commitment);
@@ -872,5 +900,6 @@ int main(void)
 	RUN(test_serialize_round_trip);
 	RUN(test_pending_sweep_survives_restart);
 	RUN(test_dust_left);
+	RUN(test_anchors_and_unfunded_refused);
 	return test_done();
 }
