@@ -7,12 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitcoin/script.h"
-#include "channel/scripts.h"
-#include "channel/shachain.h"
 #include "common/alloc.h"
 #include "crypto/hash.h"
-#include "crypto/secp.h"
 #include "crypto/util.h"
 
 const char *onchain_close_name(enum onchain_close close)
