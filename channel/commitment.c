@@ -90,11 +90,11 @@ uint64_t commitment_opener_cost_sat(const struct channel_params *params,
 }
 
 /* The keys of owner's commitment at per_commitment_point. */
-static bool derive_keys(const secp256k1_context *ctx,
-			struct commitment_keys *keys,
-			const struct channel_params *params,
-			enum channel_side owner,
-			const struct pubkey *per_commitment_point)
+bool commitment_keys_derive(const secp256k1_context *ctx,
+			    struct commitment_keys *keys,
+			    const struct channel_params *params,
+			    enum channel_side owner,
+			    const struct pubkey *per_commitment_point)
 {
 	const struct channel_basepoints *local = &params->party[owner].basepoints;
 	const struct channel_basepoints *remote =
@@ -384,7 +384,7 @@ struct commitment *commitment_new(const secp256k1_context *ctx,
 	c->funding_pubkey[0] = params->party[owner].funding_pubkey;
 	c->funding_pubkey[1] = params->party[other].funding_pubkey;
 	c->funding_sat = params->funding_sat;
-	if (!derive_keys(ctx, &c->keys, params, owner, per_commitment_point)) {
+	if (!commitment_keys_derive(ctx, &c->keys, params, owner, per_commitment_point)) {
 		fail(err, "per_commitment_point derives an invalid key");
 		free(c);
 		return NULL;

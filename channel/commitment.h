@@ -131,6 +131,16 @@ struct commitment *commitment_new(const secp256k1_context *ctx,
 				  const struct commitment_state *state,
 				  const char **err);
 
+/* The keys of owner's commitment whose per-commitment point is
+ * per_commitment_point (BOLT #3 "Key Derivation"); e.g. a revoked one, to
+ * recognise its outputs.
+ * Returns: false only if a key derives to infinity. */
+bool commitment_keys_derive(const secp256k1_context *ctx,
+			    struct commitment_keys *keys,
+			    const struct channel_params *params,
+			    enum channel_side owner,
+			    const struct pubkey *per_commitment_point);
+
 /* Releases c and everything it owns.  NULL is a no-op. */
 void commitment_free(struct commitment *c);
 

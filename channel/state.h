@@ -66,6 +66,8 @@
 #include "channel/keys.h"
 #include "channel/open.h"
 #include "channel/params.h"
+#include "channel/commitment.h"
+#include "channel/shachain.h"
 #include "wire/peer_wire.h"
 #include "wire/wirebuf.h"
 
@@ -371,6 +373,46 @@ bool channel_onchain_can_fail(const struct channel *ch,
  * commitments or is forgotten.  Produces no snapshot if nothing changed. */
 bool channel_funding_spent(struct channel *ch, struct channel_effects *fx,
 			   const struct bitcoin_txid *txid, uint32_t depth);
+
+/* What the on-chain resolver (onchain/onchain.h) needs of a channel whose
+ * funding output is spent: each commitment that may have spent it, as
+ * commitment_new() rebuilds it, and what lets us claim from it.  Taken
+ * before channel_funding_spent() drops HTLCs, so every commitment is
+ * complete. */
+struct channel_onchain_commitment {
+	/* state.htlcs is malloc'd (the view owns it). */
+	struct commitment_state state;
+	/* The owner's per-commitment point for state.commitment_number. */
+	struct pubkey point;
+};
+
+struct channel_onchain_view {
+	struct channel_params params;
+	/* Our latest commitment, and the peer's signatures on its HTLC
+	 * transactions (in the order of its HTLC outputs: BOLT #2
+	 * commitment_signed's htlc_signatures). */
+	struct channel_onchain_commitment local;
+	struct ecdsa_signature *local_htlc_sigs;	/* malloc'd */
+	size_t num_local_htlc_sigs;
+	/* The peer's valid commitments: [0] its latest, [1] its previous
+	 * while we await its revoke_and_ack (num_remote 2). */
+	struct channel_onchain_commitment remote[2];
+	size_t num_remote;
+	/* Every per-commitment secret the peer revealed: a commitment of its
+	 * numbered below remote[num_remote - 1] is revoked. */
+	struct shachain remote_secrets;
+	/* HTLCs we offered, not fulfilled, signed into some commitment:
+	 * each needs an outcome (fulfilled or failed) upstream. */
+	struct channel_htlc *offered;			/* malloc'd */
+	size_t num_offered;
+};
+
+/* Fills out for ch.  Returns: false if ch never had commitments or one
+ * cannot be described (out is then empty). */
+bool channel_onchain_view(const struct channel *ch,
+			  struct channel_onchain_view *out);
+/* Frees what view owns (not view itself). */
+void channel_onchain_view_clear(struct channel_onchain_view *view);
 
 /* ---- Reading the channel ---- */
 

@@ -234,3 +234,91 @@ bool channel_funding_spent(struct channel *ch, struct channel_effects *fx,
 	}
 	return changed ? channel_step_done(ch, fx) : true;
 }
+
+/* out describes owner's commitment n at point as set has it. */
+static bool describe(const struct channel *ch, const struct htlc_set *set,
+		     enum channel_side owner, uint64_t n,
+		     const struct pubkey *point,
+		     struct channel_onchain_commitment *out)
+{
+	struct htlc_view view;
+
+	htlc_set_view(&view, set, owner, false);
+	if (view.balance_msat[CHANNEL_LOCAL] < 0
+	    || view.balance_msat[CHANNEL_REMOTE] < 0) {
+		htlc_view_free(&view);
+		return false;
+	}
+	memset(out, 0, sizeof(*out));
+	out->state.commitment_number = n;
+	out->state.feerate_per_kw = view.feerate_per_kw;
+	for (size_t side = 0; side < CHANNEL_NUM_SIDES; side++)
+		out->state.balance_msat[side] = (uint64_t)view.balance_msat[side];
+	/* Taken over from the view: htlc_view_free would only free it. */
+	out->state.htlcs = view.htlcs;
+	out->state.num_htlcs = view.num_htlcs;
+	out->point = *point;
+	return true;
+}
+
+bool channel_onchain_view(const struct channel *ch,
+			  struct channel_onchain_view *out)
+{
+	struct pubkey point;
+
+	memset(out, 0, sizeof(*out));
+	if (!ch->has_commitments || !ch->has_remote_point[POINT_CURRENT])
+		return false;
+	out->params = ch->params;
+	out->remote_secrets = ch->remote_secrets;
+	channel_local_point(ch, &point, ch->commit_num[CHANNEL_LOCAL]);
+	if (!describe(ch, &ch->htlcs, CHANNEL_LOCAL, ch->commit_num[CHANNEL_LOCAL],
+		      &point, &out->local))
+		goto fail;
+	out->local_htlc_sigs = wire_calloc(ch->num_local_htlc_sigs + 1,
+					   sizeof(out->local_htlc_sigs[0]));
+	if (ch->num_local_htlc_sigs)
+		memcpy(out->local_htlc_sigs, ch->local_htlc_sigs,
+		       ch->num_local_htlc_sigs * sizeof(ch->local_htlc_sigs[0]));
+	out->num_local_htlc_sigs = ch->num_local_htlc_sigs;
+	if (!describe(ch, &ch->htlcs, CHANNEL_REMOTE, ch->commit_num[CHANNEL_REMOTE],
+		      &ch->remote_point[POINT_CURRENT], &out->remote[0]))
+		goto fail;
+	out->num_remote = 1;
+	if (ch->awaiting_revoke && ch->has_remote_point[POINT_PREVIOUS]
+	    && ch->commit_num[CHANNEL_REMOTE] > 0) {
+		struct htlc_set before;
+		bool ok;
+
+		set_before_our_commit(ch, &before);
+		ok = describe(ch, &before, CHANNEL_REMOTE,
+			      ch->commit_num[CHANNEL_REMOTE] - 1,
+			      &ch->remote_point[POINT_PREVIOUS], &out->remote[1]);
+		free(before.htlcs);
+		if (!ok)
+			goto fail;
+		out->num_remote = 2;
+	}
+	out->offered = wire_calloc(ch->htlcs.num + 1, sizeof(out->offered[0]));
+	for (size_t i = 0; i < ch->htlcs.num; i++) {
+		const struct htlc *h = &ch->htlcs.htlcs[i];
+		/* One never signed is failed by channel_funding_spent. */
+		if (h->h.offerer == CHANNEL_LOCAL && h->removal != HTLC_FULFILLED
+		    && h->add_step != UPDATE_SENT)
+			out->offered[out->num_offered++] = h->h;
+	}
+	return true;
+fail:
+	channel_onchain_view_clear(out);
+	return false;
+}
+
+void channel_onchain_view_clear(struct channel_onchain_view *view)
+{
+	free((void *)view->local.state.htlcs);
+	free(view->local_htlc_sigs);
+	for (size_t i = 0; i < 2; i++)
+		free((void *)view->remote[i].state.htlcs);
+	free(view->offered);
+	memset(view, 0, sizeof(*view));
+}

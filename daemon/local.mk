@@ -44,7 +44,9 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/wallet/wallet_keys.c daemon/wallet/wallet_keys.h \
 	daemon/wallet/wallet_list.c \
 	daemon/wallet/wallet_spend.c \
-	daemon/wallet/wallet_store.c daemon/wallet/wallet_store.h
+	daemon/wallet/wallet_store.c daemon/wallet/wallet_store.h \
+	daemon/onchain/resolvers.c daemon/onchain/resolvers.h \
+	daemon/onchain/onchain_store.c daemon/onchain/onchain_store.h
 
 # The layers of daemon/ (daemon/README.md): includes point down, and no
 # JSON below the JSON-RPC transport.
@@ -114,6 +116,13 @@ TESTS += tests/unit/test_daemon_htlc_switch
 tests_unit_test_daemon_htlc_switch_SOURCES = tests/unit/test_daemon_htlc_switch.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/test.h
 tests_unit_test_daemon_htlc_switch_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
+# The on-chain resolvers' table, against an in-memory database.
+check_PROGRAMS += tests/unit/test_daemon_onchain_store
+TESTS += tests/unit/test_daemon_onchain_store
+tests_unit_test_daemon_onchain_store_SOURCES = tests/unit/test_daemon_onchain_store.c \
+	tests/unit/test.h
+tests_unit_test_daemon_onchain_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
 # The channels table's queries, against an in-memory database.
 check_PROGRAMS += tests/unit/test_daemon_channels_store

@@ -35,6 +35,7 @@
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
 #include "daemon/net/peers.h"
+#include "daemon/onchain/resolvers.h"
 #include "daemon/wallet/wallet.h"
 #include "db/db.h"
 
@@ -360,7 +361,22 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
-	/* Channels listen to the chain, so the chain starts after them. */
+	/* The resolvers and channels listen to the chain, so the chain
+	 * starts after them. */
+	struct resolvers_setup resolvers_setup = {
+		.base = ohmd->base,
+		.log = ohmd->log,
+		.db = ohmd->db,
+		.secp = ohmd->secp,
+		.chain = ohmd->chain,
+		.wallet = ohmd->wallet,
+		.node_secret = ohmd->node_secret,
+	};
+	ohmd->resolvers = resolvers_new(&resolvers_setup, err, sizeof(err));
+	if (!ohmd->resolvers) {
+		startup_error("%s", err);
+		goto out;
+	}
 	struct channels_setup channels_setup = {
 		.base = ohmd->base,
 		.log = ohmd->log,
@@ -369,6 +385,7 @@ static int run(struct ohmd *ohmd)
 		.secp = ohmd->secp,
 		.chain = ohmd->chain,
 		.wallet = ohmd->wallet,
+		.resolvers = ohmd->resolvers,
 		.peers = ohmd->peers,
 		.node_secret = ohmd->node_secret,
 		.node_id = ohmd->node_id,
@@ -390,6 +407,7 @@ static int run(struct ohmd *ohmd)
 		.node_secret = ohmd->node_secret,
 		.chain = ohmd->chain,
 		.channels = ohmd->channels,
+		.resolvers = ohmd->resolvers,
 	};
 	ohmd->invoices = ohmd->htlcs.invoices = invoices_new(&ohmd->htlcs);
 	ohmd->payflow = ohmd->htlcs.payflow = payflow_new(&ohmd->htlcs);
@@ -402,6 +420,11 @@ static int run(struct ohmd *ohmd)
 		struct channels_htlc_listener htlc = payflow_channels_listener(ohmd->payflow);
 		channels_set_htlc_listener(ohmd->channels, &htlc);
 	}
+	{
+		struct resolvers_htlc_listener htlc = payflow_resolvers_listener(ohmd->payflow);
+		resolvers_set_htlc_listener(ohmd->resolvers, &htlc);
+	}
+	resolvers_start(ohmd->resolvers);
 	chain_start(ohmd->chain);
 	channels_start(ohmd->channels);
 	ohmd->rpc = rpc_server_new(ohmd, rpc_command_find, ohmd->base, ohmd->log, config->rpc_file,
@@ -439,6 +462,8 @@ out:
 	ohmd->peers = NULL;
 	channels_free(ohmd->channels);
 	ohmd->channels = NULL;
+	resolvers_free(ohmd->resolvers);
+	ohmd->resolvers = NULL;
 	invoices_free(ohmd->invoices);
 	ohmd->invoices = NULL;
 	payments_free(ohmd->payments);

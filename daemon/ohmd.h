@@ -21,6 +21,7 @@ struct payments;
 struct event_base;
 struct log;
 struct peer_manager;
+struct resolvers;
 struct rpc_server;
 struct wallet;
 
@@ -34,6 +35,7 @@ struct ohmd {
 	struct bitcoind *bitcoind;	/* bitcoind's JSON-RPC */
 	struct chain *chain;		/* follows the block chain */
 	struct wallet *wallet;		/* on-chain funds */
+	struct resolvers *resolvers;	/* closed channels' outputs on chain */
 	struct channels *channels;	/* Lightning channels */
 	struct invoices *invoices;	/* what we are to be paid */
 	struct payflow *payflow;	/* where HTLCs go */

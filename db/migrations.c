@@ -157,6 +157,25 @@ const struct db_migration ohm_migrations[] = {
 	 * (daemon/htlcs/htlc_switch.h, invariant 2). */
 	{"ALTER TABLE forwards ADD COLUMN withdrawn_key INTEGER;"
 	 "ALTER TABLE payments ADD COLUMN withdrawn_key INTEGER"},
+	/* 12: a closed channel's on-chain resolver (onchain/onchain.h):
+	 * its snapshot, where its sweeps pay, and whether everything is
+	 * irrevocably resolved (daemon/onchain/); the HTLCs each channel
+	 * carried. */
+	{"CREATE TABLE onchain_resolvers ("
+	 "  channel INTEGER PRIMARY KEY,"
+	 "  sweep_script BLOB NOT NULL,"
+	 "  state BLOB NOT NULL,"
+	 "  resolved INTEGER NOT NULL DEFAULT 0);"
+	 /* Every HTLC a channel ever carried, so a revoked commitment's
+	  * HTLC outputs can be recognised (its HTLCs may be long gone). */
+	 "CREATE TABLE channel_htlcs_seen ("
+	 "  channel INTEGER NOT NULL,"
+	 "  offerer INTEGER NOT NULL CHECK (offerer IN (0, 1)),"
+	 "  htlc_id INTEGER NOT NULL,"
+	 "  payment_hash BLOB NOT NULL CHECK (length(payment_hash) = 32),"
+	 "  amount_msat INTEGER NOT NULL,"
+	 "  cltv_expiry INTEGER NOT NULL,"
+	 "  PRIMARY KEY (channel, offerer, htlc_id, payment_hash))"},
 };
 
 const size_t ohm_migrations_count =

@@ -17,6 +17,7 @@
 #include "channel/scripts.h"
 #include "channel/state.h"
 #include "common/alloc.h"
+#include "common/byteset.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/util.h"
@@ -230,6 +231,7 @@ void chan_free(struct chan *chan)
 	bitcoin_tx_free(chan->funding_tx);
 	free(chan->pending_snapshot);
 	free(chan->failure);
+	byteset_free(chan->htlcs_noted);
 	free(chan);
 }
 
@@ -282,6 +284,8 @@ static bool row_save(struct chan *chan, const uint8_t *snapshot, size_t snapshot
 {
 	struct channels *chans = chan->owner;
 
+	const struct htlc_set *set = channel_get_htlcs(chan->ch);
+
 	if (!chan->opened_height)
 		chan->opened_height = chain_height(chans->setup.chain);
 	if (!channels_store_save(chans->setup.db, chan->dbid, chan->peer_id, channel_get_id(chan->ch)->bytes,
@@ -290,6 +294,22 @@ static bool row_save(struct chan *chan, const uint8_t *snapshot, size_t snapshot
 				 chan->opened_height))
 		return false;
 	chan->has_row = true;
+	/* Each HTLC once, for the on-chain resolver of a revoked commitment
+	 * (daemon/onchain/). */
+	if (!chan->htlcs_noted)
+		chan->htlcs_noted = byteset_new(1 + 8 + 32);
+	for (size_t i = 0; i < set->num; i++) {
+		const struct channel_htlc *h = &set->htlcs[i].h;
+		uint8_t key[1 + 8 + 32];
+		key[0] = (uint8_t)h->offerer;
+		memcpy(key + 1, &h->id, 8);
+		memcpy(key + 9, h->payment_hash.u8, 32);
+		if (byteset_get(chan->htlcs_noted, key, NULL))
+			continue;
+		if (!channels_store_note_htlc(chans->setup.db, chan->dbid, h))
+			return false;
+		byteset_put(chan->htlcs_noted, key, 0);
+	}
 	return true;
 }
 

@@ -47,6 +47,7 @@ struct event_base;
 struct log;
 struct peer;
 struct peer_manager;
+struct resolvers;
 
 #define CHANNELS_RECONNECT_MAX_SECS 60
 /* Core Lightning's default for close's unilateraltimeout: two days. */
@@ -61,6 +62,9 @@ struct channels_setup {
 	const secp256k1_context *secp;
 	struct chain *chain;
 	struct wallet *wallet;
+	/* Where a channel whose funding output is spent goes (may be NULL:
+	 * nothing is resolved on chain). */
+	struct resolvers *resolvers;
 	struct peer_manager *peers;
 	/* The node's keys: 32 and 33 bytes, kept by the caller while the
 	 * channels run (the secret is never logged). */

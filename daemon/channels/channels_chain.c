@@ -18,6 +18,7 @@
 #include "daemon/channels/channels_store.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
+#include "daemon/onchain/resolvers.h"
 #include "daemon/wallet/wallet.h"
 #include "db/db.h"
 #include "wire/short_channel_id.h"
@@ -54,6 +55,50 @@ static bool pays_channel(const struct chan *chan, const struct bitcoin_tx *tx, u
 	ok = tx->outputs[outnum].script_len == script->len
 		&& memcmp(tx->outputs[outnum].script, script->data, script->len) == 0;
 	wirebuf_free(script);
+	return ok;
+}
+
+/* The funding output is spent in block (at height): the resolver follows
+ * the outputs from now on (BOLT #5), from the channel as it stands before
+ * the engine drops anything, with the preimages of the peer's HTLCs we
+ * fulfilled. */
+static bool hand_over(struct chan *chan, uint32_t height, const struct bitcoin_block *block,
+		      char *err, size_t errlen)
+{
+	struct channels *chans = chan->owner;
+	struct channel_onchain_view view;
+	const struct htlc_set *set = channel_get_htlcs(chan->ch);
+	struct preimage *preimages;
+	struct channel_htlc *known;
+	size_t num = 0, num_known;
+	bool ok;
+
+	if (!chans->setup.resolvers || !channel_onchain_view(chan->ch, &view))
+		return true;
+	if (view.params.option_anchors) {
+		char cid[65];
+		log_unusual(channels_log(chans), "channel",
+			    "%s: channel %s: outputs of an anchor channel are not resolved on chain yet",
+			    chan->peer_id_hex, chan_id_hex(cid, chan));
+		channel_onchain_view_clear(&view);
+		return true;
+	}
+	preimages = oh_calloc(set->num + 1, sizeof(*preimages));
+	for (size_t i = 0; i < set->num; i++)
+		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE
+		    && set->htlcs[i].removal == HTLC_FULFILLED)
+			preimages[num++] = set->htlcs[i].preimage;
+	if (!channels_store_htlcs_seen(chans->setup.db, chan->dbid, &known, &num_known)) {
+		snprintf(err, errlen, "cannot read a channel's HTLCs: %s", db_errmsg(chans->setup.db));
+		free(preimages);
+		channel_onchain_view_clear(&view);
+		return false;
+	}
+	ok = resolvers_watch(chans->setup.resolvers, chan->dbid, &view, preimages, num, known,
+			     num_known, height, block->txs, block->num_txs, err, errlen);
+	free(known);
+	free(preimages);
+	channel_onchain_view_clear(&view);
 	return ok;
 }
 
@@ -104,6 +149,11 @@ bool channels_block_connected(void *arg, uint32_t height, const struct bitcoin_b
 		if (changed && !row_update_chain(chan)) {
 			snprintf(err, errlen, "cannot store a channel's funding: %s",
 				 db_errmsg(chans->setup.db));
+			free(txids);
+			return false;
+		}
+		if (changed && chan->is_spent && chan->spend_height == height
+		    && !hand_over(chan, height, block, err, errlen)) {
 			free(txids);
 			return false;
 		}

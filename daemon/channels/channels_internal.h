@@ -91,6 +91,9 @@ struct chan {
 	uint64_t link_gen;
 
 	char *failure;			/* why it failed, for status */
+	/* The HTLCs noted in channel_htlcs_seen since start-up (keys:
+	 * offerer, id, payment_hash). */
+	struct byteset *htlcs_noted;
 	struct chan *next;
 };
 

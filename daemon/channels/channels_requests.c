@@ -11,6 +11,7 @@
 #include "crypto/hash.h"
 #include "daemon/chain/chain.h"
 #include "daemon/log.h"
+#include "daemon/onchain/resolvers.h"
 
 /* ---- Finding ---- */
 
@@ -114,6 +115,30 @@ void channels_dev_settle_htlc(struct channels *chans, struct chan *chan, uint64_
 	static const uint8_t reason[32];
 
 	channel_effects_init(&fx);
+	if (preimage && channel_get_state(chan->ch) == CHANNEL_ONCHAIN) {
+		/* Closed: the HTLC's output is claimed on chain with it. */
+		const struct htlc *h = channel_find_htlc(chan->ch, CHANNEL_REMOTE, htlc_id);
+		struct sha256 hash;
+		char why[300] = "not resolved on chain";
+		memcpy(p.r, preimage, sizeof(p.r));
+		sha256(&hash, p.r, sizeof(p.r));
+		if (!h || memcmp(hash.u8, h->h.payment_hash.u8, sizeof(hash.u8)) != 0) {
+			done(arg, htlc_id, channels_error_fmt(&error, text, sizeof(text),
+							      CHANNELS_ERROR_FAILED,
+							      "no HTLC %llu of the peer's with that"
+							      " payment_hash", (unsigned long long)htlc_id));
+			return;
+		}
+		if (!chans->setup.resolvers
+		    || !resolvers_add_preimage(chans->setup.resolvers, chan->dbid, &p, why,
+					       sizeof(why))) {
+			done(arg, htlc_id, channels_error_fmt(&error, text, sizeof(text),
+							      CHANNELS_ERROR_FAILED, "%s", why));
+			return;
+		}
+		done(arg, htlc_id, NULL);
+		return;
+	}
 	if (preimage) {
 		memcpy(p.r, preimage, sizeof(p.r));
 		ok = channel_fulfill_htlc(chan->ch, &fx, htlc_id, &p);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel/params.h"
 #include "common/alloc.h"
 #include "db/db.h"
 
@@ -60,7 +61,71 @@ bool channels_store_delete(struct db *db, int64_t id)
 	if (!stmt)
 		return false;
 	sqlite3_bind_int64(stmt, 1, id);
+	if (!step_done(stmt))
+		return false;
+	stmt = db_prepare(db, "DELETE FROM channel_htlcs_seen WHERE channel = ?");
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
 	return step_done(stmt);
+}
+
+bool channels_store_note_htlc(struct db *db, int64_t id, const struct channel_htlc *htlc)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"INSERT OR IGNORE INTO channel_htlcs_seen"
+		" (channel, offerer, htlc_id, payment_hash, amount_msat, cltv_expiry)"
+		" VALUES (?, ?, ?, ?, ?, ?)");
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, htlc->offerer);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)htlc->id);
+	sqlite3_bind_blob(stmt, 4, htlc->payment_hash.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)htlc->amount_msat);
+	sqlite3_bind_int64(stmt, 6, htlc->cltv_expiry);
+	return step_done(stmt);
+}
+
+bool channels_store_htlcs_seen(struct db *db, int64_t id, struct channel_htlc **out,
+			       size_t *num)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT offerer, htlc_id, payment_hash, amount_msat, cltv_expiry"
+		" FROM channel_htlcs_seen WHERE channel = ? ORDER BY offerer, htlc_id");
+	size_t cap = 8;
+	int rc;
+
+	*out = NULL;
+	*num = 0;
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	*out = oh_calloc(cap, sizeof(**out));
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct channel_htlc *h;
+		if (*num == cap) {
+			cap *= 2;
+			*out = oh_realloc(*out, cap * sizeof(**out));
+		}
+		h = &(*out)[(*num)++];
+		memset(h, 0, sizeof(*h));
+		h->offerer = db_col_int64(stmt, "offerer") ? CHANNEL_REMOTE : CHANNEL_LOCAL;
+		h->id = (uint64_t)db_col_int64(stmt, "htlc_id");
+		db_col_copy(stmt, "payment_hash", h->payment_hash.u8, 32);
+		h->amount_msat = (uint64_t)db_col_int64(stmt, "amount_msat");
+		h->cltv_expiry = (uint32_t)db_col_int64(stmt, "cltv_expiry");
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*num = 0;
+		return false;
+	}
+	return true;
 }
 
 /* UPDATE channels SET <a blob column> = ? WHERE id = ? */

@@ -52,6 +52,18 @@ bool channels_store_save(struct db *db, int64_t id, const uint8_t peer_id[PUBKEY
 			 size_t snapshot_len, const struct bitcoin_outpoint *funding,
 			 uint32_t opened_height);
 
+struct channel_htlc;
+
+/* Notes an HTLC the channel carries (kept after it is gone: a revoked
+ * commitment of the peer's may hold it).  Noting it again is a no-op.
+ * Returns: false on a database error. */
+bool channels_store_note_htlc(struct db *db, int64_t id, const struct channel_htlc *htlc);
+
+/* Every HTLC noted for the channel, in *out (malloc'd, *num of them).
+ * Returns: false on a database error (*out NULL). */
+bool channels_store_htlcs_seen(struct db *db, int64_t id, struct channel_htlc **out,
+			       size_t *num);
+
 /* Deletes the row (a forgotten channel).  false: a database error. */
 bool channels_store_delete(struct db *db, int64_t id);
 

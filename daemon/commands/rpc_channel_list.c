@@ -11,6 +11,8 @@
 #include "daemon/channels/channels.h"
 #include "daemon/config.h"
 #include "daemon/ohmd.h"
+#include "daemon/chain/chain.h"
+#include "daemon/onchain/resolvers.h"
 #include "wire/peer_wire.h"
 #include "wire/short_channel_id.h"
 
@@ -97,8 +99,45 @@ static json_t *updates_json(const struct config *config, const struct channel_su
 	return updates;
 }
 
-static json_t *channel_json(const struct config *config, const struct chan *chan)
+/* What the on-chain resolver follows: how the channel closed and each
+ * output, with what resolved it or how many blocks it still waits. */
+static json_t *onchain_json(const struct onchain *oc, uint32_t tip)
 {
+	json_t *obj = json_object(), *outputs = json_array();
+
+	json_object_set_new(obj, "close", json_string(onchain_close_name(onchain_get_close(oc))));
+	json_object_set_new(obj, "resolved", json_boolean(onchain_is_resolved(oc)));
+	for (size_t i = 0; i < onchain_num_outputs(oc); i++) {
+		struct onchain_output_info info;
+		char txid[65], outpoint[80];
+		json_t *o;
+
+		onchain_get_output(oc, i, &info);
+		snprintf(outpoint, sizeof(outpoint), "%s:%u",
+			 bitcoin_txid_to_hex(txid, &info.outpoint.txid), info.outpoint.vout);
+		o = json_pack("{s:s, s:s, s:I, s:b}", "outpoint", outpoint,
+			      "kind", onchain_output_kind_name(info.kind),
+			      "amount_msat", (json_int_t)info.amount_sat * 1000,
+			      "resolved", info.is_resolved);
+		if (info.is_dust)
+			json_object_set_new(o, "dust", json_true());
+		else if (info.is_resolved && (info.kind != ONCHAIN_OUT_WALLET
+					      && info.kind != ONCHAIN_OUT_THEIRS))
+			json_object_set_new(o, "resolved_by", json_string(
+				bitcoin_txid_to_hex(txid, &info.resolved_by)));
+		if (!info.is_resolved && info.spendable_height && info.spendable_height != UINT32_MAX)
+			json_object_set_new(o, "blocks_left", json_integer(
+				info.spendable_height > tip + 1 ? info.spendable_height - tip - 1 : 0));
+		json_array_append_new(outputs, o);
+	}
+	json_object_set_new(obj, "outputs", outputs);
+	return obj;
+}
+
+static json_t *channel_json(const struct ohmd *ohmd, const struct chan *chan)
+{
+	const struct config *config = ohmd->config;
+	const struct onchain *oc = resolvers_find(ohmd->resolvers, chan_dbid(chan));
 	struct channel_summary s;
 	char peer[2 * PUBKEY_CMPR_LEN + 1], cid[65], hex[65], scid[SHORT_CHANNEL_ID_STR_MAX];
 	json_t *obj;
@@ -144,6 +183,8 @@ static json_t *channel_json(const struct config *config, const struct chan *chan
 	json_object_set_new(obj, "updates", updates_json(config, &s));
 	json_object_set_new(obj, "htlcs", htlcs_json(s.htlcs));
 	json_object_set_new(obj, "status", status_json(&s));
+	if (oc)
+		json_object_set_new(obj, "onchain", onchain_json(oc, chain_height(ohmd->chain)));
 	return obj;
 }
 
@@ -155,7 +196,7 @@ json_t *rpc_channels_list_json(struct ohmd *ohmd, const uint8_t *peer_id)
 	for (struct chan *chan = channels_next(channels, NULL); chan;
 	     chan = channels_next(channels, chan))
 		if (!peer_id || memcmp(chan_peer_id(chan), peer_id, PUBKEY_CMPR_LEN) == 0)
-			json_array_insert_new(list, 0, channel_json(ohmd->config, chan));
+			json_array_insert_new(list, 0, channel_json(ohmd, chan));
 	return list;
 }
 

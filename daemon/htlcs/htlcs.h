@@ -19,6 +19,8 @@ struct log;
 struct payflow;
 struct payments;
 
+struct resolvers;
+
 struct htlcs {
 	struct event_base *base;
 	struct log *log;
@@ -28,6 +30,9 @@ struct htlcs {
 	const uint8_t *node_secret;	/* 32 bytes; never logged */
 	struct chain *chain;
 	struct channels *channels;
+	/* Closed channels' outputs: a preimage for an incoming HTLC on one
+	 * goes there. */
+	struct resolvers *resolvers;
 	/* The three HTLC subsystems. */
 	struct invoices *invoices;
 	struct payflow *payflow;

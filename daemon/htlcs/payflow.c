@@ -432,6 +432,17 @@ static void pass_upstream(struct payflow *flow, const struct forward_outcome *o)
 	struct chan *in_dc = channels_by_dbid(flow->htlcs->channels, o->in_channel);
 	struct incoming in;
 
+	if (in_dc && o->is_settled && channel_get_state(chan_engine(in_dc)) == CHANNEL_ONCHAIN
+	    && flow->htlcs->resolvers) {
+		/* BOLT #5: the incoming HTLC's output is claimed on chain
+		 * with the preimage (stored first, by our caller). */
+		char err[300];
+		if (!resolvers_add_preimage(flow->htlcs->resolvers, o->in_channel, &o->preimage,
+					    err, sizeof(err)))
+			log_unusual(pflog(flow), "pay", "cannot claim HTLC %llu on chain: %s",
+				    (unsigned long long)o->in_htlc_id, err);
+		return;
+	}
 	if (!in_dc || !chan_is_usable(in_dc))
 		return;		/* payflow_channel_usable comes back to it */
 	if (o->is_settled) {
@@ -582,6 +593,82 @@ static void listener_added(void *arg, struct chan *chan, uint64_t htlc_id)
 static void listener_usable(void *arg, struct chan *chan)
 {
 	payflow_channel_usable(arg, chan);
+}
+
+/* ---- The resolvers' listener: outcomes decided on chain ---- */
+
+static bool onchain_resolved_db(void *arg, int64_t channel, const struct channel_event *ev,
+				void *owner)
+{
+	struct payflow *flow = arg;
+	struct chan *chan = channels_by_dbid(flow->htlcs->channels, channel);
+
+	if (!chan) {
+		memset(owner, 0, sizeof(struct payflow_owner));
+		return true;
+	}
+	return payflow_resolved_db(flow, chan, ev, owner);
+}
+
+static void onchain_resolved(void *arg, int64_t channel, const struct channel_event *ev,
+			     const void *owner)
+{
+	struct payflow *flow = arg;
+	struct chan *chan = channels_by_dbid(flow->htlcs->channels, channel);
+
+	if (chan)
+		payflow_resolved(flow, chan, ev, owner);
+}
+
+/* BOLT #5: an HTLC the peer offered on a closed channel whose preimage we
+ * know (its forward settled downstream, or it paid our invoice) is claimed
+ * on chain: the resolver gets the preimage. */
+static void onchain_watching(void *arg, int64_t channel)
+{
+	struct payflow *flow = arg;
+	struct chan *chan = channels_by_dbid(flow->htlcs->channels, channel);
+	const struct htlc_set *set;
+
+	if (!chan || !flow->htlcs->resolvers)
+		return;
+	set = channel_get_htlcs(chan_engine(chan));
+	for (size_t i = 0; i < set->num; i++) {
+		const struct htlc *h = &set->htlcs[i];
+		struct forward_outcome o;
+		struct invoice_row row;
+		struct preimage preimage;
+		bool known = false;
+		char err[300];
+		if (h->h.offerer != CHANNEL_REMOTE)
+			continue;
+		if (forwards_store_by_incoming(flow->htlcs->db, channel, h->h.id, &o) == 1) {
+			known = o.is_settled;
+			preimage = o.preimage;
+			forward_outcome_clear(&o);
+		} else if (invoices_store_by_hash(flow->htlcs->db, &h->h.payment_hash, &row) == 1) {
+			known = row.is_paid;
+			preimage = row.preimage;
+			invoice_row_clear(&row);
+		}
+		if (known && !resolvers_add_preimage(flow->htlcs->resolvers, channel, &preimage,
+						     err, sizeof(err)))
+			log_unusual(pflog(flow), "pay", "cannot claim HTLC %llu on chain: %s",
+				    (unsigned long long)h->h.id, err);
+		crypto_wipe(&preimage, sizeof(preimage));
+	}
+}
+
+struct resolvers_htlc_listener payflow_resolvers_listener(struct payflow *flow)
+{
+	struct resolvers_htlc_listener listener = {
+		.resolved_db = onchain_resolved_db,
+		.resolved = onchain_resolved,
+		.watching = onchain_watching,
+		.owner_size = sizeof(struct payflow_owner),
+		.arg = flow,
+	};
+
+	return listener;
 }
 
 struct channels_htlc_listener payflow_channels_listener(struct payflow *flow)

@@ -21,6 +21,7 @@
 
 #include "daemon/channels/channels.h"
 #include "daemon/htlcs/htlc_switch.h"
+#include "daemon/onchain/resolvers.h"
 
 struct channel_event;
 struct chan;
@@ -70,6 +71,11 @@ void payflow_channel_usable(struct payflow *payflow, struct chan *chan);
 /* What the channels tell the switch (registered at start-up): the four
  * calls above, with struct payflow_owner as the per-event owner. */
 struct channels_htlc_listener payflow_channels_listener(struct payflow *payflow);
+
+/* What the on-chain resolvers tell the switch: an HTLC we offered on a
+ * closed channel fulfilled or failed on chain, handled as the channels'
+ * resolved_db / resolved are. */
+struct resolvers_htlc_listener payflow_resolvers_listener(struct payflow *payflow);
 
 /* listforwards: each forward (with status, if not NULL), in order. */
 struct forward_row;

@@ -125,7 +125,7 @@ static void load_bolts(char *bolts[100])
 static void test_spec_quotes_in_sources(void)
 {
 	static const char *const dirs[] = {
-		"common", "crypto", "wire", "bitcoin", "channel", "gossip", "pay",
+		"common", "crypto", "wire", "bitcoin", "channel", "gossip", "pay", "onchain",
 		"db", "daemon", "cli",
 	};
 	char *bolts[100] = { NULL };

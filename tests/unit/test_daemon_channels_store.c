@@ -2,8 +2,10 @@
  * an in-memory database with ohm's real migrations: what is saved is what
  * is loaded, field by field, and a damaged row is named. */
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "channel/params.h"
 #include "daemon/channels/channels_store.h"
 #include "db/db.h"
 #include "tests/unit/test.h"
@@ -194,6 +196,40 @@ static void test_errors_when_the_table_is_gone(void)
 	db_close(db);
 }
 
+/* The HTLCs a channel carried: each noted once (again is a no-op), read
+ * back by channel, gone with the channel's row. */
+static void test_htlcs_seen_kept_per_channel(void)
+{
+	struct db *db = open_db();
+	struct channel_htlc h = {.id = 4, .offerer = CHANNEL_REMOTE, .amount_msat = 5000000,
+				 .cltv_expiry = 700};
+	struct channel_htlc *out;
+	size_t num;
+
+	if (!db)
+		return;
+	memset(h.payment_hash.u8, 0x5a, 32);
+	CHECK(channels_store_note_htlc(db, 1, &h));
+	CHECK(channels_store_note_htlc(db, 1, &h));
+	h.offerer = CHANNEL_LOCAL;
+	CHECK(channels_store_note_htlc(db, 1, &h));
+	CHECK(channels_store_note_htlc(db, 2, &h));
+	CHECK(channels_store_htlcs_seen(db, 1, &out, &num));
+	CHECK(num == 2);
+	if (num == 2) {
+		CHECK(out[0].offerer == CHANNEL_LOCAL && out[1].offerer == CHANNEL_REMOTE);
+		CHECK(out[1].id == 4 && out[1].amount_msat == 5000000 && out[1].cltv_expiry == 700
+		      && out[1].payment_hash.u8[31] == 0x5a);
+	}
+	free(out);
+	CHECK(channels_store_delete(db, 1));
+	CHECK(channels_store_htlcs_seen(db, 1, &out, &num) && num == 0);
+	free(out);
+	CHECK(channels_store_htlcs_seen(db, 2, &out, &num) && num == 1);
+	free(out);
+	db_close(db);
+}
+
 int main(void)
 {
 	RUN(test_save_inserts_then_updates);
@@ -202,5 +238,6 @@ int main(void)
 	RUN(test_damaged_row_is_named);
 	RUN(test_next_index_never_repeats);
 	RUN(test_errors_when_the_table_is_gone);
+	RUN(test_htlcs_seen_kept_per_channel);
 	return test_done();
 }

@@ -1,0 +1,134 @@
+/* The resolver's own view of struct onchain, shared by onchain.c (the
+ * transactions seen, events), onchain_classify.c (what the close and each
+ * spend mean), onchain_sweep.c (the transactions we sign) and
+ * onchain_serialize.c.
+ *
+ * What is stored is what the chain taught (log: the closing transaction
+ * and each spend of a tracked output, with its height), the preimages and
+ * the outcomes already reported; everything else (outs) is derived from it
+ * by onchain_rebuild(), so a disconnected block just leaves the log. */
+#ifndef OHM_ONCHAIN_INTERNAL_H
+#define OHM_ONCHAIN_INTERNAL_H
+
+#include "channel/commitment.h"
+#include "onchain/onchain.h"
+
+struct onchain_out {
+	struct bitcoin_outpoint outpoint;
+	uint64_t amount_sat;
+	enum onchain_output_kind kind;
+	/* The P2WSH witness script (NULL for WALLET and THEIRS). */
+	uint8_t *wscript;
+	size_t wscript_len;
+	/* PENALTY: an HTLC output (else a to_local-style one). */
+	bool is_penalty_htlc;
+	bool has_htlc;
+	struct channel_htlc htlc;
+	/* LOCAL_HTLC_*: its index among oc->local_c's HTLC outputs. */
+	size_t htlc_num;
+	uint32_t created_height;
+	/* The output of an HTLC transaction (has_htlc names its HTLC). */
+	bool is_second_stage;
+	uint16_t csv;			/* DELAYED */
+	/* Spent by a confirmed transaction (ours or not). */
+	bool is_spent;
+	struct bitcoin_txid spent_by;
+	uint32_t spent_height;
+	/* The spend showed the HTLC's preimage. */
+	bool revealed;
+	struct preimage preimage;
+	/* Too small to sweep at the last decision: left. */
+	bool is_dust;
+};
+
+struct onchain_logged {
+	struct bitcoin_tx *tx;
+	struct bitcoin_txid txid;
+	uint32_t height;
+};
+
+enum onchain_reported {
+	REPORTED_PREIMAGE,
+	REPORTED_FAILED,
+	REPORTED_DUST,
+	REPORTED_ALL,
+};
+
+struct onchain_report {
+	uint8_t type;			/* enum onchain_reported */
+	uint64_t htlc_id;		/* PREIMAGE, FAILED */
+	struct bitcoin_outpoint outpoint;	/* DUST */
+};
+
+struct onchain {
+	const secp256k1_context *ctx;
+	struct channel_onchain_view view;	/* deep copy */
+	struct channel_secrets secrets;
+	uint8_t *sweep_script;
+	size_t sweep_script_len;
+	uint32_t tip;
+	/* log[0] is the closing transaction once one is seen. */
+	struct onchain_logged *log;
+	size_t num_log;
+	struct preimage *preimages;
+	size_t num_preimages;
+	struct onchain_report *reported;
+	size_t num_reported;
+	/* setup's known_htlcs. */
+	struct channel_htlc *known;
+	size_t num_known;
+
+	/* Derived (onchain_rebuild). */
+	enum onchain_close close;
+	struct commitment *closing_c;	/* LOCAL, REMOTE*: as rebuilt */
+	struct secret revoked_secret;	/* REVOKED */
+	struct commitment_keys revoked_keys;
+	struct onchain_out *outs;
+	size_t num_outs;
+	/* Transactions handed over and not yet confirmed or beaten (stored:
+	 * after a restart the same ones go out again, not new ones at
+	 * another feerate).  An output one of them spends gets no other
+	 * transaction, except the penalty, signed again at every block. */
+	struct bitcoin_tx **pending;
+	size_t num_pending;
+};
+
+/* ---- onchain_classify.c ---- */
+/* Derives the close and the outputs to track from the closing
+ * transaction (after a clear). */
+void onchain_classify(struct onchain *oc, const struct onchain_logged *closing);
+/* What a confirmed spend of tracked outputs means. */
+void onchain_apply_spend(struct onchain *oc, const struct onchain_logged *lt);
+bool onchain_spends_funding(const struct onchain *oc, const struct bitcoin_tx *tx);
+/* Whether tx spends a tracked output not spent yet. */
+bool onchain_spends_tracked(struct onchain *oc, const struct bitcoin_tx *tx);
+/* The tracked output at op, or NULL. */
+struct onchain_out *onchain_find_out(struct onchain *oc, const struct bitcoin_outpoint *op);
+
+/* ---- onchain.c ---- */
+/* Forgets the derived state and derives it again from the log. */
+void onchain_rebuild(struct onchain *oc);
+/* Deep copy of view into out. */
+void onchain_view_copy(struct channel_onchain_view *out,
+		       const struct channel_onchain_view *view);
+/* An empty resolver around ctx and secrets (view, sweep script unset). */
+struct onchain *onchain_alloc(const struct onchain_setup *setup);
+/* Whether preimage hashes to hash. */
+bool onchain_preimage_matches(const struct preimage *preimage,
+			      const struct sha256 *hash);
+/* The known preimage for hash, or NULL. */
+const struct preimage *onchain_find_preimage(const struct onchain *oc,
+					     const struct sha256 *hash);
+
+/* ---- onchain_sweep.c ---- */
+/* Hands over (to fx) every transaction the tip allows now. */
+void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
+		    const struct onchain_feerates *feerates);
+/* Hands over the pending transactions again (a restart, a reorg). */
+void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx);
+/* The height from which out can be spent by us (0: when the preimage is
+ * known; UINT32_MAX: never). */
+uint32_t onchain_spendable_height(const struct onchain *oc,
+				  const struct onchain_out *out);
+
+#endif /* OHM_ONCHAIN_INTERNAL_H */

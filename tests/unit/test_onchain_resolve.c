@@ -1,0 +1,905 @@
+/* The on-chain resolver (onchain/onchain.h) on the commitments of two
+ * channel engines wired together (tests/unit/channel_pair.h): each kind of
+ * close classified, every transaction it signs run through ohm-devchain's
+ * script interpreter (standard flags) against the outputs it spends, the
+ * amounts and fees exact, the penalty after a cheater's second stage, a
+ * reorg, and the database form. */
+#include "contrib/devchain/interpreter.h"
+#include "onchain/onchain.h"
+#include "tests/unit/channel_pair.h"
+
+#define MAX_CHAIN 64
+#define MAX_SEEN 64
+
+/* Every transaction "on chain" (and the funding output), for the
+ * interpreter to find what an input spends. */
+struct world {
+	struct pair p;
+	struct bitcoin_tx *txs[MAX_CHAIN];
+	size_t num_txs;
+	struct bitcoin_tx_output funding_out;
+	uint8_t funding_script[34];
+};
+
+/* One resolver, and what it handed over. */
+struct run {
+	struct world *w;
+	struct onchain *oc;
+	struct onchain_feerates rates;
+	uint32_t tip;
+	struct bitcoin_tx *sent[MAX_SEEN];
+	size_t num_sent;
+	struct onchain_event events[MAX_SEEN];
+	size_t num_events;
+	uint8_t *snapshot;
+	size_t snapshot_len;
+};
+
+static const uint8_t sweep_script[22] = { 0x00, 20, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
+					  0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
+					  0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
+
+static void world_add(struct world *w, const struct bitcoin_tx *tx)
+{
+	struct bitcoin_txid txid, other;
+
+	bitcoin_tx_txid(&txid, tx);
+	for (size_t i = 0; i < w->num_txs; i++) {
+		bitcoin_tx_txid(&other, w->txs[i]);
+		if (bitcoin_txid_eq(&txid, &other))
+			return;
+	}
+	if (w->num_txs < MAX_CHAIN)
+		w->txs[w->num_txs++] = bitcoin_tx_dup(tx);
+}
+
+static const struct bitcoin_tx_output *world_find(const struct world *w,
+						  const struct bitcoin_outpoint *op)
+{
+	const struct channel_params *params = channel_get_params(w->p.node[0].ch);
+
+	if (bitcoin_txid_eq(&op->txid, &params->funding.txid) && op->vout == params->funding.vout)
+		return &w->funding_out;
+	for (size_t i = 0; i < w->num_txs; i++) {
+		struct bitcoin_txid txid;
+		bitcoin_tx_txid(&txid, w->txs[i]);
+		if (bitcoin_txid_eq(&txid, &op->txid) && op->vout < w->txs[i]->num_outputs)
+			return &w->txs[i]->outputs[op->vout];
+	}
+	return NULL;
+}
+
+/* Whether every input of tx satisfies what it spends, under the standard
+ * flags (CSV and CLTV included), as ohm-devchain would check it. */
+static bool world_verify(const struct world *w, const struct bitcoin_tx *tx)
+{
+	struct bitcoin_tx_output spent[8];
+
+	if (tx->num_inputs > 8)
+		return false;
+	for (size_t i = 0; i < tx->num_inputs; i++) {
+		const struct bitcoin_tx_output *o = world_find(w, &tx->inputs[i].prevout);
+		if (!o)
+			return false;
+		spent[i] = *o;
+	}
+	for (size_t i = 0; i < tx->num_inputs; i++) {
+		struct script_tx_context sc = { .secp = w->p.ctx, .tx = tx, .input_index = i,
+						.spent_outputs = spent };
+		enum script_error err;
+		if (!script_verify_input(&err, &sc, SCRIPT_VERIFY_STANDARD)) {
+			printf("# input %zu: %s\n", i, script_error_string(err));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A channel where node 0 (the funder) offered A (50000 sat, cltv 501) and
+ * node 1 offered B (40000 sat, cltv 502), committed both ways. */
+static void world_open(struct world *w)
+{
+	struct pair_options o;
+	struct wirebuf *ws = wirebuf_new();
+	const struct channel_params *params;
+	uint64_t id;
+
+	memset(w, 0, sizeof(*w));
+	pair_default_options(&o);
+	pair_init(&w->p, &o);
+	CHECK(pair_open(&w->p));
+	CHECK(pair_add_htlc_k(&w->p, 0, 50000000, 1, &id));
+	CHECK(pair_add_htlc_k(&w->p, 1, 40000000, 2, &id));
+	pair_settle(&w->p);
+	params = channel_get_params(w->p.node[0].ch);
+	channel_script_funding_output(ws, w->p.ctx, &params->party[0].funding_pubkey,
+				      &params->party[1].funding_pubkey);
+	memcpy(w->funding_script, ws->data, ws->len);
+	w->funding_out.script = w->funding_script;
+	w->funding_out.script_len = ws->len;
+	w->funding_out.amount_sat = params->funding_sat;
+	wirebuf_free(ws);
+}
+
+static void world_free(struct world *w)
+{
+	for (size_t i = 0; i < w->num_txs; i++)
+		bitcoin_tx_free(w->txs[i]);
+	pair_free(&w->p);
+}
+
+static struct onchain *resolver_known(struct world *w, int i, const struct channel_htlc *known,
+				      size_t num_known);
+
+static struct onchain *resolver_for(struct world *w, int i)
+{
+	return resolver_known(w, i, NULL, 0);
+}
+
+static struct onchain *resolver_known(struct world *w, int i, const struct channel_htlc *known,
+				      size_t num_known)
+{
+	struct channel_onchain_view view;
+	struct onchain_setup setup;
+	struct onchain *oc;
+	const char *err = NULL;
+
+	CHECK(channel_onchain_view(w->p.node[i].ch, &view));
+	memset(&setup, 0, sizeof(setup));
+	setup.ctx = w->p.ctx;
+	setup.view = &view;
+	setup.secrets = &w->p.node[i].secrets;
+	setup.sweep_script = sweep_script;
+	setup.sweep_script_len = sizeof(sweep_script);
+	setup.known_htlcs = known;
+	setup.num_known_htlcs = num_known;
+	oc = onchain_new(&setup, &err);
+	CHECK_MSG(oc != NULL, "%s", err);
+	channel_onchain_view_clear(&view);
+	return oc;
+}
+
+static void run_init(struct run *r, struct world *w, int i)
+{
+	memset(r, 0, sizeof(*r));
+	r->w = w;
+	r->oc = resolver_for(w, i);
+	r->rates.urgent_perkw = 2500;
+	r->rates.normal_perkw = 1000;
+	r->tip = 99;
+}
+
+static void run_free(struct run *r)
+{
+	onchain_free(r->oc);
+	for (size_t i = 0; i < r->num_sent; i++)
+		bitcoin_tx_free(r->sent[i]);
+	free(r->snapshot);
+}
+
+static void run_absorb(struct run *r, struct onchain_effects *fx)
+{
+	for (size_t i = 0; i < fx->num_events && r->num_events < MAX_SEEN; i++)
+		r->events[r->num_events++] = fx->events[i];
+	for (size_t i = 0; i < fx->num_txs; i++) {
+		if (r->num_sent < MAX_SEEN) {
+			r->sent[r->num_sent++] = fx->txs[i].tx;
+			fx->txs[i].tx = NULL;
+		}
+	}
+	if (fx->snapshot) {
+		free(r->snapshot);
+		r->snapshot = fx->snapshot;
+		r->snapshot_len = fx->snapshot_len;
+		fx->snapshot = NULL;
+	}
+	onchain_effects_clear(fx);
+}
+
+/* The block at height with txs (which join the world). */
+static void run_block(struct run *r, uint32_t height, struct bitcoin_tx **txs, size_t n)
+{
+	struct onchain_effects fx;
+
+	for (size_t i = 0; i < n; i++)
+		world_add(r->w, txs[i]);
+	onchain_effects_init(&fx);
+	onchain_block_connected(r->oc, &fx, height, txs, n, &r->rates);
+	r->tip = height;
+	run_absorb(r, &fx);
+}
+
+static void run_until(struct run *r, uint32_t height)
+{
+	while (r->tip < height)
+		run_block(r, r->tip + 1, NULL, 0);
+}
+
+static void run_preimage(struct run *r, uint64_t k)
+{
+	struct onchain_effects fx;
+	struct preimage pre;
+	struct sha256 hash;
+
+	pair_preimage(&pre, &hash, k);
+	onchain_effects_init(&fx);
+	onchain_add_preimage(r->oc, &fx, &pre, &r->rates);
+	run_absorb(r, &fx);
+}
+
+static size_t count_events(const struct run *r, enum onchain_event_type type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->num_events; i++)
+		n += r->events[i].type == type;
+	return n;
+}
+
+/* The last handed-over transaction, or NULL. */
+static struct bitcoin_tx *last_sent(const struct run *r)
+{
+	return r->num_sent ? r->sent[r->num_sent - 1] : NULL;
+}
+
+/* The output of kind (the first), or -1. */
+static int output_of(const struct onchain *oc, enum onchain_output_kind kind, size_t skip)
+{
+	for (size_t i = 0; i < onchain_num_outputs(oc); i++) {
+		struct onchain_output_info info;
+		onchain_get_output(oc, i, &info);
+		if (info.kind == kind && skip-- == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The fee a sweep pays at feerate_perkw: its weight with 73-byte
+ * signatures. */
+static uint64_t sweep_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw)
+{
+	size_t weight = bitcoin_tx_weight(tx);
+
+	for (size_t i = 0; i < tx->num_inputs; i++)
+		weight += 73 - tx->inputs[i].witness[0].len;
+	return ((uint64_t)feerate_perkw * weight + 999) / 1000;
+}
+
+/* ---- Our commitment ---- */
+
+static void test_local_commitment(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit, *success, *sweep, *timeout, *second;
+	struct onchain_output_info info;
+	int to_local;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	CHECK(world_verify(&w, commit));
+	run_block(&r, 100, &commit, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_LOCAL);
+	CHECK(onchain_num_outputs(r.oc) == 4);
+	CHECK(r.num_sent == 0);
+	to_local = output_of(r.oc, ONCHAIN_OUT_DELAYED, 0);
+	CHECK(to_local >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT, 0) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_SUCCESS, 0) >= 0);
+
+	/* B's preimage: HTLC-success at once, its BOLT #3 fee taken. */
+	run_preimage(&r, 2);
+	CHECK(r.num_sent == 1);
+	success = last_sent(&r);
+	CHECK(success && world_verify(&w, success));
+	CHECK(success && success->outputs[0].amount_sat == 40000 - 2500 * 703 / 1000);
+
+	/* Its output is delayed by the peer's to_self_delay (145) too. */
+	run_block(&r, 101, &success, 1);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_DELAYED, 1) >= 0);
+
+	/* to_local: spendable in block 100 + 145, so handed over at 244. */
+	run_until(&r, 243);
+	CHECK(r.num_sent == 1);
+	run_until(&r, 244);
+	CHECK(r.num_sent == 2);
+	sweep = last_sent(&r);
+	onchain_get_output(r.oc, (size_t)to_local, &info);
+	CHECK(sweep && world_verify(&w, sweep) && sweep->inputs[0].sequence == 145);
+	CHECK(sweep && sweep->outputs[0].amount_sat == info.amount_sat - sweep_fee(sweep, 1000));
+	/* One block short of the delay, the script's CSV refuses it. */
+	if (sweep) {
+		struct bitcoin_tx *early = bitcoin_tx_dup(sweep);
+		early->inputs[0].sequence = 144;
+		CHECK(!world_verify(&w, early));
+		bitcoin_tx_free(early);
+	}
+	CHECK(sweep && sweep->outputs[0].script_len == 22
+	      && memcmp(sweep->outputs[0].script, sweep_script, 22) == 0);
+	run_until(&r, 245);
+	CHECK(r.num_sent == 3);
+	second = last_sent(&r);
+	CHECK(second && world_verify(&w, second));
+	CHECK(second && second->outputs[0].amount_sat == 38243 - sweep_fee(second, 1000));
+	run_block(&r, 246, (struct bitcoin_tx *[]){ sweep, second }, 2);
+
+	/* A times out: HTLC-timeout in block 502 (locktime 501). */
+	run_until(&r, 500);
+	CHECK(r.num_sent == 3);
+	run_until(&r, 501);
+	CHECK(r.num_sent == 4);
+	timeout = last_sent(&r);
+	CHECK(timeout && world_verify(&w, timeout) && timeout->locktime == 501);
+	CHECK(timeout && timeout->outputs[0].amount_sat == 50000 - 2500 * 663 / 1000);
+	run_block(&r, 502, &timeout, 1);
+	run_until(&r, 506);
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 0);
+	run_until(&r, 507);
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 1);
+	CHECK(r.events[r.num_events - 1].htlc.id == 0
+	      && r.events[r.num_events - 1].htlc.offerer == CHANNEL_LOCAL);
+	/* Its output swept after the delay, then everything 100 deep. */
+	run_until(&r, 502 + 145 - 1);
+	CHECK(r.num_sent == 5);
+	sweep = last_sent(&r);
+	CHECK(sweep && world_verify(&w, sweep));
+	run_block(&r, 647, &sweep, 1);
+	CHECK(!onchain_is_resolved(r.oc));
+	run_until(&r, 647 + 98);
+	CHECK(count_events(&r, ONCHAIN_EVENT_ALL_RESOLVED) == 0);
+	run_until(&r, 647 + 99);
+	CHECK(count_events(&r, ONCHAIN_EVENT_ALL_RESOLVED) == 1);
+	CHECK(onchain_is_resolved(r.oc));
+	CHECK(count_events(&r, ONCHAIN_EVENT_PREIMAGE) == 0);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* ---- The peer's commitment ---- */
+
+static void test_remote_commitment(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit, *claim, *timeout;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[1].ch);
+	run_block(&r, 100, &commit, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REMOTE);
+	/* to_remote pays our payment_basepoint: the wallet's. */
+	CHECK(output_of(r.oc, ONCHAIN_OUT_WALLET, 0) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_SUCCESS, 0) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT, 0) >= 0);
+	CHECK(r.num_sent == 0);
+
+	/* B (theirs) with its preimage, at the urgent feerate. */
+	run_preimage(&r, 2);
+	CHECK(r.num_sent == 1);
+	claim = last_sent(&r);
+	CHECK(claim && world_verify(&w, claim));
+	CHECK(claim && claim->outputs[0].amount_sat == 40000 - sweep_fee(claim, 2500));
+
+	/* A (ours) after its expiry: the script's CLTV checks locktime. */
+	run_until(&r, 500);
+	CHECK(r.num_sent == 1);
+	run_until(&r, 501);
+	CHECK(r.num_sent == 2);
+	timeout = last_sent(&r);
+	CHECK(timeout && world_verify(&w, timeout) && timeout->locktime == 501);
+	CHECK(timeout && timeout->outputs[0].amount_sat == 50000 - sweep_fee(timeout, 2500));
+	/* A locktime one lower fails the script. */
+	if (timeout) {
+		struct bitcoin_tx *early = bitcoin_tx_dup(timeout);
+		early->locktime = 500;
+		CHECK(!world_verify(&w, early));
+		bitcoin_tx_free(early);
+	}
+	run_block(&r, 502, (struct bitcoin_tx *[]){ claim, timeout }, 2);
+	run_until(&r, 507);
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 1);
+	run_until(&r, 601);
+	CHECK(count_events(&r, ONCHAIN_EVENT_ALL_RESOLVED) == 1);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* The peer claims A on its own commitment with the preimage (its
+ * HTLC-success, signed by its own resolver): we learn the preimage. */
+static void test_remote_reveals_preimage(void)
+{
+	struct world w;
+	struct run r, peer;
+	struct bitcoin_tx *commit, *success;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	run_init(&peer, &w, 1);
+	commit = channel_signed_commitment(w.p.node[1].ch);
+	run_block(&r, 100, &commit, 1);
+	run_block(&peer, 100, &commit, 1);
+	CHECK(onchain_get_close(peer.oc) == ONCHAIN_CLOSE_LOCAL);
+	run_preimage(&peer, 1);
+	CHECK(peer.num_sent == 1);
+	success = last_sent(&peer);
+	CHECK(success && world_verify(&w, success));
+	run_block(&r, 101, &success, 1);
+	CHECK(count_events(&r, ONCHAIN_EVENT_PREIMAGE) == 1);
+	if (r.num_events) {
+		struct preimage pre;
+		struct sha256 hash;
+		pair_preimage(&pre, &hash, 1);
+		CHECK(memcmp(r.events[0].preimage.r, pre.r, 32) == 0);
+		CHECK(r.events[0].htlc.id == 0 && r.events[0].htlc.offerer == CHANNEL_LOCAL);
+	}
+	/* Never failed afterwards. */
+	run_until(&r, 520);
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 0);
+	bitcoin_tx_free(commit);
+	run_free(&peer);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* We signed the peer a new commitment and await its revoke_and_ack: its
+ * previous one is still valid, and recognised. */
+static void test_remote_previous_commitment(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *previous;
+	uint64_t id;
+
+	world_open(&w);
+	previous = channel_signed_commitment(w.p.node[1].ch);
+	CHECK(pair_add_htlc_k(&w.p, 0, 30000000, 3, &id));
+	CHECK(PAIR_CALL(&w.p, 0, channel_send_commit));
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &previous, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REMOTE_PREVIOUS);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT, 0) >= 0);
+	run_until(&r, 501);
+	CHECK(r.num_sent == 1 && world_verify(&w, last_sent(&r)));
+	/* C is not in that commitment: the channel engine fails it. */
+	run_block(&r, 502, (struct bitcoin_tx *[]){ last_sent(&r) }, 1);
+	run_until(&r, 507);
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 1);
+	bitcoin_tx_free(previous);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* ---- Revoked ---- */
+
+/* The peer's commitment with A and B, then revoked by a third HTLC. */
+static struct bitcoin_tx *revoke_one(struct world *w, struct run *cheater)
+{
+	struct bitcoin_tx *old = channel_signed_commitment(w->p.node[1].ch);
+	uint64_t id;
+
+	if (cheater)
+		run_init(cheater, w, 1);
+	CHECK(pair_add_htlc_k(&w->p, 0, 30000000, 3, &id));
+	pair_settle(&w->p);
+	return old;
+}
+
+static void test_revoked_penalty(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *old, *justice;
+	uint64_t total = 0;
+
+	world_open(&w);
+	old = revoke_one(&w, NULL);
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REVOKED);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_WALLET, 0) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_PENALTY, 2) >= 0);
+	CHECK(r.num_sent == 1);
+	justice = last_sent(&r);
+	CHECK(justice && justice->num_inputs == 3 && world_verify(&w, justice));
+	for (size_t i = 0; justice && i < justice->num_inputs; i++)
+		total += world_find(&w, &justice->inputs[i].prevout)->amount_sat;
+	CHECK(justice && justice->outputs[0].amount_sat == total - sweep_fee(justice, 2500));
+	/* Not confirmed: a higher feerate at the next block. */
+	run_block(&r, 101, NULL, 0);
+	CHECK(r.num_sent == 2);
+	justice = last_sent(&r);
+	CHECK(justice && world_verify(&w, justice));
+	CHECK(justice && justice->outputs[0].amount_sat == total - sweep_fee(justice, 3125));
+	run_block(&r, 102, &justice, 1);
+	run_until(&r, 107);
+	/* A (ours) went to the penalty, C is not in the revoked state:
+	 * both failed upstream. */
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 2);
+	run_until(&r, 201);
+	CHECK(onchain_is_resolved(r.oc));
+	bitcoin_tx_free(old);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A penalty that does not confirm pays more at every block, up to ten
+ * times the urgent feerate, and is never given up. */
+static void test_penalty_bump_is_capped(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *old, *justice;
+	uint64_t total = 0;
+
+	world_open(&w);
+	old = revoke_one(&w, NULL);
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	run_until(&r, 136);
+	CHECK(r.num_sent == 37);
+	justice = last_sent(&r);
+	for (size_t i = 0; justice && i < justice->num_inputs; i++)
+		total += world_find(&w, &justice->inputs[i].prevout)->amount_sat;
+	CHECK(justice && justice->outputs[0].amount_sat == total - sweep_fee(justice, 25000));
+	run_until(&r, 150);
+	CHECK(r.num_sent == 37);
+	CHECK(count_events(&r, ONCHAIN_EVENT_DUST_LEFT) == 0);
+	bitcoin_tx_free(old);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* The cheater gets its HTLC-success of the revoked state confirmed first:
+ * the preimage is learned, and the penalty takes that output too. */
+static void test_revoked_second_stage(void)
+{
+	struct world w;
+	struct run r, cheater;
+	struct bitcoin_tx *old, *success, *justice;
+	struct bitcoin_txid success_txid;
+	bool takes_second = false;
+
+	world_open(&w);
+	old = revoke_one(&w, &cheater);
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	run_block(&cheater, 100, &old, 1);
+	CHECK(onchain_get_close(cheater.oc) == ONCHAIN_CLOSE_LOCAL);
+	run_preimage(&cheater, 1);
+	CHECK(cheater.num_sent == 1);
+	success = last_sent(&cheater);
+	CHECK(success && world_verify(&w, success));
+	if (!success)
+		goto out;
+	bitcoin_tx_txid(&success_txid, success);
+	run_block(&r, 101, &success, 1);
+	CHECK(count_events(&r, ONCHAIN_EVENT_PREIMAGE) == 1);
+	justice = last_sent(&r);
+	CHECK(justice && justice->num_inputs == 3 && world_verify(&w, justice));
+	for (size_t i = 0; justice && i < justice->num_inputs; i++)
+		takes_second |= bitcoin_txid_eq(&justice->inputs[i].prevout.txid, &success_txid);
+	CHECK(takes_second);
+	run_block(&r, 102, &justice, 1);
+	run_until(&r, 201);
+	CHECK(onchain_is_resolved(r.oc));
+	/* C only: A was paid. */
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 1);
+out:
+	bitcoin_tx_free(old);
+	run_free(&cheater);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A revoked commitment holds A, which has left the channel since (failed):
+ * the view alone cannot recognise its output; the HTLCs the caller kept
+ * can, and the penalty takes it too. */
+static void test_revoked_htlc_gone_from_the_channel(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *old, *justice;
+	struct channel_htlc a;
+	static const uint8_t reason[32];
+
+	world_open(&w);
+	a = channel_find_htlc(w.p.node[0].ch, CHANNEL_LOCAL, 0)->h;
+	old = channel_signed_commitment(w.p.node[1].ch);
+	CHECK(PAIR_CALL(&w.p, 1, channel_fail_htlc, 0, reason, sizeof(reason)));
+	pair_settle(&w.p);
+	CHECK(channel_find_htlc(w.p.node[0].ch, CHANNEL_LOCAL, 0) == NULL);
+
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REVOKED);
+	justice = last_sent(&r);
+	CHECK(justice && justice->num_inputs == 2);
+	run_free(&r);
+
+	memset(&r, 0, sizeof(r));
+	r.w = &w;
+	r.oc = resolver_known(&w, 0, &a, 1);
+	r.rates.urgent_perkw = 2500;
+	r.rates.normal_perkw = 1000;
+	run_block(&r, 100, &old, 1);
+	justice = last_sent(&r);
+	CHECK(justice && justice->num_inputs == 3 && world_verify(&w, justice));
+	bitcoin_tx_free(old);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* ---- Mutual, reorg, unknown ---- */
+
+static void test_mutual_close(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *tx = bitcoin_tx_new(2, 0);
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	bitcoin_tx_add_input(tx, &channel_get_params(w.p.node[0].ch)->funding,
+			     BITCOIN_SEQUENCE_FINAL);
+	bitcoin_tx_add_output(tx, 900000, sweep_script, sizeof(sweep_script));
+	run_block(&r, 100, &tx, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_MUTUAL);
+	CHECK(onchain_num_outputs(r.oc) == 0 && r.num_sent == 0);
+	run_until(&r, 198);
+	CHECK(!onchain_is_resolved(r.oc));
+	run_until(&r, 199);
+	CHECK(onchain_is_resolved(r.oc) && count_events(&r, ONCHAIN_EVENT_ALL_RESOLVED) == 1);
+	bitcoin_tx_free(tx);
+	run_free(&r);
+	world_free(&w);
+}
+
+static void test_reorg(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *ours, *theirs, *sweep;
+	struct onchain_effects fx;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	ours = channel_signed_commitment(w.p.node[0].ch);
+	theirs = channel_signed_commitment(w.p.node[1].ch);
+	run_block(&r, 100, &ours, 1);
+	run_until(&r, 244);
+	CHECK(r.num_sent == 1);
+	sweep = last_sent(&r);
+	run_block(&r, 245, &sweep, 1);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_DELAYED, 0) >= 0);
+	/* The chain forgets everything from block 100 on. */
+	for (uint32_t h = 245; h >= 100; h--) {
+		onchain_effects_init(&fx);
+		onchain_block_disconnected(r.oc, &fx, h, &r.rates);
+		run_absorb(&r, &fx);
+	}
+	r.tip = 99;
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_UNKNOWN);
+	CHECK(onchain_num_outputs(r.oc) == 0);
+	/* The peer's commitment confirms instead. */
+	run_block(&r, 100, &theirs, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REMOTE);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_DELAYED, 0) < 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_WALLET, 0) >= 0);
+	bitcoin_tx_free(ours);
+	bitcoin_tx_free(theirs);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A spend of the funding output with a commitment number we do not know
+ * (our own revoked commitment here): nothing tracked, nothing signed. */
+static void test_unknown_commitment(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *old;
+	uint64_t id;
+
+	world_open(&w);
+	old = channel_signed_commitment(w.p.node[0].ch);
+	CHECK(pair_add_htlc_k(&w.p, 0, 30000000, 3, &id));
+	pair_settle(&w.p);
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_UNKNOWN);
+	CHECK(r.num_sent == 0);
+	bitcoin_tx_free(old);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* ---- Persistence ---- */
+
+static void test_serialize_round_trip(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit, *next_a = NULL, *next_b = NULL;
+	struct onchain_setup setup;
+	struct onchain *copy;
+	struct wirebuf *again = wirebuf_new();
+	struct onchain_effects fx;
+	const char *err = NULL;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	run_preimage(&r, 2);
+	run_until(&r, 120);
+	memset(&setup, 0, sizeof(setup));
+	setup.ctx = w.p.ctx;
+	setup.secrets = &w.p.node[0].secrets;
+	setup.sweep_script = sweep_script;
+	setup.sweep_script_len = sizeof(sweep_script);
+	copy = onchain_deserialize(&setup, r.snapshot, r.snapshot_len, &err);
+	CHECK_MSG(copy != NULL, "%s", err);
+	if (!copy)
+		goto out;
+	onchain_serialize(again, copy);
+	CHECK(again->len == r.snapshot_len
+	      && memcmp(again->data, r.snapshot, again->len) == 0);
+	CHECK(onchain_get_close(copy) == ONCHAIN_CLOSE_LOCAL);
+	CHECK(onchain_num_outputs(copy) == onchain_num_outputs(r.oc));
+	/* Both decide the same at block 501. */
+	run_until(&r, 500);
+	for (uint32_t h = 121; h <= 501; h++) {
+		onchain_effects_init(&fx);
+		onchain_block_connected(copy, &fx, h, NULL, 0, &r.rates);
+		for (size_t i = 0; i < fx.num_txs; i++)
+			if (h == 501) {
+				next_a = fx.txs[i].tx;
+				fx.txs[i].tx = NULL;
+			}
+		onchain_effects_clear(&fx);
+	}
+	run_until(&r, 501);
+	next_b = last_sent(&r);
+	CHECK(next_a && next_b);
+	if (next_a && next_b) {
+		struct bitcoin_txid a, b;
+		bitcoin_tx_txid(&a, next_a);
+		bitcoin_tx_txid(&b, next_b);
+		CHECK(bitcoin_txid_eq(&a, &b));
+	}
+	/* Truncated or trailing bytes are errors, not crashes. */
+	for (size_t cut = 0; cut < r.snapshot_len; cut += 97) {
+		struct onchain *bad = onchain_deserialize(&setup, r.snapshot, cut, &err);
+		CHECK(bad == NULL && err != NULL);
+	}
+	bitcoin_tx_free(next_a);
+	onchain_free(copy);
+out:
+	wirebuf_free(again);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A sweep handed over stays the one: a new feerate estimate does not make
+ * another, and after a restart (the database form) the same transaction
+ * goes out again. */
+static void test_pending_sweep_survives_restart(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+	struct bitcoin_txid sent, again;
+	struct onchain_setup setup;
+	struct onchain_effects fx;
+	struct onchain *copy;
+	const char *err = NULL;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	run_until(&r, 244);
+	CHECK(r.num_sent == 1);
+	if (r.num_sent != 1)
+		goto out;
+	bitcoin_tx_txid(&sent, last_sent(&r));
+	r.rates.normal_perkw = 5000;
+	run_until(&r, 250);
+	CHECK(r.num_sent == 1);
+	memset(&setup, 0, sizeof(setup));
+	setup.ctx = w.p.ctx;
+	setup.secrets = &w.p.node[0].secrets;
+	setup.sweep_script = sweep_script;
+	setup.sweep_script_len = sizeof(sweep_script);
+	copy = onchain_deserialize(&setup, r.snapshot, r.snapshot_len, &err);
+	CHECK_MSG(copy != NULL, "%s", err);
+	if (!copy)
+		goto out;
+	onchain_effects_init(&fx);
+	onchain_resume(copy, &fx, &r.rates);
+	CHECK(fx.num_txs == 1);
+	if (fx.num_txs == 1) {
+		bitcoin_tx_txid(&again, fx.txs[0].tx);
+		CHECK(bitcoin_txid_eq(&sent, &again));
+	}
+	onchain_effects_clear(&fx);
+	onchain_free(copy);
+out:
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A sweep worth less than its fee is left, and said so once. */
+static void test_dust_left(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	/* A feerate at which the whole to_local would go to the fee. */
+	r.rates.normal_perkw = 4000000;
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	run_until(&r, 246);
+	CHECK(r.num_sent == 0);
+	CHECK(count_events(&r, ONCHAIN_EVENT_DUST_LEFT) == 1);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* option_anchors channels are refused, saying so; a channel without
+ * commitments has no view. */
+static void test_anchors_and_unfunded_refused(void)
+{
+	struct pair p;
+	struct pair_options o;
+	struct channel_onchain_view view;
+	struct onchain_setup setup;
+	const char *err = NULL;
+
+	pair_default_options(&o);
+	o.anchors = true;
+	pair_init(&p, &o);
+	CHECK(!channel_onchain_view(p.node[0].ch, &view));
+	CHECK(pair_open(&p));
+	CHECK(channel_onchain_view(p.node[0].ch, &view));
+	memset(&setup, 0, sizeof(setup));
+	setup.ctx = p.ctx;
+	setup.view = &view;
+	setup.secrets = &p.node[0].secrets;
+	setup.sweep_script = sweep_script;
+	setup.sweep_script_len = sizeof(sweep_script);
+	CHECK(onchain_new(&setup, &err) == NULL);
+	CHECK(err && strstr(err, "option_anchors"));
+	channel_onchain_view_clear(&view);
+	pair_free(&p);
+}
+
+int main(void)
+{
+	RUN(test_local_commitment);
+	RUN(test_remote_commitment);
+	RUN(test_remote_reveals_preimage);
+	RUN(test_remote_previous_commitment);
+	RUN(test_revoked_penalty);
+	RUN(test_revoked_second_stage);
+	RUN(test_penalty_bump_is_capped);
+	RUN(test_revoked_htlc_gone_from_the_channel);
+	RUN(test_mutual_close);
+	RUN(test_reorg);
+	RUN(test_unknown_commitment);
+	RUN(test_serialize_round_trip);
+	RUN(test_pending_sweep_survives_restart);
+	RUN(test_dust_left);
+	RUN(test_anchors_and_unfunded_refused);
+	return test_done();
+}
