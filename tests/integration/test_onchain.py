@@ -24,6 +24,9 @@ from test_channels import chain_pair
 TO_SELF_DELAY = 144
 # onchain/onchain.h ONCHAIN_IRREVOCABLE_DEPTH.
 IRREVOCABLE_DEPTH = 100
+# The resolver follows static_remotekey channels (anchor channels are the
+# next step), so these nodes open those.
+STATIC = ["--anchors=false"]
 
 
 def close_unilaterally(node, peer):
@@ -73,7 +76,7 @@ def spends(tx, txid, vout):
 
 
 def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain):
-    a, b = chain_pair(node_factory, devchain)
+    a, b = chain_pair(node_factory, devchain, STATIC)
     open_channel(a, b, devchain)
     balance_sat = channel(a)["to_us_msat"] // 1000
     assert balance_sat == FUNDING_SAT - PUSH_MSAT // 1000
@@ -142,7 +145,7 @@ def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain)
 
 
 def test_peer_force_close_pays_to_remote(node_factory, devchain):
-    a, b = chain_pair(node_factory, devchain)
+    a, b = chain_pair(node_factory, devchain, STATIC)
     open_channel(a, b, devchain)
     balance_sat = channel(a)["to_us_msat"] // 1000
     assert a.stop() == 0
@@ -348,7 +351,7 @@ def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
     returns by its HTLC-timeout after its expiry, and every output is swept
     after to_self_delay: a gets its balance and Y, less the fees of its
     six transactions, to the satoshi."""
-    a, b = chain_pair(node_factory, devchain)
+    a, b = chain_pair(node_factory, devchain, STATIC)
     open_channel(a, b, devchain)
     x, y = htlcs_both_ways(a, b)
     [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
@@ -434,7 +437,7 @@ def test_kill9_at_random_points_during_resolution(node_factory, devchain):
 def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain):
     """b's commitment confirms with X and Y: a claims Y (b's) with the
     preimage and X (a's) after its expiry, straight from b's commitment."""
-    a, b = chain_pair(node_factory, devchain)
+    a, b = chain_pair(node_factory, devchain, STATIC)
     open_channel(a, b, devchain)
     x, y = htlcs_both_ways(a, b)
     [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
@@ -479,9 +482,9 @@ def forward_in_flight(node_factory, devchain, freeze, c_extra=()):
     paying C's invoice in the background; once B's HTLC to C is
     irrevocably committed, freeze(b, c) runs before C's fulfill leaves.
     Returns (a, b, c, invoice, the pay future, the pool)."""
-    a = chain_node(node_factory, devchain, "a", funded=True)
-    b = chain_node(node_factory, devchain, "b", funded=True)
-    c = chain_node(node_factory, devchain, "c", ["--dev-commit-delay=3000"] + list(c_extra))
+    a = chain_node(node_factory, devchain, "a", STATIC, funded=True)
+    b = chain_node(node_factory, devchain, "b", STATIC, funded=True)
+    c = chain_node(node_factory, devchain, "c", STATIC + ["--dev-commit-delay=3000"] + list(c_extra))
     for node in (a, b, c):
         wait_synced(node, devchain)
     open_channel(a, b, devchain, push_msat=0, others=(c,))
@@ -570,7 +573,7 @@ def test_reorg_replaces_the_closing_transaction(node_factory, devchain):
     """a's commitment confirms, then a reorg takes its block out and b's
     commitment confirms instead: a's resolver forgets its to_local and
     follows b's commitment, whose to_remote is a's."""
-    a, b = chain_pair(node_factory, devchain)
+    a, b = chain_pair(node_factory, devchain, STATIC)
     open_channel(a, b, devchain)
     balance_sat = channel(a)["to_us_msat"] // 1000
     assert b.stop() == 0

@@ -13,9 +13,9 @@ channels' resolvers); channels; htlcs; rpc
 they reach every subsystem through; ohmd.c, which wires everything.
 
 Above daemon/'s own layers, the top-level folders: the pure floors
-(common, crypto, wire, bitcoin; channel, gossip, pay; onchain, the on-chain
-resolver, which may use crypto, wire, bitcoin and channel), then db and
-daemon.  A file includes headers of its own folder or a lower floor."""
+(common, crypto, wire, bitcoin; channel; gossip, which checks a funding
+output against channel/'s script, pay, and onchain, the on-chain resolver,
+which may use crypto, wire, bitcoin and channel), then db and daemon.  A file includes headers of its own folder or a lower floor."""
 import os
 import re
 import sys
@@ -30,7 +30,7 @@ TODO = set()
 # it as stored).
 JSON_ALLOWED = {"daemon/chain/bitcoind.c", "daemon/chain/bitcoind.h", "daemon/htlcs/payments.c"}
 
-TOP_RANK = {"common": 0, "crypto": 1, "wire": 2, "bitcoin": 3, "channel": 4, "gossip": 4,
+TOP_RANK = {"common": 0, "crypto": 1, "wire": 2, "bitcoin": 3, "channel": 4, "gossip": 5,
             "pay": 5, "onchain": 5, "db": 6, "daemon": 7}
 TOP_INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z]+)/[^"]+"', re.M)
 INCLUDE = re.compile(r'^\s*#\s*include\s+"daemon/([^"]+)"', re.M)
