@@ -391,6 +391,24 @@ def scenario(label, routes, nodes, in_flight, count, amount, fee_msat, problems)
     return result
 
 
+def rebalance(routes, problems):
+    """Moves what each hop's payee can spend in the channel (less 1%) back
+    to its payer, one payment per hop, so that every scenario starts with the funds to make its
+    payments: without it, A->B (16,000,000 sat) could not carry them all."""
+    hops = {(a, b) for route in routes for a, b in zip(route, route[1:])}
+    for a, b in sorted(hops, key=lambda hop: (hop[0].name, hop[1].name)):
+        back = channel(b, a)["spendable_msat"] * 99 // 100
+        if back < 1000000:
+            continue
+        label = "rebalance-{}".format(next(_scenario_numbers))
+        bolt11 = a.rpc("invoice", [back, label, "bench/pay rebalance"])["bolt11"]
+        try:
+            b.rpc("pay", [bolt11], timeout=RPC_TIMEOUT_SECS)
+        except RpcError as e:
+            problems.append("rebalance {}->{}: {}".format(b.name, a.name, e))
+    wait_no_htlcs(*{node for route in routes for node in route})
+
+
 def setup(factory, chain):
     """A, B and C on chain with 16,000,000 sat channels A->B and B->C, each
     funded by its left side; returns (a, b, c, B's fee on one payment of
@@ -468,6 +486,7 @@ def main():
             if result["failed"]:
                 problems.append("{} x{}: {} payments failed".format(
                     label, in_flight, result["failed"]))
+            rebalance(routes, problems)
     finally:
         problems += factory.finish()
         try:
