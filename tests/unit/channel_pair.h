@@ -109,6 +109,11 @@ struct pair {
 	bool connected;
 	/* Drop messages instead of delivering (to simulate loss). */
 	bool drop_to[2];
+	/* Called with every node's rows to store, before the model stores
+	 * them (a test of a real store writes them too). */
+	void (*on_changes)(struct pair *p, int i,
+			   const struct channel_changes *changes);
+	void *on_changes_arg;
 };
 
 static inline void pair_default_options(struct pair_options *o)
@@ -237,6 +242,8 @@ static inline void pair_store_rows(struct pair *p, int i)
 	struct channel_changes c;
 
 	channel_changes_take(p->node[i].ch, &c);
+	if (p->on_changes)
+		p->on_changes(p, i, &c);
 	if (c.replace_all) {
 		pair_rows_clear_htlcs(r);
 		free(r->sigs);
