@@ -15,9 +15,21 @@
 
 #include "wire/wire.h"
 
+/* An HTLC's record as stored: struct htlc's fields but the onion (a
+ * take compares and moves these, never the onions). */
 struct stored_htlc {
-	struct htlc h;			/* as stored: fail_reason owned, onion unused */
-	bool has_onion;
+	struct channel_htlc h;
+	uint64_t seq;
+	bool has_path_key, has_onion;
+	uint8_t path_key[PUBKEY_CMPR_LEN];
+	enum update_step add_step, remove_step;
+	enum htlc_removal removal;
+	struct preimage preimage;
+	uint8_t *fail_reason;		/* owned */
+	size_t fail_reason_len;
+	struct sha256 sha256_of_onion;
+	uint16_t failure_code;
+	uint64_t add_order, remove_order;
 };
 
 struct channel_stored {
@@ -39,7 +51,7 @@ void channel_set_snapshots(struct channel *ch, bool on)
 static void stored_htlcs_clear(struct channel_stored *st)
 {
 	for (size_t i = 0; i < st->num; i++)
-		free(st->htlcs[i].h.fail_reason);
+		free(st->htlcs[i].fail_reason);
 	free(st->htlcs);
 	st->htlcs = NULL;
 	st->num = 0;
@@ -60,14 +72,26 @@ void channel_stored_free(struct channel *ch)
 
 static void stored_copy(struct stored_htlc *out, const struct htlc *h)
 {
-	out->h = *h;
-	out->h.fail_reason = h->fail_reason_len
+	out->h = h->h;
+	out->seq = h->seq;
+	out->has_path_key = h->has_path_key;
+	memcpy(out->path_key, h->path_key, PUBKEY_CMPR_LEN);
+	out->add_step = h->add_step;
+	out->remove_step = h->remove_step;
+	out->removal = h->removal;
+	out->preimage = h->preimage;
+	out->fail_reason = h->fail_reason_len
 		? wire_memdup(h->fail_reason, h->fail_reason_len) : NULL;
+	out->fail_reason_len = h->fail_reason_len;
+	out->sha256_of_onion = h->sha256_of_onion;
+	out->failure_code = h->failure_code;
+	out->add_order = h->add_order;
+	out->remove_order = h->remove_order;
 	out->has_onion = channel_htlc_keeps_onion(h);
 }
 
 /* Whether a's record would be b's. */
-static bool same_record(const struct htlc *a, const struct htlc *b)
+static bool same_record(const struct htlc *a, const struct stored_htlc *b)
 {
 	return a->h.id == b->h.id && a->h.offerer == b->h.offerer
 		&& a->h.amount_msat == b->h.amount_msat
@@ -87,16 +111,11 @@ static bool same_record(const struct htlc *a, const struct htlc *b)
 		&& a->remove_order == b->remove_order;
 }
 
+/* The next entry of a list allocated for every HTLC it may name. */
 static struct channel_htlc_change *change_add(struct channel_htlc_change **list,
 					      size_t *num)
 {
-	struct channel_htlc_change *more = wire_calloc(*num + 1, sizeof(*more));
-
-	if (*num)
-		memcpy(more, *list, *num * sizeof(*more));
-	free(*list);
-	*list = more;
-	return &more[(*num)++];
+	return &(*list)[(*num)++];
 }
 
 static void change_record(struct channel_htlc_change *c, const struct htlc *h)
@@ -128,31 +147,38 @@ static void htlc_changes(struct channel *ch, bool replace_all,
 	struct stored_htlc *now = wire_calloc(set->num + 1, sizeof(*now));
 	size_t i = 0, j = 0;
 
+	*dels = wire_calloc(st->num + 1, sizeof(**dels));
+	*rest = wire_calloc(set->num + 1, sizeof(**rest));
 	while (i < set->num || (!replace_all && j < st->num)) {
 		const struct htlc *live = i < set->num ? &set->htlcs[i] : NULL;
-		const struct stored_htlc *was = !replace_all && j < st->num
+		struct stored_htlc *was = !replace_all && j < st->num
 			? &st->htlcs[j] : NULL;
 		struct channel_htlc_change *c;
 
-		if (was && (!live || was->h.seq < live->seq)) {
+		if (was && (!live || was->seq < live->seq)) {
 			c = change_add(dels, num_dels);
-			c->offerer = was->h.h.offerer;
-			c->id = was->h.h.id;
-			c->seq = was->h.seq;
+			c->offerer = was->h.offerer;
+			c->id = was->h.id;
+			c->seq = was->seq;
 			c->is_delete = true;
 			j++;
 			continue;
 		}
-		stored_copy(&now[i], live);
-		if (was && was->h.seq == live->seq) {
+		if (was && was->seq == live->seq) {
 			j++;
-			if (!same_record(live, &was->h)
-			    || was->has_onion != now[i].has_onion) {
-				c = change_add(rest, num_rest);
-				change_record(c, live);
-				c->drop_onion = was->has_onion && !now[i].has_onion;
+			if (same_record(live, was)
+			    && was->has_onion == channel_htlc_keeps_onion(live)) {
+				/* Moved, not copied: most HTLCs of a take. */
+				now[i++] = *was;
+				was->fail_reason = NULL;
+				continue;
 			}
+			stored_copy(&now[i], live);
+			c = change_add(rest, num_rest);
+			change_record(c, live);
+			c->drop_onion = was->has_onion && !now[i].has_onion;
 		} else {
+			stored_copy(&now[i], live);
 			c = change_add(rest, num_rest);
 			change_record(c, live);
 			c->is_new = true;

@@ -164,24 +164,25 @@ const struct db_migration ohm_migrations[] = {
 	 * (channel_serialize, as written before), which ohmd rewrites as
 	 * rows when it loads it.  channel_htlcs: each HTLC in flight, by its
 	 * offerer (0 us, 1 the peer) and id, its record (the engine's
-	 * channel_htlc_record) and seq (the order to load them in);
-	 * channel_onions: the onion of an HTLC (by seq) while it may still
-	 * be needed; channel_sigs: the peer's HTLC signatures on our
-	 * commitment commit_num (only the latest is kept). */
+	 * channel_htlc_record), seq (the order to load them in) and its
+	 * onion in channel_onions while it may still be needed (onions are
+	 * numbered in the order written, so a batch of them fills pages in
+	 * turn); channel_sigs: the peer's HTLC signatures on our commitment
+	 * commit_num (only the latest is kept). */
 	{"ALTER TABLE channels ADD COLUMN snapshot_form INTEGER NOT NULL DEFAULT 0"
 	 "  CHECK (snapshot_form IN (0, 1));"
+	 "CREATE TABLE channel_onions ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  channel INTEGER NOT NULL REFERENCES channels (id) ON DELETE CASCADE,"
+	 "  onion BLOB NOT NULL CHECK (length(onion) = 1366));"
 	 "CREATE TABLE channel_htlcs ("
 	 "  channel INTEGER NOT NULL REFERENCES channels (id) ON DELETE CASCADE,"
 	 "  offerer INTEGER NOT NULL CHECK (offerer IN (0, 1)),"
 	 "  htlc_id INTEGER NOT NULL,"
 	 "  seq INTEGER NOT NULL CHECK (seq > 0),"
 	 "  record BLOB NOT NULL,"
+	 "  onion_id INTEGER,"
 	 "  PRIMARY KEY (channel, offerer, htlc_id)) WITHOUT ROWID;"
-	 "CREATE TABLE channel_onions ("
-	 "  channel INTEGER NOT NULL REFERENCES channels (id) ON DELETE CASCADE,"
-	 "  seq INTEGER NOT NULL,"
-	 "  onion BLOB NOT NULL CHECK (length(onion) = 1366),"
-	 "  PRIMARY KEY (channel, seq));"
 	 "CREATE TABLE channel_sigs ("
 	 "  channel INTEGER NOT NULL REFERENCES channels (id) ON DELETE CASCADE,"
 	 "  commit_num INTEGER NOT NULL,"

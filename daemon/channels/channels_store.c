@@ -77,20 +77,29 @@ static bool exec_id(struct db *db, const char *sql, int64_t id)
 	return step_done(stmt);
 }
 
-static bool delete_htlc(struct db *db, int64_t id, const struct channel_htlc_change *c)
+/* Binds the HTLC's key (channel, offerer, htlc_id) at 1, 2, 3. */
+static void bind_htlc_key(sqlite3_stmt *stmt, int64_t id, const struct channel_htlc_change *c)
 {
-	sqlite3_stmt *stmt;
-
-	if (!exec_id_num(db, "DELETE FROM channel_onions WHERE channel = ? AND seq = ?", id,
-			 (int64_t)c->seq))
-		return false;
-	stmt = db_prepare(db, "DELETE FROM channel_htlcs WHERE channel = ? AND offerer = ? AND htlc_id = ?");
-	if (!stmt)
-		return false;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int(stmt, 2, (int)c->offerer);
 	sqlite3_bind_int64(stmt, 3, (int64_t)c->id);
+}
+
+/* Runs sql, which names an HTLC by its key, to its end. */
+static bool exec_htlc(struct db *db, const char *sql, int64_t id, const struct channel_htlc_change *c)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+
+	if (!stmt)
+		return false;
+	bind_htlc_key(stmt, id, c);
 	return step_done(stmt);
+}
+
+static bool delete_onion(struct db *db, int64_t id, const struct channel_htlc_change *c)
+{
+	return exec_htlc(db, "DELETE FROM channel_onions WHERE id = (SELECT onion_id FROM channel_htlcs"
+			 " WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3)", id, c);
 }
 
 static bool write_htlc(struct db *db, int64_t id, const struct channel_htlc_change *c)
@@ -98,36 +107,37 @@ static bool write_htlc(struct db *db, int64_t id, const struct channel_htlc_chan
 	sqlite3_stmt *stmt;
 
 	if (c->is_delete)
-		return delete_htlc(db, id, c);
-	if (c->is_new) {
-		stmt = db_prepare(db, "INSERT INTO channel_htlcs (channel, offerer, htlc_id, seq, record)"
-				  " VALUES (?, ?, ?, ?, ?)");
+		return delete_onion(db, id, c)
+			&& exec_htlc(db, "DELETE FROM channel_htlcs"
+				     " WHERE channel = ? AND offerer = ? AND htlc_id = ?", id, c);
+	if (c->is_new && c->onion) {
+		stmt = db_prepare(db, "INSERT INTO channel_onions (channel, onion) VALUES (?, ?)");
 		if (!stmt)
 			return false;
-		sqlite3_bind_int64(stmt, 4, (int64_t)c->seq);
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_blob(stmt, 2, c->onion, HTLC_ONION_LEN, SQLITE_STATIC);
+		if (!step_done(stmt))
+			return false;
+		/* Its id is the connection's last_insert_rowid(). */
+		stmt = db_prepare(db, "INSERT INTO channel_htlcs (channel, offerer, htlc_id, seq, record,"
+				  " onion_id) VALUES (?1, ?2, ?3, ?4, ?5, last_insert_rowid())");
+	} else if (c->is_new) {
+		stmt = db_prepare(db, "INSERT INTO channel_htlcs (channel, offerer, htlc_id, seq, record)"
+				  " VALUES (?1, ?2, ?3, ?4, ?5)");
+	} else if (c->drop_onion) {
+		if (!delete_onion(db, id, c))
+			return false;
+		stmt = db_prepare(db, "UPDATE channel_htlcs SET record = ?5, onion_id = NULL"
+				  " WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3 AND seq = ?4");
 	} else {
 		stmt = db_prepare(db, "UPDATE channel_htlcs SET record = ?5"
-				  " WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3");
-		if (!stmt)
-			return false;
+				  " WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3 AND seq = ?4");
 	}
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int(stmt, 2, (int)c->offerer);
-	sqlite3_bind_int64(stmt, 3, (int64_t)c->id);
-	sqlite3_bind_blob(stmt, 5, c->record, (int)c->record_len, SQLITE_STATIC);
-	if (!step_done(stmt))
-		return false;
-	if (c->drop_onion)
-		return exec_id_num(db, "DELETE FROM channel_onions WHERE channel = ? AND seq = ?", id,
-				   (int64_t)c->seq);
-	if (!c->is_new || !c->onion)
-		return true;
-	stmt = db_prepare(db, "INSERT INTO channel_onions (channel, seq, onion) VALUES (?, ?, ?)");
 	if (!stmt)
 		return false;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, (int64_t)c->seq);
-	sqlite3_bind_blob(stmt, 3, c->onion, HTLC_ONION_LEN, SQLITE_STATIC);
+	bind_htlc_key(stmt, id, c);
+	sqlite3_bind_int64(stmt, 4, (int64_t)c->seq);
+	sqlite3_bind_blob(stmt, 5, c->record, (int)c->record_len, SQLITE_STATIC);
 	return step_done(stmt);
 }
 
@@ -255,8 +265,7 @@ static bool rows_read(struct db *db, struct channels_store_row *row)
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"SELECT h.seq AS seq, h.record AS record, o.onion AS onion FROM channel_htlcs h"
-		" LEFT JOIN channel_onions o ON o.channel = h.channel AND o.seq = h.seq"
-		" WHERE h.channel = ? ORDER BY h.seq");
+		" LEFT JOIN channel_onions o ON o.id = h.onion_id WHERE h.channel = ? ORDER BY h.seq");
 	int rc;
 	bool ok = true;
 
