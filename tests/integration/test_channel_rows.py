@@ -1,0 +1,95 @@
+"""A channel stored as rows (migration 12: the channel row, its HTLCs,
+onions and our HTLC signatures; daemon/channels/channels_store.c) by real
+ohmd processes: a database an older ohm wrote, with the whole channel in
+one snapshot, is rewritten as rows when ohmd starts, and the channel goes
+on; the rows follow HTLCs in flight and are gone once they settle."""
+import os
+import sqlite3
+
+from channelutil import (FUNDING_SAT, PUSH_MSAT, channel, open_channel, restart, wait_connected,
+                         wait_no_htlcs)
+from ohmtest import wait_for
+from test_channels import chain_pair, pay
+
+
+def db_path(node):
+    return os.path.join(node.net_dir, "ohm.sqlite3")
+
+
+def query(node, sql):
+    """sql's rows, read from node's database (ohmd may be running: WAL
+    lets a reader in)."""
+    conn = sqlite3.connect(db_path(node))
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def make_schema_11(node):
+    """Turns the stopped node's database into what ohm wrote before rows:
+    no channel_htlcs, channel_onions, channel_sigs nor snapshot_form.  A
+    channel with no HTLC has no HTLC signatures either, so its channel row
+    is its whole snapshot as the older ohm wrote it."""
+    conn = sqlite3.connect(db_path(node))
+    try:
+        assert conn.execute("SELECT count(*) FROM channel_htlcs").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM channel_sigs WHERE length(htlc_sigs) > 2"
+                            ).fetchone() == (0,)
+        conn.executescript("DROP TABLE channel_htlcs; DROP TABLE channel_onions;"
+                           " DROP TABLE channel_sigs;"
+                           " ALTER TABLE channels DROP COLUMN snapshot_form;"
+                           " PRAGMA user_version = 11")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_old_database_is_rewritten_as_rows(node_factory, devchain):
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    pay(a, b, 5000000)
+    assert b.stop() == 0
+    make_schema_11(b)
+    b.start()
+    # Loaded whole, written as rows at once.
+    assert query(b, "SELECT snapshot_form FROM channels") == [(1,)]
+    assert len(query(b, "SELECT commit_num FROM channel_sigs")) == 1
+    wait_connected(a, b)
+    pay(a, b, 6000000)
+    restart(a, b)
+    wait_connected(a, b)
+    pay(a, b, 7000000)
+    assert channel(b)["to_us_msat"] == PUSH_MSAT + 18000000
+    assert channel(a)["to_us_msat"] == FUNDING_SAT * 1000 - PUSH_MSAT - 18000000
+
+
+def test_rows_follow_htlcs_in_flight(node_factory, devchain):
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    sent = [a.rpc("dev-sendhtlc", [b.id, 5000000 + k]) for k in range(3)]
+    wait_for(lambda: len(channel(b)["htlcs"]) == 3 and all(
+        h["state"] == "RCVD_ADD_ACK_REVOCATION" for h in channel(b)["htlcs"]), 30,
+        interval=0.05, what="the HTLCs to be committed at b")
+    # Each side has a row per HTLC; only b keeps the onions (to decode
+    # them after a restart), a's went once they were irrevocably added.
+    assert len(query(a, "SELECT seq FROM channel_htlcs")) == 3
+    assert len(query(b, "SELECT seq FROM channel_htlcs")) == 3
+    wait_for(lambda: query(a, "SELECT count(*) FROM channel_onions") == [(0,)], 10,
+             what="a's onions to go")
+    assert query(b, "SELECT count(*) FROM channel_onions") == [(3,)]
+    # b's signatures: one per HTLC above dust, for its latest commitment.
+    assert query(b, "SELECT length(htlc_sigs) FROM channel_sigs") == [(2 + 3 * 64,)]
+    b.kill()
+    b.start()
+    wait_connected(a, b)
+    incoming = sorted(channel(b)["htlcs"], key=lambda h: h["id"])
+    assert [h["payment_hash"] for h in incoming] == [s["payment_hash"] for s in sent]
+    for h, s in zip(incoming, sent):
+        b.rpc("dev-fulfillhtlc", [a.id, h["id"], s["preimage"]])
+    wait_no_htlcs(a, b)
+    for node in (a, b):
+        wait_for(lambda: query(node, "SELECT count(*) FROM channel_htlcs") == [(0,)], 10,
+                 what="{}'s HTLC rows to go".format(node.name))
+        assert query(node, "SELECT count(*) FROM channel_onions") == [(0,)]
+    assert channel(b)["to_us_msat"] == PUSH_MSAT + 3 * 5000000 + 3
