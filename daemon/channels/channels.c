@@ -299,7 +299,7 @@ static bool row_set_last_tx(struct chan *chan, const struct bitcoin_tx *tx)
 }
 
 /* Whether a step's events write to the channel's row (which must then
- * exist, with the step's snapshot). */
+ * exist, with what the step changed). */
 static bool events_need_row(const struct channel_effects *fx)
 {
 	for (size_t i = 0; i < fx->num_events; i++)
