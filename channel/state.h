@@ -8,8 +8,9 @@
  * call appends to a struct channel_effects what the daemon must do, in
  * this order:
  *
- *   1. persist fx->snapshot (the whole channel, channel_serialize's form)
- *      in one database transaction;
+ *   1. persist fx->snapshot (the whole channel, channel_serialize's form),
+ *      or what changed as rows (see "Persistence as rows" below), in one
+ *      database transaction;
  *   2. then send fx->msgs to the peer, in order;
  *   3. then act on fx->events (broadcast a transaction, forward an HTLC,
  *      fulfill or fail one upstream, ...).
