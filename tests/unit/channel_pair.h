@@ -332,7 +332,9 @@ static inline struct channel *pair_from_rows(struct pair *p, int i)
 	CHECK_MSG(ch, "node %d: channel row: %s", i, err ? err : "?");
 	if (!ch)
 		return NULL;
-	qsort(r->htlcs, r->num_htlcs, sizeof(r->htlcs[0]), pair_row_seq_cmp);
+	if (r->num_htlcs)
+		qsort(r->htlcs, r->num_htlcs, sizeof(r->htlcs[0]),
+		      pair_row_seq_cmp);
 	ok = true;
 	for (size_t k = 0; ok && k < r->num_htlcs; k++)
 		ok = channel_restore_htlc(ch, r->htlcs[k].seq, r->htlcs[k].record,
