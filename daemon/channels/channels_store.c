@@ -18,6 +18,16 @@ static bool step_done(sqlite3_stmt *stmt)
 	return ok;
 }
 
+/* step_done for a statement that must change exactly one row: an HTLC
+ * row the engine names but the table lacks (or has twice) is a bug that
+ * would lose state at the next start, so it stops the daemon instead. */
+static bool step_one(sqlite3_stmt *stmt)
+{
+	sqlite3 *conn = sqlite3_db_handle(stmt);
+
+	return step_done(stmt) && sqlite3_changes(conn) == 1;
+}
+
 /* Binds txid and num at col and col + 1, or NULLs if txid is NULL. */
 static void bind_txid_num(sqlite3_stmt *stmt, int col, const struct bitcoin_txid *txid,
 			  int64_t num)
@@ -93,13 +103,19 @@ static bool exec_htlc(struct db *db, const char *sql, int64_t id, const struct c
 	if (!stmt)
 		return false;
 	bind_htlc_key(stmt, id, c);
-	return step_done(stmt);
+	return step_one(stmt);
 }
 
+/* Deletes the HTLC's onion, if it has one. */
 static bool delete_onion(struct db *db, int64_t id, const struct channel_htlc_change *c)
 {
-	return exec_htlc(db, "DELETE FROM channel_onions WHERE id = (SELECT onion_id FROM channel_htlcs"
-			 " WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3)", id, c);
+	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM channel_onions WHERE id = (SELECT onion_id"
+					" FROM channel_htlcs WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3)");
+
+	if (!stmt)
+		return false;
+	bind_htlc_key(stmt, id, c);
+	return step_done(stmt);
 }
 
 static bool write_htlc(struct db *db, int64_t id, const struct channel_htlc_change *c)
@@ -116,7 +132,7 @@ static bool write_htlc(struct db *db, int64_t id, const struct channel_htlc_chan
 			return false;
 		sqlite3_bind_int64(stmt, 1, id);
 		sqlite3_bind_blob(stmt, 2, c->onion, HTLC_ONION_LEN, SQLITE_STATIC);
-		if (!step_done(stmt))
+		if (!step_one(stmt))
 			return false;
 		/* Its id is the connection's last_insert_rowid(). */
 		stmt = db_prepare(db, "INSERT INTO channel_htlcs (channel, offerer, htlc_id, seq, record,"
@@ -138,7 +154,7 @@ static bool write_htlc(struct db *db, int64_t id, const struct channel_htlc_chan
 	bind_htlc_key(stmt, id, c);
 	sqlite3_bind_int64(stmt, 4, (int64_t)c->seq);
 	sqlite3_bind_blob(stmt, 5, c->record, (int)c->record_len, SQLITE_STATIC);
-	return step_done(stmt);
+	return step_one(stmt);
 }
 
 bool channels_store_write_changes(struct db *db, int64_t id, const struct channel_changes *changes)

@@ -314,10 +314,42 @@ static void test_damaged_rows_are_named(void)
 	db_close(db);
 }
 
+/* A change that names a row the store lacks is refused, not skipped:
+ * the daemon stops rather than lose the HTLC at its next start. */
+static void test_change_of_a_missing_row_fails(void)
+{
+	struct db *db = open_db(":memory:", ohm_migrations_count);
+	uint8_t record[8] = {1, 2, 3};
+	struct channel_htlc_change h = {
+		.offerer = CHANNEL_REMOTE, .id = 7, .seq = 3, .record = record,
+		.record_len = sizeof(record),
+	};
+	struct channel_changes c = {.htlcs = &h, .num_htlcs = 1};
+
+	if (!db)
+		return;
+	CHECK(channels_store_save(db, 1, peer_id, channel_id, (const uint8_t *)"row", 3, NULL, 0));
+	CHECK(!channels_store_write_changes(db, 1, &c));
+	h.is_delete = true;
+	CHECK(!channels_store_write_changes(db, 1, &c));
+	h.is_delete = false;
+	h.is_new = true;
+	CHECK(channels_store_write_changes(db, 1, &c));
+	/* The same HTLC twice. */
+	CHECK(!channels_store_write_changes(db, 1, &c));
+	h.is_new = false;
+	h.seq = 4;			/* another HTLC with that id */
+	CHECK(!channels_store_write_changes(db, 1, &c));
+	h.seq = 3;
+	CHECK(channels_store_write_changes(db, 1, &c));
+	db_close(db);
+}
+
 int main(void)
 {
 	RUN(test_rows_follow_a_channel);
 	RUN(test_whole_snapshot_migrates);
 	RUN(test_damaged_rows_are_named);
+	RUN(test_change_of_a_missing_row_fails);
 	return test_done();
 }
