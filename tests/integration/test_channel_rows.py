@@ -69,6 +69,7 @@ def test_old_database_is_rewritten_as_rows(node_factory, devchain):
 def test_rows_follow_htlcs_in_flight(node_factory, devchain):
     a, b = chain_pair(node_factory, devchain)
     open_channel(a, b, devchain)
+    stats = b.rpc("dev-dbstats")
     sent = [a.rpc("dev-sendhtlc", [b.id, 5000000 + k]) for k in range(3)]
     wait_for(lambda: len(channel(b)["htlcs"]) == 3 and all(
         h["state"] == "RCVD_ADD_ACK_REVOCATION" for h in channel(b)["htlcs"]), 30,
@@ -82,6 +83,9 @@ def test_rows_follow_htlcs_in_flight(node_factory, devchain):
     assert query(b, "SELECT count(*) FROM channel_onions") == [(3,)]
     # b's signatures: one per HTLC above dust, for its latest commitment.
     assert query(b, "SELECT length(htlc_sigs) FROM channel_sigs") == [(2 + 3 * 64,)]
+    # dev-dbstats counted what storing them cost b: WAL pages and syncs.
+    now = b.rpc("dev-dbstats")
+    assert now["syncs"] > stats["syncs"] and now["wal_bytes"] > stats["wal_bytes"]
     b.kill()
     b.start()
     wait_connected(a, b)
