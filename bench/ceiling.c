@@ -123,10 +123,11 @@ out_stmt:
 	sqlite3_finalize(stmt);
 out:
 	sqlite3_close(db);
-	for (const char *suffix = ""; suffix; suffix = *suffix ? (suffix[1] == 'w' ? "-shm" : NULL)
-							       : "-wal") {
+	for (int k = 0; k < 3; k++) {
+		static const char *const suffix[] = {"", "-wal", "-shm"};
 		char name[4200];
-		snprintf(name, sizeof(name), "%s%s", path, suffix);
+
+		snprintf(name, sizeof(name), "%s%s", path, suffix[k]);
 		unlink(name);
 	}
 	return rc;

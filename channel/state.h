@@ -464,9 +464,9 @@ void channel_set_snapshots(struct channel *ch, bool on);
 struct channel_htlc_change {
 	enum channel_side offerer;
 	uint64_t id;
-	uint64_t seq;			/* the row's place: load in seq order */
+	uint64_t seq;			/* the row's place: load in order */
 	bool is_delete;			/* the HTLC left the channel */
-	bool is_new;			/* insert (else update the record) */
+	bool is_new;			/* insert (else update the row) */
 	uint8_t *record;		/* channel_htlc_record (malloc'd) */
 	size_t record_len;
 	/* is_new: its onion, if kept (points into the channel: write it

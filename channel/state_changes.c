@@ -104,7 +104,8 @@ static bool same_record(const struct htlc *a, const struct stored_htlc *b)
 		&& memcmp(a->preimage.r, b->preimage.r, 32) == 0
 		&& a->fail_reason_len == b->fail_reason_len
 		&& (!a->fail_reason_len
-		    || memcmp(a->fail_reason, b->fail_reason, a->fail_reason_len) == 0)
+		    || memcmp(a->fail_reason, b->fail_reason,
+			      a->fail_reason_len) == 0)
 		&& memcmp(a->sha256_of_onion.u8, b->sha256_of_onion.u8, 32) == 0
 		&& a->failure_code == b->failure_code
 		&& a->add_order == b->add_order
@@ -166,8 +167,9 @@ static void htlc_changes(struct channel *ch, bool replace_all,
 		}
 		if (was && was->seq == live->seq) {
 			j++;
-			if (same_record(live, was)
-			    && was->has_onion == channel_htlc_keeps_onion(live)) {
+			bool onion = channel_htlc_keeps_onion(live);
+
+			if (same_record(live, was) && was->has_onion == onion) {
 				/* Moved, not copied: most HTLCs of a take. */
 				now[i++] = *was;
 				was->fail_reason = NULL;
@@ -200,7 +202,8 @@ static bool sigs_changed(const struct channel *ch)
 		|| st->num_sigs != ch->num_local_htlc_sigs
 		|| (ch->num_local_htlc_sigs
 		    && memcmp(st->sigs, ch->local_htlc_sigs,
-			      ch->num_local_htlc_sigs * sizeof(st->sigs[0])) != 0);
+			      ch->num_local_htlc_sigs * sizeof(st->sigs[0]))
+		    != 0);
 }
 
 static void stored_sigs_set(struct channel *ch)
@@ -208,7 +211,8 @@ static void stored_sigs_set(struct channel *ch)
 	struct channel_stored *st = ch->stored;
 
 	free(st->sigs);
-	st->sigs = wire_calloc(ch->num_local_htlc_sigs + 1, sizeof(st->sigs[0]));
+	st->sigs = wire_calloc(ch->num_local_htlc_sigs + 1,
+			       sizeof(st->sigs[0]));
 	if (ch->num_local_htlc_sigs)
 		memcpy(st->sigs, ch->local_htlc_sigs,
 		       ch->num_local_htlc_sigs * sizeof(st->sigs[0]));

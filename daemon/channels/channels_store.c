@@ -96,7 +96,8 @@ static void bind_htlc_key(sqlite3_stmt *stmt, int64_t id, const struct channel_h
 }
 
 /* Runs sql, which names an HTLC by its key, to its end. */
-static bool exec_htlc(struct db *db, const char *sql, int64_t id, const struct channel_htlc_change *c)
+static bool exec_htlc(struct db *db, const char *sql, int64_t id,
+		      const struct channel_htlc_change *c)
 {
 	sqlite3_stmt *stmt = db_prepare(db, sql);
 

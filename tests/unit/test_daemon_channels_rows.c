@@ -40,8 +40,8 @@ static void store_changes(struct pair *p, int i, const struct channel_changes *c
 }
 
 /* The stored row of channel id, loaded (NULL: a failed check). */
-static struct channels_store_row *load_one(struct db *db, int64_t id, struct channels_store_row **all,
-					   size_t *num)
+static struct channels_store_row *load_one(struct db *db, int64_t id,
+					   struct channels_store_row **all, size_t *num)
 {
 	char err[256] = "";
 
@@ -256,9 +256,11 @@ static void test_whole_snapshot_migrates(void)
 	db_close(db);
 	wirebuf_free(whole);
 	pair_free(&p);
-	for (const char *suffix = ""; suffix; suffix = !*suffix ? "-wal" : suffix[1] == 'w' ? "-shm" : NULL) {
+	for (int k = 0; k < 3; k++) {
+		static const char *const suffix[] = {"", "-wal", "-shm"};
 		char name[96];
-		snprintf(name, sizeof(name), "%s%s", file, suffix);
+
+		snprintf(name, sizeof(name), "%s%s", file, suffix[k]);
 		unlink(name);
 	}
 }
