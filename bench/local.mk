@@ -21,6 +21,12 @@ bench_devchain_SOURCES = bench/devchain.c
 bench_devchain_LDADD = contrib/devchain/libohmdevchain.a db/libohmdb.a \
 	$(OHM_DEVCHAIN_PURE_LIBS) $(SQLITE3_LIBS)
 
+# bench/ceiling: secp256k1 signs, verifications and ECDHs per second and
+# fsync'd one-row SQLite commits per second (bench/pay.py prints them).
+noinst_PROGRAMS += bench/ceiling
+bench_ceiling_SOURCES = bench/ceiling.c
+bench_ceiling_LDADD = crypto/libohmcrypto.a $(SECP256K1_LIBS) $(SODIUM_LIBS) $(SQLITE3_LIBS)
+
 # bench/pay.py: payments per second and latency between real ohmd processes
 # on ohm-devchain (A->B and A->B->C, one at a time and 100 in flight).
 dist_noinst_SCRIPTS += bench/pay.py

@@ -119,6 +119,7 @@ struct htlc *htlc_set_add(struct htlc_set *set, const struct htlc *htlc)
 		set->cap = cap;
 	}
 	set->htlcs[set->num] = *htlc;
+	set->htlcs[set->num].seq = ++set->last_seq;
 	return &set->htlcs[set->num++];
 }
 

@@ -93,6 +93,9 @@ struct htlc {
 	 * peer did), on the set's next_order clock: retransmission after a
 	 * reconnection repeats our updates in their original order. */
 	uint64_t add_order, remove_order;
+	/* Its place among every HTLC the set ever held (htlc_set_add
+	 * numbers them 1, 2, ...): the order a store of rows keeps. */
+	uint64_t seq;
 };
 
 /* The side that initiates the HTLC's removal: the one it was offered to. */
@@ -118,6 +121,7 @@ struct htlc_set {
 	 * the opening balances plus the fulfilled HTLCs already dropped. */
 	uint64_t settled_msat[CHANNEL_NUM_SIDES];
 	uint64_t next_order;
+	uint64_t last_seq;	/* the seq of the latest htlc_set_add */
 };
 
 /* Starts an empty set: the opener owns funding_msat - push_msat. */
@@ -128,8 +132,8 @@ void htlc_set_init(struct htlc_set *set, enum channel_side opener,
 /* Releases everything the set owns and empties it. */
 void htlc_set_clear(struct htlc_set *set);
 
-/* Appends a copy of htlc (its fail_reason is taken over, not copied).
- * Returns: the new entry. */
+/* Appends a copy of htlc (its fail_reason is taken over, not copied),
+ * numbered with the next seq.  Returns: the new entry. */
 struct htlc *htlc_set_add(struct htlc_set *set, const struct htlc *htlc);
 
 /* Removes set->htlcs[index], freeing what it owns; keeps the order. */

@@ -17,7 +17,8 @@ channel_libohmchannel_a_SOURCES = \
 	channel/state.c channel/state.h channel/state_internal.h \
 	channel/state_open.c channel/state_htlc.c channel/state_commit.c \
 	channel/state_reestablish.c channel/state_close.c channel/state_close_simple.c \
-	channel/state_serialize.c channel/state_onchain.c
+	channel/state_serialize.c channel/state_onchain.c \
+	channel/state_changes.c
 
 OHM_CHANNEL_TEST_LIBS = channel/libohmchannel.a bitcoin/libohmbitcoin.a \
 	wire/libohmwire.a crypto/libohmcrypto.a common/libohmcommon.a \
@@ -50,7 +51,8 @@ channel/state.$(OBJEXT) channel/state_open.$(OBJEXT) \
 channel/state_htlc.$(OBJEXT) channel/state_commit.$(OBJEXT) \
 channel/state_reestablish.$(OBJEXT) \
 channel/state_close.$(OBJEXT) channel/state_serialize.$(OBJEXT) \
-channel/state_onchain.$(OBJEXT) channel/open.$(OBJEXT): wire/peer_wire_gen.h
+channel/state_onchain.$(OBJEXT) channel/state_changes.$(OBJEXT) \
+channel/open.$(OBJEXT): wire/peer_wire_gen.h
 
 # The engine between two instances (tests/unit/channel_pair.h): scenarios,
 # peer violations, and a seeded random walk (OHM_CHANNEL_RANDOM_RUNS and

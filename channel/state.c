@@ -189,6 +189,7 @@ void channel_free(struct channel *ch)
 	htlc_set_clear(&ch->htlcs);
 	free(ch->held);
 	free(ch->error_text);
+	channel_stored_free(ch);
 	free(ch);
 }
 
@@ -407,6 +408,9 @@ bool channel_step_done(struct channel *ch, struct channel_effects *fx)
 
 	if (!channel_is_finished(ch) && ch->link == LINK_UP)
 		channel_close_progress(ch, fx);
+	fx->changed = true;
+	if (ch->no_snapshots)
+		return true;
 	snapshot = wirebuf_new();
 	channel_serialize(snapshot, ch);
 	free(fx->snapshot);

@@ -8,8 +8,9 @@
  * call appends to a struct channel_effects what the daemon must do, in
  * this order:
  *
- *   1. persist fx->snapshot (the whole channel, channel_serialize's form)
- *      in one database transaction;
+ *   1. persist fx->snapshot (the whole channel, channel_serialize's form),
+ *      or what changed as rows (see "Persistence as rows" below), in one
+ *      database transaction;
  *   2. then send fx->msgs to the peer, in order;
  *   3. then act on fx->events (broadcast a transaction, forward an HTLC,
  *      fulfill or fail one upstream, ...).
@@ -178,9 +179,11 @@ struct channel_event {
  * acts, then channel_effects_clear()s. */
 struct channel_effects {
 	/* The channel after the last step that changed it (malloc'd), or
-	 * NULL if nothing needs persisting. */
+	 * NULL if nothing needs persisting (or channel_set_snapshots is
+	 * off: then changed says it, and channel_changes_take has it). */
 	uint8_t *snapshot;
 	size_t snapshot_len;
+	bool changed;
 	struct wirebuf **msgs;		/* to send, in order */
 	size_t num_msgs;
 	struct channel_event *events;
@@ -483,5 +486,89 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 				    const struct channel_secrets *secrets,
 				    const struct channel_policy *policy,
 				    const char **err);
+
+/* ---- Persistence as rows ----
+ *
+ * A store can keep a channel as rows instead of snapshots: a small
+ * channel row (channel_serialize_row), one row per HTLC (its record,
+ * added once with its onion; later only its record changes, and its onion
+ * goes once it can no longer be needed) and our latest commitment's HTLC
+ * signatures, by commitment number.  After the steps that changed the
+ * channel (fx->changed), channel_changes_take says what to write: only
+ * what differs from what it said before, so a step's cost does not grow
+ * with the HTLCs in flight that it did not touch. */
+
+/* Off: steps leave fx->snapshot NULL (fx->changed still says a step
+ * changed the channel), for a daemon that stores rows.  On by default. */
+void channel_set_snapshots(struct channel *ch, bool on);
+
+/* One HTLC row to write. */
+struct channel_htlc_change {
+	enum channel_side offerer;
+	uint64_t id;
+	uint64_t seq;			/* the row's place: load in order */
+	bool is_delete;			/* the HTLC left the channel */
+	bool is_new;			/* insert (else update the row) */
+	uint8_t *record;		/* channel_htlc_record (malloc'd) */
+	size_t record_len;
+	/* is_new: its onion, if kept (points into the channel: write it
+	 * before the next step).  Else drop_onion: delete the onion. */
+	const uint8_t *onion;
+	bool drop_onion;
+};
+
+struct channel_changes {
+	/* Nothing known to be stored: delete the channel's HTLC and
+	 * signature rows before writing these (every HTLC is is_new). */
+	bool replace_all;
+	/* The channel row (malloc'd), NULL if unchanged. */
+	uint8_t *row;
+	size_t row_len;
+	/* Deletions first, then the others in seq order. */
+	struct channel_htlc_change *htlcs;
+	size_t num_htlcs;
+	/* Our latest commitment's HTLC signatures, if they changed
+	 * (channel_sigs_record, malloc'd); rows for older commitment
+	 * numbers can go. */
+	bool has_sigs;
+	uint64_t sigs_commit_num;
+	uint8_t *sigs;
+	size_t sigs_len;
+};
+
+/* What changed since the last call (or everything, the first time after
+ * channel_new or channel_deserialize without channel_restore_done), taken
+ * as stored from now on.  Write it all, in one transaction. */
+void channel_changes_take(struct channel *ch, struct channel_changes *out);
+void channel_changes_free(struct channel_changes *changes);
+
+/* The channel row: the snapshot without HTLCs and HTLC signatures. */
+void channel_serialize_row(struct wirebuf *out, const struct channel *ch);
+/* An HTLC's record: its fields without the onion. */
+void channel_htlc_record(struct wirebuf *out, const struct htlc *htlc);
+/* Our latest commitment's HTLC signatures. */
+void channel_sigs_record(struct wirebuf *out, const struct channel *ch);
+/* Reads a record back (out's fail_reason malloc'd; onion zeros).
+ * Returns: false with *err if it is damaged. */
+bool channel_htlc_from_record(const uint8_t *data, size_t len,
+			      struct htlc *out, const char **err);
+bool channel_sigs_from_record(const secp256k1_context *ctx,
+			      const uint8_t *data, size_t len,
+			      struct ecdsa_signature **sigs, size_t *num,
+			      const char **err);
+
+/* Rebuilding a channel from rows: channel_deserialize the channel row,
+ * then give it each HTLC row in seq order (onion NULL if the row has
+ * none) and the signatures row of its latest local commitment number,
+ * then channel_restore_done: the rows count as stored.  Each returns
+ * false with *err if a row is damaged or does not fit the channel (the
+ * channel is then unusable: free it). */
+bool channel_restore_htlc(struct channel *ch, uint64_t seq,
+			  const uint8_t *record, size_t record_len,
+			  const uint8_t *onion, const char **err);
+bool channel_restore_sigs(struct channel *ch, uint64_t commit_num,
+			  const uint8_t *sigs, size_t sigs_len,
+			  const char **err);
+bool channel_restore_done(struct channel *ch, const char **err);
 
 #endif /* OHM_CHANNEL_STATE_H */

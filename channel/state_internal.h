@@ -127,7 +127,21 @@ struct channel {
 
 	/* The error we sent, to repeat on reconnection (malloc'd). */
 	char *error_text;
+
+	/* What a store of rows holds of the channel (state_changes.c);
+	 * NULL: nothing known to be stored.  no_snapshots: steps leave
+	 * fx->snapshot NULL (channel_set_snapshots). */
+	struct channel_stored *stored;
+	bool no_snapshots;
 };
+
+/* ---- state_serialize.c ---- */
+/* Whether h's onion may still be needed (sent again, or decoded). */
+bool channel_htlc_keeps_onion(const struct htlc *h);
+
+/* ---- state_changes.c ---- */
+/* Forgets what is stored (channel_free). */
+void channel_stored_free(struct channel *ch);
 
 /* ---- state.c ---- */
 

@@ -46,6 +46,14 @@
  *   u8 shutdown_on_link, u8 simple_sent_on_link, u8 is_out, and if is_out:
  *      u64 fee_sat, u32 locktime, u16 len + closee_script, u8 variants
  *
+ * The channel row (channel_serialize_row, for a store of rows: see
+ * state_changes.c) is the same with no HTLC signatures (u16 0) and no
+ * HTLCs (u32 0): those are rows of their own, each HTLC as its record
+ * (channel_htlc_record: the HTLC's fields above without the onion) and
+ * our latest commitment's HTLC signatures as one record (u16 n, n x 64).
+ * An HTLC's onion is kept only while it may still be needed (see
+ * channel_htlc_keeps_onion); else zeros stand for it.
+ *
  * Not stored: our secrets (the caller derives them again from the node
  * secret and the channel's index), our basepoints (derived from them) and
  * the policy (node configuration).  channel_deserialize checks every enum
@@ -104,14 +112,27 @@ static void towire_config(struct wirebuf *out, const struct channel_config *c)
 	towire_u32(out, c->minimum_depth);
 }
 
-static void towire_htlc(struct wirebuf *out, const struct htlc *h)
+bool channel_htlc_keeps_onion(const struct htlc *h)
 {
+	/* Ours is sent again only while unsigned; the peer's is decoded
+	 * until we remove it, never after (a removal of ours stays). */
+	return h->h.offerer == CHANNEL_LOCAL ? h->add_step != UPDATE_COMPLETE
+		: h->removal == HTLC_NOT_REMOVED;
+}
+
+static void towire_htlc(struct wirebuf *out, const struct htlc *h,
+			bool with_onion)
+{
+	static const uint8_t no_onion[HTLC_ONION_LEN];
+
 	towire_u64(out, h->h.id);
 	towire_u8(out, (uint8_t)h->h.offerer);
 	towire_u64(out, h->h.amount_msat);
 	towire_bytes(out, h->h.payment_hash.u8, 32);
 	towire_u32(out, h->h.cltv_expiry);
-	towire_bytes(out, h->onion, HTLC_ONION_LEN);
+	if (with_onion)
+		towire_bytes(out, channel_htlc_keeps_onion(h) ? h->onion
+			     : no_onion, HTLC_ONION_LEN);
 	towire_bool(out, h->has_path_key);
 	towire_bytes(out, h->path_key, PUBKEY_CMPR_LEN);
 	towire_u8(out, (uint8_t)h->add_step);
@@ -149,7 +170,22 @@ static void write_close_section(struct wirebuf *out, const struct channel *ch)
 	towire_u8(out, (uint8_t)o->variants);
 }
 
-void channel_serialize(struct wirebuf *out, const struct channel *ch)
+void channel_htlc_record(struct wirebuf *out, const struct htlc *h)
+{
+	towire_htlc(out, h, false);
+}
+
+void channel_sigs_record(struct wirebuf *out, const struct channel *ch)
+{
+	towire_u16(out, (uint16_t)ch->num_local_htlc_sigs);
+	for (size_t i = 0; i < ch->num_local_htlc_sigs; i++)
+		towire_sig(out, ch, &ch->local_htlc_sigs[i]);
+}
+
+/* whole: with the HTLCs and their signatures (channel_serialize); else
+ * the channel row. */
+static void serialize(struct wirebuf *out, const struct channel *ch,
+		      bool whole)
 {
 	const struct channel_party *them = &ch->params.party[CHANNEL_REMOTE];
 	const struct htlc_set *set = &ch->htlcs;
@@ -203,9 +239,10 @@ void channel_serialize(struct wirebuf *out, const struct channel *ch)
 			towire_pubkey(out, ch, &ch->remote_point[i]);
 	}
 	towire_sig(out, ch, &ch->local_commit_sig);
-	towire_u16(out, (uint16_t)ch->num_local_htlc_sigs);
-	for (size_t i = 0; i < ch->num_local_htlc_sigs; i++)
-		towire_sig(out, ch, &ch->local_htlc_sigs[i]);
+	if (whole)
+		channel_sigs_record(out, ch);
+	else
+		towire_u16(out, 0);
 	shachain_serialize(chain, &ch->remote_secrets);
 	towire_blob(out, chain->data, chain->len);
 	wirebuf_free(chain);
@@ -218,9 +255,9 @@ void channel_serialize(struct wirebuf *out, const struct channel *ch)
 		towire_u64(out, set->fee_order[step]);
 	}
 	towire_u64(out, set->next_order);
-	towire_u32(out, (uint32_t)set->num);
-	for (size_t i = 0; i < set->num; i++)
-		towire_htlc(out, &set->htlcs[i]);
+	towire_u32(out, whole ? (uint32_t)set->num : 0);
+	for (size_t i = 0; whole && i < set->num; i++)
+		towire_htlc(out, &set->htlcs[i], true);
 	for (size_t side = 0; side < CHANNEL_NUM_SIDES; side++)
 		towire_u64(out, ch->next_htlc_id[side]);
 
@@ -248,6 +285,16 @@ void channel_serialize(struct wirebuf *out, const struct channel *ch)
 	}
 	if (has_close_section(ch))
 		write_close_section(out, ch);
+}
+
+void channel_serialize(struct wirebuf *out, const struct channel *ch)
+{
+	serialize(out, ch, true);
+}
+
+void channel_serialize_row(struct wirebuf *out, const struct channel *ch)
+{
+	serialize(out, ch, false);
 }
 
 /* ---- Reading ---- */
@@ -335,7 +382,7 @@ static void read_config(struct reader *r, struct channel_config *c)
 	c->minimum_depth = fromwire_u32(&r->cursor, &r->max);
 }
 
-static void read_htlc(struct reader *r, struct htlc *h)
+static void read_htlc(struct reader *r, struct htlc *h, bool with_onion)
 {
 	memset(h, 0, sizeof(*h));
 	h->h.id = fromwire_u64(&r->cursor, &r->max);
@@ -343,7 +390,8 @@ static void read_htlc(struct reader *r, struct htlc *h)
 	h->h.amount_msat = fromwire_u64(&r->cursor, &r->max);
 	fromwire_bytes(&r->cursor, &r->max, h->h.payment_hash.u8, 32);
 	h->h.cltv_expiry = fromwire_u32(&r->cursor, &r->max);
-	fromwire_bytes(&r->cursor, &r->max, h->onion, HTLC_ONION_LEN);
+	if (with_onion)
+		fromwire_bytes(&r->cursor, &r->max, h->onion, HTLC_ONION_LEN);
 	h->has_path_key = read_bool(r);
 	fromwire_bytes(&r->cursor, &r->max, h->path_key, PUBKEY_CMPR_LEN);
 	h->add_step = read_enum(r, UPDATE_COMPLETE, "bad HTLC add step");
@@ -381,7 +429,7 @@ static void read_htlcs(struct reader *r, struct htlc_set *set)
 	for (uint32_t i = 0; i < num && ok(r); i++) {
 		struct htlc h;
 
-		read_htlc(r, &h);
+		read_htlc(r, &h, true);
 		htlc_set_add(set, &h);
 	}
 }
@@ -498,6 +546,51 @@ static void read_close_section(struct reader *r, struct channel *ch)
 	o->variants = fromwire_u8(&r->cursor, &r->max);
 	if (!o->variants || (o->variants & ~0xeu))
 		bad(r, "bad closing_complete variants");
+}
+
+bool channel_htlc_from_record(const uint8_t *data, size_t len,
+			      struct htlc *out, const char **err)
+{
+	struct reader r = { data, len, NULL, NULL };
+
+	read_htlc(&r, out, false);
+	if (ok(&r) && r.max != 0)
+		bad(&r, "trailing bytes after an HTLC record");
+	if (!ok(&r)) {
+		free(out->fail_reason);
+		out->fail_reason = NULL;
+		*err = r.err ? r.err : "truncated HTLC record";
+		return false;
+	}
+	return true;
+}
+
+bool channel_sigs_from_record(const secp256k1_context *ctx,
+			      const uint8_t *data, size_t len,
+			      struct ecdsa_signature **sigs, size_t *num,
+			      const char **err)
+{
+	struct reader r = { data, len, NULL, ctx };
+	uint16_t n = fromwire_u16(&r.cursor, &r.max);
+
+	*sigs = NULL;
+	*num = 0;
+	if (!fromwire_array_fits(&r.cursor, &r.max, n, SIGNATURE_COMPACT_LEN))
+		bad(&r, "truncated HTLC signatures");
+	else
+		*sigs = wire_calloc(n + 1, sizeof(**sigs));
+	for (size_t i = 0; i < n && ok(&r); i++)
+		read_sig(&r, true, &(*sigs)[i]);
+	if (ok(&r) && r.max != 0)
+		bad(&r, "trailing bytes after the HTLC signatures");
+	if (!ok(&r)) {
+		free(*sigs);
+		*sigs = NULL;
+		*err = r.err ? r.err : "truncated HTLC signatures";
+		return false;
+	}
+	*num = n;
+	return true;
 }
 
 struct channel *channel_deserialize(const secp256k1_context *ctx,

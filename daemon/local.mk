@@ -131,6 +131,14 @@ tests_unit_test_daemon_channels_store_SOURCES = tests/unit/test_daemon_channels_
 	tests/unit/test.h
 tests_unit_test_daemon_channels_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
+# A channel as rows in that store: real exchanges round trip, the
+# migration from whole snapshots, damaged rows.
+check_PROGRAMS += tests/unit/test_daemon_channels_rows
+TESTS += tests/unit/test_daemon_channels_rows
+tests_unit_test_daemon_channels_rows_SOURCES = tests/unit/test_daemon_channels_rows.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/test.h
+tests_unit_test_daemon_channels_rows_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
 # The stores of invoices, payments and forwards, and invoice settlement,
 # against in-memory SQLite.
 check_PROGRAMS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store \

@@ -189,6 +189,8 @@ static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 	int found;
 
 	snprintf(path, sizeof(path), "%s/ohm.sqlite3", ohmd->config->net_dir);
+	/* dev-dbstats' counters; without them the database works the same. */
+	db_io_stats_install();
 	ohmd->db = db_open(path, ohm_migrations, ohm_migrations_count, err, errlen);
 	if (!ohmd->db)
 		return false;

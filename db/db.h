@@ -23,6 +23,19 @@
 
 struct db;
 
+/* What this process's databases cost the disk since db_io_stats_install:
+ * bytes written to WAL files and to the databases (checkpoints), and
+ * syncs (each an fsync or fdatasync). */
+struct db_io_stats {
+	uint64_t wal_bytes, db_bytes, syncs;
+};
+
+/* Makes the default VFS one that counts (see db_iostats.c), for the
+ * connections opened from now on.  Returns: false if SQLite's default VFS
+ * cannot be wrapped (nothing is counted then). */
+bool db_io_stats_install(void);
+void db_io_stats(struct db_io_stats *out);
+
 /* Opens or creates the database at path with journal_mode=WAL,
  * synchronous=FULL, foreign_keys=ON and a busy timeout, then applies every
  * migration it lacks in ONE transaction: all of them or none.

@@ -176,6 +176,37 @@ const struct db_migration ohm_migrations[] = {
 	 "  amount_msat INTEGER NOT NULL,"
 	 "  cltv_expiry INTEGER NOT NULL,"
 	 "  PRIMARY KEY (channel, offerer, htlc_id, payment_hash))"},
+	/* 13: a channel as rows (channel/state.h, "Persistence as rows";
+	 * daemon/channels/channels_store.c): snapshot_form 1 says snapshot
+	 * is the channel row (channel_serialize_row) and the HTLCs and our
+	 * HTLC signatures are the rows below; 0, the whole channel
+	 * (channel_serialize, as written before), which ohmd rewrites as
+	 * rows when it loads it.  channel_htlcs: each HTLC in flight, by its
+	 * offerer (0 us, 1 the peer) and id, its record (the engine's
+	 * channel_htlc_record), seq (the order to load them in) and its
+	 * onion in channel_onions while it may still be needed (onions are
+	 * numbered in the order written, so a batch of them fills pages in
+	 * turn); channel_sigs: the peer's HTLC signatures on our commitment
+	 * commit_num (only the latest is kept). */
+	{"ALTER TABLE channels ADD COLUMN snapshot_form INTEGER NOT NULL DEFAULT 0"
+	 "  CHECK (snapshot_form IN (0, 1));"
+	 "CREATE TABLE channel_onions ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  channel INTEGER NOT NULL REFERENCES channels (id) ON DELETE CASCADE,"
+	 "  onion BLOB NOT NULL CHECK (length(onion) = 1366));"
+	 "CREATE TABLE channel_htlcs ("
+	 "  channel INTEGER NOT NULL REFERENCES channels (id) ON DELETE CASCADE,"
+	 "  offerer INTEGER NOT NULL CHECK (offerer IN (0, 1)),"
+	 "  htlc_id INTEGER NOT NULL,"
+	 "  seq INTEGER NOT NULL CHECK (seq > 0),"
+	 "  record BLOB NOT NULL,"
+	 "  onion_id INTEGER,"
+	 "  PRIMARY KEY (channel, offerer, htlc_id)) WITHOUT ROWID;"
+	 "CREATE TABLE channel_sigs ("
+	 "  channel INTEGER NOT NULL REFERENCES channels (id) ON DELETE CASCADE,"
+	 "  commit_num INTEGER NOT NULL,"
+	 "  htlc_sigs BLOB NOT NULL,"
+	 "  PRIMARY KEY (channel, commit_num)) WITHOUT ROWID"},
 };
 
 const size_t ohm_migrations_count =

@@ -229,7 +229,6 @@ void chan_free(struct chan *chan)
 	channel_free(chan->ch);
 	channel_secrets_wipe(&chan->secrets);
 	bitcoin_tx_free(chan->funding_tx);
-	free(chan->pending_snapshot);
 	free(chan->failure);
 	byteset_free(chan->htlcs_noted);
 	free(chan);
@@ -275,23 +274,36 @@ bool chan_engine_new(struct channels *chans, struct chan *chan, const struct pee
 		snprintf(err, errlen, "cannot create the channel");
 		return false;
 	}
+	/* Stored as rows (row_save), not as a snapshot per step. */
+	channel_set_snapshots(chan->ch, false);
 	return true;
 }
 
 /* ---- Applying a step ---- */
 
-static bool row_save(struct chan *chan, const uint8_t *snapshot, size_t snapshot_len)
+/* Writes what changed in the channel since its last save: its row if it
+ * changed, its HTLCs' and signatures' rows (channel/state.h, "Persistence
+ * as rows"). */
+static bool row_save(struct chan *chan)
 {
 	struct channels *chans = chan->owner;
+	struct channel_changes changes;
+	bool ok = true;
 
+	chan->pending_save = false;
 	const struct htlc_set *set = channel_get_htlcs(chan->ch);
 
 	if (!chan->opened_height)
 		chan->opened_height = chain_height(chans->setup.chain);
-	if (!channels_store_save(chans->setup.db, chan->dbid, chan->peer_id, channel_get_id(chan->ch)->bytes,
-				 snapshot, snapshot_len,
-				 chan_has_funding(chan) ? chan_funding(chan) : NULL,
-				 chan->opened_height))
+	channel_changes_take(chan->ch, &changes);
+	if (changes.row)
+		ok = channels_store_save(chans->setup.db, chan->dbid, chan->peer_id,
+					 channel_get_id(chan->ch)->bytes, changes.row, changes.row_len,
+					 chan_has_funding(chan) ? chan_funding(chan) : NULL,
+					 chan->opened_height);
+	ok = ok && channels_store_write_changes(chans->setup.db, chan->dbid, &changes);
+	channel_changes_free(&changes);
+	if (!ok)
 		return false;
 	chan->has_row = true;
 	/* Each HTLC once, for the on-chain resolver of a revoked commitment
@@ -325,7 +337,7 @@ static bool row_set_last_tx(struct chan *chan, const struct bitcoin_tx *tx)
 }
 
 /* Whether a step's events write to the channel's row (which must then
- * exist, with the step's snapshot). */
+ * exist, with what the step changed). */
 static bool events_need_row(const struct channel_effects *fx)
 {
 	for (size_t i = 0; i < fx->num_events; i++)
@@ -336,9 +348,9 @@ static bool events_need_row(const struct channel_effects *fx)
 }
 
 /* The database half of a step, inside the group transaction.  A plain
- * step's snapshot is only kept (taken from fx): commit_and_act writes each
- * channel's latest one once, so a hundred HTLC steps on one channel in
- * one turn cost one snapshot write, not a hundred. */
+ * step only marks the channel: commit_and_act writes what changed in it
+ * once, so a hundred HTLC steps on one channel in one turn cost one
+ * write of each row they changed, not a hundred. */
 static bool store_step(struct chan *chan, struct channel_effects *fx, uint8_t *owners)
 {
 	const struct channels_htlc_listener *htlc = &chan->owner->htlc;
@@ -346,18 +358,10 @@ static bool store_step(struct chan *chan, struct channel_effects *fx, uint8_t *o
 	char err[300];
 	struct bitcoin_txid txid;
 
-	if (fx->snapshot) {
-		free(chan->pending_snapshot);
-		chan->pending_snapshot = fx->snapshot;
-		chan->pending_snapshot_len = fx->snapshot_len;
-		fx->snapshot = NULL;
-		fx->snapshot_len = 0;
-		if (!chan->has_row || events_need_row(fx)) {
-			if (!row_save(chan, chan->pending_snapshot, chan->pending_snapshot_len))
-				return false;
-			free(chan->pending_snapshot);
-			chan->pending_snapshot = NULL;
-		}
+	if (fx->changed) {
+		chan->pending_save = true;
+		if ((!chan->has_row || events_need_row(fx)) && !row_save(chan))
+			return false;
 	}
 	for (size_t i = 0; i < fx->num_events; i++) {
 		const struct channel_event *ev = &fx->events[i];
@@ -370,8 +374,7 @@ static bool store_step(struct chan *chan, struct channel_effects *fx, uint8_t *o
 			}
 			if (!channels_store_delete(chan->owner->setup.db, chan->dbid))
 				return false;
-			free(chan->pending_snapshot);
-			chan->pending_snapshot = NULL;
+			chan->pending_save = false;
 			chan->has_row = false;
 			break;
 		case CHANNEL_EVENT_FUNDING_BROADCAST:
@@ -595,7 +598,7 @@ static bool batch_join(struct channels *chans)
 	return true;
 }
 
-/* Commits the group transaction: each channel's latest snapshot, then the
+/* Commits the group transaction: what changed in each channel, then the
  * commit.  db_begin calls this too (another writer wants its own
  * transaction); the queued steps are acted on by commit_and_act either way. */
 static bool batch_commit(void *arg)
@@ -605,14 +608,9 @@ static bool batch_commit(void *arg)
 
 	if (!chans->batch_open)
 		return true;
-	for (struct chan *chan = chans->list; chan; chan = chan->next) {
-		if (!chan->pending_snapshot)
-			continue;
-		if (!row_save(chan, chan->pending_snapshot, chan->pending_snapshot_len))
+	for (struct chan *chan = chans->list; chan; chan = chan->next)
+		if (chan->pending_save && !row_save(chan))
 			goto fail;
-		free(chan->pending_snapshot);
-		chan->pending_snapshot = NULL;
-	}
 	if (!db_commit(db))
 		goto fail;
 	chans->batch_open = false;
@@ -741,6 +739,14 @@ bool chan_fail_with(struct chan *chan, const char *why)
 	if (channel_fail(chan->ch, &fx, why))
 		return chan_step(chan, &fx);
 	chan_refused(chan, &fx, "channel_fail");
+	return true;
+}
+
+bool chan_save_soon(struct chan *chan)
+{
+	if (!batch_join(chan->owner))
+		return false;
+	chan->pending_save = true;
 	return true;
 }
 

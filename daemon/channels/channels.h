@@ -4,7 +4,8 @@
  * spend the funding output, timers, and the commands waiting on it.
  *
  * Every engine step is applied the same way (channels.c
- * chan_step_with()): its snapshot and what its events change in the
+ * chan_step_with()): what it changed in the channel (its rows: see
+ * channels_store.h) and what its events change in the
  * database (a funding transaction released or let go, a transaction to
  * broadcast, the row deleted, an HTLC outcome the listener records) go
  * into the group transaction of this turn of the event loop; only after

@@ -315,7 +315,7 @@ static void funding_spent(struct chan *chan, uint32_t height)
 			 chan->peer_id_hex, chan_id_hex(cid, chan),
 			 bitcoin_txid_to_hex(txid, &chan->spend_txid),
 			 spender_name(channel_spender_of(chan->ch, &chan->spend_txid)), chan->spend_height);
-	if (fx.snapshot || fx.num_events || fx.num_msgs)
+	if (fx.changed || fx.num_events || fx.num_msgs)
 		chan_step(chan, &fx);
 	else
 		channel_effects_clear(&fx);

@@ -80,11 +80,11 @@ struct chan {
 
 	/* chan_is_usable() was true after the last step. */
 	bool was_usable;
-	/* Group commit (see channels.c): the latest snapshot not yet
-	 * written, whether the row exists, and which connection a step's
-	 * messages were made for (bumped on every connect and disconnect). */
-	uint8_t *pending_snapshot;
-	size_t pending_snapshot_len;
+	/* Group commit (see channels.c): a step changed the channel since
+	 * its rows were last written, whether its row exists, and which
+	 * connection a step's messages were made for (bumped on every
+	 * connect and disconnect). */
+	bool pending_save;
 	bool has_row;
 	bool forgotten;			/* FORGET acted on: freed at the flush */
 	bool stepped;			/* a step since the last flush */
@@ -184,6 +184,11 @@ void chan_fund_error(struct chan *chan, enum channels_error_kind kind,
  * and its events acted on once that commits (later in this turn of the
  * event loop).  Clears fx.  Returns: false if chan is gone. */
 bool chan_step(struct chan *chan, struct channel_effects *fx);
+
+/* Has the group transaction write the channel's rows (a channel loaded
+ * from a snapshot of the whole channel, written before HTLCs had rows).
+ * Returns: false if the transaction cannot begin. */
+bool chan_save_soon(struct chan *chan);
 /* The same, with fn's writes (for htlc_id) in the transaction. */
 bool chan_step_with(struct chan *chan, struct channel_effects *fx, channels_db_fn fn,
 			 void *arg, uint64_t htlc_id);

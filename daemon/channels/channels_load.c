@@ -12,6 +12,19 @@
 #include "daemon/wallet/wallet.h"
 #include "wire/peer_wire.h"
 
+/* Gives the engine its HTLC and signature rows (channel/state.h). */
+static bool restore_rows(struct channel *ch, const struct channels_store_row *row,
+			 const char **why)
+{
+	for (size_t i = 0; i < row->num_htlcs; i++)
+		if (!channel_restore_htlc(ch, row->htlcs[i].seq, row->htlcs[i].record,
+					  row->htlcs[i].record_len, row->htlcs[i].onion, why))
+			return false;
+	if (row->sigs && !channel_restore_sigs(ch, row->sigs_commit_num, row->sigs, row->sigs_len, why))
+		return false;
+	return channel_restore_done(ch, why);
+}
+
 /* Brings a stored channel back, disconnected. */
 static bool load_row(struct channels *chans, const struct channels_store_row *row, char *err,
 		     size_t errlen)
@@ -34,15 +47,25 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 	channels_fill_policy(chans, &policy);
 	chan->ch = channel_deserialize(chans->setup.secp, row->snapshot, row->snapshot_len,
 				     &chan->secrets, &policy, &why);
+	if (chan->ch && !row->is_whole && !restore_rows(chan->ch, row, &why)) {
+		channel_free(chan->ch);
+		chan->ch = NULL;
+	}
 	if (!chan->ch) {
 		snprintf(err, errlen, "channel %lld in the database is damaged: %s",
 			 (long long)chan->dbid, why ? why : "?");
 		chan_free(chan);
 		return false;
 	}
+	channel_set_snapshots(chan->ch, false);
 	if (channel_get_failure(chan->ch))
 		chan->failure = oh_strdup(channel_get_failure(chan->ch));
 	chan->has_row = true;
+	/* Written before HTLCs had rows: rewritten as rows now. */
+	if (row->is_whole && !chan_save_soon(chan)) {
+		snprintf(err, errlen, "cannot store channel %lld as rows", (long long)chan->dbid);
+		return false;
+	}
 	chan->opened_height = row->opened_height;
 	chan->funding_confirmed = row->chain.funding_confirmed;
 	chan->funding_height = row->chain.funding_height;

@@ -19,6 +19,16 @@ static bool step_done(sqlite3_stmt *stmt)
 	return ok;
 }
 
+/* step_done for a statement that must change exactly one row: an HTLC
+ * row the engine names but the table lacks (or has twice) is a bug that
+ * would lose state at the next start, so it stops the daemon instead. */
+static bool step_one(sqlite3_stmt *stmt)
+{
+	sqlite3 *conn = sqlite3_db_handle(stmt);
+
+	return step_done(stmt) && sqlite3_changes(conn) == 1;
+}
+
 /* Binds txid and num at col and col + 1, or NULLs if txid is NULL. */
 static void bind_txid_num(sqlite3_stmt *stmt, int col, const struct bitcoin_txid *txid,
 			  int64_t num)
@@ -39,9 +49,10 @@ bool channels_store_save(struct db *db, int64_t id, const uint8_t peer_id[PUBKEY
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"INSERT INTO channels (id, peer_id, channel_id, snapshot, funding_txid, funding_outnum,"
-		" opened_height) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-		" channel_id = excluded.channel_id, snapshot = excluded.snapshot,"
-		" funding_txid = excluded.funding_txid, funding_outnum = excluded.funding_outnum");
+		" opened_height, snapshot_form) VALUES (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO UPDATE"
+		" SET channel_id = excluded.channel_id, snapshot = excluded.snapshot,"
+		" funding_txid = excluded.funding_txid, funding_outnum = excluded.funding_outnum,"
+		" snapshot_form = 1");
 
 	if (!stmt)
 		return false;
@@ -52,6 +63,127 @@ bool channels_store_save(struct db *db, int64_t id, const uint8_t peer_id[PUBKEY
 	bind_txid_num(stmt, 5, funding ? &funding->txid : NULL, funding ? funding->vout : 0);
 	sqlite3_bind_int64(stmt, 7, opened_height);
 	return step_done(stmt);
+}
+
+/* Runs sql, bound to (id, n), to its end. */
+static bool exec_id_num(struct db *db, const char *sql, int64_t id, int64_t n)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, n);
+	return step_done(stmt);
+}
+
+/* Runs sql, bound to id, to its end. */
+static bool exec_id(struct db *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	return step_done(stmt);
+}
+
+/* Binds the HTLC's key (channel, offerer, htlc_id) at 1, 2, 3. */
+static void bind_htlc_key(sqlite3_stmt *stmt, int64_t id, const struct channel_htlc_change *c)
+{
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int(stmt, 2, (int)c->offerer);
+	sqlite3_bind_int64(stmt, 3, (int64_t)c->id);
+}
+
+/* Runs sql, which names an HTLC by its key, to its end. */
+static bool exec_htlc(struct db *db, const char *sql, int64_t id,
+		      const struct channel_htlc_change *c)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql);
+
+	if (!stmt)
+		return false;
+	bind_htlc_key(stmt, id, c);
+	return step_one(stmt);
+}
+
+/* Deletes the HTLC's onion, if it has one. */
+static bool delete_onion(struct db *db, int64_t id, const struct channel_htlc_change *c)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM channel_onions WHERE id = (SELECT onion_id"
+					" FROM channel_htlcs WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3)");
+
+	if (!stmt)
+		return false;
+	bind_htlc_key(stmt, id, c);
+	return step_done(stmt);
+}
+
+static bool write_htlc(struct db *db, int64_t id, const struct channel_htlc_change *c)
+{
+	sqlite3_stmt *stmt;
+
+	if (c->is_delete)
+		return delete_onion(db, id, c)
+			&& exec_htlc(db, "DELETE FROM channel_htlcs"
+				     " WHERE channel = ? AND offerer = ? AND htlc_id = ?", id, c);
+	if (c->is_new && c->onion) {
+		stmt = db_prepare(db, "INSERT INTO channel_onions (channel, onion) VALUES (?, ?)");
+		if (!stmt)
+			return false;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_blob(stmt, 2, c->onion, HTLC_ONION_LEN, SQLITE_STATIC);
+		if (!step_one(stmt))
+			return false;
+		/* Its id is the connection's last_insert_rowid(). */
+		stmt = db_prepare(db, "INSERT INTO channel_htlcs (channel, offerer, htlc_id, seq, record,"
+				  " onion_id) VALUES (?1, ?2, ?3, ?4, ?5, last_insert_rowid())");
+	} else if (c->is_new) {
+		stmt = db_prepare(db, "INSERT INTO channel_htlcs (channel, offerer, htlc_id, seq, record)"
+				  " VALUES (?1, ?2, ?3, ?4, ?5)");
+	} else if (c->drop_onion) {
+		if (!delete_onion(db, id, c))
+			return false;
+		stmt = db_prepare(db, "UPDATE channel_htlcs SET record = ?5, onion_id = NULL"
+				  " WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3 AND seq = ?4");
+	} else {
+		stmt = db_prepare(db, "UPDATE channel_htlcs SET record = ?5"
+				  " WHERE channel = ?1 AND offerer = ?2 AND htlc_id = ?3 AND seq = ?4");
+	}
+	if (!stmt)
+		return false;
+	bind_htlc_key(stmt, id, c);
+	sqlite3_bind_int64(stmt, 4, (int64_t)c->seq);
+	sqlite3_bind_blob(stmt, 5, c->record, (int)c->record_len, SQLITE_STATIC);
+	return step_one(stmt);
+}
+
+bool channels_store_write_changes(struct db *db, int64_t id, const struct channel_changes *changes)
+{
+	sqlite3_stmt *stmt;
+
+	if (changes->replace_all
+	    && !(exec_id(db, "DELETE FROM channel_htlcs WHERE channel = ?", id)
+		 && exec_id(db, "DELETE FROM channel_onions WHERE channel = ?", id)
+		 && exec_id(db, "DELETE FROM channel_sigs WHERE channel = ?", id)))
+		return false;
+	for (size_t i = 0; i < changes->num_htlcs; i++)
+		if (!write_htlc(db, id, &changes->htlcs[i]))
+			return false;
+	if (!changes->has_sigs)
+		return true;
+	stmt = db_prepare(db, "INSERT INTO channel_sigs (channel, commit_num, htlc_sigs) VALUES (?, ?, ?)"
+			  " ON CONFLICT (channel, commit_num) DO UPDATE SET htlc_sigs = excluded.htlc_sigs");
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, (int64_t)changes->sigs_commit_num);
+	sqlite3_bind_blob(stmt, 3, changes->sigs, (int)changes->sigs_len, SQLITE_STATIC);
+	/* Only the latest commitment's are kept (channel/state.h). */
+	return step_done(stmt)
+		&& exec_id_num(db, "DELETE FROM channel_sigs WHERE channel = ? AND commit_num < ?", id,
+			       (int64_t)changes->sigs_commit_num);
 }
 
 bool channels_store_delete(struct db *db, int64_t id)
@@ -205,7 +337,55 @@ static bool row_read(sqlite3_stmt *stmt, struct channels_store_row *row)
 	row->last_tx = blob_dup(stmt, "last_tx", &row->last_tx_len);
 	row->remote_update = blob_dup(stmt, "remote_update", &row->remote_update_len);
 	row->opened_height = (uint32_t)db_col_int64(stmt, "opened_height");
+	row->is_whole = db_col_int64(stmt, "snapshot_form") == 0;
 	return row->snapshot != NULL;
+}
+
+/* A row's HTLCs and signatures.  Returns: false on a database error or
+ * a damaged row. */
+static bool rows_read(struct db *db, struct channels_store_row *row)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT h.seq AS seq, h.record AS record, o.onion AS onion FROM channel_htlcs h"
+		" LEFT JOIN channel_onions o ON o.id = h.onion_id WHERE h.channel = ? ORDER BY h.seq");
+	int rc;
+	bool ok = true;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, row->id);
+	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct channels_store_htlc *h;
+		size_t onion_len;
+
+		row->htlcs = oh_realloc(row->htlcs, (row->num_htlcs + 1) * sizeof(*row->htlcs));
+		h = &row->htlcs[row->num_htlcs++];
+		h->seq = (uint64_t)db_col_int64(stmt, "seq");
+		h->record = blob_dup(stmt, "record", &h->record_len);
+		h->onion = blob_dup(stmt, "onion", &onion_len);
+		ok = h->record && (!h->onion || onion_len == HTLC_ONION_LEN);
+	}
+	if (ok && rc != SQLITE_DONE)
+		ok = false;
+	sqlite3_reset(stmt);
+	if (!ok)
+		return false;
+	stmt = db_prepare(db, "SELECT commit_num, htlc_sigs FROM channel_sigs WHERE channel = ?"
+			  " ORDER BY commit_num DESC LIMIT 1");
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, row->id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		row->sigs_commit_num = (uint64_t)db_col_int64(stmt, "commit_num");
+		row->sigs = blob_dup(stmt, "htlc_sigs", &row->sigs_len);
+		/* No signature at all is two zero bytes, not an empty blob. */
+		ok = row->sigs != NULL;
+	} else {
+		ok = rc == SQLITE_DONE;
+	}
+	sqlite3_reset(stmt);
+	return ok;
 }
 
 bool channels_store_load(struct db *db, struct channels_store_row **rows, size_t *num,
@@ -213,7 +393,8 @@ bool channels_store_load(struct db *db, struct channels_store_row **rows, size_t
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"SELECT id, peer_id, snapshot, funding_height, funding_txindex, spend_txid,"
-		" spend_height, last_tx, remote_update, opened_height FROM channels ORDER BY id");
+		" spend_height, last_tx, remote_update, opened_height, snapshot_form FROM channels"
+		" ORDER BY id");
 	bool ok = true;
 	int rc = SQLITE_DONE;
 
@@ -237,6 +418,13 @@ bool channels_store_load(struct db *db, struct channels_store_row **rows, size_t
 		ok = false;
 	}
 	sqlite3_reset(stmt);
+	for (size_t i = 0; ok && i < *num; i++) {
+		if ((*rows)[i].is_whole || rows_read(db, &(*rows)[i]))
+			continue;
+		snprintf(err, errlen, "the HTLCs of channel %lld in the database are damaged: %s",
+			 (long long)(*rows)[i].id, db_errmsg(db));
+		ok = false;
+	}
 	if (!ok) {
 		channels_store_rows_free(*rows, *num);
 		*rows = NULL;
@@ -251,6 +439,12 @@ void channels_store_rows_free(struct channels_store_row *rows, size_t num)
 		free(rows[i].snapshot);
 		free(rows[i].last_tx);
 		free(rows[i].remote_update);
+		for (size_t k = 0; k < rows[i].num_htlcs; k++) {
+			free(rows[i].htlcs[k].record);
+			free(rows[i].htlcs[k].onion);
+		}
+		free(rows[i].htlcs);
+		free(rows[i].sigs);
 	}
 	free(rows);
 }

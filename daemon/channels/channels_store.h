@@ -7,7 +7,10 @@
  * daemon learns around it: where the funding transaction confirmed and
  * what spent it, the last transaction we broadcast for it (re-sent after
  * a restart until the funding output is spent), and the peer's latest
- * channel_update. */
+ * channel_update.  The snapshot is the engine's channel row, with its
+ * HTLCs and our HTLC signatures in rows of their own (channel/state.h,
+ * "Persistence as rows"), or in a database written before those the
+ * whole channel (is_whole). */
 #ifndef OHM_DAEMON_CHANNELS_STORE_H
 #define OHM_DAEMON_CHANNELS_STORE_H
 
@@ -16,6 +19,7 @@
 #include <stdint.h>
 
 #include "bitcoin/tx.h"
+#include "channel/state.h"
 #include "crypto/types.h"
 
 struct db;
@@ -29,12 +33,29 @@ struct channels_store_chain {
 	uint32_t spend_height;
 };
 
+/* One stored HTLC (blobs malloc'd; onion NULL if dropped). */
+struct channels_store_htlc {
+	uint64_t seq;
+	uint8_t *record;
+	size_t record_len;
+	uint8_t *onion;			/* HTLC_ONION_LEN bytes */
+};
+
 /* One stored channel (blobs malloc'd; NULL if absent). */
 struct channels_store_row {
 	int64_t id;
 	uint8_t peer_id[PUBKEY_CMPR_LEN];
 	uint8_t *snapshot;
 	size_t snapshot_len;
+	/* snapshot is the whole channel (no rows below), written before
+	 * HTLCs had rows of their own. */
+	bool is_whole;
+	struct channels_store_htlc *htlcs;	/* in seq order */
+	size_t num_htlcs;
+	/* Our latest commitment's HTLC signatures (sigs NULL if none). */
+	uint64_t sigs_commit_num;
+	uint8_t *sigs;
+	size_t sigs_len;
 	struct channels_store_chain chain;
 	uint8_t *last_tx;
 	size_t last_tx_len;
@@ -43,10 +64,10 @@ struct channels_store_row {
 	uint32_t opened_height;		/* 0: unknown */
 };
 
-/* Inserts the channel's row, or updates its channel_id, snapshot and
- * funding outpoint (funding NULL: not known yet); peer_id and
- * opened_height are written only by the insert.  Returns: false on a
- * database error. */
+/* Inserts the channel's row, or updates its channel_id, snapshot (the
+ * engine's channel row) and funding outpoint (funding NULL: not known
+ * yet); peer_id and opened_height are written only by the insert.
+ * Returns: false on a database error. */
 bool channels_store_save(struct db *db, int64_t id, const uint8_t peer_id[PUBKEY_CMPR_LEN],
 			 const uint8_t channel_id[32], const uint8_t *snapshot,
 			 size_t snapshot_len, const struct bitcoin_outpoint *funding,
@@ -64,7 +85,13 @@ bool channels_store_note_htlc(struct db *db, int64_t id, const struct channel_ht
 bool channels_store_htlcs_seen(struct db *db, int64_t id, struct channel_htlc **out,
 			       size_t *num);
 
-/* Deletes the row (a forgotten channel).  false: a database error. */
+/* Writes a step's HTLC and signature rows (changes' row is the
+ * caller's, for channels_store_save; the channel's row must exist).
+ * Returns: false on a database error. */
+bool channels_store_write_changes(struct db *db, int64_t id,
+				  const struct channel_changes *changes);
+
+/* Deletes the row (a forgotten channel), its HTLCs and signatures.  false: a database error. */
 bool channels_store_delete(struct db *db, int64_t id);
 
 /* The transaction (serialized) we broadcast for the channel. */

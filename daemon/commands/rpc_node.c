@@ -10,6 +10,7 @@
 #include "daemon/channels/channels.h"
 #include "daemon/commands/commands.h"
 #include "daemon/config.h"
+#include "db/db.h"
 #include "daemon/rpc/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/net/peers.h"
@@ -114,6 +115,18 @@ static void listconfigs(struct ohmd *ohmd, struct rpc_request *request, json_t *
 	rpc_respond(request, result);
 }
 
+/* What the database cost the disk so far (bench/pay.py's WAL bytes and
+ * syncs per payment). */
+static void dev_dbstats(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
+{
+	struct db_io_stats stats;
+
+	db_io_stats(&stats);
+	rpc_respond(request, json_pack("{s:I, s:I, s:I}", "wal_bytes", (json_int_t)stats.wal_bytes,
+				       "db_bytes", (json_int_t)stats.db_bytes,
+				       "syncs", (json_int_t)stats.syncs));
+}
+
 static const struct rpc_param no_params[] = {{0}};
 
 static const struct rpc_param help_params[] = {
@@ -127,6 +140,9 @@ static const struct rpc_param listconfigs_params[] = {
 };
 
 const struct rpc_command node_commands[] = {
+	{"dev-dbstats", "developer",
+	 "(testing) Bytes the database wrote to its WAL and its file, and its syncs, since start",
+	 no_params, dev_dbstats},
 	{"getinfo", "utility", "Show this node's id, alias, peers, channels and chain",
 	 no_params, getinfo},
 	{"help", "utility", "List commands, or show one command's parameters",

@@ -15,6 +15,7 @@ EXTRA_DIST += \
 	tests/integration/test_chain.py \
 	tests/integration/test_channel_close.py \
 	tests/integration/test_channel_hostile.py \
+	tests/integration/test_channel_rows.py \
 	tests/integration/test_channels.py \
 	tests/integration/test_cli.py \
 	tests/integration/test_daemon.py \

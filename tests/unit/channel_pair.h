@@ -1,8 +1,11 @@
 /* Two channel engines wired together in memory, the test playing the
  * daemon for both: after every step it "persists" the snapshot by
- * deserializing it into a fresh channel that replaces the live one (and
- * checks serializing that gives the same bytes), so every test proves the
- * engine restarts from its snapshot exactly; then it queues the messages
+ * deserializing it into a fresh channel (and checks serializing that
+ * gives the same bytes), and also stores the step's rows
+ * (channel_changes_take) in a model of the daemon's tables, from which it
+ * rebuilds the channel that replaces the live one, checking it serializes
+ * to the snapshot exactly; so every test proves the engine restarts from
+ * its snapshot and from its rows exactly.  Then it queues the messages
  * for the other node and records the events.
  *
  *	struct pair p;
@@ -16,10 +19,14 @@
 #ifndef OHM_TESTS_UNIT_CHANNEL_PAIR_H
 #define OHM_TESTS_UNIT_CHANNEL_PAIR_H
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "channel/state.h"
 #include "channel/scripts.h"
 #include "crypto/hash.h"
 #include "tests/unit/keys.h"
+#include "wire/wire.h"
 
 #define PAIR_MAX_QUEUE 4096
 #define PAIR_MAX_EVENTS 4096
@@ -41,8 +48,30 @@ struct pair_record {
 	struct bitcoin_txid txid;	/* *_BROADCAST */
 };
 
+/* The rows of one channel, as daemon/channels/channels_store.c keeps
+ * them. */
+struct pair_row_htlc {
+	enum channel_side offerer;
+	uint64_t id, seq;
+	uint8_t *record;
+	size_t record_len;
+	uint8_t *onion;			/* NULL: dropped */
+};
+
+struct pair_rows {
+	uint8_t *row;
+	size_t row_len;
+	struct pair_row_htlc *htlcs;	/* in no particular order */
+	size_t num_htlcs;
+	bool has_sigs;
+	uint64_t sigs_commit_num;
+	uint8_t *sigs;
+	size_t sigs_len;
+};
+
 struct pair_node {
 	struct channel *ch;
+	struct pair_rows rows;		/* what channel_changes_take wrote */
 	struct channel_secrets secrets;
 	struct channel_policy policy;
 	uint8_t *snapshot;		/* last persisted */
@@ -80,6 +109,11 @@ struct pair {
 	bool connected;
 	/* Drop messages instead of delivering (to simulate loss). */
 	bool drop_to[2];
+	/* Called with every node's rows to store, before the model stores
+	 * them (a test of a real store writes them too). */
+	void (*on_changes)(struct pair *p, int i,
+			   const struct channel_changes *changes);
+	void *on_changes_arg;
 };
 
 static inline void pair_default_options(struct pair_options *o)
@@ -171,12 +205,162 @@ static inline void pair_queue_clear(struct pair_queue *q)
 	q->head = q->tail = 0;
 }
 
+static inline void pair_rows_clear_htlcs(struct pair_rows *r)
+{
+	for (size_t k = 0; k < r->num_htlcs; k++) {
+		free(r->htlcs[k].record);
+		free(r->htlcs[k].onion);
+	}
+	free(r->htlcs);
+	r->htlcs = NULL;
+	r->num_htlcs = 0;
+}
+
+static inline void pair_rows_free(struct pair_rows *r)
+{
+	pair_rows_clear_htlcs(r);
+	free(r->row);
+	free(r->sigs);
+	memset(r, 0, sizeof(*r));
+}
+
+static inline struct pair_row_htlc *pair_rows_find(struct pair_rows *r,
+						    enum channel_side offerer,
+						    uint64_t id)
+{
+	for (size_t k = 0; k < r->num_htlcs; k++)
+		if (r->htlcs[k].offerer == offerer && r->htlcs[k].id == id)
+			return &r->htlcs[k];
+	return NULL;
+}
+
+/* Writes node i's changes into its rows, as the daemon's store does (and
+ * checks each change fits the rows: no update of a missing row, no
+ * second insert). */
+static inline void pair_store_rows(struct pair *p, int i)
+{
+	struct pair_rows *r = &p->node[i].rows;
+	struct channel_changes c;
+
+	channel_changes_take(p->node[i].ch, &c);
+	if (p->on_changes)
+		p->on_changes(p, i, &c);
+	if (c.replace_all) {
+		pair_rows_clear_htlcs(r);
+		free(r->sigs);
+		r->sigs = NULL;
+		r->has_sigs = false;
+	}
+	CHECK_MSG(c.row || r->row, "node %d: no channel row", i);
+	if (c.row) {
+		free(r->row);
+		r->row = c.row;
+		r->row_len = c.row_len;
+		c.row = NULL;
+	}
+	for (size_t k = 0; k < c.num_htlcs; k++) {
+		struct channel_htlc_change *h = &c.htlcs[k];
+		struct pair_row_htlc *row = pair_rows_find(r, h->offerer, h->id);
+
+		if (h->is_delete) {
+			CHECK_MSG(row && row->seq == h->seq,
+				  "node %d: deletes a missing HTLC row", i);
+			if (!row)
+				continue;
+			free(row->record);
+			free(row->onion);
+			*row = r->htlcs[--r->num_htlcs];
+		} else if (h->is_new) {
+			CHECK_MSG(!row, "node %d: inserts an HTLC row twice", i);
+			if (row)
+				continue;
+			r->htlcs = realloc(r->htlcs, (r->num_htlcs + 1)
+					   * sizeof(r->htlcs[0]));
+			row = &r->htlcs[r->num_htlcs++];
+			row->offerer = h->offerer;
+			row->id = h->id;
+			row->seq = h->seq;
+			row->record = h->record;
+			row->record_len = h->record_len;
+			h->record = NULL;
+			row->onion = h->onion
+				? wire_memdup(h->onion, HTLC_ONION_LEN) : NULL;
+		} else {
+			CHECK_MSG(row && row->seq == h->seq,
+				  "node %d: updates a missing HTLC row", i);
+			if (!row)
+				continue;
+			free(row->record);
+			row->record = h->record;
+			row->record_len = h->record_len;
+			h->record = NULL;
+			if (h->drop_onion) {
+				free(row->onion);
+				row->onion = NULL;
+			}
+		}
+	}
+	if (c.has_sigs) {
+		free(r->sigs);
+		r->sigs = c.sigs;
+		r->sigs_len = c.sigs_len;
+		r->sigs_commit_num = c.sigs_commit_num;
+		r->has_sigs = true;
+		c.sigs = NULL;
+	}
+	channel_changes_free(&c);
+}
+
+static inline int pair_row_seq_cmp(const void *a, const void *b)
+{
+	const struct pair_row_htlc *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Node i rebuilt from its rows, as ohmd does at start-up; NULL (and a
+ * failed check) if they do not make a channel. */
+static inline struct channel *pair_from_rows(struct pair *p, int i)
+{
+	struct pair_node *n = &p->node[i];
+	struct pair_rows *r = &n->rows;
+	const char *err = NULL;
+	struct channel *ch;
+	bool ok;
+
+	ch = channel_deserialize(p->ctx, r->row, r->row_len, &n->secrets,
+				 &n->policy, &err);
+	CHECK_MSG(ch, "node %d: channel row: %s", i, err ? err : "?");
+	if (!ch)
+		return NULL;
+	if (r->num_htlcs)
+		qsort(r->htlcs, r->num_htlcs, sizeof(r->htlcs[0]),
+		      pair_row_seq_cmp);
+	ok = true;
+	for (size_t k = 0; ok && k < r->num_htlcs; k++)
+		ok = channel_restore_htlc(ch, r->htlcs[k].seq, r->htlcs[k].record,
+					  r->htlcs[k].record_len,
+					  r->htlcs[k].onion, &err);
+	if (ok && r->has_sigs)
+		ok = channel_restore_sigs(ch, r->sigs_commit_num, r->sigs,
+					  r->sigs_len, &err);
+	if (ok)
+		ok = channel_restore_done(ch, &err);
+	CHECK_MSG(ok, "node %d: restore from rows: %s", i, err ? err : "?");
+	if (!ok) {
+		channel_free(ch);
+		return NULL;
+	}
+	return ch;
+}
+
 static inline void pair_free(struct pair *p)
 {
 	for (int i = 0; i < 2; i++) {
 		struct pair_node *n = &p->node[i];
 
 		channel_free(n->ch);
+		pair_rows_free(&n->rows);
 		free(n->snapshot);
 		free(n->last_failure);
 		free(n->last_refusal);
@@ -187,13 +371,29 @@ static inline void pair_free(struct pair *p)
 	crypto_secp_context_destroy(p->ctx);
 }
 
-/* Restores node i from its last persisted snapshot, as a restart would. */
+/* Whether ch serializes to node i's snapshot. */
+static inline bool pair_is_snapshot(const struct pair *p, int i,
+				    const struct channel *ch)
+{
+	const struct pair_node *n = &p->node[i];
+	struct wirebuf *again = wirebuf_new();
+	bool same;
+
+	channel_serialize(again, ch);
+	same = again->len == n->snapshot_len
+		&& memcmp(again->data, n->snapshot, again->len) == 0;
+	wirebuf_free(again);
+	return same;
+}
+
+/* Restores node i from its last persisted snapshot and from its rows, as
+ * a restart would: both must be the snapshot exactly; the one from rows
+ * goes on. */
 static inline void pair_reload(struct pair *p, int i)
 {
 	struct pair_node *n = &p->node[i];
 	const char *err = NULL;
-	struct channel *ch;
-	struct wirebuf *again;
+	struct channel *ch, *from_rows;
 
 	if (!n->snapshot)
 		return;
@@ -202,12 +402,15 @@ static inline void pair_reload(struct pair *p, int i)
 	CHECK_MSG(ch, "node %d: deserialize: %s", i, err ? err : "?");
 	if (!ch)
 		return;
-	again = wirebuf_new();
-	channel_serialize(again, ch);
-	CHECK_MSG(again->len == n->snapshot_len
-		  && memcmp(again->data, n->snapshot, again->len) == 0,
+	CHECK_MSG(pair_is_snapshot(p, i, ch),
 		  "node %d: serialize(deserialize(s)) != s", i);
-	wirebuf_free(again);
+	from_rows = n->rows.row ? pair_from_rows(p, i) : NULL;
+	if (from_rows) {
+		CHECK_MSG(pair_is_snapshot(p, i, from_rows),
+			  "node %d: the channel from its rows != its snapshot", i);
+		channel_free(ch);
+		ch = from_rows;
+	}
 	channel_free(n->ch);
 	n->ch = ch;
 }
@@ -224,11 +427,15 @@ static inline void pair_absorb(struct pair *p, int i,
 	n->last_failure = fx->failure ? strdup(fx->failure) : NULL;
 	free(n->last_refusal);
 	n->last_refusal = fx->refusal ? strdup(fx->refusal) : NULL;
+	CHECK_MSG(!fx->snapshot == !fx->changed,
+		  "node %d: a snapshot %s fx->changed", i,
+		  fx->snapshot ? "without" : "but");
 	if (fx->snapshot) {
 		free(n->snapshot);
 		n->snapshot = fx->snapshot;
 		n->snapshot_len = fx->snapshot_len;
 		fx->snapshot = NULL;
+		pair_store_rows(p, i);
 		pair_reload(p, i);
 	}
 	for (size_t k = 0; k < fx->num_msgs; k++) {
