@@ -120,6 +120,18 @@ uint32_t chain_feerate(const struct chain *chain, enum feerate_target target)
 	return perkw < FEERATE_FLOOR_PERKW ? FEERATE_FLOOR_PERKW : perkw;
 }
 
+uint32_t chain_feerate_for_deadline(const struct chain *chain, uint32_t blocks)
+{
+	struct feerate_estimate est[FEERATE_NUM_TARGETS];
+
+	/* The targets are in ascending blocks. */
+	for (size_t i = 0; i < FEERATE_NUM_TARGETS; i++) {
+		est[i].blocks = targets[i].blocks;
+		est[i].perkw = chain_feerate(chain, (enum feerate_target)i);
+	}
+	return feerate_for_deadline(est, FEERATE_NUM_TARGETS, blocks);
+}
+
 void chain_add_listener(struct chain *chain, const struct chain_listener *listener)
 {
 	if (chain->num_listeners < CHAIN_MAX_LISTENERS)
