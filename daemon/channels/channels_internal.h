@@ -12,6 +12,7 @@
 #include "bitcoin/tx.h"
 #include "channel/state.h"
 #include "daemon/channels/channels.h"
+#include "daemon/channels/channels_store.h"
 
 struct bitcoin_blkid;
 struct bitcoin_block;
@@ -91,6 +92,9 @@ struct chan {
 	uint64_t link_gen;
 
 	char *failure;			/* why it failed, for status */
+	/* The fee bump of our anchors commitment (channels_anchor.c). */
+	bool has_bump;
+	struct channels_store_bump bump;
 	struct chan *next;
 };
 
@@ -145,6 +149,17 @@ bool chan_needs_peer(const struct chan *chan);
 /* A channel with id (channel_id or temporary), with peer if not NULL. */
 struct chan *channels_find_by_id(struct channels *chans, const struct peer *peer,
 				     const uint8_t id[32]);
+/* Our anchors commitment was just broadcast: a child spending our anchor
+ * raises the package to the feerate for its deadline, if it needs it
+ * (channels_anchor.c). */
+void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitment);
+/* A new tip: replaces a child not confirmed in time, stops once the
+ * funding output's spend confirmed. */
+void chan_anchor_tip(struct chan *chan, uint32_t height);
+/* Reads the channel's fee bump at start-up.  Returns: false with err on a
+ * database error. */
+bool chan_anchor_load(struct chan *chan, char *err, size_t errlen);
+
 /* A database error: logged with what failed, and ohmd stops. */
 void channels_fatal(struct channels *chans, const char *what);
 

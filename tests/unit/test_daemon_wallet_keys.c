@@ -268,7 +268,7 @@ static void test_channel_coin_is_the_payment_basepoint(void)
 	memset(&outpoint, 0x77, sizeof(outpoint));
 	bitcoin_tx_add_input(tx, &outpoint, 0xfffffffd);
 	bitcoin_tx_add_output(tx, 90000, dest, sizeof(dest));
-	spend = (struct wallet_spend){path, 100000, script->data, script->len};
+	spend = (struct wallet_spend){path, 100000, script->data, script->len, false};
 	CHECK(wallet_keys_sign_tx(ctx, tx, &keys, &spend, (const uint8_t (*)[32])aux));
 	CHECK(tx->inputs[0].num_witness == 2);
 	CHECK(pubkey_parse(ctx, &pubkey, tx->inputs[0].witness[1].data));
