@@ -720,6 +720,10 @@ static void estimate_next(struct chain *chain)
 		chain->is_fee_stale = false;
 		if (chain->did_fees_change) {
 			chain->did_fees_change = false;
+			log_debug(chain->log, "chain", "fee estimates: urgent %u, normal %u, slow %u perkw",
+				  chain_feerate(chain, FEERATE_URGENT),
+				  chain_feerate(chain, FEERATE_NORMAL),
+				  chain_feerate(chain, FEERATE_SLOW));
 			for (size_t i = 0; i < chain->num_listeners; i++)
 				if (chain->listeners[i].feerates_changed)
 					chain->listeners[i].feerates_changed(

@@ -136,7 +136,7 @@ static bool bump_send(struct chan *chan, const struct bitcoin_tx *commitment,
 	struct wallet_bump bump = {0};
 	struct channels_store_bump row;
 	struct bitcoin_txid commitment_txid;
-	char err[300], hex[65], cid[65];
+	char err[300], hex[65], parent_hex[65], cid[65];
 	bool found = false, ok = false;
 
 	anchor_init(&a, chan);
@@ -201,7 +201,7 @@ static bool bump_send(struct chan *chan, const struct bitcoin_tx *commitment,
 		 "to %u perkw", chan->peer_id_hex, chan_id_hex(cid, chan),
 		 is_replacement ? "replacing the fee bump with child" : "fee bump child",
 		 bitcoin_txid_to_hex(hex, &row.child_txid),
-		 bitcoin_txid_to_hex(cid, &commitment_txid), (unsigned long long)bump.fee_sat,
+		 bitcoin_txid_to_hex(parent_hex, &commitment_txid), (unsigned long long)bump.fee_sat,
 		 bump.weight, params.parent_weight, (unsigned long long)params.parent_fee_sat,
 		 package_perkw);
 	chain_broadcast(chans->setup.chain, bump.tx, NULL, NULL);
