@@ -262,3 +262,77 @@ def test_emergency_reserve(node_factory, devchain):
     warning = c.rpc("getinfo")["warning_emergency_reserve"]
     assert "below min-emergency-msat (100000sat)" in warning, warning
     assert c.rpc("listconfigs")["configs"]["min-emergency-msat"]["value_str"] == "100000000"
+
+
+def perkw(devchain, blocks, mode):
+    """ohm-devchain's estimate as ohm reads it (at least 253 perkw)."""
+    return max(253, int(devchain.rpc("estimatesmartfee", [blocks, mode])["feerate"] * 1e8 / 4))
+
+
+def test_deadline_is_the_earliest_htlc_expiry(node_factory, devchain):
+    """An HTLC of ours in the commitment, expiring 20 blocks ahead: the
+    child aims at the feerate for its expiry less 2 blocks, between the
+    normal (4 blocks) and slow (100 blocks) estimates, interpolated
+    linearly (as Core Lightning's feerate_for_target)."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    expiry = devchain.rpc("getblockcount") + 20
+    a.rpc("dev-sendhtlc", [b.id, 10000000, None, expiry])
+    wait_for(lambda: any(h["state"] == "RCVD_ADD_ACK_REVOCATION" for h in channel(b)["htlcs"]),
+             30, interval=0.05, what="the HTLC committed at b")
+    wait_for(lambda: [h["state"] for h in channel(a)["htlcs"]] == ["SENT_ADD_ACK_REVOCATION"],
+             30, interval=0.05, what="the HTLC committed at a")
+    assert b.stop() == 0
+    # Transactions at several feerates: ohm-devchain's normal estimate
+    # (75th percentile) is then above its slow one (the median).
+    for rate in (2000, 3000, 6000, 9000, 12000):
+        a.rpc("withdraw", [BURN_ADDRESS, 100000, "{}perkw".format(rate), 0])
+    mine(devchain, 1, a)
+    normal = perkw(devchain, 4, "ECONOMICAL")
+    slow = perkw(devchain, 100, "ECONOMICAL")
+    assert normal > slow > 1250
+    wait_for(lambda: re.search(r"fee estimates: .* normal {}, slow {} perkw".format(normal, slow),
+                               a.log()), 15, interval=0.1, what="ohm to have the estimates")
+    height = devchain.rpc("getblockcount")
+    commitment = force_close(a, b)
+    assert len(commitment.outputs) == 5, "both anchors, both balances and the HTLC"
+    blocks = expiry - 2 - height
+    assert 4 < blocks < 100
+    # From normal at 4 blocks down to slow at 100, rounded towards normal.
+    target = normal - (normal - slow) * (blocks - 4) // 96
+    child_txid = child_in_log(a)
+    in_mempool(devchain, commitment.txid(), child_txid)
+    check_child(a, commitment, mempool_tx(devchain, child_txid), target)
+    assert "to {} perkw".format(target) in a.log()
+
+
+def test_peer_commitment_confirms_instead(node_factory, devchain):
+    """Our commitment and its child wait in the mempool; the peer's
+    commitment is mined instead: ohm stops bumping and the wallet forgets
+    the child, its coin spendable again."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    assert b.stop() == 0
+    raise_slow_estimate(a, devchain)
+    commitment = force_close(a, b)
+    child_txid = child_in_log(a)
+    in_mempool(devchain, commitment.txid(), child_txid)
+    child = mempool_tx(devchain, child_txid)
+    spent = [(i["txid"], i["vout"]) for i in child.inputs if i["txid"] != commitment.txid()]
+    assert a.stop() == 0
+    b.start()
+    theirs = b.rpc("close", [a.id, 1], 60)
+    assert theirs["type"] == "unilateral" and theirs["txid"] != commitment.txid()
+    a.start()
+    wait_synced(a, devchain)
+    # A block with the peer's commitment (not in the mempool: ours is).
+    devchain.rpc("generateblock", [BURN_ADDRESS, [theirs["tx"]]])
+    wait_synced(a, devchain)
+    assert commitment.txid() not in devchain.rpc("getrawmempool")
+    wait_for(lambda: "another transaction spending the funding output confirmed: fee bumping "
+             "over" in a.log(), 15, interval=0.1, what="the bumping to stop")
+    coins = coins_of(a)
+    assert (child_txid, 0) not in coins
+    for outpoint in spent:
+        assert coins[outpoint]["status"] == "confirmed", coins[outpoint]
+    assert child_txid not in [t["hash"] for t in a.rpc("listtransactions")["transactions"]]
