@@ -98,6 +98,23 @@ static uint64_t commitment_fee_sat(const struct chan *chan, const struct bitcoin
 	return funding > out ? funding - out : 0;
 }
 
+/* What our commitment holds for us: our balance and every HTLC in it (the
+ * ones we offered come back by timeout, the others with the preimage).  A
+ * fee bump never pays more (Core Lightning does not spend more than the
+ * HTLCs it would save either). */
+static uint64_t at_stake_sat(const struct chan *chan)
+{
+	struct htlc_view view;
+	uint64_t msat;
+
+	channel_get_view(chan->ch, CHANNEL_LOCAL, &view);
+	msat = view.balance_msat[CHANNEL_LOCAL] > 0 ? (uint64_t)view.balance_msat[CHANNEL_LOCAL] : 0;
+	for (size_t i = 0; i < view.num_htlcs; i++)
+		msat += view.htlcs[i].amount_msat;
+	htlc_view_free(&view);
+	return msat / 1000;
+}
+
 /* The earliest cltv_expiry of an HTLC in our latest commitment, or 0. */
 static uint32_t earliest_expiry(const struct chan *chan)
 {
@@ -162,6 +179,7 @@ static bool bump_send(struct chan *chan, const struct bitcoin_tx *commitment,
 	params.parent_weight = bitcoin_tx_weight(commitment);
 	params.parent_fee_sat = commitment_fee_sat(chan, commitment);
 	params.package_perkw = package_perkw;
+	params.max_fee_sat = at_stake_sat(chan);
 	params.is_replacement = is_replacement;
 	params.old_fee_sat = chan->bump.child_fee_sat;
 	params.old_weight = chan->bump.child_weight;
@@ -222,9 +240,8 @@ void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitmen
 {
 	struct channels *chans = chan->owner;
 	struct chain *chain = chans->setup.chain;
-	uint32_t height = chain_height(chain), target, own, max;
+	uint32_t height = chain_height(chain), target, own;
 	struct bitcoin_txid txid;
-	struct fee_estimates est;
 	char cid[65];
 
 	if (!channel_get_params(chan->ch)->option_anchors)
@@ -232,10 +249,9 @@ void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitmen
 	bitcoin_tx_txid(&txid, commitment);
 	if (chan->has_bump && bitcoin_txid_eq(&txid, &chan->bump.commitment_txid))
 		return;
-	est = estimates(chain);
+	/* Between the estimates: no cap needed (replacements have one). */
 	target = chain_feerate_for_deadline(chain, fee_policy_anchor_deadline(height,
 									    earliest_expiry(chan)));
-	max = fee_policy_anchor_max_feerate(&est, target);
 	own = cpfp_package_feerate(bitcoin_tx_weight(commitment),
 				   commitment_fee_sat(chan, commitment), 0, 0);
 	if (own >= target) {
@@ -244,7 +260,7 @@ void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitmen
 			 chan_id_hex(cid, chan), own, target);
 		return;
 	}
-	bump_send(chan, commitment, target > max ? max : target, false);
+	bump_send(chan, commitment, target, false);
 }
 
 /* Stops bumping: the funding output is spent by a confirmed transaction. */

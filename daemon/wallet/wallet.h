@@ -214,6 +214,7 @@ struct wallet_bump_params {
 	size_t parent_weight;		/* the transaction to pay for */
 	uint64_t parent_fee_sat;
 	uint32_t package_perkw;		/* what parent and child should pay */
+	uint64_t max_fee_sat;		/* never more than this (0: no cap) */
 	/* A replacement (BIP125) of a child that paid old_fee_sat at
 	 * old_weight: its fee must exceed that (cpfp_rbf_min_fee_sat). */
 	bool is_replacement;

@@ -185,6 +185,12 @@ bool wallet_bump_prepare(struct wallet *wallet, const struct wallet_bump_params 
 			 (unsigned long long)c.total_sat);
 		goto out;
 	}
+	if (params->max_fee_sat && fee > params->max_fee_sat) {
+		snprintf(err, errlen, "the fee bump at %u perkw would cost %llusat, more than the "
+			 "%llusat at stake", params->package_perkw, (unsigned long long)fee,
+			 (unsigned long long)params->max_fee_sat);
+		goto out;
+	}
 	if (!db_exec(wallet->db, "SAVEPOINT bump_prepare")) {
 		snprintf(err, errlen, "cannot store the fee bump: %s", db_errmsg(wallet->db));
 		goto out;

@@ -368,6 +368,7 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 						 params->destination_script_len);
 	uint8_t change_template[SCRIPT_P2WPKH_LEN] = {OP_0, 20};
 	struct bitcoin_tx *tx = NULL;
+	bool is_reserve_short = false;
 
 	if (!load_candidates(wallet, params, &c, code, err, errlen))
 		goto out;
@@ -415,6 +416,7 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 						      errlen)) {
 		bitcoin_tx_free(tx);
 		tx = NULL;
+		is_reserve_short = true;
 	}
 	if (!tx)
 		db_exec(wallet->db, "ROLLBACK TO spend_prepare");
@@ -423,7 +425,7 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 		bitcoin_tx_free(tx);
 		tx = NULL;
 	}
-	if (!tx && *code != WALLET_ERROR_EMERGENCY_RESERVE)
+	if (!tx && !is_reserve_short)
 		*code = WALLET_ERROR_INTERNAL;
 out:
 	free(selection.is_chosen);

@@ -1306,7 +1306,7 @@ static void test_bump_spends_the_foreign_input_and_a_confirmed_coin(void)
 	struct node n;
 	struct wirebuf *script;
 	struct bitcoin_txid deposit_txid, txid, second_txid;
-	struct wallet_bump bump, second;
+	struct wallet_bump bump, second, capped;
 	unsigned calls = 0;
 	struct wallet_bump_params params = bump_params(&calls, 4000);
 	char err[300];
@@ -1361,6 +1361,21 @@ static void test_bump_spends_the_foreign_input_and_a_confirmed_coin(void)
 	CHECK(json_array_size(list) == 1);
 	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
 	json_decref(list);
+
+	/* Never more than the cap (what the caller has at stake). */
+	params = bump_params(&calls, 4000);
+	params.max_fee_sat = bump.fee_sat - 1;
+	CHECK(db_begin(n.db));
+	CHECK(!wallet_bump_prepare(n.wallet, &params, &capped, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	CHECK_MSG(strstr(err, "more than the") != NULL && strstr(err, "at stake") != NULL, "%s",
+		  err);
+	params.max_fee_sat = bump.fee_sat;
+	CHECK(db_begin(n.db));
+	CHECK_MSG(wallet_bump_prepare(n.wallet, &params, &capped, err, sizeof(err)),
+		  "%s", err);
+	CHECK(db_rollback(n.db));
+	bitcoin_tx_free(capped.tx);
 
 	/* More than the wallet holds. */
 	params = bump_params(&calls, 1000000);
