@@ -236,7 +236,9 @@ out:
 	return ok;
 }
 
-void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitment)
+/* The first child for commitment, if it needs one (is_quiet: said at
+ * debug level only, as at every block). */
+static void bump_first(struct chan *chan, const struct bitcoin_tx *commitment, bool is_quiet)
 {
 	struct channels *chans = chan->owner;
 	struct chain *chain = chans->setup.chain;
@@ -255,12 +257,38 @@ void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitmen
 	own = cpfp_package_feerate(bitcoin_tx_weight(commitment),
 				   commitment_fee_sat(chan, commitment), 0, 0);
 	if (own >= target) {
-		log_info(channels_log(chans), "anchor", "%s: channel %s: our commitment pays %u "
-			 "perkw, the target is %u perkw: no fee bump", chan->peer_id_hex,
-			 chan_id_hex(cid, chan), own, target);
+		log_printf(channels_log(chans), is_quiet ? LOG_DEBUG : LOG_INFO, "anchor", "%s: channel %s: "
+			 "our commitment pays %u perkw, the target is %u perkw: no fee bump",
+			 chan->peer_id_hex, chan_id_hex(cid, chan), own, target);
 		return;
 	}
 	bump_send(chan, commitment, target, false);
+}
+
+void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitment)
+{
+	bump_first(chan, commitment, false);
+}
+
+/* Our commitment is out there without a child: the estimate may have
+ * risen since it went out, or ohmd stopped before the child did. */
+static void bump_missing(struct chan *chan)
+{
+	struct bitcoin_tx *commitment;
+
+	if (chan->has_bump || chan->forgotten || chan->is_spent
+	    || channel_get_state(chan->ch) != CHANNEL_AWAITING_UNILATERAL
+	    || !channel_get_params(chan->ch)->option_anchors)
+		return;
+	commitment = channel_signed_commitment(chan->ch);
+	if (commitment)
+		bump_first(chan, commitment, true);
+	bitcoin_tx_free(commitment);
+}
+
+void chan_anchor_fees_changed(struct chan *chan)
+{
+	bump_missing(chan);
 }
 
 /* Stops bumping: the funding output is spent by a confirmed transaction. */
@@ -294,8 +322,10 @@ void chan_anchor_tip(struct chan *chan, uint32_t height)
 	struct fee_estimates est;
 	uint32_t estimate, max, next;
 
-	if (!chan->has_bump)
+	if (!chan->has_bump) {
+		bump_missing(chan);
 		return;
+	}
 	if (chan->is_spent) {
 		bump_stop(chan);
 		return;

@@ -156,6 +156,9 @@ void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitmen
 /* A new tip: replaces a child not confirmed in time, stops once the
  * funding output's spend confirmed. */
 void chan_anchor_tip(struct chan *chan, uint32_t height);
+/* New estimates: a commitment of ours out without a child gets one if it
+ * now needs it. */
+void chan_anchor_fees_changed(struct chan *chan);
 /* Reads the channel's fee bump at start-up.  Returns: false with err on a
  * database error. */
 bool chan_anchor_load(struct chan *chan, char *err, size_t errlen);

@@ -214,7 +214,8 @@ def test_static_remotekey_force_close_gets_no_child(node_factory, devchain):
 
 
 def test_no_child_when_the_commitment_pays_enough(node_factory, devchain):
-    """The slow estimate is below the commitment's 1250 perkw: no child."""
+    """The slow estimate is below the commitment's 1250 perkw: no child;
+    once it rises above, at a later block, the child comes."""
     a, b = chain_pair(node_factory, devchain)
     open_channel(a, b, devchain)
     slow = int(devchain.rpc("estimatesmartfee", [100, "ECONOMICAL"])["feerate"] * 1e8 / 4)
@@ -225,6 +226,16 @@ def test_no_child_when_the_commitment_pays_enough(node_factory, devchain):
     in_mempool(devchain, commitment.txid())
     wait_for(lambda: "perkw: no fee bump" in a.log(), 10, what="the decision")
     assert devchain.rpc("getrawmempool") == [commitment.txid()]
+    # The estimate rises in a block without the commitment: a child
+    # follows at that block.
+    paid = a.rpc("withdraw", [BURN_ADDRESS, 100000, "5000perkw"])
+    devchain.rpc("generateblock", [BURN_ADDRESS, [paid["txid"]]])
+    wait_synced(a, devchain)
+    slow = perkw(devchain, 100, "ECONOMICAL")
+    assert slow > 1250
+    child_txid = child_in_log(a)
+    in_mempool(devchain, commitment.txid(), child_txid)
+    check_child(a, commitment, mempool_tx(devchain, child_txid), slow)
 
 
 def test_emergency_reserve(node_factory, devchain):
