@@ -25,7 +25,6 @@
 #include "daemon/channels/channels_store.h"
 #include "daemon/channels/fee_policy.h"
 #include "daemon/log.h"
-#include "daemon/wallet/coin_select.h"
 #include "daemon/wallet/wallet.h"
 #include "db/db.h"
 

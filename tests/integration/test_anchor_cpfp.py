@@ -18,7 +18,8 @@ import pytest
 
 from btcverify import Tx, bip143_sighash, ecdsa_verify, parse_der
 from chainutil import BURN_ADDRESS, backend_args, find_tx, mempool_tx, outputs, wait_synced
-from channelutil import FUNDING_SAT, chain_node, channel, mine, open_channel, wait_state
+from channelutil import (FUNDING_SAT, chain_node, channel, connect, mine, open_channel,
+                         wait_state)
 from lnchannel import ANCHOR_SAT, anchor_script, p2wsh
 from ohmtest import RpcError, wait_for
 from test_channels import chain_pair
@@ -239,10 +240,11 @@ def test_no_child_when_the_commitment_pays_enough(node_factory, devchain):
 
 
 def test_emergency_reserve(node_factory, devchain):
-    """c has 540000 sat, opens a 500000-sat anchor channel (the change
-    keeps the 25000-sat reserve); a withdraw that would leave less is
-    refused with Core Lightning's code and words; with a reserve above
-    what c holds, getinfo warns."""
+    """c has 540000 sat: a 520000-sat anchor channel would leave less than
+    the 25000-sat reserve and is refused (Core Lightning's code 313 and
+    words), a 500000-sat one opens; then a withdraw that would leave less
+    is refused the same way; with a reserve above what c holds, getinfo
+    warns."""
     a, b = chain_pair(node_factory, devchain)
     c = chain_node(node_factory, devchain, "c")
     assert "warning_emergency_reserve" not in c.rpc("getinfo")
@@ -251,6 +253,16 @@ def test_emergency_reserve(node_factory, devchain):
     mine(devchain, 1, a, c)
     # No anchor channel yet: no reserve.
     assert "warning_emergency_reserve" not in c.rpc("getinfo")
+    # Opening one keeps it too.
+    connect(c, b)
+    with pytest.raises(RpcError) as e:
+        c.rpc("fundchannel", [b.id, 520000])
+    assert e.value.code == 313
+    assert e.value.message == "We would not have enough left for min-emergency-msat 25000sat"
+    wait_for(lambda: c.rpc("listpeerchannels")["channels"] == [], 10, what="no channel left")
+    # The failed open's error closes the connection.
+    wait_for(lambda: not any(p.get("connected") for p in c.rpc("listpeers")["peers"]), 10,
+             interval=0.1, what="b disconnected")
     open_channel(c, b, devchain)
     assert channel(c)["channel_type"]["names"] == ["static_remotekey/even", "anchors/even"]
     left = sum(o["amount_msat"] for o in outputs(c) if o["status"] == "confirmed") // 1000
