@@ -242,13 +242,11 @@ static void bump_first(struct chan *chan, const struct bitcoin_tx *commitment, b
 	struct channels *chans = chan->owner;
 	struct chain *chain = chans->setup.chain;
 	uint32_t height = chain_height(chain), target, own;
-	struct bitcoin_txid txid;
 	char cid[65];
 
-	if (!channel_get_params(chan->ch)->option_anchors)
-		return;
-	bitcoin_tx_txid(&txid, commitment);
-	if (chan->has_bump && bitcoin_txid_eq(&txid, &chan->bump.commitment_txid))
+	/* One commitment of ours is ever broadcast: a child exists for it
+	 * already, or none is needed. */
+	if (!channel_get_params(chan->ch)->option_anchors || chan->has_bump)
 		return;
 	/* Between the estimates: no cap needed (replacements have one). */
 	target = chain_feerate_for_deadline(chain, fee_policy_anchor_deadline(height,
