@@ -13,7 +13,8 @@ bitcoin_libohmbitcoin_a_SOURCES = \
 	bitcoin/base58.c bitcoin/base58.h \
 	bitcoin/address.c bitcoin/address.h \
 	bitcoin/bip32.c bitcoin/bip32.h \
-	bitcoin/block.c bitcoin/block.h
+	bitcoin/block.c bitcoin/block.h \
+	bitcoin/cpfp.c bitcoin/cpfp.h
 
 OHM_BITCOIN_TEST_LIBS = bitcoin/libohmbitcoin.a wire/libohmwire.a \
 	crypto/libohmcrypto.a common/libohmcommon.a $(OHM_DEP_LIBS)
@@ -27,11 +28,13 @@ tests_unit_test_bitcoin_chainparams_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 check_PROGRAMS += tests/unit/test_bitcoin_tx tests/unit/test_bitcoin_script \
 	tests/unit/test_bitcoin_sighash tests/unit/test_bitcoin_taproot \
 	tests/unit/test_bitcoin_bech32 tests/unit/test_bitcoin_address \
-	tests/unit/test_bitcoin_bip32 tests/unit/test_bitcoin_block
+	tests/unit/test_bitcoin_bip32 tests/unit/test_bitcoin_block \
+	tests/unit/test_bitcoin_cpfp
 TESTS += tests/unit/test_bitcoin_tx tests/unit/test_bitcoin_script \
 	tests/unit/test_bitcoin_sighash tests/unit/test_bitcoin_taproot \
 	tests/unit/test_bitcoin_bech32 tests/unit/test_bitcoin_address \
-	tests/unit/test_bitcoin_bip32 tests/unit/test_bitcoin_block
+	tests/unit/test_bitcoin_bip32 tests/unit/test_bitcoin_block \
+	tests/unit/test_bitcoin_cpfp
 tests_unit_test_bitcoin_tx_SOURCES = tests/unit/test_bitcoin_tx.c \
 	tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_tx_LDADD = $(OHM_BITCOIN_TEST_LIBS)
@@ -57,3 +60,5 @@ tests_unit_test_bitcoin_bip32_LDADD = $(OHM_BITCOIN_TEST_LIBS)
 tests_unit_test_bitcoin_block_SOURCES = tests/unit/test_bitcoin_block.c \
 	tests/unit/vectors.h tests/unit/test.h
 tests_unit_test_bitcoin_block_LDADD = $(OHM_BITCOIN_TEST_LIBS)
+tests_unit_test_bitcoin_cpfp_SOURCES = tests/unit/test_bitcoin_cpfp.c tests/unit/test.h
+tests_unit_test_bitcoin_cpfp_LDADD = $(OHM_BITCOIN_TEST_LIBS)

@@ -86,6 +86,8 @@ static const struct config_option options[] = {
 	 "highest commitment feerate we accept from a peer, in times our urgent estimate"},
 	{"anchors", OPT_FLAG, false, NULL, "true",
 	 "offer and accept anchor channels (option_anchors); =false: static_remotekey only"},
+	{"min-emergency-msat", OPT_STRING, false, "MSAT", "25000000",
+	 "wallet reserve kept for fee-bumping force closes while anchor channels are open"},
 };
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -573,6 +575,7 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	config->cltv_delta = 34;
 	config->cltv_final = 18;
 	config->max_fee_multiplier = 10;
+	config->min_emergency_msat = 25000000;
 	if (!finalize_seconds(config, "dev-poll-interval", &config->dev_poll_interval_secs,
 			      err, errlen)
 	    || !finalize_number(config, "funding-confirms", "blocks", 1, 100,
@@ -591,6 +594,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				&config->cltv_final, err, errlen)
 	    || !finalize_number(config, "max-fee-multiplier", "times", 1, 1000,
 				&config->max_fee_multiplier, err, errlen)
+	    || !finalize_number(config, "min-emergency-msat", "millisatoshi", 0, UINT32_MAX,
+				&config->min_emergency_msat, err, errlen)
 	    || !finalize_bitcoind(config, home, err, errlen))
 		return false;
 

@@ -58,6 +58,8 @@ struct config {
 	unsigned cltv_final;		/* our invoices' min_final_cltv_expiry_delta */
 	unsigned max_fee_multiplier;	/* peer feerate cap, x our urgent estimate */
 	bool anchors;			/* offer and accept option_anchors */
+	/* Wallet reserve for anchor fee bumps (Core Lightning's name). */
+	unsigned min_emergency_msat;
 	/* Where bitcoind's JSON-RPC is, and how to log in to it. */
 	char *bitcoin_rpcconnect;
 	uint16_t bitcoin_rpcport;	/* the network's default if not given */

@@ -3,7 +3,7 @@ noinst_LIBRARIES += daemon/libohmdaemon.a
 daemon_libohmdaemon_a_SOURCES = \
 	daemon/chain/bitcoind.c daemon/chain/bitcoind.h \
 	daemon/channels/channels.c daemon/channels/channels.h daemon/channels/channels_internal.h \
-	daemon/channels/channels_chain.c daemon/channels/channels_htlc.c daemon/channels/channels_load.c daemon/channels/channels_peer.c \
+	daemon/channels/channels_anchor.c daemon/channels/channels_chain.c daemon/channels/channels_htlc.c daemon/channels/channels_load.c daemon/channels/channels_peer.c \
 	daemon/channels/channels_requests.c \
 	daemon/channels/channels_fee.c \
 	daemon/channels/channels_store.c daemon/channels/channels_store.h \
@@ -43,7 +43,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/wallet/wallet.c daemon/wallet/wallet.h daemon/wallet/wallet_internal.h \
 	daemon/wallet/wallet_keys.c daemon/wallet/wallet_keys.h \
 	daemon/wallet/wallet_list.c \
-	daemon/wallet/wallet_spend.c \
+	daemon/wallet/wallet_spend.c daemon/wallet/wallet_bump.c \
 	daemon/wallet/wallet_store.c daemon/wallet/wallet_store.h \
 	daemon/onchain/resolvers.c daemon/onchain/resolvers.h \
 	daemon/onchain/onchain_store.c daemon/onchain/onchain_store.h

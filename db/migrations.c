@@ -207,6 +207,18 @@ const struct db_migration ohm_migrations[] = {
 	 "  commit_num INTEGER NOT NULL,"
 	 "  htlc_sigs BLOB NOT NULL,"
 	 "  PRIMARY KEY (channel, commit_num)) WITHOUT ROWID"},
+	/* 14: the fee bump of our anchors commitment (daemon/channels/
+	 * channels_anchor.c): the child spending our anchor that we
+	 * broadcast last, with what it paid and at which height, so a
+	 * restart keeps bumping it; gone once the commitment confirms. */
+	{"CREATE TABLE anchor_bumps ("
+	 "  channel INTEGER PRIMARY KEY REFERENCES channels (id) ON DELETE CASCADE,"
+	 "  commitment_txid BLOB NOT NULL CHECK (length(commitment_txid) = 32),"
+	 "  child_txid BLOB NOT NULL CHECK (length(child_txid) = 32),"
+	 "  child_fee_sat INTEGER NOT NULL,"
+	 "  child_weight INTEGER NOT NULL,"
+	 "  package_feerate_perkw INTEGER NOT NULL,"
+	 "  broadcast_height INTEGER NOT NULL)"},
 };
 
 const size_t ohm_migrations_count =

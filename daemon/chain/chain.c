@@ -120,6 +120,18 @@ uint32_t chain_feerate(const struct chain *chain, enum feerate_target target)
 	return perkw < FEERATE_FLOOR_PERKW ? FEERATE_FLOOR_PERKW : perkw;
 }
 
+uint32_t chain_feerate_for_deadline(const struct chain *chain, uint32_t blocks)
+{
+	struct feerate_estimate est[FEERATE_NUM_TARGETS];
+
+	/* The targets are in ascending blocks. */
+	for (size_t i = 0; i < FEERATE_NUM_TARGETS; i++) {
+		est[i].blocks = targets[i].blocks;
+		est[i].perkw = chain_feerate(chain, (enum feerate_target)i);
+	}
+	return feerate_for_deadline(est, FEERATE_NUM_TARGETS, blocks);
+}
+
 void chain_add_listener(struct chain *chain, const struct chain_listener *listener)
 {
 	if (chain->num_listeners < CHAIN_MAX_LISTENERS)
@@ -708,6 +720,10 @@ static void estimate_next(struct chain *chain)
 		chain->is_fee_stale = false;
 		if (chain->did_fees_change) {
 			chain->did_fees_change = false;
+			log_debug(chain->log, "chain", "fee estimates: urgent %u, normal %u, slow %u perkw",
+				  chain_feerate(chain, FEERATE_URGENT),
+				  chain_feerate(chain, FEERATE_NORMAL),
+				  chain_feerate(chain, FEERATE_SLOW));
 			for (size_t i = 0; i < chain->num_listeners; i++)
 				if (chain->listeners[i].feerates_changed)
 					chain->listeners[i].feerates_changed(

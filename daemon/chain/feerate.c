@@ -81,3 +81,21 @@ uint32_t feerate_perkw_from_btc_per_kvb(double btc_per_kvb)
 	perkw = (uint64_t)sat_per_kvb / 4;
 	return perkw < FEERATE_FLOOR_PERKW ? FEERATE_FLOOR_PERKW : (uint32_t)perkw;
 }
+
+uint32_t feerate_for_deadline(const struct feerate_estimate *est, size_t num, uint32_t blocks)
+{
+	if (num == 0)
+		return 0;
+	if (blocks <= est[0].blocks)
+		return est[0].perkw;
+	for (size_t i = 1; i < num; i++) {
+		const struct feerate_estimate *lo = &est[i - 1], *hi = &est[i];
+		if (blocks <= hi->blocks) {
+			/* From lo's feerate at lo's blocks to hi's at hi's. */
+			int64_t span = (int64_t)hi->blocks - lo->blocks;
+			int64_t delta = (int64_t)hi->perkw - lo->perkw;
+			return (uint32_t)(lo->perkw + delta * ((int64_t)blocks - lo->blocks) / span);
+		}
+	}
+	return est[num - 1].perkw;
+}

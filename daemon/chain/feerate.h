@@ -51,4 +51,16 @@ bool feerate_from_perkw(struct feerate_param *out, uint64_t perkw,
  * non-finite input (not an estimate) gives the floor. */
 uint32_t feerate_perkw_from_btc_per_kvb(double btc_per_kvb);
 
+/* An estimate: the feerate to confirm within blocks. */
+struct feerate_estimate {
+	uint32_t blocks;
+	uint32_t perkw;
+};
+
+/* The feerate to confirm within blocks, from estimates sorted by blocks
+ * (ascending): linear between the two around it, the first's below the
+ * first, the last's beyond the last (Core Lightning's feerate_for_target
+ * interpolates its targets the same way).  Returns: 0 if num is 0. */
+uint32_t feerate_for_deadline(const struct feerate_estimate *est, size_t num, uint32_t blocks);
+
 #endif /* OHM_DAEMON_FEERATE_H */

@@ -525,6 +525,7 @@ static bool act_on_step(struct chan *chan, struct channel_effects *fx, const uin
 			break;
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
 			chain_broadcast(chans->setup.chain, ev->tx, NULL, NULL);
+			chan_anchor_broadcast(chan, ev->tx);
 			close_answer(chan, ev->tx, "unilateral");
 			chan_fund_error(chan, CHANNELS_ERROR_FAILED, WALLET_OK, "Channel failed: %s",
 					    chan->failure ? chan->failure : "unknown");
@@ -776,6 +777,10 @@ static bool build_funding(struct chan *chan, const struct channel_event *ev)
 		.amount_sat = ev->funding_sat,
 		.feerate_perkw = chan->fund.feerate_perkw,
 		.minconf = chan->fund.minconf,
+		/* Core Lightning: "we have or are opening anchor channels". */
+		.reserve_sat = channel_get_params(chan->ch)->option_anchors
+			? chans->setup.config->min_emergency_msat / 1000
+			: channels_emergency_reserve_sat(chans),
 	};
 	struct channel_effects fx;
 	struct bitcoin_outpoint outpoint;

@@ -187,6 +187,15 @@ struct channels_counts {
 void channels_count(const struct channels *channels, const uint8_t *peer_id,
 		    struct channels_counts *counts);
 
+/* Returns: true if an anchor channel is open (or opening, or closing):
+ * the wallet then keeps min-emergency-msat for its fee bumps. */
+bool channels_have_anchors(const struct channels *channels);
+
+/* Returns: the wallet reserve withdraw and fundchannel keep: the
+ * configured min-emergency-msat (in satoshis) while channels_have_anchors,
+ * else 0. */
+uint64_t channels_emergency_reserve_sat(const struct channels *channels);
+
 /* One channel as listpeerchannels and listfunds show it.  Pointers are
  * valid until the channel's next step. */
 struct channel_summary {

@@ -391,6 +391,7 @@ void channels_tip_changed(void *arg, uint32_t height)
 
 	for (chan = chans->list; chan; chan = next) {
 		next = chan->next;
+		chan_anchor_tip(chan, height);
 		channels_channel_tip(chan, height);
 	}
 }

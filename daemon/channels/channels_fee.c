@@ -65,5 +65,6 @@ void channels_feerates_changed(void *arg)
 			continue;
 		channel_set_policy(chan->ch, &policy);
 		chan_update_fee(chan);
+		chan_anchor_fees_changed(chan);
 	}
 }

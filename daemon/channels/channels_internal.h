@@ -12,6 +12,7 @@
 #include "bitcoin/tx.h"
 #include "channel/state.h"
 #include "daemon/channels/channels.h"
+#include "daemon/channels/channels_store.h"
 
 struct bitcoin_blkid;
 struct bitcoin_block;
@@ -94,6 +95,9 @@ struct chan {
 	/* The HTLCs noted in channel_htlcs_seen since start-up (keys:
 	 * offerer, id, payment_hash). */
 	struct byteset *htlcs_noted;
+	/* The fee bump of our anchors commitment (channels_anchor.c). */
+	bool has_bump;
+	struct channels_store_bump bump;
 	struct chan *next;
 };
 
@@ -148,6 +152,20 @@ bool chan_needs_peer(const struct chan *chan);
 /* A channel with id (channel_id or temporary), with peer if not NULL. */
 struct chan *channels_find_by_id(struct channels *chans, const struct peer *peer,
 				     const uint8_t id[32]);
+/* Our anchors commitment was just broadcast: a child spending our anchor
+ * raises the package to the feerate for its deadline, if it needs it
+ * (channels_anchor.c). */
+void chan_anchor_broadcast(struct chan *chan, const struct bitcoin_tx *commitment);
+/* A new tip: replaces a child not confirmed in time, stops once the
+ * funding output's spend confirmed. */
+void chan_anchor_tip(struct chan *chan, uint32_t height);
+/* New estimates: a commitment of ours out without a child gets one if it
+ * now needs it. */
+void chan_anchor_fees_changed(struct chan *chan);
+/* Reads the channel's fee bump at start-up.  Returns: false with err on a
+ * database error. */
+bool chan_anchor_load(struct chan *chan, char *err, size_t errlen);
+
 /* A database error: logged with what failed, and ohmd stops. */
 void channels_fatal(struct channels *chans, const char *what);
 

@@ -73,6 +73,10 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 	chan->is_spent = row->chain.is_spent;
 	chan->spend_txid = row->chain.spend_txid;
 	chan->spend_height = row->chain.spend_height;
+	if (!chan_anchor_load(chan, err, errlen)) {
+		chan_free(chan);
+		return false;
+	}
 	if (row->last_tx && !chan->is_spent) {
 		struct bitcoin_tx *tx = bitcoin_tx_parse(row->last_tx, row->last_tx_len, NULL);
 		if (tx) {

@@ -10,6 +10,7 @@
 
 #include "crypto/hash.h"
 #include "daemon/chain/chain.h"
+#include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/onchain/resolvers.h"
 
@@ -174,6 +175,20 @@ void channels_count(const struct channels *chans, const uint8_t *peer_id,
 		else
 			counts->inactive++;
 	}
+}
+
+bool channels_have_anchors(const struct channels *chans)
+{
+	for (const struct chan *chan = chans->list; chan; chan = chan->next)
+		if (!chan->forgotten && channel_get_state(chan->ch) != CHANNEL_FORGOTTEN
+		    && channel_get_params(chan->ch)->option_anchors)
+			return true;
+	return false;
+}
+
+uint64_t channels_emergency_reserve_sat(const struct channels *chans)
+{
+	return channels_have_anchors(chans) ? chans->setup.config->min_emergency_msat / 1000 : 0;
 }
 
 void chan_summary(const struct chan *chan, struct channel_summary *s)

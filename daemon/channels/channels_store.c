@@ -458,3 +458,58 @@ bool channels_store_next_index(struct db *db, int64_t *index)
 	*index = next;
 	return db_var_set_int(db, "next_channel_index", next + 1);
 }
+
+bool channels_store_set_bump(struct db *db, int64_t id, const struct channels_store_bump *bump)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"INSERT OR REPLACE INTO anchor_bumps (channel, commitment_txid, child_txid,"
+		" child_fee_sat, child_weight, package_feerate_perkw, broadcast_height)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?)");
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_blob(stmt, 2, bump->commitment_txid.shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 3, bump->child_txid.shad.sha.u8, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, (int64_t)bump->child_fee_sat);
+	sqlite3_bind_int64(stmt, 5, bump->child_weight);
+	sqlite3_bind_int64(stmt, 6, bump->package_perkw);
+	sqlite3_bind_int64(stmt, 7, bump->broadcast_height);
+	return step_done(stmt);
+}
+
+bool channels_store_delete_bump(struct db *db, int64_t id)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM anchor_bumps WHERE channel = ?");
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, id);
+	return step_done(stmt);
+}
+
+int channels_store_bump(struct db *db, int64_t id, struct channels_store_bump *bump)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT commitment_txid, child_txid, child_fee_sat, child_weight,"
+		" package_feerate_perkw, broadcast_height FROM anchor_bumps WHERE channel = ?");
+	int rc, found = -1;
+
+	if (!stmt)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		found = 0;
+	} else if (rc == SQLITE_ROW
+		   && db_col_copy(stmt, "commitment_txid", bump->commitment_txid.shad.sha.u8, 32)
+		   && db_col_copy(stmt, "child_txid", bump->child_txid.shad.sha.u8, 32)) {
+		bump->child_fee_sat = (uint64_t)db_col_int64(stmt, "child_fee_sat");
+		bump->child_weight = (uint32_t)db_col_int64(stmt, "child_weight");
+		bump->package_perkw = (uint32_t)db_col_int64(stmt, "package_feerate_perkw");
+		bump->broadcast_height = (uint32_t)db_col_int64(stmt, "broadcast_height");
+		found = 1;
+	}
+	sqlite3_reset(stmt);
+	return found;
+}

@@ -114,4 +114,24 @@ void channels_store_rows_free(struct channels_store_row *rows, size_t num);
  * deleted rows.  Returns: false on a database error. */
 bool channels_store_next_index(struct db *db, int64_t *index);
 
+/* The fee bump of our anchors commitment: the child we broadcast last. */
+struct channels_store_bump {
+	struct bitcoin_txid commitment_txid;
+	struct bitcoin_txid child_txid;
+	uint64_t child_fee_sat;
+	uint32_t child_weight;		/* as estimated */
+	uint32_t package_perkw;		/* the feerate it aimed at */
+	uint32_t broadcast_height;	/* our tip when it was sent */
+};
+
+/* Stores (or replaces) the channel's bump.  false: a database error. */
+bool channels_store_set_bump(struct db *db, int64_t id, const struct channels_store_bump *bump);
+
+/* Deletes the channel's bump, if any.  false: a database error. */
+bool channels_store_delete_bump(struct db *db, int64_t id);
+
+/* Reads the channel's bump.  Returns: 1, 0 if none, -1 on a database
+ * error. */
+int channels_store_bump(struct db *db, int64_t id, struct channels_store_bump *bump);
+
 #endif /* OHM_DAEMON_CHANNELS_STORE_H */

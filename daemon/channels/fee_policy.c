@@ -65,3 +65,26 @@ void fee_policy_bounds(struct fee_bounds *out, const struct fee_estimates *est,
 	if (out->max_perkw < out->min_perkw)
 		out->max_perkw = out->min_perkw;
 }
+
+uint32_t fee_policy_anchor_deadline(uint32_t height, uint32_t earliest_expiry)
+{
+	uint32_t deadline;
+
+	if (earliest_expiry == 0)
+		return FEE_POLICY_ANCHOR_SLOW_BLOCKS;
+	if (earliest_expiry <= height + FEE_POLICY_ANCHOR_MARGIN_BLOCKS)
+		return FEE_POLICY_ANCHOR_MIN_BLOCKS;
+	deadline = earliest_expiry - FEE_POLICY_ANCHOR_MARGIN_BLOCKS - height;
+	if (deadline < FEE_POLICY_ANCHOR_MIN_BLOCKS)
+		return FEE_POLICY_ANCHOR_MIN_BLOCKS;
+	return deadline > FEE_POLICY_ANCHOR_SLOW_BLOCKS ? FEE_POLICY_ANCHOR_SLOW_BLOCKS : deadline;
+}
+
+uint32_t fee_policy_anchor_max_feerate(const struct fee_estimates *est, uint32_t target_perkw)
+{
+	uint64_t max = 2ULL * est->urgent_perkw;
+
+	if (max < target_perkw)
+		max = target_perkw;
+	return max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
+}

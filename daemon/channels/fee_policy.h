@@ -77,4 +77,24 @@ uint32_t fee_policy_update_feerate(const struct fee_estimates *est,
 void fee_policy_bounds(struct fee_bounds *out, const struct fee_estimates *est,
 		       uint32_t max_multiplier);
 
+/* Blocks an anchors commitment we broadcast should confirm within, when
+ * its fee is raised through our anchor (CPFP): an HTLC in it must be
+ * resolved on chain before its cltv_expiry (BOLT #5), so the earliest
+ * expiry less FEE_POLICY_ANCHOR_MARGIN_BLOCKS for the second-stage
+ * transaction; with no HTLC nothing is in a hurry: the slow target.  Core
+ * Lightning and LDK also aim at the HTLCs' expiries. */
+#define FEE_POLICY_ANCHOR_MARGIN_BLOCKS 2
+#define FEE_POLICY_ANCHOR_SLOW_BLOCKS 100
+/* Never fewer than this many blocks (the urgent target). */
+#define FEE_POLICY_ANCHOR_MIN_BLOCKS 2
+
+/* Returns: the deadline in blocks from height, for a commitment whose
+ *          earliest HTLC expires at earliest_expiry (0: no HTLC). */
+uint32_t fee_policy_anchor_deadline(uint32_t height, uint32_t earliest_expiry);
+
+/* Returns: the highest package feerate a fee bump may aim at: twice the
+ *          urgent estimate (a replacement stops there), never below
+ *          target_perkw. */
+uint32_t fee_policy_anchor_max_feerate(const struct fee_estimates *est, uint32_t target_perkw);
+
 #endif /* OHM_DAEMON_FEE_POLICY_H */

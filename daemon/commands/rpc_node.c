@@ -1,5 +1,6 @@
 /* Commands about the node itself: getinfo, help, stop, listconfigs. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "daemon/rpc/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/net/peers.h"
+#include "daemon/wallet/wallet.h"
 
 /* The sockets we listen on, oldest first. */
 static json_t *bindings_json(const struct peer_manager *peers)
@@ -34,6 +36,25 @@ static json_t *bindings_json(const struct peer_manager *peers)
 	if (all != some)
 		free(all);
 	return bindings;
+}
+
+/* While anchor channels are open the wallet should hold min-emergency-msat
+ * in confirmed coins to fee-bump a force close (Core Lightning keeps the
+ * reserve but has no warning; ours says when it is short). */
+static void emergency_warning(struct ohmd *ohmd, json_t *info)
+{
+	uint64_t reserve_sat, have_sat;
+	char text[300];
+
+	if (!ohmd->channels || !ohmd->wallet)
+		return;
+	reserve_sat = channels_emergency_reserve_sat(ohmd->channels);
+	if (!reserve_sat || !wallet_bump_funds(ohmd->wallet, &have_sat) || have_sat >= reserve_sat)
+		return;
+	snprintf(text, sizeof(text), "The wallet's confirmed coins (%llusat) are below "
+		 "min-emergency-msat (%llusat), kept to fee-bump the force close of an anchor "
+		 "channel", (unsigned long long)have_sat, (unsigned long long)reserve_sat);
+	json_object_set_new(info, "warning_emergency_reserve", json_string(text));
 }
 
 static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -72,6 +93,7 @@ static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	if (ohmd->chain && chain_is_catching_up(ohmd->chain))
 		json_object_set_new(info, "warning_lightningd_sync",
 				    json_string("Still loading latest blocks from bitcoind."));
+	emergency_warning(ohmd, info);
 	rpc_respond(request, info);
 }
 

@@ -154,6 +154,8 @@ static void withdraw(struct ohmd *ohmd, struct rpc_request *request, json_t *par
 			goto fail;
 		wp.utxos = outpoints;
 	}
+	if (ohmd->channels)
+		wp.reserve_sat = channels_emergency_reserve_sat(ohmd->channels);
 	if (!wallet_withdraw(ohmd->wallet, &wp, withdraw_done, request, &code, err, sizeof(err)))
 		goto fail;
 	free(outpoints);

@@ -17,6 +17,8 @@ int rpc_wallet_error_code(enum wallet_error error)
 		return 301;	/* Core Lightning's FUND_CANNOT_AFFORD */
 	case WALLET_ERROR_NOT_SENT:
 		return RPC_COMMAND_FAILED;
+	case WALLET_ERROR_EMERGENCY_RESERVE:
+		return 313;	/* Core Lightning's FUND_CANNOT_AFFORD_WITH_EMERGENCY */
 	case WALLET_OK:
 	case WALLET_ERROR_INTERNAL:
 		break;

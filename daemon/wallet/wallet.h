@@ -59,6 +59,7 @@ enum wallet_error {
 	WALLET_ERROR_INSUFFICIENT_FUNDS,
 	WALLET_ERROR_INTERNAL,		/* the database, signing */
 	WALLET_ERROR_NOT_SENT,		/* bitcoind refused it, or ohmd is stopping */
+	WALLET_ERROR_EMERGENCY_RESERVE,	/* it would leave less than reserve_sat */
 };
 /* Blocks a withdraw keeps its coins reserved (Core Lightning's default). */
 #define WALLET_RESERVATION_BLOCKS 72
@@ -146,6 +147,10 @@ struct wallet_withdraw_params {
 	uint32_t minconf;
 	const struct bitcoin_outpoint *utxos;	/* NULL: choose */
 	size_t num_utxos;
+	/* Keep at least this much in the wallet (unspent, unreserved coins,
+	 * the change included) for fee bumps: Core Lightning's
+	 * min-emergency-msat while anchor channels are open.  0: none. */
+	uint64_t reserve_sat;
 };
 
 /* The outcome of a withdraw: error NULL and the sent tx, or why (code)
@@ -191,5 +196,61 @@ bool wallet_fund_unhold(struct wallet *wallet, const struct bitcoin_txid *txid, 
 /* Sets *held to whether txid is a transaction we hold back (false if
  * unknown).  Returns: false on a database error (*held untouched). */
 bool wallet_fund_is_held(struct wallet *wallet, const struct bitcoin_txid *txid, bool *held);
+
+/* ---- Fee bumps (daemon/wallet/wallet_bump.c) ----
+ *
+ * A child paying for its parent (CPFP) through an output that is not the
+ * wallet's (a channel's anchor), with wallet coins: every coin it spends
+ * is confirmed (a bump must not wait for another unconfirmed transaction)
+ * and its one output is change back to the wallet.  The wallet stores it
+ * as its own transaction (its coins spent and reserved, its change a coin)
+ * and re-sends it at start-up as any other. */
+struct wallet_bump_params {
+	struct bitcoin_outpoint input;	/* the output spent besides our coins */
+	uint64_t input_sat;
+	const uint8_t *input_script;	/* its scriptPubKey */
+	size_t input_script_len;
+	size_t input_weight;		/* its input's weight, largest witness */
+	size_t parent_weight;		/* the transaction to pay for */
+	uint64_t parent_fee_sat;
+	uint32_t package_perkw;		/* what parent and child should pay */
+	uint64_t max_fee_sat;		/* never more than this (0: no cap) */
+	/* A replacement (BIP125) of a child that paid old_fee_sat at
+	 * old_weight: its fee must exceed that (cpfp_rbf_min_fee_sat). */
+	bool is_replacement;
+	uint64_t old_fee_sat;
+	size_t old_weight;
+	/* Signs input index (the foreign one) of the finished tx. */
+	bool (*sign_input)(void *arg, struct bitcoin_tx *tx, size_t index);
+	void *sign_arg;
+};
+
+/* What a bump is: its fee and weight as estimated (the largest
+ * signatures; the real transaction is never heavier), input_index the
+ * foreign input's position. */
+struct wallet_bump {
+	struct bitcoin_tx *tx;		/* bitcoin_tx_free() it */
+	uint64_t fee_sat;
+	size_t weight;
+	size_t input_index;
+};
+
+/* Builds, signs and stores a child for params, choosing confirmed coins
+ * largest first.  Precondition: inside the caller's database transaction;
+ * on failure nothing of it is written.  The caller sends it
+ * (chain_broadcast) once that transaction commits.
+ * Returns: false with err if the wallet cannot pay it or on an error. */
+bool wallet_bump_prepare(struct wallet *wallet, const struct wallet_bump_params *params,
+			 struct wallet_bump *out, char *err, size_t errlen);
+
+/* Forgets our child txid (replaced, or its parent can never confirm) and
+ * frees its coins.  A txid not ours, or confirmed, is left alone.
+ * Precondition: inside the caller's database transaction.
+ * Returns: false on a database error. */
+bool wallet_bump_forget(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why);
+
+/* Sets *sat to what confirmed, unspent, unreserved coins hold (what a fee
+ * bump can spend).  Returns: false on a database error. */
+bool wallet_bump_funds(struct wallet *wallet, uint64_t *sat);
 
 #endif /* OHM_DAEMON_WALLET_H */

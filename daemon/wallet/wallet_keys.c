@@ -227,6 +227,8 @@ bool wallet_keys_sign_tx(const secp256k1_context *ctx, struct bitcoin_tx *tx,
 	for (size_t i = 0; ok && i < tx->num_inputs; i++) {
 		struct bip32_key key;
 
+		if (spends[i].is_foreign)
+			continue;
 		wirebuf_reset(script);
 		ok = wallet_keys_derive(ctx, &key, keys, &spends[i].path)
 			&& key_script(ctx, script, spends[i].path.type, &key.pubkey)

@@ -108,10 +108,13 @@ struct wallet_spend {
 	uint64_t amount_sat;
 	const uint8_t *script;	/* the coin's scriptPubKey */
 	size_t script_len;
+	/* Not ours to sign (a channel's anchor): left as it is, but its
+	 * amount and script still count for BIP341. */
+	bool is_foreign;
 };
 
-/* Signs every input of tx, input i spending spends[i] (tx->num_inputs of
- * them): P2WPKH with a BIP143 SIGHASH_ALL ECDSA signature, P2TR by key
+/* Signs every input of tx but the foreign ones, input i spending
+ * spends[i] (tx->num_inputs of them): P2WPKH with a BIP143 SIGHASH_ALL ECDSA signature, P2TR by key
  * path with a BIP341 SIGHASH_DEFAULT Schnorr signature using aux_rand
  * (32 bytes per input, fresh randomness from the caller).
  * Returns: false, tx unchanged, if a key cannot be derived or does not

@@ -303,6 +303,46 @@ static void withdraw_sent(const struct bitcoind_error *error, void *arg)
 	free(w);
 }
 
+struct reserve_walk {
+	uint32_t tip;
+	uint64_t sat;
+};
+
+static bool reserve_counted(void *arg, const struct wallet_store_coin *coin)
+{
+	struct reserve_walk *walk = arg;
+	char why[100];
+
+	/* What could pay a fee bump once this spend is out: every coin
+	 * still free, unconfirmed change included (a held funding's too). */
+	struct wallet_store_coin free_coin = *coin;
+	free_coin.is_held = false;
+	if (!coin_unusable(&free_coin, walk->tip, 0, why, sizeof(why)))
+		walk->sat += coin->amount_sat;
+	return true;
+}
+
+/* Whether the wallet keeps reserve_sat after the spend just stored (its
+ * coins spent, its change added).  Returns: false with *code and err. */
+static bool reserve_kept(struct wallet *wallet, uint64_t reserve_sat, enum wallet_error *code,
+			 char *err, size_t errlen)
+{
+	struct reserve_walk walk = {chain_height(wallet->chain), 0};
+
+	if (!wallet_store_each_unspent_coin(wallet->db, reserve_counted, &walk)) {
+		*code = WALLET_ERROR_INTERNAL;
+		snprintf(err, errlen, "cannot read the wallet: %s", db_errmsg(wallet->db));
+		return false;
+	}
+	if (walk.sat >= reserve_sat)
+		return true;
+	/* Core Lightning's words (its code 313). */
+	*code = WALLET_ERROR_EMERGENCY_RESERVE;
+	snprintf(err, errlen, "We would not have enough left for min-emergency-msat %llusat",
+		 (unsigned long long)reserve_sat);
+	return false;
+}
+
 /* Chooses coins for params, then builds, signs and stores the transaction
  * (held back if is_held); *outnum is its output paying params.  A dust
  * amount is blamed on the RPC parameter amount_name.  Inside the caller's
@@ -328,6 +368,7 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 						 params->destination_script_len);
 	uint8_t change_template[SCRIPT_P2WPKH_LEN] = {OP_0, 20};
 	struct bitcoin_tx *tx = NULL;
+	bool is_reserve_short = false;
 
 	if (!load_candidates(wallet, params, &c, code, err, errlen))
 		goto out;
@@ -371,6 +412,12 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 		goto out;
 	}
 	tx = build_and_store(wallet, params, &c, &selection, is_held, outnum, err, errlen);
+	if (tx && params->reserve_sat && !reserve_kept(wallet, params->reserve_sat, code, err,
+						      errlen)) {
+		bitcoin_tx_free(tx);
+		tx = NULL;
+		is_reserve_short = true;
+	}
 	if (!tx)
 		db_exec(wallet->db, "ROLLBACK TO spend_prepare");
 	if (!db_exec(wallet->db, "RELEASE spend_prepare") && tx) {
@@ -378,7 +425,7 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 		bitcoin_tx_free(tx);
 		tx = NULL;
 	}
-	if (!tx)
+	if (!tx && !is_reserve_short)
 		*code = WALLET_ERROR_INTERNAL;
 out:
 	free(selection.is_chosen);

@@ -10,6 +10,7 @@ EXTRA_DIST += \
 	tests/integration/lnchannel.py \
 	tests/integration/lnpeer.py \
 	tests/integration/ohmtest.py \
+	tests/integration/test_anchor_cpfp.py \
 	tests/integration/test_anchors.py \
 	tests/integration/test_build.py \
 	tests/integration/test_chain.py \

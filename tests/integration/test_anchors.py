@@ -278,7 +278,7 @@ def test_anchors_feerate_floor(node_factory, devchain):
 
 def test_anchors_commitment_confirms_with_both_anchors(node_factory, devchain):
     """ohmd's force close of an anchor channel: the commitment it
-    broadcasts (CPFP through the anchor is the on-chain resolver's) pays
+    broadcasts (its fee bump through the anchor: test_anchor_cpfp) pays
     the fee at the anchors weight and 330 sat to an anchor for each
     funding key (read from the 2-of-2 in its witness), the rest to each
     side exactly, and ohm-devchain's script checks take it."""

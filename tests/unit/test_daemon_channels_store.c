@@ -230,9 +230,45 @@ static void test_htlcs_seen_kept_per_channel(void)
 	db_close(db);
 }
 
+static void test_bump_round_trip_and_goes_with_the_channel(void)
+{
+	struct db *db = open_db();
+	struct channels_store_bump bump = {
+		.child_fee_sat = 5891, .child_weight = 700, .package_perkw = 4000,
+		.broadcast_height = 812,
+	}, got;
+
+	if (!db)
+		return;
+	memset(bump.commitment_txid.shad.sha.u8, 0x31, 32);
+	memset(bump.child_txid.shad.sha.u8, 0x32, 32);
+	CHECK(channels_store_save(db, 1, peer_a, channel_id, (const uint8_t *)"s", 1, NULL, 700));
+	CHECK(channels_store_bump(db, 1, &got) == 0);
+	CHECK(channels_store_set_bump(db, 1, &bump));
+	memset(&got, 0, sizeof(got));
+	CHECK(channels_store_bump(db, 1, &got) == 1);
+	CHECK(memcmp(&got, &bump, sizeof(got)) == 0);
+	/* A replacement overwrites it. */
+	bump.child_fee_sat = 7400;
+	bump.child_txid.shad.sha.u8[0] = 0x33;
+	bump.package_perkw = 5000;
+	bump.broadcast_height = 814;
+	CHECK(channels_store_set_bump(db, 1, &bump));
+	CHECK(channels_store_bump(db, 1, &got) == 1 && memcmp(&got, &bump, sizeof(got)) == 0);
+	CHECK(channels_store_delete_bump(db, 1));
+	CHECK(channels_store_bump(db, 1, &got) == 0);
+	/* A bump for no channel is refused; one goes with its channel. */
+	CHECK(!channels_store_set_bump(db, 2, &bump));
+	CHECK(channels_store_set_bump(db, 1, &bump));
+	CHECK(channels_store_delete(db, 1));
+	CHECK(channels_store_bump(db, 1, &got) == 0);
+	db_close(db);
+}
+
 int main(void)
 {
 	RUN(test_save_inserts_then_updates);
+	RUN(test_bump_round_trip_and_goes_with_the_channel);
 	RUN(test_chain_last_tx_and_update_round_trip);
 	RUN(test_load_orders_by_id_and_delete_removes);
 	RUN(test_damaged_row_is_named);

@@ -110,8 +110,36 @@ static void test_bounds(void)
 	CHECK(b.max_perkw == UINT32_MAX);
 }
 
+static void test_anchor_deadline(void)
+{
+	/* No HTLC: the slow target. */
+	CHECK(fee_policy_anchor_deadline(500, 0) == FEE_POLICY_ANCHOR_SLOW_BLOCKS);
+	/* The earliest expiry less the margin. */
+	CHECK(fee_policy_anchor_deadline(500, 540) == 38);
+	CHECK(fee_policy_anchor_deadline(500, 505) == 3);
+	/* Close to or past the expiry: as urgent as it gets. */
+	CHECK(fee_policy_anchor_deadline(500, 503) == FEE_POLICY_ANCHOR_MIN_BLOCKS);
+	CHECK(fee_policy_anchor_deadline(500, 502) == FEE_POLICY_ANCHOR_MIN_BLOCKS);
+	CHECK(fee_policy_anchor_deadline(500, 400) == FEE_POLICY_ANCHOR_MIN_BLOCKS);
+	/* Far away: no slower than the slow target. */
+	CHECK(fee_policy_anchor_deadline(500, 5000) == FEE_POLICY_ANCHOR_SLOW_BLOCKS);
+}
+
+static void test_anchor_max_feerate(void)
+{
+	struct fee_estimates est = {.urgent_perkw = 3000, .normal_perkw = 2000,
+				    .slow_perkw = 1000};
+
+	CHECK(fee_policy_anchor_max_feerate(&est, 2000) == 6000);
+	CHECK(fee_policy_anchor_max_feerate(&est, 7000) == 7000);
+	est.urgent_perkw = UINT32_MAX;
+	CHECK(fee_policy_anchor_max_feerate(&est, 7000) == UINT32_MAX);
+}
+
 int main(void)
 {
+	RUN(test_anchor_deadline);
+	RUN(test_anchor_max_feerate);
 	RUN(test_commitment_pays_urgent);
 	RUN(test_anchors_pay_slow_with_a_floor);
 	RUN(test_update_both_directions);

@@ -67,8 +67,25 @@ static void test_estimate_conversion(void)
 	CHECK(feerate_perkw_from_btc_per_kvb(1e30) == UINT32_MAX);
 }
 
+static void test_for_deadline(void)
+{
+	const struct feerate_estimate est[] = {{2, 10000}, {4, 6000}, {100, 1000}};
+
+	CHECK(feerate_for_deadline(est, 3, 1) == 10000);
+	CHECK(feerate_for_deadline(est, 3, 2) == 10000);
+	CHECK(feerate_for_deadline(est, 3, 3) == 8000);
+	CHECK(feerate_for_deadline(est, 3, 4) == 6000);
+	/* 6000 - 5000 * 48 / 96 */
+	CHECK(feerate_for_deadline(est, 3, 52) == 3500);
+	CHECK(feerate_for_deadline(est, 3, 100) == 1000);
+	CHECK(feerate_for_deadline(est, 3, 2016) == 1000);
+	CHECK(feerate_for_deadline(est, 1, 50) == 10000);
+	CHECK(feerate_for_deadline(est, 0, 50) == 0);
+}
+
 int main(void)
 {
+	RUN(test_for_deadline);
 	RUN(test_named_targets);
 	RUN(test_units);
 	RUN(test_below_floor_refused);

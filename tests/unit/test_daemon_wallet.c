@@ -13,6 +13,7 @@
 #include "bitcoin/address.h"
 #include "bitcoin/block.h"
 #include "bitcoin/chainparams.h"
+#include "bitcoin/cpfp.h"
 #include "bitcoin/script.h"
 #include "bitcoin/sighash.h"
 #include "bitcoin/signature.h"
@@ -26,6 +27,7 @@
 #include "daemon/log.h"
 #include "daemon/rpc/rpc_command.h"
 #include "daemon/commands/rpc_wallet_json.h"
+#include "daemon/wallet/coin_select.h"
 #include "daemon/wallet/wallet.h"
 #include "daemon/wallet/wallet_store.h"
 #include "db/db.h"
@@ -1266,6 +1268,191 @@ static void test_chain_store_blocks(void)
 	db_close(db);
 }
 
+/* A foreign input (an anchor): its "signature" is a marker item. */
+static const uint8_t anchor_script[34] = {OP_0, 32, 0xa1};
+static const uint8_t anchor_marker[3] = {0xa, 0xb, 0xc};
+#define ANCHOR_INPUT_WEIGHT (4 * 41 + 1 + 1 + 74 + 1 + 40)
+
+static bool sign_marker(void *arg, struct bitcoin_tx *tx, size_t index)
+{
+	unsigned *calls = arg;
+	const uint8_t *items[1] = {anchor_marker};
+	size_t lens[1] = {sizeof(anchor_marker)};
+
+	(*calls)++;
+	bitcoin_tx_set_witness(tx, index, items, lens, 1);
+	return true;
+}
+
+static struct wallet_bump_params bump_params(unsigned *calls, uint32_t package_perkw)
+{
+	struct wallet_bump_params params = {
+		.input = {.txid = {{{{0x42}}}}, .vout = 3},
+		.input_sat = 330,
+		.input_script = anchor_script,
+		.input_script_len = sizeof(anchor_script),
+		.input_weight = ANCHOR_INPUT_WEIGHT,
+		.parent_weight = 1124,
+		.parent_fee_sat = 1405,
+		.package_perkw = package_perkw,
+		.sign_input = sign_marker,
+		.sign_arg = calls,
+	};
+	return params;
+}
+
+static void test_bump_spends_the_foreign_input_and_a_confirmed_coin(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid, txid, second_txid;
+	struct wallet_bump bump, second, capped;
+	unsigned calls = 0;
+	struct wallet_bump_params params = bump_params(&calls, 4000);
+	char err[300];
+	json_t *list;
+	size_t weight = coin_tx_weight(2, COIN_P2WPKH_INPUT_WEIGHT + ANCHOR_INPUT_WEIGHT, 1,
+				       coin_output_weight(22));
+
+	node_with_deposit(&n, 100000, &deposit_txid, &script);
+	CHECK(db_begin(n.db));
+	CHECK_MSG(wallet_bump_prepare(n.wallet, &params, &bump, err, sizeof(err)), "%s", err);
+	CHECK(db_commit(n.db));
+	/* Our coin first (signed), the foreign input last (signed by the
+	 * caller), one output: change to us. */
+	CHECK(bump.tx->num_inputs == 2 && bump.input_index == 1 && calls == 1);
+	CHECK(bitcoin_txid_eq(&bump.tx->inputs[0].prevout.txid, &deposit_txid));
+	CHECK(p2wpkh_input_is_signed(bump.tx, 0, 100000, script));
+	CHECK(bump.tx->inputs[1].num_witness == 1 && bump.tx->inputs[1].witness[0].len == 3);
+	CHECK(bump.tx->inputs[1].sequence < 0xfffffffe && bump.tx->inputs[0].sequence < 0xfffffffe);
+	CHECK(bump.tx->num_outputs == 1);
+	/* The package reaches 4000 perkw at the estimated weight, no more. */
+	CHECK(bump.weight == weight);
+	CHECK(bump.fee_sat == cpfp_child_fee_sat(4000, 1124, 1405, weight));
+	CHECK(100000 + 330 - bump.tx->outputs[0].amount_sat == bump.fee_sat);
+	CHECK(cpfp_package_feerate(1124, 1405, weight, bump.fee_sat) == 4000);
+	bitcoin_tx_txid(&txid, bump.tx);
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 2);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "spent");
+	CHECK_STREQ(status_of(json_array_get(list, 1)), "unconfirmed");
+	json_decref(list);
+
+	/* A replacement: BIP125's least fee over the first, at least. */
+	params.is_replacement = true;
+	params.old_fee_sat = bump.fee_sat;
+	params.old_weight = bump.weight;
+	params.package_perkw = 4001;
+	CHECK(db_begin(n.db));
+	CHECK(wallet_bump_forget(n.wallet, &txid, "replaced"));
+	CHECK_MSG(wallet_bump_prepare(n.wallet, &params, &second, err, sizeof(err)), "%s", err);
+	CHECK(db_commit(n.db));
+	CHECK(second.fee_sat == cpfp_rbf_min_fee_sat(bump.fee_sat, bump.weight, second.weight));
+	CHECK(second.fee_sat > cpfp_child_fee_sat(4001, 1124, 1405, second.weight));
+	bitcoin_tx_txid(&second_txid, second.tx);
+	CHECK(wallet_tx_load(n.wallet, &txid) == NULL);
+	CHECK(log_mentions(&n, "forgot transaction", &txid));
+
+	/* Forgotten: the coin is free again, and no change left. */
+	CHECK(db_begin(n.db));
+	CHECK(wallet_bump_forget(n.wallet, &second_txid, "its commitment lost"));
+	CHECK(db_commit(n.db));
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
+	json_decref(list);
+
+	/* Never more than the cap (what the caller has at stake). */
+	params = bump_params(&calls, 4000);
+	params.max_fee_sat = bump.fee_sat - 1;
+	CHECK(db_begin(n.db));
+	CHECK(!wallet_bump_prepare(n.wallet, &params, &capped, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	CHECK_MSG(strstr(err, "more than the") != NULL && strstr(err, "at stake") != NULL, "%s",
+		  err);
+	params.max_fee_sat = bump.fee_sat;
+	CHECK(db_begin(n.db));
+	CHECK_MSG(wallet_bump_prepare(n.wallet, &params, &capped, err, sizeof(err)),
+		  "%s", err);
+	CHECK(db_rollback(n.db));
+	bitcoin_tx_free(capped.tx);
+
+	/* More than the wallet holds. */
+	params = bump_params(&calls, 1000000);
+	CHECK(db_begin(n.db));
+	CHECK(!wallet_bump_prepare(n.wallet, &params, &bump, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	CHECK_MSG(strstr(err, "Could not afford the fee bump at 1000000 perkw using all 1 "
+			 "confirmed UTXOs: 100000sat available") != NULL, "%s", err);
+	bitcoin_tx_free(bump.tx);
+	bitcoin_tx_free(second.tx);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_bump_uses_only_confirmed_coins(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid, funding = {{{{8}}}};
+	struct wallet_bump bump;
+	unsigned calls = 0;
+	struct wallet_bump_params params = bump_params(&calls, 4000);
+	struct bitcoin_tx *unconfirmed;
+	uint64_t sat = 0;
+	char err[300];
+
+	node_with_deposit(&n, 5000, &deposit_txid, &script);
+	/* A bigger deposit, in the mempool only. */
+	unconfirmed = spend(&funding, 0, 900000, script->data, script->len);
+	chain_mempool_tx(n.chain, unconfirmed);
+	CHECK(wallet_bump_funds(n.wallet, &sat) && sat == 5000);
+	CHECK(db_begin(n.db));
+	CHECK(!wallet_bump_prepare(n.wallet, &params, &bump, err, sizeof(err)));
+	CHECK(db_commit(n.db));
+	CHECK(strstr(err, "5000sat available") != NULL);
+	CHECK(calls == 0);
+	bitcoin_tx_free(unconfirmed);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+static void test_spend_keeps_the_emergency_reserve(void)
+{
+	struct node n;
+	struct wirebuf *script;
+	struct bitcoin_txid deposit_txid;
+	struct wallet_withdraw_params params = fund_params(80000);
+	struct bitcoin_tx *tx;
+	uint32_t outnum;
+	char err[300];
+	enum wallet_error code = WALLET_OK;
+	json_t *list;
+
+	node_with_deposit(&n, 100000, &deposit_txid, &script);
+	params.reserve_sat = 25000;
+	CHECK(db_begin(n.db));
+	tx = wallet_fund_prepare(n.wallet, &params, &outnum, &code, err, sizeof(err));
+	CHECK(tx == NULL && code == WALLET_ERROR_EMERGENCY_RESERVE);
+	CHECK_STREQ(err, "We would not have enough left for min-emergency-msat 25000sat");
+	CHECK(db_commit(n.db));
+	/* Nothing of it stays. */
+	list = outputs(&n, true);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STREQ(status_of(json_array_get(list, 0)), "confirmed");
+	json_decref(list);
+	/* Leaving 25000 sat or more (the change, here) is fine. */
+	params.amount_sat = 74000;
+	CHECK(db_begin(n.db));
+	tx = wallet_fund_prepare(n.wallet, &params, &outnum, &code, err, sizeof(err));
+	CHECK_MSG(tx != NULL, "%s", err);
+	CHECK(db_commit(n.db));
+	CHECK(tx && tx->num_outputs == 2 && tx->outputs[1 - outnum].amount_sat >= 25000);
+	bitcoin_tx_free(tx);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
 int main(void)
 {
 	secp = crypto_secp_context_new();
@@ -1292,6 +1479,9 @@ int main(void)
 	RUN(test_fund_prepare_rolled_back_leaves_no_trace);
 	RUN(test_held_tx_confirmed_anyway_is_held_no_longer);
 	RUN(test_new_script_pays_a_p2wpkh_key_of_ours);
+	RUN(test_bump_spends_the_foreign_input_and_a_confirmed_coin);
+	RUN(test_bump_uses_only_confirmed_coins);
+	RUN(test_spend_keeps_the_emergency_reserve);
 	crypto_secp_context_destroy(secp);
 	char command[300];
 	snprintf(command, sizeof(command), "rm -rf %s", test_dir);

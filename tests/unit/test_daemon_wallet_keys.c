@@ -156,7 +156,7 @@ static struct bitcoin_tx *two_input_tx(const struct wallet_keys *keys, struct wa
 static void test_signatures_verify(void)
 {
 	struct wallet_keys keys;
-	struct wallet_spend spends[2];
+	struct wallet_spend spends[2] = {0};
 	struct wirebuf *scripts[2] = {wirebuf_new(), wirebuf_new()};
 	uint8_t aux[2][32] = {{1}, {2}};
 	struct bitcoin_tx *tx;
@@ -211,7 +211,7 @@ static void test_signatures_verify(void)
 static void test_signing_refuses_a_coin_that_is_not_ours(void)
 {
 	struct wallet_keys keys;
-	struct wallet_spend spends[2];
+	struct wallet_spend spends[2] = {0};
 	struct wirebuf *scripts[2] = {wirebuf_new(), wirebuf_new()};
 	uint8_t aux[2][32] = {{0}};
 	struct bitcoin_tx *tx;
@@ -243,7 +243,7 @@ static void test_channel_coin_is_the_payment_basepoint(void)
 	struct wallet_key_path path = {WALLET_CHANNEL, false, 7};
 	struct wirebuf *expected = wirebuf_new(), *script = wirebuf_new();
 	struct wirebuf *script_code = wirebuf_new();
-	struct wallet_spend spend;
+	struct wallet_spend spend = {0};
 	struct bitcoin_outpoint outpoint;
 	struct bitcoin_signature sig;
 	struct ripemd160 key_hash;
@@ -268,7 +268,7 @@ static void test_channel_coin_is_the_payment_basepoint(void)
 	memset(&outpoint, 0x77, sizeof(outpoint));
 	bitcoin_tx_add_input(tx, &outpoint, 0xfffffffd);
 	bitcoin_tx_add_output(tx, 90000, dest, sizeof(dest));
-	spend = (struct wallet_spend){path, 100000, script->data, script->len};
+	spend = (struct wallet_spend){path, 100000, script->data, script->len, false};
 	CHECK(wallet_keys_sign_tx(ctx, tx, &keys, &spend, (const uint8_t (*)[32])aux));
 	CHECK(tx->inputs[0].num_witness == 2);
 	CHECK(pubkey_parse(ctx, &pubkey, tx->inputs[0].witness[1].data));
@@ -297,6 +297,29 @@ static void test_channel_coin_is_the_payment_basepoint(void)
 	wallet_keys_wipe(&bare);
 }
 
+static void test_foreign_input_left_unsigned(void)
+{
+	struct wallet_keys keys;
+	struct wallet_spend spends[2] = {0};
+	struct wirebuf *scripts[2] = {wirebuf_new(), wirebuf_new()};
+	uint8_t aux[2][32] = {{1}, {2}};
+	struct bitcoin_tx *tx;
+
+	abandon_keys(&keys, "regtest");
+	tx = two_input_tx(&keys, spends, scripts);
+	/* Input 0 is someone else's to sign (a channel's anchor): even a
+	 * path that does not match its script is not looked at. */
+	spends[0].is_foreign = true;
+	spends[0].path.index = 6;
+	CHECK(wallet_keys_sign_tx(ctx, tx, &keys, spends, (const uint8_t (*)[32])aux));
+	CHECK(tx->inputs[0].num_witness == 0);
+	CHECK(tx->inputs[1].num_witness == 1 && tx->inputs[1].witness[0].len == 64);
+	bitcoin_tx_free(tx);
+	wirebuf_free(scripts[0]);
+	wirebuf_free(scripts[1]);
+	wallet_keys_wipe(&keys);
+}
+
 int main(void)
 {
 	ctx = crypto_secp_context_new();
@@ -306,6 +329,7 @@ int main(void)
 	RUN(test_seed_is_hkdf_of_node_secret);
 	RUN(test_signatures_verify);
 	RUN(test_signing_refuses_a_coin_that_is_not_ours);
+	RUN(test_foreign_input_left_unsigned);
 	RUN(test_channel_coin_is_the_payment_basepoint);
 	crypto_secp_context_destroy(ctx);
 	return test_done();
