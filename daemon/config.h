@@ -36,6 +36,8 @@ struct config {
 	char *net_dir;		/* <ohm-dir>/<network> */
 	struct netaddr *addrs;	/* where to listen */
 	size_t num_addrs;
+	struct netaddr *announce_addrs;	/* what we announce (none: addrs) */
+	size_t num_announce_addrs;
 	char *alias;		/* NULL: derived from the node id */
 	bool has_rgb;
 	uint8_t rgb[3];

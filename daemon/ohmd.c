@@ -7,6 +7,7 @@
  * RPC socket, so a client that can connect finds a node that is ready.
  * Shutdown undoes it in reverse.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -20,7 +21,9 @@
 #include <unistd.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
+#include "common/netaddr.h"
 #include "crypto/secp.h"
 #include "daemon/chain/bitcoind.h"
 #include "daemon/chain/chain.h"
@@ -37,6 +40,8 @@
 #include "daemon/net/peers.h"
 #include "daemon/wallet/wallet.h"
 #include "db/db.h"
+#include "gossip/node_announcement.h"
+#include "wire/features.h"
 
 /* With --daemon, start-up errors travel to the waiting parent through this
  * pipe; otherwise they go to stderr. */
@@ -178,6 +183,78 @@ static bool node_identity_setup(struct ohmd *ohmd, char *err, size_t errlen)
 		snprintf(ohmd->alias, sizeof(ohmd->alias), "ohm-%.8s", ohmd->node_id_hex + 2);
 	memcpy(ohmd->rgb, ohmd->config->has_rgb ? ohmd->config->rgb : ohmd->node_id + 1, 3);
 	return true;
+}
+
+/* addr as a BOLT #7 address descriptor: IPv4, IPv6 or a hostname.
+ * Returns: false for a wildcard (0.0.0.0, ::), which is no address. */
+static bool node_address_from(struct node_address *out, const struct netaddr *addr)
+{
+	uint8_t bytes[16];
+
+	memset(out, 0, sizeof(*out));
+	out->port = addr->port;
+	if (inet_pton(AF_INET, addr->host, bytes) == 1) {
+		static const uint8_t any4[4];
+		if (memcmp(bytes, any4, 4) == 0)
+			return false;
+		out->type = NODE_ADDRESS_IPV4;
+		out->len = 4;
+	} else if (inet_pton(AF_INET6, addr->host, bytes) == 1) {
+		static const uint8_t any6[16];
+		if (memcmp(bytes, any6, 16) == 0)
+			return false;
+		out->type = NODE_ADDRESS_IPV6;
+		out->len = 16;
+	} else {
+		out->type = NODE_ADDRESS_DNS;
+		out->len = (uint8_t)strlen(addr->host);
+		memcpy(out->addr, addr->host, out->len);
+		return true;
+	}
+	memcpy(out->addr, bytes, out->len);
+	return true;
+}
+
+static int node_address_order(const void *a, const void *b)
+{
+	const struct node_address *x = a, *y = b;
+
+	return (int)x->type - (int)y->type;
+}
+
+/* What our node_announcement says: alias, color, addresses (BOLT #7: in
+ * ascending order of type, one hostname at most), features. */
+static void node_info_setup(struct ohmd *ohmd)
+{
+	const struct config *config = ohmd->config;
+	const struct netaddr *addrs = config->num_announce_addrs ? config->announce_addrs
+								 : config->addrs;
+	size_t num = config->num_announce_addrs ? config->num_announce_addrs : config->num_addrs;
+	bool has_dns = false;
+
+	ohmd->announce_addrs = oh_calloc(num + 1, sizeof(*ohmd->announce_addrs));
+	for (size_t i = 0; i < num; i++) {
+		struct node_address *a = &ohmd->announce_addrs[ohmd->num_announce_addrs];
+		if (!node_address_from(a, &addrs[i]) || (a->type == NODE_ADDRESS_DNS && has_dns))
+			continue;
+		has_dns |= a->type == NODE_ADDRESS_DNS;
+		ohmd->num_announce_addrs++;
+	}
+	qsort(ohmd->announce_addrs, ohmd->num_announce_addrs, sizeof(*ohmd->announce_addrs),
+	      node_address_order);
+	ohmd->node_features = ohm_featurebits(FEATURE_CTX_NODE_ANNOUNCEMENT);
+	if (!config->anchors) {
+		featurebits_clear(ohmd->node_features, FEATURE_ANCHORS);
+		featurebits_clear(ohmd->node_features, FEATURE_ANCHORS + 1);
+	}
+	ohmd->node_info = (struct channels_node_info){
+		.alias = ohmd->alias,
+		.rgb = ohmd->rgb,
+		.addrs = ohmd->announce_addrs,
+		.num_addrs = ohmd->num_announce_addrs,
+		.features = ohmd->node_features->bytes,
+		.features_len = ohmd->node_features->len,
+	};
 }
 
 static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
@@ -360,6 +437,7 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
+	node_info_setup(ohmd);
 	/* Channels listen to the chain, so the chain starts after them. */
 	struct channels_setup channels_setup = {
 		.base = ohmd->base,
@@ -372,6 +450,7 @@ static int run(struct ohmd *ohmd)
 		.peers = ohmd->peers,
 		.node_secret = ohmd->node_secret,
 		.node_id = ohmd->node_id,
+		.node_info = &ohmd->node_info,
 		.on_fatal = fatal_callback,
 		.fatal_arg = ohmd,
 	};
@@ -459,6 +538,8 @@ out:
 	if (ohmd->secp)
 		crypto_secp_context_destroy(ohmd->secp);
 	sodium_memzero(ohmd->node_secret, sizeof(ohmd->node_secret));
+	free(ohmd->announce_addrs);
+	featurebits_free(ohmd->node_features);
 	if (ohmd->log && status == 0)
 		log_info(ohmd->log, "ohmd", "shutdown complete");
 	log_free(ohmd->log);

@@ -157,6 +157,19 @@ const struct db_migration ohm_migrations[] = {
 	 * (daemon/htlcs/htlc_switch.h, invariant 2). */
 	{"ALTER TABLE forwards ADD COLUMN withdrawn_key INTEGER;"
 	 "ALTER TABLE payments ADD COLUMN withdrawn_key INTEGER"},
+	/* 12: what our BOLT #7 channel_update says of a channel
+	 * (daemon/channels/channels_gossip.c): the fees and HTLC limits
+	 * setchannel gave it (NULL: the node's defaults), and the timestamp
+	 * and disable bit of the last one we signed (timestamps only grow,
+	 * across restarts too). */
+	{"CREATE TABLE channel_gossip ("
+	 "  channel INTEGER PRIMARY KEY,"
+	 "  fee_base_msat INTEGER,"
+	 "  fee_ppm INTEGER,"
+	 "  htlc_minimum_msat INTEGER,"
+	 "  htlc_maximum_msat INTEGER,"
+	 "  update_timestamp INTEGER NOT NULL DEFAULT 0,"
+	 "  update_disabled INTEGER NOT NULL DEFAULT 0)"},
 };
 
 const size_t ohm_migrations_count =
