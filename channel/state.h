@@ -138,7 +138,7 @@ enum channel_event_type {
 	 * names it until CHANNEL_EVENT_HTLC_FAILED with the same key says
 	 * it can no longer be claimed. */
 	CHANNEL_EVENT_HTLC_WITHDRAWN,
-	/* BOLT #7: both announcement_signatures exchanged and the funding 6
+	/* Both BOLT #7 announcement_signatures exchanged and the funding 6
 	 * deep: announcement is the full channel_announcement to hand to
 	 * the gossip layer with our channel_update and node_announcement.
 	 * Once per channel (channel_get_announcement rebuilds it). */

@@ -67,7 +67,7 @@ static void unsigned_announcement(const struct channel *ch,
 			 &ch->params.party[first].funding_pubkey);
 	pubkey_serialize(ch->ctx, ann->bitcoin_key_2.bytes,
 			 &ch->params.party[second].funding_pubkey);
-	/* BOLT #7: the features are the channel's: ohm announces none. */
+	/* No channel features: ohm announces none. */
 	msg = towire_channel_announcement(ann);
 	/* BOLT #7:
 	 *   - MUST compute the double-SHA256 hash `h` of the message, beginning at offset

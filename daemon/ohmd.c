@@ -37,6 +37,7 @@
 #include "daemon/rpc/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
+#include "daemon/net/peer.h"
 #include "daemon/net/peers.h"
 #include "daemon/wallet/wallet.h"
 #include "db/db.h"
@@ -183,6 +184,20 @@ static bool node_identity_setup(struct ohmd *ohmd, char *err, size_t errlen)
 		snprintf(ohmd->alias, sizeof(ohmd->alias), "ohm-%.8s", ohmd->node_id_hex + 2);
 	memcpy(ohmd->rgb, ohmd->config->has_rgb ? ohmd->config->rgb : ohmd->node_id + 1, 3);
 	return true;
+}
+
+/* Our own gossip (channels.h channels_gossip_listener), until a gossip
+ * subsystem stores and relays it: sent to every connected peer (BOLT #7
+ * lets a node send its own gossip to its peers at any time). */
+static void own_gossip_to_peers(void *arg, const uint8_t *msg, size_t len)
+{
+	struct ohmd *ohmd = arg;
+	struct peer *peer, *next;
+
+	for (peer = peer_manager_first(ohmd->peers); peer; peer = next) {
+		next = peer_manager_next(peer);
+		peer_send(peer, msg, len);
+	}
 }
 
 /* addr as a BOLT #7 address descriptor: IPv4, IPv6 or a hostname.
@@ -460,6 +475,10 @@ static int run(struct ohmd *ohmd)
 		goto out;
 	}
 	peer_manager_set_listener(ohmd->peers, &channels_peer_listener, ohmd->channels);
+	{
+		struct channels_gossip_listener gossip = {own_gossip_to_peers, ohmd};
+		channels_set_gossip_listener(ohmd->channels, &gossip);
+	}
 	ohmd->htlcs = (struct htlcs){
 		.base = ohmd->base,
 		.log = ohmd->log,
