@@ -150,12 +150,19 @@ struct channels_update_params {
 	uint32_t fee_base_msat, fee_ppm;
 	uint64_t htlc_minimum_msat, htlc_maximum_msat;
 };
-/* What chan's channel_update says now. */
+/* Core Lightning's setchannel enforcedelay default: the fees before a
+ * setchannel are still accepted this long, while the new update spreads. */
+#define CHANNELS_FEE_GRACE_SECS 600
+
+/* What chan's channel_update says now; and the fees it said before the
+ * last setchannel, if that was under CHANNELS_FEE_GRACE_SECS ago. */
 struct channels_update_values {
 	uint32_t fee_base_msat, fee_ppm;
 	uint64_t htlc_minimum_msat, htlc_maximum_msat;
 	bool is_public;
 	bool has_scid;
+	bool has_previous_fees;
+	uint32_t previous_fee_base_msat, previous_fee_ppm;
 };
 /* Applies p to chan (stored), and signs and sends a new channel_update if
  * that changed it.  htlc_max above what the channel allows is lowered to

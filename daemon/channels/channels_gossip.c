@@ -93,6 +93,10 @@ void chan_update_values(const struct chan *chan, struct channels_update_values *
 		? g->htlc_maximum_msat : limit;
 	v->is_public = is_public(chan);
 	v->has_scid = chan->funding_confirmed && channel_get_scid(chan->ch)->u64;
+	v->has_previous_fees = chan->fees_changed_at
+		&& time(NULL) < chan->fees_changed_at + CHANNELS_FEE_GRACE_SECS;
+	v->previous_fee_base_msat = chan->previous_fee_base_msat;
+	v->previous_fee_ppm = chan->previous_fee_ppm;
 }
 
 /* chan's channel_update with timestamp, disabled or not. */
@@ -344,8 +348,9 @@ bool chan_set_update(struct chan *chan, const struct channels_update_params *p,
 		     char *why, size_t whylen)
 {
 	struct channels_gossip_row old = chan->gossip;
-	struct channels_update_values v;
+	struct channels_update_values v, before;
 
+	chan_update_values(chan, &before);
 	if (p->has_fee_base) {
 		chan->gossip.has_fee_base = true;
 		chan->gossip.fee_base_msat = p->fee_base_msat;
@@ -375,6 +380,11 @@ bool chan_set_update(struct chan *chan, const struct channels_update_params *p,
 		snprintf(why, whylen, "cannot store the channel's settings: %s",
 			 db_errmsg(chan->owner->setup.db));
 		return false;
+	}
+	if (v.fee_base_msat != before.fee_base_msat || v.fee_ppm != before.fee_ppm) {
+		chan->previous_fee_base_msat = before.fee_base_msat;
+		chan->previous_fee_ppm = before.fee_ppm;
+		chan->fees_changed_at = time(NULL);
 	}
 	/* A new channel_update, if it changed and the channel has one. */
 	if (refresh_update(chan, chan->gossip.update_disabled && !chan_is_usable(chan), false)) {

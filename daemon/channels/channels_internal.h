@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "bitcoin/tx.h"
 #include "channel/state.h"
@@ -80,6 +81,9 @@ struct chan {
 	struct msg_channel_update remote_update;
 	struct channels_gossip_row gossip;
 	struct wirebuf *local_update;
+	/* The fees before the last setchannel changed them, and when. */
+	uint32_t previous_fee_base_msat, previous_fee_ppm;
+	time_t fees_changed_at;
 
 	/* chan_is_usable() was true after the last step. */
 	bool was_usable;

@@ -20,7 +20,8 @@ import time
 import pytest
 
 from chainutil import BURN_ADDRESS, wait_synced
-from channelutil import chain_node, mine, open_channel
+from channelutil import (chain_node, channel, line_of_three, mine, open_channel,
+                         wait_connected)
 from lnchannel import (ANNOUNCEMENT_SIGNATURES, CHANNEL_ANNOUNCEMENT, CHANNEL_UPDATE,
                        NODE_ANNOUNCEMENT, channel_announcement_checks,
                        channel_update_is_signed_by, decode_message, node_announcement_is_signed)
@@ -55,6 +56,16 @@ def collect(peer, wanted, timeout=15):
             peer.send_pong(int.from_bytes(payload[:2], "big"))
         got.setdefault(kind, []).append(payload)
     return got
+
+
+def next_update(peer, scid, timeout=15):
+    """The next channel_update for scid that peer receives (payload)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = collect(peer, {CHANNEL_UPDATE}, max(0.1, deadline - time.monotonic()))
+        for payload in got[CHANNEL_UPDATE]:
+            if decode_message("channel_update", payload)["short_channel_id"] == scid:
+                return payload
 
 
 def check_update(payload, ohm_id, scid, public=True):
@@ -267,3 +278,64 @@ def test_two_ohmd_announce_and_setchannel(node_factory, devchain):
     stamps.append(newest["timestamp"])
     assert stamps == sorted(set(stamps)), stamps
     assert (newest["fee_base_msat"], newest["fee_proportional_millionths"]) == (2002, 301)
+
+
+def test_setchannel_fees_forwarding_and_disable_while_away(node_factory, devchain):
+    """A -> B -> C with announced channels: B's setchannel fees are the ones
+    B's forwards ask (the old ones still pass for a while, as Core
+    Lightning's enforcedelay); while C is away, a forward over B -> C gets
+    B's channel_update with disable set, broadcast too; once C is back, a
+    new one enables it again, its timestamp higher."""
+    a, b, c = line_of_three(node_factory, devchain)
+    mine(devchain, 3, a, b, c)
+    watch = observer(b)
+    scid_bc = scid_int(channel(b, c)["short_channel_id"])
+    b_id = bytes.fromhex(b.id)
+
+    result = b.rpc("setchannel", [c.id, 5000, 1000])
+    assert result["channels"][0]["fee_base_msat"] == 5000
+    local = channel(b, c)["updates"]["local"]
+    assert (local["fee_base_msat"], local["fee_proportional_millionths"]) == (5000, 1000)
+    update = check_update(next_update(watch, scid_bc), b_id, scid_bc)
+    assert (update["fee_base_msat"], update["fee_proportional_millionths"]) == (5000, 1000)
+    enabled_at = update["timestamp"]
+
+    # The new fees pass; the old ones too, for now; less than both fails.
+    amount = 1000000
+    height = a.rpc("getinfo")["blockheight"]
+
+    def pay_with_fee(fee, label):
+        inv = c.rpc("invoice", [amount, label, label])
+        final = height + 18 + 1
+        route = [{"id": b.id, "channel": channel(a, b)["short_channel_id"],
+                  "amount_msat": amount + fee, "delay": final + 34},
+                 {"id": c.id, "channel": channel(b, c)["short_channel_id"],
+                  "amount_msat": amount, "delay": final}]
+        a.rpc("sendpay", [route, inv["payment_hash"], None, amount, inv["bolt11"],
+                          inv["payment_secret"]])
+        try:
+            return a.rpc("waitsendpay", [inv["payment_hash"], 30])["status"]
+        except RpcError as e:
+            return e.error["data"]["failcodename"]
+
+    assert pay_with_fee(5000 + amount * 1000 // 1000000, "new") == "complete"
+    assert pay_with_fee(1000 + amount * 10 // 1000000, "old") == "complete"
+    assert pay_with_fee(999, "low") == "fee_insufficient"
+
+    # C goes away: B says the channel is disabled when a forward needs it.
+    invoice = c.rpc("invoice", [amount, "away", "away"])["bolt11"]
+    assert c.stop() == 0
+    wait_for(lambda: not channel(b, c)["peer_connected"], 30, what="C gone at B")
+    with pytest.raises(RpcError) as e:
+        a.rpc("pay", {"bolt11": invoice, "maxfeepercent": 5, "retry_for": 3}, timeout=60)
+    assert e.value.data["failcode"] == 0x1000 | 7 and e.value.data["erring_node"] == b.id
+    disabled = check_update(next_update(watch, scid_bc), b_id, scid_bc)
+    assert disabled["channel_flags"] & 2 and disabled["timestamp"] > enabled_at
+
+    # Back: enabled again.
+    c.start()
+    wait_connected(b, c)
+    enabled = check_update(next_update(watch, scid_bc), b_id, scid_bc)
+    assert not enabled["channel_flags"] & 2 and enabled["timestamp"] > disabled["timestamp"]
+    assert a.rpc("pay", {"bolt11": invoice, "maxfeepercent": 5,
+                         "retry_for": 30})["status"] == "complete"
