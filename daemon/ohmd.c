@@ -230,6 +230,24 @@ static bool node_address_from(struct node_address *out, const struct netaddr *ad
 	return true;
 }
 
+/* Whether a --addr we listen on is one the world can reach, as Core
+ * Lightning decides what it announces without --announce-addr: an IP
+ * address, not loopback, private or link-local. */
+static bool node_address_is_public(const struct node_address *a)
+{
+	const uint8_t *b = a->addr;
+
+	if (a->type == NODE_ADDRESS_IPV4)
+		return !(b[0] == 127 || b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16)
+			 || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254));
+	if (a->type == NODE_ADDRESS_IPV6) {
+		static const uint8_t loopback[16] = {[15] = 1};
+		return memcmp(b, loopback, 16) != 0 && (b[0] & 0xfe) != 0xfc
+			&& !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+	}
+	return false;
+}
+
 static int node_address_order(const void *a, const void *b)
 {
 	const struct node_address *x = a, *y = b;
@@ -242,15 +260,16 @@ static int node_address_order(const void *a, const void *b)
 static void node_info_setup(struct ohmd *ohmd)
 {
 	const struct config *config = ohmd->config;
-	const struct netaddr *addrs = config->num_announce_addrs ? config->announce_addrs
-								 : config->addrs;
-	size_t num = config->num_announce_addrs ? config->num_announce_addrs : config->num_addrs;
+	bool from_listen = !config->num_announce_addrs;
+	const struct netaddr *addrs = from_listen ? config->addrs : config->announce_addrs;
+	size_t num = from_listen ? config->num_addrs : config->num_announce_addrs;
 	bool has_dns = false;
 
 	ohmd->announce_addrs = oh_calloc(num + 1, sizeof(*ohmd->announce_addrs));
 	for (size_t i = 0; i < num; i++) {
 		struct node_address *a = &ohmd->announce_addrs[ohmd->num_announce_addrs];
-		if (!node_address_from(a, &addrs[i]) || (a->type == NODE_ADDRESS_DNS && has_dns))
+		if (!node_address_from(a, &addrs[i]) || (a->type == NODE_ADDRESS_DNS && has_dns)
+		    || (from_listen && !node_address_is_public(a)))
 			continue;
 		has_dns |= a->type == NODE_ADDRESS_DNS;
 		ohmd->num_announce_addrs++;

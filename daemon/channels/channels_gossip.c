@@ -168,6 +168,9 @@ static bool refresh_update(struct chan *chan, bool disabled, bool force)
 
 	if (!chan->funding_confirmed || !channel_get_scid(chan->ch)->u64)
 		return false;
+	/* Closing (or closed, or failed): no HTLC will go through it. */
+	if (channel_get_state(chan->ch) != CHANNEL_NORMAL)
+		disabled = true;
 	if (!chan->local_update && chan->gossip.update_timestamp)
 		/* The last one we signed, rebuilt (deterministic). */
 		chan->local_update = build_update(chan, chan->gossip.update_timestamp,

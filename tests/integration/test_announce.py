@@ -29,6 +29,12 @@ from lnpeer import REGTEST_CHAIN_HASH, WARNING, LnPeer, PeerDisconnected, PeerTi
 from ohmtest import RpcError, wait_for
 from test_channel_hostile import connect, funded_by_python, peer_channel
 
+# What the nodes announce (not their 127.0.0.1 --addr: loopback is not
+# announced without --announce-addr, as in Core Lightning); given out of
+# order, announced by type (BOLT 7).
+ANNOUNCE_ARGS = ["--announce-addr=ln.example.com:9736", "--announce-addr=127.0.0.1:19846"]
+ANNOUNCED_ADDRESSES = (bytes([1, 127, 0, 0, 1]) + (19846).to_bytes(2, "big")
+                       + bytes([5, 14]) + b"ln.example.com" + (9736).to_bytes(2, "big"))
 GOSSIP = {CHANNEL_ANNOUNCEMENT: "channel_announcement", NODE_ANNOUNCEMENT: "node_announcement",
           CHANNEL_UPDATE: "channel_update", ANNOUNCEMENT_SIGNATURES: "announcement_signatures"}
 
@@ -86,15 +92,18 @@ def check_node_announcement(payload, node):
     assert m["node_id"].hex() == node.id
     assert m["alias"].rstrip(b"\0").decode() == info["alias"]
     assert m["rgb_color"].hex() == info["color"]
-    # The --addr it listens on: type 1 (IPv4) 127.0.0.1 and its port.
-    assert m["addresses"] == bytes([1, 127, 0, 0, 1]) + node.port.to_bytes(2, "big")
+    assert m["addresses"] == ANNOUNCED_ADDRESSES
+    assert info["address"] == [
+        {"type": "ipv4", "address": "127.0.0.1", "port": 19846},
+        {"type": "dns", "address": "ln.example.com", "port": 9736}]
     return m
 
 
 def public_python_channel(node_factory, devchain):
     """A Python funder's public channel to ohm, CHANNELD_NORMAL at depth 3;
     returns (node, channel, scid)."""
-    node, channel = funded_by_python(node_factory, devchain, channel_flags=1)
+    node, channel = funded_by_python(node_factory, devchain, extra=ANNOUNCE_ARGS,
+                                     channel_flags=1)
     pyid = channel.peer.local.pubkey.hex()
     entry = wait_for(lambda: peer_channel(node, pyid).get("short_channel_id")
                      and peer_channel(node, pyid), 10, what="the short_channel_id")
@@ -221,8 +230,9 @@ def observer(node):
 
 
 def test_two_ohmd_announce_and_setchannel(node_factory, devchain):
-    a = chain_node(node_factory, devchain, "a", funded=True, extra=["--alias=announcer"])
-    b = chain_node(node_factory, devchain, "b")
+    a = chain_node(node_factory, devchain, "a", funded=True,
+                   extra=["--alias=announcer"] + ANNOUNCE_ARGS)
+    b = chain_node(node_factory, devchain, "b", extra=ANNOUNCE_ARGS)
     wait_synced(a, devchain)
     wait_synced(b, devchain)
     open_channel(a, b, devchain, push_msat=0)
