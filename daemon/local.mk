@@ -125,6 +125,13 @@ tests_unit_test_daemon_channels_store_SOURCES = tests/unit/test_daemon_channels_
 	tests/unit/test.h
 tests_unit_test_daemon_channels_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
+# The channel_gossip table's queries, against an in-memory database.
+check_PROGRAMS += tests/unit/test_daemon_channels_gossip_store
+TESTS += tests/unit/test_daemon_channels_gossip_store
+tests_unit_test_daemon_channels_gossip_store_SOURCES = \
+	tests/unit/test_daemon_channels_gossip_store.c tests/unit/test.h
+tests_unit_test_daemon_channels_gossip_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
 # The stores of invoices, payments and forwards, and invoice settlement,
 # against in-memory SQLite.
 check_PROGRAMS += tests/unit/test_daemon_invoices_store tests/unit/test_daemon_payments_store \
