@@ -12,9 +12,12 @@ a disconnection.  A private channel is never announced, and its
 channel_update has dont_forward.
 
 Between two ohmd: both announce the same channel_announcement at 6 blocks
-(a Python observer connected to each checks every signature);
-setchannel's new fees go out in a channel_update with a higher
-timestamp, also across a restart."""
+(a Python observer connected to each checks every signature), also when
+one was down at the 6th block and the exchange happens on reconnection;
+setchannel's new fees go out in a channel_update with a higher timestamp,
+also across a restart, and are the ones forwards ask; a channel whose
+peer is away is disabled when a forward would use it, enabled when the
+peer is back."""
 import time
 
 import pytest
@@ -349,3 +352,25 @@ def test_setchannel_fees_forwarding_and_disable_while_away(node_factory, devchai
     assert not enabled["channel_flags"] & 2 and enabled["timestamp"] > disabled["timestamp"]
     assert a.rpc("pay", {"bolt11": invoice, "maxfeepercent": 5,
                          "retry_for": 30})["status"] == "complete"
+
+
+def test_two_ohmd_exchange_after_reconnection(node_factory, devchain):
+    """B is down when the funding reaches 6 blocks: A's
+    announcement_signatures cannot go out then; once B is back, both send
+    theirs on the new connection and both announce the channel."""
+    a = chain_node(node_factory, devchain, "a", funded=True, extra=ANNOUNCE_ARGS)
+    b = chain_node(node_factory, devchain, "b", extra=ANNOUNCE_ARGS)
+    wait_synced(a, devchain)
+    wait_synced(b, devchain)
+    open_channel(a, b, devchain, push_msat=0)
+    assert b.stop() == 0
+    mine(devchain, 3, a)
+    watch = observer(a)
+    with pytest.raises(AssertionError):
+        collect(watch, {CHANNEL_ANNOUNCEMENT}, timeout=2)
+    b.start()
+    wait_synced(b, devchain)
+    got = collect(watch, {CHANNEL_ANNOUNCEMENT, NODE_ANNOUNCEMENT})
+    [announcement] = got[CHANNEL_ANNOUNCEMENT]
+    assert set(channel_announcement_checks(announcement).values()) == {True}
+    assert channel(a, b)["private"] is False
