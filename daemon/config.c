@@ -72,6 +72,8 @@ static const struct config_option options[] = {
 	 "(testing) blocks a fundee waits for the funding transaction before forgetting"},
 	{"dev-hold-htlcs", OPT_FLAG, false, NULL, NULL,
 	 "(testing) hold HTLCs with an all-zero onion (dev-sendhtlc's) for dev-fulfillhtlc"},
+	{"dev-update-refresh", OPT_STRING, false, "SECS", "1123200",
+	 "(testing) seconds after which our channel_update is signed again (13 days)"},
 	{"dev-commit-delay", OPT_STRING, false, "MSECS", "0",
 	 "(testing) milliseconds the channels' group transaction waits before its commit"},
 	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
@@ -589,6 +591,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				&config->funding_confirms, err, errlen)
 	    || !finalize_number(config, "dev-fundee-timeout", "blocks", 1, 100000,
 				&config->fundee_timeout_blocks, err, errlen)
+	    || !finalize_number(config, "dev-update-refresh", "seconds", 1, 1209599,
+				&config->dev_update_refresh_secs, err, errlen)
 	    || !finalize_number(config, "dev-commit-delay", "milliseconds", 0, 10000,
 				&config->dev_commit_delay_msecs, err, errlen)
 	    || !finalize_number(config, "fee-base", "millisatoshi", 0, UINT32_MAX,

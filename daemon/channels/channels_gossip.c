@@ -401,15 +401,24 @@ bool chan_set_update(struct chan *chan, const struct channels_update_params *p,
 
 /* BOLT #7 "Recommendation on Pruning Stale Entries": a node SHOULD send a
  * new channel_update before two weeks pass. */
+static uint32_t refresh_secs(const struct channels *chans)
+{
+	unsigned secs = chans->setup.config->dev_update_refresh_secs;
+
+	return secs ? secs : CHANNELS_UPDATE_REFRESH_SECS;
+}
+
 static void gossip_timer_fired(evutil_socket_t fd, short events, void *arg)
 {
 	struct channels *chans = arg;
-	uint32_t now = (uint32_t)time(NULL);
-	struct timeval tv = {GOSSIP_TIMER_SECS, 0};
+	uint32_t now = (uint32_t)time(NULL), refresh = refresh_secs(chans);
+	/* Looks every hour, or more often for a shorter --dev-update-refresh. */
+	struct timeval tv = {refresh / 2 < GOSSIP_TIMER_SECS ? (refresh + 1) / 2 : GOSSIP_TIMER_SECS,
+			     0};
 
 	for (struct chan *chan = chans->list; chan; chan = chan->next) {
 		if (!is_announced(chan) || !chan->gossip.update_timestamp
-		    || now < chan->gossip.update_timestamp + CHANNELS_UPDATE_REFRESH_SECS)
+		    || now < chan->gossip.update_timestamp + refresh)
 			continue;
 		if (refresh_update(chan, chan->gossip.update_disabled, true))
 			publish(chan, chan->local_update, "channel_update (refresh)");

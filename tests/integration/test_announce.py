@@ -102,10 +102,10 @@ def check_node_announcement(payload, node):
     return m
 
 
-def public_python_channel(node_factory, devchain):
+def public_python_channel(node_factory, devchain, extra=()):
     """A Python funder's public channel to ohm, CHANNELD_NORMAL at depth 3;
     returns (node, channel, scid)."""
-    node, channel = funded_by_python(node_factory, devchain, extra=ANNOUNCE_ARGS,
+    node, channel = funded_by_python(node_factory, devchain, extra=ANNOUNCE_ARGS + list(extra),
                                      channel_flags=1)
     pyid = channel.peer.local.pubkey.hex()
     entry = wait_for(lambda: peer_channel(node, pyid).get("short_channel_id")
@@ -142,6 +142,24 @@ def test_python_peer_exchanges_announcement_signatures(node_factory, devchain):
     assert update["channel_flags"] & 2 == 0
     check_node_announcement(got[NODE_ANNOUNCEMENT][0], node)
     assert peer_channel(node, key.pubkey.hex())["state"] == "CHANNELD_NORMAL"
+
+
+def test_update_refreshed_before_it_goes_stale(node_factory, devchain):
+    """BOLT 7 prunes a channel whose updates are two weeks old: ohm signs
+    its channel_update again before (13 days; 3 s here), the same values
+    with a higher timestamp."""
+    node, channel, scid = public_python_channel(node_factory, devchain,
+                                                extra=["--dev-update-refresh=3"])
+    ohm_id, key = bytes.fromhex(node.id), channel.peer.local
+    to_depth_six(node, devchain, channel)
+    theirs = channel.receive("announcement_signatures")
+    channel.send("announcement_signatures", **channel.announcement_signatures(scid, key, ohm_id))
+    first = check_update(next_update(channel.peer, scid), ohm_id, scid)
+    again = check_update(next_update(channel.peer, scid, timeout=20), ohm_id, scid)
+    assert again["timestamp"] >= first["timestamp"] + 3
+    assert {k: v for k, v in again.items() if k not in ("timestamp", "signature")} == \
+        {k: v for k, v in first.items() if k not in ("timestamp", "signature")}
+    assert theirs
 
 
 def reconnect(node, channel):
