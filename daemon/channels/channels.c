@@ -538,6 +538,7 @@ static bool act_on_step(struct chan *chan, struct channel_effects *fx, const uin
 	}
 	if (send_update)
 		chan_send_local_update(chan);
+	chan_gossip_after_step(chan);
 	return true;
 }
 

@@ -347,6 +347,15 @@ struct wirebuf *chan_local_update(struct chan *chan)
 	return copy;
 }
 
+void chan_gossip_after_step(struct chan *chan)
+{
+	/* Closing or failed: tell the network now (Core Lightning does), not
+	 * only when an HTLC would use it. */
+	if (is_announced(chan) && channel_get_state(chan->ch) != CHANNEL_NORMAL
+	    && !chan->gossip.update_disabled && refresh_update(chan, true, false))
+		publish(chan, chan->local_update, "channel_update (disabled)");
+}
+
 bool chan_set_update(struct chan *chan, const struct channels_update_params *p,
 		     char *why, size_t whylen)
 {

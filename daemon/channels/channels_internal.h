@@ -228,6 +228,9 @@ void chan_update_fee(struct chan *chan);
 bool chan_gossip_setup(struct chan *chan);
 void chan_gossip_announced(struct chan *chan);
 void chan_send_local_update(struct chan *chan);
+/* After each step acted on: an announced channel no longer normal
+ * (closing, failed) announces itself disabled. */
+void chan_gossip_after_step(struct chan *chan);
 void channels_gossip_start(struct channels *chans);
 void channels_gossip_free(struct channels *chans);
 /* Dials node_id after its backoff (at once: now), if we have a channel

@@ -392,3 +392,9 @@ def test_two_ohmd_exchange_after_reconnection(node_factory, devchain):
     [announcement] = got[CHANNEL_ANNOUNCEMENT]
     assert set(channel_announcement_checks(announcement).values()) == {True}
     assert channel(a, b)["private"] is False
+    # Closing: A says at once that the channel is disabled.
+    scid = decode_message("channel_announcement", announcement)["short_channel_id"]
+    close = a.rpc("close", [b.id])
+    assert close["type"] == "mutual"
+    update = check_update(next_update(watch, scid), bytes.fromhex(a.id), scid)
+    assert update["channel_flags"] & 2
