@@ -142,7 +142,8 @@ static bool update_same(const struct wirebuf *a, const struct wirebuf *b)
 }
 
 /* Stores chan's gossip row in a transaction of its own (committing the
- * channels' group transaction first, see db_begin). */
+ * channels' group transaction first, see db_begin); inside another
+ * writer's transaction (a block's), in that one. */
 static bool store_row(struct chan *chan)
 {
 	struct db *db = chan->owner->setup.db;
@@ -152,6 +153,22 @@ static bool store_row(struct chan *chan)
 	if (!db_begin(db))
 		return false;
 	if (!channels_gossip_store_save(db, chan->dbid, &chan->gossip) || !db_commit(db)) {
+		db_rollback(db);
+		return false;
+	}
+	return true;
+}
+
+/* Stores our node_announcement's timestamp, committed before it leaves. */
+static bool store_node_timestamp(struct channels *chans, uint32_t timestamp)
+{
+	struct db *db = chans->setup.db;
+
+	if (db_in_transaction(db) && !chans->batch_open)
+		return db_var_set_int(db, NODE_ANNOUNCEMENT_VAR, timestamp);
+	if (!db_begin(db))
+		return false;
+	if (!db_var_set_int(db, NODE_ANNOUNCEMENT_VAR, timestamp) || !db_commit(db)) {
 		db_rollback(db);
 		return false;
 	}
@@ -225,7 +242,7 @@ static void publish(struct chan *chan, const struct wirebuf *msg, const char *wh
 /* Our node_announcement, new if what it says changed (or none yet);
  * NULL while no channel of ours is announced (BOLT #7: nodes ignore it
  * from a node without channels). */
-static const struct wirebuf *node_announcement(struct channels *chans, bool *is_new)
+static const struct wirebuf *node_announcement(struct channels *chans)
 {
 	const struct channels_node_info *info = chans->setup.node_info;
 	struct node_announcement_fields f = {0};
@@ -234,7 +251,6 @@ static const struct wirebuf *node_announcement(struct channels *chans, bool *is_
 	const char *why;
 	bool any = false;
 
-	*is_new = false;
 	for (struct chan *chan = chans->list; chan && !any; chan = chan->next)
 		any = is_announced(chan);
 	if (!any || !info)
@@ -272,7 +288,7 @@ static const struct wirebuf *node_announcement(struct channels *chans, bool *is_
 		}
 	}
 	wirebuf_free(same);
-	if (!db_var_set_int(chans->setup.db, NODE_ANNOUNCEMENT_VAR, f.timestamp)) {
+	if (!store_node_timestamp(chans, f.timestamp)) {
 		wirebuf_free(fresh);
 		log_broken(channels_log(chans), "channel", "cannot store our node_announcement "
 			   "timestamp: %s", db_errmsg(chans->setup.db));
@@ -280,7 +296,6 @@ static const struct wirebuf *node_announcement(struct channels *chans, bool *is_
 	}
 	chans->node_announcement_timestamp = f.timestamp;
 	chans->node_announcement = fresh;
-	*is_new = true;
 	return fresh;
 }
 
@@ -290,12 +305,11 @@ static void publish_all(struct chan *chan)
 {
 	struct wirebuf *ann = channel_get_announcement(chan->ch);
 	const struct wirebuf *node;
-	bool node_is_new;
 
 	publish(chan, ann, "channel_announcement");
 	wirebuf_free(ann);
 	publish(chan, chan->local_update, "channel_update");
-	node = node_announcement(chan->owner, &node_is_new);
+	node = node_announcement(chan->owner);
 	publish(chan, node, "node_announcement");
 }
 
