@@ -18,7 +18,7 @@ channel_libohmchannel_a_SOURCES = \
 	channel/state_open.c channel/state_htlc.c channel/state_commit.c \
 	channel/state_reestablish.c channel/state_close.c channel/state_close_simple.c \
 	channel/state_serialize.c channel/state_onchain.c \
-	channel/state_changes.c
+	channel/state_changes.c channel/state_announce.c
 
 OHM_CHANNEL_TEST_LIBS = channel/libohmchannel.a bitcoin/libohmbitcoin.a \
 	wire/libohmwire.a crypto/libohmcrypto.a common/libohmcommon.a \
@@ -51,7 +51,7 @@ channel/state.$(OBJEXT) channel/state_open.$(OBJEXT) \
 channel/state_htlc.$(OBJEXT) channel/state_commit.$(OBJEXT) \
 channel/state_reestablish.$(OBJEXT) \
 channel/state_close.$(OBJEXT) channel/state_serialize.$(OBJEXT) \
-channel/state_onchain.$(OBJEXT) channel/state_changes.$(OBJEXT) \
+channel/state_onchain.$(OBJEXT) channel/state_changes.$(OBJEXT) channel/state_announce.$(OBJEXT) \
 channel/open.$(OBJEXT): wire/peer_wire_gen.h
 
 # The engine between two instances (tests/unit/channel_pair.h): scenarios,
@@ -62,12 +62,14 @@ check_PROGRAMS += tests/unit/test_channel_state \
 	tests/unit/test_channel_state_errors \
 	tests/unit/test_channel_state_close \
 	tests/unit/test_channel_state_close_simple \
+	tests/unit/test_channel_state_announce \
 	tests/unit/test_channel_state_random
 TESTS += tests/unit/test_channel_state \
 	tests/unit/test_channel_state_anchors \
 	tests/unit/test_channel_state_errors \
 	tests/unit/test_channel_state_close \
 	tests/unit/test_channel_state_close_simple \
+	tests/unit/test_channel_state_announce \
 	tests/unit/test_channel_state_random
 tests_unit_test_channel_state_SOURCES = tests/unit/test_channel_state.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
@@ -93,6 +95,11 @@ tests_unit_test_channel_state_close_simple_SOURCES = \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
 	tests/unit/test.h
 tests_unit_test_channel_state_close_simple_LDADD = $(OHM_CHANNEL_TEST_LIBS)
+tests_unit_test_channel_state_announce_SOURCES = \
+	tests/unit/test_channel_state_announce.c \
+	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
+	tests/unit/test.h
+tests_unit_test_channel_state_announce_LDADD = gossip/libohmgossip.a $(OHM_CHANNEL_TEST_LIBS)
 tests_unit_test_channel_state_random_SOURCES = \
 	tests/unit/test_channel_state_random.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/vectors.h \
@@ -110,5 +117,6 @@ tests/unit/test_channel_state_anchors.$(OBJEXT) \
 tests/unit/test_channel_state_errors.$(OBJEXT) \
 tests/unit/test_channel_state_close.$(OBJEXT) \
 tests/unit/test_channel_state_close_simple.$(OBJEXT) \
+tests/unit/test_channel_state_announce.$(OBJEXT) \
 tests/unit/test_channel_state_random.$(OBJEXT) \
 tests/unit/test_channel_onchain.$(OBJEXT): wire/peer_wire_gen.h

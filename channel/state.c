@@ -65,6 +65,7 @@ void channel_effects_clear(struct channel_effects *fx)
 		free(fx->events[i].fail_reason);
 		free(fx->events[i].funding_script);
 		bitcoin_tx_free(fx->events[i].tx);
+		free(fx->events[i].announcement);
 	}
 	free(fx->events);
 	free(fx->failure);
@@ -185,6 +186,8 @@ void channel_free(struct channel *ch)
 		free(ch->shutdown_script[side]);
 	free(ch->remote_upfront_script);
 	channel_simple_close_forget(ch);
+	channel_announce_forget_link(ch);
+	CRYPTO_WIPE(&ch->node_key);
 	free(ch->local_htlc_sigs);
 	htlc_set_clear(&ch->htlcs);
 	free(ch->held);
@@ -406,8 +409,10 @@ bool channel_step_done(struct channel *ch, struct channel_effects *fx)
 {
 	struct wirebuf *snapshot;
 
-	if (!channel_is_finished(ch) && ch->link == LINK_UP)
+	if (!channel_is_finished(ch) && ch->link == LINK_UP) {
+		channel_announce_progress(ch, fx);
 		channel_close_progress(ch, fx);
+	}
 	fx->changed = true;
 	if (ch->no_snapshots)
 		return true;
@@ -548,6 +553,8 @@ bool channel_handle_message(struct channel *ch, struct channel_effects *fx,
 		return channel_handle_update_fee(ch, fx, msg, len);
 	case WIRE_CHANNEL_REESTABLISH:
 		return channel_handle_channel_reestablish(ch, fx, msg, len);
+	case WIRE_ANNOUNCEMENT_SIGNATURES:
+		return channel_handle_announcement_signatures(ch, fx, msg, len);
 	case WIRE_WARNING:
 		return true;
 	case WIRE_ERROR:
@@ -557,7 +564,6 @@ bool channel_handle_message(struct channel *ch, struct channel_effects *fx,
 	case WIRE_CHANNEL_UPDATE:
 	case WIRE_CHANNEL_ANNOUNCEMENT:
 	case WIRE_NODE_ANNOUNCEMENT:
-	case WIRE_ANNOUNCEMENT_SIGNATURES:
 	case WIRE_QUERY_SHORT_CHANNEL_IDS:
 	case WIRE_REPLY_SHORT_CHANNEL_IDS_END:
 	case WIRE_QUERY_CHANNEL_RANGE:

@@ -141,6 +141,11 @@ enum channel_event_type {
 	 * names it until CHANNEL_EVENT_HTLC_FAILED with the same key says
 	 * it can no longer be claimed. */
 	CHANNEL_EVENT_HTLC_WITHDRAWN,
+	/* Both BOLT #7 announcement_signatures exchanged and the funding 6
+	 * deep: announcement is the full channel_announcement to hand to
+	 * the gossip layer with our channel_update and node_announcement.
+	 * Once per channel (channel_get_announcement rebuilds it). */
+	CHANNEL_EVENT_ANNOUNCED,
 };
 
 struct channel_event {
@@ -173,6 +178,9 @@ struct channel_event {
 	uint8_t *funding_script;
 	size_t funding_script_len;
 	uint64_t funding_sat;
+	/* ANNOUNCED: the channel_announcement (malloc'd). */
+	uint8_t *announcement;
+	size_t announcement_len;
 };
 
 /* What one or more steps ask of the daemon.  Calls append; the daemon
@@ -245,6 +253,18 @@ void channel_set_policy(struct channel *ch, const struct channel_policy *policy)
  * state is. */
 void channel_set_features(struct channel *ch,
 			  const struct close_features *features);
+
+/* The funding depth BOLT #7 asks before announcing a channel. */
+#define CHANNEL_ANNOUNCE_DEPTH 6
+
+/* Who we are and who the peer is, for BOLT #7 announcement_signatures
+ * (node_key signs them; the channel_announcement names both node ids).
+ * Not part of the snapshot: call after channel_new / channel_deserialize.
+ * Without it an announced channel (announce_channel set) never sends or
+ * takes announcement_signatures.  node_key is copied and wiped by
+ * channel_free. */
+void channel_set_node(struct channel *ch, const struct privkey *node_key,
+		      const uint8_t peer_node_id[PUBKEY_CMPR_LEN]);
 
 /* ---- Events ---- */
 
@@ -470,6 +490,13 @@ const struct htlc *channel_find_htlc(const struct channel *ch,
  * would broadcast it; NULL before funding is signed.  Free with
  * bitcoin_tx_free. */
 struct bitcoin_tx *channel_signed_commitment(const struct channel *ch);
+
+/* The channel's full channel_announcement (all four signatures), once
+ * both announcement_signatures were exchanged; NULL before.  Free with
+ * wirebuf_free. */
+struct wirebuf *channel_get_announcement(const struct channel *ch);
+/* Whether the peer's announcement_signatures were received and checked. */
+bool channel_has_announcement(const struct channel *ch);
 
 /* ---- Persistence ---- */
 

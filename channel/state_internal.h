@@ -133,6 +133,20 @@ struct channel {
 	 * fx->snapshot NULL (channel_set_snapshots). */
 	struct channel_stored *stored;
 	bool no_snapshots;
+	/* BOLT #7 announcement (state_announce.c).  Not stored: our node
+	 * key and both node ids (channel_set_node); the peer's key parsed. */
+	bool has_node;
+	struct privkey node_key;
+	uint8_t node_id[CHANNEL_NUM_SIDES][PUBKEY_CMPR_LEN];
+	struct pubkey peer_node_key;
+	/* Stored: ours ever sent, the peer's checked, the announcement
+	 * handed over (CHANNEL_EVENT_ANNOUNCED). */
+	bool announce_sent, has_remote_announce_sigs, announced;
+	struct wire_signature remote_announce_node_sig, remote_announce_bitcoin_sig;
+	/* This connection only. */
+	bool announce_sent_on_link, announce_received_on_link;
+	uint8_t *announce_deferred;	/* the peer's, before our channel_ready */
+	size_t announce_deferred_len;
 };
 
 /* ---- state_serialize.c ---- */
@@ -327,5 +341,21 @@ void channel_simple_close_progress(struct channel *ch,
 				   struct channel_effects *fx);
 /* Forgets the per-connection state (disconnection, channel_free). */
 void channel_simple_close_forget(struct channel *ch);
+
+/* ---- state_announce.c ---- */
+bool channel_handle_announcement_signatures(struct channel *ch,
+					    struct channel_effects *fx,
+					    const uint8_t *msg, size_t len);
+/* At the end of each step: sends our announcement_signatures when BOLT #7
+ * says, handles a deferred one of the peer's, and hands over the
+ * channel_announcement once both are known. */
+void channel_announce_progress(struct channel *ch, struct channel_effects *fx);
+/* Forgets the per-connection state (disconnection, channel_free). */
+void channel_announce_forget_link(struct channel *ch);
+/* The snapshot's version 4 section: whether there is one, writing and
+ * reading it.  Returns (read): false if it is malformed. */
+bool channel_announce_has_section(const struct channel *ch);
+void channel_announce_write(struct wirebuf *out, const struct channel *ch);
+bool channel_announce_read(const uint8_t **cursor, size_t *max, struct channel *ch);
 
 #endif /* OHM_CHANNEL_STATE_INTERNAL_H */

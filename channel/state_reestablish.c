@@ -41,6 +41,7 @@ bool channel_disconnected(struct channel *ch, struct channel_effects *fx)
 		return true;
 	ch->link = LINK_DOWN;
 	channel_simple_close_forget(ch);
+	channel_announce_forget_link(ch);
 	if (channel_is_finished(ch))
 		return channel_step_done(ch, fx);
 	/* BOLT #2:

@@ -46,6 +46,13 @@
  *   u8 shutdown_on_link, u8 simple_sent_on_link, u8 is_out, and if is_out:
  *      u64 fee_sat, u32 locktime, u16 len + closee_script, u8 variants
  *
+ * Version 4 (written only once announcement_signatures were sent or
+ * received, see state_announce.c) appends version 3's sections (u8
+ * option_shutdown_anysegwit ... is_out, whatever they hold), then:
+ *   u8 flags (1: ours sent, 2: the peer's received, 4: announced, 8: ours
+ *      sent on this connection, 16: the peer's received on it, 32: the
+ *      peer's deferred); if the peer's were received: 64 node_signature,
+ *      64 bitcoin_signature; if deferred: u16 len, the message
  * The channel row (channel_serialize_row, for a store of rows: see
  * state_changes.c) is the same with no HTLC signatures (u16 0) and no
  * HTLCs (u32 0): those are rows of their own, each HTLC as its record
@@ -70,6 +77,7 @@
 #define SERIAL_VERSION 1
 #define SERIAL_VERSION_HELD 2
 #define SERIAL_VERSION_CLOSE 3
+#define SERIAL_VERSION_ANNOUNCE 4
 
 static void towire_bool(struct wirebuf *out, bool v)
 {
@@ -192,7 +200,8 @@ static void serialize(struct wirebuf *out, const struct channel *ch,
 	struct wirebuf *chain = wirebuf_new();
 
 	towire_u32(out, SERIAL_MAGIC);
-	towire_u16(out, has_close_section(ch) ? SERIAL_VERSION_CLOSE
+	towire_u16(out, channel_announce_has_section(ch) ? SERIAL_VERSION_ANNOUNCE
+			: has_close_section(ch) ? SERIAL_VERSION_CLOSE
 			: ch->num_held ? SERIAL_VERSION_HELD : SERIAL_VERSION);
 	towire_u8(out, (uint8_t)ch->state);
 	towire_u8(out, (uint8_t)ch->link);
@@ -270,7 +279,8 @@ static void serialize(struct wirebuf *out, const struct channel *ch,
 	towire_u64(out, ch->closing_fee_received);
 	towire_blob(out, ch->error_text,
 		    ch->error_text ? strlen(ch->error_text) : 0);
-	if (!ch->num_held && !has_close_section(ch))
+	if (!ch->num_held && !has_close_section(ch)
+	    && !channel_announce_has_section(ch))
 		return;
 	towire_u32(out, (uint32_t)ch->num_held);
 	for (size_t i = 0; i < ch->num_held; i++) {
@@ -283,8 +293,10 @@ static void serialize(struct wirebuf *out, const struct channel *ch,
 		towire_u64(out, h->commit_num);
 		towire_u64(out, h->key);
 	}
-	if (has_close_section(ch))
+	if (has_close_section(ch) || channel_announce_has_section(ch))
 		write_close_section(out, ch);
+	if (channel_announce_has_section(ch))
+		channel_announce_write(out, ch);
 }
 
 void channel_serialize(struct wirebuf *out, const struct channel *ch)
@@ -613,7 +625,8 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 		bad(&r, "not a channel snapshot");
 	version = fromwire_u16(&r.cursor, &r.max);
 	if (version != SERIAL_VERSION && version != SERIAL_VERSION_HELD
-	    && version != SERIAL_VERSION_CLOSE)
+	    && version != SERIAL_VERSION_CLOSE
+	    && version != SERIAL_VERSION_ANNOUNCE)
 		bad(&r, "unknown snapshot version");
 	ch->state = read_enum(&r, CHANNEL_ONCHAIN, "bad channel state");
 	ch->link = read_enum(&r, LINK_UP, "bad link state");
@@ -660,8 +673,11 @@ struct channel *channel_deserialize(const secp256k1_context *ctx,
 	}
 	if (ok(&r) && version >= SERIAL_VERSION_HELD)
 		read_held(&r, ch, version);
-	if (ok(&r) && version == SERIAL_VERSION_CLOSE)
+	if (ok(&r) && version >= SERIAL_VERSION_CLOSE)
 		read_close_section(&r, ch);
+	if (ok(&r) && version >= SERIAL_VERSION_ANNOUNCE
+	    && !channel_announce_read(&r.cursor, &r.max, ch))
+		bad(&r, "bad announcement section");
 	if (ok(&r) && r.max != 0)
 		bad(&r, "trailing bytes after the snapshot");
 	if (!ok(&r)) {

@@ -36,6 +36,8 @@ static const struct config_option options[] = {
 	 "bitcoin, testnet, signet or regtest"},
 	{"addr", OPT_MULTI, false, "HOST[:PORT]", NULL,
 	 "listen for peers on this address (repeatable; default port 9735)"},
+	{"announce-addr", OPT_MULTI, false, "HOST[:PORT]", NULL,
+	 "announce this address to the network (repeatable; default: the --addr ones)"},
 	{"alias", OPT_STRING, false, "NAME", NULL,
 	 "node alias, up to 32 bytes (default from the node id)"},
 	{"rgb", OPT_STRING, false, "RRGGBB", NULL,
@@ -70,6 +72,8 @@ static const struct config_option options[] = {
 	 "(testing) blocks a fundee waits for the funding transaction before forgetting"},
 	{"dev-hold-htlcs", OPT_FLAG, false, NULL, NULL,
 	 "(testing) hold HTLCs with an all-zero onion (dev-sendhtlc's) for dev-fulfillhtlc"},
+	{"dev-update-refresh", OPT_STRING, false, "SECS", "1123200",
+	 "(testing) seconds after which our channel_update is signed again (13 days)"},
 	{"dev-commit-delay", OPT_STRING, false, "MSECS", "0",
 	 "(testing) milliseconds the channels' group transaction waits before its commit"},
 	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
@@ -126,6 +130,7 @@ void config_free(struct config *config)
 	free(config->ohm_dir);
 	free(config->net_dir);
 	free(config->addrs);
+	free(config->announce_addrs);
 	free(config->alias);
 	free(config->log_file);
 	free(config->rpc_file);
@@ -387,24 +392,31 @@ static bool parse_bool_value(const struct config_setting *s, bool *out, char *er
 	return false;
 }
 
-static bool finalize_addrs(struct config *config, char *err, size_t errlen)
+static bool finalize_addr_list(struct config *config, const char *name, struct netaddr **addrs,
+			       size_t *num, char *err, size_t errlen)
 {
-	bool use_cmdline = cmdline_has(config, "addr");
+	bool use_cmdline = cmdline_has(config, name);
 	for (size_t i = 0; i < config->num_settings; i++) {
 		const struct config_setting *s = &config->settings[i];
 		char why[400];
-		if (strcmp(s->option->name, "addr") != 0 || s->is_cmdline != use_cmdline)
+		if (strcmp(s->option->name, name) != 0 || s->is_cmdline != use_cmdline)
 			continue;
-		config->addrs = oh_realloc(config->addrs,
-					   (config->num_addrs + 1) * sizeof(*config->addrs));
-		if (!netaddr_parse(&config->addrs[config->num_addrs], s->value,
+		*addrs = oh_realloc(*addrs, (*num + 1) * sizeof(**addrs));
+		if (!netaddr_parse(&(*addrs)[*num], s->value,
 				   config->chainparams->default_lightning_port, why, sizeof(why))) {
-			snprintf(err, errlen, "%s: option 'addr': %s", s->source, why);
+			snprintf(err, errlen, "%s: option '%s': %s", s->source, name, why);
 			return false;
 		}
-		config->num_addrs++;
+		(*num)++;
 	}
 	return true;
+}
+
+static bool finalize_addrs(struct config *config, char *err, size_t errlen)
+{
+	return finalize_addr_list(config, "addr", &config->addrs, &config->num_addrs, err, errlen)
+		&& finalize_addr_list(config, "announce-addr", &config->announce_addrs,
+				      &config->num_announce_addrs, err, errlen);
 }
 
 /* A whole number of seconds from 1 to a day. */
@@ -582,6 +594,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				&config->funding_confirms, err, errlen)
 	    || !finalize_number(config, "dev-fundee-timeout", "blocks", 1, 100000,
 				&config->fundee_timeout_blocks, err, errlen)
+	    || !finalize_number(config, "dev-update-refresh", "seconds", 1, 1209599,
+				&config->dev_update_refresh_secs, err, errlen)
 	    || !finalize_number(config, "dev-commit-delay", "milliseconds", 0, 10000,
 				&config->dev_commit_delay_msecs, err, errlen)
 	    || !finalize_number(config, "fee-base", "millisatoshi", 0, UINT32_MAX,

@@ -36,6 +36,8 @@ struct config {
 	char *net_dir;		/* <ohm-dir>/<network> */
 	struct netaddr *addrs;	/* where to listen */
 	size_t num_addrs;
+	struct netaddr *announce_addrs;	/* what we announce (none: addrs) */
+	size_t num_announce_addrs;
 	char *alias;		/* NULL: derived from the node id */
 	bool has_rgb;
 	uint8_t rgb[3];
@@ -51,6 +53,7 @@ struct config {
 	unsigned funding_confirms;	/* minimum_depth we ask as fundee */
 	bool dev_hold_htlcs;		/* hold dev-sendhtlc's HTLCs */
 	unsigned dev_commit_delay_msecs;	/* the group commit waits (0: none) */
+	unsigned dev_update_refresh_secs;	/* 0: CHANNELS_UPDATE_REFRESH_SECS */
 	unsigned fundee_timeout_blocks;	/* BOLT #2's 2016 unless testing */
 	unsigned fee_base_msat;		/* forwarding fees we charge */
 	unsigned fee_per_satoshi;	/* (millionths) */

@@ -6,6 +6,8 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels/channels_anchor.c daemon/channels/channels_chain.c daemon/channels/channels_htlc.c daemon/channels/channels_load.c daemon/channels/channels_peer.c \
 	daemon/channels/channels_requests.c \
 	daemon/channels/channels_fee.c \
+	daemon/channels/channels_gossip.c \
+	daemon/channels/channels_gossip_store.c daemon/channels/channels_gossip_store.h \
 	daemon/channels/channels_store.c daemon/channels/channels_store.h \
 	daemon/chain/chain.c daemon/chain/chain.h \
 	daemon/chain/chain_store.c daemon/chain/chain_store.h \
@@ -38,6 +40,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/commands/rpc_node.c \
 	daemon/commands/rpc_params.c daemon/commands/rpc_params.h \
 	daemon/commands/rpc_peer.c \
+	daemon/commands/rpc_setchannel.c \
 	daemon/commands/rpc_wallet.c \
 	daemon/commands/rpc_wallet_json.c daemon/commands/rpc_wallet_json.h \
 	daemon/wallet/wallet.c daemon/wallet/wallet.h daemon/wallet/wallet_internal.h \
@@ -138,6 +141,12 @@ TESTS += tests/unit/test_daemon_channels_rows
 tests_unit_test_daemon_channels_rows_SOURCES = tests/unit/test_daemon_channels_rows.c \
 	tests/unit/channel_pair.h tests/unit/keys.h tests/unit/test.h
 tests_unit_test_daemon_channels_rows_LDADD = $(OHM_DAEMON_TEST_LIBS)
+# The channel_gossip table's queries, against an in-memory database.
+check_PROGRAMS += tests/unit/test_daemon_channels_gossip_store
+TESTS += tests/unit/test_daemon_channels_gossip_store
+tests_unit_test_daemon_channels_gossip_store_SOURCES = \
+	tests/unit/test_daemon_channels_gossip_store.c tests/unit/test.h
+tests_unit_test_daemon_channels_gossip_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
 # The stores of invoices, payments and forwards, and invoice settlement,
 # against in-memory SQLite.

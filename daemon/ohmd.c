@@ -7,6 +7,7 @@
  * RPC socket, so a client that can connect finds a node that is ready.
  * Shutdown undoes it in reverse.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -20,7 +21,9 @@
 #include <unistd.h>
 
 #include "bitcoin/chainparams.h"
+#include "common/alloc.h"
 #include "common/hex.h"
+#include "common/netaddr.h"
 #include "crypto/secp.h"
 #include "daemon/chain/bitcoind.h"
 #include "daemon/chain/chain.h"
@@ -34,10 +37,13 @@
 #include "daemon/rpc/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
+#include "daemon/net/peer.h"
 #include "daemon/net/peers.h"
 #include "daemon/onchain/resolvers.h"
 #include "daemon/wallet/wallet.h"
 #include "db/db.h"
+#include "gossip/node_announcement.h"
+#include "wire/features.h"
 
 /* With --daemon, start-up errors travel to the waiting parent through this
  * pipe; otherwise they go to stderr. */
@@ -179,6 +185,111 @@ static bool node_identity_setup(struct ohmd *ohmd, char *err, size_t errlen)
 		snprintf(ohmd->alias, sizeof(ohmd->alias), "ohm-%.8s", ohmd->node_id_hex + 2);
 	memcpy(ohmd->rgb, ohmd->config->has_rgb ? ohmd->config->rgb : ohmd->node_id + 1, 3);
 	return true;
+}
+
+/* Our own gossip (channels.h channels_gossip_listener), until a gossip
+ * subsystem stores and relays it: sent to every connected peer (BOLT #7
+ * lets a node send its own gossip to its peers at any time). */
+static void own_gossip_to_peers(void *arg, const uint8_t *msg, size_t len)
+{
+	struct ohmd *ohmd = arg;
+	struct peer *peer, *next;
+
+	for (peer = peer_manager_first(ohmd->peers); peer; peer = next) {
+		next = peer_manager_next(peer);
+		peer_send(peer, msg, len);
+	}
+}
+
+/* addr as a BOLT #7 address descriptor: IPv4, IPv6 or a hostname.
+ * Returns: false for a wildcard (0.0.0.0, ::), which is no address. */
+static bool node_address_from(struct node_address *out, const struct netaddr *addr)
+{
+	uint8_t bytes[16];
+
+	memset(out, 0, sizeof(*out));
+	out->port = addr->port;
+	if (inet_pton(AF_INET, addr->host, bytes) == 1) {
+		static const uint8_t any4[4];
+		if (memcmp(bytes, any4, 4) == 0)
+			return false;
+		out->type = NODE_ADDRESS_IPV4;
+		out->len = 4;
+	} else if (inet_pton(AF_INET6, addr->host, bytes) == 1) {
+		static const uint8_t any6[16];
+		if (memcmp(bytes, any6, 16) == 0)
+			return false;
+		out->type = NODE_ADDRESS_IPV6;
+		out->len = 16;
+	} else {
+		out->type = NODE_ADDRESS_DNS;
+		out->len = (uint8_t)strlen(addr->host);
+		memcpy(out->addr, addr->host, out->len);
+		return true;
+	}
+	memcpy(out->addr, bytes, out->len);
+	return true;
+}
+
+/* Whether a --addr we listen on is one the world can reach, as Core
+ * Lightning decides what it announces without --announce-addr: an IP
+ * address, not loopback, private or link-local. */
+static bool node_address_is_public(const struct node_address *a)
+{
+	const uint8_t *b = a->addr;
+
+	if (a->type == NODE_ADDRESS_IPV4)
+		return !(b[0] == 127 || b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16)
+			 || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254));
+	if (a->type == NODE_ADDRESS_IPV6) {
+		static const uint8_t loopback[16] = {[15] = 1};
+		return memcmp(b, loopback, 16) != 0 && (b[0] & 0xfe) != 0xfc
+			&& !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+	}
+	return false;
+}
+
+static int node_address_order(const void *a, const void *b)
+{
+	const struct node_address *x = a, *y = b;
+
+	return (int)x->type - (int)y->type;
+}
+
+/* What our node_announcement says: alias, color, addresses (BOLT #7: in
+ * ascending order of type, one hostname at most), features. */
+static void node_info_setup(struct ohmd *ohmd)
+{
+	const struct config *config = ohmd->config;
+	bool from_listen = !config->num_announce_addrs;
+	const struct netaddr *addrs = from_listen ? config->addrs : config->announce_addrs;
+	size_t num = from_listen ? config->num_addrs : config->num_announce_addrs;
+	bool has_dns = false;
+
+	ohmd->announce_addrs = oh_calloc(num + 1, sizeof(*ohmd->announce_addrs));
+	for (size_t i = 0; i < num; i++) {
+		struct node_address *a = &ohmd->announce_addrs[ohmd->num_announce_addrs];
+		if (!node_address_from(a, &addrs[i]) || (a->type == NODE_ADDRESS_DNS && has_dns)
+		    || (from_listen && !node_address_is_public(a)))
+			continue;
+		has_dns |= a->type == NODE_ADDRESS_DNS;
+		ohmd->num_announce_addrs++;
+	}
+	qsort(ohmd->announce_addrs, ohmd->num_announce_addrs, sizeof(*ohmd->announce_addrs),
+	      node_address_order);
+	ohmd->node_features = ohm_featurebits(FEATURE_CTX_NODE_ANNOUNCEMENT);
+	if (!config->anchors) {
+		featurebits_clear(ohmd->node_features, FEATURE_ANCHORS);
+		featurebits_clear(ohmd->node_features, FEATURE_ANCHORS + 1);
+	}
+	ohmd->node_info = (struct channels_node_info){
+		.alias = ohmd->alias,
+		.rgb = ohmd->rgb,
+		.addrs = ohmd->announce_addrs,
+		.num_addrs = ohmd->num_announce_addrs,
+		.features = ohmd->node_features->bytes,
+		.features_len = ohmd->node_features->len,
+	};
 }
 
 static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
@@ -363,6 +474,7 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
+	node_info_setup(ohmd);
 	/* The resolvers and channels listen to the chain, so the chain
 	 * starts after them. */
 	struct resolvers_setup resolvers_setup = {
@@ -391,6 +503,7 @@ static int run(struct ohmd *ohmd)
 		.peers = ohmd->peers,
 		.node_secret = ohmd->node_secret,
 		.node_id = ohmd->node_id,
+		.node_info = &ohmd->node_info,
 		.on_fatal = fatal_callback,
 		.fatal_arg = ohmd,
 	};
@@ -400,6 +513,10 @@ static int run(struct ohmd *ohmd)
 		goto out;
 	}
 	peer_manager_set_listener(ohmd->peers, &channels_peer_listener, ohmd->channels);
+	{
+		struct channels_gossip_listener gossip = {own_gossip_to_peers, ohmd};
+		channels_set_gossip_listener(ohmd->channels, &gossip);
+	}
 	ohmd->htlcs = (struct htlcs){
 		.base = ohmd->base,
 		.log = ohmd->log,
@@ -486,6 +603,8 @@ out:
 	if (ohmd->secp)
 		crypto_secp_context_destroy(ohmd->secp);
 	sodium_memzero(ohmd->node_secret, sizeof(ohmd->node_secret));
+	free(ohmd->announce_addrs);
+	featurebits_free(ohmd->node_features);
 	if (ohmd->log && status == 0)
 		log_info(ohmd->log, "ohmd", "shutdown complete");
 	log_free(ohmd->log);

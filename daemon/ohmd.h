@@ -8,7 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/channels/channels.h"
 #include "daemon/htlcs/htlcs.h"
+
+struct featurebits;
+struct node_address;
 
 struct bitcoind;
 struct chain;
@@ -50,6 +54,12 @@ struct ohmd {
 	char node_id_hex[67];
 	char alias[33];
 	uint8_t rgb[3];
+	/* What our node_announcement says besides: the addresses (from
+	 * --announce-addr, else --addr but wildcards), the features. */
+	struct node_address *announce_addrs;
+	size_t num_announce_addrs;
+	struct featurebits *node_features;
+	struct channels_node_info node_info;
 	bool is_fatal;			/* ohmd_fatal() was called */
 };
 

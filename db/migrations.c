@@ -219,6 +219,19 @@ const struct db_migration ohm_migrations[] = {
 	 "  child_weight INTEGER NOT NULL,"
 	 "  package_feerate_perkw INTEGER NOT NULL,"
 	 "  broadcast_height INTEGER NOT NULL)"},
+	/* 15: what our BOLT #7 channel_update says of a channel
+	 * (daemon/channels/channels_gossip.c): the fees and HTLC limits
+	 * setchannel gave it (NULL: the node's defaults), and the timestamp
+	 * and disable bit of the last one we signed (timestamps only grow,
+	 * across restarts too). */
+	{"CREATE TABLE channel_gossip ("
+	 "  channel INTEGER PRIMARY KEY,"
+	 "  fee_base_msat INTEGER,"
+	 "  fee_ppm INTEGER,"
+	 "  htlc_minimum_msat INTEGER,"
+	 "  htlc_maximum_msat INTEGER,"
+	 "  update_timestamp INTEGER NOT NULL DEFAULT 0,"
+	 "  update_disabled INTEGER NOT NULL DEFAULT 0)"},
 };
 
 const size_t ohm_migrations_count =

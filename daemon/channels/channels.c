@@ -229,6 +229,7 @@ void chan_free(struct chan *chan)
 	channel_free(chan->ch);
 	channel_secrets_wipe(&chan->secrets);
 	bitcoin_tx_free(chan->funding_tx);
+	wirebuf_free(chan->local_update);
 	free(chan->failure);
 	byteset_free(chan->htlcs_noted);
 	free(chan);
@@ -270,7 +271,7 @@ bool chan_engine_new(struct channels *chans, struct chan *chan, const struct pee
 	chan_close_features(peer, &setup.features);
 	chan->ch = channel_new(chans->setup.secp, &setup);
 	wirebuf_free(script);
-	if (!chan->ch) {
+	if (!chan->ch || !chan_gossip_setup(chan)) {
 		snprintf(err, errlen, "cannot create the channel");
 		return false;
 	}
@@ -533,6 +534,11 @@ static bool act_on_step(struct chan *chan, struct channel_effects *fx, const uin
 		case CHANNEL_EVENT_FORGET:
 			forget = true;
 			break;
+		case CHANNEL_EVENT_ANNOUNCED:
+			log_info(channels_log(chans), "channel", "%s: channel %s is announced",
+				 chan->peer_id_hex, chan_id_hex(cid, chan));
+			chan_gossip_announced(chan);
+			break;
 		}
 	}
 	if (forget) {
@@ -556,6 +562,7 @@ static bool act_on_step(struct chan *chan, struct channel_effects *fx, const uin
 	}
 	if (send_update)
 		chan_send_local_update(chan);
+	chan_gossip_after_step(chan);
 	return true;
 }
 
@@ -931,6 +938,7 @@ void channels_start(struct channels *chans)
 	}
 	for (chan = chans->list; chan; chan = chan->next)
 		channels_redial_schedule(chans, chan->peer_id, true);
+	channels_gossip_start(chans);
 }
 
 void channels_free(struct channels *chans)
@@ -948,5 +956,6 @@ void channels_free(struct channels *chans)
 	while (chans->list)
 		chan_free(chans->list);
 	channels_redials_free(chans);
+	channels_gossip_free(chans);
 	free(chans);
 }

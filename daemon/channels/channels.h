@@ -51,8 +51,24 @@ struct peer_manager;
 struct resolvers;
 
 #define CHANNELS_RECONNECT_MAX_SECS 60
+/* Our channel_update is signed again this long after the last one, a day
+ * before BOLT #7's two-week staleness limit (Core Lightning's 13 days). */
+#define CHANNELS_UPDATE_REFRESH_SECS (13 * 24 * 3600)
 /* Core Lightning's default for close's unilateraltimeout: two days. */
 #define CHANNELS_CLOSE_TIMEOUT_SECS 172800
+
+struct node_address;
+
+/* What our BOLT #7 node_announcement says (kept by the caller while the
+ * channels run). */
+struct channels_node_info {
+	const char *alias;		/* at most 32 bytes */
+	const uint8_t *rgb;		/* 3 bytes */
+	const struct node_address *addrs;	/* ascending by type */
+	size_t num_addrs;
+	const uint8_t *features;	/* BOLT #9 node_announcement context */
+	size_t features_len;
+};
 
 /* What the channels stand on: the layers below, and the node's keys. */
 struct channels_setup {
@@ -71,6 +87,7 @@ struct channels_setup {
 	 * channels run (the secret is never logged). */
 	const uint8_t *node_secret;
 	const uint8_t *node_id;
+	const struct channels_node_info *node_info;
 	/* Called when a channel step cannot be stored: nothing more is
 	 * acted on, and the process must stop. */
 	void (*on_fatal)(void *arg);
@@ -115,6 +132,50 @@ void channels_peer_update(struct channels *channels, struct peer *peer, const ui
  * with it): BOLT #1 says fail them. */
 void channels_peer_error(struct channels *channels, struct peer *peer,
 			 const struct channel_id *channel_id, const char *text);
+
+/* ---- Our gossip (channels_gossip.c) ---- */
+
+/* Who hears our own BOLT #7 messages: the channel_announcement of each
+ * announced channel (once both announcement_signatures are exchanged and
+ * the funding is 6 deep), our channel_update for it (new fees, disabled
+ * or enabled again, refreshed before two weeks pass), and our
+ * node_announcement; all again at start-up for the channels announced
+ * before.  Without a listener (own_gossip NULL) they go to the channel's
+ * peer directly, on each reconnection. */
+struct channels_gossip_listener {
+	void (*own_gossip)(void *arg, const uint8_t *msg, size_t len);
+	void *arg;
+};
+void channels_set_gossip_listener(struct channels *channels,
+				  const struct channels_gossip_listener *listener);
+
+/* setchannel: what changes in chan's channel_update (has_*: given). */
+struct channels_update_params {
+	bool has_fee_base, has_fee_ppm, has_htlc_min, has_htlc_max;
+	uint32_t fee_base_msat, fee_ppm;
+	uint64_t htlc_minimum_msat, htlc_maximum_msat;
+};
+/* Core Lightning's setchannel enforcedelay default: the fees before a
+ * setchannel are still accepted this long, while the new update spreads. */
+#define CHANNELS_FEE_GRACE_SECS 600
+
+/* What chan's channel_update says now; and the fees it said before the
+ * last setchannel, if that was under CHANNELS_FEE_GRACE_SECS ago. */
+struct channels_update_values {
+	uint32_t fee_base_msat, fee_ppm;
+	uint64_t htlc_minimum_msat, htlc_maximum_msat;
+	bool is_public;
+	bool has_scid;
+	bool has_previous_fees;
+	uint32_t previous_fee_base_msat, previous_fee_ppm;
+};
+/* Applies p to chan (stored), and signs and sends a new channel_update if
+ * that changed it.  htlc_max above what the channel allows is lowered to
+ * it, as Core Lightning does.  Returns: false with why (a database error,
+ * or htlcmin above htlcmax). */
+bool chan_set_update(struct chan *chan, const struct channels_update_params *p,
+		     char *why, size_t whylen);
+void chan_update_values(const struct chan *chan, struct channels_update_values *out);
 
 /* ---- For the channel commands (daemon/commands/rpc_channel.c) ---- */
 

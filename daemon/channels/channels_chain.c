@@ -363,6 +363,24 @@ void channels_channel_tip(struct chan *chan, uint32_t height)
 		}
 		return;
 	}
+	/* An announced channel waits for BOLT #7's 6 confirmations before
+	 * announcement_signatures: the engine hears the depth until then. */
+	if (chan->funding_confirmed && (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
+	    && (channel_get_flags(chan->ch) & 1) && height >= chan->funding_height
+	    && chan->depth_told < CHANNEL_ANNOUNCE_DEPTH) {
+		uint32_t depth = height - chan->funding_height + 1;
+		struct short_channel_id scid;
+		if (depth != chan->depth_told
+		    && short_channel_id_from_parts(&scid, chan->funding_height, chan->funding_txindex,
+						   (uint16_t)chan_funding(chan)->vout)) {
+			chan->depth_told = depth;
+			if (channel_funding_depth(chan->ch, &fx, depth, &scid))
+				chan_step(chan, &fx);
+			else
+				chan_refused(chan, &fx, "channel_funding_depth");
+			channel_effects_init(&fx);
+		}
+	}
 	expired = (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
 		? expired_htlc(chan, height) : NULL;
 	if (expired) {

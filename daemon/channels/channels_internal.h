@@ -8,11 +8,13 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "bitcoin/tx.h"
 #include "channel/state.h"
 #include "daemon/channels/channels.h"
 #include "daemon/channels/channels_store.h"
+#include "daemon/channels/channels_gossip_store.h"
 
 struct bitcoin_blkid;
 struct bitcoin_block;
@@ -74,10 +76,15 @@ struct chan {
 	struct event *close_timer;
 
 	/* BOLT #7 channel_update: the peer's for its direction (what it
-	 * charges to forward to us), and when we last signed ours. */
+	 * charges to forward to us); what setchannel set for ours and when we
+	 * last signed it (stored), and the latest signed (channels_gossip.c). */
 	bool has_remote_update;
 	struct msg_channel_update remote_update;
-	uint32_t local_update_timestamp;
+	struct channels_gossip_row gossip;
+	struct wirebuf *local_update;
+	/* The fees before the last setchannel changed them, and when. */
+	uint32_t previous_fee_base_msat, previous_fee_ppm;
+	time_t fees_changed_at;
 
 	/* chan_is_usable() was true after the last step. */
 	bool was_usable;
@@ -137,6 +144,12 @@ struct channels {
 	bool batch_open;
 	struct queued_step *queue, **queue_tail, *last_queued;
 	struct event *flush_event;
+	/* Our gossip (channels_gossip.c): who hears it, our latest
+	 * node_announcement and its timestamp (stored), the refresh timer. */
+	struct channels_gossip_listener gossip;
+	struct wirebuf *node_announcement;
+	uint32_t node_announcement_timestamp;
+	struct event *gossip_timer;
 };
 
 struct log *channels_log(const struct channels *chans);
@@ -233,9 +246,19 @@ void channels_fee_estimates(const struct channels *chans, struct fee_estimates *
 void channels_feerates_changed(void *arg);
 void chan_update_fee(struct chan *chan);
 
-/* channels_peer.c: our channel_update to chan's peer, if it is connected
- * and the channel is normal. */
+/* channels_gossip.c: chan's gossip state from the database and the
+ * engine's node identity (at creation and at load); chan's announcement
+ * is complete (CHANNEL_EVENT_ANNOUNCED); chan is usable again (its
+ * channel_update, re-enabled, and our gossip to its peer); start-up
+ * (the refresh timer, and our gossip to the listener); shut-down. */
+bool chan_gossip_setup(struct chan *chan);
+void chan_gossip_announced(struct chan *chan);
 void chan_send_local_update(struct chan *chan);
+/* After each step acted on: an announced channel no longer normal
+ * (closing, failed) announces itself disabled. */
+void chan_gossip_after_step(struct chan *chan);
+void channels_gossip_start(struct channels *chans);
+void channels_gossip_free(struct channels *chans);
 /* Dials node_id after its backoff (at once: now), if we have a channel
  * that still needs it, or one we failed whose funding output is unspent
  * (to repeat our error). */

@@ -58,6 +58,11 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 		return false;
 	}
 	channel_set_snapshots(chan->ch, false);
+	if (!chan_gossip_setup(chan)) {
+		snprintf(err, errlen, "cannot read channel %lld's gossip state", (long long)chan->dbid);
+		chan_free(chan);
+		return false;
+	}
 	if (channel_get_failure(chan->ch))
 		chan->failure = oh_strdup(channel_get_failure(chan->ch));
 	chan->has_row = true;

@@ -42,57 +42,6 @@ struct chan *channels_find_by_id(struct channels *chans, const struct peer *peer
 
 /* ---- channel_update ---- */
 
-struct wirebuf *chan_local_update(struct chan *chan)
-{
-	struct channels *chans = chan->owner;
-	const struct channel_config *theirs = channel_get_config(chan->ch, CHANNEL_REMOTE);
-	uint64_t capacity_msat = channel_get_params(chan->ch)->funding_sat * 1000;
-	struct msg_channel_update update = {0};
-	struct privkey node_key;
-	struct wirebuf *msg;
-	uint32_t now = (uint32_t)time(NULL);
-
-	if (!chan->funding_confirmed || !channel_get_scid(chan->ch)->u64)
-		return NULL;
-	memcpy(update.chain_hash.bytes, chans->setup.config->chainparams->chain_hash, 32);
-	update.short_channel_id = *channel_get_scid(chan->ch);
-	/* BOLT #7: MUST set `timestamp` to greater than 0, AND to greater than
-	 * any previously-sent `channel_update` for this `short_channel_id`. */
-	chan->local_update_timestamp = now > chan->local_update_timestamp
-		? now : chan->local_update_timestamp + 1;
-	update.timestamp = chan->local_update_timestamp;
-	update.message_flags = CHANNEL_UPDATE_MUST_BE_ONE;
-	update.channel_flags = (uint8_t)channel_update_direction(chans->setup.node_id, chan->peer_id);
-	if (channel_get_state(chan->ch) != CHANNEL_NORMAL)
-		update.channel_flags |= CHANNEL_UPDATE_DISABLE;
-	update.cltv_expiry_delta = (uint16_t)chans->setup.config->cltv_delta;
-	/* We forward into the peer: its limits are the ones that bind. */
-	update.htlc_minimum_msat = theirs->htlc_minimum_msat;
-	update.htlc_maximum_msat = theirs->max_htlc_value_in_flight_msat < capacity_msat
-		? theirs->max_htlc_value_in_flight_msat : capacity_msat;
-	update.fee_base_msat = chans->setup.config->fee_base_msat;
-	update.fee_proportional_millionths = chans->setup.config->fee_per_satoshi;
-	memcpy(node_key.secret.data, chans->setup.node_secret, sizeof(node_key.secret.data));
-	msg = channel_update_sign(chans->setup.secp, &update, &node_key);
-	crypto_wipe(&node_key, sizeof(node_key));
-	return msg;
-}
-
-/* A private channel's channel_update goes to the peer (as BOLT #7
- * allows), so it can route to us, e.g. in its invoices' route hints. */
-void chan_send_local_update(struct chan *chan)
-{
-	struct wirebuf *msg;
-
-	if (!chan->peer || channel_get_state(chan->ch) != CHANNEL_NORMAL)
-		return;
-	msg = chan_local_update(chan);
-	if (msg && !peer_send(chan->peer, msg->data, msg->len))
-		log_unusual(channels_log(chan->owner), "channel", "%s: cannot send channel_update",
-			    chan->peer_id_hex);
-	wirebuf_free(msg);
-}
-
 void channels_peer_update(struct channels *chans, struct peer *peer, const uint8_t *msg, size_t len)
 {
 	struct msg_channel_update update;

@@ -8,6 +8,7 @@ static const struct rpc_command *const command_tables[] = {
 	peer_commands,
 	wallet_commands,
 	channel_commands,
+	setchannel_commands,
 	invoice_commands,
 	pay_commands,
 };

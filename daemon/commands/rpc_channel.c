@@ -134,17 +134,8 @@ static void fundchannel(struct ohmd *ohmd, struct rpc_request *request, json_t *
 		return;
 	}
 	fp.minconf = (uint32_t)minconf;
-	/* A channel opened with announce_channel set must get our
-	 * announcement_signatures (a MUST of BOLT #7), which ohm cannot send
-	 * yet: its channels are private until it gossips. */
-	if (json_is_true(json_object_get(params, "announce"))) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter 'announce': ohm cannot announce channels yet (it sends "
-				  "no announcement_signatures); open a private channel "
-				  "(announce=false, the default)");
-		return;
-	}
-	fp.announce = false;
+	/* Core Lightning's default: announced (BOLT #2 announce_channel). */
+	fp.announce = !json_is_false(json_object_get(params, "announce"));
 	peer = rpc_active_peer(ohmd, request, json_string_value(json_object_get(params, "id")));
 	if (!peer)
 		return;
@@ -313,8 +304,8 @@ static const struct rpc_param fundchannel_params[] = {
 	{"amount", RPC_PARAM_ANY, true, NULL, "channel size in satoshis (or NNNsat, NNNmsat)"},
 	{"feerate", RPC_PARAM_ANY, false, "\"normal\"",
 	 "funding transaction feerate: urgent, normal, slow, NNNperkw, NNNperkb or perkw"},
-	{"announce", RPC_PARAM_BOOLEAN, false, "false",
-	 "announce the channel (gossip); only false for now: ohm cannot announce channels yet"},
+	{"announce", RPC_PARAM_BOOLEAN, false, "true",
+	 "announce the channel to the network (false: a private channel)"},
 	{"minconf", RPC_PARAM_UNSIGNED, false, "1", "confirmations a coin needs to be spent"},
 	{"push_msat", RPC_PARAM_ANY, false, NULL, "millisatoshis given to the peer at opening"},
 	{0},

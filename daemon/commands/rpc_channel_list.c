@@ -84,14 +84,18 @@ static json_t *update_json(uint64_t htlc_min, uint64_t htlc_max, unsigned cltv_d
 
 /* Core Lightning's "updates": what each side charges to forward over the
  * channel ("remote" once the peer's channel_update arrived). */
-static json_t *updates_json(const struct config *config, const struct channel_summary *s)
+static json_t *updates_json(const struct config *config, const struct chan *chan,
+			    const struct channel_summary *s)
 {
 	const struct msg_channel_update *r = s->remote_update;
 	json_t *updates = json_object();
+	struct channels_update_values v;
 
+	/* Ours: what our channel_update says (setchannel's values). */
+	chan_update_values(chan, &v);
 	json_object_set_new(updates, "local", update_json(
-		s->local_htlc_minimum_msat, s->local_htlc_maximum_msat, config->cltv_delta,
-		config->fee_base_msat, config->fee_per_satoshi));
+		v.htlc_minimum_msat, v.htlc_maximum_msat, config->cltv_delta,
+		v.fee_base_msat, v.fee_ppm));
 	if (r)
 		json_object_set_new(updates, "remote", update_json(
 			r->htlc_minimum_msat, r->htlc_maximum_msat, r->cltv_expiry_delta,
@@ -180,7 +184,7 @@ static json_t *channel_json(const struct ohmd *ohmd, const struct chan *chan)
 	json_object_set_new(obj, "max_accepted_htlcs", json_integer(s.max_accepted_htlcs));
 	json_object_set_new(obj, "dust_limit_msat", json_integer((json_int_t)s.dust_limit_msat));
 	json_object_set_new(obj, "channel_type", rpc_channel_type_json(s.option_anchors));
-	json_object_set_new(obj, "updates", updates_json(config, &s));
+	json_object_set_new(obj, "updates", updates_json(config, chan, &s));
 	json_object_set_new(obj, "htlcs", htlcs_json(s.htlcs));
 	json_object_set_new(obj, "status", status_json(&s));
 	if (oc)

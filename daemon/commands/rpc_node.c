@@ -1,4 +1,5 @@
 /* Commands about the node itself: getinfo, help, stop, listconfigs. */
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "daemon/ohmd.h"
 #include "daemon/net/peers.h"
 #include "daemon/wallet/wallet.h"
+#include "gossip/node_announcement.h"
 
 /* The sockets we listen on, oldest first. */
 static json_t *bindings_json(const struct peer_manager *peers)
@@ -57,13 +59,39 @@ static void emergency_warning(struct ohmd *ohmd, json_t *info)
 	json_object_set_new(info, "warning_emergency_reserve", json_string(text));
 }
 
+/* Core Lightning's getinfo "address": type ipv4, ipv6 or dns, address,
+ * port. */
+static json_t *announced_json(const struct ohmd *ohmd)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < ohmd->num_announce_addrs; i++) {
+		const struct node_address *a = &ohmd->announce_addrs[i];
+		char text[NODE_ADDRESS_MAX + 1];
+		const char *type = "dns";
+
+		if (a->type == NODE_ADDRESS_IPV4 || a->type == NODE_ADDRESS_IPV6) {
+			type = a->type == NODE_ADDRESS_IPV4 ? "ipv4" : "ipv6";
+			if (!inet_ntop(a->type == NODE_ADDRESS_IPV4 ? AF_INET : AF_INET6, a->addr,
+				       text, sizeof(text)))
+				continue;
+		} else {
+			memcpy(text, a->addr, a->len);
+			text[a->len] = '\0';
+		}
+		json_array_append_new(out, json_pack("{s:s, s:s, s:i}", "type", type,
+						     "address", text, "port", (int)a->port));
+	}
+	return out;
+}
+
 static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	const struct config *config = ohmd->config;
 	char color[7];
-	/* address: what we announce (nothing until gossip); binding: where
-	 * we listen. */
-	json_t *address = json_array(), *binding = bindings_json(ohmd->peers);
+	/* address: what our node_announcement gives; binding: where we
+	 * listen. */
+	json_t *address = announced_json(ohmd), *binding = bindings_json(ohmd->peers);
 	const char *bitcoind_warning = ohmd->chain ? chain_backend_warning(ohmd->chain) : NULL;
 	struct channels_counts counts = {0};
 	json_t *info;

@@ -319,10 +319,25 @@ static void forward(struct payflow *flow, struct incoming *in, const struct hop_
 	uint64_t out_id;
 	char why[300];
 
+	struct channels_update_values values;
+
+	/* What our channel_update for out announces (setchannel's fees and
+	 * HTLC minimum, else the defaults). */
+	if (out) {
+		chan_update_values(out, &values);
+		policy.fee_base_msat = values.fee_base_msat;
+		policy.fee_proportional_millionths = values.fee_ppm;
+	}
 	if (next.is_usable)
-		next.htlc_minimum_msat = channel_get_config(chan_engine(out),
-							    CHANNEL_REMOTE)->htlc_minimum_msat;
+		next.htlc_minimum_msat = values.htlc_minimum_msat;
 	htlc_accept_forward(&d, &incoming, payload, &next, &policy, height(flow));
+	/* The fees before a recent setchannel still do (Core Lightning's
+	 * enforcedelay). */
+	if (d.failure.code == ONION_FAILURE_FEE_INSUFFICIENT && out && values.has_previous_fees) {
+		policy.fee_base_msat = values.previous_fee_base_msat;
+		policy.fee_proportional_millionths = values.previous_fee_ppm;
+		htlc_accept_forward(&d, &incoming, payload, &next, &policy, height(flow));
+	}
 	if (d.failure.code) {
 		fail_decided(flow, in, &d, out);
 		return;

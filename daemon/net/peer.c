@@ -805,6 +805,17 @@ static bool channel_message(struct peer *peer, uint16_t type, const uint8_t *msg
 	 * The connection stays: nothing else is wrong with it. */
 	log_unusual(peer_log(peer), "peer", "%s: %s for a channel we do not have",
 		    peer_name(peer), peer_wire_name(type));
+	/* BOLT #7: "If the `short_channel_id` doesn't match one of its
+	 * funding transactions: SHOULD send a `warning`." */
+	if (type == WIRE_ANNOUNCEMENT_SIGNATURES) {
+		if (!peer_send_buf(peer, towire_warning_text(&channel_id,
+							     "announcement_signatures for a "
+							     "channel we do not have"))) {
+			peer_close(peer, "cannot send warning");
+			return false;
+		}
+		return true;
+	}
 	if (!peer_send_buf(peer, towire_error_text(&channel_id, "unknown channel"))) {
 		peer_close(peer, "cannot send error");
 		return false;
@@ -864,6 +875,8 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 	case WIRE_UPDATE_FEE:
 	case WIRE_UPDATE_FAIL_MALFORMED_HTLC:
 	case WIRE_CHANNEL_REESTABLISH:
+	/* BOLT #7, but between the channel's two ends, for the channel. */
+	case WIRE_ANNOUNCEMENT_SIGNATURES:
 		return channel_message(peer, type, msg, len);
 	case WIRE_CHANNEL_UPDATE: {
 		void *arg;
@@ -874,7 +887,6 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 	 * ohm gossips: ignored, not "unknown even". */
 	case WIRE_CHANNEL_ANNOUNCEMENT:
 	case WIRE_NODE_ANNOUNCEMENT:
-	case WIRE_ANNOUNCEMENT_SIGNATURES:
 	case WIRE_QUERY_SHORT_CHANNEL_IDS:
 	case WIRE_REPLY_SHORT_CHANNEL_IDS_END:
 	case WIRE_QUERY_CHANNEL_RANGE:

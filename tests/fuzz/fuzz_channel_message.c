@@ -765,6 +765,9 @@ static void check_events(const struct channel *ch,
 		case CHANNEL_EVENT_COMMITMENT_BROADCAST:
 			FUZZ_CHECK(ev->tx != NULL);
 			break;
+		case CHANNEL_EVENT_ANNOUNCED:
+			FUZZ_CHECK(ev->announcement != NULL);
+			break;
 		case CHANNEL_EVENT_FUNDING_NEEDED:
 		case CHANNEL_EVENT_FUNDING_BROADCAST:
 		case CHANNEL_EVENT_NORMAL:

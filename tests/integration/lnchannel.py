@@ -481,6 +481,9 @@ OPEN_CHANNEL, ACCEPT_CHANNEL, FUNDING_CREATED, FUNDING_SIGNED, CHANNEL_READY = 3
 SHUTDOWN, CLOSING_SIGNED, CLOSING_COMPLETE, CLOSING_SIG = 38, 39, 40, 41
 UPDATE_ADD_HTLC, UPDATE_FULFILL_HTLC, COMMITMENT_SIGNED, REVOKE_AND_ACK = 128, 130, 132, 133
 UPDATE_FEE, CHANNEL_REESTABLISH = 134, 136
+# BOLT 7
+CHANNEL_ANNOUNCEMENT, NODE_ANNOUNCEMENT, CHANNEL_UPDATE, ANNOUNCEMENT_SIGNATURES = \
+    256, 257, 258, 259
 ONION_PACKET_LEN = 1366
 
 # Field tables in spec order.  A type is a byte count (fixed-size bytes),
@@ -541,6 +544,23 @@ MESSAGES = {
         ("channel_id", 32), ("next_commitment_number", "u64"),
         ("next_revocation_number", "u64"), ("your_last_per_commitment_secret", 32),
         ("my_current_per_commitment_point", 33), ("tlvs", "tlvs")], {1, 5}),
+    # BOLT 7 (no TLV streams: None).
+    "announcement_signatures": (ANNOUNCEMENT_SIGNATURES, [
+        ("channel_id", 32), ("short_channel_id", "u64"), ("node_signature", 64),
+        ("bitcoin_signature", 64)], None),
+    "channel_announcement": (CHANNEL_ANNOUNCEMENT, [
+        ("node_signature_1", 64), ("node_signature_2", 64), ("bitcoin_signature_1", 64),
+        ("bitcoin_signature_2", 64), ("features", "u16_bytes"), ("chain_hash", 32),
+        ("short_channel_id", "u64"), ("node_id_1", 33), ("node_id_2", 33),
+        ("bitcoin_key_1", 33), ("bitcoin_key_2", 33)], None),
+    "channel_update": (CHANNEL_UPDATE, [
+        ("signature", 64), ("chain_hash", 32), ("short_channel_id", "u64"),
+        ("timestamp", "u32"), ("message_flags", "u8"), ("channel_flags", "u8"),
+        ("cltv_expiry_delta", "u16"), ("htlc_minimum_msat", "u64"), ("fee_base_msat", "u32"),
+        ("fee_proportional_millionths", "u32"), ("htlc_maximum_msat", "u64")], None),
+    "node_announcement": (NODE_ANNOUNCEMENT, [
+        ("signature", 64), ("features", "u16_bytes"), ("timestamp", "u32"), ("node_id", 33),
+        ("rgb_color", 3), ("alias", 32), ("addresses", "u16_bytes")], None),
     "error": (ERROR, [("channel_id", 32), ("data", "u16_bytes")], None),
     "warning": (WARNING, [("channel_id", 32), ("data", "u16_bytes")], None),
 }
@@ -599,6 +619,49 @@ def decode_message(name, payload):
         else:
             fields[field] = take(kind)
     return fields
+
+
+# --------------------------------------------------------------------------
+# BOLT 7 signatures, made and checked here (not with ohm's code)
+
+def channel_announcement_digest(payload):
+    """BOLT 7: the double-SHA256 of a channel_announcement "beginning at
+    offset 256" (of the message after its type: past the 4 signatures)."""
+    return dsha256(payload[256:])
+
+
+def unsigned_channel_announcement(scid, node_ids, bitcoin_keys, chain_hash=REGTEST_CHAIN_HASH):
+    """The channel_announcement fields (signatures zero) of a channel
+    between node_ids[0], node_ids[1] with those bitcoin keys: node_id_1 is
+    the lesser of the two, with its bitcoin key."""
+    order = [0, 1] if node_ids[0] < node_ids[1] else [1, 0]
+    return dict(node_signature_1=bytes(64), node_signature_2=bytes(64),
+                bitcoin_signature_1=bytes(64), bitcoin_signature_2=bytes(64), features=b"",
+                chain_hash=chain_hash, short_channel_id=scid,
+                node_id_1=node_ids[order[0]], node_id_2=node_ids[order[1]],
+                bitcoin_key_1=bitcoin_keys[order[0]], bitcoin_key_2=bitcoin_keys[order[1]])
+
+
+def channel_announcement_checks(payload):
+    """The four signatures of a channel_announcement (payload without
+    its type): {name: valid}."""
+    m = decode_message("channel_announcement", payload)
+    digest = channel_announcement_digest(payload)
+    return {sig: verify_compact(m[key], digest, m[sig])
+            for sig, key in (("node_signature_1", "node_id_1"), ("node_signature_2", "node_id_2"),
+                             ("bitcoin_signature_1", "bitcoin_key_1"),
+                             ("bitcoin_signature_2", "bitcoin_key_2"))}
+
+
+def channel_update_is_signed_by(payload, node_id):
+    """BOLT 7: the signature is over "the double-SHA256 of the entire
+    remaining packet after `signature`"."""
+    return verify_compact(node_id, dsha256(payload[64:]), payload[:64])
+
+
+def node_announcement_is_signed(payload):
+    m = decode_message("node_announcement", payload)
+    return verify_compact(m["node_id"], dsha256(payload[64:]), m["signature"])
 
 
 def channel_id_of(funding_txid_wire, funding_outnum):
@@ -1353,6 +1416,50 @@ class FundeeChannel:
             self.send_channel_ready()
             self.receive_channel_ready(timeout)
         return m
+
+    # -- announcement (BOLT 7) ---------------------------------------------
+    def announcement_fields(self, scid, node_key, ohm_node_id):
+        """The unsigned channel_announcement of this channel: ours is
+        node_key (a Keypair), ohm's ohm_node_id (33 bytes)."""
+        return unsigned_channel_announcement(
+            scid, [node_key.pubkey, ohm_node_id],
+            [self.params[LOCAL]["funding_pubkey"], self.params[REMOTE]["funding_pubkey"]])
+
+    def _announcement_digest(self, scid, node_key, ohm_node_id):
+        fields = self.announcement_fields(scid, node_key, ohm_node_id)
+        return channel_announcement_digest(encode_message("channel_announcement", **fields))
+
+    def announcement_signatures(self, scid, node_key, ohm_node_id):
+        """Our announcement_signatures' fields: our node key and funding
+        key sign the channel_announcement."""
+        digest = self._announcement_digest(scid, node_key, ohm_node_id)
+        return dict(channel_id=self.channel_id, short_channel_id=scid,
+                    node_signature=compact_sig(*ecdsa_sign(node_key.secret, digest)),
+                    bitcoin_signature=compact_sig(*ecdsa_sign(self.funding_secret, digest)))
+
+    def check_announcement_signatures(self, m, scid, node_key, ohm_node_id):
+        """ohm's announcement_signatures m names this channel and its two
+        signatures are ohm's node key's and ohm's funding key's."""
+        if m["channel_id"] != self.channel_id or m["short_channel_id"] != scid:
+            raise ChannelProtocolError("announcement_signatures for another channel")
+        digest = self._announcement_digest(scid, node_key, ohm_node_id)
+        if not verify_compact(ohm_node_id, digest, m["node_signature"]):
+            raise ChannelProtocolError("announcement_signatures: bad node_signature")
+        if not verify_compact(self.params[REMOTE]["funding_pubkey"], digest,
+                              m["bitcoin_signature"]):
+            raise ChannelProtocolError("announcement_signatures: bad bitcoin_signature")
+
+    def channel_announcement(self, scid, node_key, ohm_node_id, theirs):
+        """The full channel_announcement (payload), with ohm's signatures
+        from theirs (its announcement_signatures) and ours."""
+        fields = self.announcement_fields(scid, node_key, ohm_node_id)
+        ours = self.announcement_signatures(scid, node_key, ohm_node_id)
+        first, second = ("1", "2") if fields["node_id_1"] == node_key.pubkey else ("2", "1")
+        fields["node_signature_" + first] = ours["node_signature"]
+        fields["bitcoin_signature_" + first] = ours["bitcoin_signature"]
+        fields["node_signature_" + second] = theirs["node_signature"]
+        fields["bitcoin_signature_" + second] = theirs["bitcoin_signature"]
+        return encode_message("channel_announcement", **fields)
 
 
 class FunderChannel(FundeeChannel):

@@ -12,7 +12,7 @@ fundee cannot send update_fee).  Every signature is checked both ways; the
 close must end with the agreed closing transaction in the mempool.
 
 The same Python funder also opens a public channel to ohm, which accepts
-it though it cannot announce it (README)."""
+it and announces it (test_announce.py)."""
 import time
 
 from chainutil import BURN_ADDRESS, mempool_tx, wait_synced
@@ -97,9 +97,9 @@ def test_peer_funder_updates_fee_signs_and_shuts_down_in_one_flight(node_factory
 
 def test_peer_opens_a_public_channel(node_factory, devchain):
     """open_channel with announce_channel set: ohm accepts it (BOLT 2 gives
-    no reason to refuse), but sends no announcement_signatures, even past
-    6 confirmations, since it cannot announce channels yet.  The channel
-    stays unannounced, and works."""
+    no reason to refuse) and, at 6 confirmations, sends its
+    announcement_signatures (test_announce.py checks them).  The channel
+    works."""
     node, channel = funded_by_python(node_factory, devchain, push_msat=PUSH_MSAT,
                                      channel_flags=1)
     pyid = channel.peer.local.pubkey.hex()
@@ -113,5 +113,5 @@ def test_peer_opens_a_public_channel(node_factory, devchain):
             seen.append(channel.peer.recv_msg(max(0.01, deadline - time.monotonic()))[0])
     except PeerTimeout:
         pass
-    assert 259 not in seen, seen
+    assert 259 in seen, seen
     assert peer_channel(node, pyid)["state"] == "CHANNELD_NORMAL"

@@ -240,28 +240,28 @@ def test_open_channel_python_fundee(node_factory, devchain):
     assert_survives_restart(o, entry)
 
 
-def test_fundchannel_opens_private_by_default(node_factory, devchain):
-    """ohm cannot send announcement_signatures yet (BOLT 7 MUST for a
-    channel with announce_channel set), so its channels are private."""
+def test_fundchannel_announces_by_default(node_factory, devchain):
+    """fundchannel's announce defaults to true, as in Core Lightning:
+    open_channel has announce_channel set and the channel is public."""
     o = start_funding(node_factory, devchain)
-    assert o.channel.open["channel_flags"] & 1 == 0
-    assert peer_channel(o.node, peer_id(o))["private"] is True
+    assert o.channel.open["channel_flags"] & 1 == 1
+    assert peer_channel(o.node, peer_id(o))["private"] is False
 
 
-def test_fundchannel_refuses_announce(node_factory, devchain):
+def test_fundchannel_announce_false_is_private(node_factory, devchain):
+    """announce=false: announce_channel clear, a private channel."""
     node = listening_node(node_factory, "funder", extra=backend_args(devchain))
     fund(node, devchain)
     peer, _ = connect(node)
-    with pytest.raises(RpcError) as e:
-        node.rpc("fundchannel", {"id": peer.local.pubkey.hex(), "amount": FUNDING_SAT,
-                                 "announce": True})
-    assert e.value.code == -32602
-    assert "'announce'" in e.value.message and "cannot announce" in e.value.message
-    # Nothing went to the peer, nothing is left behind.
-    with pytest.raises(PeerTimeout):
-        FundeeChannel(peer).receive("open_channel", timeout=2)
-    assert node.rpc("listpeerchannels")["channels"] == []
-    peer.close()
+    channel = FundeeChannel(peer, minimum_depth=MINIMUM_DEPTH)
+    call = BackgroundRpc(node, "fundchannel", {"id": peer.local.pubkey.hex(),
+                                               "amount": FUNDING_SAT, "announce": False})
+    opened = channel.accept_open()
+    assert opened["channel_flags"] & 1 == 0
+    channel.receive_funding_created()
+    channel.send_funding_signed()
+    call.wait()
+    assert peer_channel(node, peer.local.pubkey.hex())["private"] is True
 
 
 def ohm_adds(o, amount_msat):

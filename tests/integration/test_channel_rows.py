@@ -1,4 +1,4 @@
-"""A channel stored as rows (migration 12: the channel row, its HTLCs,
+"""A channel stored as rows (migration 13: the channel row, its HTLCs,
 onions and our HTLC signatures; daemon/channels/channels_store.c) by real
 ohmd processes: a database an older ohm wrote, with the whole channel in
 one snapshot, is rewritten as rows when ohmd starts, and the channel goes
@@ -31,7 +31,7 @@ def query(node, sql):
 def make_schema_12(node):
     """Turns the stopped node's database into what ohm wrote before rows:
     no channel_htlcs, channel_onions, channel_sigs nor snapshot_form (nor
-    the later migrations' anchor_bumps).  A
+    the later migrations' anchor_bumps and channel_gossip).  A
     channel with no HTLC has no HTLC signatures either, so its channel row
     is its whole snapshot as the older ohm wrote it."""
     conn = sqlite3.connect(db_path(node))
@@ -40,7 +40,7 @@ def make_schema_12(node):
         assert conn.execute("SELECT count(*) FROM channel_sigs WHERE length(htlc_sigs) > 2"
                             ).fetchone() == (0,)
         conn.executescript("DROP TABLE channel_htlcs; DROP TABLE channel_onions;"
-                           " DROP TABLE channel_sigs; DROP TABLE anchor_bumps;"
+                           " DROP TABLE channel_sigs; DROP TABLE anchor_bumps; DROP TABLE channel_gossip;"
                            " ALTER TABLE channels DROP COLUMN snapshot_form;"
                            " PRAGMA user_version = 12")
         conn.commit()

@@ -46,6 +46,8 @@ struct pair_record {
 	uint64_t withdrawn_key;
 	size_t fail_reason_len;
 	struct bitcoin_txid txid;	/* *_BROADCAST */
+	uint8_t *announcement;		/* ANNOUNCED (malloc'd) */
+	size_t announcement_len;
 };
 
 /* The rows of one channel, as daemon/channels/channels_store.c keeps
@@ -73,6 +75,9 @@ struct pair_node {
 	struct channel *ch;
 	struct pair_rows rows;		/* what channel_changes_take wrote */
 	struct channel_secrets secrets;
+	/* Its node key and id (channel_set_node, at every load). */
+	struct privkey node_key;
+	uint8_t node_id[PUBKEY_CMPR_LEN];
 	struct channel_policy policy;
 	uint8_t *snapshot;		/* last persisted */
 	size_t snapshot_len;
@@ -98,6 +103,8 @@ struct pair_options {
 	bool simple_close;
 	/* Neither commits to its shutdown script in open_channel. */
 	bool no_upfront_script;
+	/* open_channel without announce_channel. */
+	bool is_private;
 	struct channel_config config[2];
 	uint8_t seed;			/* node secrets differ per seed */
 };
@@ -161,6 +168,7 @@ static inline struct channel *pair_new_channel(struct pair *p, int i)
 {
 	struct pair_node *n = &p->node[i];
 	struct channel_setup setup;
+	struct channel *ch;
 	uint8_t script[22];
 
 	memset(&setup, 0, sizeof(setup));
@@ -173,7 +181,10 @@ static inline struct channel *pair_new_channel(struct pair *p, int i)
 	setup.upfront_shutdown_script = !p->opts.no_upfront_script;
 	setup.features.option_shutdown_anysegwit = p->opts.simple_close;
 	setup.features.option_simple_close = p->opts.simple_close;
-	return channel_new(p->ctx, &setup);
+	ch = channel_new(p->ctx, &setup);
+	if (ch)
+		channel_set_node(ch, &n->node_key, p->node[1 - i].node_id);
+	return ch;
 }
 
 static inline void pair_init(struct pair *p, const struct pair_options *o)
@@ -192,6 +203,18 @@ static inline void pair_init(struct pair *p, const struct pair_options *o)
 					    o->seed))
 			test_bail_out("cannot derive channel secrets");
 		pair_policy(&n->policy, o->anchors);
+		memset(n->node_key.secret.data, 0x40 + o->seed * 2 + i,
+		       sizeof(n->node_key.secret.data));
+		{
+			struct pubkey id;
+			if (!pubkey_from_privkey(p->ctx, &id, &n->node_key))
+				test_bail_out("bad node key");
+			pubkey_serialize(p->ctx, n->node_id, &id);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		struct pair_node *n = &p->node[i];
+
 		n->ch = pair_new_channel(p, i);
 		if (!n->ch)
 			test_bail_out("channel_new failed");
@@ -367,6 +390,8 @@ static inline void pair_free(struct pair *p)
 		bitcoin_tx_free(n->broadcast);
 		pair_queue_clear(&n->inbox);
 		channel_secrets_wipe(&n->secrets);
+		for (size_t k = 0; k < n->num_records; k++)
+			free(n->records[k].announcement);
 	}
 	crypto_secp_context_destroy(p->ctx);
 }
@@ -402,6 +427,7 @@ static inline void pair_reload(struct pair *p, int i)
 	CHECK_MSG(ch, "node %d: deserialize: %s", i, err ? err : "?");
 	if (!ch)
 		return;
+	channel_set_node(ch, &n->node_key, p->node[1 - i].node_id);
 	CHECK_MSG(pair_is_snapshot(p, i, ch),
 		  "node %d: serialize(deserialize(s)) != s", i);
 	from_rows = n->rows.row ? pair_from_rows(p, i) : NULL;
@@ -410,6 +436,7 @@ static inline void pair_reload(struct pair *p, int i)
 			  "node %d: the channel from its rows != its snapshot", i);
 		channel_free(ch);
 		ch = from_rows;
+		channel_set_node(ch, &n->node_key, p->node[1 - i].node_id);
 	}
 	channel_free(n->ch);
 	n->ch = ch;
@@ -485,6 +512,13 @@ static inline void pair_absorb(struct pair *p, int i,
 			bitcoin_tx_free(n->broadcast);
 			n->broadcast = ev->tx;
 			ev->tx = NULL;
+			break;
+		case CHANNEL_EVENT_ANNOUNCED:
+			if (r < n->records + PAIR_MAX_EVENTS) {
+				r->announcement = ev->announcement;
+				r->announcement_len = ev->announcement_len;
+				ev->announcement = NULL;
+			}
 			break;
 		case CHANNEL_EVENT_HTLC_ADDED:
 		case CHANNEL_EVENT_HTLC_FULFILLED:
@@ -612,7 +646,8 @@ static inline bool pair_fund(struct pair *p)
 	if (!channel_open(p->node[0].ch, &fx, &temp, p->opts.funding_sat,
 			  p->opts.push_msat, p->opts.feerate_per_kw,
 			  p->opts.anchors ? CHANNEL_TYPE_ANCHORS
-					  : CHANNEL_TYPE_STATIC_REMOTEKEY, 1))
+					  : CHANNEL_TYPE_STATIC_REMOTEKEY,
+			  p->opts.is_private ? 0 : 1))
 		CHECK_MSG(false, "channel_open: %s", fx.refusal);
 	pair_absorb(p, 0, &fx);
 	pair_run(p);
