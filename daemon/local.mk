@@ -14,6 +14,10 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/chain/feerate.c daemon/chain/feerate.h \
+	daemon/chain/txout.c daemon/chain/txout.h \
+	daemon/gossip/gossip.c daemon/gossip/gossip.h daemon/gossip/gossip_internal.h \
+	daemon/gossip/gossip_receive.c daemon/gossip/gossip_relay.c daemon/gossip/gossip_sync.c \
+	daemon/gossip/gossip_store.c daemon/gossip/gossip_store.h \
 	daemon/channels/fee_policy.c daemon/channels/fee_policy.h \
 	daemon/htlcs/forwards_store.c daemon/htlcs/forwards_store.h \
 	daemon/htlcs/htlc_switch.c daemon/htlcs/htlc_switch.h \
@@ -101,6 +105,12 @@ tests_unit_test_daemon_bitcoind_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
 # The peers table's store, on an in-memory database; the peer layer's
 # listener and callbacks, two managers on loopback in one process.
+# The gossip table's store, on an in-memory database.
+check_PROGRAMS += tests/unit/test_daemon_gossip_store
+TESTS += tests/unit/test_daemon_gossip_store
+tests_unit_test_daemon_gossip_store_SOURCES = tests/unit/test_daemon_gossip_store.c
+tests_unit_test_daemon_gossip_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
 check_PROGRAMS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
 TESTS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
 tests_unit_test_daemon_peers_store_SOURCES = tests/unit/test_daemon_peers_store.c

@@ -31,6 +31,7 @@
 #include "daemon/commands/commands.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
+#include "daemon/gossip/gossip.h"
 #include "daemon/rpc/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
@@ -360,6 +361,23 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
+	/* Gossip listens to the chain and the peers. */
+	struct gossip_setup gossip_setup = {
+		.base = ohmd->base,
+		.log = ohmd->log,
+		.db = ohmd->db,
+		.config = ohmd->config,
+		.secp = ohmd->secp,
+		.bitcoind = ohmd->bitcoind,
+		.chain = ohmd->chain,
+		.peers = ohmd->peers,
+		.node_id = ohmd->node_id,
+	};
+	ohmd->gossip = gossip_new(&gossip_setup, err, sizeof(err));
+	if (!ohmd->gossip) {
+		startup_error("%s", err);
+		goto out;
+	}
 	/* Channels listen to the chain, so the chain starts after them. */
 	struct channels_setup channels_setup = {
 		.base = ohmd->base,
@@ -404,6 +422,7 @@ static int run(struct ohmd *ohmd)
 	}
 	chain_start(ohmd->chain);
 	channels_start(ohmd->channels);
+	gossip_start(ohmd->gossip);
 	ohmd->rpc = rpc_server_new(ohmd, rpc_command_find, ohmd->base, ohmd->log, config->rpc_file,
 				   err, sizeof(err));
 	if (!ohmd->rpc) {
@@ -437,6 +456,8 @@ out:
 	 * arrives meanwhile. */
 	peer_manager_free(ohmd->peers);
 	ohmd->peers = NULL;
+	gossip_free(ohmd->gossip);
+	ohmd->gossip = NULL;
 	channels_free(ohmd->channels);
 	ohmd->channels = NULL;
 	invoices_free(ohmd->invoices);

@@ -19,6 +19,7 @@ struct invoices;
 struct payflow;
 struct payments;
 struct event_base;
+struct gossip;
 struct log;
 struct peer_manager;
 struct rpc_server;
@@ -35,6 +36,7 @@ struct ohmd {
 	struct chain *chain;		/* follows the block chain */
 	struct wallet *wallet;		/* on-chain funds */
 	struct channels *channels;	/* Lightning channels */
+	struct gossip *gossip;		/* the network graph (BOLT #7) */
 	struct invoices *invoices;	/* what we are to be paid */
 	struct payflow *payflow;	/* where HTLCs go */
 	struct payments *payments;	/* what we pay */

@@ -7,22 +7,24 @@ JSON (jansson) stays with the JSON-RPC transport and the commands.
     check_layers.py [SRCDIR]     (TAP on stdout; SRCDIR: $srcdir or .)
 
 Layers, bottom up: the daemon's root (config, log, datadir); chain and
-net (siblings: neither includes the other); wallet; channels; htlcs; rpc
+net (siblings: neither includes the other); wallet and gossip (siblings
+too); channels; htlcs; rpc
 (the JSON-RPC transport); commands (the handlers) with ohmd.h, the context
 they reach every subsystem through; ohmd.c, which wires everything."""
 import os
 import re
 import sys
 
-RANK = {"": 0, "chain": 1, "net": 1, "wallet": 2, "channels": 3, "htlcs": 4, "rpc": 5,
+RANK = {"": 0, "chain": 1, "net": 1, "wallet": 2, "gossip": 2, "channels": 3, "htlcs": 4, "rpc": 5,
         "commands": 6, "ohmd": 7}
 # Known crossings still to remove (each a TAP TODO, so the run passes while
 # a new crossing fails it).
 TODO = set()
 # JSON that is not JSON-RPC shaping: the bitcoind client speaks JSON-RPC to
-# bitcoind; a payment's route is stored as JSON text (listsendpays shows
-# it as stored).
-JSON_ALLOWED = {"daemon/chain/bitcoind.c", "daemon/chain/bitcoind.h", "daemon/htlcs/payments.c"}
+# bitcoind (so does txout, its short_channel_id lookup); a payment's route is
+# stored as JSON text (listsendpays shows it as stored).
+JSON_ALLOWED = {"daemon/chain/bitcoind.c", "daemon/chain/bitcoind.h", "daemon/chain/txout.c",
+                "daemon/htlcs/payments.c"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"daemon/([^"]+)"', re.M)
 JANSSON = re.compile(r'^\s*#\s*include\s+<jansson\.h>', re.M)

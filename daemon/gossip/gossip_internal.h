@@ -1,0 +1,120 @@
+/* What the files of daemon/gossip/ share: the subsystem's state. */
+#ifndef OHM_DAEMON_GOSSIP_INTERNAL_H
+#define OHM_DAEMON_GOSSIP_INTERNAL_H
+
+#include "daemon/chain/txout.h"
+#include "daemon/gossip/gossip.h"
+#include "gossip/pending.h"
+#include "gossip/pubkey_cache.h"
+#include "gossip/query.h"
+
+struct byteset;
+struct event;
+
+/* Bounds on what a peer can make us hold. */
+#define GOSSIP_LOOKUPS_MAX 64		/* funding lookups in flight, in all */
+#define GOSSIP_LOOKUPS_PER_PEER 16	/* ... for one peer's announcements */
+#define GOSSIP_PENDING_MAX 10000	/* updates waiting for their channel */
+#define GOSSIP_FUNDING_CACHE 4096	/* funding lookups remembered */
+#define GOSSIP_SCIDS_PER_QUERY 1000	/* per query_short_channel_ids we send */
+
+/* A channel_announcement that passed its checks, waiting for its
+ * funding output. */
+struct gossip_lookup {
+	struct gossip *g;
+	struct txout_lookup txout;
+	uint8_t *msg;
+	size_t len;
+	struct short_channel_id scid;
+	struct pubkey bitcoin_keys[2];
+	uint8_t origin[PUBKEY_CMPR_LEN];	/* who sent it (ours: our id) */
+	struct gossip_lookup *next;
+};
+
+/* A lookup's answer, remembered for the same chain tip. */
+struct gossip_funding_entry {
+	struct short_channel_id scid;	/* 0: empty slot */
+	uint32_t tip;
+	struct txout_result result;
+};
+
+/* Something accepted since the last broadcast. */
+struct gossip_queued {
+	graph_ref ref;
+	uint16_t type;
+	struct short_channel_id scid;		/* 256, 258 */
+	uint32_t timestamp;			/* 257, 258 */
+	uint8_t origin[PUBKEY_CMPR_LEN];	/* not sent back there */
+	bool is_own;
+};
+
+/* What we know of each connected peer. */
+struct gossip_peer {
+	struct peer *peer;
+	uint8_t node_id[PUBKEY_CMPR_LEN];
+	bool has_filter;		/* it sent gossip_timestamp_filter */
+	struct gossip_filter filter;
+	bool needs_dump;		/* send what passes its new filter */
+	unsigned lookups;		/* its announcements being looked up */
+	/* Our sync from it. */
+	bool is_syncing;
+	struct range_query range;
+	struct short_channel_id *wanted;	/* to ask with query_short_channel_ids */
+	uint64_t *wanted_flags;
+	size_t num_wanted, wanted_cap;
+	bool is_scid_query_open;	/* waiting for reply_short_channel_ids_end */
+	struct gossip_peer *next;
+};
+
+struct gossip {
+	struct gossip_setup setup;
+	struct graph *graph;
+	struct gossip_pending *pending;
+	struct pubkey_cache *keys;
+	struct byteset *funding_outpoints;	/* txid + vout (LE) -> scid */
+	struct gossip_lookup *lookups;
+	unsigned num_lookups;
+	struct gossip_funding_entry *funding_cache;
+	struct gossip_queued *queue;
+	size_t num_queued, queue_cap;
+	struct gossip_peer *peers;
+	unsigned num_syncing;
+	struct event *broadcast_timer;
+	unsigned broadcast_secs;
+	struct chain_hash chain_hash;
+};
+
+/* gossip.c */
+uint32_t gossip_now(void);
+struct gossip_peer *gossip_peer_find(struct gossip *g, const struct peer *peer);
+void gossip_queue_add(struct gossip *g, graph_ref ref, uint16_t type,
+		      struct short_channel_id scid, uint32_t timestamp,
+		      const uint8_t origin[PUBKEY_CMPR_LEN], bool is_own);
+/* Acts on a verdict for a message of type from peer (warn, or warn and
+ * close).  Returns false if the peer was closed. */
+bool gossip_act_on(struct gossip *g, struct peer *peer, uint16_t type, struct gossip_verdict v);
+bool gossip_send_ref(struct gossip *g, struct peer *peer, graph_ref ref);
+/* Forgets a removed channel's rows and outpoint, and its nodes' rows if
+ * the graph no longer has them. */
+void gossip_forget_channel(struct gossip *g, struct short_channel_id scid);
+/* Watches a new channel's funding outpoint for its spend. */
+void gossip_note_funding(struct gossip *g, struct short_channel_id scid,
+			 const struct bitcoin_txid *txid);
+
+/* gossip_receive.c: a message from origin (peer NULL: our own).
+ * Returns the verdict acted on. */
+struct gossip_verdict gossip_receive(struct gossip *g, struct peer *peer,
+				     const uint8_t origin[PUBKEY_CMPR_LEN],
+				     const uint8_t *msg, size_t len);
+void gossip_lookups_free(struct gossip *g);
+
+/* gossip_relay.c */
+void gossip_broadcast(struct gossip *g);
+
+/* gossip_sync.c: the query messages (and our sync). */
+bool gossip_query_message(struct gossip *g, struct gossip_peer *gp, uint16_t type,
+			  const uint8_t *msg, size_t len);
+void gossip_sync_start(struct gossip *g, struct gossip_peer *gp);
+void gossip_sync_stop(struct gossip *g, struct gossip_peer *gp);
+
+#endif /* OHM_DAEMON_GOSSIP_INTERNAL_H */
