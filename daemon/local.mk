@@ -39,6 +39,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/commands/rpc_invoice.c \
 	daemon/commands/rpc_pay.c \
 	daemon/commands/rpc_config.c \
+	daemon/commands/rpc_gossip.c \
 	daemon/commands/rpc_node.c \
 	daemon/commands/rpc_params.c daemon/commands/rpc_params.h \
 	daemon/commands/rpc_peer.c \

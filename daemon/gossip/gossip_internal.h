@@ -54,7 +54,6 @@ struct gossip_peer {
 	uint8_t node_id[PUBKEY_CMPR_LEN];
 	bool has_filter;		/* it sent gossip_timestamp_filter */
 	struct gossip_filter filter;
-	bool needs_dump;		/* send what passes its new filter */
 	unsigned lookups;		/* its announcements being looked up */
 	/* Our sync from it. */
 	bool is_syncing;
@@ -110,6 +109,8 @@ void gossip_lookups_free(struct gossip *g);
 
 /* gossip_relay.c */
 void gossip_broadcast(struct gossip *g);
+/* Sends gp what passes its new filter.  Returns false if it cannot send. */
+bool gossip_dump(struct gossip *g, struct gossip_peer *gp);
 
 /* gossip_sync.c: the query messages (and our sync). */
 bool gossip_query_message(struct gossip *g, struct gossip_peer *gp, uint16_t type,

@@ -71,10 +71,12 @@ static bool dump_node(void *arg, const struct graph_node *node)
 /* BOLT #7: "SHOULD send all gossip messages whose `timestamp` is greater
  * or equal to `first_timestamp`, and less than `first_timestamp` plus
  * `timestamp_range`. MAY wait for the next outgoing gossip flush to send
- * these."  Channels (announcement first) before nodes.  What does not fit
+ * these."  Sent at once, as the graph is then (what comes later is in the
+ * next flush, origin excluded).  Channels (announcement first) before
+ * nodes.  What does not fit
  * in the peer's output limit (peer.h) ends the connection; a peer wanting
  * the whole graph should query it instead. */
-static bool dump(struct gossip *g, struct gossip_peer *gp)
+bool gossip_dump(struct gossip *g, struct gossip_peer *gp)
 {
 	struct dump_state st = { g, gp, true };
 
@@ -101,10 +103,6 @@ void gossip_broadcast(struct gossip *g)
 	for (struct gossip_peer *gp = g->peers; gp; gp = gp->next) {
 		bool ok = true;
 
-		if (gp->needs_dump) {
-			gp->needs_dump = false;
-			ok = dump(g, gp);
-		}
 		for (size_t i = 0; i < g->num_queued && ok; i++) {
 			const struct gossip_queued *q = &g->queue[i];
 			if (held[i] || memcmp(q->origin, gp->node_id, PUBKEY_CMPR_LEN) == 0

@@ -249,7 +249,8 @@ bool gossip_query_message(struct gossip *g, struct gossip_peer *gp, uint16_t typ
 		if (v.action == GOSSIP_ACCEPT) {
 			gp->filter = f;
 			gp->has_filter = true;
-			gp->needs_dump = true;
+			if (!gossip_dump(g, gp))
+				return true;	/* it closes on the next turn */
 		}
 		break;
 	}
