@@ -394,6 +394,12 @@ void gossip_free(struct gossip *g)
 	if (g->broadcast_timer)
 		event_free(g->broadcast_timer);
 	gossip_lookups_free(g);
+	while (g->own_held) {
+		struct gossip_own_held *h = g->own_held;
+		g->own_held = h->next;
+		free(h->msg);
+		free(h);
+	}
 	graph_free(g->graph);
 	gossip_pending_free(g->pending);
 	pubkey_cache_free(g->keys);
@@ -405,14 +411,72 @@ void gossip_free(struct gossip *g)
 
 /* ---- For the RPC and the channels ---- */
 
+/* Whether msg is ours and waits for our channel: an update of a channel
+ * not in the graph yet, or a node_announcement while we have none. */
+static bool own_must_wait(struct gossip *g, const uint8_t *msg, size_t len,
+			  struct gossip_verdict v)
+{
+	struct node_announcement_facts facts;
+	uint16_t type;
+
+	if (v.action == GOSSIP_DEFER)
+		return true;
+	if (v.action != GOSSIP_IGNORE || !fromwire_peektype(msg, len, &type)
+	    || type != WIRE_NODE_ANNOUNCEMENT)
+		return false;
+	graph_node_facts(g->graph, g->setup.node_id, &facts);
+	return !facts.has_channels;
+}
+
+static void own_hold(struct gossip *g, const uint8_t *msg, size_t len)
+{
+	struct gossip_own_held *h = oh_calloc(1, sizeof(*h)), **tail = &g->own_held;
+	size_t n = 0;
+
+	h->msg = oh_memdup(msg, len);
+	h->len = len;
+	while (*tail) {	/* in order: an update before a newer one */
+		tail = &(*tail)->next;
+		n++;
+	}
+	*tail = h;
+	/* Bounded: the oldest goes (a newer one replaces it anyway). */
+	if (n >= GOSSIP_OWN_HELD_MAX) {
+		struct gossip_own_held *old = g->own_held;
+		g->own_held = old->next;
+		free(old->msg);
+		free(old);
+	}
+}
+
+void gossip_own_retry(struct gossip *g)
+{
+	struct gossip_own_held *list = g->own_held;
+
+	g->own_held = NULL;
+	while (list) {
+		struct gossip_own_held *h = list;
+		struct gossip_verdict v = gossip_receive(g, NULL, g->setup.node_id, h->msg, h->len);
+		list = h->next;
+		if (own_must_wait(g, h->msg, h->len, v))
+			own_hold(g, h->msg, h->len);
+		free(h->msg);
+		free(h);
+	}
+}
+
 bool gossip_add_own(struct gossip *g, const uint8_t *msg, size_t len, char *err, size_t errlen)
 {
 	struct gossip_verdict v = gossip_receive(g, NULL, g->setup.node_id, msg, len);
 
+	if (own_must_wait(g, msg, len, v)) {
+		own_hold(g, msg, len);
+		return true;
+	}
 	switch (v.action) {
 	case GOSSIP_ACCEPT:
-	case GOSSIP_DEFER:
 		return true;
+	case GOSSIP_DEFER:
 	case GOSSIP_IGNORE:
 	case GOSSIP_WARN:
 	case GOSSIP_CLOSE:

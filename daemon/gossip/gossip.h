@@ -71,9 +71,11 @@ void gossip_start(struct gossip *g);
 /* Our own channel_announcement, channel_update or node_announcement
  * (msg[0..len), type included), already signed: checked like any other,
  * stored, put in the graph and sent to every peer at the next broadcast.
- * A channel_announcement's funding output is looked up first, so it (and
- * updates sent right after it, held until then) enter the graph a moment
- * later.  Returns false with err if a check refuses it now. */
+ * A channel_announcement's funding output is looked up first, so it
+ * enters the graph a moment later; our updates and node_announcement that
+ * come before (no channel of ours in the graph yet) are held until one of
+ * our channels is (at most GOSSIP_OWN_HELD_MAX).  Returns false with err
+ * if a check refuses it (a bad signature, an old timestamp, ...). */
 bool gossip_add_own(struct gossip *g, const uint8_t *msg, size_t len, char *err, size_t errlen);
 
 /* The graph, for the RPC and routing (read only). */

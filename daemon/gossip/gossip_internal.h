@@ -17,6 +17,7 @@ struct event;
 #define GOSSIP_PENDING_MAX 10000	/* updates waiting for their channel */
 #define GOSSIP_FUNDING_CACHE 4096	/* funding lookups remembered */
 #define GOSSIP_SCIDS_PER_QUERY 1000	/* per query_short_channel_ids we send */
+#define GOSSIP_OWN_HELD_MAX 64		/* our own gossip waiting for our channel */
 
 /* A channel_announcement that passed its checks, waiting for its
  * funding output. */
@@ -65,8 +66,17 @@ struct gossip_peer {
 	struct gossip_peer *next;
 };
 
+/* Our own update or node_announcement that came before our channel's
+ * announcement was in the graph (its funding lookup is asynchronous). */
+struct gossip_own_held {
+	uint8_t *msg;
+	size_t len;
+	struct gossip_own_held *next;
+};
+
 struct gossip {
 	struct gossip_setup setup;
+	struct gossip_own_held *own_held;
 	struct graph *graph;
 	struct gossip_pending *pending;
 	struct pubkey_cache *keys;
@@ -106,6 +116,8 @@ struct gossip_verdict gossip_receive(struct gossip *g, struct peer *peer,
 				     const uint8_t origin[PUBKEY_CMPR_LEN],
 				     const uint8_t *msg, size_t len);
 void gossip_lookups_free(struct gossip *g);
+/* One of our channels entered the graph: our held gossip is tried again. */
+void gossip_own_retry(struct gossip *g);
 
 /* gossip_relay.c */
 void gossip_broadcast(struct gossip *g);

@@ -124,6 +124,8 @@ static void announcement_funded(struct gossip *g, const uint8_t *msg, size_t len
 	is_own = is_us(g, ann->node_id_1.bytes) || is_us(g, ann->node_id_2.bytes);
 	msg_channel_announcement_free(ann);
 	gossip_queue_add(g, id, WIRE_CHANNEL_ANNOUNCEMENT, scid, 0, origin, is_own);
+	if (is_own)
+		gossip_own_retry(g);
 	log_debug(g->setup.log, "gossip", "new channel %s",
 		  short_channel_id_to_str((char[SHORT_CHANNEL_ID_STR_MAX]){0}, &scid));
 	/* Updates that came first. */
