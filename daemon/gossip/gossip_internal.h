@@ -55,6 +55,9 @@ struct gossip_peer {
 	uint8_t node_id[PUBKEY_CMPR_LEN];
 	bool has_filter;		/* it sent gossip_timestamp_filter */
 	struct gossip_filter filter;
+	/* The queue up to here is in its dump already: not sent again
+	 * (but for channel_announcements, which may have waited). */
+	size_t dumped_queue;
 	unsigned lookups;		/* its announcements being looked up */
 	/* Our sync from it. */
 	bool is_syncing;

@@ -80,6 +80,8 @@ bool gossip_dump(struct gossip *g, struct gossip_peer *gp)
 {
 	struct dump_state st = { g, gp, true };
 
+	gp->dumped_queue = g->num_queued;
+
 	graph_foreach_channel(g->graph, dump_channel, &st);
 	if (st.ok)
 		graph_foreach_node(g->graph, dump_node, &st);
@@ -106,10 +108,12 @@ void gossip_broadcast(struct gossip *g)
 		for (size_t i = 0; i < g->num_queued && ok; i++) {
 			const struct gossip_queued *q = &g->queue[i];
 			if (held[i] || memcmp(q->origin, gp->node_id, PUBKEY_CMPR_LEN) == 0
+			    || (i < gp->dumped_queue && q->type != WIRE_CHANNEL_ANNOUNCEMENT)
 			    || !passes(g, gp, q))
 				continue;
 			ok = gossip_send_ref(g, gp->peer, q->ref);
 		}
+		gp->dumped_queue = 0;
 	}
 	for (size_t i = 0; i < g->num_queued; i++)
 		if (held[i])
