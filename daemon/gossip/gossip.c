@@ -50,6 +50,9 @@ static bool load_row(void *arg, const struct gossip_store_row *row)
 	struct load_state *st = arg;
 	struct gossip *g = st->g;
 
+	if (row->id >= g->next_id)
+		g->next_id = row->id + 1;
+
 	switch (row->type) {
 	case WIRE_CHANNEL_ANNOUNCEMENT: {
 		struct msg_channel_announcement *ann;
@@ -138,6 +141,11 @@ static bool block_connected(void *arg, uint32_t height, const struct bitcoin_blk
 	size_t num_removed;
 
 	(void)hash;
+	/* Into this block's transaction, so the rows below find theirs. */
+	if (!gossip_flush_into_open(g)) {
+		snprintf(err, errlen, "gossip store: %s", db_errmsg(g->setup.db));
+		return false;
+	}
 	for (size_t t = 0; t < block->num_txs; t++) {
 		const struct bitcoin_tx *tx = block->txs[t];
 		for (size_t i = 0; i < tx->num_inputs; i++) {
@@ -322,6 +330,9 @@ bool gossip_send_ref(struct gossip *g, struct peer *peer, graph_ref ref)
 	size_t len;
 	bool ok;
 
+	/* Persist, then send. */
+	if (g->num_writes && !gossip_flush(g))
+		return true;
 	if (!gossip_store_get(g->setup.db, ref, &msg, &len))
 		return true;	/* replaced since: the newer one is queued */
 	ok = peer_send(peer, msg, len);
@@ -351,6 +362,7 @@ struct gossip *gossip_new(const struct gossip_setup *setup, char *err, size_t er
 	};
 
 	g->setup = *setup;
+	g->next_id = 1;
 	memcpy(g->chain_hash.bytes, setup->config->chainparams->chain_hash, 32);
 	g->graph = graph_new();
 	g->pending = gossip_pending_new(GOSSIP_PENDING_MAX);
@@ -394,6 +406,7 @@ void gossip_free(struct gossip *g)
 	if (g->broadcast_timer)
 		event_free(g->broadcast_timer);
 	gossip_lookups_free(g);
+	gossip_batch_free(g);
 	while (g->own_held) {
 		struct gossip_own_held *h = g->own_held;
 		g->own_held = h->next;
@@ -494,7 +507,7 @@ const struct graph *gossip_graph(const struct gossip *g)
 
 bool gossip_get_message(struct gossip *g, graph_ref ref, uint8_t **msg, size_t *len)
 {
-	return gossip_store_get(g->setup.db, ref, msg, len);
+	return gossip_read(g, ref, msg, len);
 }
 
 bool gossip_node_address(struct gossip *g, const uint8_t node_id[PUBKEY_CMPR_LEN],
@@ -509,7 +522,7 @@ bool gossip_node_address(struct gossip *g, const uint8_t node_id[PUBKEY_CMPR_LEN
 	bool found = false;
 
 	if (!graph_get_node(g->graph, node_id, &node) || !node.has_announcement
-	    || !gossip_store_get(g->setup.db, node.announcement, &msg, &len))
+	    || !gossip_read(g, node.announcement, &msg, &len))
 		return false;
 	if (fromwire_node_announcement(msg, len, &m)) {
 		node_addresses_parse(&addrs, m->addresses, m->addrlen, &why);

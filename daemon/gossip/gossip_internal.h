@@ -18,6 +18,10 @@ struct event;
 #define GOSSIP_FUNDING_CACHE 4096	/* funding lookups remembered */
 #define GOSSIP_SCIDS_PER_QUERY 1000	/* per query_short_channel_ids we send */
 #define GOSSIP_OWN_HELD_MAX 64		/* our own gossip waiting for our channel */
+#define GOSSIP_BATCH_MSECS 100		/* accepted gossip waits this long to be written */
+#define GOSSIP_BATCH_MAX 2000		/* ... or until this many rows wait */
+
+struct gossip_write;
 
 /* A channel_announcement that passed its checks, waiting for its
  * funding output. */
@@ -80,6 +84,11 @@ struct gossip_own_held {
 struct gossip {
 	struct gossip_setup setup;
 	struct gossip_own_held *own_held;
+	/* Rows not written yet (gossip_batch.c), and the next row id. */
+	struct gossip_write *writes;
+	size_t num_writes, writes_cap;
+	uint64_t next_id;
+	struct event *flush_timer;
 	struct graph *graph;
 	struct gossip_pending *pending;
 	struct pubkey_cache *keys;
@@ -112,6 +121,24 @@ void gossip_forget_channel(struct gossip *g, struct short_channel_id scid);
 /* Watches a new channel's funding outpoint for its spend. */
 void gossip_note_funding(struct gossip *g, struct short_channel_id scid,
 			 const struct bitcoin_txid *txid);
+
+/* gossip_batch.c: the store's writes, batched; each returns the row id
+ * the graph refers to. */
+uint64_t gossip_write_channel(struct gossip *g, struct short_channel_id scid, const uint8_t *msg,
+			      size_t len, uint64_t amount_sat, const struct bitcoin_txid *txid);
+uint64_t gossip_write_update(struct gossip *g, struct short_channel_id scid, const uint8_t *msg,
+			     size_t len);
+uint64_t gossip_write_node(struct gossip *g, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			   const uint8_t *msg, size_t len);
+void gossip_write_delete(struct gossip *g, uint64_t id);
+/* Writes what waits, committed when it returns true; false (logged) on
+ * a database error: the rows are lost.  _into_open: into the open
+ * transaction (a block's, in the chain listener). */
+bool gossip_flush(struct gossip *g);
+bool gossip_flush_into_open(struct gossip *g);
+/* Message id, from the batch or the store, malloc'd into *msg. */
+bool gossip_read(struct gossip *g, uint64_t id, uint8_t **msg, size_t *len);
+void gossip_batch_free(struct gossip *g);
 
 /* gossip_receive.c: a message from origin (peer NULL: our own).
  * Returns the verdict acted on. */

@@ -8,7 +8,6 @@
 
 #include "common/alloc.h"
 #include "daemon/chain/chain.h"
-#include "daemon/gossip/gossip_store.h"
 #include "daemon/log.h"
 #include "db/db.h"
 #include "gossip/channel_announcement.h"
@@ -61,14 +60,10 @@ static struct gossip_verdict receive_update(struct gossip *g, const uint8_t orig
 	is_spam = graph_update_is_spam(g->graph, &info);
 	if (graph_get_channel(g->graph, scid, &chan) && chan.dir[info.direction].has_update)
 		old = chan.dir[info.direction].update;
-	if (!gossip_store_add_update(g->setup.db, scid, msg, len, &id)) {
-		log_broken(g->setup.log, "gossip", "cannot store a channel_update: %s",
-			   db_errmsg(g->setup.db));
-		return gossip_verdict(GOSSIP_IGNORE, "cannot store it");
-	}
+	id = gossip_write_update(g, scid, msg, len);
 	graph_set_update(g->graph, &info, id);
 	if (old != GRAPH_NO_REF)
-		gossip_store_delete(g->setup.db, old);
+		gossip_write_delete(g, old);
 	/* Too fast to relay: taken (routing wants the latest), not sent on. */
 	if (!is_spam || is_us(g, facts.node_id[info.direction]))
 		gossip_queue_add(g, id, WIRE_CHANNEL_UPDATE, scid, info.m.timestamp, origin,
@@ -111,13 +106,7 @@ static void announcement_funded(struct gossip *g, const uint8_t *msg, size_t len
 		msg_channel_announcement_free(ann);
 		return;
 	}
-	if (!gossip_store_add_channel(g->setup.db, scid, msg, len, capacity_sat, &result->txid,
-				      &id)) {
-		log_broken(g->setup.log, "gossip", "cannot store a channel_announcement: %s",
-			   db_errmsg(g->setup.db));
-		msg_channel_announcement_free(ann);
-		return;
-	}
+	id = gossip_write_channel(g, scid, msg, len, capacity_sat, &result->txid);
 	graph_add_channel(g->graph, scid, ann->node_id_1.bytes, ann->node_id_2.bytes, capacity_sat,
 			  !channel_announcement_has_unknown_even_features(ann), id, gossip_now());
 	gossip_note_funding(g, scid, &result->txid);
@@ -279,20 +268,14 @@ static struct gossip_verdict receive_node(struct gossip *g, const uint8_t origin
 	is_spam = graph_node_announcement_is_spam(g->graph, node_id, info.m->timestamp);
 	if (graph_get_node(g->graph, node_id, &node) && node.has_announcement)
 		old = node.announcement;
-	if (!gossip_store_add_node(g->setup.db, node_id, msg, len, &id)) {
-		log_broken(g->setup.log, "gossip", "cannot store a node_announcement: %s",
-			   db_errmsg(g->setup.db));
-		v = gossip_verdict(GOSSIP_IGNORE, "cannot store it");
-		goto out;
-	}
+	id = gossip_write_node(g, node_id, msg, len);
 	graph_set_node_announcement(g->graph, node_id, info.m->timestamp,
 				    info.has_unknown_even_features, info.is_forwardable, id);
 	if (old != GRAPH_NO_REF)
-		gossip_store_delete(g->setup.db, old);
+		gossip_write_delete(g, old);
 	if (is_us(g, node_id) || (!is_spam && info.is_forwardable))
 		gossip_queue_add(g, id, WIRE_NODE_ANNOUNCEMENT, (struct short_channel_id){0},
 				 info.m->timestamp, origin, is_us(g, node_id));
-out:
 	msg_node_announcement_free(info.m);
 	node_addresses_clear(&info.addrs);
 	return v;

@@ -12,57 +12,58 @@
 #define TYPE_CHANNEL_UPDATE 258
 
 /* Steps a statement that changes rows, then resets it. */
-static bool step_done(sqlite3_stmt *stmt, uint64_t *id)
+static bool step_done(sqlite3_stmt *stmt)
 {
 	bool ok = sqlite3_step(stmt) == SQLITE_DONE;
 
-	if (ok && id)
-		*id = (uint64_t)sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
 	sqlite3_reset(stmt);
 	return ok;
 }
 
-bool gossip_store_add_channel(struct db *db, struct short_channel_id scid,
+bool gossip_store_add_channel(struct db *db, uint64_t id, struct short_channel_id scid,
 			      const uint8_t *msg, size_t len, uint64_t amount_sat,
-			      const struct bitcoin_txid *funding_txid, uint64_t *id)
+			      const struct bitcoin_txid *funding_txid)
 {
 	sqlite3_stmt *stmt = db_prepare(db,
-		"INSERT INTO gossip (type, scid, msg, amount_sat, funding_txid)"
-		" VALUES (256, ?, ?, ?, ?)");
+		"INSERT INTO gossip (id, type, scid, msg, amount_sat, funding_txid)"
+		" VALUES (?, 256, ?, ?, ?, ?)");
 
 	if (!stmt)
 		return false;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)scid.u64);
-	sqlite3_bind_blob(stmt, 2, msg, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)amount_sat);
-	sqlite3_bind_blob(stmt, 4, funding_txid->shad.sha.u8, 32, SQLITE_STATIC);
-	return step_done(stmt, id);
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)scid.u64);
+	sqlite3_bind_blob(stmt, 3, msg, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)amount_sat);
+	sqlite3_bind_blob(stmt, 5, funding_txid->shad.sha.u8, 32, SQLITE_STATIC);
+	return step_done(stmt);
 }
 
-bool gossip_store_add_update(struct db *db, struct short_channel_id scid,
-			     const uint8_t *msg, size_t len, uint64_t *id)
+bool gossip_store_add_update(struct db *db, uint64_t id, struct short_channel_id scid,
+			     const uint8_t *msg, size_t len)
 {
 	sqlite3_stmt *stmt = db_prepare(db,
-		"INSERT INTO gossip (type, scid, msg) VALUES (258, ?, ?)");
+		"INSERT INTO gossip (id, type, scid, msg) VALUES (?, 258, ?, ?)");
 
 	if (!stmt)
 		return false;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)scid.u64);
-	sqlite3_bind_blob(stmt, 2, msg, (int)len, SQLITE_STATIC);
-	return step_done(stmt, id);
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)scid.u64);
+	sqlite3_bind_blob(stmt, 3, msg, (int)len, SQLITE_STATIC);
+	return step_done(stmt);
 }
 
-bool gossip_store_add_node(struct db *db, const uint8_t node_id[PUBKEY_CMPR_LEN],
-			   const uint8_t *msg, size_t len, uint64_t *id)
+bool gossip_store_add_node(struct db *db, uint64_t id, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			   const uint8_t *msg, size_t len)
 {
 	sqlite3_stmt *stmt = db_prepare(db,
-		"INSERT INTO gossip (type, node_id, msg) VALUES (257, ?, ?)");
+		"INSERT INTO gossip (id, type, node_id, msg) VALUES (?, 257, ?, ?)");
 
 	if (!stmt)
 		return false;
-	sqlite3_bind_blob(stmt, 1, node_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 2, msg, (int)len, SQLITE_STATIC);
-	return step_done(stmt, id);
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)id);
+	sqlite3_bind_blob(stmt, 2, node_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 3, msg, (int)len, SQLITE_STATIC);
+	return step_done(stmt);
 }
 
 bool gossip_store_get(struct db *db, uint64_t id, uint8_t **msg, size_t *len)
@@ -121,7 +122,7 @@ bool gossip_store_delete(struct db *db, uint64_t id)
 	if (!stmt)
 		return false;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)id);
-	return step_done(stmt, NULL);
+	return step_done(stmt);
 }
 
 bool gossip_store_delete_channel(struct db *db, struct short_channel_id scid)
@@ -131,7 +132,7 @@ bool gossip_store_delete_channel(struct db *db, struct short_channel_id scid)
 	if (!stmt)
 		return false;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)scid.u64);
-	return step_done(stmt, NULL);
+	return step_done(stmt);
 }
 
 bool gossip_store_delete_node(struct db *db, const uint8_t node_id[PUBKEY_CMPR_LEN])
@@ -141,7 +142,7 @@ bool gossip_store_delete_node(struct db *db, const uint8_t node_id[PUBKEY_CMPR_L
 	if (!stmt)
 		return false;
 	sqlite3_bind_blob(stmt, 1, node_id, PUBKEY_CMPR_LEN, SQLITE_STATIC);
-	return step_done(stmt, NULL);
+	return step_done(stmt);
 }
 
 bool gossip_store_set_spent(struct db *db, struct short_channel_id scid, uint32_t height)
@@ -156,7 +157,7 @@ bool gossip_store_set_spent(struct db *db, struct short_channel_id scid, uint32_
 	else
 		sqlite3_bind_null(stmt, 1);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)scid.u64);
-	return step_done(stmt, NULL);
+	return step_done(stmt);
 }
 
 bool gossip_store_load(struct db *db, bool (*fn)(void *arg, const struct gossip_store_row *row),

@@ -26,19 +26,23 @@
 
 struct db;
 
+/* Row ids are the caller's (the graph refers to a message before its
+ * row is written: daemon/gossip/gossip_batch.c), each above every id
+ * stored before; gossip_store_load() tells the highest. */
+
 /* Stores an accepted channel_announcement (msg[0..len), type included)
- * with its funding output's value and txid.  *id: its row. */
-bool gossip_store_add_channel(struct db *db, struct short_channel_id scid,
+ * as row id, with its funding output's value and txid. */
+bool gossip_store_add_channel(struct db *db, uint64_t id, struct short_channel_id scid,
 			      const uint8_t *msg, size_t len, uint64_t amount_sat,
-			      const struct bitcoin_txid *funding_txid, uint64_t *id);
+			      const struct bitcoin_txid *funding_txid);
 
-/* Stores an accepted channel_update of scid.  *id: its row. */
-bool gossip_store_add_update(struct db *db, struct short_channel_id scid,
-			     const uint8_t *msg, size_t len, uint64_t *id);
+/* Stores an accepted channel_update of scid as row id. */
+bool gossip_store_add_update(struct db *db, uint64_t id, struct short_channel_id scid,
+			     const uint8_t *msg, size_t len);
 
-/* Stores an accepted node_announcement of node_id.  *id: its row. */
-bool gossip_store_add_node(struct db *db, const uint8_t node_id[PUBKEY_CMPR_LEN],
-			   const uint8_t *msg, size_t len, uint64_t *id);
+/* Stores an accepted node_announcement of node_id as row id. */
+bool gossip_store_add_node(struct db *db, uint64_t id, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			   const uint8_t *msg, size_t len);
 
 /* The message of row id, malloc'd into *msg.  Returns false (and *msg
  * NULL) if there is no such row or on a database error. */

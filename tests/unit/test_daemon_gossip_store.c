@@ -61,7 +61,7 @@ static void test_messages_kept_verbatim_in_order(void)
 	uint8_t ann[300], upd[130], node[150], node_id[PUBKEY_CMPR_LEN], *msg;
 	struct short_channel_id scid = scid_of(103, 1, 0);
 	struct bitcoin_txid txid;
-	uint64_t id_ann, id_upd, id_node;
+	uint64_t id_ann = 5, id_upd = 9, id_node = 12;
 	struct rows r = {0};
 	size_t len;
 
@@ -72,10 +72,11 @@ static void test_messages_kept_verbatim_in_order(void)
 	fake_msg(node, sizeof(node), 257, 0xc3);
 	memset(node_id, 0x02, sizeof(node_id));
 	memset(txid.shad.sha.u8, 0x77, 32);
-	CHECK(gossip_store_add_channel(db, scid, ann, sizeof(ann), 1000000, &txid, &id_ann));
-	CHECK(gossip_store_add_update(db, scid, upd, sizeof(upd), &id_upd));
-	CHECK(gossip_store_add_node(db, node_id, node, sizeof(node), &id_node));
-	CHECK(id_ann < id_upd && id_upd < id_node);
+	CHECK(gossip_store_add_channel(db, id_ann, scid, ann, sizeof(ann), 1000000, &txid));
+	CHECK(gossip_store_add_update(db, id_upd, scid, upd, sizeof(upd)));
+	CHECK(gossip_store_add_node(db, id_node, node_id, node, sizeof(node)));
+	/* An id is stored once. */
+	CHECK(!gossip_store_add_update(db, id_upd, scid, upd, sizeof(upd)));
 	CHECK(gossip_store_get(db, id_upd, &msg, &len));
 	CHECK(len == sizeof(upd) && memcmp(msg, upd, len) == 0);
 	free(msg);
@@ -102,7 +103,7 @@ static void test_spent_and_deleted(void)
 	uint8_t ann[300], upd[130], node[150], node_id[PUBKEY_CMPR_LEN], *msg;
 	struct short_channel_id a = scid_of(103, 1, 0), b = scid_of(104, 2, 1);
 	struct bitcoin_txid txid, got;
-	uint64_t id, upd_a, upd_b;
+	uint64_t upd_a = 3, upd_b = 4;
 	struct rows r = {0};
 	size_t len;
 
@@ -113,11 +114,11 @@ static void test_spent_and_deleted(void)
 	fake_msg(node, sizeof(node), 257, 3);
 	memset(node_id, 0x03, sizeof(node_id));
 	memset(txid.shad.sha.u8, 0x11, 32);
-	CHECK(gossip_store_add_channel(db, a, ann, sizeof(ann), 5000, &txid, &id));
-	CHECK(gossip_store_add_channel(db, b, ann, sizeof(ann), 6000, &txid, &id));
-	CHECK(gossip_store_add_update(db, a, upd, sizeof(upd), &upd_a));
-	CHECK(gossip_store_add_update(db, b, upd, sizeof(upd), &upd_b));
-	CHECK(gossip_store_add_node(db, node_id, node, sizeof(node), &id));
+	CHECK(gossip_store_add_channel(db, 1, a, ann, sizeof(ann), 5000, &txid));
+	CHECK(gossip_store_add_channel(db, 2, b, ann, sizeof(ann), 6000, &txid));
+	CHECK(gossip_store_add_update(db, upd_a, a, upd, sizeof(upd)));
+	CHECK(gossip_store_add_update(db, upd_b, b, upd, sizeof(upd)));
+	CHECK(gossip_store_add_node(db, 5, node_id, node, sizeof(node)));
 	CHECK(gossip_store_set_spent(db, a, 200));
 	CHECK(gossip_store_load(db, collect, &r));
 	CHECK(r.num == 5 && r.row[0].spent_height == 200 && r.row[1].spent_height == 0);
