@@ -175,6 +175,30 @@ static bool block_connected(void *arg, uint32_t height, const struct bitcoin_blk
 	return true;
 }
 
+static void unspend(void *arg, struct short_channel_id scid)
+{
+	struct gossip *g = arg;
+
+	graph_unmark_spent(g->graph, scid);
+	if (!gossip_store_set_spent(g->setup.db, scid, 0))
+		log_broken(g->setup.log, "gossip", "cannot store a channel unspent: %s",
+			   db_errmsg(g->setup.db));
+}
+
+/* A block left the chain: the spends it held are undone (what was pruned
+ * meanwhile is gone; gossip brings it back). */
+static bool block_disconnected(void *arg, uint32_t height, char *err, size_t errlen)
+{
+	struct gossip *g = arg;
+
+	if (!gossip_flush_into_open(g)
+	    || !gossip_store_spent_at(g->setup.db, height, unspend, g)) {
+		snprintf(err, errlen, "gossip store: %s", db_errmsg(g->setup.db));
+		return false;
+	}
+	return true;
+}
+
 void gossip_forget_channel(struct gossip *g, struct short_channel_id scid)
 {
 	struct msg_channel_announcement *ann;
@@ -359,6 +383,7 @@ struct gossip *gossip_new(const struct gossip_setup *setup, char *err, size_t er
 	struct chain_listener listener = {
 		.arg = g,
 		.block_connected = block_connected,
+		.block_disconnected = block_disconnected,
 	};
 
 	g->setup = *setup;

@@ -160,6 +160,30 @@ bool gossip_store_set_spent(struct db *db, struct short_channel_id scid, uint32_
 	return step_done(stmt);
 }
 
+bool gossip_store_spent_at(struct db *db, uint32_t height,
+			   void (*fn)(void *arg, struct short_channel_id scid), void *arg)
+{
+	sqlite3_stmt *stmt = db_prepare(db,
+		"SELECT scid FROM gossip WHERE type = 256 AND spent_height = ?");
+	struct short_channel_id *scids = NULL;
+	size_t num = 0;
+	int rc;
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, height);
+	/* Collected first: fn may write. */
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		scids = oh_realloc(scids, (num + 1) * sizeof(*scids));
+		scids[num++].u64 = (uint64_t)db_col_int64(stmt, "scid");
+	}
+	sqlite3_reset(stmt);
+	for (size_t i = 0; i < num && rc == SQLITE_DONE; i++)
+		fn(arg, scids[i]);
+	free(scids);
+	return rc == SQLITE_DONE;
+}
+
 bool gossip_store_load(struct db *db, bool (*fn)(void *arg, const struct gossip_store_row *row),
 		       void *arg)
 {

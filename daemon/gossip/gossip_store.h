@@ -67,6 +67,11 @@ bool gossip_store_delete_node(struct db *db, const uint8_t node_id[PUBKEY_CMPR_L
  * (0: no longer, after a reorg). */
 bool gossip_store_set_spent(struct db *db, struct short_channel_id scid, uint32_t height);
 
+/* Calls fn for each channel recorded spent at height.  Returns false on
+ * a database error. */
+bool gossip_store_spent_at(struct db *db, uint32_t height,
+			   void (*fn)(void *arg, struct short_channel_id scid), void *arg);
+
 /* One stored row, as gossip_store_load() shows it (pointers valid only
  * during the call). */
 struct gossip_store_row {

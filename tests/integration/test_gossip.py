@@ -378,6 +378,29 @@ def test_restart_keeps_the_graph_and_spent_channels_go(node_factory, devchain):
     assert directions(node) == [] and node.rpc("listnodes")["nodes"] == []
 
 
+def test_spend_undone_by_a_reorg(node_factory, devchain):
+    """A spent channel is inactive; if the spending block leaves the
+    chain, it is active again."""
+    funder = Funder(devchain)
+    chan = Channel(funder)
+    node = gossip_node(node_factory, devchain)
+    wait_synced(node, devchain)
+    peer = connect(node)
+    announce(peer, chan)
+    wait_channel(node, chan)
+    assert all(e["active"] for e in directions(node))
+    chan.spend(devchain)
+    spending_block = devchain.rpc("getbestblockhash")
+    wait_for(lambda: not any(e["active"] for e in directions(node)), timeout=20,
+             what="the channel inactive")
+    devchain.rpc("invalidateblock", [spending_block])
+    # Blocks without it (generatetoaddress would mine it again from the mempool).
+    for _ in range(2):
+        devchain.rpc("generateblock", [BURN_ADDRESS, []])
+    wait_for(lambda: all(e["active"] for e in directions(node)), timeout=30,
+             what="the channel active again")
+
+
 def test_connect_uses_the_announced_address(node_factory, devchain):
     funder = Funder(devchain)
     chan = Channel(funder)

@@ -140,6 +140,50 @@ static void test_spent_and_deleted(void)
 	db_close(db);
 }
 
+static void collect_scid(void *arg, struct short_channel_id scid)
+{
+	struct rows *r = arg;
+
+	if (r->num < 8)
+		r->row[r->num].scid = scid;
+	r->num++;
+}
+
+/* The channels spent at a height (to undo when its block leaves the
+ * chain), and none once undone. */
+static void test_spent_at_height(void)
+{
+	struct db *db = open_memory();
+	uint8_t ann[300];
+	struct short_channel_id a = scid_of(103, 1, 0), b = scid_of(104, 2, 1);
+	struct short_channel_id c = scid_of(105, 1, 0);
+	struct bitcoin_txid txid;
+	struct rows r = {0};
+
+	if (!db)
+		return;
+	fake_msg(ann, sizeof(ann), 256, 1);
+	memset(txid.shad.sha.u8, 0x22, 32);
+	CHECK(gossip_store_add_channel(db, 1, a, ann, sizeof(ann), 5000, &txid));
+	CHECK(gossip_store_add_channel(db, 2, b, ann, sizeof(ann), 6000, &txid));
+	CHECK(gossip_store_add_channel(db, 3, c, ann, sizeof(ann), 7000, &txid));
+	CHECK(gossip_store_set_spent(db, a, 300));
+	CHECK(gossip_store_set_spent(db, b, 301));
+	CHECK(gossip_store_set_spent(db, c, 300));
+	CHECK(gossip_store_spent_at(db, 300, collect_scid, &r));
+	CHECK(r.num == 2);
+	CHECK((r.row[0].scid.u64 == a.u64 && r.row[1].scid.u64 == c.u64)
+	      || (r.row[0].scid.u64 == c.u64 && r.row[1].scid.u64 == a.u64));
+	CHECK(gossip_store_set_spent(db, a, 0));
+	memset(&r, 0, sizeof(r));
+	CHECK(gossip_store_spent_at(db, 300, collect_scid, &r));
+	CHECK(r.num == 1 && r.row[0].scid.u64 == c.u64);
+	memset(&r, 0, sizeof(r));
+	CHECK(gossip_store_spent_at(db, 299, collect_scid, &r));
+	CHECK(r.num == 0);
+	db_close(db);
+}
+
 /* The table refuses a row whose type and keys disagree. */
 static void test_schema_checks_rows(void)
 {
@@ -159,6 +203,7 @@ int main(void)
 {
 	RUN(test_messages_kept_verbatim_in_order);
 	RUN(test_spent_and_deleted);
+	RUN(test_spent_at_height);
 	RUN(test_schema_checks_rows);
 	return test_done();
 }
