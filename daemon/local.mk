@@ -112,6 +112,13 @@ check_PROGRAMS += tests/unit/test_daemon_gossip_store
 TESTS += tests/unit/test_daemon_gossip_store
 tests_unit_test_daemon_gossip_store_SOURCES = tests/unit/test_daemon_gossip_store.c
 tests_unit_test_daemon_gossip_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+# Our own gossip through the gossip subsystem, in one process.
+check_PROGRAMS += tests/unit/test_daemon_gossip
+TESTS += tests/unit/test_daemon_gossip
+tests_unit_test_daemon_gossip_SOURCES = tests/unit/test_daemon_gossip.c \
+	tests/unit/gossip_helpers.h
+tests_unit_test_daemon_gossip_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests/unit/test_daemon_gossip.$(OBJEXT): wire/peer_wire_gen.h
 
 check_PROGRAMS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
 TESTS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers

@@ -503,9 +503,57 @@ void gossip_own_retry(struct gossip *g)
 	}
 }
 
+/* Whether msg is in the graph already (our channels re-announce the same
+ * messages after a restart or a reconnection: not an error). */
+static bool own_is_known(struct gossip *g, const uint8_t *msg, size_t len)
+{
+	struct msg_channel_announcement *ann;
+	struct msg_channel_update *upd;
+	struct msg_node_announcement *na;
+	struct graph_channel chan;
+	struct graph_node node;
+	bool known = false;
+	uint16_t type;
+
+	if (!fromwire_peektype(msg, len, &type))
+		return false;
+	switch (type) {
+	case WIRE_CHANNEL_ANNOUNCEMENT:
+		if (!fromwire_channel_announcement(msg, len, &ann))
+			return false;
+		known = graph_channel_known(g->graph, ann->short_channel_id, ann->node_id_1.bytes,
+					    ann->node_id_2.bytes) == GRAPH_SAME;
+		msg_channel_announcement_free(ann);
+		return known;
+	case WIRE_CHANNEL_UPDATE:
+		if (!fromwire_channel_update(msg, len, &upd))
+			return false;
+		if (graph_get_channel(g->graph, upd->short_channel_id, &chan)) {
+			const struct graph_direction *d =
+				&chan.dir[upd->channel_flags & CHANNEL_UPDATE_DIRECTION];
+			known = d->has_update && d->timestamp == upd->timestamp
+				&& d->checksum == channel_update_checksum(msg, len);
+		}
+		msg_channel_update_free(upd);
+		return known;
+	case WIRE_NODE_ANNOUNCEMENT:
+		if (!fromwire_node_announcement(msg, len, &na))
+			return false;
+		known = graph_get_node(g->graph, na->node_id.bytes, &node) && node.has_announcement
+			&& node.timestamp == na->timestamp;
+		msg_node_announcement_free(na);
+		return known;
+	}
+	return false;
+}
+
 bool gossip_add_own(struct gossip *g, const uint8_t *msg, size_t len, char *err, size_t errlen)
 {
-	struct gossip_verdict v = gossip_receive(g, NULL, g->setup.node_id, msg, len);
+	struct gossip_verdict v;
+
+	if (own_is_known(g, msg, len))
+		return true;
+	v = gossip_receive(g, NULL, g->setup.node_id, msg, len);
 
 	if (own_must_wait(g, msg, len, v)) {
 		own_hold(g, msg, len);

@@ -74,8 +74,9 @@ void gossip_start(struct gossip *g);
  * A channel_announcement's funding output is looked up first, so it
  * enters the graph a moment later; our updates and node_announcement that
  * come before (no channel of ours in the graph yet) are held until one of
- * our channels is (at most GOSSIP_OWN_HELD_MAX).  Returns false with err
- * if a check refuses it (a bad signature, an old timestamp, ...). */
+ * our channels is (at most GOSSIP_OWN_HELD_MAX).  The same message again
+ * is fine (nothing happens).  Returns false with err if a check refuses
+ * it (a bad signature, an old timestamp, ...). */
 bool gossip_add_own(struct gossip *g, const uint8_t *msg, size_t len, char *err, size_t errlen);
 
 /* The graph, for the RPC and routing (read only). */
