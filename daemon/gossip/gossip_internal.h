@@ -12,8 +12,13 @@ struct byteset;
 struct event;
 
 /* Bounds on what a peer can make us hold. */
-#define GOSSIP_LOOKUPS_MAX 64		/* funding lookups in flight, in all */
-#define GOSSIP_LOOKUPS_PER_PEER 16	/* ... for one peer's announcements */
+/* Announcements waiting for their funding lookup: a sync brings a query's
+ * worth at once (GOSSIP_SCIDS_PER_QUERY), so that many wait per peer;
+ * GOSSIP_LOOKUPS_RUNNING are asked of bitcoind at a time, so its queue
+ * (which the chain's polling shares) stays short. */
+#define GOSSIP_LOOKUPS_MAX 8192		/* waiting or running, in all */
+#define GOSSIP_LOOKUPS_PER_PEER 2048	/* ... for one peer's announcements */
+#define GOSSIP_LOOKUPS_RUNNING 16
 #define GOSSIP_PENDING_MAX 10000	/* updates waiting for their channel */
 #define GOSSIP_FUNDING_CACHE 4096	/* funding lookups remembered */
 #define GOSSIP_SCIDS_PER_QUERY 1000	/* per query_short_channel_ids we send */
@@ -27,12 +32,18 @@ struct gossip_write;
  * funding output. */
 struct gossip_lookup {
 	struct gossip *g;
+	bool is_running;		/* asked of bitcoind */
 	struct txout_lookup txout;
 	uint8_t *msg;
 	size_t len;
 	struct short_channel_id scid;
 	struct pubkey bitcoin_keys[2];
 	uint8_t origin[PUBKEY_CMPR_LEN];	/* who sent it (ours: our id) */
+	uint8_t node_ids[2][PUBKEY_CMPR_LEN];
+	/* The nodes' node_announcements that came meanwhile (a query's
+	 * reply sends them right after): tried again once it is in. */
+	uint8_t *held_node[2];
+	size_t held_node_len[2];
 	struct gossip_lookup *next;
 };
 
@@ -93,8 +104,8 @@ struct gossip {
 	struct gossip_pending *pending;
 	struct pubkey_cache *keys;
 	struct byteset *funding_outpoints;	/* txid + vout (LE) -> scid */
-	struct gossip_lookup *lookups;
-	unsigned num_lookups;
+	struct gossip_lookup *lookups;	/* oldest first */
+	unsigned num_lookups, num_running;
 	struct gossip_funding_entry *funding_cache;
 	struct gossip_queued *queue;
 	size_t num_queued, queue_cap;

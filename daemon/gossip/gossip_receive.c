@@ -132,6 +132,32 @@ static struct gossip_funding_entry *cache_slot(struct gossip *g, struct short_ch
 	return &g->funding_cache[(h >> 32) % GOSSIP_FUNDING_CACHE];
 }
 
+static struct gossip_verdict receive_node(struct gossip *g, const uint8_t origin[PUBKEY_CMPR_LEN],
+					  const uint8_t *msg, size_t len);
+
+static void lookup_free(struct gossip_lookup *l)
+{
+	free(l->held_node[0]);
+	free(l->held_node[1]);
+	free(l->msg);
+	free(l);
+}
+
+static void lookup_done(void *arg, const struct txout_result *result, const char *err);
+
+/* Starts waiting lookups, oldest first, up to GOSSIP_LOOKUPS_RUNNING. */
+static void start_lookups(struct gossip *g)
+{
+	for (struct gossip_lookup *l = g->lookups;
+	     l && g->num_running < GOSSIP_LOOKUPS_RUNNING; l = l->next) {
+		if (l->is_running)
+			continue;
+		l->is_running = true;
+		g->num_running++;
+		txout_lookup(&l->txout, g->setup.bitcoind, l->scid, lookup_done, l);
+	}
+}
+
 static void lookup_done(void *arg, const struct txout_result *result, const char *err)
 {
 	struct gossip_lookup *l = arg;
@@ -145,6 +171,7 @@ static void lookup_done(void *arg, const struct txout_result *result, const char
 		}
 	}
 	g->num_lookups--;
+	g->num_running--;
 	if (gp && gp->lookups)
 		gp->lookups--;
 	if (result) {
@@ -153,11 +180,32 @@ static void lookup_done(void *arg, const struct txout_result *result, const char
 		e->tip = chain_height(g->setup.chain);
 		e->result = *result;
 		announcement_funded(g, l->msg, l->len, l->scid, l->bitcoin_keys, l->origin, result);
+		for (int i = 0; i < 2; i++)
+			if (l->held_node[i])
+				receive_node(g, l->origin, l->held_node[i], l->held_node_len[i]);
 	} else {
 		log_unusual(g->setup.log, "gossip", "cannot look up a funding output: %s", err);
 	}
-	free(l->msg);
-	free(l);
+	lookup_free(l);
+	start_lookups(g);
+}
+
+/* A node_announcement of a node whose first channel is being looked up:
+ * held by that lookup (the newest one).  Returns false if there is none. */
+static bool hold_for_lookup(struct gossip *g, const uint8_t node_id[PUBKEY_CMPR_LEN],
+			    const uint8_t *msg, size_t len)
+{
+	for (struct gossip_lookup *l = g->lookups; l; l = l->next) {
+		for (int i = 0; i < 2; i++) {
+			if (memcmp(l->node_ids[i], node_id, PUBKEY_CMPR_LEN) != 0)
+				continue;
+			free(l->held_node[i]);
+			l->held_node[i] = oh_memdup(msg, len);
+			l->held_node_len[i] = len;
+			return true;
+		}
+	}
+	return false;
 }
 
 static bool lookup_in_flight(const struct gossip *g, struct short_channel_id scid)
@@ -202,18 +250,23 @@ static struct gossip_verdict receive_announcement(struct gossip *g,
 				       bitcoin_keys);
 	if (v.action != GOSSIP_ACCEPT)
 		return v;
-	msg_channel_announcement_free(ann);
 	cached = cache_slot(g, scid);
 	if (cached->scid.u64 == scid.u64 && cached->tip == chain_height(g->setup.chain)) {
+		msg_channel_announcement_free(ann);
 		announcement_funded(g, msg, len, scid, bitcoin_keys, origin, &cached->result);
 		return v;
 	}
 	/* What one peer (or all) can have us look up at once. */
 	if (g->num_lookups >= GOSSIP_LOOKUPS_MAX
-	    || (gp && gp->lookups >= GOSSIP_LOOKUPS_PER_PEER))
+	    || (gp && gp->lookups >= GOSSIP_LOOKUPS_PER_PEER)) {
+		msg_channel_announcement_free(ann);
 		return gossip_verdict(GOSSIP_IGNORE,
 				      "too many channel_announcements being checked; send it later");
+	}
 	l = oh_calloc(1, sizeof(*l));
+	memcpy(l->node_ids[0], ann->node_id_1.bytes, PUBKEY_CMPR_LEN);
+	memcpy(l->node_ids[1], ann->node_id_2.bytes, PUBKEY_CMPR_LEN);
+	msg_channel_announcement_free(ann);
 	l->g = g;
 	l->msg = oh_memdup(msg, len);
 	l->len = len;
@@ -221,12 +274,16 @@ static struct gossip_verdict receive_announcement(struct gossip *g,
 	l->bitcoin_keys[0] = bitcoin_keys[0];
 	l->bitcoin_keys[1] = bitcoin_keys[1];
 	memcpy(l->origin, origin, PUBKEY_CMPR_LEN);
-	l->next = g->lookups;
-	g->lookups = l;
+	{
+		struct gossip_lookup **tail = &g->lookups;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = l;
+	}
 	g->num_lookups++;
 	if (gp)
 		gp->lookups++;
-	txout_lookup(&l->txout, g->setup.bitcoind, scid, lookup_done, l);
+	start_lookups(g);
 	return v;
 }
 
@@ -235,10 +292,9 @@ void gossip_lookups_free(struct gossip *g)
 	while (g->lookups) {
 		struct gossip_lookup *l = g->lookups;
 		g->lookups = l->next;
-		free(l->msg);
-		free(l);
+		lookup_free(l);
 	}
-	g->num_lookups = 0;
+	g->num_lookups = g->num_running = 0;
 }
 
 /* ---- node_announcement ---- */
@@ -263,6 +319,9 @@ static struct gossip_verdict receive_node(struct gossip *g, const uint8_t origin
 	graph_node_facts(g->graph, node_id, &facts);
 	facts.key_cache = g->keys;
 	v = node_announcement_check(g->setup.secp, msg, len, &facts, &info);
+	if (v.action == GOSSIP_IGNORE && !facts.has_channels
+	    && hold_for_lookup(g, node_id, msg, len))
+		return GOSSIP_ACCEPTED;
 	if (v.action != GOSSIP_ACCEPT)
 		return v;
 	is_spam = graph_node_announcement_is_spam(g->graph, node_id, info.m->timestamp);

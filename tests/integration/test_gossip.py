@@ -492,3 +492,32 @@ def test_updates_for_unknown_channels_are_bounded(node_factory, devchain):
     assert directions(node) == []
     announce(flooder, chan)
     wait_channel(node, chan)
+
+
+def test_two_ohmds_sync_and_relay(node_factory, devchain):
+    """ohmd to ohmd: a node that connects later learns the graph through
+    gossip queries, then gets new gossip relayed."""
+    funder = Funder(devchain)
+    first, second = Channel(funder), Channel(funder)
+    a = gossip_node(node_factory, devchain)
+    b = gossip_node(node_factory, devchain)
+    wait_synced(a, devchain)
+    wait_synced(b, devchain)
+    peer = connect(a)
+    announce(peer, first)
+    wait_channel(a, first)
+    wait_for(lambda: len(a.rpc("listnodes")["nodes"]) == 2, what="a's nodes")
+    b.rpc("connect", {"id": a.id, "host": "127.0.0.1", "port": a.port})
+    wait_channel(b, first)
+    wait_for(lambda: len(b.rpc("listnodes")["nodes"]) == 2, what="b's nodes")
+    assert directions(b) == directions(a)
+    assert b.rpc("listnodes")["nodes"] == a.rpc("listnodes")["nodes"]
+    announce(peer, second, aliases=("carol", "dave"))
+    wait_channel(b, second)
+    wait_for(lambda: len(b.rpc("listnodes")["nodes"]) == 4, what="b's new nodes")
+    assert {n.get("alias") for n in b.rpc("listnodes")["nodes"]} == {"alice", "bob", "carol",
+                                                                      "dave"}
+    # And the fee change of one of them reaches b.
+    peer.send_whole(second.update(0, timestamp=int(time.time()) + 1, fee_base_msat=777))
+    wait_for(lambda: 777 in [e["base_fee_millisatoshi"] for e in directions(b, second.name)],
+             timeout=20, what="the new fee at b")
