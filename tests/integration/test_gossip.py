@@ -511,7 +511,8 @@ def test_two_ohmds_sync_and_relay(node_factory, devchain):
     wait_channel(b, first)
     wait_for(lambda: len(b.rpc("listnodes")["nodes"]) == 2, what="b's nodes")
     assert directions(b) == directions(a)
-    assert b.rpc("listnodes")["nodes"] == a.rpc("listnodes")["nodes"]
+    assert sorted(b.rpc("listnodes")["nodes"], key=lambda n: n["nodeid"]) == \
+        sorted(a.rpc("listnodes")["nodes"], key=lambda n: n["nodeid"])
     announce(peer, second, aliases=("carol", "dave"))
     wait_channel(b, second)
     wait_for(lambda: len(b.rpc("listnodes")["nodes"]) == 4, what="b's new nodes")
@@ -521,3 +522,52 @@ def test_two_ohmds_sync_and_relay(node_factory, devchain):
     peer.send_whole(second.update(0, timestamp=int(time.time()) + 1, fee_base_msat=777))
     wait_for(lambda: 777 in [e["base_fee_millisatoshi"] for e in directions(b, second.name)],
              timeout=20, what="the new fee at b")
+
+
+class ManyChannels:
+    """n channels funded by one transaction (outputs 0..n-1)."""
+
+    def __init__(self, funder, n, capacity_sat=CAPACITY_SAT):
+        self.channels = []
+        for _ in range(n):
+            chan = Channel.__new__(Channel)
+            chan.nodes, chan.bitcoin = [secret(), secret()], [secret(), secret()]
+            chan.capacity_sat = capacity_sat
+            chan.witness_script = funding_script(pubkey_of(chan.bitcoin[0]),
+                                                 pubkey_of(chan.bitcoin[1]))
+            self.channels.append(chan)
+        height, tx = funder.fund([(p2wsh(c.witness_script), capacity_sat)
+                                  for c in self.channels])
+        for i, chan in enumerate(self.channels):
+            chan.height, chan.tx = height, tx
+            chan.scid, chan.name = scid_pack(height, 1, i), scid_str(height, 1, i)
+        funder.devchain.generate(5, BURN_ADDRESS)
+
+
+def test_a_burst_of_many_announcements_all_enter(node_factory, devchain):
+    """More announcements at once than bitcoind is asked about at a time
+    (a query's reply brings up to 1000): none is dropped; a later ohmd
+    syncs them all."""
+    funder = Funder(devchain)
+    many = ManyChannels(funder, 40)
+    a = gossip_node(node_factory, devchain)
+    b = gossip_node(node_factory, devchain)
+    wait_synced(a, devchain)
+    wait_synced(b, devchain)
+    msgs = []
+    for chan in many.channels:
+        msgs += [chan.announcement(), chan.update(0), chan.update(1),
+                 chan.node_announcement(0, alias="n0"), chan.node_announcement(1, alias="n1")]
+    peer = connect(a)
+    with peer.flight():
+        for m in msgs:
+            peer.send_whole(m)
+    wait_for(lambda: len(directions(a)) == 80, timeout=60, what="all 80 directions at a")
+    wait_for(lambda: len(a.rpc("listnodes")["nodes"]) == 80
+             and all("alias" in n for n in a.rpc("listnodes")["nodes"]), timeout=20,
+             what="all 80 nodes announced at a")
+    b.rpc("connect", {"id": a.id, "host": "127.0.0.1", "port": a.port})
+    wait_for(lambda: len(directions(b)) == 80, timeout=60, what="all 80 directions at b")
+    def nodes(node):
+        return sorted(node.rpc("listnodes")["nodes"], key=lambda n: n["nodeid"])
+    wait_for(lambda: nodes(b) == nodes(a), timeout=20, what="b's nodes as a's")
