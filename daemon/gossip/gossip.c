@@ -371,6 +371,7 @@ static void on_broadcast_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	gossip_broadcast(g);
+	gossip_sync_check_stalled(g);
 	gossip_pending_expire(g->pending, gossip_now(), GOSSIP_PENDING_SECONDS);
 }
 

@@ -22,6 +22,7 @@ struct event;
 #define GOSSIP_PENDING_MAX 10000	/* updates waiting for their channel */
 #define GOSSIP_FUNDING_CACHE 4096	/* funding lookups remembered */
 #define GOSSIP_SCIDS_PER_QUERY 1000	/* per query_short_channel_ids we send */
+#define GOSSIP_SYNC_STALL_SECS 120	/* a sync peer silent this long frees its slot */
 #define GOSSIP_OWN_HELD_MAX 64		/* our own gossip waiting for our channel */
 #define GOSSIP_BATCH_MSECS 100		/* accepted gossip waits this long to be written */
 #define GOSSIP_BATCH_MAX 2000		/* ... or until this many rows wait */
@@ -81,6 +82,7 @@ struct gossip_peer {
 	uint64_t *wanted_flags;
 	size_t num_wanted, wanted_cap;
 	bool is_scid_query_open;	/* waiting for reply_short_channel_ids_end */
+	uint32_t sync_heard_at;		/* its last reply to our sync */
 	struct gossip_peer *next;
 };
 
@@ -170,5 +172,7 @@ bool gossip_query_message(struct gossip *g, struct gossip_peer *gp, uint16_t typ
 			  const uint8_t *msg, size_t len);
 void gossip_sync_start(struct gossip *g, struct gossip_peer *gp);
 void gossip_sync_stop(struct gossip *g, struct gossip_peer *gp);
+/* Gives up syncs whose peer stopped answering (each broadcast). */
+void gossip_sync_check_stalled(struct gossip *g);
 
 #endif /* OHM_DAEMON_GOSSIP_INTERNAL_H */

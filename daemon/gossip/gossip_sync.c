@@ -121,6 +121,7 @@ void gossip_sync_start(struct gossip *g, struct gossip_peer *gp)
 		.number_of_blocks = 0xFFFFFFFF,
 	};
 	gp->is_syncing = true;
+	gp->sync_heard_at = now;
 	g->num_syncing++;
 	send_buf(gp->peer, towire_query_channel_range(&q));
 	tlv_query_channel_range_tlvs_free(q.tlvs);
@@ -131,6 +132,19 @@ void gossip_sync_stop(struct gossip *g, struct gossip_peer *gp)
 	sync_done(g, gp);
 }
 
+void gossip_sync_check_stalled(struct gossip *g)
+{
+	uint32_t now = gossip_now();
+
+	for (struct gossip_peer *gp = g->peers; gp; gp = gp->next) {
+		if (!gp->is_syncing || now - gp->sync_heard_at < GOSSIP_SYNC_STALL_SECS)
+			continue;
+		log_unusual(g->setup.log, "gossip", "%s: no answer to our gossip queries for %u s; "
+			    "syncing from other peers", gp->peer->node_id_hex, GOSSIP_SYNC_STALL_SECS);
+		sync_done(g, gp);
+	}
+}
+
 static struct gossip_verdict got_range_reply(struct gossip *g, struct gossip_peer *gp,
 					     const uint8_t *msg, size_t len)
 {
@@ -139,6 +153,7 @@ static struct gossip_verdict got_range_reply(struct gossip *g, struct gossip_pee
 
 	if (!gp->is_syncing || gp->range.is_done)
 		return gossip_verdict(GOSSIP_IGNORE, "reply_channel_range we did not ask for");
+	gp->sync_heard_at = gossip_now();
 	v = gossip_reply_channel_range_check(&gp->range, msg, len, &r);
 	if (v.action != GOSSIP_ACCEPT)
 		return v;
@@ -276,6 +291,7 @@ bool gossip_query_message(struct gossip *g, struct gossip_peer *gp, uint16_t typ
 			break;
 		}
 		gp->is_scid_query_open = false;
+		gp->sync_heard_at = gossip_now();
 		if (gp->is_syncing && gp->range.is_done)
 			send_next_scid_query(g, gp);
 		break;
