@@ -16,7 +16,8 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/chain/feerate.c daemon/chain/feerate.h \
 	daemon/chain/txout.c daemon/chain/txout.h \
 	daemon/gossip/gossip.c daemon/gossip/gossip.h daemon/gossip/gossip_internal.h \
-	daemon/gossip/gossip_batch.c daemon/gossip/gossip_receive.c daemon/gossip/gossip_relay.c \
+	daemon/gossip/gossip_batch.c daemon/gossip/gossip_own.c daemon/gossip/gossip_receive.c \
+	daemon/gossip/gossip_relay.c \
 	daemon/gossip/gossip_sync.c \
 	daemon/gossip/gossip_store.c daemon/gossip/gossip_store.h \
 	daemon/channels/fee_policy.c daemon/channels/fee_policy.h \
