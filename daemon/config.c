@@ -54,6 +54,8 @@ static const struct config_option options[] = {
 	 "(testing) seconds a new connection has to finish handshake and init"},
 	{"dev-ping-interval", OPT_STRING, false, "SECS", "60",
 	 "(testing) seconds between pings; no pong by the next one disconnects"},
+	{"dev-gossip-interval", OPT_STRING, false, "SECS", "60",
+	 "(testing) seconds between staggered gossip broadcasts"},
 	{"dev-peer-write-timeout", OPT_STRING, false, "SECS", "60",
 	 "(testing) seconds a peer may accept none of what we send before it is dropped"},
 	{"bitcoin-rpcconnect", OPT_STRING, false, "HOST", "127.0.0.1",
@@ -575,6 +577,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	if (!finalize_seconds(config, "dev-handshake-timeout", &config->dev_handshake_timeout_secs,
 			      err, errlen)
 	    || !finalize_seconds(config, "dev-ping-interval", &config->dev_ping_interval_secs,
+				 err, errlen)
+	    || !finalize_seconds(config, "dev-gossip-interval", &config->dev_gossip_interval_secs,
 				 err, errlen)
 	    || !finalize_seconds(config, "dev-peer-write-timeout",
 				 &config->dev_peer_write_timeout_secs, err, errlen))

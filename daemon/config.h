@@ -49,6 +49,7 @@ struct config {
 	unsigned dev_handshake_timeout_secs;	/* 0: the default */
 	unsigned dev_ping_interval_secs;	/* 0: the default */
 	unsigned dev_peer_write_timeout_secs;	/* 0: the default */
+	unsigned dev_gossip_interval_secs;	/* 0: the default */
 	unsigned dev_poll_interval_secs;	/* 0: the default */
 	unsigned funding_confirms;	/* minimum_depth we ask as fundee */
 	bool dev_hold_htlcs;		/* hold dev-sendhtlc's HTLCs */

@@ -16,6 +16,12 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/chain/feerate.c daemon/chain/feerate.h \
+	daemon/chain/txout.c daemon/chain/txout.h \
+	daemon/gossip/gossip.c daemon/gossip/gossip.h daemon/gossip/gossip_internal.h \
+	daemon/gossip/gossip_batch.c daemon/gossip/gossip_own.c daemon/gossip/gossip_receive.c \
+	daemon/gossip/gossip_relay.c \
+	daemon/gossip/gossip_sync.c \
+	daemon/gossip/gossip_store.c daemon/gossip/gossip_store.h \
 	daemon/channels/fee_policy.c daemon/channels/fee_policy.h \
 	daemon/htlcs/forwards_store.c daemon/htlcs/forwards_store.h \
 	daemon/htlcs/htlc_switch.c daemon/htlcs/htlc_switch.h \
@@ -37,6 +43,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/commands/rpc_invoice.c \
 	daemon/commands/rpc_pay.c \
 	daemon/commands/rpc_config.c \
+	daemon/commands/rpc_gossip.c \
 	daemon/commands/rpc_node.c \
 	daemon/commands/rpc_params.c daemon/commands/rpc_params.h \
 	daemon/commands/rpc_peer.c \
@@ -106,6 +113,19 @@ tests_unit_test_daemon_bitcoind_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
 # The peers table's store, on an in-memory database; the peer layer's
 # listener and callbacks, two managers on loopback in one process.
+# The gossip table's store, on an in-memory database.
+check_PROGRAMS += tests/unit/test_daemon_gossip_store
+TESTS += tests/unit/test_daemon_gossip_store
+tests_unit_test_daemon_gossip_store_SOURCES = tests/unit/test_daemon_gossip_store.c
+tests_unit_test_daemon_gossip_store_LDADD = $(OHM_DAEMON_TEST_LIBS)
+# Our own gossip through the gossip subsystem, in one process.
+check_PROGRAMS += tests/unit/test_daemon_gossip
+TESTS += tests/unit/test_daemon_gossip
+tests_unit_test_daemon_gossip_SOURCES = tests/unit/test_daemon_gossip.c \
+	tests/unit/gossip_helpers.h
+tests_unit_test_daemon_gossip_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests/unit/test_daemon_gossip.$(OBJEXT): wire/peer_wire_gen.h
+
 check_PROGRAMS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
 TESTS += tests/unit/test_daemon_peers_store tests/unit/test_daemon_peers
 tests_unit_test_daemon_peers_store_SOURCES = tests/unit/test_daemon_peers_store.c

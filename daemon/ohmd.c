@@ -34,6 +34,7 @@
 #include "daemon/commands/commands.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
+#include "daemon/gossip/gossip.h"
 #include "daemon/rpc/jsonrpc.h"
 #include "daemon/log.h"
 #include "daemon/ohmd.h"
@@ -187,18 +188,15 @@ static bool node_identity_setup(struct ohmd *ohmd, char *err, size_t errlen)
 	return true;
 }
 
-/* Our own gossip (channels.h channels_gossip_listener), until a gossip
- * subsystem stores and relays it: sent to every connected peer (BOLT #7
- * lets a node send its own gossip to its peers at any time). */
-static void own_gossip_to_peers(void *arg, const uint8_t *msg, size_t len)
+/* Our own gossip (channels.h channels_gossip_listener) goes to the gossip
+ * subsystem, which stores it and sends it to our peers. */
+static void own_gossip(void *arg, const uint8_t *msg, size_t len)
 {
 	struct ohmd *ohmd = arg;
-	struct peer *peer, *next;
+	char err[256];
 
-	for (peer = peer_manager_first(ohmd->peers); peer; peer = next) {
-		next = peer_manager_next(peer);
-		peer_send(peer, msg, len);
-	}
+	if (!gossip_add_own(ohmd->gossip, msg, len, err, sizeof(err)))
+		log_broken(ohmd->log, "gossip", "our own gossip refused: %s", err);
 }
 
 /* addr as a BOLT #7 address descriptor: IPv4, IPv6 or a hostname.
@@ -474,6 +472,23 @@ static int run(struct ohmd *ohmd)
 		startup_error("%s", err);
 		goto out;
 	}
+	/* Gossip listens to the chain and the peers. */
+	struct gossip_setup gossip_setup = {
+		.base = ohmd->base,
+		.log = ohmd->log,
+		.db = ohmd->db,
+		.config = ohmd->config,
+		.secp = ohmd->secp,
+		.bitcoind = ohmd->bitcoind,
+		.chain = ohmd->chain,
+		.peers = ohmd->peers,
+		.node_id = ohmd->node_id,
+	};
+	ohmd->gossip = gossip_new(&gossip_setup, err, sizeof(err));
+	if (!ohmd->gossip) {
+		startup_error("%s", err);
+		goto out;
+	}
 	node_info_setup(ohmd);
 	/* The resolvers and channels listen to the chain, so the chain
 	 * starts after them. */
@@ -514,7 +529,7 @@ static int run(struct ohmd *ohmd)
 	}
 	peer_manager_set_listener(ohmd->peers, &channels_peer_listener, ohmd->channels);
 	{
-		struct channels_gossip_listener gossip = {own_gossip_to_peers, ohmd};
+		struct channels_gossip_listener gossip = {own_gossip, ohmd};
 		channels_set_gossip_listener(ohmd->channels, &gossip);
 	}
 	ohmd->htlcs = (struct htlcs){
@@ -546,6 +561,7 @@ static int run(struct ohmd *ohmd)
 	resolvers_start(ohmd->resolvers);
 	chain_start(ohmd->chain);
 	channels_start(ohmd->channels);
+	gossip_start(ohmd->gossip);
 	ohmd->rpc = rpc_server_new(ohmd, rpc_command_find, ohmd->base, ohmd->log, config->rpc_file,
 				   err, sizeof(err));
 	if (!ohmd->rpc) {
@@ -579,6 +595,8 @@ out:
 	 * arrives meanwhile. */
 	peer_manager_free(ohmd->peers);
 	ohmd->peers = NULL;
+	gossip_free(ohmd->gossip);
+	ohmd->gossip = NULL;
 	channels_free(ohmd->channels);
 	ohmd->channels = NULL;
 	resolvers_free(ohmd->resolvers);

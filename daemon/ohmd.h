@@ -23,6 +23,7 @@ struct invoices;
 struct payflow;
 struct payments;
 struct event_base;
+struct gossip;
 struct log;
 struct peer_manager;
 struct resolvers;
@@ -41,6 +42,7 @@ struct ohmd {
 	struct wallet *wallet;		/* on-chain funds */
 	struct resolvers *resolvers;	/* closed channels' outputs on chain */
 	struct channels *channels;	/* Lightning channels */
+	struct gossip *gossip;		/* the network graph (BOLT #7) */
 	struct invoices *invoices;	/* what we are to be paid */
 	struct payflow *payflow;	/* where HTLCs go */
 	struct payments *payments;	/* what we pay */

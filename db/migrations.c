@@ -232,6 +232,26 @@ const struct db_migration ohm_migrations[] = {
 	 "  htlc_maximum_msat INTEGER,"
 	 "  update_timestamp INTEGER NOT NULL DEFAULT 0,"
 	 "  update_disabled INTEGER NOT NULL DEFAULT 0)"},
+	/* 16: the gossip store (daemon/gossip/gossip_store.h): every BOLT #7
+	 * message the graph holds, verbatim (type included), in the order
+	 * accepted; id is the graph's reference to it.  scid for a
+	 * channel_announcement or channel_update, node_id for a
+	 * node_announcement; an announcement's row also has its funding
+	 * output's value, txid (to notice its spend) and, once spent, the
+	 * height of the spending block. */
+	{"CREATE TABLE gossip ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  type INTEGER NOT NULL CHECK (type IN (256, 257, 258)),"
+	 "  scid INTEGER,"
+	 "  node_id BLOB CHECK (node_id IS NULL OR length(node_id) = 33),"
+	 "  msg BLOB NOT NULL,"
+	 "  amount_sat INTEGER,"
+	 "  funding_txid BLOB CHECK (funding_txid IS NULL OR length(funding_txid) = 32),"
+	 "  spent_height INTEGER,"
+	 "  CHECK ((type = 257) = (node_id IS NOT NULL)),"
+	 "  CHECK ((type = 257) = (scid IS NULL)));"
+	 "CREATE INDEX gossip_by_scid ON gossip (scid);"
+	 "CREATE INDEX gossip_by_node ON gossip (node_id)"},
 };
 
 const size_t ohm_migrations_count =

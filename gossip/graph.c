@@ -211,6 +211,19 @@ bool graph_mark_spent(struct graph *g, struct short_channel_id scid, uint32_t he
 	return true;
 }
 
+bool graph_unmark_spent(struct graph *g, struct short_channel_id scid)
+{
+	uint32_t slot = graph_chan_find(g, scid.u64);
+	struct chan *c;
+
+	if (slot == NONE)
+		return false;
+	c = graph_chan_at(g, slot);
+	c->flags &= ~CHAN_SPENT;
+	c->spent_height = 0;
+	return true;
+}
+
 /* Unlinks channel slot from node n's list (side: n's side in it). */
 static void node_unlink(struct graph *g, uint32_t n_slot, uint32_t slot, int side)
 {

@@ -104,6 +104,10 @@ bool graph_set_update(struct graph *g, const struct channel_update_info *info, g
  * Returns false if scid is not in the graph. */
 bool graph_mark_spent(struct graph *g, struct short_channel_id scid, uint32_t height);
 
+/* Undoes graph_mark_spent() (the spending block left the chain).
+ * Returns false if scid is not in the graph. */
+bool graph_unmark_spent(struct graph *g, struct short_channel_id scid);
+
 /* Forgets a channel now (and its nodes if they have no channel left).
  * Returns false if scid is not in the graph. */
 bool graph_remove_channel(struct graph *g, struct short_channel_id scid);

@@ -2,6 +2,7 @@
 #include "gossip/node_announcement.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -146,6 +147,56 @@ static bool has_unknown_even(const uint8_t *features, size_t len)
 			return true;
 	}
 	return false;
+}
+
+bool node_announcement_has_unknown_even_features(const struct msg_node_announcement *m)
+{
+	return has_unknown_even(m->features, m->flen);
+}
+
+bool node_address_host(const struct node_address *addr, char *host, size_t hostlen)
+{
+	static const char base32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	char buf[NODE_ADDRESS_MAX + 1];
+	int n = 0;
+
+	switch (addr->type) {
+	case NODE_ADDRESS_IPV4:
+		n = snprintf(buf, sizeof(buf), "%u.%u.%u.%u", addr->addr[0], addr->addr[1],
+			     addr->addr[2], addr->addr[3]);
+		break;
+	case NODE_ADDRESS_IPV6:
+		/* Eight groups, as inet_ntop's long form (no I/O here). */
+		for (int i = 0; i < 16; i += 2)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%x", i ? ":" : "",
+				      (unsigned)addr->addr[i] << 8 | addr->addr[i + 1]);
+		break;
+	case NODE_ADDRESS_TORV3: {
+		/* 35 bytes: 56 base32 characters. */
+		unsigned bits = 0, value = 0;
+		for (size_t i = 0; i < 35; i++) {
+			value = (value << 8) | addr->addr[i];
+			bits += 8;
+			while (bits >= 5) {
+				buf[n++] = base32[(value >> (bits - 5)) & 31];
+				bits -= 5;
+			}
+		}
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ".onion");
+		break;
+	}
+	case NODE_ADDRESS_DNS:
+		memcpy(buf, addr->addr, addr->len);
+		buf[addr->len] = '\0';
+		n = addr->len;
+		break;
+	case NODE_ADDRESS_TORV2:
+		return false;
+	}
+	if (n < 0 || (size_t)n >= hostlen)
+		return false;
+	memcpy(host, buf, (size_t)n + 1);
+	return true;
 }
 
 struct gossip_verdict node_announcement_check(const secp256k1_context *ctx,

@@ -51,6 +51,15 @@ bool node_addresses_parse(struct node_addresses *out, const uint8_t *addresses,
 			  size_t len, const char **why);
 void node_addresses_clear(struct node_addresses *addrs);
 
+/* Whether m's features have an even bit BOLT #9 does not assign (for
+ * node_announcement_info.has_unknown_even_features). */
+bool node_announcement_has_unknown_even_features(const struct msg_node_announcement *m);
+
+/* addr's host as text: dotted IPv4, IPv6 (no brackets), the .onion name
+ * of a Tor v3 address (lowercase base32), or the hostname.  Returns false
+ * if it does not fit in host[hostlen]. */
+bool node_address_host(const struct node_address *addr, char *host, size_t hostlen);
+
 /* Appends the descriptor of addr to buf (callers order them by type, as
  * BOLT #7 says). */
 void node_address_towire(struct wirebuf *buf, const struct node_address *addr);

@@ -6,6 +6,7 @@
 static const struct rpc_command *const command_tables[] = {
 	node_commands,
 	peer_commands,
+	gossip_commands,
 	wallet_commands,
 	channel_commands,
 	setchannel_commands,

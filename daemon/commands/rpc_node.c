@@ -13,6 +13,7 @@
 #include "daemon/commands/commands.h"
 #include "daemon/config.h"
 #include "db/db.h"
+#include "daemon/gossip/gossip.h"
 #include "daemon/rpc/jsonrpc.h"
 #include "daemon/ohmd.h"
 #include "daemon/net/peers.h"
@@ -116,6 +117,13 @@ static void getinfo(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 		"ohm-dir", config->net_dir);
 	/* Core Lightning's warnings: present only when there is one.  An
 	 * unreachable bitcoind is told in the same field. */
+	/* What gossip taught us (Core Lightning has no such counts). */
+	if (ohmd->gossip) {
+		json_object_set_new(info, "num_known_nodes",
+				    json_integer((json_int_t)graph_num_nodes(gossip_graph(ohmd->gossip))));
+		json_object_set_new(info, "num_known_channels",
+				    json_integer((json_int_t)graph_num_channels(gossip_graph(ohmd->gossip))));
+	}
 	if (bitcoind_warning)
 		json_object_set_new(info, "warning_bitcoind_sync", json_string(bitcoind_warning));
 	if (ohmd->chain && chain_is_catching_up(ohmd->chain))

@@ -11,6 +11,7 @@
 #include "daemon/channels/channels.h"
 #include "daemon/commands/commands.h"
 #include "daemon/config.h"
+#include "daemon/gossip/gossip.h"
 #include "daemon/rpc/jsonrpc.h"
 #include "common/netaddr.h"
 #include "daemon/ohmd.h"
@@ -77,7 +78,7 @@ static void connect_command(struct ohmd *ohmd, struct rpc_request *request, json
 	uint16_t port = ohmd->config->chainparams->default_lightning_port;
 	struct netaddr addr;
 	struct pubkey node_id;
-	char why[400];
+	char why[400], announced[256];
 
 	if (!rpc_parse_node_id(ohmd, request, "id", id, at ? (size_t)(at - id) : strlen(id), &node_id))
 		return;
@@ -112,6 +113,15 @@ static void connect_command(struct ohmd *ohmd, struct rpc_request *request, json
 		rpc_respond_error(request, RPC_INVALID_PARAMS,
 				  "parameter 'id' is this node's own id");
 		return;
+	}
+	/* No host: the address the node announces, if any (else the one
+	 * we last reached it at). */
+	if (!host) {
+		uint8_t id_bytes[PUBKEY_CMPR_LEN];
+		pubkey_serialize(ohmd->secp, id_bytes, &node_id);
+		if (ohmd->gossip && gossip_node_address(ohmd->gossip, id_bytes, announced,
+							sizeof(announced), &port))
+			host = announced;
 	}
 	peer_manager_connect(ohmd->peers, &node_id, host, port, connect_done, request);
 }
@@ -200,7 +210,8 @@ static void ping_command(struct ohmd *ohmd, struct rpc_request *request, json_t 
 
 static const struct rpc_param connect_params[] = {
 	{"id", RPC_PARAM_STRING, true, NULL, "node id, or id@host[:port]"},
-	{"host", RPC_PARAM_STRING, false, NULL, "host name or address (default: last known)"},
+	{"host", RPC_PARAM_STRING, false, NULL,
+	 "host name or address (default: the node's announced address, else the last known)"},
 	{"port", RPC_PARAM_UNSIGNED, false, NULL, "port (default 9735)"},
 	{0},
 };

@@ -370,7 +370,11 @@ static void peer_free(struct peer *peer, const char *reason)
 	snprintf(message, sizeof(message), "%s", reason);
 	if (peer->phase == PEER_ACTIVE) {
 		void *arg;
+		const struct peer_gossip_listener *gossip;
 		peer_manager_listener(peer->manager, &arg)->gone(arg, peer);
+		gossip = peer_manager_gossip_listener(peer->manager, &arg);
+		if (gossip)
+			gossip->gone(arg, peer);
 	}
 	peer_manager_remove(peer->manager, peer);
 	if (peer->dial)
@@ -823,6 +827,20 @@ static bool channel_message(struct peer *peer, uint16_t type, const uint8_t *msg
 	return true;
 }
 
+/* A BOLT #7 message: the gossip layer's, if there is one. */
+static bool gossip_message(struct peer *peer, uint16_t type, const uint8_t *msg, size_t len)
+{
+	void *arg;
+	const struct peer_gossip_listener *gossip = peer_manager_gossip_listener(peer->manager, &arg);
+
+	if (!gossip) {
+		log_debug(peer_log(peer), "peer", "%s: ignoring gossip message type %u",
+			  peer_name(peer), type);
+		return true;
+	}
+	return gossip->message(arg, peer, type, msg, len);
+}
+
 static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 {
 	uint16_t type;
@@ -881,10 +899,8 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 	case WIRE_CHANNEL_UPDATE: {
 		void *arg;
 		peer_manager_listener(peer->manager, &arg)->update(arg, peer, msg, len);
-		return true;
+		return gossip_message(peer, type, msg, len);
 	}
-	/* The other BOLT #7 messages are known to us, just not used until
-	 * ohm gossips: ignored, not "unknown even". */
 	case WIRE_CHANNEL_ANNOUNCEMENT:
 	case WIRE_NODE_ANNOUNCEMENT:
 	case WIRE_QUERY_SHORT_CHANNEL_IDS:
@@ -892,9 +908,7 @@ static bool handle_message(struct peer *peer, const uint8_t *msg, size_t len)
 	case WIRE_QUERY_CHANNEL_RANGE:
 	case WIRE_REPLY_CHANNEL_RANGE:
 	case WIRE_GOSSIP_TIMESTAMP_FILTER:
-		log_debug(peer_log(peer), "peer", "%s: ignoring gossip message type %u",
-			  peer_name(peer), type);
-		return true;
+		return gossip_message(peer, type, msg, len);
 	}
 
 	/* BOLT #1:

@@ -40,6 +40,8 @@ struct peer_manager {
 	struct peer_manager_setup setup;
 	const struct peer_listener *listener;
 	void *listener_arg;
+	const struct peer_gossip_listener *gossip_listener;
+	void *gossip_listener_arg;
 	struct evdns_base *dns;
 	struct listener *listeners;
 	struct peer *peers;
@@ -93,6 +95,20 @@ void peer_manager_set_listener(struct peer_manager *manager,
 {
 	manager->listener = listener;
 	manager->listener_arg = arg;
+}
+
+void peer_manager_set_gossip_listener(struct peer_manager *manager,
+				      const struct peer_gossip_listener *listener, void *arg)
+{
+	manager->gossip_listener = listener;
+	manager->gossip_listener_arg = arg;
+}
+
+const struct peer_gossip_listener *peer_manager_gossip_listener(const struct peer_manager *manager,
+								void **arg)
+{
+	*arg = manager->gossip_listener_arg;
+	return manager->gossip_listener;
 }
 
 const struct peer_listener *peer_manager_listener(const struct peer_manager *manager,
@@ -321,6 +337,8 @@ void peer_manager_activated(struct peer_manager *manager, struct peer *peer)
 		free(waiter);
 	}
 	manager->listener->active(manager->listener_arg, peer);
+	if (manager->gossip_listener)
+		manager->gossip_listener->active(manager->gossip_listener_arg, peer);
 }
 
 static void add_waiter(struct peer_waiter **list, peer_connect_done done, void *arg)

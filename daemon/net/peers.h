@@ -104,6 +104,27 @@ struct peer_listener {
 void peer_manager_set_listener(struct peer_manager *manager,
 			       const struct peer_listener *listener, void *arg);
 
+/* What a peer's BOLT #7 gossip means to the gossip layer, which
+ * registers it at start-up (until then gossip is ignored).  active and
+ * gone come after the peer_listener's. */
+struct peer_gossip_listener {
+	void (*active)(void *arg, struct peer *peer);
+	void (*gone)(void *arg, struct peer *peer);
+	/* channel_announcement, node_announcement, channel_update (after
+	 * the peer_listener's update), the queries and their replies,
+	 * gossip_timestamp_filter.  Returns false if it closed the peer. */
+	bool (*message)(void *arg, struct peer *peer, uint16_t type, const uint8_t *msg,
+			size_t len);
+};
+
+/* Registers the gossip listener (kept by pointer) and its arg. */
+void peer_manager_set_gossip_listener(struct peer_manager *manager,
+				      const struct peer_gossip_listener *listener, void *arg);
+
+/* The gossip listener and its arg (for peer.c); NULL if none. */
+const struct peer_gossip_listener *peer_manager_gossip_listener(const struct peer_manager *manager,
+								void **arg);
+
 /* The registered listener and its arg (for peer.c); never NULL. */
 const struct peer_listener *peer_manager_listener(const struct peer_manager *manager,
 						  void **arg);

@@ -4,8 +4,8 @@ import struct
 
 import pytest
 
-from lnpeer import (ERROR, INIT, PING, PONG, WARNING, Keypair, LnPeer,
-                    PeerDisconnected, REGTEST_CHAIN_HASH, parse_error)
+from lnpeer import (ERROR, GOSSIP_TIMESTAMP_FILTER, INIT, PING, PONG, WARNING, Keypair,
+                    LnPeer, PeerDisconnected, REGTEST_CHAIN_HASH, parse_error)
 from ohmtest import listening_node
 
 
@@ -28,6 +28,8 @@ def healthy(node, node_factory):
 def connected(node):
     peer = LnPeer.connect("127.0.0.1", node.port, node.id)
     theirs = peer.exchange_init(networks=[REGTEST_CHAIN_HASH])
+    # BOLT 7: ohmd asks for gossip with a gossip_timestamp_filter after init.
+    peer.recv_until(GOSSIP_TIMESTAMP_FILTER)
     return peer, theirs
 
 
@@ -239,6 +241,7 @@ def test_stop_with_requests_waiting_on_a_peer(target):
     key = Keypair.generate()
     peer = LnPeer.connect("127.0.0.1", target.port, target.id, local=key)
     peer.exchange_init(networks=[REGTEST_CHAIN_HASH])
+    peer.recv_until(GOSSIP_TIMESTAMP_FILTER)
     sock = target.connect_rpc()
     sock.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping",
                              "params": [key.pubkey.hex()]}).encode())

@@ -7,8 +7,8 @@ JSON (jansson) stays with the JSON-RPC transport and the commands.
     check_layers.py [SRCDIR]     (TAP on stdout; SRCDIR: $srcdir or .)
 
 Layers, bottom up: the daemon's root (config, log, datadir); chain and
-net (siblings: neither includes the other); wallet; onchain (the closed
-channels' resolvers); channels; htlcs; rpc
+net (siblings: neither includes the other); wallet and gossip (siblings
+too); onchain (the closed channels' resolvers); channels; htlcs; rpc
 (the JSON-RPC transport); commands (the handlers) with ohmd.h, the context
 they reach every subsystem through; ohmd.c, which wires everything.
 
@@ -20,15 +20,16 @@ import os
 import re
 import sys
 
-RANK = {"": 0, "chain": 1, "net": 1, "wallet": 2, "onchain": 3, "channels": 4, "htlcs": 5,
-        "rpc": 6, "commands": 7, "ohmd": 8}
+RANK = {"": 0, "chain": 1, "net": 1, "wallet": 2, "gossip": 2, "onchain": 3, "channels": 4,
+        "htlcs": 5, "rpc": 6, "commands": 7, "ohmd": 8}
 # Known crossings still to remove (each a TAP TODO, so the run passes while
 # a new crossing fails it).
 TODO = set()
 # JSON that is not JSON-RPC shaping: the bitcoind client speaks JSON-RPC to
-# bitcoind; a payment's route is stored as JSON text (listsendpays shows
-# it as stored).
-JSON_ALLOWED = {"daemon/chain/bitcoind.c", "daemon/chain/bitcoind.h", "daemon/htlcs/payments.c"}
+# bitcoind (so does txout, its short_channel_id lookup); a payment's route is
+# stored as JSON text (listsendpays shows it as stored).
+JSON_ALLOWED = {"daemon/chain/bitcoind.c", "daemon/chain/bitcoind.h", "daemon/chain/txout.c",
+                "daemon/htlcs/payments.c"}
 
 TOP_RANK = {"common": 0, "crypto": 1, "wire": 2, "bitcoin": 3, "channel": 4, "gossip": 5,
             "pay": 5, "onchain": 5, "db": 6, "daemon": 7}

@@ -802,6 +802,33 @@ static void test_next_timestamp(void)
 
 /* The key cache gives what pubkey_parse gives, never a stale or empty
  * slot's key, and the checks decide the same through it. */
+/* How listnodes and connect show an address descriptor's host. */
+static void test_node_address_host(void)
+{
+	struct node_address addr = { .type = NODE_ADDRESS_IPV4, .len = 4, .addr = {127, 0, 0, 1} };
+	char host[NODE_ADDRESS_MAX + 1], small[8];
+
+	CHECK(node_address_host(&addr, host, sizeof(host)));
+	CHECK_STREQ(host, "127.0.0.1");
+	CHECK(!node_address_host(&addr, small, 5));	/* does not fit */
+	addr = (struct node_address){ .type = NODE_ADDRESS_IPV6, .len = 16,
+				   .addr = {0x20, 0x01, 0x0d, 0xb8, [15] = 1} };
+	CHECK(node_address_host(&addr, host, sizeof(host)));
+	CHECK_STREQ(host, "2001:db8:0:0:0:0:0:1");
+	/* Tor v3: the 35 bytes in lowercase base32 (RFC 4648), 56 letters. */
+	addr = (struct node_address){ .type = NODE_ADDRESS_TORV3, .len = 35 };
+	for (int i = 0; i < 35; i++)
+		addr.addr[i] = (uint8_t)(i + 1);
+	CHECK(node_address_host(&addr, host, sizeof(host)));
+	CHECK_STREQ(host, "aebagbafaydqqcikbmga2dqpcaireeyuculbogazdinryhi6d4qccird.onion");
+	addr = (struct node_address){ .type = NODE_ADDRESS_DNS, .len = 11 };
+	memcpy(addr.addr, "example.com", 11);
+	CHECK(node_address_host(&addr, host, sizeof(host)));
+	CHECK_STREQ(host, "example.com");
+	addr.type = NODE_ADDRESS_TORV2;
+	CHECK(!node_address_host(&addr, host, sizeof(host)));
+}
+
 static void test_pubkey_cache(void)
 {
 	struct pubkey_cache *one = pubkey_cache_new(0);	/* one slot: every key evicts */
@@ -880,6 +907,7 @@ int main(void)
 	RUN(test_node_announcement_create);
 	RUN(test_next_timestamp);
 	RUN(test_pubkey_cache);
+	RUN(test_node_address_host);
 	secp256k1_context_destroy(ctx);
 	return test_done();
 }

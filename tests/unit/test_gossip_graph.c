@@ -228,6 +228,15 @@ static void test_graph_prune(void)
 	count = 0;
 	graph_foreach_channel(g, stop_at_first, &count);
 	CHECK(count == 1);
+	/* A spend undone (a reorg) is as if it never was. */
+	CHECK(graph_mark_spent(g, s01, 400));
+	CHECK(graph_unmark_spent(g, s01));
+	CHECK(graph_prune(g, NOW, 471, NULL) == 0);
+	{
+		struct graph_channel c;
+
+		CHECK(graph_get_channel(g, s01, &c) && !c.is_spent);
+	}
 	/* s01 spent at block 500: 72 confirmations at block 571. */
 	CHECK(graph_mark_spent(g, s01, 500));
 	CHECK(graph_prune(g, NOW, 570, NULL) == 0);
