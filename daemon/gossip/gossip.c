@@ -346,6 +346,13 @@ void gossip_queue_add(struct gossip *g, graph_ref ref, uint16_t type,
 	q->timestamp = timestamp;
 	memcpy(q->origin, origin, PUBKEY_CMPR_LEN);
 	q->is_own = is_own;
+	/* Ours goes out in the next turn of the event loop (with whatever
+	 * else is queued): a peer should not wait a broadcast period for
+	 * the announcement of a channel it has with us. */
+	if (is_own && g->own_timer) {
+		struct timeval now = {0, 0};
+		evtimer_add(g->own_timer, &now);
+	}
 }
 
 bool gossip_send_ref(struct gossip *g, struct peer *peer, graph_ref ref)
@@ -362,6 +369,13 @@ bool gossip_send_ref(struct gossip *g, struct peer *peer, graph_ref ref)
 	ok = peer_send(peer, msg, len);
 	free(msg);
 	return ok;
+}
+
+static void on_own_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	gossip_broadcast(arg);
 }
 
 static void on_broadcast_timer(evutil_socket_t fd, short what, void *arg)
@@ -414,7 +428,8 @@ void gossip_start(struct gossip *g)
 	struct timeval tv = { .tv_sec = g->broadcast_secs };
 
 	g->broadcast_timer = event_new(g->setup.base, -1, EV_PERSIST, on_broadcast_timer, g);
-	if (!g->broadcast_timer)
+	g->own_timer = evtimer_new(g->setup.base, on_own_timer, g);
+	if (!g->broadcast_timer || !g->own_timer)
 		abort();
 	event_add(g->broadcast_timer, &tv);
 }
@@ -431,6 +446,8 @@ void gossip_free(struct gossip *g)
 	}
 	if (g->broadcast_timer)
 		event_free(g->broadcast_timer);
+	if (g->own_timer)
+		event_free(g->own_timer);
 	gossip_lookups_free(g);
 	gossip_batch_free(g);
 	while (g->own_held) {

@@ -114,6 +114,8 @@ struct gossip {
 	struct gossip_peer *peers;
 	unsigned num_syncing;
 	struct event *broadcast_timer;
+	/* Our own gossip goes out at once, not at the next broadcast. */
+	struct event *own_timer;
 	unsigned broadcast_secs;
 	struct chain_hash chain_hash;
 };
