@@ -27,7 +27,8 @@
  *     cltv_expiry, each we received by HTLC-success once we know the
  *     preimage; their outputs swept after to_self_delay;
  *   - the peer's latest or previous (unrevoked) commitment: to_remote is
- *     the wallet's (it pays our payment_basepoint: option_static_remotekey);
+ *     the wallet's (it pays our payment_basepoint: option_static_remotekey),
+ *     or, with option_anchors, swept to the wallet after its CSV of 1;
  *     HTLCs the peer offered claimed with the preimage, HTLCs we offered
  *     claimed after their cltv_expiry;
  *   - a revoked commitment of the peer (found with the secrets it
@@ -46,8 +47,13 @@
  * is ONCHAIN_IRREVOCABLE_DEPTH deep (BOLT #5).
  *
  * The engine is pure: no I/O, no clock; it owns what it allocates and
- * onchain_free() wipes its secrets.  option_anchors channels are not
- * resolved yet (onchain_new refuses them).
+ * onchain_free() wipes its secrets.
+ *
+ * option_anchors (BOLT #3): every spend of an HTLC output of a commitment
+ * by its counterparty waits one block (nSequence 1); the anchor outputs are
+ * left (ONCHAIN_OUT_ANCHOR, resolved from the start: the CPFP of our
+ * commitment is the broadcaster's business, and after 16 blocks anyone
+ * may sweep them).
  */
 #ifndef OHM_ONCHAIN_ONCHAIN_H
 #define OHM_ONCHAIN_ONCHAIN_H
@@ -103,7 +109,14 @@ enum onchain_output_kind {
 	ONCHAIN_OUT_REMOTE_HTLC_SUCCESS,/* their commitment, HTLC they offered */
 	ONCHAIN_OUT_WALLET,		/* to_remote: the wallet's key */
 	ONCHAIN_OUT_PENALTY,		/* revoked: the revocation key takes it */
-	ONCHAIN_OUT_THEIRS,		/* theirs, an anchor, unrecognised */
+	ONCHAIN_OUT_THEIRS,		/* theirs, or unrecognised */
+	/* option_anchors: to_remote of the peer's commitment (or of a
+	 * revoked one), ours with the payment_basepoint after a CSV of 1. */
+	ONCHAIN_OUT_TO_REMOTE_CSV,
+	/* option_anchors: an anchor output (330 sat), ours or the peer's,
+	 * only for CPFP; anyone may sweep it after 16 blocks (BOLT #5):
+	 * left, not money to resolve. */
+	ONCHAIN_OUT_ANCHOR,
 };
 
 /* "delayed_to_us", ... */
@@ -172,7 +185,8 @@ struct onchain_setup {
 struct onchain;
 
 /* A resolver for view's channel, its funding output not spent yet as far
- * as it knows.  Returns: NULL with *err for an option_anchors channel. */
+ * as it knows.  Returns: NULL with *err if the channel cannot be followed
+ * (no such channel today: every channel type is). */
 struct onchain *onchain_new(const struct onchain_setup *setup,
 			    const char **err);
 /* Wipes and frees.  NULL is a no-op. */

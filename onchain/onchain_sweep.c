@@ -31,8 +31,11 @@ uint32_t onchain_spendable_height(const struct onchain *oc, const struct onchain
 			? out->created_height : 0;
 	case ONCHAIN_OUT_PENALTY:
 		return out->created_height;
+	case ONCHAIN_OUT_TO_REMOTE_CSV:
+		return out->created_height + 1;
 	case ONCHAIN_OUT_WALLET:
 	case ONCHAIN_OUT_THEIRS:
+	case ONCHAIN_OUT_ANCHOR:
 		break;
 	}
 	return UINT32_MAX;
@@ -42,6 +45,8 @@ static uint32_t input_sequence(const struct onchain *oc, const struct onchain_ou
 {
 	if (out->kind == ONCHAIN_OUT_DELAYED)
 		return out->csv;
+	if (out->kind == ONCHAIN_OUT_TO_REMOTE_CSV)
+		return 1;
 	/* With option_anchors the HTLC outputs carry a CSV of 1 for their
 	 * counterparty (BOLT #3 "Offered HTLC Outputs"). */
 	if ((out->kind == ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT
@@ -62,6 +67,7 @@ static bool sign_input(const struct onchain *oc, struct bitcoin_tx *tx, size_t i
 	const uint8_t *items[3];
 	size_t lens[3];
 	const struct preimage *preimage;
+	size_t num_items = 3;
 	bool ok = false;
 
 	switch (out->kind) {
@@ -80,10 +86,17 @@ static bool sign_input(const struct onchain *oc, struct bitcoin_tx *tx, size_t i
 						       &oc->secrets.revocation_basepoint_secret,
 						       &oc->revoked_secret);
 		break;
+	case ONCHAIN_OUT_TO_REMOTE_CSV:
+		/* option_anchors' to_remote pays the payment_basepoint
+		 * itself (remotepubkey, as with static_remotekey). */
+		key = oc->secrets.payment_basepoint_secret;
+		ok = true;
+		break;
 	case ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT:
 	case ONCHAIN_OUT_LOCAL_HTLC_SUCCESS:
 	case ONCHAIN_OUT_WALLET:
 	case ONCHAIN_OUT_THEIRS:
+	case ONCHAIN_OUT_ANCHOR:
 		break;
 	}
 	if (!ok || !bip143_sighash(&hash, tx, i, out->wscript, out->wscript_len,
@@ -100,7 +113,8 @@ static bool sign_input(const struct onchain *oc, struct bitcoin_tx *tx, size_t i
 	 * HTLC output of the peer's commitment `<remotehtlcsig> <>` after the
 	 * timeout, `<remotehtlcsig> <payment_preimage>` with it; revoked
 	 * `<revocation_sig> 1` for a to_local-style output,
-	 * `<revocation_sig> <revocationpubkey>` for an HTLC output. */
+	 * `<revocation_sig> <revocationpubkey>` for an HTLC output;
+	 * option_anchors' to_remote `<remote_sig>`. */
 	items[1] = NULL;
 	lens[1] = 0;
 	if (out->kind == ONCHAIN_OUT_REMOTE_HTLC_SUCCESS) {
@@ -117,9 +131,11 @@ static bool sign_input(const struct onchain *oc, struct bitcoin_tx *tx, size_t i
 		items[1] = &one;
 		lens[1] = 1;
 	}
-	items[2] = out->wscript;
-	lens[2] = out->wscript_len;
-	bitcoin_tx_set_witness(tx, i, items, lens, 3);
+	if (out->kind == ONCHAIN_OUT_TO_REMOTE_CSV)
+		num_items = 2;
+	items[num_items - 1] = out->wscript;
+	lens[num_items - 1] = out->wscript_len;
+	bitcoin_tx_set_witness(tx, i, items, lens, num_items);
 	return true;
 }
 
@@ -383,6 +399,7 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 				out->is_dust = true;
 			break;
 		case ONCHAIN_OUT_DELAYED:
+		case ONCHAIN_OUT_TO_REMOTE_CSV:
 			{
 				struct onchain_out *one = out;
 				tx = build_sweep(oc, &one, 1, feerates->normal_perkw);
@@ -394,6 +411,7 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 		case ONCHAIN_OUT_PENALTY:
 		case ONCHAIN_OUT_WALLET:
 		case ONCHAIN_OUT_THEIRS:
+		case ONCHAIN_OUT_ANCHOR:
 			break;
 		}
 		if (tx)

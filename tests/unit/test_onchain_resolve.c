@@ -4,6 +4,8 @@
  * script interpreter (standard flags) against the outputs it spends, the
  * amounts and fees exact, the penalty after a cheater's second stage, a
  * reorg, and the database form. */
+#include "bitcoin/sighash.h"
+#include "bitcoin/signature.h"
 #include "contrib/devchain/interpreter.h"
 #include "onchain/onchain.h"
 #include "tests/unit/channel_pair.h"
@@ -97,7 +99,7 @@ static bool world_verify(const struct world *w, const struct bitcoin_tx *tx)
 
 /* A channel where node 0 (the funder) offered A (50000 sat, cltv 501) and
  * node 1 offered B (40000 sat, cltv 502), committed both ways. */
-static void world_open(struct world *w)
+static void world_open_type(struct world *w, bool anchors)
 {
 	struct pair_options o;
 	struct wirebuf *ws = wirebuf_new();
@@ -106,6 +108,7 @@ static void world_open(struct world *w)
 
 	memset(w, 0, sizeof(*w));
 	pair_default_options(&o);
+	o.anchors = anchors;
 	pair_init(&w->p, &o);
 	CHECK(pair_open(&w->p));
 	CHECK(pair_add_htlc_k(&w->p, 0, 50000000, 1, &id));
@@ -119,6 +122,18 @@ static void world_open(struct world *w)
 	w->funding_out.script_len = ws->len;
 	w->funding_out.amount_sat = params->funding_sat;
 	wirebuf_free(ws);
+}
+
+static void world_open(struct world *w)
+{
+	world_open_type(w, false);
+}
+
+/* The same with option_anchors. */
+static void world_open_anchors(struct world *w)
+{
+	world_open_type(w, true);
+	CHECK(channel_get_params(w->p.node[0].ch)->option_anchors);
 }
 
 static void world_free(struct world *w)
@@ -856,15 +871,12 @@ static void test_dust_left(void)
 	world_free(&w);
 }
 
-/* option_anchors channels are refused, saying so; a channel without
- * commitments has no view. */
-static void test_anchors_and_unfunded_refused(void)
+/* A channel without commitments has no view. */
+static void test_unfunded_has_no_view(void)
 {
 	struct pair p;
 	struct pair_options o;
 	struct channel_onchain_view view;
-	struct onchain_setup setup;
-	const char *err = NULL;
 
 	pair_default_options(&o);
 	o.anchors = true;
@@ -872,16 +884,224 @@ static void test_anchors_and_unfunded_refused(void)
 	CHECK(!channel_onchain_view(p.node[0].ch, &view));
 	CHECK(pair_open(&p));
 	CHECK(channel_onchain_view(p.node[0].ch, &view));
-	memset(&setup, 0, sizeof(setup));
-	setup.ctx = p.ctx;
-	setup.view = &view;
-	setup.secrets = &p.node[0].secrets;
-	setup.sweep_script = sweep_script;
-	setup.sweep_script_len = sizeof(sweep_script);
-	CHECK(onchain_new(&setup, &err) == NULL);
-	CHECK(err && strstr(err, "option_anchors"));
 	channel_onchain_view_clear(&view);
 	pair_free(&p);
+}
+
+/* ---- option_anchors ---- */
+
+/* Whether the interpreter refuses tx once input 0's nSequence is seq and
+ * it is signed again (SIGHASH_ALL) with key: the script's CSV, not the
+ * signature, decides. */
+static bool refused_with_sequence(const struct world *w, const struct bitcoin_tx *tx,
+				  const struct privkey *key, uint32_t seq)
+{
+	struct bitcoin_tx *copy = bitcoin_tx_dup(tx);
+	const struct bitcoin_tx_input *in = &copy->inputs[0];
+	const struct bitcoin_tx_output *spent = world_find(w, &in->prevout);
+	const uint8_t *items[3];
+	size_t lens[3], n = in->num_witness;
+	uint8_t der[BITCOIN_SIGNATURE_MAX_LEN];
+	struct bitcoin_signature sig;
+	struct sha256 hash;
+	bool refused;
+
+	copy->inputs[0].sequence = seq;
+	CHECK(spent && n >= 2 && n <= 3);
+	CHECK(bip143_sighash(&hash, copy, 0, in->witness[n - 1].data, in->witness[n - 1].len,
+			     spent->amount_sat, SIGHASH_ALL));
+	CHECK(bitcoin_signature_sign(w->p.ctx, &sig, &hash, key, SIGHASH_ALL));
+	items[0] = der;
+	lens[0] = bitcoin_signature_serialize(w->p.ctx, der, &sig);
+	/* The other items as they were (tx's: copy's are replaced). */
+	for (size_t k = 1; k < n; k++) {
+		items[k] = tx->inputs[0].witness[k].data;
+		lens[k] = tx->inputs[0].witness[k].len;
+	}
+	bitcoin_tx_set_witness(copy, 0, items, lens, n);
+	refused = !world_verify(w, copy);
+	bitcoin_tx_free(copy);
+	return refused;
+}
+
+/* Node 0's key for its HTLC outputs on the peer's latest commitment. */
+static void remote_htlc_key(struct world *w, struct privkey *key)
+{
+	struct channel_onchain_view view;
+
+	CHECK(channel_onchain_view(w->p.node[0].ch, &view));
+	CHECK(channel_derive_privkey(w->p.ctx, key, &w->p.node[0].secrets.htlc_basepoint_secret,
+				     &view.remote[0].point));
+	channel_onchain_view_clear(&view);
+}
+
+/* The amount of output vout of tx. */
+static uint64_t amount_of(const struct onchain *oc, int i)
+{
+	struct onchain_output_info info;
+
+	onchain_get_output(oc, (size_t)i, &info);
+	return info.amount_sat;
+}
+
+/* Our anchors commitment: both anchors recognised and left (resolved
+ * from the start, never spent by us), to_local swept after the delay as
+ * without anchors. */
+static void test_anchors_local_to_local(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit, *sweep;
+	struct onchain_output_info info;
+	int to_local;
+
+	world_open_anchors(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	CHECK(commit && world_verify(&w, commit));
+	run_block(&r, 100, &commit, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_LOCAL);
+	/* to_local, to_remote (theirs), two HTLCs, two anchors. */
+	CHECK(onchain_num_outputs(r.oc) == 6);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_ANCHOR, 1) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_ANCHOR, 2) < 0);
+	for (int k = 0; k < 2; k++) {
+		onchain_get_output(r.oc, (size_t)output_of(r.oc, ONCHAIN_OUT_ANCHOR, (size_t)k), &info);
+		CHECK(info.amount_sat == 330 && info.is_resolved && !info.is_dust);
+		CHECK(info.spendable_height == 0);
+	}
+	to_local = output_of(r.oc, ONCHAIN_OUT_DELAYED, 0);
+	CHECK(to_local >= 0);
+	run_until(&r, 243);
+	CHECK(r.num_sent == 0);
+	run_until(&r, 244);
+	CHECK(r.num_sent == 1);
+	sweep = last_sent(&r);
+	CHECK(sweep && sweep->num_inputs == 1 && world_verify(&w, sweep));
+	CHECK(sweep && sweep->inputs[0].sequence == 145);
+	CHECK(sweep && sweep->outputs[0].amount_sat
+	      == amount_of(r.oc, to_local) - sweep_fee(sweep, 1000));
+	/* One block short of the delay, the script's CSV refuses it. */
+	if (sweep) {
+		struct bitcoin_tx *early = bitcoin_tx_dup(sweep);
+		early->inputs[0].sequence = 144;
+		CHECK(!world_verify(&w, early));
+		bitcoin_tx_free(early);
+	}
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* The peer's anchors commitment: to_remote (P2WSH, 1 OP_CSV) swept to the
+ * wallet with nSequence 1 and the payment_basepoint secret; our HTLC
+ * claims carry nSequence 1 too (BOLT #3's `1 OP_CHECKSEQUENCEVERIFY`);
+ * the anchors are left, and everything resolves without them. */
+static void test_anchors_remote_commitment(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit, *to_remote, *claim, *timeout;
+	const struct privkey *pay_key;
+	struct privkey htlc_key;
+	int out;
+
+	world_open_anchors(&w);
+	pay_key = &w.p.node[0].secrets.payment_basepoint_secret;
+	remote_htlc_key(&w, &htlc_key);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[1].ch);
+	run_block(&r, 100, &commit, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REMOTE);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_WALLET, 0) < 0);
+	out = output_of(r.oc, ONCHAIN_OUT_TO_REMOTE_CSV, 0);
+	CHECK(out >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_ANCHOR, 1) >= 0);
+	/* Spendable in the next block: handed over at once. */
+	CHECK(r.num_sent == 1);
+	to_remote = last_sent(&r);
+	CHECK(to_remote && to_remote->num_inputs == 1 && world_verify(&w, to_remote));
+	CHECK(to_remote && to_remote->inputs[0].sequence == 1);
+	CHECK(to_remote && to_remote->inputs[0].num_witness == 2);
+	CHECK(to_remote && to_remote->outputs[0].amount_sat
+	      == amount_of(r.oc, out) - sweep_fee(to_remote, 1000));
+	CHECK(to_remote && to_remote->outputs[0].script_len == 22
+	      && memcmp(to_remote->outputs[0].script, sweep_script, 22) == 0);
+	/* Without the one block's wait, its CSV refuses it. */
+	CHECK(to_remote && !refused_with_sequence(&w, to_remote, pay_key, 1));
+	CHECK(to_remote && refused_with_sequence(&w, to_remote, pay_key, 0));
+	run_block(&r, 101, &to_remote, 1);
+	CHECK(r.num_sent == 1);
+
+	/* B (theirs) with its preimage, nSequence 1. */
+	run_preimage(&r, 2);
+	CHECK(r.num_sent == 2);
+	claim = last_sent(&r);
+	CHECK(claim && world_verify(&w, claim) && claim->inputs[0].sequence == 1);
+	CHECK(claim && claim->outputs[0].amount_sat == 40000 - sweep_fee(claim, 2500));
+	CHECK(claim && !refused_with_sequence(&w, claim, &htlc_key, 1));
+	CHECK(claim && refused_with_sequence(&w, claim, &htlc_key, 0));
+
+	/* A (ours) after its expiry, nSequence 1 and locktime 501. */
+	run_until(&r, 501);
+	CHECK(r.num_sent == 3);
+	timeout = last_sent(&r);
+	CHECK(timeout && world_verify(&w, timeout) && timeout->locktime == 501);
+	CHECK(timeout && timeout->inputs[0].sequence == 1);
+	CHECK(timeout && timeout->outputs[0].amount_sat == 50000 - sweep_fee(timeout, 2500));
+	CHECK(timeout && !refused_with_sequence(&w, timeout, &htlc_key, 1));
+	CHECK(timeout && refused_with_sequence(&w, timeout, &htlc_key, 0));
+	run_block(&r, 502, (struct bitcoin_tx *[]){ claim, timeout }, 2);
+	run_until(&r, 507);
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 1);
+	run_until(&r, 600);
+	CHECK(count_events(&r, ONCHAIN_EVENT_ALL_RESOLVED) == 0);
+	run_until(&r, 601);
+	CHECK(count_events(&r, ONCHAIN_EVENT_ALL_RESOLVED) == 1);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A revoked anchors commitment: the justice transaction takes to_local and
+ * both HTLC outputs with the revocation key (no CSV on that branch), the
+ * to_remote is swept after its block, the anchors are left. */
+static void test_anchors_revoked_penalty(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *old, *justice = NULL, *to_remote = NULL;
+	uint64_t total = 0;
+
+	world_open_anchors(&w);
+	old = revoke_one(&w, NULL);
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REVOKED);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_TO_REMOTE_CSV, 0) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_PENALTY, 2) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_ANCHOR, 1) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_THEIRS, 0) < 0);
+	CHECK(r.num_sent == 2);
+	for (size_t i = 0; i < r.num_sent; i++) {
+		if (r.sent[i]->num_inputs == 3)
+			justice = r.sent[i];
+		else
+			to_remote = r.sent[i];
+	}
+	CHECK(justice && world_verify(&w, justice));
+	for (size_t i = 0; justice && i < justice->num_inputs; i++)
+		total += world_find(&w, &justice->inputs[i].prevout)->amount_sat;
+	CHECK(justice && justice->outputs[0].amount_sat == total - sweep_fee(justice, 2500));
+	CHECK(to_remote && world_verify(&w, to_remote) && to_remote->inputs[0].sequence == 1);
+	CHECK(to_remote && refused_with_sequence(&w, to_remote,
+						 &w.p.node[0].secrets.payment_basepoint_secret, 0));
+	run_block(&r, 101, (struct bitcoin_tx *[]){ justice, to_remote }, 2);
+	run_until(&r, 200);
+	CHECK(onchain_is_resolved(r.oc));
+	bitcoin_tx_free(old);
+	run_free(&r);
+	world_free(&w);
 }
 
 int main(void)
@@ -900,6 +1120,9 @@ int main(void)
 	RUN(test_serialize_round_trip);
 	RUN(test_pending_sweep_survives_restart);
 	RUN(test_dust_left);
-	RUN(test_anchors_and_unfunded_refused);
+	RUN(test_unfunded_has_no_view);
+	RUN(test_anchors_local_to_local);
+	RUN(test_anchors_remote_commitment);
+	RUN(test_anchors_revoked_penalty);
 	return test_done();
 }
