@@ -24,9 +24,29 @@ from test_channels import chain_pair
 TO_SELF_DELAY = 144
 # onchain/onchain.h ONCHAIN_IRREVOCABLE_DEPTH.
 IRREVOCABLE_DEPTH = 100
-# The resolver follows static_remotekey channels (anchor channels are the
-# next step), so these nodes open those.
+# Nodes that open static_remotekey channels; without it, ohm nodes open
+# option_anchors channels.
 STATIC = ["--anchors=false"]
+# Each of the two channel types the resolver follows.
+CHANNEL_TYPES = [pytest.param(STATIC, id="static_remotekey"), pytest.param([], id="anchors")]
+# BOLT 3: the two anchor outputs of an option_anchors commitment, paid by
+# the funder (a, in these tests).
+ANCHOR_SAT = 330
+
+
+def anchors_sat(extra):
+    return 2 * ANCHOR_SAT if extra != STATIC else 0
+
+
+def check_anchors_left(view, extra):
+    """The anchors (option_anchors only) are listed and resolved as they
+    are: only for CPFP, anyone's after 16 blocks (BOLT 5)."""
+    anchors = [o for o in view["outputs"] if o["kind"] == "anchor"]
+    assert len(anchors) == (2 if extra != STATIC else 0)
+    for anchor in anchors:
+        assert anchor["amount_msat"] == ANCHOR_SAT * 1000
+        assert anchor["resolved"] is True and "resolved_by" not in anchor
+        assert "blocks_left" not in anchor
 
 
 def close_unilaterally(node, peer):
@@ -75,9 +95,11 @@ def spends(tx, txid, vout):
     return any(i["txid"] == txid and i["vout"] == vout for i in tx.inputs)
 
 
-def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain):
-    a, b = chain_pair(node_factory, devchain, STATIC)
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain, extra):
+    a, b = chain_pair(node_factory, devchain, extra)
     open_channel(a, b, devchain)
+    assert channel(a)["channel_type"]["bits"] == ([12] if extra == STATIC else [12, 22])
     balance_sat = channel(a)["to_us_msat"] // 1000
     assert balance_sat == FUNDING_SAT - PUSH_MSAT // 1000
     assert b.stop() == 0
@@ -86,18 +108,20 @@ def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain)
              what="a's commitment in the mempool")
     mine(devchain, 1, a)
     close_height = blockheight(a)
-    # a funds the channel: the commitment's fee is a's.  Without HTLCs its
-    # one P2WSH output is a's to_local.
-    [to_local] = p2wsh_outputs(commitment)
-    to_local_sat = commitment.outputs[to_local]["value"]
-    assert to_local_sat == balance_sat - commitment_fee(commitment)
 
     wait_for(lambda: "onchain" in channel(a), 10, what="a's resolver")
     view = onchain(a)
     assert channel(a)["state"] == "ONCHAIN"
     assert view["close"] == "local" and view["resolved"] is False
+    assert sorted(o["kind"] for o in view["outputs"]) == sorted(
+        ["delayed_to_us", "theirs"] + ["anchor"] * (2 if extra != STATIC else 0))
+    check_anchors_left(view, extra)
+    # a funds the channel: the commitment's fee (and the anchors) are a's.
     [ours] = [o for o in view["outputs"] if o["kind"] == "delayed_to_us"]
-    assert ours["outpoint"] == "{}:{}".format(commitment.txid(), to_local)
+    txid, to_local = outpoint(ours["outpoint"])
+    assert txid == commitment.txid() and to_local in p2wsh_outputs(commitment)
+    to_local_sat = commitment.outputs[to_local]["value"]
+    assert to_local_sat == balance_sat - commitment_fee(commitment) - anchors_sat(extra)
     assert ours["amount_msat"] == to_local_sat * 1000
     assert ours["resolved"] is False
     assert ours["blocks_left"] == TO_SELF_DELAY - 1
@@ -130,9 +154,10 @@ def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain)
     mine_out = wait_for(lambda: [o for o in outputs(a) if o["txid"] == sweep.txid()], 10,
                         what="the sweep in a's wallet")
     assert mine_out[0]["amount_msat"] == sweep.outputs[0]["value"] * 1000
-    # Everything the channel held for a came back, less the two fees.
+    # Everything the channel held for a came back, less the two fees (and
+    # the anchors, left on chain).
     assert mine_out[0]["amount_msat"] // 1000 == (
-        balance_sat - commitment_fee(commitment) - sweep_fee)
+        balance_sat - commitment_fee(commitment) - anchors_sat(extra) - sweep_fee)
     [ours] = [o for o in onchain(a)["outputs"] if o["kind"] == "delayed_to_us"]
     assert ours["resolved"] is True and ours["resolved_by"] == sweep.txid()
 
@@ -157,6 +182,7 @@ def test_peer_force_close_pays_to_remote(node_factory, devchain):
     wait_for(lambda: "onchain" in channel(a), 10, what="a's resolver")
     view = onchain(a)
     assert view["close"] == "remote"
+    assert not mempool(devchain)
     [wallet] = [o for o in view["outputs"] if o["kind"] == "to_wallet"]
     # a pays the fee of b's commitment too (a is the funder).
     assert wallet["amount_msat"] // 1000 == balance_sat - commitment_fee(commitment)
@@ -166,6 +192,67 @@ def test_peer_force_close_pays_to_remote(node_factory, devchain):
     assert coin["amount_msat"] == wallet["amount_msat"]
     # Nothing else is ours: b's to_local is b's.
     assert {o["kind"] for o in view["outputs"]} == {"to_wallet", "theirs"}
+    mine(devchain, IRREVOCABLE_DEPTH - 2, a)
+    assert onchain(a)["resolved"] is False
+    mine(devchain, 1, a)
+    wait_for(lambda: onchain(a)["resolved"], 10, what="a's channel resolved")
+
+
+def test_peer_force_close_anchors_to_remote_swept_after_one_block(node_factory, devchain):
+    """option_anchors: a's to_remote on b's commitment is a P2WSH with
+    `1 OP_CHECKSEQUENCEVERIFY` (BOLT 3): a's resolver sweeps it to the
+    wallet with nSequence 1 and its payment_basepoint, once the commitment
+    has one confirmation; the anchors are left."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    assert channel(a)["channel_type"]["bits"] == [12, 22]
+    balance_sat = channel(a)["to_us_msat"] // 1000
+    assert a.stop() == 0
+    commitment = close_unilaterally(b, a)
+    assert b.stop() == 0
+    mine(devchain, 1)
+    close_height = devchain.rpc("getblockcount")
+    a.start()
+    wait_synced(a, devchain)
+    wait_for(lambda: "onchain" in channel(a), 10, what="a's resolver")
+    view = onchain(a)
+    assert view["close"] == "remote"
+    assert sorted(o["kind"] for o in view["outputs"]) == [
+        "anchor", "anchor", "theirs", "to_remote_csv"]
+    check_anchors_left(view, [])
+    [ours] = [o for o in view["outputs"] if o["kind"] == "to_remote_csv"]
+    txid, vout = outpoint(ours["outpoint"])
+    to_remote_sat = commitment.outputs[vout]["value"]
+    # a is the funder: the fee and the anchors are a's.
+    assert to_remote_sat == balance_sat - commitment_fee(commitment) - 2 * ANCHOR_SAT
+    assert ours["amount_msat"] == to_remote_sat * 1000
+    # Not the wallet's until swept: nothing pays a's key directly.
+    assert not [o for o in outputs(a) if o["txid"] == commitment.txid()]
+
+    sweep = wait_mempool(devchain, lambda tx: spends(tx, commitment.txid(), vout),
+                         "a's sweep of to_remote")
+    assert len(sweep.inputs) == 1 and sweep.inputs[0]["sequence"] == 1
+    # <remote_sig> and the witness script.
+    assert len(sweep.inputs[0]["witness"]) == 2
+    assert len(sweep.outputs) == 1
+    sweep_fee = to_remote_sat - sweep.outputs[0]["value"]
+    assert 253 * sweep.weight() // 1000 <= sweep_fee <= 2500 * (sweep.weight() + 2) // 1000
+
+    # kill -9 with the sweep in the mempool: the same one again.
+    a.kill()
+    a.start()
+    wait_synced(a, devchain)
+    mine(devchain, 1, a)
+    assert find_tx(devchain, sweep.txid(), close_height) is not None
+    coin = wait_for(lambda: [o for o in outputs(a) if o["txid"] == sweep.txid()], 10,
+                    what="the sweep in a's wallet")
+    assert [c["amount_msat"] for c in coin] == [sweep.outputs[0]["value"] * 1000]
+    # Everything the channel held for a came back, less the commitment's
+    # fee, the anchors and the sweep's fee.
+    assert coin[0]["amount_msat"] // 1000 == (
+        balance_sat - commitment_fee(commitment) - 2 * ANCHOR_SAT - sweep_fee)
+    [ours] = [o for o in onchain(a)["outputs"] if o["kind"] == "to_remote_csv"]
+    assert ours["resolved"] is True and ours["resolved_by"] == sweep.txid()
     mine(devchain, IRREVOCABLE_DEPTH - 2, a)
     assert onchain(a)["resolved"] is False
     mine(devchain, 1, a)
