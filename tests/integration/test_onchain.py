@@ -309,12 +309,20 @@ def outpoint(text):
     return txid, int(vout)
 
 
-def test_revoked_commitment_loses_everything_to_the_justice_tx(node_factory, devchain):
+@pytest.mark.parametrize("anchors", [False, True], ids=["static_remotekey", "anchors"])
+def test_revoked_commitment_loses_everything_to_the_justice_tx(node_factory, devchain,
+                                                               anchors):
     """The fundee broadcasts its revoked #1: ohm's justice transaction takes
     the fundee's to_local and X's output with the revocation key, ohm's
-    to_remote is its wallet's, and ohm ends with everything the revoked
-    commitment held but the two fees."""
-    o = hostile.open_channel(node_factory, devchain)
+    to_remote is its wallet's (with option_anchors: swept after its block,
+    the anchors left), and ohm ends with everything the revoked commitment
+    held but the fees (and the anchors)."""
+    if anchors:
+        o = hostile.open_channel(node_factory, devchain, accept_anchors=True,
+                                 features=hostile.FUNDEE_INIT_FEATURES | {23})
+        assert o.channel.anchors
+    else:
+        o = hostile.open_channel(node_factory, devchain)
     node, ohm = o.node, hostile.peer_id(o)
     signed_1, htlc_x, _ = revoked_with_htlc(o)
     revoked = broadcast_fundee_commitment(o, 1, [htlc_x], signed_1["signature"])
@@ -323,28 +331,44 @@ def test_revoked_commitment_loses_everything_to_the_justice_tx(node_factory, dev
     view = wait_for(lambda: hostile.peer_channel(node, ohm).get("onchain"), 10,
                     what="ohm's resolver")
     assert view["close"] == "revoked"
-    assert sorted(x["kind"] for x in view["outputs"]) == ["penalty", "penalty", "to_wallet"]
-    justice = wait_mempool(devchain, lambda tx: any(i["txid"] == revoked.txid()
-                                                    for i in tx.inputs), "the justice tx")
-    assert sorted((i["txid"], i["vout"]) for i in justice.inputs) == sorted(
-        outpoint(x["outpoint"]) for x in view["outputs"] if x["kind"] == "penalty")
+    wallet_kind = "to_remote_csv" if anchors else "to_wallet"
+    assert sorted(x["kind"] for x in view["outputs"]) == sorted(
+        ["penalty", "penalty", wallet_kind] + ["anchor"] * (2 if anchors else 0))
+    check_anchors_left(view, [] if anchors else STATIC)
+    penalties = sorted(outpoint(x["outpoint"]) for x in view["outputs"]
+                       if x["kind"] == "penalty")
+    justice = wait_mempool(devchain, lambda tx: sorted((i["txid"], i["vout"])
+                                                       for i in tx.inputs) == penalties,
+                           "the justice tx")
     taken = sum(revoked.outputs[i["vout"]]["value"] for i in justice.inputs)
     # The fundee's to_local (its 100000 sat push) and X.
     assert taken == 100000 + 20000
     justice_fee = taken - justice.outputs[0]["value"]
     assert 0 < justice_fee < 2500 * (justice.weight() + 10) // 1000
+    [wallet] = [x for x in view["outputs"] if x["kind"] == wallet_kind]
+    ours = {(justice.txid(), 0)}
+    sweep_fee = 0
+    if anchors:
+        sweep = wait_mempool(devchain, lambda tx: [(i["txid"], i["vout"]) for i in tx.inputs]
+                             == [outpoint(wallet["outpoint"])], "the sweep of to_remote")
+        assert sweep.inputs[0]["sequence"] == 1
+        sweep_fee = wallet["amount_msat"] // 1000 - sweep.outputs[0]["value"]
+        ours.add((sweep.txid(), 0))
+    else:
+        ours.add(outpoint(wallet["outpoint"]))
 
     devchain.generate(1, BURN_ADDRESS)
     wait_synced(node, devchain)
     assert find_tx(devchain, justice.txid()) is not None
-    [wallet] = [x for x in view["outputs"] if x["kind"] == "to_wallet"]
-    got = wait_for(lambda: wallet_coins_sat(node, {(justice.txid(), 0),
-                                                    outpoint(wallet["outpoint"])}), 10,
-                   what="the justice output in ohm's wallet")
+    got = wait_for(lambda: wallet_coins_sat(node, ours) if all(
+        any((f["txid"], f["output"]) == op for f in outputs(node)) for op in ours) else None,
+                   10, what="the justice output in ohm's wallet")
     fee_revoked = hostile.FUNDING_SAT - sum(out["value"] for out in revoked.outputs)
     # Everything the revoked commitment held came to ohm, less its fee
-    # (ohm funded the channel) and the justice fee.
-    assert got == hostile.FUNDING_SAT - fee_revoked - justice_fee
+    # (ohm funded the channel: the anchors too) and the justice fee (and
+    # the to_remote sweep's).
+    assert got == (hostile.FUNDING_SAT - fee_revoked - justice_fee - sweep_fee
+                   - (2 * ANCHOR_SAT if anchors else 0))
     for x in hostile.peer_channel(node, ohm)["onchain"]["outputs"]:
         if x["kind"] == "penalty":
             assert x["resolved"] is True and x["resolved_by"] == justice.txid()
