@@ -50,7 +50,12 @@
  * onchain_free() wipes its secrets.
  *
  * option_anchors (BOLT #3): every spend of an HTLC output of a commitment
- * by its counterparty waits one block (nSequence 1); the anchor outputs are
+ * by its counterparty waits one block (nSequence 1); our HTLC-timeout and
+ * HTLC-success transactions get their fee from a wallet coin the caller
+ * hands over (feerates->fee_source) at the urgent feerate, with a change
+ * output to the sweep script (the wallet must take that coin when the
+ * transaction is handed over: it spends an input not the resolver's, see
+ * onchain_broadcast's fee_coin); the anchor outputs are
  * left (ONCHAIN_OUT_ANCHOR, resolved from the start: the CPFP of our
  * commitment is the broadcaster's business, and after 16 blocks anyone
  * may sweep them).
@@ -122,9 +127,33 @@ enum onchain_output_kind {
 /* "delayed_to_us", ... */
 const char *onchain_output_kind_name(enum onchain_output_kind kind);
 
+/* A confirmed P2WPKH coin of the caller's wallet, to pay the fee of an
+ * option_anchors HTLC transaction of ours. */
+struct onchain_fee_coin {
+	struct bitcoin_outpoint outpoint;
+	uint64_t amount_sat;
+	uint8_t script[22];		/* its P2WPKH scriptPubKey */
+	struct privkey key;		/* its key: wiped once used */
+};
+
+/* Where the fee of our option_anchors HTLC transactions comes from: BOLT 3
+ * makes them zero-fee, the peer's signature SIGHASH_SINGLE|ANYONECANPAY,
+ * so we add a coin of the wallet and a change output (to the sweep
+ * script) and sign our side SIGHASH_ALL over the whole. */
+struct onchain_fee_source {
+	/* Fills coin with a coin worth at least min_sat, not handed out
+	 * before in this call of the resolver.  Returns: false if the wallet
+	 * has none (the HTLC transaction waits for the next block). */
+	bool (*get_coin)(void *arg, uint64_t min_sat, struct onchain_fee_coin *coin);
+	void *arg;
+};
+
 struct onchain_feerates {
 	uint32_t urgent_perkw;		/* HTLC claims, the penalty */
 	uint32_t normal_perkw;		/* sweeps of our delayed outputs */
+	/* option_anchors channels' HTLC transactions on our commitment (NULL:
+	 * none, they wait). */
+	const struct onchain_fee_source *fee_source;
 };
 
 enum onchain_event_type {
@@ -153,6 +182,10 @@ struct onchain_broadcast {
 	/* The height by which it must be in a block. */
 	uint32_t deadline;
 	enum onchain_output_kind kind;		/* of its first input */
+	/* It spends a wallet coin (fee_coin, its last input) and pays change
+	 * to the sweep script (its last output). */
+	bool has_fee_coin;
+	struct bitcoin_outpoint fee_coin;
 };
 
 struct onchain_effects {

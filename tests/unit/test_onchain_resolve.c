@@ -4,6 +4,7 @@
  * script interpreter (standard flags) against the outputs it spends, the
  * amounts and fees exact, the penalty after a cheater's second stage, a
  * reorg, and the database form. */
+#include "bitcoin/script.h"
 #include "bitcoin/sighash.h"
 #include "bitcoin/signature.h"
 #include "contrib/devchain/interpreter.h"
@@ -1104,6 +1105,166 @@ static void test_anchors_revoked_penalty(void)
 	world_free(&w);
 }
 
+/* The test's wallet: coins on the world's chain, each P2WPKH to its own
+ * key, handed out once each. */
+struct test_wallet {
+	struct onchain_fee_coin coins[2];
+	size_t num_coins, num_given;
+	uint64_t last_min_sat;
+};
+
+static bool test_wallet_get_coin(void *arg, uint64_t min_sat, struct onchain_fee_coin *coin)
+{
+	struct test_wallet *tw = arg;
+
+	tw->last_min_sat = min_sat;
+	if (tw->num_given == tw->num_coins || tw->coins[tw->num_given].amount_sat < min_sat)
+		return false;
+	*coin = tw->coins[tw->num_given++];
+	return true;
+}
+
+/* Puts a coin of amount_sat for the wallet on the world's chain. */
+static void test_wallet_add(struct test_wallet *tw, struct world *w, uint64_t amount_sat,
+			    uint8_t key_byte)
+{
+	struct onchain_fee_coin *coin = &tw->coins[tw->num_coins++];
+	struct bitcoin_outpoint nowhere = { .vout = key_byte };
+	struct bitcoin_tx *tx = bitcoin_tx_new(2, 0);
+	struct wirebuf *script = wirebuf_new();
+	struct pubkey pubkey;
+
+	memset(coin, 0, sizeof(*coin));
+	memset(&coin->key, key_byte, sizeof(coin->key));
+	CHECK(pubkey_from_privkey(w->p.ctx, &pubkey, &coin->key));
+	script_p2wpkh_for_pubkey(script, w->p.ctx, &pubkey);
+	CHECK(script->len == sizeof(coin->script));
+	memcpy(coin->script, script->data, script->len);
+	bitcoin_tx_add_input(tx, &nowhere, 0xffffffff);
+	bitcoin_tx_add_output(tx, amount_sat, script->data, script->len);
+	bitcoin_tx_txid(&coin->outpoint.txid, tx);
+	coin->outpoint.vout = 0;
+	coin->amount_sat = amount_sat;
+	world_add(w, tx);
+	bitcoin_tx_free(tx);
+	wirebuf_free(script);
+}
+
+/* The fee an anchors HTLC transaction of ours pays: its weight with its
+ * three signatures counted at 73 bytes. */
+static uint64_t anchor_htlc_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw)
+{
+	size_t weight = bitcoin_tx_weight(tx);
+
+	weight += 3 * 73 - tx->inputs[0].witness[1].len - tx->inputs[0].witness[2].len
+		- tx->inputs[1].witness[0].len;
+	return ((uint64_t)feerate_perkw * weight + 999) / 1000;
+}
+
+/* Checks tx, our anchors HTLC transaction of the HTLC of amount_sat with
+ * coin paying its fee: the HTLC's value whole in output 0 (BOLT 3: zero
+ * fee), the coin less the fee as change to the sweep script, the peer's
+ * signature SIGHASH_SINGLE|ANYONECANPAY and ours SIGHASH_ALL, all through
+ * the interpreter. */
+static void check_anchor_htlc_tx(struct world *w, const struct bitcoin_tx *tx,
+				 uint64_t amount_sat, const struct onchain_fee_coin *coin,
+				 uint32_t feerate_perkw)
+{
+	CHECK(tx->num_inputs == 2 && tx->num_outputs == 2);
+	if (tx->num_inputs != 2 || tx->num_outputs != 2)
+		return;
+	CHECK(world_verify(w, tx));
+	CHECK(tx->inputs[0].sequence == 1);
+	CHECK(tx->inputs[0].num_witness == 5 && tx->inputs[1].num_witness == 2);
+	CHECK(tx->inputs[0].witness[1].data[tx->inputs[0].witness[1].len - 1] == 0x83);
+	CHECK(tx->inputs[0].witness[2].data[tx->inputs[0].witness[2].len - 1] == 0x01);
+	CHECK(bitcoin_txid_eq(&tx->inputs[1].prevout.txid, &coin->outpoint.txid)
+	      && tx->inputs[1].prevout.vout == coin->outpoint.vout);
+	CHECK(tx->outputs[0].amount_sat == amount_sat);
+	CHECK(tx->outputs[1].script_len == sizeof(sweep_script)
+	      && memcmp(tx->outputs[1].script, sweep_script, sizeof(sweep_script)) == 0);
+	CHECK(tx->outputs[1].amount_sat == coin->amount_sat - anchor_htlc_fee(tx, feerate_perkw));
+	/* The peer's signature read as SIGHASH_ALL does not hold: it is
+	 * SINGLE|ANYONECANPAY, which lets our input and change be added. */
+	{
+		struct bitcoin_tx *copy = bitcoin_tx_dup(tx);
+		copy->inputs[0].witness[1].data[copy->inputs[0].witness[1].len - 1] = 0x01;
+		CHECK(!world_verify(w, copy));
+		bitcoin_tx_free(copy);
+	}
+	/* At least the feerate over its weight: a real fee. */
+	CHECK(anchor_htlc_fee(tx, feerate_perkw) >= 2500 * bitcoin_tx_weight(tx) / 1000);
+}
+
+/* Our anchors commitment's HTLCs: the zero-fee HTLC-success and
+ * HTLC-timeout get a wallet coin and change; without a coin they wait;
+ * each coin is used once; their outputs are swept after the delay. */
+static void test_anchors_local_htlcs_fee_from_the_wallet(void)
+{
+	struct world w;
+	struct run r;
+	struct test_wallet tw;
+	struct onchain_fee_source source = { .get_coin = test_wallet_get_coin, .arg = &tw };
+	struct bitcoin_tx *commit, *success, *timeout, *sweep;
+
+	world_open_anchors(&w);
+	memset(&tw, 0, sizeof(tw));
+	test_wallet_add(&tw, &w, 20000, 0x31);
+	test_wallet_add(&tw, &w, 30000, 0x32);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_SUCCESS, 0) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT, 0) >= 0);
+
+	/* No wallet: B's HTLC-success waits, it is not sent zero-fee. */
+	run_preimage(&r, 2);
+	CHECK(r.num_sent == 0);
+	r.rates.fee_source = &source;
+	run_block(&r, 101, NULL, 0);
+	CHECK(r.num_sent == 1 && tw.num_given == 1);
+	/* Asked for the fee at 2500 perkw of 1102 weight, and a change. */
+	CHECK(tw.last_min_sat == (2500 * 1102 + 999) / 1000 + 330);
+	success = last_sent(&r);
+	check_anchor_htlc_tx(&w, success, 40000, &tw.coins[0], 2500);
+	CHECK(success->locktime == 0 && success->inputs[0].witness[3].len == 32);
+	/* Pending: not built again (nor another coin taken) at the next block. */
+	run_block(&r, 102, NULL, 0);
+	CHECK(r.num_sent == 1 && tw.num_given == 1);
+	run_block(&r, 103, &success, 1);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_DELAYED, 1) >= 0);
+
+	/* A times out: HTLC-timeout with the second coin, locktime 501. */
+	run_until(&r, 500);
+	CHECK(tw.num_given == 1);
+	run_until(&r, 501);
+	CHECK(tw.num_given == 2);
+	timeout = NULL;
+	for (size_t i = 0; i < r.num_sent; i++)
+		if (r.sent[i]->locktime == 501)
+			timeout = r.sent[i];
+	CHECK(timeout != NULL);
+	if (timeout) {
+		check_anchor_htlc_tx(&w, timeout, 50000, &tw.coins[1], 2500);
+		CHECK(timeout->inputs[0].witness[3].len == 0);
+		run_block(&r, 502, &timeout, 1);
+	}
+	/* Its output (output 0) swept after the delay, as without anchors. */
+	run_until(&r, 502 + 144);
+	sweep = last_sent(&r);
+	if (timeout && sweep) {
+		struct bitcoin_txid timeout_txid;
+		bitcoin_tx_txid(&timeout_txid, timeout);
+		CHECK(sweep->num_inputs == 1 && sweep->inputs[0].prevout.vout == 0
+		      && bitcoin_txid_eq(&sweep->inputs[0].prevout.txid, &timeout_txid));
+	}
+	CHECK(sweep && world_verify(&w, sweep) && sweep->inputs[0].sequence == 145);
+	CHECK(sweep && sweep->outputs[0].amount_sat == 50000 - sweep_fee(sweep, 1000));
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
 int main(void)
 {
 	RUN(test_local_commitment);
@@ -1124,5 +1285,6 @@ int main(void)
 	RUN(test_anchors_local_to_local);
 	RUN(test_anchors_remote_commitment);
 	RUN(test_anchors_revoked_penalty);
+	RUN(test_anchors_local_htlcs_fee_from_the_wallet);
 	return test_done();
 }
