@@ -19,7 +19,12 @@
  * channel is handed over), so the wallet sees them (listfunds).  The
  * to_remote output of the peer's commitment is the wallet's already (it
  * watches our payment_basepoint, channels_chain.c), except with
- * option_anchors: the resolver sweeps it after its CSV of 1.
+ * option_anchors: the resolver sweeps it after its CSV of 1.  An
+ * option_anchors HTLC transaction of ours pays its fee with a confirmed
+ * wallet coin (wallet_fee_coin) and change to the wallet; the wallet
+ * records it (wallet_record_spend) in the transaction that hands it over,
+ * before it is sent.  Without such a coin it waits (logged at each
+ * block).
  *
  * Calls come from above: the channels hand a channel over
  * (resolvers_watch) when a block spends its funding output; the commands

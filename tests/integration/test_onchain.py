@@ -455,15 +455,20 @@ def mine_until(devchain, height, *nodes, mine_fn=mine):
         mine_fn(devchain, count, *nodes)
 
 
-def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
+def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine, extra=STATIC):
     """a force closes with X (a's, 30000 sat) and Y (b's, 20000 sat) in
     flight: a claims Y with its HTLC-success once it has the preimage (the
     channel is closed: dev-fulfillhtlc hands it to the resolver), X
     returns by its HTLC-timeout after its expiry, and every output is swept
     after to_self_delay: a gets its balance and Y, less the fees of its
-    six transactions, to the satoshi."""
-    a, b = chain_pair(node_factory, devchain, STATIC)
+    six transactions, to the satoshi.  With option_anchors the HTLC
+    transactions are zero-fee (BOLT 3): a wallet coin pays each one's fee
+    and its change returns to the wallet."""
+    a, b = chain_pair(node_factory, devchain, extra)
     open_channel(a, b, devchain)
+    anchors = extra != STATIC
+    assert channel(a)["channel_type"]["bits"] == ([12, 22] if anchors else [12])
+    wallet_before = sum(o["amount_msat"] for o in outputs(a)) // 1000
     x, y = htlcs_both_ways(a, b)
     [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
     [x_out] = [h for h in channel(a)["htlcs"] if h["direction"] == "out"]
@@ -474,14 +479,17 @@ def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
     mine(devchain, 1, a)
     view = wait_for(lambda: channel(a).get("onchain"), 10, what="a's resolver")
     assert view["close"] == "local"
-    assert sorted(o["kind"] for o in view["outputs"]) == [
-        "delayed_to_us", "our_htlc_success", "our_htlc_timeout", "theirs"]
+    assert sorted(o["kind"] for o in view["outputs"]) == sorted(
+        ["delayed_to_us", "our_htlc_success", "our_htlc_timeout", "theirs"]
+        + ["anchor"] * (2 if anchors else 0))
+    check_anchors_left(view, extra)
 
     a.rpc("dev-fulfillhtlc", [b.id, y_in["id"], y["preimage"]])
     success = wait_mempool(devchain, lambda tx: spends(tx, commitment.txid(), outpoint(
         [o for o in view["outputs"] if o["kind"] == "our_htlc_success"][0]["outpoint"])[1]),
         "a's HTLC-success")
     assert success.inputs[0]["witness"][3] == bytes.fromhex(y["preimage"])
+    check_htlc_tx_fee(a, devchain, success, 20000, anchors)
     mine(devchain, 1, a)
 
     # X's HTLC-timeout: nLockTime is its expiry, so it goes out at that tip.
@@ -490,6 +498,7 @@ def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
     mine(devchain, 1, a)
     timeout = wait_mempool(devchain, lambda tx: tx.locktime == x_out["expiry"],
                            "a's HTLC-timeout")
+    check_htlc_tx_fee(a, devchain, timeout, 30000, anchors)
     mine(devchain, 1, a)
     assert find_tx(devchain, timeout.txid()) is not None
 
@@ -512,15 +521,51 @@ def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
                    what="the sweeps in a's wallet")
     fees = sum(fee_of(devchain, tx) for tx in [success, timeout] + sweeps)
     balance_sat = FUNDING_SAT - PUSH_MSAT // 1000
-    # a's balance with X back and Y won, less every fee it paid.
-    assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
+    if not anchors:
+        # a's balance with X back and Y won, less every fee it paid.
+        assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
+    # The whole wallet (the HTLC transactions' fee coins and their change
+    # included): a's balance with X back and Y won, less every fee it paid
+    # and the anchors it left.
+    wallet_after = wait_for(lambda: all(o["status"] == "confirmed" for o in outputs(a))
+                            and sum(o["amount_msat"] for o in outputs(a)) // 1000, 10,
+                            what="a's wallet settled")
+    assert wallet_after - wallet_before == (
+        balance_sat + 20000 - commitment_fee(commitment) - anchors_sat(extra) - fees)
     assert all(o["resolved"] for o in onchain(a)["outputs"])
     a.wait_for_log("HTLC {} failed on chain".format(x["htlc_id"]))
     return a
 
 
-def test_our_force_close_with_htlcs_both_ways(node_factory, devchain):
-    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine)
+def check_htlc_tx_fee(node, devchain, tx, htlc_sat, anchors):
+    """Without anchors an HTLC transaction pays its fee from the HTLC; with
+    option_anchors the HTLC's value goes whole to its delayed output, and
+    a confirmed wallet coin of node's (input 1, now spent) pays the fee,
+    its change (output 1) the wallet's."""
+    if not anchors:
+        assert len(tx.inputs) == 1 and len(tx.outputs) == 1
+        assert tx.outputs[0]["value"] < htlc_sat
+        return
+    assert len(tx.inputs) == 2 and len(tx.outputs) == 2
+    assert tx.inputs[0]["sequence"] == 1
+    assert tx.outputs[0]["value"] == htlc_sat
+    coin = tx.inputs[1]
+    [spent] = [o for o in outputs(node, True)
+               if (o["txid"], o["output"]) == (coin["txid"], coin["vout"])]
+    assert spent["status"] == "spent"
+    fee = spent["amount_msat"] // 1000 - tx.outputs[1]["value"]
+    assert fee == fee_of(devchain, tx) and fee > tx.weight() // 4
+    [change] = wait_for(lambda: [o for o in outputs(node)
+                                 if (o["txid"], o["output"]) == (tx.txid(), 1)], 10,
+                        what="the change in the wallet")
+    assert change["amount_msat"] == tx.outputs[1]["value"] * 1000
+    # The peer signed SIGHASH_SINGLE|ANYONECANPAY, we SIGHASH_ALL.
+    assert tx.inputs[0]["witness"][1][-1] == 0x83 and tx.inputs[0]["witness"][2][-1] == 0x01
+
+
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_our_force_close_with_htlcs_both_ways(node_factory, devchain, extra):
+    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine, extra)
 
 
 def test_kill9_at_random_points_during_resolution(node_factory, devchain):
