@@ -590,11 +590,15 @@ def test_kill9_at_random_points_during_resolution(node_factory, devchain):
     assert len(kills) >= 20
 
 
-def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain):
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain, extra):
     """b's commitment confirms with X and Y: a claims Y (b's) with the
-    preimage and X (a's) after its expiry, straight from b's commitment."""
-    a, b = chain_pair(node_factory, devchain, STATIC)
+    preimage and X (a's) after its expiry, straight from b's commitment
+    (with option_anchors each claim waits a block: nSequence 1, and the
+    to_remote is swept)."""
+    a, b = chain_pair(node_factory, devchain, extra)
     open_channel(a, b, devchain)
+    anchors = extra != STATIC
     x, y = htlcs_both_ways(a, b)
     [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
     [x_out] = [h for h in channel(a)["htlcs"] if h["direction"] == "out"]
@@ -606,26 +610,42 @@ def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain):
     wait_synced(a, devchain)
     view = wait_for(lambda: channel(a).get("onchain"), 10, what="a's resolver")
     assert view["close"] == "remote"
-    assert sorted(o["kind"] for o in view["outputs"]) == [
-        "their_htlc_success", "their_htlc_timeout", "theirs", "to_wallet"]
+    wallet_kind = "to_remote_csv" if anchors else "to_wallet"
+    assert sorted(o["kind"] for o in view["outputs"]) == sorted(
+        ["their_htlc_success", "their_htlc_timeout", "theirs", wallet_kind]
+        + ["anchor"] * (2 if anchors else 0))
+    check_anchors_left(view, extra)
+    [wallet] = [o for o in view["outputs"] if o["kind"] == wallet_kind]
+    ours = {outpoint(wallet["outpoint"])}
+    fees = 0
+    if anchors:
+        sweep = wait_mempool(devchain, lambda tx: spends(tx, *outpoint(wallet["outpoint"])),
+                             "a's sweep of to_remote")
+        assert sweep.inputs[0]["sequence"] == 1
+        ours = {(sweep.txid(), 0)}
 
     a.rpc("dev-fulfillhtlc", [b.id, y_in["id"], y["preimage"]])
     claim = wait_mempool(devchain, lambda tx: any(i["txid"] == commitment.txid()
+                                                  and i["witness"][1:2] == [
+                                                      bytes.fromhex(y["preimage"])]
                                                   for i in tx.inputs), "a's claim of Y")
-    assert claim.inputs[0]["witness"][1] == bytes.fromhex(y["preimage"])
+    assert claim.inputs[0]["sequence"] == (1 if anchors else 0xfffffffd)
     mine(devchain, 1, a)
+    if anchors:
+        fees += fee_of(devchain, sweep)
     mine_until(devchain, x_out["expiry"] - 1, a)
     mine(devchain, 1, a)
     timeout = wait_mempool(devchain, lambda tx: tx.locktime == x_out["expiry"],
                            "a's claim of X")
+    assert timeout.inputs[0]["sequence"] == (1 if anchors else 0xfffffffd)
     mine(devchain, 1, a)
-    [wallet] = [o for o in view["outputs"] if o["kind"] == "to_wallet"]
-    got = wait_for(lambda: wallet_coins_sat(a, {(claim.txid(), 0), (timeout.txid(), 0),
-                                                outpoint(wallet["outpoint"])}), 10,
-                   what="a's claims in its wallet")
-    fees = fee_of(devchain, claim) + fee_of(devchain, timeout)
+    ours |= {(claim.txid(), 0), (timeout.txid(), 0)}
+    got = wait_for(lambda: wallet_coins_sat(a, ours) if all(
+        any((f["txid"], f["output"]) == op for f in outputs(a)) for op in ours) else None,
+                   10, what="a's claims in its wallet")
+    fees += fee_of(devchain, claim) + fee_of(devchain, timeout)
     balance_sat = FUNDING_SAT - PUSH_MSAT // 1000
-    assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
+    assert got == balance_sat + 20000 - commitment_fee(commitment) - anchors_sat(extra) - fees
     # X fails upstream once its claim is 6 blocks deep (BOLT 5).
     mine(devchain, 4, a)
     assert "HTLC {} failed on chain".format(x["htlc_id"]) not in a.log()
