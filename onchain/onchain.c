@@ -69,6 +69,7 @@ void onchain_effects_clear(struct onchain_effects *fx)
 	for (size_t i = 0; i < fx->num_txs; i++)
 		bitcoin_tx_free(fx->txs[i].tx);
 	free(fx->txs);
+	free(fx->abandoned);
 	onchain_effects_init(fx);
 }
 

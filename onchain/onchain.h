@@ -195,6 +195,11 @@ struct onchain_effects {
 	size_t num_events;
 	struct onchain_broadcast *txs;
 	size_t num_txs;
+	/* Transactions handed over with a wallet fee coin that can no longer
+	 * confirm (another spent their HTLC output, or a reorg took what they
+	 * spend): the wallet forgets them, and the coin is free again. */
+	struct bitcoin_txid *abandoned;
+	size_t num_abandoned;
 };
 
 void onchain_effects_init(struct onchain_effects *fx);

@@ -357,23 +357,41 @@ static const struct bitcoin_tx *pending_for(const struct onchain *oc,
 
 /* Forgets the pending transactions that can no longer confirm, or did:
  * one spending an output that is spent, or whose first input is no longer
- * tracked. */
-static void prune_pending(struct onchain *oc)
+ * tracked; one with a wallet fee coin that did not confirm goes to
+ * fx->abandoned. */
+static void prune_pending(struct onchain *oc, struct onchain_effects *fx)
 {
 	size_t keep = 0;
 
 	for (size_t i = 0; i < oc->num_pending; i++) {
-		bool live = onchain_find_out(oc, &oc->pending[i]->inputs[0].prevout) != NULL;
+		struct bitcoin_tx *tx = oc->pending[i];
+		bool live = onchain_find_out(oc, &tx->inputs[0].prevout) != NULL;
+		bool confirmed = false, has_fee_coin = false;
+		struct bitcoin_txid txid;
+
+		bitcoin_tx_txid(&txid, tx);
 		/* Inputs not tracked: a wallet's fee coin (never the first). */
-		for (size_t j = 0; j < oc->pending[i]->num_inputs && live; j++) {
-			const struct onchain_out *out =
-				onchain_find_out(oc, &oc->pending[i]->inputs[j].prevout);
-			live = !out || !out->is_spent;
+		for (size_t j = 0; j < tx->num_inputs; j++) {
+			const struct onchain_out *out = onchain_find_out(oc, &tx->inputs[j].prevout);
+			if (!out) {
+				has_fee_coin = j > 0;
+				continue;
+			}
+			if (out->is_spent) {
+				live = false;
+				confirmed = bitcoin_txid_eq(&out->spent_by, &txid);
+			}
 		}
-		if (live)
-			oc->pending[keep++] = oc->pending[i];
-		else
-			bitcoin_tx_free(oc->pending[i]);
+		if (live) {
+			oc->pending[keep++] = tx;
+			continue;
+		}
+		if (has_fee_coin && !confirmed) {
+			fx->abandoned = oh_realloc(fx->abandoned,
+						   (fx->num_abandoned + 1) * sizeof(*fx->abandoned));
+			fx->abandoned[fx->num_abandoned++] = txid;
+		}
+		bitcoin_tx_free(tx);
 	}
 	oc->num_pending = keep;
 }
@@ -492,7 +510,7 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 {
 	if (!oc->num_log)
 		return;
-	prune_pending(oc);
+	prune_pending(oc, fx);
 	decide_penalty(oc, fx, feerates);
 	for (size_t i = 0; i < oc->num_outs; i++) {
 		struct onchain_out *out = &oc->outs[i];

@@ -231,6 +231,9 @@ static bool apply(struct resolvers *rs, struct resolver *r, struct onchain_effec
 			 db_errmsg(rs->setup.db));
 		return false;
 	}
+	for (size_t i = 0; i < fx->num_abandoned; i++)
+		if (!wallet_forget_spend(rs->setup.wallet, &fx->abandoned[i], err, errlen))
+			return false;
 	for (size_t i = 0; i < fx->num_txs; i++) {
 		struct after_commit *a;
 		/* A wallet coin pays its fee: taken before it leaves. */

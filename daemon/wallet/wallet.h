@@ -219,4 +219,12 @@ int wallet_fee_coin(struct wallet *wallet, uint64_t min_sat,
 bool wallet_record_spend(struct wallet *wallet, const struct bitcoin_tx *tx, char *err,
 			 size_t errlen);
 
+/* txid, recorded by wallet_record_spend, can no longer confirm (another
+ * transaction spent one of its inputs that is not ours): forgotten, with
+ * what spends its outputs, its coins free again.  Unknown: nothing.
+ * Precondition: inside the caller's database transaction.
+ * Returns: false with err on a database error. */
+bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
+			 size_t errlen);
+
 #endif /* OHM_DAEMON_WALLET_H */

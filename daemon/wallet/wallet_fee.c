@@ -108,3 +108,17 @@ bool wallet_record_spend(struct wallet *wallet, const struct bitcoin_tx *tx, cha
 			 db_errmsg(wallet->db));
 	return ok;
 }
+
+bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
+			 size_t errlen)
+{
+	int known = wallet_store_tx_lookup(wallet->db, txid, NULL);
+
+	if (known == 0)
+		return true;
+	if (known < 0 || !wallet_tx_forget(wallet, txid, "it can no longer confirm", 0)) {
+		snprintf(err, errlen, "cannot forget a transaction: %s", db_errmsg(wallet->db));
+		return false;
+	}
+	return true;
+}

@@ -36,6 +36,8 @@ struct run {
 	size_t num_events;
 	uint8_t *snapshot;
 	size_t snapshot_len;
+	struct bitcoin_txid abandoned[MAX_SEEN];
+	size_t num_abandoned;
 };
 
 static const uint8_t sweep_script[22] = { 0x00, 20, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
@@ -197,6 +199,8 @@ static void run_absorb(struct run *r, struct onchain_effects *fx)
 {
 	for (size_t i = 0; i < fx->num_events && r->num_events < MAX_SEEN; i++)
 		r->events[r->num_events++] = fx->events[i];
+	for (size_t i = 0; i < fx->num_abandoned && r->num_abandoned < MAX_SEEN; i++)
+		r->abandoned[r->num_abandoned++] = fx->abandoned[i];
 	for (size_t i = 0; i < fx->num_txs; i++) {
 		if (r->num_sent < MAX_SEEN) {
 			r->sent[r->num_sent++] = fx->txs[i].tx;
@@ -1249,6 +1253,8 @@ static void test_anchors_local_htlcs_fee_from_the_wallet(void)
 		CHECK(timeout->inputs[0].witness[3].len == 0);
 		run_block(&r, 502, &timeout, 1);
 	}
+	/* Both confirmed: neither abandoned. */
+	CHECK(r.num_abandoned == 0);
 	/* Its output (output 0) swept after the delay, as without anchors. */
 	run_until(&r, 502 + 144);
 	sweep = last_sent(&r);
@@ -1260,6 +1266,49 @@ static void test_anchors_local_htlcs_fee_from_the_wallet(void)
 	}
 	CHECK(sweep && world_verify(&w, sweep) && sweep->inputs[0].sequence == 145);
 	CHECK(sweep && sweep->outputs[0].amount_sat == 50000 - sweep_fee(sweep, 1000));
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* Our anchors HTLC-success waits in the mempool when the peer takes the
+ * HTLC output its own way: the transaction is given up (abandoned), so the
+ * wallet frees its fee coin. */
+static void test_anchors_htlc_tx_beaten_is_abandoned(void)
+{
+	struct world w;
+	struct run r;
+	struct test_wallet tw;
+	struct onchain_fee_source source = { .get_coin = test_wallet_get_coin, .arg = &tw };
+	struct bitcoin_tx *commit, *success, *theirs;
+	struct onchain_output_info info;
+	struct bitcoin_txid success_txid;
+
+	world_open_anchors(&w);
+	memset(&tw, 0, sizeof(tw));
+	test_wallet_add(&tw, &w, 20000, 0x33);
+	run_init(&r, &w, 0);
+	r.rates.fee_source = &source;
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	run_preimage(&r, 2);
+	CHECK(r.num_sent == 1);
+	success = last_sent(&r);
+	CHECK(success != NULL);
+	if (!success)
+		return;
+	bitcoin_tx_txid(&success_txid, success);
+	/* The peer's spend of the same output (its timeout path). */
+	onchain_get_output(r.oc, (size_t)output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_SUCCESS, 0), &info);
+	theirs = bitcoin_tx_new(2, 502);
+	bitcoin_tx_add_input(theirs, &info.outpoint, 1);
+	bitcoin_tx_add_output(theirs, 39000, sweep_script, sizeof(sweep_script));
+	run_block(&r, 101, &theirs, 1);
+	CHECK(r.num_abandoned == 1 && bitcoin_txid_eq(&r.abandoned[0], &success_txid));
+	/* Once only. */
+	run_block(&r, 102, NULL, 0);
+	CHECK(r.num_abandoned == 1 && r.num_sent == 1);
+	bitcoin_tx_free(theirs);
 	bitcoin_tx_free(commit);
 	run_free(&r);
 	world_free(&w);
@@ -1286,5 +1335,6 @@ int main(void)
 	RUN(test_anchors_remote_commitment);
 	RUN(test_anchors_revoked_penalty);
 	RUN(test_anchors_local_htlcs_fee_from_the_wallet);
+	RUN(test_anchors_htlc_tx_beaten_is_abandoned);
 	return test_done();
 }
