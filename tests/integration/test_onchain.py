@@ -568,11 +568,13 @@ def test_our_force_close_with_htlcs_both_ways(node_factory, devchain, extra):
     our_force_close_with_htlcs_both_ways(node_factory, devchain, mine, extra)
 
 
-def test_kill9_at_random_points_during_resolution(node_factory, devchain):
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_kill9_at_random_points_during_resolution(node_factory, devchain, extra):
     """The same close, with ohmd killed (SIGKILL) at a random moment after
     each of at least 20 blocks (before, during or after it processes the
     block): every restart resumes, and the end is the same, to the
-    satoshi: nothing lost, nothing spent twice."""
+    satoshi: nothing lost, nothing spent twice (with option_anchors, no
+    fee coin taken twice or lost)."""
     rng = random.Random(13)
     kills = []
 
@@ -586,7 +588,7 @@ def test_kill9_at_random_points_during_resolution(node_factory, devchain):
             node.start()
             wait_synced(node, chain)
 
-    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine_and_kill)
+    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine_and_kill, extra)
     assert len(kills) >= 20
 
 
