@@ -1314,6 +1314,58 @@ static void test_anchors_htlc_tx_beaten_is_abandoned(void)
 	world_free(&w);
 }
 
+/* A cheater's anchors HTLC-success of its revoked commitment (a fee input
+ * and change of its own added, as ours are) confirms before the justice
+ * transaction: the next justice takes its HTLC output (output 0) with the
+ * revocation key, and leaves the cheater's change alone. */
+static void test_anchors_revoked_second_stage(void)
+{
+	struct world w;
+	struct run r, cheater;
+	struct test_wallet tw;
+	struct onchain_fee_source source = { .get_coin = test_wallet_get_coin, .arg = &tw };
+	struct bitcoin_tx *old, *success, *justice = NULL;
+	struct bitcoin_txid success_txid;
+	bool takes_output = false, takes_change = false;
+
+	world_open_anchors(&w);
+	memset(&tw, 0, sizeof(tw));
+	test_wallet_add(&tw, &w, 20000, 0x34);
+	old = revoke_one(&w, &cheater);
+	cheater.rates.fee_source = &source;
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	run_block(&cheater, 100, &old, 1);
+	CHECK(onchain_get_close(cheater.oc) == ONCHAIN_CLOSE_LOCAL);
+	run_preimage(&cheater, 1);
+	CHECK(cheater.num_sent == 1);
+	success = last_sent(&cheater);
+	CHECK(success && success->num_inputs == 2 && world_verify(&w, success));
+	if (!success)
+		goto out;
+	bitcoin_tx_txid(&success_txid, success);
+	run_block(&r, 101, &success, 1);
+	CHECK(count_events(&r, ONCHAIN_EVENT_PREIMAGE) == 1);
+	for (size_t i = 0; i < r.num_sent; i++)
+		if (r.sent[i]->num_inputs == 3)
+			justice = r.sent[i];
+	CHECK(justice && world_verify(&w, justice));
+	for (size_t i = 0; justice && i < justice->num_inputs; i++) {
+		const struct bitcoin_outpoint *op = &justice->inputs[i].prevout;
+		if (bitcoin_txid_eq(&op->txid, &success_txid)) {
+			takes_output |= op->vout == 0;
+			takes_change |= op->vout == 1;
+		}
+	}
+	CHECK(takes_output && !takes_change);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_PENALTY, 3) >= 0);
+out:
+	bitcoin_tx_free(old);
+	run_free(&cheater);
+	run_free(&r);
+	world_free(&w);
+}
+
 int main(void)
 {
 	RUN(test_local_commitment);
@@ -1336,5 +1388,6 @@ int main(void)
 	RUN(test_anchors_revoked_penalty);
 	RUN(test_anchors_local_htlcs_fee_from_the_wallet);
 	RUN(test_anchors_htlc_tx_beaten_is_abandoned);
+	RUN(test_anchors_revoked_second_stage);
 	return test_done();
 }
