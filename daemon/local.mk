@@ -54,6 +54,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/wallet/wallet_keys.c daemon/wallet/wallet_keys.h \
 	daemon/wallet/wallet_list.c \
 	daemon/wallet/wallet_spend.c daemon/wallet/wallet_bump.c \
+	daemon/wallet/wallet_fee.c \
 	daemon/wallet/wallet_store.c daemon/wallet/wallet_store.h \
 	daemon/onchain/resolvers.c daemon/onchain/resolvers.h \
 	daemon/onchain/onchain_store.c daemon/onchain/onchain_store.h

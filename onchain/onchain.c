@@ -49,6 +49,10 @@ const char *onchain_output_kind_name(enum onchain_output_kind kind)
 		return "penalty";
 	case ONCHAIN_OUT_THEIRS:
 		return "theirs";
+	case ONCHAIN_OUT_TO_REMOTE_CSV:
+		return "to_remote_csv";
+	case ONCHAIN_OUT_ANCHOR:
+		return "anchor";
 	}
 	return "?";
 }
@@ -65,6 +69,7 @@ void onchain_effects_clear(struct onchain_effects *fx)
 	for (size_t i = 0; i < fx->num_txs; i++)
 		bitcoin_tx_free(fx->txs[i].tx);
 	free(fx->txs);
+	free(fx->abandoned);
 	onchain_effects_init(fx);
 }
 
@@ -129,10 +134,7 @@ struct onchain *onchain_new(const struct onchain_setup *setup, const char **err)
 {
 	struct onchain *oc;
 
-	if (setup->view->params.option_anchors) {
-		*err = "option_anchors channels are not resolved on chain yet";
-		return NULL;
-	}
+	(void)err;
 	oc = onchain_alloc(setup);
 	onchain_view_copy(&oc->view, setup->view);
 	return oc;
@@ -298,7 +300,8 @@ static bool offered_failed(const struct onchain *oc, const struct channel_htlc *
 
 static bool out_resolved(const struct onchain_out *out, uint32_t *height)
 {
-	if (out->kind == ONCHAIN_OUT_WALLET || out->kind == ONCHAIN_OUT_THEIRS || out->is_dust) {
+	if (out->kind == ONCHAIN_OUT_WALLET || out->kind == ONCHAIN_OUT_THEIRS
+	    || out->kind == ONCHAIN_OUT_ANCHOR || out->is_dust) {
 		*height = out->created_height;
 		return true;
 	}

@@ -27,7 +27,8 @@
  *     cltv_expiry, each we received by HTLC-success once we know the
  *     preimage; their outputs swept after to_self_delay;
  *   - the peer's latest or previous (unrevoked) commitment: to_remote is
- *     the wallet's (it pays our payment_basepoint: option_static_remotekey);
+ *     the wallet's (it pays our payment_basepoint: option_static_remotekey),
+ *     or, with option_anchors, swept to the wallet after its CSV of 1;
  *     HTLCs the peer offered claimed with the preimage, HTLCs we offered
  *     claimed after their cltv_expiry;
  *   - a revoked commitment of the peer (found with the secrets it
@@ -46,8 +47,18 @@
  * is ONCHAIN_IRREVOCABLE_DEPTH deep (BOLT #5).
  *
  * The engine is pure: no I/O, no clock; it owns what it allocates and
- * onchain_free() wipes its secrets.  option_anchors channels are not
- * resolved yet (onchain_new refuses them).
+ * onchain_free() wipes its secrets.
+ *
+ * option_anchors (BOLT #3): every spend of an HTLC output of a commitment
+ * by its counterparty waits one block (nSequence 1); our HTLC-timeout and
+ * HTLC-success transactions get their fee from a wallet coin the caller
+ * hands over (feerates->fee_source) at the urgent feerate, with a change
+ * output to the sweep script (the wallet must take that coin when the
+ * transaction is handed over: it spends an input not the resolver's, see
+ * onchain_broadcast's fee_coin); the anchor outputs are
+ * left (ONCHAIN_OUT_ANCHOR, resolved from the start: the CPFP of our
+ * commitment is the broadcaster's business, and after 16 blocks anyone
+ * may sweep them).
  */
 #ifndef OHM_ONCHAIN_ONCHAIN_H
 #define OHM_ONCHAIN_ONCHAIN_H
@@ -103,15 +114,46 @@ enum onchain_output_kind {
 	ONCHAIN_OUT_REMOTE_HTLC_SUCCESS,/* their commitment, HTLC they offered */
 	ONCHAIN_OUT_WALLET,		/* to_remote: the wallet's key */
 	ONCHAIN_OUT_PENALTY,		/* revoked: the revocation key takes it */
-	ONCHAIN_OUT_THEIRS,		/* theirs, an anchor, unrecognised */
+	ONCHAIN_OUT_THEIRS,		/* theirs, or unrecognised */
+	/* option_anchors: to_remote of the peer's commitment (or of a
+	 * revoked one), ours with the payment_basepoint after a CSV of 1. */
+	ONCHAIN_OUT_TO_REMOTE_CSV,
+	/* option_anchors: an anchor output (330 sat), ours or the peer's,
+	 * only for CPFP; anyone may sweep it after 16 blocks (BOLT #5):
+	 * left, not money to resolve. */
+	ONCHAIN_OUT_ANCHOR,
 };
 
 /* "delayed_to_us", ... */
 const char *onchain_output_kind_name(enum onchain_output_kind kind);
 
+/* A confirmed P2WPKH coin of the caller's wallet, to pay the fee of an
+ * option_anchors HTLC transaction of ours. */
+struct onchain_fee_coin {
+	struct bitcoin_outpoint outpoint;
+	uint64_t amount_sat;
+	uint8_t script[22];		/* its P2WPKH scriptPubKey */
+	struct privkey key;		/* its key: wiped once used */
+};
+
+/* Where the fee of our option_anchors HTLC transactions comes from: BOLT 3
+ * makes them zero-fee, the peer's signature SIGHASH_SINGLE|ANYONECANPAY,
+ * so we add a coin of the wallet and a change output (to the sweep
+ * script) and sign our side SIGHASH_ALL over the whole. */
+struct onchain_fee_source {
+	/* Fills coin with a coin worth at least min_sat, not handed out
+	 * before in this call of the resolver.  Returns: false if the wallet
+	 * has none (the HTLC transaction waits for the next block). */
+	bool (*get_coin)(void *arg, uint64_t min_sat, struct onchain_fee_coin *coin);
+	void *arg;
+};
+
 struct onchain_feerates {
 	uint32_t urgent_perkw;		/* HTLC claims, the penalty */
 	uint32_t normal_perkw;		/* sweeps of our delayed outputs */
+	/* option_anchors channels' HTLC transactions on our commitment (NULL:
+	 * none, they wait). */
+	const struct onchain_fee_source *fee_source;
 };
 
 enum onchain_event_type {
@@ -140,6 +182,10 @@ struct onchain_broadcast {
 	/* The height by which it must be in a block. */
 	uint32_t deadline;
 	enum onchain_output_kind kind;		/* of its first input */
+	/* It spends a wallet coin (fee_coin, its last input) and pays change
+	 * to the sweep script (its last output). */
+	bool has_fee_coin;
+	struct bitcoin_outpoint fee_coin;
 };
 
 struct onchain_effects {
@@ -149,6 +195,11 @@ struct onchain_effects {
 	size_t num_events;
 	struct onchain_broadcast *txs;
 	size_t num_txs;
+	/* Transactions handed over with a wallet fee coin that can no longer
+	 * confirm (another spent their HTLC output, or a reorg took what they
+	 * spend): the wallet forgets them, and the coin is free again. */
+	struct bitcoin_txid *abandoned;
+	size_t num_abandoned;
 };
 
 void onchain_effects_init(struct onchain_effects *fx);
@@ -172,7 +223,8 @@ struct onchain_setup {
 struct onchain;
 
 /* A resolver for view's channel, its funding output not spent yet as far
- * as it knows.  Returns: NULL with *err for an option_anchors channel. */
+ * as it knows.  Returns: NULL with *err if the channel cannot be followed
+ * (no such channel today: every channel type is). */
 struct onchain *onchain_new(const struct onchain_setup *setup,
 			    const char **err);
 /* Wipes and frees.  NULL is a no-op. */

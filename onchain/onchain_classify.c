@@ -79,10 +79,15 @@ static void track_commitment(struct onchain *oc, const struct commitment *c,
 			kind = ours ? ONCHAIN_OUT_DELAYED : ONCHAIN_OUT_THEIRS;
 			break;
 		case COMMITMENT_OUTPUT_TO_REMOTE:
-			kind = ours ? ONCHAIN_OUT_THEIRS : ONCHAIN_OUT_WALLET;
+			/* BOLT #3: with option_anchors, a P2WSH of
+			 * <remotepubkey> OP_CHECKSIGVERIFY 1 OP_CSV. */
+			kind = ours ? ONCHAIN_OUT_THEIRS
+				: c->option_anchors ? ONCHAIN_OUT_TO_REMOTE_CSV
+				: ONCHAIN_OUT_WALLET;
 			break;
 		case COMMITMENT_OUTPUT_LOCAL_ANCHOR:
 		case COMMITMENT_OUTPUT_REMOTE_ANCHOR:
+			kind = ONCHAIN_OUT_ANCHOR;
 			break;
 		case COMMITMENT_OUTPUT_OFFERED_HTLC:
 			kind = ours ? ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT
@@ -95,7 +100,7 @@ static void track_commitment(struct onchain *oc, const struct commitment *c,
 		}
 		out = add_out(oc, &closing->txid, (uint32_t)i, co->amount_sat, kind,
 			      closing->height);
-		if (co->witness_script && kind != ONCHAIN_OUT_THEIRS)
+		if (co->witness_script && kind != ONCHAIN_OUT_THEIRS && kind != ONCHAIN_OUT_ANCHOR)
 			set_wscript(out, co->witness_script, co->witness_script_len);
 		if (kind == ONCHAIN_OUT_DELAYED)
 			/* The delay is the to_self_delay the other side
@@ -137,7 +142,7 @@ static bool track_revoked(struct onchain *oc, const struct onchain_logged *closi
 {
 	const struct channel_params *params = &oc->view.params;
 	struct pubkey point, ours;
-	struct wirebuf *to_local, *to_remote;
+	struct wirebuf *to_local, *to_remote, *to_remote_ws = NULL, *anchors[2] = { NULL, NULL };
 	bool found = false;
 
 	if (!shachain_get(&oc->revoked_secret, &oc->view.remote_secrets,
@@ -150,8 +155,21 @@ static bool track_revoked(struct onchain *oc, const struct onchain_logged *closi
 	to_local = to_local_script(oc, &oc->revoked_keys,
 				   params->party[CHANNEL_LOCAL].to_self_delay);
 	to_remote = wirebuf_new();
-	script_p2wpkh_for_pubkey(to_remote, oc->ctx,
-				 &params->party[CHANNEL_LOCAL].basepoints.payment);
+	if (params->option_anchors) {
+		struct wirebuf *ws = wirebuf_new();
+		channel_script_to_remote_anchored(ws, oc->ctx,
+						  &params->party[CHANNEL_LOCAL].basepoints.payment);
+		script_p2wsh_for_witness_script(to_remote, ws->data, ws->len);
+		to_remote_ws = ws;
+		for (size_t side = 0; side < 2; side++) {
+			anchors[side] = wirebuf_new();
+			channel_script_anchor(anchors[side], oc->ctx,
+					      &params->party[side].funding_pubkey);
+		}
+	} else {
+		script_p2wpkh_for_pubkey(to_remote, oc->ctx,
+					 &params->party[CHANNEL_LOCAL].basepoints.payment);
+	}
 	for (size_t i = 0; i < closing->tx->num_outputs; i++) {
 		const struct bitcoin_tx_output *o = &closing->tx->outputs[i];
 		struct onchain_out *out;
@@ -165,8 +183,17 @@ static bool track_revoked(struct onchain *oc, const struct onchain_logged *closi
 		}
 		if (o->script_len == to_remote->len
 		    && memcmp(o->script, to_remote->data, to_remote->len) == 0) {
+			out = add_out(oc, &closing->txid, (uint32_t)i, o->amount_sat,
+				      to_remote_ws ? ONCHAIN_OUT_TO_REMOTE_CSV
+				      : ONCHAIN_OUT_WALLET, closing->height);
+			if (to_remote_ws)
+				set_wscript(out, to_remote_ws->data, to_remote_ws->len);
+			continue;
+		}
+		if (anchors[0] && (is_p2wsh_of(o, anchors[0]->data, anchors[0]->len)
+				   || is_p2wsh_of(o, anchors[1]->data, anchors[1]->len))) {
 			add_out(oc, &closing->txid, (uint32_t)i, o->amount_sat,
-				ONCHAIN_OUT_WALLET, closing->height);
+				ONCHAIN_OUT_ANCHOR, closing->height);
 			continue;
 		}
 		out = add_out(oc, &closing->txid, (uint32_t)i, o->amount_sat,
@@ -215,6 +242,9 @@ static bool track_revoked(struct onchain *oc, const struct onchain_logged *closi
 	}
 	wirebuf_free(to_local);
 	wirebuf_free(to_remote);
+	wirebuf_free(to_remote_ws);
+	wirebuf_free(anchors[0]);
+	wirebuf_free(anchors[1]);
 	return found;
 }
 
@@ -387,6 +417,8 @@ void onchain_apply_spend(struct onchain *oc, const struct onchain_logged *lt)
 		case ONCHAIN_OUT_REMOTE_HTLC_SUCCESS:
 		case ONCHAIN_OUT_WALLET:
 		case ONCHAIN_OUT_THEIRS:
+		case ONCHAIN_OUT_TO_REMOTE_CSV:
+		case ONCHAIN_OUT_ANCHOR:
 			break;
 		}
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitcoin/script.h"
 #include "bitcoin/sighash.h"
 #include "bitcoin/signature.h"
 #include "channel/commitment_sign.h"
@@ -31,8 +32,11 @@ uint32_t onchain_spendable_height(const struct onchain *oc, const struct onchain
 			? out->created_height : 0;
 	case ONCHAIN_OUT_PENALTY:
 		return out->created_height;
+	case ONCHAIN_OUT_TO_REMOTE_CSV:
+		return out->created_height + 1;
 	case ONCHAIN_OUT_WALLET:
 	case ONCHAIN_OUT_THEIRS:
+	case ONCHAIN_OUT_ANCHOR:
 		break;
 	}
 	return UINT32_MAX;
@@ -42,6 +46,8 @@ static uint32_t input_sequence(const struct onchain *oc, const struct onchain_ou
 {
 	if (out->kind == ONCHAIN_OUT_DELAYED)
 		return out->csv;
+	if (out->kind == ONCHAIN_OUT_TO_REMOTE_CSV)
+		return 1;
 	/* With option_anchors the HTLC outputs carry a CSV of 1 for their
 	 * counterparty (BOLT #3 "Offered HTLC Outputs"). */
 	if ((out->kind == ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT
@@ -62,6 +68,7 @@ static bool sign_input(const struct onchain *oc, struct bitcoin_tx *tx, size_t i
 	const uint8_t *items[3];
 	size_t lens[3];
 	const struct preimage *preimage;
+	size_t num_items = 3;
 	bool ok = false;
 
 	switch (out->kind) {
@@ -80,10 +87,17 @@ static bool sign_input(const struct onchain *oc, struct bitcoin_tx *tx, size_t i
 						       &oc->secrets.revocation_basepoint_secret,
 						       &oc->revoked_secret);
 		break;
+	case ONCHAIN_OUT_TO_REMOTE_CSV:
+		/* option_anchors' to_remote pays the payment_basepoint
+		 * itself (remotepubkey, as with static_remotekey). */
+		key = oc->secrets.payment_basepoint_secret;
+		ok = true;
+		break;
 	case ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT:
 	case ONCHAIN_OUT_LOCAL_HTLC_SUCCESS:
 	case ONCHAIN_OUT_WALLET:
 	case ONCHAIN_OUT_THEIRS:
+	case ONCHAIN_OUT_ANCHOR:
 		break;
 	}
 	if (!ok || !bip143_sighash(&hash, tx, i, out->wscript, out->wscript_len,
@@ -100,7 +114,8 @@ static bool sign_input(const struct onchain *oc, struct bitcoin_tx *tx, size_t i
 	 * HTLC output of the peer's commitment `<remotehtlcsig> <>` after the
 	 * timeout, `<remotehtlcsig> <payment_preimage>` with it; revoked
 	 * `<revocation_sig> 1` for a to_local-style output,
-	 * `<revocation_sig> <revocationpubkey>` for an HTLC output. */
+	 * `<revocation_sig> <revocationpubkey>` for an HTLC output;
+	 * option_anchors' to_remote `<remote_sig>`. */
 	items[1] = NULL;
 	lens[1] = 0;
 	if (out->kind == ONCHAIN_OUT_REMOTE_HTLC_SUCCESS) {
@@ -117,9 +132,11 @@ static bool sign_input(const struct onchain *oc, struct bitcoin_tx *tx, size_t i
 		items[1] = &one;
 		lens[1] = 1;
 	}
-	items[2] = out->wscript;
-	lens[2] = out->wscript_len;
-	bitcoin_tx_set_witness(tx, i, items, lens, 3);
+	if (out->kind == ONCHAIN_OUT_TO_REMOTE_CSV)
+		num_items = 2;
+	items[num_items - 1] = out->wscript;
+	lens[num_items - 1] = out->wscript_len;
+	bitcoin_tx_set_witness(tx, i, items, lens, num_items);
 	return true;
 }
 
@@ -176,21 +193,138 @@ fail:
 	return NULL;
 }
 
+/* BOLT #3 "Expected Weight of HTLC-timeout and HTLC-success Transactions"
+ * with option_anchors (the larger, HTLC-success's), a P2WPKH input
+ * (41 * 4 + 1 + 73 + 34) and a P2WPKH output (31 * 4). */
+#define ANCHOR_HTLC_TX_WEIGHT (706 + 272 + 124)
+
+/* Signs input 0 of tx, an option_anchors HTLC transaction of ours
+ * extended with a fee input: the peer's signature (SIGHASH_SINGLE|
+ * ANYONECANPAY) as it gave it, ours SIGHASH_ALL over the whole; and input
+ * 1, coin's P2WPKH. */
+static bool sign_anchor_htlc_tx(const struct onchain *oc, struct bitcoin_tx *tx,
+				const struct onchain_out *out, const struct preimage *preimage,
+				const struct onchain_fee_coin *coin)
+{
+	struct bitcoin_signature theirs, ours, fee_sig;
+	uint8_t their_der[BITCOIN_SIGNATURE_MAX_LEN], our_der[BITCOIN_SIGNATURE_MAX_LEN];
+	uint8_t fee_der[BITCOIN_SIGNATURE_MAX_LEN], fee_point[PUBKEY_CMPR_LEN];
+	const uint8_t *items[5];
+	size_t lens[5];
+	struct privkey key;
+	struct pubkey fee_pubkey;
+	struct ripemd160 key_hash;
+	struct wirebuf *code;
+	struct sha256 hash;
+	bool ok;
+
+	theirs.sig = oc->view.local_htlc_sigs[out->htlc_num];
+	theirs.sighash_type = SIGHASH_SINGLE | SIGHASH_ANYONECANPAY;
+	ok = channel_derive_privkey(oc->ctx, &key, &oc->secrets.htlc_basepoint_secret,
+				    &oc->closing_c->keys.per_commitment_point)
+		&& bip143_sighash(&hash, tx, 0, out->wscript, out->wscript_len, out->amount_sat,
+				  SIGHASH_ALL)
+		&& bitcoin_signature_sign(oc->ctx, &ours, &hash, &key, SIGHASH_ALL);
+	crypto_wipe(&key, sizeof(key));
+	if (!ok || !pubkey_from_privkey(oc->ctx, &fee_pubkey, &coin->key))
+		return false;
+	memcpy(key_hash.u8, coin->script + 2, sizeof(key_hash.u8));
+	code = wirebuf_new();
+	script_code_for_p2wpkh(code, &key_hash);
+	ok = bip143_sighash(&hash, tx, 1, code->data, code->len, coin->amount_sat, SIGHASH_ALL)
+		&& bitcoin_signature_sign(oc->ctx, &fee_sig, &hash, &coin->key, SIGHASH_ALL);
+	wirebuf_free(code);
+	if (!ok)
+		return false;
+	/* BOLT #3: `0 <remotehtlcsig> <localhtlcsig> <payment_preimage>`
+	 * (HTLC-success), `... <>` (HTLC-timeout). */
+	items[0] = NULL;
+	lens[0] = 0;
+	items[1] = their_der;
+	lens[1] = bitcoin_signature_serialize(oc->ctx, their_der, &theirs);
+	items[2] = our_der;
+	lens[2] = bitcoin_signature_serialize(oc->ctx, our_der, &ours);
+	items[3] = preimage ? preimage->r : NULL;
+	lens[3] = preimage ? sizeof(preimage->r) : 0;
+	items[4] = out->wscript;
+	lens[4] = out->wscript_len;
+	bitcoin_tx_set_witness(tx, 0, items, lens, 5);
+	pubkey_serialize(oc->ctx, fee_point, &fee_pubkey);
+	items[0] = fee_der;
+	lens[0] = bitcoin_signature_serialize(oc->ctx, fee_der, &fee_sig);
+	items[1] = fee_point;
+	lens[1] = sizeof(fee_point);
+	bitcoin_tx_set_witness(tx, 1, items, lens, 2);
+	return true;
+}
+
+/* The fee tx pays at feerate_perkw, each signature counted at 73 bytes. */
+static uint64_t anchor_htlc_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw)
+{
+	size_t weight = bitcoin_tx_weight(tx);
+
+	weight += (73 - tx->inputs[0].witness[1].len) + (73 - tx->inputs[0].witness[2].len)
+		+ (73 - tx->inputs[1].witness[0].len);
+	return ((uint64_t)feerate_perkw * weight + 999) / 1000;
+}
+
+/* An option_anchors HTLC transaction of ours, its fee paid by a wallet
+ * coin at the urgent feerate (BOLT #3: "HTLC-timeout and HTLC-success
+ * ... zero fee", the peer signs SIGHASH_SINGLE|SIGHASH_ANYONECANPAY so
+ * inputs and outputs can be added).  Returns: NULL if the wallet has no
+ * coin for it. */
+static struct bitcoin_tx *anchor_htlc_tx(const struct onchain *oc, const struct onchain_out *out,
+					 const struct preimage *preimage,
+					 const struct onchain_feerates *feerates)
+{
+	const struct onchain_fee_source *source = feerates->fee_source;
+	const struct commitment_output *co = &oc->closing_c->outputs[out->outpoint.vout];
+	struct onchain_fee_coin coin;
+	struct bitcoin_tx *tx;
+	uint64_t fee, min_sat;
+
+	min_sat = ((uint64_t)feerates->urgent_perkw * ANCHOR_HTLC_TX_WEIGHT + 999) / 1000
+		+ ONCHAIN_DUST_SAT;
+	if (!source || !co->htlc_tx || !source->get_coin(source->arg, min_sat, &coin))
+		return NULL;
+	tx = bitcoin_tx_dup(co->htlc_tx);
+	bitcoin_tx_add_input(tx, &coin.outpoint, SEQUENCE_RBF);
+	bitcoin_tx_add_output(tx, coin.amount_sat, oc->sweep_script, oc->sweep_script_len);
+	if (!sign_anchor_htlc_tx(oc, tx, out, preimage, &coin))
+		goto fail;
+	fee = anchor_htlc_fee(tx, feerates->urgent_perkw);
+	if (coin.amount_sat < fee + ONCHAIN_DUST_SAT)
+		goto fail;
+	tx->outputs[1].amount_sat = coin.amount_sat - fee;
+	if (!sign_anchor_htlc_tx(oc, tx, out, preimage, &coin))
+		goto fail;
+	crypto_wipe(&coin.key, sizeof(coin.key));
+	return tx;
+fail:
+	crypto_wipe(&coin.key, sizeof(coin.key));
+	bitcoin_tx_free(tx);
+	return NULL;
+}
+
 /* Our HTLC-timeout or HTLC-success transaction for out, signed. */
-static struct bitcoin_tx *local_htlc_tx(const struct onchain *oc, const struct onchain_out *out)
+static struct bitcoin_tx *local_htlc_tx(const struct onchain *oc, const struct onchain_out *out,
+					const struct onchain_feerates *feerates)
 {
 	struct ecdsa_signature ours;
 	const struct preimage *preimage = NULL;
 
-	if (!oc->closing_c || out->htlc_num >= oc->view.num_local_htlc_sigs
-	    || !commitment_owner_sign_htlc(oc->ctx, &ours, oc->closing_c, out->htlc_num,
-					   &oc->secrets.htlc_basepoint_secret))
+	if (!oc->closing_c || out->htlc_num >= oc->view.num_local_htlc_sigs)
 		return NULL;
 	if (out->kind == ONCHAIN_OUT_LOCAL_HTLC_SUCCESS) {
 		preimage = onchain_find_preimage(oc, &out->htlc.payment_hash);
 		if (!preimage)
 			return NULL;
 	}
+	if (oc->view.params.option_anchors)
+		return anchor_htlc_tx(oc, out, preimage, feerates);
+	if (!commitment_owner_sign_htlc(oc->ctx, &ours, oc->closing_c, out->htlc_num,
+					&oc->secrets.htlc_basepoint_secret))
+		return NULL;
 	return commitment_signed_htlc_tx(oc->ctx, oc->closing_c, out->htlc_num, &ours,
 					 &oc->view.local_htlc_sigs[out->htlc_num], preimage);
 }
@@ -222,36 +356,63 @@ static const struct bitcoin_tx *pending_for(const struct onchain *oc,
 }
 
 /* Forgets the pending transactions that can no longer confirm, or did:
- * one spending an output that is spent (or no longer tracked). */
-static void prune_pending(struct onchain *oc)
+ * one spending an output that is spent, or whose first input is no longer
+ * tracked; one with a wallet fee coin that did not confirm goes to
+ * fx->abandoned. */
+static void prune_pending(struct onchain *oc, struct onchain_effects *fx)
 {
 	size_t keep = 0;
 
 	for (size_t i = 0; i < oc->num_pending; i++) {
-		bool live = true;
-		for (size_t j = 0; j < oc->pending[i]->num_inputs && live; j++) {
-			const struct onchain_out *out =
-				onchain_find_out(oc, &oc->pending[i]->inputs[j].prevout);
-			live = out && !out->is_spent;
+		struct bitcoin_tx *tx = oc->pending[i];
+		bool live = onchain_find_out(oc, &tx->inputs[0].prevout) != NULL;
+		bool confirmed = false, has_fee_coin = false;
+		struct bitcoin_txid txid;
+
+		bitcoin_tx_txid(&txid, tx);
+		/* Inputs not tracked: a wallet's fee coin (never the first). */
+		for (size_t j = 0; j < tx->num_inputs; j++) {
+			const struct onchain_out *out = onchain_find_out(oc, &tx->inputs[j].prevout);
+			if (!out) {
+				has_fee_coin = j > 0;
+				continue;
+			}
+			if (out->is_spent) {
+				live = false;
+				confirmed = bitcoin_txid_eq(&out->spent_by, &txid);
+			}
 		}
-		if (live)
-			oc->pending[keep++] = oc->pending[i];
-		else
-			bitcoin_tx_free(oc->pending[i]);
+		if (live) {
+			oc->pending[keep++] = tx;
+			continue;
+		}
+		if (has_fee_coin && !confirmed) {
+			fx->abandoned = oh_realloc(fx->abandoned,
+						   (fx->num_abandoned + 1) * sizeof(*fx->abandoned));
+			fx->abandoned[fx->num_abandoned++] = txid;
+		}
+		bitcoin_tx_free(tx);
 	}
 	oc->num_pending = keep;
 }
 
-static void emit(struct onchain_effects *fx, struct bitcoin_tx *tx, uint32_t deadline,
-		 enum onchain_output_kind kind)
+static void emit(struct onchain *oc, struct onchain_effects *fx, struct bitcoin_tx *tx,
+		 uint32_t deadline, enum onchain_output_kind kind)
 {
 	struct onchain_broadcast *b;
 
 	fx->txs = oh_realloc(fx->txs, (fx->num_txs + 1) * sizeof(*fx->txs));
 	b = &fx->txs[fx->num_txs++];
+	memset(b, 0, sizeof(*b));
 	b->tx = tx;
 	b->deadline = deadline;
 	b->kind = kind;
+	/* An input the resolver does not track is the wallet's fee coin. */
+	for (size_t i = 0; i < tx->num_inputs; i++)
+		if (!onchain_find_out(oc, &tx->inputs[i].prevout)) {
+			b->has_fee_coin = true;
+			b->fee_coin = tx->inputs[i].prevout;
+		}
 }
 
 /* Hands tx over (takes it) and keeps it pending, instead of any pending
@@ -280,7 +441,7 @@ static void hand_over(struct onchain *oc, struct onchain_effects *fx, struct bit
 	oc->num_pending = keep;
 	oc->pending = oh_realloc(oc->pending, (oc->num_pending + 1) * sizeof(*oc->pending));
 	oc->pending[oc->num_pending++] = bitcoin_tx_dup(tx);
-	emit(fx, tx, deadline, kind);
+	emit(oc, fx, tx, deadline, kind);
 }
 
 void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx)
@@ -296,7 +457,7 @@ void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx)
 		if (!seen) {
 			const struct onchain_out *out =
 				onchain_find_out(oc, &oc->pending[i]->inputs[0].prevout);
-			emit(fx, bitcoin_tx_dup(oc->pending[i]), oc->tip,
+			emit(oc, fx, bitcoin_tx_dup(oc->pending[i]), oc->tip,
 			     out ? out->kind : ONCHAIN_OUT_THEIRS);
 		}
 	}
@@ -349,7 +510,7 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 {
 	if (!oc->num_log)
 		return;
-	prune_pending(oc);
+	prune_pending(oc, fx);
 	decide_penalty(oc, fx, feerates);
 	for (size_t i = 0; i < oc->num_outs; i++) {
 		struct onchain_out *out = &oc->outs[i];
@@ -364,7 +525,7 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 		switch (out->kind) {
 		case ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT:
 		case ONCHAIN_OUT_LOCAL_HTLC_SUCCESS:
-			tx = local_htlc_tx(oc, out);
+			tx = local_htlc_tx(oc, out, feerates);
 			/* Before the peer can take it the other way. */
 			deadline = out->htlc.cltv_expiry
 				+ (out->kind == ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT
@@ -383,6 +544,7 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 				out->is_dust = true;
 			break;
 		case ONCHAIN_OUT_DELAYED:
+		case ONCHAIN_OUT_TO_REMOTE_CSV:
 			{
 				struct onchain_out *one = out;
 				tx = build_sweep(oc, &one, 1, feerates->normal_perkw);
@@ -394,6 +556,7 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 		case ONCHAIN_OUT_PENALTY:
 		case ONCHAIN_OUT_WALLET:
 		case ONCHAIN_OUT_THEIRS:
+		case ONCHAIN_OUT_ANCHOR:
 			break;
 		}
 		if (tx)

@@ -75,14 +75,6 @@ static bool hand_over(struct chan *chan, uint32_t height, const struct bitcoin_b
 
 	if (!chans->setup.resolvers || !channel_onchain_view(chan->ch, &view))
 		return true;
-	if (view.params.option_anchors) {
-		char cid[65];
-		log_unusual(channels_log(chans), "channel",
-			    "%s: channel %s: outputs of an anchor channel are not resolved on chain yet",
-			    chan->peer_id_hex, chan_id_hex(cid, chan));
-		channel_onchain_view_clear(&view);
-		return true;
-	}
 	preimages = oh_calloc(set->num + 1, sizeof(*preimages));
 	for (size_t i = 0; i < set->num; i++)
 		if (set->htlcs[i].h.offerer == CHANNEL_REMOTE
@@ -239,8 +231,8 @@ static bool has_commitments(const struct chan *chan)
 /* The wallet watches our to_remote output: on the peer's commitment it
  * pays P2WPKH to our payment_basepoint (option_static_remotekey, BOLT #3
  * "to_remote Output"), a coin of ours the moment that commitment
- * confirms.  With option_anchors it is a P2WSH with a CSV of 1 instead
- * (issue 13).  Done once per channel: before any block is processed
+ * confirms.  With option_anchors it is a P2WSH with a CSV of 1 instead,
+ * which the resolver sweeps to the wallet (onchain/onchain.h).  Done once per channel: before any block is processed
  * (channels_start), or at the first tip after it opened. */
 static void watch_to_remote(struct chan *chan)
 {

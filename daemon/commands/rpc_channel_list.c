@@ -126,7 +126,8 @@ static json_t *onchain_json(const struct onchain *oc, uint32_t tip)
 		if (info.is_dust)
 			json_object_set_new(o, "dust", json_true());
 		else if (info.is_resolved && (info.kind != ONCHAIN_OUT_WALLET
-					      && info.kind != ONCHAIN_OUT_THEIRS))
+					      && info.kind != ONCHAIN_OUT_THEIRS
+					      && info.kind != ONCHAIN_OUT_ANCHOR))
 			json_object_set_new(o, "resolved_by", json_string(
 				bitcoin_txid_to_hex(txid, &info.resolved_by)));
 		if (!info.is_resolved && info.spendable_height && info.spendable_height != UINT32_MAX)

@@ -47,14 +47,48 @@ struct resolvers {
 	 * finds this still set, that transaction rolled back, and memory is
 	 * ahead of the database. */
 	bool is_uncommitted;
+	/* The wallet's coins for option_anchors HTLC transactions' fees,
+	 * and those handed out since feerates_now() (not all recorded yet). */
+	struct onchain_fee_source fee_source;
+	struct bitcoin_outpoint *picked;
+	size_t num_picked;
 };
 
-static struct onchain_feerates feerates_now(const struct resolvers *rs)
+/* A wallet coin for the fee of an option_anchors HTLC transaction
+ * (onchain_fee_source); the wallet records it taken once the transaction
+ * is handed over (apply). */
+static bool get_fee_coin(void *arg, uint64_t min_sat, struct onchain_fee_coin *coin)
+{
+	struct resolvers *rs = arg;
+	struct wallet_fee_coin wc;
+	int found = wallet_fee_coin(rs->setup.wallet, min_sat, rs->picked, rs->num_picked, &wc);
+
+	if (found != 1) {
+		log_unusual(rs->setup.log, "onchain",
+			    "%s: an anchor channel's HTLC transaction needs a confirmed wallet coin "
+			    "of at least %llu sat for its fee: it waits",
+			    found < 0 ? db_errmsg(rs->setup.db) : "none in the wallet",
+			    (unsigned long long)min_sat);
+		return false;
+	}
+	rs->picked = oh_realloc(rs->picked, (rs->num_picked + 1) * sizeof(*rs->picked));
+	rs->picked[rs->num_picked++] = wc.outpoint;
+	coin->outpoint = wc.outpoint;
+	coin->amount_sat = wc.amount_sat;
+	memcpy(coin->script, wc.script, sizeof(coin->script));
+	coin->key = wc.key;
+	crypto_wipe(&wc.key, sizeof(wc.key));
+	return true;
+}
+
+static struct onchain_feerates feerates_now(struct resolvers *rs)
 {
 	struct onchain_feerates f = {
 		.urgent_perkw = chain_feerate(rs->setup.chain, FEERATE_URGENT),
 		.normal_perkw = chain_feerate(rs->setup.chain, FEERATE_NORMAL),
+		.fee_source = &rs->fee_source,
 	};
+	rs->num_picked = 0;
 	return f;
 }
 
@@ -197,8 +231,16 @@ static bool apply(struct resolvers *rs, struct resolver *r, struct onchain_effec
 			 db_errmsg(rs->setup.db));
 		return false;
 	}
+	for (size_t i = 0; i < fx->num_abandoned; i++)
+		if (!wallet_forget_spend(rs->setup.wallet, &fx->abandoned[i], err, errlen))
+			return false;
 	for (size_t i = 0; i < fx->num_txs; i++) {
-		struct after_commit *a = oh_calloc(1, sizeof(*a));
+		struct after_commit *a;
+		/* A wallet coin pays its fee: taken before it leaves. */
+		if (fx->txs[i].has_fee_coin
+		    && !wallet_record_spend(rs->setup.wallet, fx->txs[i].tx, err, errlen))
+			return false;
+		a = oh_calloc(1, sizeof(*a));
 		a->channel = r->channel;
 		a->tx = fx->txs[i].tx;
 		fx->txs[i].tx = NULL;
@@ -371,6 +413,8 @@ struct resolvers *resolvers_new(const struct resolvers_setup *setup, char *err, 
 	};
 
 	rs->setup = *setup;
+	rs->fee_source.get_coin = get_fee_coin;
+	rs->fee_source.arg = rs;
 	rs->todo_tail = &rs->todo;
 	rs->ready_tail = &rs->ready;
 	rs->act_event = event_new(setup->base, -1, 0, act, rs);
@@ -404,6 +448,7 @@ void resolvers_free(struct resolvers *rs)
 	}
 	free_list(rs->todo);
 	free_list(rs->ready);
+	free(rs->picked);
 	free(rs);
 }
 

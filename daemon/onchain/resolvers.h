@@ -18,7 +18,13 @@
  * Swept coins pay a wallet script (wallet_new_script, handed out when the
  * channel is handed over), so the wallet sees them (listfunds).  The
  * to_remote output of the peer's commitment is the wallet's already (it
- * watches our payment_basepoint, channels_chain.c).
+ * watches our payment_basepoint, channels_chain.c), except with
+ * option_anchors: the resolver sweeps it after its CSV of 1.  An
+ * option_anchors HTLC transaction of ours pays its fee with a confirmed
+ * wallet coin (wallet_fee_coin) and change to the wallet; the wallet
+ * records it (wallet_record_spend) in the transaction that hands it over,
+ * before it is sent.  Without such a coin it waits (logged at each
+ * block).
  *
  * Calls come from above: the channels hand a channel over
  * (resolvers_watch) when a block spends its funding output; the commands
@@ -99,7 +105,7 @@ void resolvers_start(struct resolvers *rs);
  * already handed over is left as it is (its resolver sees the blocks
  * itself).  Precondition: inside the block's transaction.
  * Returns: false with err on a database error or a channel the resolver
- * refuses (option_anchors). */
+ * refuses. */
 bool resolvers_watch(struct resolvers *rs, int64_t channel,
 		     const struct channel_onchain_view *view,
 		     const struct preimage *preimages, size_t num_preimages,

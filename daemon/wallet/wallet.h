@@ -253,4 +253,39 @@ bool wallet_bump_forget(struct wallet *wallet, const struct bitcoin_txid *txid, 
  * bump can spend).  Returns: false on a database error. */
 bool wallet_bump_funds(struct wallet *wallet, uint64_t *sat);
 
+/* A coin of ours for a transaction another part builds and signs (the
+ * on-chain resolver's option_anchors HTLC transactions pay their fee with
+ * it): a confirmed P2WPKH output and its key. */
+struct wallet_fee_coin {
+	struct bitcoin_outpoint outpoint;
+	uint64_t amount_sat;
+	uint8_t script[22];		/* P2WPKH */
+	struct privkey key;		/* secret: wipe it once used */
+};
+
+/* The smallest coin worth at least min_sat that may be spent now
+ * (confirmed, P2WPKH, not spent, reserved or held, mature), none of
+ * exclude (those handed out already, not yet recorded).
+ * Returns: 1 with *coin, 0 if there is none, -1 on a database error. */
+int wallet_fee_coin(struct wallet *wallet, uint64_t min_sat,
+		    const struct bitcoin_outpoint *exclude, size_t num_exclude,
+		    struct wallet_fee_coin *coin);
+
+/* tx, built and signed elsewhere, spends coins of ours: it is stored as
+ * an unconfirmed transaction of ours, those coins taken by it and
+ * reserved for WALLET_RESERVATION_BLOCKS, its outputs paying our scripts
+ * (its change) added.  Call it before tx is sent.  Precondition: inside
+ * the caller's database transaction.
+ * Returns: false with err on a database error. */
+bool wallet_record_spend(struct wallet *wallet, const struct bitcoin_tx *tx, char *err,
+			 size_t errlen);
+
+/* txid, recorded by wallet_record_spend, can no longer confirm (another
+ * transaction spent one of its inputs that is not ours): forgotten, with
+ * what spends its outputs, its coins free again.  Unknown: nothing.
+ * Precondition: inside the caller's database transaction.
+ * Returns: false with err on a database error. */
+bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
+			 size_t errlen);
+
 #endif /* OHM_DAEMON_WALLET_H */

@@ -4,8 +4,10 @@ end it at start-up (ONCHAIN), keep it out of payments and invoice route
 hints, credit our to_remote output (static_remotekey: a P2WPKH to our
 payment_basepoint) to the wallet and be able to spend it, and stop
 re-sending its own commitment once the peer's has won.  The channels are
-static_remotekey (--anchors=false): sweeping an anchor channel's to_remote
-(with its 1-block CSV) is the on-chain resolver's."""
+static_remotekey (--anchors=false): these tests check that the to_remote
+is a wallet coin the moment the commitment confirms, which only a P2WPKH
+is; an anchor channel's to_remote (with its 1-block CSV) reaches the
+wallet through the on-chain resolver's sweep (test_onchain.py)."""
 import hashlib
 import os
 import re

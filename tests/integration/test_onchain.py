@@ -24,9 +24,29 @@ from test_channels import chain_pair
 TO_SELF_DELAY = 144
 # onchain/onchain.h ONCHAIN_IRREVOCABLE_DEPTH.
 IRREVOCABLE_DEPTH = 100
-# The resolver follows static_remotekey channels (anchor channels are the
-# next step), so these nodes open those.
+# Nodes that open static_remotekey channels; without it, ohm nodes open
+# option_anchors channels.
 STATIC = ["--anchors=false"]
+# Each of the two channel types the resolver follows.
+CHANNEL_TYPES = [pytest.param(STATIC, id="static_remotekey"), pytest.param([], id="anchors")]
+# BOLT 3: the two anchor outputs of an option_anchors commitment, paid by
+# the funder (a, in these tests).
+ANCHOR_SAT = 330
+
+
+def anchors_sat(extra):
+    return 2 * ANCHOR_SAT if extra != STATIC else 0
+
+
+def check_anchors_left(view, extra):
+    """The anchors (option_anchors only) are listed and resolved as they
+    are: only for CPFP, anyone's after 16 blocks (BOLT 5)."""
+    anchors = [o for o in view["outputs"] if o["kind"] == "anchor"]
+    assert len(anchors) == (2 if extra != STATIC else 0)
+    for anchor in anchors:
+        assert anchor["amount_msat"] == ANCHOR_SAT * 1000
+        assert anchor["resolved"] is True and "resolved_by" not in anchor
+        assert "blocks_left" not in anchor
 
 
 def close_unilaterally(node, peer):
@@ -75,9 +95,11 @@ def spends(tx, txid, vout):
     return any(i["txid"] == txid and i["vout"] == vout for i in tx.inputs)
 
 
-def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain):
-    a, b = chain_pair(node_factory, devchain, STATIC)
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain, extra):
+    a, b = chain_pair(node_factory, devchain, extra)
     open_channel(a, b, devchain)
+    assert channel(a)["channel_type"]["bits"] == ([12] if extra == STATIC else [12, 22])
     balance_sat = channel(a)["to_us_msat"] // 1000
     assert balance_sat == FUNDING_SAT - PUSH_MSAT // 1000
     assert b.stop() == 0
@@ -86,18 +108,20 @@ def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain)
              what="a's commitment in the mempool")
     mine(devchain, 1, a)
     close_height = blockheight(a)
-    # a funds the channel: the commitment's fee is a's.  Without HTLCs its
-    # one P2WSH output is a's to_local.
-    [to_local] = p2wsh_outputs(commitment)
-    to_local_sat = commitment.outputs[to_local]["value"]
-    assert to_local_sat == balance_sat - commitment_fee(commitment)
 
     wait_for(lambda: "onchain" in channel(a), 10, what="a's resolver")
     view = onchain(a)
     assert channel(a)["state"] == "ONCHAIN"
     assert view["close"] == "local" and view["resolved"] is False
+    assert sorted(o["kind"] for o in view["outputs"]) == sorted(
+        ["delayed_to_us", "theirs"] + ["anchor"] * (2 if extra != STATIC else 0))
+    check_anchors_left(view, extra)
+    # a funds the channel: the commitment's fee (and the anchors) are a's.
     [ours] = [o for o in view["outputs"] if o["kind"] == "delayed_to_us"]
-    assert ours["outpoint"] == "{}:{}".format(commitment.txid(), to_local)
+    txid, to_local = outpoint(ours["outpoint"])
+    assert txid == commitment.txid() and to_local in p2wsh_outputs(commitment)
+    to_local_sat = commitment.outputs[to_local]["value"]
+    assert to_local_sat == balance_sat - commitment_fee(commitment) - anchors_sat(extra)
     assert ours["amount_msat"] == to_local_sat * 1000
     assert ours["resolved"] is False
     assert ours["blocks_left"] == TO_SELF_DELAY - 1
@@ -130,9 +154,10 @@ def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain)
     mine_out = wait_for(lambda: [o for o in outputs(a) if o["txid"] == sweep.txid()], 10,
                         what="the sweep in a's wallet")
     assert mine_out[0]["amount_msat"] == sweep.outputs[0]["value"] * 1000
-    # Everything the channel held for a came back, less the two fees.
+    # Everything the channel held for a came back, less the two fees (and
+    # the anchors, left on chain).
     assert mine_out[0]["amount_msat"] // 1000 == (
-        balance_sat - commitment_fee(commitment) - sweep_fee)
+        balance_sat - commitment_fee(commitment) - anchors_sat(extra) - sweep_fee)
     [ours] = [o for o in onchain(a)["outputs"] if o["kind"] == "delayed_to_us"]
     assert ours["resolved"] is True and ours["resolved_by"] == sweep.txid()
 
@@ -157,6 +182,7 @@ def test_peer_force_close_pays_to_remote(node_factory, devchain):
     wait_for(lambda: "onchain" in channel(a), 10, what="a's resolver")
     view = onchain(a)
     assert view["close"] == "remote"
+    assert not mempool(devchain)
     [wallet] = [o for o in view["outputs"] if o["kind"] == "to_wallet"]
     # a pays the fee of b's commitment too (a is the funder).
     assert wallet["amount_msat"] // 1000 == balance_sat - commitment_fee(commitment)
@@ -166,6 +192,67 @@ def test_peer_force_close_pays_to_remote(node_factory, devchain):
     assert coin["amount_msat"] == wallet["amount_msat"]
     # Nothing else is ours: b's to_local is b's.
     assert {o["kind"] for o in view["outputs"]} == {"to_wallet", "theirs"}
+    mine(devchain, IRREVOCABLE_DEPTH - 2, a)
+    assert onchain(a)["resolved"] is False
+    mine(devchain, 1, a)
+    wait_for(lambda: onchain(a)["resolved"], 10, what="a's channel resolved")
+
+
+def test_peer_force_close_anchors_to_remote_swept_after_one_block(node_factory, devchain):
+    """option_anchors: a's to_remote on b's commitment is a P2WSH with
+    `1 OP_CHECKSEQUENCEVERIFY` (BOLT 3): a's resolver sweeps it to the
+    wallet with nSequence 1 and its payment_basepoint, once the commitment
+    has one confirmation; the anchors are left."""
+    a, b = chain_pair(node_factory, devchain)
+    open_channel(a, b, devchain)
+    assert channel(a)["channel_type"]["bits"] == [12, 22]
+    balance_sat = channel(a)["to_us_msat"] // 1000
+    assert a.stop() == 0
+    commitment = close_unilaterally(b, a)
+    assert b.stop() == 0
+    mine(devchain, 1)
+    close_height = devchain.rpc("getblockcount")
+    a.start()
+    wait_synced(a, devchain)
+    wait_for(lambda: "onchain" in channel(a), 10, what="a's resolver")
+    view = onchain(a)
+    assert view["close"] == "remote"
+    assert sorted(o["kind"] for o in view["outputs"]) == [
+        "anchor", "anchor", "theirs", "to_remote_csv"]
+    check_anchors_left(view, [])
+    [ours] = [o for o in view["outputs"] if o["kind"] == "to_remote_csv"]
+    txid, vout = outpoint(ours["outpoint"])
+    to_remote_sat = commitment.outputs[vout]["value"]
+    # a is the funder: the fee and the anchors are a's.
+    assert to_remote_sat == balance_sat - commitment_fee(commitment) - 2 * ANCHOR_SAT
+    assert ours["amount_msat"] == to_remote_sat * 1000
+    # Not the wallet's until swept: nothing pays a's key directly.
+    assert not [o for o in outputs(a) if o["txid"] == commitment.txid()]
+
+    sweep = wait_mempool(devchain, lambda tx: spends(tx, commitment.txid(), vout),
+                         "a's sweep of to_remote")
+    assert len(sweep.inputs) == 1 and sweep.inputs[0]["sequence"] == 1
+    # <remote_sig> and the witness script.
+    assert len(sweep.inputs[0]["witness"]) == 2
+    assert len(sweep.outputs) == 1
+    sweep_fee = to_remote_sat - sweep.outputs[0]["value"]
+    assert 253 * sweep.weight() // 1000 <= sweep_fee <= 2500 * (sweep.weight() + 2) // 1000
+
+    # kill -9 with the sweep in the mempool: the same one again.
+    a.kill()
+    a.start()
+    wait_synced(a, devchain)
+    mine(devchain, 1, a)
+    assert find_tx(devchain, sweep.txid(), close_height) is not None
+    coin = wait_for(lambda: [o for o in outputs(a) if o["txid"] == sweep.txid()], 10,
+                    what="the sweep in a's wallet")
+    assert [c["amount_msat"] for c in coin] == [sweep.outputs[0]["value"] * 1000]
+    # Everything the channel held for a came back, less the commitment's
+    # fee, the anchors and the sweep's fee.
+    assert coin[0]["amount_msat"] // 1000 == (
+        balance_sat - commitment_fee(commitment) - 2 * ANCHOR_SAT - sweep_fee)
+    [ours] = [o for o in onchain(a)["outputs"] if o["kind"] == "to_remote_csv"]
+    assert ours["resolved"] is True and ours["resolved_by"] == sweep.txid()
     mine(devchain, IRREVOCABLE_DEPTH - 2, a)
     assert onchain(a)["resolved"] is False
     mine(devchain, 1, a)
@@ -222,12 +309,20 @@ def outpoint(text):
     return txid, int(vout)
 
 
-def test_revoked_commitment_loses_everything_to_the_justice_tx(node_factory, devchain):
+@pytest.mark.parametrize("anchors", [False, True], ids=["static_remotekey", "anchors"])
+def test_revoked_commitment_loses_everything_to_the_justice_tx(node_factory, devchain,
+                                                               anchors):
     """The fundee broadcasts its revoked #1: ohm's justice transaction takes
     the fundee's to_local and X's output with the revocation key, ohm's
-    to_remote is its wallet's, and ohm ends with everything the revoked
-    commitment held but the two fees."""
-    o = hostile.open_channel(node_factory, devchain)
+    to_remote is its wallet's (with option_anchors: swept after its block,
+    the anchors left), and ohm ends with everything the revoked commitment
+    held but the fees (and the anchors)."""
+    if anchors:
+        o = hostile.open_channel(node_factory, devchain, accept_anchors=True,
+                                 features=hostile.FUNDEE_INIT_FEATURES | {23})
+        assert o.channel.anchors
+    else:
+        o = hostile.open_channel(node_factory, devchain)
     node, ohm = o.node, hostile.peer_id(o)
     signed_1, htlc_x, _ = revoked_with_htlc(o)
     revoked = broadcast_fundee_commitment(o, 1, [htlc_x], signed_1["signature"])
@@ -236,28 +331,44 @@ def test_revoked_commitment_loses_everything_to_the_justice_tx(node_factory, dev
     view = wait_for(lambda: hostile.peer_channel(node, ohm).get("onchain"), 10,
                     what="ohm's resolver")
     assert view["close"] == "revoked"
-    assert sorted(x["kind"] for x in view["outputs"]) == ["penalty", "penalty", "to_wallet"]
-    justice = wait_mempool(devchain, lambda tx: any(i["txid"] == revoked.txid()
-                                                    for i in tx.inputs), "the justice tx")
-    assert sorted((i["txid"], i["vout"]) for i in justice.inputs) == sorted(
-        outpoint(x["outpoint"]) for x in view["outputs"] if x["kind"] == "penalty")
+    wallet_kind = "to_remote_csv" if anchors else "to_wallet"
+    assert sorted(x["kind"] for x in view["outputs"]) == sorted(
+        ["penalty", "penalty", wallet_kind] + ["anchor"] * (2 if anchors else 0))
+    check_anchors_left(view, [] if anchors else STATIC)
+    penalties = sorted(outpoint(x["outpoint"]) for x in view["outputs"]
+                       if x["kind"] == "penalty")
+    justice = wait_mempool(devchain, lambda tx: sorted((i["txid"], i["vout"])
+                                                       for i in tx.inputs) == penalties,
+                           "the justice tx")
     taken = sum(revoked.outputs[i["vout"]]["value"] for i in justice.inputs)
     # The fundee's to_local (its 100000 sat push) and X.
     assert taken == 100000 + 20000
     justice_fee = taken - justice.outputs[0]["value"]
     assert 0 < justice_fee < 2500 * (justice.weight() + 10) // 1000
+    [wallet] = [x for x in view["outputs"] if x["kind"] == wallet_kind]
+    ours = {(justice.txid(), 0)}
+    sweep_fee = 0
+    if anchors:
+        sweep = wait_mempool(devchain, lambda tx: [(i["txid"], i["vout"]) for i in tx.inputs]
+                             == [outpoint(wallet["outpoint"])], "the sweep of to_remote")
+        assert sweep.inputs[0]["sequence"] == 1
+        sweep_fee = wallet["amount_msat"] // 1000 - sweep.outputs[0]["value"]
+        ours.add((sweep.txid(), 0))
+    else:
+        ours.add(outpoint(wallet["outpoint"]))
 
     devchain.generate(1, BURN_ADDRESS)
     wait_synced(node, devchain)
     assert find_tx(devchain, justice.txid()) is not None
-    [wallet] = [x for x in view["outputs"] if x["kind"] == "to_wallet"]
-    got = wait_for(lambda: wallet_coins_sat(node, {(justice.txid(), 0),
-                                                    outpoint(wallet["outpoint"])}), 10,
-                   what="the justice output in ohm's wallet")
+    got = wait_for(lambda: wallet_coins_sat(node, ours) if all(
+        any((f["txid"], f["output"]) == op for f in outputs(node)) for op in ours) else None,
+                   10, what="the justice output in ohm's wallet")
     fee_revoked = hostile.FUNDING_SAT - sum(out["value"] for out in revoked.outputs)
     # Everything the revoked commitment held came to ohm, less its fee
-    # (ohm funded the channel) and the justice fee.
-    assert got == hostile.FUNDING_SAT - fee_revoked - justice_fee
+    # (ohm funded the channel: the anchors too) and the justice fee (and
+    # the to_remote sweep's).
+    assert got == (hostile.FUNDING_SAT - fee_revoked - justice_fee - sweep_fee
+                   - (2 * ANCHOR_SAT if anchors else 0))
     for x in hostile.peer_channel(node, ohm)["onchain"]["outputs"]:
         if x["kind"] == "penalty":
             assert x["resolved"] is True and x["resolved_by"] == justice.txid()
@@ -344,15 +455,20 @@ def mine_until(devchain, height, *nodes, mine_fn=mine):
         mine_fn(devchain, count, *nodes)
 
 
-def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
+def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine, extra=STATIC):
     """a force closes with X (a's, 30000 sat) and Y (b's, 20000 sat) in
     flight: a claims Y with its HTLC-success once it has the preimage (the
     channel is closed: dev-fulfillhtlc hands it to the resolver), X
     returns by its HTLC-timeout after its expiry, and every output is swept
     after to_self_delay: a gets its balance and Y, less the fees of its
-    six transactions, to the satoshi."""
-    a, b = chain_pair(node_factory, devchain, STATIC)
+    six transactions, to the satoshi.  With option_anchors the HTLC
+    transactions are zero-fee (BOLT 3): a wallet coin pays each one's fee
+    and its change returns to the wallet."""
+    a, b = chain_pair(node_factory, devchain, extra)
     open_channel(a, b, devchain)
+    anchors = extra != STATIC
+    assert channel(a)["channel_type"]["bits"] == ([12, 22] if anchors else [12])
+    wallet_before = sum(o["amount_msat"] for o in outputs(a)) // 1000
     x, y = htlcs_both_ways(a, b)
     [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
     [x_out] = [h for h in channel(a)["htlcs"] if h["direction"] == "out"]
@@ -363,14 +479,17 @@ def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
     mine(devchain, 1, a)
     view = wait_for(lambda: channel(a).get("onchain"), 10, what="a's resolver")
     assert view["close"] == "local"
-    assert sorted(o["kind"] for o in view["outputs"]) == [
-        "delayed_to_us", "our_htlc_success", "our_htlc_timeout", "theirs"]
+    assert sorted(o["kind"] for o in view["outputs"]) == sorted(
+        ["delayed_to_us", "our_htlc_success", "our_htlc_timeout", "theirs"]
+        + ["anchor"] * (2 if anchors else 0))
+    check_anchors_left(view, extra)
 
     a.rpc("dev-fulfillhtlc", [b.id, y_in["id"], y["preimage"]])
     success = wait_mempool(devchain, lambda tx: spends(tx, commitment.txid(), outpoint(
         [o for o in view["outputs"] if o["kind"] == "our_htlc_success"][0]["outpoint"])[1]),
         "a's HTLC-success")
     assert success.inputs[0]["witness"][3] == bytes.fromhex(y["preimage"])
+    check_htlc_tx_fee(a, devchain, success, 20000, anchors)
     mine(devchain, 1, a)
 
     # X's HTLC-timeout: nLockTime is its expiry, so it goes out at that tip.
@@ -379,6 +498,7 @@ def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
     mine(devchain, 1, a)
     timeout = wait_mempool(devchain, lambda tx: tx.locktime == x_out["expiry"],
                            "a's HTLC-timeout")
+    check_htlc_tx_fee(a, devchain, timeout, 30000, anchors)
     mine(devchain, 1, a)
     assert find_tx(devchain, timeout.txid()) is not None
 
@@ -401,22 +521,60 @@ def our_force_close_with_htlcs_both_ways(node_factory, devchain, mine):
                    what="the sweeps in a's wallet")
     fees = sum(fee_of(devchain, tx) for tx in [success, timeout] + sweeps)
     balance_sat = FUNDING_SAT - PUSH_MSAT // 1000
-    # a's balance with X back and Y won, less every fee it paid.
-    assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
+    if not anchors:
+        # a's balance with X back and Y won, less every fee it paid.
+        assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
+    # The whole wallet (the HTLC transactions' fee coins and their change
+    # included): a's balance with X back and Y won, less every fee it paid
+    # and the anchors it left.
+    wallet_after = wait_for(lambda: all(o["status"] == "confirmed" for o in outputs(a))
+                            and sum(o["amount_msat"] for o in outputs(a)) // 1000, 10,
+                            what="a's wallet settled")
+    assert wallet_after - wallet_before == (
+        balance_sat + 20000 - commitment_fee(commitment) - anchors_sat(extra) - fees)
     assert all(o["resolved"] for o in onchain(a)["outputs"])
     a.wait_for_log("HTLC {} failed on chain".format(x["htlc_id"]))
     return a
 
 
-def test_our_force_close_with_htlcs_both_ways(node_factory, devchain):
-    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine)
+def check_htlc_tx_fee(node, devchain, tx, htlc_sat, anchors):
+    """Without anchors an HTLC transaction pays its fee from the HTLC; with
+    option_anchors the HTLC's value goes whole to its delayed output, and
+    a confirmed wallet coin of node's (input 1, now spent) pays the fee,
+    its change (output 1) the wallet's."""
+    if not anchors:
+        assert len(tx.inputs) == 1 and len(tx.outputs) == 1
+        assert tx.outputs[0]["value"] < htlc_sat
+        return
+    assert len(tx.inputs) == 2 and len(tx.outputs) == 2
+    assert tx.inputs[0]["sequence"] == 1
+    assert tx.outputs[0]["value"] == htlc_sat
+    coin = tx.inputs[1]
+    [spent] = [o for o in outputs(node, True)
+               if (o["txid"], o["output"]) == (coin["txid"], coin["vout"])]
+    assert spent["status"] == "spent"
+    fee = spent["amount_msat"] // 1000 - tx.outputs[1]["value"]
+    assert fee == fee_of(devchain, tx) and fee > tx.weight() // 4
+    [change] = wait_for(lambda: [o for o in outputs(node)
+                                 if (o["txid"], o["output"]) == (tx.txid(), 1)], 10,
+                        what="the change in the wallet")
+    assert change["amount_msat"] == tx.outputs[1]["value"] * 1000
+    # The peer signed SIGHASH_SINGLE|ANYONECANPAY, we SIGHASH_ALL.
+    assert tx.inputs[0]["witness"][1][-1] == 0x83 and tx.inputs[0]["witness"][2][-1] == 0x01
 
 
-def test_kill9_at_random_points_during_resolution(node_factory, devchain):
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_our_force_close_with_htlcs_both_ways(node_factory, devchain, extra):
+    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine, extra)
+
+
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_kill9_at_random_points_during_resolution(node_factory, devchain, extra):
     """The same close, with ohmd killed (SIGKILL) at a random moment after
     each of at least 20 blocks (before, during or after it processes the
     block): every restart resumes, and the end is the same, to the
-    satoshi: nothing lost, nothing spent twice."""
+    satoshi: nothing lost, nothing spent twice (with option_anchors, no
+    fee coin taken twice or lost)."""
     rng = random.Random(13)
     kills = []
 
@@ -430,15 +588,19 @@ def test_kill9_at_random_points_during_resolution(node_factory, devchain):
             node.start()
             wait_synced(node, chain)
 
-    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine_and_kill)
+    our_force_close_with_htlcs_both_ways(node_factory, devchain, mine_and_kill, extra)
     assert len(kills) >= 20
 
 
-def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain):
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain, extra):
     """b's commitment confirms with X and Y: a claims Y (b's) with the
-    preimage and X (a's) after its expiry, straight from b's commitment."""
-    a, b = chain_pair(node_factory, devchain, STATIC)
+    preimage and X (a's) after its expiry, straight from b's commitment
+    (with option_anchors each claim waits a block: nSequence 1, and the
+    to_remote is swept)."""
+    a, b = chain_pair(node_factory, devchain, extra)
     open_channel(a, b, devchain)
+    anchors = extra != STATIC
     x, y = htlcs_both_ways(a, b)
     [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
     [x_out] = [h for h in channel(a)["htlcs"] if h["direction"] == "out"]
@@ -450,26 +612,42 @@ def test_peer_force_close_with_htlcs_both_ways(node_factory, devchain):
     wait_synced(a, devchain)
     view = wait_for(lambda: channel(a).get("onchain"), 10, what="a's resolver")
     assert view["close"] == "remote"
-    assert sorted(o["kind"] for o in view["outputs"]) == [
-        "their_htlc_success", "their_htlc_timeout", "theirs", "to_wallet"]
+    wallet_kind = "to_remote_csv" if anchors else "to_wallet"
+    assert sorted(o["kind"] for o in view["outputs"]) == sorted(
+        ["their_htlc_success", "their_htlc_timeout", "theirs", wallet_kind]
+        + ["anchor"] * (2 if anchors else 0))
+    check_anchors_left(view, extra)
+    [wallet] = [o for o in view["outputs"] if o["kind"] == wallet_kind]
+    ours = {outpoint(wallet["outpoint"])}
+    fees = 0
+    if anchors:
+        sweep = wait_mempool(devchain, lambda tx: spends(tx, *outpoint(wallet["outpoint"])),
+                             "a's sweep of to_remote")
+        assert sweep.inputs[0]["sequence"] == 1
+        ours = {(sweep.txid(), 0)}
 
     a.rpc("dev-fulfillhtlc", [b.id, y_in["id"], y["preimage"]])
     claim = wait_mempool(devchain, lambda tx: any(i["txid"] == commitment.txid()
+                                                  and i["witness"][1:2] == [
+                                                      bytes.fromhex(y["preimage"])]
                                                   for i in tx.inputs), "a's claim of Y")
-    assert claim.inputs[0]["witness"][1] == bytes.fromhex(y["preimage"])
+    assert claim.inputs[0]["sequence"] == (1 if anchors else 0xfffffffd)
     mine(devchain, 1, a)
+    if anchors:
+        fees += fee_of(devchain, sweep)
     mine_until(devchain, x_out["expiry"] - 1, a)
     mine(devchain, 1, a)
     timeout = wait_mempool(devchain, lambda tx: tx.locktime == x_out["expiry"],
                            "a's claim of X")
+    assert timeout.inputs[0]["sequence"] == (1 if anchors else 0xfffffffd)
     mine(devchain, 1, a)
-    [wallet] = [o for o in view["outputs"] if o["kind"] == "to_wallet"]
-    got = wait_for(lambda: wallet_coins_sat(a, {(claim.txid(), 0), (timeout.txid(), 0),
-                                                outpoint(wallet["outpoint"])}), 10,
-                   what="a's claims in its wallet")
-    fees = fee_of(devchain, claim) + fee_of(devchain, timeout)
+    ours |= {(claim.txid(), 0), (timeout.txid(), 0)}
+    got = wait_for(lambda: wallet_coins_sat(a, ours) if all(
+        any((f["txid"], f["output"]) == op for f in outputs(a)) for op in ours) else None,
+                   10, what="a's claims in its wallet")
+    fees += fee_of(devchain, claim) + fee_of(devchain, timeout)
     balance_sat = FUNDING_SAT - PUSH_MSAT // 1000
-    assert got == balance_sat + 20000 - commitment_fee(commitment) - fees
+    assert got == balance_sat + 20000 - commitment_fee(commitment) - anchors_sat(extra) - fees
     # X fails upstream once its claim is 6 blocks deep (BOLT 5).
     mine(devchain, 4, a)
     assert "HTLC {} failed on chain".format(x["htlc_id"]) not in a.log()

@@ -4,6 +4,9 @@
  * script interpreter (standard flags) against the outputs it spends, the
  * amounts and fees exact, the penalty after a cheater's second stage, a
  * reorg, and the database form. */
+#include "bitcoin/script.h"
+#include "bitcoin/sighash.h"
+#include "bitcoin/signature.h"
 #include "contrib/devchain/interpreter.h"
 #include "onchain/onchain.h"
 #include "tests/unit/channel_pair.h"
@@ -33,6 +36,8 @@ struct run {
 	size_t num_events;
 	uint8_t *snapshot;
 	size_t snapshot_len;
+	struct bitcoin_txid abandoned[MAX_SEEN];
+	size_t num_abandoned;
 };
 
 static const uint8_t sweep_script[22] = { 0x00, 20, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
@@ -97,7 +102,7 @@ static bool world_verify(const struct world *w, const struct bitcoin_tx *tx)
 
 /* A channel where node 0 (the funder) offered A (50000 sat, cltv 501) and
  * node 1 offered B (40000 sat, cltv 502), committed both ways. */
-static void world_open(struct world *w)
+static void world_open_type(struct world *w, bool anchors)
 {
 	struct pair_options o;
 	struct wirebuf *ws = wirebuf_new();
@@ -106,6 +111,7 @@ static void world_open(struct world *w)
 
 	memset(w, 0, sizeof(*w));
 	pair_default_options(&o);
+	o.anchors = anchors;
 	pair_init(&w->p, &o);
 	CHECK(pair_open(&w->p));
 	CHECK(pair_add_htlc_k(&w->p, 0, 50000000, 1, &id));
@@ -119,6 +125,18 @@ static void world_open(struct world *w)
 	w->funding_out.script_len = ws->len;
 	w->funding_out.amount_sat = params->funding_sat;
 	wirebuf_free(ws);
+}
+
+static void world_open(struct world *w)
+{
+	world_open_type(w, false);
+}
+
+/* The same with option_anchors. */
+static void world_open_anchors(struct world *w)
+{
+	world_open_type(w, true);
+	CHECK(channel_get_params(w->p.node[0].ch)->option_anchors);
 }
 
 static void world_free(struct world *w)
@@ -181,6 +199,8 @@ static void run_absorb(struct run *r, struct onchain_effects *fx)
 {
 	for (size_t i = 0; i < fx->num_events && r->num_events < MAX_SEEN; i++)
 		r->events[r->num_events++] = fx->events[i];
+	for (size_t i = 0; i < fx->num_abandoned && r->num_abandoned < MAX_SEEN; i++)
+		r->abandoned[r->num_abandoned++] = fx->abandoned[i];
 	for (size_t i = 0; i < fx->num_txs; i++) {
 		if (r->num_sent < MAX_SEEN) {
 			r->sent[r->num_sent++] = fx->txs[i].tx;
@@ -856,15 +876,12 @@ static void test_dust_left(void)
 	world_free(&w);
 }
 
-/* option_anchors channels are refused, saying so; a channel without
- * commitments has no view. */
-static void test_anchors_and_unfunded_refused(void)
+/* A channel without commitments has no view. */
+static void test_unfunded_has_no_view(void)
 {
 	struct pair p;
 	struct pair_options o;
 	struct channel_onchain_view view;
-	struct onchain_setup setup;
-	const char *err = NULL;
 
 	pair_default_options(&o);
 	o.anchors = true;
@@ -872,16 +889,481 @@ static void test_anchors_and_unfunded_refused(void)
 	CHECK(!channel_onchain_view(p.node[0].ch, &view));
 	CHECK(pair_open(&p));
 	CHECK(channel_onchain_view(p.node[0].ch, &view));
-	memset(&setup, 0, sizeof(setup));
-	setup.ctx = p.ctx;
-	setup.view = &view;
-	setup.secrets = &p.node[0].secrets;
-	setup.sweep_script = sweep_script;
-	setup.sweep_script_len = sizeof(sweep_script);
-	CHECK(onchain_new(&setup, &err) == NULL);
-	CHECK(err && strstr(err, "option_anchors"));
 	channel_onchain_view_clear(&view);
 	pair_free(&p);
+}
+
+/* ---- option_anchors ---- */
+
+/* Whether the interpreter refuses tx once input 0's nSequence is seq and
+ * it is signed again (SIGHASH_ALL) with key: the script's CSV, not the
+ * signature, decides. */
+static bool refused_with_sequence(const struct world *w, const struct bitcoin_tx *tx,
+				  const struct privkey *key, uint32_t seq)
+{
+	struct bitcoin_tx *copy = bitcoin_tx_dup(tx);
+	const struct bitcoin_tx_input *in = &copy->inputs[0];
+	const struct bitcoin_tx_output *spent = world_find(w, &in->prevout);
+	const uint8_t *items[3];
+	size_t lens[3], n = in->num_witness;
+	uint8_t der[BITCOIN_SIGNATURE_MAX_LEN];
+	struct bitcoin_signature sig;
+	struct sha256 hash;
+	bool refused;
+
+	copy->inputs[0].sequence = seq;
+	CHECK(spent && n >= 2 && n <= 3);
+	CHECK(bip143_sighash(&hash, copy, 0, in->witness[n - 1].data, in->witness[n - 1].len,
+			     spent->amount_sat, SIGHASH_ALL));
+	CHECK(bitcoin_signature_sign(w->p.ctx, &sig, &hash, key, SIGHASH_ALL));
+	items[0] = der;
+	lens[0] = bitcoin_signature_serialize(w->p.ctx, der, &sig);
+	/* The other items as they were (tx's: copy's are replaced). */
+	for (size_t k = 1; k < n; k++) {
+		items[k] = tx->inputs[0].witness[k].data;
+		lens[k] = tx->inputs[0].witness[k].len;
+	}
+	bitcoin_tx_set_witness(copy, 0, items, lens, n);
+	refused = !world_verify(w, copy);
+	bitcoin_tx_free(copy);
+	return refused;
+}
+
+/* Node 0's key for its HTLC outputs on the peer's latest commitment. */
+static void remote_htlc_key(struct world *w, struct privkey *key)
+{
+	struct channel_onchain_view view;
+
+	CHECK(channel_onchain_view(w->p.node[0].ch, &view));
+	CHECK(channel_derive_privkey(w->p.ctx, key, &w->p.node[0].secrets.htlc_basepoint_secret,
+				     &view.remote[0].point));
+	channel_onchain_view_clear(&view);
+}
+
+/* The amount of output vout of tx. */
+static uint64_t amount_of(const struct onchain *oc, int i)
+{
+	struct onchain_output_info info;
+
+	onchain_get_output(oc, (size_t)i, &info);
+	return info.amount_sat;
+}
+
+/* Our anchors commitment: both anchors recognised and left (resolved
+ * from the start, never spent by us), to_local swept after the delay as
+ * without anchors. */
+static void test_anchors_local_to_local(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit, *sweep;
+	struct onchain_output_info info;
+	int to_local;
+
+	world_open_anchors(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	CHECK(commit && world_verify(&w, commit));
+	run_block(&r, 100, &commit, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_LOCAL);
+	/* to_local, to_remote (theirs), two HTLCs, two anchors. */
+	CHECK(onchain_num_outputs(r.oc) == 6);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_ANCHOR, 1) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_ANCHOR, 2) < 0);
+	for (int k = 0; k < 2; k++) {
+		onchain_get_output(r.oc, (size_t)output_of(r.oc, ONCHAIN_OUT_ANCHOR, (size_t)k), &info);
+		CHECK(info.amount_sat == 330 && info.is_resolved && !info.is_dust);
+		CHECK(info.spendable_height == 0);
+	}
+	to_local = output_of(r.oc, ONCHAIN_OUT_DELAYED, 0);
+	CHECK(to_local >= 0);
+	run_until(&r, 243);
+	CHECK(r.num_sent == 0);
+	run_until(&r, 244);
+	CHECK(r.num_sent == 1);
+	sweep = last_sent(&r);
+	CHECK(sweep && sweep->num_inputs == 1 && world_verify(&w, sweep));
+	CHECK(sweep && sweep->inputs[0].sequence == 145);
+	CHECK(sweep && sweep->outputs[0].amount_sat
+	      == amount_of(r.oc, to_local) - sweep_fee(sweep, 1000));
+	/* One block short of the delay, the script's CSV refuses it. */
+	if (sweep) {
+		struct bitcoin_tx *early = bitcoin_tx_dup(sweep);
+		early->inputs[0].sequence = 144;
+		CHECK(!world_verify(&w, early));
+		bitcoin_tx_free(early);
+	}
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* The peer's anchors commitment: to_remote (P2WSH, 1 OP_CSV) swept to the
+ * wallet with nSequence 1 and the payment_basepoint secret; our HTLC
+ * claims carry nSequence 1 too (BOLT #3's `1 OP_CHECKSEQUENCEVERIFY`);
+ * the anchors are left, and everything resolves without them. */
+static void test_anchors_remote_commitment(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit, *to_remote, *claim, *timeout;
+	const struct privkey *pay_key;
+	struct privkey htlc_key;
+	int out;
+
+	world_open_anchors(&w);
+	pay_key = &w.p.node[0].secrets.payment_basepoint_secret;
+	remote_htlc_key(&w, &htlc_key);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[1].ch);
+	run_block(&r, 100, &commit, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REMOTE);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_WALLET, 0) < 0);
+	out = output_of(r.oc, ONCHAIN_OUT_TO_REMOTE_CSV, 0);
+	CHECK(out >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_ANCHOR, 1) >= 0);
+	/* Spendable in the next block: handed over at once. */
+	CHECK(r.num_sent == 1);
+	to_remote = last_sent(&r);
+	CHECK(to_remote && to_remote->num_inputs == 1 && world_verify(&w, to_remote));
+	CHECK(to_remote && to_remote->inputs[0].sequence == 1);
+	CHECK(to_remote && to_remote->inputs[0].num_witness == 2);
+	CHECK(to_remote && to_remote->outputs[0].amount_sat
+	      == amount_of(r.oc, out) - sweep_fee(to_remote, 1000));
+	CHECK(to_remote && to_remote->outputs[0].script_len == 22
+	      && memcmp(to_remote->outputs[0].script, sweep_script, 22) == 0);
+	/* Without the one block's wait, its CSV refuses it. */
+	CHECK(to_remote && !refused_with_sequence(&w, to_remote, pay_key, 1));
+	CHECK(to_remote && refused_with_sequence(&w, to_remote, pay_key, 0));
+	run_block(&r, 101, &to_remote, 1);
+	CHECK(r.num_sent == 1);
+
+	/* B (theirs) with its preimage, nSequence 1. */
+	run_preimage(&r, 2);
+	CHECK(r.num_sent == 2);
+	claim = last_sent(&r);
+	CHECK(claim && world_verify(&w, claim) && claim->inputs[0].sequence == 1);
+	CHECK(claim && claim->outputs[0].amount_sat == 40000 - sweep_fee(claim, 2500));
+	CHECK(claim && !refused_with_sequence(&w, claim, &htlc_key, 1));
+	CHECK(claim && refused_with_sequence(&w, claim, &htlc_key, 0));
+
+	/* A (ours) after its expiry, nSequence 1 and locktime 501. */
+	run_until(&r, 501);
+	CHECK(r.num_sent == 3);
+	timeout = last_sent(&r);
+	CHECK(timeout && world_verify(&w, timeout) && timeout->locktime == 501);
+	CHECK(timeout && timeout->inputs[0].sequence == 1);
+	CHECK(timeout && timeout->outputs[0].amount_sat == 50000 - sweep_fee(timeout, 2500));
+	CHECK(timeout && !refused_with_sequence(&w, timeout, &htlc_key, 1));
+	CHECK(timeout && refused_with_sequence(&w, timeout, &htlc_key, 0));
+	run_block(&r, 502, (struct bitcoin_tx *[]){ claim, timeout }, 2);
+	run_until(&r, 507);
+	CHECK(count_events(&r, ONCHAIN_EVENT_HTLC_FAILED) == 1);
+	run_until(&r, 600);
+	CHECK(count_events(&r, ONCHAIN_EVENT_ALL_RESOLVED) == 0);
+	run_until(&r, 601);
+	CHECK(count_events(&r, ONCHAIN_EVENT_ALL_RESOLVED) == 1);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A revoked anchors commitment: the justice transaction takes to_local and
+ * both HTLC outputs with the revocation key (no CSV on that branch), the
+ * to_remote is swept after its block, the anchors are left. */
+static void test_anchors_revoked_penalty(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *old, *justice = NULL, *to_remote = NULL;
+	uint64_t total = 0;
+
+	world_open_anchors(&w);
+	old = revoke_one(&w, NULL);
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REVOKED);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_TO_REMOTE_CSV, 0) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_PENALTY, 2) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_ANCHOR, 1) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_THEIRS, 0) < 0);
+	CHECK(r.num_sent == 2);
+	for (size_t i = 0; i < r.num_sent; i++) {
+		if (r.sent[i]->num_inputs == 3)
+			justice = r.sent[i];
+		else
+			to_remote = r.sent[i];
+	}
+	CHECK(justice && world_verify(&w, justice));
+	for (size_t i = 0; justice && i < justice->num_inputs; i++)
+		total += world_find(&w, &justice->inputs[i].prevout)->amount_sat;
+	CHECK(justice && justice->outputs[0].amount_sat == total - sweep_fee(justice, 2500));
+	CHECK(to_remote && world_verify(&w, to_remote) && to_remote->inputs[0].sequence == 1);
+	CHECK(to_remote && refused_with_sequence(&w, to_remote,
+						 &w.p.node[0].secrets.payment_basepoint_secret, 0));
+	run_block(&r, 101, (struct bitcoin_tx *[]){ justice, to_remote }, 2);
+	run_until(&r, 200);
+	CHECK(onchain_is_resolved(r.oc));
+	bitcoin_tx_free(old);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* The test's wallet: coins on the world's chain, each P2WPKH to its own
+ * key, handed out once each. */
+struct test_wallet {
+	struct onchain_fee_coin coins[2];
+	size_t num_coins, num_given;
+	uint64_t last_min_sat;
+};
+
+static bool test_wallet_get_coin(void *arg, uint64_t min_sat, struct onchain_fee_coin *coin)
+{
+	struct test_wallet *tw = arg;
+
+	tw->last_min_sat = min_sat;
+	if (tw->num_given == tw->num_coins || tw->coins[tw->num_given].amount_sat < min_sat)
+		return false;
+	*coin = tw->coins[tw->num_given++];
+	return true;
+}
+
+/* Puts a coin of amount_sat for the wallet on the world's chain. */
+static void test_wallet_add(struct test_wallet *tw, struct world *w, uint64_t amount_sat,
+			    uint8_t key_byte)
+{
+	struct onchain_fee_coin *coin = &tw->coins[tw->num_coins++];
+	struct bitcoin_outpoint nowhere = { .vout = key_byte };
+	struct bitcoin_tx *tx = bitcoin_tx_new(2, 0);
+	struct wirebuf *script = wirebuf_new();
+	struct pubkey pubkey;
+
+	memset(coin, 0, sizeof(*coin));
+	memset(&coin->key, key_byte, sizeof(coin->key));
+	CHECK(pubkey_from_privkey(w->p.ctx, &pubkey, &coin->key));
+	script_p2wpkh_for_pubkey(script, w->p.ctx, &pubkey);
+	CHECK(script->len == sizeof(coin->script));
+	memcpy(coin->script, script->data, script->len);
+	bitcoin_tx_add_input(tx, &nowhere, 0xffffffff);
+	bitcoin_tx_add_output(tx, amount_sat, script->data, script->len);
+	bitcoin_tx_txid(&coin->outpoint.txid, tx);
+	coin->outpoint.vout = 0;
+	coin->amount_sat = amount_sat;
+	world_add(w, tx);
+	bitcoin_tx_free(tx);
+	wirebuf_free(script);
+}
+
+/* The fee an anchors HTLC transaction of ours pays: its weight with its
+ * three signatures counted at 73 bytes. */
+static uint64_t anchor_htlc_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw)
+{
+	size_t weight = bitcoin_tx_weight(tx);
+
+	weight += 3 * 73 - tx->inputs[0].witness[1].len - tx->inputs[0].witness[2].len
+		- tx->inputs[1].witness[0].len;
+	return ((uint64_t)feerate_perkw * weight + 999) / 1000;
+}
+
+/* Checks tx, our anchors HTLC transaction of the HTLC of amount_sat with
+ * coin paying its fee: the HTLC's value whole in output 0 (BOLT 3: zero
+ * fee), the coin less the fee as change to the sweep script, the peer's
+ * signature SIGHASH_SINGLE|ANYONECANPAY and ours SIGHASH_ALL, all through
+ * the interpreter. */
+static void check_anchor_htlc_tx(struct world *w, const struct bitcoin_tx *tx,
+				 uint64_t amount_sat, const struct onchain_fee_coin *coin,
+				 uint32_t feerate_perkw)
+{
+	CHECK(tx->num_inputs == 2 && tx->num_outputs == 2);
+	if (tx->num_inputs != 2 || tx->num_outputs != 2)
+		return;
+	CHECK(world_verify(w, tx));
+	CHECK(tx->inputs[0].sequence == 1);
+	CHECK(tx->inputs[0].num_witness == 5 && tx->inputs[1].num_witness == 2);
+	CHECK(tx->inputs[0].witness[1].data[tx->inputs[0].witness[1].len - 1] == 0x83);
+	CHECK(tx->inputs[0].witness[2].data[tx->inputs[0].witness[2].len - 1] == 0x01);
+	CHECK(bitcoin_txid_eq(&tx->inputs[1].prevout.txid, &coin->outpoint.txid)
+	      && tx->inputs[1].prevout.vout == coin->outpoint.vout);
+	CHECK(tx->outputs[0].amount_sat == amount_sat);
+	CHECK(tx->outputs[1].script_len == sizeof(sweep_script)
+	      && memcmp(tx->outputs[1].script, sweep_script, sizeof(sweep_script)) == 0);
+	CHECK(tx->outputs[1].amount_sat == coin->amount_sat - anchor_htlc_fee(tx, feerate_perkw));
+	/* The peer's signature read as SIGHASH_ALL does not hold: it is
+	 * SINGLE|ANYONECANPAY, which lets our input and change be added. */
+	{
+		struct bitcoin_tx *copy = bitcoin_tx_dup(tx);
+		copy->inputs[0].witness[1].data[copy->inputs[0].witness[1].len - 1] = 0x01;
+		CHECK(!world_verify(w, copy));
+		bitcoin_tx_free(copy);
+	}
+	/* At least the feerate over its weight: a real fee. */
+	CHECK(anchor_htlc_fee(tx, feerate_perkw) >= 2500 * bitcoin_tx_weight(tx) / 1000);
+}
+
+/* Our anchors commitment's HTLCs: the zero-fee HTLC-success and
+ * HTLC-timeout get a wallet coin and change; without a coin they wait;
+ * each coin is used once; their outputs are swept after the delay. */
+static void test_anchors_local_htlcs_fee_from_the_wallet(void)
+{
+	struct world w;
+	struct run r;
+	struct test_wallet tw;
+	struct onchain_fee_source source = { .get_coin = test_wallet_get_coin, .arg = &tw };
+	struct bitcoin_tx *commit, *success, *timeout, *sweep;
+
+	world_open_anchors(&w);
+	memset(&tw, 0, sizeof(tw));
+	test_wallet_add(&tw, &w, 20000, 0x31);
+	test_wallet_add(&tw, &w, 30000, 0x32);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_SUCCESS, 0) >= 0);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT, 0) >= 0);
+
+	/* No wallet: B's HTLC-success waits, it is not sent zero-fee. */
+	run_preimage(&r, 2);
+	CHECK(r.num_sent == 0);
+	r.rates.fee_source = &source;
+	run_block(&r, 101, NULL, 0);
+	CHECK(r.num_sent == 1 && tw.num_given == 1);
+	/* Asked for the fee at 2500 perkw of 1102 weight, and a change. */
+	CHECK(tw.last_min_sat == (2500 * 1102 + 999) / 1000 + 330);
+	success = last_sent(&r);
+	check_anchor_htlc_tx(&w, success, 40000, &tw.coins[0], 2500);
+	CHECK(success->locktime == 0 && success->inputs[0].witness[3].len == 32);
+	/* Pending: not built again (nor another coin taken) at the next block. */
+	run_block(&r, 102, NULL, 0);
+	CHECK(r.num_sent == 1 && tw.num_given == 1);
+	run_block(&r, 103, &success, 1);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_DELAYED, 1) >= 0);
+
+	/* A times out: HTLC-timeout with the second coin, locktime 501. */
+	run_until(&r, 500);
+	CHECK(tw.num_given == 1);
+	run_until(&r, 501);
+	CHECK(tw.num_given == 2);
+	timeout = NULL;
+	for (size_t i = 0; i < r.num_sent; i++)
+		if (r.sent[i]->locktime == 501)
+			timeout = r.sent[i];
+	CHECK(timeout != NULL);
+	if (timeout) {
+		check_anchor_htlc_tx(&w, timeout, 50000, &tw.coins[1], 2500);
+		CHECK(timeout->inputs[0].witness[3].len == 0);
+		run_block(&r, 502, &timeout, 1);
+	}
+	/* Both confirmed: neither abandoned. */
+	CHECK(r.num_abandoned == 0);
+	/* Its output (output 0) swept after the delay, as without anchors. */
+	run_until(&r, 502 + 144);
+	sweep = last_sent(&r);
+	if (timeout && sweep) {
+		struct bitcoin_txid timeout_txid;
+		bitcoin_tx_txid(&timeout_txid, timeout);
+		CHECK(sweep->num_inputs == 1 && sweep->inputs[0].prevout.vout == 0
+		      && bitcoin_txid_eq(&sweep->inputs[0].prevout.txid, &timeout_txid));
+	}
+	CHECK(sweep && world_verify(&w, sweep) && sweep->inputs[0].sequence == 145);
+	CHECK(sweep && sweep->outputs[0].amount_sat == 50000 - sweep_fee(sweep, 1000));
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* Our anchors HTLC-success waits in the mempool when the peer takes the
+ * HTLC output its own way: the transaction is given up (abandoned), so the
+ * wallet frees its fee coin. */
+static void test_anchors_htlc_tx_beaten_is_abandoned(void)
+{
+	struct world w;
+	struct run r;
+	struct test_wallet tw;
+	struct onchain_fee_source source = { .get_coin = test_wallet_get_coin, .arg = &tw };
+	struct bitcoin_tx *commit, *success, *theirs;
+	struct onchain_output_info info;
+	struct bitcoin_txid success_txid;
+
+	world_open_anchors(&w);
+	memset(&tw, 0, sizeof(tw));
+	test_wallet_add(&tw, &w, 20000, 0x33);
+	run_init(&r, &w, 0);
+	r.rates.fee_source = &source;
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	run_preimage(&r, 2);
+	CHECK(r.num_sent == 1);
+	success = last_sent(&r);
+	CHECK(success != NULL);
+	if (!success)
+		return;
+	bitcoin_tx_txid(&success_txid, success);
+	/* The peer's spend of the same output (its timeout path). */
+	onchain_get_output(r.oc, (size_t)output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_SUCCESS, 0), &info);
+	theirs = bitcoin_tx_new(2, 502);
+	bitcoin_tx_add_input(theirs, &info.outpoint, 1);
+	bitcoin_tx_add_output(theirs, 39000, sweep_script, sizeof(sweep_script));
+	run_block(&r, 101, &theirs, 1);
+	CHECK(r.num_abandoned == 1 && bitcoin_txid_eq(&r.abandoned[0], &success_txid));
+	/* Once only. */
+	run_block(&r, 102, NULL, 0);
+	CHECK(r.num_abandoned == 1 && r.num_sent == 1);
+	bitcoin_tx_free(theirs);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A cheater's anchors HTLC-success of its revoked commitment (a fee input
+ * and change of its own added, as ours are) confirms before the justice
+ * transaction: the next justice takes its HTLC output (output 0) with the
+ * revocation key, and leaves the cheater's change alone. */
+static void test_anchors_revoked_second_stage(void)
+{
+	struct world w;
+	struct run r, cheater;
+	struct test_wallet tw;
+	struct onchain_fee_source source = { .get_coin = test_wallet_get_coin, .arg = &tw };
+	struct bitcoin_tx *old, *success, *justice = NULL;
+	struct bitcoin_txid success_txid;
+	bool takes_output = false, takes_change = false;
+
+	world_open_anchors(&w);
+	memset(&tw, 0, sizeof(tw));
+	test_wallet_add(&tw, &w, 20000, 0x34);
+	old = revoke_one(&w, &cheater);
+	cheater.rates.fee_source = &source;
+	run_init(&r, &w, 0);
+	run_block(&r, 100, &old, 1);
+	run_block(&cheater, 100, &old, 1);
+	CHECK(onchain_get_close(cheater.oc) == ONCHAIN_CLOSE_LOCAL);
+	run_preimage(&cheater, 1);
+	CHECK(cheater.num_sent == 1);
+	success = last_sent(&cheater);
+	CHECK(success && success->num_inputs == 2 && world_verify(&w, success));
+	if (!success)
+		goto out;
+	bitcoin_tx_txid(&success_txid, success);
+	run_block(&r, 101, &success, 1);
+	CHECK(count_events(&r, ONCHAIN_EVENT_PREIMAGE) == 1);
+	for (size_t i = 0; i < r.num_sent; i++)
+		if (r.sent[i]->num_inputs == 3)
+			justice = r.sent[i];
+	CHECK(justice && world_verify(&w, justice));
+	for (size_t i = 0; justice && i < justice->num_inputs; i++) {
+		const struct bitcoin_outpoint *op = &justice->inputs[i].prevout;
+		if (bitcoin_txid_eq(&op->txid, &success_txid)) {
+			takes_output |= op->vout == 0;
+			takes_change |= op->vout == 1;
+		}
+	}
+	CHECK(takes_output && !takes_change);
+	CHECK(output_of(r.oc, ONCHAIN_OUT_PENALTY, 3) >= 0);
+out:
+	bitcoin_tx_free(old);
+	run_free(&cheater);
+	run_free(&r);
+	world_free(&w);
 }
 
 int main(void)
@@ -900,6 +1382,12 @@ int main(void)
 	RUN(test_serialize_round_trip);
 	RUN(test_pending_sweep_survives_restart);
 	RUN(test_dust_left);
-	RUN(test_anchors_and_unfunded_refused);
+	RUN(test_unfunded_has_no_view);
+	RUN(test_anchors_local_to_local);
+	RUN(test_anchors_remote_commitment);
+	RUN(test_anchors_revoked_penalty);
+	RUN(test_anchors_local_htlcs_fee_from_the_wallet);
+	RUN(test_anchors_htlc_tx_beaten_is_abandoned);
+	RUN(test_anchors_revoked_second_stage);
 	return test_done();
 }
