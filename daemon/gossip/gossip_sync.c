@@ -93,6 +93,9 @@ static void want(struct gossip_peer *gp, struct short_channel_id scid, uint64_t 
 	gp->wanted_flags[gp->num_wanted++] = flags;
 }
 
+/* How far back our gossip_timestamp_filter starts (seconds). */
+#define GOSSIP_FILTER_SLACK 3600
+
 void gossip_sync_start(struct gossip *g, struct gossip_peer *gp)
 {
 	struct msg_gossip_timestamp_filter f = { .chain_hash = g->chain_hash };
@@ -102,10 +105,13 @@ void gossip_sync_start(struct gossip *g, struct gossip_peer *gp)
 
 	/* BOLT #7: "If the receiver does not offer `gossip_queries`: SHOULD
 	 * set `first_timestamp` to 0xFFFFFFFF and `timestamp_range` to 0."
-	 * Otherwise: everything new from now on (what came before, the
-	 * range query gets). */
-	f.first_timestamp = offers_queries ? now : 0xFFFFFFFF;
-	f.timestamp_range = offers_queries ? 0xFFFFFFFF - now : 0;
+	 * Otherwise: everything from GOSSIP_FILTER_SLACK ago on; what came
+	 * before, the range query gets.  The slack covers gossip signed
+	 * before we connected that reaches this peer only after it answered
+	 * our query: a filter from now would keep it from us for good. */
+	f.first_timestamp = !offers_queries ? 0xFFFFFFFF
+		: now > GOSSIP_FILTER_SLACK ? now - GOSSIP_FILTER_SLACK : 0;
+	f.timestamp_range = offers_queries ? 0xFFFFFFFF - f.first_timestamp : 0;
 	if (!send_buf(gp->peer, towire_gossip_timestamp_filter(&f)))
 		return;
 	if (!offers_queries || g->num_syncing >= GOSSIP_SYNC_PEERS)

@@ -24,10 +24,14 @@ def directions(node):
                   for c in node.rpc("listchannels")["channels"])
 
 
-def wait_graph(node, want, nodes=5, timeout=60):
-    wait_for(lambda: directions(node) == want
-             and len(node.rpc("listnodes")["nodes"]) == nodes, timeout, interval=0.2,
-             what="{} to know the graph".format(node.name))
+def aliases(node):
+    return sorted(n.get("alias", "") for n in node.rpc("listnodes")["nodes"])
+
+
+def wait_graph(node, want, timeout=60):
+    """Every direction in want, and every node's node_announcement."""
+    wait_for(lambda: directions(node) == want and aliases(node) == NAMES, timeout,
+             interval=0.2, what="{} to know the graph".format(node.name))
 
 
 def test_five_ohmd_in_a_line_share_the_graph(node_factory, devchain):
