@@ -28,7 +28,7 @@ int channel_update_direction(const uint8_t node_id[PUBKEY_CMPR_LEN],
 	return memcmp(node_id, other, PUBKEY_CMPR_LEN) < 0 ? 0 : 1;
 }
 
-static void signed_hash(struct sha256 *out, const uint8_t *msg, size_t len)
+void gossip_signed_hash(struct sha256 *out, const uint8_t *msg, size_t len)
 {
 	struct sha256_double hash;
 
@@ -36,22 +36,31 @@ static void signed_hash(struct sha256 *out, const uint8_t *msg, size_t len)
 	*out = hash.sha;
 }
 
+bool gossip_sign_in_place(const secp256k1_context *ctx, struct wirebuf *msg,
+			  const struct privkey *node_key, uint8_t sig_out[64])
+{
+	struct ecdsa_signature sig;
+	struct sha256 hash;
+
+	gossip_signed_hash(&hash, msg->data, msg->len);
+	if (!ecdsa_sign(ctx, &sig, &hash, node_key))
+		return false;
+	ecdsa_signature_serialize_compact(ctx, sig_out, &sig);
+	memcpy(msg->data + 2, sig_out, 64);
+	return true;
+}
+
 struct wirebuf *channel_update_sign(const secp256k1_context *ctx, struct msg_channel_update *m,
 				    const struct privkey *node_key)
 {
 	struct wirebuf *msg;
-	struct ecdsa_signature sig;
-	struct sha256 hash;
 
 	memset(&m->signature, 0, sizeof(m->signature));
 	msg = towire_channel_update(m);
-	signed_hash(&hash, msg->data, msg->len);
-	if (!ecdsa_sign(ctx, &sig, &hash, node_key)) {
+	if (!gossip_sign_in_place(ctx, msg, node_key, m->signature.bytes)) {
 		wirebuf_free(msg);
 		return NULL;
 	}
-	ecdsa_signature_serialize_compact(ctx, m->signature.bytes, &sig);
-	memcpy(msg->data + 2, m->signature.bytes, sizeof(m->signature.bytes));
 	return msg;
 }
 
@@ -68,7 +77,7 @@ bool channel_update_check(const secp256k1_context *ctx, struct msg_channel_updat
 		*why = "malformed channel_update";
 		return false;
 	}
-	signed_hash(&hash, msg, len);
+	gossip_signed_hash(&hash, msg, len);
 	ok = ecdsa_signature_parse_compact(ctx, &sig, m->signature.bytes)
 		&& ecdsa_verify(ctx, &sig, &hash, node_id);
 	if (ok)
@@ -102,7 +111,7 @@ static bool signed_by(const secp256k1_context *ctx, struct pubkey_cache *cache,
 	struct pubkey key;
 	struct sha256 hash;
 
-	signed_hash(&hash, msg, len);
+	gossip_signed_hash(&hash, msg, len);
 	return pubkey_cache_parse(cache, ctx, &key, node_id)
 		&& ecdsa_signature_parse_compact(ctx, &sig, m->signature.bytes)
 		&& ecdsa_verify(ctx, &sig, &hash, &key);

@@ -38,6 +38,16 @@
  * clock unless that would go back. */
 uint32_t gossip_next_timestamp(uint32_t now, uint32_t last);
 
+/* What a node signs in a channel_update or node_announcement (BOLT #7):
+ * the double-SHA256 of the message after its type and signature. */
+void gossip_signed_hash(struct sha256 *out, const uint8_t *msg, size_t len);
+
+/* Signs msg (a channel_update or node_announcement whose signature is
+ * zero) with node_key: the signature goes into msg and sig_out.
+ * Returns: false if signing failed. */
+bool gossip_sign_in_place(const secp256k1_context *ctx, struct wirebuf *msg,
+			  const struct privkey *node_key, uint8_t sig_out[64]);
+
 /* Returns: the direction bit for node_id's updates on a channel with
  *          other: 0 if node_id is node_1, the lesser of the two. */
 int channel_update_direction(const uint8_t node_id[PUBKEY_CMPR_LEN],

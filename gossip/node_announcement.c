@@ -8,18 +8,9 @@
 #include "common/alloc.h"
 #include "crypto/hash.h"
 #include "crypto/secp.h"
+#include "gossip/channel_update.h"
 #include "wire/features.h"
 
-/* After the type and the signature. */
-#define SIGNED_OFFSET (2 + 64)
-
-static void signed_hash(struct sha256 *out, const uint8_t *msg, size_t len)
-{
-	struct sha256_double hash;
-
-	sha256_double(&hash, msg + SIGNED_OFFSET, len - SIGNED_OFFSET);
-	*out = hash.sha;
-}
 
 /* Address bytes before the port, by type; 0 for a hostname (its own
  * length byte) or a type we do not know. */
@@ -246,7 +237,7 @@ struct gossip_verdict node_announcement_check(const secp256k1_context *ctx,
 	 *     - MAY close the connection.
 	 *     - MUST NOT process the message further.
 	 */
-	signed_hash(&hash, msg, len);
+	gossip_signed_hash(&hash, msg, len);
 	if (!ecdsa_signature_parse_compact(ctx, &sig, m->signature.bytes)
 	    || !ecdsa_verify(ctx, &sig, &hash, &node_id)) {
 		msg_node_announcement_free(m);
@@ -275,18 +266,13 @@ struct wirebuf *node_announcement_sign(const secp256k1_context *ctx,
 				       const struct privkey *node_key)
 {
 	struct wirebuf *msg;
-	struct ecdsa_signature sig;
-	struct sha256 hash;
 
 	memset(&m->signature, 0, sizeof(m->signature));
 	msg = towire_node_announcement(m);
-	signed_hash(&hash, msg->data, msg->len);
-	if (!ecdsa_sign(ctx, &sig, &hash, node_key)) {
+	if (!gossip_sign_in_place(ctx, msg, node_key, m->signature.bytes)) {
 		wirebuf_free(msg);
 		return NULL;
 	}
-	ecdsa_signature_serialize_compact(ctx, m->signature.bytes, &sig);
-	memcpy(msg->data + 2, m->signature.bytes, sizeof(m->signature.bytes));
 	return msg;
 }
 

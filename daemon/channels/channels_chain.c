@@ -313,6 +313,25 @@ static void funding_spent(struct chan *chan, uint32_t height)
 		channel_effects_clear(&fx);
 }
 
+/* Tells the engine the funding transaction's depth at height (once per
+ * depth), with the short_channel_id it gives the channel. */
+static void tell_depth(struct chan *chan, uint32_t height, struct channel_effects *fx)
+{
+	uint32_t depth = height - chan->funding_height + 1;
+	struct short_channel_id scid;
+
+	if (depth == chan->depth_told
+	    || !short_channel_id_from_parts(&scid, chan->funding_height, chan->funding_txindex,
+					    (uint16_t)chan_funding(chan)->vout))
+		return;
+	chan->depth_told = depth;
+	if (channel_funding_depth(chan->ch, fx, depth, &scid))
+		chan_step(chan, fx);
+	else
+		chan_refused(chan, fx, "channel_funding_depth");
+	channel_effects_init(fx);
+}
+
 /* Tells one channel what the chain says at height. */
 void channels_channel_tip(struct chan *chan, uint32_t height)
 {
@@ -342,37 +361,15 @@ void channels_channel_tip(struct chan *chan, uint32_t height)
 		return;
 	}
 	if (chan->funding_confirmed && state == CHANNEL_AWAITING_LOCKIN && height >= chan->funding_height) {
-		uint32_t depth = height - chan->funding_height + 1;
-		struct short_channel_id scid;
-		if (depth != chan->depth_told
-		    && short_channel_id_from_parts(&scid, chan->funding_height, chan->funding_txindex,
-						   (uint16_t)chan_funding(chan)->vout)) {
-			chan->depth_told = depth;
-			if (channel_funding_depth(chan->ch, &fx, depth, &scid))
-				chan_step(chan, &fx);
-			else
-				chan_refused(chan, &fx, "channel_funding_depth");
-		}
+		tell_depth(chan, height, &fx);
 		return;
 	}
 	/* An announced channel waits for BOLT #7's 6 confirmations before
 	 * announcement_signatures: the engine hears the depth until then. */
 	if (chan->funding_confirmed && (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
 	    && (channel_get_flags(chan->ch) & 1) && height >= chan->funding_height
-	    && chan->depth_told < CHANNEL_ANNOUNCE_DEPTH) {
-		uint32_t depth = height - chan->funding_height + 1;
-		struct short_channel_id scid;
-		if (depth != chan->depth_told
-		    && short_channel_id_from_parts(&scid, chan->funding_height, chan->funding_txindex,
-						   (uint16_t)chan_funding(chan)->vout)) {
-			chan->depth_told = depth;
-			if (channel_funding_depth(chan->ch, &fx, depth, &scid))
-				chan_step(chan, &fx);
-			else
-				chan_refused(chan, &fx, "channel_funding_depth");
-			channel_effects_init(&fx);
-		}
-	}
+	    && chan->depth_told < CHANNEL_ANNOUNCE_DEPTH)
+		tell_depth(chan, height, &fx);
 	expired = (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
 		? expired_htlc(chan, height) : NULL;
 	if (expired) {
