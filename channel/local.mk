@@ -18,7 +18,8 @@ channel_libohmchannel_a_SOURCES = \
 	channel/state_open.c channel/state_htlc.c channel/state_commit.c \
 	channel/state_reestablish.c channel/state_close.c channel/state_close_simple.c \
 	channel/state_serialize.c channel/state_onchain.c \
-	channel/state_changes.c channel/state_announce.c
+	channel/state_changes.c channel/state_announce.c \
+	channel/deadline.c channel/deadline.h
 
 OHM_CHANNEL_TEST_LIBS = channel/libohmchannel.a bitcoin/libohmbitcoin.a \
 	wire/libohmwire.a crypto/libohmcrypto.a common/libohmcommon.a \
@@ -120,3 +121,8 @@ tests/unit/test_channel_state_close_simple.$(OBJEXT) \
 tests/unit/test_channel_state_announce.$(OBJEXT) \
 tests/unit/test_channel_state_random.$(OBJEXT) \
 tests/unit/test_channel_onchain.$(OBJEXT): wire/peer_wire_gen.h
+# Which HTLC forces the channel on chain (BOLT #2 deadlines).
+check_PROGRAMS += tests/unit/test_channel_deadline
+TESTS += tests/unit/test_channel_deadline
+tests_unit_test_channel_deadline_SOURCES = tests/unit/test_channel_deadline.c tests/unit/test.h
+tests_unit_test_channel_deadline_LDADD = $(OHM_CHANNEL_TEST_LIBS)
