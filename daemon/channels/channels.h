@@ -233,6 +233,13 @@ typedef void (*channels_close_cb)(void *arg, const struct channels_close_result 
 void channels_close(struct channels *channels, struct chan *chan, const uint8_t *script,
 		    size_t script_len, unsigned timeout_secs, channels_close_cb done, void *arg);
 
+/* dev-fail: fails chan at once (BOLT #2 "MUST fail the channel"): our
+ * latest commitment is broadcast (with its anchor CPFP), the peer gets an
+ * error, the resolver follows the outputs.  done as channels_close's,
+ * with our commitment once it is stored and broadcast. */
+void channels_dev_fail(struct channels *channels, struct chan *chan, channels_close_cb done,
+		       void *arg);
+
 /* The channel a user names by peer id: its oldest channel that still
  * needs the peer, else its newest; NULL if none. */
 struct chan *channels_for_peer(struct channels *channels,
@@ -336,6 +343,10 @@ struct channels_htlc_listener {
 	void (*added)(void *arg, struct chan *chan, uint64_t htlc_id);
 	/* chan can carry updates again (newly normal, or reestablished). */
 	void (*usable)(void *arg, struct chan *chan);
+	/* Whether the preimage of the peer's HTLC htlc_id on chan is known
+	 * (its forward settled, its invoice paid) though not yet sent: it
+	 * has a fulfillment deadline (channel/deadline.h).  May be NULL. */
+	bool (*preimage_known)(void *arg, struct chan *chan, uint64_t htlc_id);
 	size_t owner_size;
 	void *arg;
 };

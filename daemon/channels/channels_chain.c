@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bitcoin/script.h"
+#include "channel/deadline.h"
 #include "channel/scripts.h"
 #include "common/alloc.h"
 #include "common/hex.h"
@@ -204,20 +205,31 @@ bool channels_block_disconnected(void *arg, uint32_t height, char *err, size_t e
 	return true;
 }
 
-/* An HTLC we offered that is past its deadline, or NULL. */
-static const struct htlc *expired_htlc(const struct chan *chan, uint32_t height)
+/* deadline_check's question: whether the switch knows the preimage of
+ * the peer's HTLC (arg: the chan). */
+static bool preimage_known(void *arg, uint64_t htlc_id)
 {
-	const struct htlc_set *set = channel_get_htlcs(chan->ch);
+	struct chan *chan = arg;
+	const struct channels_htlc_listener *htlc = &chan->owner->htlc;
 
-	for (size_t i = 0; i < set->num; i++) {
-		const struct htlc *h = &set->htlcs[i];
-		if (h->h.offerer == CHANNEL_LOCAL && h->removal == HTLC_NOT_REMOVED
-		    && (htlc_in_commitment(h, CHANNEL_LOCAL, false)
-			|| htlc_in_commitment(h, CHANNEL_REMOTE, false))
-		    && height >= h->h.cltv_expiry + HTLC_TIMEOUT_GRACE)
-			return h;
-	}
-	return NULL;
+	return htlc->preimage_known && htlc->preimage_known(htlc->arg, chan, htlc_id);
+}
+
+/* BOLT #2's deadlines (channel/deadline.h): an HTLC we offered past its
+ * cltv_expiry, or one we received and can fulfil too close to it, fails
+ * the channel; our commitment goes on chain and the resolver claims or
+ * times the HTLC out. */
+static bool htlc_deadline_passed(struct chan *chan, uint32_t height)
+{
+	struct deadline_hit hit;
+	char why[300];
+
+	if (!deadline_check(&hit, channel_get_htlcs(chan->ch), channel_held_expiry(chan->ch), height,
+			    chan->owner->setup.config->cltv_delta, preimage_known, chan))
+		return false;
+	deadline_describe(why, sizeof(why), &hit);
+	chan_fail_with(chan, why);
+	return true;
 }
 
 /* Whether the channel has commitments (funds at stake on chain). */
@@ -337,8 +349,6 @@ void channels_channel_tip(struct chan *chan, uint32_t height)
 {
 	struct channel_effects fx;
 	enum channel_state state = channel_get_state(chan->ch);
-	const struct htlc *expired;
-	char why[200];
 
 	channel_effects_init(&fx);
 	watch_to_remote(chan);
@@ -370,25 +380,8 @@ void channels_channel_tip(struct chan *chan, uint32_t height)
 	    && (channel_get_flags(chan->ch) & 1) && height >= chan->funding_height
 	    && chan->depth_told < CHANNEL_ANNOUNCE_DEPTH)
 		tell_depth(chan, height, &fx);
-	expired = (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
-		? expired_htlc(chan, height) : NULL;
-	if (expired) {
-		/* BOLT #2 "Requirements" for HTLC timeouts: the HTLC must be
-		 * resolved on chain before the incoming one expires. */
-		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
-			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
-		chan_fail_with(chan, why);
-	} else if ((state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
-		   && channel_held_expiry(chan->ch)
-		   && height >= channel_held_expiry(chan->ch) + HTLC_TIMEOUT_GRACE) {
-		/* A withdrawn HTLC whose failure waits for the peer's
-		 * revocation: the peer may hold a commitment with it, so
-		 * it times out the same way. */
-		snprintf(why, sizeof(why), "withdrawn HTLC expired at block %u and the peer"
-			 " has not revoked the commitment that may hold it",
-			 channel_held_expiry(chan->ch));
-		chan_fail_with(chan, why);
-	}
+	if (state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
+		htlc_deadline_passed(chan, height);
 }
 
 void channels_tip_changed(void *arg, uint32_t height)

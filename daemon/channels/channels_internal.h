@@ -34,9 +34,6 @@ struct log;
 #define MAX_DUST_LIMIT_SAT 10000
 /* The dev- HTLCs' default CLTV distance from the tip. */
 #define DEV_HTLC_CLTV_DELTA 144
-/* An HTLC we offered that is this many blocks past its cltv_expiry fails
- * the channel (BOLT #2 deadline; our own grace). */
-#define HTLC_TIMEOUT_GRACE 1
 
 /* struct chan: one channel as ohmd runs it, the engine's struct channel
  * (channel/, pure) plus what the daemon keeps around it: its peer, its

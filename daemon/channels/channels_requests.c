@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitcoin/tx.h"
 #include "crypto/hash.h"
 #include "daemon/chain/chain.h"
 #include "daemon/config.h"
@@ -74,6 +75,53 @@ void channels_close(struct channels *chans, struct chan *chan, const uint8_t *sc
 	log_info(channels_log(chans), "channel", "%s: closing channel %s (peer %s)", chan->peer_id_hex,
 		 chan_id_hex(cid, chan), chan->peer ? "connected" : "not connected: waiting for it");
 	chan_step(chan, &fx);
+}
+
+void channels_dev_fail(struct channels *chans, struct chan *chan, channels_close_cb done,
+		       void *arg)
+{
+	struct channels_error error;
+	struct channels_close_result result = {NULL, "unilateral"};
+	struct bitcoin_tx *commitment;
+	char cid[65], text[600];
+
+	switch (channel_get_state(chan->ch)) {
+	case CHANNEL_CLOSED:
+	case CHANNEL_AWAITING_UNILATERAL:
+	case CHANNEL_DATA_LOSS:
+	case CHANNEL_FORGOTTEN:
+	case CHANNEL_ONCHAIN:
+		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
+						   "Channel is in state %s: nothing to fail",
+						   chan_state_name(chan)));
+		return;
+	default:
+		break;
+	}
+	/* Only a channel with a commitment signed by the peer can go on chain. */
+	commitment = channel_signed_commitment(chan->ch);
+	if (!commitment) {
+		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
+						   "Channel is in state %s: it has no signed "
+						   "commitment to broadcast", chan_state_name(chan)));
+		return;
+	}
+	log_info(channels_log(chans), "channel", "%s: dev-fail: failing channel %s",
+		 chan->peer_id_hex, chan_id_hex(cid, chan));
+	if (!chan->close_done) {
+		/* Answered with the commitment once it is stored and broadcast. */
+		bitcoin_tx_free(commitment);
+		chan->close_done = done;
+		chan->close_arg = arg;
+		chan_fail_with(chan, "dev-fail: failed by the operator");
+		return;
+	}
+	/* A close is waiting: it is answered with our commitment, and so is
+	 * dev-fail. */
+	chan_fail_with(chan, "dev-fail: failed by the operator");
+	result.tx = commitment;
+	done(arg, &result, NULL);
+	bitcoin_tx_free(commitment);
 }
 
 void channels_dev_send_htlc(struct channels *chans, struct chan *chan, uint64_t amount_msat,

@@ -1,6 +1,7 @@
 /* The channel commands, in Core Lightning's names and shapes: fundchannel,
  * close, listpeerchannels; and dev-sendhtlc, dev-fulfillhtlc and
- * dev-failhtlc, which move test HTLCs until payments exist. */
+ * dev-failhtlc, which move test HTLCs until payments exist, and dev-fail,
+ * which force-closes a channel at once. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -182,6 +183,25 @@ static void close_command(struct ohmd *ohmd, struct rpc_request *request, json_t
 	wirebuf_free(script);
 }
 
+/* dev-fail answers Core Lightning's {} with our commitment's tx and txid. */
+static void dev_fail_done(void *arg, const struct channels_close_result *r,
+			  const struct channels_error *error)
+{
+	struct rpc_request *request = arg;
+
+	if (!respond_error(request, error))
+		rpc_respond(request, rpc_tx_result(r->tx));
+}
+
+static void dev_fail(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
+{
+	struct chan *chan = find_channel(ohmd, request,
+					 json_string_value(json_object_get(params, "id")));
+
+	if (chan)
+		channels_dev_fail(ohmd->channels, chan, dev_fail_done, request);
+}
+
 static void listpeerchannels(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
 	const char *id = json_string_value(json_object_get(params, "id"));
@@ -339,6 +359,11 @@ static const struct rpc_param dev_fulfillhtlc_params[] = {
 	{0},
 };
 
+static const struct rpc_param dev_fail_params[] = {
+	{"id", RPC_PARAM_STRING, true, NULL, "peer id, channel_id or short_channel_id"},
+	{0},
+};
+
 static const struct rpc_param dev_failhtlc_params[] = {
 	{"id", RPC_PARAM_STRING, true, NULL, "peer id, channel_id or short_channel_id"},
 	{"htlc_id", RPC_PARAM_UNSIGNED, true, NULL, "id of an HTLC the peer offered"},
@@ -358,5 +383,7 @@ const struct rpc_command channel_commands[] = {
 	 dev_fulfillhtlc_params, dev_fulfillhtlc},
 	{"dev-failhtlc", "developer", "(testing) Fail an HTLC the peer offered",
 	 dev_failhtlc_params, dev_failhtlc},
+	{"dev-fail", "developer", "(testing) Fail a channel: broadcast our commitment at once",
+	 dev_fail_params, dev_fail},
 	{0},
 };

@@ -686,6 +686,28 @@ struct resolvers_htlc_listener payflow_resolvers_listener(struct payflow *flow)
 	return listener;
 }
 
+/* The fulfillment deadline's question (channels_htlc_listener): whether
+ * we know the preimage of the peer's HTLC, as onchain_watching finds it. */
+static bool listener_preimage_known(void *arg, struct chan *chan, uint64_t htlc_id)
+{
+	struct payflow *flow = arg;
+	const struct htlc *h = channel_find_htlc(chan_engine(chan), CHANNEL_REMOTE, htlc_id);
+	struct forward_outcome o;
+	struct invoice_row row;
+	bool known = false;
+
+	if (!h)
+		return false;
+	if (forwards_store_by_incoming(flow->htlcs->db, chan_dbid(chan), htlc_id, &o) == 1) {
+		known = o.is_settled;
+		forward_outcome_clear(&o);
+	} else if (invoices_store_by_hash(flow->htlcs->db, &h->h.payment_hash, &row) == 1) {
+		known = row.is_paid;
+		invoice_row_clear(&row);
+	}
+	return known;
+}
+
 struct channels_htlc_listener payflow_channels_listener(struct payflow *flow)
 {
 	struct channels_htlc_listener listener = {
@@ -693,6 +715,7 @@ struct channels_htlc_listener payflow_channels_listener(struct payflow *flow)
 		.resolved = listener_resolved,
 		.added = listener_added,
 		.usable = listener_usable,
+		.preimage_known = listener_preimage_known,
 		.owner_size = sizeof(struct payflow_owner),
 		.arg = flow,
 	};

@@ -140,6 +140,7 @@ def valid_params(command, invoice):
         "dev-sendhtlc": {"id": OTHER_ID, "amount_msat": 1000},
         "dev-fulfillhtlc": {"id": OTHER_ID, "htlc_id": 0, "preimage": HASH},
         "dev-failhtlc": {"id": OTHER_ID, "htlc_id": 0},
+        "dev-fail": {"id": OTHER_ID},
         "invoice": {"amount_msat": 1000, "label": "sweep", "description": "d"},
         "waitinvoice": {"label": "nope"}, "delinvoice": {"label": "nope", "status": "unpaid"},
         "decode": {"string": invoice}, "pay": {"bolt11": invoice},
