@@ -28,6 +28,7 @@ EXTRA_DIST += \
 	tests/integration/test_funding_spent.py \
 	tests/integration/test_gossip.py \
 	tests/integration/test_gossip_line.py \
+	tests/integration/test_htlc_deadlines.py \
 	tests/integration/test_invoice_commit.py \
 	tests/integration/test_install.py \
 	tests/integration/test_jsonrpc.py \
