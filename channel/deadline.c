@@ -67,15 +67,18 @@ bool deadline_check(struct deadline_hit *out, const struct htlc_set *set, uint32
 			if (h->removal == HTLC_NOT_REMOVED)
 				consider(out, DEADLINE_OFFERED, h->h.id, h->h.cltv_expiry,
 					 h->h.cltv_expiry + DEADLINE_OFFERED_GRACE, height);
-		} else if (is_fulfilled(h, known, arg)) {
+		} else {
 			/* BOLT #2:
 			 *   - if an HTLC it has fulfilled is in either node's current commitment
 			 *   transaction, AND is past this fulfillment deadline:
 			 *     - SHOULD send an `error` to the offering peer (if connected).
 			 *     - MUST fail the channel.
-			 */
-			consider(out, DEADLINE_FULFILLED, h->h.id, h->h.cltv_expiry,
-				 deadline_fulfilled(h->h.cltv_expiry, cltv_expiry_delta), height);
+			 *
+			 * The deadline first: known() may be a lookup. */
+			uint32_t deadline = deadline_fulfilled(h->h.cltv_expiry, cltv_expiry_delta);
+			if (height >= deadline && is_fulfilled(h, known, arg))
+				consider(out, DEADLINE_FULFILLED, h->h.id, h->h.cltv_expiry,
+					 deadline, height);
 		}
 	}
 	/* A withdrawn HTLC whose failure waits for the peer's revocation:

@@ -5,6 +5,7 @@ there), or when an HTLC it received and can fulfil is not removed
 with the preimage); and dev-fail, which fails a channel at once.  Amounts
 are checked to the satoshi: what came back is the channel balance less the
 on-chain fees paid."""
+import concurrent.futures
 import signal
 
 import pytest
@@ -244,3 +245,23 @@ def test_dev_fail_force_closes_and_everything_is_swept(node_factory, devchain, e
                    - fee_of(devchain, sweep))
     mine(devchain, IRREVOCABLE_DEPTH - 1, a)
     wait_for(lambda: onchain(a)["resolved"], 10, what="a's channel resolved")
+
+
+def test_dev_fail_ends_a_close_waiting_for_the_peer(node_factory, devchain):
+    """A mutual close waits forever for b (unilateraltimeout 0); dev-fail
+    fails the channel: both answer with the same commitment."""
+    a, b = chain_pair(node_factory, devchain, STATIC)
+    open_channel(a, b, devchain)
+    assert b.stop() == 0
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        closing = pool.submit(a.rpc, "close", [b.id, 0], 60)
+        a.wait_for_log("closing channel")
+        failed = a.rpc("dev-fail", [b.id])
+        closed = closing.result(30)
+    finally:
+        pool.shutdown(wait=False)
+    assert closed["type"] == "unilateral"
+    assert closed["txid"] == failed["txid"]
+    wait_for(lambda: failed["txid"] in devchain.rpc("getrawmempool"), 10,
+             what="a's commitment in the mempool")

@@ -33,6 +33,30 @@ static bool knows(void *arg, uint64_t htlc_id)
 	return htlc_id == *(uint64_t *)arg;
 }
 
+/* Counts the questions. */
+static bool count_asks(void *arg, uint64_t htlc_id)
+{
+	(void)htlc_id;
+	++*(int *)arg;
+	return false;
+}
+
+static void test_preimage_asked_only_at_the_deadline(void)
+{
+	struct htlc_set set;
+	struct deadline_hit hit;
+	int asks = 0;
+
+	set_new(&set);
+	add(&set, CHANNEL_REMOTE, 4, 5000000, 200);
+	add(&set, CHANNEL_LOCAL, 5, 5000000, 300);
+	CHECK(!deadline_check(&hit, &set, 0, 182, DELTA, count_asks, &asks));
+	CHECK(asks == 0);
+	CHECK(!deadline_check(&hit, &set, 0, 183, DELTA, count_asks, &asks));
+	CHECK(asks == 1);
+	htlc_set_clear(&set);
+}
+
 static void test_offered_boundary(void)
 {
 	struct htlc_set set;
@@ -202,5 +226,6 @@ int main(void)
 	RUN(test_received_known_preimage);
 	RUN(test_trimmed_htlcs_count);
 	RUN(test_withdrawn_and_earliest);
+	RUN(test_preimage_asked_only_at_the_deadline);
 	return test_done();
 }
