@@ -79,8 +79,9 @@ static void track_commitment(struct onchain *oc, const struct commitment *c,
 			kind = ours ? ONCHAIN_OUT_DELAYED : ONCHAIN_OUT_THEIRS;
 			break;
 		case COMMITMENT_OUTPUT_TO_REMOTE:
-			/* BOLT #3: with option_anchors, a P2WSH of
-			 * <remotepubkey> OP_CHECKSIGVERIFY 1 OP_CSV. */
+			/* BOLT 3's to_remote with option_anchors is a
+			 * P2WSH of <remotepubkey> OP_CHECKSIGVERIFY 1
+			 * OP_CHECKSEQUENCEVERIFY: one block's delay. */
 			kind = ours ? ONCHAIN_OUT_THEIRS
 				: c->option_anchors ? ONCHAIN_OUT_TO_REMOTE_CSV
 				: ONCHAIN_OUT_WALLET;

@@ -236,8 +236,9 @@ static bool sign_anchor_htlc_tx(const struct onchain *oc, struct bitcoin_tx *tx,
 	wirebuf_free(code);
 	if (!ok)
 		return false;
-	/* BOLT #3: `0 <remotehtlcsig> <localhtlcsig> <payment_preimage>`
-	 * (HTLC-success), `... <>` (HTLC-timeout). */
+	/* BOLT #3:
+	 *   * `txin[0]` witness stack: `0 <remotehtlcsig> <localhtlcsig>  <payment_preimage>` for HTLC-success, `0 <remotehtlcsig> <localhtlcsig> <>` for HTLC-timeout
+	 */
 	items[0] = NULL;
 	lens[0] = 0;
 	items[1] = their_der;
