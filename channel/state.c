@@ -196,6 +196,11 @@ void channel_free(struct channel *ch)
 	free(ch);
 }
 
+void channel_set_ecdsa_batch(struct channel *ch, const struct ecdsa_batch *batch)
+{
+	ch->batch = batch;
+}
+
 void channel_set_policy(struct channel *ch, const struct channel_policy *policy)
 {
 	/* BOLT #2 holds the peer's closing_signed to "the overlap between
