@@ -664,6 +664,11 @@ bool channel_can_send_commit(const struct channel *ch)
 		&& htlc_set_has_changes(&ch->htlcs, CHANNEL_LOCAL);
 }
 
+bool channel_awaits_revoke(const struct channel *ch)
+{
+	return ch->awaiting_revoke;
+}
+
 bool channel_is_connected(const struct channel *ch)
 {
 	return ch->link == LINK_UP;

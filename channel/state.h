@@ -480,6 +480,10 @@ uint32_t channel_max_affordable_feerate(const struct channel *ch);
 uint32_t channel_next_feerate(const struct channel *ch);
 /* Whether channel_send_commit would sign something now. */
 bool channel_can_send_commit(const struct channel *ch);
+
+/* Returns: true while our last commitment_signed waits for the peer's
+ * revoke_and_ack (the flush's policy counts these). */
+bool channel_awaits_revoke(const struct channel *ch);
 /* Whether the peer's transport is up and channel_reestablish done. */
 bool channel_is_connected(const struct channel *ch);
 /* owner's latest commitment: balances, feerate and HTLCs (free it with
