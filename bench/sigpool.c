@@ -13,7 +13,8 @@
  *    (channels.c's sign_pending), each commitment's batch in its worker;
  *  - "per_commitment": channels one after the other, each commitment's
  *    signatures shared by the threads (channel_set_ecdsa_batch).
- * The signatures are checked equal on every thread count.
+ * The signatures are checked equal on every thread count.  On a shared
+ * machine each figure is the best of 5 short interleaved runs.
  * Prints one JSON object per line.
  *
  *   bench/sigpool [CHANNELS [HTLCS [SECONDS]]]   (default 64 20 2)
@@ -32,6 +33,9 @@
 #include "crypto/secp_batch.h"
 
 static secp256k1_context *ctx;
+
+/* Short runs per figure, the best kept. */
+#define REPS 5
 
 struct node {
 	struct channel_secrets secrets;
@@ -279,8 +283,17 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < b.num_chans; i++)
 		channel_setup(&b.chans[i], i, b.num_htlcs);
 
-	sign_usec = ceiling_usec(false, seconds / 2);
-	verify_usec = ceiling_usec(true, seconds / 2);
+	/* The machine may be shared: each figure is the best of REPS short
+	 * runs, the 1- and 2-thread runs interleaved so that both see the
+	 * same background. */
+	sign_usec = verify_usec = 1e9;
+	for (int rep = 0; rep < REPS; rep++) {
+		double u = ceiling_usec(false, seconds / (2 * REPS));
+		double v = ceiling_usec(true, seconds / (2 * REPS));
+
+		sign_usec = u < sign_usec ? u : sign_usec;
+		verify_usec = v < verify_usec ? v : verify_usec;
+	}
 	/* Signatures per round: the commitment's and each HTLC output's,
 	 * signed once and verified once. */
 	per_core = 1e6 / ((b.chans[0].num_htlc_outputs + 1) * (sign_usec + verify_usec));
@@ -291,8 +304,17 @@ int main(int argc, char **argv)
 	       per_core);
 	fflush(stdout);
 	for (int across = 1; across >= 0; across--) {
-		for (unsigned t = 1; t <= 2; t++) {
-			rate[across][t - 1] = run(&b, t, across, seconds, &digest[across][t - 1]);
+		rate[across][0] = rate[across][1] = 0;
+		for (int rep = 0; rep < REPS; rep++) {
+			for (unsigned t = 1; t <= 2; t++) {
+				double r = run(&b, t, across, seconds / REPS, &digest[across][t - 1]);
+
+				rate[across][t - 1] = r > rate[across][t - 1] ? r : rate[across][t - 1];
+			}
+			if (memcmp(&digest[across][0], &digest[across][1], sizeof(digest[0][0])) != 0)
+				die("the signatures differ between 1 and 2 threads");
+		}
+		for (unsigned t = 1; t <= 2; t++)
 			printf("{\"bench\":\"sigpool\",\"mode\":\"%s\",\"channels\":%zu,"
 			       "\"htlc_outputs\":%zu,\"threads\":%u,\"rounds_per_sec\":%.1f,"
 			       "\"sigs_per_sec\":%.0f,\"of_one_core_ceiling\":%.2f}\n",
@@ -300,10 +322,6 @@ int main(int argc, char **argv)
 			       rate[across][t - 1],
 			       rate[across][t - 1] * 2 * (b.chans[0].num_htlc_outputs + 1),
 			       rate[across][t - 1] / per_core);
-			fflush(stdout);
-		}
-		if (memcmp(&digest[across][0], &digest[across][1], sizeof(digest[0][0])) != 0)
-			die("the signatures differ between 1 and 2 threads");
 		printf("{\"bench\":\"sigpool\",\"mode\":\"%s\",\"ratio_2_to_1\":%.2f,"
 		       "\"goal\":1.7,\"same_signatures\":true}\n",
 		       modes[across], rate[across][1] / rate[across][0]);
