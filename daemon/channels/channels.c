@@ -701,6 +701,9 @@ static void sign_pending(struct channels *chans)
 	}
 	r.fx = oh_calloc(n + 1, sizeof(*r.fx));
 	r.ok = oh_calloc(n + 1, sizeof(*r.ok));
+	if (n > 1)
+		log_debug(channels_log(chans), "channel", "signing %zu channels on %u threads", n,
+			  workpool_threads(chans->pool));
 	workpool_map(chans->pool, sign_one_channel, &r, n);
 	/* Stored and queued in the channels' order, as one by one. */
 	for (size_t i = 0; i < n; i++) {
