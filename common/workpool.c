@@ -9,6 +9,7 @@
 #include "common/workpool.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ static void *worker_main(void *p)
 struct workpool *workpool_new(unsigned threads)
 {
 	struct workpool *pool = calloc(1, sizeof(*pool));
+	sigset_t all, old;
 
 	if (!pool)
 		return NULL;
@@ -83,12 +85,19 @@ struct workpool *workpool_new(unsigned threads)
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->work, NULL);
 	pthread_cond_init(&pool->finished, NULL);
+	/* Workers block every signal (they inherit the mask), so signals
+	 * still reach the thread that runs the event loop. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned t = 1; t < threads; t++) {
-		if (pthread_create(&pool->workers[pool->num_workers], NULL, worker_main, pool) != 0) {
-			workpool_free(pool);
-			return NULL;
-		}
+		if (pthread_create(&pool->workers[pool->num_workers], NULL, worker_main, pool) != 0)
+			break;
 		pool->num_workers++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pool->num_workers + 1 < threads) {
+		workpool_free(pool);
+		return NULL;
 	}
 	return pool;
 }
