@@ -707,14 +707,14 @@ static void sign_pending(struct channels *chans)
 	workpool_map(chans->pool, sign_one_channel, &r, n);
 	/* Stored and queued in the channels' order, as one by one. */
 	for (size_t i = 0; i < n; i++) {
-		if (chans->is_fatal)
+		if (chans->is_fatal) {
 			channel_effects_clear(&r.fx[i]);
-		else if (r.ok[i]) {
+		} else if (r.ok[i]) {
 			chan_step(r.chans[i], &r.fx[i]);
 			r.chans[i]->unsigned_steps = 0;	/* the signing's own step */
-		}
-		else
+		} else {
 			chan_refused(r.chans[i], &r.fx[i], "channel_send_commit");
+		}
 	}
 	if (wait_usec && !evtimer_pending(chans->sign_timer, NULL)) {
 		struct timeval tv = {(time_t)(wait_usec / 1000000),
