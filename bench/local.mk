@@ -38,3 +38,10 @@ noinst_PROGRAMS += bench/gossip
 bench_gossip_SOURCES = bench/gossip.c
 bench_gossip_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
 bench/gossip.$(OBJEXT): wire/peer_wire_gen.h
+
+# bench/sigpool: one node's commitment signing and verifying over many
+# channels on 1 and 2 worker threads (common/workpool.h), with the ratio and
+# the one-core ECDSA ceiling of the same run.
+noinst_PROGRAMS += bench/sigpool
+bench_sigpool_SOURCES = bench/sigpool.c
+bench_sigpool_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)

@@ -85,6 +85,9 @@ def parse_args():
                         + ", ".join(SCENARIOS) + ")")
     parser.add_argument("--log-level", default="info",
                         help="ohmd's --log-level (default info, ohmd's own default)")
+    parser.add_argument("--ohmd-arg", action="append", default=[],
+                        help="an extra option for every ohmd, e.g. --ohmd-arg=--worker-threads=1"
+                        " (repeatable)")
     parser.add_argument("--quick", action="store_true", help="20 payments per scenario")
     parser.add_argument("--keep", action="store_true",
                         help="keep the nodes' and chain's directories (printed on stderr)")
@@ -413,7 +416,7 @@ def setup(factory, chain):
     """A, B and C on chain with 16,000,000 sat channels A->B and B->C, each
     funded by its left side; returns (a, b, c, B's fee on one payment of
     ARGS.amount_msat)."""
-    extra = ["--log-level=" + ARGS.log_level]
+    extra = ["--log-level=" + ARGS.log_level] + ARGS.ohmd_arg
     a = chain_node(factory, chain, "a", extra=extra, funded=True)
     b = chain_node(factory, chain, "b", extra=extra, funded=True)
     c = chain_node(factory, chain, "c", extra=extra)
@@ -437,7 +440,8 @@ def setup_multi(factory, chain, a, others):
     them."""
     payees = []
     for k in range(MULTI_PAYEES):
-        payee = chain_node(factory, chain, "p{}".format(k), extra=["--log-level=" + ARGS.log_level])
+        payee = chain_node(factory, chain, "p{}".format(k),
+                           extra=["--log-level=" + ARGS.log_level] + ARGS.ohmd_arg)
         wait_synced(payee, chain)
         payees.append(payee)
     for payee in payees:

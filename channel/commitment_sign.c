@@ -15,6 +15,7 @@
 #include "channel/scripts.h"
 #include "crypto/hash.h"
 #include "crypto/secp.h"
+#include "crypto/secp_batch.h"
 #include "crypto/util.h"
 #include "wire/wirebuf.h"
 
@@ -80,10 +81,22 @@ bool commitment_counterparty_sign(const secp256k1_context *ctx,
 				  const struct privkey *funding_privkey,
 				  const struct privkey *htlc_basepoint_secret)
 {
+	return commitment_counterparty_sign_batch(ctx, NULL, commit_sig,
+						  htlc_sigs, c, funding_privkey,
+						  htlc_basepoint_secret);
+}
+
+bool commitment_counterparty_sign_batch(const secp256k1_context *ctx,
+					const struct ecdsa_batch *batch,
+					struct ecdsa_signature *commit_sig,
+					struct ecdsa_signature *htlc_sigs,
+					const struct commitment *c,
+					const struct privkey *funding_privkey,
+					const struct privkey *htlc_basepoint_secret)
+{
 	uint8_t type = htlc_tx_counterparty_sighash_type(c->option_anchors);
-	struct ecdsa_signature sig, *sigs;
+	struct ecdsa_sign_job *jobs;
 	struct privkey htlc_key;
-	struct sha256 h;
 	bool ok;
 
 	if (!key_matches(ctx, funding_privkey, &c->funding_pubkey[1])
@@ -91,21 +104,21 @@ bool commitment_counterparty_sign(const secp256k1_context *ctx,
 				&c->keys.remote_htlc))
 		return false;
 
-	sigs = wire_calloc(c->num_htlc_outputs ? c->num_htlc_outputs : 1,
-			   sizeof(*sigs));
-	commitment_sighash(ctx, &h, c);
-	ok = ecdsa_sign(ctx, &sig, &h, funding_privkey);
-	for (size_t k = 0; ok && k < c->num_htlc_outputs; k++) {
-		htlc_sighash(&h, c, k, type);
-		ok = ecdsa_sign(ctx, &sigs[k], &h, &htlc_key);
+	/* Job 0 is the commitment, job 1 + k the HTLC transaction k. */
+	jobs = wire_calloc(c->num_htlc_outputs + 1, sizeof(*jobs));
+	commitment_sighash(ctx, &jobs[0].hash, c);
+	jobs[0].key = funding_privkey;
+	for (size_t k = 0; k < c->num_htlc_outputs; k++) {
+		htlc_sighash(&jobs[1 + k].hash, c, k, type);
+		jobs[1 + k].key = &htlc_key;
 	}
+	ok = ecdsa_batch_sign(batch, ctx, jobs, c->num_htlc_outputs + 1);
 	if (ok) {
-		*commit_sig = sig;
-		if (c->num_htlc_outputs)
-			memcpy(htlc_sigs, sigs,
-			       c->num_htlc_outputs * sizeof(*sigs));
+		*commit_sig = jobs[0].sig;
+		for (size_t k = 0; k < c->num_htlc_outputs; k++)
+			htlc_sigs[k] = jobs[1 + k].sig;
 	}
-	free(sigs);
+	free(jobs);
 	CRYPTO_WIPE(&htlc_key);
 	return ok;
 }
@@ -116,9 +129,36 @@ bool commitment_counterparty_verify(const secp256k1_context *ctx,
 				    const struct ecdsa_signature *htlc_sigs,
 				    size_t num_htlc_sigs, const char **err)
 {
-	uint8_t type = htlc_tx_counterparty_sighash_type(c->option_anchors);
-	struct sha256 h;
+	return commitment_counterparty_verify_batch(ctx, NULL, c, commit_sig,
+						    htlc_sigs, num_htlc_sigs,
+						    err);
+}
 
+bool commitment_counterparty_verify_batch(const secp256k1_context *ctx,
+					  const struct ecdsa_batch *batch,
+					  const struct commitment *c,
+					  const struct ecdsa_signature *commit_sig,
+					  const struct ecdsa_signature *htlc_sigs,
+					  size_t num_htlc_sigs, const char **err)
+{
+	uint8_t type = htlc_tx_counterparty_sighash_type(c->option_anchors);
+	/* The HTLC signatures are checked only if their count is right. */
+	size_t num_htlcs = num_htlc_sigs == c->num_htlc_outputs
+		? num_htlc_sigs : 0;
+	struct ecdsa_verify_job *jobs;
+	const char *why = NULL;
+
+	/* Job 0 is the commitment, job 1 + k the HTLC transaction k. */
+	jobs = wire_calloc(num_htlcs + 1, sizeof(*jobs));
+	commitment_sighash(ctx, &jobs[0].hash, c);
+	jobs[0].sig = commit_sig;
+	jobs[0].key = &c->funding_pubkey[1];
+	for (size_t k = 0; k < num_htlcs; k++) {
+		htlc_sighash(&jobs[1 + k].hash, c, k, type);
+		jobs[1 + k].sig = &htlc_sigs[k];
+		jobs[1 + k].key = &c->keys.remote_htlc;
+	}
+	ecdsa_batch_verify(batch, ctx, jobs, num_htlcs + 1);
 	/* BOLT #2:
 	 *     - if `signature` is not valid for its local commitment transaction OR
 	 *     non-compliant with LOW-S-standard rule
@@ -128,36 +168,27 @@ bool commitment_counterparty_verify(const secp256k1_context *ctx,
 	 *
 	 * ecdsa_verify() rejects high-S signatures, so one check covers both.
 	 */
-	commitment_sighash(ctx, &h, c);
-	if (!ecdsa_verify(ctx, commit_sig, &h, &c->funding_pubkey[1])) {
-		if (err)
-			*err = "commitment signature is invalid";
-		return false;
-	}
+	if (!jobs[0].ok)
+		why = "commitment signature is invalid";
 	/* BOLT #2:
 	 *   - if `num_htlcs` is not equal to the number of HTLC outputs in the local
 	 *   commitment transaction:
 	 */
-	if (num_htlc_sigs != c->num_htlc_outputs) {
-		if (err)
-			*err = "htlc_signatures count differs from the HTLC outputs";
-		return false;
-	}
+	else if (num_htlc_sigs != c->num_htlc_outputs)
+		why = "htlc_signatures count differs from the HTLC outputs";
 	/* BOLT #2:
 	 *   - if any `htlc_signature` is not valid for the corresponding HTLC
 	 *   transaction OR non-compliant with LOW-S-standard rule
 	 *   <sup>[LOWS](https://github.com/bitcoin/bitcoin/pull/6769)</sup>:
 	 */
-	for (size_t k = 0; k < num_htlc_sigs; k++) {
-		htlc_sighash(&h, c, k, type);
-		if (!ecdsa_verify(ctx, &htlc_sigs[k], &h,
-				  &c->keys.remote_htlc)) {
-			if (err)
-				*err = "an htlc_signature is invalid";
-			return false;
-		}
-	}
-	return true;
+	else
+		for (size_t k = 0; k < num_htlcs && !why; k++)
+			if (!jobs[1 + k].ok)
+				why = "an htlc_signature is invalid";
+	free(jobs);
+	if (why && err)
+		*err = why;
+	return !why;
 }
 
 bool commitment_owner_sign(const secp256k1_context *ctx,

@@ -27,6 +27,7 @@
 #include "bitcoin/tx.h"
 #include "channel/commitment.h"
 #include "channel/params.h"
+#include "crypto/secp_batch.h"
 #include "crypto/types.h"
 
 /* The counterparty's signatures for c: commit_sig on c->tx with its
@@ -52,6 +53,22 @@ bool commitment_counterparty_verify(const secp256k1_context *ctx,
 				    const struct ecdsa_signature *commit_sig,
 				    const struct ecdsa_signature *htlc_sigs,
 				    size_t num_htlc_sigs, const char **err);
+
+/* The same two, with the signatures made or checked as one batch on
+ * batch (NULL: sequentially): the same results, whatever runs them. */
+bool commitment_counterparty_sign_batch(const secp256k1_context *ctx,
+					const struct ecdsa_batch *batch,
+					struct ecdsa_signature *commit_sig,
+					struct ecdsa_signature *htlc_sigs,
+					const struct commitment *c,
+					const struct privkey *funding_privkey,
+					const struct privkey *htlc_basepoint_secret);
+bool commitment_counterparty_verify_batch(const secp256k1_context *ctx,
+					  const struct ecdsa_batch *batch,
+					  const struct commitment *c,
+					  const struct ecdsa_signature *commit_sig,
+					  const struct ecdsa_signature *htlc_sigs,
+					  size_t num_htlc_sigs, const char **err);
 
 /* The owner's signature on c->tx.
  * Returns: false if funding_privkey is not the owner's funding key. */

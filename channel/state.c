@@ -196,6 +196,11 @@ void channel_free(struct channel *ch)
 	free(ch);
 }
 
+void channel_set_ecdsa_batch(struct channel *ch, const struct ecdsa_batch *batch)
+{
+	ch->batch = batch;
+}
+
 void channel_set_policy(struct channel *ch, const struct channel_policy *policy)
 {
 	/* BOLT #2 holds the peer's closing_signed to "the overlap between
@@ -657,6 +662,11 @@ bool channel_can_send_commit(const struct channel *ch)
 	return channel_is_operational(ch) && !ch->awaiting_revoke
 		&& ch->has_remote_point[POINT_NEXT]
 		&& htlc_set_has_changes(&ch->htlcs, CHANNEL_LOCAL);
+}
+
+bool channel_awaits_revoke(const struct channel *ch)
+{
+	return ch->awaiting_revoke;
 }
 
 bool channel_is_connected(const struct channel *ch)

@@ -69,6 +69,7 @@
 #include "channel/params.h"
 #include "channel/commitment.h"
 #include "channel/shachain.h"
+#include "crypto/secp_batch.h"
 #include "wire/peer_wire.h"
 #include "wire/wirebuf.h"
 
@@ -239,6 +240,14 @@ struct channel *channel_new(const secp256k1_context *ctx,
 
 /* Releases ch (NULL is fine), wiping its secrets. */
 void channel_free(struct channel *ch);
+
+/* Has the commitment signatures (ours on the peer's commitment, the
+ * peer's on ours) made and checked as batches on batch, which must
+ * outlive ch (NULL, as a new or deserialized channel starts: in the
+ * caller, one by one).  The results are the same either way, so the
+ * engine stays deterministic; only who computes them changes.  Not part
+ * of the snapshot. */
+void channel_set_ecdsa_batch(struct channel *ch, const struct ecdsa_batch *batch);
 
 /* Replaces the policy (fee estimates move; the daemon's configuration may
  * change between restarts).  The policy is not part of the snapshot.
@@ -471,6 +480,10 @@ uint32_t channel_max_affordable_feerate(const struct channel *ch);
 uint32_t channel_next_feerate(const struct channel *ch);
 /* Whether channel_send_commit would sign something now. */
 bool channel_can_send_commit(const struct channel *ch);
+
+/* Returns: true while our last commitment_signed waits for the peer's
+ * revoke_and_ack (the flush's policy counts these). */
+bool channel_awaits_revoke(const struct channel *ch);
 /* Whether the peer's transport is up and channel_reestablish done. */
 bool channel_is_connected(const struct channel *ch);
 /* owner's latest commitment: balances, feerate and HTLCs (free it with

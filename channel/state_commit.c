@@ -297,9 +297,10 @@ struct wirebuf *channel_towire_commitment_signed(const struct channel *ch)
 	 *   - MUST include one `htlc_signature` for every HTLC transaction corresponding
 	 *     to the ordering of the commitment transaction (see [BOLT #3](03-transactions.md#transaction-input-and-output-ordering)).
 	 */
-	if (commitment_counterparty_sign(ch->ctx, &sig, htlc_sigs, c,
-					 &ch->secrets.funding,
-					 &ch->secrets.htlc_basepoint_secret)) {
+	if (commitment_counterparty_sign_batch(ch->ctx, ch->batch, &sig,
+					       htlc_sigs, c,
+					       &ch->secrets.funding,
+					       &ch->secrets.htlc_basepoint_secret)) {
 		memset(&m, 0, sizeof(m));
 		m.channel_id = ch->channel_id;
 		ecdsa_signature_serialize_compact(ch->ctx, m.signature.bytes,
@@ -472,13 +473,14 @@ bool channel_handle_commitment_signed(struct channel *ch,
 	 *   - once all pending updates are applied:
 	 *     - if `signature` is not valid for its local commitment transaction OR non-compliant with LOW-S-standard rule <sup>[LOWS](https://github.com/bitcoin/bitcoin/pull/6769)</sup>:
 	 *
-	 * commitment_counterparty_verify() checks the count and every HTLC
+	 * commitment_counterparty_verify_batch() checks the count and every HTLC
 	 * signature too. */
 	if (!ok)
 		err = "a signature is not a valid encoding";
 	else if (c)
-		ok = commitment_counterparty_verify(ch->ctx, c, &sig, htlc_sigs,
-						    m->num_htlcs, &err);
+		ok = commitment_counterparty_verify_batch(ch->ctx, ch->batch,
+							  c, &sig, htlc_sigs,
+							  m->num_htlcs, &err);
 	else
 		ok = false;
 	commitment_free(c);

@@ -45,6 +45,9 @@ struct held_failure {
 
 struct channel {
 	const secp256k1_context *ctx;
+	/* Where commitment signatures are made and checked (NULL:
+	 * sequentially); not in the snapshot. */
+	const struct ecdsa_batch *batch;
 	struct channel_secrets secrets;
 	struct channel_policy policy;
 	/* A policy set while our closing_signed is out (channel_set_policy):

@@ -10,6 +10,7 @@ crypto_libohmcrypto_a_SOURCES = \
 	crypto/aead.c crypto/aead.h \
 	crypto/chacha20.c crypto/chacha20.h \
 	crypto/secp.c crypto/secp.h \
+	crypto/secp_batch.c crypto/secp_batch.h \
 	crypto/cryptomsg.c crypto/cryptomsg.h \
 	crypto/handshake.c crypto/handshake.h
 

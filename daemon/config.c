@@ -10,6 +10,7 @@
 #include "bitcoin/chainparams.h"
 #include "common/alloc.h"
 #include "common/hex.h"
+#include "common/workpool.h"
 
 enum option_kind {
 	OPT_STRING,	/* key=value; the last one wins */
@@ -94,8 +95,12 @@ static const struct config_option options[] = {
 	 "offer and accept anchor channels (option_anchors); =false: static_remotekey only"},
 	{"min-emergency-msat", OPT_STRING, false, "MSAT", "25000000",
 	 "wallet reserve kept for fee-bumping force closes while anchor channels are open"},
+	{"worker-threads", OPT_STRING, false, "N", NULL,
+	 "threads signing and verifying commitments, ours included (default: the cores, at most 8)"},
 };
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
+/* Past a few threads, the loop thread and the database are the limit. */
+#define CONFIG_MAX_DEFAULT_WORKERS 8
 
 struct config_setting {
 	const struct config_option *option;
@@ -591,6 +596,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	config->cltv_delta = 34;
 	config->cltv_final = 18;
 	config->max_fee_multiplier = 10;
+	config->worker_threads = workpool_cores() < CONFIG_MAX_DEFAULT_WORKERS
+		? workpool_cores() : CONFIG_MAX_DEFAULT_WORKERS;
 	config->min_emergency_msat = 25000000;
 	if (!finalize_seconds(config, "dev-poll-interval", &config->dev_poll_interval_secs,
 			      err, errlen)
@@ -602,6 +609,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				&config->dev_update_refresh_secs, err, errlen)
 	    || !finalize_number(config, "dev-commit-delay", "milliseconds", 0, 10000,
 				&config->dev_commit_delay_msecs, err, errlen)
+	    || !finalize_number(config, "worker-threads", "threads", 1, WORKPOOL_MAX_THREADS,
+				&config->worker_threads, err, errlen)
 	    || !finalize_number(config, "fee-base", "millisatoshi", 0, UINT32_MAX,
 				&config->fee_base_msat, err, errlen)
 	    || !finalize_number(config, "fee-per-satoshi", "millionths", 0, 1000000,

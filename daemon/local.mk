@@ -23,6 +23,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/gossip/gossip_sync.c \
 	daemon/gossip/gossip_store.c daemon/gossip/gossip_store.h \
 	daemon/channels/fee_policy.c daemon/channels/fee_policy.h \
+	daemon/channels/commit_policy.c daemon/channels/commit_policy.h \
 	daemon/htlcs/forwards_store.c daemon/htlcs/forwards_store.h \
 	daemon/htlcs/htlc_switch.c daemon/htlcs/htlc_switch.h \
 	daemon/htlcs/htlcs.h \
@@ -103,6 +104,10 @@ check_PROGRAMS += tests/unit/test_daemon_fee_policy
 TESTS += tests/unit/test_daemon_fee_policy
 tests_unit_test_daemon_fee_policy_SOURCES = tests/unit/test_daemon_fee_policy.c
 tests_unit_test_daemon_fee_policy_LDADD = $(OHM_DAEMON_TEST_LIBS)
+check_PROGRAMS += tests/unit/test_daemon_commit_policy
+TESTS += tests/unit/test_daemon_commit_policy
+tests_unit_test_daemon_commit_policy_SOURCES = tests/unit/test_daemon_commit_policy.c
+tests_unit_test_daemon_commit_policy_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_byteset_SOURCES = tests/unit/test_daemon_byteset.c
 tests_unit_test_daemon_byteset_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_wallet_keys_SOURCES = tests/unit/test_daemon_wallet_keys.c

@@ -24,6 +24,7 @@
 #include "daemon/chain/chain.h"
 #include "daemon/channels/channels_store.h"
 #include "daemon/config.h"
+#include "daemon/channels/commit_policy.h"
 #include "daemon/channels/fee_policy.h"
 #include "daemon/chain/feerate.h"
 #include "daemon/log.h"
@@ -271,6 +272,8 @@ bool chan_engine_new(struct channels *chans, struct chan *chan, const struct pee
 	chan_close_features(peer, &setup.features);
 	chan->ch = channel_new(chans->setup.secp, &setup);
 	wirebuf_free(script);
+	if (chan->ch)
+		channel_set_ecdsa_batch(chan->ch, &chans->batch);
 	if (!chan->ch || !chan_gossip_setup(chan)) {
 		snprintf(err, errlen, "cannot create the channel");
 		return false;
@@ -631,6 +634,106 @@ fail:
 	return false;
 }
 
+static uint64_t monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The channels one flush signs, each signed on the pool. */
+struct sign_round {
+	struct chan **chans;
+	struct channel_effects *fx;
+	bool *ok;
+};
+
+/* Engine work only (channel_send_commit touches its own channel and the
+ * shared const secp256k1 context), so channels sign in parallel; nested,
+ * their HTLC batches run in the worker that signs the channel. */
+static void sign_one_channel(void *arg, size_t i)
+{
+	struct sign_round *r = arg;
+
+	channel_effects_init(&r->fx[i]);
+	r->ok[i] = channel_send_commit(r->chans[i]->ch, &r->fx[i]);
+}
+
+/* Every update of this turn is in: sign those the policy says to, one
+ * commitment_signed per channel, in this same transaction (and after the
+ * updates on the wire); the others wait for sign_timer. */
+static void sign_pending(struct channels *chans)
+{
+	struct sign_round r;
+	size_t n = 0, count = 0, in_flight = 0;
+	uint64_t now = monotonic_usec(), wait_usec = 0;
+
+	for (struct chan *chan = chans->list; chan; chan = chan->next) {
+		count++;
+		if (!chan->forgotten && channel_awaits_revoke(chan->ch))
+			in_flight++;
+	}
+	r.chans = oh_calloc(count + 1, sizeof(*r.chans));
+	for (struct chan *chan = chans->list; chan; chan = chan->next) {
+		struct commit_policy_input in;
+		struct commit_policy_decision d;
+
+		/* Only a step makes something to sign. */
+		if (!chan->stepped)
+			continue;
+		if (!chan->peer || chan->forgotten || !channel_can_send_commit(chan->ch)) {
+			chan->stepped = false;
+			continue;
+		}
+		in.pending_updates = chan->unsigned_steps ? chan->unsigned_steps : 1;
+		in.oldest_wait_usec = chan->unsigned_steps ? now - chan->first_unsigned_usec : 0;
+		in.commitments_in_flight = in_flight;
+		d = commit_policy_decide(&in);
+		if (!d.sign_now) {
+			if (d.wait_usec && (!wait_usec || d.wait_usec < wait_usec))
+				wait_usec = d.wait_usec;
+			continue;
+		}
+		chan->stepped = false;
+		chan->unsigned_steps = 0;
+		r.chans[n++] = chan;
+	}
+	r.fx = oh_calloc(n + 1, sizeof(*r.fx));
+	r.ok = oh_calloc(n + 1, sizeof(*r.ok));
+	if (n > 1)
+		log_debug(channels_log(chans), "channel", "signing %zu channels on %u threads", n,
+			  workpool_threads(chans->pool));
+	workpool_map(chans->pool, sign_one_channel, &r, n);
+	/* Stored and queued in the channels' order, as one by one. */
+	for (size_t i = 0; i < n; i++) {
+		if (chans->is_fatal) {
+			channel_effects_clear(&r.fx[i]);
+		} else if (r.ok[i]) {
+			chan_step(r.chans[i], &r.fx[i]);
+			r.chans[i]->unsigned_steps = 0;	/* the signing's own step */
+		} else {
+			chan_refused(r.chans[i], &r.fx[i], "channel_send_commit");
+		}
+	}
+	if (wait_usec && !evtimer_pending(chans->sign_timer, NULL)) {
+		struct timeval tv = {(time_t)(wait_usec / 1000000),
+				     (suseconds_t)(wait_usec % 1000000)};
+		evtimer_add(chans->sign_timer, &tv);
+	}
+	free(r.chans);
+	free(r.fx);
+	free(r.ok);
+}
+
+/* A flush the policy put off: run it now. */
+static void sign_timer_fired(evutil_socket_t fd, short events, void *arg)
+{
+	struct channels *chans = arg;
+
+	event_active(chans->flush_event, EV_TIMEOUT, 0);
+}
+
 /* The loop ran what was ready: commit, then act on the steps in order.
  * Steps the acting starts go into a new group, flushed next. */
 static void commit_and_act(evutil_socket_t fd, short events, void *arg)
@@ -638,23 +741,8 @@ static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 	struct channels *chans = arg;
 	struct queued_step *list;
 
-	/* Every update of this turn is in: sign them, one commitment_signed
-	 * per channel, in this same transaction (and after the updates on
-	 * the wire). */
-	for (struct chan *chan = chans->list; chan && !chans->is_fatal; chan = chan->next) {
-		struct channel_effects fx;
-		/* Only a step makes something to sign. */
-		if (!chan->stepped)
-			continue;
-		chan->stepped = false;
-		if (!chan->peer || chan->forgotten || !channel_can_send_commit(chan->ch))
-			continue;
-		channel_effects_init(&fx);
-		if (channel_send_commit(chan->ch, &fx))
-			chan_step(chan, &fx);
-		else
-			chan_refused(chan, &fx, "channel_send_commit");
-	}
+	if (!chans->is_fatal)
+		sign_pending(chans);
 	if (!batch_commit(chans))
 		return;
 	list = chans->queue;
@@ -713,6 +801,8 @@ bool chan_step_with(struct chan *chan, struct channel_effects *fx, channels_db_f
 	}
 	q->owners = owners;
 	chan->stepped = true;
+	if (!chan->unsigned_steps++)
+		chan->first_unsigned_usec = monotonic_usec();
 	q->chan = chan;
 	q->link_gen = chan->link_gen;
 	q->fx = *fx;
@@ -910,6 +1000,15 @@ struct channels *channels_new(const struct channels_setup *setup, char *err, siz
 		free(chans);
 		return NULL;
 	}
+	chans->pool = workpool_new(chans->setup.config->worker_threads);
+	chans->sign_timer = evtimer_new(chans->setup.base, sign_timer_fired, chans);
+	if (!chans->pool || !chans->sign_timer) {
+		snprintf(err, errlen, "cannot start %u worker threads",
+			 chans->setup.config->worker_threads);
+		channels_free(chans);
+		return NULL;
+	}
+	ecdsa_batch_on_pool(&chans->batch, chans->pool);
 	db_set_group_closer(chans->setup.db, batch_commit, chans);
 	if (!channels_load(chans, err, errlen)) {
 		channels_free(chans);
@@ -953,8 +1052,11 @@ void channels_free(struct channels *chans)
 	db_set_group_closer(chans->setup.db, NULL, NULL);
 	if (chans->flush_event)
 		event_free(chans->flush_event);
+	if (chans->sign_timer)
+		event_free(chans->sign_timer);
 	while (chans->list)
 		chan_free(chans->list);
+	workpool_free(chans->pool);
 	channels_redials_free(chans);
 	channels_gossip_free(chans);
 	free(chans);

@@ -16,7 +16,10 @@
  *
  * Updates are batched: the update_* messages go out as they are made, and
  * one commitment_signed covering all of them goes out when the event loop
- * next runs (a zero timer), or once the peer's revoke_and_ack lets us.
+ * next runs (a zero timer), or once the peer's revoke_and_ack lets us; on
+ * a busy node commit_policy.h may hold it up to 500 µs for more.  The
+ * channels one flush signs are signed in parallel on the worker pool
+ * (--worker-threads), then stored and sent in order from the loop.
  *
  * Reconnection: we dial the peers we have live channels with (or a
  * channel we failed whose funding output is unspent, to repeat our error)

@@ -12,6 +12,8 @@
 
 #include "bitcoin/tx.h"
 #include "channel/state.h"
+#include "common/workpool.h"
+#include "crypto/secp_batch.h"
 #include "daemon/channels/channels.h"
 #include "daemon/channels/channels_store.h"
 #include "daemon/channels/channels_gossip_store.h"
@@ -93,6 +95,10 @@ struct chan {
 	bool has_row;
 	bool forgotten;			/* FORGET acted on: freed at the flush */
 	bool stepped;			/* a step since the last flush */
+	/* Steps since our last commitment_signed, and when the first of
+	 * them came (monotonic µs): the flush's policy (commit_policy.h). */
+	size_t unsigned_steps;
+	uint64_t first_unsigned_usec;
 	uint64_t link_gen;
 
 	char *failure;			/* why it failed, for status */
@@ -141,6 +147,11 @@ struct channels {
 	bool batch_open;
 	struct queued_step *queue, **queue_tail, *last_queued;
 	struct event *flush_event;
+	/* Where commitments are signed and verified (--worker-threads), and
+	 * the timer of a flush the policy put off. */
+	struct workpool *pool;
+	struct ecdsa_batch batch;
+	struct event *sign_timer;
 	/* Our gossip (channels_gossip.c): who hears it, our latest
 	 * node_announcement and its timestamp (stored), the refresh timer. */
 	struct channels_gossip_listener gossip;

@@ -47,6 +47,8 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 	channels_fill_policy(chans, &policy);
 	chan->ch = channel_deserialize(chans->setup.secp, row->snapshot, row->snapshot_len,
 				     &chan->secrets, &policy, &why);
+	if (chan->ch)
+		channel_set_ecdsa_batch(chan->ch, &chans->batch);
 	if (chan->ch && !row->is_whole && !restore_rows(chan->ch, row, &why)) {
 		channel_free(chan->ch);
 		chan->ch = NULL;

@@ -43,4 +43,5 @@ EXTRA_DIST += \
 	tests/integration/test_rpc_params.py \
 	tests/integration/test_runner.py \
 	tests/integration/test_simple_close.py \
-	tests/integration/test_wallet.py
+	tests/integration/test_wallet.py \
+	tests/integration/test_worker_threads.py

@@ -7,6 +7,7 @@
 #include "channel/commitment.h"
 #include "channel/commitment_sign.h"
 #include "channel/fee.h"
+#include "common/workpool.h"
 #include "crypto/hash.h"
 #include "tests/unit/keys.h"
 
@@ -231,6 +232,49 @@ static void test_htlc_trim_boundary(void)
 /* Many HTLCs of one amount and payment hash: the offered ones have
  * identical outputs and are ordered by cltv_expiry; both nodes agree on
  * the order and on which signature belongs to which HTLC tx. */
+/* The signatures made and checked as batches on worker pools of 1, 2 and
+ * 4 threads are the sequential ones, in order, and a bad one is named the
+ * same way. */
+static void check_batches_match(const struct commitment *mine,
+				const struct commitment *theirs,
+				const struct test_node *b,
+				const struct ecdsa_signature *commit_sig,
+				const struct ecdsa_signature *htlc_sigs)
+{
+	static const unsigned threads[] = {1, 2, 4};
+	size_t n = theirs->num_htlc_outputs;
+
+	for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		struct workpool *pool = workpool_new(threads[t]);
+		struct ecdsa_signature sig, *sigs = calloc(n + 1, sizeof(*sigs));
+		struct ecdsa_batch batch;
+		const char *err = NULL;
+
+		ecdsa_batch_on_pool(&batch, pool);
+		CHECK(commitment_counterparty_sign_batch(
+			ctx, &batch, &sig, sigs, theirs, &b->secrets.funding,
+			&b->secrets.htlc_basepoint_secret));
+		CHECK_MEMEQ(&sig, commit_sig, sizeof(sig));
+		CHECK_MEMEQ(sigs, htlc_sigs, n * sizeof(*sigs));
+		CHECK(commitment_counterparty_verify_batch(ctx, &batch, mine, &sig,
+							   sigs, n, &err));
+		sigs[n - 1] = sigs[0];
+		CHECK(!commitment_counterparty_verify_batch(ctx, &batch, mine,
+							    &sig, sigs, n, &err));
+		CHECK(err && strstr(err, "htlc_signature"));
+		CHECK(!commitment_counterparty_verify_batch(ctx, &batch, mine,
+							    &sig, sigs, n - 1,
+							    &err));
+		CHECK(err && strstr(err, "count"));
+		CHECK(!commitment_counterparty_verify_batch(ctx, &batch, mine,
+							    &sigs[0], sigs, n,
+							    &err));
+		CHECK(err && strstr(err, "commitment signature"));
+		free(sigs);
+		workpool_free(pool);
+	}
+}
+
 static void test_equal_htlcs_ordered_by_cltv(void)
 {
 	static const uint32_t cltvs[] = { 509, 501, 507, 503, 505, 502, 508,
@@ -298,6 +342,7 @@ static void test_equal_htlcs_ordered_by_cltv(void)
 		CHECK_MSG(commitment_counterparty_verify(ctx, mine, &commit_sig,
 							 htlc_sigs, 2 * n, &err),
 			  "%s", err);
+		check_batches_match(mine, theirs, &b, &commit_sig, htlc_sigs);
 		/* Swapping two signatures breaks the match. */
 		{
 			struct ecdsa_signature tmp = htlc_sigs[0];

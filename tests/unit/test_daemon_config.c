@@ -1,6 +1,7 @@
 /* Tests for daemon/config and daemon/netaddr: options from the command line
  * and the config file, precedence, and errors that name the culprit. */
 #include "bitcoin/chainparams.h"
+#include "common/workpool.h"
 #include "daemon/commands/commands.h"
 #include "daemon/config.h"
 #include "tests/unit/test.h"
@@ -168,6 +169,28 @@ static void test_max_fee_multiplier(void)
 	CHECK_ERROR(1, plain, "max-fee-multiplier=1001\n", "max-fee-multiplier");
 }
 
+static void test_worker_threads(void)
+{
+	char *plain[] = {"ohmd"};
+	char *one[] = {"ohmd", "--worker-threads=1"};
+	char *zero[] = {"ohmd", "--worker-threads=0"};
+	char *many[] = {"ohmd", "--worker-threads=65"};
+	unsigned cores = workpool_cores();
+	struct config *config = parse(1, plain, NULL);
+
+	/* Default: the cores, at most 8. */
+	CHECK(config && config->worker_threads == (cores < 8 ? cores : 8));
+	config_free(config);
+	config = parse(2, one, NULL);
+	CHECK_MSG(config && config->worker_threads == 1, "%s", err);
+	config_free(config);
+	config = parse(1, plain, "worker-threads=64\n");
+	CHECK_MSG(config && config->worker_threads == 64, "%s", err);
+	config_free(config);
+	CHECK_ERROR(2, zero, NULL, "option 'worker-threads' must be a number of threads from 1 to 64, not '0'");
+	CHECK_ERROR(2, many, NULL, "worker-threads");
+}
+
 static void test_help_and_version(void)
 {
 	char *help[] = {"ohmd", "--alias=x", "--help"};
@@ -211,5 +234,6 @@ int main(void)
 	RUN(test_help_and_version);
 	RUN(test_netaddr_forms);
 	RUN(test_max_fee_multiplier);
+	RUN(test_worker_threads);
 	return test_done();
 }
