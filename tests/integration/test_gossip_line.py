@@ -5,6 +5,8 @@ announced addresses; a node F started later and connected only to E learns
 the whole graph through gossip queries; a fee change on C reaches A; a
 restart keeps the graph; a mutual close removes the channel everywhere
 once its spend is deep enough for BOLT 7's pruning."""
+import pytest
+
 from chainutil import wait_synced
 from channelutil import chain_node, connect, mine, open_channel, wait_state
 from ohmtest import wait_for
@@ -94,3 +96,25 @@ def test_five_ohmd_in_a_line_share_the_graph(node_factory, devchain):
     for node in everyone:
         wait_for(lambda: directions(node) == rest, 60, interval=0.2,
                  what="{} to drop the closed channel".format(node.name))
+
+
+@pytest.mark.xfail(strict=True, reason="channels_peer_update checks every relayed "
+                   "channel_update against the relaying peer's key")
+def test_relayed_updates_are_not_taken_for_the_peers_own(node_factory, devchain):
+    """B relays C's channel_update (signed by C) to A: it is gossip, not an
+    update from A's peer about A's channel, so A's channels do not check it
+    against B's key nor complain of it."""
+    line = [chain_node(node_factory, devchain, name, gossip_args(name), funded=i < 2)
+            for i, name in enumerate(NAMES[:3])]
+    for node in line:
+        wait_synced(node, devchain)
+    scids = []
+    for left, right in zip(line, line[1:]):
+        open_channel(left, right, devchain, others=line)
+        scids.append(wait_state(left, "CHANNELD_NORMAL", right)["short_channel_id"])
+    mine(devchain, 6, *line)
+    want = sorted((scid, a.id, b.id) for scid, (l, r) in zip(scids, zip(line, line[1:]))
+                  for a, b in ((l, r), (r, l)))
+    wait_for(lambda: directions(line[0]) == want, 60, interval=0.2,
+             what="alice to know both channels")
+    assert "ignoring channel_update" not in line[0].log()
