@@ -44,33 +44,42 @@ struct chan *channels_find_by_id(struct channels *chans, const struct peer *peer
 
 void channels_peer_update(struct channels *chans, struct peer *peer, const uint8_t *msg, size_t len)
 {
-	struct msg_channel_update update;
+	struct msg_channel_update update, *parsed;
 	const char *why;
+	struct chan *chan;
 
+	/* Most channel_updates a peer sends are gossip it relays (gossip/
+	 * checks those, each against its own signer): only one for the
+	 * peer's direction of a channel we have with it is the peer's own,
+	 * to check against its key here. */
+	if (!fromwire_channel_update(msg, len, &parsed))
+		return;
+	for (chan = chans->list; chan; chan = chan->next)
+		if (same_peer(chan, peer) && chan->funding_confirmed
+		    && channel_get_scid(chan->ch)->u64 == parsed->short_channel_id.u64)
+			break;
+	if (chan && (parsed->channel_flags & CHANNEL_UPDATE_DIRECTION)
+	    != channel_update_direction(chan->peer_id, chans->setup.node_id))
+		chan = NULL;
+	msg_channel_update_free(parsed);
+	if (!chan)
+		return;
 	if (!channel_update_check(chans->setup.secp, &update, msg, len, &peer->node_id, &why)) {
 		log_unusual(channels_log(chans), "channel", "%s: ignoring channel_update: %s",
 			    peer->node_id_hex, why);
 		return;
 	}
-	for (struct chan *chan = chans->list; chan; chan = chan->next) {
-		if (!same_peer(chan, peer) || !chan->funding_confirmed
-		    || channel_get_scid(chan->ch)->u64 != update.short_channel_id.u64)
-			continue;
-		if ((update.channel_flags & CHANNEL_UPDATE_DIRECTION)
-		    != channel_update_direction(chan->peer_id, chans->setup.node_id)
-		    || (chan->has_remote_update && update.timestamp <= chan->remote_update.timestamp))
-			return;
-		if (!channels_store_set_remote_update(chans->setup.db, chan->dbid, msg, len)) {
-			channels_fatal(chans, "cannot store a channel_update");
-			return;
-		}
-		chan->remote_update = update;
-		chan->has_remote_update = true;
-		log_debug(channels_log(chans), "channel", "%s: channel_update for %u: fee %u+%u ppm, "
-			  "cltv delta %u", chan->peer_id_hex, update.timestamp, update.fee_base_msat,
-			  update.fee_proportional_millionths, update.cltv_expiry_delta);
+	if (chan->has_remote_update && update.timestamp <= chan->remote_update.timestamp)
+		return;
+	if (!channels_store_set_remote_update(chans->setup.db, chan->dbid, msg, len)) {
+		channels_fatal(chans, "cannot store a channel_update");
 		return;
 	}
+	chan->remote_update = update;
+	chan->has_remote_update = true;
+	log_debug(channels_log(chans), "channel", "%s: channel_update for %u: fee %u+%u ppm, "
+		  "cltv delta %u", chan->peer_id_hex, update.timestamp, update.fee_base_msat,
+		  update.fee_proportional_millionths, update.cltv_expiry_delta);
 }
 
 /* ---- The connection ---- */

@@ -5,8 +5,6 @@ announced addresses; a node F started later and connected only to E learns
 the whole graph through gossip queries; a fee change on C reaches A; a
 restart keeps the graph; a mutual close removes the channel everywhere
 once its spend is deep enough for BOLT 7's pruning."""
-import pytest
-
 from chainutil import wait_synced
 from channelutil import chain_node, connect, mine, open_channel, wait_state
 from ohmtest import wait_for
@@ -98,8 +96,6 @@ def test_five_ohmd_in_a_line_share_the_graph(node_factory, devchain):
                  what="{} to drop the closed channel".format(node.name))
 
 
-@pytest.mark.xfail(strict=True, reason="channels_peer_update checks every relayed "
-                   "channel_update against the relaying peer's key")
 def test_relayed_updates_are_not_taken_for_the_peers_own(node_factory, devchain):
     """B relays C's channel_update (signed by C) to A: it is gossip, not an
     update from A's peer about A's channel, so A's channels do not check it
