@@ -9,6 +9,8 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels/channels_gossip.c \
 	daemon/channels/channels_gossip_store.c daemon/channels/channels_gossip_store.h \
 	daemon/channels/channels_store.c daemon/channels/channels_store.h \
+	daemon/channels/channels_closed.c \
+	daemon/channels/closed_store.c daemon/channels/closed_store.h \
 	daemon/chain/chain.c daemon/chain/chain.h \
 	daemon/chain/chain_store.c daemon/chain/chain_store.h \
 	daemon/wallet/coin_select.c daemon/wallet/coin_select.h \

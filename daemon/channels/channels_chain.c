@@ -377,6 +377,7 @@ void channels_channel_tip(struct chan *chan, uint32_t height)
 		 * resolved on chain before the incoming one expires. */
 		snprintf(why, sizeof(why), "offered HTLC %llu expired at block %u",
 			 (unsigned long long)expired->h.id, expired->h.cltv_expiry);
+		chan_set_close_cause(chan, "protocol");
 		chan_fail_with(chan, why);
 	} else if ((state == CHANNEL_NORMAL || state == CHANNEL_SHUTTING_DOWN)
 		   && channel_held_expiry(chan->ch)
@@ -387,6 +388,7 @@ void channels_channel_tip(struct chan *chan, uint32_t height)
 		snprintf(why, sizeof(why), "withdrawn HTLC expired at block %u and the peer"
 			 " has not revoked the commitment that may hold it",
 			 channel_held_expiry(chan->ch));
+		chan_set_close_cause(chan, "protocol");
 		chan_fail_with(chan, why);
 	}
 }

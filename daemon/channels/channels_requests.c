@@ -69,6 +69,7 @@ void channels_close(struct channels *chans, struct chan *chan, const uint8_t *sc
 	}
 	chan->close_done = done;
 	chan->close_arg = arg;
+	chan_set_close_cause(chan, "user");
 	if (timeout_secs)
 		evtimer_add(chan->close_timer, &timeout);
 	log_info(channels_log(chans), "channel", "%s: closing channel %s (peer %s)", chan->peer_id_hex,
