@@ -15,6 +15,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/chain/chain_store.c daemon/chain/chain_store.h \
 	daemon/wallet/coin_select.c daemon/wallet/coin_select.h \
 	daemon/commands/commands.c daemon/commands/commands.h \
+	daemon/commands/rpc_closed.c \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/chain/feerate.c daemon/chain/feerate.h \

@@ -160,3 +160,9 @@ void channels_closed_listen(struct channels *chans)
 	if (chans->setup.resolvers)
 		resolvers_set_closed_listener(chans->setup.resolvers, &listener);
 }
+
+bool channels_list_closed(struct channels *chans, const uint8_t *peer_id,
+			  void (*each)(void *arg, const struct closed_channel *c), void *arg)
+{
+	return closed_store_list(chans->setup.db, peer_id, each, arg);
+}
