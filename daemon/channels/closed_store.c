@@ -60,7 +60,7 @@ static void read_row(sqlite3_stmt *stmt, struct closed_channel *c)
 	c->scid = (uint64_t)db_col_int64(stmt, "scid");
 	c->is_opener = db_col_int64(stmt, "opener") == 0;
 	c->has_closer = !db_col_is_null(stmt, "closer");
-	c->is_closer = db_col_int64(stmt, "closer") == 0;
+	c->is_closer = c->has_closer && db_col_int64(stmt, "closer") == 0;
 	c->is_private = db_col_int64(stmt, "is_private") != 0;
 	c->option_anchors = db_col_int64(stmt, "option_anchors") != 0;
 	c->local_commitments = (uint64_t)db_col_int64(stmt, "local_commitments");
