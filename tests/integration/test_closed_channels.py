@@ -10,8 +10,9 @@ from chainutil import blockheight, find_tx, outputs, wait_synced
 from channelutil import FUNDING_SAT, PUSH_MSAT, channel, channels, mine, open_channel
 from ohmtest import RpcError, wait_for
 from test_channels import chain_pair
-from test_onchain import (IRREVOCABLE_DEPTH, STATIC, TO_SELF_DELAY, close_unilaterally,
-                          commitment_fee, spends, wait_mempool)
+from test_onchain import (CHANNEL_TYPES, IRREVOCABLE_DEPTH, STATIC, TO_SELF_DELAY,
+                          anchors_sat, close_unilaterally, commitment_fee, fee_of, onchain,
+                          spends, wait_mempool)
 
 # A valid node id that is not a peer (secp256k1's generator).
 OTHER_ID = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
@@ -104,27 +105,35 @@ def test_mutual_close_listed_once_irrevocable(node_factory, devchain):
     assert a.rpc("listclosedchannels", {"id": b.id})["closedchannels"] == [entry_a]
 
 
-def test_force_closes_listed_with_what_came_back(node_factory, devchain):
+def wallet_sat(node):
+    return sum(o["amount_msat"] for o in outputs(node)) // 1000
+
+
+@pytest.mark.parametrize("extra", CHANNEL_TYPES)
+def test_force_closes_listed_with_what_came_back(node_factory, devchain, extra):
     """a force closes (close with unilateraltimeout=1) while b is away: a's
     entry shows a's commitment, the cause and exactly what its sweep of
-    to_local paid the wallet; b, back, sees the peer's commitment
+    to_local paid the wallet (and, with option_anchors, what a fee bump
+    of the commitment cost it); b, back, sees the peer's commitment
     confirm and lists it too (closer remote), with its to_remote."""
-    a, b = chain_pair(node_factory, devchain, STATIC)
+    a, b = chain_pair(node_factory, devchain, extra)
     open_channel(a, b, devchain)
     view_a, view_b = channel(a), channel(b)
     a_sat, b_sat = FUNDING_SAT - PUSH_MSAT // 1000, PUSH_MSAT // 1000
+    a_before, b_before = wallet_sat(a), wallet_sat(b)
     assert b.stop() == 0
     commitment = close_unilaterally(a, b)
     wait_for(lambda: commitment.txid() in devchain.rpc("getrawmempool"), 10,
              what="a's commitment in the mempool")
     mine(devchain, 1, a)
     close_height = blockheight(a)
-    [to_local] = [i for i, o in enumerate(commitment.outputs) if o["script"][:2] == b"\x00\x20"]
+    [to_local] = [o for o in onchain(a)["outputs"] if o["kind"] == "delayed_to_us"]
+    to_local_vout = int(to_local["outpoint"].split(":")[1])
     mine(devchain, TO_SELF_DELAY - 1, a)
-    sweep = wait_mempool(devchain, lambda tx: spends(tx, commitment.txid(), to_local),
+    sweep = wait_mempool(devchain, lambda tx: spends(tx, commitment.txid(), to_local_vout),
                          "a's sweep of to_local")
     mine(devchain, 1, a)
-    sweep_fee = commitment.outputs[to_local]["value"] - sweep.outputs[0]["value"]
+    sweep_fee = commitment.outputs[to_local_vout]["value"] - sweep.outputs[0]["value"]
     mine(devchain, IRREVOCABLE_DEPTH - 2, a)
     assert channel(a)["state"] == "ONCHAIN" and closed(a) == []
     mine(devchain, 1, a)
@@ -136,24 +145,40 @@ def test_force_closes_listed_with_what_came_back(node_factory, devchain):
     assert entry["last_commitment_txid"] == commitment.txid()
     assert entry["last_commitment_fee_msat"] == commitment_fee(commitment) * 1000
     assert entry["close_height"] == close_height
-    # The swept coin is in listfunds, and it is all that came back: a's
-    # balance less the commitment's fee (a funded the channel) and the
-    # sweep's.
-    assert entry["to_wallet_msat"] == wallet_coin(a, sweep.txid())
-    assert entry["to_wallet_msat"] == (a_sat - commitment_fee(commitment) - sweep_fee) * 1000
+    # The swept coin is in listfunds; a's balance came back less the
+    # commitment's fee (a funded the channel), the anchors and the sweep's
+    # fee; and that is all the wallet gained.
+    assert wallet_coin(a, sweep.txid()) == sweep.outputs[0]["value"] * 1000
+    assert sweep.outputs[0]["value"] == (
+        a_sat - commitment_fee(commitment) - anchors_sat(extra) - sweep_fee)
+    assert entry["to_wallet_msat"] == (wallet_sat(a) - a_before) * 1000
+    if extra == STATIC:
+        assert entry["to_wallet_msat"] == sweep.outputs[0]["value"] * 1000
 
-    # b was away: it sees a's commitment confirmed, its to_remote paying
-    # its wallet (static_remotekey), and lists the channel once that is
-    # 100 deep, which it already is.
+    # b was away: it sees a's commitment confirmed, its to_remote its
+    # wallet's (static_remotekey) or swept after a block (option_anchors),
+    # and lists the channel 100 blocks after that.
     b.start()
     wait_synced(b, devchain)
+    if extra != STATIC:
+        b_sweep = wait_mempool(devchain, lambda tx: any(i["txid"] == commitment.txid()
+                                                        for i in tx.inputs), "b's sweep")
+        mine(devchain, 1, a, b)
+        mine(devchain, IRREVOCABLE_DEPTH - 2, a, b)
+        assert closed(b) == []
+        mine(devchain, 1, a, b)
     entry_b = wait_closed(b)
     assert channels(b) == []
     check_fields(entry_b, view_b, "remote")
     assert (entry_b["closer"], entry_b["close_cause"], entry_b["close_type"]) == (
         "remote", "onchain", "remote")
     assert entry_b["last_commitment_txid"] == commitment.txid()
-    assert entry_b["to_wallet_msat"] == wallet_coin(b, commitment.txid()) == b_sat * 1000
+    assert entry_b["to_wallet_msat"] == (wallet_sat(b) - b_before) * 1000
+    if extra == STATIC:
+        assert entry_b["to_wallet_msat"] == wallet_coin(b, commitment.txid()) == b_sat * 1000
+    else:
+        assert entry_b["to_wallet_msat"] == wallet_coin(b, b_sweep.txid()) == (
+            b_sat * 1000 - fee_of(devchain, b_sweep) * 1000)
     assert a.stop() == 0
     a.start()
     assert closed(a) == [entry]
