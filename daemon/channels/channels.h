@@ -369,6 +369,9 @@ const uint8_t *chan_peer_id(const struct chan *chan);
 const struct channel *chan_engine(const struct chan *chan);
 /* Normal, with its peer connected and reestablished: HTLCs can go. */
 bool chan_is_usable(const struct chan *chan);
+/* Stored as a closed channel (listclosedchannels), freed at the loop's
+ * next turn: listpeerchannels no longer shows it. */
+bool chan_is_closed_out(const struct chan *chan);
 /* The short_channel_id, or NULL before the funding confirmed. */
 const struct short_channel_id *chan_scid(const struct chan *chan);
 /* The peer's channel_update (its fees toward us), or NULL. */

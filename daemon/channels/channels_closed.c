@@ -161,6 +161,11 @@ void channels_closed_listen(struct channels *chans)
 		resolvers_set_closed_listener(chans->setup.resolvers, &listener);
 }
 
+bool chan_is_closed_out(const struct chan *chan)
+{
+	return chan->is_closed_out;
+}
+
 bool channels_list_closed(struct channels *chans, const uint8_t *peer_id,
 			  void (*each)(void *arg, const struct closed_channel *c), void *arg)
 {

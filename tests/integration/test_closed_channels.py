@@ -9,7 +9,7 @@ import pytest
 from chainutil import blockheight, find_tx, outputs, wait_synced
 from channelutil import FUNDING_SAT, PUSH_MSAT, channel, channels, mine, open_channel
 from ohmtest import RpcError, wait_for
-from test_channels import chain_pair
+from test_channels import chain_pair, pay
 from test_onchain import (CHANNEL_TYPES, IRREVOCABLE_DEPTH, STATIC, TO_SELF_DELAY,
                           anchors_sat, close_unilaterally, commitment_fee, fee_of, onchain,
                           spends, wait_mempool)
@@ -27,7 +27,7 @@ def wait_closed(node):
     return entry
 
 
-def check_fields(entry, open_view, opener):
+def check_fields(entry, open_view, opener, htlcs_sent=0):
     """What the closed channel says of the channel as it was open."""
     assert entry["channel_id"] == open_view["channel_id"]
     assert entry["short_channel_id"] == open_view["short_channel_id"]
@@ -38,7 +38,7 @@ def check_fields(entry, open_view, opener):
     assert entry["opener"] == opener
     assert entry["private"] is False and entry["leased"] is False
     assert entry["channel_type"] == open_view["channel_type"]
-    assert entry["total_htlcs_sent"] == 0
+    assert entry["total_htlcs_sent"] == htlcs_sent
     assert entry["total_local_commitments"] >= 1 and entry["total_remote_commitments"] >= 1
 
 
@@ -52,8 +52,9 @@ def wallet_coin(node, txid):
 def test_mutual_close_listed_once_irrevocable(node_factory, devchain):
     a, b = chain_pair(node_factory, devchain, STATIC)
     open_channel(a, b, devchain)
+    pay(a, b, 5000000)
     view_a, view_b = channel(a), channel(b)
-    a_sat, b_sat = FUNDING_SAT - PUSH_MSAT // 1000, PUSH_MSAT // 1000
+    a_sat, b_sat = FUNDING_SAT - PUSH_MSAT // 1000 - 5000, PUSH_MSAT // 1000 + 5000
     assert (view_a["to_us_msat"], view_b["to_us_msat"]) == (a_sat * 1000, b_sat * 1000)
     assert a.rpc("close", [b.id], 60)["type"] == "mutual"
     wait_for(lambda: devchain.rpc("getrawmempool"), 10, what="a closing transaction")
@@ -71,8 +72,10 @@ def test_mutual_close_listed_once_irrevocable(node_factory, devchain):
     mine(devchain, 1, a, b)
     entry_a, entry_b = wait_closed(a), wait_closed(b)
     assert channels(a) == channels(b) == []
-    check_fields(entry_a, view_a, "local")
+    check_fields(entry_a, view_a, "local", htlcs_sent=1)
     check_fields(entry_b, view_b, "remote")
+    # The HTLC's add and fulfill each took a commitment both ways.
+    assert entry_a["total_local_commitments"] >= 3
     assert entry_a["total_local_commitments"] == entry_b["total_remote_commitments"]
     assert entry_a["total_remote_commitments"] == entry_b["total_local_commitments"]
     assert entry_a["peer_id"] == b.id and entry_b["peer_id"] == a.id
