@@ -4,11 +4,14 @@ one that makes its close irrevocably resolved (BOLT 5: 100 blocks deep),
 with how it closed (closer, close_cause, the closing transaction and its
 fee) and, to the satoshi, what came back to the wallet; kept across
 restarts, filtered by peer."""
+import sqlite3
+
 import pytest
 
 from chainutil import blockheight, find_tx, outputs, wait_synced
 from channelutil import FUNDING_SAT, PUSH_MSAT, channel, channels, mine, open_channel
 from ohmtest import RpcError, wait_for
+from test_channel_rows import db_path, query
 from test_channels import chain_pair, pay
 from test_onchain import (CHANNEL_TYPES, IRREVOCABLE_DEPTH, STATIC, TO_SELF_DELAY,
                           anchors_sat, close_unilaterally, commitment_fee, fee_of, onchain,
@@ -106,6 +109,36 @@ def test_mutual_close_listed_once_irrevocable(node_factory, devchain):
     assert closed(a, b.id) == [entry_a]
     assert closed(a, a.id) == closed(a, OTHER_ID) == []
     assert a.rpc("listclosedchannels", {"id": b.id})["closedchannels"] == [entry_a]
+
+
+def test_channel_resolved_before_is_moved_at_start(node_factory, devchain):
+    """A database from before closed channels: the resolver says
+    resolved, the channel is still there.  At start the channel moves to
+    listclosedchannels, without waiting for a block."""
+    a, b = chain_pair(node_factory, devchain, STATIC)
+    open_channel(a, b, devchain)
+    view_a = channel(a)
+    assert a.rpc("close", [b.id], 60)["type"] == "mutual"
+    wait_for(lambda: devchain.rpc("getrawmempool"), 10, what="a closing transaction")
+    mine(devchain, 1, a, b)
+    close_txid = wait_for(lambda: channel(a).get("close_txid"), 10, what="a's close_txid")
+    assert a.stop() == 0
+    conn = sqlite3.connect(db_path(a))
+    try:
+        assert conn.execute("UPDATE onchain_resolvers SET resolved = 1").rowcount == 1
+        conn.commit()
+    finally:
+        conn.close()
+    a.start()
+    entry = wait_closed(a)
+    assert channels(a) == []
+    check_fields(entry, view_a, "local")
+    assert (entry["closer"], entry["close_cause"], entry["close_type"]) == (
+        "local", "user", "mutual")
+    assert entry["last_commitment_txid"] == close_txid
+    assert entry["to_wallet_msat"] == wallet_coin(a, close_txid)
+    assert query(a, "SELECT count(*) FROM onchain_resolvers") == [(0,)]
+    assert query(a, "SELECT count(*) FROM channels") == [(0,)]
 
 
 def wallet_sat(node):
