@@ -9,10 +9,13 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels/channels_gossip.c \
 	daemon/channels/channels_gossip_store.c daemon/channels/channels_gossip_store.h \
 	daemon/channels/channels_store.c daemon/channels/channels_store.h \
+	daemon/channels/channels_closed.c \
+	daemon/channels/closed_store.c daemon/channels/closed_store.h \
 	daemon/chain/chain.c daemon/chain/chain.h \
 	daemon/chain/chain_store.c daemon/chain/chain_store.h \
 	daemon/wallet/coin_select.c daemon/wallet/coin_select.h \
 	daemon/commands/commands.c daemon/commands/commands.h \
+	daemon/commands/rpc_closed.c \
 	daemon/config.c daemon/config.h \
 	daemon/datadir.c daemon/datadir.h \
 	daemon/chain/feerate.c daemon/chain/feerate.h \

@@ -252,6 +252,38 @@ const struct db_migration ohm_migrations[] = {
 	 "  CHECK ((type = 257) = (scid IS NULL)));"
 	 "CREATE INDEX gossip_by_scid ON gossip (scid);"
 	 "CREATE INDEX gossip_by_node ON gossip (node_id)"},
+	/* 17: closed channels (daemon/channels/closed_store.h, listclosedchannels):
+	 * a channel moves here from channels, in one transaction, once its
+	 * close is irrevocably resolved on chain; id is the channels.id it
+	 * had.  opener and closer: 0 us, 1 the peer (closer NULL: unknown);
+	 * close_type is the resolver's onchain_close_name; to_wallet_sat what
+	 * the close's transactions paid the wallet, less the wallet coins
+	 * they spent (NULL: unknown).  channels.close_cause: what started
+	 * the close (Core Lightning's close_cause names), once known. */
+	{"ALTER TABLE channels ADD COLUMN close_cause TEXT;"
+	 "CREATE TABLE closed_channels ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  peer_id BLOB NOT NULL CHECK (length(peer_id) = 33),"
+	 "  channel_id BLOB NOT NULL CHECK (length(channel_id) = 32),"
+	 "  scid INTEGER,"
+	 "  opener INTEGER NOT NULL CHECK (opener IN (0, 1)),"
+	 "  closer INTEGER CHECK (closer IN (0, 1)),"
+	 "  is_private INTEGER NOT NULL,"
+	 "  option_anchors INTEGER NOT NULL,"
+	 "  local_commitments INTEGER NOT NULL,"
+	 "  remote_commitments INTEGER NOT NULL,"
+	 "  htlcs_sent INTEGER NOT NULL,"
+	 "  funding_txid BLOB NOT NULL CHECK (length(funding_txid) = 32),"
+	 "  funding_outnum INTEGER NOT NULL,"
+	 "  funding_sat INTEGER NOT NULL,"
+	 "  final_to_us_msat INTEGER NOT NULL,"
+	 "  close_txid BLOB NOT NULL CHECK (length(close_txid) = 32),"
+	 "  close_fee_sat INTEGER NOT NULL,"
+	 "  close_height INTEGER NOT NULL,"
+	 "  close_type TEXT NOT NULL,"
+	 "  close_cause TEXT NOT NULL,"
+	 "  to_wallet_sat INTEGER);"
+	 "CREATE INDEX closed_channels_by_peer ON closed_channels (peer_id)"},
 };
 
 const size_t ohm_migrations_count =

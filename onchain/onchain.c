@@ -454,6 +454,11 @@ bool onchain_is_resolved(const struct onchain *oc)
 	return was_reported(oc, REPORTED_ALL, 0, NULL);
 }
 
+const struct bitcoin_tx *onchain_get_confirmed_tx(const struct onchain *oc, size_t i)
+{
+	return i < oc->num_log ? oc->log[i].tx : NULL;
+}
+
 size_t onchain_num_outputs(const struct onchain *oc)
 {
 	return oc->num_outs;

@@ -270,6 +270,10 @@ enum onchain_close onchain_get_close(const struct onchain *oc);
 bool onchain_get_closing(const struct onchain *oc, struct bitcoin_txid *txid,
 			 uint32_t *height);
 bool onchain_is_resolved(const struct onchain *oc);
+/* The i-th transaction the resolver saw confirm ([0] the closing
+ * transaction, then each spend of an output it tracked, in block order),
+ * or NULL past the last. */
+const struct bitcoin_tx *onchain_get_confirmed_tx(const struct onchain *oc, size_t i);
 
 /* One output being resolved, as the operator sees it. */
 struct onchain_output_info {

@@ -29,6 +29,7 @@
 #include "daemon/chain/feerate.h"
 #include "daemon/log.h"
 #include "daemon/net/peer.h"
+#include "daemon/onchain/resolvers.h"
 #include "daemon/wallet/wallet.h"
 #include "db/db.h"
 #include "wire/peer_wire.h"
@@ -404,7 +405,7 @@ static bool store_step(struct chan *chan, struct channel_effects *fx, uint8_t *o
 			break;
 		}
 	}
-	return true;
+	return chan_store_close_cause(chan, fx);
 }
 
 /* Sends a step's messages, if the connection they were made for is still
@@ -620,7 +621,7 @@ static bool batch_commit(void *arg)
 	if (!chans->batch_open)
 		return true;
 	for (struct chan *chan = chans->list; chan; chan = chan->next)
-		if (chan->pending_save && !row_save(chan))
+		if (chan->pending_save && !chan->is_closed_out && !row_save(chan))
 			goto fail;
 	if (!db_commit(db))
 		goto fail;
@@ -776,7 +777,7 @@ bool chan_step_with(struct chan *chan, struct channel_effects *fx, channels_db_f
 	void *owners;
 	struct queued_step *q;
 
-	if (chans->is_fatal) {
+	if (chans->is_fatal || chan->is_closed_out) {
 		channel_effects_clear(fx);
 		return true;
 	}
@@ -834,6 +835,8 @@ bool chan_fail_with(struct chan *chan, const char *why)
 	struct channel_effects fx;
 
 	channel_effects_init(&fx);
+	/* Ours, unless a caller said otherwise first. */
+	chan_set_close_cause(chan, "local");
 	if (channel_fail(chan->ch, &fx, why))
 		return chan_step(chan, &fx);
 	chan_refused(chan, &fx, "channel_fail");
@@ -1016,6 +1019,7 @@ struct channels *channels_new(const struct channels_setup *setup, char *err, siz
 	}
 	listener.arg = chans;
 	chain_add_listener(chans->setup.chain, &listener);
+	channels_closed_listen(chans);
 	return chans;
 }
 
@@ -1044,6 +1048,9 @@ void channels_free(struct channels *chans)
 {
 	if (!chans)
 		return;
+	if (chans->setup.resolvers)
+		resolvers_set_closed_listener(chans->setup.resolvers,
+					      &(struct resolvers_closed_listener){0});
 	/* What is stored stays stored; the steps not acted on yet are
 	 * redone from it at the next start (reestablish retransmits, and
 	 * undecided HTLCs are decided again). */

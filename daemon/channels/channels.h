@@ -250,6 +250,13 @@ struct chan *channels_for_peer(struct channels *channels,
 /* By channel_id (or the temporary one before funding_created); NULL if none. */
 struct chan *channels_by_channel_id(struct channels *channels, const uint8_t id[32]);
 
+struct closed_channel;
+/* listclosedchannels: each(arg, c) for every closed channel (closed_store.h;
+ * with peer_id, or all if NULL), in the order they closed.  Returns: false
+ * on a database error. */
+bool channels_list_closed(struct channels *channels, const uint8_t *peer_id,
+			  void (*each)(void *arg, const struct closed_channel *c), void *arg);
+
 /* How many channels (with peer_id, or all if NULL) are opening or locking
  * in, normal (or shutting down), or anything else. */
 struct channels_counts {
@@ -376,6 +383,9 @@ const uint8_t *chan_peer_id(const struct chan *chan);
 const struct channel *chan_engine(const struct chan *chan);
 /* Normal, with its peer connected and reestablished: HTLCs can go. */
 bool chan_is_usable(const struct chan *chan);
+/* Stored as a closed channel (listclosedchannels), freed at the loop's
+ * next turn: listpeerchannels no longer shows it. */
+bool chan_is_closed_out(const struct chan *chan);
 /* The short_channel_id, or NULL before the funding confirmed. */
 const struct short_channel_id *chan_scid(const struct chan *chan);
 /* The peer's channel_update (its fees toward us), or NULL. */

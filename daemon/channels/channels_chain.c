@@ -228,6 +228,7 @@ static bool htlc_deadline_passed(struct chan *chan, uint32_t height)
 			    chan->owner->setup.config->cltv_delta, preimage_known, chan))
 		return false;
 	deadline_describe(why, sizeof(why), &hit);
+	chan_set_close_cause(chan, "protocol");
 	chan_fail_with(chan, why);
 	return true;
 }

@@ -102,6 +102,13 @@ struct chan {
 	uint64_t link_gen;
 
 	char *failure;			/* why it failed, for status */
+	/* What started its close (a Core Lightning close_cause, NULL
+	 * before), and whether the row lacks it yet (channels_closed.c). */
+	const char *close_cause;
+	bool close_cause_unsaved;
+	/* Moved to the closed channels in a transaction not yet acted on:
+	 * no step writes its rows again. */
+	bool is_closed_out;
 	/* The HTLCs noted in channel_htlcs_seen since start-up (keys:
 	 * offerer, id, payment_hash). */
 	struct byteset *htlcs_noted;
@@ -186,6 +193,15 @@ void chan_anchor_fees_changed(struct chan *chan);
 /* Reads the channel's fee bump at start-up.  Returns: false with err on a
  * database error. */
 bool chan_anchor_load(struct chan *chan, char *err, size_t errlen);
+
+/* channels_closed.c: what started chan's close ("user", "remote",
+ * "protocol", "local"; NULL: none), kept if one is set already; stored
+ * with its next step.  Returns: false on a database error. */
+void chan_set_close_cause(struct chan *chan, const char *cause);
+bool chan_store_close_cause(struct chan *chan, const struct channel_effects *fx);
+/* Listens to the resolvers: a channel whose close is resolved becomes a
+ * closed channel (closed_store.h). */
+void channels_closed_listen(struct channels *chans);
 
 /* A database error: logged with what failed, and ohmd stops. */
 void channels_fatal(struct channels *chans, const char *what);

@@ -74,6 +74,8 @@ static bool load_row(struct channels *chans, const struct channels_store_row *ro
 		return false;
 	}
 	chan->opened_height = row->opened_height;
+	chan_set_close_cause(chan, row->close_cause[0] ? row->close_cause : NULL);
+	chan->close_cause_unsaved = false;
 	chan->funding_confirmed = row->chain.funding_confirmed;
 	chan->funding_height = row->chain.funding_height;
 	chan->funding_txindex = row->chain.funding_txindex;

@@ -322,6 +322,7 @@ void channels_peer_error(struct channels *chans, struct peer *peer,
 		 * broadcast. */
 		if (!chan_needs_peer(chan) || channel_get_state(chan->ch) == CHANNEL_DATA_LOSS)
 			continue;
+		chan_set_close_cause(chan, "remote");
 		chan_fail_with(chan, why);
 	}
 }

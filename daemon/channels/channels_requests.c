@@ -70,6 +70,7 @@ void channels_close(struct channels *chans, struct chan *chan, const uint8_t *sc
 	}
 	chan->close_done = done;
 	chan->close_arg = arg;
+	chan_set_close_cause(chan, "user");
 	if (timeout_secs)
 		evtimer_add(chan->close_timer, &timeout);
 	log_info(channels_log(chans), "channel", "%s: closing channel %s (peer %s)", chan->peer_id_hex,
@@ -113,6 +114,7 @@ void channels_dev_fail(struct channels *chans, struct chan *chan, channels_close
 		bitcoin_tx_free(commitment);
 		chan->close_done = done;
 		chan->close_arg = arg;
+		chan_set_close_cause(chan, "user");
 		chan_fail_with(chan, "dev-fail: failed by the operator");
 		return;
 	}

@@ -337,6 +337,9 @@ static bool row_read(sqlite3_stmt *stmt, struct channels_store_row *row)
 	row->last_tx = blob_dup(stmt, "last_tx", &row->last_tx_len);
 	row->remote_update = blob_dup(stmt, "remote_update", &row->remote_update_len);
 	row->opened_height = (uint32_t)db_col_int64(stmt, "opened_height");
+	if (db_col_text(stmt, "close_cause"))
+		snprintf(row->close_cause, sizeof(row->close_cause), "%s",
+			 db_col_text(stmt, "close_cause"));
 	row->is_whole = db_col_int64(stmt, "snapshot_form") == 0;
 	return row->snapshot != NULL;
 }
@@ -393,7 +396,7 @@ bool channels_store_load(struct db *db, struct channels_store_row **rows, size_t
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"SELECT id, peer_id, snapshot, funding_height, funding_txindex, spend_txid,"
-		" spend_height, last_tx, remote_update, opened_height, snapshot_form FROM channels"
+		 " spend_height, last_tx, remote_update, opened_height, snapshot_form, close_cause FROM channels"
 		" ORDER BY id");
 	bool ok = true;
 	int rc = SQLITE_DONE;

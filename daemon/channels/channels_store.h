@@ -62,6 +62,7 @@ struct channels_store_row {
 	uint8_t *remote_update;
 	size_t remote_update_len;
 	uint32_t opened_height;		/* 0: unknown */
+	char close_cause[16];		/* "" if none yet (closed_store.h) */
 };
 
 /* Inserts the channel's row, or updates its channel_id, snapshot (the

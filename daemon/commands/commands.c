@@ -10,6 +10,7 @@ static const struct rpc_command *const command_tables[] = {
 	wallet_commands,
 	channel_commands,
 	setchannel_commands,
+	closed_commands,
 	invoice_commands,
 	pay_commands,
 };

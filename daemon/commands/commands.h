@@ -12,6 +12,7 @@ extern const struct rpc_command gossip_commands[];	/* daemon/commands/rpc_gossip
 extern const struct rpc_command wallet_commands[];	/* daemon/commands/rpc_wallet.c */
 extern const struct rpc_command channel_commands[];	/* daemon/commands/rpc_channel.c */
 extern const struct rpc_command setchannel_commands[];	/* daemon/commands/rpc_setchannel.c */
+extern const struct rpc_command closed_commands[];	/* daemon/commands/rpc_closed.c */
 extern const struct rpc_command invoice_commands[];	/* daemon/commands/rpc_invoice.c */
 extern const struct rpc_command pay_commands[];		/* daemon/commands/rpc_pay.c */
 

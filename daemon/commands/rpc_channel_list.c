@@ -200,7 +200,8 @@ json_t *rpc_channels_list_json(struct ohmd *ohmd, const uint8_t *peer_id)
 
 	for (struct chan *chan = channels_next(channels, NULL); chan;
 	     chan = channels_next(channels, chan))
-		if (!peer_id || memcmp(chan_peer_id(chan), peer_id, PUBKEY_CMPR_LEN) == 0)
+		if ((!peer_id || memcmp(chan_peer_id(chan), peer_id, PUBKEY_CMPR_LEN) == 0)
+		    && !chan_is_closed_out(chan))
 			json_array_insert_new(list, 0, channel_json(ohmd, chan));
 	return list;
 }
@@ -216,7 +217,7 @@ json_t *channels_funds_json(struct channels *channels)
 		json_t *obj;
 
 		chan_summary(chan, &s);
-		if (!s.has_funding)
+		if (!s.has_funding || chan_is_closed_out(chan))
 			continue;
 		obj = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:s, s:i}",
 				"peer_id", hex_encode(peer, s.peer_id, PUBKEY_CMPR_LEN),

@@ -46,3 +46,13 @@ bool onchain_store_load(struct db *db,
 	sqlite3_reset(stmt);
 	return rc == SQLITE_DONE;
 }
+
+bool onchain_store_delete(struct db *db, int64_t channel)
+{
+	sqlite3_stmt *stmt = db_prepare(db, "DELETE FROM onchain_resolvers WHERE channel = ?");
+
+	if (!stmt)
+		return false;
+	sqlite3_bind_int64(stmt, 1, channel);
+	return db_step_done(stmt);
+}

@@ -25,4 +25,8 @@ bool onchain_store_load(struct db *db,
 				     size_t state_len, bool resolved),
 			void *arg);
 
+/* Deletes channel's row (its channel is now a closed channel of the
+ * channels' own).  Returns: false on a database error. */
+bool onchain_store_delete(struct db *db, int64_t channel);
+
 #endif /* OHM_DAEMON_ONCHAIN_STORE_H */

@@ -28,6 +28,7 @@ struct resolver {
 struct after_commit {
 	int64_t channel;
 	bool is_watching;		/* tell the listener it is watched */
+	bool is_closed;			/* tell the closed listener, forget it */
 	bool is_event;
 	struct channel_event ev;	/* is_event */
 	void *owner;
@@ -38,6 +39,7 @@ struct after_commit {
 struct resolvers {
 	struct resolvers_setup setup;
 	struct resolvers_htlc_listener htlc;
+	struct resolvers_closed_listener closed;
 	struct resolver *list;
 	/* Committed, waiting for the loop's next turn; and not yet. */
 	struct after_commit *ready, **ready_tail;
@@ -128,6 +130,21 @@ static void committed(void *arg)
 	event_active(rs->act_event, EV_TIMEOUT, 0);
 }
 
+/* A closed channel's resolver, its row deleted and committed. */
+static void forget(struct resolvers *rs, int64_t channel)
+{
+	for (struct resolver **p = &rs->list; *p; p = &(*p)->next) {
+		struct resolver *r = *p;
+		if (r->channel != channel)
+			continue;
+		*p = r->next;
+		onchain_free(r->oc);
+		free(r->sweep_script);
+		free(r);
+		return;
+	}
+}
+
 /* The switch hears the outcomes (preimages first: they are stored), then
  * the transactions go out. */
 static void act(evutil_socket_t fd, short what, void *arg)
@@ -144,6 +161,10 @@ static void act(evutil_socket_t fd, short what, void *arg)
 		if (a->is_watching) {
 			if (rs->htlc.watching)
 				rs->htlc.watching(rs->htlc.arg, a->channel);
+		} else if (a->is_closed) {
+			forget(rs, a->channel);
+			if (rs->closed.closed)
+				rs->closed.closed(rs->closed.arg, a->channel);
 		} else if (a->is_event) {
 			if (rs->htlc.resolved)
 				rs->htlc.resolved(rs->htlc.arg, a->channel, &a->ev, a->owner);
@@ -178,15 +199,19 @@ static const char *event_name(enum onchain_event_type type)
 
 /* Stores what fx says (inside the open transaction) and queues the rest
  * for its commit.  Returns: false with err on a database error. */
+static bool hand_closed(struct resolvers *rs, struct resolver *r, char *err, size_t errlen);
+
 static bool apply(struct resolvers *rs, struct resolver *r, struct onchain_effects *fx,
 		  char *err, size_t errlen)
 {
+	bool is_all_resolved = false;
+
 	for (size_t i = 0; i < fx->num_events; i++) {
 		const struct onchain_event *e = &fx->events[i];
 		struct after_commit *a;
 
 		if (e->type == ONCHAIN_EVENT_ALL_RESOLVED)
-			r->resolved = true;
+			r->resolved = is_all_resolved = true;
 		if (e->type == ONCHAIN_EVENT_DUST_LEFT) {
 			log_info(rs->setup.log, "onchain", "channel %lld: %llu sat left on chain: %s",
 				 (long long)r->channel, (unsigned long long)e->amount_sat,
@@ -246,10 +271,82 @@ static bool apply(struct resolvers *rs, struct resolver *r, struct onchain_effec
 		fx->txs[i].tx = NULL;
 		queue(rs, a);
 	}
+	if (is_all_resolved && !hand_closed(rs, r, err, errlen))
+		return false;
 	if (rs->todo || fx->snapshot) {
 		rs->is_uncommitted = true;
 		db_after_commit(rs->setup.db, committed, rs);
 	}
+	return true;
+}
+
+/* Adds up what the wallet got from txs: its coins they created, less its
+ * coins they spent. */
+struct wallet_gain {
+	const struct onchain *oc;
+	struct bitcoin_txid *txids;
+	size_t num_txs;
+	int64_t gain_sat;
+};
+
+static void count_coin(void *arg, const struct wallet_output *coin)
+{
+	struct wallet_gain *g = arg;
+
+	for (size_t i = 0; i < g->num_txs; i++) {
+		const struct bitcoin_tx *tx = onchain_get_confirmed_tx(g->oc, i);
+		if (bitcoin_txid_eq(&g->txids[i], &coin->txid))
+			g->gain_sat += (int64_t)coin->amount_sat;
+		for (size_t j = 0; j < tx->num_inputs; j++)
+			if (tx->inputs[j].prevout.vout == coin->outnum
+			    && bitcoin_txid_eq(&tx->inputs[j].prevout.txid, &coin->txid))
+				g->gain_sat -= (int64_t)coin->amount_sat;
+	}
+}
+
+/* r's channel is resolved: the closed listener records it, and the
+ * resolver goes, in the same transaction (and from memory once that
+ * commits).  Without a listener, it stays resolved (told at the next
+ * start). */
+static bool hand_closed(struct resolvers *rs, struct resolver *r, char *err, size_t errlen)
+{
+	struct resolvers_closed closed = {.close = onchain_get_close(r->oc)};
+	struct wallet_gain g = {.oc = r->oc};
+	struct bitcoin_txid txid;
+	struct after_commit *a;
+	bool ok;
+
+	if (!rs->closed.closed_db)
+		return true;
+	closed.closing_tx = onchain_get_confirmed_tx(r->oc, 0);
+	if (!closed.closing_tx || !onchain_get_closing(r->oc, &txid, &closed.closing_height)) {
+		snprintf(err, errlen, "channel %lld is resolved without a closing transaction",
+			 (long long)r->channel);
+		return false;
+	}
+	while (onchain_get_confirmed_tx(r->oc, g.num_txs))
+		g.num_txs++;
+	g.txids = oh_calloc(g.num_txs, sizeof(*g.txids));
+	for (size_t i = 0; i < g.num_txs; i++)
+		bitcoin_tx_txid(&g.txids[i], onchain_get_confirmed_tx(r->oc, i));
+	closed.has_to_wallet = wallet_list_outputs(rs->setup.wallet, true, count_coin, &g);
+	closed.to_wallet_sat = g.gain_sat;
+	free(g.txids);
+	if (!closed.has_to_wallet)
+		log_unusual(rs->setup.log, "onchain", "channel %lld: cannot read the wallet: %s",
+			    (long long)r->channel, db_errmsg(rs->setup.db));
+	ok = rs->closed.closed_db(rs->closed.arg, r->channel, &closed)
+		&& onchain_store_delete(rs->setup.db, r->channel);
+	if (!ok) {
+		snprintf(err, errlen, "cannot store a closed channel: %s", db_errmsg(rs->setup.db));
+		return false;
+	}
+	a = oh_calloc(1, sizeof(*a));
+	a->channel = r->channel;
+	a->is_closed = true;
+	queue(rs, a);
+	rs->is_uncommitted = true;
+	db_after_commit(rs->setup.db, committed, rs);
 	return true;
 }
 
@@ -458,6 +555,12 @@ void resolvers_set_htlc_listener(struct resolvers *rs,
 	rs->htlc = *listener;
 }
 
+void resolvers_set_closed_listener(struct resolvers *rs,
+				   const struct resolvers_closed_listener *listener)
+{
+	rs->closed = *listener;
+}
+
 void resolvers_start(struct resolvers *rs)
 {
 	struct onchain_feerates rates = feerates_now(rs);
@@ -470,8 +573,15 @@ void resolvers_start(struct resolvers *rs)
 	for (struct resolver *r = rs->list; r; r = r->next) {
 		struct onchain_effects fx;
 		bool ok;
-		if (r->resolved)
+		if (r->resolved) {
+			/* Resolved before the channels heard of it. */
+			if (!hand_closed(rs, r, err, sizeof(err))) {
+				log_broken(rs->setup.log, "onchain", "%s", err);
+				db_rollback(rs->setup.db);
+				return;
+			}
 			continue;
+		}
 		{
 			struct after_commit *a = oh_calloc(1, sizeof(*a));
 			a->channel = r->channel;

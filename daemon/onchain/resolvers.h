@@ -85,6 +85,32 @@ struct resolvers_htlc_listener {
 	void *arg;
 };
 
+/* What the resolvers tell the channels: a channel's close is over, every
+ * output irrevocably resolved (BOLT #5; for a mutual close, the closing
+ * transaction ONCHAIN_IRREVOCABLE_DEPTH deep). */
+struct resolvers_closed {
+	enum onchain_close close;
+	const struct bitcoin_tx *closing_tx;	/* valid during the call */
+	uint32_t closing_height;
+	/* What the transactions the resolver saw confirm (the closing
+	 * transaction and every spend of an output it followed) paid to the
+	 * wallet, less the wallet coins they spent (the fee coin of an
+	 * option_anchors HTLC transaction); has_to_wallet false if the
+	 * wallet could not be read. */
+	bool has_to_wallet;
+	int64_t to_wallet_sat;
+};
+
+struct resolvers_closed_listener {
+	/* Inside the block's transaction, which also deletes the channel's
+	 * resolver.  Returns: false on a database error (the block is rolled
+	 * back). */
+	bool (*closed_db)(void *arg, int64_t channel, const struct resolvers_closed *closed);
+	/* Once that committed (the resolver is gone). */
+	void (*closed)(void *arg, int64_t channel);
+	void *arg;
+};
+
 /* Loads the resolvers from the database and listens to the chain (call
  * before chain_start).  Returns: NULL with err on failure. */
 struct resolvers *resolvers_new(const struct resolvers_setup *setup, char *err,
@@ -95,7 +121,13 @@ void resolvers_free(struct resolvers *rs);
 void resolvers_set_htlc_listener(struct resolvers *rs,
 				 const struct resolvers_htlc_listener *listener);
 
-/* Hands over whatever each resolver may send now (after start-up). */
+/* Registers the channels; until then a resolved channel stays (and is
+ * told at resolvers_start). */
+void resolvers_set_closed_listener(struct resolvers *rs,
+				   const struct resolvers_closed_listener *listener);
+
+/* Hands over whatever each resolver may send now (after start-up), and
+ * tells the closed listener of channels resolved before. */
 void resolvers_start(struct resolvers *rs);
 
 /* channel's funding output is spent by a transaction of txs, the block at

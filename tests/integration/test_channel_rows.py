@@ -31,7 +31,8 @@ def query(node, sql):
 def make_schema_12(node):
     """Turns the stopped node's database into what ohm wrote before rows:
     no channel_htlcs, channel_onions, channel_sigs nor snapshot_form (nor
-    the later migrations' anchor_bumps, channel_gossip and gossip).  A
+    the later migrations' anchor_bumps, channel_gossip, gossip,
+    closed_channels and close_cause).  A
     channel with no HTLC has no HTLC signatures either, so its channel row
     is its whole snapshot as the older ohm wrote it."""
     conn = sqlite3.connect(db_path(node))
@@ -41,7 +42,8 @@ def make_schema_12(node):
                             ).fetchone() == (0,)
         conn.executescript("DROP TABLE channel_htlcs; DROP TABLE channel_onions;"
                            " DROP TABLE channel_sigs; DROP TABLE anchor_bumps; DROP TABLE channel_gossip;"
-                           " DROP TABLE gossip;"
+                           " DROP TABLE gossip; DROP TABLE closed_channels;"
+                           " ALTER TABLE channels DROP COLUMN close_cause;"
                            " ALTER TABLE channels DROP COLUMN snapshot_form;"
                            " PRAGMA user_version = 12")
         conn.commit()

@@ -67,6 +67,14 @@ def onchain(node):
     return channel(node)["onchain"]
 
 
+def wait_resolved(node):
+    """Once resolved, the channel leaves listpeerchannels for
+    listclosedchannels (test_closed_channels.py)."""
+    wait_for(lambda: node.rpc("listclosedchannels")["closedchannels"]
+             and not node.rpc("listpeerchannels")["channels"], 10,
+             what=node.name + "'s channel resolved")
+
+
 def wait_mempool(devchain, pred, what):
     def found():
         for txid in devchain.rpc("getrawmempool"):
@@ -165,7 +173,7 @@ def test_our_force_close_sweeps_to_local_after_the_delay(node_factory, devchain,
     mine(devchain, IRREVOCABLE_DEPTH - 2, a)
     assert onchain(a)["resolved"] is False
     mine(devchain, 1, a)
-    wait_for(lambda: onchain(a)["resolved"], 10, what="a's channel resolved")
+    wait_resolved(a)
     a.wait_for_log("everything resolved")
 
 
@@ -195,7 +203,7 @@ def test_peer_force_close_pays_to_remote(node_factory, devchain):
     mine(devchain, IRREVOCABLE_DEPTH - 2, a)
     assert onchain(a)["resolved"] is False
     mine(devchain, 1, a)
-    wait_for(lambda: onchain(a)["resolved"], 10, what="a's channel resolved")
+    wait_resolved(a)
 
 
 def test_peer_force_close_anchors_to_remote_swept_after_one_block(node_factory, devchain):
@@ -256,7 +264,7 @@ def test_peer_force_close_anchors_to_remote_swept_after_one_block(node_factory, 
     mine(devchain, IRREVOCABLE_DEPTH - 2, a)
     assert onchain(a)["resolved"] is False
     mine(devchain, 1, a)
-    wait_for(lambda: onchain(a)["resolved"], 10, what="a's channel resolved")
+    wait_resolved(a)
 
 
 def broadcast_fundee_commitment(o, number, htlcs, ohm_signature):

@@ -73,6 +73,13 @@ static void test_rows_round_trip_and_replace(void)
 	s.stop = true;
 	CHECK(!onchain_store_load(db, each, &s));
 	CHECK(s.num == 1);
+	/* A channel moved to the closed channels takes its row along; the
+	 * others stay. */
+	CHECK(onchain_store_delete(db, 7));
+	CHECK(onchain_store_delete(db, 99));
+	memset(&s, 0, sizeof(s));
+	CHECK(onchain_store_load(db, each, &s));
+	CHECK(s.num == 1 && s.channel[0] == 3);
 	db_close(db);
 }
 
