@@ -110,9 +110,12 @@ enum mpp_verdict mpp_sets_add(struct mpp_sets *sets, const struct sha256 *paymen
 	struct mpp_set *set = find(sets, payment_hash);
 
 	if (!set) {
-		/* BOLT #4: "if the total `amt_to_forward` of this HTLC set
-		 * is equal to or greater than `total_msat`: SHOULD fulfill
-		 * all HTLCs in the HTLC set" (here, one). */
+		/* BOLT #4:
+		 *     - if the total `amt_to_forward` of this HTLC set is equal to or greater
+		 *       than `total_msat`:
+		 *       - SHOULD fulfill all HTLCs in the HTLC set
+		 *
+		 * (here, one). */
 		if (part->amt_to_forward_msat >= total_msat) {
 			single(out, payment_hash, part, 0, "complete");
 			return MPP_FULFILL_ALL;
@@ -135,8 +138,10 @@ enum mpp_verdict mpp_sets_add(struct mpp_sets *sets, const struct sha256 *paymen
 		if (set->parts[i].channel == part->channel && set->parts[i].htlc_id == part->htlc_id)
 			return MPP_ALREADY_HELD;
 	append(set, part);
-	/* BOLT #4: "SHOULD fail the entire HTLC set if `total_msat` is not
-	 * the same for all HTLCs in the set." */
+	/* BOLT #4:
+	 *     - SHOULD fail the entire HTLC set if `total_msat` is not the same for
+	 *       all HTLCs in the set.
+	 */
 	if (total_msat != set->total_msat) {
 		let_go(sets, set, out, ONION_FAILURE_INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS,
 		       "parts disagree on total_msat");
@@ -151,8 +156,11 @@ enum mpp_verdict mpp_sets_add(struct mpp_sets *sets, const struct sha256 *paymen
 bool mpp_sets_expire(struct mpp_sets *sets, uint64_t now, struct mpp_outcome *out)
 {
 	for (size_t i = 0; i < sets->num; i++) {
-		/* BOLT #4: "MUST fail all HTLCs in the HTLC set after some
-		 * reasonable timeout ... SHOULD use `mpp_timeout`". */
+		/* BOLT #4:
+		 *       - MUST fail all HTLCs in the HTLC set after some reasonable timeout.
+		 *         - SHOULD wait for at least 60 seconds after the initial HTLC.
+		 *         - SHOULD use `mpp_timeout` for the failure message.
+		 */
 		if (sets->sets[i].deadline <= now) {
 			let_go(sets, &sets->sets[i], out, ONION_FAILURE_MPP_TIMEOUT,
 			       "multi-part payment timed out");

@@ -25,7 +25,9 @@
 
 #include "crypto/types.h"
 
-/* BOLT #4: "SHOULD wait for at least 60 seconds after the initial HTLC." */
+/* BOLT #4:
+ *       - SHOULD wait for at least 60 seconds after the initial HTLC.
+ */
 #define MPP_TIMEOUT_SECS 60
 
 /* One held HTLC, named by its channel (database id) and HTLC id. */
