@@ -252,6 +252,9 @@ const struct db_migration ohm_migrations[] = {
 	 "  CHECK ((type = 257) = (scid IS NULL)));"
 	 "CREATE INDEX gossip_by_scid ON gossip (scid);"
 	 "CREATE INDEX gossip_by_node ON gossip (node_id)"},
+	/* 17: how many HTLCs paid an invoice (more than one: a multi-part
+	 * payment, daemon/htlcs/mpp_hold.h); NULL for those paid before. */
+	{"ALTER TABLE invoices ADD COLUMN paid_parts INTEGER"},
 };
 
 const size_t ohm_migrations_count =

@@ -83,14 +83,11 @@ static void fail_all(struct mpp_hold *hold, const struct mpp_outcome *out)
 	for (size_t i = 0; i < out->num_parts; i++) {
 		const struct mpp_part *p = &out->parts[i];
 		struct chan *chan = channels_by_dbid(hold->htlcs->channels, p->channel);
-		/* Its channel away: the HTLC is decided afresh when it is
-		 * back (payflow_channel_usable). */
-		if (!chan || !chan_is_usable(chan)) {
-			log_unusual(hold->htlcs->log, "pay", "cannot fail HTLC %llu now: channel away",
-				    (unsigned long long)p->htlc_id);
-			continue;
-		}
-		hold->fail(hold->arg, chan, p->htlc_id, &p->shared_secret, out->failcode, out->why);
+		/* Its channel away, the engine refuses: the HTLC is decided
+		 * afresh when it is back (payflow_channel_usable). */
+		if (chan)
+			hold->fail(hold->arg, chan, p->htlc_id, &p->shared_secret, out->failcode,
+				   out->why);
 	}
 }
 
@@ -99,6 +96,7 @@ struct paid_set {
 	struct invoices *invoices;
 	int64_t invoice_id;
 	uint64_t received_msat;
+	size_t num_parts;
 	bool is_stored;
 };
 
@@ -109,7 +107,8 @@ static bool store_set_paid(void *arg, uint64_t htlc_id)
 	if (p->is_stored)
 		return true;
 	p->is_stored = true;
-	return invoices_mark_paid_db(p->invoices, &p->invoice_id, p->received_msat, NULL);
+	return invoices_mark_paid_db(p->invoices, &p->invoice_id, p->received_msat, p->num_parts,
+				     NULL);
 }
 
 /* BOLT #4:
@@ -122,7 +121,8 @@ static bool store_set_paid(void *arg, uint64_t htlc_id)
 static void fulfill_all(struct mpp_hold *hold, struct mpp_outcome *out)
 {
 	struct invoice_match invoice;
-	struct paid_set paid = {hold->htlcs->invoices, 0, out->received_msat, false};
+	struct paid_set paid = {hold->htlcs->invoices, 0, out->received_msat, out->num_parts,
+				false};
 	char hash[65];
 
 	hex_encode(hash, out->payment_hash.u8, 32);
@@ -140,17 +140,18 @@ static void fulfill_all(struct mpp_hold *hold, struct mpp_outcome *out)
 	for (size_t i = 0; i < out->num_parts; i++) {
 		const struct mpp_part *p = &out->parts[i];
 		struct chan *chan = channels_by_dbid(hold->htlcs->channels, p->channel);
-		if (!chan || !chan_is_usable(chan)) {
-			log_unusual(hold->htlcs->log, "pay", "payment %s: HTLC %llu is fulfilled "
-				    "once its channel is back", hash, (unsigned long long)p->htlc_id);
-			continue;
-		}
-		if (chan_fulfill(chan, p->htlc_id, &invoice.preimage, store_set_paid, &paid))
+		/* The engine refuses while the channel is away (it is
+		 * fulfilled when back) or closed (claimed on chain). */
+		if (chan && chan_fulfill(chan, p->htlc_id, &invoice.preimage, store_set_paid, &paid))
 			chan_log_committed(chan, "pay", "paid: HTLC %llu of %llu msat, part %zu of %zu "
 					   "(%llu msat in all) of payment %s",
 					   (unsigned long long)p->htlc_id,
 					   (unsigned long long)p->amount_msat, i + 1, out->num_parts,
 					   (unsigned long long)out->received_msat, hash);
+		else
+			log_unusual(hold->htlcs->log, "pay", "payment %s: HTLC %llu is fulfilled "
+				    "once its channel can take it", hash,
+				    (unsigned long long)p->htlc_id);
 	}
 	crypto_wipe(&invoice, sizeof(invoice));
 }

@@ -266,7 +266,7 @@ static bool store_paid(void *arg, uint64_t htlc_id)
 {
 	struct paid *p = arg;
 
-	return invoices_mark_paid_db(p->flow->htlcs->invoices, &p->invoice_id, p->amount_msat,
+	return invoices_mark_paid_db(p->flow->htlcs->invoices, &p->invoice_id, p->amount_msat, 1,
 				     p->keysend_preimage);
 }
 

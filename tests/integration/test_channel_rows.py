@@ -31,7 +31,8 @@ def query(node, sql):
 def make_schema_12(node):
     """Turns the stopped node's database into what ohm wrote before rows:
     no channel_htlcs, channel_onions, channel_sigs nor snapshot_form (nor
-    the later migrations' anchor_bumps, channel_gossip and gossip).  A
+    the later migrations' anchor_bumps, channel_gossip, gossip and
+    invoices.paid_parts).  A
     channel with no HTLC has no HTLC signatures either, so its channel row
     is its whole snapshot as the older ohm wrote it."""
     conn = sqlite3.connect(db_path(node))
@@ -43,6 +44,7 @@ def make_schema_12(node):
                            " DROP TABLE channel_sigs; DROP TABLE anchor_bumps; DROP TABLE channel_gossip;"
                            " DROP TABLE gossip;"
                            " ALTER TABLE channels DROP COLUMN snapshot_form;"
+                           " ALTER TABLE invoices DROP COLUMN paid_parts;"
                            " PRAGMA user_version = 12")
         conn.commit()
     finally:

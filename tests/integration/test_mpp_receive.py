@@ -5,6 +5,8 @@ invoice's amount and then fulfills all of them; a set that stays short is
 failed with mpp_timeout (C runs with --dev-mpp-timeout) and A keeps its
 money; a part held when C is killed is decided afresh at restart and the
 set still completes."""
+import os
+import sqlite3
 import time
 
 import pytest
@@ -62,6 +64,17 @@ def invoice_of(c, label):
     return c.rpc("listinvoices", [label])["invoices"][0]
 
 
+def paid_parts(node, label):
+    """The invoice's paid_parts column (not in listinvoices), read from
+    node's database (WAL lets a reader in while ohmd runs)."""
+    conn = sqlite3.connect(os.path.join(node.net_dir, "ohm.sqlite3"))
+    try:
+        return conn.execute("SELECT paid_parts FROM invoices WHERE label = ?",
+                            (label,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
 def wait_failed(a, payment_hash, partid, timeout=60):
     with pytest.raises(RpcError) as info:
         a.rpc("waitsendpay", [payment_hash, timeout, partid], timeout=timeout + 5)
@@ -101,12 +114,40 @@ def test_two_parts_pay_the_invoice(abc):
     paid = c.rpc("waitinvoice", ["split"])
     assert paid["status"] == "paid" and paid["amount_received_msat"] == AMOUNT
     assert paid["payment_preimage"] == done[0]["payment_preimage"]
+    assert paid_parts(c, "split") == 2
     wait_no_htlcs(a, b, c)
     assert channel(c)["to_us_msat"] == before_c + AMOUNT
     assert channel(a)["to_us_msat"] == before_a - AMOUNT - b_fee(6000000) - b_fee(4000000)
-    # One transaction: the invoice is paid before either fulfill leaves.
+    # Both fulfilled in the same turn, with the invoice marked paid.
     log = c.log()
     assert log.count("part 1 of 2") == 1 and log.count("part 2 of 2") == 1
+
+    # A part arriving after its set was fulfilled (BOLT 4: "MAY succeed in
+    # accepting the HTLC", as Core Lightning does): fulfilled at once, the
+    # invoice as it was.
+    send_part(a, b, c, invoice, 3, 1000000)
+    assert a.rpc("waitsendpay", [invoice["payment_hash"], 60, 3])["status"] == "complete"
+    assert invoice_of(c, "split")["amount_received_msat"] == AMOUNT
+    wait_no_htlcs(a, b, c)
+    assert channel(c)["to_us_msat"] == before_c + AMOUNT + 1000000
+
+
+def test_single_part_and_keysend_unchanged(abc):
+    """A single HTLC for the whole amount (total_msat == amt_to_forward)
+    is fulfilled at once, and a second one for the paid invoice refused as
+    before; keysend (A to B: keysend needs a channel to its payee) still
+    pays."""
+    a, b, c = abc
+    invoice = c.rpc("invoice", [AMOUNT, "whole", "one part"])
+    send_part(a, b, c, invoice, 0, AMOUNT)
+    assert a.rpc("waitsendpay", [invoice["payment_hash"], 60, 0])["status"] == "complete"
+    assert invoice_of(c, "whole")["amount_received_msat"] == AMOUNT
+    assert paid_parts(c, "whole") == 1
+    send_part(a, b, c, invoice, 1, AMOUNT)
+    error = wait_failed(a, invoice["payment_hash"], 1)
+    assert error.data["failcode"] == INCORRECT_OR_UNKNOWN
+    assert a.rpc("keysend", [b.id, 1000000])["status"] == "complete"
+    assert "holding HTLC" not in c.log()
 
 
 def test_one_part_alone_times_out(abc):
@@ -162,5 +203,6 @@ def test_part_held_across_receiver_crash(abc):
             == "complete"
     paid = invoice_of(c, "crash")
     assert paid["status"] == "paid" and paid["amount_received_msat"] == AMOUNT
+    assert paid_parts(c, "crash") == 2
     wait_no_htlcs(a, b, c)
     assert channel(c)["to_us_msat"] == before_c + AMOUNT
