@@ -6,6 +6,7 @@ failed with mpp_timeout (C runs with --dev-mpp-timeout) and A keeps its
 money; a part held when C is killed is decided afresh at restart and the
 set still completes."""
 import os
+import signal
 import sqlite3
 import time
 
@@ -206,3 +207,41 @@ def test_part_held_across_receiver_crash(abc):
     assert paid_parts(c, "crash") == 2
     wait_no_htlcs(a, b, c)
     assert channel(c)["to_us_msat"] == before_c + AMOUNT
+
+
+@pytest.mark.xfail(strict=True, reason="sendpay does not check a part against the others yet")
+def test_sendpay_parts_agree(abc):
+    """sendpay keeps the parts of one payment consistent, as Core
+    Lightning's does: BOLT 4's writer "MUST NOT send another HTLC if the
+    total `amt_to_forward` of the HTLC set is already greater or equal to
+    `total_msat`"; every part names the same total; parts (partid > 0,
+    which needs amount_msat) and a single payment (partid 0) do not mix;
+    once a part succeeded no new one starts."""
+    a, b, c = abc
+    invoice = c.rpc("invoice", [AMOUNT, "agree", "consistent parts"])
+    with pytest.raises(RpcError) as info:
+        send_part(a, b, c, invoice, 1, 6000000, total_msat=None)
+    assert info.value.code == -32602 and "amount_msat" in info.value.message
+    # C frozen: the parts stay pending at A.
+    c.signal(signal.SIGSTOP)
+    try:
+        send_part(a, b, c, invoice, 1, 6000000)
+        send_part(a, b, c, invoice, 2, 4000000)
+        with pytest.raises(RpcError) as info:
+            send_part(a, b, c, invoice, 3, 1000000)
+        assert info.value.code == 200 and "in progress" in info.value.message
+        with pytest.raises(RpcError) as info:
+            send_part(a, b, c, invoice, 3, 1000000, total_msat=AMOUNT + 1000000)
+        assert info.value.code == -32602 and "previously" in info.value.message
+        with pytest.raises(RpcError) as info:
+            send_part(a, b, c, invoice, 0, AMOUNT)
+        assert info.value.code == 200
+    finally:
+        c.signal(signal.SIGCONT)
+    for partid in (1, 2):
+        assert a.rpc("waitsendpay", [invoice["payment_hash"], 60, partid])["status"] \
+            == "complete"
+    with pytest.raises(RpcError) as info:
+        send_part(a, b, c, invoice, 3, 1000000)
+    assert info.value.code == 201 and "succeeded" in info.value.message
+    assert len(a.rpc("listsendpays", [None, invoice["payment_hash"]])["payments"]) == 2
