@@ -186,6 +186,31 @@ bool mpp_sets_has(const struct mpp_sets *sets, const struct sha256 *payment_hash
 	return find(sets, payment_hash) != NULL;
 }
 
+enum mpp_send_verdict mpp_send_check(const struct mpp_sent_part *parts, size_t num,
+				     uint64_t partid, uint64_t total_msat,
+				     uint64_t *pending_msat)
+{
+	*pending_msat = 0;
+	for (size_t i = 0; i < num; i++) {
+		if (parts[i].is_complete)
+			return MPP_SEND_ALREADY_PAID;
+		if (!parts[i].is_pending)
+			continue;
+		if ((parts[i].partid == 0) != (partid == 0))
+			return MPP_SEND_MIXED;
+		if (parts[i].total_msat != total_msat)
+			return MPP_SEND_TOTAL_CHANGED;
+		*pending_msat += parts[i].delivered_msat;
+	}
+	/* BOLT #4:
+	 *     - MUST NOT send another HTLC if the total `amt_to_forward` of the HTLC set
+	 *       is already greater or equal to `total_msat`.
+	 */
+	if (num && *pending_msat >= total_msat)
+		return MPP_SEND_ENOUGH_IN_FLIGHT;
+	return MPP_SEND_OK;
+}
+
 size_t mpp_sets_count_parts(const struct mpp_sets *sets)
 {
 	size_t n = 0;

@@ -88,4 +88,29 @@ bool mpp_sets_has(const struct mpp_sets *sets, const struct sha256 *payment_hash
 /* The number of parts held, over every set. */
 size_t mpp_sets_count_parts(const struct mpp_sets *sets);
 
+/* ---- Sending: a new part against the payment's others ---- */
+
+/* A part already sent for the payment_hash (another partid). */
+struct mpp_sent_part {
+	uint64_t partid;
+	bool is_pending, is_complete;	/* neither: failed */
+	uint64_t total_msat;		/* the total its payload named */
+	uint64_t delivered_msat;	/* its amt_to_forward at the payee */
+};
+
+enum mpp_send_verdict {
+	MPP_SEND_OK,
+	MPP_SEND_ALREADY_PAID,		/* a part succeeded: the payment is done */
+	MPP_SEND_MIXED,			/* a single payment and parts */
+	MPP_SEND_TOTAL_CHANGED,		/* a pending part named another total */
+	MPP_SEND_ENOUGH_IN_FLIGHT,	/* the pending parts reach the total */
+};
+
+/* Whether part partid (0: a single payment) naming total_msat may be sent
+ * next to parts[0..num).  *pending_msat gets what the pending parts
+ * deliver. */
+enum mpp_send_verdict mpp_send_check(const struct mpp_sent_part *parts, size_t num,
+				     uint64_t partid, uint64_t total_msat,
+				     uint64_t *pending_msat);
+
 #endif /* OHM_PAY_MPP_H */

@@ -190,6 +190,36 @@ static void test_custom_timeout(void)
 	mpp_sets_free(sets);
 }
 
+/* Sending: a part may go while the pending ones deliver less than the
+ * total (BOLT #4: "MUST NOT send another HTLC if the total
+ * `amt_to_forward` of the HTLC set is already greater or equal to
+ * `total_msat`"), all naming one total; failed parts do not count; a
+ * complete part ends the payment; partid 0 (a single payment) and parts
+ * do not mix. */
+static void test_send_check(void)
+{
+	struct mpp_sent_part parts[3] = {
+		{1, true, false, 10000, 6000},
+		{2, false, false, 10000, 4000},	/* failed */
+		{3, true, false, 10000, 3000},
+	};
+	uint64_t pending;
+
+	CHECK(mpp_send_check(NULL, 0, 0, 10000, &pending) == MPP_SEND_OK && pending == 0);
+	CHECK(mpp_send_check(parts, 3, 4, 10000, &pending) == MPP_SEND_OK && pending == 9000);
+	CHECK(mpp_send_check(parts, 3, 4, 12000, &pending) == MPP_SEND_TOTAL_CHANGED);
+	CHECK(mpp_send_check(parts, 3, 0, 10000, &pending) == MPP_SEND_MIXED);
+	parts[1].is_pending = true;
+	CHECK(mpp_send_check(parts, 3, 4, 10000, &pending) == MPP_SEND_ENOUGH_IN_FLIGHT);
+	CHECK(pending == 13000);
+	parts[1].is_pending = false;
+	parts[1].is_complete = true;
+	CHECK(mpp_send_check(parts, 3, 4, 10000, &pending) == MPP_SEND_ALREADY_PAID);
+	/* A single payment retried after its failure. */
+	parts[0] = (struct mpp_sent_part){0, false, false, 10000, 10000};
+	CHECK(mpp_send_check(parts, 1, 0, 10000, &pending) == MPP_SEND_OK);
+}
+
 int main(void)
 {
 	RUN(test_sum_reached_exactly);
@@ -199,5 +229,6 @@ int main(void)
 	RUN(test_late_part_starts_new_set);
 	RUN(test_duplicate);
 	RUN(test_custom_timeout);
+	RUN(test_send_check);
 	return test_done();
 }
