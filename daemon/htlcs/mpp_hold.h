@@ -41,19 +41,17 @@ void mpp_hold_free(struct mpp_hold *hold);
 bool mpp_hold_has(const struct mpp_hold *hold, const struct sha256 *payment_hash);
 
 /* What the switch learned of a part: its HTLC (on chan), the onion's
- * shared secret, the payload's amt_to_forward and total_msat, and the
- * invoice it pays (id, preimage). */
+ * shared secret, the payload's amt_to_forward and total_msat. */
 struct mpp_hold_part {
 	struct chan *chan;
 	const struct htlc *htlc;
 	const struct secret *shared_secret;
 	uint64_t amt_to_forward_msat;
 	uint64_t total_msat;
-	int64_t invoice_id;
-	const struct preimage *preimage;
 };
 
-/* Holds the part, or fulfills or fails its set if it is the last. */
+/* Holds the part, or fulfills or fails its set if it is the last (the
+ * invoice for its payment_hash, read again then, gives the preimage). */
 void mpp_hold_add(struct mpp_hold *hold, const struct mpp_hold_part *part);
 
 #endif /* OHM_DAEMON_MPP_HOLD_H */

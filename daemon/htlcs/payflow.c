@@ -301,8 +301,7 @@ static void final_hop(struct payflow *flow, struct incoming *in, const struct ho
 	}
 	if (d.is_part) {
 		struct mpp_hold_part part = {in->chan, h, &in->shared_secret,
-					     payload->amt_to_forward_msat, d.total_msat, invoice.id,
-					     &invoice.preimage};
+					     payload->amt_to_forward_msat, d.total_msat};
 		mpp_hold_add(flow->mpp, &part);
 		goto out;
 	}
