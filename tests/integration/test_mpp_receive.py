@@ -4,10 +4,10 @@ ohm-devchain: A sends the parts of C's invoice through B with sendpay
 invoice's amount and then fulfills all of them; a set that stays short is
 failed with mpp_timeout (C runs with --dev-mpp-timeout) and A keeps its
 money; a part held when C is killed is decided afresh at restart and the
-set still completes; sendpay keeps a payment's parts consistent.  (Parts
-disagreeing on total_msat and parts arriving after their set was paid
-cannot be sent by ohm's sendpay: pay/mpp and pay/htlc_accept's unit tests
-cover C's answers to them.)"""
+set still completes; parts from two payers (A through B, and B itself)
+make one set, a late part is fulfilled, and parts disagreeing on
+total_msat are failed together; sendpay keeps one payer's parts
+consistent."""
 import os
 import signal
 import sqlite3
@@ -24,6 +24,7 @@ FEE_BASE, FEE_PPM, CLTV_DELTA = 1000, 10, 34
 MPP_TIMEOUT = 10
 AMOUNT = 10000000
 MPP_TIMEOUT_CODE = 23
+INCORRECT_OR_UNKNOWN = 0x4000 | 15
 
 
 def b_fee(amount_msat):
@@ -53,6 +54,15 @@ def send_part(a, b, c, invoice, partid, part_msat, total_msat=AMOUNT):
              {"id": c.id, "channel": channel(b, c)["short_channel_id"],
               "amount_msat": part_msat, "delay": final}]
     return a.rpc("sendpay", [route, invoice["payment_hash"], None, total_msat,
+                             invoice["bolt11"], invoice["payment_secret"], partid])
+
+
+def send_direct(b, c, invoice, partid, part_msat, total_msat=AMOUNT):
+    """One part from B straight over B->C (another payer than A)."""
+    final = b.rpc("getinfo")["blockheight"] + 18 + 1
+    route = [{"id": c.id, "channel": channel(b, c)["short_channel_id"],
+              "amount_msat": part_msat, "delay": final}]
+    return b.rpc("sendpay", [route, invoice["payment_hash"], None, total_msat,
                              invoice["bolt11"], invoice["payment_secret"], partid])
 
 
@@ -192,6 +202,51 @@ def test_part_held_across_receiver_crash(abc):
     assert paid_parts(c, "crash") == 2
     wait_no_htlcs(a, b, c)
     assert channel(c)["to_us_msat"] == before_c + AMOUNT
+
+
+def test_parts_from_two_payers(abc):
+    """BOLT 4's "friends splitting a bill": A's part (through B) and B's
+    own part make one set; a part arriving after the set was paid is
+    fulfilled too (BOLT 4: "MAY succeed in accepting the HTLC", as Core
+    Lightning does), the invoice as it was; parts naming different totals
+    are failed together at once ("SHOULD fail the entire HTLC set")."""
+    a, b, c = abc
+    before_c = channel(c)["to_us_msat"]
+    invoice = c.rpc("invoice", [AMOUNT, "bill", "split between two"])
+    send_part(a, b, c, invoice, 1, 6000000)
+    held_at_c(c, 1)
+    send_direct(b, c, invoice, 1, 4000000)
+    assert a.rpc("waitsendpay", [invoice["payment_hash"], 60, 1])["status"] == "complete"
+    assert b.rpc("waitsendpay", [invoice["payment_hash"], 60, 1])["status"] == "complete"
+    paid = invoice_of(c, "bill")
+    assert paid["status"] == "paid" and paid["amount_received_msat"] == AMOUNT
+    assert paid_parts(c, "bill") == 2
+    # Late: A pays the whole set, then B (with no part of its own yet:
+    # its sendpay lets it) sends one more.
+    late = c.rpc("invoice", [AMOUNT, "late", "one part too many"])
+    send_part(a, b, c, late, 1, 6000000)
+    send_part(a, b, c, late, 2, 4000000)
+    assert a.rpc("waitsendpay", [late["payment_hash"], 60, 2])["status"] == "complete"
+    assert invoice_of(c, "late")["status"] == "paid"
+    send_direct(b, c, late, 1, 1000000)
+    assert b.rpc("waitsendpay", [late["payment_hash"], 60, 1])["status"] == "complete"
+    assert invoice_of(c, "late")["amount_received_msat"] == AMOUNT
+    assert "a late part" in c.log()
+    wait_no_htlcs(a, b, c)
+    assert channel(c)["to_us_msat"] == before_c + 2 * AMOUNT + 1000000
+
+    other = c.rpc("invoice", [AMOUNT, "disagree", "two totals"])
+    send_part(a, b, c, other, 1, 6000000)
+    held_at_c(c, 1)
+    send_direct(b, c, other, 1, 4000000, total_msat=AMOUNT + 1000)
+    started = time.time()
+    for node in (a, b):
+        error = wait_failed(node, other["payment_hash"], 1)
+        assert error.data["failcode"] == INCORRECT_OR_UNKNOWN
+    assert time.time() - started < MPP_TIMEOUT - 2
+    wait_no_htlcs(a, b, c)
+    assert invoice_of(c, "disagree")["status"] == "unpaid"
+    assert channel(c)["to_us_msat"] == before_c + 2 * AMOUNT + 1000000
 
 
 def test_sendpay_parts_agree(abc):
