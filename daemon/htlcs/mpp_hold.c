@@ -14,6 +14,7 @@
 #include "daemon/htlcs/htlcs.h"
 #include "daemon/htlcs/invoices.h"
 #include "daemon/log.h"
+#include "daemon/onchain/resolvers.h"
 #include "pay/mpp.h"
 #include "pay/onion_error.h"
 
@@ -140,8 +141,19 @@ static void fulfill_all(struct mpp_hold *hold, struct mpp_outcome *out)
 	for (size_t i = 0; i < out->num_parts; i++) {
 		const struct mpp_part *p = &out->parts[i];
 		struct chan *chan = channels_by_dbid(hold->htlcs->channels, p->channel);
+		char err[300];
+		/* BOLT #5: on a closed channel the HTLC's output is claimed
+		 * with the preimage (the invoice's, stored). */
+		if (chan && channel_get_state(chan_engine(chan)) == CHANNEL_ONCHAIN
+		    && hold->htlcs->resolvers) {
+			if (!resolvers_add_preimage(hold->htlcs->resolvers, p->channel,
+						    &invoice.preimage, err, sizeof(err)))
+				log_unusual(hold->htlcs->log, "pay", "cannot claim HTLC %llu on "
+					    "chain: %s", (unsigned long long)p->htlc_id, err);
+			continue;
+		}
 		/* The engine refuses while the channel is away (it is
-		 * fulfilled when back) or closed (claimed on chain). */
+		 * fulfilled when back). */
 		if (chan && chan_fulfill(chan, p->htlc_id, &invoice.preimage, store_set_paid, &paid))
 			chan_log_committed(chan, "pay", "paid: HTLC %llu of %llu msat, part %zu of %zu "
 					   "(%llu msat in all) of payment %s",
