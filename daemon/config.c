@@ -77,6 +77,8 @@ static const struct config_option options[] = {
 	 "(testing) hold HTLCs with an all-zero onion (dev-sendhtlc's) for dev-fulfillhtlc"},
 	{"dev-update-refresh", OPT_STRING, false, "SECS", "1123200",
 	 "(testing) seconds after which our channel_update is signed again (13 days)"},
+	{"dev-mpp-timeout", OPT_STRING, false, "SECS", "60",
+	 "(testing) seconds the parts of a multi-part payment to us wait for the rest"},
 	{"dev-commit-delay", OPT_STRING, false, "MSECS", "0",
 	 "(testing) milliseconds the channels' group transaction waits before its commit"},
 	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
@@ -586,7 +588,9 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	    || !finalize_seconds(config, "dev-gossip-interval", &config->dev_gossip_interval_secs,
 				 err, errlen)
 	    || !finalize_seconds(config, "dev-peer-write-timeout",
-				 &config->dev_peer_write_timeout_secs, err, errlen))
+				 &config->dev_peer_write_timeout_secs, err, errlen)
+	    || !finalize_seconds(config, "dev-mpp-timeout", &config->dev_mpp_timeout_secs,
+				 err, errlen))
 		return false;
 
 	config->funding_confirms = 3;

@@ -56,6 +56,7 @@ struct config {
 	unsigned dev_commit_delay_msecs;	/* the group commit waits (0: none) */
 	unsigned worker_threads;	/* signing threads, ours included (>= 1) */
 	unsigned dev_update_refresh_secs;	/* 0: CHANNELS_UPDATE_REFRESH_SECS */
+	unsigned dev_mpp_timeout_secs;	/* 0: MPP_TIMEOUT_SECS (pay/mpp.h) */
 	unsigned fundee_timeout_blocks;	/* BOLT #2's 2016 unless testing */
 	unsigned fee_base_msat;		/* forwarding fees we charge */
 	unsigned fee_per_satoshi;	/* (millionths) */

@@ -32,6 +32,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/htlcs/htlcs.h \
 	daemon/htlcs/invoices.c daemon/htlcs/invoices.h \
 	daemon/htlcs/invoices_store.c daemon/htlcs/invoices_store.h \
+	daemon/htlcs/mpp_hold.c daemon/htlcs/mpp_hold.h \
 	daemon/rpc/jsonrpc.c daemon/rpc/jsonrpc.h \
 	daemon/log.c daemon/log.h \
 	daemon/ohmd.h \

@@ -284,6 +284,9 @@ const struct db_migration ohm_migrations[] = {
 	 "  close_cause TEXT NOT NULL,"
 	 "  to_wallet_sat INTEGER);"
 	 "CREATE INDEX closed_channels_by_peer ON closed_channels (peer_id)"},
+	/* 18: how many HTLCs paid an invoice (more than one: a multi-part
+	 * payment, daemon/htlcs/mpp_hold.h); NULL for those paid before. */
+	{"ALTER TABLE invoices ADD COLUMN paid_parts INTEGER"},
 };
 
 const size_t ohm_migrations_count =

@@ -45,10 +45,37 @@ static void accept_keysend(struct htlc_decision *d, const struct htlc_incoming *
 	d->is_keysend = true;
 }
 
+/* A part of a multi-part payment whose secret matched.
+ *
+ * BOLT #4:
+ *   - MUST fail the HTLC if dictated by Requirements under [Failure Messages](#failure-messages)
+ *     - Note: "amount paid" specified there is the `total_msat` field.
+ */
+static void accept_part(struct htlc_decision *d, const struct htlc_incoming *htlc,
+			const struct hop_payload *payload, const struct htlc_invoice *invoice,
+			uint32_t height)
+{
+	uint64_t total_msat = payload->payment_data_total_msat;
+
+	if (invoice->has_amount && total_msat < invoice->amount_msat) {
+		fail_unknown(d, htlc, height, "total_msat below the invoice's amount");
+		return;
+	}
+	if (invoice->has_amount && total_msat - invoice->amount_msat > invoice->amount_msat) {
+		fail_unknown(d, htlc, height, "total_msat more than twice the invoice's amount");
+		return;
+	}
+	d->is_part = !invoice->is_paid;
+	d->is_late_part = invoice->is_paid;
+	d->total_msat = total_msat;
+}
+
 void htlc_accept_final(struct htlc_decision *d, const struct htlc_incoming *htlc,
 		       const struct hop_payload *payload, const struct htlc_invoice *invoice,
 		       uint32_t height, uint32_t min_final_cltv_expiry_delta)
 {
+	bool is_part;
+
 	decision_init(d);
 	/* BOLT #4:
 	 *   - if `amount_msat` from the final node's HTLC is below `amt_to_forward`:
@@ -86,11 +113,19 @@ void htlc_accept_final(struct htlc_decision *d, const struct htlc_incoming *htlc
 		accept_keysend(d, htlc, payload, height);
 		return;
 	}
+	is_part = invoice->has_secret && payload->has_payment_data
+		&& (payload->payment_data_total_msat != payload->amt_to_forward_msat
+		    || invoice->has_held_parts);
 	/* BOLT #4:
 	 *   - if the payment hash has already been paid:
 	 *     - MAY treat the payment hash as unknown.
-	 */
-	if (invoice->is_paid) {
+	 *     - MAY succeed in accepting the HTLC.
+	 *
+	 * A single payment paid twice is refused as ever; a part of a set
+	 * that completed (one whose channel was away then, or a payer's
+	 * extra part) is accepted, as Core Lightning does, once its secret
+	 * is checked below. */
+	if (invoice->is_paid && !is_part) {
 		fail_unknown(d, htlc, height, "invoice already paid");
 		return;
 	}
@@ -113,10 +148,18 @@ void htlc_accept_final(struct htlc_decision *d, const struct htlc_incoming *htlc
 	/* BOLT #4:
 	 *   - if it does not support `basic_mpp`:
 	 *     - MUST fail the HTLC if `total_msat` is not exactly equal to `amt_to_forward`.
+	 *
+	 * We support it for invoices, which all have a payment_secret
+	 * ("MUST require `payment_secret` for all HTLCs in the set"), not
+	 * for the rows keysend payments leave behind.
 	 */
-	if (payload->has_payment_data
+	if (payload->has_payment_data && !is_part
 	    && payload->payment_data_total_msat != payload->amt_to_forward_msat) {
-		fail_unknown(d, htlc, height, "a part of a multi-part payment (not supported)");
+		fail_unknown(d, htlc, height, "a part of a multi-part payment without a secret");
+		return;
+	}
+	if (is_part) {
+		accept_part(d, htlc, payload, invoice, height);
 		return;
 	}
 	/* BOLT #4:

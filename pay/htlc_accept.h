@@ -43,6 +43,8 @@ struct htlc_invoice {
 	struct secret payment_secret;
 	bool has_amount;
 	uint64_t amount_msat;
+	/* Parts of a multi-part payment to it are held (pay/mpp.h). */
+	bool has_held_parts;
 };
 
 /* Our forwarding policy (what our channel_update advertises). */
@@ -74,13 +76,21 @@ struct htlc_decision {
 	/* Final, accepted without an invoice: paid by the payload's
 	 * keysend_preimage. */
 	bool is_keysend;
+	/* Final, a part of a multi-part payment of total_msat (BOLT #4
+	 * "Basic Multi-Part Payments"): hold it in its HTLC set
+	 * (pay/mpp.h) rather than fulfil it now; or, is_late_part, its
+	 * invoice is paid already (by its set): fulfil it (the spec's
+	 * "MAY succeed in accepting the HTLC"). */
+	bool is_part;
+	bool is_late_part;
+	uint64_t total_msat;
 };
 
 /* The final node's checks on htlc, whose payload is payload, at block
  * height: against invoice, or for a keysend payment without one.  An
  * invoice asks for at least min_final_cltv_expiry_delta blocks.
  * Fills *d: failure.code 0 to fulfil (with the invoice's preimage, or
- * the keysend preimage if d->is_keysend). */
+ * the keysend preimage if d->is_keysend), or to hold (d->is_part). */
 void htlc_accept_final(struct htlc_decision *d, const struct htlc_incoming *htlc,
 		       const struct hop_payload *payload, const struct htlc_invoice *invoice,
 		       uint32_t height, uint32_t min_final_cltv_expiry_delta);

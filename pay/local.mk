@@ -18,6 +18,13 @@ TESTS += tests/unit/test_pay_htlc_accept
 tests_unit_test_pay_htlc_accept_SOURCES = tests/unit/test_pay_htlc_accept.c tests/unit/test.h
 tests_unit_test_pay_htlc_accept_LDADD = $(OHM_PAY_TEST_LIBS)
 
+# pay/mpp: the final node's HTLC sets (BOLT #4 basic_mpp).
+pay_libohmpay_a_SOURCES += pay/mpp.c pay/mpp.h
+check_PROGRAMS += tests/unit/test_pay_mpp
+TESTS += tests/unit/test_pay_mpp
+tests_unit_test_pay_mpp_SOURCES = tests/unit/test_pay_mpp.c tests/unit/test.h
+tests_unit_test_pay_mpp_LDADD = $(OHM_PAY_TEST_LIBS)
+
 # pay/retry: pay's route choice and retry policy.
 check_PROGRAMS += tests/unit/test_pay_retry
 TESTS += tests/unit/test_pay_retry

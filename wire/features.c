@@ -69,7 +69,7 @@ const struct ohm_feature ohm_features[] = {
 	{ FEATURE_CHANNEL_TYPE, true, "IN", true },
 	{ FEATURE_UPFRONT_SHUTDOWN_SCRIPT, false, "IN", false },
 	{ FEATURE_GOSSIP_QUERIES, false, "IN", true },
-	{ FEATURE_BASIC_MPP, false, "IN9", false },
+	{ FEATURE_BASIC_MPP, false, "IN9", true },
 	{ FEATURE_SUPPORT_LARGE_CHANNEL, false, "IN", false },
 	{ FEATURE_ANCHORS, false, "IN", true },
 	{ FEATURE_SHUTDOWN_ANYSEGWIT, false, "IN", true },

@@ -231,6 +231,11 @@ static void sendpay(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
 		return;
 	}
+	/* A part names the payment's total (Core Lightning's rule). */
+	if (sp.partid && !amount) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "Must specify amount_msat with partid");
+		return;
+	}
 	payments_sendpay(ohmd->payments, &sp, answer_part, request);
 }
 

@@ -426,7 +426,7 @@ bool invoices_find(struct invoices *inv, const struct sha256 *payment_hash,
 }
 
 bool invoices_mark_paid_db(struct invoices *inv, int64_t *id, uint64_t amount_msat,
-			   const uint8_t *keysend_preimage)
+			   uint64_t parts, const uint8_t *keysend_preimage)
 {
 	struct db *db = inv->htlcs->db;
 	uint64_t now = now_secs();
@@ -440,7 +440,7 @@ bool invoices_mark_paid_db(struct invoices *inv, int64_t *id, uint64_t amount_ms
 		if (!ok)
 			return false;
 	}
-	if (!invoices_store_mark_paid(db, *id, amount_msat, now))
+	if (!invoices_store_mark_paid(db, *id, amount_msat, parts, now))
 		return false;
 	wake_after_commit(inv);
 	return true;

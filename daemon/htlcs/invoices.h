@@ -97,11 +97,12 @@ struct invoice_match {
 bool invoices_find(struct invoices *invoices, const struct sha256 *payment_hash,
 		   struct invoice_match *out);
 
-/* Marks invoice id paid with amount_msat, inside the caller's transaction.
+/* Marks invoice id paid with amount_msat (received in parts HTLCs), inside
+ * the caller's transaction.
  * A keysend without an invoice gets one first (keysend_preimage set):
  * *id is then its new id.  waitinvoice/waitanyinvoice hear of it once
  * that transaction commits (db_after_commit), never before. */
 bool invoices_mark_paid_db(struct invoices *invoices, int64_t *id, uint64_t amount_msat,
-			   const uint8_t *keysend_preimage);
+			   uint64_t parts, const uint8_t *keysend_preimage);
 
 #endif /* OHM_DAEMON_INVOICES_H */

@@ -14,7 +14,7 @@
 
 #define INVOICE_COLUMNS \
 	"id, label, payment_hash, preimage, payment_secret, amount_msat, description, bolt11," \
-	" created_at, expires_at, status, pay_index, amount_received_msat, paid_at"
+	" created_at, expires_at, status, pay_index, amount_received_msat, paid_at, paid_parts"
 
 static char *col_strdup(sqlite3_stmt *stmt, const char *name)
 {
@@ -42,6 +42,9 @@ static void row_read(sqlite3_stmt *stmt, struct invoice_row *row)
 	row->pay_index = (uint64_t)db_col_int64(stmt, "pay_index");
 	row->amount_received_msat = (uint64_t)db_col_int64(stmt, "amount_received_msat");
 	row->paid_at = (uint64_t)db_col_int64(stmt, "paid_at");
+	/* Paid before the column: by one HTLC. */
+	row->paid_parts = db_col_is_null(stmt, "paid_parts") ? row->is_paid
+		: (uint64_t)db_col_int64(stmt, "paid_parts");
 }
 
 void invoice_row_clear(struct invoice_row *row)
@@ -196,10 +199,12 @@ int invoices_store_terms(struct db *db, const struct sha256 *payment_hash,
 	return found;
 }
 
-bool invoices_store_mark_paid(struct db *db, int64_t id, uint64_t amount_msat, uint64_t now)
+bool invoices_store_mark_paid(struct db *db, int64_t id, uint64_t amount_msat, uint64_t parts,
+			      uint64_t now)
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"UPDATE invoices SET status = 'paid', amount_received_msat = ?, paid_at = ?,"
+		" paid_parts = ?,"
 		" pay_index = (SELECT COALESCE(MAX(pay_index), 0) + 1 FROM invoices)"
 		" WHERE id = ? AND status = 'unpaid'");
 
@@ -207,7 +212,8 @@ bool invoices_store_mark_paid(struct db *db, int64_t id, uint64_t amount_msat, u
 		return false;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)amount_msat);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
-	sqlite3_bind_int64(stmt, 3, id);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)parts);
+	sqlite3_bind_int64(stmt, 4, id);
 	return db_step_done(stmt);
 }
 

@@ -32,6 +32,7 @@ struct invoice_row {
 	uint64_t created_at, expires_at;
 	bool is_paid;
 	uint64_t pay_index, amount_received_msat, paid_at;	/* is_paid */
+	uint64_t paid_parts;		/* is_paid: the HTLCs that paid it */
 };
 void invoice_row_clear(struct invoice_row *row);
 
@@ -68,9 +69,11 @@ struct invoice_terms {
 };
 int invoices_store_terms(struct db *db, const struct sha256 *payment_hash,
 			 struct invoice_terms *terms);
-/* Marks invoice id paid with amount_msat at now, with the next pay_index,
- * if it is unpaid.  Returns: false on a database error. */
-bool invoices_store_mark_paid(struct db *db, int64_t id, uint64_t amount_msat, uint64_t now);
+/* Marks invoice id paid with amount_msat, received in parts HTLCs, at
+ * now, with the next pay_index, if it is unpaid.  Returns: false on a
+ * database error. */
+bool invoices_store_mark_paid(struct db *db, int64_t id, uint64_t amount_msat, uint64_t parts,
+			      uint64_t now);
 /* A keysend's invoice for sha256(preimage) ("keysend-<hash>", expiring
  * at once, unpaid until marked).  *id gets its id. */
 bool invoices_store_add_keysend(struct db *db, const struct preimage *preimage, uint64_t now,

@@ -20,6 +20,7 @@
 #include "daemon/htlcs/forwards_store.h"
 #include "daemon/htlcs/htlc_switch.h"
 #include "daemon/htlcs/invoices.h"
+#include "daemon/htlcs/mpp_hold.h"
 #include "daemon/log.h"
 #include "daemon/htlcs/htlcs.h"
 #include "daemon/htlcs/payments.h"
@@ -33,7 +34,12 @@ struct payflow {
 	struct htlcs *htlcs;
 	/* The owner of each HTLC we offered that is not resolved yet. */
 	struct switch_origins *origins;
+	/* The parts of multi-part payments to us, held. */
+	struct mpp_hold *mpp;
 };
+
+static void mpp_fail(void *arg, struct chan *chan, uint64_t htlc_id,
+		     const struct secret *shared_secret, uint16_t failcode, const char *why);
 
 static void origin_loaded(void *arg, int64_t channel, uint64_t htlc_id, uint64_t withdrawn_key,
 			  const struct switch_origin *origin)
@@ -47,6 +53,7 @@ struct payflow *payflow_new(struct htlcs *htlcs)
 
 	flow->htlcs = htlcs;
 	flow->origins = switch_origins_new();
+	flow->mpp = mpp_hold_new(htlcs, mpp_fail, flow);
 	/* Oldest first: a newer record of the same HTLC is the live one. */
 	if (!forwards_store_owners(htlcs->db, origin_loaded, flow->origins)) {
 		log_broken(htlcs->log, "pay", "cannot read the HTLCs in flight: %s",
@@ -62,6 +69,7 @@ void payflow_free(struct payflow *flow)
 	if (!flow)
 		return;
 	switch_origins_free(flow->origins);
+	mpp_hold_free(flow->mpp);
 	free(flow);
 }
 
@@ -186,6 +194,30 @@ static void fail_code(struct payflow *flow, struct incoming *in, uint16_t code, 
 	fail_incoming(flow, in, &failure, is_forward);
 }
 
+/* pay/mpp's failure of a part it held: mpp_timeout, or
+ * incorrect_or_unknown_payment_details (its data: BOLT #4). */
+static void mpp_fail(void *arg, struct chan *chan, uint64_t htlc_id,
+		     const struct secret *shared_secret, uint16_t failcode, const char *why)
+{
+	struct payflow *flow = arg;
+	struct incoming in = {
+		.chan = chan,
+		.htlc = channel_find_htlc(chan_engine(chan), CHANNEL_REMOTE, htlc_id),
+		.why = why,
+		.shared_secret = *shared_secret,
+		.has_secret = true,
+	};
+	struct onion_failure failure;
+
+	if (in.htlc && in.htlc->removal == HTLC_NOT_REMOVED) {
+		onion_failure_init(&failure, failcode);
+		failure.htlc_msat = in.htlc->h.amount_msat;
+		failure.height = height(flow);
+		fail_incoming(flow, &in, &failure, false);
+	}
+	crypto_wipe(&in.shared_secret, sizeof(in.shared_secret));
+}
+
 /* A channel failure carrying out's channel_update. */
 static void fail_update(struct payflow *flow, struct incoming *in, uint16_t code,
 			struct chan *out, const char *why)
@@ -234,7 +266,7 @@ static bool store_paid(void *arg, uint64_t htlc_id)
 {
 	struct paid *p = arg;
 
-	return invoices_mark_paid_db(p->flow->htlcs->invoices, &p->invoice_id, p->amount_msat,
+	return invoices_mark_paid_db(p->flow->htlcs->invoices, &p->invoice_id, p->amount_msat, 1,
 				     p->keysend_preimage);
 }
 
@@ -255,7 +287,8 @@ static void final_hop(struct payflow *flow, struct incoming *in, const struct ho
 	if (invoices_find(flow->htlcs->invoices, &h->h.payment_hash, &invoice))
 		found = (struct htlc_invoice){true, invoice.is_paid, invoice.is_expired,
 					      invoice.has_secret, invoice.payment_secret,
-					      invoice.has_amount, invoice.amount_msat};
+					      invoice.has_amount, invoice.amount_msat,
+					      mpp_hold_has(flow->mpp, &h->h.payment_hash)};
 	htlc_accept_final(&d, &incoming, payload, &found, height(flow),
 			  flow->htlcs->config->cltv_final);
 	crypto_wipe(&found, sizeof(found));
@@ -265,6 +298,20 @@ static void final_hop(struct payflow *flow, struct incoming *in, const struct ho
 		crypto_wipe(&invoice, sizeof(invoice));
 		crypto_wipe(&keysend, sizeof(keysend));
 		return;
+	}
+	if (d.is_part) {
+		struct mpp_hold_part part = {in->chan, h, &in->shared_secret,
+					     payload->amt_to_forward_msat, d.total_msat};
+		mpp_hold_add(flow->mpp, &part);
+		goto out;
+	}
+	if (d.is_late_part) {
+		/* Its set fulfilled the invoice already. */
+		if (chan_fulfill(in->chan, h->h.id, &invoice.preimage, NULL, NULL))
+			chan_log_committed(in->chan, "pay", "paid: HTLC %llu of %llu msat, a late part",
+					   (unsigned long long)paid_id,
+					   (unsigned long long)paid.amount_msat);
+		goto out;
 	}
 	if (d.is_keysend) {
 		paid.keysend_preimage = keysend.r;
@@ -276,6 +323,7 @@ static void final_hop(struct payflow *flow, struct incoming *in, const struct ho
 		chan_log_committed(in->chan, "pay", "paid: HTLC %llu of %llu msat",
 				       (unsigned long long)paid_id, (unsigned long long)paid.amount_msat);
 	}
+out:
 	crypto_wipe(&invoice, sizeof(invoice));
 	crypto_wipe(&keysend, sizeof(keysend));
 }

@@ -24,6 +24,7 @@
 #include "daemon/htlcs/htlcs.h"
 #include "db/db.h"
 #include "pay/hop_payload.h"
+#include "pay/mpp.h"
 #include "pay/onion.h"
 #include "pay/onion_error.h"
 
@@ -282,6 +283,79 @@ static void sendpay_answers(void *arg)
 	}
 }
 
+/* The payment's other parts, as pay/mpp's sending check reads them. */
+struct other_parts {
+	uint64_t partid;
+	struct mpp_sent_part *parts;
+	size_t num;
+};
+
+static void other_part(void *arg, const struct payment_row *row)
+{
+	struct other_parts *o = arg;
+	json_t *route = row->route_json ? json_loads(row->route_json, 0, NULL) : NULL;
+	json_t *last = json_array_get(route, json_array_size(route) - 1);
+	json_t *delivered = json_object_get(last, "amount_msat");
+
+	if (row->partid != o->partid) {
+		o->parts = oh_realloc(o->parts, (o->num + 1) * sizeof(*o->parts));
+		o->parts[o->num++] = (struct mpp_sent_part){
+			.partid = row->partid,
+			.is_pending = strcmp(row->status, "pending") == 0,
+			.is_complete = strcmp(row->status, "complete") == 0,
+			.total_msat = row->amount_msat,
+			/* Its route's last hop; a route we could not read
+			 * delivers what it was meant to (the most). */
+			.delivered_msat = json_is_integer(delivered)
+				? (uint64_t)json_integer_value(delivered) : row->amount_msat,
+		};
+	}
+	json_decref(route);
+}
+
+/* Core Lightning's checks of a part against the payment's others. */
+static int check_parts(struct payments *payments, const struct sendpay_params *params,
+		       char *err, size_t errlen)
+{
+	struct other_parts o = {params->partid, NULL, 0};
+	uint64_t pending;
+	enum mpp_send_verdict verdict;
+	int code = 0;
+
+	payments_list(payments, NULL, &params->payment_hash, NULL, other_part, &o);
+	verdict = mpp_send_check(o.parts, o.num, params->partid, params->amount_msat, &pending);
+	switch (verdict) {
+	case MPP_SEND_OK:
+		break;
+	case MPP_SEND_ALREADY_PAID:
+		snprintf(err, errlen, "Already succeeded other parts");
+		code = PAY_RHASH_ALREADY_USED;
+		break;
+	case MPP_SEND_MIXED:
+		snprintf(err, errlen, "Already have %s payment in progress",
+			 params->partid ? "non-parallel" : "parallel");
+		code = PAY_IN_PROGRESS;
+		break;
+	case MPP_SEND_TOTAL_CHANGED:
+		for (size_t i = 0; i < o.num; i++)
+			if (o.parts[i].is_pending && o.parts[i].total_msat != params->amount_msat) {
+				snprintf(err, errlen, "amount_msat was previously %llu, now %llu",
+					 (unsigned long long)o.parts[i].total_msat,
+					 (unsigned long long)params->amount_msat);
+				break;
+			}
+		code = PAYMENT_ERR_INVALID;
+		break;
+	case MPP_SEND_ENOUGH_IN_FLIGHT:
+		snprintf(err, errlen, "Already have %llu of %llu msat payments in progress",
+			 (unsigned long long)pending, (unsigned long long)params->amount_msat);
+		code = PAY_IN_PROGRESS;
+		break;
+	}
+	free(o.parts);
+	return code;
+}
+
 void payments_sendpay(struct payments *payments, const struct sendpay_params *params,
 		      payment_done_fn done, void *arg)
 {
@@ -302,7 +376,9 @@ void payments_sendpay(struct payments *payments, const struct sendpay_params *pa
 		}
 		return;
 	}
-	code = payments_send_part(payments, params, NULL, err, sizeof(err));
+	code = check_parts(payments, params, err, sizeof(err));
+	if (!code)
+		code = payments_send_part(payments, params, NULL, err, sizeof(err));
 	if (code) {
 		done(arg, NULL, code, err);
 		return;

@@ -191,6 +191,23 @@ static void test_worker_threads(void)
 	CHECK_ERROR(2, many, NULL, "worker-threads");
 }
 
+/* --dev-mpp-timeout: unset is 0 (pay/mpp's 60 s); 1 to 86400 seconds. */
+static void test_dev_mpp_timeout(void)
+{
+	char *plain[] = {"ohmd"};
+	char *five[] = {"ohmd", "--dev-mpp-timeout=5"};
+	char *zero[] = {"ohmd", "--dev-mpp-timeout=0"};
+	struct config *config = parse(1, plain, NULL);
+
+	CHECK(config && config->dev_mpp_timeout_secs == 0);
+	config_free(config);
+	config = parse(2, five, NULL);
+	CHECK_MSG(config && config->dev_mpp_timeout_secs == 5, "%s", err);
+	config_free(config);
+	CHECK_ERROR(2, zero, NULL, "dev-mpp-timeout");
+	CHECK_ERROR(1, plain, "dev-mpp-timeout=86401\n", "dev-mpp-timeout");
+}
+
 static void test_help_and_version(void)
 {
 	char *help[] = {"ohmd", "--alias=x", "--help"};
@@ -235,5 +252,6 @@ int main(void)
 	RUN(test_netaddr_forms);
 	RUN(test_max_fee_multiplier);
 	RUN(test_worker_threads);
+	RUN(test_dev_mpp_timeout);
 	return test_done();
 }

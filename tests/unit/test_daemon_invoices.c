@@ -122,7 +122,7 @@ static void test_waiters_hear_only_committed_payments(void)
 	CHECK(invoices_find(f.inv, &hash, &match) && match.id == a && !match.is_paid);
 	CHECK(match.has_amount && match.amount_msat == 1000 && !match.is_expired);
 	CHECK(db_begin(f.htlcs.db));
-	CHECK(invoices_mark_paid_db(f.inv, &a, 1000, NULL));
+	CHECK(invoices_mark_paid_db(f.inv, &a, 1000, 1, NULL));
 	CHECK_MSG(any.calls == 0 && one.calls == 0, "answered before the commit");
 	/* A wait that arrives now must not read the uncommitted row. */
 	invoices_wait_any(f.inv, 0, 0, record, &late);
@@ -139,14 +139,14 @@ static void test_waiters_hear_only_committed_payments(void)
 	memset(&any, 0, sizeof(any));
 	invoices_wait_any(f.inv, 1, 0, record, &any);
 	CHECK(db_begin(f.htlcs.db));
-	CHECK(invoices_mark_paid_db(f.inv, &b, 1000, NULL));
+	CHECK(invoices_mark_paid_db(f.inv, &b, 1000, 1, NULL));
 	CHECK(db_rollback(f.htlcs.db));
 	CHECK(any.calls == 0);
 	hash_of(&hash, 2);
 	CHECK(invoices_find(f.inv, &hash, &match) && !match.is_paid);
 	/* Paid again for real: pay_index 2, heard once. */
 	CHECK(db_begin(f.htlcs.db));
-	CHECK(invoices_mark_paid_db(f.inv, &b, 1500, NULL));
+	CHECK(invoices_mark_paid_db(f.inv, &b, 1500, 1, NULL));
 	CHECK(db_commit(f.htlcs.db));
 	CHECK(any.calls == 1 && any.pay_index == 2);
 	CHECK_STREQ(any.label, "b");
@@ -176,7 +176,7 @@ static void test_keysend_settles_in_the_transaction(void)
 	CHECK(!invoices_find(f.inv, &hash, &match));
 	invoices_wait_any(f.inv, 0, 0, record, &any);
 	CHECK(db_begin(f.htlcs.db));
-	CHECK(invoices_mark_paid_db(f.inv, &id, 777, preimage));
+	CHECK(invoices_mark_paid_db(f.inv, &id, 777, 1, preimage));
 	CHECK(id > 0 && any.calls == 0);
 	CHECK(db_commit(f.htlcs.db));
 	CHECK(any.calls == 1 && any.pay_index == 1 && strncmp(any.label, "keysend-", 8) == 0);

@@ -150,14 +150,16 @@ static void test_settlement(void)
 	CHECK(invoices_store_terms(db, &hash, &terms) == 0);
 	CHECK(invoices_store_paid_after(db, 0, &row) == 0);
 
-	/* b first: pay_index 1. */
-	CHECK(invoices_store_mark_paid(db, b, 7000, 2000));
-	CHECK(invoices_store_mark_paid(db, a, 5000, 2001));
+	/* b first: pay_index 1 (by a multi-part payment of 3 HTLCs). */
+	CHECK(invoices_store_by_label(db, "b", &row) == 1 && row.paid_parts == 0);
+	invoice_row_clear(&row);
+	CHECK(invoices_store_mark_paid(db, b, 7000, 3, 2000));
+	CHECK(invoices_store_mark_paid(db, a, 5000, 1, 2001));
 	/* Paying a paid invoice again changes nothing. */
-	CHECK(invoices_store_mark_paid(db, b, 9999, 3000));
+	CHECK(invoices_store_mark_paid(db, b, 9999, 1, 3000));
 	CHECK(invoices_store_by_label(db, "b", &row) == 1);
 	CHECK(row.is_paid && row.pay_index == 1 && row.amount_received_msat == 7000);
-	CHECK(row.paid_at == 2000);
+	CHECK(row.paid_at == 2000 && row.paid_parts == 3);
 	invoice_row_clear(&row);
 	hash_of(&hash, 1);
 	CHECK(invoices_store_terms(db, &hash, &terms) == 1 && terms.is_paid);
@@ -185,12 +187,12 @@ static void test_settlement_is_undone_by_a_rollback(void)
 	a = add(db, "a", 1, true, 1000);
 	b = add(db, "b", 2, true, 1000);
 	CHECK(db_begin(db));
-	CHECK(invoices_store_mark_paid(db, a, 5000, 2000));
+	CHECK(invoices_store_mark_paid(db, a, 5000, 1, 2000));
 	CHECK(db_rollback(db));
 	CHECK(invoices_store_by_label(db, "a", &row) == 1 && !row.is_paid);
 	invoice_row_clear(&row);
 	CHECK(db_begin(db));
-	CHECK(invoices_store_mark_paid(db, b, 5000, 2000));
+	CHECK(invoices_store_mark_paid(db, b, 5000, 1, 2000));
 	CHECK(db_commit(db));
 	CHECK(invoices_store_paid_after(db, 0, &row) == 1 && row.pay_index == 1);
 	CHECK_STREQ(row.label, "b");
@@ -214,7 +216,7 @@ static void test_keysend_row(void)
 	memset(preimage.r, 0x42, 32);
 	sha256(&hash, preimage.r, 32);
 	CHECK(invoices_store_add_keysend(db, &preimage, 5000, &id));
-	CHECK(invoices_store_mark_paid(db, id, 123, 5000));
+	CHECK(invoices_store_mark_paid(db, id, 123, 1, 5000));
 	snprintf(label, sizeof(label), "keysend-%s", hex_encode(hex, hash.u8, 32));
 	CHECK(invoices_store_by_label(db, label, &row) == 1);
 	CHECK(row.id == id && row.is_paid && row.pay_index == 1);

@@ -62,7 +62,7 @@ static void final_init(struct final_case *c, uint64_t amount_msat, uint32_t cltv
 	c->p.has_payment_data = true;
 	memset(c->p.payment_secret.data, 0x5e, sizeof(c->p.payment_secret.data));
 	c->p.payment_data_total_msat = amount_msat;
-	c->inv = (struct htlc_invoice){true, false, false, true, {{0}}, true, 50000};
+	c->inv = (struct htlc_invoice){true, false, false, true, {{0}}, true, 50000, false};
 	memset(c->inv.payment_secret.data, 0x5e, sizeof(c->inv.payment_secret.data));
 }
 
@@ -205,15 +205,77 @@ static void test_final_payment_secret(void)
 	CHECK(accepted(decide_final(&c)));
 }
 
+/* BOLT #4 "Basic Multi-Part Payments": a part (total_msat above its
+ * amt_to_forward) of an invoice's payment is held (is_part), "amount
+ * paid" being total_msat for the invoice's bounds; its payment_secret is
+ * checked as for a single payment. */
+static void test_final_multi_part(void)
+{
+	struct final_case c;
+
+	final_init(&c, 20000, HEIGHT + MIN_FINAL);
+	c.p.payment_data_total_msat = 50000;
+	CHECK(accepted(decide_final(&c)));
+	CHECK(c.d.is_part && !c.d.is_late_part && !c.d.is_keysend);
+	CHECK(c.d.total_msat == 50000);
+	/* Up to twice the invoice's amount. */
+	c.p.payment_data_total_msat = 100000;
+	CHECK(accepted(decide_final(&c)) && c.d.is_part && c.d.total_msat == 100000);
+	c.p.payment_data_total_msat = 100001;
+	CHECK(is_unknown_details(decide_final(&c), 20000, "twice"));
+	c.p.payment_data_total_msat = 49999;
+	CHECK(is_unknown_details(decide_final(&c), 20000, "below"));
+	c.p.payment_data_total_msat = 50000;
+	c.p.payment_secret.data[0] ^= 1;
+	CHECK(is_unknown_details(decide_final(&c), 20000, "payment_secret"));
+	c.p.payment_secret.data[0] ^= 1;
+	/* An invoice without an amount takes any total. */
+	c.inv.has_amount = false;
+	c.p.payment_data_total_msat = 7000000;
+	CHECK(accepted(decide_final(&c)) && c.d.is_part);
+	/* A single payment (total_msat == amt_to_forward) is not a part. */
+	final_init(&c, 50000, HEIGHT + MIN_FINAL);
+	CHECK(accepted(decide_final(&c)) && !c.d.is_part);
+	/* ... unless parts of a set for the invoice are held: it joins
+	 * them (and pay/mpp fails the set if the totals disagree). */
+	c.inv.has_held_parts = true;
+	CHECK(accepted(decide_final(&c)) && c.d.is_part && c.d.total_msat == 50000);
+}
+
+/* BOLT #4: "if the payment hash has already been paid: MAY treat the
+ * payment hash as unknown. MAY succeed in accepting the HTLC": a single
+ * payment is refused as ever; a part of a set already fulfilled is
+ * accepted (is_late_part), its secret and total checked. */
+static void test_final_late_part(void)
+{
+	struct final_case c;
+
+	final_init(&c, 20000, HEIGHT + MIN_FINAL);
+	c.p.payment_data_total_msat = 50000;
+	c.inv.is_paid = true;
+	CHECK(accepted(decide_final(&c)) && c.d.is_late_part && !c.d.is_part);
+	c.p.payment_secret.data[0] ^= 1;
+	CHECK(is_unknown_details(decide_final(&c), 20000, "payment_secret"));
+	c.p.payment_secret.data[0] ^= 1;
+	c.p.payment_data_total_msat = 40000;
+	CHECK(is_unknown_details(decide_final(&c), 20000, "below"));
+	final_init(&c, 50000, HEIGHT + MIN_FINAL);
+	c.inv.is_paid = true;
+	CHECK(is_unknown_details(decide_final(&c), 50000, "already paid"));
+}
+
 /* BOLT #4, without basic_mpp: "MUST fail the HTLC if `total_msat` is not
- * exactly equal to `amt_to_forward`." */
-static void test_final_multi_part_refused(void)
+ * exactly equal to `amt_to_forward`": an invoice without a secret (the
+ * row a keysend leaves) takes no parts. */
+static void test_final_multi_part_without_secret(void)
 {
 	struct final_case c;
 
 	final_init(&c, 50000, HEIGHT + MIN_FINAL);
+	c.inv.has_secret = false;
 	c.p.payment_data_total_msat = 100000;
 	CHECK(is_unknown_details(decide_final(&c), 50000, "multi-part"));
+	CHECK(!c.d.is_part);
 }
 
 /* BOLT #4: "if the amount paid is less than the amount expected: MUST
@@ -415,7 +477,9 @@ int main(void)
 	RUN(test_final_unknown_hash_and_keysend);
 	RUN(test_final_paid_or_expired_invoice);
 	RUN(test_final_payment_secret);
-	RUN(test_final_multi_part_refused);
+	RUN(test_final_multi_part);
+	RUN(test_final_late_part);
+	RUN(test_final_multi_part_without_secret);
 	RUN(test_final_amount_within_invoice_bounds);
 	RUN(test_forward_accepts);
 	RUN(test_forward_unknown_next_peer);

@@ -117,21 +117,28 @@ static void test_feature_table_lookups(void)
  * option_static_remotekey, payment_secret and option_channel_type
  * (required 0, 8, 12, 14, 44; var_onion_optin and payment_secret in
  * invoices too), optional gossip_queries (7, BOLT #7 "not worth
- * querying" without it), option_anchors, option_shutdown_anysegwit and
- * option_simple_close; update this when one more lands. */
+ * querying" without it), basic_mpp (17, in invoices too),
+ * option_anchors, option_shutdown_anysegwit and option_simple_close;
+ * update this when one more lands. */
 static void test_ohm_offers_only_implemented(void)
 {
 	struct featurebits *init = ohm_featurebits(FEATURE_CTX_INIT);
 	size_t implemented = 0;
 	char why[FEATURES_WHY_MAX];
 
-	/* Required 0, 8, 12, 14, 44; optional 7, 23, 27, 61. */
-	CHECK_STREQ(to_hex(init), "2000100008805181");
+	struct featurebits *invoice = ohm_featurebits(FEATURE_CTX_INVOICE);
+
+	/* Required 0, 8, 12, 14, 44; optional 7, 17, 23, 27, 61. */
+	CHECK_STREQ(to_hex(init), "2000100008825181");
+	/* Required 8, 14; optional 17 (basic_mpp). */
+	CHECK_STREQ(to_hex(invoice), "024100");
 	for (size_t i = 0; i < ohm_features_len; i++)
 		implemented += ohm_features[i].is_implemented;
-	CHECK(implemented == 9);
+	CHECK(implemented == 10);
 	CHECK(features_check_dependencies(init, why));
+	CHECK(features_check_dependencies(invoice, why));
 	featurebits_free(init);
+	featurebits_free(invoice);
 }
 
 /* What ohm will offer once every planned feature is implemented, as the
