@@ -232,8 +232,12 @@ static bool apply(struct resolvers *rs, struct resolver *r, struct onchain_effec
 		return false;
 	}
 	for (size_t i = 0; i < fx->num_abandoned; i++)
-		if (!wallet_forget_spend(rs->setup.wallet, &fx->abandoned[i], err, errlen))
+		if (!wallet_forget_spend(rs->setup.wallet, &fx->abandoned[i],
+					 "it can no longer confirm")) {
+			snprintf(err, errlen, "cannot forget a transaction: %s",
+				 db_errmsg(rs->setup.db));
 			return false;
+		}
 	for (size_t i = 0; i < fx->num_txs; i++) {
 		struct after_commit *a;
 		/* A wallet coin pays its fee: taken before it leaves. */

@@ -3,6 +3,7 @@
  * paid by a coin of ours and a change output).  The wallet hands out a
  * coin and its key, then records the transaction spending it before it is
  * sent, so no withdraw can pick that coin; the chain tells it the rest. */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,16 +110,19 @@ bool wallet_record_spend(struct wallet *wallet, const struct bitcoin_tx *tx, cha
 	return ok;
 }
 
-bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
-			 size_t errlen)
+bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why)
 {
-	int known = wallet_store_tx_lookup(wallet->db, txid, NULL);
+	bool is_confirmed;
+	int rc;
 
-	if (known == 0)
+	assert(db_in_transaction(wallet->db));
+	rc = wallet_store_tx_lookup(wallet->db, txid, &is_confirmed);
+	if (rc <= 0)
+		return rc == 0;
+	if (is_confirmed)
 		return true;
-	if (known < 0 || !wallet_tx_forget(wallet, txid, "it can no longer confirm", 0)) {
-		snprintf(err, errlen, "cannot forget a transaction: %s", db_errmsg(wallet->db));
-		return false;
-	}
-	return true;
+	/* Deleting it clears the spent_by of its inputs (ON DELETE SET NULL)
+	 * but not their reservation: the coins are free at once. */
+	return wallet_store_unreserve_spent_by(wallet->db, txid)
+		&& wallet_tx_forget(wallet, txid, why, 0);
 }

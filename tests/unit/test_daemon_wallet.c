@@ -1345,7 +1345,7 @@ static void test_bump_spends_the_foreign_input_and_a_confirmed_coin(void)
 	params.old_weight = bump.weight;
 	params.package_perkw = 4001;
 	CHECK(db_begin(n.db));
-	CHECK(wallet_bump_forget(n.wallet, &txid, "replaced"));
+	CHECK(wallet_forget_spend(n.wallet, &txid, "replaced"));
 	CHECK_MSG(wallet_bump_prepare(n.wallet, &params, &second, err, sizeof(err)), "%s", err);
 	CHECK(db_commit(n.db));
 	CHECK(second.fee_sat == cpfp_rbf_min_fee_sat(bump.fee_sat, bump.weight, second.weight));
@@ -1356,7 +1356,7 @@ static void test_bump_spends_the_foreign_input_and_a_confirmed_coin(void)
 
 	/* Forgotten: the coin is free again, and no change left. */
 	CHECK(db_begin(n.db));
-	CHECK(wallet_bump_forget(n.wallet, &second_txid, "its commitment lost"));
+	CHECK(wallet_forget_spend(n.wallet, &second_txid, "its commitment lost"));
 	CHECK(db_commit(n.db));
 	list = outputs(&n, true);
 	CHECK(json_array_size(list) == 1);
@@ -1453,7 +1453,7 @@ static void test_forgotten_spend_frees_its_fee_coin_at_once(void)
 	CHECK(wallet_fee_coin(n.wallet, 10000, NULL, 0, &coin) == 0);
 
 	CHECK(db_begin(n.db));
-	CHECK_MSG(wallet_forget_spend(n.wallet, &txid, err, sizeof(err)), "%s", err);
+	CHECK(wallet_forget_spend(n.wallet, &txid, "its HTLC output was spent"));
 	CHECK(db_commit(n.db));
 	CHECK(wallet_tx_load(n.wallet, &txid) == NULL);
 	/* Free again: the next HTLC transaction may take it now. */
@@ -1531,8 +1531,7 @@ int main(void)
 	RUN(test_bump_spends_the_foreign_input_and_a_confirmed_coin);
 	RUN(test_bump_uses_only_confirmed_coins);
 	RUN(test_spend_keeps_the_emergency_reserve);
-	RUN_TODO(test_forgotten_spend_frees_its_fee_coin_at_once,
-		 "an abandoned fee coin stays reserved for WALLET_RESERVATION_BLOCKS");
+	RUN(test_forgotten_spend_frees_its_fee_coin_at_once);
 	crypto_secp_context_destroy(secp);
 	char command[300];
 	snprintf(command, sizeof(command), "rm -rf %s", test_dir);
