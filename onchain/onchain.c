@@ -168,7 +168,7 @@ void onchain_free(struct onchain *oc)
 	free(oc->reported);
 	free(oc->known);
 	for (size_t i = 0; i < oc->num_pending; i++)
-		bitcoin_tx_free(oc->pending[i]);
+		bitcoin_tx_free(oc->pending[i].tx);
 	free(oc->pending);
 	free(oc);
 }

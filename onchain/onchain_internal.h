@@ -60,6 +60,22 @@ struct onchain_report {
 	struct bitcoin_outpoint outpoint;	/* DUST */
 };
 
+/* A transaction handed over, not yet confirmed or beaten, and what a
+ * replacement of it must beat (BIP125). */
+struct onchain_pending {
+	struct bitcoin_tx *tx;
+	/* The tip when the first version of it was handed over: its fee
+	 * schedule starts there (onchain_sweep_feerate). */
+	uint32_t since;
+	/* The absolute fee it pays and the feerate it was built at (0:
+	 * unknown, from a version 1 snapshot: never replaced). */
+	uint64_t fee_sat;
+	uint32_t feerate_perkw;
+	/* An option_anchors HTLC transaction: its wallet fee coin's value
+	 * (its last input), 0 if none. */
+	uint64_t fee_coin_sat;
+};
+
 struct onchain {
 	const secp256k1_context *ctx;
 	struct channel_onchain_view view;	/* deep copy */
@@ -88,8 +104,10 @@ struct onchain {
 	/* Transactions handed over and not yet confirmed or beaten (stored:
 	 * after a restart the same ones go out again, not new ones at
 	 * another feerate).  An output one of them spends gets no other
-	 * transaction, except the penalty, signed again at every block. */
-	struct bitcoin_tx **pending;
+	 * transaction but a replacement paying more as its deadline nears
+	 * (onchain_sweep_feerate), or the penalty, signed again at every
+	 * block. */
+	struct onchain_pending *pending;
 	size_t num_pending;
 };
 
@@ -126,6 +144,9 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 		    const struct onchain_feerates *feerates);
 /* Hands over the pending transactions again (a restart, a reorg). */
 void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx);
+/* A version 1 snapshot's pending transaction: its fee from the tracked
+ * outputs it spends (0 if one is not tracked: a fee coin). */
+uint64_t onchain_pending_fee(struct onchain *oc, const struct bitcoin_tx *tx);
 /* The height from which out can be spent by us (0: when the preimage is
  * known; UINT32_MAX: never). */
 uint32_t onchain_spendable_height(const struct onchain *oc,

@@ -265,6 +265,14 @@ int wallet_fee_coin(struct wallet *wallet, uint64_t min_sat,
 		    const struct bitcoin_outpoint *exclude, size_t num_exclude,
 		    struct wallet_fee_coin *coin);
 
+/* The coin of ours at outpoint (P2WPKH), spent or not: the one a
+ * transaction wallet_record_spend recorded took, for its replacement
+ * (which pays more fee from it, with less change).
+ * Returns: 1 with *coin, 0 if it is not ours or not P2WPKH, -1 on a
+ * database error. */
+int wallet_fee_coin_at(struct wallet *wallet, const struct bitcoin_outpoint *outpoint,
+		       struct wallet_fee_coin *coin);
+
 /* tx, built and signed elsewhere, spends coins of ours: it is stored as
  * an unconfirmed transaction of ours, those coins taken by it and
  * reserved for WALLET_RESERVATION_BLOCKS, its outputs paying our scripts

@@ -81,6 +81,28 @@ int wallet_fee_coin(struct wallet *wallet, uint64_t min_sat,
 	return 1;
 }
 
+int wallet_fee_coin_at(struct wallet *wallet, const struct bitcoin_outpoint *outpoint,
+		       struct wallet_fee_coin *coin)
+{
+	struct wallet_store_coin found;
+	struct bip32_key key;
+	int rc = wallet_store_coin(wallet->db, outpoint, &found);
+
+	if (rc <= 0)
+		return rc;
+	if (found.path.type != WALLET_P2WPKH || !script_is_p2wpkh(found.script, found.script_len))
+		return 0;
+	if (!wallet_keys_derive(wallet->secp, &key, &wallet->keys, &found.path))
+		return -1;
+	memset(coin, 0, sizeof(*coin));
+	coin->outpoint = found.outpoint;
+	coin->amount_sat = found.amount_sat;
+	memcpy(coin->script, found.script, sizeof(coin->script));
+	coin->key = key.privkey;
+	bip32_key_wipe(&key);
+	return 1;
+}
+
 bool wallet_record_spend(struct wallet *wallet, const struct bitcoin_tx *tx, char *err,
 			 size_t errlen)
 {

@@ -274,6 +274,42 @@ static int output_of(const struct onchain *oc, enum onchain_output_kind kind, si
 	return -1;
 }
 
+/* The outpoint of the resolver's output i. */
+static struct bitcoin_outpoint outpoint_of(const struct onchain *oc, int i)
+{
+	struct onchain_output_info info;
+
+	onchain_get_output(oc, (size_t)i, &info);
+	return info.outpoint;
+}
+
+/* The last handed-over transaction spending op (its latest replacement),
+ * or NULL; *versions (if not NULL): how many different ones spent it. */
+static struct bitcoin_tx *last_spending(const struct run *r, const struct bitcoin_outpoint *op,
+					size_t *versions)
+{
+	struct bitcoin_tx *last = NULL;
+	struct bitcoin_txid seen[MAX_SEEN], txid;
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->num_sent; i++)
+		for (size_t j = 0; j < r->sent[i]->num_inputs; j++) {
+			const struct bitcoin_outpoint *in = &r->sent[i]->inputs[j].prevout;
+			bool dup = false;
+			if (in->vout != op->vout || !bitcoin_txid_eq(&in->txid, &op->txid))
+				continue;
+			last = r->sent[i];
+			bitcoin_tx_txid(&txid, last);
+			for (size_t k = 0; k < n; k++)
+				dup |= bitcoin_txid_eq(&seen[k], &txid);
+			if (!dup)
+				seen[n++] = txid;
+		}
+	if (versions)
+		*versions = n;
+	return last;
+}
+
 /* The fee a sweep pays at feerate_perkw: its weight with 73-byte
  * signatures. */
 static uint64_t sweep_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw)
@@ -384,12 +420,16 @@ static void test_remote_commitment(void)
 	struct world w;
 	struct run r;
 	struct bitcoin_tx *commit, *claim, *timeout;
+	struct bitcoin_outpoint a_op, b_op;
+	size_t versions;
 
 	world_open(&w);
 	run_init(&r, &w, 0);
 	commit = channel_signed_commitment(w.p.node[1].ch);
 	run_block(&r, 100, &commit, 1);
 	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REMOTE);
+	a_op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT, 0));
+	b_op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_SUCCESS, 0));
 	/* to_remote pays our payment_basepoint: the wallet's. */
 	CHECK(output_of(r.oc, ONCHAIN_OUT_WALLET, 0) >= 0);
 	CHECK(output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_SUCCESS, 0) >= 0);
@@ -403,12 +443,17 @@ static void test_remote_commitment(void)
 	CHECK(claim && world_verify(&w, claim));
 	CHECK(claim && claim->outputs[0].amount_sat == 40000 - sweep_fee(claim, 2500));
 
-	/* A (ours) after its expiry: the script's CLTV checks locktime. */
+	/* A (ours) after its expiry: the script's CLTV checks locktime.
+	 * Meanwhile the claim of B is replaced as its deadline (B's expiry)
+	 * nears. */
 	run_until(&r, 500);
-	CHECK(r.num_sent == 1);
+	CHECK(last_spending(&r, &a_op, NULL) == NULL);
+	CHECK(last_spending(&r, &b_op, &versions) && versions > 1 && versions == r.num_sent);
+	claim = last_spending(&r, &b_op, NULL);
+	CHECK(claim && world_verify(&w, claim));
 	run_until(&r, 501);
-	CHECK(r.num_sent == 2);
-	timeout = last_sent(&r);
+	timeout = last_spending(&r, &a_op, &versions);
+	CHECK(versions == 1);
 	CHECK(timeout && world_verify(&w, timeout) && timeout->locktime == 501);
 	CHECK(timeout && timeout->outputs[0].amount_sat == 50000 - sweep_fee(timeout, 2500));
 	/* A locktime one lower fails the script. */
@@ -827,10 +872,12 @@ static void test_pending_sweep_survives_restart(void)
 	CHECK(r.num_sent == 1);
 	if (r.num_sent != 1)
 		goto out;
-	bitcoin_tx_txid(&sent, last_sent(&r));
+	/* The estimate rises: replaced once at the next block, then that one
+	 * stands (its schedule is flat: normal is now above urgent). */
 	r.rates.normal_perkw = 5000;
 	run_until(&r, 250);
-	CHECK(r.num_sent == 1);
+	CHECK(r.num_sent == 2);
+	bitcoin_tx_txid(&sent, last_sent(&r));
 	memset(&setup, 0, sizeof(setup));
 	setup.ctx = w.p.ctx;
 	setup.secrets = &w.p.node[0].secrets;
@@ -1047,10 +1094,16 @@ static void test_anchors_remote_commitment(void)
 	CHECK(claim && !refused_with_sequence(&w, claim, &htlc_key, 1));
 	CHECK(claim && refused_with_sequence(&w, claim, &htlc_key, 0));
 
-	/* A (ours) after its expiry, nSequence 1 and locktime 501. */
+	/* A (ours) after its expiry, nSequence 1 and locktime 501 (B's claim
+	 * replaced meanwhile). */
 	run_until(&r, 501);
-	CHECK(r.num_sent == 3);
-	timeout = last_sent(&r);
+	{
+		struct bitcoin_outpoint a_op = outpoint_of(r.oc, output_of(r.oc,
+						ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT, 0));
+		timeout = last_spending(&r, &a_op, NULL);
+		claim = last_spending(&r, &claim->inputs[0].prevout, NULL);
+	}
+	CHECK(claim && world_verify(&w, claim) && claim->inputs[0].sequence == 1);
 	CHECK(timeout && world_verify(&w, timeout) && timeout->locktime == 501);
 	CHECK(timeout && timeout->inputs[0].sequence == 1);
 	CHECK(timeout && timeout->outputs[0].amount_sat == 50000 - sweep_fee(timeout, 2500));
