@@ -55,8 +55,8 @@
  * replacement spends the same outputs and goes out only when it pays at
  * least BIP125's minimum over the one it replaces (rule 3: more absolute
  * fee; rule 4: at least the incremental relay feerate times its own
- * size more); one that would leave dust is not made, so the fee stops at
- * the cap.  Every input signals BIP125 (nSequence below 0xfffffffe: a
+ * size more), so the last version may stay below the cap by less than
+ * that step; one that would leave dust is not made.  Every input signals BIP125 (nSequence below 0xfffffffe: a
  * CSV-locked input's nSequence is its delay, which does).  Our
  * HTLC-timeout/-success transactions of a channel without
  * option_anchors are signed by the peer at the commitment's feerate
