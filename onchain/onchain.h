@@ -181,6 +181,10 @@ struct onchain_feerates {
 	/* option_anchors channels' HTLC transactions on our commitment (NULL:
 	 * none, they wait). */
 	const struct onchain_fee_source *fee_source;
+	/* The rates are the caller's fallbacks, not estimates (a restart
+	 * before the first answer): new transactions use them, but no
+	 * pending one is replaced on them. */
+	bool is_fallback;
 };
 
 enum onchain_event_type {

@@ -139,9 +139,13 @@ const struct preimage *onchain_find_preimage(const struct onchain *oc,
 					     const struct sha256 *hash);
 
 /* ---- onchain_sweep.c ---- */
-/* Hands over (to fx) every transaction the tip allows now. */
+/* Hands over (to fx) every transaction the tip allows now; if
+ * may_replace (a block was connected: a pending transaction stayed out
+ * of it), replaces the pending ones its fee schedule raised.  Not on a
+ * restart (the estimates may not be known yet), a preimage or a
+ * reorg. */
 void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
-		    const struct onchain_feerates *feerates);
+		    const struct onchain_feerates *feerates, bool may_replace);
 /* Hands over the pending transactions again (a restart, a reorg). */
 void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx);
 /* A version 1 snapshot's pending transaction: its fee from the tracked

@@ -701,7 +701,8 @@ static void refee(struct onchain *oc, struct onchain_effects *fx, struct onchain
 	if ((out->kind == ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT
 	     || out->kind == ONCHAIN_OUT_LOCAL_HTLC_SUCCESS) && !oc->view.params.option_anchors)
 		return;
-	if (!p->fee_sat || p->tx->num_inputs != (p->fee_coin_sat ? 2u : 1u))
+	if (!p->fee_sat || p->tx->num_inputs != (p->fee_coin_sat ? 2u : 1u)
+	    || feerates->is_fallback)
 		return;
 	feerate = onchain_sweep_feerate(start, end, p->since, deadline, oc->tip);
 	if (feerate <= p->feerate_perkw)
@@ -723,7 +724,7 @@ static void refee(struct onchain *oc, struct onchain_effects *fx, struct onchain
 }
 
 void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
-		    const struct onchain_feerates *feerates)
+		    const struct onchain_feerates *feerates, bool may_replace)
 {
 	if (!oc->num_log)
 		return;
@@ -744,7 +745,8 @@ void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
 			continue;
 		p = pending_for(oc, out);
 		if (p) {
-			refee(oc, fx, out, p, feerates);
+			if (may_replace)
+				refee(oc, fx, out, p, feerates);
 			continue;
 		}
 		deadline = sweep_plan(oc, out, feerates, &start, &end);

@@ -110,6 +110,8 @@ static struct onchain_feerates feerates_now(struct resolvers *rs)
 		.urgent_perkw = chain_feerate(rs->setup.chain, FEERATE_URGENT),
 		.normal_perkw = chain_feerate(rs->setup.chain, FEERATE_NORMAL),
 		.fee_source = &rs->fee_source,
+		.is_fallback = !chain_feerate_is_estimated(rs->setup.chain, FEERATE_URGENT)
+			|| !chain_feerate_is_estimated(rs->setup.chain, FEERATE_NORMAL),
 	};
 	rs->num_picked = 0;
 	return f;

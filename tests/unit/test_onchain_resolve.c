@@ -1653,6 +1653,40 @@ static void test_presigned_htlc_tx_not_replaced(void)
 	world_free(&w);
 }
 
+/* No replacement on the caller's fallback rates (a restart before the
+ * first estimate), nor on resuming: only at a block, on estimates. */
+static void test_no_replacement_on_fallback_rates(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+	struct bitcoin_outpoint op;
+	struct onchain_effects fx;
+	size_t idx[MAX_SEEN];
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_DELAYED, 0));
+	run_until(&r, 244);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 1);
+	r.rates.normal_perkw = 5000;
+	r.rates.is_fallback = true;
+	run_until(&r, 250);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 1);
+	r.rates.is_fallback = false;
+	onchain_effects_init(&fx);
+	onchain_resume(r.oc, &fx, &r.rates);
+	run_absorb(&r, &fx);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 1);
+	run_until(&r, 251);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 2);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
 /* The test wallet hands the same coin again for a replacement. */
 static bool test_wallet_same_coin(void *arg, const struct bitcoin_outpoint *op,
 				  struct onchain_fee_coin *coin)
@@ -1827,6 +1861,7 @@ int main(void)
 	RUN(test_to_local_sweep_replaced_until_its_deadline);
 	RUN(test_htlc_claim_replaced_up_to_its_cap);
 	RUN(test_presigned_htlc_tx_not_replaced);
+	RUN(test_no_replacement_on_fallback_rates);
 	RUN(test_anchors_htlc_tx_replaced_from_the_same_coin);
 	RUN(test_version_1_snapshot_loads);
 	return test_done();
