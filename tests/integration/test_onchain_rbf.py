@@ -11,8 +11,8 @@ from chainutil import BURN_ADDRESS, blockheight, find_tx, outputs, wait_synced
 from channelutil import FUNDING_SAT, PUSH_MSAT, chain_node, channel, mine, open_channel
 from ohmtest import wait_for
 from test_channels import chain_pair
-from test_onchain import (STATIC, TO_SELF_DELAY, close_unilaterally, commitment_fee, mempool,
-                          onchain, outpoint, spends, wait_mempool)
+from test_onchain import (STATIC, TO_SELF_DELAY, close_unilaterally, commitment_fee, fee_of,
+                          htlcs_both_ways, mempool, onchain, outpoint, spends, wait_mempool)
 
 # onchain/onchain.h ONCHAIN_SWEEP_DEADLINE_BLOCKS.
 SWEEP_DEADLINE_BLOCKS = 1008
@@ -121,3 +121,81 @@ def test_to_local_sweep_replaced_with_a_higher_fee(node_factory, devchain):
     # Confirmed: no more replacements.
     mine(devchain, 3, a)
     assert len(re.findall(r" replaces ", a.log())) == 1
+
+
+def test_anchors_htlc_success_replaced_from_the_same_coin(node_factory, devchain):
+    """option_anchors: our HTLC-success (zero-fee, a wallet coin pays its
+    fee) held out of blocks while the estimates rise is replaced by one
+    spending the same HTLC output and the same coin with less change; the
+    wallet forgets the first (its change gone, the coin spent by the
+    second only), and what the second pays is exactly the coin less its
+    change."""
+    a, b = chain_pair(node_factory, devchain)
+    c = chain_node(node_factory, devchain, "c", funded=True)
+    open_channel(a, b, devchain, others=(c,))
+    assert channel(a)["channel_type"]["bits"] == [12, 22]
+    _, y = htlcs_both_ways(a, b)
+    [y_in] = [h for h in channel(a)["htlcs"] if h["direction"] == "in"]
+    assert b.stop() == 0
+    commitment = close_unilaterally(a, b)
+    wait_for(lambda: commitment.txid() in devchain.rpc("getrawmempool"), 10,
+             what="a's commitment in the mempool")
+    mine(devchain, 1, a)
+    wait_synced(c, devchain)
+    view = wait_for(lambda: channel(a).get("onchain"), 10, what="a's resolver")
+    [htlc] = [o for o in view["outputs"] if o["kind"] == "our_htlc_success"]
+    txid, vout = outpoint(htlc["outpoint"])
+
+    since = blockheight(a)
+    a.rpc("dev-fulfillhtlc", [b.id, y_in["id"], y["preimage"]])
+    first = wait_mempool(devchain, lambda tx: spends(tx, txid, vout), "a's HTLC-success")
+    assert len(first.inputs) == 2 and first.outputs[0]["value"] == 20000
+    coin = (first.inputs[1]["txid"], first.inputs[1]["vout"])
+    [coin_out] = [o for o in outputs(a, True) if (o["txid"], o["output"]) == coin]
+    coin_sat = coin_out["amount_msat"] // 1000
+    first_fee = coin_sat - first.outputs[1]["value"]
+    wait_for(lambda: [o for o in outputs(a) if (o["txid"], o["output"]) == (first.txid(), 1)],
+             10, what="the first change in a's wallet")
+
+    withdrawn = [c.rpc("withdraw", [BURN_ADDRESS, 100000, "10000perkw", 0])["txid"]
+                 for _ in range(3)]
+    empty_block(devchain, a, withdrawn)
+    wait_for(lambda: estimates(a)[0] > 2 * first_fee * 1000 // first.weight(), 15,
+             interval=0.1, what="ohm to have the higher estimates")
+    urgent, _ = estimates(a)
+    empty_block(devchain, a)
+    found = wait_for(lambda: re.search(r"([0-9a-f]{64}) replaces " + first.txid()
+                                       + r" \(fee (\d+) sat at (\d+) perkw, deadline block (\d+)\)",
+                                       a.log()), 15, interval=0.1, what="the replacement")
+    second = wait_mempool(devchain, lambda tx: tx.txid() == found.group(1), "the replacement")
+    assert first.txid() not in devchain.rpc("getrawmempool")
+    tip = blockheight(a)
+    deadline = int(found.group(4))
+    assert deadline == y_in["expiry"]
+    # From the urgent estimate toward four times it at the HTLC's expiry.
+    rate = urgent + 3 * urgent * (tip - since) // (deadline - since)
+    assert int(found.group(3)) == rate
+    # The same HTLC output and coin; the HTLC's value whole; less change.
+    assert [(i["txid"], i["vout"]) for i in second.inputs] == [(txid, vout), coin]
+    assert second.inputs[0]["sequence"] == 1
+    assert second.outputs[0]["value"] == 20000
+    second_fee = coin_sat - second.outputs[1]["value"]
+    assert second_fee == int(found.group(2))
+    assert second_fee >= first_fee + second.vsize()
+    # The wallet forgot the first: its change is gone, the coin spent by
+    # the second, whose change is ours.
+    wait_for(lambda: [o for o in outputs(a) if (o["txid"], o["output"]) == (second.txid(), 1)],
+             10, what="the second change in a's wallet")
+    assert not [o for o in outputs(a, True) if o["txid"] == first.txid()]
+    txids = [t["hash"] for t in a.rpc("listtransactions")["transactions"]]
+    assert second.txid() in txids and first.txid() not in txids
+
+    mine(devchain, 1, a)
+    height, confirmed = find_tx(devchain, second.txid())
+    assert fee_of(devchain, confirmed) == second_fee
+    change = wait_for(lambda: [o for o in outputs(a) if (o["txid"], o["output"]) ==
+                               (second.txid(), 1) and o["status"] == "confirmed"], 10,
+                      what="the change confirmed")
+    assert change[0]["amount_msat"] // 1000 == coin_sat - second_fee
+    [ours] = [o for o in onchain(a)["outputs"] if o["kind"] == "our_htlc_success"]
+    assert ours["resolved"] is True and ours["resolved_by"] == second.txid()
