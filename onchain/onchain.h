@@ -68,10 +68,11 @@
  * option_anchors (BOLT #3): every spend of an HTLC output of a commitment
  * by its counterparty waits one block (nSequence 1); our HTLC-timeout and
  * HTLC-success transactions get their fee from a wallet coin the caller
- * hands over (feerates->fee_source) at the urgent feerate, with a change
- * output to the sweep script (the wallet must take that coin when the
- * transaction is handed over: it spends an input not the resolver's, see
- * onchain_broadcast's fee_coin); the anchor outputs are
+ * hands over (feerates->fee_source) at the urgent feerate first (then
+ * replaced from the same coin with less change, as the sweeps are), with
+ * a change output to the sweep script (the wallet must take that coin
+ * when the transaction is handed over: it spends an input not the
+ * resolver's, see onchain_broadcast's fee_coin); the anchor outputs are
  * left (ONCHAIN_OUT_ANCHOR, resolved from the start: the CPFP of our
  * commitment is the broadcaster's business, and after 16 blocks anyone
  * may sweep them).
