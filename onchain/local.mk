@@ -3,7 +3,8 @@
 noinst_LIBRARIES += onchain/libohmonchain.a
 onchain_libohmonchain_a_SOURCES = \
 	onchain/onchain.c onchain/onchain.h onchain/onchain_internal.h \
-	onchain/onchain_classify.c onchain/onchain_sweep.c onchain/onchain_serialize.c
+	onchain/onchain_classify.c onchain/onchain_sweep.c onchain/onchain_pending.c \
+	onchain/onchain_serialize.c
 
 # Each spend's witness is run through ohm-devchain's script interpreter.
 check_PROGRAMS += tests/unit/test_onchain_resolve

@@ -168,7 +168,7 @@ void onchain_free(struct onchain *oc)
 	free(oc->reported);
 	free(oc->known);
 	for (size_t i = 0; i < oc->num_pending; i++)
-		bitcoin_tx_free(oc->pending[i]);
+		bitcoin_tx_free(oc->pending[i].tx);
 	free(oc->pending);
 	free(oc);
 }
@@ -361,10 +361,11 @@ static void snapshot(struct onchain *oc, struct onchain_effects *fx)
 	fx->snapshot = wirebuf_take(buf, &fx->snapshot_len);
 }
 
+/* may_replace: a block was connected (see onchain_decide). */
 static void step_done(struct onchain *oc, struct onchain_effects *fx,
-		      const struct onchain_feerates *feerates)
+		      const struct onchain_feerates *feerates, bool may_replace)
 {
-	onchain_decide(oc, fx, feerates);
+	onchain_decide(oc, fx, feerates, may_replace);
 	emit_events(oc, fx);
 	snapshot(oc, fx);
 }
@@ -389,7 +390,7 @@ void onchain_block_connected(struct onchain *oc, struct onchain_effects *fx,
 			onchain_apply_spend(oc, &oc->log[oc->num_log - 1]);
 		}
 	}
-	step_done(oc, fx, feerates);
+	step_done(oc, fx, feerates, true);
 }
 
 void onchain_block_disconnected(struct onchain *oc, struct onchain_effects *fx,
@@ -402,7 +403,7 @@ void onchain_block_disconnected(struct onchain *oc, struct onchain_effects *fx,
 	oc->num_log = keep;
 	oc->tip = height ? height - 1 : 0;
 	onchain_rebuild(oc);
-	step_done(oc, fx, feerates);
+	step_done(oc, fx, feerates, false);
 	/* What was handed over may be valid again. */
 	onchain_resend_pending(oc, fx);
 }
@@ -418,13 +419,13 @@ void onchain_add_preimage(struct onchain *oc, struct onchain_effects *fx,
 		return;
 	oc->preimages = oh_realloc(oc->preimages, (oc->num_preimages + 1) * sizeof(*oc->preimages));
 	oc->preimages[oc->num_preimages++] = *preimage;
-	step_done(oc, fx, feerates);
+	step_done(oc, fx, feerates, false);
 }
 
 void onchain_resume(struct onchain *oc, struct onchain_effects *fx,
 		    const struct onchain_feerates *feerates)
 {
-	step_done(oc, fx, feerates);
+	step_done(oc, fx, feerates, false);
 	onchain_resend_pending(oc, fx);
 }
 

@@ -18,7 +18,7 @@
  *      chain: fail it upstream; dust left; everything resolved);
  *   3. then broadcast fx->txs (each with the height by which it must
  *      confirm).  A transaction may be handed over again, or replaced by
- *      one paying more (the penalty), at a later block.
+ *      one paying more (BIP125), at a later block.
  *
  * The close is classified (enum onchain_close) and each output followed:
  *
@@ -46,16 +46,33 @@
  * spent (or left as dust, or not ours) and the last resolving transaction
  * is ONCHAIN_IRREVOCABLE_DEPTH deep (BOLT #5).
  *
+ * Fees (issue 13: "each sweep pays a fee from estimatesmartfee for a
+ * deadline ... and is replaced (RBF) with a higher fee when it is not
+ * confirmed in time"): a sweep first pays the estimate for its kind and
+ * is signed again at each block it stays unconfirmed, its feerate
+ * rising along onchain_sweep_feerate's schedule toward its cap as its
+ * deadline nears, as Core Lightning and LND's sweepers do.  A
+ * replacement spends the same outputs and goes out only when it pays at
+ * least BIP125's minimum over the one it replaces (rule 3: more absolute
+ * fee; rule 4: at least the incremental relay feerate times its own
+ * size more), so the last version may stay below the cap by less than
+ * that step; one that would leave dust is not made.  Every input signals BIP125 (nSequence below 0xfffffffe: a
+ * CSV-locked input's nSequence is its delay, which does).  Our
+ * HTLC-timeout/-success transactions of a channel without
+ * option_anchors are signed by the peer at the commitment's feerate
+ * (SIGHASH_ALL): they cannot be replaced and go out once.
+ *
  * The engine is pure: no I/O, no clock; it owns what it allocates and
  * onchain_free() wipes its secrets.
  *
  * option_anchors (BOLT #3): every spend of an HTLC output of a commitment
  * by its counterparty waits one block (nSequence 1); our HTLC-timeout and
  * HTLC-success transactions get their fee from a wallet coin the caller
- * hands over (feerates->fee_source) at the urgent feerate, with a change
- * output to the sweep script (the wallet must take that coin when the
- * transaction is handed over: it spends an input not the resolver's, see
- * onchain_broadcast's fee_coin); the anchor outputs are
+ * hands over (feerates->fee_source) at the urgent feerate first (then
+ * replaced from the same coin with less change, as the sweeps are), with
+ * a change output to the sweep script (the wallet must take that coin
+ * when the transaction is handed over: it spends an input not the
+ * resolver's, see onchain_broadcast's fee_coin); the anchor outputs are
  * left (ONCHAIN_OUT_ANCHOR, resolved from the start: the CPFP of our
  * commitment is the broadcaster's business, and after 16 blocks anyone
  * may sweep them).
@@ -91,6 +108,12 @@
 /* The penalty's feerate grows to at most this many times the urgent
  * estimate while it waits. */
 #define ONCHAIN_PENALTY_MAX_BUMP 10
+/* An HTLC claim's feerate grows from the urgent estimate to at most this
+ * many times it at its deadline (to_local and to_remote sweeps: from the
+ * normal estimate to the urgent one). */
+#define ONCHAIN_HTLC_MAX_BUMP 4
+/* BIP125 rule 4 with Bitcoin Core's -incrementalrelayfee (1 sat/vB). */
+#define ONCHAIN_INCREMENTAL_RELAY_PERKW 250
 
 enum onchain_close {
 	ONCHAIN_CLOSE_UNKNOWN,		/* not seen yet, or none we recognise */
@@ -145,6 +168,11 @@ struct onchain_fee_source {
 	 * before in this call of the resolver.  Returns: false if the wallet
 	 * has none (the HTLC transaction waits for the next block). */
 	bool (*get_coin)(void *arg, uint64_t min_sat, struct onchain_fee_coin *coin);
+	/* Fills coin with the coin at outpoint (one handed out before, spent
+	 * by the transaction a replacement replaces).  Returns: false if it
+	 * is not the wallet's (the transaction is not replaced). */
+	bool (*get_same_coin)(void *arg, const struct bitcoin_outpoint *outpoint,
+			      struct onchain_fee_coin *coin);
 	void *arg;
 };
 
@@ -154,6 +182,10 @@ struct onchain_feerates {
 	/* option_anchors channels' HTLC transactions on our commitment (NULL:
 	 * none, they wait). */
 	const struct onchain_fee_source *fee_source;
+	/* The rates are the caller's fallbacks, not estimates (a restart
+	 * before the first answer): new transactions use them, but no
+	 * pending one is replaced on them. */
+	bool is_fallback;
 };
 
 enum onchain_event_type {
@@ -186,6 +218,14 @@ struct onchain_broadcast {
 	 * to the sweep script (its last output). */
 	bool has_fee_coin;
 	struct bitcoin_outpoint fee_coin;
+	/* It replaces (BIP125) the pending transaction replaces, which the
+	 * caller forgets (if it had a fee coin, it is in fx->abandoned). */
+	bool is_replacement;
+	struct bitcoin_txid replaces;
+	/* The fee it pays, at feerate_perkw (0, 0: not the resolver's to
+	 * choose, a pre-signed HTLC transaction). */
+	uint64_t fee_sat;
+	uint32_t feerate_perkw;
 };
 
 struct onchain_effects {
@@ -196,8 +236,10 @@ struct onchain_effects {
 	struct onchain_broadcast *txs;
 	size_t num_txs;
 	/* Transactions handed over with a wallet fee coin that can no longer
-	 * confirm (another spent their HTLC output, or a reorg took what they
-	 * spend): the wallet forgets them, and the coin is free again. */
+	 * confirm (another spent their HTLC output, a reorg took what they
+	 * spend, or a replacement in fx->txs replaces them): the wallet
+	 * forgets them before recording fx->txs, and the coin is free
+	 * again at once. */
 	struct bitcoin_txid *abandoned;
 	size_t num_abandoned;
 };
@@ -254,6 +296,15 @@ void onchain_add_preimage(struct onchain *oc, struct onchain_effects *fx,
  * every signature (the first witness item) counted as 73 bytes, rounded
  * up. */
 uint64_t onchain_sweep_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw);
+
+/* The feerate of a sweep first handed over at tip since, due by
+ * deadline, at tip: start_perkw at since, rising linearly to end_perkw
+ * at deadline and staying there after (end_perkw below start_perkw
+ * counts as start_perkw).  For to_local (and to_remote) sweeps start is
+ * the normal estimate and end the urgent one; for HTLC claims start is
+ * the urgent estimate and end ONCHAIN_HTLC_MAX_BUMP times it. */
+uint32_t onchain_sweep_feerate(uint32_t start_perkw, uint32_t end_perkw, uint32_t since,
+			       uint32_t deadline, uint32_t tip);
 
 /* After a restart: hands over again every transaction the tip allows
  * (what was handed over before may never have left). */

@@ -1,6 +1,7 @@
 /* The resolver's own view of struct onchain, shared by onchain.c (the
  * transactions seen, events), onchain_classify.c (what the close and each
- * spend mean), onchain_sweep.c (the transactions we sign) and
+ * spend mean), onchain_sweep.c (the transactions we sign),
+ * onchain_pending.c (those handed over, and their replacements) and
  * onchain_serialize.c.
  *
  * What is stored is what the chain taught (log: the closing transaction
@@ -60,6 +61,22 @@ struct onchain_report {
 	struct bitcoin_outpoint outpoint;	/* DUST */
 };
 
+/* A transaction handed over, not yet confirmed or beaten, and what a
+ * replacement of it must beat (BIP125). */
+struct onchain_pending {
+	struct bitcoin_tx *tx;
+	/* The tip when the first version of it was handed over: its fee
+	 * schedule starts there (onchain_sweep_feerate). */
+	uint32_t since;
+	/* The absolute fee it pays and the feerate it was built at (0:
+	 * unknown, from a version 1 snapshot: never replaced). */
+	uint64_t fee_sat;
+	uint32_t feerate_perkw;
+	/* An option_anchors HTLC transaction: its wallet fee coin's value
+	 * (its last input), 0 if none. */
+	uint64_t fee_coin_sat;
+};
+
 struct onchain {
 	const secp256k1_context *ctx;
 	struct channel_onchain_view view;	/* deep copy */
@@ -88,8 +105,10 @@ struct onchain {
 	/* Transactions handed over and not yet confirmed or beaten (stored:
 	 * after a restart the same ones go out again, not new ones at
 	 * another feerate).  An output one of them spends gets no other
-	 * transaction, except the penalty, signed again at every block. */
-	struct bitcoin_tx **pending;
+	 * transaction but a replacement paying more as its deadline nears
+	 * (onchain_sweep_feerate), or the penalty, signed again at every
+	 * block. */
+	struct onchain_pending *pending;
 	size_t num_pending;
 };
 
@@ -121,14 +140,37 @@ const struct preimage *onchain_find_preimage(const struct onchain *oc,
 					     const struct sha256 *hash);
 
 /* ---- onchain_sweep.c ---- */
-/* Hands over (to fx) every transaction the tip allows now. */
+/* Hands over (to fx) every transaction the tip allows now; if
+ * may_replace (a block was connected: a pending transaction stayed out
+ * of it), replaces the pending ones its fee schedule raised.  Not on a
+ * restart (the estimates may not be known yet), a preimage or a
+ * reorg. */
 void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
-		    const struct onchain_feerates *feerates);
-/* Hands over the pending transactions again (a restart, a reorg). */
-void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx);
+		    const struct onchain_feerates *feerates, bool may_replace);
 /* The height from which out can be spent by us (0: when the preimage is
  * known; UINT32_MAX: never). */
 uint32_t onchain_spendable_height(const struct onchain *oc,
 				  const struct onchain_out *out);
+
+/* ---- onchain_pending.c ---- */
+/* Hands over the pending transactions again (a restart, a reorg). */
+void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx);
+/* The pending transaction spending out, or NULL. */
+struct onchain_pending *onchain_pending_for(struct onchain *oc, const struct onchain_out *out);
+/* Forgets the pending transactions that can no longer confirm, or did
+ * (those with a wallet fee coin that did not: to fx->abandoned). */
+void onchain_prune_pending(struct onchain *oc, struct onchain_effects *fx);
+/* Hands tx over (takes it) and keeps it pending with meta's fee, instead
+ * of any pending one it conflicts with (abandoned if it had a fee
+ * coin). */
+void onchain_hand_over(struct onchain *oc, struct onchain_effects *fx, struct bitcoin_tx *tx,
+		       uint32_t deadline, enum onchain_output_kind kind,
+		       const struct onchain_pending *meta);
+/* Whether fee_sat, at weight, may replace old_fee_sat (BIP125 rules 3
+ * and 4). */
+bool onchain_replacement_pays_enough(uint64_t fee_sat, size_t weight, uint64_t old_fee_sat);
+/* A version 1 snapshot's pending transaction: its fee from the tracked
+ * outputs it spends (0 if one is not tracked: a fee coin). */
+uint64_t onchain_pending_fee(struct onchain *oc, const struct bitcoin_tx *tx);
 
 #endif /* OHM_ONCHAIN_INTERNAL_H */

@@ -1,6 +1,6 @@
 /* The resolver's database form: one blob, written after every step.
  *
- * Big-endian, with the wire/ codecs (version 1):
+ * Big-endian, with the wire/ codecs (version 2):
  *
  *   u32 magic "ohmo", u16 version, u32 tip
  *   the view: 32 funding txid, u32 vout, u64 funding_sat, u8 opener,
@@ -15,8 +15,13 @@
  *   u32 n + n x (u32 height, u32 len + the transaction with witnesses)
  *   u32 n + n x 32 preimage
  *   u32 n + n x (u8 type, u64 htlc_id, 32 txid, u32 vout)
- *   u32 n + n x (u32 len + a pending transaction with witnesses)
+ *   u32 n + n x (u32 len + a pending transaction with witnesses,
+ *     u32 since, u64 fee_sat, u32 feerate_perkw, u64 fee_coin_sat)
  *   u32 n + n x HTLC (the known ones)
+ *
+ * Version 1 (still read) has only the pending transactions: each is
+ * taken as first handed over at the stored tip, its fee counted from the
+ * outputs it spends (one with a wallet fee coin is never replaced).
  *
  * Not stored: our secrets and the sweep script (the caller has them), and
  * what is derived from the transactions (onchain_rebuild). */
@@ -30,7 +35,7 @@
 #include "wire/wire.h"
 
 #define ONCHAIN_MAGIC 0x6f686d6fu	/* "ohmo" */
-#define ONCHAIN_VERSION 1
+#define ONCHAIN_VERSION 2
 
 static void put_pubkey(struct wirebuf *out, const struct onchain *oc, const struct pubkey *pk)
 {
@@ -129,8 +134,13 @@ void onchain_serialize(struct wirebuf *out, const struct onchain *oc)
 		towire_u32(out, oc->reported[i].outpoint.vout);
 	}
 	towire_u32(out, (uint32_t)oc->num_pending);
-	for (size_t i = 0; i < oc->num_pending; i++)
-		put_tx(out, oc->pending[i]);
+	for (size_t i = 0; i < oc->num_pending; i++) {
+		put_tx(out, oc->pending[i].tx);
+		towire_u32(out, oc->pending[i].since);
+		towire_u64(out, oc->pending[i].fee_sat);
+		towire_u32(out, oc->pending[i].feerate_perkw);
+		towire_u64(out, oc->pending[i].fee_coin_sat);
+	}
 	towire_u32(out, (uint32_t)oc->num_known);
 	for (size_t i = 0; i < oc->num_known; i++)
 		put_htlc(out, &oc->known[i]);
@@ -271,9 +281,10 @@ struct onchain *onchain_deserialize(const struct onchain_setup *setup, const uin
 	struct reader r = { .ctx = setup->ctx, .cursor = data, .max = len };
 	struct onchain *oc = onchain_alloc(setup);
 	size_t n;
+	uint16_t version = 0;
 
 	if (fromwire_u32(&r.cursor, &r.max) != ONCHAIN_MAGIC
-	    || fromwire_u16(&r.cursor, &r.max) != ONCHAIN_VERSION)
+	    || (version = fromwire_u16(&r.cursor, &r.max)) < 1 || version > ONCHAIN_VERSION)
 		bad(&r, "not an on-chain resolver of a version we know");
 	oc->tip = fromwire_u32(&r.cursor, &r.max);
 	get_view(&r, &oc->view);
@@ -308,10 +319,19 @@ struct onchain *onchain_deserialize(const struct onchain_setup *setup, const uin
 	n = get_count(&r, fromwire_u32(&r.cursor, &r.max), 4);
 	oc->pending = oh_calloc(n + 1, sizeof(*oc->pending));
 	for (size_t i = 0; i < n && r.cursor; i++) {
+		struct onchain_pending *p = &oc->pending[oc->num_pending];
 		struct bitcoin_tx *tx = get_tx(&r);
 		if (!tx)
 			break;
-		oc->pending[oc->num_pending++] = tx;
+		p->tx = tx;
+		p->since = oc->tip;
+		if (version >= 2) {
+			p->since = fromwire_u32(&r.cursor, &r.max);
+			p->fee_sat = fromwire_u64(&r.cursor, &r.max);
+			p->feerate_perkw = fromwire_u32(&r.cursor, &r.max);
+			p->fee_coin_sat = fromwire_u64(&r.cursor, &r.max);
+		}
+		oc->num_pending++;
 	}
 	/* The setup's are ignored: the snapshot has them. */
 	free(oc->known);
@@ -324,5 +344,8 @@ struct onchain *onchain_deserialize(const struct onchain_setup *setup, const uin
 		return NULL;
 	}
 	onchain_rebuild(oc);
+	if (version < 2)
+		for (size_t i = 0; i < oc->num_pending; i++)
+			oc->pending[i].fee_sat = onchain_pending_fee(oc, oc->pending[i].tx);
 	return oc;
 }

@@ -149,16 +149,21 @@ static bool sign_all(const struct onchain *oc, struct bitcoin_tx *tx,
 	return true;
 }
 
-uint64_t onchain_sweep_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw)
+/* tx's weight with each signature counted at its largest (72 bytes DER
+ * and the sighash byte), so re-signing cannot change the fee. */
+static size_t sweep_weight(const struct bitcoin_tx *tx)
 {
 	size_t weight = bitcoin_tx_weight(tx);
 
-	/* Each signature counted at its largest (72 bytes DER and the
-	 * sighash byte), so re-signing cannot change the fee. */
 	for (size_t i = 0; i < tx->num_inputs; i++)
 		if (tx->inputs[i].num_witness && tx->inputs[i].witness[0].len < 73)
 			weight += 73 - tx->inputs[i].witness[0].len;
-	return ((uint64_t)feerate_perkw * weight + 999) / 1000;
+	return weight;
+}
+
+uint64_t onchain_sweep_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw)
+{
+	return ((uint64_t)feerate_perkw * sweep_weight(tx) + 999) / 1000;
 }
 
 /* A transaction spending ins to the sweep script at feerate_perkw.
@@ -259,24 +264,36 @@ static bool sign_anchor_htlc_tx(const struct onchain *oc, struct bitcoin_tx *tx,
 	return true;
 }
 
+/* tx's weight with each signature counted at 73 bytes. */
+static size_t anchor_htlc_weight(const struct bitcoin_tx *tx)
+{
+	return bitcoin_tx_weight(tx) + (73 - tx->inputs[0].witness[1].len)
+		+ (73 - tx->inputs[0].witness[2].len) + (73 - tx->inputs[1].witness[0].len);
+}
+
 /* The fee tx pays at feerate_perkw, each signature counted at 73 bytes. */
 static uint64_t anchor_htlc_fee(const struct bitcoin_tx *tx, uint32_t feerate_perkw)
 {
-	size_t weight = bitcoin_tx_weight(tx);
-
-	weight += (73 - tx->inputs[0].witness[1].len) + (73 - tx->inputs[0].witness[2].len)
-		+ (73 - tx->inputs[1].witness[0].len);
-	return ((uint64_t)feerate_perkw * weight + 999) / 1000;
+	return ((uint64_t)feerate_perkw * anchor_htlc_weight(tx) + 999) / 1000;
 }
 
+/* What a transaction we build pays. */
+struct built {
+	uint64_t fee_sat;
+	uint64_t fee_coin_sat;		/* its wallet fee coin's value, or 0 */
+};
+
 /* An option_anchors HTLC transaction of ours, its fee paid by a wallet
- * coin at the urgent feerate (BOLT #3: "HTLC-timeout and HTLC-success
- * ... zero fee", the peer signs SIGHASH_SINGLE|SIGHASH_ANYONECANPAY so
- * inputs and outputs can be added).  Returns: NULL if the wallet has no
- * coin for it. */
+ * coin at feerate_perkw (BOLT #3: "HTLC-timeout and HTLC-success ... zero
+ * fee", the peer signs SIGHASH_SINGLE|SIGHASH_ANYONECANPAY so inputs and
+ * outputs can be added): a new coin, or same_coin (the one of the version
+ * it replaces, with less change).  Returns: NULL if the wallet has no
+ * coin for it, or the coin cannot pay it. */
 static struct bitcoin_tx *anchor_htlc_tx(const struct onchain *oc, const struct onchain_out *out,
 					 const struct preimage *preimage,
-					 const struct onchain_feerates *feerates)
+					 const struct onchain_feerates *feerates,
+					 uint32_t feerate_perkw,
+					 const struct bitcoin_outpoint *same_coin, struct built *built)
 {
 	const struct onchain_fee_source *source = feerates->fee_source;
 	const struct commitment_output *co = &oc->closing_c->outputs[out->outpoint.vout];
@@ -284,22 +301,28 @@ static struct bitcoin_tx *anchor_htlc_tx(const struct onchain *oc, const struct 
 	struct bitcoin_tx *tx;
 	uint64_t fee, min_sat;
 
-	min_sat = ((uint64_t)feerates->urgent_perkw * ANCHOR_HTLC_TX_WEIGHT + 999) / 1000
+	min_sat = ((uint64_t)feerate_perkw * ANCHOR_HTLC_TX_WEIGHT + 999) / 1000
 		+ ONCHAIN_DUST_SAT;
-	if (!source || !co->htlc_tx || !source->get_coin(source->arg, min_sat, &coin))
+	if (!source || !co->htlc_tx)
+		return NULL;
+	if (same_coin ? !source->get_same_coin
+			|| !source->get_same_coin(source->arg, same_coin, &coin)
+		      : !source->get_coin(source->arg, min_sat, &coin))
 		return NULL;
 	tx = bitcoin_tx_dup(co->htlc_tx);
 	bitcoin_tx_add_input(tx, &coin.outpoint, SEQUENCE_RBF);
 	bitcoin_tx_add_output(tx, coin.amount_sat, oc->sweep_script, oc->sweep_script_len);
 	if (!sign_anchor_htlc_tx(oc, tx, out, preimage, &coin))
 		goto fail;
-	fee = anchor_htlc_fee(tx, feerates->urgent_perkw);
+	fee = anchor_htlc_fee(tx, feerate_perkw);
 	if (coin.amount_sat < fee + ONCHAIN_DUST_SAT)
 		goto fail;
 	tx->outputs[1].amount_sat = coin.amount_sat - fee;
 	if (!sign_anchor_htlc_tx(oc, tx, out, preimage, &coin))
 		goto fail;
 	crypto_wipe(&coin.key, sizeof(coin.key));
+	built->fee_sat = fee;
+	built->fee_coin_sat = coin.amount_sat;
 	return tx;
 fail:
 	crypto_wipe(&coin.key, sizeof(coin.key));
@@ -307,9 +330,12 @@ fail:
 	return NULL;
 }
 
-/* Our HTLC-timeout or HTLC-success transaction for out, signed. */
+/* Our HTLC-timeout or HTLC-success transaction for out, signed; with
+ * option_anchors at feerate_perkw (same_coin: see anchor_htlc_tx). */
 static struct bitcoin_tx *local_htlc_tx(const struct onchain *oc, const struct onchain_out *out,
-					const struct onchain_feerates *feerates)
+					const struct onchain_feerates *feerates,
+					uint32_t feerate_perkw,
+					const struct bitcoin_outpoint *same_coin, struct built *built)
 {
 	struct ecdsa_signature ours;
 	const struct preimage *preimage = NULL;
@@ -322,7 +348,11 @@ static struct bitcoin_tx *local_htlc_tx(const struct onchain *oc, const struct o
 			return NULL;
 	}
 	if (oc->view.params.option_anchors)
-		return anchor_htlc_tx(oc, out, preimage, feerates);
+		return anchor_htlc_tx(oc, out, preimage, feerates, feerate_perkw, same_coin,
+				      built);
+	/* Without option_anchors the peer signed it SIGHASH_ALL at the
+	 * commitment's feerate: its fee is fixed, it cannot be replaced. */
+	built->fee_sat = 0;
 	if (!commitment_owner_sign_htlc(oc->ctx, &ours, oc->closing_c, out->htlc_num,
 					&oc->secrets.htlc_basepoint_secret))
 		return NULL;
@@ -330,138 +360,14 @@ static struct bitcoin_tx *local_htlc_tx(const struct onchain *oc, const struct o
 					 &oc->view.local_htlc_sigs[out->htlc_num], preimage);
 }
 
-static bool same_outpoint(const struct bitcoin_outpoint *a, const struct bitcoin_outpoint *b)
+static uint64_t penalty_fee(struct onchain_out *const *ins, size_t n,
+			    const struct bitcoin_tx *tx)
 {
-	return a->vout == b->vout && bitcoin_txid_eq(&a->txid, &b->txid);
-}
+	uint64_t total = 0;
 
-/* Whether a and b spend an output in common. */
-static bool conflict(const struct bitcoin_tx *a, const struct bitcoin_tx *b)
-{
-	for (size_t i = 0; i < a->num_inputs; i++)
-		for (size_t j = 0; j < b->num_inputs; j++)
-			if (same_outpoint(&a->inputs[i].prevout, &b->inputs[j].prevout))
-				return true;
-	return false;
-}
-
-/* The pending transaction spending out, or NULL. */
-static const struct bitcoin_tx *pending_for(const struct onchain *oc,
-					    const struct onchain_out *out)
-{
-	for (size_t i = 0; i < oc->num_pending; i++)
-		for (size_t j = 0; j < oc->pending[i]->num_inputs; j++)
-			if (same_outpoint(&oc->pending[i]->inputs[j].prevout, &out->outpoint))
-				return oc->pending[i];
-	return NULL;
-}
-
-/* Forgets the pending transactions that can no longer confirm, or did:
- * one spending an output that is spent, or whose first input is no longer
- * tracked; one with a wallet fee coin that did not confirm goes to
- * fx->abandoned. */
-static void prune_pending(struct onchain *oc, struct onchain_effects *fx)
-{
-	size_t keep = 0;
-
-	for (size_t i = 0; i < oc->num_pending; i++) {
-		struct bitcoin_tx *tx = oc->pending[i];
-		bool live = onchain_find_out(oc, &tx->inputs[0].prevout) != NULL;
-		bool confirmed = false, has_fee_coin = false;
-		struct bitcoin_txid txid;
-
-		bitcoin_tx_txid(&txid, tx);
-		/* Inputs not tracked: a wallet's fee coin (never the first). */
-		for (size_t j = 0; j < tx->num_inputs; j++) {
-			const struct onchain_out *out = onchain_find_out(oc, &tx->inputs[j].prevout);
-			if (!out) {
-				has_fee_coin = j > 0;
-				continue;
-			}
-			if (out->is_spent) {
-				live = false;
-				confirmed = bitcoin_txid_eq(&out->spent_by, &txid);
-			}
-		}
-		if (live) {
-			oc->pending[keep++] = tx;
-			continue;
-		}
-		if (has_fee_coin && !confirmed) {
-			fx->abandoned = oh_realloc(fx->abandoned,
-						   (fx->num_abandoned + 1) * sizeof(*fx->abandoned));
-			fx->abandoned[fx->num_abandoned++] = txid;
-		}
-		bitcoin_tx_free(tx);
-	}
-	oc->num_pending = keep;
-}
-
-static void emit(struct onchain *oc, struct onchain_effects *fx, struct bitcoin_tx *tx,
-		 uint32_t deadline, enum onchain_output_kind kind)
-{
-	struct onchain_broadcast *b;
-
-	fx->txs = oh_realloc(fx->txs, (fx->num_txs + 1) * sizeof(*fx->txs));
-	b = &fx->txs[fx->num_txs++];
-	memset(b, 0, sizeof(*b));
-	b->tx = tx;
-	b->deadline = deadline;
-	b->kind = kind;
-	/* An input the resolver does not track is the wallet's fee coin. */
-	for (size_t i = 0; i < tx->num_inputs; i++)
-		if (!onchain_find_out(oc, &tx->inputs[i].prevout)) {
-			b->has_fee_coin = true;
-			b->fee_coin = tx->inputs[i].prevout;
-		}
-}
-
-/* Hands tx over (takes it) and keeps it pending, instead of any pending
- * one it conflicts with (a penalty signed again). */
-static void hand_over(struct onchain *oc, struct onchain_effects *fx, struct bitcoin_tx *tx,
-		      uint32_t deadline, enum onchain_output_kind kind)
-{
-	size_t keep = 0;
-	struct bitcoin_txid txid, other;
-
-	bitcoin_tx_txid(&txid, tx);
-	for (size_t i = 0; i < oc->num_pending; i++) {
-		bitcoin_tx_txid(&other, oc->pending[i]);
-		if (bitcoin_txid_eq(&txid, &other)) {
-			/* The same again (the penalty at its highest feerate). */
-			bitcoin_tx_free(tx);
-			return;
-		}
-	}
-	for (size_t i = 0; i < oc->num_pending; i++) {
-		if (conflict(oc->pending[i], tx))
-			bitcoin_tx_free(oc->pending[i]);
-		else
-			oc->pending[keep++] = oc->pending[i];
-	}
-	oc->num_pending = keep;
-	oc->pending = oh_realloc(oc->pending, (oc->num_pending + 1) * sizeof(*oc->pending));
-	oc->pending[oc->num_pending++] = bitcoin_tx_dup(tx);
-	emit(oc, fx, tx, deadline, kind);
-}
-
-void onchain_resend_pending(struct onchain *oc, struct onchain_effects *fx)
-{
-	for (size_t i = 0; i < oc->num_pending; i++) {
-		bool seen = false;
-		struct bitcoin_txid a, b;
-		bitcoin_tx_txid(&a, oc->pending[i]);
-		for (size_t k = 0; k < fx->num_txs && !seen; k++) {
-			bitcoin_tx_txid(&b, fx->txs[k].tx);
-			seen = bitcoin_txid_eq(&a, &b);
-		}
-		if (!seen) {
-			const struct onchain_out *out =
-				onchain_find_out(oc, &oc->pending[i]->inputs[0].prevout);
-			emit(oc, fx, bitcoin_tx_dup(oc->pending[i]), oc->tip,
-			     out ? out->kind : ONCHAIN_OUT_THEIRS);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		total += ins[i]->amount_sat;
+	return total - tx->outputs[0].amount_sat;
 }
 
 /* The penalty (BOLT #5 "Revoked Transaction Close Handling") for every
@@ -494,11 +400,19 @@ static void decide_penalty(struct onchain *oc, struct onchain_effects *fx,
 		rate = (uint64_t)feerates->urgent_perkw * (4 + bump) / 4;
 		feerate = rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
 		tx = build_sweep(oc, ins, n, feerate);
-		if (!tx)
-			tx = build_sweep(oc, ins, n, feerates->urgent_perkw);
-		if (tx)
-			hand_over(oc, fx, tx, since + oc->view.params.party[CHANNEL_LOCAL].to_self_delay,
-				  ONCHAIN_OUT_PENALTY);
+		if (!tx) {
+			feerate = feerates->urgent_perkw;
+			tx = build_sweep(oc, ins, n, feerate);
+		}
+		if (tx) {
+			struct onchain_pending meta = {
+				.since = since,
+				.fee_sat = penalty_fee(ins, n, tx),
+				.feerate_perkw = feerate,
+			};
+			onchain_hand_over(oc, fx, tx, since + oc->view.params.party[CHANNEL_LOCAL].to_self_delay,
+				  ONCHAIN_OUT_PENALTY, &meta);
+		}
 		else
 			for (size_t i = 0; i < n; i++)
 				ins[i]->is_dust = true;
@@ -506,61 +420,149 @@ static void decide_penalty(struct onchain *oc, struct onchain_effects *fx,
 	free(ins);
 }
 
+/* The deadline of out's sweep, and the ends of its fee schedule
+ * (onchain_sweep_feerate). */
+static uint32_t sweep_plan(const struct onchain *oc, const struct onchain_out *out,
+			   const struct onchain_feerates *feerates, uint32_t *start_perkw,
+			   uint32_t *end_perkw)
+{
+	uint64_t end = (uint64_t)feerates->urgent_perkw * ONCHAIN_HTLC_MAX_BUMP;
+
+	*start_perkw = feerates->urgent_perkw;
+	*end_perkw = end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+	switch (out->kind) {
+	case ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT:
+	case ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT:
+		/* Before the peer can take it the other way. */
+		return out->htlc.cltv_expiry + ONCHAIN_REASONABLE_DEPTH;
+	case ONCHAIN_OUT_LOCAL_HTLC_SUCCESS:
+	case ONCHAIN_OUT_REMOTE_HTLC_SUCCESS:
+		return out->htlc.cltv_expiry;
+	case ONCHAIN_OUT_DELAYED:
+	case ONCHAIN_OUT_TO_REMOTE_CSV:
+		*start_perkw = feerates->normal_perkw;
+		*end_perkw = feerates->urgent_perkw;
+		return onchain_spendable_height(oc, out) + ONCHAIN_SWEEP_DEADLINE_BLOCKS;
+	case ONCHAIN_OUT_PENALTY:
+	case ONCHAIN_OUT_WALLET:
+	case ONCHAIN_OUT_THEIRS:
+	case ONCHAIN_OUT_ANCHOR:
+		break;
+	}
+	return oc->tip;
+}
+
+/* out's sweep at feerate_perkw (same_coin: see anchor_htlc_tx), or NULL
+ * (dust at that feerate, no fee coin, no preimage). */
+static struct bitcoin_tx *build_for(struct onchain *oc, struct onchain_out *out,
+				    const struct onchain_feerates *feerates,
+				    uint32_t feerate_perkw,
+				    const struct bitcoin_outpoint *same_coin, struct built *built)
+{
+	struct bitcoin_tx *tx = NULL;
+
+	memset(built, 0, sizeof(*built));
+	switch (out->kind) {
+	case ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT:
+	case ONCHAIN_OUT_LOCAL_HTLC_SUCCESS:
+		return local_htlc_tx(oc, out, feerates, feerate_perkw, same_coin, built);
+	case ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT:
+	case ONCHAIN_OUT_REMOTE_HTLC_SUCCESS:
+	case ONCHAIN_OUT_DELAYED:
+	case ONCHAIN_OUT_TO_REMOTE_CSV:
+		tx = build_sweep(oc, &out, 1, feerate_perkw);
+		if (tx)
+			built->fee_sat = out->amount_sat - tx->outputs[0].amount_sat;
+		return tx;
+	case ONCHAIN_OUT_PENALTY:
+	case ONCHAIN_OUT_WALLET:
+	case ONCHAIN_OUT_THEIRS:
+	case ONCHAIN_OUT_ANCHOR:
+		break;
+	}
+	return NULL;
+}
+
+/* out's pending sweep p not confirmed yet: replaced by one at the
+ * schedule's feerate for this tip if that pays BIP125's minimum more. */
+static void refee(struct onchain *oc, struct onchain_effects *fx, struct onchain_out *out,
+		  const struct onchain_pending *p, const struct onchain_feerates *feerates)
+{
+	uint32_t start, end, deadline = sweep_plan(oc, out, feerates, &start, &end), feerate;
+	const struct bitcoin_outpoint *same_coin = NULL;
+	struct onchain_pending meta = *p;
+	struct bitcoin_tx *tx;
+	struct built built;
+	size_t weight;
+
+	/* A pre-signed HTLC transaction (no option_anchors), or an unknown
+	 * fee (a version 1 snapshot's with a fee coin): as it is. */
+	if ((out->kind == ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT
+	     || out->kind == ONCHAIN_OUT_LOCAL_HTLC_SUCCESS) && !oc->view.params.option_anchors)
+		return;
+	if (!p->fee_sat || p->tx->num_inputs != (p->fee_coin_sat ? 2u : 1u)
+	    || feerates->is_fallback)
+		return;
+	feerate = onchain_sweep_feerate(start, end, p->since, deadline, oc->tip);
+	if (feerate <= p->feerate_perkw)
+		return;
+	if (p->fee_coin_sat)
+		same_coin = &p->tx->inputs[1].prevout;
+	tx = build_for(oc, out, feerates, feerate, same_coin, &built);
+	if (!tx)
+		return;
+	weight = p->fee_coin_sat ? anchor_htlc_weight(tx) : sweep_weight(tx);
+	if (!onchain_replacement_pays_enough(built.fee_sat, weight, p->fee_sat)) {
+		bitcoin_tx_free(tx);
+		return;
+	}
+	meta.fee_sat = built.fee_sat;
+	meta.feerate_perkw = feerate;
+	meta.fee_coin_sat = built.fee_coin_sat;
+	onchain_hand_over(oc, fx, tx, deadline, out->kind, &meta);
+}
+
 void onchain_decide(struct onchain *oc, struct onchain_effects *fx,
-		    const struct onchain_feerates *feerates)
+		    const struct onchain_feerates *feerates, bool may_replace)
 {
 	if (!oc->num_log)
 		return;
-	prune_pending(oc, fx);
+	onchain_prune_pending(oc, fx);
 	decide_penalty(oc, fx, feerates);
 	for (size_t i = 0; i < oc->num_outs; i++) {
 		struct onchain_out *out = &oc->outs[i];
 		uint32_t from = onchain_spendable_height(oc, out);
-		struct bitcoin_tx *tx = NULL;
-		uint32_t deadline;
+		uint32_t start, end, deadline;
+		struct onchain_pending *p, meta = {.since = oc->tip};
+		struct built built;
+		struct bitcoin_tx *tx;
 
 		if (out->is_spent || out->is_dust || out->kind == ONCHAIN_OUT_PENALTY
-		    || from == 0 || from == UINT32_MAX || oc->tip + 1 < from
-		    || pending_for(oc, out))
+		    || out->kind == ONCHAIN_OUT_WALLET || out->kind == ONCHAIN_OUT_THEIRS
+		    || out->kind == ONCHAIN_OUT_ANCHOR
+		    || from == 0 || from == UINT32_MAX || oc->tip + 1 < from)
 			continue;
-		switch (out->kind) {
-		case ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT:
-		case ONCHAIN_OUT_LOCAL_HTLC_SUCCESS:
-			tx = local_htlc_tx(oc, out, feerates);
-			/* Before the peer can take it the other way. */
-			deadline = out->htlc.cltv_expiry
-				+ (out->kind == ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT
-				   ? ONCHAIN_REASONABLE_DEPTH : 0);
-			break;
-		case ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT:
-		case ONCHAIN_OUT_REMOTE_HTLC_SUCCESS:
-			{
-				struct onchain_out *one = out;
-				tx = build_sweep(oc, &one, 1, feerates->urgent_perkw);
-			}
-			deadline = out->htlc.cltv_expiry
-				+ (out->kind == ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT
-				   ? ONCHAIN_REASONABLE_DEPTH : 0);
-			if (!tx)
-				out->is_dust = true;
-			break;
-		case ONCHAIN_OUT_DELAYED:
-		case ONCHAIN_OUT_TO_REMOTE_CSV:
-			{
-				struct onchain_out *one = out;
-				tx = build_sweep(oc, &one, 1, feerates->normal_perkw);
-			}
-			deadline = from + ONCHAIN_SWEEP_DEADLINE_BLOCKS;
-			if (!tx)
-				out->is_dust = true;
-			break;
-		case ONCHAIN_OUT_PENALTY:
-		case ONCHAIN_OUT_WALLET:
-		case ONCHAIN_OUT_THEIRS:
-		case ONCHAIN_OUT_ANCHOR:
-			break;
+		p = onchain_pending_for(oc, out);
+		if (p) {
+			if (may_replace)
+				refee(oc, fx, out, p, feerates);
+			continue;
 		}
-		if (tx)
-			hand_over(oc, fx, tx, deadline, out->kind);
+		deadline = sweep_plan(oc, out, feerates, &start, &end);
+		meta.feerate_perkw = onchain_sweep_feerate(start, end, oc->tip, deadline, oc->tip);
+		tx = build_for(oc, out, feerates, meta.feerate_perkw, NULL, &built);
+		if (!tx) {
+			/* An HTLC transaction of ours waits (a fee coin, its
+			 * preimage); a sweep too small for its fee is dust. */
+			if (out->kind != ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT
+			    && out->kind != ONCHAIN_OUT_LOCAL_HTLC_SUCCESS)
+				out->is_dust = true;
+			continue;
+		}
+		meta.fee_sat = built.fee_sat;
+		meta.fee_coin_sat = built.fee_coin_sat;
+		if (!built.fee_sat)
+			meta.feerate_perkw = 0;
+		onchain_hand_over(oc, fx, tx, deadline, out->kind, &meta);
 	}
 }

@@ -120,6 +120,11 @@ uint32_t chain_feerate(const struct chain *chain, enum feerate_target target)
 	return perkw < FEERATE_FLOOR_PERKW ? FEERATE_FLOOR_PERKW : perkw;
 }
 
+bool chain_feerate_is_estimated(const struct chain *chain, enum feerate_target target)
+{
+	return chain->feerates[target] != 0;
+}
+
 uint32_t chain_feerate_for_deadline(const struct chain *chain, uint32_t blocks)
 {
 	struct feerate_estimate est[FEERATE_NUM_TARGETS];

@@ -124,6 +124,10 @@ bool chain_is_catching_up(const struct chain *chain);
  * below FEERATE_FLOOR_PERKW. */
 uint32_t chain_feerate(const struct chain *chain, enum feerate_target target);
 
+/* Whether chain_feerate(target) is bitcoind's estimate, not the
+ * fallback (none yet since the start, or bitcoind has none). */
+bool chain_feerate_is_estimated(const struct chain *chain, enum feerate_target target);
+
 /* The feerate to confirm within blocks: chain_feerate()'s targets (2, 4
  * and 100 blocks) interpolated (feerate_for_deadline). */
 uint32_t chain_feerate_for_deadline(const struct chain *chain, uint32_t blocks);

@@ -190,8 +190,8 @@ static bool bump_send(struct chan *chan, const struct bitcoin_tx *commitment,
 			   db_errmsg(db));
 		goto out;
 	}
-	if (is_replacement && !wallet_bump_forget(chans->setup.wallet, &chan->bump.child_txid,
-						  "replaced by a higher fee bump")) {
+	if (is_replacement && !wallet_forget_spend(chans->setup.wallet, &chan->bump.child_txid,
+						   "replaced by a higher fee bump")) {
 		snprintf(err, sizeof(err), "cannot forget the child it replaces: %s", db_errmsg(db));
 		goto fail;
 	}
@@ -297,8 +297,8 @@ static void bump_stop(struct chan *chan)
 	char cid[65];
 
 	if (!db_begin(db)
-	    || (!is_ours && !wallet_bump_forget(chans->setup.wallet, &chan->bump.child_txid,
-						"its commitment can no longer confirm"))
+	    || (!is_ours && !wallet_forget_spend(chans->setup.wallet, &chan->bump.child_txid,
+						 "its commitment can no longer confirm"))
 	    || !channels_store_delete_bump(db, chan->dbid) || !db_commit(db)) {
 		log_broken(channels_log(chans), "anchor", "cannot end a fee bump: %s",
 			   db_errmsg(db));

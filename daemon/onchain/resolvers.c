@@ -83,12 +83,37 @@ static bool get_fee_coin(void *arg, uint64_t min_sat, struct onchain_fee_coin *c
 	return true;
 }
 
+/* The coin a replaced option_anchors HTLC transaction took, for its
+ * replacement (onchain_fee_source's get_same_coin). */
+static bool get_same_fee_coin(void *arg, const struct bitcoin_outpoint *outpoint,
+			      struct onchain_fee_coin *coin)
+{
+	struct resolvers *rs = arg;
+	struct wallet_fee_coin wc;
+	int found = wallet_fee_coin_at(rs->setup.wallet, outpoint, &wc);
+
+	if (found != 1) {
+		if (found < 0)
+			log_unusual(rs->setup.log, "onchain", "cannot read a fee coin: %s",
+				    db_errmsg(rs->setup.db));
+		return false;
+	}
+	coin->outpoint = wc.outpoint;
+	coin->amount_sat = wc.amount_sat;
+	memcpy(coin->script, wc.script, sizeof(coin->script));
+	coin->key = wc.key;
+	crypto_wipe(&wc.key, sizeof(wc.key));
+	return true;
+}
+
 static struct onchain_feerates feerates_now(struct resolvers *rs)
 {
 	struct onchain_feerates f = {
 		.urgent_perkw = chain_feerate(rs->setup.chain, FEERATE_URGENT),
 		.normal_perkw = chain_feerate(rs->setup.chain, FEERATE_NORMAL),
 		.fee_source = &rs->fee_source,
+		.is_fallback = !chain_feerate_is_estimated(rs->setup.chain, FEERATE_URGENT)
+			|| !chain_feerate_is_estimated(rs->setup.chain, FEERATE_NORMAL),
 	};
 	rs->num_picked = 0;
 	return f;
@@ -257,10 +282,26 @@ static bool apply(struct resolvers *rs, struct resolver *r, struct onchain_effec
 		return false;
 	}
 	for (size_t i = 0; i < fx->num_abandoned; i++)
-		if (!wallet_forget_spend(rs->setup.wallet, &fx->abandoned[i], err, errlen))
+		if (!wallet_forget_spend(rs->setup.wallet, &fx->abandoned[i],
+					 "it can no longer confirm")) {
+			snprintf(err, errlen, "cannot forget a transaction: %s",
+				 db_errmsg(rs->setup.db));
 			return false;
+		}
 	for (size_t i = 0; i < fx->num_txs; i++) {
 		struct after_commit *a;
+		if (fx->txs[i].is_replacement) {
+			char old[65], new[65];
+			struct bitcoin_txid id;
+			bitcoin_tx_txid(&id, fx->txs[i].tx);
+			log_info(rs->setup.log, "onchain",
+				 "channel %lld: %s replaces %s (fee %llu sat at %u perkw, "
+				 "deadline block %u)", (long long)r->channel,
+				 bitcoin_txid_to_hex(new, &id),
+				 bitcoin_txid_to_hex(old, &fx->txs[i].replaces),
+				 (unsigned long long)fx->txs[i].fee_sat, fx->txs[i].feerate_perkw,
+				 fx->txs[i].deadline);
+		}
 		/* A wallet coin pays its fee: taken before it leaves. */
 		if (fx->txs[i].has_fee_coin
 		    && !wallet_record_spend(rs->setup.wallet, fx->txs[i].tx, err, errlen))
@@ -511,6 +552,7 @@ struct resolvers *resolvers_new(const struct resolvers_setup *setup, char *err, 
 
 	rs->setup = *setup;
 	rs->fee_source.get_coin = get_fee_coin;
+	rs->fee_source.get_same_coin = get_same_fee_coin;
 	rs->fee_source.arg = rs;
 	rs->todo_tail = &rs->todo;
 	rs->ready_tail = &rs->ready;

@@ -243,12 +243,6 @@ struct wallet_bump {
 bool wallet_bump_prepare(struct wallet *wallet, const struct wallet_bump_params *params,
 			 struct wallet_bump *out, char *err, size_t errlen);
 
-/* Forgets our child txid (replaced, or its parent can never confirm) and
- * frees its coins.  A txid not ours, or confirmed, is left alone.
- * Precondition: inside the caller's database transaction.
- * Returns: false on a database error. */
-bool wallet_bump_forget(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why);
-
 /* Sets *sat to what confirmed, unspent, unreserved coins hold (what a fee
  * bump can spend).  Returns: false on a database error. */
 bool wallet_bump_funds(struct wallet *wallet, uint64_t *sat);
@@ -271,6 +265,14 @@ int wallet_fee_coin(struct wallet *wallet, uint64_t min_sat,
 		    const struct bitcoin_outpoint *exclude, size_t num_exclude,
 		    struct wallet_fee_coin *coin);
 
+/* The coin of ours at outpoint (P2WPKH), spent or not: the one a
+ * transaction wallet_record_spend recorded took, for its replacement
+ * (which pays more fee from it, with less change).
+ * Returns: 1 with *coin, 0 if it is not ours or not P2WPKH, -1 on a
+ * database error. */
+int wallet_fee_coin_at(struct wallet *wallet, const struct bitcoin_outpoint *outpoint,
+		       struct wallet_fee_coin *coin);
+
 /* tx, built and signed elsewhere, spends coins of ours: it is stored as
  * an unconfirmed transaction of ours, those coins taken by it and
  * reserved for WALLET_RESERVATION_BLOCKS, its outputs paying our scripts
@@ -280,12 +282,14 @@ int wallet_fee_coin(struct wallet *wallet, uint64_t min_sat,
 bool wallet_record_spend(struct wallet *wallet, const struct bitcoin_tx *tx, char *err,
 			 size_t errlen);
 
-/* txid, recorded by wallet_record_spend, can no longer confirm (another
- * transaction spent one of its inputs that is not ours): forgotten, with
- * what spends its outputs, its coins free again.  Unknown: nothing.
+/* Forgets an unconfirmed transaction of ours that spends wallet coins
+ * (an anchor CPFP child replaced or whose commitment lost, an
+ * option_anchors HTLC transaction of the resolver that can no longer
+ * confirm or was replaced), with what spends its outputs: the coins it
+ * took are free again at once (unreserved).  A txid not ours, or
+ * confirmed, is left alone.  why goes to the log.
  * Precondition: inside the caller's database transaction.
- * Returns: false with err on a database error. */
-bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
-			 size_t errlen);
+ * Returns: false on a database error. */
+bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why);
 
 #endif /* OHM_DAEMON_WALLET_H */

@@ -152,6 +152,28 @@ out:
 	return true;
 }
 
+/* bump_store's arguments, for wallet_store_savepoint. */
+struct bump_write {
+	struct wallet *wallet;
+	const struct wallet_bump_params *params;
+	const struct bump_coins *c;
+	size_t num_chosen;
+	struct wallet_bump *out;
+	uint64_t change_sat;
+	char *err;
+	size_t errlen;
+	bool is_stored;
+};
+
+static bool bump_write(void *arg)
+{
+	struct bump_write *w = arg;
+
+	w->is_stored = bump_store(w->wallet, w->params, w->c, w->num_chosen, w->out,
+				  w->change_sat, w->err, w->errlen);
+	return w->is_stored;
+}
+
 bool wallet_bump_prepare(struct wallet *wallet, const struct wallet_bump_params *params,
 			 struct wallet_bump *out, char *err, size_t errlen)
 {
@@ -191,17 +213,20 @@ bool wallet_bump_prepare(struct wallet *wallet, const struct wallet_bump_params 
 			 (unsigned long long)params->max_fee_sat);
 		goto out;
 	}
-	if (!db_exec(wallet->db, "SAVEPOINT bump_prepare")) {
-		snprintf(err, errlen, "cannot store the fee bump: %s", db_errmsg(wallet->db));
-		goto out;
-	}
-	ok = bump_store(wallet, params, &c, n + 1, out, in_sat - fee, err, errlen);
-	if (!ok)
-		db_exec(wallet->db, "ROLLBACK TO bump_prepare");
-	if (!db_exec(wallet->db, "RELEASE bump_prepare") && ok) {
-		snprintf(err, errlen, "cannot store the fee bump: %s", db_errmsg(wallet->db));
-		bitcoin_tx_free(out->tx);
-		ok = false;
+	{
+		struct bump_write w = {wallet, params, &c, n + 1, out, in_sat - fee, err, errlen,
+					false};
+		switch (wallet_store_savepoint(wallet->db, bump_write, &w)) {
+		case 1:
+			ok = true;
+			break;
+		case -1:
+			snprintf(err, errlen, "cannot store the fee bump: %s",
+				 db_errmsg(wallet->db));
+			if (w.is_stored)
+				bitcoin_tx_free(out->tx);
+			break;
+		}
 	}
 	if (ok) {
 		out->fee_sat = fee;
@@ -210,20 +235,4 @@ bool wallet_bump_prepare(struct wallet *wallet, const struct wallet_bump_params 
 out:
 	free(c.list);
 	return ok;
-}
-
-bool wallet_bump_forget(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why)
-{
-	bool is_confirmed;
-	int rc;
-
-	assert(db_in_transaction(wallet->db));
-	rc = wallet_store_tx_lookup(wallet->db, txid, &is_confirmed);
-	if (rc <= 0)
-		return rc == 0;
-	if (is_confirmed)
-		return true;
-	/* Deleting it clears the spent_by of its inputs (ON DELETE SET NULL). */
-	return wallet_store_unreserve_spent_by(wallet->db, txid)
-		&& wallet_tx_forget(wallet, txid, why, 0);
 }

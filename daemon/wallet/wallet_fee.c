@@ -3,6 +3,7 @@
  * paid by a coin of ours and a change output).  The wallet hands out a
  * coin and its key, then records the transaction spending it before it is
  * sent, so no withdraw can pick that coin; the chain tells it the rest. */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,6 +81,28 @@ int wallet_fee_coin(struct wallet *wallet, uint64_t min_sat,
 	return 1;
 }
 
+int wallet_fee_coin_at(struct wallet *wallet, const struct bitcoin_outpoint *outpoint,
+		       struct wallet_fee_coin *coin)
+{
+	struct wallet_store_coin found;
+	struct bip32_key key;
+	int rc = wallet_store_coin(wallet->db, outpoint, &found);
+
+	if (rc <= 0)
+		return rc;
+	if (found.path.type != WALLET_P2WPKH || !script_is_p2wpkh(found.script, found.script_len))
+		return 0;
+	if (!wallet_keys_derive(wallet->secp, &key, &wallet->keys, &found.path))
+		return -1;
+	memset(coin, 0, sizeof(*coin));
+	coin->outpoint = found.outpoint;
+	coin->amount_sat = found.amount_sat;
+	memcpy(coin->script, found.script, sizeof(coin->script));
+	coin->key = key.privkey;
+	bip32_key_wipe(&key);
+	return 1;
+}
+
 bool wallet_record_spend(struct wallet *wallet, const struct bitcoin_tx *tx, char *err,
 			 size_t errlen)
 {
@@ -109,16 +132,19 @@ bool wallet_record_spend(struct wallet *wallet, const struct bitcoin_tx *tx, cha
 	return ok;
 }
 
-bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, char *err,
-			 size_t errlen)
+bool wallet_forget_spend(struct wallet *wallet, const struct bitcoin_txid *txid, const char *why)
 {
-	int known = wallet_store_tx_lookup(wallet->db, txid, NULL);
+	bool is_confirmed;
+	int rc;
 
-	if (known == 0)
+	assert(db_in_transaction(wallet->db));
+	rc = wallet_store_tx_lookup(wallet->db, txid, &is_confirmed);
+	if (rc <= 0)
+		return rc == 0;
+	if (is_confirmed)
 		return true;
-	if (known < 0 || !wallet_tx_forget(wallet, txid, "it can no longer confirm", 0)) {
-		snprintf(err, errlen, "cannot forget a transaction: %s", db_errmsg(wallet->db));
-		return false;
-	}
-	return true;
+	/* Deleting it clears the spent_by of its inputs (ON DELETE SET NULL)
+	 * but not their reservation: the coins are free at once. */
+	return wallet_store_unreserve_spent_by(wallet->db, txid)
+		&& wallet_tx_forget(wallet, txid, why, 0);
 }

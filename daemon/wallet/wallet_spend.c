@@ -343,6 +343,36 @@ static bool reserve_kept(struct wallet *wallet, uint64_t reserve_sat, enum walle
 	return false;
 }
 
+/* build_and_store and the reserve check, for wallet_store_savepoint. */
+struct spend_write {
+	struct wallet *wallet;
+	const struct wallet_withdraw_params *params;
+	const struct candidates *c;
+	const struct coin_selection *selection;
+	bool is_held;
+	uint32_t *outnum;
+	enum wallet_error *code;
+	char *err;
+	size_t errlen;
+	struct bitcoin_tx *tx;		/* out */
+	bool is_reserve_short;		/* out */
+};
+
+static bool spend_write(void *arg)
+{
+	struct spend_write *w = arg;
+
+	w->tx = build_and_store(w->wallet, w->params, w->c, w->selection, w->is_held, w->outnum,
+				w->err, w->errlen);
+	if (w->tx && w->params->reserve_sat
+	    && !reserve_kept(w->wallet, w->params->reserve_sat, w->code, w->err, w->errlen)) {
+		bitcoin_tx_free(w->tx);
+		w->tx = NULL;
+		w->is_reserve_short = true;
+	}
+	return w->tx != NULL;
+}
+
 /* Chooses coins for params, then builds, signs and stores the transaction
  * (held back if is_held); *outnum is its output paying params.  A dust
  * amount is blamed on the RPC parameter amount_name.  Inside the caller's
@@ -406,24 +436,18 @@ static struct bitcoin_tx *spend_prepare(struct wallet *wallet,
 				 (unsigned long long)dest_dust);
 		goto out;
 	}
-	if (!db_exec(wallet->db, "SAVEPOINT spend_prepare")) {
-		*code = WALLET_ERROR_INTERNAL;
-		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
-		goto out;
-	}
-	tx = build_and_store(wallet, params, &c, &selection, is_held, outnum, err, errlen);
-	if (tx && params->reserve_sat && !reserve_kept(wallet, params->reserve_sat, code, err,
-						      errlen)) {
-		bitcoin_tx_free(tx);
-		tx = NULL;
-		is_reserve_short = true;
-	}
-	if (!tx)
-		db_exec(wallet->db, "ROLLBACK TO spend_prepare");
-	if (!db_exec(wallet->db, "RELEASE spend_prepare") && tx) {
-		snprintf(err, errlen, "cannot store the transaction: %s", db_errmsg(wallet->db));
-		bitcoin_tx_free(tx);
-		tx = NULL;
+	{
+		struct spend_write w = {wallet, params, &c, &selection, is_held, outnum, code,
+					err, errlen, NULL, false};
+		if (wallet_store_savepoint(wallet->db, spend_write, &w) < 0) {
+			snprintf(err, errlen, "cannot store the transaction: %s",
+				 db_errmsg(wallet->db));
+			bitcoin_tx_free(w.tx);
+			w.tx = NULL;
+			w.is_reserve_short = false;
+		}
+		tx = w.tx;
+		is_reserve_short = w.is_reserve_short;
 	}
 	if (!tx && !is_reserve_short)
 		*code = WALLET_ERROR_INTERNAL;

@@ -518,3 +518,19 @@ bool wallet_store_tx_is_held(struct db *db, const struct bitcoin_txid *txid, boo
 	sqlite3_reset(stmt);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
+
+int wallet_store_savepoint(struct db *db, bool (*write)(void *arg), void *arg)
+{
+	bool ok;
+
+	if (!db_exec(db, "SAVEPOINT wallet_write"))
+		return -1;
+	ok = write(arg);
+	if (!ok && !db_exec(db, "ROLLBACK TO wallet_write")) {
+		db_exec(db, "RELEASE wallet_write");
+		return -1;
+	}
+	if (!db_exec(db, "RELEASE wallet_write"))
+		return -1;
+	return ok ? 1 : 0;
+}

@@ -188,4 +188,12 @@ int wallet_store_tx_set_held(struct db *db, const struct bitcoin_txid *txid, boo
  * a database error (*held untouched). */
 bool wallet_store_tx_is_held(struct db *db, const struct bitcoin_txid *txid, bool *held);
 
+/* Runs write(arg) inside a savepoint of the caller's transaction: if it
+ * returns false, everything it wrote is undone and the transaction goes
+ * on as before.  Precondition: inside a database transaction.
+ * Returns: 1 if write succeeded and is kept, 0 if it failed (undone), -1
+ * on a database error of the savepoint itself (what write did may not be
+ * undone: the caller rolls its transaction back). */
+int wallet_store_savepoint(struct db *db, bool (*write)(void *arg), void *arg);
+
 #endif /* OHM_DAEMON_WALLET_STORE_H */

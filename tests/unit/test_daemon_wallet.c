@@ -21,6 +21,7 @@
 #include "crypto/hash.h"
 #include "crypto/ripemd160.h"
 #include "crypto/secp.h"
+#include "crypto/util.h"
 #include "common/byteset.h"
 #include "daemon/chain/chain.h"
 #include "daemon/chain/chain_store.h"
@@ -1344,7 +1345,7 @@ static void test_bump_spends_the_foreign_input_and_a_confirmed_coin(void)
 	params.old_weight = bump.weight;
 	params.package_perkw = 4001;
 	CHECK(db_begin(n.db));
-	CHECK(wallet_bump_forget(n.wallet, &txid, "replaced"));
+	CHECK(wallet_forget_spend(n.wallet, &txid, "replaced"));
 	CHECK_MSG(wallet_bump_prepare(n.wallet, &params, &second, err, sizeof(err)), "%s", err);
 	CHECK(db_commit(n.db));
 	CHECK(second.fee_sat == cpfp_rbf_min_fee_sat(bump.fee_sat, bump.weight, second.weight));
@@ -1355,7 +1356,7 @@ static void test_bump_spends_the_foreign_input_and_a_confirmed_coin(void)
 
 	/* Forgotten: the coin is free again, and no change left. */
 	CHECK(db_begin(n.db));
-	CHECK(wallet_bump_forget(n.wallet, &second_txid, "its commitment lost"));
+	CHECK(wallet_forget_spend(n.wallet, &second_txid, "its commitment lost"));
 	CHECK(db_commit(n.db));
 	list = outputs(&n, true);
 	CHECK(json_array_size(list) == 1);
@@ -1413,6 +1414,54 @@ static void test_bump_uses_only_confirmed_coins(void)
 	CHECK(strstr(err, "5000sat available") != NULL);
 	CHECK(calls == 0);
 	bitcoin_tx_free(unconfirmed);
+	wirebuf_free(script);
+	node_close(&n);
+}
+
+/* The resolver's option_anchors HTLC transaction: a foreign input (the
+ * HTLC output) and a fee coin of ours, change back to us.  Abandoned
+ * (another spent its HTLC output), its fee coin is free again at once
+ * (onchain.h: "the coin is free again"), not only after
+ * WALLET_RESERVATION_BLOCKS. */
+static void test_forgotten_spend_frees_its_fee_coin_at_once(void)
+{
+	struct node n;
+	struct wirebuf *script, *change;
+	struct bitcoin_txid deposit_txid, htlc_txid = {{{{0x55}}}}, txid;
+	struct bitcoin_outpoint coin_op;
+	struct wallet_fee_coin coin;
+	struct bitcoin_tx *tx;
+	uint8_t junk[3] = {1, 2, 3};
+	char err[300];
+
+	node_with_deposit(&n, 50000, &deposit_txid, &script);
+	coin_op.txid = deposit_txid;
+	coin_op.vout = 0;
+	CHECK(wallet_fee_coin(n.wallet, 10000, NULL, 0, &coin) == 1);
+	CHECK(bitcoin_txid_eq(&coin.outpoint.txid, &deposit_txid));
+	crypto_wipe(&coin.key, sizeof(coin.key));
+	change = our_script(&n, false);
+	tx = spend(&htlc_txid, 0, 20000, other_script, sizeof(other_script));
+	bitcoin_tx_add_input(tx, &coin_op, 0xfffffffd);
+	bitcoin_tx_push_witness(tx, 1, junk, sizeof(junk));
+	bitcoin_tx_add_output(tx, 49000, change->data, change->len);
+	bitcoin_tx_txid(&txid, tx);
+	CHECK(db_begin(n.db));
+	CHECK_MSG(wallet_record_spend(n.wallet, tx, err, sizeof(err)), "%s", err);
+	CHECK(db_commit(n.db));
+	/* Taken by it. */
+	CHECK(wallet_fee_coin(n.wallet, 10000, NULL, 0, &coin) == 0);
+
+	CHECK(db_begin(n.db));
+	CHECK(wallet_forget_spend(n.wallet, &txid, "its HTLC output was spent"));
+	CHECK(db_commit(n.db));
+	CHECK(wallet_tx_load(n.wallet, &txid) == NULL);
+	/* Free again: the next HTLC transaction may take it now. */
+	CHECK(wallet_fee_coin(n.wallet, 10000, NULL, 0, &coin) == 1);
+	CHECK(bitcoin_txid_eq(&coin.outpoint.txid, &deposit_txid) && coin.outpoint.vout == 0);
+	crypto_wipe(&coin.key, sizeof(coin.key));
+	bitcoin_tx_free(tx);
+	wirebuf_free(change);
 	wirebuf_free(script);
 	node_close(&n);
 }
@@ -1482,6 +1531,7 @@ int main(void)
 	RUN(test_bump_spends_the_foreign_input_and_a_confirmed_coin);
 	RUN(test_bump_uses_only_confirmed_coins);
 	RUN(test_spend_keeps_the_emergency_reserve);
+	RUN(test_forgotten_spend_frees_its_fee_coin_at_once);
 	crypto_secp_context_destroy(secp);
 	char command[300];
 	snprintf(command, sizeof(command), "rm -rf %s", test_dir);

@@ -31,6 +31,8 @@ struct run {
 	struct onchain_feerates rates;
 	uint32_t tip;
 	struct bitcoin_tx *sent[MAX_SEEN];
+	struct onchain_broadcast sent_as[MAX_SEEN];	/* its tx not kept */
+	uint32_t sent_tip[MAX_SEEN];
 	size_t num_sent;
 	struct onchain_event events[MAX_SEEN];
 	size_t num_events;
@@ -203,6 +205,9 @@ static void run_absorb(struct run *r, struct onchain_effects *fx)
 		r->abandoned[r->num_abandoned++] = fx->abandoned[i];
 	for (size_t i = 0; i < fx->num_txs; i++) {
 		if (r->num_sent < MAX_SEEN) {
+			r->sent_as[r->num_sent] = fx->txs[i];
+			r->sent_as[r->num_sent].tx = NULL;
+			r->sent_tip[r->num_sent] = onchain_get_tip(r->oc);
 			r->sent[r->num_sent++] = fx->txs[i].tx;
 			fx->txs[i].tx = NULL;
 		}
@@ -272,6 +277,42 @@ static int output_of(const struct onchain *oc, enum onchain_output_kind kind, si
 			return (int)i;
 	}
 	return -1;
+}
+
+/* The outpoint of the resolver's output i. */
+static struct bitcoin_outpoint outpoint_of(const struct onchain *oc, int i)
+{
+	struct onchain_output_info info;
+
+	onchain_get_output(oc, (size_t)i, &info);
+	return info.outpoint;
+}
+
+/* The last handed-over transaction spending op (its latest replacement),
+ * or NULL; *versions (if not NULL): how many different ones spent it. */
+static struct bitcoin_tx *last_spending(const struct run *r, const struct bitcoin_outpoint *op,
+					size_t *versions)
+{
+	struct bitcoin_tx *last = NULL;
+	struct bitcoin_txid seen[MAX_SEEN], txid;
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->num_sent; i++)
+		for (size_t j = 0; j < r->sent[i]->num_inputs; j++) {
+			const struct bitcoin_outpoint *in = &r->sent[i]->inputs[j].prevout;
+			bool dup = false;
+			if (in->vout != op->vout || !bitcoin_txid_eq(&in->txid, &op->txid))
+				continue;
+			last = r->sent[i];
+			bitcoin_tx_txid(&txid, last);
+			for (size_t k = 0; k < n; k++)
+				dup |= bitcoin_txid_eq(&seen[k], &txid);
+			if (!dup)
+				seen[n++] = txid;
+		}
+	if (versions)
+		*versions = n;
+	return last;
 }
 
 /* The fee a sweep pays at feerate_perkw: its weight with 73-byte
@@ -384,12 +425,16 @@ static void test_remote_commitment(void)
 	struct world w;
 	struct run r;
 	struct bitcoin_tx *commit, *claim, *timeout;
+	struct bitcoin_outpoint a_op, b_op;
+	size_t versions;
 
 	world_open(&w);
 	run_init(&r, &w, 0);
 	commit = channel_signed_commitment(w.p.node[1].ch);
 	run_block(&r, 100, &commit, 1);
 	CHECK(onchain_get_close(r.oc) == ONCHAIN_CLOSE_REMOTE);
+	a_op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT, 0));
+	b_op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_SUCCESS, 0));
 	/* to_remote pays our payment_basepoint: the wallet's. */
 	CHECK(output_of(r.oc, ONCHAIN_OUT_WALLET, 0) >= 0);
 	CHECK(output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_SUCCESS, 0) >= 0);
@@ -403,12 +448,17 @@ static void test_remote_commitment(void)
 	CHECK(claim && world_verify(&w, claim));
 	CHECK(claim && claim->outputs[0].amount_sat == 40000 - sweep_fee(claim, 2500));
 
-	/* A (ours) after its expiry: the script's CLTV checks locktime. */
+	/* A (ours) after its expiry: the script's CLTV checks locktime.
+	 * Meanwhile the claim of B is replaced as its deadline (B's expiry)
+	 * nears. */
 	run_until(&r, 500);
-	CHECK(r.num_sent == 1);
+	CHECK(last_spending(&r, &a_op, NULL) == NULL);
+	CHECK(last_spending(&r, &b_op, &versions) && versions > 1 && versions == r.num_sent);
+	claim = last_spending(&r, &b_op, NULL);
+	CHECK(claim && world_verify(&w, claim));
 	run_until(&r, 501);
-	CHECK(r.num_sent == 2);
-	timeout = last_sent(&r);
+	timeout = last_spending(&r, &a_op, &versions);
+	CHECK(versions == 1);
 	CHECK(timeout && world_verify(&w, timeout) && timeout->locktime == 501);
 	CHECK(timeout && timeout->outputs[0].amount_sat == 50000 - sweep_fee(timeout, 2500));
 	/* A locktime one lower fails the script. */
@@ -827,10 +877,12 @@ static void test_pending_sweep_survives_restart(void)
 	CHECK(r.num_sent == 1);
 	if (r.num_sent != 1)
 		goto out;
-	bitcoin_tx_txid(&sent, last_sent(&r));
+	/* The estimate rises: replaced once at the next block, then that one
+	 * stands (its schedule is flat: normal is now above urgent). */
 	r.rates.normal_perkw = 5000;
 	run_until(&r, 250);
-	CHECK(r.num_sent == 1);
+	CHECK(r.num_sent == 2);
+	bitcoin_tx_txid(&sent, last_sent(&r));
 	memset(&setup, 0, sizeof(setup));
 	setup.ctx = w.p.ctx;
 	setup.secrets = &w.p.node[0].secrets;
@@ -1047,10 +1099,16 @@ static void test_anchors_remote_commitment(void)
 	CHECK(claim && !refused_with_sequence(&w, claim, &htlc_key, 1));
 	CHECK(claim && refused_with_sequence(&w, claim, &htlc_key, 0));
 
-	/* A (ours) after its expiry, nSequence 1 and locktime 501. */
+	/* A (ours) after its expiry, nSequence 1 and locktime 501 (B's claim
+	 * replaced meanwhile). */
 	run_until(&r, 501);
-	CHECK(r.num_sent == 3);
-	timeout = last_sent(&r);
+	{
+		struct bitcoin_outpoint a_op = outpoint_of(r.oc, output_of(r.oc,
+						ONCHAIN_OUT_REMOTE_HTLC_TIMEOUT, 0));
+		timeout = last_spending(&r, &a_op, NULL);
+		claim = last_spending(&r, &claim->inputs[0].prevout, NULL);
+	}
+	CHECK(claim && world_verify(&w, claim) && claim->inputs[0].sequence == 1);
 	CHECK(timeout && world_verify(&w, timeout) && timeout->locktime == 501);
 	CHECK(timeout && timeout->inputs[0].sequence == 1);
 	CHECK(timeout && timeout->outputs[0].amount_sat == 50000 - sweep_fee(timeout, 2500));
@@ -1366,6 +1424,416 @@ out:
 	world_free(&w);
 }
 
+/* ---- Replacements (BIP125) ---- */
+
+/* The schedule: the estimate at the first broadcast, rising linearly to
+ * the cap at the deadline, flat after; never below its start. */
+static void test_sweep_feerate_schedule(void)
+{
+	uint32_t last = 0;
+
+	CHECK(onchain_sweep_feerate(1000, 2500, 100, 400, 100) == 1000);
+	CHECK(onchain_sweep_feerate(1000, 2500, 100, 400, 99) == 1000);
+	CHECK(onchain_sweep_feerate(1000, 2500, 100, 400, 250) == 1750);
+	CHECK(onchain_sweep_feerate(1000, 2500, 100, 400, 101) == 1005);
+	CHECK(onchain_sweep_feerate(1000, 2500, 100, 400, 399) == 2495);
+	CHECK(onchain_sweep_feerate(1000, 2500, 100, 400, 400) == 2500);
+	CHECK(onchain_sweep_feerate(1000, 2500, 100, 400, 5000) == 2500);
+	/* Handed over at or after its deadline: the cap at once. */
+	CHECK(onchain_sweep_feerate(1000, 2500, 400, 400, 400) == 2500);
+	CHECK(onchain_sweep_feerate(1000, 2500, 500, 400, 500) == 2500);
+	/* A cap below the start (the estimates crossed): flat. */
+	CHECK(onchain_sweep_feerate(5000, 2500, 100, 400, 300) == 5000);
+	/* No overflow at the extremes. */
+	CHECK(onchain_sweep_feerate(0, UINT32_MAX, 0, UINT32_MAX, UINT32_MAX - 1)
+	      == UINT32_MAX - 1);
+	for (uint32_t tip = 90; tip < 420; tip++) {
+		uint32_t rate = onchain_sweep_feerate(253, 10000, 100, 400, tip);
+		CHECK(rate >= last && rate >= 253 && rate <= 10000);
+		last = rate;
+	}
+}
+
+/* The versions handed over of the sweep spending op, in order. */
+static size_t versions_of(const struct run *r, const struct bitcoin_outpoint *op,
+			  size_t *idx, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->num_sent && n < max; i++) {
+		const struct bitcoin_outpoint *in = &r->sent[i]->inputs[0].prevout;
+		struct bitcoin_txid a, b;
+		if (in->vout != op->vout || !bitcoin_txid_eq(&in->txid, &op->txid))
+			continue;
+		/* Re-sent the same (a restart): not a new version. */
+		if (n) {
+			bitcoin_tx_txid(&a, r->sent[idx[n - 1]]);
+			bitcoin_tx_txid(&b, r->sent[i]);
+			if (bitcoin_txid_eq(&a, &b))
+				continue;
+		}
+		idx[n++] = i;
+	}
+	return n;
+}
+
+/* Checks that each version replaces the one before as BIP125 asks: the
+ * same inputs, a strictly higher absolute fee, higher by at least the
+ * incremental relay feerate (1 sat/vB) times its own size, signalling
+ * replaceability; each is valid.  fee_of(i): what version i pays. */
+static void check_replacements(const struct run *r, const size_t *idx, size_t n)
+{
+	for (size_t k = 1; k < n; k++) {
+		const struct bitcoin_tx *old = r->sent[idx[k - 1]], *tx = r->sent[idx[k]];
+		uint64_t old_fee = r->sent_as[idx[k - 1]].fee_sat, fee = r->sent_as[idx[k]].fee_sat;
+		uint64_t vsize = (bitcoin_tx_weight(tx) + 3) / 4;
+		struct bitcoin_txid old_txid;
+
+		CHECK(tx->num_inputs == old->num_inputs);
+		for (size_t i = 0; i < tx->num_inputs && i < old->num_inputs; i++) {
+			CHECK(tx->inputs[i].prevout.vout == old->inputs[i].prevout.vout
+			      && bitcoin_txid_eq(&tx->inputs[i].prevout.txid,
+						 &old->inputs[i].prevout.txid));
+			CHECK(tx->inputs[i].sequence < 0xfffffffe);
+		}
+		CHECK_MSG(fee > old_fee && fee - old_fee >= vsize, "version %zu: %llu after %llu",
+			  k, (unsigned long long)fee, (unsigned long long)old_fee);
+		CHECK(r->sent_as[idx[k]].feerate_perkw > r->sent_as[idx[k - 1]].feerate_perkw);
+		CHECK(r->sent_as[idx[k]].is_replacement);
+		bitcoin_tx_txid(&old_txid, old);
+		CHECK(bitcoin_txid_eq(&r->sent_as[idx[k]].replaces, &old_txid));
+		CHECK(world_verify(r->w, tx));
+	}
+}
+
+/* A to_local sweep not confirmed is replaced as its week runs out, from
+ * the normal estimate up to the urgent one at its deadline, then left at
+ * that cap; what it pays is exactly its fee (the sweep's output is the
+ * rest). */
+static void test_to_local_sweep_replaced_until_its_deadline(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+	struct bitcoin_outpoint op;
+	size_t idx[MAX_SEEN], n, after;
+	uint64_t amount;
+	int to_local;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	to_local = output_of(r.oc, ONCHAIN_OUT_DELAYED, 0);
+	op = outpoint_of(r.oc, to_local);
+	amount = amount_of(r.oc, to_local);
+	run_until(&r, 244);
+	n = versions_of(&r, &op, idx, MAX_SEEN);
+	CHECK(n == 1 && r.sent_as[idx[0]].feerate_perkw == 1000);
+	CHECK(n == 1 && r.sent_as[idx[0]].deadline == 245 + ONCHAIN_SWEEP_DEADLINE_BLOCKS);
+	/* The schedule rises 1.5 perkw a block: the first replacement
+	 * waits until it pays BIP125's minimum more. */
+	run_until(&r, 260);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 1);
+	run_until(&r, 245 + ONCHAIN_SWEEP_DEADLINE_BLOCKS);
+	n = versions_of(&r, &op, idx, MAX_SEEN);
+	CHECK_MSG(n > 2, "%zu versions", n);
+	check_replacements(&r, idx, n);
+	for (size_t k = 0; k < n; k++) {
+		const struct bitcoin_tx *tx = r.sent[idx[k]];
+		uint32_t rate = r.sent_as[idx[k]].feerate_perkw;
+		CHECK(rate == onchain_sweep_feerate(1000, 2500, 244,
+						    245 + ONCHAIN_SWEEP_DEADLINE_BLOCKS,
+						    r.sent_tip[idx[k]]));
+		CHECK(r.sent_as[idx[k]].fee_sat == sweep_fee(tx, rate));
+		CHECK(tx->outputs[0].amount_sat == amount - r.sent_as[idx[k]].fee_sat);
+		CHECK(tx->inputs[0].sequence == 145);
+	}
+	/* The last at the cap, the urgent estimate, to within BIP125's least
+	 * step (a version closer to it would not pay 1 sat/vB more); none
+	 * after. */
+	CHECK(n && r.sent_as[idx[n - 1]].feerate_perkw <= 2500
+	      && r.sent_as[idx[n - 1]].feerate_perkw > 2500 - ONCHAIN_INCREMENTAL_RELAY_PERKW);
+	run_until(&r, 1400);
+	after = versions_of(&r, &op, idx, MAX_SEEN);
+	CHECK(after == n);
+	/* The last version confirms: nothing more is sent for it. */
+	if (n) {
+		struct bitcoin_tx *last = r.sent[idx[n - 1]];
+		run_block(&r, 1401, &last, 1);
+		run_until(&r, 1410);
+		CHECK(versions_of(&r, &op, idx, MAX_SEEN) == n);
+		struct onchain_output_info info;
+		onchain_get_output(r.oc, (size_t)to_local, &info);
+		CHECK(info.is_resolved);
+	}
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* An HTLC claim on the peer's commitment rises from the urgent estimate
+ * to ONCHAIN_HTLC_MAX_BUMP times it at the HTLC's expiry; a replacement
+ * that would leave dust is not made (the cap of a small HTLC). */
+static void test_htlc_claim_replaced_up_to_its_cap(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+	struct bitcoin_outpoint b_op;
+	size_t idx[MAX_SEEN], n;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[1].ch);
+	run_block(&r, 100, &commit, 1);
+	b_op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_REMOTE_HTLC_SUCCESS, 0));
+	run_preimage(&r, 2);
+	run_until(&r, 520);
+	n = versions_of(&r, &b_op, idx, MAX_SEEN);
+	CHECK_MSG(n > 2, "%zu versions", n);
+	check_replacements(&r, idx, n);
+	CHECK(n && r.sent_as[idx[0]].feerate_perkw == 2500);
+	CHECK(n && r.sent_as[idx[n - 1]].feerate_perkw <= 2500 * ONCHAIN_HTLC_MAX_BUMP
+	      && r.sent_as[idx[n - 1]].feerate_perkw
+	      > 2500 * ONCHAIN_HTLC_MAX_BUMP - ONCHAIN_INCREMENTAL_RELAY_PERKW);
+	CHECK(n && r.sent_as[idx[n - 1]].deadline == 502);
+	for (size_t k = 0; k < n; k++)
+		CHECK(r.sent[idx[k]]->outputs[0].amount_sat
+		      == 40000 - sweep_fee(r.sent[idx[k]], r.sent_as[idx[k]].feerate_perkw));
+	bitcoin_tx_free(commit);
+	run_free(&r);
+
+	/* Urgent at 30000 perkw: no version of B's 40000 sat would leave 330
+	 * at four times that: the replacements stop below, none leaves
+	 * dust. */
+	run_init(&r, &w, 0);
+	r.rates.urgent_perkw = 30000;
+	commit = channel_signed_commitment(w.p.node[1].ch);
+	run_block(&r, 100, &commit, 1);
+	run_preimage(&r, 2);
+	run_until(&r, 520);
+	n = versions_of(&r, &b_op, idx, MAX_SEEN);
+	CHECK(n > 1);
+	check_replacements(&r, idx, n);
+	for (size_t k = 0; k < n; k++)
+		CHECK(r.sent[idx[k]]->outputs[0].amount_sat >= ONCHAIN_DUST_SAT);
+	CHECK(n && r.sent_as[idx[n - 1]].feerate_perkw < 30000 * ONCHAIN_HTLC_MAX_BUMP);
+	/* At the cap it would be dust. */
+	CHECK(n && 40000 < sweep_fee(r.sent[idx[n - 1]], 30000 * ONCHAIN_HTLC_MAX_BUMP)
+			   + ONCHAIN_DUST_SAT);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* Our commitment without option_anchors: the HTLC-timeout is signed by
+ * the peer at the commitment's feerate and goes out once, never
+ * replaced. */
+static void test_presigned_htlc_tx_not_replaced(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+	struct bitcoin_outpoint a_op;
+	size_t idx[MAX_SEEN];
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	a_op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_TIMEOUT, 0));
+	run_until(&r, 501);
+	CHECK(versions_of(&r, &a_op, idx, MAX_SEEN) == 1);
+	r.rates.urgent_perkw = 50000;
+	run_until(&r, 640);
+	CHECK(versions_of(&r, &a_op, idx, MAX_SEEN) == 1);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* No replacement on the caller's fallback rates (a restart before the
+ * first estimate), nor on resuming: only at a block, on estimates. */
+static void test_no_replacement_on_fallback_rates(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+	struct bitcoin_outpoint op;
+	struct onchain_effects fx;
+	size_t idx[MAX_SEEN];
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_DELAYED, 0));
+	run_until(&r, 244);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 1);
+	r.rates.normal_perkw = 5000;
+	r.rates.is_fallback = true;
+	run_until(&r, 250);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 1);
+	r.rates.is_fallback = false;
+	onchain_effects_init(&fx);
+	onchain_resume(r.oc, &fx, &r.rates);
+	run_absorb(&r, &fx);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 1);
+	run_until(&r, 251);
+	CHECK(versions_of(&r, &op, idx, MAX_SEEN) == 2);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* The test wallet hands the same coin again for a replacement. */
+static bool test_wallet_same_coin(void *arg, const struct bitcoin_outpoint *op,
+				  struct onchain_fee_coin *coin)
+{
+	struct test_wallet *tw = arg;
+
+	for (size_t i = 0; i < tw->num_given; i++)
+		if (tw->coins[i].outpoint.vout == op->vout
+		    && bitcoin_txid_eq(&tw->coins[i].outpoint.txid, &op->txid)) {
+			*coin = tw->coins[i];
+			return true;
+		}
+	return false;
+}
+
+/* Our anchors HTLC-success not confirmed: replaced with more fee from the
+ * same wallet coin (less change), each version before abandoned so the
+ * wallet forgets it; it stops where the coin cannot pay more. */
+static void test_anchors_htlc_tx_replaced_from_the_same_coin(void)
+{
+	struct world w;
+	struct run r;
+	struct test_wallet tw;
+	struct onchain_fee_source source = { .get_coin = test_wallet_get_coin,
+					     .get_same_coin = test_wallet_same_coin,
+					     .arg = &tw };
+	struct bitcoin_tx *commit;
+	struct bitcoin_outpoint b_op;
+	size_t idx[MAX_SEEN], n;
+
+	world_open_anchors(&w);
+	memset(&tw, 0, sizeof(tw));
+	/* Enough for about twice the first fee (2755 sat at 2500 perkw). */
+	test_wallet_add(&tw, &w, 6000, 0x34);
+	run_init(&r, &w, 0);
+	r.rates.fee_source = &source;
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	b_op = outpoint_of(r.oc, output_of(r.oc, ONCHAIN_OUT_LOCAL_HTLC_SUCCESS, 0));
+	run_preimage(&r, 2);
+	run_until(&r, 503);
+	n = versions_of(&r, &b_op, idx, MAX_SEEN);
+	CHECK_MSG(n > 2, "%zu versions", n);
+	CHECK(tw.num_given == 1);
+	check_replacements(&r, idx, n);
+	for (size_t k = 0; k < n; k++) {
+		const struct bitcoin_tx *tx = r.sent[idx[k]];
+		check_anchor_htlc_tx(&w, tx, 40000, &tw.coins[0], r.sent_as[idx[k]].feerate_perkw);
+		CHECK(r.sent_as[idx[k]].has_fee_coin);
+		CHECK(tx->num_outputs == 2
+		      && r.sent_as[idx[k]].fee_sat == 6000 - tx->outputs[1].amount_sat);
+	}
+	/* Each replaced version abandoned (the wallet forgets it, its coin
+	 * taken again by the next), the last not. */
+	CHECK(r.num_abandoned == n - 1);
+	for (size_t k = 0; k + 1 < n && k < r.num_abandoned; k++) {
+		struct bitcoin_txid txid;
+		bitcoin_tx_txid(&txid, r.sent[idx[k]]);
+		CHECK(bitcoin_txid_eq(&r.abandoned[k], &txid));
+	}
+	/* The coin's limit: the change never below dust, the last short of
+	 * the schedule's cap. */
+	CHECK(n && r.sent[idx[n - 1]]->outputs[1].amount_sat >= ONCHAIN_DUST_SAT);
+	CHECK(n && r.sent_as[idx[n - 1]].feerate_perkw < 2500 * ONCHAIN_HTLC_MAX_BUMP);
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
+/* A version 1 snapshot (no fee kept with the pending transactions) still
+ * loads: the same sweep is handed over again, and replaced later with its
+ * fee counted from what it spends. */
+static void test_version_1_snapshot_loads(void)
+{
+	struct world w;
+	struct run r;
+	struct bitcoin_tx *commit;
+	struct onchain_setup setup;
+	struct onchain_effects fx;
+	struct onchain *copy;
+	uint8_t *v1;
+	size_t v1_len;
+	const char *err = NULL;
+	struct bitcoin_txid sent, again;
+	uint64_t old_fee;
+
+	world_open(&w);
+	run_init(&r, &w, 0);
+	commit = channel_signed_commitment(w.p.node[0].ch);
+	run_block(&r, 100, &commit, 1);
+	run_until(&r, 244);
+	CHECK(r.num_sent == 1 && r.snapshot);
+	if (r.num_sent != 1 || !r.snapshot)
+		goto out;
+	bitcoin_tx_txid(&sent, r.sent[0]);
+	old_fee = r.sent_as[0].fee_sat;
+	/* Version 2 ends with the one pending transaction's 24 bytes of fee
+	 * and a count of 0 known HTLCs: drop those 24, call it version 1. */
+	v1_len = r.snapshot_len - 24;
+	v1 = malloc(v1_len);
+	memcpy(v1, r.snapshot, r.snapshot_len - 28);
+	memcpy(v1 + r.snapshot_len - 28, r.snapshot + r.snapshot_len - 4, 4);
+	CHECK(v1[4] == 0 && v1[5] == 2);
+	v1[5] = 1;
+	memset(&setup, 0, sizeof(setup));
+	setup.ctx = w.p.ctx;
+	setup.secrets = &w.p.node[0].secrets;
+	setup.sweep_script = sweep_script;
+	setup.sweep_script_len = sizeof(sweep_script);
+	copy = onchain_deserialize(&setup, v1, v1_len, &err);
+	CHECK_MSG(copy != NULL, "%s", err);
+	/* The same bytes as version 2 do not parse. */
+	v1[5] = 2;
+	{
+		struct onchain *bad = onchain_deserialize(&setup, v1, v1_len, &err);
+		CHECK(bad == NULL);
+		onchain_free(bad);
+	}
+	free(v1);
+	if (!copy)
+		goto out;
+	onchain_effects_init(&fx);
+	onchain_resume(copy, &fx, &r.rates);
+	CHECK(fx.num_txs == 1);
+	if (fx.num_txs == 1) {
+		bitcoin_tx_txid(&again, fx.txs[0].tx);
+		CHECK(bitcoin_txid_eq(&sent, &again));
+		CHECK(fx.txs[0].fee_sat == old_fee);
+	}
+	onchain_effects_clear(&fx);
+	/* The estimate rises: replaced, paying BIP125's minimum more. */
+	r.rates.normal_perkw = 3000;
+	onchain_block_connected(copy, &fx, 245, NULL, 0, &r.rates);
+	CHECK(fx.num_txs == 1);
+	if (fx.num_txs == 1) {
+		CHECK(fx.txs[0].is_replacement && bitcoin_txid_eq(&fx.txs[0].replaces, &sent));
+		CHECK(fx.txs[0].fee_sat >= old_fee + (bitcoin_tx_weight(fx.txs[0].tx) + 3) / 4);
+		CHECK(fx.txs[0].fee_sat == sweep_fee(fx.txs[0].tx, 3000));
+	}
+	onchain_effects_clear(&fx);
+	onchain_free(copy);
+out:
+	bitcoin_tx_free(commit);
+	run_free(&r);
+	world_free(&w);
+}
+
 int main(void)
 {
 	RUN(test_local_commitment);
@@ -1389,5 +1857,12 @@ int main(void)
 	RUN(test_anchors_local_htlcs_fee_from_the_wallet);
 	RUN(test_anchors_htlc_tx_beaten_is_abandoned);
 	RUN(test_anchors_revoked_second_stage);
+	RUN(test_sweep_feerate_schedule);
+	RUN(test_to_local_sweep_replaced_until_its_deadline);
+	RUN(test_htlc_claim_replaced_up_to_its_cap);
+	RUN(test_presigned_htlc_tx_not_replaced);
+	RUN(test_no_replacement_on_fallback_rates);
+	RUN(test_anchors_htlc_tx_replaced_from_the_same_coin);
+	RUN(test_version_1_snapshot_loads);
 	return test_done();
 }
