@@ -17,8 +17,9 @@ from ohmtest import RpcError, wait_for
 from test_anchor_cpfp import child_in_log, raise_slow_estimate
 from test_channels import chain_pair
 from test_onchain import (CHANNEL_TYPES, IRREVOCABLE_DEPTH, STATIC, TO_SELF_DELAY, anchors_sat,
-                          commitment_fee, fee_of, forward_in_flight, mempool, mine_until, onchain,
-                          outpoint, spender, spends, wait_mempool, wallet_coins_sat)
+                          commitment_fee, fee_of, forward_in_flight, mempool, mine_until,
+                          outpoint, spender, spends, wait_mempool, wait_resolved,
+                          wallet_coins_sat)
 
 # daemon/config.c: --cltv-delta's default; the fulfillment deadline is
 # (34 + 1) / 2 = 17 blocks before cltv_expiry (channel/deadline.h).
@@ -244,7 +245,7 @@ def test_dev_fail_force_closes_and_everything_is_swept(node_factory, devchain, e
     assert got == (balance_sat - commitment_fee(commitment) - anchors_sat(extra)
                    - fee_of(devchain, sweep))
     mine(devchain, IRREVOCABLE_DEPTH - 1, a)
-    wait_for(lambda: onchain(a)["resolved"], 10, what="a's channel resolved")
+    wait_resolved(a)
 
 
 def test_dev_fail_ends_a_close_waiting_for_the_peer(node_factory, devchain):
