@@ -1,0 +1,458 @@
+/* Dijkstra backwards from the destination (see pathfind.h).  Nodes are
+ * numbered by their graph slot; nodes only an extra edge or a local
+ * channel names come after the graph's slots.  Labels live in arrays
+ * stamped with the query's generation, so a query never clears them. */
+#include "pay/pathfind.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+
+#define NO_NODE UINT32_MAX
+/* Core Lightning's BLOCKS_PER_YEAR, and riskfactor is a percentage. */
+#define RISK_DIVISOR (52596.0 * 100.0)
+
+/* An extra edge or a local channel, with its ends numbered. */
+struct special {
+	uint32_t from, to;
+	bool is_local;
+	size_t index;		/* into q->extra or q->locals */
+};
+
+/* A scid exclusion, sorted for bsearch. */
+struct excl {
+	uint64_t scid;
+	int direction;		/* -1: both */
+};
+
+struct pathfinder {
+	size_t cap;		/* the arrays' length */
+	uint32_t gen;
+	uint32_t *label_gen, *done_gen, *mark_gen, *excl_gen;
+	uint64_t *cost, *amount, *next_scid;
+	uint32_t *delay, *next, *heap_pos;
+	uint8_t *hops;
+	uint32_t *heap;
+	size_t heap_len;
+	/* This query's. */
+	const struct graph *g;
+	uint32_t graph_limit;
+	uint8_t (*extra_ids)[PUBKEY_CMPR_LEN];
+	size_t num_extra_ids, cap_extra_ids;
+	struct special *specials;
+	size_t num_specials, cap_specials;
+	struct excl *excls;
+	size_t num_excls, cap_excls;
+};
+
+struct pathfinder *pathfinder_new(void)
+{
+	return oh_calloc(1, sizeof(struct pathfinder));
+}
+
+void pathfinder_free(struct pathfinder *pf)
+{
+	if (!pf)
+		return;
+	free(pf->label_gen);
+	free(pf->done_gen);
+	free(pf->mark_gen);
+	free(pf->excl_gen);
+	free(pf->cost);
+	free(pf->amount);
+	free(pf->next_scid);
+	free(pf->delay);
+	free(pf->next);
+	free(pf->heap_pos);
+	free(pf->hops);
+	free(pf->heap);
+	free(pf->extra_ids);
+	free(pf->specials);
+	free(pf->excls);
+	free(pf);
+}
+
+int pathfind_direction(const uint8_t a[PUBKEY_CMPR_LEN], const uint8_t b[PUBKEY_CMPR_LEN])
+{
+	return memcmp(a, b, PUBKEY_CMPR_LEN) < 0 ? 0 : 1;
+}
+
+#define GROW(arr, n) ((arr) = oh_realloc((arr), (n) * sizeof(*(arr))))
+
+/* Makes the arrays hold n nodes (new stamps zeroed: never this gen). */
+static void reserve(struct pathfinder *pf, size_t n)
+{
+	size_t old = pf->cap;
+
+	if (n <= old)
+		return;
+	n = n < 2 * old ? 2 * old : n;
+	GROW(pf->label_gen, n);
+	GROW(pf->done_gen, n);
+	GROW(pf->mark_gen, n);
+	GROW(pf->excl_gen, n);
+	GROW(pf->cost, n);
+	GROW(pf->amount, n);
+	GROW(pf->next_scid, n);
+	GROW(pf->delay, n);
+	GROW(pf->next, n);
+	GROW(pf->heap_pos, n);
+	GROW(pf->hops, n);
+	GROW(pf->heap, n);
+	memset(pf->label_gen + old, 0, (n - old) * sizeof(uint32_t));
+	memset(pf->done_gen + old, 0, (n - old) * sizeof(uint32_t));
+	memset(pf->mark_gen + old, 0, (n - old) * sizeof(uint32_t));
+	memset(pf->excl_gen + old, 0, (n - old) * sizeof(uint32_t));
+	pf->cap = n;
+}
+
+static const uint8_t *node_id(const struct pathfinder *pf, uint32_t n)
+{
+	return n < pf->graph_limit ? graph_node_slot_id(pf->g, n) : pf->extra_ids[n - pf->graph_limit];
+}
+
+/* The number of node id; add: give a node outside the graph a number. */
+static uint32_t node_number(struct pathfinder *pf, const uint8_t id[PUBKEY_CMPR_LEN], bool add)
+{
+	uint32_t slot = pf->g ? graph_node_slot(pf->g, id) : GRAPH_NO_SLOT;
+
+	if (slot != GRAPH_NO_SLOT)
+		return slot;
+	for (size_t i = 0; i < pf->num_extra_ids; i++)
+		if (memcmp(pf->extra_ids[i], id, PUBKEY_CMPR_LEN) == 0)
+			return pf->graph_limit + (uint32_t)i;
+	if (!add)
+		return NO_NODE;
+	if (pf->num_extra_ids == pf->cap_extra_ids) {
+		pf->cap_extra_ids = pf->cap_extra_ids ? 2 * pf->cap_extra_ids : 8;
+		GROW(pf->extra_ids, pf->cap_extra_ids);
+	}
+	memcpy(pf->extra_ids[pf->num_extra_ids], id, PUBKEY_CMPR_LEN);
+	return pf->graph_limit + (uint32_t)pf->num_extra_ids++;
+}
+
+static void add_special(struct pathfinder *pf, uint32_t from, uint32_t to, bool is_local,
+			size_t index)
+{
+	if (pf->num_specials == pf->cap_specials) {
+		pf->cap_specials = pf->cap_specials ? 2 * pf->cap_specials : 8;
+		GROW(pf->specials, pf->cap_specials);
+	}
+	pf->specials[pf->num_specials++] = (struct special){from, to, is_local, index};
+}
+
+static int excl_cmp(const void *a, const void *b)
+{
+	const struct excl *x = a, *y = b;
+
+	return x->scid < y->scid ? -1 : x->scid > y->scid ? 1 : 0;
+}
+
+static bool scid_excluded(const struct pathfinder *pf, uint64_t scid, int direction)
+{
+	size_t lo = 0, hi = pf->num_excls;
+
+	/* The first entry of scid, then each of its entries. */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (pf->excls[mid].scid < scid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < pf->num_excls && pf->excls[lo].scid == scid; lo++)
+		if (pf->excls[lo].direction < 0 || pf->excls[lo].direction == direction)
+			return true;
+	return false;
+}
+
+/* ---- The heap: by cost, then node id ---- */
+
+static bool heap_less(const struct pathfinder *pf, uint32_t a, uint32_t b)
+{
+	if (pf->cost[a] != pf->cost[b])
+		return pf->cost[a] < pf->cost[b];
+	return memcmp(node_id(pf, a), node_id(pf, b), PUBKEY_CMPR_LEN) < 0;
+}
+
+static void heap_set(struct pathfinder *pf, size_t i, uint32_t n)
+{
+	pf->heap[i] = n;
+	pf->heap_pos[n] = (uint32_t)i;
+}
+
+static void heap_up(struct pathfinder *pf, size_t i)
+{
+	uint32_t n = pf->heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!heap_less(pf, n, pf->heap[parent]))
+			break;
+		heap_set(pf, i, pf->heap[parent]);
+		i = parent;
+	}
+	heap_set(pf, i, n);
+}
+
+static void heap_down(struct pathfinder *pf, size_t i)
+{
+	uint32_t n = pf->heap[i];
+
+	for (;;) {
+		size_t child = 2 * i + 1;
+		if (child >= pf->heap_len)
+			break;
+		if (child + 1 < pf->heap_len && heap_less(pf, pf->heap[child + 1], pf->heap[child]))
+			child++;
+		if (!heap_less(pf, pf->heap[child], n))
+			break;
+		heap_set(pf, i, pf->heap[child]);
+		i = child;
+	}
+	heap_set(pf, i, n);
+}
+
+static uint32_t heap_pop(struct pathfinder *pf)
+{
+	uint32_t top = pf->heap[0];
+
+	pf->heap_len--;
+	if (pf->heap_len) {
+		heap_set(pf, 0, pf->heap[pf->heap_len]);
+		heap_down(pf, 0);
+	}
+	return top;
+}
+
+/* ---- Relaxing ---- */
+
+/* An edge from u into the node being expanded, as the search sees it. */
+struct edge {
+	uint32_t from;
+	struct short_channel_id scid;
+	int direction;
+	bool is_graph;			/* scored */
+	uint64_t capacity_msat;		/* 0: unknown */
+	uint64_t htlc_minimum_msat, htlc_maximum_msat;	/* max 0: none */
+	uint32_t fee_base_msat, fee_proportional_millionths;
+	uint16_t cltv_expiry_delta;
+};
+
+struct search {
+	struct pathfinder *pf;
+	const struct pathfind_query *q;
+	uint32_t src;
+};
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static void relax(struct search *s, uint32_t v, const struct edge *e)
+{
+	struct pathfinder *pf = s->pf;
+	const struct pathfind_query *q = s->q;
+	uint32_t u = e->from;
+	bool is_src = u == s->src;
+	uint64_t a = pf->amount[v], fee = 0, new_amount, penalty = 0, new_cost, risk;
+	uint32_t new_delay = pf->delay[v];
+	unsigned new_hops = pf->hops[v] + 1u;
+	uint16_t delta = is_src ? 0 : e->cltv_expiry_delta;
+
+	if (u == v || pf->done_gen[u] == pf->gen || (pf->excl_gen[u] == pf->gen && !is_src))
+		return;
+	if (scid_excluded(pf, e->scid.u64, e->direction))
+		return;
+	if (a < e->htlc_minimum_msat || (e->htlc_maximum_msat && a > e->htlc_maximum_msat)
+	    || (e->capacity_msat && a > e->capacity_msat))
+		return;
+	if (!is_src) {
+		struct route_edge re = {.fee_base_msat = e->fee_base_msat,
+			.fee_proportional_millionths = e->fee_proportional_millionths};
+		if (!route_fee(&fee, &re, a))
+			return;
+	}
+	new_amount = a + fee;
+	if (new_amount < a || new_hops > q->maxhops || new_hops > ROUTE_MAX_HOPS)
+		return;
+	if ((uint64_t)new_delay + delta > q->maxdelay)
+		return;
+	new_delay += delta;
+	if (new_amount - q->amount_msat > q->maxfee_msat)
+		return;
+	if (e->is_graph && q->scorer) {
+		penalty = scorer_penalty(q->scorer, e->scid, e->direction, a, e->capacity_msat,
+					 q->now);
+		if (penalty == UINT64_MAX)
+			return;
+	}
+	risk = (uint64_t)((double)a * delta * q->riskfactor / RISK_DIVISOR);
+	new_cost = add_sat(add_sat(add_sat(pf->cost[v], fee), risk), penalty);
+	if (pf->label_gen[u] == pf->gen) {
+		if (new_cost > pf->cost[u])
+			return;
+		if (new_cost == pf->cost[u]
+		    && (new_hops > pf->hops[u]
+			|| (new_hops == pf->hops[u] && e->scid.u64 >= pf->next_scid[u])))
+			return;
+	}
+	pf->amount[u] = new_amount;
+	pf->delay[u] = new_delay;
+	pf->hops[u] = (uint8_t)new_hops;
+	pf->next[u] = v;
+	pf->next_scid[u] = e->scid.u64;
+	if (pf->label_gen[u] != pf->gen) {
+		pf->label_gen[u] = pf->gen;
+		pf->cost[u] = new_cost;
+		heap_set(pf, pf->heap_len++, u);
+	} else {
+		pf->cost[u] = new_cost;
+	}
+	heap_up(pf, pf->heap_pos[u]);
+}
+
+static void expand(struct search *s, uint32_t v)
+{
+	struct pathfinder *pf = s->pf;
+	const struct pathfind_query *q = s->q;
+
+	if (v < pf->graph_limit) {
+		uint32_t cursor = graph_node_first_hop(pf->g, v);
+
+		while (cursor != GRAPH_NO_SLOT) {
+			struct graph_hop_in h;
+			struct edge e;
+
+			cursor = graph_node_hop_in(pf->g, v, cursor, &h);
+			if (!h.is_usable || (q->use_locals && h.from_slot == s->src))
+				continue;
+			e = (struct edge){h.from_slot, h.scid, h.direction, true,
+					  h.capacity_sat * 1000, h.htlc_minimum_msat,
+					  h.htlc_maximum_msat, h.fee_base_msat,
+					  h.fee_proportional_millionths, h.cltv_expiry_delta};
+			if (h.capacity_sat > UINT64_MAX / 1000)
+				e.capacity_msat = 0;
+			relax(s, v, &e);
+		}
+	}
+	if (pf->mark_gen[v] != pf->gen)
+		return;
+	for (size_t i = 0; i < pf->num_specials; i++) {
+		const struct special *sp = &pf->specials[i];
+		struct edge e = {.from = sp->from};
+
+		if (sp->to != v)
+			continue;
+		if (sp->is_local) {
+			const struct pathfind_local *l = &q->locals[sp->index];
+			e.scid = l->scid;
+			e.direction = pathfind_direction(q->source, l->peer);
+			e.capacity_msat = l->spendable_msat;
+			e.htlc_minimum_msat = l->htlc_minimum_msat;
+			/* Nothing to send: no edge (capacity 0 means unknown). */
+			if (!l->spendable_msat)
+				continue;
+		} else {
+			const struct route_edge *x = &q->extra[sp->index];
+			e.scid = x->scid;
+			e.direction = pathfind_direction(x->from, x->to);
+			e.fee_base_msat = x->fee_base_msat;
+			e.fee_proportional_millionths = x->fee_proportional_millionths;
+			e.cltv_expiry_delta = x->cltv_expiry_delta;
+		}
+		relax(s, v, &e);
+	}
+}
+
+/* Numbers the nodes of the query, its special edges and exclusions. */
+static void prepare(struct pathfinder *pf, const struct graph *g, const struct pathfind_query *q)
+{
+	pf->g = g;
+	pf->graph_limit = g ? graph_node_slot_limit(g) : 0;
+	pf->num_extra_ids = pf->num_specials = pf->num_excls = 0;
+	for (size_t i = 0; i < q->num_extra; i++)
+		add_special(pf, node_number(pf, q->extra[i].from, true),
+			    node_number(pf, q->extra[i].to, true), false, i);
+	node_number(pf, q->source, true);
+	node_number(pf, q->destination, true);
+	if (q->use_locals)
+		for (size_t i = 0; i < q->num_locals; i++)
+			add_special(pf, node_number(pf, q->source, true),
+				    node_number(pf, q->locals[i].peer, true), true, i);
+	reserve(pf, pf->graph_limit + pf->num_extra_ids);
+	if (++pf->gen == 0) {
+		/* Wrapped: old stamps could match again. */
+		memset(pf->label_gen, 0, pf->cap * sizeof(uint32_t));
+		memset(pf->done_gen, 0, pf->cap * sizeof(uint32_t));
+		memset(pf->mark_gen, 0, pf->cap * sizeof(uint32_t));
+		memset(pf->excl_gen, 0, pf->cap * sizeof(uint32_t));
+		pf->gen = 1;
+	}
+	for (size_t i = 0; i < pf->num_specials; i++)
+		pf->mark_gen[pf->specials[i].to] = pf->gen;
+	for (size_t i = 0; i < q->num_excludes; i++) {
+		const struct pathfind_exclude *x = &q->excludes[i];
+		if (x->is_node) {
+			uint32_t n = node_number(pf, x->node_id, false);
+			if (n != NO_NODE)
+				pf->excl_gen[n] = pf->gen;
+			continue;
+		}
+		if (pf->num_excls == pf->cap_excls) {
+			pf->cap_excls = pf->cap_excls ? 2 * pf->cap_excls : 8;
+			GROW(pf->excls, pf->cap_excls);
+		}
+		pf->excls[pf->num_excls++] = (struct excl){x->scid.u64, x->direction};
+	}
+	if (pf->num_excls > 1)
+		qsort(pf->excls, pf->num_excls, sizeof(pf->excls[0]), excl_cmp);
+}
+
+bool pathfind(struct pathfinder *pf, const struct graph *g, const struct pathfind_query *q,
+	      struct route_hop *out, size_t *num_hops)
+{
+	struct search s = {pf, q, 0};
+	uint32_t dst;
+
+	*num_hops = 0;
+	if (memcmp(q->source, q->destination, PUBKEY_CMPR_LEN) == 0 || !q->amount_msat)
+		return false;
+	prepare(pf, g, q);
+	s.src = node_number(pf, q->source, false);
+	dst = node_number(pf, q->destination, false);
+	if (pf->excl_gen[dst] == pf->gen)
+		return false;
+	pf->heap_len = 0;
+	pf->label_gen[dst] = pf->gen;
+	pf->cost[dst] = 0;
+	pf->amount[dst] = q->amount_msat;
+	pf->delay[dst] = q->final_cltv;
+	pf->hops[dst] = 0;
+	pf->next[dst] = NO_NODE;
+	heap_set(pf, pf->heap_len++, dst);
+	if (q->final_cltv > q->maxdelay)
+		return false;
+	while (pf->heap_len) {
+		uint32_t v = heap_pop(pf);
+
+		pf->done_gen[v] = pf->gen;
+		if (v == s.src)
+			break;
+		expand(&s, v);
+	}
+	if (pf->done_gen[s.src] != pf->gen)
+		return false;
+	for (uint32_t n = s.src; n != dst; n = pf->next[n]) {
+		struct route_hop *h = &out[(*num_hops)++];
+		uint32_t to = pf->next[n];
+
+		memcpy(h->node_id, node_id(pf, to), PUBKEY_CMPR_LEN);
+		h->scid.u64 = pf->next_scid[n];
+		h->amount_msat = pf->amount[to];
+		h->delay = pf->delay[to];
+	}
+	return true;
+}
