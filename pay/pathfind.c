@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "pay/onion_error.h"
 
 #define NO_NODE UINT32_MAX
 /* Core Lightning's BLOCKS_PER_YEAR, and riskfactor is a percentage. */
@@ -455,4 +456,32 @@ bool pathfind(struct pathfinder *pf, const struct graph *g, const struct pathfin
 		h->delay = pf->delay[to];
 	}
 	return true;
+}
+
+void pathfind_learn(struct scorer *s, const struct graph *g,
+		    const uint8_t source[PUBKEY_CMPR_LEN], const struct route_hop *route,
+		    size_t num_hops, bool succeeded, int64_t erring_index, uint16_t failcode,
+		    uint64_t now)
+{
+	size_t upto;
+
+	if (!s || !g || (!succeeded && erring_index < 0))
+		return;
+	upto = succeeded ? num_hops : (size_t)erring_index;
+	for (size_t j = 0; j < num_hops && j <= upto; j++) {
+		const uint8_t *from = j ? route[j - 1].node_id : source;
+		struct graph_channel c;
+		int dir = pathfind_direction(from, route[j].node_id);
+		uint64_t cap;
+
+		if (!graph_get_channel(g, route[j].scid, &c) || c.capacity_sat > UINT64_MAX / 1000)
+			continue;
+		cap = c.capacity_sat * 1000;
+		if (succeeded)
+			scorer_succeeded(s, route[j].scid, dir, route[j].amount_msat, cap, now);
+		else if (j < upto)
+			scorer_passed(s, route[j].scid, dir, route[j].amount_msat, cap, now);
+		else if (failcode == ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE)
+			scorer_failed(s, route[j].scid, dir, route[j].amount_msat, cap, now);
+	}
 }

@@ -90,6 +90,18 @@ void pathfinder_free(struct pathfinder *pf);
 bool pathfind(struct pathfinder *pf, const struct graph *g, const struct pathfind_query *q,
 	      struct route_hop *out, size_t *num_hops);
 
+/* What an attempt over route[0..num_hops) from source teaches s at time
+ * now: succeeded, every channel moved its amount; else, erring_index as
+ * pay_retry_failed() takes it (-1: unreadable, nothing learned), every
+ * channel before the erring node carried its amount, and the one after
+ * it could not if failcode says so (temporary_channel_failure: BOLT #4's
+ * "not enough balance" case).  Capacities come from g: a hop g does not
+ * know (a private channel, a hint's) teaches nothing. */
+void pathfind_learn(struct scorer *s, const struct graph *g,
+		    const uint8_t source[PUBKEY_CMPR_LEN], const struct route_hop *route,
+		    size_t num_hops, bool succeeded, int64_t erring_index, uint16_t failcode,
+		    uint64_t now);
+
 /* BOLT #7 direction of a channel from node a to node b: 0 if a is
  * node_id_1 (the lesser id). */
 int pathfind_direction(const uint8_t a[PUBKEY_CMPR_LEN], const uint8_t b[PUBKEY_CMPR_LEN]);

@@ -25,6 +25,13 @@ void pay_retry_init(struct pay_retry *r, const struct pay_target *target)
 		memcpy(r->hint_lens, target->hint_lens, target->num_hints * sizeof(*r->hint_lens));
 	r->target.hint_edges = r->edges;
 	r->target.hint_lens = r->hint_lens;
+	r->max_excludes = target->num_excludes + 8;
+	r->excludes = oh_calloc(r->max_excludes, sizeof(*r->excludes));
+	if (target->num_excludes)
+		memcpy(r->excludes, target->excludes, target->num_excludes * sizeof(*r->excludes));
+	r->num_excludes = target->num_excludes;
+	r->target.excludes = NULL;
+	r->target.num_excludes = 0;
 }
 
 void pay_retry_clear(struct pay_retry *r)
@@ -33,6 +40,8 @@ void pay_retry_clear(struct pay_retry *r)
 	free(r->hint_lens);
 	free(r->hint_updated);
 	free(r->excluded);
+	free(r->excludes);
+	free(r->updated);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -181,4 +190,108 @@ enum pay_retry_verdict pay_retry_failed(struct pay_retry *r, int64_t erring_inde
 	at = erring_index < 0 ? 0 : (size_t)erring_index;
 	exclude(r, &r->route[at < r->num_hops ? at : r->num_hops - 1].scid);
 	return PAY_RETRY_SEND;
+}
+
+/* ---- Over the graph ---- */
+
+static void exclude_node(struct pay_retry *r, const uint8_t id[PUBKEY_CMPR_LEN])
+{
+	if (r->num_excludes == r->max_excludes) {
+		r->max_excludes = 2 * r->max_excludes;
+		r->excludes = oh_realloc(r->excludes, r->max_excludes * sizeof(*r->excludes));
+	}
+	memset(&r->excludes[r->num_excludes], 0, sizeof(r->excludes[0]));
+	r->excludes[r->num_excludes].is_node = true;
+	memcpy(r->excludes[r->num_excludes++].node_id, id, PUBKEY_CMPR_LEN);
+}
+
+enum pay_retry_verdict pay_retry_route(struct pay_retry *r, struct pathfinder *pf,
+				       const struct graph *g,
+				       const uint8_t source[PUBKEY_CMPR_LEN],
+				       const struct pathfind_local *locals, size_t num_locals,
+				       const struct scorer *scorer, uint64_t now, uint32_t height)
+{
+	const struct pay_target *t = &r->target;
+	size_t num_edges = 0, all = r->num_excludes + r->num_excluded;
+	struct pathfind_exclude *x = oh_calloc(all + 1, sizeof(*x));
+	struct pathfind_query q;
+	bool found;
+
+	if (now > t->deadline) {
+		free(x);
+		return PAY_RETRY_OUT_OF_TIME;
+	}
+	for (size_t h = 0; h < t->num_hints; h++)
+		num_edges += r->hint_lens[h];
+	if (r->num_excludes)
+		memcpy(x, r->excludes, r->num_excludes * sizeof(*x));
+	for (size_t i = 0; i < r->num_excluded; i++) {
+		x[r->num_excludes + i].scid = r->excluded[i];
+		x[r->num_excludes + i].direction = -1;
+	}
+	memset(&q, 0, sizeof(q));
+	memcpy(q.source, source, PUBKEY_CMPR_LEN);
+	memcpy(q.destination, t->destination, PUBKEY_CMPR_LEN);
+	q.amount_msat = t->amount_msat;
+	/* Delays relative to now; made absolute below. */
+	q.final_cltv = t->min_final_cltv_expiry + PAY_RETRY_FINAL_CLTV_MARGIN;
+	q.riskfactor = 10;
+	q.maxfee_msat = t->maxfee_is_fixed || t->maxfee_msat > PAY_RETRY_EXEMPT_FEE_MSAT
+		? t->maxfee_msat : PAY_RETRY_EXEMPT_FEE_MSAT;
+	q.maxdelay = t->maxdelay;
+	q.maxhops = t->maxhops ? t->maxhops : ROUTE_MAX_HOPS;
+	q.excludes = x;
+	q.num_excludes = all;
+	q.extra = r->edges;
+	q.num_extra = num_edges;
+	q.use_locals = true;
+	q.locals = locals;
+	q.num_locals = num_locals;
+	q.scorer = scorer;
+	q.now = now;
+	found = pathfind(pf, g, &q, r->route, &r->num_hops);
+	if (!found) {
+		/* Is there one beyond the limits? */
+		q.maxfee_msat = UINT64_MAX;
+		q.maxdelay = UINT32_MAX;
+		found = pathfind(pf, g, &q, r->route, &r->num_hops);
+		free(x);
+		r->num_hops = 0;
+		return found ? PAY_RETRY_TOO_EXPENSIVE : PAY_RETRY_NO_ROUTE;
+	}
+	free(x);
+	for (size_t i = 0; i < r->num_hops; i++)
+		r->route[i].delay += height;
+	return PAY_RETRY_SEND;
+}
+
+static bool was_updated(const struct pay_retry *r, struct short_channel_id scid)
+{
+	for (size_t i = 0; i < r->num_updated; i++)
+		if (r->updated[i].u64 == scid.u64)
+			return true;
+	return false;
+}
+
+enum pay_retry_verdict pay_retry_failed_graph(struct pay_retry *r, int64_t erring_index,
+					      const struct onion_failure *failure,
+					      bool graph_took)
+{
+	if (erring_index == (int64_t)r->num_hops)
+		return PAY_RETRY_DESTINATION_REFUSED;
+	if (failure && erring_index >= 0) {
+		size_t at = (size_t)erring_index;
+		/* The channel out of the erring node, with its fees or CLTV
+		 * delta out of date: once more with the new ones. */
+		if (graph_took && at < r->num_hops && !was_updated(r, r->route[at].scid)) {
+			r->updated = oh_realloc(r->updated, (r->num_updated + 1) * sizeof(*r->updated));
+			r->updated[r->num_updated++] = r->route[at].scid;
+			return PAY_RETRY_SEND;
+		}
+		/* BOLT #4: NODE failures are the erring node's (not ours, not
+		 * the destination's: that refused above). */
+		if ((failure->code & ONION_FAILURE_NODE) && at > 0)
+			exclude_node(r, r->route[at - 1].node_id);
+	}
+	return pay_retry_failed(r, erring_index, failure);
 }

@@ -17,6 +17,13 @@
  * candidate's entry node (struct pay_first_hop), sends the route chosen,
  * reads and decodes the failure (pay/onion_error.h) and passes it in.
  *
+ * Over the graph (pay_retry_route()), the candidates are every route
+ * pay/pathfind.h finds: our channels with their balances, the public
+ * channels, and the hints' edges; a failure's channel_update the graph
+ * took lets the same channel be tried again once, a node failure
+ * excludes the node, and the scorer (the caller's) learns from each
+ * attempt (pathfind_learn()).
+ *
  * Pure: no I/O, no globals, no clock (now is a parameter).  Memory:
  * pay_retry_init() copies what it is given; pay_retry_clear() frees it.
  * Out of memory aborts (common/alloc.h): an exclusion is never dropped.
@@ -29,6 +36,7 @@
 #include <stdint.h>
 
 #include "pay/onion_error.h"
+#include "pay/pathfind.h"
 #include "pay/route.h"
 
 /* Core Lightning's exemptfee: fees below this never count as too much. */
@@ -49,6 +57,11 @@ struct pay_target {
 	const struct route_edge *hint_edges;
 	const size_t *hint_lens;
 	size_t num_hints;
+	/* pay's exclude and maxhops (0: ROUTE_MAX_HOPS). */
+	const struct pathfind_exclude *excludes;
+	size_t num_excludes;
+	size_t maxhops;
+	bool maxfee_is_fixed;	/* no PAY_RETRY_EXEMPT_FEE_MSAT (pay's maxfee) */
 };
 
 /* Our channel to a candidate's entry node, as the caller found it. */
@@ -66,6 +79,13 @@ struct pay_retry {
 	bool *hint_updated;		/* a hint's fees replaced once */
 	struct short_channel_id *excluded;
 	size_t num_excluded, max_excluded;
+	/* The caller's exclusions and the nodes failures excluded, as the
+	 * pathfinder takes them. */
+	struct pathfind_exclude *excludes;
+	size_t num_excludes, max_excludes;
+	/* Channels whose channel_update (from a failure) the graph took. */
+	struct short_channel_id *updated;
+	size_t num_updated;
 	/* The route of the attempt in flight (pay_retry_next()'s). */
 	struct route_hop route[ROUTE_MAX_HOPS];
 	size_t num_hops;
@@ -111,6 +131,26 @@ void pay_retry_unsendable(struct pay_retry *r);
  *          pay_retry_next()). */
 enum pay_retry_verdict pay_retry_failed(struct pay_retry *r, int64_t erring_index,
 					const struct onion_failure *failure);
+
+/* The next attempt over the graph g (NULL: none), from source, with our
+ * channels locals[0..num_locals), the hints as extra edges and the
+ * scorer (NULL: fees and risk only) at time now and block height.
+ * Returns: PAY_RETRY_SEND with r->route filled (delays absolute), or why
+ * not (PAY_RETRY_OUT_OF_TIME, _NO_ROUTE, or _TOO_EXPENSIVE if a route
+ * exists beyond maxfee or maxdelay). */
+enum pay_retry_verdict pay_retry_route(struct pay_retry *r, struct pathfinder *pf,
+				       const struct graph *g,
+				       const uint8_t source[PUBKEY_CMPR_LEN],
+				       const struct pathfind_local *locals, size_t num_locals,
+				       const struct scorer *scorer, uint64_t now, uint32_t height);
+
+/* As pay_retry_failed(), for routes of pay_retry_route(): graph_took is
+ * whether the failure's channel_update was new to the graph (then that
+ * channel is tried again, once per payment); a node failure excludes
+ * the erring node. */
+enum pay_retry_verdict pay_retry_failed_graph(struct pay_retry *r, int64_t erring_index,
+					      const struct onion_failure *failure,
+					      bool graph_took);
 
 /* Whether scid is excluded from the routes r will choose. */
 bool pay_retry_is_excluded(const struct pay_retry *r, const struct short_channel_id *scid);

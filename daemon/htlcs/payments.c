@@ -26,6 +26,8 @@
 #include "pay/hop_payload.h"
 #include "pay/onion.h"
 #include "pay/onion_error.h"
+#include "pay/pathfind.h"
+#include "pay/scorer.h"
 
 /* A waitsendpay waiting for one payment part. */
 struct waiter {
@@ -53,6 +55,8 @@ struct payments *payments_new(struct htlcs *htlcs)
 
 	payments->htlcs = htlcs;
 	payments->answers_tail = &payments->answers;
+	payments->pathfinder = pathfinder_new();
+	payments->scorer = scorer_new(NULL);
 	return payments;
 }
 
@@ -86,6 +90,8 @@ void payments_free(struct payments *payments)
 		free(a);
 	}
 	payments_pays_free(payments);
+	pathfinder_free(payments->pathfinder);
+	scorer_free(payments->scorer);
 	free(payments);
 }
 
