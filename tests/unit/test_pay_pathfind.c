@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "gossip/graph.h"
+#include "pay/onion_error.h"
 #include "pay/pathfind.h"
+#include "pay/retry.h"
 #include "pay/scorer.h"
 #include "tests/unit/test.h"
 
@@ -567,6 +569,143 @@ static void test_scorer(void)
 	scorer_free(s);
 }
 
+static void test_learn_from_attempts(void)
+{
+	struct graph *g = diamond();
+	struct scorer *s = scorer_new(NULL);
+	struct pathfinder *pf = pathfinder_new();
+	struct pathfind_query q;
+	struct route_hop r[ROUTE_MAX_HOPS];
+	int ab = pathfind_direction(nid(A), nid(B)), bd = pathfind_direction(nid(B), nid(D));
+	uint64_t lo, hi, cap = 1000000000ULL, now = 5000;
+	size_t n;
+
+	query(&q, A, D, 200000000);
+	CHECK(pathfind(pf, g, &q, r, &n) && n == 2);
+	/* B (erring index 1) had no liquidity toward D: A -> B carried
+	 * its amount, B -> D could not. */
+	pathfind_learn(s, g, nid(A), r, n, false, 1, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, now);
+	scorer_bounds(s, scid(1), ab, cap, now, &lo, &hi);
+	CHECK(lo == r[0].amount_msat && hi == cap);
+	scorer_bounds(s, scid(2), bd, cap, now, &lo, &hi);
+	CHECK(lo == 0 && hi == r[1].amount_msat - 1);
+	/* Another failure (fee_insufficient) says nothing of liquidity. */
+	pathfind_learn(s, g, nid(A), r, n, false, 1, ONION_FAILURE_FEE_INSUFFICIENT, now);
+	scorer_bounds(s, scid(2), bd, cap, now, &lo, &hi);
+	CHECK(hi == r[1].amount_msat - 1);
+	/* Unreadable: nothing. */
+	CHECK(scorer_num_entries(s) == 2);
+	pathfind_learn(s, g, nid(A), r, n, false, -1, 0, now);
+	CHECK(scorer_num_entries(s) == 2);
+	/* A success moves the amount out of A -> B. */
+	pathfind_learn(s, g, nid(A), r, n, true, -1, 0, now);
+	scorer_bounds(s, scid(1), ab, cap, now, &lo, &hi);
+	CHECK(lo == 0 && hi == cap - r[0].amount_msat);
+	scorer_free(s);
+	pathfinder_free(pf);
+	graph_free(g);
+}
+
+static void retry_target(struct pay_target *t, uint64_t amount)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t->destination, nid(D), PUBKEY_CMPR_LEN);
+	t->amount_msat = amount;
+	t->maxfee_msat = 100000;
+	t->maxdelay = 2016;
+	t->min_final_cltv_expiry = 18;
+	t->deadline = 1000;
+}
+
+static void test_retry_over_graph(void)
+{
+	struct graph *g = diamond();
+	struct pathfinder *pf = pathfinder_new();
+	struct pay_retry r;
+	struct pay_target t;
+	struct onion_failure failure;
+	struct pathfind_exclude x;
+	struct pathfind_local mine[2];
+
+	/* Our channels (the graph's view of them is not used). */
+	memset(mine, 0, sizeof(mine));
+	mine[0].scid = scid(1);
+	memcpy(mine[0].peer, nid(B), PUBKEY_CMPR_LEN);
+	mine[0].spendable_msat = 100000000;
+	mine[1].scid = scid(3);
+	memcpy(mine[1].peer, nid(C), PUBKEY_CMPR_LEN);
+	mine[1].spendable_msat = 100000000;
+
+	retry_target(&t, 1000000);
+	pay_retry_init(&r, &t);
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
+	CHECK_STREQ(via(r.route, r.num_hops), "1,2");
+	/* Absolute delays: height + final (18 + 1 margin), + B's delta. */
+	CHECK(r.route[1].delay == 500 + 19 && r.route[0].delay == 500 + 29);
+	/* B's update for its channel to D was new to the graph: the same
+	 * channel once more... */
+	onion_failure_init(&failure, ONION_FAILURE_FEE_INSUFFICIENT);
+	CHECK(pay_retry_failed_graph(&r, 1, &failure, true) == PAY_RETRY_SEND);
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
+	CHECK_STREQ(via(r.route, r.num_hops), "1,2");
+	/* ...but not twice. */
+	CHECK(pay_retry_failed_graph(&r, 1, &failure, true) == PAY_RETRY_SEND);
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
+	CHECK_STREQ(via(r.route, r.num_hops), "3,4");
+	/* A node failure at C: C is avoided, and nothing is left. */
+	onion_failure_init(&failure, ONION_FAILURE_TEMPORARY_NODE_FAILURE);
+	CHECK(pay_retry_failed_graph(&r, 1, &failure, false) == PAY_RETRY_SEND);
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_NO_ROUTE);
+	/* The destination refusing ends it. */
+	r.num_hops = 2;
+	CHECK(pay_retry_failed_graph(&r, 2, &failure, false) == PAY_RETRY_DESTINATION_REFUSED);
+	/* Out of time. */
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 1001, 500)
+	      == PAY_RETRY_OUT_OF_TIME);
+	pay_retry_clear(&r);
+
+	/* The payer's exclusions and maxhops. */
+	retry_target(&t, 1000000);
+	memset(&x, 0, sizeof(x));
+	x.is_node = true;
+	memcpy(x.node_id, nid(B), PUBKEY_CMPR_LEN);
+	t.excludes = &x;
+	t.num_excludes = 1;
+	pay_retry_init(&r, &t);
+	memset(&x, 0, sizeof(x));	/* copied */
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
+	CHECK_STREQ(via(r.route, r.num_hops), "3,4");
+	pay_retry_clear(&r);
+	retry_target(&t, 1000000);
+	t.maxhops = 1;
+	pay_retry_init(&r, &t);
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_NO_ROUTE);
+	pay_retry_clear(&r);
+
+	/* Fee limits: B's fee is 2,000 msat.  Below the 5,000 msat
+	 * exemption a percentage limit lets it pass; pay's fixed maxfee
+	 * does not. */
+	retry_target(&t, 1000000);
+	t.maxfee_msat = 1000;
+	pay_retry_init(&r, &t);
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
+	pay_retry_clear(&r);
+	t.maxfee_is_fixed = true;
+	pay_retry_init(&r, &t);
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500)
+	      == PAY_RETRY_TOO_EXPENSIVE);
+	pay_retry_clear(&r);
+	/* maxdelay. */
+	retry_target(&t, 1000000);
+	t.maxdelay = 28;
+	pay_retry_init(&r, &t);
+	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500)
+	      == PAY_RETRY_TOO_EXPENSIVE);
+	pay_retry_clear(&r);
+	pathfinder_free(pf);
+	graph_free(g);
+}
+
 int main(void)
 {
 	RUN(test_fees_and_cltv_backwards);
@@ -580,5 +719,7 @@ int main(void)
 	RUN(test_locals);
 	RUN(test_scorer_steers);
 	RUN(test_scorer);
+	RUN(test_learn_from_attempts);
+	RUN(test_retry_over_graph);
 	return test_done();
 }
