@@ -27,13 +27,21 @@ struct excl {
 	int direction;		/* -1: both */
 };
 
+/* A node's state in a query: one cache line, as a search touches nodes
+ * at random.  A stamp equal to the query's gen means "set". */
+struct node_state {
+	uint64_t cost, amount, next_scid;
+	uint32_t label_gen, done_gen, mark_gen, excl_gen;
+	uint32_t delay, next, heap_pos;
+	uint8_t hops;
+	uint8_t pad[64 - 3 * 8 - 7 * 4 - 1];
+};
+_Static_assert(sizeof(struct node_state) == 64, "a node's state is a cache line");
+
 struct pathfinder {
 	size_t cap;		/* the arrays' length */
 	uint32_t gen;
-	uint32_t *label_gen, *done_gen, *mark_gen, *excl_gen;
-	uint64_t *cost, *amount, *next_scid;
-	uint32_t *delay, *next, *heap_pos;
-	uint8_t *hops;
+	struct node_state *st;	/* 64-byte aligned */
 	uint32_t *heap;
 	size_t heap_len;
 	/* This query's. */
@@ -56,17 +64,7 @@ void pathfinder_free(struct pathfinder *pf)
 {
 	if (!pf)
 		return;
-	free(pf->label_gen);
-	free(pf->done_gen);
-	free(pf->mark_gen);
-	free(pf->excl_gen);
-	free(pf->cost);
-	free(pf->amount);
-	free(pf->next_scid);
-	free(pf->delay);
-	free(pf->next);
-	free(pf->heap_pos);
-	free(pf->hops);
+	free(pf->st);
 	free(pf->heap);
 	free(pf->extra_ids);
 	free(pf->specials);
@@ -79,6 +77,18 @@ int pathfind_direction(const uint8_t a[PUBKEY_CMPR_LEN], const uint8_t b[PUBKEY_
 	return memcmp(a, b, PUBKEY_CMPR_LEN) < 0 ? 0 : 1;
 }
 
+/* n zeroed 64-byte states on a cache line boundary (aborts on
+ * exhaustion, as common/alloc.h does). */
+static void *oh_aligned_calloc(size_t n, size_t size)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, 64, n * size) != 0)
+		abort();
+	memset(p, 0, n * size);
+	return p;
+}
+
 #define GROW(arr, n) ((arr) = oh_realloc((arr), (n) * sizeof(*(arr))))
 
 /* Makes the arrays hold n nodes (new stamps zeroed: never this gen). */
@@ -89,22 +99,15 @@ static void reserve(struct pathfinder *pf, size_t n)
 	if (n <= old)
 		return;
 	n = n < 2 * old ? 2 * old : n;
-	GROW(pf->label_gen, n);
-	GROW(pf->done_gen, n);
-	GROW(pf->mark_gen, n);
-	GROW(pf->excl_gen, n);
-	GROW(pf->cost, n);
-	GROW(pf->amount, n);
-	GROW(pf->next_scid, n);
-	GROW(pf->delay, n);
-	GROW(pf->next, n);
-	GROW(pf->heap_pos, n);
-	GROW(pf->hops, n);
+	{
+		struct node_state *st = oh_aligned_calloc(n, sizeof(*st));
+
+		if (old)
+			memcpy(st, pf->st, old * sizeof(*st));
+		free(pf->st);
+		pf->st = st;
+	}
 	GROW(pf->heap, n);
-	memset(pf->label_gen + old, 0, (n - old) * sizeof(uint32_t));
-	memset(pf->done_gen + old, 0, (n - old) * sizeof(uint32_t));
-	memset(pf->mark_gen + old, 0, (n - old) * sizeof(uint32_t));
-	memset(pf->excl_gen + old, 0, (n - old) * sizeof(uint32_t));
 	pf->cap = n;
 }
 
@@ -172,15 +175,15 @@ static bool scid_excluded(const struct pathfinder *pf, uint64_t scid, int direct
 
 static bool heap_less(const struct pathfinder *pf, uint32_t a, uint32_t b)
 {
-	if (pf->cost[a] != pf->cost[b])
-		return pf->cost[a] < pf->cost[b];
+	if (pf->st[a].cost != pf->st[b].cost)
+		return pf->st[a].cost < pf->st[b].cost;
 	return memcmp(node_id(pf, a), node_id(pf, b), PUBKEY_CMPR_LEN) < 0;
 }
 
 static void heap_set(struct pathfinder *pf, size_t i, uint32_t n)
 {
 	pf->heap[i] = n;
-	pf->heap_pos[n] = (uint32_t)i;
+	pf->st[n].heap_pos = (uint32_t)i;
 }
 
 static void heap_up(struct pathfinder *pf, size_t i)
@@ -258,12 +261,12 @@ static void relax(struct search *s, uint32_t v, const struct edge *e)
 	const struct pathfind_query *q = s->q;
 	uint32_t u = e->from;
 	bool is_src = u == s->src;
-	uint64_t a = pf->amount[v], fee = 0, new_amount, penalty = 0, new_cost, risk;
-	uint32_t new_delay = pf->delay[v];
-	unsigned new_hops = pf->hops[v] + 1u;
+	uint64_t a = pf->st[v].amount, fee = 0, new_amount, penalty = 0, new_cost, risk;
+	uint32_t new_delay = pf->st[v].delay;
+	unsigned new_hops = pf->st[v].hops + 1u;
 	uint16_t delta = is_src ? 0 : e->cltv_expiry_delta;
 
-	if (u == v || pf->done_gen[u] == pf->gen || (pf->excl_gen[u] == pf->gen && !is_src))
+	if (u == v || pf->st[u].done_gen == pf->gen || (pf->st[u].excl_gen == pf->gen && !is_src))
 		return;
 	if (scid_excluded(pf, e->scid.u64, e->direction))
 		return;
@@ -291,28 +294,28 @@ static void relax(struct search *s, uint32_t v, const struct edge *e)
 			return;
 	}
 	risk = (uint64_t)((double)a * delta * q->riskfactor / RISK_DIVISOR);
-	new_cost = add_sat(add_sat(add_sat(pf->cost[v], fee), risk), penalty);
-	if (pf->label_gen[u] == pf->gen) {
-		if (new_cost > pf->cost[u])
+	new_cost = add_sat(add_sat(add_sat(pf->st[v].cost, fee), risk), penalty);
+	if (pf->st[u].label_gen == pf->gen) {
+		if (new_cost > pf->st[u].cost)
 			return;
-		if (new_cost == pf->cost[u]
-		    && (new_hops > pf->hops[u]
-			|| (new_hops == pf->hops[u] && e->scid.u64 >= pf->next_scid[u])))
+		if (new_cost == pf->st[u].cost
+		    && (new_hops > pf->st[u].hops
+			|| (new_hops == pf->st[u].hops && e->scid.u64 >= pf->st[u].next_scid)))
 			return;
 	}
-	pf->amount[u] = new_amount;
-	pf->delay[u] = new_delay;
-	pf->hops[u] = (uint8_t)new_hops;
-	pf->next[u] = v;
-	pf->next_scid[u] = e->scid.u64;
-	if (pf->label_gen[u] != pf->gen) {
-		pf->label_gen[u] = pf->gen;
-		pf->cost[u] = new_cost;
+	pf->st[u].amount = new_amount;
+	pf->st[u].delay = new_delay;
+	pf->st[u].hops = (uint8_t)new_hops;
+	pf->st[u].next = v;
+	pf->st[u].next_scid = e->scid.u64;
+	if (pf->st[u].label_gen != pf->gen) {
+		pf->st[u].label_gen = pf->gen;
+		pf->st[u].cost = new_cost;
 		heap_set(pf, pf->heap_len++, u);
 	} else {
-		pf->cost[u] = new_cost;
+		pf->st[u].cost = new_cost;
 	}
-	heap_up(pf, pf->heap_pos[u]);
+	heap_up(pf, pf->st[u].heap_pos);
 }
 
 static void expand(struct search *s, uint32_t v)
@@ -339,7 +342,7 @@ static void expand(struct search *s, uint32_t v)
 			relax(s, v, &e);
 		}
 	}
-	if (pf->mark_gen[v] != pf->gen)
+	if (pf->st[v].mark_gen != pf->gen)
 		return;
 	for (size_t i = 0; i < pf->num_specials; i++) {
 		const struct special *sp = &pf->specials[i];
@@ -386,20 +389,17 @@ static void prepare(struct pathfinder *pf, const struct graph *g, const struct p
 	reserve(pf, pf->graph_limit + pf->num_extra_ids);
 	if (++pf->gen == 0) {
 		/* Wrapped: old stamps could match again. */
-		memset(pf->label_gen, 0, pf->cap * sizeof(uint32_t));
-		memset(pf->done_gen, 0, pf->cap * sizeof(uint32_t));
-		memset(pf->mark_gen, 0, pf->cap * sizeof(uint32_t));
-		memset(pf->excl_gen, 0, pf->cap * sizeof(uint32_t));
+		memset(pf->st, 0, pf->cap * sizeof(*pf->st));
 		pf->gen = 1;
 	}
 	for (size_t i = 0; i < pf->num_specials; i++)
-		pf->mark_gen[pf->specials[i].to] = pf->gen;
+		pf->st[pf->specials[i].to].mark_gen = pf->gen;
 	for (size_t i = 0; i < q->num_excludes; i++) {
 		const struct pathfind_exclude *x = &q->excludes[i];
 		if (x->is_node) {
 			uint32_t n = node_number(pf, x->node_id, false);
 			if (n != NO_NODE)
-				pf->excl_gen[n] = pf->gen;
+				pf->st[n].excl_gen = pf->gen;
 			continue;
 		}
 		if (pf->num_excls == pf->cap_excls) {
@@ -424,36 +424,36 @@ bool pathfind(struct pathfinder *pf, const struct graph *g, const struct pathfin
 	prepare(pf, g, q);
 	s.src = node_number(pf, q->source, false);
 	dst = node_number(pf, q->destination, false);
-	if (pf->excl_gen[dst] == pf->gen)
+	if (pf->st[dst].excl_gen == pf->gen)
 		return false;
 	pf->heap_len = 0;
-	pf->label_gen[dst] = pf->gen;
-	pf->cost[dst] = 0;
-	pf->amount[dst] = q->amount_msat;
-	pf->delay[dst] = q->final_cltv;
-	pf->hops[dst] = 0;
-	pf->next[dst] = NO_NODE;
+	pf->st[dst].label_gen = pf->gen;
+	pf->st[dst].cost = 0;
+	pf->st[dst].amount = q->amount_msat;
+	pf->st[dst].delay = q->final_cltv;
+	pf->st[dst].hops = 0;
+	pf->st[dst].next = NO_NODE;
 	heap_set(pf, pf->heap_len++, dst);
 	if (q->final_cltv > q->maxdelay)
 		return false;
 	while (pf->heap_len) {
 		uint32_t v = heap_pop(pf);
 
-		pf->done_gen[v] = pf->gen;
+		pf->st[v].done_gen = pf->gen;
 		if (v == s.src)
 			break;
 		expand(&s, v);
 	}
-	if (pf->done_gen[s.src] != pf->gen)
+	if (pf->st[s.src].done_gen != pf->gen)
 		return false;
-	for (uint32_t n = s.src; n != dst; n = pf->next[n]) {
+	for (uint32_t n = s.src; n != dst; n = pf->st[n].next) {
 		struct route_hop *h = &out[(*num_hops)++];
-		uint32_t to = pf->next[n];
+		uint32_t to = pf->st[n].next;
 
 		memcpy(h->node_id, node_id(pf, to), PUBKEY_CMPR_LEN);
-		h->scid.u64 = pf->next_scid[n];
-		h->amount_msat = pf->amount[to];
-		h->delay = pf->delay[to];
+		h->scid.u64 = pf->st[n].next_scid;
+		h->amount_msat = pf->st[to].amount;
+		h->delay = pf->st[to].delay;
 	}
 	return true;
 }

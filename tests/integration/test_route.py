@@ -1,6 +1,7 @@
 """Routing over the graph (issue 15): six ohmd on ohm-devchain with public
 channels and two paths from A to F, A-B-C-F and A-D-E-F, the second dearer.
-getroute gives the cheaper one; A pays F's invoice (no route hint) over it;
+getroute gives the cheaper one; A pays F over it with no route hint
+(keysend), and an invoice;
 after a setchannel makes B's side dear, the next route and payment take the
 other path; excluding a channel changes the route; getroute's errors are
 Core Lightning's."""
@@ -11,7 +12,7 @@ from channelutil import chain_node, mine, open_channel, wait_state
 from ohmtest import RpcError, wait_for
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank"]
-AMOUNT = 1000000
+AMOUNT = 10000000
 
 
 def args(name):
@@ -66,17 +67,23 @@ def test_six_ohmd_route_over_the_graph(node_factory, devchain):
     assert route[0]["amount_msat"] == route[1]["amount_msat"] + 1000 \
         + route[1]["amount_msat"] * 10 // 1000000
     assert route[1]["delay"] == 9 + 34 and route[0]["delay"] == 9 + 34 + 34
-    # From another node, to another.
-    assert route_channels(a, f, fromid=d.id) == [scid["de"], scid["ef"]]
+    # From another node: from D, back through A is cheaper (3 x 1000
+    # msat) than E's 6000; from E, its own channel.
+    assert route_channels(a, f, fromid=d.id) == [scid["ad"], scid["ab"], scid["bc"], scid["cf"]]
+    assert route_channels(a, f, fromid=e.id) == [scid["ef"]]
 
-    # A pays F with no route hint: over B and C.
-    invoice = f.rpc("invoice", [AMOUNT, "first", "over the cheap path"])
-    assert "routes" not in f.rpc("decode", [invoice["bolt11"]])
-    paid = a.rpc("pay", [invoice["bolt11"]])
+    # A pays F with no route hint (keysend: no invoice at all), over B
+    # and C; then an invoice of F's (whose hints are edges the graph has
+    # too) the same way.
+    paid = a.rpc("keysend", {"destination": f.id, "amount_msat": AMOUNT})
     assert paid["status"] == "complete"
-    assert f.rpc("waitinvoice", ["first"])["status"] == "paid"
     wait_for(lambda: len(forwards(b)) == 1 and len(forwards(c)) == 1, 30,
              what="B and C to settle the forward")
+    invoice = f.rpc("invoice", [AMOUNT, "first", "over the cheap path"])
+    assert a.rpc("pay", [invoice["bolt11"]])["status"] == "complete"
+    assert f.rpc("waitinvoice", ["first"])["status"] == "paid"
+    wait_for(lambda: len(forwards(b)) == 2 and len(forwards(c)) == 2, 30,
+             what="B and C to settle the second forward")
     assert forwards(d) == [] and forwards(e) == []
 
     # B's side turns dear: the next route and payment take D and E.
@@ -84,11 +91,11 @@ def test_six_ohmd_route_over_the_graph(node_factory, devchain):
     wait_for(lambda: fees(a, scid["bc"], b) == [(50000, 10)], 60, interval=0.3,
              what="B's new fees at A")
     assert route_channels(a, f) == [scid["ad"], scid["de"], scid["ef"]]
-    invoice = f.rpc("invoice", [AMOUNT, "second", "over the other path"])
-    assert a.rpc("pay", [invoice["bolt11"]])["status"] == "complete"
+    assert a.rpc("keysend", {"destination": f.id, "amount_msat": AMOUNT})["status"] \
+        == "complete"
     wait_for(lambda: len(forwards(d)) == 1 and len(forwards(e)) == 1, 30,
              what="D and E to settle the forward")
-    assert len(forwards(b)) == 1
+    assert len(forwards(b)) == 2
 
     # Excluding a channel (one direction, or a node) changes the route.
     de_dir = [h for h in a.rpc("getroute", {"id": f.id, "amount_msat": AMOUNT,
@@ -104,9 +111,9 @@ def test_six_ohmd_route_over_the_graph(node_factory, devchain):
     with pytest.raises(RpcError) as err:
         a.rpc("pay", {"bolt11": invoice["bolt11"], "exclude": [d.id], "maxfee": 20000})
     assert err.value.code == 206, err.value.message
-    paid = a.rpc("pay", {"bolt11": invoice["bolt11"], "exclude": [d.id]})
+    paid = a.rpc("pay", {"bolt11": invoice["bolt11"], "exclude": [d.id], "maxfeepercent": 1})
     assert paid["status"] == "complete"
-    wait_for(lambda: len(forwards(b)) == 2, 30, what="B to settle the third forward")
+    wait_for(lambda: len(forwards(b)) == 3, 30, what="B to settle the third forward")
 
     # maxhops and the errors of Core Lightning's getroute.
     with pytest.raises(RpcError) as err:
