@@ -525,6 +525,20 @@ const uint8_t *graph_node_slot_id(const struct graph *g, uint32_t slot)
 	return graph_node_at(g, slot)->id;
 }
 
+bool graph_node_slot_is_routable(const struct graph *g, uint32_t slot)
+{
+	return !(graph_node_at(g, slot)->flags & NODE_UNKNOWN_EVEN);
+}
+
+void graph_hop_prefetch(const struct graph *g, uint32_t cursor)
+{
+	const uint8_t *c = (const uint8_t *)graph_chan_at(g, cursor);
+
+	__builtin_prefetch(c);
+	__builtin_prefetch(c + 64);
+	__builtin_prefetch(c + 128);
+}
+
 uint32_t graph_node_first_hop(const struct graph *g, uint32_t node_slot)
 {
 	const struct node *n = graph_node_at(g, node_slot);
@@ -543,8 +557,7 @@ uint32_t graph_node_hop_in(const struct graph *g, uint32_t node_slot, uint32_t c
 	out->from_slot = c->node[d];
 	out->direction = d;
 	out->is_usable = (c->flags & (want | CHAN_SPENT)) == want
-		&& !(c->channel_flags[d] & CHANNEL_UPDATE_DISABLE)
-		&& !(graph_node_at(g, c->node[d])->flags & NODE_UNKNOWN_EVEN);
+		&& !(c->channel_flags[d] & CHANNEL_UPDATE_DISABLE);
 	out->capacity_sat = c->capacity_sat;
 	out->cltv_expiry_delta = c->cltv_expiry_delta[d];
 	out->fee_base_msat = c->fee_base_msat[d];

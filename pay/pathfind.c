@@ -33,16 +33,23 @@ struct node_state {
 	uint64_t cost, amount, next_scid;
 	uint32_t label_gen, done_gen, mark_gen, excl_gen;
 	uint32_t delay, next, heap_pos;
+	uint32_t routable_gen;	/* is_unroutable was read this query */
 	uint8_t hops;
-	uint8_t pad[64 - 3 * 8 - 7 * 4 - 1];
+	bool is_unroutable;	/* a graph node with unknown even features */
+	uint8_t pad[64 - 3 * 8 - 8 * 4 - 2];
 };
 _Static_assert(sizeof(struct node_state) == 64, "a node's state is a cache line");
+
+struct heap_entry {
+	uint64_t cost;
+	uint32_t node;
+};
 
 struct pathfinder {
 	size_t cap;		/* the arrays' length */
 	uint32_t gen;
 	struct node_state *st;	/* 64-byte aligned */
-	uint32_t *heap;
+	struct heap_entry *heap;
 	size_t heap_len;
 	/* This query's. */
 	const struct graph *g;
@@ -173,54 +180,57 @@ static bool scid_excluded(const struct pathfinder *pf, uint64_t scid, int direct
 
 /* ---- The heap: by cost, then node id ---- */
 
-static bool heap_less(const struct pathfinder *pf, uint32_t a, uint32_t b)
+/* The cost is kept in the entry too, so comparing reads no node state. */
+static bool heap_less(const struct pathfinder *pf, const struct heap_entry *a,
+		      const struct heap_entry *b)
 {
-	if (pf->st[a].cost != pf->st[b].cost)
-		return pf->st[a].cost < pf->st[b].cost;
-	return memcmp(node_id(pf, a), node_id(pf, b), PUBKEY_CMPR_LEN) < 0;
+	if (a->cost != b->cost)
+		return a->cost < b->cost;
+	return memcmp(node_id(pf, a->node), node_id(pf, b->node), PUBKEY_CMPR_LEN) < 0;
 }
 
-static void heap_set(struct pathfinder *pf, size_t i, uint32_t n)
+static void heap_set(struct pathfinder *pf, size_t i, struct heap_entry e)
 {
-	pf->heap[i] = n;
-	pf->st[n].heap_pos = (uint32_t)i;
+	pf->heap[i] = e;
+	pf->st[e.node].heap_pos = (uint32_t)i;
 }
 
 static void heap_up(struct pathfinder *pf, size_t i)
 {
-	uint32_t n = pf->heap[i];
+	struct heap_entry e = pf->heap[i];
 
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
-		if (!heap_less(pf, n, pf->heap[parent]))
+		if (!heap_less(pf, &e, &pf->heap[parent]))
 			break;
 		heap_set(pf, i, pf->heap[parent]);
 		i = parent;
 	}
-	heap_set(pf, i, n);
+	heap_set(pf, i, e);
 }
 
 static void heap_down(struct pathfinder *pf, size_t i)
 {
-	uint32_t n = pf->heap[i];
+	struct heap_entry e = pf->heap[i];
 
 	for (;;) {
 		size_t child = 2 * i + 1;
 		if (child >= pf->heap_len)
 			break;
-		if (child + 1 < pf->heap_len && heap_less(pf, pf->heap[child + 1], pf->heap[child]))
+		if (child + 1 < pf->heap_len
+		    && heap_less(pf, &pf->heap[child + 1], &pf->heap[child]))
 			child++;
-		if (!heap_less(pf, pf->heap[child], n))
+		if (!heap_less(pf, &pf->heap[child], &e))
 			break;
 		heap_set(pf, i, pf->heap[child]);
 		i = child;
 	}
-	heap_set(pf, i, n);
+	heap_set(pf, i, e);
 }
 
 static uint32_t heap_pop(struct pathfinder *pf)
 {
-	uint32_t top = pf->heap[0];
+	uint32_t top = pf->heap[0].node;
 
 	pf->heap_len--;
 	if (pf->heap_len) {
@@ -228,6 +238,15 @@ static uint32_t heap_pop(struct pathfinder *pf)
 		heap_down(pf, 0);
 	}
 	return top;
+}
+
+/* Puts n in the heap with cost, or lowers its cost there. */
+static void heap_update(struct pathfinder *pf, uint32_t n, uint64_t cost, bool is_new)
+{
+	size_t i = is_new ? pf->heap_len++ : pf->st[n].heap_pos;
+
+	pf->heap[i] = (struct heap_entry){cost, n};
+	heap_up(pf, i);
 }
 
 /* ---- Relaxing ---- */
@@ -267,6 +286,14 @@ static void relax(struct search *s, uint32_t v, const struct edge *e)
 	uint16_t delta = is_src ? 0 : e->cltv_expiry_delta;
 
 	if (u == v || pf->st[u].done_gen == pf->gen || (pf->st[u].excl_gen == pf->gen && !is_src))
+		return;
+	/* BOLT #7: a node with unknown even features is not routed
+	 * through (we may still send from it, as its owner). */
+	if (e->is_graph && !is_src && pf->st[u].routable_gen != pf->gen) {
+		pf->st[u].routable_gen = pf->gen;
+		pf->st[u].is_unroutable = !graph_node_slot_is_routable(pf->g, u);
+	}
+	if (e->is_graph && !is_src && pf->st[u].is_unroutable)
 		return;
 	if (scid_excluded(pf, e->scid.u64, e->direction))
 		return;
@@ -308,14 +335,9 @@ static void relax(struct search *s, uint32_t v, const struct edge *e)
 	pf->st[u].hops = (uint8_t)new_hops;
 	pf->st[u].next = v;
 	pf->st[u].next_scid = e->scid.u64;
-	if (pf->st[u].label_gen != pf->gen) {
-		pf->st[u].label_gen = pf->gen;
-		pf->st[u].cost = new_cost;
-		heap_set(pf, pf->heap_len++, u);
-	} else {
-		pf->st[u].cost = new_cost;
-	}
-	heap_up(pf, pf->st[u].heap_pos);
+	pf->st[u].cost = new_cost;
+	heap_update(pf, u, new_cost, pf->st[u].label_gen != pf->gen);
+	pf->st[u].label_gen = pf->gen;
 }
 
 static void expand(struct search *s, uint32_t v)
@@ -331,6 +353,9 @@ static void expand(struct search *s, uint32_t v)
 			struct edge e;
 
 			cursor = graph_node_hop_in(pf->g, v, cursor, &h);
+			if (cursor != GRAPH_NO_SLOT)
+				graph_hop_prefetch(pf->g, cursor);
+			__builtin_prefetch(&pf->st[h.from_slot]);
 			if (!h.is_usable || (q->use_locals && h.from_slot == s->src))
 				continue;
 			e = (struct edge){h.from_slot, h.scid, h.direction, true,
@@ -433,7 +458,7 @@ bool pathfind(struct pathfinder *pf, const struct graph *g, const struct pathfin
 	pf->st[dst].delay = q->final_cltv;
 	pf->st[dst].hops = 0;
 	pf->st[dst].next = NO_NODE;
-	heap_set(pf, pf->heap_len++, dst);
+	heap_update(pf, dst, 0, true);
 	if (q->final_cltv > q->maxdelay)
 		return false;
 	while (pf->heap_len) {

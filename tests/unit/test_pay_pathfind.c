@@ -246,6 +246,25 @@ static void test_disabled(void)
 	query(&q, D, A, 1000);
 	CHECK(pathfind(pf, g, &q, r, &n));
 	CHECK_STREQ(via(r, n), "2,1");
+	/* Nor a node with unknown even features (its channel_updates are
+	 * fine, it is not). */
+	update(g, 2, B, D, cheap);
+	{
+		uint8_t b[PUBKEY_CMPR_LEN];
+		memcpy(b, nid(B), sizeof(b));
+		CHECK(graph_set_node_announcement(g, b, 3000, true, true, 77));
+		query(&q, A, D, 1000);
+		CHECK(pathfind(pf, g, &q, r, &n));
+		CHECK_STREQ(via(r, n), "3,4");
+		/* As the source it may still send. */
+		query(&q, B, D, 1000);
+		CHECK(pathfind(pf, g, &q, r, &n));
+		CHECK_STREQ(via(r, n), "2");
+		CHECK(graph_set_node_announcement(g, b, 4000, false, true, 78));
+		query(&q, A, D, 1000);
+		CHECK(pathfind(pf, g, &q, r, &n));
+		CHECK_STREQ(via(r, n), "1,2");
+	}
 	/* A spent channel is no way either. */
 	update(g, 2, B, D, cheap);
 	graph_mark_spent(g, scid(2), 100);
