@@ -115,6 +115,20 @@ def test_six_ohmd_route_over_the_graph(node_factory, devchain):
     assert paid["status"] == "complete"
     wait_for(lambda: len(forwards(b)) == 3, 30, what="B to settle the third forward")
 
+    # E goes away: A's next payment (over D and E by fees) fails at D, or
+    # A hears D's disabled channel first; either way it ends over B and C,
+    # a failed attempt naming D and the channel to E.
+    e.stop()
+    paid = a.rpc("keysend", {"destination": f.id, "amount_msat": AMOUNT, "maxfeepercent": 1})
+    assert paid["status"] == "complete"
+    wait_for(lambda: len(forwards(b)) == 4, 30, what="B to settle the fourth forward")
+    parts = [p for p in a.rpc("listsendpays")["payments"]
+             if p["payment_hash"] == paid["payment_hash"]]
+    assert [p["status"] for p in parts][-1] == "complete"
+    assert all(p["status"] == "failed" for p in parts[:-1])
+    if len(parts) > 1:
+        assert a.wait_for_log("payment attempt 0 failed")
+
     # maxhops and the errors of Core Lightning's getroute.
     with pytest.raises(RpcError) as err:
         route_channels(a, f, maxhops=2)
