@@ -98,6 +98,7 @@ void graph_add_channel(struct graph *g, struct short_channel_id scid,
 		return;
 	n1 = node_get_or_add(g, node_id_1);
 	n2 = node_get_or_add(g, node_id_2);
+	g->shape++;
 	slot = graph_store_alloc(&g->chans, graph_chan_next_free);
 	c = graph_chan_at(g, slot);
 	c->scid = scid.u64;
@@ -243,6 +244,7 @@ static void chan_remove(struct graph *g, uint32_t slot)
 {
 	struct chan *c = graph_chan_at(g, slot);
 
+	g->shape++;
 	graph_index_remove(g, &g->chan_index, slot, graph_chan_hash);
 	for (int side = 0; side < 2; side++) {
 		node_unlink(g, c->node[side], slot, side);
@@ -508,6 +510,11 @@ bool graph_node_channels(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN
 		i = c->next[c->node[0] == n_slot ? 0 : 1];
 	}
 	return true;
+}
+
+uint64_t graph_shape(const struct graph *g)
+{
+	return g->shape;
 }
 
 uint32_t graph_node_slot_limit(const struct graph *g)

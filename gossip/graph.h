@@ -216,6 +216,11 @@ void graph_foreach_node(const struct graph *g,
 
 #define GRAPH_NO_SLOT UINT32_MAX
 
+/* Changes whenever a channel (and so maybe a node) is added or removed,
+ * never otherwise: a search may keep its own index of who is linked to
+ * whom (slots and lists) while it stays the same. */
+uint64_t graph_shape(const struct graph *g);
+
 uint32_t graph_node_slot_limit(const struct graph *g);
 /* Node id's slot, or GRAPH_NO_SLOT. */
 uint32_t graph_node_slot(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN]);
@@ -247,8 +252,8 @@ void graph_hop_prefetch(const struct graph *g, uint32_t cursor);
 
 /* The first channel (a cursor) of the node in slot, or GRAPH_NO_SLOT. */
 uint32_t graph_node_first_hop(const struct graph *g, uint32_t node_slot);
-/* Fills *out with cursor's channel into the node in node_slot; returns
- * the next cursor (GRAPH_NO_SLOT after the last). */
+/* Fills *out with cursor's channel (a channel slot) into the node in
+ * node_slot; returns the next cursor (GRAPH_NO_SLOT after the last). */
 uint32_t graph_node_hop_in(const struct graph *g, uint32_t node_slot, uint32_t cursor,
 			   struct graph_hop_in *out);
 

@@ -60,6 +60,17 @@ struct pathfinder {
 	size_t num_specials, cap_specials;
 	struct excl *excls;
 	size_t num_excls, cap_excls;
+	/* Who links to whom in the graph, as of graph_shape() csr_shape:
+	 * node v's incoming channels are adj[adj_start[v] ..
+	 * adj_start[v + 1]), contiguous, so a search can fetch ahead
+	 * (the graph's own lists are linked through its records). */
+	const struct graph *csr_g;
+	uint64_t csr_shape;
+	uint32_t *adj_start;
+	struct adj {
+		uint32_t chan, from;
+	} *adj;
+	size_t adj_cap, adj_start_cap;
 };
 
 struct pathfinder *pathfinder_new(void)
@@ -76,6 +87,8 @@ void pathfinder_free(struct pathfinder *pf)
 	free(pf->extra_ids);
 	free(pf->specials);
 	free(pf->excls);
+	free(pf->adj_start);
+	free(pf->adj);
 	free(pf);
 }
 
@@ -346,16 +359,23 @@ static void expand(struct search *s, uint32_t v)
 	const struct pathfind_query *q = s->q;
 
 	if (v < pf->graph_limit) {
-		uint32_t cursor = graph_node_first_hop(pf->g, v);
+		const struct adj *adj = pf->adj + pf->adj_start[v];
+		size_t num = pf->adj_start[v + 1] - pf->adj_start[v];
 
-		while (cursor != GRAPH_NO_SLOT) {
+		/* Two ahead: the channel records and the senders' states. */
+		for (size_t i = 0; i < num && i < 2; i++) {
+			graph_hop_prefetch(pf->g, adj[i].chan);
+			__builtin_prefetch(&pf->st[adj[i].from]);
+		}
+		for (size_t i = 0; i < num; i++) {
 			struct graph_hop_in h;
 			struct edge e;
 
-			cursor = graph_node_hop_in(pf->g, v, cursor, &h);
-			if (cursor != GRAPH_NO_SLOT)
-				graph_hop_prefetch(pf->g, cursor);
-			__builtin_prefetch(&pf->st[h.from_slot]);
+			if (i + 2 < num) {
+				graph_hop_prefetch(pf->g, adj[i + 2].chan);
+				__builtin_prefetch(&pf->st[adj[i + 2].from]);
+			}
+			graph_node_hop_in(pf->g, v, adj[i].chan, &h);
 			if (!h.is_usable || (q->use_locals && h.from_slot == s->src))
 				continue;
 			e = (struct edge){h.from_slot, h.scid, h.direction, true,
@@ -396,11 +416,46 @@ static void expand(struct search *s, uint32_t v)
 	}
 }
 
+/* The adjacency index of g, rebuilt if its shape changed. */
+static void index_graph(struct pathfinder *pf, const struct graph *g)
+{
+	uint32_t limit = graph_node_slot_limit(g);
+	size_t num = 0;
+
+	if (pf->csr_g == g && pf->csr_shape == graph_shape(g) && pf->adj_start)
+		return;
+	if (pf->adj_start_cap < (size_t)limit + 1) {
+		pf->adj_start_cap = (size_t)limit + 1;
+		GROW(pf->adj_start, pf->adj_start_cap);
+	}
+	for (uint32_t v = 0; v < limit; v++) {
+		uint32_t cursor = graph_node_first_hop(g, v);
+
+		pf->adj_start[v] = (uint32_t)num;
+		while (cursor != GRAPH_NO_SLOT) {
+			struct graph_hop_in h;
+			uint32_t chan = cursor;
+
+			cursor = graph_node_hop_in(g, v, cursor, &h);
+			if (num == pf->adj_cap) {
+				pf->adj_cap = pf->adj_cap ? 2 * pf->adj_cap : 1024;
+				GROW(pf->adj, pf->adj_cap);
+			}
+			pf->adj[num++] = (struct adj){chan, h.from_slot};
+		}
+	}
+	pf->adj_start[limit] = (uint32_t)num;
+	pf->csr_g = g;
+	pf->csr_shape = graph_shape(g);
+}
+
 /* Numbers the nodes of the query, its special edges and exclusions. */
 static void prepare(struct pathfinder *pf, const struct graph *g, const struct pathfind_query *q)
 {
 	pf->g = g;
 	pf->graph_limit = g ? graph_node_slot_limit(g) : 0;
+	if (g)
+		index_graph(pf, g);
 	pf->num_extra_ids = pf->num_specials = pf->num_excls = 0;
 	for (size_t i = 0; i < q->num_extra; i++)
 		add_special(pf, node_number(pf, q->extra[i].from, true),
