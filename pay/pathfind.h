@@ -23,9 +23,14 @@
  * prefer fewer hops, then the smaller short_channel_id, then the smaller
  * node id: the same inputs always give the same route.
  *
+ * maxhops is at most ROUTE_MAX_HOPS.  fuzz: none (Core Lightning's
+ * getroute fuzzes fees; ohm's routes are the same for the same inputs).
+ *
  * Pure.  A pathfinder keeps its work arrays from one query to the next
- * (they grow to the graph's node slots once), so a query allocates
- * nothing in the steady state.
+ * (they grow to the graph's node slots once) and an index of who links
+ * to whom in the graph (rebuilt only when graph_shape() changes: a
+ * channel came or went), so a query allocates nothing in the steady
+ * state and reads each node's channels from one contiguous array.
  */
 #ifndef OHM_PAY_PATHFIND_H
 #define OHM_PAY_PATHFIND_H
