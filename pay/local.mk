@@ -16,7 +16,8 @@ tests_unit_test_pay_route_LDADD = $(OHM_PAY_TEST_LIBS)
 # teach of channels' liquidity.
 check_PROGRAMS += tests/unit/test_pay_pathfind
 TESTS += tests/unit/test_pay_pathfind
-tests_unit_test_pay_pathfind_SOURCES = tests/unit/test_pay_pathfind.c tests/unit/test.h
+tests_unit_test_pay_pathfind_SOURCES = tests/unit/test_pay_pathfind.c tests/unit/graph_helpers.h \
+	tests/unit/test.h
 tests_unit_test_pay_pathfind_LDADD = $(OHM_PAY_TEST_LIBS)
 tests/unit/test_pay_pathfind.$(OBJEXT) pay/pathfind.$(OBJEXT): wire/peer_wire_gen.h
 
@@ -27,8 +28,10 @@ TESTS += tests/unit/test_pay_htlc_accept
 tests_unit_test_pay_htlc_accept_SOURCES = tests/unit/test_pay_htlc_accept.c tests/unit/test.h
 tests_unit_test_pay_htlc_accept_LDADD = $(OHM_PAY_TEST_LIBS)
 
-# pay/retry: pay's route choice and retry policy.
+# pay/retry: pay's route choice over the graph and retry policy.
 check_PROGRAMS += tests/unit/test_pay_retry
 TESTS += tests/unit/test_pay_retry
-tests_unit_test_pay_retry_SOURCES = tests/unit/test_pay_retry.c tests/unit/test.h
+tests_unit_test_pay_retry_SOURCES = tests/unit/test_pay_retry.c tests/unit/graph_helpers.h \
+	tests/unit/test.h
 tests_unit_test_pay_retry_LDADD = $(OHM_PAY_TEST_LIBS)
+tests/unit/test_pay_retry.$(OBJEXT): wire/peer_wire_gen.h

@@ -97,7 +97,7 @@ bool pathfind(struct pathfinder *pf, const struct graph *g, const struct pathfin
 
 /* What an attempt over route[0..num_hops) from source teaches s at time
  * now: succeeded, every channel moved its amount; else, erring_index as
- * pay_retry_failed() takes it (-1: unreadable, nothing learned), every
+ * pay_retry_failed_graph() takes it (-1: unreadable, nothing learned), every
  * channel before the erring node carried its amount, and the one after
  * it could not if failcode says so (temporary_channel_failure: BOLT #4's
  * "not enough balance" case).  Capacities come from g: a hop g does not

@@ -5,77 +5,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "gossip/graph.h"
 #include "pay/onion_error.h"
 #include "pay/pathfind.h"
-#include "pay/retry.h"
 #include "pay/scorer.h"
+#include "tests/unit/graph_helpers.h"
 #include "tests/unit/test.h"
-
-/* Node n's id: 02 00.. n (ordered by n). */
-static const uint8_t *nid(unsigned n)
-{
-	static uint8_t ids[64][PUBKEY_CMPR_LEN];
-
-	memset(ids[n], 0, PUBKEY_CMPR_LEN);
-	ids[n][0] = 0x02;
-	ids[n][32] = (uint8_t)n;
-	return ids[n];
-}
-
-enum { A = 1, B, C, D, E, F };
-
-static struct short_channel_id scid(uint32_t block)
-{
-	struct short_channel_id s = {.u64 = (uint64_t)block << 40};
-	return s;
-}
-
-static void chan(struct graph *g, uint32_t block, unsigned a, unsigned b, uint64_t cap_sat)
-{
-	const uint8_t *n1 = a < b ? nid(a) : nid(b), *n2 = a < b ? nid(b) : nid(a);
-	uint8_t id1[PUBKEY_CMPR_LEN], id2[PUBKEY_CMPR_LEN];
-
-	memcpy(id1, n1, sizeof(id1));
-	memcpy(id2, n2, sizeof(id2));
-	graph_add_channel(g, scid(block), id1, id2, cap_sat, true, block, 1000);
-}
-
-struct pol {
-	uint32_t base, ppm;
-	uint16_t cltv;
-	uint64_t min, max;	/* max 0: the capacity */
-	bool disabled;
-};
-
-/* The update of the channel in block, sent by node from to node to. */
-static void update(struct graph *g, uint32_t block, unsigned from, unsigned to, struct pol p)
-{
-	struct channel_update_info info;
-	struct graph_channel c;
-
-	memset(&info, 0, sizeof(info));
-	graph_get_channel(g, scid(block), &c);
-	info.direction = from < to ? 0 : 1;
-	info.is_routable = true;
-	info.m.short_channel_id = scid(block);
-	info.m.timestamp = 2000;
-	info.m.message_flags = 1;
-	info.m.channel_flags = (uint8_t)(info.direction | (p.disabled ? 2 : 0));
-	info.m.cltv_expiry_delta = p.cltv;
-	info.m.htlc_minimum_msat = p.min;
-	info.m.htlc_maximum_msat = p.max ? p.max : c.capacity_sat * 1000;
-	info.m.fee_base_msat = p.base;
-	info.m.fee_proportional_millionths = p.ppm;
-	graph_set_update(g, &info, block);
-}
-
-/* Both directions with the same policy. */
-static void both(struct graph *g, uint32_t block, unsigned a, unsigned b, struct pol p)
-{
-	update(g, block, a, b, p);
-	update(g, block, b, a, p);
-}
 
 static void query(struct pathfind_query *q, unsigned from, unsigned to, uint64_t amount)
 {
@@ -88,38 +22,6 @@ static void query(struct pathfind_query *q, unsigned from, unsigned to, uint64_t
 	q->maxfee_msat = UINT64_MAX;
 	q->maxdelay = UINT32_MAX;
 	q->maxhops = ROUTE_MAX_HOPS;
-}
-
-/* The route's blocks, as "b1,b2,...". */
-static const char *via(const struct route_hop *r, size_t n)
-{
-	static char buf[200];
-	size_t len = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%u", i ? "," : "",
-					(unsigned)(r[i].scid.u64 >> 40));
-	return buf;
-}
-
-static const struct pol cheap = {1000, 1000, 10, 0, 0, false};
-static const struct pol dear = {5000, 5000, 10, 0, 0, false};
-
-/* A-B-D (cheap, blocks 1, 2) and A-C-D (dear, blocks 3, 4). */
-static struct graph *diamond(void)
-{
-	struct graph *g = graph_new();
-
-	chan(g, 1, A, B, 1000000);
-	chan(g, 2, B, D, 1000000);
-	chan(g, 3, A, C, 1000000);
-	chan(g, 4, C, D, 1000000);
-	both(g, 1, A, B, cheap);
-	both(g, 2, B, D, cheap);
-	both(g, 3, A, C, dear);
-	both(g, 4, C, D, dear);
-	return g;
 }
 
 static void test_fees_and_cltv_backwards(void)
@@ -625,106 +527,6 @@ static void test_learn_from_attempts(void)
 	graph_free(g);
 }
 
-static void retry_target(struct pay_target *t, uint64_t amount)
-{
-	memset(t, 0, sizeof(*t));
-	memcpy(t->destination, nid(D), PUBKEY_CMPR_LEN);
-	t->amount_msat = amount;
-	t->maxfee_msat = 100000;
-	t->maxdelay = 2016;
-	t->min_final_cltv_expiry = 18;
-	t->deadline = 1000;
-}
-
-static void test_retry_over_graph(void)
-{
-	struct graph *g = diamond();
-	struct pathfinder *pf = pathfinder_new();
-	struct pay_retry r;
-	struct pay_target t;
-	struct onion_failure failure;
-	struct pathfind_exclude x;
-	struct pathfind_local mine[2];
-
-	/* Our channels (the graph's view of them is not used). */
-	memset(mine, 0, sizeof(mine));
-	mine[0].scid = scid(1);
-	memcpy(mine[0].peer, nid(B), PUBKEY_CMPR_LEN);
-	mine[0].spendable_msat = 100000000;
-	mine[1].scid = scid(3);
-	memcpy(mine[1].peer, nid(C), PUBKEY_CMPR_LEN);
-	mine[1].spendable_msat = 100000000;
-
-	retry_target(&t, 1000000);
-	pay_retry_init(&r, &t);
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
-	CHECK_STREQ(via(r.route, r.num_hops), "1,2");
-	/* Absolute delays: height + final (18 + 1 margin), + B's delta. */
-	CHECK(r.route[1].delay == 500 + 19 && r.route[0].delay == 500 + 29);
-	/* B's update for its channel to D was new to the graph: the same
-	 * channel once more... */
-	onion_failure_init(&failure, ONION_FAILURE_FEE_INSUFFICIENT);
-	CHECK(pay_retry_failed_graph(&r, 1, &failure, true) == PAY_RETRY_SEND);
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
-	CHECK_STREQ(via(r.route, r.num_hops), "1,2");
-	/* ...but not twice. */
-	CHECK(pay_retry_failed_graph(&r, 1, &failure, true) == PAY_RETRY_SEND);
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
-	CHECK_STREQ(via(r.route, r.num_hops), "3,4");
-	/* A node failure at C: C is avoided, and nothing is left. */
-	onion_failure_init(&failure, ONION_FAILURE_TEMPORARY_NODE_FAILURE);
-	CHECK(pay_retry_failed_graph(&r, 1, &failure, false) == PAY_RETRY_SEND);
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_NO_ROUTE);
-	/* The destination refusing ends it. */
-	r.num_hops = 2;
-	CHECK(pay_retry_failed_graph(&r, 2, &failure, false) == PAY_RETRY_DESTINATION_REFUSED);
-	/* Out of time. */
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 1001, 500)
-	      == PAY_RETRY_OUT_OF_TIME);
-	pay_retry_clear(&r);
-
-	/* The payer's exclusions and maxhops. */
-	retry_target(&t, 1000000);
-	memset(&x, 0, sizeof(x));
-	x.is_node = true;
-	memcpy(x.node_id, nid(B), PUBKEY_CMPR_LEN);
-	t.excludes = &x;
-	t.num_excludes = 1;
-	pay_retry_init(&r, &t);
-	memset(&x, 0, sizeof(x));	/* copied */
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
-	CHECK_STREQ(via(r.route, r.num_hops), "3,4");
-	pay_retry_clear(&r);
-	retry_target(&t, 1000000);
-	t.maxhops = 1;
-	pay_retry_init(&r, &t);
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_NO_ROUTE);
-	pay_retry_clear(&r);
-
-	/* Fee limits: B's fee is 2,000 msat.  Below the 5,000 msat
-	 * exemption a percentage limit lets it pass; pay's fixed maxfee
-	 * does not. */
-	retry_target(&t, 1000000);
-	t.maxfee_msat = 1000;
-	pay_retry_init(&r, &t);
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500) == PAY_RETRY_SEND);
-	pay_retry_clear(&r);
-	t.maxfee_is_fixed = true;
-	pay_retry_init(&r, &t);
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500)
-	      == PAY_RETRY_TOO_EXPENSIVE);
-	pay_retry_clear(&r);
-	/* maxdelay. */
-	retry_target(&t, 1000000);
-	t.maxdelay = 28;
-	pay_retry_init(&r, &t);
-	CHECK(pay_retry_route(&r, pf, g, nid(A), mine, 2, NULL, 10, 500)
-	      == PAY_RETRY_TOO_EXPENSIVE);
-	pay_retry_clear(&r);
-	pathfinder_free(pf);
-	graph_free(g);
-}
-
 int main(void)
 {
 	RUN(test_fees_and_cltv_backwards);
@@ -739,6 +541,5 @@ int main(void)
 	RUN(test_scorer_steers);
 	RUN(test_scorer);
 	RUN(test_learn_from_attempts);
-	RUN(test_retry_over_graph);
 	return test_done();
 }
