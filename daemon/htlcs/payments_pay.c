@@ -108,6 +108,23 @@ static bool choose_route(struct payments *payments, struct pay *pay)
 	return false;
 }
 
+/* Says which channel_update from a failure the graph took (tests and
+ * operators see why the next route differs). */
+static void log_taken_update(struct payments *payments, const uint8_t *msg, size_t len)
+{
+	struct msg_channel_update *u;
+	char scid[SHORT_CHANNEL_ID_STR_MAX];
+
+	if (!fromwire_channel_update(msg, len, &u))
+		return;
+	short_channel_id_to_str(scid, &u->short_channel_id);
+	log_info(pmlog(payments), "pay",
+		 "channel_update in a failure taken: %s/%u fee %u msat + %u ppm, cltv delta %u",
+		 scid, (unsigned)(u->channel_flags & 1), u->fee_base_msat,
+		 u->fee_proportional_millionths, (unsigned)u->cltv_expiry_delta);
+	msg_channel_update_free(u);
+}
+
 /* A failure's channel_update (BOLT #4 carries it with its type; older
  * nodes left the type out), offered to the graph after gossip's checks.
  * Returns: whether the graph took it. */
@@ -131,6 +148,8 @@ static bool apply_failure_update(struct payments *payments, const uint8_t *bytes
 	took = gossip_add_failure_update(payments->htlcs->gossip, msg, len, err, sizeof(err));
 	if (!took)
 		log_debug(pmlog(payments), "pay", "channel_update in a failure not taken: %s", err);
+	else
+		log_taken_update(payments, msg, len);
 	free(msg);
 	return took;
 }

@@ -4,11 +4,14 @@ getroute gives the cheaper one; A pays F over it with no route hint
 (keysend), and an invoice;
 after a setchannel makes B's side dear, the next route and payment take the
 other path; excluding a channel changes the route; getroute's errors are
-Core Lightning's."""
+Core Lightning's.  A fee raise A has not heard of by gossip costs one failed
+attempt: the failure's channel_update prices the next route."""
+import re
+
 import pytest
 
 from chainutil import wait_synced
-from channelutil import chain_node, mine, open_channel, wait_state
+from channelutil import chain_node, mine, open_channel, restart, wait_connected, wait_state
 from ohmtest import RpcError, wait_for
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank"]
@@ -35,7 +38,10 @@ def forwards(node):
     return [f for f in node.rpc("listforwards")["forwards"] if f["status"] == "settled"]
 
 
-def test_six_ohmd_route_over_the_graph(node_factory, devchain):
+def six_nodes(node_factory, devchain):
+    """A-B-C-F and A-D-E-F, announced, D and E charging 5000 msat more;
+    returns the nodes and the channels by their ends' initials ("ab")
+    once A knows the whole graph."""
     a, b, c, d, e, f = nodes = [chain_node(node_factory, devchain, name, args(name),
                                            funded=name != "frank")
                                 for name in NAMES]
@@ -54,6 +60,11 @@ def test_six_ohmd_route_over_the_graph(node_factory, devchain):
              and fees(a, scid["de"], d) == [(6000, 10)]
              and fees(a, scid["ef"], e) == [(6000, 10)], 90, interval=0.3,
              what="A to know the whole graph with D's and E's fees")
+    return nodes, scid
+
+
+def test_six_ohmd_route_over_the_graph(node_factory, devchain):
+    (a, b, c, d, e, f), scid = six_nodes(node_factory, devchain)
 
     # getroute: the cheaper path, in Core Lightning's shape.
     route = a.rpc("getroute", {"id": f.id, "amount_msat": AMOUNT, "riskfactor": 1})["route"]
@@ -142,3 +153,86 @@ def test_six_ohmd_route_over_the_graph(node_factory, devchain):
     with pytest.raises(RpcError) as err:
         a.rpc("getroute", {"id": f.id, "amount_msat": AMOUNT, "riskfactor": -1})
     assert err.value.code == -32602 and "parameter 'riskfactor'" in err.value.message
+
+
+def hop_fee(amount, base, ppm=10):
+    """BOLT #7: what a hop charges to forward amount."""
+    return base + amount * ppm // 1000000
+
+
+def sync_count(node, peer):
+    return len(re.findall(re.escape(peer.id) + ": sync done", node.log()))
+
+
+def test_failure_update_prices_the_next_route(node_factory, devchain):
+    """C raises its fee on C-F; B and D, A's only peers, now relay others'
+    gossip once an hour, so A's graph keeps C's old fee.  A's payment over B and C fails at C with fee_insufficient and
+    C's channel_update; A's graph takes it (its signature checked) and the
+    second attempt is priced right: over B and C again for a small raise,
+    over D and E for a large one."""
+    (a, b, c, d, e, f), scid = six_nodes(node_factory, devchain)
+    cheap_path = [scid["ab"], scid["bc"], scid["cf"]]
+    dear_path = [scid["ad"], scid["de"], scid["ef"]]
+    synced = {p.name: sync_count(a, p) for p in (b, d)}
+    for node in (b, d):
+        node.args = [x for x in node.args if not x.startswith("--dev-gossip-interval")] \
+            + ["--dev-gossip-interval=3600"]
+    restart(b, d)
+    wait_connected(a, b, c, d, e, f)
+    # A's gossip queries to B and D answered before C's update exists:
+    # from now on A hears only what B and D relay (hourly) or sign.
+    wait_for(lambda: all(sync_count(a, p) > synced[p.name] for p in (b, d)), 60,
+             interval=0.3, what="A's gossip sync with B and D after their restart")
+
+    def raise_fee(first, then):
+        """Twice: the fees before a setchannel are still taken for a while
+        (Core Lightning's enforcedelay), so A's (the ones before both)
+        are refused."""
+        before = fees(a, scid["cf"], c)
+        c.rpc("setchannel", {"id": f.id, "feebase": first})
+        c.rpc("setchannel", {"id": f.id, "feebase": then})
+        # C sends its own at once to B (and F; F relays to E, E to D,
+        # unless the updates come too fast to relay).
+        wait_for(lambda: fees(b, scid["cf"], c) == [(then, 10)], 30, interval=0.3,
+                 what="C's new fee at B")
+        assert fees(a, scid["cf"], c) == before
+
+    def pay_once_failed(then):
+        paid = a.rpc("keysend", {"destination": f.id, "amount_msat": AMOUNT})
+        assert paid["status"] == "complete"
+        parts = [p for p in a.rpc("listsendpays")["payments"]
+                 if p["payment_hash"] == paid["payment_hash"]]
+        assert [p["status"] for p in parts] == ["failed", "complete"]
+        with pytest.raises(RpcError) as err:
+            a.rpc("waitsendpay", {"payment_hash": paid["payment_hash"],
+                                  "partid": parts[0]["partid"], "timeout": 5})
+        assert err.value.code == 204
+        failure = err.value.data
+        assert failure["failcodename"] == "fee_insufficient", failure
+        assert failure["erring_node"] == c.id and failure["erring_channel"] == scid["cf"]
+        # The update came from the failure, not from gossip.
+        a.wait_for_log(r"channel_update in a failure taken: {}/\d fee {} msat \+ 10 ppm"
+                       .format(scid["cf"], then))
+        assert fees(a, scid["cf"], c) == [(then, 10)]
+        return paid
+
+    # A small raise: the same path, at C's new fee.
+    raise_fee(2000, 3000)
+    assert route_channels(a, f) == cheap_path
+    paid = pay_once_failed(3000)
+    at_c = AMOUNT + hop_fee(AMOUNT, 3000)
+    assert paid["amount_sent_msat"] == at_c + hop_fee(at_c, 1000)
+    assert route_channels(a, f) == cheap_path
+    wait_for(lambda: len(forwards(c)) == 1, 30, what="C to settle the forward")
+
+    # A large one: C's 50,000 msat makes D and E's path the cheaper; the
+    # failure sends the second attempt there.
+    raise_fee(40000, 50000)
+    assert route_channels(a, f) == cheap_path
+    paid = pay_once_failed(50000)
+    at_e = AMOUNT + hop_fee(AMOUNT, 6000)
+    assert paid["amount_sent_msat"] == at_e + hop_fee(at_e, 6000)
+    assert route_channels(a, f) == dear_path
+    wait_for(lambda: len(forwards(d)) == 1 and len(forwards(e)) == 1, 30,
+             what="D and E to settle the forward")
+    assert len(forwards(c)) == 1
