@@ -49,6 +49,7 @@
 #include "gossip/channel_update.h"
 #include "gossip/graph.h"
 #include "gossip/node_announcement.h"
+#include "bench/synth.h"
 
 #define NOW 1700000000u
 /* 16,384 parsed node keys (1.6 MB), the daemon's likely size: every node
@@ -96,14 +97,11 @@ static void print_metric(const char *metric, double value, const char *unit)
 	fflush(stdout);
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rng_state = SYNTH_SEED;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
+	return synth_rng(&rng_state);
 }
 
 static void key_make(const secp256k1_context *ctx, struct key *k, uint32_t n, uint8_t salt)
@@ -162,15 +160,14 @@ static void generate(const secp256k1_context *ctx, struct net *n)
 		key_make(ctx, &n->funding[i], (uint32_t)i, 1);
 	}
 	for (size_t c = 0; c < n->num_channels; c++) {
-		size_t a = rng() % n->num_nodes, b = rng() % n->num_nodes;
+		size_t a, b;
 		struct msg_channel_announcement m;
 		struct msg_channel_update u;
 		struct utxo *out;
 		struct wirebuf *script = wirebuf_new();
 		bool swap;
 
-		while (b == a)
-			b = rng() % n->num_nodes;
+		synth_endpoints(&rng_state, n->num_nodes, &a, &b);
 		swap = memcmp(n->nodes[a].id, n->nodes[b].id, PUBKEY_CMPR_LEN) > 0;
 		if (swap) {
 			size_t t = a;

@@ -35,7 +35,7 @@ dist_noinst_SCRIPTS += bench/pay.py
 # checks into the graph (messages/s next to the secp256k1 verify ceiling),
 # the start-up load, and the graph's bytes per channel direction.
 noinst_PROGRAMS += bench/gossip
-bench_gossip_SOURCES = bench/gossip.c
+bench_gossip_SOURCES = bench/gossip.c bench/synth.h
 bench_gossip_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
 bench/gossip.$(OBJEXT): wire/peer_wire_gen.h
 
@@ -45,3 +45,11 @@ bench/gossip.$(OBJEXT): wire/peer_wire_gen.h
 noinst_PROGRAMS += bench/sigpool
 bench_sigpool_SOURCES = bench/sigpool.c
 bench_sigpool_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+
+# bench/route: getroute p50/p99 on a synthetic graph of today's size (or
+# --channels 1000000), and pay's router (scorer) next to a cheapest-fee
+# Dijkstra in a simulated network with hidden liquidity.
+noinst_PROGRAMS += bench/route
+bench_route_SOURCES = bench/route.c bench/synth.h
+bench_route_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
+bench/route.$(OBJEXT): wire/peer_wire_gen.h

@@ -38,7 +38,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/ohmd.h \
 	daemon/htlcs/payflow.c daemon/htlcs/payflow.h \
 	daemon/htlcs/payments.c daemon/htlcs/payments.h daemon/htlcs/payments_internal.h \
-	daemon/htlcs/payments_pay.c \
+	daemon/htlcs/payments_pay.c daemon/htlcs/payments_route.c \
 	daemon/htlcs/payments_store.c daemon/htlcs/payments_store.h \
 	daemon/net/peer.c daemon/net/peer.h \
 	daemon/net/peers.c daemon/net/peers.h \
@@ -48,7 +48,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/commands/rpc_invoice.c \
 	daemon/commands/rpc_pay.c \
 	daemon/commands/rpc_config.c \
-	daemon/commands/rpc_gossip.c \
+	daemon/commands/rpc_gossip.c daemon/commands/rpc_route.c \
 	daemon/commands/rpc_node.c \
 	daemon/commands/rpc_params.c daemon/commands/rpc_params.h \
 	daemon/commands/rpc_peer.c \

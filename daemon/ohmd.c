@@ -539,6 +539,8 @@ static int run(struct ohmd *ohmd)
 		.config = ohmd->config,
 		.secp = ohmd->secp,
 		.node_secret = ohmd->node_secret,
+		.node_id = ohmd->node_id,
+		.gossip = ohmd->gossip,
 		.chain = ohmd->chain,
 		.channels = ohmd->channels,
 		.resolvers = ohmd->resolvers,

@@ -98,6 +98,7 @@ void graph_add_channel(struct graph *g, struct short_channel_id scid,
 		return;
 	n1 = node_get_or_add(g, node_id_1);
 	n2 = node_get_or_add(g, node_id_2);
+	g->shape++;
 	slot = graph_store_alloc(&g->chans, graph_chan_next_free);
 	c = graph_chan_at(g, slot);
 	c->scid = scid.u64;
@@ -243,6 +244,7 @@ static void chan_remove(struct graph *g, uint32_t slot)
 {
 	struct chan *c = graph_chan_at(g, slot);
 
+	g->shape++;
 	graph_index_remove(g, &g->chan_index, slot, graph_chan_hash);
 	for (int side = 0; side < 2; side++) {
 		node_unlink(g, c->node[side], slot, side);
@@ -508,6 +510,68 @@ bool graph_node_channels(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN
 		i = c->next[c->node[0] == n_slot ? 0 : 1];
 	}
 	return true;
+}
+
+uint64_t graph_shape(const struct graph *g)
+{
+	return g->shape;
+}
+
+uint32_t graph_node_slot_limit(const struct graph *g)
+{
+	return g->nodes.used;
+}
+
+uint32_t graph_node_slot(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN])
+{
+	return graph_node_find(g, id);
+}
+
+const uint8_t *graph_node_slot_id(const struct graph *g, uint32_t slot)
+{
+	return graph_node_at(g, slot)->id;
+}
+
+bool graph_node_slot_is_routable(const struct graph *g, uint32_t slot)
+{
+	return !(graph_node_at(g, slot)->flags & NODE_UNKNOWN_EVEN);
+}
+
+void graph_hop_prefetch(const struct graph *g, uint32_t cursor)
+{
+	const uint8_t *c = (const uint8_t *)graph_chan_at(g, cursor);
+
+	__builtin_prefetch(c);
+	__builtin_prefetch(c + 64);
+	__builtin_prefetch(c + 128);
+}
+
+uint32_t graph_node_first_hop(const struct graph *g, uint32_t node_slot)
+{
+	const struct node *n = graph_node_at(g, node_slot);
+
+	return n->flags & NODE_IN_USE ? n->first_chan : GRAPH_NO_SLOT;
+}
+
+uint32_t graph_node_hop_in(const struct graph *g, uint32_t node_slot, uint32_t cursor,
+			   struct graph_hop_in *out)
+{
+	const struct chan *c = graph_chan_at(g, cursor);
+	int side = c->node[0] == node_slot ? 0 : 1, d = !side;
+	uint8_t want = CHAN_ROUTABLE | (CHAN_HAS_UPDATE_0 << d) | (CHAN_ROUTABLE_UPDATE_0 << d);
+
+	out->scid.u64 = c->scid;
+	out->from_slot = c->node[d];
+	out->direction = d;
+	out->is_usable = (c->flags & (want | CHAN_SPENT)) == want
+		&& !(c->channel_flags[d] & CHANNEL_UPDATE_DISABLE);
+	out->capacity_sat = c->capacity_sat;
+	out->cltv_expiry_delta = c->cltv_expiry_delta[d];
+	out->fee_base_msat = c->fee_base_msat[d];
+	out->fee_proportional_millionths = c->fee_proportional_millionths[d];
+	out->htlc_minimum_msat = c->htlc_minimum_msat[d];
+	out->htlc_maximum_msat = c->htlc_maximum_msat[d];
+	return c->next[side];
 }
 
 size_t graph_num_channels(const struct graph *g)

@@ -208,6 +208,55 @@ void graph_foreach_channel(const struct graph *g,
 void graph_foreach_node(const struct graph *g,
 			bool (*fn)(void *arg, const struct graph_node *node), void *arg);
 
+/* ---- Walking by slot (for routing) ----
+ * A pathfinder walks the graph many thousand edges per query: these read
+ * the records in place, by slot number, with no copy of the graph.  Node
+ * slots are below graph_node_slot_limit() (some of them free); a slot
+ * stays put until its node is removed. */
+
+#define GRAPH_NO_SLOT UINT32_MAX
+
+/* Changes whenever a channel (and so maybe a node) is added or removed,
+ * never otherwise: a search may keep its own index of who is linked to
+ * whom (slots and lists) while it stays the same. */
+uint64_t graph_shape(const struct graph *g);
+
+uint32_t graph_node_slot_limit(const struct graph *g);
+/* Node id's slot, or GRAPH_NO_SLOT. */
+uint32_t graph_node_slot(const struct graph *g, const uint8_t id[PUBKEY_CMPR_LEN]);
+/* The id of the node in slot (which is in use). */
+const uint8_t *graph_node_slot_id(const struct graph *g, uint32_t slot);
+/* Whether the node in slot may be routed through (no unknown even
+ * feature in its node_announcement).  Apart from graph_hop_in, as a
+ * search asks it once per node, not once per channel. */
+bool graph_node_slot_is_routable(const struct graph *g, uint32_t slot);
+
+/* A channel direction into a node: from the node in from_slot, with the
+ * channel_update of that direction (direction 0: from is node_id_1). */
+struct graph_hop_in {
+	struct short_channel_id scid;
+	uint32_t from_slot;
+	int direction;
+	/* Routable, has an update, not disabled, funding unspent (whether
+	 * its sender is: graph_node_slot_is_routable()). */
+	bool is_usable;
+	uint64_t capacity_sat;
+	uint16_t cltv_expiry_delta;
+	uint32_t fee_base_msat, fee_proportional_millionths;
+	uint64_t htlc_minimum_msat, htlc_maximum_msat;
+};
+
+/* Asks the CPU to fetch cursor's channel now (a search reads it next,
+ * and a node's channels are a list: each fetch waits for the last). */
+void graph_hop_prefetch(const struct graph *g, uint32_t cursor);
+
+/* The first channel (a cursor) of the node in slot, or GRAPH_NO_SLOT. */
+uint32_t graph_node_first_hop(const struct graph *g, uint32_t node_slot);
+/* Fills *out with cursor's channel (a channel slot) into the node in
+ * node_slot; returns the next cursor (GRAPH_NO_SLOT after the last). */
+uint32_t graph_node_hop_in(const struct graph *g, uint32_t node_slot, uint32_t cursor,
+			   struct graph_hop_in *out);
+
 /* ---- Counts and size ---- */
 
 size_t graph_num_channels(const struct graph *g);

@@ -86,6 +86,7 @@ struct index {
 struct graph {
 	struct store chans, nodes;
 	struct index chan_index, node_index;
+	uint64_t shape;		/* graph_shape(): bumped as channels come and go */
 };
 
 static inline void *graph_store_at(const struct store *s, uint32_t i)

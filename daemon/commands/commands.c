@@ -7,6 +7,7 @@ static const struct rpc_command *const command_tables[] = {
 	node_commands,
 	peer_commands,
 	gossip_commands,
+	route_commands,
 	wallet_commands,
 	channel_commands,
 	setchannel_commands,

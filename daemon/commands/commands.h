@@ -9,6 +9,7 @@
 extern const struct rpc_command node_commands[];	/* daemon/commands/rpc_node.c */
 extern const struct rpc_command peer_commands[];	/* daemon/commands/rpc_peer.c */
 extern const struct rpc_command gossip_commands[];	/* daemon/commands/rpc_gossip.c */
+extern const struct rpc_command route_commands[];	/* daemon/commands/rpc_route.c */
 extern const struct rpc_command wallet_commands[];	/* daemon/commands/rpc_wallet.c */
 extern const struct rpc_command channel_commands[];	/* daemon/commands/rpc_channel.c */
 extern const struct rpc_command setchannel_commands[];	/* daemon/commands/rpc_setchannel.c */

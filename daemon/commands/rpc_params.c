@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bitcoin/tx.h"
+#include "common/alloc.h"
 #include "common/hex.h"
 #include "crypto/secp.h"
 #include "daemon/chain/chain.h"
@@ -15,6 +16,8 @@
 #include "daemon/ohmd.h"
 #include "daemon/net/peer.h"
 #include "daemon/net/peers.h"
+#include "pay/pathfind.h"
+#include "wire/short_channel_id.h"
 
 json_t *rpc_tx_result(const struct bitcoin_tx *tx)
 {
@@ -204,4 +207,60 @@ bool rpc_parse_feerate(struct ohmd *ohmd, const json_t *value, const char *name,
 bad:
 	snprintf(err, errlen, "parameter '%s': %s", name, why);
 	return false;
+}
+
+/* One exclude entry into *x; false if it is neither form. */
+static bool parse_exclude(struct ohmd *ohmd, const char *text, struct pathfind_exclude *x)
+{
+	size_t len = strlen(text);
+	const char *slash = strchr(text, '/');
+	uint8_t id[PUBKEY_CMPR_LEN];
+	struct pubkey key;
+
+	memset(x, 0, sizeof(*x));
+	if (len == 2 * PUBKEY_CMPR_LEN && hex_decode(id, sizeof(id), text, len)
+	    && pubkey_parse(ohmd->secp, &key, id)) {
+		x->is_node = true;
+		memcpy(x->node_id, id, PUBKEY_CMPR_LEN);
+		return true;
+	}
+	x->direction = -1;
+	if (slash) {
+		if (strcmp(slash + 1, "0") != 0 && strcmp(slash + 1, "1") != 0)
+			return false;
+		x->direction = slash[1] - '0';
+		len = (size_t)(slash - text);
+	}
+	return short_channel_id_from_str(&x->scid, text, len);
+}
+
+bool rpc_parse_excludes(struct ohmd *ohmd, const json_t *value, const char *name,
+			struct pathfind_exclude **out, size_t *num, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *item;
+
+	*out = NULL;
+	*num = 0;
+	if (!value || json_is_null(value))
+		return true;
+	if (!json_is_array(value)) {
+		snprintf(err, errlen, "parameter '%s': expected an array of "
+			 "short_channel_id/direction or node ids", name);
+		return false;
+	}
+	*out = oh_calloc(json_array_size(value) + 1, sizeof(**out));
+	json_array_foreach(value, i, item) {
+		const char *text = json_string_value(item);
+		if (!text || !parse_exclude(ohmd, text, &(*out)[i])) {
+			snprintf(err, errlen, "parameter '%s': '%.100s' is not a "
+				 "short_channel_id/direction or a node id", name,
+				 text ? text : "(not a string)");
+			free(*out);
+			*out = NULL;
+			return false;
+		}
+	}
+	*num = json_array_size(value);
+	return true;
 }

@@ -63,4 +63,14 @@ bool rpc_parse_label(const json_t *value, const char *name, char buf[RPC_LABEL_N
 bool rpc_parse_feerate(struct ohmd *ohmd, const json_t *value, const char *name,
 		       uint32_t *perkw, char *err, size_t errlen);
 
+/* getroute's and pay's exclude: an array of "SCID/DIRECTION" (one
+ * direction of a channel, 0 or 1), "SCID" (both directions: ohm's
+ * extension) or a node id.  *out is malloc'd (NULL if none).  Errors:
+ * "parameter 'NAME': expected an array of short_channel_id/direction or
+ * node ids", "parameter 'NAME': 'X' is not a short_channel_id/direction
+ * or a node id". */
+struct pathfind_exclude;
+bool rpc_parse_excludes(struct ohmd *ohmd, const json_t *value, const char *name,
+			struct pathfind_exclude **out, size_t *num, char *err, size_t errlen);
+
 #endif /* OHM_DAEMON_RPC_PARAMS_H */

@@ -23,6 +23,7 @@
 #include "daemon/commands/rpc_params.h"
 #include "pay/bolt11.h"
 #include "pay/onion_error.h"
+#include "pay/pathfind.h"
 #include "wire/short_channel_id.h"
 
 /* Core Lightning's defaults. */
@@ -266,11 +267,15 @@ static bool is_ourselves(struct ohmd *ohmd, struct rpc_request *request,
 
 /* The limits pay and keysend share, checked before anything else; the fee
  * limit is *percent of the amount, known later. */
-static bool parse_limits(struct rpc_request *request, json_t *params, struct pay_params *pp,
-			 double *percent)
+static bool parse_limits(struct ohmd *ohmd, struct rpc_request *request, json_t *params,
+			 struct pay_params *pp, double *percent)
 {
 	json_t *pct = json_object_get(params, "maxfeepercent");
+	json_t *maxfee = json_object_get(params, "maxfee");
 	json_int_t maxdelay = json_integer_value(json_object_get(params, "maxdelay"));
+	json_int_t maxhops = json_integer_value(json_object_get(params, "maxhops"));
+	struct pathfind_exclude *excludes;
+	char err[300];
 
 	*percent = pct ? json_number_value(pct) : DEFAULT_MAXFEEPERCENT;
 	if (*percent < 0 || *percent > 100) {
@@ -286,6 +291,28 @@ static bool parse_limits(struct rpc_request *request, json_t *params, struct pay
 		return false;
 	}
 	pp->maxdelay = (uint32_t)maxdelay;
+	if (maxhops < 1 || maxhops > ROUTE_MAX_HOPS) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS,
+				  "parameter 'maxhops': from 1 to %d, got %lld", ROUTE_MAX_HOPS,
+				  (long long)maxhops);
+		return false;
+	}
+	pp->maxhops = (size_t)maxhops;
+	/* Core Lightning's maxfee: a fixed limit, instead of maxfeepercent
+	 * (and of the exemption of small fees). */
+	if (maxfee) {
+		if (!rpc_parse_msat(maxfee, "maxfee", &pp->maxfee_msat, err, sizeof(err))) {
+			rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
+			return false;
+		}
+		pp->maxfee_is_fixed = true;
+	}
+	if (!rpc_parse_excludes(ohmd, json_object_get(params, "exclude"), "exclude", &excludes,
+				&pp->num_excludes, err, sizeof(err))) {
+		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
+		return false;
+	}
+	pp->excludes = excludes;
 	return true;
 }
 
@@ -300,10 +327,11 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 	char err[BOLT11_ERROR_LEN + 100];
 	double percent;
 
-	if (!parse_limits(request, params, &pp, &percent))
+	if (!parse_limits(ohmd, request, params, &pp, &percent))
 		return;
 	if (!bolt11_decode(ohmd->secp, &b11, err, text, NULL)) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "parameter 'bolt11': %s", err);
+		free((void *)pp.excludes);
 		return;
 	}
 	if (b11->chain != ohmd->config->chainparams) {
@@ -338,7 +366,8 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 				  "parameter 'amount_msat': must be positive");
 		goto out;
 	}
-	pp.maxfee_msat = (uint64_t)((double)pp.amount_msat * percent / 100.0);
+	if (!pp.maxfee_is_fixed)
+		pp.maxfee_msat = (uint64_t)((double)pp.amount_msat * percent / 100.0);
 	pp.bolt11 = text;
 	pp.destination = b11->payee;
 	pp.payment_hash = b11->payment_hash;
@@ -374,6 +403,7 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 out:
 	free(edges);
 	free(lens);
+	free((void *)pp.excludes);
 	bolt11_free(b11);
 }
 
@@ -386,23 +416,25 @@ static void keysend(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	char err[300];
 	double percent;
 
-	if (!parse_limits(request, params, &pp, &percent)
-	    || !rpc_parse_node_id(ohmd, request, "destination", dest, strlen(dest), &node_id))
+	if (!parse_limits(ohmd, request, params, &pp, &percent))
 		return;
+	if (!rpc_parse_node_id(ohmd, request, "destination", dest, strlen(dest), &node_id))
+		goto out;
 	hex_decode(destination, sizeof(destination), dest, strlen(dest));
 	if (is_ourselves(ohmd, request, destination))
-		return;
+		goto out;
 	if (!rpc_parse_msat(json_object_get(params, "amount_msat"), "amount_msat", &pp.amount_msat,
 			    err, sizeof(err))) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
-		return;
+		goto out;
 	}
 	if (pp.amount_msat == 0) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS,
 				  "parameter 'amount_msat': must be positive");
-		return;
+		goto out;
 	}
-	pp.maxfee_msat = (uint64_t)((double)pp.amount_msat * percent / 100.0);
+	if (!pp.maxfee_is_fixed)
+		pp.maxfee_msat = (uint64_t)((double)pp.amount_msat * percent / 100.0);
 	pp.destination = destination;
 	pp.has_keysend = true;
 	crypto_random_bytes(pp.keysend_preimage, sizeof(pp.keysend_preimage));
@@ -411,6 +443,8 @@ static void keysend(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	pp.label = json_string_value(json_object_get(params, "label"));
 	payments_pay(ohmd->payments, &pp, answer_pay, request);
 	crypto_wipe(pp.keysend_preimage, sizeof(pp.keysend_preimage));
+out:
+	free((void *)pp.excludes);
 }
 
 /* The filters listsendpays and listpays share. */
@@ -619,6 +653,9 @@ static const struct rpc_param pay_params[] = {
 	{"maxfeepercent", RPC_PARAM_NUMBER, false, "0.5", "fee limit, percent of the amount"},
 	{"retry_for", RPC_PARAM_UNSIGNED, false, "60", "seconds to keep trying routes"},
 	{"maxdelay", RPC_PARAM_UNSIGNED, false, "2016", "most blocks our funds may be locked"},
+	{"maxfee", RPC_PARAM_ANY, false, NULL, "fixed fee limit (msat), instead of maxfeepercent"},
+	{"exclude", RPC_PARAM_ARRAY, false, NULL, "short_channel_id/direction or node ids to avoid"},
+	{"maxhops", RPC_PARAM_UNSIGNED, false, "20", "most hops"},
 	{0},
 };
 
@@ -629,6 +666,9 @@ static const struct rpc_param keysend_params[] = {
 	{"maxfeepercent", RPC_PARAM_NUMBER, false, "0.5", "fee limit, percent of the amount"},
 	{"retry_for", RPC_PARAM_UNSIGNED, false, "60", "seconds to keep trying routes"},
 	{"maxdelay", RPC_PARAM_UNSIGNED, false, "2016", "most blocks our funds may be locked"},
+	{"maxfee", RPC_PARAM_ANY, false, NULL, "fixed fee limit (msat), instead of maxfeepercent"},
+	{"exclude", RPC_PARAM_ARRAY, false, NULL, "short_channel_id/direction or node ids to avoid"},
+	{"maxhops", RPC_PARAM_UNSIGNED, false, "20", "most hops"},
 	{0},
 };
 

@@ -79,6 +79,15 @@ void gossip_start(struct gossip *g);
  * it (a bad signature, an old timestamp, ...). */
 bool gossip_add_own(struct gossip *g, const uint8_t *msg, size_t len, char *err, size_t errlen);
 
+/* A channel_update that came back in an onion failure (BOLT #4 "if the
+ * failure carries a channel_update ... SHOULD apply it"; msg[0..len),
+ * type included): checked as gossip (its signature by the channel's node
+ * as the graph knows it, its timestamp newer), then stored, put in the
+ * graph and relayed like one from a peer.  Returns false with err if a
+ * check refuses it (or it is not a channel_update). */
+bool gossip_add_failure_update(struct gossip *g, const uint8_t *msg, size_t len, char *err,
+			       size_t errlen);
+
 /* The graph, for the RPC and routing (read only). */
 const struct graph *gossip_graph(const struct gossip *g);
 

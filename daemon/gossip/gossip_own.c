@@ -110,6 +110,24 @@ static bool own_is_known(struct gossip *g, const uint8_t *msg, size_t len)
 	return false;
 }
 
+bool gossip_add_failure_update(struct gossip *g, const uint8_t *msg, size_t len, char *err,
+			       size_t errlen)
+{
+	struct gossip_verdict v;
+
+	if (len < 2 || msg[0] != 0x01 || msg[1] != 0x02) {
+		snprintf(err, errlen, "not a channel_update");
+		return false;
+	}
+	/* No peer sent it: nobody to warn or close; origin us, so it is
+	 * relayed to every peer. */
+	v = gossip_receive(g, NULL, g->setup.node_id, msg, len);
+	if (v.action == GOSSIP_ACCEPT)
+		return true;
+	snprintf(err, errlen, "%s", v.reason ? v.reason : "refused");
+	return false;
+}
+
 bool gossip_add_own(struct gossip *g, const uint8_t *msg, size_t len, char *err, size_t errlen)
 {
 	struct gossip_verdict v;

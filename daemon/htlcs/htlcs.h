@@ -14,6 +14,7 @@ struct channels;
 struct config;
 struct db;
 struct event_base;
+struct gossip;
 struct invoices;
 struct log;
 struct payflow;
@@ -28,6 +29,10 @@ struct htlcs {
 	const struct config *config;
 	const secp256k1_context *secp;
 	const uint8_t *node_secret;	/* 32 bytes; never logged */
+	const uint8_t *node_id;		/* ours, 33 bytes */
+	/* The network graph pay routes over, and takes channel_updates
+	 * from failures into. */
+	struct gossip *gossip;
 	struct chain *chain;
 	struct channels *channels;
 	/* Closed channels' outputs: a preimage for an incoming HTLC on one

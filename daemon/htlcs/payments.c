@@ -27,6 +27,8 @@
 #include "pay/mpp.h"
 #include "pay/onion.h"
 #include "pay/onion_error.h"
+#include "pay/pathfind.h"
+#include "pay/scorer.h"
 
 /* A waitsendpay waiting for one payment part. */
 struct waiter {
@@ -54,6 +56,8 @@ struct payments *payments_new(struct htlcs *htlcs)
 
 	payments->htlcs = htlcs;
 	payments->answers_tail = &payments->answers;
+	payments->pathfinder = pathfinder_new();
+	payments->scorer = scorer_new(NULL);
 	return payments;
 }
 
@@ -87,6 +91,8 @@ void payments_free(struct payments *payments)
 		free(a);
 	}
 	payments_pays_free(payments);
+	pathfinder_free(payments->pathfinder);
+	scorer_free(payments->scorer);
 	free(payments);
 }
 

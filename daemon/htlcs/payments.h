@@ -90,9 +90,26 @@ struct pay_params {
 	const size_t *hint_lens;	/* hops per hint; edges are consecutive */
 	size_t num_hints;
 	const char *label;
+	/* pay's exclude (channels and nodes) and maxhops (0: no limit). */
+	const struct pathfind_exclude *excludes;
+	size_t num_excludes;
+	size_t maxhops;
+	bool maxfee_is_fixed;		/* maxfee given: no exemption of small fees */
 };
 void payments_pay(struct payments *payments, const struct pay_params *params,
 		  payment_done_fn done, void *arg);
+
+/* getroute (Core Lightning's): the cheapest route to destination from
+ * source (NULL: us; from us, over our channels' balances) for amount_msat
+ * arriving with final_cltv, by fees and riskfactor only (the scorer is
+ * pay's), within maxhops, avoiding excludes.  Delays are relative, as
+ * Core Lightning's are.  Returns false if there is none. */
+struct pathfind_exclude;
+bool payments_getroute(struct payments *payments, const uint8_t *source,
+		       const uint8_t destination[PUBKEY_CMPR_LEN], uint64_t amount_msat,
+		       double riskfactor, uint32_t final_cltv,
+		       const struct pathfind_exclude *excludes, size_t num_excludes,
+		       size_t maxhops, struct route_hop *out, size_t *num_hops);
 
 /* listsendpays, listpays: each part matching the filters (NULL: any), in
  * order. */

@@ -12,6 +12,8 @@
 
 struct channel_event;
 struct onion_failure;
+struct pathfind_local;
+struct graph;
 struct pay;
 struct payment_row;
 struct secret;
@@ -27,6 +29,10 @@ struct payments {
 	struct pay *pays;		/* pays in progress (payments_pay.c) */
 	/* sendpay requests whose part waits for its commit (payments.c). */
 	struct sendpay_answer *answers, **answers_tail;
+	/* Routing (payments_route.c): the pathfinder's work arrays, and what
+	 * attempts taught of channels' liquidity (in memory only). */
+	struct pathfinder *pathfinder;
+	struct scorer *scorer;
 };
 
 /* payments.c */
@@ -44,6 +50,18 @@ int payments_send_part(struct payments *payments, const struct sendpay_params *p
 bool payments_decode_failure(const struct channel_event *ev, const struct secret *secrets,
 			     size_t num_hops, size_t *erring_index, struct onion_failure *failure,
 			     struct wirebuf *buf);
+
+/* payments_route.c */
+
+/* Our usable channels with a short_channel_id and their balances, as the
+ * pathfinder takes them; how many, in *out (malloc'd). */
+size_t payments_locals(struct payments *payments, struct pathfind_local **out);
+/* The graph pay routes over (NULL: no gossip). */
+const struct graph *payments_graph(struct payments *payments);
+/* What an attempt over route taught (the scorer learns; see
+ * pathfind_learn()). */
+void payments_learn(struct payments *payments, const struct route_hop *route, size_t num_hops,
+		    bool succeeded, int64_t erring_index, uint16_t failcode);
 
 /* payments_pay.c */
 

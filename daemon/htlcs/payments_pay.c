@@ -1,9 +1,10 @@
 /* pay and keysend: one payment, tried over the cheapest usable route
- * (straight to the destination over one of our channels, or through one
- * of the invoice's route hints), each try one part sent as sendpay sends
- * it (payments.c).  A failed part updates the hint its channel_update
- * names, or else excludes the channel after the erring node, and the
- * next route is tried, until one completes, the destination refuses, no
+ * (pay/pathfind.h: over our channels' balances, the network graph and
+ * the invoice's route hints, weighed by what earlier attempts taught the
+ * scorer), each try one part sent as sendpay sends it (payments.c).  A
+ * failed part's channel_update goes to the graph (after gossip's checks)
+ * or updates the hint it names, else the channel after the erring node
+ * (or a failing node) is excluded, and the next route is tried, until one completes, the destination refuses, no
  * route is left or retry_for_secs runs out (see payments.h).  The choice
  * and the policy are pay/retry.h's; this file does the I/O around them. */
 #include "daemon/htlcs/payments_internal.h"
@@ -16,14 +17,17 @@
 
 #include "channel/state.h"
 #include "common/alloc.h"
+#include "common/hex.h"
 #include "crypto/util.h"
 #include "daemon/chain/chain.h"
 #include "daemon/channels/channels.h"
+#include "daemon/gossip/gossip.h"
 #include "daemon/log.h"
 #include "daemon/htlcs/htlcs.h"
 #include "daemon/htlcs/payments_store.h"
 #include "db/db.h"
 #include "pay/onion_error.h"
+#include "pay/pathfind.h"
 #include "pay/retry.h"
 #include "wire/peer_wire.h"
 
@@ -34,7 +38,6 @@ struct pay {
 	void *arg;
 	struct pay_params p;		/* strings, destination, hints copied */
 	struct pay_retry retry;		/* the routes: what to try next */
-	struct pay_first_hop *first_hops;	/* one per candidate */
 	uint64_t partid;		/* of the attempt in flight */
 	int last_code;
 	char last_error[400];
@@ -62,7 +65,6 @@ static void pay_free(struct payments *payments, struct pay *pay)
 	free((char *)pay->p.bolt11);
 	free((char *)pay->p.label);
 	pay_retry_clear(&pay->retry);
-	free(pay->first_hops);
 	free(pay->failed_update);
 	crypto_wipe(pay->p.keysend_preimage, sizeof(pay->p.keysend_preimage));
 	free(pay);
@@ -80,25 +82,19 @@ void payments_pays_free(struct payments *payments)
 
 /* ---- Route choice ---- */
 
-/* The cheapest usable route (in pay->retry.route), or false with
- * pay->last_error saying why. */
+/* The cheapest usable route (in pay->retry.route): over our channels'
+ * balances, the graph and the invoice's hints, weighed by the scorer; or
+ * false with pay->last_error saying why. */
 static bool choose_route(struct payments *payments, struct pay *pay)
 {
 	enum pay_retry_verdict verdict;
+	struct pathfind_local *locals;
+	size_t num_locals = payments_locals(payments, &locals);
 
-	for (size_t c = 0; c < pay_retry_num_candidates(&pay->retry); c++) {
-		struct chan *first = channels_usable_with(payments->htlcs->channels,
-							      pay_retry_entry(&pay->retry, c));
-		struct pay_first_hop *hop = &pay->first_hops[c];
-
-		hop->is_found = first && chan_scid(first);
-		if (!hop->is_found)
-			continue;
-		hop->scid = *chan_scid(first);
-		hop->sendable_msat = channel_sendable_msat(chan_engine(first), CHANNEL_LOCAL);
-	}
-	verdict = pay_retry_next(&pay->retry, pay->first_hops, (uint64_t)time(NULL),
-				 chain_height(payments->htlcs->chain));
+	verdict = pay_retry_route(&pay->retry, payments->pathfinder, payments_graph(payments),
+				  payments->htlcs->node_id, locals, num_locals, payments->scorer,
+				  (uint64_t)time(NULL), chain_height(payments->htlcs->chain));
+	free(locals);
 	if (verdict == PAY_RETRY_SEND)
 		return true;
 	if (pay->last_code == 0 && verdict != PAY_RETRY_OUT_OF_TIME) {
@@ -106,10 +102,56 @@ static bool choose_route(struct payments *payments, struct pay *pay)
 		pay->last_code = too_expensive ? PAY_ROUTE_TOO_EXPENSIVE : PAY_ROUTE_NOT_FOUND;
 		snprintf(pay->last_error, sizeof(pay->last_error), "%s",
 			 too_expensive ? "Fee or delay exceeds the limits on every route"
-			 : "Could not find a route: no usable channel to the destination or "
-			   "to any of the invoice's route hints with enough to send");
+			 : "Could not find a route: no usable path over our channels, the "
+			   "network graph or the invoice's route hints with enough to send");
 	}
 	return false;
+}
+
+/* Says which channel_update from a failure the graph took (tests and
+ * operators see why the next route differs). */
+static void log_taken_update(struct payments *payments, const uint8_t *msg, size_t len)
+{
+	struct msg_channel_update *u;
+	char scid[SHORT_CHANNEL_ID_STR_MAX];
+
+	if (!fromwire_channel_update(msg, len, &u))
+		return;
+	short_channel_id_to_str(scid, &u->short_channel_id);
+	log_info(pmlog(payments), "pay",
+		 "channel_update in a failure taken: %s/%u fee %u msat + %u ppm, cltv delta %u",
+		 scid, (unsigned)(u->channel_flags & 1), u->fee_base_msat,
+		 u->fee_proportional_millionths, (unsigned)u->cltv_expiry_delta);
+	msg_channel_update_free(u);
+}
+
+/* A failure's channel_update (BOLT #4 carries it with its type; older
+ * nodes left the type out), offered to the graph after gossip's checks.
+ * Returns: whether the graph took it. */
+static bool apply_failure_update(struct payments *payments, const uint8_t *bytes, size_t len)
+{
+	uint8_t *msg;
+	bool took;
+	char err[200];
+
+	if (!len || !payments->htlcs->gossip)
+		return false;
+	if (len >= 2 && bytes[0] == 0x01 && bytes[1] == 0x02) {
+		msg = oh_memdup(bytes, len);
+	} else {
+		msg = oh_malloc(len + 2);
+		msg[0] = 0x01;
+		msg[1] = 0x02;
+		memcpy(msg + 2, bytes, len);
+		len += 2;
+	}
+	took = gossip_add_failure_update(payments->htlcs->gossip, msg, len, err, sizeof(err));
+	if (!took)
+		log_debug(pmlog(payments), "pay", "channel_update in a failure not taken: %s", err);
+	else
+		log_taken_update(payments, msg, len);
+	free(msg);
+	return took;
 }
 
 /* ---- Attempts ---- */
@@ -170,6 +212,24 @@ static void pay_attempt(struct payments *payments, struct pay *pay)
 	pay_fail(payments, pay);
 }
 
+/* "Ran out of routes to try; last failure at hop N (node X, channel Y):
+ * NAME" (the erring node and the channel out of it), into last_error. */
+static void describe_failure(struct payments *payments, struct pay *pay, int64_t erring,
+			     const char *name)
+{
+	const struct pay_retry *r = &pay->retry;
+	char node[2 * PUBKEY_CMPR_LEN + 1] = "?", chan[SHORT_CHANNEL_ID_STR_MAX] = "none";
+
+	if (erring >= 0 && (size_t)erring <= r->num_hops)
+		hex_encode(node, erring == 0 ? payments->htlcs->node_id
+			   : r->route[erring - 1].node_id, PUBKEY_CMPR_LEN);
+	if (erring >= 0 && (size_t)erring < r->num_hops)
+		short_channel_id_to_str(chan, &r->route[erring].scid);
+	snprintf(pay->last_error, sizeof(pay->last_error),
+		 "Ran out of routes to try; last failure at hop %lld (node %s, channel %s): %s",
+		 (long long)erring, node, chan, name ? name : "unreadable");
+}
+
 struct pay_done {
 	struct pay *pay;
 	bool is_complete;
@@ -200,6 +260,7 @@ static void pay_part_done(struct payments *payments, struct pay *pay,
 	if (ev->type == CHANNEL_EVENT_HTLC_FULFILLED)
 		payments_with_part(payments, &pay->p.payment_hash, pay->partid, read_done, &d);
 	if (d.is_complete) {
+		payments_learn(payments, pay->retry.route, pay->retry.num_hops, true, -1, 0);
 		pay_free(payments, pay);
 		return;
 	}
@@ -212,8 +273,13 @@ static void pay_part_done(struct payments *payments, struct pay *pay,
 			.channel_update = pay->failed_update,
 			.channel_update_len = pay->failed_update_len,
 		};
-		verdict = pay_retry_failed(&pay->retry, d.erring_index,
-					   d.erring_index >= 0 ? &failure : NULL);
+		bool took = d.erring_index >= 0
+			&& apply_failure_update(payments, pay->failed_update, pay->failed_update_len);
+		payments_learn(payments, pay->retry.route, pay->retry.num_hops, false,
+			       d.erring_index, pay->failed_code);
+		describe_failure(payments, pay, d.erring_index, name);
+		verdict = pay_retry_failed_graph(&pay->retry, d.erring_index,
+						 d.erring_index >= 0 ? &failure : NULL, took);
 	}
 	if (verdict == PAY_RETRY_DESTINATION_REFUSED) {
 		pay->last_code = PAY_DESTINATION_PERM_FAIL;
@@ -223,9 +289,6 @@ static void pay_part_done(struct payments *payments, struct pay *pay,
 		return;
 	}
 	pay->last_code = PAY_STOPPED_RETRYING;
-	snprintf(pay->last_error, sizeof(pay->last_error),
-		 "Ran out of routes to try; last failure at hop %lld: %s",
-		 (long long)d.erring_index, name ? name : "unreadable");
 	log_info(pmlog(payments), "pay", "payment attempt %llu failed (%s); retrying",
 		 (unsigned long long)pay->partid - 1, name ? name : "unreadable");
 	pay_attempt(payments, pay);
@@ -303,13 +366,15 @@ void payments_pay(struct payments *payments, const struct pay_params *p, payment
 		.hint_edges = p->hint_edges,
 		.hint_lens = p->hint_lens,
 		.num_hints = p->num_hints,
+		.excludes = p->excludes,
+		.num_excludes = p->num_excludes,
+		.maxhops = p->maxhops,
+		.maxfee_is_fixed = p->maxfee_is_fixed,
 	};
 	memcpy(target.destination, p->destination, PUBKEY_CMPR_LEN);
 	pay->p.bolt11 = p->bolt11 ? oh_strdup(p->bolt11) : NULL;
 	pay->p.label = p->label ? oh_strdup(p->label) : NULL;
 	pay_retry_init(&pay->retry, &target);
-	pay->first_hops = oh_calloc(pay_retry_num_candidates(&pay->retry),
-				    sizeof(*pay->first_hops));
 	/* The caller's are gone after this call: only the copies are ours. */
 	pay->p.destination = pay->retry.target.destination;
 	pay->p.hint_edges = pay->retry.target.hint_edges;

@@ -40,6 +40,7 @@ EXTRA_DIST += \
 	tests/integration/test_onchain_rbf.py \
 	tests/integration/test_pay.py \
 	tests/integration/test_pay_self.py \
+	tests/integration/test_route.py \
 	tests/integration/test_peer_flood.py \
 	tests/integration/test_peer_hostile.py \
 	tests/integration/test_peers.py \

@@ -14,8 +14,9 @@ they reach every subsystem through; ohmd.c, which wires everything.
 
 Above daemon/'s own layers, the top-level folders: the pure floors
 (common, crypto, wire, bitcoin; channel; gossip, which checks a funding
-output against channel/'s script, pay, and onchain, the on-chain resolver,
-which may use crypto, wire, bitcoin and channel), then db and daemon.  A file includes headers of its own folder or a lower floor."""
+output against channel/'s script, and onchain, the on-chain resolver,
+which may use crypto, wire, bitcoin and channel; then pay, whose
+pathfinder walks gossip/'s graph), then db and daemon.  A file includes headers of its own folder or a lower floor."""
 import os
 import re
 import sys
@@ -32,7 +33,7 @@ JSON_ALLOWED = {"daemon/chain/bitcoind.c", "daemon/chain/bitcoind.h", "daemon/ch
                 "daemon/htlcs/payments.c"}
 
 TOP_RANK = {"common": 0, "crypto": 1, "wire": 2, "bitcoin": 3, "channel": 4, "gossip": 5,
-            "pay": 5, "onchain": 5, "db": 6, "daemon": 7}
+            "onchain": 5, "pay": 6, "db": 7, "daemon": 8}
 TOP_INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z]+)/[^"]+"', re.M)
 INCLUDE = re.compile(r'^\s*#\s*include\s+"daemon/([^"]+)"', re.M)
 JANSSON = re.compile(r'^\s*#\s*include\s+<jansson\.h>', re.M)
