@@ -378,6 +378,22 @@ static void test_node_failure_excludes_node(void)
 	fixture_clear(&f);
 }
 
+/* An erring index past the route (a failure we could not place) names no
+ * node: a NODE failure there excludes none (it read past the route). */
+static void test_node_failure_past_the_route(void)
+{
+	struct fixture f;
+	struct pay_target t;
+
+	retry_target(&t, D, 1000000);
+	fixture_init(&f, &t);
+	CHECK(next(&f) == PAY_RETRY_SEND);
+	CHECK_STREQ(route(&f), "1,2");
+	CHECK(failed(&f, 5, ONION_FAILURE_PERMANENT_NODE_FAILURE, false) == PAY_RETRY_SEND);
+	CHECK(f.r.num_excludes == 0);
+	fixture_clear(&f);
+}
+
 /* Out of time, no route, too expensive: each its own verdict. */
 static void test_gives_up_with_the_reason(void)
 {
@@ -527,6 +543,7 @@ int main(void)
 	RUN(test_hint_update_once);
 	RUN(test_hint_update_forms);
 	RUN(test_node_failure_excludes_node);
+	RUN_TODO(test_node_failure_past_the_route, "an erring index past the route reads past it");
 	RUN(test_gives_up_with_the_reason);
 	RUN(test_every_failure_is_remembered);
 	return test_done();
