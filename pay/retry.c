@@ -215,7 +215,7 @@ enum pay_retry_verdict pay_retry_failed_graph(struct pay_retry *r, int64_t errin
 		}
 		/* BOLT #4: NODE failures are the erring node's (not ours, not
 		 * the destination's: that refused above). */
-		if ((failure->code & ONION_FAILURE_NODE) && at > 0)
+		if ((failure->code & ONION_FAILURE_NODE) && at > 0 && at < r->num_hops)
 			exclude_node(r, r->route[at - 1].node_id);
 	}
 	failed_channel(r, erring_index, failure);
