@@ -1,8 +1,8 @@
 /* Routes for a payment: the hops an HTLC goes through, with what each hop
  * must receive and its CLTV, computed backwards from the destination
- * (BOLT #4 "Payment Routing" / BOLT #7 fee formula).  Until ohm learns
- * the public graph (gossip), the edges are our own channels and an
- * invoice's route hints.  Pure.
+ * (BOLT #4 "Payment Routing" / BOLT #7 fee formula).  pay/pathfind.h
+ * chooses the edges (the gossip graph, our channels, route hints); this
+ * is the arithmetic along them.  Pure.
  */
 #ifndef OHM_PAY_ROUTE_H
 #define OHM_PAY_ROUTE_H
