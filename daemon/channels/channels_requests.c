@@ -35,6 +35,21 @@ struct chan *channels_by_channel_id(struct channels *chans, const uint8_t id[32]
 
 /* ---- Commands ---- */
 
+/* Closed, or closing on chain: nothing left to close or fail. */
+static bool is_over(const struct chan *chan)
+{
+	switch (channel_get_state(chan->ch)) {
+	case CHANNEL_CLOSED:
+	case CHANNEL_AWAITING_UNILATERAL:
+	case CHANNEL_DATA_LOSS:
+	case CHANNEL_FORGOTTEN:
+	case CHANNEL_ONCHAIN:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void channels_close(struct channels *chans, struct chan *chan, const uint8_t *script,
 		    size_t script_len, unsigned timeout_secs, channels_close_cb done, void *arg)
 {
@@ -48,18 +63,11 @@ void channels_close(struct channels *chans, struct chan *chan, const uint8_t *sc
 						   "Channel is already being closed"));
 		return;
 	}
-	switch (channel_get_state(chan->ch)) {
-	case CHANNEL_CLOSED:
-	case CHANNEL_AWAITING_UNILATERAL:
-	case CHANNEL_DATA_LOSS:
-	case CHANNEL_FORGOTTEN:
-	case CHANNEL_ONCHAIN:
+	if (is_over(chan)) {
 		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
 						   "Channel is in state %s",
 						   chan_state_name(chan)));
 		return;
-	default:
-		break;
 	}
 	channel_effects_init(&fx);
 	if (!channel_shutdown(chan->ch, &fx, script, script_len)) {
@@ -86,18 +94,11 @@ void channels_dev_fail(struct channels *chans, struct chan *chan, channels_close
 	struct bitcoin_tx *commitment;
 	char cid[65], text[600];
 
-	switch (channel_get_state(chan->ch)) {
-	case CHANNEL_CLOSED:
-	case CHANNEL_AWAITING_UNILATERAL:
-	case CHANNEL_DATA_LOSS:
-	case CHANNEL_FORGOTTEN:
-	case CHANNEL_ONCHAIN:
+	if (is_over(chan)) {
 		done(arg, NULL, channels_error_fmt(&error, text, sizeof(text), CHANNELS_ERROR_FAILED,
 						   "Channel is in state %s: nothing to fail",
 						   chan_state_name(chan)));
 		return;
-	default:
-		break;
 	}
 	/* Only a channel with a commitment signed by the peer can go on chain. */
 	commitment = channel_signed_commitment(chan->ch);

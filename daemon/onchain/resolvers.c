@@ -56,6 +56,16 @@ struct resolvers {
 	size_t num_picked;
 };
 
+/* A wallet coin as the resolver takes it (its key wiped from wc). */
+static void take_fee_coin(struct onchain_fee_coin *coin, struct wallet_fee_coin *wc)
+{
+	coin->outpoint = wc->outpoint;
+	coin->amount_sat = wc->amount_sat;
+	memcpy(coin->script, wc->script, sizeof(coin->script));
+	coin->key = wc->key;
+	crypto_wipe(&wc->key, sizeof(wc->key));
+}
+
 /* A wallet coin for the fee of an option_anchors HTLC transaction
  * (onchain_fee_source); the wallet records it taken once the transaction
  * is handed over (apply). */
@@ -75,11 +85,7 @@ static bool get_fee_coin(void *arg, uint64_t min_sat, struct onchain_fee_coin *c
 	}
 	rs->picked = oh_realloc(rs->picked, (rs->num_picked + 1) * sizeof(*rs->picked));
 	rs->picked[rs->num_picked++] = wc.outpoint;
-	coin->outpoint = wc.outpoint;
-	coin->amount_sat = wc.amount_sat;
-	memcpy(coin->script, wc.script, sizeof(coin->script));
-	coin->key = wc.key;
-	crypto_wipe(&wc.key, sizeof(wc.key));
+	take_fee_coin(coin, &wc);
 	return true;
 }
 
@@ -98,11 +104,7 @@ static bool get_same_fee_coin(void *arg, const struct bitcoin_outpoint *outpoint
 				    db_errmsg(rs->setup.db));
 		return false;
 	}
-	coin->outpoint = wc.outpoint;
-	coin->amount_sat = wc.amount_sat;
-	memcpy(coin->script, wc.script, sizeof(coin->script));
-	coin->key = wc.key;
-	crypto_wipe(&wc.key, sizeof(wc.key));
+	take_fee_coin(coin, &wc);
 	return true;
 }
 
