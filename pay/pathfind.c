@@ -457,9 +457,13 @@ static void prepare(struct pathfinder *pf, const struct graph *g, const struct p
 	if (g)
 		index_graph(pf, g);
 	pf->num_extra_ids = pf->num_specials = pf->num_excls = 0;
-	for (size_t i = 0; i < q->num_extra; i++)
+	for (size_t i = 0; i < q->num_extra; i++) {
+		/* A hint from us is a channel of ours: the locals say. */
+		if (q->use_locals && memcmp(q->extra[i].from, q->source, PUBKEY_CMPR_LEN) == 0)
+			continue;
 		add_special(pf, node_number(pf, q->extra[i].from, true),
 			    node_number(pf, q->extra[i].to, true), false, i);
+	}
 	node_number(pf, q->source, true);
 	node_number(pf, q->destination, true);
 	if (q->use_locals)

@@ -76,7 +76,8 @@ struct pathfind_query {
 	const struct route_edge *extra;
 	size_t num_extra;
 	/* With use_locals, the source's channels are locals[0..num_locals)
-	 * only (the graph's view of them, without balances, is ignored). */
+	 * only (the graph's and the hints' view of them, without balances,
+	 * is ignored). */
 	bool use_locals;
 	const struct pathfind_local *locals;
 	size_t num_locals;

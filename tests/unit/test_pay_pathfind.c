@@ -387,8 +387,7 @@ static void test_locals(void)
 
 /* A hint from us (the payee's hint over its channel with us) is one of
  * our channels: with use_locals only the locals say whether it can be
- * used, as for the graph's (a hint over a channel of ours that closed
- * was tried). */
+ * used, as for the graph's. */
 static void test_hint_from_us_is_a_local(void)
 {
 	struct pathfinder *pf = pathfinder_new();
@@ -573,7 +572,7 @@ int main(void)
 	RUN(test_limits);
 	RUN(test_riskfactor);
 	RUN(test_locals);
-	RUN_TODO(test_hint_from_us_is_a_local, "a hint from us is used whatever our channel's state");
+	RUN(test_hint_from_us_is_a_local);
 	RUN(test_scorer_steers);
 	RUN(test_scorer);
 	RUN(test_learn_from_attempts);
