@@ -224,10 +224,10 @@ static const char *event_name(enum onchain_event_type type)
 	return "?";
 }
 
-/* Stores what fx says (inside the open transaction) and queues the rest
- * for its commit.  Returns: false with err on a database error. */
 static bool hand_closed(struct resolvers *rs, struct resolver *r, char *err, size_t errlen);
 
+/* Stores what fx says (inside the open transaction) and queues the rest
+ * for its commit.  Returns: false with err on a database error. */
 static bool apply(struct resolvers *rs, struct resolver *r, struct onchain_effects *fx,
 		  char *err, size_t errlen)
 {
