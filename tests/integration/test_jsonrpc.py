@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ohmtest import read_response
+from ohmtest import read_response, wait_for
 
 
 def send_raw(node, data, timeout=10):
@@ -237,3 +237,64 @@ def test_help_lists_every_command(node):
         assert isinstance(entry["params"], list)
     unknown = node.call("help", ["nope"])["error"]
     assert unknown["code"] == -32601
+
+
+# Pending requests (README, "Limits"): a connection with RPC_MAX_PENDING_PER_CONNECTION
+# unanswered requests is not read further until one is answered; past
+# RPC_MAX_PENDING in all, a request is refused.
+PENDING_PER_CONNECTION = 64
+PENDING_TOTAL = 1024
+
+
+def waitinvoice_requests(label, first_id, count):
+    return b"".join(json.dumps({"jsonrpc": "2.0", "id": first_id + i, "method": "waitinvoice",
+                                "params": [label]}).encode() for i in range(count))
+
+
+def no_answer_within(sock, seconds):
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(65536) == b""
+    except socket.timeout:
+        return True
+
+
+@pytest.mark.xfail(strict=True, reason="a connection's pending requests are not bounded yet")
+def test_connection_with_too_many_pending_requests_is_read_no_further(node):
+    # waitinvoice ends when the invoice expires (delinvoice does not end it).
+    node.rpc("invoice", [1000, "held", "held", 5])
+    with node.connect_rpc() as sock:
+        sock.sendall(waitinvoice_requests("held", 0, PENDING_PER_CONNECTION)
+                     + json.dumps({"jsonrpc": "2.0", "id": "next", "method": "getinfo"}).encode())
+        # The getinfo after the cap waits unread, while other clients are served.
+        assert no_answer_within(sock, 1.0)
+        assert_still_serving(node)
+        node.wait_for_log(r"rpc: a client has {} requests pending".format(PENDING_PER_CONNECTION))
+        # The invoice expires, ending the waits; then the getinfo is read.
+        answers = read_all(sock, PENDING_PER_CONNECTION + 1, timeout=15)
+    assert len(answers) == PENDING_PER_CONNECTION + 1
+    assert answers[-1]["id"] == "next" and "result" in answers[-1]
+    assert all("error" in a for a in answers[:-1])
+
+
+@pytest.mark.xfail(strict=True, reason="the pending requests in all are not bounded yet")
+def test_requests_past_the_total_pending_cap_are_refused(node):
+    node.rpc("invoice", [1000, "held", "held", 10])
+    socks = [node.connect_rpc() for _ in range(PENDING_TOTAL // PENDING_PER_CONNECTION)]
+    try:
+        for k, sock in enumerate(socks):
+            sock.sendall(waitinvoice_requests("held", k * 1000, PENDING_PER_CONNECTION))
+        # Once every one of them is read (and waits), the next is refused.
+        held = "rpc: a client has {} requests pending".format(PENDING_PER_CONNECTION)
+        wait_for(lambda: node.log().count(held) == len(socks), 30, what="every request read")
+        error = node.call("waitinvoice", ["held"], timeout=10).get("error")
+        assert error == {"code": -32000, "message": "Server busy: {} requests pending, the most "
+                         "ohmd holds; try again once some are answered".format(PENDING_TOTAL)}
+        node.wait_for_log(r"rpc: refusing a request: {} pending".format(PENDING_TOTAL))
+        for sock in socks:
+            assert len(read_all(sock, PENDING_PER_CONNECTION, timeout=20)) \
+                == PENDING_PER_CONNECTION
+    finally:
+        for sock in socks:
+            sock.close()
+    assert_still_serving(node)
