@@ -34,6 +34,9 @@ struct rpc_conn {
 	unsigned pending;		/* requests not answered yet */
 	bool is_closing;		/* close once the output is flushed */
 	bool is_throttled;		/* reading paused: output too large */
+	bool is_held;			/* reading paused: too many pending */
+	bool was_held;			/* logged that once */
+	struct event *resume;		/* reads on once below the cap again */
 	void (*after_flush)(struct ohmd *ohmd);
 	struct rpc_conn *prev, *next;
 };
@@ -52,6 +55,7 @@ struct rpc_server {
 	char *path;
 	struct rpc_conn *conns;
 	unsigned long num_accepted;
+	unsigned num_pending;		/* every connection's pending requests */
 };
 
 static void conn_free(struct rpc_conn *conn)
@@ -60,6 +64,8 @@ static void conn_free(struct rpc_conn *conn)
 
 	if (conn->bev)
 		bufferevent_free(conn->bev);
+	if (conn->resume)
+		event_free(conn->resume);
 	if (conn->prev)
 		conn->prev->next = conn->next;
 	else
@@ -87,6 +93,8 @@ static void conn_drop(struct rpc_conn *conn)
 	if (after)
 		after(ohmd);
 }
+
+static void conn_process(struct rpc_conn *conn);
 
 static bool output_is_empty(const struct rpc_conn *conn)
 {
@@ -194,11 +202,17 @@ static void request_finish(struct rpc_request *request, json_t *answer_member,
 	}
 	free(request);
 	conn->pending--;
+	conn->server->num_pending--;
 	if (!conn->bev) {
 		if (conn->pending == 0)
 			conn_free(conn);
 	} else if (conn->is_closing && conn->pending == 0 && output_is_empty(conn)) {
 		conn_drop(conn);
+	} else if (conn->is_held && !conn->is_throttled) {
+		/* Below the cap again: read what waited, from the loop (we may
+		 * be deep in a subsystem's callback, e.g. its waiter list). */
+		conn->is_held = false;
+		event_active(conn->resume, 0, 0);
 	}
 }
 
@@ -314,12 +328,23 @@ static void conn_handle_message(struct rpc_conn *conn, const char *text, size_t 
 		goto out;
 	}
 
+	if (server->num_pending >= RPC_MAX_PENDING) {
+		log_unusual(server->log, "rpc", "refusing a request: %u pending, the most we hold",
+			    server->num_pending);
+		snprintf(why, sizeof(why), "Server busy: %u requests pending, the most ohmd holds; "
+			 "try again once some are answered", server->num_pending);
+		if (id)
+			conn_send_error(conn, id, RPC_SERVER_BUSY, why);
+		json_decref(named);
+		goto out;
+	}
 	log_debug(server->log, "rpc", "%s", command->name);
 	request = oh_malloc(sizeof(*request));
 	request->conn = conn;
 	request->id = id ? json_incref(id) : NULL;
 	request->command = command;
 	conn->pending++;
+	server->num_pending++;
 	command->handler(server->ohmd, request, named);
 	json_decref(named);
 out:
@@ -331,10 +356,20 @@ static void conn_process(struct rpc_conn *conn)
 {
 	size_t msg_len;
 
+	conn->is_held = false;	/* set again below if still at the cap */
 	while (conn->bev && !conn->is_closing) {
 		if (evbuffer_get_length(bufferevent_get_output(conn->bev)) > RPC_MAX_PENDING_OUTPUT) {
 			/* The client is not reading its answers: wait for it. */
 			conn->is_throttled = true;
+			bufferevent_disable(conn->bev, EV_READ);
+			break;
+		}
+		if (conn->pending >= RPC_MAX_PENDING_PER_CONNECTION) {
+			/* Each pending request holds memory: wait for answers. */
+			if (!conn->was_held)
+				log_info(conn->server->log, "rpc", "a client has %u requests pending: "
+					 "reading its next once one is answered", conn->pending);
+			conn->is_held = conn->was_held = true;
 			bufferevent_disable(conn->bev, EV_READ);
 			break;
 		}
@@ -406,6 +441,16 @@ static void conn_read(struct bufferevent *bev, void *arg)
 	conn_process(conn);
 }
 
+static void conn_resume(evutil_socket_t fd, short events, void *arg)
+{
+	struct rpc_conn *conn = arg;
+
+	if (!conn->bev || conn->is_closing || conn->is_throttled)
+		return;
+	bufferevent_enable(conn->bev, EV_READ);
+	conn_process(conn);
+}
+
 /* Called when the output buffer has drained completely. */
 static void conn_write(struct bufferevent *bev, void *arg)
 {
@@ -442,8 +487,14 @@ static void server_accept(struct evconnlistener *listener, evutil_socket_t fd,
 	struct rpc_conn *conn = oh_calloc(1, sizeof(*conn));
 
 	conn->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!conn->bev) {
-		close(fd);
+	conn->resume = event_new(base, -1, 0, conn_resume, conn);
+	if (!conn->bev || !conn->resume) {
+		if (conn->bev)
+			bufferevent_free(conn->bev);
+		else
+			close(fd);
+		if (conn->resume)
+			event_free(conn->resume);
 		free(conn);
 		return;
 	}

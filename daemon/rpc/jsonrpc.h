@@ -18,6 +18,12 @@
 #include "daemon/rpc/rpc_command.h"
 
 #define RPC_MAX_REQUEST_BYTES (16 * 1024 * 1024)
+/* Requests handled but not answered yet (a `pay`, a `waitinvoice`): a
+ * connection with RPC_MAX_PENDING_PER_CONNECTION of them is read no further
+ * until one is answered (what it sends waits in the socket); past
+ * RPC_MAX_PENDING in all, a request is refused with RPC_SERVER_BUSY. */
+#define RPC_MAX_PENDING_PER_CONNECTION 64
+#define RPC_MAX_PENDING 1024
 
 struct event_base;
 struct log;

@@ -24,6 +24,8 @@ enum rpc_error_code {
 	RPC_METHOD_NOT_FOUND = -32601,
 	RPC_INVALID_PARAMS = -32602,
 	RPC_INTERNAL_ERROR = -32603,
+	/* JSON-RPC 2.0's range for server errors: too many requests pending. */
+	RPC_SERVER_BUSY = -32000,
 	/* A command failed for a reason it explains (Core Lightning: LIGHTNINGD). */
 	RPC_COMMAND_FAILED = -1,
 };

@@ -259,7 +259,6 @@ def no_answer_within(sock, seconds):
         return True
 
 
-@pytest.mark.xfail(strict=True, reason="a connection's pending requests are not bounded yet")
 def test_connection_with_too_many_pending_requests_is_read_no_further(node):
     # waitinvoice ends when the invoice expires (delinvoice does not end it).
     node.rpc("invoice", [1000, "held", "held", 5])
@@ -277,7 +276,6 @@ def test_connection_with_too_many_pending_requests_is_read_no_further(node):
     assert all("error" in a for a in answers[:-1])
 
 
-@pytest.mark.xfail(strict=True, reason="the pending requests in all are not bounded yet")
 def test_requests_past_the_total_pending_cap_are_refused(node):
     node.rpc("invoice", [1000, "held", "held", 10])
     socks = [node.connect_rpc() for _ in range(PENDING_TOTAL // PENDING_PER_CONNECTION)]
