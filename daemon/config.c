@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bitcoin/chainparams.h"
+#include "channel/open.h"
 #include "common/alloc.h"
 #include "common/hex.h"
 #include "common/workpool.h"
@@ -93,6 +94,8 @@ static const struct config_option options[] = {
 	 "min_final_cltv_expiry_delta our invoices ask for"},
 	{"max-fee-multiplier", OPT_STRING, false, "N", "10",
 	 "highest commitment feerate we accept from a peer, in times our urgent estimate"},
+	{"max-concurrent-htlcs", OPT_STRING, false, "N", "483",
+	 "HTLCs a peer may offer us at once in a new channel (max_accepted_htlcs, 1 to 483)"},
 	{"anchors", OPT_FLAG, false, NULL, "true",
 	 "offer and accept anchor channels (option_anchors); =false: static_remotekey only"},
 	{"min-emergency-msat", OPT_STRING, false, "MSAT", "25000000",
@@ -600,6 +603,7 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	config->cltv_delta = 34;
 	config->cltv_final = 18;
 	config->max_fee_multiplier = 10;
+	config->max_concurrent_htlcs = CHANNEL_MAX_ACCEPTED_HTLCS_LIMIT;
 	config->worker_threads = workpool_cores() < CONFIG_MAX_DEFAULT_WORKERS
 		? workpool_cores() : CONFIG_MAX_DEFAULT_WORKERS;
 	config->min_emergency_msat = 25000000;
@@ -625,6 +629,8 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 				&config->cltv_final, err, errlen)
 	    || !finalize_number(config, "max-fee-multiplier", "times", 1, 1000,
 				&config->max_fee_multiplier, err, errlen)
+	    || !finalize_number(config, "max-concurrent-htlcs", "HTLCs", 1,
+				CHANNEL_MAX_ACCEPTED_HTLCS_LIMIT, &config->max_concurrent_htlcs, err, errlen)
 	    || !finalize_number(config, "min-emergency-msat", "millisatoshi", 0, UINT32_MAX,
 				&config->min_emergency_msat, err, errlen)
 	    || !finalize_bitcoind(config, home, err, errlen))

@@ -63,6 +63,8 @@ struct config {
 	unsigned cltv_delta;		/* we ask of HTLCs we forward */
 	unsigned cltv_final;		/* our invoices' min_final_cltv_expiry_delta */
 	unsigned max_fee_multiplier;	/* peer feerate cap, x our urgent estimate */
+	/* Our max_accepted_htlcs in new channels (Core Lightning's name). */
+	unsigned max_concurrent_htlcs;
 	bool anchors;			/* offer and accept option_anchors */
 	/* Wallet reserve for anchor fee bumps (Core Lightning's name). */
 	unsigned min_emergency_msat;

@@ -261,7 +261,7 @@ bool chan_engine_new(struct channels *chans, struct chan *chan, const struct pee
 	setup.config.channel_reserve_sat = reserve < OUR_DUST_LIMIT_SAT ? OUR_DUST_LIMIT_SAT : reserve;
 	setup.config.htlc_minimum_msat = OUR_HTLC_MINIMUM_MSAT;
 	setup.config.to_self_delay = OUR_TO_SELF_DELAY;
-	setup.config.max_accepted_htlcs = OUR_MAX_ACCEPTED_HTLCS;
+	setup.config.max_accepted_htlcs = chans->setup.config->max_concurrent_htlcs;
 	setup.config.minimum_depth = chans->setup.config->funding_confirms;
 	channels_fill_policy(chans, &setup.policy);
 	/* BOLT #2: the receiving node MUST fail the channel if "the

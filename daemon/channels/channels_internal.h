@@ -25,7 +25,6 @@ struct log;
 /* What we announce in open_channel / accept_channel. */
 #define OUR_DUST_LIMIT_SAT 546
 #define OUR_TO_SELF_DELAY 144
-#define OUR_MAX_ACCEPTED_HTLCS 483
 #define OUR_HTLC_MINIMUM_MSAT 1
 /* No cap of ours on what is in flight: all the bitcoin there can be. */
 #define OUR_MAX_HTLC_IN_FLIGHT_MSAT (BITCOIN_MAX_SATOSHIS * 1000ULL)

@@ -483,6 +483,16 @@ def test_htlc_over_the_limits_fails_the_channel(node_factory, devchain, offend):
     assert_channel_failed(o, offend(o))
 
 
+def test_max_concurrent_htlcs_is_the_max_accepted_htlcs_we_announce(node_factory, devchain):
+    """--max-concurrent-htlcs (Core Lightning's option): ohm's open_channel
+    announces it as max_accepted_htlcs, and one HTLC more from the peer
+    fails the channel (BOLT 2)."""
+    o = open_channel(node_factory, devchain, extra=["--max-concurrent-htlcs=3"])
+    assert o.channel.open["max_accepted_htlcs"] == 3
+    assert o.node.rpc("listconfigs")["configs"]["max-concurrent-htlcs"]["value_str"] == "3"
+    assert_channel_failed(o, too_many_htlcs(o))
+
+
 def test_bad_commitment_signature_fails_the_channel(node_factory, devchain):
     o = open_channel(node_factory, devchain)
     channel = o.channel

@@ -169,6 +169,23 @@ static void test_max_fee_multiplier(void)
 	CHECK_ERROR(1, plain, "max-fee-multiplier=1001\n", "max-fee-multiplier");
 }
 
+static void test_max_concurrent_htlcs(void)
+{
+	char *plain[] = {"ohmd"};
+	char *two[] = {"ohmd", "--max-concurrent-htlcs=2"};
+	char *zero[] = {"ohmd", "--max-concurrent-htlcs=0"};
+	struct config *config = parse(1, plain, NULL);
+
+	/* BOLT #2: max_accepted_htlcs at most 483, our default. */
+	CHECK(config && config->max_concurrent_htlcs == 483);
+	config_free(config);
+	config = parse(2, two, NULL);
+	CHECK_MSG(config && config->max_concurrent_htlcs == 2, "%s", err);
+	config_free(config);
+	CHECK_ERROR(2, zero, NULL, "max-concurrent-htlcs");
+	CHECK_ERROR(1, plain, "max-concurrent-htlcs=484\n", "max-concurrent-htlcs");
+}
+
 static void test_worker_threads(void)
 {
 	char *plain[] = {"ohmd"};
@@ -251,6 +268,7 @@ int main(void)
 	RUN(test_help_and_version);
 	RUN(test_netaddr_forms);
 	RUN(test_max_fee_multiplier);
+	RUN(test_max_concurrent_htlcs);
 	RUN(test_worker_threads);
 	RUN(test_dev_mpp_timeout);
 	return test_done();
