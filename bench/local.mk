@@ -31,6 +31,9 @@ bench_ceiling_LDADD = crypto/libohmcrypto.a $(SECP256K1_LIBS) $(SODIUM_LIBS) $(S
 # on ohm-devchain (A->B and A->B->C, one at a time and 100 in flight).
 dist_noinst_SCRIPTS += bench/pay.py
 
+# bench/rss.py: ohmd's VmRSS over 100,000 payments A<->B (issue 17).
+dist_noinst_SCRIPTS += bench/rss.py
+
 # bench/gossip: a synthetic, fully signed gossip network through gossip/'s
 # checks into the graph (messages/s next to the secp256k1 verify ceiling),
 # the start-up load, and the graph's bytes per channel direction.

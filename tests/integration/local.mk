@@ -13,6 +13,7 @@ EXTRA_DIST += \
 	tests/integration/test_anchor_cpfp.py \
 	tests/integration/test_anchors.py \
 	tests/integration/test_announce.py \
+	tests/integration/test_bench_rss.py \
 	tests/integration/test_build.py \
 	tests/integration/test_chain.py \
 	tests/integration/test_channel_close.py \
