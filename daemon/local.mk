@@ -27,6 +27,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/gossip/gossip_store.c daemon/gossip/gossip_store.h \
 	daemon/channels/fee_policy.c daemon/channels/fee_policy.h \
 	daemon/channels/commit_policy.c daemon/channels/commit_policy.h \
+	daemon/channels/htlcs_noted.c daemon/channels/htlcs_noted.h \
 	daemon/htlcs/forwards_store.c daemon/htlcs/forwards_store.h \
 	daemon/htlcs/htlc_switch.c daemon/htlcs/htlc_switch.h \
 	daemon/htlcs/htlcs.h \
@@ -112,6 +113,11 @@ check_PROGRAMS += tests/unit/test_daemon_commit_policy
 TESTS += tests/unit/test_daemon_commit_policy
 tests_unit_test_daemon_commit_policy_SOURCES = tests/unit/test_daemon_commit_policy.c
 tests_unit_test_daemon_commit_policy_LDADD = $(OHM_DAEMON_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_daemon_htlcs_noted
+TESTS += tests/unit/test_daemon_htlcs_noted
+tests_unit_test_daemon_htlcs_noted_SOURCES = tests/unit/test_daemon_htlcs_noted.c
+tests_unit_test_daemon_htlcs_noted_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_byteset_SOURCES = tests/unit/test_daemon_byteset.c
 tests_unit_test_daemon_byteset_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_wallet_keys_SOURCES = tests/unit/test_daemon_wallet_keys.c

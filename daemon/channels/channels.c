@@ -17,7 +17,6 @@
 #include "channel/scripts.h"
 #include "channel/state.h"
 #include "common/alloc.h"
-#include "common/byteset.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/util.h"
@@ -25,6 +24,7 @@
 #include "daemon/channels/channels_store.h"
 #include "daemon/config.h"
 #include "daemon/channels/commit_policy.h"
+#include "daemon/channels/htlcs_noted.h"
 #include "daemon/channels/fee_policy.h"
 #include "daemon/chain/feerate.h"
 #include "daemon/log.h"
@@ -233,7 +233,7 @@ void chan_free(struct chan *chan)
 	bitcoin_tx_free(chan->funding_tx);
 	wirebuf_free(chan->local_update);
 	free(chan->failure);
-	byteset_free(chan->htlcs_noted);
+	htlcs_noted_free(chan->htlcs_noted);
 	free(chan);
 }
 
@@ -286,6 +286,14 @@ bool chan_engine_new(struct channels *chans, struct chan *chan, const struct pee
 
 /* ---- Applying a step ---- */
 
+/* An htlcs_noted_update note: the HTLC into channel_htlcs_seen. */
+static bool note_htlc(void *arg, const struct channel_htlc *htlc)
+{
+	struct chan *chan = arg;
+
+	return channels_store_note_htlc(chan->owner->setup.db, chan->dbid, htlc);
+}
+
 /* Writes what changed in the channel since its last save: its row if it
  * changed, its HTLCs' and signatures' rows (channel/state.h, "Persistence
  * as rows"). */
@@ -314,20 +322,8 @@ static bool row_save(struct chan *chan)
 	/* Each HTLC once, for the on-chain resolver of a revoked commitment
 	 * (daemon/onchain/). */
 	if (!chan->htlcs_noted)
-		chan->htlcs_noted = byteset_new(1 + 8 + 32);
-	for (size_t i = 0; i < set->num; i++) {
-		const struct channel_htlc *h = &set->htlcs[i].h;
-		uint8_t key[1 + 8 + 32];
-		key[0] = (uint8_t)h->offerer;
-		memcpy(key + 1, &h->id, 8);
-		memcpy(key + 9, h->payment_hash.u8, 32);
-		if (byteset_get(chan->htlcs_noted, key, NULL))
-			continue;
-		if (!channels_store_note_htlc(chans->setup.db, chan->dbid, h))
-			return false;
-		byteset_put(chan->htlcs_noted, key, 0);
-	}
-	return true;
+		chan->htlcs_noted = htlcs_noted_new();
+	return htlcs_noted_update(chan->htlcs_noted, set, note_htlc, chan);
 }
 
 static bool row_set_last_tx(struct chan *chan, const struct bitcoin_tx *tx)

@@ -20,6 +20,7 @@
 
 struct bitcoin_blkid;
 struct bitcoin_block;
+struct htlcs_noted;
 struct log;
 
 /* What we announce in open_channel / accept_channel. */
@@ -108,9 +109,8 @@ struct chan {
 	/* Moved to the closed channels in a transaction not yet acted on:
 	 * no step writes its rows again. */
 	bool is_closed_out;
-	/* The HTLCs noted in channel_htlcs_seen since start-up (keys:
-	 * offerer, id, payment_hash). */
-	struct byteset *htlcs_noted;
+	/* The HTLCs noted in channel_htlcs_seen since start-up. */
+	struct htlcs_noted *htlcs_noted;
 	/* The fee bump of our anchors commitment (channels_anchor.c). */
 	bool has_bump;
 	struct channels_store_bump bump;
