@@ -38,20 +38,30 @@ static void noted_key(uint8_t key[NOTED_KEY_LEN], const struct channel_htlc *h)
 	memcpy(key + 9, h->payment_hash.u8, 32);
 }
 
+/* Only the HTLCs still in set are kept: one gone from the channel has
+ * been noted for good (were it added again, as after a reconnection, the
+ * note is written again: the store ignores a row it has). */
 bool htlcs_noted_update(struct htlcs_noted *noted, const struct htlc_set *set,
 			bool (*note)(void *arg, const struct channel_htlc *htlc), void *arg)
 {
+	struct byteset *kept = byteset_new(NOTED_KEY_LEN);
+
 	for (size_t i = 0; i < set->num; i++) {
 		const struct channel_htlc *h = &set->htlcs[i].h;
 		uint8_t key[NOTED_KEY_LEN];
 
 		noted_key(key, h);
-		if (byteset_get(noted->keys, key, NULL))
-			continue;
-		if (!note(arg, h))
-			return false;
-		byteset_put(noted->keys, key, 0);
+		if (!byteset_get(noted->keys, key, NULL)) {
+			if (!note(arg, h)) {
+				byteset_free(kept);
+				return false;
+			}
+			byteset_put(noted->keys, key, 0);
+		}
+		byteset_put(kept, key, 0);
 	}
+	byteset_free(noted->keys);
+	noted->keys = kept;
 	return true;
 }
 

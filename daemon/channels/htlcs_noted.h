@@ -18,8 +18,10 @@ struct htlcs_noted;
 struct htlcs_noted *htlcs_noted_new(void);
 void htlcs_noted_free(struct htlcs_noted *noted);
 
-/* Calls note(arg, htlc) for each HTLC of set not noted yet.  Returns
- * false as soon as a note does (what was noted before stays noted). */
+/* Calls note(arg, htlc) for each HTLC of set not noted yet, and forgets
+ * those no longer in set, so the record is no bigger than what is in
+ * flight.  Returns false as soon as a note does (what was noted before
+ * stays noted). */
 bool htlcs_noted_update(struct htlcs_noted *noted, const struct htlc_set *set,
 			bool (*note)(void *arg, const struct channel_htlc *htlc), void *arg);
 
