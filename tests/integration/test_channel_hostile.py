@@ -171,6 +171,31 @@ def funded_by_python(node_factory, devchain, funding_sat=FUNDING_SAT, extra=(),
     return node, channel
 
 
+@pytest.mark.xfail(strict=True, reason="channels awaiting their funding are not bounded yet")
+def test_channels_awaiting_their_funding_are_bounded_per_peer(node_factory, devchain):
+    """A channel opened to us with a funding outpoint that never confirms
+    costs the peer nothing and us a row for 2016 blocks: a peer may have 4
+    such; its next open_channel gets a warning and the connection closed."""
+    node = listening_node(node_factory, "fundee", extra=backend_args(devchain))
+    peer, _ = connect(node, features=FUNDEE_INIT_FEATURES)
+    for k in range(4):
+        channel = FunderChannel(peer)
+        channel.send_open(FUNDING_SAT)
+        channel.receive_accept()
+        channel.send_funding_created("{:064x}".format(k + 1), 0)
+        channel.receive_funding_signed()
+    states = [c["state"] for c in node.rpc("listpeerchannels")["channels"]]
+    assert states == ["CHANNELD_AWAITING_LOCKIN"] * 4
+    channel = FunderChannel(peer)
+    channel.send_open(FUNDING_SAT)
+    _, text = channel.receive_warning()
+    assert text == ("open_channel: 4 channels await their funding transaction already (4 of "
+                    "yours), the most we accept is 200 (4 per peer)")
+    node.wait_for_log("refusing {}'s open_channel: 4 of its channels, 4 in all, await their "
+                      "funding".format(peer.local.pubkey.hex()))
+    assert len(node.rpc("listpeerchannels")["channels"]) == 4
+
+
 def reconnect(o, features=FUNDEE_INIT_FEATURES):
     """The Python node connects again, with the same node key."""
     o.channel.peer.close()
