@@ -29,6 +29,13 @@ struct log;
 #define OUR_HTLC_MINIMUM_MSAT 1
 /* No cap of ours on what is in flight: all the bitcoin there can be. */
 #define OUR_MAX_HTLC_IN_FLIGHT_MSAT (BITCOIN_MAX_SATOSHIS * 1000ULL)
+/* Channels peers opened to us whose funding is not confirmed yet
+ * (AWAITING_LOCKIN as fundee): each costs a row and memory until BOLT 2's
+ * 2016-block timeout, and a fake funding outpoint costs the peer nothing.
+ * An open_channel past either limit is refused (a warning, the connection
+ * closed), as LND's maxpendingchannels (default 1) does per peer. */
+#define CHANNELS_MAX_AWAITING_PER_PEER 4
+#define CHANNELS_MAX_AWAITING 200
 /* Our limits on what a peer announces. */
 #define MAX_TO_SELF_DELAY 2016
 #define MAX_MINIMUM_DEPTH 144

@@ -227,6 +227,7 @@ static enum channels_verdict handle_open(struct channels *chans, struct peer *pe
 	struct channel_effects fx;
 	struct chan *chan;
 	uint64_t funding_sat = 0;
+	size_t awaiting = 0, awaiting_theirs = 0;
 	char err[300];
 
 	if (fromwire_open_channel(msg, len, &open)) {
@@ -239,6 +240,21 @@ static enum channels_verdict handle_open(struct channels *chans, struct peer *pe
 					    "still opening");
 			return CHANNELS_PEER_CLOSED;
 		}
+		if (channel_get_state(chan->ch) == CHANNEL_AWAITING_LOCKIN
+		    && !channel_is_opener(chan->ch)) {
+			awaiting++;
+			awaiting_theirs += same_peer(chan, peer);
+		}
+	}
+	if (awaiting_theirs >= CHANNELS_MAX_AWAITING_PER_PEER || awaiting >= CHANNELS_MAX_AWAITING) {
+		log_unusual(channels_log(chans), "channel", "refusing %s's open_channel: %zu of its "
+			    "channels, %zu in all, await their funding", peer->node_id_hex,
+			    awaiting_theirs, awaiting);
+		peer_warn_and_close(peer, "open_channel: %zu channels await their funding "
+				    "transaction already (%zu of yours), the most we accept is %d (%d "
+				    "per peer)", awaiting, awaiting_theirs, CHANNELS_MAX_AWAITING,
+				    CHANNELS_MAX_AWAITING_PER_PEER);
+		return CHANNELS_PEER_CLOSED;
 	}
 	chan = chan_alloc(chans, peer->node_id_bytes);
 	if (!channels_store_next_index(chans->setup.db, &chan->dbid) || !chan_setup(chans, chan)

@@ -171,7 +171,6 @@ def funded_by_python(node_factory, devchain, funding_sat=FUNDING_SAT, extra=(),
     return node, channel
 
 
-@pytest.mark.xfail(strict=True, reason="channels awaiting their funding are not bounded yet")
 def test_channels_awaiting_their_funding_are_bounded_per_peer(node_factory, devchain):
     """A channel opened to us with a funding outpoint that never confirms
     costs the peer nothing and us a row for 2016 blocks: a peer may have 4
