@@ -56,6 +56,7 @@ struct rpc_server {
 	struct rpc_conn *conns;
 	unsigned long num_accepted;
 	unsigned num_pending;		/* every connection's pending requests */
+	bool is_busy;			/* refusing (logged once until below) */
 };
 
 static void conn_free(struct rpc_conn *conn)
@@ -202,7 +203,8 @@ static void request_finish(struct rpc_request *request, json_t *answer_member,
 	}
 	free(request);
 	conn->pending--;
-	conn->server->num_pending--;
+	if (--conn->server->num_pending < RPC_MAX_PENDING)
+		conn->server->is_busy = false;
 	if (!conn->bev) {
 		if (conn->pending == 0)
 			conn_free(conn);
@@ -329,8 +331,11 @@ static void conn_handle_message(struct rpc_conn *conn, const char *text, size_t 
 	}
 
 	if (server->num_pending >= RPC_MAX_PENDING) {
-		log_unusual(server->log, "rpc", "refusing a request: %u pending, the most we hold",
-			    server->num_pending);
+		if (!server->is_busy)
+			log_unusual(server->log, "rpc", "refusing a request: %u pending, the "
+				    "most we hold (and more until some are answered)",
+				    server->num_pending);
+		server->is_busy = true;
 		snprintf(why, sizeof(why), "Server busy: %u requests pending, the most ohmd holds; "
 			 "try again once some are answered", server->num_pending);
 		if (id)
