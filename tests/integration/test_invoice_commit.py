@@ -17,6 +17,8 @@ import os
 import re
 import sqlite3
 
+import pytest
+
 from chainutil import wait_synced
 from channelutil import chain_node, channel, open_channel, wait_connected, wait_no_htlcs
 from ohmtest import RpcError, wait_for
@@ -170,3 +172,17 @@ def test_waitanyinvoice_never_answers_an_uncommitted_payment(node_factory, devch
     wait_no_htlcs(a, b)
     got = b.rpc("waitanyinvoice", [0, 30], 60)
     assert (got["label"], got["status"], got["pay_index"]) == ("uncommitted", "paid", 1)
+
+
+@pytest.mark.xfail(strict=True, reason="delinvoice leaves waitinvoice waiting until the expiry")
+def test_waitinvoice_ends_when_its_invoice_is_deleted(node):
+    """invoices.h: waitinvoice is done once the invoice is paid, expired or
+    deleted; a deleted one's wait held an RPC slot (README, Limits) until
+    the expiry, a week later by default."""
+    node.rpc("invoice", [1000, "gone", "d"])
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(node.call, "waitinvoice", ["gone"], 30)
+        wait_for(lambda: "rpc: waitinvoice" in node.log(), what="the wait to start")
+        node.rpc("delinvoice", ["gone", "unpaid"])
+        answer = waiting.result(timeout=10)
+    assert answer["error"] == {"code": 905, "message": "Unknown invoice"}
