@@ -261,6 +261,9 @@ void invoices_list(struct invoices *inv, const char *label, const char *bolt11,
 	invoices_store_list(inv->htlcs->db, label, bolt11, payment_hash, fn, arg);
 }
 
+static void waiters_wake(void *arg);
+static void wake_after_commit(struct invoices *inv);
+
 void invoices_delete(struct invoices *inv, const char *label, const char *status,
 		     invoice_done_fn done, void *arg)
 {
@@ -277,15 +280,21 @@ void invoices_delete(struct invoices *inv, const char *label, const char *status
 		       now_status, status);
 	else if (!invoices_store_delete(inv->htlcs->db, label))
 		failed(done, arg, INVOICE_ERR_INTERNAL, "%s", db_errmsg(inv->htlcs->db));
-	else
+	else {
 		done(arg, &row, 0, NULL);
+		/* Its waitinvoice waiters hear "Unknown invoice" now, not at
+		 * the expiry (once the deletion is committed). */
+		if (db_in_transaction(inv->htlcs->db))
+			wake_after_commit(inv);
+		else
+			waiters_wake(inv);
+	}
 	invoice_row_clear(&row);
 }
 
 /* ---- Waiting ---- */
 
 static bool waiter_try(struct invoices *inv, struct invoice_waiter *w);
-static void wake_after_commit(struct invoices *inv);
 
 static void waiter_timer(evutil_socket_t fd, short events, void *arg)
 {

@@ -17,8 +17,6 @@ import os
 import re
 import sqlite3
 
-import pytest
-
 from chainutil import wait_synced
 from channelutil import chain_node, channel, open_channel, wait_connected, wait_no_htlcs
 from ohmtest import RpcError, wait_for
@@ -174,7 +172,6 @@ def test_waitanyinvoice_never_answers_an_uncommitted_payment(node_factory, devch
     assert (got["label"], got["status"], got["pay_index"]) == ("uncommitted", "paid", 1)
 
 
-@pytest.mark.xfail(strict=True, reason="delinvoice leaves waitinvoice waiting until the expiry")
 def test_waitinvoice_ends_when_its_invoice_is_deleted(node):
     """invoices.h: waitinvoice is done once the invoice is paid, expired or
     deleted; a deleted one's wait held an RPC slot (README, Limits) until
