@@ -109,12 +109,14 @@ bool wallet_issue_key(struct wallet *wallet, enum wallet_addrtype type, bool is_
 }
 
 /* Issues the next receiving (not change) key of type into script: in the
- * caller's database transaction if one is open, else in its own. */
+ * caller's database transaction if one is open and own_transaction is
+ * false, else in its own (db_begin commits an open group transaction
+ * first). */
 static bool issue_receive_key(struct wallet *wallet, enum wallet_addrtype type,
-			      struct wallet_key_path *path, struct wirebuf *script, char *err,
-			      size_t errlen)
+			      bool own_transaction, struct wallet_key_path *path,
+			      struct wirebuf *script, char *err, size_t errlen)
 {
-	bool is_own_transaction = !db_in_transaction(wallet->db);
+	bool is_own_transaction = own_transaction || !db_in_transaction(wallet->db);
 	bool ok = (!is_own_transaction || db_begin(wallet->db))
 		&& wallet_issue_key(wallet, type, false, path, script)
 		&& (!is_own_transaction || db_commit(wallet->db));
@@ -133,7 +135,9 @@ bool wallet_new_address(struct wallet *wallet, enum wallet_addrtype type,
 	struct wirebuf *script = wirebuf_new();
 	struct wallet_key_path path;
 	char path_text[64];
-	bool ok = issue_receive_key(wallet, type, &path, script, err, errlen);
+	/* The address leaves the process in an answer: its key is
+	 * committed before, never left in a group transaction. */
+	bool ok = issue_receive_key(wallet, type, true, &path, script, err, errlen);
 
 	if (ok && !address_from_script(address, wallet->params, script->data, script->len)) {
 		snprintf(err, errlen, "cannot encode an address");
@@ -151,7 +155,7 @@ bool wallet_new_script(struct wallet *wallet, struct wirebuf *script, char *err,
 	struct wirebuf *issued = wirebuf_new();
 	struct wallet_key_path path;
 	char path_text[64];
-	bool ok = issue_receive_key(wallet, WALLET_P2WPKH, &path, issued, err, errlen);
+	bool ok = issue_receive_key(wallet, WALLET_P2WPKH, false, &path, issued, err, errlen);
 
 	if (ok) {
 		wirebuf_append(script, issued->data, issued->len);

@@ -77,15 +77,18 @@ struct wallet *wallet_new(const secp256k1_context *secp, struct log *log, struct
 void wallet_free(struct wallet *wallet);
 
 /* Hands out the next address of type (stored before it is returned).
- * Inside the caller's database transaction if one is open (the key is
- * then stored when it commits), else in its own.
+ * Always in its own database transaction, committed before it returns
+ * (an open group transaction is committed first): the address is given
+ * out at once.  Precondition: no other transaction is open.
  * Returns: false with err on a database error. */
 bool wallet_new_address(struct wallet *wallet, enum wallet_addrtype type,
 			char address[ADDRESS_MAX_LEN + 1], char *err, size_t errlen);
 
 /* Hands out the next P2WPKH key, as wallet_new_address does, appending
  * its scriptPubKey to script (e.g. a channel's closing output, so the
- * wallet sees the closed channel's funds).  Same transaction rules.
+ * wallet sees the closed channel's funds).  Inside the caller's database
+ * transaction if one is open (the key is then stored when it commits),
+ * else in its own.
  * Returns: false with err on a database error (script unchanged). */
 bool wallet_new_script(struct wallet *wallet, struct wirebuf *script, char *err, size_t errlen);
 

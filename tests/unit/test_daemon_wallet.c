@@ -1555,8 +1555,7 @@ int main(void)
 	RUN(test_fund_prepare_errors_as_withdraw_does);
 	RUN(test_fund_prepare_rolled_back_leaves_no_trace);
 	RUN(test_held_tx_confirmed_anyway_is_held_no_longer);
-	RUN_TODO(test_new_address_is_committed_before_it_is_given,
-		 "newaddr joins an open group transaction and answers before its commit");
+	RUN(test_new_address_is_committed_before_it_is_given);
 	RUN(test_new_script_pays_a_p2wpkh_key_of_ours);
 	RUN(test_bump_spends_the_foreign_input_and_a_confirmed_coin);
 	RUN(test_bump_uses_only_confirmed_coins);
