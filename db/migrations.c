@@ -287,6 +287,10 @@ const struct db_migration ohm_migrations[] = {
 	/* 18: how many HTLCs paid an invoice (more than one: a multi-part
 	 * payment, daemon/htlcs/mpp_hold.h); NULL for those paid before. */
 	{"ALTER TABLE invoices ADD COLUMN paid_parts INTEGER"},
+	/* 19: the pay a payment part belongs to (Core Lightning's groupid:
+	 * each pay of a payment_hash is a new group; sendpay's parts are
+	 * group 0 unless it is given one). */
+	{"ALTER TABLE payments ADD COLUMN groupid INTEGER NOT NULL DEFAULT 0"},
 };
 
 const size_t ohm_migrations_count =

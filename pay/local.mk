@@ -3,7 +3,8 @@
 noinst_LIBRARIES += pay/libohmpay.a
 pay_libohmpay_a_SOURCES = pay/route.c pay/route.h \
 	pay/htlc_accept.c pay/htlc_accept.h pay/retry.c pay/retry.h \
-	pay/pathfind.c pay/pathfind.h pay/scorer.c pay/scorer.h
+	pay/pathfind.c pay/pathfind.h pay/scorer.c pay/scorer.h \
+	pay/split.c pay/split.h
 OHM_PAY_TEST_LIBS = pay/libohmpay.a gossip/libohmgossip.a channel/libohmchannel.a bitcoin/libohmbitcoin.a \
 	wire/libohmwire.a crypto/libohmcrypto.a common/libohmcommon.a $(OHM_DEP_LIBS)
 
@@ -42,3 +43,11 @@ tests_unit_test_pay_retry_SOURCES = tests/unit/test_pay_retry.c tests/unit/graph
 	tests/unit/test.h
 tests_unit_test_pay_retry_LDADD = $(OHM_PAY_TEST_LIBS)
 tests/unit/test_pay_retry.$(OBJEXT): wire/peer_wire_gen.h
+
+# pay/split: how pay splits an amount into parts (BOLT #4 basic_mpp).
+check_PROGRAMS += tests/unit/test_pay_split
+TESTS += tests/unit/test_pay_split
+tests_unit_test_pay_split_SOURCES = tests/unit/test_pay_split.c tests/unit/graph_helpers.h \
+	tests/unit/test.h
+tests_unit_test_pay_split_LDADD = $(OHM_PAY_TEST_LIBS)
+tests/unit/test_pay_split.$(OBJEXT) pay/split.$(OBJEXT): wire/peer_wire_gen.h

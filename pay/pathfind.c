@@ -287,6 +287,25 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+/* Whether amount a fits the payment's own view of e (q->caps). */
+static bool fits_caps(const struct pathfind_query *q, const struct edge *e, uint64_t a)
+{
+	for (size_t i = 0; i < q->num_caps; i++) {
+		const struct pathfind_cap *c = &q->caps[i];
+		uint64_t room = c->max_msat;
+
+		if (c->scid.u64 != e->scid.u64 || c->direction != e->direction)
+			continue;
+		if (e->capacity_msat && e->capacity_msat < room)
+			room = e->capacity_msat;
+		if (room == UINT64_MAX)
+			continue;	/* unknown capacity: only max_msat limits */
+		if (c->reserved_msat >= room || a > room - c->reserved_msat)
+			return false;
+	}
+	return true;
+}
+
 static void relax(struct search *s, uint32_t v, const struct edge *e)
 {
 	struct pathfinder *pf = s->pf;
@@ -312,6 +331,8 @@ static void relax(struct search *s, uint32_t v, const struct edge *e)
 		return;
 	if (a < e->htlc_minimum_msat || (e->htlc_maximum_msat && a > e->htlc_maximum_msat)
 	    || (e->capacity_msat && a > e->capacity_msat))
+		return;
+	if (q->num_caps && !fits_caps(q, e, a))
 		return;
 	if (!is_src) {
 		struct route_edge re = {.fee_base_msat = e->fee_base_msat,

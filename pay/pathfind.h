@@ -61,6 +61,16 @@ struct pathfind_exclude {
 	uint8_t node_id[PUBKEY_CMPR_LEN];
 };
 
+/* A channel direction's liquidity as one payment sees it (pay/split.h):
+ * at most max_msat through it (UINT64_MAX: what the graph says), less
+ * reserved_msat that the payment's other parts already use. */
+struct pathfind_cap {
+	struct short_channel_id scid;
+	int direction;
+	uint64_t max_msat;
+	uint64_t reserved_msat;
+};
+
 struct pathfind_query {
 	uint8_t source[PUBKEY_CMPR_LEN];
 	uint8_t destination[PUBKEY_CMPR_LEN];
@@ -83,6 +93,9 @@ struct pathfind_query {
 	size_t num_locals;
 	const struct scorer *scorer;	/* NULL: fees and risk only */
 	uint64_t now;			/* for the scorer */
+	/* A payment's own view of some channels (few: scanned per edge). */
+	const struct pathfind_cap *caps;
+	size_t num_caps;
 };
 
 struct pathfinder;

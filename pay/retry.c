@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "pay/split.h"
 #include "wire/peer_wire.h"
 
 void pay_retry_init(struct pay_retry *r, const struct pay_target *target)
@@ -42,6 +43,7 @@ void pay_retry_clear(struct pay_retry *r)
 	free(r->excluded);
 	free(r->excludes);
 	free(r->updated);
+	free(r->limits);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -103,6 +105,31 @@ static bool apply_update(struct pay_retry *r, const struct onion_failure *f, siz
 	return applied;
 }
 
+/* Hop at of r->route carried less than amount_msat this time: later
+ * parts over it carry less.  Returns: false if that leaves no room for a
+ * part (the caller excludes the channel instead). */
+static bool limit(struct pay_retry *r, size_t at, uint64_t amount_msat)
+{
+	const uint8_t *from = r->route[at - 1].node_id;
+	int direction = pathfind_direction(from, r->route[at].node_id);
+	size_t i;
+
+	if (amount_msat <= PAY_SPLIT_MIN_PART_MSAT)
+		return false;
+	for (i = 0; i < r->num_limits; i++)
+		if (r->limits[i].scid.u64 == r->route[at].scid.u64
+		    && r->limits[i].direction == direction)
+			break;
+	if (i == r->num_limits) {
+		r->limits = oh_realloc(r->limits, (r->num_limits + 1) * sizeof(*r->limits));
+		r->limits[i] = (struct pathfind_cap){r->route[at].scid, direction, UINT64_MAX, 0};
+		r->num_limits++;
+	}
+	if (r->limits[i].max_msat > amount_msat - 1)
+		r->limits[i].max_msat = amount_msat - 1;
+	return true;
+}
+
 /* What a failure at erring_index teaches beyond the graph: a hint's
  * update, else the channel after the erring node is excluded. */
 static void failed_channel(struct pay_retry *r, int64_t erring_index,
@@ -115,7 +142,14 @@ static void failed_channel(struct pay_retry *r, int64_t erring_index,
 	/* Avoid the channel after the erring node next time (for index 0,
 	 * our own first channel). */
 	at = erring_index < 0 ? 0 : (size_t)erring_index;
-	exclude(r, &r->route[at < r->num_hops ? at : r->num_hops - 1].scid);
+	at = at < r->num_hops ? at : r->num_hops - 1;
+	/* With parts, a channel short of balance (BOLT #4's "not enough
+	 * balance" case) may still carry a smaller one. */
+	if (r->target.allow_mpp && failure && erring_index > 0
+	    && failure->code == ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE
+	    && limit(r, at, r->route[at].amount_msat))
+		return;
+	exclude(r, &r->route[at].scid);
 }
 
 static void exclude_node(struct pay_retry *r, const uint8_t id[PUBKEY_CMPR_LEN])
@@ -129,6 +163,51 @@ static void exclude_node(struct pay_retry *r, const uint8_t id[PUBKEY_CMPR_LEN])
 	memcpy(r->excludes[r->num_excludes++].node_id, id, PUBKEY_CMPR_LEN);
 }
 
+/* The query for amount_msat with fee_budget_msat (before the
+ * exemption of small fees) and caps, into q; its exclusions in *x
+ * (the caller frees). */
+static void build_query(const struct pay_retry *r, struct pathfind_query *q,
+			struct pathfind_exclude **x, const uint8_t source[PUBKEY_CMPR_LEN],
+			const struct pathfind_local *locals, size_t num_locals,
+			const struct scorer *scorer, uint64_t now, uint64_t amount_msat,
+			uint64_t fee_budget_msat)
+{
+	const struct pay_target *t = &r->target;
+	size_t num_edges = 0, all = r->num_excludes + r->num_excluded;
+
+	*x = oh_calloc(all + 1, sizeof(**x));
+	for (size_t h = 0; h < t->num_hints; h++)
+		num_edges += r->hint_lens[h];
+	if (r->num_excludes)
+		memcpy(*x, r->excludes, r->num_excludes * sizeof(**x));
+	for (size_t i = 0; i < r->num_excluded; i++) {
+		(*x)[r->num_excludes + i].scid = r->excluded[i];
+		(*x)[r->num_excludes + i].direction = -1;
+	}
+	memset(q, 0, sizeof(*q));
+	memcpy(q->source, source, PUBKEY_CMPR_LEN);
+	memcpy(q->destination, t->destination, PUBKEY_CMPR_LEN);
+	q->amount_msat = amount_msat;
+	/* Delays relative to now; made absolute by the caller. */
+	q->final_cltv = t->min_final_cltv_expiry + PAY_RETRY_FINAL_CLTV_MARGIN;
+	q->riskfactor = 10;
+	q->maxfee_msat = t->maxfee_is_fixed || fee_budget_msat > PAY_RETRY_EXEMPT_FEE_MSAT
+		? fee_budget_msat : PAY_RETRY_EXEMPT_FEE_MSAT;
+	q->maxdelay = t->maxdelay;
+	q->maxhops = t->maxhops ? t->maxhops : ROUTE_MAX_HOPS;
+	q->excludes = *x;
+	q->num_excludes = all;
+	q->extra = r->edges;
+	q->num_extra = num_edges;
+	q->use_locals = true;
+	q->locals = locals;
+	q->num_locals = num_locals;
+	q->scorer = scorer;
+	q->now = now;
+	q->caps = r->limits;
+	q->num_caps = r->num_limits;
+}
+
 enum pay_retry_verdict pay_retry_route(struct pay_retry *r, struct pathfinder *pf,
 				       const struct graph *g,
 				       const uint8_t source[PUBKEY_CMPR_LEN],
@@ -136,43 +215,14 @@ enum pay_retry_verdict pay_retry_route(struct pay_retry *r, struct pathfinder *p
 				       const struct scorer *scorer, uint64_t now, uint32_t height)
 {
 	const struct pay_target *t = &r->target;
-	size_t num_edges = 0, all = r->num_excludes + r->num_excluded;
-	struct pathfind_exclude *x = oh_calloc(all + 1, sizeof(*x));
+	struct pathfind_exclude *x;
 	struct pathfind_query q;
 	bool found;
 
-	if (now > t->deadline) {
-		free(x);
+	if (now > t->deadline)
 		return PAY_RETRY_OUT_OF_TIME;
-	}
-	for (size_t h = 0; h < t->num_hints; h++)
-		num_edges += r->hint_lens[h];
-	if (r->num_excludes)
-		memcpy(x, r->excludes, r->num_excludes * sizeof(*x));
-	for (size_t i = 0; i < r->num_excluded; i++) {
-		x[r->num_excludes + i].scid = r->excluded[i];
-		x[r->num_excludes + i].direction = -1;
-	}
-	memset(&q, 0, sizeof(q));
-	memcpy(q.source, source, PUBKEY_CMPR_LEN);
-	memcpy(q.destination, t->destination, PUBKEY_CMPR_LEN);
-	q.amount_msat = t->amount_msat;
-	/* Delays relative to now; made absolute below. */
-	q.final_cltv = t->min_final_cltv_expiry + PAY_RETRY_FINAL_CLTV_MARGIN;
-	q.riskfactor = 10;
-	q.maxfee_msat = t->maxfee_is_fixed || t->maxfee_msat > PAY_RETRY_EXEMPT_FEE_MSAT
-		? t->maxfee_msat : PAY_RETRY_EXEMPT_FEE_MSAT;
-	q.maxdelay = t->maxdelay;
-	q.maxhops = t->maxhops ? t->maxhops : ROUTE_MAX_HOPS;
-	q.excludes = x;
-	q.num_excludes = all;
-	q.extra = r->edges;
-	q.num_extra = num_edges;
-	q.use_locals = true;
-	q.locals = locals;
-	q.num_locals = num_locals;
-	q.scorer = scorer;
-	q.now = now;
+	build_query(r, &q, &x, source, locals, num_locals, scorer, now, t->amount_msat,
+		    t->maxfee_msat);
 	found = pathfind(pf, g, &q, r->route, &r->num_hops);
 	if (!found) {
 		/* Is there one beyond the limits? */
@@ -187,6 +237,74 @@ enum pay_retry_verdict pay_retry_route(struct pay_retry *r, struct pathfinder *p
 	for (size_t i = 0; i < r->num_hops; i++)
 		r->route[i].delay += height;
 	return PAY_RETRY_SEND;
+}
+
+/* One route for the whole of q's amount, or (allow_mpp) parts. */
+static size_t find_parts(const struct pay_retry *r, struct pathfinder *pf, const struct graph *g,
+			 const struct pathfind_query *q, struct pay_split_part *parts,
+			 size_t max_parts)
+{
+	if (pathfind(pf, g, q, parts[0].route, &parts[0].num_hops)) {
+		parts[0].amount_msat = q->amount_msat;
+		return 1;
+	}
+	if (!r->target.allow_mpp)
+		return 0;
+	return pay_split(pf, g, q, PAY_SPLIT_MIN_PART_MSAT, max_parts, parts);
+}
+
+enum pay_retry_verdict pay_retry_parts(struct pay_retry *r, struct pathfinder *pf,
+				       const struct graph *g,
+				       const uint8_t source[PUBKEY_CMPR_LEN],
+				       const struct pathfind_local *locals, size_t num_locals,
+				       const struct scorer *scorer, uint64_t now, uint32_t height,
+				       uint64_t amount_msat, uint64_t fee_used_msat,
+				       const struct pathfind_cap *in_flight, size_t num_in_flight,
+				       struct pay_split_part *parts, size_t max_parts,
+				       size_t *num_parts)
+{
+	const struct pay_target *t = &r->target;
+	uint64_t budget = t->maxfee_msat > fee_used_msat ? t->maxfee_msat - fee_used_msat : 0;
+	struct pathfind_cap *caps;
+	struct pathfind_exclude *x;
+	struct pathfind_query q;
+
+	*num_parts = 0;
+	if (now > t->deadline)
+		return PAY_RETRY_OUT_OF_TIME;
+	if (!max_parts)
+		return PAY_RETRY_NO_ROUTE;
+	build_query(r, &q, &x, source, locals, num_locals, scorer, now, amount_msat, budget);
+	/* What this payment learned, and what its parts in flight take. */
+	caps = oh_calloc(r->num_limits + num_in_flight + 1, sizeof(*caps));
+	if (r->num_limits)
+		memcpy(caps, r->limits, r->num_limits * sizeof(*caps));
+	if (num_in_flight)
+		memcpy(caps + r->num_limits, in_flight, num_in_flight * sizeof(*caps));
+	q.caps = caps;
+	q.num_caps = r->num_limits + num_in_flight;
+	*num_parts = find_parts(r, pf, g, &q, parts, max_parts);
+	if (!*num_parts) {
+		bool beyond;
+		q.maxfee_msat = UINT64_MAX;
+		q.maxdelay = UINT32_MAX;
+		beyond = find_parts(r, pf, g, &q, parts, max_parts) != 0;
+		free(caps);
+		free(x);
+		return beyond ? PAY_RETRY_TOO_EXPENSIVE : PAY_RETRY_NO_ROUTE;
+	}
+	free(caps);
+	free(x);
+	for (size_t p = 0; p < *num_parts; p++)
+		for (size_t i = 0; i < parts[p].num_hops; i++)
+			parts[p].route[i].delay += height;
+	return PAY_RETRY_SEND;
+}
+
+void pay_retry_set_route(struct pay_retry *r, const struct route_hop *route, size_t num_hops)
+{
+	memcpy(r->route, route, num_hops * sizeof(*route));
+	r->num_hops = num_hops;
 }
 
 static bool was_updated(const struct pay_retry *r, struct short_channel_id scid)
@@ -206,6 +324,13 @@ enum pay_retry_verdict pay_retry_failed_graph(struct pay_retry *r, int64_t errin
 		return PAY_RETRY_DESTINATION_REFUSED;
 	if (failure && erring_index >= 0) {
 		size_t at = (size_t)erring_index;
+		/* With parts, a channel short of balance carries less next
+		 * time, whatever update came with the failure (a fresh
+		 * timestamp is no reason to send the same amount again). */
+		if (r->target.allow_mpp && at > 0 && at < r->num_hops
+		    && failure->code == ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE
+		    && limit(r, at, r->route[at].amount_msat))
+			return PAY_RETRY_SEND;
 		/* The channel out of the erring node, with its fees or CLTV
 		 * delta out of date: once more with the new ones. */
 		if (graph_took && at < r->num_hops && !was_updated(r, r->route[at].scid)) {

@@ -63,6 +63,10 @@ struct pay_target {
 	size_t num_excludes;
 	size_t maxhops;
 	bool maxfee_is_fixed;	/* no PAY_RETRY_EXEMPT_FEE_MSAT (pay's maxfee) */
+	/* The invoice offers basic_mpp (BOLT #4): parts (pay_retry_parts),
+	 * and a part short of balance at a channel limits what later parts
+	 * send over it instead of excluding it. */
+	bool allow_mpp;
 };
 
 /* A payment's retry state. */
@@ -80,7 +84,11 @@ struct pay_retry {
 	/* Channels whose channel_update (from a failure) the graph took. */
 	struct short_channel_id *updated;
 	size_t num_updated;
-	/* The route of the attempt in flight (pay_retry_route()'s). */
+	/* What failed parts taught of channels' balances (allow_mpp). */
+	struct pathfind_cap *limits;
+	size_t num_limits;
+	/* The route of the attempt in flight (pay_retry_route()'s), or of
+	 * the part whose failure is being recorded (pay_retry_set_route()). */
 	struct route_hop route[ROUTE_MAX_HOPS];
 	size_t num_hops;
 };
@@ -114,6 +122,30 @@ enum pay_retry_verdict pay_retry_route(struct pay_retry *r, struct pathfinder *p
 				       const uint8_t source[PUBKEY_CMPR_LEN],
 				       const struct pathfind_local *locals, size_t num_locals,
 				       const struct scorer *scorer, uint64_t now, uint32_t height);
+
+/* The parts to send next, for amount_msat of the payment (what parts in
+ * flight or complete do not carry) with fee_used_msat already spent by
+ * those parts, and in_flight[0..num_in_flight) the room they take
+ * (pay_split_reserve(), skipping our own channels, whose balances
+ * locals already show): one route for the whole amount if there is one,
+ * else, with target.allow_mpp, at most max_parts parts (pay/split.h),
+ * all within what r learned.  Returns: PAY_RETRY_SEND with
+ * parts[0..*num_parts) (delays absolute), or why not as
+ * pay_retry_route(). */
+struct pay_split_part;
+enum pay_retry_verdict pay_retry_parts(struct pay_retry *r, struct pathfinder *pf,
+				       const struct graph *g,
+				       const uint8_t source[PUBKEY_CMPR_LEN],
+				       const struct pathfind_local *locals, size_t num_locals,
+				       const struct scorer *scorer, uint64_t now, uint32_t height,
+				       uint64_t amount_msat, uint64_t fee_used_msat,
+				       const struct pathfind_cap *in_flight, size_t num_in_flight,
+				       struct pay_split_part *parts, size_t max_parts,
+				       size_t *num_parts);
+
+/* Makes route the one pay_retry_unsendable() and pay_retry_failed_graph()
+ * speak of (a part's, with several in flight). */
+void pay_retry_set_route(struct pay_retry *r, const struct route_hop *route, size_t num_hops);
 
 /* The attempt on r->route failed at hop erring_index (-1 if the failure
  * could not be read; r->num_hops for the destination) with failure (the

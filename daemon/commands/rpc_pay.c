@@ -42,16 +42,32 @@ static void json_hex(json_t *obj, const char *key, const uint8_t *bytes, size_t 
 	json_object_set_new(obj, key, json_string(hex_encode(hex, bytes, len)));
 }
 
-/* One sendpay part, in listsendpays' shape. */
+/* What the part delivers: its route's last hop (a route we could not
+ * read: the payment's total). */
+static uint64_t part_delivered(const struct payment_row *row)
+{
+	json_t *route = row->route_json ? json_loads(row->route_json, 0, NULL) : NULL;
+	json_t *last = json_array_get(route, json_array_size(route) - 1);
+	json_t *amount = json_object_get(last, "amount_msat");
+	uint64_t delivered = json_is_integer(amount) ? (uint64_t)json_integer_value(amount)
+		: row->amount_msat;
+
+	json_decref(route);
+	return delivered;
+}
+
+/* One sendpay part, in listsendpays' shape: amount_msat is what the part
+ * delivers, as in Core Lightning (total_msat: the payment's). */
 static json_t *payment_json(const struct payment_row *row)
 {
-	json_t *obj = json_pack("{s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I}",
+	json_t *obj = json_pack("{s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I}",
 		"created_index", (json_int_t)row->id,
 		"id", (json_int_t)row->id,
-		"groupid", (json_int_t)0,
+		"groupid", (json_int_t)row->groupid,
 		"partid", (json_int_t)row->partid,
 		"status", row->status,
-		"amount_msat", (json_int_t)row->amount_msat,
+		"amount_msat", (json_int_t)part_delivered(row),
+		"total_msat", (json_int_t)row->amount_msat,
 		"amount_sent_msat", (json_int_t)row->amount_sent_msat,
 		"created_at", (json_int_t)row->created_at);
 
@@ -98,12 +114,12 @@ static json_t *failure_json(const struct payment_row *row)
 	return obj;
 }
 
-/* pay's answer: its completed part. */
+/* pay's answer: its completed parts, summed (payments.h). */
 static json_t *pay_json(const struct payment_row *row)
 {
-	json_t *obj = json_pack("{s:I, s:i, s:I, s:I, s:s}",
+	json_t *obj = json_pack("{s:I, s:I, s:I, s:I, s:s}",
 		"created_at", (json_int_t)row->created_at,
-		"parts", 1,
+		"parts", (json_int_t)(row->num_parts ? row->num_parts : 1),
 		"amount_msat", (json_int_t)row->amount_msat,
 		"amount_sent_msat", (json_int_t)row->amount_sent_msat,
 		"status", "complete");
@@ -227,6 +243,7 @@ static void sendpay(struct ohmd *ohmd, struct rpc_request *request, json_t *para
 	sp.label = json_string_value(json_object_get(params, "label"));
 	sp.bolt11 = json_string_value(json_object_get(params, "bolt11"));
 	sp.partid = (uint64_t)json_integer_value(json_object_get(params, "partid"));
+	sp.groupid = (uint64_t)json_integer_value(json_object_get(params, "groupid"));
 	sp.amount_msat = route[sp.num_hops - 1].amount_msat;
 	if (amount && !rpc_parse_msat(amount, "amount_msat", &sp.amount_msat, err, sizeof(err))) {
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
@@ -373,6 +390,8 @@ static void pay(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 	pp.payment_hash = b11->payment_hash;
 	pp.has_payment_secret = true;
 	pp.payment_secret = b11->payment_secret;
+	/* BOLT #4: only split if the invoice offers basic_mpp. */
+	pp.allow_mpp = feature_offered(b11->features, FEATURE_BASIC_MPP);
 	pp.min_final_cltv_expiry = (uint32_t)b11->min_final_cltv_expiry_delta;
 	pp.label = json_string_value(json_object_get(params, "label"));
 	/* Route hints as edges: hop j forwards to hop j + 1 (the last to the
@@ -489,47 +508,97 @@ static void listsendpays(struct ohmd *ohmd, struct rpc_request *request, json_t 
 	rpc_respond(request, json_pack("{s:o}", "payments", list));
 }
 
-/* listpays: one entry per payment_hash; the complete part if any, else
- * the latest. */
-static json_t *pays_json(json_t *parts, const char *status)
-{
-	json_t *pays = json_array(), *by_hash = json_object();
-	size_t i;
-	json_t *part;
+/* listpays: one entry per payment_hash, in the order first sent, with
+ * every part ever sent for it as an attempt.  complete if a part is
+ * (amounts and number_of_parts: the complete parts of that group),
+ * else pending if one is, else failed (amounts: the last part's). */
+struct pays_list {
+	json_t *pays;			/* by payment_hash (hex) */
+	json_t *order;			/* the hashes, in order */
+};
 
-	json_array_foreach(parts, i, part) {
-		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
-		json_t *seen = json_object_get(by_hash, hash);
-		if (seen && strcmp(json_string_value(json_object_get(seen, "status")), "complete") == 0)
-			continue;
-		json_object_set(by_hash, hash, part);
+/* An attempt: the part, its route's channels and, if it failed, where. */
+static json_t *attempt_json(const struct payment_row *row)
+{
+	json_t *obj = json_pack("{s:I, s:I, s:s, s:I, s:I}",
+		"partid", (json_int_t)row->partid,
+		"groupid", (json_int_t)row->groupid,
+		"status", row->status,
+		"amount_msat", (json_int_t)part_delivered(row),
+		"amount_sent_msat", (json_int_t)row->amount_sent_msat);
+	json_t *route = row->route_json ? json_loads(row->route_json, 0, NULL) : NULL;
+	json_t *scids = json_array(), *hop, *failure;
+	size_t i;
+
+	json_array_foreach(route, i, hop)
+		json_array_append(scids, json_object_get(hop, "channel"));
+	json_object_set_new(obj, "short_channel_ids", scids);
+	json_decref(route);
+	if (strcmp(row->status, "failed") != 0)
+		return obj;
+	failure = failure_json(row);
+	for (const char **key = (const char *[]){"erring_index", "failcode", "failcodename",
+			"erring_node", "erring_channel", "failreason", NULL}; *key; key++)
+		if (json_object_get(failure, *key))
+			json_object_set(obj, *key, json_object_get(failure, *key));
+	json_decref(failure);
+	return obj;
+}
+
+static void pays_add(void *arg, const struct payment_row *row)
+{
+	struct pays_list *l = arg;
+	char hash[65];
+	json_t *pay, *attempts;
+	const char *status;
+	bool is_complete = strcmp(row->status, "complete") == 0;
+
+	hex_encode(hash, row->payment_hash.u8, 32);
+	pay = json_object_get(l->pays, hash);
+	if (!pay) {
+		pay = json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:[]}",
+				"payment_hash", hash, "status", row->status,
+				"created_at", (json_int_t)row->created_at,
+				"amount_msat", (json_int_t)0, "amount_sent_msat", (json_int_t)0,
+				"number_of_parts", 0, "attempts");
+		json_object_set_new(l->pays, hash, pay);
+		json_array_append_new(l->order, json_string(hash));
 	}
-	json_array_foreach(parts, i, part) {
-		const char *hash = json_string_value(json_object_get(part, "payment_hash"));
-		json_t *chosen = json_object_get(by_hash, hash), *pay;
-		if (chosen != part)
-			continue;
-		if (status && strcmp(json_string_value(json_object_get(chosen, "status")), status))
-			continue;
-		pay = json_pack("{s:O, s:O, s:O, s:O, s:O, s:i}",
-				"payment_hash", json_object_get(chosen, "payment_hash"),
-				"status", json_object_get(chosen, "status"),
-				"created_at", json_object_get(chosen, "created_at"),
-				"amount_msat", json_object_get(chosen, "amount_msat"),
-				"amount_sent_msat", json_object_get(chosen, "amount_sent_msat"),
-				"number_of_parts", 1);
-		if (json_object_get(chosen, "destination"))
-			json_object_set(pay, "destination", json_object_get(chosen, "destination"));
-		if (json_object_get(chosen, "payment_preimage"))
-			json_object_set(pay, "preimage", json_object_get(chosen, "payment_preimage"));
-		if (json_object_get(chosen, "bolt11"))
-			json_object_set(pay, "bolt11", json_object_get(chosen, "bolt11"));
-		if (json_object_get(chosen, "label"))
-			json_object_set(pay, "label", json_object_get(chosen, "label"));
-		json_array_append_new(pays, pay);
+	attempts = json_object_get(pay, "attempts");
+	json_array_append_new(attempts, attempt_json(row));
+	if (row->has_destination)
+		json_hex(pay, "destination", row->destination, PUBKEY_CMPR_LEN);
+	if (row->bolt11)
+		json_object_set_new(pay, "bolt11", json_string(row->bolt11));
+	if (row->label)
+		json_object_set_new(pay, "label", json_string(row->label));
+	status = json_string_value(json_object_get(pay, "status"));
+	if (is_complete) {
+		json_int_t parts = json_integer_value(json_object_get(pay, "number_of_parts"));
+		json_int_t msat = json_integer_value(json_object_get(pay, "amount_msat"));
+		json_int_t sent = json_integer_value(json_object_get(pay, "amount_sent_msat"));
+		/* The first complete part starts the sums (its group's). */
+		if (strcmp(status, "complete") != 0)
+			parts = msat = sent = 0;
+		json_object_set_new(pay, "status", json_string("complete"));
+		json_object_set_new(pay, "number_of_parts", json_integer(parts + 1));
+		json_object_set_new(pay, "amount_msat",
+				    json_integer(msat + (json_int_t)part_delivered(row)));
+		json_object_set_new(pay, "amount_sent_msat",
+				    json_integer(sent + (json_int_t)row->amount_sent_msat));
+		if (row->has_preimage)
+			json_hex(pay, "preimage", row->preimage.r, 32);
+		return;
 	}
-	json_decref(by_hash);
-	return pays;
+	if (strcmp(status, "complete") == 0)
+		return;
+	/* Not complete (yet): pending if a part is in flight. */
+	if (strcmp(row->status, "pending") == 0 || strcmp(status, "pending") != 0)
+		json_object_set_new(pay, "status", json_string(row->status));
+	json_object_set_new(pay, "amount_msat", json_integer((json_int_t)row->amount_msat));
+	json_object_set_new(pay, "amount_sent_msat",
+			    json_integer((json_int_t)row->amount_sent_msat));
+	json_object_set_new(pay, "number_of_parts", json_integer(0));
 }
 
 static void listpays(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -537,15 +606,29 @@ static void listpays(struct ohmd *ohmd, struct rpc_request *request, json_t *par
 	struct sha256 hash;
 	const struct sha256 *hash_filter;
 	const char *status;
-	json_t *parts;
+	struct pays_list l = {json_object(), json_array()};
+	json_t *pays = json_array(), *h;
+	size_t i;
 
-	if (!list_filters(request, params, &hash, &hash_filter, &status))
+	if (!list_filters(request, params, &hash, &hash_filter, &status)) {
+		json_decref(l.pays);
+		json_decref(l.order);
+		json_decref(pays);
 		return;
-	parts = json_array();
+	}
 	payments_list(ohmd->payments, json_string_value(json_object_get(params, "bolt11")),
-		      hash_filter, NULL, list_one, parts);
-	rpc_respond(request, json_pack("{s:o}", "pays", pays_json(parts, status)));
-	json_decref(parts);
+		      hash_filter, NULL, pays_add, &l);
+	json_array_foreach(l.order, i, h) {
+		json_t *pay = json_object_get(l.pays, json_string_value(h));
+		if (status && strcmp(json_string_value(json_object_get(pay, "status")), status))
+			continue;
+		if (strcmp(json_string_value(json_object_get(pay, "status")), "complete") != 0)
+			json_object_del(pay, "number_of_parts");
+		json_array_append(pays, pay);
+	}
+	json_decref(l.pays);
+	json_decref(l.order);
+	rpc_respond(request, json_pack("{s:o}", "pays", pays));
 }
 
 /* A channel's short_channel_id, as JSON (NULL: none, or unknown). */
@@ -636,6 +719,7 @@ static const struct rpc_param sendpay_params[] = {
 	{"bolt11", RPC_PARAM_STRING, false, NULL, "the invoice, to remember"},
 	{"payment_secret", RPC_PARAM_STRING, false, NULL, "the invoice's payment secret"},
 	{"partid", RPC_PARAM_UNSIGNED, false, "0", "which part of the payment"},
+	{"groupid", RPC_PARAM_UNSIGNED, false, "0", "which attempt of the payment the part is of"},
 	{0},
 };
 

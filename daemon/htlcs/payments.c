@@ -124,6 +124,7 @@ static bool store_part(void *arg, uint64_t htlc_id)
 	struct payments_part row = {
 		.payment_hash = p->payment_hash,
 		.partid = p->partid,
+		.groupid = p->groupid,
 		.destination = p->route[p->num_hops - 1].node_id,
 		.amount_msat = p->amount_msat,
 		.amount_sent_msat = p->route[0].amount_msat,

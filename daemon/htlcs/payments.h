@@ -21,8 +21,9 @@ struct htlcs;
 struct payments;
 
 /* How a payment command ends: with err NULL, row is its part (sendpay:
- * the part sent, once stored; waitsendpay: the settled part; pay: the
- * completed part).  With err: code (a PAY_* code, or PAYMENT_ERR_*) and,
+ * the part sent, once stored; waitsendpay: the settled part; pay: its
+ * completed parts summed, num_parts of them, amount_sent_msat their
+ * sum).  With err: code (a PAY_* code, or PAYMENT_ERR_*) and,
  * if a part failed, that part's row (Core Lightning's error data), else
  * row NULL.  The row is valid during the call. */
 struct payment_row;
@@ -60,6 +61,7 @@ struct sendpay_params {
 	struct secret payment_secret;
 	uint64_t amount_msat;		/* what the destination gets in total */
 	uint64_t partid;
+	uint64_t groupid;		/* Core Lightning's: one per pay */
 };
 void payments_sendpay(struct payments *payments, const struct sendpay_params *params,
 		      payment_done_fn done, void *arg);
@@ -95,6 +97,7 @@ struct pay_params {
 	size_t num_excludes;
 	size_t maxhops;
 	bool maxfee_is_fixed;		/* maxfee given: no exemption of small fees */
+	bool allow_mpp;			/* the invoice offers basic_mpp: parts */
 };
 void payments_pay(struct payments *payments, const struct pay_params *params,
 		  payment_done_fn done, void *arg);

@@ -20,8 +20,8 @@ bool payments_store_add_part(struct db *db, const struct payments_part *part, in
 		return false;
 	stmt = db_prepare(db, "INSERT INTO payments (payment_hash, partid, status, destination,"
 			  " amount_msat, amount_sent_msat, created_at, label, bolt11, channel,"
-			  " htlc_id, shared_secrets, route)"
-			  " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+			  " htlc_id, shared_secrets, route, groupid)"
+			  " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!stmt)
 		return false;
 	sqlite3_bind_blob(stmt, 1, part->payment_hash.u8, 32, SQLITE_STATIC);
@@ -43,6 +43,7 @@ bool payments_store_add_part(struct db *db, const struct payments_part *part, in
 	sqlite3_bind_blob(stmt, 11, part->secrets, (int)(part->num_hops * sizeof(struct secret)),
 			  SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 12, part->route_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 13, (sqlite3_int64)part->groupid);
 	if (!db_step_done(stmt))
 		return false;
 	*id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
@@ -52,7 +53,7 @@ bool payments_store_add_part(struct db *db, const struct payments_part *part, in
 #define PAYMENT_COLUMNS \
 	"id, payment_hash, partid, status, destination, amount_msat, amount_sent_msat," \
 	" created_at, completed_at, label, bolt11, preimage, erring_index, failcode," \
-	" failreason, route"
+	" failreason, route, groupid"
 
 static void row_read(sqlite3_stmt *stmt, struct payment_row *row)
 {
@@ -60,6 +61,7 @@ static void row_read(sqlite3_stmt *stmt, struct payment_row *row)
 	row->id = db_col_int64(stmt, "id");
 	db_col_copy(stmt, "payment_hash", row->payment_hash.u8, sizeof(row->payment_hash.u8));
 	row->partid = (uint64_t)db_col_int64(stmt, "partid");
+	row->groupid = (uint64_t)db_col_int64(stmt, "groupid");
 	row->status = db_col_text(stmt, "status");
 	row->has_destination = db_col_copy(stmt, "destination", row->destination,
 					 sizeof(row->destination));

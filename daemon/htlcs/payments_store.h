@@ -21,6 +21,7 @@ struct db;
 struct payments_part {
 	struct sha256 payment_hash;
 	uint64_t partid;
+	uint64_t groupid;
 	const uint8_t *destination;	/* PUBKEY_CMPR_LEN */
 	uint64_t amount_msat;		/* what the destination gets */
 	uint64_t amount_sent_msat;	/* what our channel carries */
@@ -43,6 +44,8 @@ struct payment_row {
 	int64_t id;
 	struct sha256 payment_hash;
 	uint64_t partid;
+	uint64_t groupid;
+	uint32_t num_parts;		/* pay's answer: parts summed (else 0) */
 	const char *status;		/* pending, complete or failed */
 	bool has_destination;
 	uint8_t destination[PUBKEY_CMPR_LEN];

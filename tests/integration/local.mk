@@ -37,6 +37,7 @@ EXTRA_DIST += \
 	tests/integration/test_lnchannel_vectors.py \
 	tests/integration/test_lnpeer_vectors.py \
 	tests/integration/test_mpp_receive.py \
+	tests/integration/test_mpp_send.py \
 	tests/integration/test_onchain.py \
 	tests/integration/test_onchain_rbf.py \
 	tests/integration/test_pay.py \

@@ -32,7 +32,7 @@ def make_schema_12(node):
     """Turns the stopped node's database into what ohm wrote before rows:
     no channel_htlcs, channel_onions, channel_sigs nor snapshot_form (nor
     the later migrations' anchor_bumps, channel_gossip, gossip,
-    closed_channels, close_cause and invoices.paid_parts).  A
+    closed_channels, close_cause, invoices.paid_parts and payments.groupid).  A
     channel with no HTLC has no HTLC signatures either, so its channel row
     is its whole snapshot as the older ohm wrote it."""
     conn = sqlite3.connect(db_path(node))
@@ -46,6 +46,7 @@ def make_schema_12(node):
                            " ALTER TABLE channels DROP COLUMN close_cause;"
                            " ALTER TABLE channels DROP COLUMN snapshot_form;"
                            " ALTER TABLE invoices DROP COLUMN paid_parts;"
+                           " ALTER TABLE payments DROP COLUMN groupid;"
                            " PRAGMA user_version = 12")
         conn.commit()
     finally:

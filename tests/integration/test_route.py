@@ -38,11 +38,13 @@ def forwards(node):
     return [f for f in node.rpc("listforwards")["forwards"] if f["status"] == "settled"]
 
 
-def six_nodes(node_factory, devchain):
+def six_nodes(node_factory, devchain, extra=None):
     """A-B-C-F and A-D-E-F, announced, D and E charging 5000 msat more;
     returns the nodes and the channels by their ends' initials ("ab")
-    once A knows the whole graph."""
-    a, b, c, d, e, f = nodes = [chain_node(node_factory, devchain, name, args(name),
+    once A knows the whole graph.  extra: more options by node name."""
+    extra = extra or {}
+    a, b, c, d, e, f = nodes = [chain_node(node_factory, devchain, name,
+                                           args(name) + extra.get(name, []),
                                            funded=name != "frank")
                                 for name in NAMES]
     for node in nodes:

@@ -22,12 +22,14 @@ static struct db *memory_db(void)
 
 static const uint8_t destination[PUBKEY_CMPR_LEN] = {0x02, 0x11, [32] = 0x33};
 
-/* Part partid of the payment hashed k, as HTLC htlc_id on channel 5. */
+/* Part partid (of group partid + 7) of the payment hashed k, as HTLC
+ * htlc_id on channel 5. */
 static int64_t add_part(struct db *db, uint8_t k, uint64_t partid, uint64_t htlc_id)
 {
 	struct secret secrets[2];
 	struct payments_part part = {
 		.partid = partid,
+		.groupid = partid + 7,
 		.destination = destination,
 		.amount_msat = 1000,
 		.amount_sent_msat = 1010,
@@ -89,6 +91,7 @@ static void test_part_from_offer_to_outcome(void)
 	CHECK(payments_store_part(db, &hash, 0, see, &s) == 1);
 	CHECK(s.calls == 1 && strcmp(s.status, "pending") == 0);
 	CHECK(s.row.id == done && s.row.partid == 0 && s.row.amount_msat == 1000);
+	CHECK(s.row.groupid == 7 && s.row.num_parts == 0);
 	CHECK(s.row.amount_sent_msat == 1010 && s.row.created_at == 77);
 	CHECK(s.row.has_destination && memcmp(s.row.destination, destination, 33) == 0);
 	CHECK(s.has_label && !s.has_bolt11 && s.has_route);

@@ -1,11 +1,13 @@
 /* pay/retry over hand-made graphs: which route `pay` tries next, what a
  * failure excludes or updates, when it gives up and why. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pay/onion_error.h"
 #include "pay/pathfind.h"
 #include "pay/retry.h"
+#include "pay/split.h"
 #include "tests/unit/graph_helpers.h"
 #include "tests/unit/test.h"
 #include "wire/peer_wire.h"
@@ -533,6 +535,66 @@ static void test_every_failure_is_remembered(void)
 	fixture_clear(&f);
 }
 
+/* allow_mpp: 150,000,000 msat is more than either of our channels sends
+ * (100,000,000 each): two parts, over both paths.  The part over B fails
+ * at B -> D short of balance (temporary_channel_failure, with an update
+ * the graph took): B -> D is limited below that part, not excluded, and
+ * not tried again at the same amount; the part's 75,000,000 msat goes
+ * again in smaller parts, within the limit over B and beside the part
+ * over C still in flight.  Without allow_mpp: no route. */
+static void test_parts_and_limits(void)
+{
+	struct pay_target t;
+	struct fixture f;
+	struct pay_split_part parts[PAY_SPLIT_MAX_PARTS];
+	struct pathfind_cap *flying = NULL;
+	size_t n, num_flying = 0;
+	uint64_t over_b = 0;
+
+	retry_target(&t, D, 150000000);
+	t.maxfee_msat = 10000000;
+	fixture_init(&f, &t);
+	CHECK(pay_retry_parts(&f.r, f.pf, f.g, nid(A), f.mine, 2, NULL, NOW, HEIGHT, 150000000, 0,
+			      NULL, 0, parts, PAY_SPLIT_MAX_PARTS, &n) == PAY_RETRY_NO_ROUTE);
+	CHECK(n == 0);
+	fixture_clear(&f);
+
+	t.allow_mpp = true;
+	fixture_init(&f, &t);
+	CHECK(pay_retry_parts(&f.r, f.pf, f.g, nid(A), f.mine, 2, NULL, NOW, HEIGHT, 150000000, 0,
+			      NULL, 0, parts, PAY_SPLIT_MAX_PARTS, &n) == PAY_RETRY_SEND);
+	CHECK(n == 2);
+	CHECK_STREQ(via(parts[0].route, parts[0].num_hops), "1,2");
+	CHECK_STREQ(via(parts[1].route, parts[1].num_hops), "3,4");
+	CHECK(parts[0].amount_msat == 75000000 && parts[1].amount_msat == 75000000);
+	/* Absolute delays. */
+	CHECK(parts[0].route[1].delay == HEIGHT + 18 + PAY_RETRY_FINAL_CLTV_MARGIN);
+	/* The part over B fails at B (hop 1). */
+	pay_retry_set_route(&f.r, parts[0].route, parts[0].num_hops);
+	CHECK(failed(&f, 1, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, true) == PAY_RETRY_SEND);
+	CHECK(f.r.num_excluded == 0 && f.r.num_limits == 1);
+	CHECK(f.r.limits[0].max_msat == 75000000 - 1);
+	/* Our channel to C sends the part over C: 24,624,975 msat left
+	 * there (75,375,025 with C's fee); D sees it beyond our channels. */
+	f.mine[1].spendable_msat -= parts[1].route[0].amount_msat;
+	pay_split_reserve(&flying, &num_flying, nid(A), parts[1].route, parts[1].num_hops, 1);
+	CHECK(num_flying == 1);
+	CHECK(pay_retry_parts(&f.r, f.pf, f.g, nid(A), f.mine, 2, NULL, NOW, HEIGHT, 75000000,
+			      route_fees(parts[1].route, parts[1].num_hops), flying, num_flying,
+			      parts, PAY_SPLIT_MAX_PARTS - 1, &n) == PAY_RETRY_SEND);
+	/* 37,500,000 and 18,750,000 over B (under the limit together),
+	 * 18,750,000 over C. */
+	CHECK(n == 3);
+	for (size_t i = 0; i < n; i++)
+		if (parts[i].route[0].scid.u64 == scid(1).u64)
+			over_b += parts[i].route[1].amount_msat;
+	CHECK(over_b == 56250000);
+	CHECK_STREQ(via(parts[2].route, parts[2].num_hops), "3,4");
+	CHECK(parts[0].amount_msat + parts[1].amount_msat + parts[2].amount_msat == 75000000);
+	free(flying);
+	fixture_clear(&f);
+}
+
 int main(void)
 {
 	RUN(test_cheapest_route_absolute_delays);
@@ -546,5 +608,6 @@ int main(void)
 	RUN(test_node_failure_past_the_route);
 	RUN(test_gives_up_with_the_reason);
 	RUN(test_every_failure_is_remembered);
+	RUN(test_parts_and_limits);
 	return test_done();
 }
