@@ -590,8 +590,13 @@ static void queue_drop(struct channels *chans)
  * once the event loop has handled what is ready now. */
 static bool batch_join(struct channels *chans)
 {
-	if (chans->batch_open)
+	if (chans->batch_open) {
+		if (chans->batch_deferred) {
+			chans->batch_deferred = false;
+			event_active(chans->flush_event, EV_TIMEOUT, 0);
+		}
 		return true;
+	}
 	if (db_in_transaction(chans->setup.db)) {
 		log_broken(channels_log(chans), "channel", "a channel step inside another transaction");
 		return false;
@@ -735,15 +740,59 @@ static void sign_timer_fired(evutil_socket_t fd, short events, void *arg)
 	event_active(chans->flush_event, EV_TIMEOUT, 0);
 }
 
+/* Whether no queued step has anything to send, tell or log once
+ * committed: nothing that depends on them would leave the process. */
+static bool queue_is_quiet(const struct channels *chans)
+{
+	for (const struct queued_step *q = chans->queue; q; q = q->next)
+		if (!q->quiet || q->note || !q->chan || q->chan->forgotten
+		    || !q->chan->was_usable || channel_get_state(q->chan->ch) != CHANNEL_NORMAL)
+			return false;
+	return true;
+}
+
+/* The longest a quiet group transaction stays open. */
+#define BATCH_DEFER_MAX_USEC 10000
+
+static void defer_timer_fired(evutil_socket_t fd, short events, void *arg)
+{
+	struct channels *chans = arg;
+
+	chans->batch_deferred = false;
+	chans->defer_expired = true;
+	event_active(chans->flush_event, EV_TIMEOUT, 0);
+}
+
 /* The loop ran what was ready: commit, then act on the steps in order.
- * Steps the acting starts go into a new group, flushed next. */
+ * Steps the acting starts go into a new group, flushed next.
+ *
+ * A turn whose steps send nothing (updates the peer sent us, before its
+ * commitment_signed) leaves the transaction open, so the turn that
+ * answers commits them with its own steps, once: the peer saw nothing of
+ * them from us, and BOLT #2 has it retransmit updates we never
+ * acknowledged if we lose them.  Each fsync'd commit costs at least one
+ * WAL page per table it touches, so fewer, fuller commits write less. */
 static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 {
 	struct channels *chans = arg;
 	struct queued_step *list;
+	bool force;
 
 	if (!chans->is_fatal)
 		sign_pending(chans);
+	force = chans->defer_expired;
+	chans->defer_expired = false;
+	if (!force && chans->batch_open && !chans->is_fatal
+	    && !chans->setup.config->dev_commit_delay_msecs && queue_is_quiet(chans)) {
+		struct timeval tv = {0, BATCH_DEFER_MAX_USEC};
+
+		if (!evtimer_pending(chans->defer_timer, NULL))
+			evtimer_add(chans->defer_timer, &tv);
+		chans->batch_deferred = true;
+		return;
+	}
+	evtimer_del(chans->defer_timer);
+	chans->batch_deferred = false;
 	if (!batch_commit(chans))
 		return;
 	list = chans->queue;
@@ -801,6 +850,7 @@ bool chan_step_with(struct chan *chan, struct channel_effects *fx, channels_db_f
 		return true;
 	}
 	q->owners = owners;
+	q->quiet = !fn && !fx->num_msgs && !fx->num_events && !fx->disconnect && !fx->failure;
 	chan->stepped = true;
 	if (!chan->unsigned_steps++)
 		chan->first_unsigned_usec = monotonic_usec();
@@ -1005,7 +1055,8 @@ struct channels *channels_new(const struct channels_setup *setup, char *err, siz
 	}
 	chans->pool = workpool_new(chans->setup.config->worker_threads);
 	chans->sign_timer = evtimer_new(chans->setup.base, sign_timer_fired, chans);
-	if (!chans->pool || !chans->sign_timer) {
+	chans->defer_timer = evtimer_new(chans->setup.base, defer_timer_fired, chans);
+	if (!chans->pool || !chans->sign_timer || !chans->defer_timer) {
 		snprintf(err, errlen, "cannot start %u worker threads",
 			 chans->setup.config->worker_threads);
 		channels_free(chans);
@@ -1061,6 +1112,8 @@ void channels_free(struct channels *chans)
 		event_free(chans->flush_event);
 	if (chans->sign_timer)
 		event_free(chans->sign_timer);
+	if (chans->defer_timer)
+		event_free(chans->defer_timer);
 	while (chans->list)
 		chan_free(chans->list);
 	workpool_free(chans->pool);
