@@ -46,6 +46,18 @@ def make_schema_12(node):
                            " ALTER TABLE channels DROP COLUMN close_cause;"
                            " ALTER TABLE channels DROP COLUMN snapshot_form;"
                            " ALTER TABLE invoices DROP COLUMN paid_parts;"
+                           # Migration 19 made it WITHOUT ROWID.
+                           " CREATE TABLE seen_12 ("
+                           "  channel INTEGER NOT NULL,"
+                           "  offerer INTEGER NOT NULL CHECK (offerer IN (0, 1)),"
+                           "  htlc_id INTEGER NOT NULL,"
+                           "  payment_hash BLOB NOT NULL CHECK (length(payment_hash) = 32),"
+                           "  amount_msat INTEGER NOT NULL,"
+                           "  cltv_expiry INTEGER NOT NULL,"
+                           "  PRIMARY KEY (channel, offerer, htlc_id, payment_hash));"
+                           " INSERT INTO seen_12 SELECT * FROM channel_htlcs_seen;"
+                           " DROP TABLE channel_htlcs_seen;"
+                           " ALTER TABLE seen_12 RENAME TO channel_htlcs_seen;"
                            " PRAGMA user_version = 12")
         conn.commit()
     finally:
@@ -57,10 +69,18 @@ def test_old_database_is_rewritten_as_rows(node_factory, devchain):
     open_channel(a, b, devchain)
     pay(a, b, 5000000)
     assert b.stop() == 0
+    seen = query(b, "SELECT * FROM channel_htlcs_seen")
+    assert len(seen) == 1
     make_schema_12(b)
+    assert "WITHOUT ROWID" not in query(
+        b, "SELECT sql FROM sqlite_master WHERE name = 'channel_htlcs_seen'")[0][0]
     b.start()
     # Loaded whole, written as rows at once.
     assert query(b, "SELECT snapshot_form FROM channels") == [(1,)]
+    # Migration 19 kept what the channel's HTLCs were.
+    assert query(b, "SELECT * FROM channel_htlcs_seen") == seen
+    assert "WITHOUT ROWID" in query(
+        b, "SELECT sql FROM sqlite_master WHERE name = 'channel_htlcs_seen'")[0][0]
     assert len(query(b, "SELECT commit_num FROM channel_sigs")) == 1
     wait_connected(a, b)
     pay(a, b, 6000000)
