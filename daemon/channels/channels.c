@@ -740,8 +740,9 @@ static void sign_timer_fired(evutil_socket_t fd, short events, void *arg)
 	event_active(chans->flush_event, EV_TIMEOUT, 0);
 }
 
-/* Whether no queued step has anything to send, tell or log once
- * committed: nothing that depends on them would leave the process. */
+/* Whether no queued step has anything to send (but update_add_htlc, see
+ * only_adds), tell or log once committed: nothing the peer could hold us
+ * to would leave the process. */
 static bool queue_is_quiet(const struct channels *chans)
 {
 	for (const struct queued_step *q = chans->queue; q; q = q->next)
@@ -767,11 +768,14 @@ static void defer_timer_fired(evutil_socket_t fd, short events, void *arg)
  * Steps the acting starts go into a new group, flushed next.
  *
  * A turn whose steps send nothing (updates the peer sent us, before its
- * commitment_signed) leaves the transaction open, so the turn that
- * answers commits them with its own steps, once: the peer saw nothing of
- * them from us, and BOLT #2 has it retransmit updates we never
- * acknowledged if we lose them.  Each fsync'd commit costs at least one
- * WAL page per table it touches, so fewer, fuller commits write less. */
+ * commitment_signed) or only HTLCs we add while our commitment awaits
+ * the peer's revocation leaves the transaction open (their messages wait
+ * with it), so the turn that signs or answers commits them with its own
+ * steps, once: the peer saw nothing of them from us, and BOLT #2 has it
+ * retransmit updates we never acknowledged if we lose them.  An idle
+ * channel signs its HTLC in the same flush, so one payment at a time
+ * waits for nothing.  Each fsync'd commit costs at least one WAL page per
+ * table it touches, so fewer, fuller commits write less. */
 static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 {
 	struct channels *chans = arg;
@@ -819,6 +823,19 @@ static void commit_and_act(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/* Whether the step sends nothing but update_add_htlc: an update the peer
+ * forgets unless our commitment_signed covers it (BOLT #2, "MUST reverse
+ * any uncommitted updates sent by the other side" on reconnection), and
+ * that one goes out only after a commit that holds the step. */
+static bool only_adds(const struct channel_effects *fx)
+{
+	for (size_t i = 0; i < fx->num_msgs; i++)
+		if (fx->msgs[i]->len < 2
+		    || ((fx->msgs[i]->data[0] << 8) | fx->msgs[i]->data[1]) != WIRE_UPDATE_ADD_HTLC)
+			return false;
+	return true;
+}
+
 bool chan_step_with(struct chan *chan, struct channel_effects *fx, channels_db_fn fn,
 			 void *arg, uint64_t htlc_id)
 {
@@ -850,7 +867,7 @@ bool chan_step_with(struct chan *chan, struct channel_effects *fx, channels_db_f
 		return true;
 	}
 	q->owners = owners;
-	q->quiet = !fn && !fx->num_msgs && !fx->num_events && !fx->disconnect && !fx->failure;
+	q->quiet = only_adds(fx) && !fx->num_events && !fx->disconnect && !fx->failure;
 	chan->stepped = true;
 	if (!chan->unsigned_steps++)
 		chan->first_unsigned_usec = monotonic_usec();
