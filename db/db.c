@@ -100,6 +100,9 @@ static bool query_one(sqlite3 *conn, const char *sql, char *text,
 	return ok;
 }
 
+/* The page size of a database db_open creates (a string for the PRAGMA). */
+#define DB_NEW_PAGE_SIZE "1024"
+
 /* Each setting, and what reading it back must say: SQLite silently ignores
  * a PRAGMA it does not support or cannot apply (WAL on ":memory:", foreign
  * keys in a build without them), and durability must not rest on that. */
@@ -109,6 +112,10 @@ static const struct {
 	{"PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal"},
 	{"PRAGMA synchronous = FULL", "PRAGMA synchronous", "2"},
 	{"PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1"},
+	/* Debian's SQLite zeroes every freed page by default, so each page an
+	 * HTLC's onion or row leaves is one more WAL frame; FAST still zeroes
+	 * deleted rows on the pages a commit writes anyway. */
+	{"PRAGMA secure_delete = FAST", "PRAGMA secure_delete", "2"},
 };
 
 /* Applies migrations[version..num) and stamps the new version inside the
@@ -168,6 +175,13 @@ struct db *db_open(const char *path, const struct db_migration *migrations,
 		return open_fail(conn, path, err, errlen, "%s",
 				 sqlite3_errmsg(conn));
 
+	/* A new database only (an existing one keeps its own): every page a
+	 * commit dirties is a whole WAL frame, and HTLC rows, index entries
+	 * and the channel row are small, so 1 KB pages write about a third
+	 * less per payment than 4 KB ones (an onion takes an overflow page). */
+	if (sqlite3_exec(conn, "PRAGMA page_size = " DB_NEW_PAGE_SIZE, NULL, NULL, NULL)
+	    != SQLITE_OK)
+		return open_fail(conn, path, err, errlen, "%s", sqlite3_errmsg(conn));
 	size_t num_pragmas = sizeof(db_pragmas) / sizeof(db_pragmas[0]);
 	for (size_t i = 0; i < num_pragmas; i++) {
 		char got[16];

@@ -291,6 +291,21 @@ const struct db_migration ohm_migrations[] = {
 	 * each pay of a payment_hash is a new group; sendpay's parts are
 	 * group 0 unless it is given one). */
 	{"ALTER TABLE payments ADD COLUMN groupid INTEGER NOT NULL DEFAULT 0"},
+	/* 20: channel_htlcs_seen without a rowid: its key was a second
+	 * b-tree beside the rows, so each HTLC a channel carried dirtied a
+	 * page of both in its commit; now the rows are the key's b-tree. */
+	{"CREATE TABLE channel_htlcs_seen_20 ("
+	 "  channel INTEGER NOT NULL,"
+	 "  offerer INTEGER NOT NULL CHECK (offerer IN (0, 1)),"
+	 "  htlc_id INTEGER NOT NULL,"
+	 "  payment_hash BLOB NOT NULL CHECK (length(payment_hash) = 32),"
+	 "  amount_msat INTEGER NOT NULL,"
+	 "  cltv_expiry INTEGER NOT NULL,"
+	 "  PRIMARY KEY (channel, offerer, htlc_id, payment_hash)) WITHOUT ROWID;"
+	 "INSERT INTO channel_htlcs_seen_20 SELECT channel, offerer, htlc_id, payment_hash,"
+	 "  amount_msat, cltv_expiry FROM channel_htlcs_seen;"
+	 "DROP TABLE channel_htlcs_seen;"
+	 "ALTER TABLE channel_htlcs_seen_20 RENAME TO channel_htlcs_seen"},
 };
 
 const size_t ohm_migrations_count =

@@ -145,6 +145,8 @@ struct queued_step {
 	/* Logged once the step is committed (chan_log_committed). */
 	char *note;
 	const char *note_subsystem;
+	/* Nothing to act on after the commit (see commit_and_act). */
+	bool quiet;
 	struct queued_step *next;
 };
 
@@ -165,6 +167,12 @@ struct channels {
 	struct workpool *pool;
 	struct ecdsa_batch batch;
 	struct event *sign_timer;
+	/* A group transaction whose steps all send nothing is left open for
+	 * the next turn's (commit_and_act): whether it is (the next step's
+	 * batch_join flushes), and the timer that commits it anyway (and
+	 * whether it fired). */
+	bool batch_deferred, defer_expired;
+	struct event *defer_timer;
 	/* Our gossip (channels_gossip.c): who hears it, our latest
 	 * node_announcement and its timestamp (stored), the refresh timer. */
 	struct channels_gossip_listener gossip;

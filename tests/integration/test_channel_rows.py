@@ -8,6 +8,8 @@ import concurrent.futures
 import os
 import sqlite3
 
+import pytest
+
 from channelutil import (FUNDING_SAT, PUSH_MSAT, channel, open_channel, restart, wait_connected,
                          wait_no_htlcs)
 from ohmtest import RpcError, wait_for
@@ -47,6 +49,18 @@ def make_schema_12(node):
                            " ALTER TABLE channels DROP COLUMN snapshot_form;"
                            " ALTER TABLE invoices DROP COLUMN paid_parts;"
                            " ALTER TABLE payments DROP COLUMN groupid;"
+                           # Migration 20 made it WITHOUT ROWID.
+                           " CREATE TABLE seen_12 ("
+                           "  channel INTEGER NOT NULL,"
+                           "  offerer INTEGER NOT NULL CHECK (offerer IN (0, 1)),"
+                           "  htlc_id INTEGER NOT NULL,"
+                           "  payment_hash BLOB NOT NULL CHECK (length(payment_hash) = 32),"
+                           "  amount_msat INTEGER NOT NULL,"
+                           "  cltv_expiry INTEGER NOT NULL,"
+                           "  PRIMARY KEY (channel, offerer, htlc_id, payment_hash));"
+                           " INSERT INTO seen_12 SELECT * FROM channel_htlcs_seen;"
+                           " DROP TABLE channel_htlcs_seen;"
+                           " ALTER TABLE seen_12 RENAME TO channel_htlcs_seen;"
                            " PRAGMA user_version = 12")
         conn.commit()
     finally:
@@ -58,10 +72,18 @@ def test_old_database_is_rewritten_as_rows(node_factory, devchain):
     open_channel(a, b, devchain)
     pay(a, b, 5000000)
     assert b.stop() == 0
+    seen = query(b, "SELECT * FROM channel_htlcs_seen")
+    assert len(seen) == 1
     make_schema_12(b)
+    assert "WITHOUT ROWID" not in query(
+        b, "SELECT sql FROM sqlite_master WHERE name = 'channel_htlcs_seen'")[0][0]
     b.start()
     # Loaded whole, written as rows at once.
     assert query(b, "SELECT snapshot_form FROM channels") == [(1,)]
+    # Migration 20 kept what the channel's HTLCs were.
+    assert query(b, "SELECT * FROM channel_htlcs_seen") == seen
+    assert "WITHOUT ROWID" in query(
+        b, "SELECT sql FROM sqlite_master WHERE name = 'channel_htlcs_seen'")[0][0]
     assert len(query(b, "SELECT commit_num FROM channel_sigs")) == 1
     wait_connected(a, b)
     pay(a, b, 6000000)
@@ -107,13 +129,16 @@ def test_rows_follow_htlcs_in_flight(node_factory, devchain):
     assert channel(b)["to_us_msat"] == PUSH_MSAT + 3 * 5000000 + 3
 
 
-def test_kill_in_a_batch_of_100_loses_nothing(node_factory, devchain):
-    """B is killed with -9 while A's hundred payments (above dust: each
-    HTLC with its signature) are in every stage of the group commits;
-    after B restarts, nothing either side saw is lost: the channel stays
-    normal (no data loss noticed by channel_reestablish), every HTLC
-    settles, and the invoices B marked paid are exactly the payments A
-    saw complete, which moved exactly their amounts."""
+@pytest.mark.parametrize("killed", ["payee", "payer"])
+def test_kill_in_a_batch_of_100_loses_nothing(node_factory, devchain, killed):
+    """B (or A, whose HTLCs wait in a group transaction kept open until
+    its commitment_signed) is killed with -9 while A's hundred payments
+    (above dust: each HTLC with its signature) are in every stage of the
+    group commits; after it restarts, nothing either side saw is lost:
+    the channel stays normal (no data loss noticed by
+    channel_reestablish), every HTLC settles, and the invoices B marked
+    paid are exactly the payments A has complete, which moved exactly
+    their amounts."""
     a, b = chain_pair(node_factory, devchain)
     open_channel(a, b, devchain)
     amount = 1000000
@@ -124,7 +149,8 @@ def test_kill_in_a_batch_of_100_loses_nothing(node_factory, devchain):
     def pay_one(bolt11):
         try:
             return a.rpc("pay", [bolt11], 120)["status"] == "complete"
-        except RpcError:
+        except (RpcError, OSError):
+            # OSError: A killed under the call.
             return False
 
     with concurrent.futures.ThreadPoolExecutor(100) as pool:
@@ -133,11 +159,16 @@ def test_kill_in_a_batch_of_100_loses_nothing(node_factory, devchain):
         wait_for(lambda: sum(1 for i in b.rpc("listinvoices")["invoices"]
                              if i["status"] == "paid") >= 10, 60, interval=0.01,
                  what="a tenth of the batch paid")
-        b.kill()
-        b.start()
+        victim = b if killed == "payee" else a
+        victim.kill()
+        victim.start()
         completed = sum(1 for r in results if r.result(180))
     wait_connected(a, b)
     wait_no_htlcs(a, b)
+    if killed == "payer":
+        # A's pay calls died with it: what A stored is the outcome.
+        assert completed < 100
+        completed = len([p for p in a.rpc("listpays")["pays"] if p["status"] == "complete"])
     assert channel(a)["state"] == channel(b)["state"] == "CHANNELD_NORMAL"
     paid = sum(1 for i in b.rpc("listinvoices")["invoices"] if i["status"] == "paid")
     assert 10 <= paid == completed

@@ -2,8 +2,10 @@
  * an in-memory database with ohm's real migrations: what is saved is what
  * is loaded, field by field, and a damaged row is named. */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "channel/params.h"
 #include "daemon/channels/channels_store.h"
@@ -231,6 +233,56 @@ static void test_htlcs_seen_kept_per_channel(void)
 	db_close(db);
 }
 
+/* Migration 20 rebuilds channel_htlcs_seen WITHOUT ROWID and keeps its
+ * rows. */
+static void test_htlcs_seen_survive_migration_20(void)
+{
+	char file[] = "/tmp/ohm-test-seen-XXXXXX", err[256] = "", name[64];
+	struct channel_htlc h = {.id = 9, .offerer = CHANNEL_REMOTE, .amount_msat = 7000,
+				 .cltv_expiry = 800};
+	struct channel_htlc *out = NULL;
+	sqlite3_stmt *stmt;
+	size_t num = 0;
+	int fd = mkstemp(file);
+	struct db *db;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(file);
+	memset(h.payment_hash.u8, 0x77, 32);
+	db = db_open(file, ohm_migrations, 19, err, sizeof(err));
+	CHECK_MSG(db, "%s", err);
+	CHECK(db && channels_store_note_htlc(db, 3, &h));
+	db_close(db);
+	db = db_open(file, ohm_migrations, ohm_migrations_count, err, sizeof(err));
+	CHECK_MSG(db, "%s", err);
+	if (db) {
+		CHECK(channels_store_htlcs_seen(db, 3, &out, &num) && num == 1);
+		CHECK(num == 1 && out[0].id == 9 && out[0].offerer == CHANNEL_REMOTE
+		      && out[0].amount_msat == 7000 && out[0].cltv_expiry == 800
+		      && out[0].payment_hash.u8[0] == 0x77);
+		free(out);
+		/* The same HTLC again changes nothing (INSERT OR IGNORE). */
+		CHECK(channels_store_note_htlc(db, 3, &h));
+		CHECK(channels_store_htlcs_seen(db, 3, &out, &num) && num == 1);
+		free(out);
+		stmt = db_prepare(db, "SELECT sql FROM sqlite_master WHERE name = 'channel_htlcs_seen'");
+		CHECK(stmt && sqlite3_step(stmt) == SQLITE_ROW
+		      && strstr((const char *)sqlite3_column_text(stmt, 0), "WITHOUT ROWID"));
+		if (stmt)
+			sqlite3_reset(stmt);
+		db_close(db);
+	}
+	for (int k = 0; k < 3; k++) {
+		static const char *const suffix[] = {"", "-wal", "-shm"};
+
+		snprintf(name, sizeof(name), "%s%s", file, suffix[k]);
+		unlink(name);
+	}
+}
+
 static void test_bump_round_trip_and_goes_with_the_channel(void)
 {
 	struct db *db = open_db();
@@ -372,6 +424,7 @@ int main(void)
 	RUN(test_next_index_never_repeats);
 	RUN(test_errors_when_the_table_is_gone);
 	RUN(test_htlcs_seen_kept_per_channel);
+	RUN(test_htlcs_seen_survive_migration_20);
 	RUN(test_closed_round_trip_and_filter);
 	return test_done();
 }

@@ -245,6 +245,37 @@ static void test_pragmas_are_set(void)
 	db_close(db);
 }
 
+/* New databases get 1 KB pages (fewer WAL bytes per commit); one made
+ * before keeps its 4 KB pages and still opens and migrates. */
+static void test_page_size_of_new_and_old_databases(void)
+{
+	char path[256], err[256] = "";
+	sqlite3 *conn;
+	struct db *db;
+
+	make_path(path, sizeof(path), "pages-new.db");
+	db = db_open(path, counted, 2, err, sizeof(err));
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	CHECK(query_int(db, "PRAGMA page_size") == 1024);
+	db_close(db);
+
+	make_path(path, sizeof(path), "pages-old.db");
+	CHECK(sqlite3_open(path, &conn) == SQLITE_OK);
+	CHECK(sqlite3_exec(conn, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;"
+			   " PRAGMA application_id = 7301229; CREATE TABLE a (x);"
+			   " PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_close(conn) == SQLITE_OK);
+	db = db_open(path, counted, 2, err, sizeof(err));
+	CHECK_MSG(db, "%s", err);
+	if (!db)
+		return;
+	CHECK(query_int(db, "PRAGMA page_size") == 4096);
+	CHECK(query_int(db, "PRAGMA user_version") == 2);
+	db_close(db);
+}
+
 static void test_prepare_caches_and_resets(void)
 {
 	char path[256], err[256] = "";
@@ -603,6 +634,7 @@ int main(void)
 	RUN(test_newer_version_is_refused);
 	RUN(test_other_sqlite_database_is_refused);
 	RUN(test_pragmas_are_set);
+	RUN(test_page_size_of_new_and_old_databases);
 	RUN(test_prepare_caches_and_resets);
 	RUN(test_columns_by_name_in_memory);
 	RUN(test_after_commit);
