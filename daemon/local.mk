@@ -46,6 +46,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/commands/rpc_channel.c daemon/commands/rpc_channel.h daemon/commands/rpc_channel_list.c \
 	daemon/rpc/rpc_command.c daemon/rpc/rpc_command.h \
 	daemon/commands/rpc_invoice.c \
+	daemon/commands/invoice_request.c daemon/commands/invoice_request.h \
 	daemon/commands/rpc_pay.c \
 	daemon/commands/rpc_config.c \
 	daemon/commands/rpc_gossip.c daemon/commands/rpc_route.c \
