@@ -7,7 +7,8 @@ OHM_FUZZ_TARGETS = tests/fuzz/fuzz_peer_wire tests/fuzz/fuzz_transport \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_rpc tests/fuzz/fuzz_bitcoin_tx \
 	tests/fuzz/fuzz_bitcoin_block tests/fuzz/fuzz_bitcoin_address \
 	tests/fuzz/fuzz_coin_select tests/fuzz/fuzz_channel_message \
-	tests/fuzz/fuzz_gossip tests/fuzz/fuzz_invoice_params
+	tests/fuzz/fuzz_gossip tests/fuzz/fuzz_invoice_params \
+	tests/fuzz/fuzz_bitcoind_json
 check_PROGRAMS += $(OHM_FUZZ_TARGETS)
 if !LIBFUZZER
 # fuzz_bolt11 and fuzz_onion are declared in pay/*.mk.
@@ -46,3 +47,5 @@ tests_fuzz_fuzz_gossip_LDADD = $(OHM_PURE_LIBS) $(OHM_DEP_LIBS) $(FUZZ_LDFLAGS)
 tests/fuzz/fuzz_gossip.$(OBJEXT): wire/peer_wire_gen.h
 tests_fuzz_fuzz_invoice_params_SOURCES = tests/fuzz/fuzz_invoice_params.c $(OHM_FUZZ_DRIVER)
 tests_fuzz_fuzz_invoice_params_LDADD = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_bitcoind_json_SOURCES = tests/fuzz/fuzz_bitcoind_json.c $(OHM_FUZZ_DRIVER)
+tests_fuzz_fuzz_bitcoind_json_LDADD = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS) $(FUZZ_LDFLAGS)
