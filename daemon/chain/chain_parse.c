@@ -95,6 +95,7 @@ bool chain_parse_txout(const json_t *result, struct txout_result *out)
 {
 	const char *hex;
 	json_t *spk, *value, *confirmations;
+	double sats;
 
 	if (json_is_null(result)) {
 		out->is_spent = true;
@@ -104,14 +105,18 @@ bool chain_parse_txout(const json_t *result, struct txout_result *out)
 	hex = json_string_value(json_object_get(spk, "hex"));
 	value = json_object_get(result, "value");
 	confirmations = json_object_get(result, "confirmations");
-	if (!hex || !json_is_number(value) || !json_is_integer(confirmations))
+	if (!hex || !json_is_number(value) || !json_is_integer(confirmations)
+	    || json_integer_value(confirmations) > UINT32_MAX)
+		return false;
+	/* Core gives BTC as a JSON number with 8 decimals; more than exist
+	 * is no answer (and would overflow the conversion). */
+	sats = json_number_value(value) * 1e8 + 0.5;
+	if (!(sats < (double)BITCOIN_MAX_SATOSHIS + 1))
 		return false;
 	if (strlen(hex) / 2 <= TXOUT_SCRIPT_MAX
 	    && hex_decode(out->script, strlen(hex) / 2, hex, strlen(hex)))
 		out->script_len = strlen(hex) / 2;
-	/* Core gives BTC as a JSON number with 8 decimals. */
-	out->amount_sat = json_number_value(value) > 0
-		? (uint64_t)(json_number_value(value) * 1e8 + 0.5) : 0;
+	out->amount_sat = json_number_value(value) > 0 ? (uint64_t)sats : 0;
 	out->depth = json_integer_value(confirmations) > 0
 		? (uint32_t)json_integer_value(confirmations) : 0;
 	return true;
