@@ -133,8 +133,9 @@ struct wirebuf **gossip_reply_channel_range(const struct msg_query_channel_range
 		if (end > UINT32_MAX)
 			end = UINT32_MAX;
 		msgs = oh_realloc(msgs, (count + 1) * sizeof(msgs[0]));
+		/* No entries may come as NULL: NULL + 0 is undefined too. */
 		msgs[count++] = reply_one(q, options, first, (uint32_t)(end - first), is_last,
-					  entries + start, n);
+					  entries ? entries + start : NULL, n);
 		if (is_last)
 			break;
 		start += n;
