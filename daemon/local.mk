@@ -12,6 +12,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/channels/channels_closed.c \
 	daemon/channels/closed_store.c daemon/channels/closed_store.h \
 	daemon/chain/chain.c daemon/chain/chain.h \
+	daemon/chain/chain_parse.c daemon/chain/chain_parse.h \
 	daemon/chain/chain_store.c daemon/chain/chain_store.h \
 	daemon/wallet/coin_select.c daemon/wallet/coin_select.h \
 	daemon/commands/commands.c daemon/commands/commands.h \
@@ -47,6 +48,7 @@ daemon_libohmdaemon_a_SOURCES = \
 	daemon/commands/rpc_channel.c daemon/commands/rpc_channel.h daemon/commands/rpc_channel_list.c \
 	daemon/rpc/rpc_command.c daemon/rpc/rpc_command.h \
 	daemon/commands/rpc_invoice.c \
+	daemon/commands/invoice_request.c daemon/commands/invoice_request.h \
 	daemon/commands/rpc_pay.c \
 	daemon/commands/rpc_config.c \
 	daemon/commands/rpc_gossip.c daemon/commands/rpc_route.c \
@@ -97,10 +99,12 @@ tests_unit_test_daemon_rpc_params_LDADD = daemon/libohmdaemon.a db/libohmdb.a $(
 OHM_DAEMON_TEST_LIBS = daemon/libohmdaemon.a db/libohmdb.a $(OHM_PURE_LIBS) $(OHM_DEP_LIBS)
 check_PROGRAMS += tests/unit/test_daemon_coin_select tests/unit/test_daemon_feerate \
 	tests/unit/test_daemon_byteset tests/unit/test_daemon_wallet_keys \
-	tests/unit/test_daemon_wallet tests/unit/test_daemon_bitcoind
+	tests/unit/test_daemon_wallet tests/unit/test_daemon_bitcoind \
+	tests/unit/test_daemon_chain_parse
 TESTS += tests/unit/test_daemon_coin_select tests/unit/test_daemon_feerate \
 	tests/unit/test_daemon_byteset tests/unit/test_daemon_wallet_keys \
-	tests/unit/test_daemon_wallet tests/unit/test_daemon_bitcoind
+	tests/unit/test_daemon_wallet tests/unit/test_daemon_bitcoind \
+	tests/unit/test_daemon_chain_parse
 tests_unit_test_daemon_coin_select_SOURCES = tests/unit/test_daemon_coin_select.c
 tests_unit_test_daemon_coin_select_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_feerate_SOURCES = tests/unit/test_daemon_feerate.c
@@ -126,6 +130,8 @@ tests_unit_test_daemon_wallet_SOURCES = tests/unit/test_daemon_wallet.c
 tests_unit_test_daemon_wallet_LDADD = $(OHM_DAEMON_TEST_LIBS)
 tests_unit_test_daemon_bitcoind_SOURCES = tests/unit/test_daemon_bitcoind.c
 tests_unit_test_daemon_bitcoind_LDADD = $(OHM_DAEMON_TEST_LIBS)
+tests_unit_test_daemon_chain_parse_SOURCES = tests/unit/test_daemon_chain_parse.c
+tests_unit_test_daemon_chain_parse_LDADD = $(OHM_DAEMON_TEST_LIBS)
 
 # The peers table's store, on an in-memory database; the peer layer's
 # listener and callbacks, two managers on loopback in one process.

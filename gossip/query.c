@@ -127,14 +127,17 @@ struct wirebuf **gossip_reply_channel_range(const struct msg_query_channel_range
 		 *     - the first `reply_channel_range` message:
 		 *       - MUST set `first_blocknum` less than or equal to the `first_blocknum` in `query_channel_range`
 		 *       - MUST set `first_blocknum` plus `number_of_blocks` greater than `first_blocknum` in `query_channel_range`.
+		 * A range past block 2^32 - 1 ends there; from that very block,
+		 * the reply still covers it (first + 1).
 		 */
-		if (end <= first)
-			end = (uint64_t)first + 1;
 		if (end > UINT32_MAX)
 			end = UINT32_MAX;
+		if (end <= first)
+			end = (uint64_t)first + 1;
 		msgs = oh_realloc(msgs, (count + 1) * sizeof(msgs[0]));
+		/* No entries may come as NULL: NULL + 0 is undefined too. */
 		msgs[count++] = reply_one(q, options, first, (uint32_t)(end - first), is_last,
-					  entries + start, n);
+					  entries ? entries + start : NULL, n);
 		if (is_last)
 			break;
 		start += n;
@@ -166,8 +169,9 @@ struct gossip_verdict gossip_reply_channel_range_check(struct range_query *rq,
 
 	if (!fromwire_reply_channel_range(msg, len, &r))
 		return gossip_verdict(GOSSIP_CLOSE, "malformed reply_channel_range");
+	/* (A query from block 2^32 - 1 itself still asks for that block.) */
 	if (query_end > UINT32_MAX)
-		query_end = UINT32_MAX;
+		query_end = rq->first_blocknum == UINT32_MAX ? (uint64_t)UINT32_MAX + 1 : UINT32_MAX;
 	memset(&got, 0, sizeof(got));
 	reply_end = (uint64_t)r->first_blocknum + r->number_of_blocks;
 	if (memcmp(&r->chain_hash, &rq->chain_hash, sizeof(rq->chain_hash)) != 0)

@@ -3,6 +3,7 @@
  * the backend is down, at most one call is in flight: the trial that
  * finds out whether it is back, sent when the backoff timer fires. */
 #include "daemon/chain/bitcoind.h"
+#include "daemon/chain/chain_parse.h"
 
 #include <errno.h>
 #include <event2/dns.h>
@@ -487,7 +488,7 @@ static void request_error(enum evhttp_request_error error, void *arg)
 static void handle_answer(struct bitcoind *bitcoind, struct bitcoind_call *call, bool is_trial,
 			  int code, const char *body, size_t body_len)
 {
-	json_t *answer, *error, *result;
+	struct bitcoind_answer answer;
 	char why[600];
 
 	if (code == 401 || code == 403) {
@@ -504,47 +505,35 @@ static void handle_answer(struct bitcoind *bitcoind, struct bitcoind_call *call,
 		backend_failed(bitcoind, call, is_trial, false, why);
 		return;
 	}
-	/* Core answers JSON-RPC errors with HTTP 500 or 404 and a JSON body. */
-	answer = json_loadb(body, body_len, 0, NULL);
-	if (!json_is_object(answer)) {
-		json_decref(answer);
+	switch (bitcoind_answer_parse(&answer, body, body_len)) {
+	case BITCOIND_ANSWER_MALFORMED:
 		snprintf(why, sizeof(why), "bitcoind at %s sent a malformed answer (HTTP %d)",
 			 bitcoind->endpoint, code);
 		backend_failed(bitcoind, call, is_trial, false, why);
-		return;
-	}
-	error = json_object_get(answer, "error");
-	result = json_object_get(answer, "result");
-	if (json_is_object(error)) {
-		json_int_t error_code = json_integer_value(json_object_get(error, "code"));
-		const char *message = json_string_value(json_object_get(error, "message"));
-		if (!message)
-			message = "(no message)";
-		if (error_code == BITCOIND_RPC_IN_WARMUP) {
-			snprintf(why, sizeof(why), "bitcoind at %s is starting: %s",
-				 bitcoind->endpoint, message);
-			json_decref(answer);
-			backend_failed(bitcoind, call, is_trial, false, why);
-			return;
-		}
+		break;
+	case BITCOIND_ANSWER_WARMUP:
+		snprintf(why, sizeof(why), "bitcoind at %s is starting: %s",
+			 bitcoind->endpoint, answer.message);
+		backend_failed(bitcoind, call, is_trial, false, why);
+		break;
+	case BITCOIND_ANSWER_ERROR:
 		backend_answered(bitcoind);
-		log_debug(bitcoind->log, "bitcoind", "%s: error %lld: %s", call->method,
-			  (long long)error_code, message);
-		finish_error(bitcoind, call, false, (int)error_code, message);
-		json_decref(answer);
-		return;
-	}
-	if (!result) {
-		json_decref(answer);
+		log_debug(bitcoind->log, "bitcoind", "%s: error %d: %s", call->method,
+			  answer.code, answer.message);
+		finish_error(bitcoind, call, false, answer.code, answer.message);
+		break;
+	case BITCOIND_ANSWER_NO_RESULT:
 		snprintf(why, sizeof(why), "bitcoind at %s sent an answer without a result (HTTP %d)",
 			 bitcoind->endpoint, code);
 		backend_failed(bitcoind, call, is_trial, false, why);
-		return;
+		break;
+	case BITCOIND_ANSWER_RESULT:
+		backend_answered(bitcoind);
+		call->result = json_incref((json_t *)answer.result);
+		finish(bitcoind, call);
+		break;
 	}
-	backend_answered(bitcoind);
-	call->result = json_incref(result);
-	json_decref(answer);
-	finish(bitcoind, call);
+	json_decref(answer.json);
 }
 
 static void request_done(struct evhttp_request *req, void *arg)

@@ -16,6 +16,7 @@
 #include "common/hex.h"
 #include "daemon/chain/bitcoind.h"
 #include "common/byteset.h"
+#include "daemon/chain/chain_parse.h"
 #include "daemon/chain/chain_store.h"
 #include "daemon/log.h"
 #include "db/db.h"
@@ -477,8 +478,7 @@ static void poll_fail(struct chain *chain, const char *what, const struct bitcoi
 static void got_block(const json_t *result, const struct bitcoind_error *error, void *arg)
 {
 	struct chain *chain = arg;
-	const char *hex = json_string_value(result);
-	size_t hex_len = hex ? strlen(hex) : 0;
+	size_t len = 0;
 	uint8_t *raw;
 	char err[512];
 	bool ok;
@@ -488,24 +488,22 @@ static void got_block(const json_t *result, const struct bitcoind_error *error, 
 		poll_fail(chain, "getblock", error);
 		return;
 	}
-	raw = hex && hex_len % 2 == 0 ? oh_malloc(hex_len / 2 + 1) : NULL;
-	if (!raw || !hex_decode(raw, hex_len / 2, hex, hex_len)) {
-		free(raw);
+	raw = chain_parse_block_hex(result, &len);
+	if (!raw) {
 		log_broken(chain->log, "chain", "getblock %u: not a hex block", chain->next_height);
 		poll_done(chain);
 		return;
 	}
 	/* A block whose parent is not our tip means ours left the best
 	 * chain: undo it, and the walk goes on from the block below. */
-	if (chain->has_tip && hex_len / 2 >= BITCOIN_BLOCK_HEADER_LEN
+	if (chain->has_tip && len >= BITCOIN_BLOCK_HEADER_LEN
 	    && memcmp(raw + 4, chain->tip_hash.shad.sha.u8, 32) != 0) {
 		free(raw);
 		log_info(chain->log, "chain", "block %u does not build on our tip: reorg",
 			 chain->next_height);
 		ok = chain_block_disconnect_tip(chain, err, sizeof(err));
 	} else {
-		ok = chain_block_connect(chain, chain->next_height, raw, hex_len / 2, err,
-					 sizeof(err));
+		ok = chain_block_connect(chain, chain->next_height, raw, len, err, sizeof(err));
 		free(raw);
 	}
 	if (!ok) {
@@ -614,13 +612,11 @@ static void got_block_count(const json_t *result, const struct bitcoind_error *e
 		poll_fail(chain, "getblockcount", error);
 		return;
 	}
-	if (!json_is_integer(result) || json_integer_value(result) < 0
-	    || json_integer_value(result) > UINT32_MAX) {
+	if (!chain_parse_height(result, &chain->backend_height)) {
 		log_broken(chain->log, "chain", "getblockcount: not a height");
 		poll_done(chain);
 		return;
 	}
-	chain->backend_height = (uint32_t)json_integer_value(result);
 	chain->is_backend_known = true;
 	poll_step(chain);
 }
@@ -639,7 +635,7 @@ static void got_chain_info(const json_t *result, const struct bitcoind_error *er
 {
 	struct chain *chain = arg;
 	const char *name;
-	json_int_t blocks, headers;
+	bool is_syncing;
 	char warning[300];
 
 	if (error) {
@@ -650,7 +646,7 @@ static void got_chain_info(const json_t *result, const struct bitcoind_error *er
 			      got_block_count, chain);
 		return;
 	}
-	name = json_string_value(json_object_get(result, "chain"));
+	chain_parse_chain_info(result, &name, &is_syncing);
 	if (name && strcmp(name, core_chain_name(chain->opts.params->network)) != 0) {
 		snprintf(warning, sizeof(warning),
 			 "bitcoind at %s is on chain '%s', not %s: not following it",
@@ -663,9 +659,7 @@ static void got_chain_info(const json_t *result, const struct bitcoind_error *er
 		return;
 	}
 	chain->is_wrong_network = false;
-	blocks = json_integer_value(json_object_get(result, "blocks"));
-	headers = json_integer_value(json_object_get(result, "headers"));
-	if (json_is_true(json_object_get(result, "initialblockdownload")) || blocks < headers)
+	if (is_syncing)
 		set_sync_warning(chain, IBD_WARNING);
 	else
 		set_sync_warning(chain, NULL);
@@ -698,13 +692,12 @@ static void got_estimate(const json_t *result, const struct bitcoind_error *erro
 {
 	struct chain *chain = arg;
 	size_t target = chain->fee_next;
-	json_t *feerate = json_object_get(result, "feerate");
+	uint32_t perkw;
 
 	if (error) {
 		log_unusual(chain->log, "chain", "estimatesmartfee: %d: %s", error->code,
 			    error->message);
-	} else if (json_is_number(feerate)) {
-		uint32_t perkw = feerate_perkw_from_btc_per_kvb(json_number_value(feerate));
+	} else if (chain_parse_feerate(result, &perkw)) {
 		chain->did_fees_change |= perkw != chain->feerates[target];
 		chain->feerates[target] = perkw;
 	} else {
@@ -749,13 +742,12 @@ static void mempool_fetch_next(struct chain *chain);
 static void got_mempool_tx(const json_t *result, const struct bitcoind_error *error, void *arg)
 {
 	struct chain *chain = arg;
-	const char *hex = json_string_value(result);
 	const char *why = NULL;
 	struct bitcoin_tx *tx;
 
 	/* -5: it left the mempool meanwhile (mined, replaced, evicted). */
-	if (!error && hex) {
-		tx = bitcoin_tx_from_hex(hex, strlen(hex), &why);
+	if (!error && json_is_string(result)) {
+		tx = chain_parse_tx(result, &why);
 		if (tx) {
 			chain_mempool_tx(chain, tx);
 			bitcoin_tx_free(tx);

@@ -10,6 +10,7 @@
 #include "common/alloc.h"
 #include "common/hex.h"
 #include "daemon/commands/commands.h"
+#include "daemon/commands/invoice_request.h"
 #include "daemon/config.h"
 #include "daemon/htlcs/invoices.h"
 #include "daemon/rpc/jsonrpc.h"
@@ -18,9 +19,6 @@
 #include "pay/bolt11.h"
 #include "wire/features.h"
 
-/* Core Lightning's default invoice expiry: a week. */
-#define INVOICE_DEFAULT_EXPIRY (7 * 24 * 3600)
-#define MAX_FALLBACKS 8
 
 /* The "label" parameter, NULL if not given; false: answered. */
 static bool get_label(struct rpc_request *request, json_t *params,
@@ -124,71 +122,14 @@ static void list_one(void *arg, const struct invoice_row *row)
 
 static void invoice_command(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
 {
-	json_t *amount = json_object_get(params, "amount_msat");
-	json_t *fallbacks = json_object_get(params, "fallbacks");
-	json_t *expiry = json_object_get(params, "expiry");
-	struct invoice_params ip = {0};
-	struct wirebuf *scripts[MAX_FALLBACKS] = {0};
-	const uint8_t *script_data[MAX_FALLBACKS];
-	size_t script_lens[MAX_FALLBACKS];
-	uint8_t preimage[32];
-	char label_buf[RPC_LABEL_NUMBER_LEN], err[300];
+	struct invoice_request r;
+	char err[300];
 
-	if (json_is_string(amount) && strcmp(json_string_value(amount), "any") == 0) {
-		ip.has_amount = false;
-	} else if (!rpc_parse_msat(amount, "amount_msat", &ip.amount_msat, err, sizeof(err))) {
+	if (invoice_request_parse(&r, params, ohmd->config->chainparams, err, sizeof(err)))
+		invoices_create(ohmd->invoices, &r.ip, answer_created, request);
+	else
 		rpc_respond_error(request, RPC_INVALID_PARAMS, "%s", err);
-		return;
-	} else if (ip.amount_msat == 0) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter 'amount_msat': must be positive (or \"any\")");
-		return;
-	} else {
-		ip.has_amount = true;
-	}
-	if (!get_label(request, params, label_buf, &ip.label))
-		return;
-	/* rpc_params_parse held it to RPC_DESCRIPTION_MAX: it fits a `d` field. */
-	ip.description = json_string_value(json_object_get(params, "description"));
-	ip.expiry_secs = expiry ? (uint64_t)json_integer_value(expiry) : INVOICE_DEFAULT_EXPIRY;
-	if (ip.expiry_secs == 0 || ip.expiry_secs > 10ULL * 365 * 86400) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter 'expiry': from 1 second to ten years");
-		return;
-	}
-	if (json_object_get(params, "preimage")) {
-		if (!parse_hash(request, json_object_get(params, "preimage"), "preimage", preimage))
-			return;
-		ip.preimage = preimage;
-	}
-	if (json_array_size(fallbacks) > MAX_FALLBACKS) {
-		rpc_respond_error(request, RPC_INVALID_PARAMS,
-				  "parameter 'fallbacks': at most %d addresses", MAX_FALLBACKS);
-		return;
-	}
-	for (size_t i = 0; i < json_array_size(fallbacks); i++) {
-		const char *address = json_string_value(json_array_get(fallbacks, i));
-		char why[ADDRESS_ERROR_LEN];
-		scripts[i] = wirebuf_new();
-		if (!address || !address_to_script(scripts[i], why, ohmd->config->chainparams, address)
-		    || scripts[i]->len < 4 || (scripts[i]->data[0] != 0
-					       && (scripts[i]->data[0] < 0x51
-						   || scripts[i]->data[0] > 0x60))) {
-			rpc_respond_error(request, RPC_INVALID_PARAMS,
-					  "parameter 'fallbacks': entry %zu is not a segwit address "
-					  "of this network", i);
-			goto out;
-		}
-		script_data[i] = scripts[i]->data;
-		script_lens[i] = scripts[i]->len;
-		ip.num_fallbacks++;
-	}
-	ip.fallback_scripts = script_data;
-	ip.fallback_lens = script_lens;
-	invoices_create(ohmd->invoices, &ip, answer_created, request);
-out:
-	for (size_t i = 0; i < MAX_FALLBACKS; i++)
-		wirebuf_free(scripts[i]);
+	invoice_request_clear(&r);
 }
 
 static void listinvoices(struct ohmd *ohmd, struct rpc_request *request, json_t *params)
@@ -332,16 +273,6 @@ static void decode(struct ohmd *ohmd, struct rpc_request *request, json_t *param
 	bolt11_free(b11);
 }
 
-static const struct rpc_param invoice_params[] = {
-	{"amount_msat", RPC_PARAM_ANY, true, NULL, "millisatoshis (or NNNsat), or \"any\""},
-	{"label", RPC_PARAM_ANY, true, NULL, "unique name for this invoice"},
-	{"description", RPC_PARAM_STRING, true, NULL, "what it pays for (in the invoice)"},
-	{"expiry", RPC_PARAM_UNSIGNED, false, "604800", "seconds until it expires"},
-	{"fallbacks", RPC_PARAM_ARRAY, false, NULL, "on-chain addresses to pay instead"},
-	{"preimage", RPC_PARAM_STRING, false, NULL, "32 bytes hex (default: random)"},
-	{0},
-};
-
 static const struct rpc_param listinvoices_params[] = {
 	{"label", RPC_PARAM_ANY, false, NULL, "only this label"},
 	{"invstring", RPC_PARAM_STRING, false, NULL, "only this bolt11 string"},
@@ -372,7 +303,7 @@ static const struct rpc_param decode_params[] = {
 };
 
 const struct rpc_command invoice_commands[] = {
-	{"invoice", "payment", "Create an invoice to be paid", invoice_params, invoice_command},
+	{"invoice", "payment", "Create an invoice to be paid", invoice_request_params, invoice_command},
 	{"listinvoices", "payment", "List invoices", listinvoices_params, listinvoices},
 	{"waitinvoice", "payment", "Wait for an invoice to be paid (or expire)",
 	 waitinvoice_params, waitinvoice},

@@ -15,7 +15,9 @@
  * Input: byte 0 picks the scene (modulo their number), whose snapshot is
  * restored; then, until the input ends, records of
  *   - 0x00..0x7f k: replay script step k (modulo its length), then 4
- *     bytes edit it: u16 pos, u8 kind, u8 value (see edit_message);
+ *     bytes edit it: u16 pos, u8 kind, u8 value (see edit_message; a
+ *     daemon call's edits are in replay(), one of them makes it any
+ *     other call);
  *   - 0x80..0xff: a raw message, u16 length then that many bytes.
  *
  * After every call: a refusal changed nothing; a failure left the channel
@@ -57,6 +59,10 @@ const struct fuzz_seed fuzz_seeds[] = {
 	{"02" "80" "0024" "0011"
 	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
 	 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f1" "0000"},
+	/* normal_funder: adds an HTLC and a fee update, then (a call step made
+	 * another call, edit kind 6) loses the connection before signing
+	 * them, and reconnects: what was not signed is undone. */
+	{"03" "0100000001" "0200000001" "0000000609" "000000060a"},
 	/* Replays, each step with an edit that does nothing (kind 0).  Print
 	 * them again with OHM_FUZZ_SCENES=1 if the scenario changes. */
 	/* fundee_new: 4 steps */
@@ -903,8 +909,11 @@ static size_t edit_message(uint8_t *msg, size_t len, const uint8_t e[4])
 	return len;
 }
 
-/* Replays step st of s on ch, edited by e (a call's argument a changes
- * for kinds 1 and 5). */
+/* Replays step st of s on ch, edited by e.  A daemon call's argument a
+ * changes for kinds 1 and 5, b for kind 7; kind 6 makes it another call
+ * (value picks which), so any call happens at any point of any scene
+ * with a call in its script: an HTLC added, then the connection lost
+ * before it is signed, say. */
 static void replay(const struct scene *s, struct channel *ch,
 		   const struct step *st, const uint8_t e[4])
 {
@@ -917,6 +926,11 @@ static void replay(const struct scene *s, struct channel *ch,
 			call_step.a ^= e[3];
 		else if (e[2] % 8 == 5)
 			call_step.a += (uint64_t)(int64_t)(int8_t)e[3];
+		else if (e[2] % 8 == 6)
+			call_step.kind = (enum step_kind)(STEP_MESSAGE + 1
+							  + e[3] % STEP_RECONNECTED);
+		else if (e[2] % 8 == 7)
+			call_step.b ^= e[3];
 		run_step(s, ch, &call_step, NULL, 0);
 		return;
 	}

@@ -448,6 +448,30 @@ static void test_reply_channel_range_to_the_end(void)
 	free_msgs(msgs, n);
 }
 
+/* A query from block 2^32 - 1 (the last), running past it: the reply
+ * covers that block (number_of_blocks 1, not 0) and ends the query.
+ * (Found by fuzz_gossip under libFuzzer.) */
+static void test_reply_channel_range_last_block(void)
+{
+	struct tlv_query_channel_range_tlvs tlvs;
+	struct tlv_query_channel_range_tlvs_query_option opt;
+	struct msg_query_channel_range q = query(UINT32_MAX, 0xffff0103, 0, &tlvs, &opt);
+	struct range_query rq = range_query_of(&q);
+	struct msg_reply_channel_range *r = NULL;
+	struct range_reply got;
+	size_t n = 0;
+	struct wirebuf **msgs = gossip_reply_channel_range(&q, NULL, 0, &n);
+
+	CHECK(n == 1 && fromwire_reply_channel_range(msgs[0]->data, msgs[0]->len, &r));
+	CHECK(r && r->first_blocknum == UINT32_MAX && r->number_of_blocks == 1);
+	msg_reply_channel_range_free(r);
+	CHECK(is(gossip_reply_channel_range_check(&rq, msgs[0]->data, msgs[0]->len, &got),
+		 GOSSIP_ACCEPT, NULL));
+	CHECK(rq.is_done);
+	range_reply_clear(&got);
+	free_msgs(msgs, n);
+}
+
 static void test_filter_channel_and_end(void)
 {
 	struct gossip_filter f = { 1000, 100 };
@@ -484,6 +508,7 @@ int main(void)
 	RUN(test_reply_channel_range_split);
 	RUN(test_reply_channel_range_refused);
 	RUN(test_reply_channel_range_to_the_end);
+	RUN(test_reply_channel_range_last_block);
 	RUN(test_query_flags_for);
 	RUN(test_query_short_channel_ids_check);
 	RUN(test_timestamp_filter);
