@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/hex.h"
 #include "common/workpool.h"
+#include "db/db.h"
 
 enum option_kind {
 	OPT_STRING,	/* key=value; the last one wins */
@@ -81,6 +82,9 @@ static const struct config_option options[] = {
 	 "(testing) seconds the parts of a multi-part payment to us wait for the rest"},
 	{"dev-commit-delay", OPT_STRING, false, "MSECS", "0",
 	 "(testing) milliseconds the channels' group transaction waits before its commit"},
+	{"dev-fault-io", OPT_STRING, false, "KIND:N[+]", NULL,
+	 "(testing) the Nth SQLite write, fsync or lock fails (KIND write, fsync, lock; full: "
+	 "disk full); N+: and every later one"},
 	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
 	 "confirmations we ask of a channel's funding transaction before using it"},
 	{"fee-base", OPT_STRING, false, "MSAT", "1000",
@@ -571,6 +575,15 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	if ((s = setting_last(config, "daemon")) != NULL
 	    && !parse_bool_value(s, &config->daemonize, err, errlen))
 		return false;
+	if ((s = setting_last(config, "dev-fault-io")) != NULL) {
+		struct db_fault_spec spec;
+		char why[160];
+		if (!db_fault_spec_parse(s->value, &spec, why, sizeof(why))) {
+			snprintf(err, errlen, "%s: option 'dev-fault-io': %s", s->source, why);
+			return false;
+		}
+		config->dev_fault_io = s->value;
+	}
 	if ((s = setting_last(config, "dev-hold-htlcs")) != NULL
 	    && !parse_bool_value(s, &config->dev_hold_htlcs, err, errlen))
 		return false;

@@ -300,6 +300,16 @@ static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "%s/ohm.sqlite3", ohmd->config->net_dir);
 	/* dev-dbstats' counters; without them the database works the same. */
 	db_io_stats_install();
+	if (ohmd->config->dev_fault_io) {
+		struct db_fault_spec spec;
+		/* config_finalize checked it. */
+		if (!db_fault_spec_parse(ohmd->config->dev_fault_io, &spec, err, errlen))
+			return false;
+		if (!db_fault_io_install(&spec)) {
+			snprintf(err, errlen, "cannot install --dev-fault-io's VFS");
+			return false;
+		}
+	}
 	ohmd->db = db_open(path, ohm_migrations, ohm_migrations_count, err, errlen);
 	if (!ohmd->db)
 		return false;
@@ -582,6 +592,8 @@ static int run(struct ohmd *ohmd)
 		 ohmd->node_id_hex, config->chainparams->network, config->rpc_file);
 	if (startup_report_fd >= 0)
 		daemonize_finish();
+	/* --dev-fault-io counts from here: start-up itself stays intact. */
+	db_fault_io_arm();
 
 	if (event_base_dispatch(ohmd->base) < 0)
 		log_broken(ohmd->log, "ohmd", "event loop failed");

@@ -36,6 +36,31 @@ struct db_io_stats {
 bool db_io_stats_install(void);
 void db_io_stats(struct db_io_stats *out);
 
+/* --dev-fault-io=KIND:N[+] (testing): counting from db_fault_io_arm()
+ * (ohmd calls it once started up), the Nth write, fsync (xSync) or
+ * lock of any SQLite file fails (write: SQLITE_IOERR_WRITE, fsync:
+ * SQLITE_IOERR_FSYNC, lock: SQLITE_IOERR_LOCK for a file lock, SQLITE_BUSY
+ * for WAL's exclusive shared-memory locks, as if another process held
+ * them; full: the Nth write fails
+ * with SQLITE_FULL, as on a full disk); with '+' that one and every later
+ * one (a disk that stays bad).  See fault_vfs.c. */
+enum db_fault_kind { DB_FAULT_WRITE, DB_FAULT_FSYNC, DB_FAULT_LOCK, DB_FAULT_FULL };
+struct db_fault_spec {
+	enum db_fault_kind kind;
+	unsigned long nth;
+	bool sticky;
+};
+
+/* Returns false with the reason in err[errlen] if text is not a spec. */
+bool db_fault_spec_parse(const char *text, struct db_fault_spec *out, char *err,
+			 size_t errlen);
+/* Makes the default VFS one that breaks what spec says (wrapping the
+ * current default, so after db_io_stats_install), for the connections
+ * opened from now on.  Returns false if it cannot (once per process). */
+bool db_fault_io_install(const struct db_fault_spec *spec);
+/* Starts counting (before it, nothing fails).  Without install, a no-op. */
+void db_fault_io_arm(void);
+
 /* Opens or creates the database at path with journal_mode=WAL,
  * synchronous=FULL, foreign_keys=ON and a busy timeout, then applies every
  * migration it lacks in ONE transaction: all of them or none.
