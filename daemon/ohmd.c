@@ -290,6 +290,16 @@ static void node_info_setup(struct ohmd *ohmd)
 	};
 }
 
+/* db_set_failure_listener's: the disk failed under us; memory may be
+ * ahead of it, so nothing more may leave the process. */
+static void database_failed(void *arg, const char *message)
+{
+	struct ohmd *ohmd = arg;
+
+	log_broken(ohmd->log, "database", "storage failed: %s; stopping", message);
+	ohmd_fatal(ohmd);
+}
+
 static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 {
 	char path[4200];
@@ -298,8 +308,10 @@ static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 	int found;
 
 	snprintf(path, sizeof(path), "%s/ohm.sqlite3", ohmd->config->net_dir);
-	/* dev-dbstats' counters; without them the database works the same. */
-	db_io_stats_install();
+	if (!db_set_failure_listener(database_failed, ohmd)) {
+		snprintf(err, errlen, "cannot watch the database for failures");
+		return false;
+	}
 	if (ohmd->config->dev_fault_io) {
 		struct db_fault_spec spec;
 		/* config_finalize checked it. */
@@ -310,6 +322,10 @@ static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 			return false;
 		}
 	}
+	/* dev-dbstats' counters, and the watch on each write and sync
+	 * (above the fault VFS, so it sees its failures too). */
+	if (!db_io_stats_install())
+		log_unusual(ohmd->log, "database", "cannot count or watch the database's I/O");
 	ohmd->db = db_open(path, ohm_migrations, ohm_migrations_count, err, errlen);
 	if (!ohmd->db)
 		return false;

@@ -30,6 +30,19 @@ struct db_io_stats {
 	uint64_t wal_bytes, db_bytes, syncs;
 };
 
+/* Storage failures: fn(arg, message) is called whenever any connection of
+ * the process meets an I/O error, a full disk, a corrupt file, a
+ * read-only file or a lock it could not get (SQLite's error log,
+ * filtered), from inside the failing call: what the process holds in
+ * memory may be ahead of what is stored, whatever the caller makes of
+ * the error.  fn must only note it (log, stop the event loop).  Call
+ * before SQLite is first used.  Returns false if it is too late. */
+bool db_set_failure_listener(void (*fn)(void *arg, const char *message), void *arg);
+/* For the VFS (db_iostats.c), which sees every failed write, sync and
+ * truncate, including those of an autocommit statement's commit, which
+ * SQLite's error log does not report: what (a word) failed with code. */
+void db_storage_failed(const char *what, int code);
+
 /* Makes the default VFS one that counts (see db_iostats.c), for the
  * connections opened from now on.  Returns: false if SQLite's default VFS
  * cannot be wrapped (nothing is counted then). */
@@ -55,7 +68,8 @@ struct db_fault_spec {
 bool db_fault_spec_parse(const char *text, struct db_fault_spec *out, char *err,
 			 size_t errlen);
 /* Makes the default VFS one that breaks what spec says (wrapping the
- * current default, so after db_io_stats_install), for the connections
+ * current default; before db_io_stats_install, whose checks then see
+ * the failures), for the connections
  * opened from now on.  Returns false if it cannot (once per process). */
 bool db_fault_io_install(const struct db_fault_spec *spec);
 /* Starts counting (before it, nothing fails).  Without install, a no-op. */

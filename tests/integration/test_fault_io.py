@@ -47,9 +47,7 @@ def payer(a, c, stop, results):
         strict=True, reason="a redial that fires while a dial is still in its handshake "
         "stops redialling: when that dial fails, A never dials B again")),
     # The 4th fsync is the commit of the peer row as A reconnects.
-    pytest.param("fsync:4", marks=pytest.mark.xfail(
-        strict=True, reason="a failed commit of the peer row is logged, and ohmd carries on "
-        "with memory ahead of the disk")),
+    "fsync:4",
 ])
 def test_disk_fault_stops_forwarder_cleanly(node_factory, devchain, spec):
     a, b, c = line_of_three(node_factory, devchain)
