@@ -42,10 +42,8 @@ def payer(a, c, stop, results):
 @pytest.mark.parametrize("spec", [
     "write:30", "full:30+",
     # B waits out its 5 s busy timeout, then stops, while A's redial is in
-    # its handshake with B.
-    pytest.param("lock:3+", marks=pytest.mark.xfail(
-        strict=True, reason="a redial that fires while a dial is still in its handshake "
-        "stops redialling: when that dial fails, A never dials B again")),
+    # its handshake with B: A must dial again once that fails.
+    "lock:3+",
     # The 4th fsync is the commit of the peer row as A reconnects.
     "fsync:4",
 ])
