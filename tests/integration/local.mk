@@ -19,6 +19,7 @@ EXTRA_DIST += \
 	tests/integration/test_channel_hostile.py \
 	tests/integration/test_channel_rows.py \
 	tests/integration/test_channels.py \
+	tests/integration/test_chaos.py \
 	tests/integration/test_closed_channels.py \
 	tests/integration/test_cli.py \
 	tests/integration/test_daemon.py \
