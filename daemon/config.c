@@ -11,7 +11,6 @@
 #include "common/alloc.h"
 #include "common/hex.h"
 #include "common/workpool.h"
-#include "db/db.h"
 
 enum option_kind {
 	OPT_STRING,	/* key=value; the last one wins */
@@ -575,15 +574,10 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	if ((s = setting_last(config, "daemon")) != NULL
 	    && !parse_bool_value(s, &config->daemonize, err, errlen))
 		return false;
-	if ((s = setting_last(config, "dev-fault-io")) != NULL) {
-		struct db_fault_spec spec;
-		char why[160];
-		if (!db_fault_spec_parse(s->value, &spec, why, sizeof(why))) {
-			snprintf(err, errlen, "%s: option 'dev-fault-io': %s", s->source, why);
-			return false;
-		}
+	/* Its syntax is db/'s (db_fault_spec_parse), checked as ohmd opens
+	 * the database. */
+	if ((s = setting_last(config, "dev-fault-io")) != NULL)
 		config->dev_fault_io = s->value;
-	}
 	if ((s = setting_last(config, "dev-hold-htlcs")) != NULL
 	    && !parse_bool_value(s, &config->dev_hold_htlcs, err, errlen))
 		return false;

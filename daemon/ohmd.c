@@ -314,9 +314,11 @@ static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 	}
 	if (ohmd->config->dev_fault_io) {
 		struct db_fault_spec spec;
-		/* config_finalize checked it. */
-		if (!db_fault_spec_parse(ohmd->config->dev_fault_io, &spec, err, errlen))
+		char why[160];
+		if (!db_fault_spec_parse(ohmd->config->dev_fault_io, &spec, why, sizeof(why))) {
+			snprintf(err, errlen, "option 'dev-fault-io': %s", why);
 			return false;
+		}
 		if (!db_fault_io_install(&spec)) {
 			snprintf(err, errlen, "cannot install --dev-fault-io's VFS");
 			return false;
