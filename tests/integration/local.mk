@@ -26,6 +26,7 @@ EXTRA_DIST += \
 	tests/integration/test_devchain.py \
 	tests/integration/test_fatal_stop.py \
 	tests/integration/test_fault_io.py \
+	tests/integration/test_final_deadline.py \
 	tests/integration/test_fee.py \
 	tests/integration/test_forward_reconnect.py \
 	tests/integration/test_funding_spent.py \
