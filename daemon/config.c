@@ -82,6 +82,9 @@ static const struct config_option options[] = {
 	 "(testing) seconds the parts of a multi-part payment to us wait for the rest"},
 	{"dev-commit-delay", OPT_STRING, false, "MSECS", "0",
 	 "(testing) milliseconds the channels' group transaction waits before its commit"},
+	{"dev-fault-io", OPT_STRING, false, "KIND:N[+]", NULL,
+	 "(testing) the Nth SQLite write, fsync or lock fails (KIND write, fsync, lock; full: "
+	 "disk full); N+: and every later one"},
 	{"funding-confirms", OPT_STRING, false, "BLOCKS", "3",
 	 "confirmations we ask of a channel's funding transaction before using it"},
 	{"fee-base", OPT_STRING, false, "MSAT", "1000",
@@ -574,6 +577,10 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	if ((s = setting_last(config, "daemon")) != NULL
 	    && !parse_bool_value(s, &config->daemonize, err, errlen))
 		return false;
+	/* Its syntax is db/'s (db_fault_spec_parse), checked as ohmd opens
+	 * the database. */
+	if ((s = setting_last(config, "dev-fault-io")) != NULL)
+		config->dev_fault_io = s->value;
 	if ((s = setting_last(config, "dev-hold-htlcs")) != NULL
 	    && !parse_bool_value(s, &config->dev_hold_htlcs, err, errlen))
 		return false;

@@ -54,6 +54,7 @@ struct config {
 	unsigned funding_confirms;	/* minimum_depth we ask as fundee */
 	bool dev_hold_htlcs;		/* hold dev-sendhtlc's HTLCs */
 	unsigned dev_commit_delay_msecs;	/* the group commit waits (0: none) */
+	const char *dev_fault_io;	/* db_fault_spec_parse's text (unchecked), or NULL */
 	unsigned worker_threads;	/* signing threads, ours included (>= 1) */
 	unsigned dev_update_refresh_secs;	/* 0: CHANNELS_UPDATE_REFRESH_SECS */
 	unsigned dev_mpp_timeout_secs;	/* 0: MPP_TIMEOUT_SECS (pay/mpp.h) */

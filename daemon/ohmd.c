@@ -290,6 +290,16 @@ static void node_info_setup(struct ohmd *ohmd)
 	};
 }
 
+/* db_set_failure_listener's: the disk failed under us; memory may be
+ * ahead of it, so nothing more may leave the process. */
+static void database_failed(void *arg, const char *message)
+{
+	struct ohmd *ohmd = arg;
+
+	log_broken(ohmd->log, "database", "storage failed: %s; stopping", message);
+	ohmd_fatal(ohmd);
+}
+
 static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 {
 	char path[4200];
@@ -298,8 +308,26 @@ static bool database_setup(struct ohmd *ohmd, char *err, size_t errlen)
 	int found;
 
 	snprintf(path, sizeof(path), "%s/ohm.sqlite3", ohmd->config->net_dir);
-	/* dev-dbstats' counters; without them the database works the same. */
-	db_io_stats_install();
+	if (!db_set_failure_listener(database_failed, ohmd)) {
+		snprintf(err, errlen, "cannot watch the database for failures");
+		return false;
+	}
+	if (ohmd->config->dev_fault_io) {
+		struct db_fault_spec spec;
+		char why[160];
+		if (!db_fault_spec_parse(ohmd->config->dev_fault_io, &spec, why, sizeof(why))) {
+			snprintf(err, errlen, "option 'dev-fault-io': %s", why);
+			return false;
+		}
+		if (!db_fault_io_install(&spec)) {
+			snprintf(err, errlen, "cannot install --dev-fault-io's VFS");
+			return false;
+		}
+	}
+	/* dev-dbstats' counters, and the watch on each write and sync
+	 * (above the fault VFS, so it sees its failures too). */
+	if (!db_io_stats_install())
+		log_unusual(ohmd->log, "database", "cannot count or watch the database's I/O");
 	ohmd->db = db_open(path, ohm_migrations, ohm_migrations_count, err, errlen);
 	if (!ohmd->db)
 		return false;
@@ -582,6 +610,8 @@ static int run(struct ohmd *ohmd)
 		 ohmd->node_id_hex, config->chainparams->network, config->rpc_file);
 	if (startup_report_fd >= 0)
 		daemonize_finish();
+	/* --dev-fault-io counts from here: start-up itself stays intact. */
+	db_fault_io_arm();
 
 	if (event_base_dispatch(ohmd->base) < 0)
 		log_broken(ohmd->log, "ohmd", "event loop failed");

@@ -454,6 +454,43 @@ bool db_rollback(struct db *db)
 	return db_exec(db, "ROLLBACK");
 }
 
+static void (*failure_fn)(void *arg, const char *message);
+static void *failure_arg;
+
+void db_storage_failed(const char *what, int code)
+{
+	char message[160];
+
+	snprintf(message, sizeof(message), "%s: %s (%d)", what, sqlite3_errstr(code), code);
+	if (failure_fn)
+		failure_fn(failure_arg, message);
+}
+
+static void sqlite_log(void *arg, int code, const char *message)
+{
+	(void)arg;
+	switch (code & 0xff) {
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_READONLY:
+	case SQLITE_BUSY:
+		if (failure_fn)
+			failure_fn(failure_arg, message);
+		break;
+	default:		/* notices, warnings, constraint errors */
+		break;
+	}
+}
+
+bool db_set_failure_listener(void (*fn)(void *arg, const char *message), void *arg)
+{
+	failure_fn = fn;
+	failure_arg = arg;
+	return sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL) == SQLITE_OK;
+}
+
 bool db_in_transaction(const struct db *db)
 {
 	return sqlite3_get_autocommit(db->conn) == 0;

@@ -30,11 +30,50 @@ struct db_io_stats {
 	uint64_t wal_bytes, db_bytes, syncs;
 };
 
+/* Storage failures: fn(arg, message) is called whenever any connection of
+ * the process meets an I/O error, a full disk, a corrupt file, a
+ * read-only file or a lock it could not get (SQLite's error log,
+ * filtered), from inside the failing call: what the process holds in
+ * memory may be ahead of what is stored, whatever the caller makes of
+ * the error.  fn must only note it (log, stop the event loop).  Call
+ * before SQLite is first used.  Returns false if it is too late. */
+bool db_set_failure_listener(void (*fn)(void *arg, const char *message), void *arg);
+/* For the VFS (db_iostats.c), which sees every failed write, sync and
+ * truncate, including those of an autocommit statement's commit, which
+ * SQLite's error log does not report: what (a word) failed with code. */
+void db_storage_failed(const char *what, int code);
+
 /* Makes the default VFS one that counts (see db_iostats.c), for the
  * connections opened from now on.  Returns: false if SQLite's default VFS
  * cannot be wrapped (nothing is counted then). */
 bool db_io_stats_install(void);
 void db_io_stats(struct db_io_stats *out);
+
+/* --dev-fault-io=KIND:N[+] (testing): counting from db_fault_io_arm()
+ * (ohmd calls it once started up), the Nth write, fsync (xSync) or
+ * lock of any SQLite file fails (write: SQLITE_IOERR_WRITE, fsync:
+ * SQLITE_IOERR_FSYNC, lock: SQLITE_IOERR_LOCK for a file lock, SQLITE_BUSY
+ * for WAL's exclusive shared-memory locks, as if another process held
+ * them; full: the Nth write fails
+ * with SQLITE_FULL, as on a full disk); with '+' that one and every later
+ * one (a disk that stays bad).  See fault_vfs.c. */
+enum db_fault_kind { DB_FAULT_WRITE, DB_FAULT_FSYNC, DB_FAULT_LOCK, DB_FAULT_FULL };
+struct db_fault_spec {
+	enum db_fault_kind kind;
+	unsigned long nth;
+	bool sticky;
+};
+
+/* Returns false with the reason in err[errlen] if text is not a spec. */
+bool db_fault_spec_parse(const char *text, struct db_fault_spec *out, char *err,
+			 size_t errlen);
+/* Makes the default VFS one that breaks what spec says (wrapping the
+ * current default; before db_io_stats_install, whose checks then see
+ * the failures), for the connections
+ * opened from now on.  Returns false if it cannot (once per process). */
+bool db_fault_io_install(const struct db_fault_spec *spec);
+/* Starts counting (before it, nothing fails).  Without install, a no-op. */
+void db_fault_io_arm(void);
 
 /* Opens or creates the database at path with journal_mode=WAL,
  * synchronous=FULL, foreign_keys=ON and a busy timeout, then applies every

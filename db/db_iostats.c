@@ -1,6 +1,7 @@
 /* What the process's SQLite connections cost the disk (db.h's
  * db_io_stats): a VFS that passes every call to the default one and
- * counts bytes written to WAL files and to databases, and syncs.  It wraps
+ * counts bytes written to WAL files and to databases, and syncs; and
+ * reports each failed write, sync or truncate (db_storage_failed).  It wraps
  * each file's methods; everything else (names, locks, shared memory) is
  * the default VFS's own. */
 #include "db/db.h"
@@ -45,18 +46,29 @@ static int c_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 	if (rc == SQLITE_OK)
 		count(((struct counting_file *)f)->is_wal ? &stats.wal_bytes : &stats.db_bytes,
 		      (uint64_t)n);
+	else
+		db_storage_failed("write", rc);
 	return rc;
 }
 
 static int c_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
-	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+	int rc = REAL(f)->pMethods->xTruncate(REAL(f), size);
+
+	if (rc != SQLITE_OK)
+		db_storage_failed("truncate", rc);
+	return rc;
 }
 
 static int c_sync(sqlite3_file *f, int flags)
 {
+	int rc;
+
 	count(&stats.syncs, 1);
-	return REAL(f)->pMethods->xSync(REAL(f), flags);
+	rc = REAL(f)->pMethods->xSync(REAL(f), flags);
+	if (rc != SQLITE_OK)
+		db_storage_failed("fsync", rc);
+	return rc;
 }
 
 static int c_file_size(sqlite3_file *f, sqlite3_int64 *size)

@@ -172,14 +172,19 @@ static void redial_fired(evutil_socket_t fd, short events, void *arg)
 	struct redial *r = arg;
 	struct channels *chans = r->owner;
 	struct pubkey node_id;
+	struct peer *peer = peer_manager_find(chans->setup.peers, r->node_id);
 
-	if (peer_manager_find(chans->setup.peers, r->node_id))
+	if (peer && peer->phase == PEER_ACTIVE)
 		return;
 	if (!pubkey_parse(chans->setup.secp, &node_id, r->node_id))
 		return;
-	peer_manager_connect(chans->setup.peers, &node_id, NULL, 0, NULL, NULL);
+	/* A connection still in its handshake (ours or the peer's) is left
+	 * to finish; a new dial would join it. */
+	if (!peer)
+		peer_manager_connect(chans->setup.peers, &node_id, NULL, 0, NULL, NULL);
 	/* If it fails, channels_peer_gone is not called (the peer never
-	 * became active): try again after the next backoff anyway. */
+	 * became active): try again after the next backoff anyway, also
+	 * when that connection was one already on its way. */
 	channels_redial_schedule(chans, r->node_id, false);
 }
 

@@ -20,11 +20,14 @@ EXTRA_DIST += \
 	tests/integration/test_channel_hostile.py \
 	tests/integration/test_channel_rows.py \
 	tests/integration/test_channels.py \
+	tests/integration/test_chaos.py \
 	tests/integration/test_closed_channels.py \
 	tests/integration/test_cli.py \
 	tests/integration/test_daemon.py \
 	tests/integration/test_devchain.py \
 	tests/integration/test_fatal_stop.py \
+	tests/integration/test_fault_io.py \
+	tests/integration/test_final_deadline.py \
 	tests/integration/test_fee.py \
 	tests/integration/test_forward_reconnect.py \
 	tests/integration/test_funding_spent.py \

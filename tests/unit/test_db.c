@@ -620,6 +620,73 @@ static void test_bad_path_fails_with_message(void)
 	db_close(NULL);
 }
 
+/* --dev-fault-io's spec, and its VFS under the failure listener: the
+ * armed Nth write fails the commit, and the listener hears of it. */
+static void test_fault_spec_parse(void)
+{
+	struct db_fault_spec spec;
+	char err[160];
+
+	CHECK(db_fault_spec_parse("write:3", &spec, err, sizeof(err)));
+	CHECK(spec.kind == DB_FAULT_WRITE && spec.nth == 3 && !spec.sticky);
+	CHECK(db_fault_spec_parse("full:1+", &spec, err, sizeof(err)));
+	CHECK(spec.kind == DB_FAULT_FULL && spec.nth == 1 && spec.sticky);
+	CHECK(db_fault_spec_parse("fsync:20", &spec, err, sizeof(err)) && spec.kind == DB_FAULT_FSYNC);
+	CHECK(db_fault_spec_parse("lock:2+", &spec, err, sizeof(err)) && spec.kind == DB_FAULT_LOCK);
+	const char *bad[] = {"", "write", "write:", "write:0", "write:-1", "write:3x", "write:3++",
+			     "writes:3", "read:1", ":3", "write: 3", "write:+"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CHECK_MSG(!db_fault_spec_parse(bad[i], &spec, err, sizeof(err)), "%s", bad[i]);
+		CHECK_MSG(strstr(err, "KIND:N"), "%s: %s", bad[i], err);
+	}
+}
+
+static int failures_heard;
+
+static void heard_failure(void *arg, const char *message)
+{
+	(void)arg;
+	if (strstr(message, "disk I/O error"))
+		failures_heard++;
+}
+
+static void test_fault_vfs_fails_commit_and_is_heard(void)
+{
+	char path[256];
+	make_path(path, sizeof(path), "fault.db");
+
+	fflush(stdout);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		/* The child's own SQLite: the listener must come first. */
+		struct db_fault_spec spec = {DB_FAULT_WRITE, 1, false};
+		sqlite3_shutdown();
+		if (!db_set_failure_listener(heard_failure, NULL) || !db_fault_io_install(&spec)
+		    || !db_io_stats_install())
+			_exit(10);
+		struct db *db = db_open(path, ohm_migrations, ohm_migrations_count, NULL, 0);
+		if (!db)
+			_exit(11);
+		db_fault_io_arm();
+		bool ok = db_begin(db) && db_var_set_int(db, "x", 1) && db_commit(db);
+		if (ok)
+			_exit(12);
+		db_rollback(db);
+		if (failures_heard < 1)
+			_exit(13);
+		/* Only the first write failed: the next commit goes through. */
+		if (!db_begin(db) || !db_var_set_int(db, "y", 2) || !db_commit(db))
+			_exit(14);
+		db_close(db);
+		_exit(0);
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+}
+
 int main(void)
 {
 	if (!mkdtemp(test_dir)) {
@@ -643,6 +710,8 @@ int main(void)
 	RUN(test_rollback_discards_and_commit_keeps);
 	RUN(test_commit_survives_kill);
 	RUN(test_bad_path_fails_with_message);
+	RUN(test_fault_spec_parse);
+	RUN(test_fault_vfs_fails_commit_and_is_heard);
 	remove_test_dir();
 	return test_done();
 }
