@@ -93,7 +93,7 @@ static const struct config_option options[] = {
 	 "proportional fee we charge for forwarding, in millionths of the amount"},
 	{"cltv-delta", OPT_STRING, false, "BLOCKS", "34",
 	 "blocks we ask between an incoming and an outgoing HTLC we forward"},
-	{"cltv-final", OPT_STRING, false, "BLOCKS", "18",
+	{"cltv-final", OPT_STRING, false, "BLOCKS", "24",
 	 "min_final_cltv_expiry_delta our invoices ask for"},
 	{"max-fee-multiplier", OPT_STRING, false, "N", "10",
 	 "highest commitment feerate we accept from a peer, in times our urgent estimate"},
@@ -608,7 +608,11 @@ bool config_finalize(struct config *config, const char *home, char *err, size_t 
 	config->fee_base_msat = 1000;
 	config->fee_per_satoshi = 10;
 	config->cltv_delta = 34;
-	config->cltv_final = 18;
+	/* Core Lightning asks for 18, which leaves a payee paid with
+	 * exactly that 1 block before its fulfillment deadline (17 blocks
+	 * before expiry with --cltv-delta=34, channel/deadline.h); LDK asks
+	 * for 24, Eclair 30, LND 80. */
+	config->cltv_final = 24;
 	config->max_fee_multiplier = 10;
 	config->max_concurrent_htlcs = CHANNEL_MAX_ACCEPTED_HTLCS_LIMIT;
 	config->worker_threads = workpool_cores() < CONFIG_MAX_DEFAULT_WORKERS

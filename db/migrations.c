@@ -306,6 +306,10 @@ const struct db_migration ohm_migrations[] = {
 	 "  amount_msat, cltv_expiry FROM channel_htlcs_seen;"
 	 "DROP TABLE channel_htlcs_seen;"
 	 "ALTER TABLE channel_htlcs_seen_20 RENAME TO channel_htlcs_seen"},
+	/* 21: the min_final_cltv_expiry_delta an invoice asked for, which
+	 * its HTLCs are held to; NULL for those made before (they asked
+	 * for --cltv-final). */
+	{"ALTER TABLE invoices ADD COLUMN min_final_cltv INTEGER"},
 };
 
 const size_t ohm_migrations_count =

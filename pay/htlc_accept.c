@@ -100,6 +100,11 @@ void htlc_accept_final(struct htlc_decision *d, const struct htlc_incoming *htlc
 	 *     - MUST fail the HTLC.
 	 *     - MUST return an `incorrect_or_unknown_payment_details` error.
 	 */
+	if (invoice->is_found && invoice->min_final_cltv_expiry)
+		min_final_cltv_expiry_delta = invoice->min_final_cltv_expiry;
+	else if (!invoice->is_found && payload->has_keysend_preimage
+		 && min_final_cltv_expiry_delta > KEYSEND_FINAL_CLTV)
+		min_final_cltv_expiry_delta = KEYSEND_FINAL_CLTV;
 	if (htlc->cltv_expiry < height + min_final_cltv_expiry_delta) {
 		fail_unknown(d, htlc, height, "cltv_expiry too near");
 		return;

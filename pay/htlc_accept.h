@@ -45,6 +45,9 @@ struct htlc_invoice {
 	uint64_t amount_msat;
 	/* Parts of a multi-part payment to it are held (pay/mpp.h). */
 	bool has_held_parts;
+	/* The min_final_cltv_expiry_delta it asked for; 0: unknown (the
+	 * caller's floor applies). */
+	uint32_t min_final_cltv_expiry;
 };
 
 /* Our forwarding policy (what our channel_update advertises). */
@@ -86,9 +89,15 @@ struct htlc_decision {
 	uint64_t total_msat;
 };
 
+/* keysend's final CLTV delta: what we send and the least we take for a
+ * keysend (Core Lightning sends 22). */
+#define KEYSEND_FINAL_CLTV 22
+
 /* The final node's checks on htlc, whose payload is payload, at block
  * height: against invoice, or for a keysend payment without one.  An
- * invoice asks for at least min_final_cltv_expiry_delta blocks.
+ * invoice is held to the min_final_cltv_expiry it asked for, else (made
+ * before that was stored) to min_final_cltv_expiry_delta; a keysend to
+ * the lower of that and KEYSEND_FINAL_CLTV.
  * Fills *d: failure.code 0 to fulfil (with the invoice's preimage, or
  * the keysend preimage if d->is_keysend), or to hold (d->is_part). */
 void htlc_accept_final(struct htlc_decision *d, const struct htlc_incoming *htlc,

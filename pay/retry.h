@@ -42,8 +42,11 @@
 
 /* Core Lightning's exemptfee: fees below this never count as too much. */
 #define PAY_RETRY_EXEMPT_FEE_MSAT 5000
-/* A block may arrive while the HTLC travels. */
-#define PAY_RETRY_FINAL_CLTV_MARGIN 1
+/* Blocks added to the final CLTV the payee asks for: a block may arrive
+ * while the HTLC travels, and a payee whose fulfillment deadline is
+ * close to its min_final_cltv_expiry (Core Lightning's 17 of 18) gets
+ * time to commit its fulfillment (LND pads by 3 too). */
+#define PAY_RETRY_FINAL_CLTV_MARGIN 3
 
 /* What is paid, within which limits, and the invoice's route hints. */
 struct pay_target {

@@ -22,6 +22,7 @@
 #include "daemon/htlcs/payments_store.h"
 #include "daemon/commands/rpc_params.h"
 #include "pay/bolt11.h"
+#include "pay/htlc_accept.h"
 #include "pay/onion_error.h"
 #include "pay/pathfind.h"
 #include "wire/short_channel_id.h"
@@ -30,8 +31,6 @@
 #define DEFAULT_MAXFEEPERCENT 0.5
 #define DEFAULT_RETRY_FOR 60
 #define DEFAULT_MAXDELAY 2016
-/* keysend's final CLTV delta (Core Lightning uses 22). */
-#define KEYSEND_FINAL_CLTV 22
 
 /* ---- Payments in Core Lightning's shapes ---- */
 

@@ -234,6 +234,7 @@ void invoices_create(struct invoices *inv, const struct invoice_params *params,
 		.amount_msat = params->amount_msat,
 		.created_at = now,
 		.expires_at = now + params->expiry_secs,
+		.min_final_cltv = (uint32_t)b11->min_final_cltv_expiry_delta,
 	};
 	ok = db_begin(htlcs->db) && invoices_store_add(htlcs->db, &row, &row.id)
 		&& db_commit(htlcs->db);
@@ -429,6 +430,7 @@ bool invoices_find(struct invoices *inv, const struct sha256 *payment_hash,
 		.amount_msat = terms.amount_msat,
 		.is_paid = terms.is_paid,
 		.is_expired = !terms.is_paid && terms.expires_at <= now_secs(),
+		.min_final_cltv = terms.min_final_cltv,
 	};
 	crypto_wipe(&terms, sizeof(terms));
 	return true;

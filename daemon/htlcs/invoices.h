@@ -91,6 +91,7 @@ struct invoice_match {
 	uint64_t amount_msat;
 	bool is_paid;
 	bool is_expired;
+	uint32_t min_final_cltv;	/* 0: not stored (made before it was) */
 };
 
 /* The unpaid or paid invoice for payment_hash.  Returns: false if none. */

@@ -14,7 +14,8 @@
 
 #define INVOICE_COLUMNS \
 	"id, label, payment_hash, preimage, payment_secret, amount_msat, description, bolt11," \
-	" created_at, expires_at, status, pay_index, amount_received_msat, paid_at, paid_parts"
+	" created_at, expires_at, status, pay_index, amount_received_msat, paid_at, paid_parts," \
+	" min_final_cltv"
 
 static char *col_strdup(sqlite3_stmt *stmt, const char *name)
 {
@@ -45,6 +46,7 @@ static void row_read(sqlite3_stmt *stmt, struct invoice_row *row)
 	/* Paid before the column: by one HTLC. */
 	row->paid_parts = db_col_is_null(stmt, "paid_parts") ? row->is_paid
 		: (uint64_t)db_col_int64(stmt, "paid_parts");
+	row->min_final_cltv = (uint32_t)db_col_int64(stmt, "min_final_cltv");
 }
 
 void invoice_row_clear(struct invoice_row *row)
@@ -132,7 +134,8 @@ bool invoices_store_add(struct db *db, const struct invoice_row *row, int64_t *i
 {
 	sqlite3_stmt *stmt = db_prepare(db,
 		"INSERT INTO invoices (label, payment_hash, preimage, payment_secret, amount_msat,"
-		" description, bolt11, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" description, bolt11, created_at, expires_at, min_final_cltv)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 	if (!stmt)
 		return false;
@@ -154,6 +157,10 @@ bool invoices_store_add(struct db *db, const struct invoice_row *row, int64_t *i
 		sqlite3_bind_null(stmt, 7);
 	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)row->created_at);
 	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)row->expires_at);
+	if (row->min_final_cltv)
+		sqlite3_bind_int64(stmt, 10, row->min_final_cltv);
+	else
+		sqlite3_bind_null(stmt, 10);
 	if (!db_step_done(stmt))
 		return false;
 	*id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
@@ -174,8 +181,8 @@ int invoices_store_terms(struct db *db, const struct sha256 *payment_hash,
 			 struct invoice_terms *terms)
 {
 	sqlite3_stmt *stmt = db_prepare(db,
-		"SELECT id, preimage, payment_secret, amount_msat, status, expires_at"
-		" FROM invoices WHERE payment_hash = ?");
+		"SELECT id, preimage, payment_secret, amount_msat, status, expires_at,"
+		" min_final_cltv FROM invoices WHERE payment_hash = ?");
 	int rc, found = 0;
 
 	if (!stmt)
@@ -192,6 +199,7 @@ int invoices_store_terms(struct db *db, const struct sha256 *payment_hash,
 		terms->amount_msat = (uint64_t)db_col_int64(stmt, "amount_msat");
 		terms->is_paid = strcmp(db_col_text(stmt, "status"), "paid") == 0;
 		terms->expires_at = (uint64_t)db_col_int64(stmt, "expires_at");
+		terms->min_final_cltv = (uint32_t)db_col_int64(stmt, "min_final_cltv");
 	} else if (rc != SQLITE_DONE) {
 		found = -1;
 	}

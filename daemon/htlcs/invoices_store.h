@@ -33,6 +33,8 @@ struct invoice_row {
 	bool is_paid;
 	uint64_t pay_index, amount_received_msat, paid_at;	/* is_paid */
 	uint64_t paid_parts;		/* is_paid: the HTLCs that paid it */
+	uint32_t min_final_cltv;	/* what it asked for; 0: made before
+					 * it was stored (--cltv-final) */
 };
 void invoice_row_clear(struct invoice_row *row);
 
@@ -66,6 +68,7 @@ struct invoice_terms {
 	uint64_t amount_msat;
 	bool is_paid;
 	uint64_t expires_at;
+	uint32_t min_final_cltv;	/* 0: not stored (see invoice_row) */
 };
 int invoices_store_terms(struct db *db, const struct sha256 *payment_hash,
 			 struct invoice_terms *terms);

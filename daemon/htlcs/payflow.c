@@ -288,7 +288,8 @@ static void final_hop(struct payflow *flow, struct incoming *in, const struct ho
 		found = (struct htlc_invoice){true, invoice.is_paid, invoice.is_expired,
 					      invoice.has_secret, invoice.payment_secret,
 					      invoice.has_amount, invoice.amount_msat,
-					      mpp_hold_has(flow->mpp, &h->h.payment_hash)};
+					      mpp_hold_has(flow->mpp, &h->h.payment_hash),
+					      invoice.min_final_cltv};
 	htlc_accept_final(&d, &incoming, payload, &found, height(flow),
 			  flow->htlcs->config->cltv_final);
 	crypto_wipe(&found, sizeof(found));

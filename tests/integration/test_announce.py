@@ -337,7 +337,7 @@ def test_setchannel_fees_forwarding_and_disable_while_away(node_factory, devchai
 
     def pay_with_fee(fee, label):
         inv = c.rpc("invoice", [amount, label, label])
-        final = height + 18 + 1
+        final = height + 24 + 1  # ohmd's default --cltv-final, and a block
         route = [{"id": b.id, "channel": channel(a, b)["short_channel_id"],
                   "amount_msat": amount + fee, "delay": final + 34},
                  {"id": c.id, "channel": channel(b, c)["short_channel_id"],

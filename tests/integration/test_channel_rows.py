@@ -49,6 +49,7 @@ def make_schema_12(node):
                            " ALTER TABLE channels DROP COLUMN snapshot_form;"
                            " ALTER TABLE invoices DROP COLUMN paid_parts;"
                            " ALTER TABLE payments DROP COLUMN groupid;"
+                           " ALTER TABLE invoices DROP COLUMN min_final_cltv;"
                            # Migration 20 made it WITHOUT ROWID.
                            " CREATE TABLE seen_12 ("
                            "  channel INTEGER NOT NULL,"

@@ -1,6 +1,6 @@
 """The fault campaign's short run in the suite (issue 17; tests/chaos/):
 a line of 3 and a diamond of 4 under a payment storm with every fault
-kind but reorgs (see KINDS) injected at moments drawn from fixed seeds, then healed; every
+kind injected at moments drawn from fixed seeds, then healed; every
 invariant of chaos.Campaign.check must hold.  tests/chaos/run is the
 long run."""
 import os
@@ -13,17 +13,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import chaos  # noqa: E402
 
 STORM_SECS = 18
-# Not reorgs yet: blocks that come in a burst while a payee's fulfillment
-# is being committed force-close its channel (test_final_deadline.py's
-# xfail), which these invariants (no on-chain money) then report.  The
-# long run (tests/chaos/run) keeps them.
-KINDS = tuple(k for k in chaos.ALL_KINDS if k != "reorg")
 
 
 @pytest.mark.parametrize("shape,seed", [("line", 17), ("diamond", 4)])
 def test_chaos_short_seed(node_factory, devchain, shape, seed):
     net = chaos.build(node_factory, devchain, shape)
-    campaign = chaos.Campaign(net, seed, KINDS, mean_gap=1.5)
+    campaign = chaos.Campaign(net, seed, mean_gap=1.5)
     try:
         campaign.storm(STORM_SECS)
         campaign.heal()

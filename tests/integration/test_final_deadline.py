@@ -11,15 +11,10 @@ cltv_expiry - (cltv_delta + 1) / 2 = 17 blocks before expiry, so it falls
 before the fulfillment is committed."""
 import concurrent.futures
 
-import pytest
-
 from channelutil import channel, line_of_three, mine, wait_connected
 from ohmtest import wait_for
 
 
-@pytest.mark.xfail(strict=True, reason="the payee's fulfillment deadline is 2 blocks after "
-                   "the payer's final CLTV: two blocks during the final HTLC's commitment "
-                   "force-close the payee's channel")
 def test_two_blocks_while_final_htlc_commits_do_not_close(node_factory, devchain):
     a, b, c = line_of_three(node_factory, devchain)
     assert c.stop() == 0

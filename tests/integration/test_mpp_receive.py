@@ -48,7 +48,7 @@ def abc(node_factory, devchain):
 def send_part(a, b, c, invoice, partid, part_msat, total_msat=AMOUNT):
     """One part of part_msat through B, its payload saying total_msat."""
     height = a.rpc("getinfo")["blockheight"]
-    final = height + 18 + 1
+    final = height + 24 + 1  # ohmd's default --cltv-final, and a block
     route = [{"id": b.id, "channel": channel(a, b)["short_channel_id"],
               "amount_msat": part_msat + b_fee(part_msat), "delay": final + CLTV_DELTA},
              {"id": c.id, "channel": channel(b, c)["short_channel_id"],
@@ -59,7 +59,7 @@ def send_part(a, b, c, invoice, partid, part_msat, total_msat=AMOUNT):
 
 def send_direct(b, c, invoice, partid, part_msat, total_msat=AMOUNT):
     """One part from B straight over B->C (another payer than A)."""
-    final = b.rpc("getinfo")["blockheight"] + 18 + 1
+    final = b.rpc("getinfo")["blockheight"] + 24 + 1  # ohmd's default --cltv-final, and a block
     route = [{"id": c.id, "channel": channel(b, c)["short_channel_id"],
               "amount_msat": part_msat, "delay": final}]
     return b.rpc("sendpay", [route, invoice["payment_hash"], None, total_msat,

@@ -156,7 +156,7 @@ def test_failures_come_back_with_the_right_code(abc, devchain):
 def route_to_c(a, b, c, amount_msat):
     """The route pay would take, built by hand (Core Lightning's shape)."""
     height = a.rpc("getinfo")["blockheight"]
-    final = height + 18 + 1
+    final = height + 24 + 1  # ohmd's default --cltv-final, and a block
     return [{"id": b.id, "channel": channel(a, b)["short_channel_id"],
              "amount_msat": amount_msat + b_fee(amount_msat), "delay": final + CLTV_DELTA},
             {"id": c.id, "channel": channel(b, c)["short_channel_id"],

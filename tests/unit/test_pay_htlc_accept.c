@@ -62,7 +62,7 @@ static void final_init(struct final_case *c, uint64_t amount_msat, uint32_t cltv
 	c->p.has_payment_data = true;
 	memset(c->p.payment_secret.data, 0x5e, sizeof(c->p.payment_secret.data));
 	c->p.payment_data_total_msat = amount_msat;
-	c->inv = (struct htlc_invoice){true, false, false, true, {{0}}, true, 50000, false};
+	c->inv = (struct htlc_invoice){true, false, false, true, {{0}}, true, 50000, false, 0};
 	memset(c->inv.payment_secret.data, 0x5e, sizeof(c->inv.payment_secret.data));
 }
 
@@ -151,6 +151,42 @@ static void test_final_expiry_too_near(void)
 	/* Exactly min_final_cltv_expiry_delta is enough. */
 	c.h.cltv_expiry++;
 	CHECK(accepted(decide_final(&c)));
+}
+
+/* An invoice is held to the min_final_cltv_expiry it asked for (the
+ * default may have changed since it was made); one made before that was
+ * stored, to the caller's; a keysend to KEYSEND_FINAL_CLTV at most, what
+ * Core Lightning sends. */
+static void test_final_expiry_floor_is_the_invoices(void)
+{
+	struct final_case c;
+
+	final_init(&c, 50000, HEIGHT + 30 - 1);
+	c.inv.min_final_cltv_expiry = 30;
+	CHECK(is_unknown_details(decide_final(&c), 50000, "cltv_expiry"));
+	c.h.cltv_expiry = c.p.outgoing_cltv_value = HEIGHT + 30;
+	CHECK(accepted(decide_final(&c)));
+	/* Below the caller's floor, but what the invoice asked for. */
+	c.inv.min_final_cltv_expiry = MIN_FINAL - 2;
+	c.h.cltv_expiry = c.p.outgoing_cltv_value = HEIGHT + MIN_FINAL - 2;
+	CHECK(accepted(decide_final(&c)));
+	/* Not stored: the caller's floor. */
+	c.inv.min_final_cltv_expiry = 0;
+	CHECK(is_unknown_details(decide_final(&c), 50000, "cltv_expiry"));
+	/* A keysend: KEYSEND_FINAL_CLTV when the caller asks for more. */
+	memset(&c.inv, 0, sizeof(c.inv));
+	c.p.has_keysend_preimage = true;
+	c.p.keysend_preimage = preimage();
+	c.h.cltv_expiry = c.p.outgoing_cltv_value = HEIGHT + KEYSEND_FINAL_CLTV;
+	htlc_accept_final(&c.d, &c.h, &c.p, &c.inv, HEIGHT, KEYSEND_FINAL_CLTV + 2);
+	CHECK(accepted(&c.d) && c.d.is_keysend);
+	c.h.cltv_expiry = c.p.outgoing_cltv_value = HEIGHT + KEYSEND_FINAL_CLTV - 1;
+	htlc_accept_final(&c.d, &c.h, &c.p, &c.inv, HEIGHT, KEYSEND_FINAL_CLTV + 2);
+	CHECK(is_unknown_details(&c.d, 50000, "cltv_expiry"));
+	/* The caller's, when it asks for less. */
+	c.h.cltv_expiry = c.p.outgoing_cltv_value = HEIGHT + 10;
+	htlc_accept_final(&c.d, &c.h, &c.p, &c.inv, HEIGHT, 10);
+	CHECK(accepted(&c.d) && c.d.is_keysend);
 }
 
 /* BOLT #4: "if the payment hash is unknown: MUST fail the HTLC", unless
@@ -474,6 +510,7 @@ int main(void)
 	RUN(test_final_incorrect_htlc_amount);
 	RUN(test_final_incorrect_cltv_expiry);
 	RUN(test_final_expiry_too_near);
+	RUN(test_final_expiry_floor_is_the_invoices);
 	RUN(test_final_unknown_hash_and_keysend);
 	RUN(test_final_paid_or_expired_invoice);
 	RUN(test_final_payment_secret);

@@ -87,8 +87,9 @@ static void test_cheapest_route_absolute_delays(void)
 	fixture_init(&f, &t);
 	CHECK(next(&f) == PAY_RETRY_SEND);
 	CHECK_STREQ(route(&f), "1,2");
-	/* Absolute delays: height + final (18 + 1 margin), + B's delta. */
-	CHECK(f.r.route[1].delay == HEIGHT + 19 && f.r.route[0].delay == HEIGHT + 29);
+	/* Absolute delays: height + final (18 + the margin), + B's delta. */
+	CHECK(f.r.route[1].delay == HEIGHT + 18 + PAY_RETRY_FINAL_CLTV_MARGIN
+	      && f.r.route[0].delay == HEIGHT + 28 + PAY_RETRY_FINAL_CLTV_MARGIN);
 	/* B's fee: 1000 + 1000 ppm. */
 	CHECK(f.r.route[1].amount_msat == 1000000 && f.r.route[0].amount_msat == 1002000);
 	fixture_clear(&f);
@@ -460,13 +461,13 @@ static void test_gives_up_with_the_reason(void)
 	CHECK(failed(&f, 1, ONION_FAILURE_TEMPORARY_CHANNEL_FAILURE, false) == PAY_RETRY_SEND);
 	CHECK(next(&f) == PAY_RETRY_TOO_EXPENSIVE);
 	fixture_clear(&f);
-	/* maxdelay: 19 + 10 blocks. */
+	/* maxdelay: 18 + the margin + 10 blocks. */
 	retry_target(&t, D, 1000000);
-	t.maxdelay = 28;
+	t.maxdelay = 27 + PAY_RETRY_FINAL_CLTV_MARGIN;
 	fixture_init(&f, &t);
 	CHECK(next(&f) == PAY_RETRY_TOO_EXPENSIVE);
 	fixture_clear(&f);
-	t.maxdelay = 29;
+	t.maxdelay = 28 + PAY_RETRY_FINAL_CLTV_MARGIN;
 	fixture_init(&f, &t);
 	CHECK(next(&f) == PAY_RETRY_SEND);
 	fixture_clear(&f);
