@@ -5,6 +5,7 @@
  * each file's methods; everything else (names, locks, shared memory) is
  * the default VFS's own. */
 #include "db/db.h"
+#include "db/vfs_wrap.h"
 
 #include <string.h>
 
@@ -154,66 +155,6 @@ static int c_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
 	return rc;
 }
 
-static int v_delete(sqlite3_vfs *v, const char *name, int sync_dir)
-{
-	return real_vfs->xDelete(real_vfs, name, sync_dir);
-}
-
-static int v_access(sqlite3_vfs *v, const char *name, int flags, int *out)
-{
-	return real_vfs->xAccess(real_vfs, name, flags, out);
-}
-
-static int v_full_pathname(sqlite3_vfs *v, const char *name, int n, char *out)
-{
-	return real_vfs->xFullPathname(real_vfs, name, n, out);
-}
-
-static void *v_dl_open(sqlite3_vfs *v, const char *name)
-{
-	return real_vfs->xDlOpen(real_vfs, name);
-}
-
-static void v_dl_error(sqlite3_vfs *v, int n, char *out)
-{
-	real_vfs->xDlError(real_vfs, n, out);
-}
-
-static void (*v_dl_sym(sqlite3_vfs *v, void *h, const char *sym))(void)
-{
-	return real_vfs->xDlSym(real_vfs, h, sym);
-}
-
-static void v_dl_close(sqlite3_vfs *v, void *h)
-{
-	real_vfs->xDlClose(real_vfs, h);
-}
-
-static int v_randomness(sqlite3_vfs *v, int n, char *out)
-{
-	return real_vfs->xRandomness(real_vfs, n, out);
-}
-
-static int v_sleep(sqlite3_vfs *v, int us)
-{
-	return real_vfs->xSleep(real_vfs, us);
-}
-
-static int v_current_time(sqlite3_vfs *v, double *out)
-{
-	return real_vfs->xCurrentTime(real_vfs, out);
-}
-
-static int v_get_last_error(sqlite3_vfs *v, int n, char *out)
-{
-	return real_vfs->xGetLastError(real_vfs, n, out);
-}
-
-static int v_current_time_int64(sqlite3_vfs *v, sqlite3_int64 *out)
-{
-	return real_vfs->xCurrentTimeInt64(real_vfs, out);
-}
-
 bool db_io_stats_install(void)
 {
 	sqlite3_vfs *def;
@@ -232,12 +173,8 @@ bool db_io_stats_install(void)
 		c_check_lock, c_file_control, c_sector_size, c_device_chars, c_shm_map,
 		c_shm_lock, c_shm_barrier, c_shm_unmap, c_fetch, c_unfetch,
 	};
-	counting_vfs = (sqlite3_vfs){
-		2, (int)sizeof(struct counting_file) + def->szOsFile, def->mxPathname, NULL,
-		"ohm-counting", NULL, c_open, v_delete, v_access, v_full_pathname, v_dl_open,
-		v_dl_error, v_dl_sym, v_dl_close, v_randomness, v_sleep, v_current_time,
-		v_get_last_error, v_current_time_int64, NULL, NULL, NULL,
-	};
+	vfs_wrap_init(&counting_vfs, def, "ohm-counting", (int)sizeof(struct counting_file) + def->szOsFile,
+		      c_open);
 	return sqlite3_vfs_register(&counting_vfs, 1) == SQLITE_OK;
 }
 

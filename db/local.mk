@@ -1,7 +1,7 @@
 # db/: SQLite storage: the connection wrapper and ohm's schema migrations.
 noinst_LIBRARIES += db/libohmdb.a
 db_libohmdb_a_SOURCES = \
-	db/db.c db/db.h db/db_iostats.c db/fault_vfs.c \
+	db/db.c db/db.h db/db_iostats.c db/fault_vfs.c db/vfs_wrap.c db/vfs_wrap.h \
 	db/migrations.c db/migrations.h
 
 check_PROGRAMS += tests/unit/test_db
