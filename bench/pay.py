@@ -112,7 +112,7 @@ import subprocess  # noqa: E402
 from chainutil import wait_synced  # noqa: E402
 from channelutil import channel, chain_node, open_channel, wait_no_htlcs  # noqa: E402
 from devchain import DEVCHAIN, DevChain  # noqa: E402
-from ohmtest import OHMD, OhmNode, RpcError, read_response, wait_for  # noqa: E402
+from ohmtest import OHMD, OhmNode, RpcClient, RpcError, wait_for  # noqa: E402
 
 
 class NodeFactory:
@@ -162,29 +162,6 @@ def log_problems(node, shown=10):
               file=sys.stderr)
     return ["{} log: {}".format(node.name, line) for line in lines
             if " BROKEN " in line[:40] or "Sanitizer" in line or "runtime error" in line]
-
-
-class RpcClient:
-    """One persistent connection to a node's RPC socket: requests go one at
-    a time, each answered before the next is sent."""
-
-    def __init__(self, node):
-        self.sock = node.connect_rpc()
-        self.next_id = 0
-
-    def rpc(self, method, params):
-        self.next_id += 1
-        request = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
-        self.sock.sendall(json.dumps(request).encode())
-        response = read_response(self.sock, RPC_TIMEOUT_SECS)
-        if response.get("id") != self.next_id:
-            raise ConnectionError("answer to the wrong request: {!r}".format(response))
-        if "error" in response:
-            raise RpcError(response["error"])
-        return response["result"]
-
-    def close(self):
-        self.sock.close()
 
 
 def run_workers(count, work):

@@ -72,29 +72,7 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 from chainutil import wait_synced  # noqa: E402
 from channelutil import chain_node, open_channel, wait_no_htlcs  # noqa: E402
 from devchain import DEVCHAIN, DevChain  # noqa: E402
-from ohmtest import OHMD, OhmNode, RpcError, read_response  # noqa: E402
-
-
-class RpcClient:
-    """One persistent connection to a node's RPC socket."""
-
-    def __init__(self, node):
-        self.sock = node.connect_rpc()
-        self.next_id = 0
-
-    def rpc(self, method, params):
-        self.next_id += 1
-        request = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
-        self.sock.sendall(json.dumps(request).encode())
-        response = read_response(self.sock, RPC_TIMEOUT_SECS)
-        if response.get("id") != self.next_id:
-            raise ConnectionError("answer to the wrong request: {!r}".format(response))
-        if "error" in response:
-            raise RpcError(response["error"])
-        return response["result"]
-
-    def close(self):
-        self.sock.close()
+from ohmtest import OHMD, OhmNode, RpcClient, RpcError  # noqa: E402
 
 
 def memory_kib(pid):

@@ -79,6 +79,30 @@ def read_response(sock, timeout=10.0):
         data += chunk
 
 
+class RpcClient:
+    """One persistent connection to a node's RPC socket (the benches'):
+    requests go one at a time, each answered before the next is sent."""
+
+    def __init__(self, node, timeout=300):
+        self.sock = node.connect_rpc()
+        self.timeout = timeout
+        self.next_id = 0
+
+    def rpc(self, method, params):
+        self.next_id += 1
+        request = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
+        self.sock.sendall(json.dumps(request).encode())
+        response = read_response(self.sock, self.timeout)
+        if response.get("id") != self.next_id:
+            raise ConnectionError("answer to the wrong request: {!r}".format(response))
+        if "error" in response:
+            raise RpcError(response["error"])
+        return response["result"]
+
+    def close(self):
+        self.sock.close()
+
+
 class ManagedProcess:
     """A child process of a test: started with its output appended to
     log_path, waited on until its RPC answers, stopped through its RPC (or
